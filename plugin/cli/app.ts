@@ -1,0 +1,217 @@
+// Builds the yargs CLI from the explicit command list and runs one invocation.
+// The exit code of every run is decided here (see exitCodeFor); nothing else calls process.exit.
+import yargs, { type Argv } from 'yargs';
+import type { CommandDef } from './command.js';
+import type { CommandContext, Clock, Env, GlobalOptions, IOStreams } from './context.js';
+import { COMMANDS } from './commands.js';
+import { UsageError, exitCodeFor, formatError, CancelledError } from '../core/errors.js';
+import { OUTPUT_FORMATS, type OutputFormat } from '../core/output/printer.js';
+import { colorEnabled, makeColors, type ColorMode } from '../core/output/colors.js';
+import { loadPluginConfig, type PluginConfig } from '../core/config.js';
+import type { KubeClient } from '../core/kube/client.js';
+
+export interface AppDeps {
+  io: IOStreams;
+  env: Env;
+  clock: Clock;
+  /** Overrides the API client (tests); default builds one from the kubeconfig. */
+  kubeFactory?: (globals: GlobalOptions, config: PluginConfig, env: Env, log: (l: string) => void) => Promise<KubeClient>;
+  signal?: AbortSignal;
+}
+
+export const SCRIPT_NAME = 'kubectl odoo';
+
+export function addGlobalOptions(y: Argv): Argv {
+  return y
+    .option('kubeconfig', { type: 'string', describe: 'Path to the kubeconfig file', global: true })
+    .option('context', { type: 'string', describe: 'The kubeconfig context to use', global: true })
+    .option('namespace', { alias: 'n', type: 'string', describe: 'Namespace of the instances (default from the config file, else "saasodoo")', global: true })
+    .option('all-namespaces', { alias: 'A', type: 'boolean', default: false, describe: 'Act on all namespaces', global: true })
+    .option('output', { alias: 'o', type: 'string', choices: OUTPUT_FORMATS as unknown as string[], default: 'table', describe: 'Output format', global: true })
+    .option('color', { type: 'string', choices: ['auto', 'always', 'never'], default: 'auto', describe: 'Colour output (NO_COLOR disables it)', global: true })
+    .option('v', { type: 'number', default: 0, describe: 'Log level (6 logs every API request)', global: true, requiresArg: true });
+}
+
+export function globalsFrom(argv: Record<string, any>): GlobalOptions {
+  return {
+    kubeconfig: argv.kubeconfig,
+    context: argv.context,
+    namespace: argv.namespace,
+    allNamespaces: !!argv.allNamespaces,
+    output: (argv.output ?? 'table') as OutputFormat,
+    color: (argv.color ?? 'auto') as ColorMode,
+    verbose: Number(argv.v ?? 0) || 0,
+  };
+}
+
+async function defaultKubeFactory(globals: GlobalOptions, config: PluginConfig, env: Env, log: (l: string) => void): Promise<KubeClient> {
+  const { loadKubeconfig } = await import('../core/kube/kubeconfig.js');
+  const { buildConnection } = await import('../core/kube/connection.js');
+  const { KubeClient } = await import('../core/kube/client.js');
+  const resolved = loadKubeconfig({ kubeconfig: globals.kubeconfig, context: globals.context, env });
+  const conn = buildConnection(resolved, async (r) => (await (await import('../core/heavy/load.js')).loadHeavy()).clientNodeAuth(r));
+  return new KubeClient(conn, { retry: config.retry, verbosity: globals.verbose, log });
+}
+
+const DISPOSE = Symbol('dispose');
+
+export function makeContext(deps: AppDeps, globals: GlobalOptions, config: PluginConfig, signal: AbortSignal): CommandContext {
+  const { io, env } = deps;
+  const colors = makeColors(colorEnabled(globals.color, !!io.stdout.isTTY, env));
+  const log = (l: string) => io.stderr.write(`${l}\n`);
+  let client: Promise<KubeClient> | undefined;
+  const ctx: CommandContext & { [DISPOSE]?: () => Promise<void> } = {
+    io,
+    env,
+    globals,
+    config,
+    colors,
+    clock: deps.clock,
+    signal,
+    kube: () => (client ??= (deps.kubeFactory ?? defaultKubeFactory)(globals, config, env, log)),
+    namespace: () => globals.namespace || config.namespace,
+    progress: (m) => io.stderr.write(`${m}\n`),
+    confirm: (question, expected) => confirmByTyping(io, question, expected),
+  };
+  // Keep-alive sockets would hold the process open after the command is done.
+  ctx[DISPOSE] = async () => {
+    if (client) (await client.catch(() => undefined))?.close();
+  };
+  return ctx;
+}
+
+export async function disposeContext(ctx: CommandContext): Promise<void> {
+  await (ctx as { [DISPOSE]?: () => Promise<void> })[DISPOSE]?.();
+}
+
+async function confirmByTyping(io: IOStreams, question: string, expected: string): Promise<boolean> {
+  io.stderr.write(`${question} Type "${expected}" to confirm: `);
+  const line = await readLine(io.stdin);
+  if (line === undefined) {
+    io.stderr.write('\n');
+    return false;
+  }
+  return line.trim() === expected;
+}
+
+function readLine(stdin: NodeJS.ReadableStream): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    let buf = '';
+    const onData = (c: Buffer | string) => {
+      buf += c.toString();
+      const nl = buf.indexOf('\n');
+      if (nl >= 0) done(buf.slice(0, nl));
+    };
+    const onEnd = () => done(buf.length ? buf : undefined);
+    const done = (v: string | undefined) => {
+      stdin.off('data', onData);
+      stdin.off('end', onEnd);
+      stdin.pause?.();
+      resolve(v);
+    };
+    stdin.on('data', onData);
+    stdin.on('end', onEnd);
+    stdin.resume?.();
+  });
+}
+
+function registerCommand(y: Argv, def: CommandDef, deps: AppDeps, state: RunState): Argv {
+  return y.command(
+    def.command,
+    def.describe,
+    (sub: Argv) => {
+      let b = def.builder ? def.builder(sub) : sub;
+      for (const child of def.subcommands ?? []) b = registerCommand(b, child, deps, state);
+      if (def.subcommands?.length && !def.run) b = b.demandCommand(1, `${SCRIPT_NAME} ${def.command.split(' ')[0]} needs a subcommand`);
+      return b;
+    },
+    def.run
+      ? async (argv: Record<string, any>) => {
+          state.ran = true;
+          const globals = globalsFrom(argv);
+          const config = loadPluginConfig(deps.env);
+          const ctx = makeContext(deps, globals, config, state.signal);
+          try {
+            await def.run!(ctx, argv);
+          } finally {
+            await disposeContext(ctx);
+          }
+        }
+      : undefined,
+    undefined,
+    undefined,
+  ) as Argv;
+}
+
+interface RunState {
+  ran: boolean;
+  signal: AbortSignal;
+}
+
+export function buildParser(deps: AppDeps, state: RunState, commands: CommandDef[] = COMMANDS): Argv {
+  let y = yargs()
+    .scriptName(SCRIPT_NAME)
+    .usage(`${SCRIPT_NAME} <command> [flags]\n\nManage Odoo instances, their storage and backups, and check nodes before a Rook-Ceph rollout.`)
+    .parserConfiguration({ 'camel-case-expansion': true, 'strip-dashed': false, 'greedy-arrays': false })
+    .strict()
+    .exitProcess(false)
+    .wrap(Math.min(110, (deps.io.stdout.columns ?? 100)))
+    .help('help')
+    .alias('help', 'h')
+    .version(false)
+    .showHelpOnFail(false)
+    .demandCommand(1, 'a command is required: run "kubectl odoo --help" for the list')
+    .recommendCommands()
+    .epilogue('Run "kubectl odoo <command> --help" for a command\'s flags. Docs: README.md of kubectl-odoo.');
+  y = addGlobalOptions(y);
+  for (const def of commands) y = registerCommand(y, def, deps, state);
+  return y;
+}
+
+/** Runs one invocation and returns its exit code. */
+export async function runApp(args: string[], deps: AppDeps): Promise<number> {
+  const controller = new AbortController();
+  const outer = deps.signal;
+  outer?.addEventListener('abort', () => controller.abort(), { once: true });
+  const state: RunState = { ran: false, signal: controller.signal };
+  if (args[0] === '__complete') {
+    const { complete, formatCompletion } = await import('./complete.js');
+    const result = await complete(args.slice(1), COMMANDS, (argv) => makeContext(deps, globalsFrom(argv), loadPluginConfig(deps.env), state.signal));
+    deps.io.stdout.write(formatCompletion(result));
+    return 0;
+  }
+  const parser = buildParser(deps, state);
+  let output = '';
+  let parseError: Error | undefined;
+  parser.fail((msg: string | null, err: Error | undefined) => {
+    throw err ?? new UsageError(normaliseYargsMessage(msg ?? 'invalid usage'));
+  });
+  try {
+    await parser.parseAsync(args, {}, (err: Error | undefined, _argv: unknown, out: string) => {
+      if (err) parseError = err;
+      output = out;
+    });
+    if (parseError) throw parseError;
+    if (output) deps.io.stdout.write(output.endsWith('\n') ? output : `${output}\n`);
+    return 0;
+  } catch (err) {
+    const e = err instanceof Error && err.name === 'YError' ? new UsageError(normaliseYargsMessage(err.message)) : err;
+    if (controller.signal.aborted && !(e instanceof UsageError)) {
+      deps.io.stderr.write(formatError(new CancelledError('interrupted')) + '\n');
+      return exitCodeFor(new CancelledError());
+    }
+    const verbose = args.some((a) => /^-v(=|$)/.test(a) || a.startsWith('--v=')) && args.length > 0;
+    deps.io.stderr.write(formatError(e, verbose) + '\n');
+    if (e instanceof UsageError && !e.hint) deps.io.stderr.write(`See "${SCRIPT_NAME} --help" for usage.\n`);
+    return exitCodeFor(e);
+  }
+}
+
+function normaliseYargsMessage(msg: string): string {
+  // yargs phrases ("Unknown argument: x", "Not enough non-option arguments: got 0, need at least 1")
+  // become one lower-case line; argument names stay as the user typed them.
+  const first = msg.split('\n')[0].trim();
+  const m = /^Not enough non-option arguments: got 0, need at least (\d+)/.exec(first);
+  if (m) return 'missing required argument (see --help for the command\'s usage)';
+  return first.charAt(0).toLowerCase() + first.slice(1);
+}

@@ -1,0 +1,60 @@
+// What every command receives: its IO streams, global options, config, clock and a lazy API client.
+import type { KubeClient } from '../core/kube/client.js';
+import type { Colors, ColorMode } from '../core/output/colors.js';
+import type { OutputFormat } from '../core/output/printer.js';
+import type { PluginConfig } from '../core/config.js';
+
+export interface IOStreams {
+  stdin: NodeJS.ReadableStream & { isTTY?: boolean };
+  stdout: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
+  stderr: NodeJS.WritableStream & { isTTY?: boolean };
+}
+
+export interface GlobalOptions {
+  kubeconfig?: string;
+  context?: string;
+  /** -n as given; undefined when not given. */
+  namespace?: string;
+  allNamespaces: boolean;
+  output: OutputFormat;
+  color: ColorMode;
+  verbose: number;
+}
+
+export interface Clock {
+  now(): Date;
+  sleep(ms: number, signal?: AbortSignal): Promise<void>;
+}
+
+export type Env = Record<string, string | undefined>;
+
+export interface CommandContext {
+  io: IOStreams;
+  env: Env;
+  globals: GlobalOptions;
+  config: PluginConfig;
+  colors: Colors;
+  clock: Clock;
+  /** The API client, created on first use (loading the kubeconfig). */
+  kube(): Promise<KubeClient>;
+  /** -n, else the config file's namespace, else "saasodoo". */
+  namespace(): string;
+  /** A progress line on stderr (never on stdout, which carries data). */
+  progress(message: string): void;
+  /** Asks the user to type `expected`; false when stdin is not a terminal and gives nothing. */
+  confirm(question: string, expected: string): Promise<boolean>;
+  /** Aborted on Ctrl-C, so long waits and watches stop cleanly. */
+  signal: AbortSignal;
+}
+
+export const realClock: Clock = {
+  now: () => new Date(),
+  sleep: (ms, signal) =>
+    new Promise((resolve) => {
+      const t = setTimeout(resolve, ms);
+      signal?.addEventListener('abort', () => {
+        clearTimeout(t);
+        resolve();
+      }, { once: true });
+    }),
+};

@@ -1,0 +1,17 @@
+import type { CommandDef } from '../../cli/command.js';
+import { UsageError } from '../../core/errors.js';
+import { BASH_COMPLETION, FISH_COMPLETION, ZSH_COMPLETION } from './scripts.js';
+
+const SCRIPTS: Record<string, string> = { bash: BASH_COMPLETION, zsh: ZSH_COMPLETION, fish: FISH_COMPLETION };
+
+export const completionCommand: CommandDef<{ shell: string }> = {
+  command: 'completion <shell>',
+  describe: 'Print a shell completion script (bash, zsh or fish) for kubectl-odoo',
+  builder: (y) =>
+    y.positional('shell', { type: 'string', describe: 'bash, zsh or fish' }).example('source <(kubectl-odoo completion bash)', 'Complete kubectl-odoo in the current bash'),
+  async run(ctx, args) {
+    const script = SCRIPTS[args.shell];
+    if (!script) throw new UsageError(`unsupported shell "${args.shell}": use bash, zsh or fish`);
+    ctx.io.stdout.write(script);
+  },
+};

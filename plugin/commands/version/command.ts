@@ -1,0 +1,45 @@
+import type { CommandDef } from '../../cli/command.js';
+import { printStructured } from '../../core/output/printer.js';
+import { clientNodeVersion, pluginVersion } from '../../core/buildInfo.js';
+import { renderTable } from '../../core/output/table.js';
+
+interface VersionArgs {
+  client: boolean;
+}
+
+export interface VersionInfo {
+  plugin: string;
+  clientNode: string;
+  node: string;
+  server?: { gitVersion: string; platform?: string };
+  serverError?: string;
+}
+
+export const versionCommand: CommandDef<VersionArgs> = {
+  command: 'version',
+  describe: 'Print the plugin, client library and server versions',
+  builder: (y) => y.option('client', { type: 'boolean', default: false, describe: 'Client versions only; do not contact the server' }),
+  async run(ctx, args) {
+    const info: VersionInfo = { plugin: pluginVersion(), clientNode: clientNodeVersion(), node: process.version };
+    if (!args.client) {
+      try {
+        const kube = await ctx.kube();
+        const v = await kube.serverVersion();
+        info.server = { gitVersion: v.gitVersion, platform: v.platform };
+      } catch (e) {
+        info.serverError = (e as Error).message;
+      }
+    }
+    if (await printStructured(ctx.io, ctx.globals.output, info)) return;
+    const rows: [string, string][] = [
+      ['Plugin Version:', `v${info.plugin}`],
+      ['client-node Version:', info.clientNode],
+      ['Node.js Version:', info.node],
+    ];
+    if (info.server) rows.push(['Server Version:', info.server.gitVersion]);
+    ctx.io.stdout.write(
+      renderTable(rows, [{ header: '', value: (r) => r[0] }, { header: '', value: (r) => r[1] }], { aligned: true, headers: false }),
+    );
+    if (info.serverError) ctx.io.stderr.write(`Server Version: unavailable: ${info.serverError}\n`);
+  },
+};

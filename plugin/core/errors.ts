@@ -1,0 +1,92 @@
+// Typed errors thrown anywhere in the plugin; main maps them to exit codes and one-line messages.
+
+export type ErrorKind = 'usage' | 'not-found' | 'conflict' | 'forbidden' | 'invalid' | 'api' | 'timeout' | 'cancelled' | 'check-failed' | 'failure';
+
+export class CliError extends Error {
+  readonly kind: ErrorKind;
+  /** Optional second line with a hint (e.g. "did you mean acme?"). */
+  readonly hint?: string;
+  constructor(kind: ErrorKind, message: string, opts: { hint?: string; cause?: unknown } = {}) {
+    super(message, opts.cause !== undefined ? { cause: opts.cause } : undefined);
+    this.kind = kind;
+    this.hint = opts.hint;
+  }
+}
+
+/** Bad flags, names, sizes, selectors, files: exit 2, nothing changed. */
+export class UsageError extends CliError {
+  constructor(message: string, opts: { hint?: string } = {}) {
+    super('usage', message, opts);
+  }
+}
+
+export class NotFoundError extends CliError {
+  constructor(message: string, opts: { hint?: string; cause?: unknown } = {}) {
+    super('not-found', message, opts);
+  }
+}
+
+export class ConflictError extends CliError {
+  constructor(message: string, opts: { hint?: string; cause?: unknown } = {}) {
+    super('conflict', message, opts);
+  }
+}
+
+export class TimeoutError extends CliError {
+  constructor(message: string, opts: { hint?: string } = {}) {
+    super('timeout', message, opts);
+  }
+}
+
+export class CancelledError extends CliError {
+  constructor(message = 'cancelled') {
+    super('cancelled', message);
+  }
+}
+
+/** A check ran and found problems (nodes check, backup verify): the report is already printed. */
+export class CheckFailedError extends CliError {
+  constructor(message: string) {
+    super('check-failed', message);
+  }
+}
+
+/** An operation failed for a reason that is not the user's input. */
+export class FailureError extends CliError {
+  constructor(message: string, opts: { hint?: string; cause?: unknown } = {}) {
+    super('failure', message, opts);
+  }
+}
+
+export const EXIT_OK = 0;
+export const EXIT_FAILURE = 1;
+export const EXIT_USAGE = 2;
+export const EXIT_CANCELLED = 130;
+
+export function exitCodeFor(err: unknown): number {
+  if (err instanceof CliError) {
+    switch (err.kind) {
+      case 'usage':
+        return EXIT_USAGE;
+      case 'cancelled':
+        return EXIT_CANCELLED;
+      default:
+        return EXIT_FAILURE;
+    }
+  }
+  return EXIT_FAILURE;
+}
+
+/** One line (plus optional hint) for stderr; never a stack trace unless verbose. */
+export function formatError(err: unknown, verbose = false): string {
+  if (err instanceof CliError) {
+    const lines = [`error: ${err.message}`];
+    if (err.hint) lines.push(err.hint);
+    if (verbose && err.cause instanceof Error && err.cause.stack) lines.push(err.cause.stack);
+    return lines.join('\n');
+  }
+  if (err instanceof Error) {
+    return verbose && err.stack ? `error: ${err.stack}` : `error: ${err.message}`;
+  }
+  return `error: ${String(err)}`;
+}

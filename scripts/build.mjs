@@ -1,0 +1,104 @@
+// Bundles the plugin into one executable file (dist/kubectl-odoo), its completion helper, and the agent.
+import { build } from 'esbuild';
+import { brotliCompressSync, constants } from 'node:zlib';
+import { readFileSync, writeFileSync, chmodSync, mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const dist = join(root, 'dist');
+mkdirSync(dist, { recursive: true });
+writeFileSync(join(dist, 'package.json'), '{"type": "commonjs"}\n');
+const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+const clientNode = JSON.parse(readFileSync(join(root, 'node_modules/@kubernetes/client-node/package.json'), 'utf8'));
+
+const common = {
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  logLevel: 'warning',
+  minifyWhitespace: true,
+  minifySyntax: true,
+  legalComments: 'none',
+  define: {
+    __KUBECTL_ODOO_VERSION__: JSON.stringify(pkg.version),
+    __CLIENT_NODE_VERSION__: JSON.stringify(clientNode.version),
+  },
+};
+
+// 1. The heavy chunk (client-node and friends): compiled only when a command needs it.
+const heavy = await build({
+  ...common,
+  entryPoints: [join(root, 'plugin/core/heavy/modules.ts')],
+  format: 'cjs',
+  write: false,
+  minifyIdentifiers: true,
+});
+const heavyCode = heavy.outputFiles[0].contents;
+const heavyPayload = brotliCompressSync(heavyCode, { params: { [constants.BROTLI_PARAM_QUALITY]: 9 } }).toString('base64');
+
+// CommonJS dependencies inside an ESM bundle expect require, __filename and __dirname.
+const requireShim =
+  "import{createRequire as __kcoCreateRequire}from'node:module';import{fileURLToPath as __kcoPath}from'node:url';" +
+  "const require=__kcoCreateRequire(import.meta.url);const __filename=__kcoPath(import.meta.url);const __dirname=__kcoPath(new URL('.',import.meta.url));";
+const keepHeavyOut = {
+  name: 'heavy-external',
+  setup(b) {
+    b.onResolve({ filter: /^\.\/modules\.js$/ }, (args) => (args.importer.includes('heavy') ? { path: args.path, external: true } : undefined));
+  },
+};
+
+// yargs' ESM build wraps help text by cutting words in half; its CommonJS build wraps at word boundaries.
+const yargsCommonJs = {
+  name: 'yargs-cjs',
+  setup(b) {
+    b.onResolve({ filter: /^yargs$/ }, () => ({ path: join(root, 'node_modules/yargs/index.cjs') }));
+  },
+};
+
+// 2. The plugin: one ESM file with a shebang. Built twice: the second build embeds the help text
+// that the first one renders, for the fast path of `kubectl odoo --help`.
+const buildPlugin = async (help) => {
+  await build({
+    ...common,
+    entryPoints: [join(root, 'plugin/main.ts')],
+    outfile: join(dist, 'kubectl-odoo'),
+    // CommonJS starts faster than ESM (no module loader to boot); dist/package.json says so to Node.
+    format: 'cjs',
+    banner: { js: '#!/usr/bin/env node' },
+    footer: { js: 'main();' },
+    define: {
+      ...common.define,
+      __KUBECTL_ODOO_HEAVY__: JSON.stringify(heavyPayload),
+      ...(help ? { __KUBECTL_ODOO_HELP__: JSON.stringify(help) } : {}),
+    },
+    plugins: [keepHeavyOut, yargsCommonJs],
+  });
+  chmodSync(join(dist, 'kubectl-odoo'), 0o755);
+};
+await buildPlugin(undefined);
+const help = execFileSync(process.execPath, [join(dist, 'kubectl-odoo'), '--help'], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+await buildPlugin(help);
+
+// 3. kubectl >= 1.26 asks kubectl_complete-odoo for `kubectl odoo <TAB>` completions.
+writeFileSync(
+  join(dist, 'kubectl_complete-odoo'),
+  '#!/bin/sh\n# Shell completion for `kubectl odoo`, called by kubectl (>= 1.26).\nexec "$(dirname "$(readlink -f "$0")")/kubectl-odoo" __complete "$@"\n',
+);
+chmodSync(join(dist, 'kubectl_complete-odoo'), 0o755);
+
+// 4. The node agent: one file, run by the DaemonSet.
+await build({
+  ...common,
+  entryPoints: [join(root, 'agent/main.ts')],
+  outfile: join(dist, 'odoo-node-agent.mjs'),
+  format: 'esm',
+  banner: { js: `#!/usr/bin/env node\n${requireShim}` },
+});
+chmodSync(join(dist, 'odoo-node-agent.mjs'), 0o755);
+
+const kb = (n) => `${Math.round(n / 1024)} KiB`;
+process.stderr.write(
+  `built dist/kubectl-odoo (${kb(readFileSync(join(dist, 'kubectl-odoo')).length)}, Kubernetes client ${kb(heavyCode.length)} compressed to ${kb(heavyPayload.length)}), dist/odoo-node-agent.mjs\n`,
+);

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Debian packages the real-part tests use. Installed only when missing, and only as root.
+set -euo pipefail
+need=()
+command -v sshd >/dev/null 2>&1 || [ -x /usr/sbin/sshd ] || need+=(openssh-server)
+command -v pg_dump >/dev/null 2>&1 || need+=(postgresql)
+command -v pvcreate >/dev/null 2>&1 || [ -x /usr/sbin/pvcreate ] || need+=(lvm2)
+command -v mkfs.ext4 >/dev/null 2>&1 || [ -x /usr/sbin/mkfs.ext4 ] || need+=(e2fsprogs)
+command -v sgdisk >/dev/null 2>&1 || need+=(gdisk)
+command -v pigz >/dev/null 2>&1 || need+=(pigz)
+command -v rsync >/dev/null 2>&1 || need+=(rsync)
+command -v zip >/dev/null 2>&1 || need+=(zip unzip)
+if [ ${#need[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "installing test dependencies: ${need[*]}" >&2
+    apt-get update -qq >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+  else
+    echo "missing test dependencies (${need[*]}); the tests that need them will fail under CI=true" >&2
+  fi
+fi
