@@ -208,10 +208,15 @@ export async function runApp(args: string[], deps: AppDeps): Promise<number> {
 }
 
 function normaliseYargsMessage(msg: string): string {
-  // yargs phrases ("Unknown argument: x", "Not enough non-option arguments: got 0, need at least 1")
-  // become one lower-case line; argument names stay as the user typed them.
+  // yargs phrases ("Unknown argument: x", "Invalid values:\n  Argument: output, Given: ...") become one
+  // lower-case line; argument names stay as the user typed them.
   const first = msg.split('\n')[0].trim();
-  const m = /^Not enough non-option arguments: got 0, need at least (\d+)/.exec(first);
-  if (m) return 'missing required argument (see --help for the command\'s usage)';
-  return first.charAt(0).toLowerCase() + first.slice(1);
+  if (/^Not enough non-option arguments/.test(first)) return "missing required argument (see --help for the command's usage)";
+  const invalid = /Argument: ([\w-]+), Given: ("[^"]*"|\S+), Choices: (.*)$/m.exec(msg);
+  if (invalid) {
+    const choices = invalid[3].split(/,\s*/).map((c) => c.replace(/^"|"$/g, ''));
+    return `invalid value ${invalid[2]} for --${invalid[1]}: use one of ${choices.join(', ')}`;
+  }
+  const oneLine = msg.replace(/\s*\n\s*/g, ' ').trim();
+  return oneLine.charAt(0).toLowerCase() + oneLine.slice(1);
 }

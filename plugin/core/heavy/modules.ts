@@ -20,7 +20,7 @@ export function clientNodeAuth(resolved: ResolvedKubeconfig): () => Promise<Reco
     contexts: [...m.contexts].map(([name, c]) => ({ name, cluster: c.cluster, user: c.user, namespace: c.namespace })),
     currentContext: resolved.contextName,
   });
-  return async () => {
+  return async (): Promise<Record<string, string>> => {
     const opts: { headers?: Record<string, string> } = { headers: {} };
     await kc.applyToHTTPSOptions(opts as any);
     const auth = opts.headers?.Authorization ?? opts.headers?.authorization;
