@@ -8,6 +8,6 @@ export default defineConfig({
     pool: 'forks',
     // Scenario tests drive real processes (kubectl, sshd, PostgreSQL, loop devices); two cores.
     maxWorkers: 2,
-    reporters: ['default'],
+    reporters: ['default', './test/harness/summaryReporter.ts'],
   },
 });
