@@ -1,0 +1,82 @@
+import { describe, expect, it } from 'vitest';
+import { applyAssignments, parseAssignments } from './edit.js';
+import { effectiveOptions, parseOdooConf } from './parse.js';
+import { UsageError } from '../core/errors.js';
+
+const BASE = [
+  '; written by the platform',
+  '[options]',
+  'admin_passwd = s3cret',
+  'DB_Host=postgres',
+  'db_port: 5432',
+  'addons_path = /mnt/extra-addons,',
+  '    /usr/lib/python3/dist-packages/odoo/addons',
+  '# keep me',
+  '',
+  '[queue_job]',
+  'channels = root:2',
+  '',
+].join('\n');
+
+describe('applyAssignments', () => {
+  it.each([
+    ['replaces a value keeping spelling and delimiter style', [{ key: 'db_host', value: 'pg-dedicated-1' }], BASE.replace('DB_Host=postgres', 'DB_Host=pg-dedicated-1')],
+    ['keeps ": " delimiters', [{ key: 'db_port', value: '6432' }], BASE.replace('db_port: 5432', 'db_port: 6432')],
+    [
+      'appends a new key at the end of [options], before comments of the next section',
+      [{ key: 'proxy_mode', value: 'True' }],
+      BASE.replace('/odoo/addons\n', '/odoo/addons\nproxy_mode = True\n'),
+    ],
+    [
+      'a multi-line value becomes one line',
+      [{ key: 'addons_path', value: '/x' }],
+      BASE.replace('addons_path = /mnt/extra-addons,\n    /usr/lib/python3/dist-packages/odoo/addons', 'addons_path = /x'),
+    ],
+    ['setting the same value changes nothing', [{ key: 'db_port', value: '5432' }], BASE],
+  ])('%s', (_n, assignments, expected) => {
+    expect(applyAssignments(BASE, assignments)).toBe(expected);
+  });
+
+  it('adds [options] when the file has none', () => {
+    expect(applyAssignments('[misc]\na = 1\n', [{ key: 'db_host', value: 'pg' }])).toBe('[misc]\na = 1\n\n[options]\ndb_host = pg\n');
+    expect(applyAssignments('', [{ key: 'db_host', value: 'pg' }])).toBe('[options]\ndb_host = pg\n');
+  });
+
+  it('keeps CRLF line endings', () => {
+    expect(applyAssignments('[options]\r\na = 1\r\n', [{ key: 'b', value: '2' }])).toBe('[options]\r\na = 1\r\nb = 2\r\n');
+  });
+
+  const HOSTILE = [`it's "quoted"`, '$(touch /tmp/pwned)', '`id`', 'EOF', "'EOF'", 'a;b # c', '%(here)s %d', 'Ünïcødé ☃ 日本', '\\n not a newline', '=leading equals', ': colon'];
+  it.each(HOSTILE)('hostile value %j reads back exactly through Python rules', (value) => {
+    const out = applyAssignments(BASE, [{ key: 'db_password', value }]);
+    const conf = parseOdooConf(out);
+    expect(conf.problems).toEqual([]);
+    expect(effectiveOptions(conf).get('db_password')!.value).toBe(value);
+    expect(effectiveOptions(conf).get('db_host')!.value).toBe('postgres');
+  });
+});
+
+describe('parseAssignments', () => {
+  it('splits on the first = and lower-cases keys', () => {
+    expect(parseAssignments(['DB_HOST=a=b', 'list_db='])).toEqual([
+      { key: 'db_host', value: 'a=b' },
+      { key: 'list_db', value: '' },
+    ]);
+  });
+  it.each([
+    [[], /at least one/],
+    [['db_host'], /not KEY=VALUE/],
+    [['=x'], /not KEY=VALUE/],
+    [['db host=x'], /not a valid odoo.conf key/],
+    [['[options]=x'], /not a valid odoo.conf key/],
+    [['#k=x'], /not a valid odoo.conf key/],
+    [['db_host=a\nadmin_passwd=x'], /line break/],
+    [['db_host=a\rb'], /line break/],
+    [['db_host= pg'], /whitespace/],
+    [['db_host=a\u0000'], /control character/],
+    [['a=1', 'A=2'], /given twice/],
+  ] as [string[], RegExp][])('%j is refused', (args, msg) => {
+    expect(() => parseAssignments(args)).toThrow(UsageError);
+    expect(() => parseAssignments(args)).toThrow(msg);
+  });
+});

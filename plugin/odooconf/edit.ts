@@ -1,0 +1,95 @@
+// Changing odoo.conf keys the way a careful person would by hand: only the lines of the changed options
+// are rewritten; comments, order, spelling and every other line stay as they were.
+import { UsageError } from '../core/errors.js';
+import { OPTIONS_SECTION, parseOdooConf, type ConfOption, type ParsedConf } from './parse.js';
+
+export interface Assignment {
+  key: string;
+  value: string;
+}
+
+// Odoo's option names are lower-case identifiers; configparser lower-cases keys anyway, and a key with
+// `=`, `:`, spaces, brackets or a leading `#`/`;` cannot be written so that it reads back the same.
+const KEY_RE = /^[a-z_][a-z0-9_]*$/;
+
+/** Parses `KEY=VALUE` arguments; a bad one is a UsageError before anything is read or written. */
+export function parseAssignments(args: readonly string[]): Assignment[] {
+  if (args.length === 0) throw new UsageError('config set needs at least one KEY=VALUE');
+  const seen = new Set<string>();
+  return args.map((arg) => {
+    const eq = arg.indexOf('=');
+    if (eq <= 0) throw new UsageError(`"${arg}" is not KEY=VALUE (e.g. db_host=pg-dedicated-1)`);
+    const key = arg.slice(0, eq).trim().toLowerCase();
+    const value = arg.slice(eq + 1);
+    validateKey(key);
+    validateValue(key, value);
+    if (seen.has(key)) throw new UsageError(`${key} is given twice`);
+    seen.add(key);
+    return { key, value };
+  });
+}
+
+export function validateKey(key: string): void {
+  if (!KEY_RE.test(key)) {
+    throw new UsageError(`"${key}" is not a valid odoo.conf key: use lower-case letters, digits and underscores, starting with a letter or underscore`);
+  }
+}
+
+export function validateValue(key: string, value: string): void {
+  if (/[\r\n]/.test(value)) throw new UsageError(`the value of ${key} contains a line break: odoo.conf values are one line`);
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/.test(value)) throw new UsageError(`the value of ${key} contains a control character`);
+  if (value !== value.trim()) {
+    throw new UsageError(`the value of ${key} starts or ends with whitespace, which Odoo's config parser strips`);
+  }
+}
+
+/** The new file text with each assignment applied to [options] (added at the end of it when absent). */
+export function applyAssignments(text: string, assignments: readonly Assignment[]): string {
+  let conf = parseOdooConf(text);
+  for (const a of assignments) conf = parseOdooConf(applyOne(conf, a));
+  return joinLines(conf);
+}
+
+function applyOne(conf: ParsedConf, a: Assignment): string {
+  const lines = [...conf.lines];
+  const existing = conf.options.find((o) => o.section === OPTIONS_SECTION && o.key === a.key);
+  if (existing) {
+    if (existing.value === a.value && existing.lines.length === 1) return joinLines(conf);
+    lines[existing.line] = rewriteOptionLine(conf.lines[existing.line], existing, a.value);
+    // Continuation lines of a multi-line value go; comment lines between them stay.
+    const drop = new Set(existing.lines.filter((l) => l !== existing.line));
+    return joinLines({ ...conf, lines: lines.filter((_, i) => !drop.has(i)) });
+  }
+  const newLine = `${a.key} = ${a.value}`;
+  const header = conf.sections.find((s) => s.name === OPTIONS_SECTION);
+  if (!header) {
+    // Odoo ignores a file without [options]; start one at the end.
+    while (lines.length && lines[lines.length - 1].trim() === '') lines.pop();
+    if (lines.length) lines.push('');
+    lines.push(`[${OPTIONS_SECTION}]`, newLine);
+    return joinLines({ ...conf, lines, finalEol: true });
+  }
+  // After the last option line of the first [options] block (or right after its header).
+  const next = conf.sections.find((s) => s.line > header.line);
+  const end = next ? next.line : lines.length;
+  let insertAt = header.line + 1;
+  for (const o of conf.options) {
+    if (o.line > header.line && o.line < end) insertAt = Math.max(insertAt, Math.max(...o.lines) + 1);
+  }
+  lines.splice(insertAt, 0, newLine);
+  return joinLines({ ...conf, lines, finalEol: conf.finalEol || insertAt === lines.length - 1 });
+}
+
+function rewriteOptionLine(line: string, opt: ConfOption, value: string): string {
+  // Keep the indentation, the key as spelled and the delimiter with its spacing.
+  const m = /^(\s*)(.*?)(\s*[=:][ \t]*)/.exec(line)!;
+  let delimiter = m[3];
+  if (!/[ \t]$/.test(delimiter) && /^\s/.test(delimiter)) delimiter += ' ';
+  return `${m[1]}${opt.rawKey}${delimiter}${value}`;
+}
+
+export function joinLines(conf: Pick<ParsedConf, 'lines' | 'eol' | 'finalEol'>): string {
+  if (conf.lines.length === 0) return '';
+  return conf.lines.join(conf.eol) + (conf.finalEol ? conf.eol : '');
+}
