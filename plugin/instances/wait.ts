@@ -1,0 +1,208 @@
+// Waiting for an instance to become ready or stopped, or for a PVC resize to finish, by following the
+// objects with list+watch (so dropped watches and 410 Gone do not lose the moment it happens), with a
+// clear TimeoutError saying what was last seen.
+import type { KubeClient } from '../core/kube/client.js';
+import { RESOURCES } from '../core/kube/resources.js';
+import { startInformer, type Informer } from '../core/kube/informer.js';
+import { TimeoutError, CancelledError, UsageError } from '../core/errors.js';
+import type { Clock } from '../cli/context.js';
+import { deriveInstanceStatus, statusText, type InstanceStatus } from './status.js';
+import { compareQuantities, displayStorage } from './quantity.js';
+
+export type WaitTarget = 'ready' | 'stopped';
+
+export interface WaitForInstanceOptions {
+  namespace: string;
+  /** The Deployment name. */
+  name: string;
+  podSelector: Record<string, string>;
+  until: WaitTarget;
+  timeoutMs: number;
+  clock: Clock;
+  signal?: AbortSignal;
+  /** Called whenever the derived status changes. */
+  onProgress?: (s: InstanceStatus) => void;
+}
+
+/** `kubectl rollout status`'s test: the latest template is observed, updated, available, and no old pods remain. */
+export function isRolledOut(deployment: any): boolean {
+  const spec = deployment?.spec?.replicas ?? 1;
+  const st = deployment?.status ?? {};
+  if ((deployment?.metadata?.generation ?? 0) > (st.observedGeneration ?? 0)) return false;
+  if ((st.updatedReplicas ?? 0) < spec) return false;
+  if ((st.replicas ?? 0) > (st.updatedReplicas ?? 0)) return false;
+  return (st.availableReplicas ?? 0) >= spec && (st.readyReplicas ?? 0) >= spec;
+}
+
+/** Scaled to zero, observed, and no pod still running. */
+export function isStopped(deployment: any, pods: any[]): boolean {
+  if ((deployment?.spec?.replicas ?? 1) !== 0) return false;
+  if ((deployment?.metadata?.generation ?? 0) > (deployment?.status?.observedGeneration ?? Infinity)) return false;
+  return !pods.some((p) => p.status?.phase !== 'Succeeded' && p.status?.phase !== 'Failed');
+}
+
+function selector(match: Record<string, string>): string {
+  return Object.entries(match)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(',');
+}
+
+/** Runs `check` after every change the informers see, until it returns a value, the timeout, or abort. */
+async function follow<R>(
+  clock: Clock,
+  timeoutMs: number,
+  outer: AbortSignal | undefined,
+  start: (signal: AbortSignal, changed: () => void) => Informer<any>[],
+  check: () => R | undefined,
+  timeoutMessage: () => string,
+): Promise<R> {
+  const controller = new AbortController();
+  const onOuterAbort = () => controller.abort();
+  outer?.addEventListener('abort', onOuterAbort, { once: true });
+  let settle!: (r: { ok: true; value: R } | { ok: false; error: unknown }) => void;
+  const result = new Promise<{ ok: true; value: R } | { ok: false; error: unknown }>((r) => (settle = r));
+  let syncedAll = false;
+  const changed = () => {
+    if (!syncedAll) return;
+    try {
+      const v = check();
+      if (v !== undefined) settle({ ok: true, value: v });
+    } catch (e) {
+      settle({ ok: false, error: e });
+    }
+  };
+  const informers = start(controller.signal, changed);
+  for (const inf of informers) inf.done.catch((e) => settle({ ok: false, error: e }));
+  Promise.all(informers.map((i) => i.synced)).then(() => {
+    syncedAll = true;
+    changed();
+  });
+  clock.sleep(timeoutMs, controller.signal).then(() => {
+    if (outer?.aborted) settle({ ok: false, error: new CancelledError('interrupted while waiting') });
+    else if (!controller.signal.aborted) settle({ ok: false, error: new TimeoutError(timeoutMessage()) });
+  });
+  try {
+    const r = await result;
+    if (!r.ok) throw r.error;
+    return r.value;
+  } finally {
+    controller.abort();
+    outer?.removeEventListener('abort', onOuterAbort);
+  }
+}
+
+export async function waitForInstance(kube: KubeClient, opts: WaitForInstanceOptions): Promise<InstanceStatus> {
+  let deps: Informer<any> | undefined;
+  let pods: Informer<any> | undefined;
+  let last: InstanceStatus | undefined;
+  const current = () => {
+    const deployment = deps?.store.get(`${opts.namespace}/${opts.name}`);
+    const podList = pods ? [...pods.store.values()] : [];
+    return { deployment, podList };
+  };
+  return follow(
+    opts.clock,
+    opts.timeoutMs,
+    opts.signal,
+    (signal, changed) => {
+      deps = startInformer(kube, RESOURCES.deployments, { namespace: opts.namespace, fieldSelector: `metadata.name=${opts.name}`, signal }, changed);
+      pods = startInformer(kube, RESOURCES.pods, { namespace: opts.namespace, labelSelector: selector(opts.podSelector), signal }, changed);
+      return [deps, pods];
+    },
+    () => {
+      const { deployment, podList } = current();
+      if (!deployment) throw new TimeoutError(`instance ${opts.name} disappeared while waiting (its Deployment was deleted)`);
+      const s = deriveInstanceStatus({ deployment, pods: podList }, opts.clock.now());
+      if (!last || last.status !== s.status || last.reason !== s.reason) opts.onProgress?.(s);
+      last = s;
+      if (opts.until === 'ready' ? isRolledOut(deployment) : isStopped(deployment, podList)) return s;
+      return undefined;
+    },
+    () => {
+      const seen = last ? `last status: ${statusText(last)}${last.message ? ` - ${last.message}` : ''}` : 'no status seen yet';
+      const what = opts.until === 'ready' ? 'become ready' : 'stop';
+      return `instance ${opts.name} did not ${what} within ${formatDuration(opts.timeoutMs)} (${seen})`;
+    },
+  );
+}
+
+export interface PvcResizeProgress {
+  requested: string;
+  capacity?: string;
+  /** Resizing, FileSystemResizePending, ... */
+  conditions: string[];
+}
+
+export function resizeProgress(pvc: any): PvcResizeProgress {
+  return {
+    requested: pvc?.spec?.resources?.requests?.storage ?? '',
+    capacity: pvc?.status?.capacity?.storage,
+    conditions: (pvc?.status?.conditions ?? []).filter((c: any) => c.status === 'True').map((c: any) => c.type),
+  };
+}
+
+/** Capacity has reached the requested size and no resize condition is left. */
+export function isResizeDone(pvc: any, size: string): boolean {
+  const cap = pvc?.status?.capacity?.storage;
+  if (!cap) return false;
+  const p = resizeProgress(pvc);
+  return compareQuantities(cap, size) >= 0 && !p.conditions.some((c) => c === 'Resizing' || c === 'FileSystemResizePending' || c === 'ControllerResizeError' || c === 'NodeResizeError');
+}
+
+export interface WaitForResizeOptions {
+  namespace: string;
+  pvcName: string;
+  size: string;
+  timeoutMs: number;
+  clock: Clock;
+  signal?: AbortSignal;
+  onProgress?: (p: PvcResizeProgress) => void;
+}
+
+export async function waitForPvcResize(kube: KubeClient, opts: WaitForResizeOptions): Promise<PvcResizeProgress> {
+  let pvcs: Informer<any> | undefined;
+  let lastKey = '';
+  let last: PvcResizeProgress | undefined;
+  return follow(
+    opts.clock,
+    opts.timeoutMs,
+    opts.signal,
+    (signal, changed) => {
+      pvcs = startInformer(kube, RESOURCES.persistentvolumeclaims, { namespace: opts.namespace, fieldSelector: `metadata.name=${opts.pvcName}`, signal }, changed);
+      return [pvcs];
+    },
+    () => {
+      const pvc = pvcs?.store.get(`${opts.namespace}/${opts.pvcName}`);
+      if (!pvc) throw new TimeoutError(`PVC ${opts.pvcName} disappeared while waiting for its resize`);
+      const p = resizeProgress(pvc);
+      const key = JSON.stringify(p);
+      if (key !== lastKey) opts.onProgress?.(p);
+      lastKey = key;
+      last = p;
+      return isResizeDone(pvc, opts.size) ? p : undefined;
+    },
+    () => {
+      const cap = last?.capacity ? displayStorage(last.capacity) : 'unknown';
+      const cond = last?.conditions.length ? `, conditions: ${last.conditions.join(', ')}` : '';
+      return `PVC ${opts.pvcName} did not reach ${opts.size} within ${formatDuration(opts.timeoutMs)} (capacity ${cap}${cond}); the resize continues in the background - check "kubectl describe pvc ${opts.pvcName} -n ${opts.namespace}"`;
+    },
+  );
+}
+
+export function formatDuration(ms: number): string {
+  if (ms % 60_000 === 0 && ms >= 60_000) return `${ms / 60_000}m`;
+  if (ms % 1000 === 0) return `${ms / 1000}s`;
+  return `${ms}ms`;
+}
+
+/** `--timeout 5m` / `90s` / `300` (seconds) into milliseconds. */
+export function parseTimeout(text: string | number, flag = '--timeout'): number {
+  const t = String(text).trim();
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(t);
+  if (!m) throw new UsageError(`invalid ${flag} "${text}": use a duration such as 90s, 5m or 1h`);
+  const n = Number(m[1]);
+  const unit = m[2] ?? 's';
+  const ms = unit === 'ms' ? n : unit === 's' ? n * 1000 : unit === 'm' ? n * 60_000 : n * 3_600_000;
+  if (ms <= 0) throw new UsageError(`invalid ${flag} "${text}": it must be greater than zero`);
+  return Math.round(ms);
+}
