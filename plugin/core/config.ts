@@ -30,6 +30,18 @@ export const DEFAULT_CONFIG: PluginConfig = {
   devices: ['/dev/sda2'],
   replication: 3,
   retry: { maxAttempts: 6, baseDelayMs: 250 },
+  // Instances (create): image, size and routing defaults from the platform's instance client.
+  image: 'bitnamilegacy/odoo',
+  odooVersion: '17',
+  storage: '10Gi',
+  cpu: '1',
+  memory: '2Gi',
+  ingress: 'ingress',
+  baseDomain: 'saasodoo.local',
+  dbSecret: 'odoo-db-credentials',
+  dbHost: 'postgres',
+  dbPort: '5432',
+  waitTimeout: '10m',
 };
 
 export function configPath(env: Record<string, string | undefined>, home = homedir()): string {
