@@ -1,0 +1,143 @@
+// Where backup sets live on the shared backups volume, and what a user may type to name one.
+//
+// Layout (the platform's `active/<customer-id>/` convention, one folder per set):
+//   active/<customer-id>/<instance>/<timestamp>/            a complete set (has manifest.json)
+//   active/<customer-id>/<instance>/.partial-<timestamp>/   being written, interrupted, or failed (FAILED inside)
+//   active/<customer-id>/<instance>/.deleting-<timestamp>/  being pruned; never listed
+// A set is written under `.partial-` and renamed to its final name only when every file is written and
+// checksummed, so nothing with the final name is ever incomplete.
+import { UsageError } from '../core/errors.js';
+
+/** 20250115T103000Z: UTC, sortable as text, safe in paths and label values. */
+export const TIMESTAMP_RE = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/;
+export const PARTIAL_PREFIX = '.partial-';
+export const DELETING_PREFIX = '.deleting-';
+export const ACTIVE_DIR = 'active';
+
+// Customer ids are UUIDs or short slugs on the platform; no slashes, no leading dot.
+const CUSTOMER_RE = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
+// Instances are Kubernetes object names (DNS-1123 labels).
+const INSTANCE_RE = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+// Odoo's own rule for database names (odoo/service/db.py DB_NAME_RE) plus PostgreSQL's 63-byte limit.
+const DATABASE_RE = /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,62}$/;
+
+export function formatBackupTimestamp(d: Date): string {
+  return d.toISOString().replace(/\.\d{3}Z$/, 'Z').replace(/[-:]/g, '');
+}
+
+/** The Date a timestamp names, or undefined when it is not one. */
+export function parseBackupTimestamp(ts: string): Date | undefined {
+  const m = TIMESTAMP_RE.exec(ts);
+  if (!m) return undefined;
+  const [, y, mo, d, h, mi, s] = m.map(Number);
+  const date = new Date(Date.UTC(y, mo - 1, d, h, mi, s));
+  // Reject 20251340T..., which Date would silently roll over.
+  if (formatBackupTimestamp(date) !== ts) return undefined;
+  return date;
+}
+
+export function isValidCustomerId(s: string): boolean {
+  return CUSTOMER_RE.test(s);
+}
+
+export function isValidInstanceName(s: string): boolean {
+  return INSTANCE_RE.test(s);
+}
+
+export function isValidDatabaseName(s: string): boolean {
+  return DATABASE_RE.test(s);
+}
+
+export interface BackupSetId {
+  customerId: string;
+  instance: string;
+  timestamp: string;
+}
+
+/** The folder of the instance's sets: active/<customer>/<instance>. */
+export function instanceBackupDir(customerId: string, instance: string): string {
+  return `${ACTIVE_DIR}/${customerId}/${instance}`;
+}
+
+/** active/<customer>/<instance>/<timestamp>: what users see and pass to --from and verify. */
+export function backupSetPath(id: BackupSetId): string {
+  return `${instanceBackupDir(id.customerId, id.instance)}/${id.timestamp}`;
+}
+
+export function partialSetPath(id: BackupSetId): string {
+  return `${instanceBackupDir(id.customerId, id.instance)}/${PARTIAL_PREFIX}${id.timestamp}`;
+}
+
+/** What a folder on the backups volume is, from its path relative to the volume root. */
+export function parseSetFolder(rel: string): (BackupSetId & { partial: boolean }) | undefined {
+  const parts = rel.replace(/\/+$/, '').split('/');
+  if (parts.length !== 4 || parts[0] !== ACTIVE_DIR) return undefined;
+  const [, customerId, instance, leaf] = parts;
+  if (!isValidCustomerId(customerId) || !isValidInstanceName(instance)) return undefined;
+  const partial = leaf.startsWith(PARTIAL_PREFIX);
+  const timestamp = partial ? leaf.slice(PARTIAL_PREFIX.length) : leaf;
+  if (!parseBackupTimestamp(timestamp)) return undefined;
+  return { customerId, instance, timestamp, partial };
+}
+
+/**
+ * A BACKUP reference as a user types it:
+ *   latest                                  the newest complete set of the instance in context
+ *   20250115T103000Z                        a set of the instance in context
+ *   acme/20250115T103000Z                   a set of instance acme (any customer)
+ *   active/cust-1/acme/20250115T103000Z     the full path, as `kubectl odoo backups` prints it
+ */
+export interface BackupRef {
+  customerId?: string;
+  instance?: string;
+  /** A timestamp, or 'latest'. */
+  timestamp: string;
+}
+
+const REF_FORMS = 'use latest, a timestamp like 20250115T103000Z, INSTANCE/TIMESTAMP or active/CUSTOMER/INSTANCE/TIMESTAMP as listed by "kubectl odoo backups"';
+
+export function parseBackupRef(raw: string): BackupRef {
+  const ref = raw.trim().replace(/\/+$/, '');
+  if (!ref) throw new UsageError(`backup reference is empty: ${REF_FORMS}`);
+  const parts = ref.split('/');
+  const checkTimestamp = (ts: string) => {
+    if (ts === 'latest') return;
+    if (ts.startsWith(PARTIAL_PREFIX)) throw new UsageError(`backup "${raw}" is an incomplete set and cannot be used; pick a complete one from "kubectl odoo backups"`);
+    if (!parseBackupTimestamp(ts)) throw new UsageError(`"${ts}" in backup "${raw}" is not a backup timestamp (expected YYYYMMDDTHHMMSSZ, e.g. 20250115T103000Z): ${REF_FORMS}`);
+  };
+  const checkInstance = (name: string) => {
+    if (!isValidInstanceName(name)) throw new UsageError(`"${name}" in backup "${raw}" is not a valid instance name (lowercase letters, digits and "-", at most 63): ${REF_FORMS}`);
+  };
+  if (parts.length === 1) {
+    checkTimestamp(parts[0]);
+    return { timestamp: parts[0] };
+  }
+  if (parts.length === 2) {
+    checkInstance(parts[0]);
+    checkTimestamp(parts[1]);
+    return { instance: parts[0], timestamp: parts[1] };
+  }
+  if (parts.length === 4 && parts[0] === ACTIVE_DIR) {
+    if (!isValidCustomerId(parts[1])) throw new UsageError(`"${parts[1]}" in backup "${raw}" is not a valid customer id: ${REF_FORMS}`);
+    checkInstance(parts[2]);
+    checkTimestamp(parts[3]);
+    return { customerId: parts[1], instance: parts[2], timestamp: parts[3] };
+  }
+  throw new UsageError(`backup "${raw}" is not a backup reference: ${REF_FORMS}`);
+}
+
+/** Names Kubernetes accepts for Jobs (and their pods' job-name label): at most 63 characters. */
+export function jobName(operation: string, instance: string, timestamp: string): string {
+  const suffix = `-${timestamp.toLowerCase()}`;
+  const head = `odoo-${operation}-${instance}`.slice(0, 63 - suffix.length).replace(/-+$/, '');
+  return `${head}${suffix}`;
+}
+
+/**
+ * PostgreSQL names for the scratch and the previous database of a restore. At most 63 bytes: the
+ * instance's name is shortened, never the distinguishing suffix.
+ */
+export function sideDatabaseName(database: string, role: 'restore' | 'old' | 'verify', timestamp: string): string {
+  const suffix = `__${role}_${timestamp.toLowerCase()}`;
+  return `${database.slice(0, 63 - suffix.length)}${suffix}`;
+}

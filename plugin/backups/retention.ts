@@ -1,0 +1,90 @@
+// Which backup sets a prune keeps and which it removes, per instance. Pure: the listing comes in, a
+// plan with a reason for every decision comes out.
+//
+// Rules (borg/restic semantics for the periods: the newest set of each of the N most recent periods
+// that have sets, UTC calendar; weeks are ISO weeks):
+// - the newest complete set of an instance is always kept, whatever the policy says;
+// - a pinned set is always kept;
+// - a set whose Job is still running is kept;
+// - an incomplete set (partial or failed, no Job running) is removed: it can never be restored;
+// - other complete sets are kept when --keep-last/daily/weekly/monthly selects them, else removed.
+import type { BackupSetInfo } from './listing.js';
+
+export interface RetentionPolicy {
+  keepLast?: number;
+  keepDaily?: number;
+  keepWeekly?: number;
+  keepMonthly?: number;
+}
+
+export interface PruneDecision {
+  set: BackupSetInfo;
+  keep: boolean;
+  reasons: string[];
+}
+
+export function hasRetentionRule(p: RetentionPolicy): boolean {
+  return [p.keepLast, p.keepDaily, p.keepWeekly, p.keepMonthly].some((n) => n !== undefined && n > 0);
+}
+
+export function dayKey(d: Date): string {
+  return d.toISOString().slice(0, 10);
+}
+
+export function monthKey(d: Date): string {
+  return d.toISOString().slice(0, 7);
+}
+
+/** ISO 8601 week, e.g. 2025-W03 (weeks start on Monday; week 1 holds the first Thursday). */
+export function weekKey(d: Date): string {
+  const t = new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate()));
+  const dow = t.getUTCDay() || 7;
+  t.setUTCDate(t.getUTCDate() + 4 - dow);
+  const yearStart = Date.UTC(t.getUTCFullYear(), 0, 1);
+  const week = Math.ceil(((t.getTime() - yearStart) / 86_400_000 + 1) / 7);
+  return `${t.getUTCFullYear()}-W${String(week).padStart(2, '0')}`;
+}
+
+/** Decides every set; the result keeps the input's order within each instance, newest first. */
+export function planPrune(sets: readonly BackupSetInfo[], policy: RetentionPolicy): PruneDecision[] {
+  const byInstance = new Map<string, BackupSetInfo[]>();
+  for (const s of sets) {
+    const key = `${s.customerId}/${s.instance}`;
+    if (!byInstance.has(key)) byInstance.set(key, []);
+    byInstance.get(key)!.push(s);
+  }
+  const out: PruneDecision[] = [];
+  for (const group of byInstance.values()) {
+    const sorted = [...group].sort((a, b) => b.timestamp.localeCompare(a.timestamp));
+    const reasons = new Map<BackupSetInfo, string[]>(sorted.map((s) => [s, []]));
+    const complete = sorted.filter((s) => s.state === 'complete');
+    if (complete[0]) reasons.get(complete[0])!.push('newest complete');
+    for (const s of sorted) {
+      if (s.pinned) reasons.get(s)!.push('pinned');
+      if (s.state === 'running') reasons.get(s)!.push('running');
+    }
+    complete.slice(0, policy.keepLast ?? 0).forEach((s, i) => reasons.get(s)!.push(`last ${i + 1}`));
+    const periodic: [number | undefined, string, (d: Date) => string][] = [
+      [policy.keepDaily, 'daily', dayKey],
+      [policy.keepWeekly, 'weekly', weekKey],
+      [policy.keepMonthly, 'monthly', monthKey],
+    ];
+    for (const [n, label, keyOf] of periodic) {
+      if (!n) continue;
+      const seen = new Set<string>();
+      for (const s of complete) {
+        const k = keyOf(s.time);
+        if (seen.has(k)) continue;
+        seen.add(k);
+        if (seen.size > n) break;
+        reasons.get(s)!.push(`${label} ${k}`);
+      }
+    }
+    for (const s of sorted) {
+      const r = reasons.get(s)!;
+      if (r.length) out.push({ set: s, keep: true, reasons: r });
+      else out.push({ set: s, keep: false, reasons: [s.state === 'complete' ? 'not selected by the retention policy' : `${s.state}, not restorable`] });
+    }
+  }
+  return out;
+}

@@ -1,0 +1,463 @@
+// The shell programs the backup, restore, list, verify and set-operation Jobs run.
+//
+// Each script is a constant: every value (paths, names, the manifest base) reaches it through the
+// environment, never by splicing text into the program, and SQL gets its identifiers through psql
+// variables (:"name" / :'name'), which psql quotes. They are POSIX sh (dash, busybox) and use only what an
+// Odoo image has: sh, tar, gzip, pg_dump/pg_restore/psql, sha256sum; zstd or pigz when present.
+//
+// Output protocol (read by the plugin from the pod log, one line each):
+//   TOTAL data=<bytes> db=<bytes>     sizes to expect, for progress
+//   tar: PROGRESS:data:<n>            a tar checkpoint (n * CHECKPOINT_RECORDS * 10240 bytes so far)
+//   PHASE <name>                      a step starts
+//   CHECK <name> ok|fail <detail>     verify results
+//   ERROR <message>                   why the Job failed (also written to FAILED in a partial set)
+//   DONE <path>                       success
+
+/**
+ * Tag for the scripts: the raw text, with \${ (written so to keep it from template interpolation) turned
+ * back into the shell's ${. Takes no interpolated values, so nothing can be spliced into a script.
+ */
+function sh(strings: TemplateStringsArray, ...values: never[]): string {
+  if (values.length) throw new Error('scripts take their parameters from the environment');
+  return strings.raw.join('').replace(/\\\$\{/g, '${');
+}
+
+/** tar records between progress lines: 1000 x 10 KiB = ~10 MB. */
+export const CHECKPOINT_RECORDS = 1000;
+export const TAR_RECORD_BYTES = 10240;
+
+const PRELUDE = sh`set -eu
+say() { printf '%s\n' "$*"; }
+now() { date -u +%Y-%m-%dT%H:%M:%SZ; }
+# The compressor: zstd (multi-threaded) when present, else pigz (parallel gzip), else gzip.
+pick_compressor() {
+  case "\${COMPRESSION:-auto}" in
+    auto) if command -v zstd >/dev/null 2>&1; then COMP=zstd; elif command -v pigz >/dev/null 2>&1; then COMP=pigz; else COMP=gzip; fi ;;
+    zstd|pigz|gzip) COMP=$COMPRESSION ;;
+    *) say "ERROR unknown compression $COMPRESSION"; exit 1 ;;
+  esac
+  case "$COMP" in zstd) EXT=zst ;; *) EXT=gz ;; esac
+}
+compress() {
+  case "$COMP" in
+    zstd) zstd -q -T0 -"\${ZSTD_LEVEL:-3}" -c ;;
+    pigz) pigz -c -"\${GZIP_LEVEL:-6}" ;;
+    gzip) gzip -c -"\${GZIP_LEVEL:-6}" ;;
+  esac
+}
+decompress_file() {
+  case "$1" in
+    *.zst) zstd -q -dc -- "$1" ;;
+    *.gz) if command -v pigz >/dev/null 2>&1; then pigz -dc -- "$1"; else gzip -dc -- "$1"; fi ;;
+    *) say "ERROR unknown compression of $1"; return 1 ;;
+  esac
+}
+test_compressed() {
+  case "$1" in
+    *.zst) zstd -q -t -- "$1" 2>/dev/null ;;
+    *.gz) gzip -t -- "$1" 2>/dev/null ;;
+    *) return 1 ;;
+  esac
+}
+# The one file of a set with the given stem (db.dump -> db.dump.zst or db.dump.gz).
+set_file() {
+  for f in "$1/$2".zst "$1/$2".gz; do if [ -f "$f" ]; then printf '%s\n' "$f"; return 0; fi; done
+  return 1
+}
+bytes_of() { du -sb "$1" 2>/dev/null | cut -f1 || echo $(( $(du -sk "$1" | cut -f1) * 1024 )); }
+# GNU tar reports progress every CHECKPOINT records; other tars just work without it.
+tar_progress() {
+  if tar --version 2>/dev/null | grep -q GNU; then
+    printf '%s\n' "--checkpoint=\${CHECKPOINT:-1000}" "--checkpoint-action=echo=PROGRESS:$1:%u"
+  fi
+}
+psql_admin() { psql -X -q -v ON_ERROR_STOP=1 -d "\${MAINTENANCE_DB:-postgres}" "$@" -f -; }
+`;
+
+/**
+ * Backup. Env: SRC_DIR (instance volume, read-only), BACKUP_ROOT, SET_PARENT (active/<c>/<i>), SET_NAME
+ * (timestamp), MANIFEST_BASE (JSON), CONSISTENCY (stop|live), EXPORT_ODOO_ZIP (0|1), PG* (database and
+ * credentials, from the instance's own env/Secret).
+ */
+export const BACKUP_SCRIPT =
+  PRELUDE +
+  sh`
+STARTED=$(now)
+DIR="$BACKUP_ROOT/$SET_PARENT"
+TMP="$DIR/.partial-$SET_NAME"
+FINAL="$DIR/$SET_NAME"
+fail() { say "ERROR $*"; if [ -d "$TMP" ]; then printf '%s\n' "$*" > "$TMP/FAILED" || true; fi; exit 1; }
+mkdir -p "$DIR"
+[ ! -e "$FINAL" ] || { say "ERROR backup set $SET_PARENT/$SET_NAME already exists"; exit 1; }
+mkdir "$TMP" || { say "ERROR cannot create $SET_PARENT/.partial-$SET_NAME"; exit 1; }
+chmod 700 "$TMP"
+on_exit() {
+  rc=$?
+  rm -rf "$TMP"/.work-* 2>/dev/null || true
+  if [ "$rc" -ne 0 ] && [ -d "$TMP" ] && [ ! -e "$TMP/FAILED" ]; then printf 'stopped with exit code %s\n' "$rc" > "$TMP/FAILED" || true; fi
+}
+trap on_exit EXIT
+trap 'exit 143' TERM INT HUP
+pick_compressor
+[ -d "$SRC_DIR" ] || fail "instance volume is not mounted at $SRC_DIR"
+psql -X -q -v ON_ERROR_STOP=1 -At -c 'select 1' >/dev/null 2>"$TMP/.work-err" || fail "cannot connect to database $PGDATABASE on $PGHOST:\${PGPORT:-5432}: $(head -n1 "$TMP/.work-err")"
+DATA_BYTES=$(bytes_of "$SRC_DIR")
+DB_BYTES=$(psql -X -At -c 'select pg_database_size(current_database())' 2>/dev/null || echo 0)
+ODOO_VERSION=$(psql -X -At -c "select latest_version from ir_module_module where name = 'base'" 2>/dev/null | tr -cd 'A-Za-z0-9.~_+-' || true)
+PG_VERSION=$(psql -X -At -c 'show server_version' 2>/dev/null | cut -d' ' -f1 | tr -cd 'A-Za-z0-9._-' || true)
+say "TOTAL data=$DATA_BYTES db=$DB_BYTES"
+
+# capture NAME CMD...: CMD's output, compressed, into $TMP/NAME; its sha256 computed on the way through
+# a fifo, so the file is read once. CMD's own exit status is kept (sh has no pipefail).
+capture() {
+  name=$1; shift
+  mkfifo "$TMP/.work-fifo-$name"
+  sha256sum < "$TMP/.work-fifo-$name" | cut -d' ' -f1 > "$TMP/.work-sum-$name" &
+  sumpid=$!
+  { rc=0; "$@" || rc=$?; echo "$rc" > "$TMP/.work-rc-$name"; } | compress | tee "$TMP/.work-fifo-$name" > "$TMP/$name"
+  wait "$sumpid"
+  [ "$(cat "$TMP/.work-rc-$name")" = 0 ]
+}
+dump_db() { pg_dump --format=custom --compress=0 2>"$TMP/.work-pgdump-err"; }
+archive_data() { tar -C "$SRC_DIR" --numeric-owner $(tar_progress data) --exclude=./lost+found -cf - .; }
+
+DB_FILE="db.dump.$EXT"
+DATA_FILE="data.tar.$EXT"
+if [ "$CONSISTENCY" = stop ]; then
+  # Nothing writes while the instance is stopped: dump and archive at the same time.
+  say "PHASE database+data"
+  capture "$DB_FILE" dump_db & dbpid=$!
+  capture "$DATA_FILE" archive_data || fail "archiving the data volume failed"
+  wait "$dbpid" || fail "database dump failed: $(head -n3 "$TMP/.work-pgdump-err" | tr '\n' ' ')"
+else
+  # Live: the dump is a snapshot taken when it starts; archiving the files after it ends captures every
+  # file a dumped attachment row points to (Odoo's filestore only adds files, and removes unreferenced
+  # ones in its garbage collection).
+  say "PHASE database"
+  capture "$DB_FILE" dump_db || fail "database dump failed: $(head -n3 "$TMP/.work-pgdump-err" | tr '\n' ' ')"
+  say "PHASE data"
+  capture "$DATA_FILE" archive_data || fail "archiving the data volume failed"
+fi
+
+FILES=""
+: > "$TMP/SHA256SUMS"
+add_file() {
+  size=$(wc -c < "$TMP/$1" | tr -d ' ')
+  FILES="$FILES\${FILES:+,}{\"name\":\"$1\",\"role\":\"$2\",\"size\":$size,\"sha256\":\"$3\"}"
+  printf '%s  %s\n' "$3" "$1" >> "$TMP/SHA256SUMS"
+}
+add_file "$DB_FILE" database "$(cat "$TMP/.work-sum-$DB_FILE")"
+add_file "$DATA_FILE" data "$(cat "$TMP/.work-sum-$DATA_FILE")"
+
+if [ "\${EXPORT_ODOO_ZIP:-0}" = 1 ]; then
+  # Odoo's database manager format (odoo/service/db.py dump_db): dump.sql from "pg_dump --no-owner",
+  # filestore/ holding the database's filestore, manifest.json. The SQL comes from the dump above, so
+  # it is the same moment as the rest of the set.
+  say "PHASE odoo-zip"
+  Z="$TMP/.work-zip"
+  mkdir "$Z"
+  decompress_file "$TMP/$DB_FILE" | pg_restore --no-owner --file="$Z/dump.sql" || fail "converting the dump to SQL failed"
+  for fs in "$SRC_DIR/filestore/$PGDATABASE" "$SRC_DIR/data/filestore/$PGDATABASE"; do
+    if [ -d "$fs" ]; then ln -s "$fs" "$Z/filestore"; break; fi
+  done
+  MODULES=$(psql -X -At -c "select coalesce(json_object_agg(name, latest_version), '{}') from ir_module_module where state = 'installed'" 2>/dev/null || echo '{}')
+  MAJOR=$(printf '%s' "$ODOO_VERSION" | cut -d. -f1-2)
+  printf '{"odoo_dump": "1", "db_name": "%s", "version": "%s", "version_info": [%s, "final", 0, ""], "major_version": "%s", "pg_version": "%s", "modules": %s}\n' \
+    "$PGDATABASE" "$MAJOR" "$(printf '%s' "\${MAJOR:-0.0}" | sed 's/[^0-9.].*//; s/\./, /'), 0" "$MAJOR" "$PG_VERSION" "$MODULES" > "$Z/manifest.json"
+  entries="dump.sql manifest.json"
+  [ -e "$Z/filestore" ] && entries="$entries filestore"
+  if command -v zip >/dev/null 2>&1; then
+    (cd "$Z" && zip -q -r "$TMP/odoo.zip" $entries) || fail "writing odoo.zip failed"
+  else
+    (cd "$Z" && python3 -m zipfile -c "$TMP/odoo.zip" $entries) || fail "writing odoo.zip failed (no zip or python3 in the image)"
+  fi
+  rm -rf "$Z"
+  add_file odoo.zip odoo-zip "$(sha256sum < "$TMP/odoo.zip" | cut -d' ' -f1)"
+fi
+
+rm -rf "$TMP"/.work-*
+printf '%s,"compression":"%s","odooVersion":"%s","pgVersion":"%s","dataBytes":%s,"startedAt":"%s","finishedAt":"%s","files":[%s]}\n' \
+  "\${MANIFEST_BASE%\}}" "$COMP" "$ODOO_VERSION" "$PG_VERSION" "$DATA_BYTES" "$STARTED" "$(now)" "$FILES" > "$TMP/manifest.json"
+# Durable before it becomes visible under its final name.
+sync "$TMP"/* "$TMP" 2>/dev/null || sync
+mv "$TMP" "$FINAL"
+sync "$DIR" 2>/dev/null || true
+say "DONE $SET_PARENT/$SET_NAME"
+`;
+
+/**
+ * Restore into staging, then swap. Env: BACKUP_ROOT, SET_PATH, DATA_DIR (instance volume, read-write),
+ * PGDATABASE (the instance's database), SOURCE_DB (the database name inside the backup), SCRATCH_DB,
+ * OLD_DB, OP_ID, PG* credentials.
+ * Until the swap, the instance's database and files are untouched; the swap renames the database and
+ * moves the top-level entries of the volume, and is undone if any step of it fails.
+ */
+export const RESTORE_SCRIPT =
+  PRELUDE +
+  sh`
+SET="$BACKUP_ROOT/$SET_PATH"
+STAGE="$DATA_DIR/.odoo-restore-$OP_ID"
+STATE=start
+DB_SWAPPED=0
+say "PHASE check"
+[ -f "$SET/manifest.json" ] || { say "ERROR backup $SET_PATH has no manifest.json: it is not a complete backup"; exit 1; }
+(cd "$SET" && sha256sum --quiet -c SHA256SUMS) >/dev/null 2>&1 || { say "ERROR checksums of backup $SET_PATH do not match SHA256SUMS: the backup is damaged"; exit 1; }
+DUMP=$(set_file "$SET" db.dump) || { say "ERROR backup $SET_PATH has no database dump"; exit 1; }
+DATA=$(set_file "$SET" data.tar) || { say "ERROR backup $SET_PATH has no data archive"; exit 1; }
+psql_admin <<'SQL' >/dev/null || { say "ERROR cannot connect to the database server as $PGUSER"; exit 1; }
+select 1;
+SQL
+
+swap_db_back() {
+  psql_admin -v target="$PGDATABASE" -v old="$OLD_DB" -v scratch="$SCRATCH_DB" <<'SQL' || true
+ALTER DATABASE :"target" RENAME TO :"scratch";
+ALTER DATABASE :"old" RENAME TO :"target";
+SQL
+}
+move_entries() { # move every top-level entry of $1 into $2, except the staging folder and lost+found
+  for e in "$1"/* "$1"/.[!.]* "$1"/..?*; do
+    [ -e "$e" ] || [ -L "$e" ] || continue
+    case "\${e##*/}" in .odoo-restore-*|lost+found) continue ;; esac
+    mv -- "$e" "$2/" || return 1
+  done
+}
+on_exit() {
+  rc=$?
+  if [ "$STATE" != committed ]; then
+    if [ "$STATE" = swapping-files ]; then
+      # Put the old files back where they were; what came from the backup goes back to staging.
+      mkdir -p "$STAGE/undo"
+      move_entries "$DATA_DIR" "$STAGE/undo" || true
+      move_entries "$STAGE/old" "$DATA_DIR" || true
+    fi
+    if [ "$DB_SWAPPED" = 1 ]; then swap_db_back; fi
+    psql_admin -v scratch="$SCRATCH_DB" <<'SQL' >/dev/null 2>&1 || true
+DROP DATABASE IF EXISTS :"scratch";
+SQL
+    rm -rf "$STAGE"
+    [ "$rc" -ne 0 ] || rc=1
+    say "ERROR restore failed; the instance's database and files are unchanged"
+  fi
+  exit "$rc"
+}
+trap on_exit EXIT
+trap 'exit 143' TERM INT HUP
+
+rm -rf "$STAGE"
+mkdir -p "$STAGE/new"
+say "TOTAL data=$(wc -c < "$DATA" | tr -d ' ') db=$(wc -c < "$DUMP" | tr -d ' ')"
+say "PHASE files"
+{ rc=0; decompress_file "$DATA" || rc=$?; echo "$rc" > "$STAGE/.rc-data"; } | tar -C "$STAGE/new" --numeric-owner -xpf - $(tar_progress data) \
+  || { say "ERROR extracting the data archive failed"; exit 1; }
+[ "$(cat "$STAGE/.rc-data")" = 0 ] || { say "ERROR the data archive is damaged (decompression failed)"; exit 1; }
+rm -f "$STAGE/.rc-data"
+if [ "$SOURCE_DB" != "$PGDATABASE" ]; then
+  # A copy into another instance: its filestore folder is named after its own database.
+  for base in "$STAGE/new/filestore" "$STAGE/new/data/filestore"; do
+    if [ -d "$base/$SOURCE_DB" ]; then rm -rf "$base/$PGDATABASE"; mv "$base/$SOURCE_DB" "$base/$PGDATABASE"; fi
+  done
+fi
+
+say "PHASE database"
+psql_admin -v scratch="$SCRATCH_DB" <<'SQL' >/dev/null
+DROP DATABASE IF EXISTS :"scratch";
+CREATE DATABASE :"scratch" TEMPLATE template0 ENCODING 'UTF8';
+SQL
+{ rc=0; decompress_file "$DUMP" || rc=$?; echo "$rc" > "$STAGE/.rc-db"; } | pg_restore --no-owner --no-privileges --exit-on-error --dbname="$SCRATCH_DB" 2>"$STAGE/.err-db" \
+  || { say "ERROR restoring the database dump failed: $(head -n3 "$STAGE/.err-db" | tr '\n' ' ')"; exit 1; }
+[ "$(cat "$STAGE/.rc-db")" = 0 ] || { say "ERROR the database dump is damaged (decompression failed)"; exit 1; }
+rm -f "$STAGE/.rc-db" "$STAGE/.err-db"
+
+say "PHASE swap"
+HAS_TARGET=$(psql_admin -At -v target="$PGDATABASE" <<'SQL'
+select count(*) from pg_database where datname = :'target';
+SQL
+)
+if [ "$HAS_TARGET" = 1 ]; then
+  psql_admin -v target="$PGDATABASE" -v old="$OLD_DB" <<'SQL' >/dev/null
+DROP DATABASE IF EXISTS :"old";
+select pg_terminate_backend(pid) from pg_stat_activity where datname = :'target' and pid <> pg_backend_pid();
+ALTER DATABASE :"target" RENAME TO :"old";
+SQL
+  DB_SWAPPED=1
+fi
+psql_admin -v target="$PGDATABASE" -v scratch="$SCRATCH_DB" <<'SQL' >/dev/null
+ALTER DATABASE :"scratch" RENAME TO :"target";
+SQL
+STATE=swapping-files
+mkdir "$STAGE/old"
+move_entries "$DATA_DIR" "$STAGE/old"
+move_entries "$STAGE/new" "$DATA_DIR"
+STATE=committed
+say "PHASE cleanup"
+if [ "$DB_SWAPPED" = 1 ]; then
+  psql_admin -v old="$OLD_DB" <<'SQL' >/dev/null || say "WARNING could not drop the previous database $OLD_DB; drop it by hand"
+DROP DATABASE IF EXISTS :"old";
+SQL
+fi
+rm -rf "$STAGE"
+sync "$DATA_DIR" 2>/dev/null || true
+say "DONE $SET_PATH"
+`;
+
+/** Lists sets. Env: BACKUP_ROOT, CUSTOMER_GLOB, INSTANCE_GLOB (a name or *). */
+export const LIST_SCRIPT =
+  PRELUDE +
+  sh`
+for g in "$CUSTOMER_GLOB" "$INSTANCE_GLOB"; do
+  case "$g" in ''|*[!A-Za-z0-9_.*-]*|.*) say "ERROR invalid name pattern"; exit 1 ;; esac
+done
+cd "$BACKUP_ROOT"
+for d in active/$CUSTOMER_GLOB/$INSTANCE_GLOB/* active/$CUSTOMER_GLOB/$INSTANCE_GLOB/.partial-*; do
+  [ -d "$d" ] || continue
+  m=0; [ -f "$d/manifest.json" ] && m=1
+  p=0; [ -e "$d/PINNED" ] && p=1
+  printf 'SET\t%s\t%s\t%s\t%s\n' "$d" "$(bytes_of "$d")" "$m" "$p"
+  if [ "$m" = 1 ]; then printf 'MANIFEST\t%s\t' "$d"; tr -d '\n\t' < "$d/manifest.json"; printf '\n'; fi
+  if [ -f "$d/FAILED" ]; then printf 'FAILED\t%s\t' "$d"; head -n1 "$d/FAILED" | tr -d '\t\n'; printf '\n'; fi
+done
+say "DONE list"
+`;
+
+/**
+ * Verifies a set. Env: BACKUP_ROOT, SET_PATH, RESTORE_TEST (0|1); for the restore test also
+ * SOURCE_DB, SCRATCH_DB, STAGE_DIR and PG* credentials.
+ */
+export const VERIFY_SCRIPT =
+  PRELUDE +
+  sh`
+SET="$BACKUP_ROOT/$SET_PATH"
+FAILS=0
+check() { say "CHECK $1 $2 $3"; [ "$2" = ok ] || FAILS=$((FAILS + 1)); }
+[ -d "$SET" ] || { say "ERROR backup $SET_PATH does not exist"; exit 1; }
+if [ -f "$SET/manifest.json" ]; then
+  printf 'MANIFEST\t'; tr -d '\n\t' < "$SET/manifest.json"; printf '\n'
+  check manifest ok "present"
+else
+  check manifest fail "manifest.json is missing: not a complete backup"
+fi
+if [ -f "$SET/SHA256SUMS" ]; then
+  while IFS= read -r line; do printf 'SUMS\t%s\n' "$line"; done < "$SET/SHA256SUMS"
+  while read -r sum name; do
+    if [ ! -f "$SET/$name" ]; then check "sha256:$name" fail "file is missing"; continue; fi
+    actual=$(sha256sum < "$SET/$name" | cut -d' ' -f1)
+    if [ "$actual" = "$sum" ]; then check "sha256:$name" ok "$sum"; else check "sha256:$name" fail "is $actual, expected $sum"; fi
+  done < "$SET/SHA256SUMS"
+else
+  check sha256 fail "SHA256SUMS is missing"
+fi
+LIST="\${TMPDIR:-/tmp}/odoo-verify-list.$$"
+if DATA=$(set_file "$SET" data.tar); then
+  if ! test_compressed "$DATA"; then
+    check archive fail "data archive is corrupt or truncated (decompression test failed)"
+  elif decompress_file "$DATA" | tar -tf - > "$LIST" 2>/dev/null; then
+    check archive ok "$(wc -l < "$LIST" | tr -d ' ') entries"
+  else
+    check archive fail "data archive cannot be listed by tar"
+  fi
+  rm -f "$LIST"
+else
+  check archive fail "data archive is missing"
+fi
+if DUMP=$(set_file "$SET" db.dump); then
+  if ! test_compressed "$DUMP"; then
+    check dump fail "database dump is corrupt or truncated (decompression test failed)"
+  elif toc=$(decompress_file "$DUMP" 2>/dev/null | pg_restore --list 2>/dev/null); then
+    check dump ok "$(printf '%s\n' "$toc" | grep -c ' TABLE DATA ' || true) tables with data"
+  else
+    check dump fail "database dump cannot be read (corrupt or truncated)"
+  fi
+else
+  check dump fail "database dump is missing"
+fi
+if [ -f "$SET/odoo.zip" ]; then
+  if command -v unzip >/dev/null 2>&1; then
+    if unzip -tq "$SET/odoo.zip" >/dev/null 2>&1; then check odoo-zip ok "readable"; else check odoo-zip fail "odoo.zip cannot be read"; fi
+  fi
+fi
+
+if [ "\${RESTORE_TEST:-0}" = 1 ] && [ "$FAILS" = 0 ]; then
+  cleanup() {
+    psql_admin -v scratch="$SCRATCH_DB" <<'SQL' >/dev/null 2>&1 || true
+DROP DATABASE IF EXISTS :"scratch";
+SQL
+    rm -rf "$STAGE_DIR"
+  }
+  trap cleanup EXIT
+  trap 'exit 143' TERM INT HUP
+  rm -rf "$STAGE_DIR"; mkdir -p "$STAGE_DIR/data"
+  say "PHASE restore-test"
+  if decompress_file "$DATA" | tar -C "$STAGE_DIR/data" --numeric-owner -xpf - $(tar_progress data); then
+    check restore-files ok "extracted"
+  else
+    check restore-files fail "extracting the data archive failed"
+  fi
+  psql_admin -v scratch="$SCRATCH_DB" <<'SQL' >/dev/null
+DROP DATABASE IF EXISTS :"scratch";
+CREATE DATABASE :"scratch" TEMPLATE template0 ENCODING 'UTF8';
+SQL
+  if decompress_file "$DUMP" | pg_restore --no-owner --no-privileges --exit-on-error --dbname="$SCRATCH_DB" 2>"$STAGE_DIR/err"; then
+    check restore-database ok "restored into a scratch database"
+    FS=""
+    for c in "$STAGE_DIR/data/filestore/$SOURCE_DB" "$STAGE_DIR/data/data/filestore/$SOURCE_DB"; do [ -d "$c" ] && FS=$c && break; done
+    psql -X -At -F ' ' -v ON_ERROR_STOP=1 --dbname="$SCRATCH_DB" -c "select store_fname, coalesce(file_size, -1), coalesce(checksum, '-') from ir_attachment where coalesce(store_fname, '') <> ''" > "$STAGE_DIR/rows" 2>"$STAGE_DIR/err" \
+      || { check attachments fail "cannot read ir_attachment: $(head -n1 "$STAGE_DIR/err")"; exit 1; }
+    : > "$STAGE_DIR/files"
+    if [ -n "$FS" ]; then
+      (cd "$FS" && find . -type f -exec sha1sum {} + | sed 's#  \./# #') > "$STAGE_DIR/sha1"
+      (cd "$FS" && find . -type f -exec wc -c {} + | sed 's#^ *##; s# \./# #' | grep -v ' total$' || true) > "$STAGE_DIR/sizes"
+    else
+      : > "$STAGE_DIR/sha1"; : > "$STAGE_DIR/sizes"
+    fi
+    # rows: "<store_fname> <file_size> <checksum>"; sha1: "<sha1> <path>"; sizes: "<bytes> <path>"
+    awk -v sha1="$STAGE_DIR/sha1" -v sizes="$STAGE_DIR/sizes" '
+      BEGIN { while ((getline l < sha1) > 0) { split(l, a, " "); h[a[2]] = a[1] }
+              while ((getline l < sizes) > 0) { split(l, a, " "); s[a[2]] = a[1] } }
+      { n++; if (!($1 in h)) { miss++; if (miss <= 10) print "MISSING " $1; next }
+        if (($3 != "-" && h[$1] != $3) || ($2 >= 0 && s[$1] != $2)) { bad++; if (bad <= 10) print "MISMATCH " $1; next }
+        ok++ }
+      END { printf "ATTACHMENTS rows=%d ok=%d missing=%d mismatched=%d\n", n, ok, miss, bad }' "$STAGE_DIR/rows" > "$STAGE_DIR/result"
+    cat "$STAGE_DIR/result"
+    if grep -q ' missing=0 mismatched=0$' "$STAGE_DIR/result"; then
+      check attachments ok "$(tail -n1 "$STAGE_DIR/result" | cut -d' ' -f2-)"
+    else
+      check attachments fail "$(tail -n1 "$STAGE_DIR/result" | cut -d' ' -f2-)"
+    fi
+  else
+    check restore-database fail "pg_restore failed: $(head -n2 "$STAGE_DIR/err" | tr '\n' ' ')"
+  fi
+fi
+if [ "$FAILS" = 0 ]; then say "DONE verify"; else say "ERROR $FAILS check(s) failed"; exit 1; fi
+`;
+
+/**
+ * Deletes, pins or unpins sets. Env: BACKUP_ROOT, OP (delete|pin|unpin), SETS (folders, one per line).
+ * A deleted set is first renamed to .deleting-<timestamp>, so a prune cut short never leaves a
+ * half-deleted folder under a complete-looking name.
+ */
+export const SET_OPS_SCRIPT =
+  PRELUDE +
+  sh`
+printf '%s\n' "$SETS" | while IFS= read -r p; do
+  [ -n "$p" ] || continue
+  case "$p" in /*|*..*|*//*) say "ERROR refusing path $p"; exit 1 ;; esac
+  case "$p" in active/*/*/*) ;; *) say "ERROR refusing path $p"; exit 1 ;; esac
+  d="$BACKUP_ROOT/$p"
+  case "$OP" in
+    delete)
+      [ -d "$d" ] || { say "GONE $p"; continue; }
+      if [ -e "$d/PINNED" ]; then say "SKIPPED $p pinned"; continue; fi
+      leaf=\${p##*/}; leaf=\${leaf#.partial-}
+      gone="$BACKUP_ROOT/\${p%/*}/.deleting-$leaf"
+      mv -- "$d" "$gone" && rm -rf -- "$gone" && say "DELETED $p" ;;
+    pin)
+      [ -f "$d/manifest.json" ] || { say "ERROR $p is not a complete backup"; exit 1; }
+      : > "$d/PINNED"; say "PINNED $p" ;;
+    unpin)
+      [ -d "$d" ] || { say "ERROR $p does not exist"; exit 1; }
+      rm -f -- "$d/PINNED"; say "UNPINNED $p" ;;
+    *) say "ERROR unknown operation $OP"; exit 1 ;;
+  esac
+done
+say "DONE $OP"
+`;
