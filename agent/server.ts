@@ -1,0 +1,117 @@
+// The agent's WebSocket endpoint. JSON messages {id, method, params} get {id, progress} while work runs
+// and then one {id, result} or {id, error}. Connections must present the token from the mounted Secret
+// (Authorization: Bearer ...); anything else is refused and logged, and the agent keeps running.
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { RequestError, type Log, type NodeAgent } from './agent.js';
+
+export const AGENT_PROTOCOL_VERSION = 1;
+const MAX_MESSAGE_BYTES = 64 * 1024;
+
+export interface AgentServer {
+  port: number;
+  close(): Promise<void>;
+}
+
+function digest(s: string): Buffer {
+  return createHash('sha256').update(s).digest();
+}
+
+/** Compares the presented token with the Secret's current content (re-read, so rotation applies). */
+export function tokenMatches(presented: string | undefined, tokenFile: string): boolean {
+  let expected: string;
+  try {
+    expected = readFileSync(tokenFile, 'utf8').trim();
+  } catch {
+    return false;
+  }
+  if (!expected || !presented) return false;
+  return timingSafeEqual(digest(presented), digest(expected));
+}
+
+export function startAgentServer(opts: { agent: NodeAgent; node: string; host: string; port: number; tokenFile: string; log: Log; version: string }): Promise<AgentServer> {
+  const { agent, log } = opts;
+  const wss = new WebSocketServer({
+    host: opts.host,
+    port: opts.port,
+    maxPayload: MAX_MESSAGE_BYTES,
+    verifyClient: (info, done) => {
+      const auth = info.req.headers.authorization;
+      const token = typeof auth === 'string' && auth.startsWith('Bearer ') ? auth.slice(7).trim() : undefined;
+      if (tokenMatches(token, opts.tokenFile)) return done(true);
+      log('warn', 'refused connection without a valid token', { remote: info.req.socket.remoteAddress, hasToken: !!token });
+      done(false, 401, 'Unauthorized');
+    },
+  });
+
+  wss.on('connection', (ws: WebSocket) => {
+    ws.on('message', (data, isBinary) => {
+      void handleMessage(ws, isBinary ? undefined : data.toString());
+    });
+    ws.on('error', (e) => log('warn', 'connection error', { error: e.message }));
+  });
+
+  const send = (ws: WebSocket, msg: unknown) => {
+    if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(msg));
+  };
+
+  async function handleMessage(ws: WebSocket, text: string | undefined) {
+    let msg: any;
+    try {
+      msg = text === undefined ? undefined : JSON.parse(text);
+    } catch {
+      msg = undefined;
+    }
+    const id = msg && (typeof msg.id === 'string' || typeof msg.id === 'number') ? msg.id : null;
+    if (!msg || typeof msg !== 'object' || id === null || typeof msg.method !== 'string') {
+      log('warn', 'refused malformed message', { sample: (text ?? '<binary>').slice(0, 80) });
+      return send(ws, { id, error: { code: 'bad-request', message: 'expected a JSON object {id, method, params}' } });
+    }
+    const progress = (p: object) => send(ws, { id, progress: p });
+    try {
+      const result = await dispatch(msg.method, msg.params ?? {}, progress);
+      send(ws, { id, result });
+    } catch (e) {
+      const code = e instanceof RequestError ? e.code : 'failed';
+      if (!(e instanceof RequestError)) log('error', 'request failed', { method: msg.method, error: (e as Error).stack ?? String(e) });
+      else log('warn', 'request refused', { method: msg.method, code, error: e.message });
+      send(ws, { id, error: { code, message: (e as Error).message } });
+    }
+  }
+
+  async function dispatch(method: string, params: any, progress: (p: object) => void): Promise<unknown> {
+    switch (method) {
+      case 'ping':
+        return { node: opts.node, version: opts.version, protocol: AGENT_PROTOCOL_VERSION };
+      case 'inspect':
+        if (params.devices !== undefined && !Array.isArray(params.devices)) throw new RequestError('bad-request', 'params.devices must be a list of device paths');
+        return agent.inspect(params.devices, progress);
+      case 'usage':
+        return agent.usage();
+      case 'refresh':
+        return agent.refreshSummary(progress);
+      case 'wipe':
+        return agent.wipe(params, progress);
+      default:
+        throw new RequestError('bad-request', `unknown method ${JSON.stringify(method)} (ping, inspect, usage, refresh, wipe)`);
+    }
+  }
+
+  return new Promise((resolve, reject) => {
+    wss.once('error', reject);
+    wss.once('listening', () => {
+      wss.off('error', reject);
+      wss.on('error', (e) => log('error', 'server error', { error: e.message }));
+      resolve({
+        port: (wss.address() as AddressInfo).port,
+        close: () =>
+          new Promise<void>((r) => {
+            for (const c of wss.clients) c.terminate();
+            wss.close(() => r());
+          }),
+      });
+    });
+  });
+}

@@ -1,0 +1,45 @@
+// The per-node summary ConfigMap (like Rook's discover daemon keeps local-device-<node>): the plugin
+// reads every node's summary with one list call.
+import { createHash } from 'node:crypto';
+import type { KubeClient } from '../plugin/core/kube/client.js';
+import { RESOURCES } from '../plugin/core/kube/resources.js';
+import { isConflict, isNotFound } from '../plugin/core/kube/errors.js';
+import type { NodeReport } from '../plugin/nodes/report.js';
+import { SUMMARY_KEY, SUMMARY_LABELS, summaryConfigMapName } from '../plugin/nodes/summary.js';
+
+export function buildSummaryConfigMap(namespace: string, report: NodeReport): any {
+  return {
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: {
+      name: summaryConfigMapName(report.node),
+      namespace,
+      labels: { ...SUMMARY_LABELS, 'kubectl-odoo.io/node': nodeLabelValue(report.node) },
+      annotations: { 'kubectl-odoo.io/node': report.node, 'kubectl-odoo.io/collected-at': report.collectedAt },
+    },
+    data: { [SUMMARY_KEY]: JSON.stringify(report) },
+  };
+}
+
+/** Label values are at most 63 characters; long node names keep a hash suffix. */
+function nodeLabelValue(node: string): string {
+  if (node.length <= 63) return node;
+  return `${node.slice(0, 52)}-${createHash('sha256').update(node).digest('hex').slice(0, 10)}`;
+}
+
+/** Creates or replaces the summary; a concurrent write (409) is retried on the fresh object. */
+export async function writeSummary(kube: KubeClient, namespace: string, report: NodeReport): Promise<void> {
+  const desired = buildSummaryConfigMap(namespace, report);
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const current = await kube.getOptional(RESOURCES.configmaps, desired.metadata.name, namespace);
+    try {
+      if (!current) await kube.create(RESOURCES.configmaps, desired, { namespace });
+      else await kube.replace(RESOURCES.configmaps, { ...desired, metadata: { ...desired.metadata, resourceVersion: current.metadata.resourceVersion } }, { namespace });
+      return;
+    } catch (e) {
+      if (isConflict(e) || isNotFound(e) || (e as { status?: number }).status === 409) continue;
+      throw e;
+    }
+  }
+  throw new Error(`could not write ConfigMap ${desired.metadata.name}: it kept changing`);
+}
