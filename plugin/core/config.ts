@@ -42,6 +42,10 @@ export const DEFAULT_CONFIG: PluginConfig = {
   dbHost: 'postgres',
   dbPort: '5432',
   waitTimeout: '10m',
+  // Backups: Job image ('' = the instance's own image), compression (auto|zstd|pigz|gzip), Job deadline.
+  backupImage: '',
+  backupCompression: 'auto',
+  backupTimeout: '6h',
 };
 
 export function configPath(env: Record<string, string | undefined>, home = homedir()): string {
