@@ -27,13 +27,24 @@ const common = {
   },
 };
 
-// 1. The heavy chunk (client-node and friends): compiled only when a command needs it.
+// ssh2 and cpu-features load optional native addons inside try/catch and fall back to pure JavaScript;
+// a bundle cannot carry .node files, so those requires throw and the fallback is used.
+const optionalNativeAddons = {
+  name: 'optional-native-addons',
+  setup(b) {
+    b.onResolve({ filter: /\.node$/ }, (args) => ({ path: args.path, namespace: 'native-addon' }));
+    b.onLoad({ filter: /.*/, namespace: 'native-addon' }, () => ({ contents: 'throw new Error("native addon not bundled")' }));
+  },
+};
+
+// 1. The heavy chunk (client-node, ssh2 and friends): compiled only when a command needs it.
 const heavy = await build({
   ...common,
   entryPoints: [join(root, 'plugin/core/heavy/modules.ts')],
   format: 'cjs',
   write: false,
   minifyIdentifiers: true,
+  plugins: [optionalNativeAddons],
 });
 const heavyCode = heavy.outputFiles[0].contents;
 const heavyPayload = brotliCompressSync(heavyCode, { params: { [constants.BROTLI_PARAM_QUALITY]: 9 } }).toString('base64');

@@ -4,6 +4,8 @@ import { KubeConfig } from '@kubernetes/client-node';
 import type { ResolvedKubeconfig } from '../kube/kubeconfig.js';
 
 export { KubeConfig };
+/** SSH client for `nodes check --ssh`. */
+export { Client as SshClient, utils as sshUtils } from 'ssh2';
 
 /** Auth headers from an exec plugin or auth provider, through client-node's authenticators. */
 export function clientNodeAuth(resolved: ResolvedKubeconfig): () => Promise<Record<string, string>> {
