@@ -3,8 +3,28 @@
 import type { CommandDef } from './command.js';
 import { versionCommand } from '../commands/version/command.js';
 import { completionCommand } from '../commands/completion/command.js';
+import { createCommand } from '../commands/create/command.js';
+import { listCommand } from '../commands/list/command.js';
+import { statusCommand } from '../commands/status/command.js';
+import { startCommand } from '../commands/start/command.js';
+import { stopCommand } from '../commands/stop/command.js';
+import { restartCommand } from '../commands/restart/command.js';
+import { deleteCommand } from '../commands/delete/command.js';
+import { resizeCommand } from '../commands/resize/command.js';
+import { setResourcesCommand } from '../commands/set-resources/command.js';
+import { watchCommand } from '../commands/watch/command.js';
 
 export const COMMANDS: CommandDef[] = [
   versionCommand,
   completionCommand,
+  createCommand,
+  listCommand,
+  statusCommand,
+  startCommand,
+  stopCommand,
+  restartCommand,
+  deleteCommand,
+  resizeCommand,
+  setResourcesCommand,
+  watchCommand,
 ];

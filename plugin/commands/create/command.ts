@@ -1,0 +1,76 @@
+import type { CommandDef } from '../../cli/command.js';
+import { UsageError } from '../../core/errors.js';
+import { printResult } from '../../core/output/printer.js';
+import { buildCreateSpec, type CreateFlags } from '../../instances/createOptions.js';
+import { instanceNamespace, parseDryRun, rejectAllNamespaces, waitTimeout } from '../../instances/commandSupport.js';
+import { INGRESS_KINDS } from '../../instances/manifests.js';
+
+interface CreateArgs extends CreateFlags {
+  wait: boolean;
+  timeout?: string;
+  dryRun?: string | boolean;
+}
+
+export const createCommand: CommandDef<CreateArgs> = {
+  command: 'create <name>',
+  describe: 'Create an Odoo instance: PVC, Deployment, Service and ingress',
+  builder: (y) =>
+    y
+      .positional('name', { type: 'string', describe: 'Instance name (lower-case letters, digits, "-"); also its Deployment, Service and ingress name' })
+      .option('customer', { type: 'string', describe: 'Customer id the instance belongs to (label saasodoo.io/customer-id)' })
+      .option('odoo-version', { type: 'string', describe: 'Odoo version tag of the configured image repository (default 17)' })
+      .option('image', { type: 'string', describe: 'Full image reference instead of --odoo-version (e.g. odoo:17)' })
+      .option('storage', { type: 'string', describe: 'Volume size, e.g. 10Gi (the platform\'s 10G means 10Gi)' })
+      .option('cpu', { type: 'string', describe: 'CPU request and limit, e.g. 1 or 500m' })
+      .option('memory', { type: 'string', describe: 'Memory request and limit, e.g. 2Gi' })
+      .option('storage-class', { type: 'string', describe: 'StorageClass of the volume (default rook-cephfs)' })
+      .option('domain', { type: 'string', describe: 'Full host name for the ingress' })
+      .option('subdomain', { type: 'string', describe: 'Host is <subdomain>.<baseDomain> (default: the name)' })
+      .option('ingress', { type: 'string', choices: INGRESS_KINDS as unknown as string[], describe: 'Traefik IngressRoute, a plain Ingress, or none (default ingress)' })
+      .option('db-secret', { type: 'string', describe: 'Secret with the database "username" and "password" (default odoo-db-credentials)' })
+      .option('env', { type: 'string', array: true, describe: 'Extra environment variable KEY=VALUE (repeatable; never secrets)' })
+      .option('wait', { type: 'boolean', default: false, describe: 'Wait until the instance is ready' })
+      .option('timeout', { type: 'string', describe: 'How long --wait waits (default 10m)' })
+      .option('dry-run', { type: 'string', describe: 'client: print the objects; server: also validate them with the API server' }),
+  complete: async () => [],
+  async run(ctx, args) {
+    rejectAllNamespaces(ctx, 'create');
+    const dryRun = parseDryRun(args.dryRun);
+    if (dryRun && args.wait) throw new UsageError('--wait cannot be used with --dry-run: nothing is created to wait for');
+    const timeoutMs = waitTimeout(ctx, args.timeout);
+    const spec = buildCreateSpec(args, ctx.config, instanceNamespace(ctx));
+    const { createSteps, createInstance } = await import('../../instances/create.js');
+    const format = ctx.globals.output === 'table' || ctx.globals.output === 'wide' ? (dryRun ? 'yaml' : ctx.globals.output) : ctx.globals.output;
+    const asList = (items: any[]) => ({ apiVersion: 'v1', kind: 'List', items });
+    if (dryRun === 'client') {
+      const objects = createSteps(spec).map((s) => s.object);
+      await printResult(ctx.io, format, { rows: objects, columns: [], data: asList(objects), name: (o) => `${o.kind.toLowerCase()}/${o.metadata.name}` });
+      return;
+    }
+    const kube = await ctx.kube();
+    const result = await createInstance(kube, { spec, serverDryRun: dryRun === 'server', signal: ctx.signal, progress: (l) => ctx.progress(l) });
+    if (dryRun === 'server') {
+      await printResult(ctx.io, format, { rows: result.objects, columns: [], data: asList(result.objects), name: (o) => `${o.kind.toLowerCase()}/${o.metadata.name}` });
+      return;
+    }
+    if (format === 'json' || format === 'yaml') await printResult(ctx.io, format, { rows: [], columns: [], data: asList(result.objects) });
+    else ctx.io.stdout.write(`instance/${spec.name} created\n`);
+    if (args.wait) {
+      const { waitForInstance } = await import('../../instances/wait.js');
+      const { statusText } = await import('../../instances/status.js');
+      const { instanceSelectorLabels } = await import('../../instances/labels.js');
+      ctx.progress(`waiting for instance ${spec.name} to become ready (timeout ${args.timeout ?? ctx.config.waitTimeout})...`);
+      await waitForInstance(kube, {
+        namespace: spec.namespace,
+        name: spec.name,
+        podSelector: instanceSelectorLabels(spec),
+        until: 'ready',
+        timeoutMs,
+        clock: ctx.clock,
+        signal: ctx.signal,
+        onProgress: (s) => ctx.progress(`  ${spec.name}: ${statusText(s)}${s.message ? ` - ${s.message}` : ''}`),
+      });
+      ctx.progress(`instance ${spec.name} is ready`);
+    }
+  },
+};

@@ -1,0 +1,47 @@
+import type { CommandDef } from '../../cli/command.js';
+import { UsageError } from '../../core/errors.js';
+import { completeInstanceName, instanceNamespace, rejectAllNamespaces } from '../../instances/commandSupport.js';
+import { validateInstanceReference } from '../../instances/names.js';
+import { parseTimeout } from '../../instances/wait.js';
+
+interface LogsArgs {
+  name: string;
+  follow: boolean;
+  tail?: number;
+  since?: string;
+  previous: boolean;
+  timestamps: boolean;
+}
+
+export const logsCommand: CommandDef<LogsArgs> = {
+  command: 'logs <name>',
+  describe: 'Print the Odoo log of an instance\'s pod',
+  builder: (y) =>
+    y
+      .positional('name', { type: 'string', describe: 'Instance name, instance id or platform Deployment name' })
+      .option('follow', { alias: 'f', type: 'boolean', default: false, describe: 'Keep streaming new lines' })
+      .option('tail', { type: 'number', describe: 'Only the last N lines' })
+      .option('since', { type: 'string', describe: 'Only lines newer than this, e.g. 10m or 1h' })
+      .option('previous', { alias: 'p', type: 'boolean', default: false, describe: 'The previous (crashed) container\'s log' })
+      .option('timestamps', { type: 'boolean', default: false, describe: 'Prefix each line with its time' }),
+  complete: completeInstanceName,
+  async run(ctx, args) {
+    rejectAllNamespaces(ctx, 'logs');
+    const name = validateInstanceReference(args.name);
+    if (args.tail !== undefined && (!Number.isInteger(args.tail) || args.tail < 0)) throw new UsageError(`invalid --tail "${args.tail}": a number of lines, 0 or more`);
+    const sinceSeconds = args.since !== undefined ? Math.max(1, Math.round(parseTimeout(args.since, '--since') / 1000)) : undefined;
+    if (args.previous && args.follow) throw new UsageError('--previous and --follow cannot be used together: the previous container has ended');
+    const namespace = instanceNamespace(ctx);
+    const kube = await ctx.kube();
+    const { resolveInstance } = await import('../../instances/resolve.js');
+    const { pickLogPod } = await import('../../instances/logPod.js');
+    const { streamPodLogs } = await import('../../core/kube/logs.js');
+    const o = await resolveInstance(kube, namespace, name);
+    const { pod, container } = pickLogPod(o);
+    await streamPodLogs(
+      kube,
+      { namespace: o.namespace, pod, container, follow: args.follow, tailLines: args.tail, sinceSeconds, previous: args.previous, timestamps: args.timestamps, signal: ctx.signal },
+      ctx.io.stdout,
+    );
+  },
+};

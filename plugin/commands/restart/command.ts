@@ -1,0 +1,9 @@
+import { lifecycleCommand } from '../../instances/lifecycleCommand.js';
+
+export const restartCommand = lifecycleCommand({
+  verb: 'restart',
+  describe: 'Restart an instance with a new pod',
+  done: 'restarted',
+  already: 'restarted',
+  act: async (ctx, namespace, name) => (await import('../../instances/lifecycle.js')).restartInstance(await ctx.kube(), namespace, name, ctx.clock.now()),
+});

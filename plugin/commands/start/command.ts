@@ -1,0 +1,9 @@
+import { lifecycleCommand } from '../../instances/lifecycleCommand.js';
+
+export const startCommand = lifecycleCommand({
+  verb: 'start',
+  describe: 'Start a stopped instance (scale its Deployment to 1)',
+  done: 'started',
+  already: 'running',
+  act: async (ctx, namespace, name) => (await import('../../instances/lifecycle.js')).scaleInstance(await ctx.kube(), namespace, name, 1),
+});

@@ -1,0 +1,28 @@
+import type { CommandDef } from '../../cli/command.js';
+import { printStructured } from '../../core/output/printer.js';
+import { UsageError } from '../../core/errors.js';
+import { completeInstanceName, instanceNamespace, rejectAllNamespaces } from '../../instances/commandSupport.js';
+import { validateInstanceReference } from '../../instances/names.js';
+
+interface StatusArgs {
+  name: string;
+}
+
+export const statusCommand: CommandDef<StatusArgs> = {
+  command: 'status <name>',
+  describe: 'Is the instance healthy: workload, pod, storage, network and recent warnings',
+  builder: (y) => y.positional('name', { type: 'string', describe: 'Instance name, instance id or platform Deployment name' }),
+  complete: completeInstanceName,
+  async run(ctx, args) {
+    rejectAllNamespaces(ctx, 'status');
+    const name = validateInstanceReference(args.name);
+    if (ctx.globals.output === 'name' || ctx.globals.output === 'wide') throw new UsageError(`status prints a screen or -o json|yaml, not -o ${ctx.globals.output}`);
+    const kube = await ctx.kube();
+    const { collectStatusReport, renderStatusReport } = await import('../../instances/statusReport.js');
+    const { lastBackupProvider } = await import('../../instances/lastBackup.js');
+    const now = ctx.clock.now();
+    const report = await collectStatusReport(kube, instanceNamespace(ctx), name, { now, lastBackup: lastBackupProvider });
+    if (await printStructured(ctx.io, ctx.globals.output, report)) return;
+    ctx.io.stdout.write(renderStatusReport(report, ctx.colors, now));
+  },
+};

@@ -1,0 +1,9 @@
+import { lifecycleCommand } from '../../instances/lifecycleCommand.js';
+
+export const stopCommand = lifecycleCommand({
+  verb: 'stop',
+  describe: 'Stop an instance (scale its Deployment to 0; the volume stays)',
+  done: 'stopped',
+  already: 'stopped',
+  act: async (ctx, namespace, name) => (await import('../../instances/lifecycle.js')).scaleInstance(await ctx.kube(), namespace, name, 0),
+});

@@ -1,0 +1,39 @@
+import type { CommandDef } from '../../cli/command.js';
+import { UsageError } from '../../core/errors.js';
+import { instanceNamespace } from '../../instances/commandSupport.js';
+import { validateLabelSelector } from '../../instances/selector.js';
+
+interface WatchArgs {
+  selector?: string;
+  customer?: string;
+}
+
+export const watchCommand: CommandDef<WatchArgs> = {
+  command: 'watch',
+  describe: 'Stream instances\' status transitions as they happen (Ctrl-C to stop)',
+  builder: (y) =>
+    y
+      .option('selector', { alias: 'l', type: 'string', describe: 'Label selector the instances\' Deployments must match' })
+      .option('customer', { type: 'string', describe: 'Only instances of this customer id' }),
+  async run(ctx, args) {
+    const format = ctx.globals.output;
+    if (format !== 'table' && format !== 'json') throw new UsageError(`watch prints lines for people or -o json (one object per line), not -o ${format}`);
+    const selector = args.selector !== undefined ? validateLabelSelector(args.selector) : undefined;
+    const namespace = ctx.globals.allNamespaces ? undefined : instanceNamespace(ctx);
+    const kube = await ctx.kube();
+    const { watchInstances, formatTransition } = await import('../../instances/watch.js');
+    const { styleStatus } = await import('../../instances/summary.js');
+    await watchInstances(kube, {
+      namespace,
+      labelSelector: selector,
+      customer: args.customer !== undefined ? String(args.customer) : undefined,
+      signal: ctx.signal,
+      now: () => ctx.clock.now(),
+      log: ctx.globals.verbose >= 4 ? (l) => ctx.progress(l) : undefined,
+      emit: (t) => {
+        if (format === 'json') ctx.io.stdout.write(JSON.stringify(t) + '\n');
+        else ctx.io.stdout.write(formatTransition({ ...t, to: styleStatus(ctx.colors, t.to, t.to) as any }, !namespace) + '\n');
+      },
+    });
+  },
+};

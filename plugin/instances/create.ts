@@ -1,0 +1,178 @@
+// Creating an instance all-or-nothing: check everything that can be checked before the first write, then
+// create PVC, Service, ingress and, last, the Deployment (its existence is what makes an instance).
+// If a step fails, the objects this run created are deleted again; objects a previous, interrupted run
+// left behind are recognised by their labels and reused, so running create again resumes.
+import type { KubeClient } from '../core/kube/client.js';
+import { RESOURCES, type ResourceType } from '../core/kube/resources.js';
+import { ApiError, isAlreadyExists, isNotFound } from '../core/kube/errors.js';
+import { ConflictError, FailureError, NotFoundError, UsageError, CancelledError } from '../core/errors.js';
+import { buildInstanceManifests, type InstanceSpec } from './manifests.js';
+import { instanceIdOf, isInstanceWorkload, isPluginManaged } from './labels.js';
+
+export interface CreateInstanceOptions {
+  spec: InstanceSpec;
+  /** Server-side dry run: every create is sent with dryRun=All. */
+  serverDryRun?: boolean;
+  signal?: AbortSignal;
+  progress?: (line: string) => void;
+}
+
+export interface CreateInstanceResult {
+  /** The objects as the server returned them (or would have, for a dry run). */
+  objects: any[];
+  /** kind/name of objects this run created. */
+  created: string[];
+  /** kind/name of objects an earlier run had created and this one reused. */
+  reused: string[];
+}
+
+interface Step {
+  type: ResourceType;
+  object: any;
+}
+
+const label = (s: Step) => `${s.type.kind}/${s.object.metadata.name}`;
+
+/** An existing object is this instance's own when it carries the instance id and the plugin's label. */
+function belongsToInstance(existing: any, spec: InstanceSpec): boolean {
+  const labels = existing?.metadata?.labels;
+  return instanceIdOf(labels) === spec.instanceId && isPluginManaged(labels);
+}
+
+export function createSteps(spec: InstanceSpec): Step[] {
+  const m = buildInstanceManifests(spec);
+  const steps: Step[] = [
+    { type: RESOURCES.persistentvolumeclaims, object: m.pvc },
+    { type: RESOURCES.services, object: m.service },
+  ];
+  if (m.ingress) steps.push({ type: m.ingress.kind === 'Ingress' ? RESOURCES.ingresses : RESOURCES.ingressroutes, object: m.ingress });
+  steps.push({ type: RESOURCES.deployments, object: m.deployment });
+  return steps;
+}
+
+/** Read-only checks: namespace, Secret, StorageClass, ingress API, name conflicts. Returns steps already done. */
+async function preflight(kube: KubeClient, spec: InstanceSpec, steps: Step[]): Promise<Set<Step>> {
+  const ns = spec.namespace;
+  const [namespace, secret, storageClass] = await Promise.all([
+    lookup(() => kube.get(RESOURCES.namespaces, ns)),
+    lookup(() => kube.get(RESOURCES.secrets, spec.dbSecret, ns)),
+    lookup(() => kube.get(RESOURCES.storageclasses, spec.storageClass)),
+  ]);
+  if (namespace === MISSING) {
+    throw new NotFoundError(`namespace ${ns} does not exist`, { hint: `create it with "kubectl create namespace ${ns}" or pick another with -n` });
+  }
+  if (secret === MISSING) {
+    throw new UsageError(
+      `--db-secret ${spec.dbSecret}: no such Secret in namespace ${ns}; create it with keys "username" and "password" (kubectl create secret generic ${spec.dbSecret} -n ${ns} --from-literal=username=... --from-literal=password=...)`,
+    );
+  }
+  if (secret && secret !== MISSING) {
+    const missing = ['username', 'password'].filter((k) => !(k in (secret.data ?? {})) && !(k in (secret.stringData ?? {})));
+    if (missing.length) throw new UsageError(`--db-secret ${spec.dbSecret}: the Secret has no key ${missing.map((k) => `"${k}"`).join(' or ')}; it needs "username" and "password"`);
+  }
+  if (storageClass === MISSING) {
+    const all = await kube.list(RESOURCES.storageclasses).catch(() => ({ items: [] as any[] }));
+    const names = all.items.map((s: any) => s.metadata.name);
+    throw new UsageError(`--storage-class ${spec.storageClass}: no such StorageClass${names.length ? ` (available: ${names.join(', ')})` : ''}`);
+  }
+  if (spec.ingress === 'ingressroute') {
+    try {
+      await kube.request({ method: 'GET', path: '/apis/traefik.io/v1alpha1' });
+    } catch (e) {
+      if (isNotFound(e)) throw new FailureError('the cluster has no Traefik IngressRoute API (traefik.io/v1alpha1); use --ingress ingress or --ingress none');
+      throw e;
+    }
+  }
+  const existing = await Promise.all(steps.map((s) => kube.getOptional(s.type, s.object.metadata.name, ns)));
+  const done = new Set<Step>();
+  steps.forEach((s, i) => {
+    const obj = existing[i];
+    if (!obj) return;
+    if (s.type === RESOURCES.deployments) {
+      if (isInstanceWorkload(obj.metadata?.labels)) throw new ConflictError(`instance ${spec.name} already exists in namespace ${ns}`);
+      throw new ConflictError(`a Deployment named ${spec.name} already exists in namespace ${ns} and is not an Odoo instance; choose another name`);
+    }
+    if (!belongsToInstance(obj, spec)) {
+      throw new ConflictError(`${label(s)} already exists in namespace ${ns} and does not belong to instance ${spec.name}; nothing was created`);
+    }
+    done.add(s);
+  });
+  return done;
+}
+
+const MISSING = Symbol('missing');
+
+/** The object, MISSING on 404, undefined when RBAC does not let us look (then the create will tell). */
+async function lookup(fn: () => Promise<any>): Promise<any> {
+  try {
+    return await fn();
+  } catch (e) {
+    if (isNotFound(e)) return MISSING;
+    if (e instanceof ApiError && (e.status === 403 || e.status === 401)) return undefined;
+    throw e;
+  }
+}
+
+export async function createInstance(kube: KubeClient, opts: CreateInstanceOptions): Promise<CreateInstanceResult> {
+  const { spec } = opts;
+  const progress = opts.progress ?? (() => {});
+  const steps = createSteps(spec);
+  const alreadyDone = await preflight(kube, spec, steps);
+  const result: CreateInstanceResult = { objects: [], created: [], reused: [] };
+  const createdByUs: { step: Step; uid?: string }[] = [];
+  try {
+    for (const step of steps) {
+      if (opts.signal?.aborted) throw new CancelledError('interrupted');
+      if (alreadyDone.has(step)) {
+        result.reused.push(label(step));
+        result.objects.push(await kube.get(step.type, step.object.metadata.name, spec.namespace));
+        progress(`${label(step)} exists from an earlier run; reusing it`);
+        continue;
+      }
+      let obj: any;
+      try {
+        obj = await kube.create(step.type, step.object, { namespace: spec.namespace, dryRun: opts.serverDryRun });
+      } catch (e) {
+        // A retried POST can find the object its own first attempt created; that one is ours.
+        if (!isAlreadyExists(e)) throw e;
+        const existing = await kube.get(step.type, step.object.metadata.name, spec.namespace);
+        if (!belongsToInstance(existing, spec)) throw new ConflictError(`${label(step)} was created by someone else meanwhile; nothing of instance ${spec.name} was kept`, { cause: e });
+        obj = existing;
+      }
+      if (!opts.serverDryRun) {
+        createdByUs.push({ step, uid: obj?.metadata?.uid });
+        result.created.push(label(step));
+        progress(`${label(step)} created`);
+      }
+      result.objects.push(obj);
+    }
+    return result;
+  } catch (err) {
+    if (opts.serverDryRun || createdByUs.length === 0) throw err;
+    const left = await rollback(kube, spec.namespace, createdByUs, progress);
+    const why = err instanceof Error ? err.message : String(err);
+    if (left.length === 0) {
+      throw new FailureError(`creating instance ${spec.name} failed: ${why}; the ${createdByUs.length} object(s) this run created were removed`, { cause: err });
+    }
+    throw new FailureError(`creating instance ${spec.name} failed: ${why}; could not remove ${left.join(', ')}`, {
+      cause: err,
+      hint: `run "kubectl odoo create ${spec.name}" again to resume, or "kubectl odoo delete ${spec.name} --yes" to clean up`,
+    });
+  }
+}
+
+/** Deletes what this run created, newest first; returns what could not be deleted. */
+async function rollback(kube: KubeClient, namespace: string, created: { step: Step; uid?: string }[], progress: (l: string) => void): Promise<string[]> {
+  const left: string[] = [];
+  for (const { step, uid } of [...created].reverse()) {
+    try {
+      // The uid precondition makes sure only the object this run created is deleted.
+      await kube.deleteIfExists(step.type, step.object.metadata.name, { namespace, uid, propagationPolicy: 'Background' });
+      progress(`${label(step)} removed`);
+    } catch (e) {
+      if (e instanceof ApiError && e.status === 409) continue; // replaced by someone else since: not ours to delete
+      left.push(label(step));
+    }
+  }
+  return left;
+}

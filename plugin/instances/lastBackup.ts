@@ -1,0 +1,5 @@
+// The "last backup" line of `status`: the backups area supplies the provider here (it knows the backup
+// layout on the shared backups PVC). Undefined means status prints "unknown".
+import type { LastBackupProvider } from './statusReport.js';
+
+export const lastBackupProvider: LastBackupProvider | undefined = undefined;

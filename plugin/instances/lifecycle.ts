@@ -1,0 +1,70 @@
+// start / stop / restart / set-resources: the Deployment changes the platform makes too (scale 1/0, a
+// pod template annotation for a new pod, container resources).
+import type { KubeClient } from '../core/kube/client.js';
+import { RESOURCES } from '../core/kube/resources.js';
+import { ConflictError } from '../core/errors.js';
+import { findInstanceDeployment } from './resolve.js';
+import { deriveInstanceFacts, odooContainer } from './facts.js';
+import { ANNOTATION_RESTARTED_AT } from './labels.js';
+
+export interface LifecycleResult {
+  /** The Deployment name. */
+  name: string;
+  namespace: string;
+  /** False when the instance was already as asked (start of a running instance). */
+  changed: boolean;
+  podSelector: Record<string, string>;
+  deployment: any;
+}
+
+function result(deployment: any, changed: boolean): LifecycleResult {
+  return {
+    name: deployment.metadata.name,
+    namespace: deployment.metadata.namespace,
+    changed,
+    podSelector: deriveInstanceFacts(deployment).podSelector,
+    deployment,
+  };
+}
+
+/** Scales to `replicas` (1 = start, 0 = stop); no change when it already is. */
+export async function scaleInstance(kube: KubeClient, namespace: string, ref: string, replicas: 0 | 1): Promise<LifecycleResult> {
+  const dep = await findInstanceDeployment(kube, namespace, ref);
+  const current = dep.spec?.replicas ?? 1;
+  if ((replicas === 0 && current === 0) || (replicas === 1 && current >= 1)) return result(dep, false);
+  const updated = await kube.patch(RESOURCES.deployments, dep.metadata.name, { spec: { replicas } }, { namespace, patchType: 'merge' });
+  return result(updated, true);
+}
+
+/** A new pod through the pod template annotation `kubectl rollout restart` uses. */
+export async function restartInstance(kube: KubeClient, namespace: string, ref: string, now: Date): Promise<LifecycleResult> {
+  const dep = await findInstanceDeployment(kube, namespace, ref);
+  if ((dep.spec?.replicas ?? 1) === 0) {
+    throw new ConflictError(`instance ${dep.metadata.name} is stopped; start it with "kubectl odoo start ${dep.metadata.name}"`);
+  }
+  const patch = { spec: { template: { metadata: { annotations: { [ANNOTATION_RESTARTED_AT]: now.toISOString() } } } } };
+  const updated = await kube.patch(RESOURCES.deployments, dep.metadata.name, patch, { namespace, patchType: 'merge' });
+  return result(updated, true);
+}
+
+export interface ResourceChange {
+  cpu?: string;
+  memory?: string;
+}
+
+/** Sets requests and limits (equal, as the platform does) of the Odoo container; a rollout follows. */
+export async function setInstanceResources(kube: KubeClient, namespace: string, ref: string, change: ResourceChange): Promise<LifecycleResult & { before: ResourceChange }> {
+  const dep = await findInstanceDeployment(kube, namespace, ref);
+  const container = odooContainer(dep);
+  if (!container) throw new ConflictError(`instance ${dep.metadata.name} has no containers to change`);
+  const res = container.resources ?? {};
+  const before = { cpu: res.limits?.cpu ?? res.requests?.cpu, memory: res.limits?.memory ?? res.requests?.memory };
+  const values: Record<string, string> = {};
+  if (change.cpu) values.cpu = change.cpu;
+  if (change.memory) values.memory = change.memory;
+  if (Object.entries(values).every(([k, v]) => res.requests?.[k] === v && res.limits?.[k] === v)) return { ...result(dep, false), before };
+  // Strategic merge patches merge containers by name, so other containers and fields stay as they are.
+  const patch = { spec: { template: { spec: { containers: [{ name: container.name, resources: { requests: values, limits: values } }] } } } };
+  const updated = await kube.patch(RESOURCES.deployments, dep.metadata.name, patch, { namespace, patchType: 'strategic' });
+  return { ...result(updated, true), before };
+}

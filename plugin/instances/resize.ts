@@ -1,0 +1,54 @@
+// Growing an instance's volume: the new size must be larger than the current request and the PVC's
+// StorageClass must allow expansion; both are checked before the PVC is touched.
+import type { KubeClient } from '../core/kube/client.js';
+import { RESOURCES } from '../core/kube/resources.js';
+import { FailureError, UsageError } from '../core/errors.js';
+import { resolveInstance } from './resolve.js';
+import { compareQuantities, displayStorage } from './quantity.js';
+
+export interface ResizePlan {
+  instance: string;
+  namespace: string;
+  pvc: string;
+  from: string;
+  to: string;
+  capacity?: string;
+  /** Already requested at this size: nothing to patch. */
+  unchanged: boolean;
+}
+
+/** Pure judgement of a resize request; throws a one-sentence error when it must be refused. */
+export function judgeResize(pvc: any, storageClass: any | undefined, size: string, instance: string): Omit<ResizePlan, 'namespace'> {
+  const name = pvc.metadata.name;
+  const from = pvc.spec?.resources?.requests?.storage;
+  if (!from) throw new FailureError(`PVC ${name} has no storage request to grow`);
+  const cmp = compareQuantities(size, from);
+  if (cmp < 0) {
+    throw new UsageError(`cannot shrink ${instance}'s volume from ${displayStorage(from)} to ${displayStorage(size)}: Kubernetes volumes can only grow`);
+  }
+  const scName = pvc.spec?.storageClassName;
+  if (cmp > 0) {
+    if (!scName) throw new FailureError(`PVC ${name} has no StorageClass, so it cannot be expanded`);
+    if (!storageClass) throw new FailureError(`StorageClass ${scName} of PVC ${name} does not exist, so the volume cannot be expanded`);
+    if (storageClass.allowVolumeExpansion !== true) {
+      throw new FailureError(`StorageClass ${scName} does not allow volume expansion (allowVolumeExpansion is not true), so PVC ${name} cannot grow`);
+    }
+    if (pvc.status?.phase && pvc.status.phase !== 'Bound') throw new FailureError(`PVC ${name} is ${pvc.status.phase}, not Bound; only a bound volume can be expanded`);
+  }
+  return { instance, pvc: name, from, to: size, capacity: pvc.status?.capacity?.storage, unchanged: cmp === 0 };
+}
+
+export async function resizeInstanceVolume(kube: KubeClient, namespace: string, ref: string, size: string): Promise<ResizePlan> {
+  const o = await resolveInstance(kube, namespace, ref);
+  if (!o.pvc) {
+    if (o.facts.hostPath) throw new FailureError(`instance ${o.name} keeps its data in hostPath ${o.facts.hostPath}, not a PVC; migrate it first`);
+    throw new FailureError(`instance ${o.name} has no PVC${o.pvcName ? ` (${o.pvcName} not found)` : ''}`);
+  }
+  const scName = o.pvc.spec?.storageClassName;
+  const sc = scName ? await kube.getOptional(RESOURCES.storageclasses, scName) : undefined;
+  const plan = { ...judgeResize(o.pvc, sc, size, o.name), namespace: o.namespace };
+  if (!plan.unchanged) {
+    await kube.patch(RESOURCES.persistentvolumeclaims, plan.pvc, { spec: { resources: { requests: { storage: size } } } }, { namespace: o.namespace, patchType: 'merge' });
+  }
+  return plan;
+}

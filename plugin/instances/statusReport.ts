@@ -1,0 +1,235 @@
+// `status NAME`: one screen that answers "is it healthy", in sections (instance, storage, network,
+// recent warnings). The report is plain data (what -o json|yaml prints); rendering is separate.
+import type { KubeClient } from '../core/kube/client.js';
+import { RESOURCES } from '../core/kube/resources.js';
+import type { Colors } from '../core/output/colors.js';
+import { resolveInstance, type InstanceObjects } from './resolve.js';
+import { deriveInstanceStatus, statusText, type InstanceStatus } from './status.js';
+import { serviceDns, type EnvSource } from './facts.js';
+import { compareQuantities, displayStorage } from './quantity.js';
+import { formatAge, styleStatus } from './summary.js';
+
+/** What the backups area knows about an instance's newest backup. */
+export interface LastBackupInfo {
+  name: string;
+  /** ISO time the backup was taken. */
+  takenAt?: string;
+  /** complete, interrupted, ... as the backups area defines it. */
+  state?: string;
+  size?: string;
+  location?: string;
+}
+
+/**
+ * Hook for the "last backup" line: given the resolved instance, returns its newest backup (or undefined
+ * when there is none). Supplied by the backups area; without it the line says "unknown".
+ */
+export type LastBackupProvider = (kube: KubeClient, instance: InstanceObjects) => Promise<LastBackupInfo | undefined>;
+
+export interface StatusReportOptions {
+  now: Date;
+  lastBackup?: LastBackupProvider;
+}
+
+export interface StatusReport {
+  instance: {
+    name: string;
+    namespace: string;
+    instanceId?: string;
+    customerId?: string;
+    instanceName?: string;
+    labelScheme: string;
+    status: InstanceStatus['status'];
+    reason?: string;
+    message?: string;
+    ready: string;
+    restarts: number;
+    pod?: string;
+    podPhase?: string;
+    node?: string;
+    image?: string;
+    cpu?: string;
+    memory?: string;
+    dataMountPath: string;
+    database: { name?: string; host?: string; port?: string; user?: string; password?: string };
+    createdAt?: string;
+    /** null: no backup found; undefined: nothing could tell. */
+    lastBackup?: LastBackupInfo | null;
+  };
+  storage: {
+    pvc?: string;
+    found: boolean;
+    phase?: string;
+    requested?: string;
+    capacity?: string;
+    resizePending: boolean;
+    conditions: { type: string; message?: string }[];
+    storageClass?: string;
+    allowVolumeExpansion?: boolean;
+    accessModes?: string[];
+    volumeName?: string;
+    hostPath?: string;
+  };
+  network: {
+    service?: string;
+    serviceDns?: string;
+    port?: number;
+    ingressKind?: 'Ingress' | 'IngressRoute';
+    ingress?: string;
+    url?: string;
+  };
+  events: { type: string; reason: string; object: string; message: string; count: number; lastSeen?: string }[];
+}
+
+/** How an env setting is shown: the literal, or where the Secret keeps it (never a secret value). */
+function describeSource(s: EnvSource | undefined, secretOnly = false): string | undefined {
+  if (!s) return undefined;
+  if (s.secret) return `secret ${s.secret.name}/${s.secret.key}`;
+  if (s.configMap) return `configmap ${s.configMap.name}/${s.configMap.key}`;
+  return secretOnly ? '<literal value in the Deployment>' : s.value;
+}
+
+export function buildStatusReport(o: InstanceObjects, storageClass: any | undefined, lastBackup: LastBackupInfo | null | undefined, now: Date): StatusReport {
+  const s = deriveInstanceStatus({ deployment: o.deployment, pods: o.pods, pvc: o.pvc, events: o.events }, now);
+  const requested = o.pvc?.spec?.resources?.requests?.storage;
+  const capacity = o.pvc?.status?.capacity?.storage;
+  const conditions = (o.pvc?.status?.conditions ?? []).filter((c: any) => c.status === 'True').map((c: any) => ({ type: c.type, ...(c.message ? { message: c.message } : {}) }));
+  let pending = conditions.some((c: { type: string }) => /Resiz/.test(c.type));
+  if (requested && capacity) {
+    try {
+      pending ||= compareQuantities(requested, capacity) > 0;
+    } catch {
+      /* unparsable: leave as is */
+    }
+  }
+  const svc = o.service;
+  const ts = (e: any) => e.lastTimestamp ?? e.eventTime ?? e.firstTimestamp ?? e.metadata?.creationTimestamp;
+  const events = (o.events ?? [])
+    .filter((e) => e.type === 'Warning')
+    .sort((a, b) => Date.parse(ts(b) ?? '') - Date.parse(ts(a) ?? ''))
+    .slice(0, 10)
+    .map((e) => ({
+      type: e.type,
+      reason: e.reason,
+      object: `${String(e.involvedObject?.kind ?? '').toLowerCase()}/${e.involvedObject?.name}`,
+      message: String(e.message ?? '').trim(),
+      count: e.count ?? e.series?.count ?? 1,
+      lastSeen: ts(e),
+    }));
+  const f = o.facts;
+  return {
+    instance: {
+      name: o.name,
+      namespace: o.namespace,
+      instanceId: f.instanceId,
+      customerId: f.customerId,
+      instanceName: f.instanceName,
+      labelScheme: f.scheme,
+      status: s.status,
+      ...(s.reason ? { reason: s.reason } : {}),
+      ...(s.message ? { message: s.message } : {}),
+      ready: `${s.ready}/${s.desired}`,
+      restarts: s.restarts,
+      pod: s.pod,
+      podPhase: s.podPhase,
+      node: s.node,
+      image: f.image,
+      cpu: f.cpu,
+      memory: f.memory,
+      dataMountPath: f.dataMountPath,
+      database: {
+        name: f.database,
+        host: describeSource(f.db.host),
+        port: describeSource(f.db.port),
+        user: describeSource(f.db.user),
+        password: describeSource(f.db.password, true),
+      },
+      createdAt: o.deployment.metadata?.creationTimestamp,
+      lastBackup,
+    },
+    storage: {
+      pvc: o.pvcName,
+      found: !!o.pvc,
+      phase: o.pvc?.status?.phase,
+      requested,
+      capacity,
+      resizePending: pending,
+      conditions,
+      storageClass: o.pvc?.spec?.storageClassName,
+      allowVolumeExpansion: storageClass ? storageClass.allowVolumeExpansion === true : undefined,
+      accessModes: o.pvc?.spec?.accessModes,
+      volumeName: o.pvc?.spec?.volumeName,
+      hostPath: f.hostPath,
+    },
+    network: {
+      service: svc?.metadata?.name,
+      serviceDns: svc ? serviceDns(svc.metadata.name, o.namespace) : undefined,
+      port: svc?.spec?.ports?.[0]?.port,
+      ingressKind: o.ingress ? 'Ingress' : o.ingressRoute ? 'IngressRoute' : undefined,
+      ingress: (o.ingress ?? o.ingressRoute)?.metadata?.name,
+      url: o.url,
+    },
+    events,
+  };
+}
+
+export async function collectStatusReport(kube: KubeClient, namespace: string, name: string, opts: StatusReportOptions): Promise<StatusReport> {
+  const o = await resolveInstance(kube, namespace, name, { events: true });
+  const scName = o.pvc?.spec?.storageClassName;
+  const [sc, backup] = await Promise.all([
+    scName ? kube.getOptional(RESOURCES.storageclasses, scName).catch(() => undefined) : undefined,
+    opts.lastBackup ? opts.lastBackup(kube, o).then((b) => b ?? null).catch(() => undefined) : undefined,
+  ]);
+  return buildStatusReport(o, sc, backup, opts.now);
+}
+
+export function renderStatusReport(r: StatusReport, colors: Colors, now: Date): string {
+  const lines: string[] = [];
+  const section = (title: string) => lines.push(colors.bold(title));
+  const row = (k: string, v: string | undefined) => lines.push(`  ${(k + ':').padEnd(14)}${v ?? '<none>'}`);
+  const i = r.instance;
+  section('Instance');
+  row('Name', `${i.name} (namespace ${i.namespace})`);
+  const st = statusText(i);
+  row('Status', styleStatus(colors, st, i.status) + (i.message ? ` - ${i.message}` : ''));
+  row('Ready', `${i.ready}, restarts ${i.restarts}`);
+  row('Pod', i.pod ? `${i.pod} (${i.podPhase ?? 'unknown'}${i.node ? ` on ${i.node}` : ''})` : undefined);
+  row('Customer', i.customerId);
+  row('Instance id', i.instanceId);
+  if (i.instanceName && i.instanceName !== i.name) row('Display name', i.instanceName);
+  row('Image', i.image);
+  row('Resources', i.cpu || i.memory ? `cpu ${i.cpu ?? '-'}, memory ${i.memory ?? '-'}` : undefined);
+  const db = i.database;
+  row('Database', db.name ? `${db.name} on ${db.host ?? '?'}:${db.port ?? '?'} (user: ${db.user ?? '?'}, password: ${db.password ?? 'not set'})` : undefined);
+  row('Data mount', i.dataMountPath);
+  row('Created', i.createdAt ? `${formatAge(i.createdAt, now)} ago (${i.createdAt})` : undefined);
+  const b = i.lastBackup;
+  row('Last backup', b === undefined ? 'unknown' : b === null ? colors.yellow('none') : `${b.name}${b.takenAt ? `, ${formatAge(b.takenAt, now)} ago` : ''}${b.state ? ` (${b.state})` : ''}`);
+
+  const s = r.storage;
+  section('Storage');
+  if (s.hostPath) row('Volume', `hostPath ${s.hostPath} (legacy shared directory; see "kubectl odoo migrate")`);
+  row('PVC', s.pvc ? `${s.pvc} (${s.found ? s.phase ?? 'unknown' : colors.red('not found')})` : undefined);
+  if (s.found) {
+    const size = `${displayStorage(s.requested) || '?'} requested, ${displayStorage(s.capacity) || 'no'} capacity`;
+    row('Size', s.resizePending ? colors.yellow(`${size} - resize pending`) : size);
+    row('Class', s.storageClass ? `${s.storageClass}${s.allowVolumeExpansion === undefined ? '' : s.allowVolumeExpansion ? ' (expandable)' : ' (not expandable)'}` : undefined);
+    if (s.accessModes) row('Access', s.accessModes.join(', '));
+    if (s.volumeName) row('Volume', s.volumeName);
+    for (const c of s.conditions) row('Condition', `${c.type}${c.message ? `: ${c.message}` : ''}`);
+  }
+
+  const n = r.network;
+  section('Network');
+  row('Service', n.serviceDns ? `${n.serviceDns}:${n.port ?? 8069}` : colors.red('not found'));
+  row('Ingress', n.ingress ? `${n.ingressKind} ${n.ingress}` : undefined);
+  row('URL', n.url);
+
+  section('Events');
+  if (r.events.length === 0) lines.push('  no recent warnings');
+  for (const e of r.events) {
+    const age = e.lastSeen ? formatAge(e.lastSeen, now) : '?';
+    lines.push(`  ${colors.yellow(`${e.reason}`)} ${e.object} (${age} ago${e.count > 1 ? `, x${e.count}` : ''}): ${e.message.replace(/\s+/g, ' ')}`);
+  }
+  return lines.join('\n') + '\n';
+}
