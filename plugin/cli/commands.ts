@@ -13,6 +13,11 @@ import { deleteCommand } from '../commands/delete/command.js';
 import { resizeCommand } from '../commands/resize/command.js';
 import { setResourcesCommand } from '../commands/set-resources/command.js';
 import { watchCommand } from '../commands/watch/command.js';
+import { logsCommand } from '../commands/logs/command.js';
+import { nodesCommand } from '../commands/nodes/command.js';
+import { configCommand } from '../commands/config/command.js';
+import { migrateStorageCommand } from '../commands/migrate-storage/command.js';
+import { storageCommand } from '../commands/storage/command.js';
 
 export const COMMANDS: CommandDef[] = [
   versionCommand,
@@ -27,4 +32,9 @@ export const COMMANDS: CommandDef[] = [
   resizeCommand,
   setResourcesCommand,
   watchCommand,
+  logsCommand,
+  nodesCommand,
+  configCommand,
+  migrateStorageCommand,
+  storageCommand,
 ];
