@@ -1,0 +1,116 @@
+// kubectl odoo config get|set: read and change odoo.conf keys of an instance.
+import type { CommandDef } from '../../cli/command.js';
+import { completeInstanceName, instanceNamespace } from '../../instances/commandSupport.js';
+import type { CommandContext } from '../../cli/context.js';
+import { printResult } from '../../core/output/printer.js';
+import { validateInstanceReference } from '../../instances/names.js';
+import { parseTimeout } from '../../instances/wait.js';
+
+interface GetArgs {
+  name: string;
+  key?: string;
+  showSecrets: boolean;
+}
+
+interface SetArgs {
+  name: string;
+  assignments: string[];
+  restart: boolean;
+  dryRun: boolean;
+  showSecrets: boolean;
+  timeout?: string;
+}
+
+async function deps(ctx: CommandContext) {
+  const kube = await ctx.kube();
+  const { kubeExec } = await import('../../storage/podExec.js');
+  return { kube, exec: kubeExec(kube), clock: ctx.clock, signal: ctx.signal, progress: ctx.progress };
+}
+
+const getCommand: CommandDef<GetArgs> = {
+  command: 'get <name> [key]',
+  complete: completeInstanceName,
+  describe: "Show an instance's odoo.conf options (secrets masked), or one option's value",
+  builder: (y) =>
+    y
+      .positional('name', { type: 'string', describe: 'Instance name' })
+      .positional('key', { type: 'string', describe: 'One option, e.g. db_host' })
+      .option('show-secrets', { type: 'boolean', default: false, describe: 'Print admin_passwd, db_password and other secrets in clear' }),
+  async run(ctx, args) {
+    validateInstanceReference(args.name);
+    const { getConfig } = await import('../../odooconf/run.js');
+    const view = await getConfig(await deps(ctx), { namespace: instanceNamespace(ctx), name: args.name, key: args.key, showSecrets: args.showSecrets });
+    for (const p of view.problems) ctx.io.stderr.write(`warning: ${view.path} ${p} (Odoo refuses to start with this file)\n`);
+    if (args.key !== undefined && ctx.globals.output === 'table') {
+      ctx.io.stdout.write(`${view.entries[0].value}\n`);
+      return;
+    }
+    await printResult(ctx.io, ctx.globals.output, {
+      rows: view.entries,
+      columns: [
+        { header: 'key', value: (e) => (e.section === 'options' ? e.key : `[${e.section}] ${e.key}`) },
+        { header: 'value', value: (e) => e.value },
+      ],
+      data: { instance: view.instance, path: view.path, options: view.entries, problems: view.problems },
+      empty: `${view.path} has no options`,
+    });
+  },
+};
+
+const setCommand: CommandDef<SetArgs> = {
+  command: 'set <name> <assignments..>',
+  complete: completeInstanceName,
+  describe: 'Change odoo.conf options (KEY=VALUE ...); shows the diff, keeps odoo.conf.bak',
+  builder: (y) =>
+    y
+      .positional('name', { type: 'string', describe: 'Instance name' })
+      .positional('assignments', { type: 'string', array: true, describe: 'KEY=VALUE, e.g. db_host=pg-dedicated-1' })
+      .option('restart', { type: 'boolean', default: false, describe: 'Restart the instance afterwards (Odoo reads odoo.conf only at start)' })
+      .option('dry-run', { type: 'boolean', default: false, describe: 'Only show the diff' })
+      .option('show-secrets', { type: 'boolean', default: false, describe: 'Show secret values in the diff' })
+      .option('timeout', { type: 'string', describe: 'How long --restart waits for readiness (default from the config file, 10m)' }),
+  async run(ctx, args) {
+    validateInstanceReference(args.name);
+    const { parseAssignments } = await import('../../odooconf/edit.js');
+    const assignments = parseAssignments((args.assignments ?? []).map(String));
+    const timeoutMs = parseTimeout(args.timeout ?? String(ctx.config.waitTimeout ?? '10m'));
+    const { setConfig } = await import('../../odooconf/run.js');
+    const d = await deps(ctx);
+    const r = await setConfig(d, {
+      namespace: instanceNamespace(ctx),
+      name: args.name,
+      assignments,
+      dryRun: args.dryRun,
+      showSecrets: args.showSecrets,
+      onDiff: (diff) => ctx.io.stdout.write(diff),
+    });
+    if (!r.changed) {
+      ctx.progress(`${r.path} of ${r.instance} already has ${assignments.length > 1 ? 'these values' : 'this value'}; nothing to change`);
+      return;
+    }
+    if (!r.written) {
+      ctx.progress('dry run: nothing written');
+      return;
+    }
+    ctx.progress(`${r.path} of ${r.instance} written (previous version kept as ${r.path}.bak)`);
+    if (!r.running) {
+      ctx.progress(`${r.instance} is stopped; Odoo reads the new odoo.conf when it starts`);
+      return;
+    }
+    if (!args.restart) {
+      ctx.progress(`Odoo reads odoo.conf only at start: the change takes effect after "kubectl odoo restart ${r.instance}" (or use --restart)`);
+      return;
+    }
+    const { resolveInstance } = await import('../../instances/resolve.js');
+    const { restartAndWait } = await import('../../migration/lifecycle.js');
+    ctx.progress(`restarting ${r.instance} so Odoo reads the new odoo.conf`);
+    await restartAndWait({ ...d, timeoutMs }, await resolveInstance(d.kube, instanceNamespace(ctx), r.instance));
+    ctx.progress(`${r.instance} is ready with the new odoo.conf`);
+  },
+};
+
+export const configCommand: CommandDef = {
+  command: 'config',
+  describe: "Read and change an instance's odoo.conf",
+  subcommands: [getCommand, setCommand],
+};

@@ -1,0 +1,321 @@
+// migrate-storage: move a legacy instance from its hostPath directory on the shared CephFS tree to its
+// own PVC. Copy while it runs, stop, copy what changed, verify every file, switch the Deployment's
+// volume, start, wait for readiness. Until the switch the Deployment is untouched but for its replica
+// count; any failure puts the replicas back, and a failure to come up on the PVC switches the volume
+// back. The legacy directory is only ever read (dropLegacy removes it, separately, when asked).
+import { randomBytes } from 'node:crypto';
+import type { KubeClient } from '../core/kube/client.js';
+import { RESOURCES } from '../core/kube/resources.js';
+import type { Clock } from '../cli/context.js';
+import { CancelledError, ConflictError, UsageError } from '../core/errors.js';
+import { listInstances, resolveInstance, type InstanceObjects } from '../instances/resolve.js';
+import { formatBytes } from '../instances/quantity.js';
+import {
+  ANNOTATION_MIGRATED_FROM,
+  buildCopyJob,
+  buildDropJob,
+  buildMeasureJob,
+  buildTargetPvc,
+  buildVerifyJob,
+  chooseSize,
+  legacyInstanceOf,
+  parseDuSizes,
+  splitLegacyPath,
+  switchToHostPath,
+  switchToPvc,
+  type LegacyInstance,
+} from './plan.js';
+import { compareTrees, parseVerifyOutput, type Verification } from './verify.js';
+import { JobFailedError, runJob, type JobResult } from '../core/kube/jobs.js';
+import { scaleInstance, waitFor } from './lifecycle.js';
+
+export interface MigrationDeps {
+  kube: KubeClient;
+  clock: Clock;
+  signal?: AbortSignal;
+  progress: (m: string) => void;
+}
+
+export interface MigrationOptions {
+  storageClass: string;
+  /** The plan size (config `storage`), or --size when `sizeForced`. */
+  size: string;
+  sizeForced: boolean;
+  /** Readiness and stop waits. */
+  timeoutMs: number;
+  /** Deadline of each copy/verify Job. */
+  jobDeadlineSeconds: number;
+  dryRun: boolean;
+}
+
+export interface StepReport {
+  step: string;
+  ok: boolean;
+  detail: string;
+}
+
+export interface MigrationReport {
+  instance: string;
+  namespace: string;
+  legacyPath: string;
+  pvc: string;
+  size?: string;
+  usedBytes?: number;
+  ok: boolean;
+  /** The step that failed; the Deployment still uses the legacy directory. */
+  stoppedAt?: string;
+  steps: StepReport[];
+  verification?: Verification;
+  /** With --dry-run: what would be created and changed. */
+  objects?: any[];
+}
+
+const suffix = () => randomBytes(2).toString('hex');
+
+function jobOptions(deps: MigrationDeps, spec: any, deadlineSeconds: number) {
+  return {
+    namespace: spec.metadata.namespace,
+    clock: deps.clock,
+    signal: deps.signal,
+    timeoutMs: deadlineSeconds * 1000 + 60_000,
+    what: `${spec.spec.template.spec.containers[0].name} Job ${spec.metadata.name}`,
+    onStatus: (text: string) => deps.progress(`  ${text}`),
+  };
+}
+
+export async function migrateInstance(deps: MigrationDeps, namespace: string, name: string, opts: MigrationOptions): Promise<MigrationReport> {
+  const inst = await resolveInstance(deps.kube, namespace, name);
+  const legacy = legacyInstanceOf(inst);
+  if (!legacy) {
+    const from = inst.deployment?.metadata?.annotations?.[ANNOTATION_MIGRATED_FROM];
+    if (from) throw new UsageError(`instance ${inst.name} was already migrated from ${from} to PVC ${inst.pvcName}`);
+    throw new UsageError(`instance ${inst.name} keeps its data on PVC ${inst.pvcName ?? '?'}, not on a legacy hostPath directory: nothing to migrate`);
+  }
+  return migrateLegacy(deps, inst, legacy, opts);
+}
+
+async function migrateLegacy(deps: MigrationDeps, inst: InstanceObjects, legacy: LegacyInstance, opts: MigrationOptions): Promise<MigrationReport> {
+  const report: MigrationReport = { instance: legacy.name, namespace: legacy.namespace, legacyPath: legacy.legacyPath, pvc: legacy.pvcName, ok: false, steps: [] };
+  const template = inst.deployment.spec?.template?.spec;
+  const originalVolume = (template?.volumes ?? []).find((v: any) => v.name === legacy.volumeName);
+  const ok = (step: string, detail: string) => {
+    report.steps.push({ step, ok: true, detail });
+    deps.progress(`✓ ${step}: ${detail}`);
+  };
+  const fail = (step: string, detail: string) => {
+    report.steps.push({ step, ok: false, detail });
+    report.stoppedAt = step;
+    deps.progress(`✗ ${step}: ${detail}`);
+    return report;
+  };
+  const job = async (step: string, spec: any): Promise<JobResult | undefined> => {
+    deps.progress(`… ${step}: Job ${spec.metadata.name}`);
+    try {
+      return await runJob(deps.kube, spec, jobOptions(deps, spec, opts.jobDeadlineSeconds));
+    } catch (e) {
+      if (!(e instanceof JobFailedError)) throw e;
+      fail(step, `${e.message}${e.hint ? ` (${e.hint})` : ''}`);
+      return undefined;
+    }
+  };
+  let stopped = false;
+  try {
+    // 1. Size the PVC from what is really there.
+    const { parent, base } = splitLegacyPath(legacy.legacyPath);
+    const measured = await job('measure', buildMeasureJob(legacy, parent, [base], suffix(), template));
+    if (!measured) return report;
+    const used = parseDuSizes(measured.log).get(base);
+    report.usedBytes = used;
+    const sized = chooseSize(used, opts.size, opts.sizeForced);
+    report.size = sized.size;
+    ok('measure', `${legacy.legacyPath} holds ${used === undefined ? 'an unknown amount' : formatBytes(used)}${sized.note ? `; ${sized.note}` : ''}`);
+
+    const pvc = buildTargetPvc(legacy, sized.size, opts.storageClass);
+    if (opts.dryRun) {
+      report.objects = [pvc, buildCopyJob(legacy, 'xxxx', opts.jobDeadlineSeconds, template), buildVerifyJob(legacy, 'xxxx', opts.jobDeadlineSeconds, template), switchToPvc(inst.deployment, legacy)];
+      report.ok = true;
+      report.steps.push({ step: 'plan', ok: true, detail: `would create PVC ${legacy.pvcName} (${sized.size}, ${opts.storageClass}), copy, stop, copy the delta, verify, switch volume ${legacy.volumeName} to the PVC and start` });
+      return report;
+    }
+
+    // 2. The PVC (an earlier interrupted run's PVC for the same directory is reused).
+    const existing = await deps.kube.getOptional(RESOURCES.persistentvolumeclaims, legacy.pvcName, legacy.namespace);
+    if (existing) {
+      if (existing.metadata?.annotations?.[ANNOTATION_MIGRATED_FROM] !== legacy.legacyPath) {
+        throw new ConflictError(`PVC ${legacy.pvcName} already exists and was not created by migrate-storage for ${legacy.legacyPath}; not touching it`);
+      }
+      ok('create PVC', `reusing PVC ${legacy.pvcName} from an earlier run`);
+    } else {
+      await deps.kube.create(RESOURCES.persistentvolumeclaims, pvc, { namespace: legacy.namespace });
+      ok('create PVC', `PVC ${legacy.pvcName} (${sized.size}, ${opts.storageClass})`);
+    }
+    const bound = await waitForBound(deps, legacy, opts.timeoutMs);
+    if (!bound.ok) return fail('bind PVC', bound.detail);
+
+    // 3. Bulk copy while Odoo still runs, so the stop is short.
+    const running = legacy.replicas > 0;
+    if (running) {
+      if (!(await job('copy', buildCopyJob(legacy, suffix(), opts.jobDeadlineSeconds, template)))) return report;
+      ok('copy', `copied ${legacy.legacyPath} into ${legacy.pvcName} while the instance ran`);
+      deps.progress(`… stop: scaling ${legacy.name} to 0`);
+      stopped = true;
+      await scaleInstance({ ...deps, timeoutMs: opts.timeoutMs }, inst, 0);
+      ok('stop', `${legacy.name} stopped`);
+    }
+
+    // 4. With nothing writing, copy what changed and verify every file.
+    if (!(await job(running ? 'copy delta' : 'copy', buildCopyJob(legacy, suffix(), opts.jobDeadlineSeconds, template)))) return report;
+    ok(running ? 'copy delta' : 'copy', running ? 'copied what changed since the first copy' : `copied ${legacy.legacyPath} into ${legacy.pvcName}`);
+    const verifyOut = await job('verify', buildVerifyJob(legacy, suffix(), opts.jobDeadlineSeconds, template));
+    if (!verifyOut) return report;
+    let verification: Verification;
+    try {
+      const trees = parseVerifyOutput(verifyOut.log);
+      verification = compareTrees(trees.source, trees.target);
+    } catch (e) {
+      return fail('verify', (e as Error).message);
+    }
+    report.verification = verification;
+    const counts = `${verification.source.files} files, ${verification.source.directories} directories, ${formatBytes(verification.source.bytes) || '0'} (${verification.source.bytes} bytes)`;
+    if (!verification.ok) {
+      return fail('verify', `the copy differs from ${legacy.legacyPath}: ${verification.differences.map((d) => `${d.path}: ${d.problem}`).join('; ')}`);
+    }
+    ok('verify', `source and copy match: ${counts}, every checksum equal`);
+
+    // 5. Switch the data volume; from here a failure to start switches it back.
+    const fresh = await deps.kube.get(RESOURCES.deployments, legacy.name, legacy.namespace);
+    const switched = switchToPvc(fresh, legacy);
+    switched.spec.replicas = legacy.replicas;
+    await deps.kube.replace(RESOURCES.deployments, switched, { namespace: legacy.namespace });
+    stopped = false;
+    ok('switch', `volume ${legacy.volumeName} of Deployment ${legacy.name} now uses PVC ${legacy.pvcName}`);
+    if (running) {
+      try {
+        await waitFor({ ...deps, timeoutMs: opts.timeoutMs }, inst, 'ready');
+      } catch (e) {
+        const cur = await deps.kube.get(RESOURCES.deployments, legacy.name, legacy.namespace);
+        await deps.kube.replace(RESOURCES.deployments, switchToHostPath(cur, legacy, originalVolume), { namespace: legacy.namespace });
+        return fail('start', `${(e as Error).message}; switched back to the legacy directory (PVC ${legacy.pvcName} kept)`);
+      }
+      ok('start', `${legacy.name} is ready on PVC ${legacy.pvcName}`);
+    }
+    report.ok = true;
+    return report;
+  } catch (e) {
+    if (e instanceof UsageError || e instanceof ConflictError) throw e;
+    const step = report.steps.length ? nextStepAfter(report.steps[report.steps.length - 1].step) : 'measure';
+    fail(step, e instanceof CancelledError ? 'interrupted' : (e as Error).message);
+    return report;
+  } finally {
+    if (stopped) {
+      // The Deployment still points at the legacy directory: bring the instance back as it was.
+      deps.progress(`… restoring ${legacy.name} to ${legacy.replicas} replica(s) on the legacy directory`);
+      await deps.kube.patch(RESOURCES.deployments, legacy.name, { spec: { replicas: legacy.replicas } }, { namespace: legacy.namespace }).catch(() => undefined);
+    }
+  }
+}
+
+function nextStepAfter(step: string): string {
+  const order = ['measure', 'create PVC', 'bind PVC', 'copy', 'stop', 'copy delta', 'verify', 'switch', 'start'];
+  return order[order.indexOf(step) + 1] ?? step;
+}
+
+async function waitForBound(deps: MigrationDeps, legacy: LegacyInstance, timeoutMs: number): Promise<{ ok: boolean; detail: string }> {
+  const deadline = deps.clock.now().getTime() + timeoutMs;
+  for (;;) {
+    const pvc = await deps.kube.get(RESOURCES.persistentvolumeclaims, legacy.pvcName, legacy.namespace);
+    if (pvc.status?.phase === 'Bound') return { ok: true, detail: '' };
+    if (deps.clock.now().getTime() > deadline || deps.signal?.aborted) {
+      return { ok: false, detail: `PVC ${legacy.pvcName} is still ${pvc.status?.phase ?? 'Pending'}; "kubectl odoo storage ${legacy.name}" shows why` };
+    }
+    await deps.clock.sleep(500, deps.signal);
+  }
+}
+
+export interface LegacyPlanRow {
+  instance: string;
+  namespace: string;
+  legacyPath: string;
+  usedBytes?: number;
+  pvc: string;
+  size?: string;
+  note?: string;
+}
+
+/** Every legacy instance (hostPath data volume) with its measured size and the PVC it would get. */
+export async function planAll(deps: MigrationDeps, scope: { namespace?: string; allNamespaces: boolean }, opts: Pick<MigrationOptions, 'size' | 'sizeForced'>): Promise<LegacyPlanRow[]> {
+  const instances = await listInstances(deps.kube, { namespace: scope.namespace, allNamespaces: scope.allNamespaces });
+  const legacies = instances.map((i) => ({ inst: i, legacy: legacyInstanceOf(i) })).filter((x): x is { inst: InstanceObjects; legacy: LegacyInstance } => !!x.legacy);
+  // One measuring Job per namespace and parent directory, not one per instance.
+  const groups = new Map<string, { legacy: LegacyInstance; template: any; parent: string; names: string[] }>();
+  for (const { inst, legacy } of legacies) {
+    const { parent, base } = splitLegacyPath(legacy.legacyPath);
+    const key = `${legacy.namespace}\u0000${parent}`;
+    const g = groups.get(key) ?? { legacy, template: inst.deployment.spec?.template?.spec, parent, names: [] };
+    g.names.push(base);
+    groups.set(key, g);
+  }
+  const sizes = new Map<string, number>();
+  for (const g of groups.values()) {
+    const spec = buildMeasureJob(g.legacy, g.parent, g.names, suffix(), g.template);
+    // du exits non-zero when one directory is missing; the others are still measured.
+    const out = await runJob(deps.kube, spec, { ...jobOptions(deps, spec, 3600), keep: 'none' }).catch((e) => {
+      if (e instanceof JobFailedError) return e.result;
+      throw e;
+    });
+    for (const [base, bytes] of parseDuSizes(out.log)) sizes.set(`${g.legacy.namespace}\u0000${g.parent}/${base}`, bytes);
+  }
+  return legacies
+    .map(({ legacy }) => {
+      const used = sizes.get(`${legacy.namespace}\u0000${legacy.legacyPath}`);
+      let size: string | undefined;
+      let note: string | undefined;
+      try {
+        const s = chooseSize(used, opts.size, opts.sizeForced);
+        size = s.size;
+        note = s.note;
+      } catch (e) {
+        note = (e as Error).message;
+      }
+      if (used === undefined) note = 'size unknown: the directory could not be measured';
+      return { instance: legacy.name, namespace: legacy.namespace, legacyPath: legacy.legacyPath, usedBytes: used, pvc: legacy.pvcName, size, note };
+    })
+    .sort((a, b) => a.namespace.localeCompare(b.namespace) || a.instance.localeCompare(b.instance));
+}
+
+/** Migrates every legacy instance one after the other; one failure does not stop the others. */
+export async function migrateAll(deps: MigrationDeps, scope: { namespace?: string; allNamespaces: boolean }, opts: MigrationOptions): Promise<MigrationReport[]> {
+  const instances = await listInstances(deps.kube, { namespace: scope.namespace, allNamespaces: scope.allNamespaces });
+  const legacies = instances.filter((i) => legacyInstanceOf(i)).sort((a, b) => a.namespace.localeCompare(b.namespace) || a.name.localeCompare(b.name));
+  const reports: MigrationReport[] = [];
+  for (const [i, inst] of legacies.entries()) {
+    if (deps.signal?.aborted) break;
+    deps.progress(`[${i + 1}/${legacies.length}] ${inst.namespace}/${inst.name}`);
+    try {
+      // Fresh objects: an earlier migration may have taken a while.
+      const current = await resolveInstance(deps.kube, inst.namespace, inst.name);
+      const legacy = legacyInstanceOf(current);
+      if (!legacy) continue;
+      reports.push(await migrateLegacy(deps, current, legacy, opts));
+    } catch (e) {
+      reports.push({ instance: inst.name, namespace: inst.namespace, legacyPath: legacyInstanceOf(inst)!.legacyPath, pvc: legacyInstanceOf(inst)!.pvcName, ok: false, stoppedAt: 'start of migration', steps: [{ step: 'start of migration', ok: false, detail: (e as Error).message }] });
+    }
+  }
+  return reports;
+}
+
+/** Removes the legacy directory of an instance that migrate-storage moved to its PVC. */
+export async function dropLegacy(deps: MigrationDeps, namespace: string, name: string, confirm: (inst: string, path: string) => Promise<boolean>): Promise<{ instance: string; legacyPath: string }> {
+  const inst = await resolveInstance(deps.kube, namespace, name);
+  const from = inst.deployment?.metadata?.annotations?.[ANNOTATION_MIGRATED_FROM];
+  if (legacyInstanceOf(inst)) throw new UsageError(`instance ${inst.name} still runs on its legacy directory: migrate it first`);
+  if (!from) throw new UsageError(`instance ${inst.name} has no record of a migration by migrate-storage (annotation ${ANNOTATION_MIGRATED_FROM}); nothing to drop`);
+  splitLegacyPath(from);
+  if (!(await confirm(inst.name, from))) throw new CancelledError('not confirmed; nothing removed');
+  const legacy: LegacyInstance = { name: inst.name, namespace: inst.namespace, instanceId: inst.facts.instanceId ?? inst.name, legacyPath: from, volumeName: '', image: inst.facts.image, replicas: 0, pvcName: inst.pvcName ?? '' };
+  const spec = buildDropJob(legacy, suffix(), inst.deployment.spec?.template?.spec);
+  await runJob(deps.kube, spec, { ...jobOptions(deps, spec, 3600), what: `removing ${from}` });
+  const annotations = { [ANNOTATION_MIGRATED_FROM]: null, 'kubectl-odoo.io/legacy-dropped': from };
+  await deps.kube.patch(RESOURCES.deployments, inst.name, { metadata: { annotations } }, { namespace: inst.namespace });
+  return { instance: inst.name, legacyPath: from };
+}

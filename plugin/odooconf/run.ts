@@ -1,0 +1,108 @@
+// `config get` and `config set`: read odoo.conf from the instance's volume (through its running pod or
+// a short-lived pod that mounts the volume), show it masked, and write changes with a diff first.
+import type { KubeClient } from '../core/kube/client.js';
+import type { Clock } from '../cli/context.js';
+import { FailureError, NotFoundError } from '../core/errors.js';
+import { resolveInstance, type InstanceObjects } from '../instances/resolve.js';
+import { withInstanceFiles } from '../storage/volumePod.js';
+import type { PodExec } from '../storage/podExec.js';
+import { effectiveOptions, otherSectionOptions, parseOdooConf, type ParsedConf } from './parse.js';
+import { applyAssignments, validateKey, type Assignment } from './edit.js';
+import { maskValue, maskedLines } from './secrets.js';
+import { diffLines, renderUnifiedDiff } from './diff.js';
+import { readPodFile, replacePodFile } from './remoteFile.js';
+
+export interface ConfigDeps {
+  kube: KubeClient;
+  exec: PodExec;
+  clock: Clock;
+  signal?: AbortSignal;
+  progress: (m: string) => void;
+}
+
+export function odooConfPath(inst: InstanceObjects): string {
+  return `${inst.facts.dataMountPath}/conf/odoo.conf`;
+}
+
+export interface ConfigEntry {
+  section: string;
+  key: string;
+  value: string;
+}
+
+export interface ConfigView {
+  instance: string;
+  path: string;
+  /** Where it was read: the instance's pod, or a short-lived pod when stopped. */
+  readFrom: string;
+  entries: ConfigEntry[];
+  problems: string[];
+}
+
+export async function getConfig(
+  deps: ConfigDeps,
+  opts: { namespace: string; name: string; key?: string; showSecrets: boolean },
+): Promise<ConfigView> {
+  if (opts.key !== undefined) validateKey(opts.key.toLowerCase());
+  const inst = await resolveInstance(deps.kube, opts.namespace, opts.name);
+  const path = odooConfPath(inst);
+  const { text, readFrom } = await withInstanceFiles(deps, inst, async (t, viaHelper) => ({
+    text: await readPodFile(deps.exec, t, path),
+    readFrom: viaHelper ? `pod ${t.pod} (short-lived; the instance is stopped)` : `pod ${t.pod}`,
+  }));
+  const conf = parseOdooConf(text);
+  const show = (key: string, value: string) => (opts.showSecrets ? value : maskValue(key, value));
+  let entries: ConfigEntry[] = [
+    ...[...effectiveOptions(conf).values()].map((o) => ({ section: o.section, key: o.key, value: show(o.key, o.value) })),
+    ...otherSectionOptions(conf).map((o) => ({ section: o.section, key: o.key, value: show(o.key, o.value) })),
+  ];
+  if (opts.key !== undefined) {
+    const key = opts.key.toLowerCase();
+    entries = entries.filter((e) => e.key === key && (e.section === 'options' || e.section === 'DEFAULT'));
+    if (entries.length === 0) throw new NotFoundError(`odoo.conf of ${inst.name} has no option ${key} (Odoo uses its default)`);
+  }
+  return { instance: inst.name, path, readFrom, entries, problems: conf.problems.map((p) => `line ${p.line}: ${p.message}`) };
+}
+
+export interface SetResult {
+  instance: string;
+  path: string;
+  changed: boolean;
+  /** Unified diff, secrets masked unless asked otherwise. */
+  diff: string;
+  written: boolean;
+  /** The instance was running when the file was written (it must restart to read it). */
+  running: boolean;
+  viaHelper: boolean;
+}
+
+export async function setConfig(
+  deps: ConfigDeps,
+  opts: { namespace: string; name: string; assignments: Assignment[]; dryRun: boolean; showSecrets: boolean; onDiff?: (diff: string) => void },
+): Promise<SetResult> {
+  const inst = await resolveInstance(deps.kube, opts.namespace, opts.name);
+  const path = odooConfPath(inst);
+  return withInstanceFiles(deps, inst, async (t, viaHelper) => {
+    const before = await readPodFile(deps.exec, t, path);
+    const oldConf = parseOdooConf(before);
+    if (oldConf.problems.length) {
+      throw new FailureError(
+        `${path} of ${inst.name} cannot be read by Odoo as it is (${oldConf.problems.map((p) => `line ${p.line}: ${p.message}`).join('; ')}); fix it by hand first`,
+      );
+    }
+    const after = applyAssignments(before, opts.assignments);
+    const diff = renderConfDiff(oldConf, parseOdooConf(after), path, opts.showSecrets);
+    const base = { instance: inst.name, path, diff, running: !viaHelper, viaHelper };
+    if (after === before) return { ...base, changed: false, written: false };
+    opts.onDiff?.(diff);
+    if (opts.dryRun) return { ...base, changed: true, written: false };
+    await replacePodFile(deps.exec, t, path, after, before);
+    return { ...base, changed: true, written: true };
+  });
+}
+
+export function renderConfDiff(a: ParsedConf, b: ParsedConf, path: string, showSecrets: boolean): string {
+  const ra = showSecrets ? a.lines : maskedLines(a);
+  const rb = showSecrets ? b.lines : maskedLines(b);
+  return renderUnifiedDiff(diffLines(a.lines, b.lines), { old: path, new: `${path} (new)` }, { old: (i) => ra[i], new: (i) => rb[i] });
+}

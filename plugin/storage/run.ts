@@ -1,0 +1,194 @@
+// `storage NAME` and `storage -A`: where an instance's volume is, how full it is, what is big inside it
+// and what is wrong with it, from the PVC, PV, StorageClass, events, pods and the kubelets' stats.
+import type { KubeClient } from '../core/kube/client.js';
+import { RESOURCES } from '../core/kube/resources.js';
+import { ApiError } from '../core/kube/errors.js';
+import type { Clock } from '../cli/context.js';
+import { listInstances, resolveInstance, type InstanceObjects } from '../instances/resolve.js';
+import type { PodExec } from './podExec.js';
+import { withInstanceFiles, runningInstancePod } from './volumePod.js';
+import {
+  derivePvcFacts,
+  largestDirectories,
+  mountsOf,
+  storageWarnings,
+  usageByPvc,
+  usageLevel,
+  usedPercent,
+  type Level,
+  type PvcFacts,
+  type StorageWarning,
+  type UsageThresholds,
+  type VolumeMount,
+  type VolumeUsage,
+} from './facts.js';
+
+export interface StorageDeps {
+  kube: KubeClient;
+  exec: PodExec;
+  clock: Clock;
+  signal?: AbortSignal;
+  progress: (m: string) => void;
+}
+
+export interface InstanceStorage {
+  instance: string;
+  namespace: string;
+  pvcName?: string;
+  /** A legacy instance's hostPath directory (no PVC). */
+  hostPath?: string;
+  pvc?: PvcFacts;
+  mounts: VolumeMount[];
+  usage?: VolumeUsage;
+  /** Why there is no usage figure. */
+  usageNote?: string;
+  largest?: { path: string; bytes: number }[];
+  largestNote?: string;
+  warnings: StorageWarning[];
+}
+
+/** Kubelet stats summaries of the given nodes (failures become notes, not errors). */
+async function nodeSummaries(kube: KubeClient, nodes: string[]): Promise<{ summaries: { node: string; summary: any }[]; errors: string[] }> {
+  const summaries: { node: string; summary: any }[] = [];
+  const errors: string[] = [];
+  const queue = [...new Set(nodes)];
+  const worker = async () => {
+    for (let node = queue.shift(); node !== undefined; node = queue.shift()) {
+      try {
+        summaries.push({ node, summary: await kube.request({ method: 'GET', path: `/api/v1/nodes/${encodeURIComponent(node)}/proxy/stats/summary`, timeoutMs: 15_000 }) });
+      } catch (e) {
+        errors.push(`node ${node}: ${e instanceof ApiError ? e.message : (e as Error).message}`);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(8, queue.length) }, worker));
+  return { summaries, errors };
+}
+
+export async function describeStorage(
+  deps: StorageDeps,
+  opts: { namespace: string; name: string; measure: boolean; thresholds: UsageThresholds },
+): Promise<InstanceStorage> {
+  const inst = await resolveInstance(deps.kube, opts.namespace, opts.name, { events: true });
+  const out: InstanceStorage = { instance: inst.name, namespace: inst.namespace, pvcName: inst.pvcName, hostPath: inst.facts.hostPath, mounts: [], warnings: [] };
+  const nsPods = (await deps.kube.list(RESOURCES.pods, { namespace: inst.namespace })).items;
+  let pvEvents: any[] = [];
+  if (inst.facts.hostPath) {
+    out.mounts = inst.pods.filter((p) => p.status?.phase !== 'Succeeded' && p.status?.phase !== 'Failed').map((p) => ({ pod: p.metadata.name, node: p.spec?.nodeName, phase: p.status?.phase }));
+  } else if (inst.pvcName) {
+    const pvc = inst.pvc;
+    const [pv, storageClass] = await Promise.all([
+      pvc?.spec?.volumeName ? deps.kube.getOptional(RESOURCES.persistentvolumes, pvc.spec.volumeName) : undefined,
+      pvc?.spec?.storageClassName ? deps.kube.getOptional(RESOURCES.storageclasses, pvc.spec.storageClassName).then((sc) => sc ?? null) : undefined,
+    ]);
+    if (pvc) out.pvc = derivePvcFacts(pvc, pv);
+    out.mounts = mountsOf(nsPods, inst.pvcName);
+    pvEvents = (inst.events ?? []).filter((e) => e.involvedObject?.kind === 'PersistentVolumeClaim' || e.involvedObject?.name === inst.pvcName);
+    const running = out.mounts.filter((m) => m.phase === 'Running' && m.node);
+    if (running.length) {
+      const { summaries, errors } = await nodeSummaries(deps.kube, running.map((m) => m.node!));
+      out.usage = usageByPvc(summaries).get(`${inst.namespace}/${inst.pvcName}`);
+      if (!out.usage) out.usageNote = errors.length ? `the kubelet stats summary is unavailable (${errors.join('; ')})` : 'the kubelet has not reported this volume yet';
+    } else if (pvc?.status?.phase === 'Bound') {
+      out.usageNote = 'no figure: no running pod mounts the volume (the kubelet reports usage only for mounted volumes); --measure starts a short-lived pod to measure it';
+    }
+    out.warnings = storageWarnings({ pvcName: inst.pvcName, pvc, storageClass, events: sortEvents(pvEvents), mounts: out.mounts, usage: out.usage, thresholds: opts.thresholds });
+  }
+  // What is big inside: in the running pod, or (with --measure) a short-lived one; df too when measuring.
+  const canLook = !!runningInstancePod(inst) || (opts.measure && (inst.facts.hostPath || out.pvc?.phase === 'Bound'));
+  if (canLook) {
+    await withInstanceFiles(deps, inst, async (t, viaHelper) => {
+      const root = inst.facts.dataMountPath;
+      if (viaHelper || !out.usage) {
+        const df = await deps.exec({ ...t, command: ['df', '-Pk', root] });
+        const m = /\n\S+\s+(\d+)\s+(\d+)\s+(\d+)/.exec(df.stdout);
+        if (df.exitCode === 0 && m) {
+          out.usage = { capacityBytes: Number(m[1]) * 1024, usedBytes: Number(m[2]) * 1024, availableBytes: Number(m[3]) * 1024, source: viaHelper ? `measured by short-lived pod ${t.pod}` : `df in pod ${t.pod}` };
+          out.usageNote = undefined;
+          if (inst.pvcName && out.pvc) {
+            out.warnings = storageWarnings({ pvcName: inst.pvcName, pvc: inst.pvc, events: sortEvents(pvEvents), mounts: out.mounts, usage: out.usage, thresholds: opts.thresholds });
+          }
+        }
+      }
+      const du = await deps.exec({ ...t, command: ['du', '-k', '-x', '-d', '2', root] });
+      if (du.stdout.trim()) out.largest = largestDirectories(du.stdout, root);
+      else out.largestNote = `du failed: ${du.stderr.trim() || `exit code ${du.exitCode}`}`;
+    });
+  } else {
+    out.largestNote = 'instance not running: --measure looks inside through a short-lived pod';
+  }
+  if (out.hostPath && out.usage) {
+    const level = usageLevel(usedPercent(out.usage), opts.thresholds);
+    if (level !== 'ok') out.warnings.push({ level, message: `volume is ${usedPercent(out.usage).toFixed(0)}% full` });
+  }
+  return out;
+}
+
+function sortEvents(events: any[]): any[] {
+  const t = (e: any) => e.lastTimestamp ?? e.eventTime ?? e.metadata?.creationTimestamp ?? '';
+  return [...events].sort((a, b) => String(t(a)).localeCompare(String(t(b))));
+}
+
+export interface UsageRow {
+  namespace: string;
+  /** Instances using this volume (several when an RWX volume is shared). */
+  instances: string[];
+  pvc: string;
+  phase: string;
+  capacity?: string;
+  usedBytes?: number;
+  capacityBytes?: number;
+  percent?: number;
+  level: Level;
+  nodes: string[];
+  warnings: number;
+}
+
+/** One row per volume (shared volumes count once), with usage from one stats call per node. */
+export async function fleetUsage(deps: Pick<StorageDeps, 'kube'>, scope: { namespace?: string; allNamespaces: boolean }, thresholds: UsageThresholds): Promise<{ rows: UsageRow[]; notes: string[] }> {
+  const instances = await listInstances(deps.kube, { namespace: scope.namespace, allNamespaces: scope.allNamespaces });
+  const byVolume = new Map<string, { ns: string; pvc: string; insts: InstanceObjects[] }>();
+  for (const i of instances) {
+    const vol = i.facts.hostPath ? `hostPath:${i.facts.hostPath}` : (i.pvcName ?? `none:${i.name}`);
+    const key = `${i.namespace}/${vol}`;
+    const g = byVolume.get(key) ?? { ns: i.namespace, pvc: vol, insts: [] };
+    g.insts.push(i);
+    byVolume.set(key, g);
+  }
+  const nodes = instances.flatMap((i) => i.pods.filter((p) => p.status?.phase === 'Running' && p.spec?.nodeName).map((p) => p.spec.nodeName as string));
+  const { summaries, errors } = await nodeSummaries(deps.kube, nodes);
+  const usage = usageByPvc(summaries);
+  const rows: UsageRow[] = [];
+  for (const g of byVolume.values()) {
+    const pvcObj = g.insts.find((i) => i.pvc)?.pvc;
+    const facts = pvcObj ? derivePvcFacts(pvcObj) : undefined;
+    const u = pvcObj ? usage.get(`${g.ns}/${g.pvc}`) : undefined;
+    const mounts = g.insts.flatMap((i) => i.pods.filter((p) => p.status?.phase === 'Running').map((p) => ({ pod: p.metadata.name, node: p.spec?.nodeName, phase: 'Running' })));
+    const percent = u ? usedPercent(u) : undefined;
+    const warnings = g.pvc.startsWith('hostPath:') ? [] : storageWarnings({ pvcName: g.pvc, pvc: pvcObj, events: [], mounts, usage: u, thresholds });
+    rows.push({
+      namespace: g.ns,
+      instances: g.insts.map((i) => i.name).sort(),
+      pvc: g.pvc,
+      phase: g.pvc.startsWith('hostPath:') ? 'legacy' : (facts?.phase ?? 'Missing'),
+      capacity: facts?.capacity,
+      usedBytes: u?.usedBytes,
+      capacityBytes: u?.capacityBytes,
+      percent,
+      level: percent === undefined ? 'ok' : usageLevel(percent, thresholds),
+      nodes: [...new Set(mounts.map((m) => m.node).filter(Boolean) as string[])].sort(),
+      warnings: warnings.length,
+    });
+  }
+  return { rows, notes: errors.map((e) => `usage unavailable from ${e}`) };
+}
+
+export const SORT_KEYS = ['use', 'used', 'capacity', 'name'] as const;
+export type SortKey = (typeof SORT_KEYS)[number];
+
+export function sortUsageRows(rows: UsageRow[], key: SortKey): UsageRow[] {
+  const byName = (a: UsageRow, b: UsageRow) => a.namespace.localeCompare(b.namespace) || a.instances[0].localeCompare(b.instances[0]);
+  const desc = (f: (r: UsageRow) => number | undefined) => (a: UsageRow, b: UsageRow) => (f(b) ?? -1) - (f(a) ?? -1) || byName(a, b);
+  const cmp = { use: desc((r) => r.percent), used: desc((r) => r.usedBytes), capacity: desc((r) => r.capacityBytes), name: byName }[key];
+  return [...rows].sort(cmp);
+}
