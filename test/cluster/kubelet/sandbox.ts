@@ -1,0 +1,209 @@
+// Runs a container process on this machine the way a container runtime would see its volumes: in a
+// private mount namespace (`unshare --mount --propagation private`) where every volume is bind-mounted
+// at its mountPath, read-only mounts remounted read-only. The image is not pulled: the command runs with
+// the host's own tools (sh, tar, pg_dump, ...), as root, on the host network.
+//
+// No value is ever spliced into a shell string: the setup script below is a constant and receives the
+// mounts, the working directory and the argv as positional parameters, then `exec`s the argv, so the
+// container's PID is the PID we spawned and its process group is ours to signal.
+import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
+import { existsSync, lstatSync, mkdirSync, rmdirSync, statSync, unlinkSync, writeFileSync, accessSync, constants as fsConstants } from 'node:fs';
+import { dirname, isAbsolute, join, normalize, sep } from 'node:path';
+
+export interface BindMount {
+  /** Host path backing the volume (a directory, or a file for a subPath/item mount). */
+  source: string;
+  /** Path inside the container. */
+  target: string;
+  readOnly: boolean;
+}
+
+export interface SandboxSpec {
+  argv: string[];
+  env: Record<string, string>;
+  workingDir?: string;
+  mounts: BindMount[];
+  stdio?: StdioOptions;
+}
+
+// $1 = mount binary, $2 = number of mounts, then (source, target, ro|rw) triples, then workdir, then argv.
+// Mount points still missing at this stage lie inside an earlier volume (nested mountPaths): they are
+// created there, as runc does.
+const SCRIPT = `set -e
+mnt=$1; n=$2; shift 2
+while [ "$n" -gt 0 ]; do
+  src=$1; dst=$2; mode=$3; shift 3
+  if [ ! -e "$dst" ]; then
+    if [ -d "$src" ]; then mkdir -p -- "$dst"; else mkdir -p -- "$(dirname -- "$dst")"; : > "$dst"; fi
+  fi
+  "$mnt" --bind -- "$src" "$dst"
+  if [ "$mode" = ro ]; then "$mnt" -o remount,bind,ro -- "$dst"; fi
+  n=$((n - 1))
+done
+wd=$1; shift
+if [ -n "$wd" ]; then mkdir -p -- "$wd"; cd -- "$wd"; fi
+exec "$@"`;
+
+const MOUNT_BIN = ['/usr/bin/mount', '/bin/mount'].find((p) => existsSync(p)) ?? 'mount';
+const UNSHARE_BIN = ['/usr/bin/unshare', '/bin/unshare'].find((p) => existsSync(p)) ?? 'unshare';
+
+/** Orders mounts so a parent mountPath is mounted before the ones nested in it, as the kubelet does. */
+export function orderMounts(mounts: BindMount[]): BindMount[] {
+  return [...mounts].sort((a, b) => depth(a.target) - depth(b.target));
+}
+
+function depth(p: string): number {
+  return normalize(p).split(sep).filter(Boolean).length;
+}
+
+/**
+ * Mount points the host lacks are created for the run and removed afterwards. Several runs (pods,
+ * execs) may need the same mount point at once, so they are reference-counted per process.
+ */
+const mountPointUsers = new Map<string, { count: number; created: string[] }>();
+
+function acquireMountPoint(target: string, isDir: boolean): void {
+  const key = `${target}\0${isDir}`;
+  const held = mountPointUsers.get(key);
+  if (held) {
+    held.count++;
+    return;
+  }
+  const created: string[] = [];
+  // Walk up to the first existing ancestor; everything below it is ours to create and remove.
+  const missing: string[] = [];
+  let p = target;
+  while (!existsSync(p)) {
+    missing.unshift(p);
+    const parent = dirname(p);
+    if (parent === p) break;
+    p = parent;
+  }
+  if (missing.length > 0) {
+    try {
+      for (let i = 0; i < missing.length; i++) {
+        const last = i === missing.length - 1;
+        if (last && !isDir) writeFileSync(missing[i], '', { flag: 'wx' });
+        else mkdirSync(missing[i]);
+        created.push(missing[i]);
+      }
+    } catch (e) {
+      // Another process created it meanwhile: fine, the script's own fallback covers what is left.
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    }
+  }
+  mountPointUsers.set(key, { count: 1, created });
+}
+
+function releaseMountPoint(target: string, isDir: boolean): void {
+  const key = `${target}\0${isDir}`;
+  const held = mountPointUsers.get(key);
+  if (!held) return;
+  if (--held.count > 0) return;
+  mountPointUsers.delete(key);
+  for (const p of [...held.created].reverse()) {
+    try {
+      if (lstatSync(p).isDirectory()) rmdirSync(p);
+      else unlinkSync(p);
+    } catch {
+      // Not empty (someone put something there) or already gone: leave it.
+    }
+  }
+}
+
+export interface SandboxProcess {
+  child: ChildProcess;
+  /** Resolves with the exit code (128+signal when killed) once the process is gone and mount points are released. */
+  exited: Promise<{ code: number; signal: NodeJS.Signals | null }>;
+  /** Signals the whole process group. */
+  signal(sig: NodeJS.Signals): void;
+}
+
+/** Spawns argv in a fresh mount namespace with the given bind mounts. */
+export function spawnInSandbox(spec: SandboxSpec): SandboxProcess {
+  const mounts = orderMounts(spec.mounts);
+  const points: { target: string; isDir: boolean }[] = [];
+  for (const m of mounts) {
+    if (!isAbsolute(m.target)) throw new Error(`mount path ${m.target} must be absolute`);
+    const isDir = statSync(m.source).isDirectory();
+    // Only top-level mount points live on the host; nested ones are created inside their parent volume.
+    if (mounts.some((o) => o !== m && isInside(m.target, o.target))) continue;
+    acquireMountPoint(m.target, isDir);
+    points.push({ target: m.target, isDir });
+  }
+  const args = ['--mount', '--propagation', 'private', '--', '/bin/sh', '-c', SCRIPT, 'sh', MOUNT_BIN, String(mounts.length)];
+  for (const m of mounts) args.push(m.source, m.target, m.readOnly ? 'ro' : 'rw');
+  args.push(spec.workingDir ?? '', ...spec.argv);
+  let child: ChildProcess;
+  try {
+    child = spawn(UNSHARE_BIN, args, { env: spec.env, stdio: spec.stdio ?? ['ignore', 'pipe', 'pipe'], detached: true });
+  } catch (e) {
+    for (const p of points) releaseMountPoint(p.target, p.isDir);
+    throw e;
+  }
+  const exited = new Promise<{ code: number; signal: NodeJS.Signals | null }>((resolve) => {
+    let done = false;
+    const finish = (code: number | null, signal: NodeJS.Signals | null) => {
+      if (done) return;
+      done = true;
+      for (const p of points) releaseMountPoint(p.target, p.isDir);
+      resolve({ code: code ?? (signal ? 128 + signalNumber(signal) : 1), signal });
+    };
+    child.on('exit', finish);
+    child.on('error', () => finish(127, null));
+  });
+  return {
+    child,
+    exited,
+    signal(sig) {
+      if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
+      try {
+        process.kill(-child.pid, sig);
+      } catch {
+        try {
+          child.kill(sig);
+        } catch {
+          /* already gone */
+        }
+      }
+    },
+  };
+}
+
+function isInside(p: string, parent: string): boolean {
+  const a = normalize(p);
+  const b = normalize(parent).replace(/\/$/, '');
+  return a !== b && a.startsWith(b + '/');
+}
+
+const SIGNALS: Record<string, number> = { SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGKILL: 9, SIGUSR1: 10, SIGSEGV: 11, SIGUSR2: 12, SIGPIPE: 13, SIGALRM: 14, SIGTERM: 15 };
+export function signalNumber(sig: NodeJS.Signals): number {
+  return SIGNALS[sig] ?? 1;
+}
+
+/**
+ * Finds argv[0] the way execve with a PATH search would, so a missing binary is reported like the
+ * runtime reports it instead of as a shell's exit 127.
+ */
+export function resolveExecutable(cmd: string, path: string | undefined, cwd = '/'): string | undefined {
+  if (cmd.includes('/')) {
+    const p = isAbsolute(cmd) ? cmd : join(cwd, cmd);
+    return isExecutableFile(p) ? p : undefined;
+  }
+  for (const dir of (path ?? '').split(':')) {
+    if (!dir) continue;
+    const p = join(dir, cmd);
+    if (isExecutableFile(p)) return p;
+  }
+  return undefined;
+}
+
+function isExecutableFile(p: string): boolean {
+  try {
+    if (!statSync(p).isFile()) return false;
+    accessSync(p, fsConstants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,93 @@
+// Helpers for the kubelet's scenario tests: a cluster, a KubeClient for it, statically provisioned
+// (pre-bound) volumes, and waiting for what the cluster holds.
+import { mkdirSync } from 'node:fs';
+import { KubeClient } from '../../../plugin/core/kube/client.js';
+import { buildConnection } from '../../../plugin/core/kube/connection.js';
+import { loadKubeconfig } from '../../../plugin/core/kube/kubeconfig.js';
+import { pvDataDir } from '../volumes.js';
+import type { TestCluster } from '../index.js';
+
+export function kubeClientFor(cluster: TestCluster): KubeClient {
+  const resolved = loadKubeconfig({ kubeconfig: cluster.kubeconfigPath, env: {} });
+  return new KubeClient(buildConnection(resolved), { retry: { maxAttempts: 1 } });
+}
+
+export async function waitFor<T>(what: string, probe: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await probe();
+      if (v !== undefined && v !== false) return v as T;
+    } catch (e) {
+      last = e;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+export function createNamespace(cluster: TestCluster, name: string): void {
+  cluster.store.create('namespaces', { metadata: { name } });
+}
+
+/**
+ * A PVC bound to a statically provisioned CephFS PV, with its directory: what the provisioner leaves
+ * behind once a claim is bound. Returns the host directory backing it.
+ */
+export function boundClaim(cluster: TestCluster, namespace: string, name: string, size = '1Gi'): string {
+  const pvName = `pv-${namespace}-${name}`;
+  const dir = pvDataDir(cluster.dataDir, pvName);
+  mkdirSync(dir, { recursive: true });
+  cluster.store.create('persistentvolumes', {
+    metadata: { name: pvName },
+    spec: {
+      capacity: { storage: size },
+      accessModes: ['ReadWriteMany'],
+      persistentVolumeReclaimPolicy: 'Retain',
+      storageClassName: 'rook-cephfs',
+      claimRef: { namespace, name },
+      csi: { driver: 'rook-ceph.cephfs.csi.ceph.com', volumeHandle: pvName, volumeAttributes: { subvolumePath: `/volumes/csi/${pvName}/${pvName}` } },
+    },
+  });
+  cluster.store.create('persistentvolumeclaims', {
+    metadata: { name, namespace },
+    spec: { accessModes: ['ReadWriteMany'], storageClassName: 'rook-cephfs', volumeName: pvName, resources: { requests: { storage: size } } },
+  });
+  const pvc = cluster.store.get('persistentvolumeclaims', namespace, name);
+  cluster.store.update('persistentvolumeclaims', { ...pvc, status: { phase: 'Bound', accessModes: ['ReadWriteMany'], capacity: { storage: size } } });
+  const pv = cluster.store.get('persistentvolumes', undefined, pvName);
+  cluster.store.update('persistentvolumes', { ...pv, status: { phase: 'Bound' } });
+  return dir;
+}
+
+/** A bare pod on node-1 running argv. */
+export function barePod(namespace: string, name: string, argv: string[], extra: { volumes?: any[]; volumeMounts?: any[]; env?: any[]; restartPolicy?: string; annotations?: Record<string, string>; grace?: number } = {}): any {
+  return {
+    metadata: { name, namespace, ...(extra.annotations ? { annotations: extra.annotations } : {}) },
+    spec: {
+      nodeName: 'node-1',
+      restartPolicy: extra.restartPolicy ?? 'Never',
+      ...(extra.grace !== undefined ? { terminationGracePeriodSeconds: extra.grace } : {}),
+      containers: [{ name: 'main', image: 'debian:bookworm-slim', command: argv, env: extra.env, volumeMounts: extra.volumeMounts }],
+      volumes: extra.volumes,
+    },
+  };
+}
+
+export async function podPhase(cluster: TestCluster, namespace: string, name: string, phases: string[]): Promise<any> {
+  return waitFor(`pod ${name} to reach ${phases.join('/')}`, () => {
+    const p = cluster.store.get('pods', namespace, name);
+    return p && phases.includes(p.status?.phase) ? p : undefined;
+  });
+}
+
+/** Is the process alive? (signal 0 probes without signalling.) */
+export function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
