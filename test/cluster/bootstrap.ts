@@ -55,6 +55,10 @@ export function nodeObject(name: string, index: number): any {
 export function bootstrapCluster(store: Store, opts: { nodes: string[]; storageClasses?: boolean }): void {
   for (const ns of ['default', 'kube-system', 'kube-public', 'kube-node-lease']) store.create('namespaces', { metadata: { name: ns } });
   opts.nodes.forEach((n, i) => store.create('nodes', nodeObject(n, i)));
+  store.create('services', {
+    metadata: { name: 'kubernetes', namespace: 'default', labels: { component: 'apiserver', provider: 'kubernetes' } },
+    spec: { clusterIP: '10.96.0.1', ports: [{ name: 'https', port: 443, protocol: 'TCP', targetPort: 6443 }] },
+  });
   if (opts.storageClasses !== false) {
     store.create('storageclasses', {
       metadata: { name: 'rook-cephfs' },

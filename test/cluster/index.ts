@@ -36,6 +36,8 @@ export interface TestClusterOptions {
   controllers?: boolean;
   /** Create the rook-cephfs and rook-ceph-block StorageClasses (default true). */
   storageClasses?: boolean;
+  /** Simulated durations (readiness initialDelaySeconds, grace periods, back-offs) are scaled by this (default 0.01). */
+  timeScale?: number;
   /** Changes kept for watches from an old resourceVersion (default 20000). */
   historySize?: number;
   /** Port to listen on (default: any free port). */
@@ -87,7 +89,7 @@ export async function startTestCluster(opts: TestClusterOptions = {}): Promise<T
   const url = await server.listen(opts.port ?? 0);
   const kubeconfigPath = join(configDir, 'kubeconfig');
   writeKubeconfig(kubeconfigPath, { url, token, certs });
-  const controllers = opts.controllers === false ? undefined : startControllers(store, { tickMs, dataDir, nodes });
+  const controllers = opts.controllers === false ? undefined : startControllers(store, { tickMs, dataDir, nodes, timeScale: opts.timeScale, simulateAllPods: !kubelet });
   await kubelet?.start();
 
   let stopped = false;

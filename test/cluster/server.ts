@@ -13,6 +13,7 @@ import { SERVER_VERSION, apiVersions, apiGroupList, apiGroupDoc, apiResourceList
 import { parseLabelSelector, parseFieldSelector, matchesLabels, matchesFields, type LabelSelector, type FieldRequirement } from './selectors.js';
 import { applyPatch, PATCH_FORMATS } from './patch.js';
 import { toTable, type IncludeObject } from './tables.js';
+import { decodeKubernetesProtobuf } from './protobuf.js';
 import type { Faults, FaultRule } from './faults.js';
 
 /** What the kubelet half of the cluster serves for pods and nodes. */
@@ -124,9 +125,11 @@ export class ApiServer {
   private async readBody(req: IncomingMessage): Promise<any> {
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
-    const text = Buffer.concat(chunks).toString('utf8');
-    if (!text.trim()) return undefined;
+    const buf = Buffer.concat(chunks);
     const ct = (req.headers['content-type'] ?? '').split(';')[0].trim();
+    if (ct === 'application/vnd.kubernetes.protobuf' && buf.length) return decodeKubernetesProtobuf(buf);
+    const text = buf.toString('utf8');
+    if (!text.trim()) return undefined;
     try {
       if (ct.includes('yaml')) return loadYaml(text);
       return JSON.parse(text);
@@ -321,7 +324,7 @@ export class ApiServer {
     if (def.namespaced) {
       if (body.metadata.namespace && namespace && body.metadata.namespace !== namespace)
         throw badRequest('the namespace of the provided object does not match the namespace sent on the request');
-      body.metadata.namespace ??= namespace;
+      if (!body.metadata.namespace) body.metadata.namespace = namespace;
     }
     if (name !== undefined) {
       if (body.metadata.name && body.metadata.name !== name) throw badRequest(`the name of the object (${body.metadata.name}) does not match the name on the URL (${name})`);

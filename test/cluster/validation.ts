@@ -99,7 +99,7 @@ function defaultPodSpec(spec: any): void {
   }
 }
 
-let nextClusterIp = 1;
+let nextClusterIp = 10;
 
 export function prepareCreate(def: ResourceDef, obj: any, store: Store): void {
   const md = obj.metadata;
@@ -188,6 +188,8 @@ export function prepareCreate(def: ResourceDef, obj: any, store: Store): void {
       break;
     }
     case 'persistentvolumeclaims':
+      // The StorageObjectInUseProtection admission plugin.
+      if (!md.finalizers?.includes('kubernetes.io/pvc-protection')) md.finalizers = [...(md.finalizers ?? []), 'kubernetes.io/pvc-protection'];
       obj.spec ??= {};
       obj.spec.volumeMode ??= 'Filesystem';
       if (obj.spec.storageClassName === undefined) {
@@ -197,6 +199,7 @@ export function prepareCreate(def: ResourceDef, obj: any, store: Store): void {
       obj.status = { phase: 'Pending' };
       break;
     case 'persistentvolumes':
+      if (!md.finalizers?.includes('kubernetes.io/pv-protection')) md.finalizers = [...(md.finalizers ?? []), 'kubernetes.io/pv-protection'];
       obj.spec ??= {};
       obj.spec.persistentVolumeReclaimPolicy ??= 'Retain';
       obj.spec.volumeMode ??= 'Filesystem';

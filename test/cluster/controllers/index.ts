@@ -2,12 +2,19 @@
 import type { Store } from '../store.js';
 import { GarbageCollector } from './garbageCollector.js';
 import { NamespaceController } from './namespace.js';
+import { DeploymentController, ReplicaSetController } from './workloads.js';
+import { PodController } from './pods.js';
+import { VolumeController } from './volumes.js';
 
 export interface ControllerContext {
   store: Store;
   tickMs: number;
   dataDir: string;
   nodes: string[];
+  /** Simulated durations (probe delays, grace periods) are multiplied by this; default 0.01. */
+  timeScale?: number;
+  /** Simulate every pod, not just those of ReplicaSets and DaemonSets (when no kubelet runs). */
+  simulateAllPods?: boolean;
 }
 
 export interface Controller {
@@ -23,7 +30,14 @@ export interface Controllers {
 
 export function startControllers(store: Store, opts: Omit<ControllerContext, 'store'>): Controllers {
   const ctx: ControllerContext = { store, ...opts };
-  const list: Controller[] = [new NamespaceController(ctx), new GarbageCollector(ctx)];
+  const list: Controller[] = [
+    new NamespaceController(ctx),
+    new DeploymentController(ctx),
+    new ReplicaSetController(ctx),
+    new PodController(ctx, { timeScale: opts.timeScale ?? 0.01, simulateAll: opts.simulateAllPods ?? false }),
+    new VolumeController(ctx),
+    new GarbageCollector(ctx),
+  ];
   const tick = () => {
     const now = Date.now();
     for (const c of list) {

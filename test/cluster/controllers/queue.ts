@@ -1,0 +1,39 @@
+// A controller's work queue: keys marked dirty by store changes, plus keys due again at a time.
+export class WorkQueue {
+  private dirty = new Set<string>();
+  private due = new Map<string, number>();
+
+  add(key: string): void {
+    this.dirty.add(key);
+  }
+
+  addAfter(key: string, atMs: number): void {
+    const cur = this.due.get(key);
+    if (cur === undefined || atMs < cur) this.due.set(key, atMs);
+  }
+
+  /** Keys to process now; each is returned once per call. */
+  take(now: number): string[] {
+    for (const [k, t] of this.due) {
+      if (t <= now) {
+        this.dirty.add(k);
+        this.due.delete(k);
+      }
+    }
+    const out = [...this.dirty];
+    this.dirty.clear();
+    return out;
+  }
+}
+
+export const keyOf = (namespace: string | undefined, name: string) => `${namespace ?? ''}/${name}`;
+export function splitKey(key: string): [string | undefined, string] {
+  const i = key.indexOf('/');
+  const ns = key.slice(0, i);
+  return [ns || undefined, key.slice(i + 1)];
+}
+
+/** The owner this object's controller reference names, if any. */
+export function controllerRef(obj: any): any | undefined {
+  return (obj?.metadata?.ownerReferences ?? []).find((r: any) => r.controller);
+}
