@@ -126,6 +126,13 @@ export function parseBackupRef(raw: string): BackupRef {
   throw new UsageError(`backup "${raw}" is not a backup reference: ${REF_FORMS}`);
 }
 
+/** A reference that names its instance (verify, pin): INSTANCE/TIMESTAMP, INSTANCE/latest or the full path. */
+export function parseQualifiedBackupRef(raw: string): BackupRef & { instance: string } {
+  const ref = parseBackupRef(raw);
+  if (!ref.instance) throw new UsageError(`backup "${raw}" does not say which instance it belongs to: use INSTANCE/TIMESTAMP, INSTANCE/latest or the full path from "kubectl odoo backups"`);
+  return ref as BackupRef & { instance: string };
+}
+
 /** Names Kubernetes accepts for Jobs (and their pods' job-name label): at most 63 characters. */
 export function jobName(operation: string, instance: string, timestamp: string): string {
   const suffix = `-${timestamp.toLowerCase()}`;

@@ -11,6 +11,7 @@
 //   PHASE <name>                      a step starts
 //   CHECK <name> ok|fail <detail>     verify results
 //   ERROR <message>                   why the Job failed (also written to FAILED in a partial set)
+//   MANIFEST\t<json>                  the manifest of the set just written (backup)
 //   DONE <path>                       success
 
 /**
@@ -182,6 +183,7 @@ printf '%s,"compression":"%s","odooVersion":"%s","pgVersion":"%s","dataBytes":%s
 sync "$TMP"/* "$TMP" 2>/dev/null || sync
 mv "$TMP" "$FINAL"
 sync "$DIR" 2>/dev/null || true
+printf 'MANIFEST\t'; tr -d '\n\t' < "$FINAL/manifest.json"; printf '\n'
 say "DONE $SET_PARENT/$SET_NAME"
 `;
 

@@ -18,6 +18,9 @@ import { nodesCommand } from '../commands/nodes/command.js';
 import { configCommand } from '../commands/config/command.js';
 import { migrateStorageCommand } from '../commands/migrate-storage/command.js';
 import { storageCommand } from '../commands/storage/command.js';
+import { backupCommand } from '../commands/backup/command.js';
+import { backupsCommand } from '../commands/backups/command.js';
+import { restoreCommand } from '../commands/restore/command.js';
 
 export const COMMANDS: CommandDef[] = [
   versionCommand,
@@ -37,4 +40,7 @@ export const COMMANDS: CommandDef[] = [
   configCommand,
   migrateStorageCommand,
   storageCommand,
+  backupCommand,
+  backupsCommand,
+  restoreCommand,
 ];

@@ -1,0 +1,141 @@
+// `kubectl odoo backup NAME`: one complete backup set (database dump + data archive of the same
+// moment + manifest) made by a Job that mounts the instance volume read-only and the backups volume.
+import { resolveInstance, type InstanceObjects } from '../instances/resolve.js';
+import { runJob, type JobResult } from '../core/kube/jobs.js';
+import { RESOURCES } from '../core/kube/resources.js';
+import { ConflictError, FailureError } from '../core/errors.js';
+import type { BackupDeps } from './deps.js';
+import { scaleAndWait } from './deps.js';
+import { backupTargetOf, buildBackupJob, type BackupTarget } from './jobSpecs.js';
+import { buildManifestBase, checkManifest, type BackupManifest, type ConsistencyMode } from './manifest.js';
+import { backupSetPath, formatBackupTimestamp } from './naming.js';
+import { makeProgressReporter } from './progress.js';
+import { acquireInstanceLock, describeHolder, judgeLock, lockName, runningOperations } from './lock.js';
+
+export interface BackupOptions {
+  namespace: string;
+  name: string;
+  consistency: ConsistencyMode;
+  /** Follow the Job to its end (always so for --consistency stop, which must start the instance again). */
+  wait: boolean;
+  exportOdooZip: boolean;
+  dryRun: boolean;
+}
+
+export interface BackupOutcome {
+  /** active/<customer>/<instance>/<timestamp> */
+  path: string;
+  jobName: string;
+  /** The Job object (what --dry-run prints). */
+  job: any;
+  /** Set when the backup was followed to its end. */
+  manifest?: BackupManifest;
+  /** The Job still runs (no --wait). */
+  started?: boolean;
+}
+
+export function planBackup(deps: BackupDeps, target: BackupTarget, consistency: ConsistencyMode, exportOdooZip: boolean) {
+  const timestamp = formatBackupTimestamp(deps.clock.now());
+  const base = buildManifestBase({
+    timestamp,
+    instance: target.name,
+    namespace: target.namespace,
+    customerId: target.customerId,
+    database: target.database,
+    image: target.image,
+    dataMountPath: target.dataMountPath,
+    consistency,
+    toolVersion: deps.toolVersion,
+  });
+  // Stopped instances have no pod to share a node with: the Job may run anywhere.
+  const job = buildBackupJob(consistency === 'stop' ? { ...target, nodeName: undefined } : target, base, deps.settings, { exportOdooZip });
+  return { base, job, path: backupSetPath({ customerId: target.customerId, instance: target.name, timestamp }) };
+}
+
+/** Runs a planned backup Job to its end with progress; the manifest it wrote, checked. */
+export async function runBackupJob(deps: BackupDeps, target: BackupTarget, job: any): Promise<{ result: JobResult; manifest: BackupManifest }> {
+  const report = makeProgressReporter(deps.progress, () => deps.clock.now().getTime());
+  const result = await runJob(deps.kube, job, {
+    namespace: target.namespace,
+    clock: deps.clock,
+    signal: deps.signal,
+    timeoutMs: deps.settings.deadlineSeconds * 1000 + 120_000,
+    what: `backup of ${target.name}`,
+    onLine: report,
+    onStatus: (s) => deps.progress(`  ${s}`),
+  });
+  const line = result.log.split('\n').find((l) => l.startsWith('MANIFEST\t'));
+  const check = line ? checkManifest(line.slice('MANIFEST\t'.length)) : undefined;
+  if (!check?.ok) throw new FailureError(`backup of ${target.name} finished but its manifest could not be read back${check && !check.ok ? `: ${check.problems[0]}` : ''}`);
+  return { result, manifest: check.manifest };
+}
+
+export async function startBackup(deps: BackupDeps, opts: BackupOptions): Promise<BackupOutcome> {
+  const inst = await resolveInstance(deps.kube, opts.namespace, opts.name);
+  const target = backupTargetOf(inst);
+  const plan = planBackup(deps, target, opts.consistency, opts.exportOdooZip);
+  const outcome: BackupOutcome = { path: plan.path, jobName: plan.job.metadata.name, job: plan.job };
+  if (opts.dryRun) return outcome;
+  await ensureBackupsPvc(deps, target.namespace);
+
+  if (!opts.wait && opts.consistency === 'live') {
+    // No lock is held for a Job nobody follows; the running Job itself tells others the instance is busy.
+    await refuseIfBusy(deps, target);
+    await deps.kube.create(RESOURCES.jobs, plan.job, { namespace: target.namespace });
+    return { ...outcome, started: true };
+  }
+
+  const lock = await acquireInstanceLock(deps.kube, { namespace: target.namespace, instance: target.name, operation: 'backup', holder: deps.holder, clock: deps.clock });
+  try {
+    if (opts.consistency === 'stop') {
+      return { ...outcome, manifest: await withInstanceStopped(deps, inst, target, async () => (await runBackupJob(deps, target, plan.job)).manifest) };
+    }
+    return { ...outcome, manifest: (await runBackupJob(deps, target, plan.job)).manifest };
+  } finally {
+    await lock.release();
+  }
+}
+
+/** Stops the instance, runs fn, and starts it again (to its previous replicas) whatever fn did. */
+export async function withInstanceStopped<T>(deps: BackupDeps, inst: InstanceObjects, target: BackupTarget, fn: () => Promise<T>, restartReplicas = target.replicas): Promise<T> {
+  const ref = { namespace: target.namespace, name: target.name, podSelector: inst.facts.podSelector };
+  if (target.replicas > 0) {
+    deps.progress(`stopping ${target.name}`);
+    await scaleAndWait(deps, ref, 0);
+  }
+  let failed = false;
+  try {
+    return await fn();
+  } catch (e) {
+    failed = true;
+    throw e;
+  } finally {
+    if (restartReplicas > 0) {
+      deps.progress(`starting ${target.name}`);
+      try {
+        await scaleAndWait(deps, ref, restartReplicas);
+      } catch (e) {
+        // The first error says what went wrong; a start that fails after it is reported on stderr.
+        if (!failed) throw e;
+        deps.progress(`warning: ${target.name} did not become ready again: ${(e as Error).message}`);
+      }
+    }
+  }
+}
+
+export async function refuseIfBusy(deps: BackupDeps, target: BackupTarget): Promise<void> {
+  const cm = await deps.kube.getOptional(RESOURCES.configmaps, lockName(target.name), target.namespace);
+  const state = judgeLock(cm, deps.clock.now());
+  if (state.state === 'held') throw new ConflictError(`instance ${target.name} is busy: ${describeHolder(state.record)}`);
+  const running = await runningOperations(deps.kube, target.namespace, target.name);
+  if (running.length) throw new ConflictError(`instance ${target.name} is busy: Job ${running[0].metadata.name} is still running`);
+}
+
+export async function ensureBackupsPvc(deps: BackupDeps, namespace: string): Promise<void> {
+  const pvc = await deps.kube.getOptional(RESOURCES.persistentvolumeclaims, deps.settings.backupsPvc, namespace);
+  if (!pvc) {
+    throw new FailureError(`the backups volume (PVC ${deps.settings.backupsPvc}) does not exist in namespace ${namespace}`, {
+      hint: 'create it from manifests/ (a ReadWriteMany PVC), or set backupsPvc in the config file',
+    });
+  }
+}

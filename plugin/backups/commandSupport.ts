@@ -1,0 +1,41 @@
+// What the backup commands share: their dependencies built from the command context.
+import { hostname, userInfo } from 'node:os';
+import type { CommandContext } from '../cli/context.js';
+import { pluginVersion } from '../core/buildInfo.js';
+import { UsageError } from '../core/errors.js';
+import { parseTimeout } from '../instances/wait.js';
+import type { BackupDeps } from './deps.js';
+
+const COMPRESSIONS = ['auto', 'zstd', 'pigz', 'gzip'];
+
+function whoAmI(): string {
+  try {
+    return `${userInfo().username}@${hostname()}`;
+  } catch {
+    return `kubectl-odoo@${hostname()}`;
+  }
+}
+
+export async function backupDeps(ctx: CommandContext): Promise<BackupDeps> {
+  const c = ctx.config;
+  const compression = String(c.backupCompression ?? 'auto');
+  if (!COMPRESSIONS.includes(compression)) throw new UsageError(`config backupCompression "${compression}" is not one of ${COMPRESSIONS.join(', ')}`);
+  const deadlineMs = parseTimeout(String(c.backupTimeout ?? '6h'), 'backupTimeout (config)');
+  const image = String(c.backupImage ?? '');
+  return {
+    kube: await ctx.kube(),
+    clock: ctx.clock,
+    signal: ctx.signal,
+    progress: (l) => ctx.progress(l),
+    settings: {
+      backupsPvc: c.backupsPvc,
+      image: image || undefined,
+      compression,
+      deadlineSeconds: Math.ceil(deadlineMs / 1000),
+      defaultImage: image || `${c.image}:${c.odooVersion}`,
+    },
+    toolVersion: pluginVersion(),
+    holder: whoAmI(),
+    instanceTimeoutMs: parseTimeout(String(c.waitTimeout ?? '10m'), 'waitTimeout (config)'),
+  };
+}

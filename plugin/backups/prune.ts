@@ -1,0 +1,49 @@
+// `kubectl odoo backups prune` and `backup pin|unpin`: the plan is computed here (retention.ts), the
+// folders are deleted, pinned or unpinned by a Job on the backups volume.
+//
+// Pinning: a set is pinned by a file named PINNED in its folder (outside the checksummed files, so
+// pinning never changes a set). Prune never deletes a pinned set, and the delete Job checks the marker
+// again right before it deletes, so a set pinned while a prune runs is kept.
+import { runJob } from '../core/kube/jobs.js';
+import { UsageError } from '../core/errors.js';
+import type { BackupDeps } from './deps.js';
+import { buildSetOpsJob } from './jobSpecs.js';
+import { listBackupSets, findBackupSet, type ListScope } from './list.js';
+import { formatBackupTimestamp, parseQualifiedBackupRef } from './naming.js';
+import { hasRetentionRule, planPrune, type PruneDecision, type RetentionPolicy } from './retention.js';
+
+export interface PruneResult {
+  decisions: PruneDecision[];
+  /** Folders the Job deleted (empty on --dry-run). */
+  deleted: string[];
+  /** Folders the Job skipped because they were pinned meanwhile. */
+  skipped: string[];
+  dryRun: boolean;
+}
+
+export function validatePolicy(p: RetentionPolicy): void {
+  for (const [flag, v] of Object.entries({ '--keep-last': p.keepLast, '--keep-daily': p.keepDaily, '--keep-weekly': p.keepWeekly, '--keep-monthly': p.keepMonthly })) {
+    if (v !== undefined && (!Number.isInteger(v) || v < 0)) throw new UsageError(`${flag} must be a whole number of backups (0 or more), not "${v}"`);
+  }
+  if (!hasRetentionRule(p)) throw new UsageError('prune needs a retention rule: --keep-last N, --keep-daily N, --keep-weekly N or --keep-monthly N');
+}
+
+export async function runPrune(deps: BackupDeps, opts: { scope: ListScope; policy: RetentionPolicy; dryRun: boolean }): Promise<PruneResult> {
+  validatePolicy(opts.policy);
+  const sets = await listBackupSets(deps, opts.scope);
+  const decisions = planPrune(sets, opts.policy);
+  const doomed = decisions.filter((d) => !d.keep).map((d) => d.set.folder);
+  if (opts.dryRun || doomed.length === 0) return { decisions, deleted: [], skipped: [], dryRun: opts.dryRun };
+  const job = buildSetOpsJob({ namespace: opts.scope.namespace, op: 'delete', folders: doomed, opId: formatBackupTimestamp(deps.clock.now()), instance: opts.scope.instance }, deps.settings, deps.settings.defaultImage);
+  const r = await runJob(deps.kube, job, { namespace: opts.scope.namespace, clock: deps.clock, signal: deps.signal, timeoutMs: 3_600_000, what: 'prune' });
+  const grab = (prefix: string) => r.log.split('\n').filter((l) => l.startsWith(prefix)).map((l) => l.slice(prefix.length).split(' ')[0]);
+  return { decisions, deleted: grab('DELETED '), skipped: grab('SKIPPED '), dryRun: false };
+}
+
+export async function setPinned(deps: BackupDeps, opts: { namespace: string; backup: string; pinned: boolean }): Promise<string> {
+  const ref = parseQualifiedBackupRef(opts.backup);
+  const set = await findBackupSet(deps, opts.namespace, ref);
+  const job = buildSetOpsJob({ namespace: opts.namespace, op: opts.pinned ? 'pin' : 'unpin', folders: [set.folder], opId: formatBackupTimestamp(deps.clock.now()), instance: set.instance }, deps.settings, deps.settings.defaultImage);
+  await runJob(deps.kube, job, { namespace: opts.namespace, clock: deps.clock, signal: deps.signal, timeoutMs: 300_000, what: opts.pinned ? 'pin' : 'unpin' });
+  return set.path;
+}

@@ -1,0 +1,115 @@
+import type { CommandDef } from '../../cli/command.js';
+import type { CommandContext } from '../../cli/context.js';
+import { CheckFailedError, UsageError } from '../../core/errors.js';
+import { printResult, printStructured, toYaml } from '../../core/output/printer.js';
+import { completeInstanceName, instanceNamespace, rejectAllNamespaces } from '../../instances/commandSupport.js';
+import { validateInstanceReference } from '../../instances/names.js';
+import { CONSISTENCY_MODES, totalSize, type ConsistencyMode } from '../../backups/manifest.js';
+import { parseQualifiedBackupRef } from '../../backups/naming.js';
+
+interface BackupArgs {
+  name?: string;
+  wait: boolean;
+  consistency: string;
+  exportOdooZip: boolean;
+  dryRun: boolean;
+}
+
+/** Prints a Job or other object for --dry-run: YAML unless -o json. */
+export async function printObject(ctx: CommandContext, obj: unknown): Promise<void> {
+  if (await printStructured(ctx.io, ctx.globals.output, obj)) return;
+  ctx.io.stdout.write(await toYaml(obj));
+}
+
+const verifyCommand: CommandDef<{ backup: string; restoreTest: boolean }> = {
+  command: 'verify <backup>',
+  describe: 'Check a backup set: checksums, archive and dump listings; --restore-test restores it into a scratch database and folder',
+  builder: (y) =>
+    y
+      .positional('backup', { type: 'string', describe: 'INSTANCE/TIMESTAMP, INSTANCE/latest or active/CUSTOMER/INSTANCE/TIMESTAMP' })
+      .option('restore-test', { type: 'boolean', default: false, describe: 'Also restore into a scratch database and folder and match every attachment row to its file' }),
+  async run(ctx, args) {
+    rejectAllNamespaces(ctx, 'backup verify');
+    parseQualifiedBackupRef(args.backup);
+    const { backupDeps } = await import('../../backups/commandSupport.js');
+    const { runVerify } = await import('../../backups/verify.js');
+    const report = await runVerify(await backupDeps(ctx), { namespace: instanceNamespace(ctx), backup: args.backup, restoreTest: args.restoreTest });
+    if (!(await printStructured(ctx.io, ctx.globals.output, report))) {
+      await printResult(ctx.io, ctx.globals.output, {
+        rows: report.checks,
+        columns: [
+          { header: 'CHECK', value: (c) => c.check },
+          { header: 'RESULT', value: (c) => (c.ok ? 'ok' : 'FAIL'), style: (t, c) => (c.ok ? ctx.colors.green(t) : ctx.colors.red(t)) },
+          { header: 'DETAIL', value: (c) => c.detail },
+        ],
+      });
+      for (const p of report.problems) ctx.io.stdout.write(`  ${p}\n`);
+    }
+    if (!report.ok) throw new CheckFailedError(`backup ${report.backup} failed verification`);
+  },
+};
+
+const pinCommand = (pinned: boolean): CommandDef<{ backup: string }> => ({
+  command: `${pinned ? 'pin' : 'unpin'} <backup>`,
+  describe: pinned ? 'Pin a backup set: prune never deletes it' : 'Unpin a backup set',
+  builder: (y) => y.positional('backup', { type: 'string', describe: 'INSTANCE/TIMESTAMP or active/CUSTOMER/INSTANCE/TIMESTAMP' }),
+  async run(ctx, args) {
+    rejectAllNamespaces(ctx, pinned ? 'backup pin' : 'backup unpin');
+    parseQualifiedBackupRef(args.backup);
+    const { backupDeps } = await import('../../backups/commandSupport.js');
+    const { setPinned } = await import('../../backups/prune.js');
+    const path = await setPinned(await backupDeps(ctx), { namespace: instanceNamespace(ctx), backup: args.backup, pinned });
+    ctx.io.stdout.write(`backup/${path} ${pinned ? 'pinned' : 'unpinned'}\n`);
+  },
+});
+
+export const backupCommand: CommandDef<BackupArgs> = {
+  // [name], not <name>: a required positional here would also be demanded by the subcommands.
+  command: 'backup [name]',
+  describe: 'Back up an instance: database dump and data volume of the same moment, checksummed, into the backups volume',
+  builder: (y) =>
+    y
+      .positional('name', { type: 'string', describe: 'Instance name, instance id or platform Deployment name' })
+      .option('wait', { type: 'boolean', default: false, describe: 'Follow the backup to its end, with progress on stderr' })
+      .option('consistency', {
+        type: 'string',
+        default: 'live',
+        describe: 'live: the instance keeps running (dump snapshot, then files); stop: stopped during the copy and started again (implies --wait)',
+      })
+      .option('export-odoo-zip', { type: 'boolean', default: false, describe: 'Also write odoo.zip, which Odoo\'s database manager restores' })
+      .option('dry-run', { type: 'boolean', default: false, describe: 'Print the Job that would run; change nothing' }),
+  subcommands: [verifyCommand, pinCommand(true), pinCommand(false)],
+  complete: completeInstanceName,
+  async run(ctx, args) {
+    rejectAllNamespaces(ctx, 'backup');
+    if (!args.name) throw new UsageError('backup needs the instance NAME (or a subcommand: verify, pin, unpin)');
+    const name = validateInstanceReference(args.name);
+    if (!(CONSISTENCY_MODES as readonly string[]).includes(args.consistency)) {
+      throw new UsageError(`invalid --consistency "${args.consistency}": use stop or live`);
+    }
+    const consistency = args.consistency as ConsistencyMode;
+    const { backupDeps } = await import('../../backups/commandSupport.js');
+    const { startBackup } = await import('../../backups/backup.js');
+    const deps = await backupDeps(ctx);
+    const started = ctx.clock.now().getTime();
+    const out = await startBackup(deps, {
+      namespace: instanceNamespace(ctx),
+      name,
+      consistency,
+      wait: args.wait || consistency === 'stop',
+      exportOdooZip: args.exportOdooZip,
+      dryRun: args.dryRun,
+    });
+    if (args.dryRun) return printObject(ctx, out.job);
+    if (await printStructured(ctx.io, ctx.globals.output, { backup: out.path, job: out.jobName, state: out.manifest ? 'complete' : 'running', manifest: out.manifest })) return;
+    if (!out.manifest) {
+      ctx.io.stdout.write(`backup/${out.path} started (Job ${out.jobName})\n`);
+      ctx.progress(`follow it with: kubectl odoo backups ${name}   or   kubectl logs -f job/${out.jobName} -n ${instanceNamespace(ctx)}`);
+      return;
+    }
+    const { formatBytes } = await import('../../backups/listing.js');
+    const secs = Math.round((ctx.clock.now().getTime() - started) / 1000);
+    const parts = out.manifest.files.map((f) => `${f.name} ${formatBytes(f.size)}`).join(', ');
+    ctx.io.stdout.write(`backup/${out.path} complete: ${formatBytes(totalSize(out.manifest))} (${parts}) in ${secs}s\n`);
+  },
+};
