@@ -1,0 +1,202 @@
+// `kubectl odoo nodes` and `kubectl odoo nodes check`: flags are parsed and validated here, the work is
+// done by plugin/nodes (listNodeSummaries, checkNodesThroughAgents, checkNodesOverSsh).
+import { existsSync, readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import type { CommandDef } from '../../cli/command.js';
+import type { CommandContext } from '../../cli/context.js';
+import { CheckFailedError, UsageError } from '../../core/errors.js';
+import { DEFAULT_CONFIG } from '../../core/config.js';
+import { printStructured } from '../../core/output/printer.js';
+import { parseSshTarget, type SshTarget } from '../../nodes/sshHost.js';
+
+interface NodesArgs {
+  'agent-namespace'?: string;
+}
+
+interface CheckArgs extends NodesArgs {
+  node?: string[];
+  device?: string[];
+  ssh?: string[];
+  i?: string;
+  'known-hosts'?: string;
+  'accept-new-host-key': boolean;
+  'allow-loop-devices': boolean;
+  concurrency?: number;
+  timeout?: number;
+  replication?: number;
+}
+
+const agentNamespace = (ctx: CommandContext, args: NodesArgs) => args['agent-namespace'] || ctx.config.agentNamespace;
+
+export const nodesCheckCommand: CommandDef<CheckArgs> = {
+  command: 'check [node..]',
+  describe: 'Inspect nodes now: OSD readiness of their devices, prerequisites, Ceph capacity (exit 0 only when all are ready)',
+  builder: (y) =>
+    y
+      .positional('node', { type: 'string', array: true, describe: 'Nodes to check (default: every node with an agent); with --ssh, more SSH targets' })
+      .option('device', { type: 'string', array: true, requiresArg: true, describe: 'Device to judge instead of the configured ones (repeatable)' })
+      .option('ssh', { type: 'string', array: true, requiresArg: true, describe: 'Check over SSH instead of the agent: user@host[:port] (the targets may follow as arguments)' })
+      .option('i', { type: 'string', requiresArg: true, describe: 'SSH private key (default: ssh-agent, else ~/.ssh/id_ed25519, id_ecdsa, id_rsa)' })
+      .option('known-hosts', { type: 'string', requiresArg: true, describe: 'known_hosts file to verify host keys (default ~/.ssh/known_hosts)' })
+      .option('allow-loop-devices', { type: 'boolean', default: false, describe: 'With --ssh: accept loop devices, as ceph-volume does with CEPH_VOLUME_ALLOW_LOOP_DEVICES' })
+      .option('accept-new-host-key', { type: 'boolean', default: false, describe: 'Trust and record the key of a host not yet in known_hosts (a changed key is always refused)' })
+      .option('concurrency', { type: 'number', requiresArg: true, describe: 'Nodes checked at the same time (default from config: 10)' })
+      .option('timeout', { type: 'number', requiresArg: true, describe: 'Seconds to wait for one node (default from config: 120)' })
+      .option('replication', { type: 'number', requiresArg: true, describe: 'Ceph replication for the capacity estimate (default from config: 3)' })
+      .option('agent-namespace', { type: 'string', requiresArg: true, describe: 'Namespace of the node agent (default from config: kubectl-odoo)' })
+      .example('$0 nodes check', 'every node through its agent')
+      .example('$0 nodes check node-1 --device /dev/sdb', 'one node, another device')
+      .example('$0 nodes check --ssh root@10.0.0.1 root@10.0.0.2:2222 -i ~/.ssh/id_ed25519', 'machines without Kubernetes'),
+  async run(ctx, args) {
+    const opts = validateCheckArgs(ctx, args);
+    const { checkNodesThroughAgents, checkNodesOverSsh, summariseChecks } = await import('../../nodes/checkNodes.js');
+    const progress = (node: string, message: string) => {
+      if (ctx.globals.verbose > 0 || ctx.io.stderr.isTTY) ctx.progress(`${node}: ${message}`);
+    };
+    let results;
+    if (opts.ssh) {
+      const { connectSsh } = await import('../../nodes/sshHost.js');
+      const { loadHeavy } = await import('../../core/heavy/load.js');
+      const { SshClient } = await loadHeavy();
+      const ssh = opts.ssh;
+      const { DEFAULT_JUDGE_POLICY } = await import('../../nodes/report.js');
+      const policy = { ...DEFAULT_JUDGE_POLICY, readiness: { ...DEFAULT_JUDGE_POLICY.readiness, allowLoopDevices: ssh.allowLoop } };
+      results = await checkNodesOverSsh(
+        (t) =>
+          connectSsh(SshClient as any, t, {
+            ...ssh.auth,
+            knownHostsFile: ssh.knownHosts,
+            acceptNewHostKey: ssh.acceptNew,
+            timeoutMs: opts.timeoutMs,
+            onHostKeyAdded: (tt) => ctx.progress(`Warning: permanently added the host key of ${tt.host}:${tt.port} to ${ssh.knownHosts}`),
+          }),
+        { targets: ssh.targets, devices: opts.devices ?? ctx.config.devices, concurrency: opts.concurrency, policy, onProgress: progress },
+      );
+    } else {
+      const kube = await ctx.kube();
+      const { openPortForward } = await import('../../core/kube/portForward.js');
+      results = await checkNodesThroughAgents(kube, (t) => openPortForward(kube, t), {
+        namespace: agentNamespace(ctx, args),
+        nodes: opts.nodes,
+        devices: opts.devices,
+        concurrency: opts.concurrency,
+        timeoutMs: opts.timeoutMs,
+        onProgress: progress,
+        signal: ctx.signal,
+      });
+    }
+    const out = summariseChecks(results, { replication: opts.replication, overhead: opts.overhead });
+    if (!(await printStructured(ctx.io, ctx.globals.output, out))) {
+      const { renderChecks } = await import('../../nodes/render.js');
+      ctx.io.stdout.write(renderChecks(out, ctx.colors, { wide: ctx.globals.output === 'wide', aligned: !!ctx.io.stdout.isTTY }));
+    }
+    if (!out.ready) {
+      const notReady = out.nodes.filter((n) => !n.ready).map((n) => n.node);
+      throw new CheckFailedError(`not ready: ${notReady.join(', ')}`);
+    }
+  },
+};
+
+interface ValidCheck {
+  nodes: string[];
+  devices?: string[];
+  concurrency: number;
+  timeoutMs: number;
+  replication: number;
+  overhead: [number, number];
+  ssh?: {
+    targets: SshTarget[];
+    auth: { privateKey?: Buffer; agentSocket?: string };
+    knownHosts: string;
+    acceptNew: boolean;
+    allowLoop: boolean;
+  };
+}
+
+function positiveInt(v: number | undefined, fallback: number, flag: string): number {
+  if (v === undefined) return fallback;
+  if (!Number.isInteger(v) || v < 1) throw new UsageError(`${flag} must be a whole number of at least 1, got ${v}`);
+  return v;
+}
+
+function validateCheckArgs(ctx: CommandContext, args: CheckArgs): ValidCheck {
+  const cfg = { ...DEFAULT_CONFIG.nodeChecks, ...(ctx.config.nodeChecks ?? {}) };
+  const devices = args.device?.map((d) => {
+    if (!/^\/dev\/[A-Za-z0-9._:+@/-]+$/.test(d) || d.includes('..')) throw new UsageError(`--device must be a device path under /dev/ (e.g. /dev/sda2), got "${d}"`);
+    return d;
+  });
+  const common = {
+    devices,
+    concurrency: positiveInt(args.concurrency, cfg.concurrency, '--concurrency'),
+    timeoutMs: positiveInt(args.timeout, cfg.timeoutSeconds, '--timeout') * 1000,
+    replication: positiveInt(args.replication, ctx.config.replication, '--replication'),
+    overhead: cfg.capacityOverhead,
+  };
+  const positional = (args.node ?? []).map(String);
+  if (!args.ssh?.length) {
+    const sshOnly = [
+      ['-i', args.i],
+      ['--known-hosts', args['known-hosts']],
+      ['--accept-new-host-key', args['accept-new-host-key'] || undefined],
+      ['--allow-loop-devices', args['allow-loop-devices'] || undefined],
+    ] as const;
+    for (const [flag, given] of sshOnly) {
+      if (given !== undefined) throw new UsageError(`${flag} only applies with --ssh`);
+    }
+    for (const n of positional) if (!/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(n)) throw new UsageError(`"${n}" is not a valid node name`);
+    return { nodes: positional, ...common };
+  }
+  const targets = [...args.ssh, ...positional].map((spec) => {
+    const t = parseSshTarget(spec);
+    if (!t) throw new UsageError(`"${spec}" is not an SSH target: use user@host or user@host:port`);
+    return t;
+  });
+  const home = ctx.env.HOME || homedir();
+  let privateKey: Buffer | undefined;
+  let agentSocket: string | undefined;
+  if (args.i) {
+    try {
+      privateKey = readFileSync(args.i);
+    } catch (e) {
+      throw new UsageError(`cannot read the SSH key ${args.i}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    }
+  } else if (ctx.env.SSH_AUTH_SOCK) {
+    agentSocket = ctx.env.SSH_AUTH_SOCK;
+  } else {
+    const found = ['id_ed25519', 'id_ecdsa', 'id_rsa'].map((f) => join(home, '.ssh', f)).find((f) => existsSync(f));
+    if (!found) throw new UsageError('no SSH key: pass -i KEY, or run an ssh-agent (SSH_AUTH_SOCK)');
+    privateKey = readFileSync(found);
+  }
+  return {
+    nodes: [],
+    ...common,
+    ssh: { targets, auth: { privateKey, agentSocket }, knownHosts: args['known-hosts'] ?? join(home, '.ssh', 'known_hosts'), acceptNew: !!args['accept-new-host-key'], allowLoop: !!args['allow-loop-devices'] },
+  };
+}
+
+export const nodesCommand: CommandDef<NodesArgs> = {
+  command: 'nodes',
+  describe: 'Node readiness for Ceph OSDs, prerequisites and disk usage, from the node agents',
+  builder: (y) =>
+    y
+      .option('agent-namespace', { type: 'string', requiresArg: true, describe: 'Namespace of the node agent (default from config: kubectl-odoo)' })
+      .example('$0 nodes', 'last summary of every node')
+      .example('$0 nodes check', 'inspect every node now'),
+  subcommands: [nodesCheckCommand],
+  async run(ctx, args) {
+    const kube = await ctx.kube();
+    const { listNodeSummaries } = await import('../../nodes/listNodes.js');
+    const namespace = agentNamespace(ctx, args);
+    const items = await listNodeSummaries(kube, namespace);
+    const data = { nodes: items.map((i) => ({ node: i.node, ...(i.report ?? {}), ...(i.error ? { error: i.error } : {}) })) };
+    if (await printStructured(ctx.io, ctx.globals.output, data)) return;
+    if (!items.length) {
+      ctx.io.stderr.write(`No node summaries in namespace ${namespace}: is the node agent installed (kubectl apply -k manifests/)?\n`);
+      return;
+    }
+    const { renderNodeList } = await import('../../nodes/render.js');
+    ctx.io.stdout.write(renderNodeList(items, ctx.colors, { wide: ctx.globals.output === 'wide', aligned: !!ctx.io.stdout.isTTY, now: ctx.clock.now() }));
+  },
+};
+

@@ -1,0 +1,58 @@
+// The plugin's side of the agent protocol: one request over a WebSocket, progress messages passed on,
+// the result or the agent's error returned.
+import type WebSocketType from 'ws';
+
+export class AgentError extends Error {
+  constructor(readonly code: string, message: string) {
+    super(message);
+  }
+}
+
+export interface AgentCallOptions {
+  url: string;
+  token: string;
+  method: string;
+  params?: unknown;
+  onProgress?: (p: any) => void;
+  timeoutMs?: number;
+  signal?: AbortSignal;
+}
+
+export async function callAgent<T = unknown>(opts: AgentCallOptions): Promise<T> {
+  const { default: WebSocket } = (await import('ws')) as unknown as { default: typeof WebSocketType };
+  return new Promise<T>((resolve, reject) => {
+    const ws = new WebSocket(opts.url, { headers: { Authorization: `Bearer ${opts.token}` }, handshakeTimeout: 15_000 });
+    const id = 1;
+    let settled = false;
+    const finish = (err: Error | undefined, value?: T) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      opts.signal?.removeEventListener('abort', onAbort);
+      ws.terminate();
+      if (err) reject(err);
+      else resolve(value as T);
+    };
+    const timer = setTimeout(() => finish(new AgentError('timeout', `the agent did not answer within ${Math.round((opts.timeoutMs ?? 120_000) / 1000)} s`)), opts.timeoutMs ?? 120_000);
+    const onAbort = () => finish(new AgentError('cancelled', 'cancelled'));
+    opts.signal?.addEventListener('abort', onAbort, { once: true });
+    ws.on('unexpected-response', (_req, res) => {
+      finish(new AgentError(res.statusCode === 401 ? 'unauthorized' : 'http', res.statusCode === 401 ? 'the agent refused the token (401): is the odoo-node-agent-token Secret the one the agent mounts?' : `the agent answered HTTP ${res.statusCode}`));
+    });
+    ws.on('open', () => ws.send(JSON.stringify({ id, method: opts.method, params: opts.params ?? {} })));
+    ws.on('message', (data) => {
+      let msg: any;
+      try {
+        msg = JSON.parse(data.toString());
+      } catch {
+        return finish(new AgentError('protocol', 'the agent sent something that is not JSON'));
+      }
+      if (msg.id !== id) return;
+      if (msg.progress) opts.onProgress?.(msg.progress);
+      else if (msg.error) finish(new AgentError(msg.error.code ?? 'failed', msg.error.message ?? 'agent error'));
+      else if ('result' in msg) finish(undefined, msg.result as T);
+    });
+    ws.on('error', (e) => finish(new AgentError('connection', `cannot talk to the agent: ${e.message}`)));
+    ws.on('close', () => finish(new AgentError('connection', 'the agent closed the connection before answering')));
+  });
+}
