@@ -1,0 +1,78 @@
+import { describe, expect, it } from 'vitest';
+import { formatProgress, makeProgressReporter, parseProgressLine } from './progress.js';
+import { parseBackupListing, formatAge } from './listing.js';
+
+describe('progress', () => {
+  it.each([
+    ['TOTAL data=1000 db=20', { kind: 'total', data: 1000, db: 20 }],
+    ['tar: PROGRESS:data:3', { kind: 'bytes', bytes: 3 * 1000 * 10240 }],
+    ['PHASE database+data', { kind: 'phase', name: 'database+data' }],
+    ['ERROR database dump failed: x', { kind: 'error', message: 'database dump failed: x' }],
+    ['pg_dump: some noise', undefined],
+  ])('parses %j', (line, ev) => {
+    expect(parseProgressLine(line)).toEqual(ev);
+  });
+
+  it('formats bytes, rate and ETA', () => {
+    expect(formatProgress({ bytes: 50e6, total: 150e6, elapsedMs: 10_000 })).toBe('data 48MiB / 143MiB (33%), 5.0 MB/s, ETA 0:20');
+  });
+
+  it('reports phases always and bytes at most every few seconds', () => {
+    const out: string[] = [];
+    let t = 0;
+    const feed = makeProgressReporter((l) => out.push(l), () => t, 3000);
+    feed('TOTAL data=102400000 db=1');
+    feed('PHASE data');
+    t = 4000;
+    feed('tar: PROGRESS:data:2');
+    t = 5000;
+    feed('tar: PROGRESS:data:3');
+    expect(out).toEqual(['  data...', '  data 20MiB / 98MiB (20%), 5.1 MB/s, ETA 0:16']);
+  });
+});
+
+describe('parseBackupListing', () => {
+  const manifest = JSON.stringify({
+    format: 'kubectl-odoo.backup/v1', timestamp: '20250115T103000Z', instance: 'acme', namespace: 'n', customerId: 'c', database: 'acme', image: 'i',
+    dataMountPath: '/var/lib/odoo', consistency: 'live', tool: { name: 'kubectl-odoo', version: '0' }, compression: 'zstd', odooVersion: '17.0', pgVersion: '15',
+    dataBytes: 1, startedAt: '2025-01-15T10:30:00Z', finishedAt: '2025-01-15T10:31:00Z',
+    files: [{ name: 'db.dump.zst', role: 'database', size: 1, sha256: 'a'.repeat(64) }, { name: 'data.tar.zst', role: 'data', size: 1, sha256: 'b'.repeat(64) }],
+  });
+  const out = [
+    'SET\tactive/c/acme/20250115T103000Z\t5000\t1\t1',
+    `MANIFEST\tactive/c/acme/20250115T103000Z\t${manifest}`,
+    'SET\tactive/c/acme/20250116T103000Z\t10\t0\t0',
+    'SET\tactive/c/acme/.partial-20250117T103000Z\t10\t0\t0',
+    'SET\tactive/c/acme/.partial-20250118T103000Z\t10\t0\t0',
+    'FAILED\tactive/c/acme/.partial-20250118T103000Z\tdatabase dump failed: no route',
+    'SET\tactive/c/acme/.partial-20250119T103000Z\t10\t0\t0',
+    'SET\tactive/c/acme/20250120T103000Z\t10\t1\t0',
+    'MANIFEST\tactive/c/acme/20250120T103000Z\t{"format":"kubectl-odoo.backup/v1"}',
+    'DONE list',
+  ].join('\n');
+
+  it('judges every set: only a final folder with a valid manifest is complete', () => {
+    const sets = parseBackupListing(out, new Set(['acme/20250119T103000Z']));
+    expect(sets.map((s) => [s.timestamp, s.state, s.pinned, s.error ?? ''])).toEqual([
+      ['20250120T103000Z', 'partial', false, 'manifest field "timestamp" is missing'],
+      ['20250119T103000Z', 'running', false, ''],
+      ['20250118T103000Z', 'failed', false, 'database dump failed: no route'],
+      ['20250117T103000Z', 'partial', false, 'interrupted before it was complete'],
+      ['20250116T103000Z', 'partial', false, 'manifest.json is missing'],
+      ['20250115T103000Z', 'complete', true, ''],
+    ]);
+    expect(sets[5]).toMatchObject({ path: 'active/c/acme/20250115T103000Z', bytes: 5000, manifest: { odooVersion: '17.0' } });
+    expect(sets[3].path).toBe('active/c/acme/20250117T103000Z');
+    expect(sets[3].folder).toBe('active/c/acme/.partial-20250117T103000Z');
+  });
+
+  it.each([
+    [5_000, '5s'],
+    [600_000, '10m'],
+    [3 * 3600_000 + 60_000, '3h1m'],
+    [3 * 86_400_000 + 3600_000, '3d1h'],
+    [400 * 86_400_000, '1y35d'],
+  ])('age of %i ms is %s', (ms, s) => {
+    expect(formatAge(ms)).toBe(s);
+  });
+});
