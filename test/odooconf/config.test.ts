@@ -1,0 +1,184 @@
+// kubectl odoo config get|set against the test cluster: exec really runs in the instance's pod (with
+// its PVC directory at /var/lib/odoo), and a stopped instance is edited through a short-lived pod.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chownSync, chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startTestCluster, type TestCluster } from '../cluster/index.js';
+import { kubectlOdoo } from '../harness/plugin.js';
+import { confDir, deploymentName, pvcDir, readyPods, seedInstance, waitFor, waitReady, type SeedInstance } from '../storage/instanceFixture.js';
+
+let cluster: TestCluster;
+// Where a value's `$(touch ...)` would leave its mark if it ever ran as shell.
+const scratch = mkdtempSync(join(tmpdir(), 'odooconf-'));
+const running: SeedInstance = { namespace: 'saasodoo', db: 'acme', id: 'a1b2c3d4e5f60718293a4b5c6d7e8f90' };
+const stopped: SeedInstance = { namespace: 'saasodoo', db: 'globex', id: 'b1b2c3d4e5f60718293a4b5c6d7e8f90', replicas: 0 };
+const ORIGINAL = [
+  '; written by the instance-service',
+  '[options]',
+  'admin_passwd = MasterPw1',
+  'db_host = postgres',
+  'db_port = 5432',
+  'db_password = DbPw1',
+  'addons_path = /mnt/extra-addons',
+  '',
+].join('\n');
+const files: Record<string, string> = {};
+
+const odoo = (args: string[], stdin?: string) => kubectlOdoo(args, { kubeconfig: cluster.kubeconfigPath, stdin });
+
+async function writeConf(s: SeedInstance): Promise<string> {
+  const file = join(confDir(await pvcDir(cluster, s)), 'odoo.conf');
+  writeFileSync(file, ORIGINAL);
+  chownSync(file, 101, 101);
+  chmodSync(file, 0o640);
+  return file;
+}
+
+beforeAll(async () => {
+  cluster = await startTestCluster();
+  seedInstance(cluster, running);
+  seedInstance(cluster, stopped);
+  files.running = await writeConf(running);
+  files.stopped = await writeConf(stopped);
+  await waitReady(cluster, running);
+});
+
+afterAll(async () => {
+  await cluster?.stop();
+  rmSync(scratch, { recursive: true, force: true });
+});
+
+describe('config get', () => {
+  it('lists the options with secrets masked', async () => {
+    const r = await odoo(['config', 'get', deploymentName(running)]);
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toBe('admin_passwd\t********\ndb_host\tpostgres\ndb_port\t5432\ndb_password\t********\naddons_path\t/mnt/extra-addons\n');
+    expect(r.code).toBe(0);
+  });
+
+  it('prints one value, a secret only with --show-secrets', async () => {
+    expect((await odoo(['config', 'get', deploymentName(running), 'db_host'])).stdout).toBe('postgres\n');
+    expect((await odoo(['config', 'get', deploymentName(running), 'admin_passwd'])).stdout).toBe('********\n');
+    expect((await odoo(['config', 'get', deploymentName(running), 'admin_passwd', '--show-secrets'])).stdout).toBe('MasterPw1\n');
+  });
+
+  it('reads a stopped instance through a short-lived pod that is removed afterwards', async () => {
+    const r = await odoo(['config', 'get', deploymentName(stopped), 'db_port', '-o', 'json']);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout).options).toEqual([{ section: 'options', key: 'db_port', value: '5432' }]);
+    expect(r.stderr).toMatch(/is not running: starting pod .* that mounts its volume/);
+    await waitFor('helper pods to be gone', () => cluster.store.list('pods', 'saasodoo').every((p: any) => p.metadata.labels?.['app.kubernetes.io/component'] !== 'volume-access'));
+  });
+
+  it('an unknown option is a clear not-found', async () => {
+    const r = await odoo(['config', 'get', deploymentName(running), 'db_hots']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe(`error: odoo.conf of ${deploymentName(running)} has no option db_hots (Odoo uses its default)\n`);
+  });
+});
+
+describe('config set', () => {
+  // Each of these broke or would break the platform's `sh -c "cat > odoo.conf <<'EOF' ... EOF"`.
+  const pwned = () => join(scratch, 'pwned');
+  const hostile = {
+    db_password: `it's "q" $(touch ${join(scratch, 'pwned')}) \`touch ${join(scratch, 'pwned')}\``,
+    db_host: 'EOF',
+    email_from: 'Ünïcødé ☃ <odoo@例え.jp>',
+    dbfilter: '^%d$',
+  };
+  const args = Object.entries(hostile).map(([k, v]) => `${k}=${v}`);
+  const expected = [
+    '; written by the instance-service',
+    '[options]',
+    'admin_passwd = MasterPw1',
+    'db_host = EOF',
+    'db_port = 5432',
+    `db_password = ${hostile.db_password}`,
+    'addons_path = /mnt/extra-addons',
+    `email_from = ${hostile.email_from}`,
+    'dbfilter = ^%d$',
+    '',
+  ].join('\n');
+
+  it('--dry-run shows only the masked diff and writes nothing', async () => {
+    const r = await odoo(['config', 'set', deploymentName(running), ...args, '--dry-run']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe(
+      [
+        '--- /var/lib/odoo/conf/odoo.conf',
+        '+++ /var/lib/odoo/conf/odoo.conf (new)',
+        '@@ -2,6 +2,8 @@',
+        ' [options]',
+        ' admin_passwd = ********',
+        '-db_host = postgres',
+        '+db_host = EOF',
+        ' db_port = 5432',
+        '-db_password = ********',
+        '+db_password = ********',
+        ' addons_path = /mnt/extra-addons',
+        `+email_from = ${hostile.email_from}`,
+        '+dbfilter = ^%d$',
+        '',
+      ].join('\n'),
+    );
+    expect(r.stderr).toContain('dry run: nothing written');
+    expect(readFileSync(files.running, 'utf8')).toBe(ORIGINAL);
+  });
+
+  it('writes hostile values exactly on a running instance, keeping owner, mode and a .bak', async () => {
+    const r = await odoo(['config', 'set', deploymentName(running), ...args]);
+    expect(r.code).toBe(0);
+    expect(readFileSync(files.running, 'utf8')).toBe(expected);
+    expect(readFileSync(`${files.running}.bak`, 'utf8')).toBe(ORIGINAL);
+    const st = statSync(files.running);
+    expect([st.uid, st.gid, st.mode & 0o777]).toEqual([101, 101, 0o640]);
+    expect(existsSync(pwned())).toBe(false);
+    expect(r.stdout).not.toContain('DbPw1');
+    expect(r.stderr).toContain('Odoo reads odoo.conf only at start');
+    // Reading back gives the values as given.
+    const back = await odoo(['config', 'get', deploymentName(running), 'db_password', '--show-secrets']);
+    expect(back.stdout).toBe(`${hostile.db_password}\n`);
+  });
+
+  it('writes the same on a stopped instance through a short-lived pod', async () => {
+    const r = await odoo(['config', 'set', deploymentName(stopped), ...args]);
+    expect(r.code).toBe(0);
+    expect(readFileSync(files.stopped, 'utf8')).toBe(expected);
+    expect(readFileSync(`${files.stopped}.bak`, 'utf8')).toBe(ORIGINAL);
+    expect(existsSync(pwned())).toBe(false);
+    expect(r.stderr).toContain('is stopped; Odoo reads the new odoo.conf when it starts');
+    expect(cluster.store.get('deployments', 'saasodoo', deploymentName(stopped)).spec.replicas).toBe(0);
+  });
+
+  it('setting the same values again changes nothing', async () => {
+    const before = statSync(files.running).mtimeMs;
+    const r = await odoo(['config', 'set', deploymentName(running), ...args]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toContain('nothing to change');
+    expect(statSync(files.running).mtimeMs).toBe(before);
+  });
+
+  it.each([
+    [['db_host=a\nadmin_passwd=x'], 'error: the value of db_host contains a line break: odoo.conf values are one line'],
+    [['db host=x'], 'error: "db host" is not a valid odoo.conf key: use lower-case letters, digits and underscores, starting with a letter or underscore'],
+    [['db_host'], 'error: "db_host" is not KEY=VALUE (e.g. db_host=pg-dedicated-1)'],
+  ])('refuses %j with exit 2 and touches nothing', async (bad, message) => {
+    const before = readFileSync(files.running, 'utf8');
+    const r = await odoo(['config', 'set', deploymentName(running), ...bad]);
+    expect(r.code).toBe(2);
+    expect(r.stderr.split('\n')[0]).toBe(message);
+    expect(readFileSync(files.running, 'utf8')).toBe(before);
+  });
+
+  it('--restart starts a new pod that reads the new file', async () => {
+    const oldPod = readyPods(cluster, running)[0].metadata.name;
+    const r = await odoo(['config', 'set', deploymentName(running), 'db_host=pg-dedicated-1', '--restart']);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain('is ready with the new odoo.conf');
+    const pods = readyPods(cluster, running);
+    expect(pods.map((p: any) => p.metadata.name)).not.toContain(oldPod);
+    expect(readFileSync(files.running, 'utf8')).toContain('\ndb_host = pg-dedicated-1\n');
+  });
+});
