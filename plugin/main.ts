@@ -1,8 +1,9 @@
 // kubectl-odoo entry point: wires the real process streams and clock into the app.
-// `--help` and `version --client` answer from a fast path that loads neither yargs nor the
-// Kubernetes client, so they start about as fast as Node itself.
+// `--help` and `version --client` answer from a fast path that compiles neither the app (yargs and the
+// commands) nor the Kubernetes client, so they start about as fast as Node itself.
 import { fastPath } from './cli/fastPath.js';
 import { realClock } from './cli/context.js';
+import { loadApp } from './cli/loadApp.js';
 
 export async function main(): Promise<void> {
   const args = process.argv.slice(2);
@@ -22,7 +23,7 @@ export async function main(): Promise<void> {
     // `kubectl odoo list | head` closes the pipe early: that is not an error.
     if (e.code === 'EPIPE') process.exit(0);
   });
-  const { runApp } = await import('./cli/app.js');
+  const { runApp } = await loadApp();
   process.exitCode = await runApp(args, {
     io: { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr },
     env: process.env,

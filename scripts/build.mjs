@@ -21,6 +21,8 @@ const common = {
   minifyWhitespace: true,
   minifySyntax: true,
   legalComments: 'none',
+  // import.meta only appears on the unbundled (source) code paths, which a CommonJS chunk never takes.
+  logOverride: { 'empty-import-meta': 'silent' },
   define: {
     __KUBECTL_ODOO_VERSION__: JSON.stringify(pkg.version),
     __CLIENT_NODE_VERSION__: JSON.stringify(clientNode.version),
@@ -68,23 +70,41 @@ const yargsCommonJs = {
   },
 };
 
-// 2. The plugin: one ESM file with a shebang. Built twice: the second build embeds the help text
-// that the first one renders, for the fast path of `kubectl odoo --help`.
+// 2. The app chunk (yargs and every command), kept compressed in the executable like the heavy chunk:
+// the fast paths (--help, version --client) never compile it.
+const keepAppOut = {
+  name: 'app-external',
+  setup(b) {
+    b.onResolve({ filter: /^\.\/app\.js$/ }, (args) => (args.importer.endsWith('loadApp.ts') ? { path: args.path, external: true } : undefined));
+  },
+};
+const app = await build({
+  ...common,
+  entryPoints: [join(root, 'plugin/cli/app.ts')],
+  format: 'cjs',
+  write: false,
+  define: { ...common.define, __KUBECTL_ODOO_HEAVY__: JSON.stringify(heavyPayload) },
+  plugins: [keepHeavyOut, yargsCommonJs, optionalNativeAddons],
+});
+const appCode = app.outputFiles[0].contents;
+const appPayload = brotliCompressSync(appCode, { params: { [constants.BROTLI_PARAM_QUALITY]: 9 } }).toString('base64');
+
+// 3. The plugin: one executable CommonJS file (faster to start than ESM; dist/package.json tells Node).
+// Built twice: the second build embeds the help text that the first one renders, for the fast path.
 const buildPlugin = async (help) => {
   await build({
     ...common,
     entryPoints: [join(root, 'plugin/main.ts')],
     outfile: join(dist, 'kubectl-odoo'),
-    // CommonJS starts faster than ESM (no module loader to boot); dist/package.json says so to Node.
     format: 'cjs',
     banner: { js: '#!/usr/bin/env node' },
     footer: { js: 'main();' },
     define: {
       ...common.define,
-      __KUBECTL_ODOO_HEAVY__: JSON.stringify(heavyPayload),
+      __KUBECTL_ODOO_APP__: JSON.stringify(appPayload),
       ...(help ? { __KUBECTL_ODOO_HELP__: JSON.stringify(help) } : {}),
     },
-    plugins: [keepHeavyOut, yargsCommonJs],
+    plugins: [keepAppOut],
   });
   chmodSync(join(dist, 'kubectl-odoo'), 0o755);
 };
@@ -92,14 +112,14 @@ await buildPlugin(undefined);
 const help = execFileSync(process.execPath, [join(dist, 'kubectl-odoo'), '--help'], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
 await buildPlugin(help);
 
-// 3. kubectl >= 1.26 asks kubectl_complete-odoo for `kubectl odoo <TAB>` completions.
+// 4. kubectl >= 1.26 asks kubectl_complete-odoo for `kubectl odoo <TAB>` completions.
 writeFileSync(
   join(dist, 'kubectl_complete-odoo'),
   '#!/bin/sh\n# Shell completion for `kubectl odoo`, called by kubectl (>= 1.26).\nexec "$(dirname "$(readlink -f "$0")")/kubectl-odoo" __complete "$@"\n',
 );
 chmodSync(join(dist, 'kubectl_complete-odoo'), 0o755);
 
-// 4. The node agent: one file, run by the DaemonSet.
+// 5. The node agent: one file, run by the DaemonSet.
 await build({
   ...common,
   entryPoints: [join(root, 'agent/main.ts')],
@@ -111,5 +131,5 @@ chmodSync(join(dist, 'odoo-node-agent.mjs'), 0o755);
 
 const kb = (n) => `${Math.round(n / 1024)} KiB`;
 process.stderr.write(
-  `built dist/kubectl-odoo (${kb(readFileSync(join(dist, 'kubectl-odoo')).length)}, Kubernetes client ${kb(heavyCode.length)} compressed to ${kb(heavyPayload.length)}), dist/odoo-node-agent.mjs\n`,
+  `built dist/kubectl-odoo (${kb(readFileSync(join(dist, 'kubectl-odoo')).length)}: app ${kb(appCode.length)} and Kubernetes client ${kb(heavyCode.length)}, both compressed), dist/odoo-node-agent.mjs\n`,
 );
