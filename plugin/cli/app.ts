@@ -96,11 +96,17 @@ async function confirmByTyping(io: IOStreams, question: string, expected: string
 
 function readLine(stdin: NodeJS.ReadableStream): Promise<string | undefined> {
   return new Promise((resolve) => {
+    if ((stdin as { readableEnded?: boolean }).readableEnded) return resolve(undefined);
     let buf = '';
     const onData = (c: Buffer | string) => {
       buf += c.toString();
       const nl = buf.indexOf('\n');
-      if (nl >= 0) done(buf.slice(0, nl));
+      if (nl >= 0) {
+        // Lines typed ahead (or piped) after this one belong to the next question.
+        const rest = buf.slice(nl + 1);
+        done(buf.slice(0, nl));
+        if (rest) (stdin as NodeJS.ReadableStream & { unshift(c: Buffer): void }).unshift(Buffer.from(rest));
+      }
     };
     const onEnd = () => done(buf.length ? buf : undefined);
     const done = (v: string | undefined) => {
@@ -161,7 +167,6 @@ export function buildParser(deps: AppDeps, state: RunState, commands: CommandDef
     .version(false)
     .showHelpOnFail(false)
     .demandCommand(1, 'a command is required: run "kubectl odoo --help" for the list')
-    .recommendCommands()
     .epilogue('Run "kubectl odoo <command> --help" for a command\'s flags. Docs: README.md of kubectl-odoo.');
   y = addGlobalOptions(y);
   for (const def of commands) y = registerCommand(y, def, deps, state);
@@ -179,6 +184,11 @@ export async function runApp(args: string[], deps: AppDeps): Promise<number> {
     const result = await complete(args.slice(1), COMMANDS, (argv) => makeContext(deps, globalsFrom(argv), loadPluginConfig(deps.env), state.signal));
     deps.io.stdout.write(formatCompletion(result));
     return 0;
+  }
+  const unknown = unknownCommand(args, COMMANDS);
+  if (unknown) {
+    deps.io.stderr.write(formatError(unknown) + '\n');
+    return exitCodeFor(unknown);
   }
   const parser = buildParser(deps, state);
   let output = '';
@@ -205,6 +215,39 @@ export async function runApp(args: string[], deps: AppDeps): Promise<number> {
     if (e instanceof UsageError && !e.hint) deps.io.stderr.write(`See "${SCRIPT_NAME} --help" for usage.\n`);
     return exitCodeFor(e);
   }
+}
+
+const VALUE_FLAGS = new Set(['--kubeconfig', '--context', '-n', '--namespace', '-o', '--output', '--color', '-v']);
+
+/** Like cobra: `unknown command "x" for "kubectl odoo"`, with close matches (edit distance <= 2 or a prefix). */
+export function unknownCommand(args: string[], commands: CommandDef[]): UsageError | undefined {
+  let first: string | undefined;
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    if (a === '--') break;
+    if (a.startsWith('-')) {
+      if (VALUE_FLAGS.has(a)) i++;
+      continue;
+    }
+    first = a;
+    break;
+  }
+  if (first === undefined) return undefined;
+  const names = commands.flatMap((c) => [c.command.split(' ')[0], ...(c.aliases ?? [])]).filter((n) => !n.startsWith('__'));
+  if (names.includes(first) || first.startsWith('__')) return undefined;
+  const primary = commands.map((c) => c.command.split(' ')[0]).filter((n) => !n.startsWith('__'));
+  const close = primary.filter((n) => editDistance(n, first!) <= 2 || (first!.length >= 3 && n.startsWith(first!)));
+  return new UsageError(`unknown command "${first}" for "${SCRIPT_NAME}"`, {
+    hint: close.length ? `Did you mean ${close.map((c) => `"${c}"`).join(' or ')}? Run "${SCRIPT_NAME} --help" for the commands.` : `Run "${SCRIPT_NAME} --help" for the commands.`,
+  });
+}
+
+function editDistance(a: string, b: string): number {
+  const d = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array(b.length).fill(0)]);
+  for (let j = 1; j <= b.length; j++) d[0][j] = j;
+  for (let i = 1; i <= a.length; i++)
+    for (let j = 1; j <= b.length; j++) d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+  return d[a.length][b.length];
 }
 
 function normaliseYargsMessage(msg: string): string {

@@ -60,7 +60,8 @@ describe('kubectl finds the plugin', () => {
 
 describe('bad usage is exit 2 with one line', () => {
   it.each([
-    [['bogus'], /unknown argument: bogus/],
+    [['frobnicate'], /^error: unknown command "frobnicate" for "kubectl odoo"\nRun "kubectl odoo --help" for the commands\.$/m],
+    [['-n', 'x', 'lsit'], /unknown command "lsit" for "kubectl odoo"\nDid you mean "list"\? Run/],
     [['version', '--nope'], /unknown argument/],
     [['version', '-o', 'xml'], /^error: invalid value "xml" for --output: use one of table, wide, json, yaml, name$/m],
     [['completion', 'powershell'], /unsupported shell "powershell": use bash, zsh or fish/],
