@@ -101,6 +101,8 @@ export async function handleExec(deps: ExecDeps, req: IncomingMessage, socket: D
   };
   const finish = (status: StatusBody | { status: 'Success'; metadata: Record<string, never> }) => {
     send(STATUS, JSON.stringify(status));
+    // A socket paused for stdin backpressure could not read the client's close frame.
+    ws.resume();
     ws.close(1000);
   };
 
@@ -139,6 +141,7 @@ export async function handleExec(deps: ExecDeps, req: IncomingMessage, socket: D
       }
     } else if (v5 && ch === CLOSE && data[1] === STDIN) {
       stdin?.end();
+      ws.resume();
     }
     // Channel 4 (resize) needs a terminal; without one there is nothing to resize.
   });

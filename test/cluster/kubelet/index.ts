@@ -29,7 +29,7 @@ export interface Kubelet {
   handleExec(req: IncomingMessage, socket: Duplex, head: Buffer, pod: any, query?: Query): Promise<void>;
   handlePortForward(req: IncomingMessage, socket: Duplex, head: Buffer, pod: any, query?: Query): Promise<void>;
   handleLog(req: IncomingMessage, res: ServerResponse, pod: any, query?: Query): Promise<void>;
-  statsSummary(nodeName: string): Promise<any>;
+  statsSummary(nodeName: string): any;
 }
 
 export function createKubelet(opts: KubeletOptions): Kubelet {
@@ -106,9 +106,11 @@ export function createKubelet(opts: KubeletOptions): Kubelet {
         (m) => (res.headersSent ? res.end() : respondStatus(res, internalError(m))),
       );
     },
-    async statsSummary(nodeName) {
-      const pods = await listObjects(store, 'pods');
-      const pvcs = new Map((await listObjects(store, 'persistentvolumeclaims')).map((c) => [`${c.metadata.namespace}/${c.metadata.name}`, c]));
+    statsSummary(nodeName) {
+      // Synchronous: the API server answers with it directly, and the in-process store lists synchronously.
+      const items = (r: any): any[] => (Array.isArray(r) ? r : (r?.items ?? []));
+      const pods = items(store.list('pods'));
+      const pvcs = new Map(items(store.list('persistentvolumeclaims')).map((c) => [`${c.metadata.namespace}/${c.metadata.name}`, c]));
       return buildStatsSummary({ nodeName, dataDir, pods, pvcs, nodeStartTime: startedAt });
     },
   };

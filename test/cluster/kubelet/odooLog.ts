@@ -3,7 +3,8 @@
 // from the container's startedAt, so every read of the log (with or without follow) agrees.
 import type { LogLine } from './containerLog.js';
 
-const STARTUP_STEP_MS = 137;
+// Odoo takes a moment to start; the startup block is spread over a third of a second.
+const STARTUP_STEP_MS = 29;
 /** At most this many periodic lines are kept in history, like a rotated container log. */
 export const MAX_PERIODIC_LINES = 10_000;
 
