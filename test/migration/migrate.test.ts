@@ -1,0 +1,237 @@
+// migrate-storage against the test cluster: the legacy directory is a real hostPath directory, the copy
+// and verify Jobs really run (rsync, find, sha256sum) with it mounted read-only and the new PVC's
+// directory mounted at /target.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spawn, execFileSync } from 'node:child_process';
+import { appendFileSync, chownSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startTestCluster, type TestCluster } from '../cluster/index.js';
+import { kubectlOdoo } from '../harness/plugin.js';
+import { deploymentName, pvcDir, pvcName, seedInstance, waitReady, type SeedInstance } from '../storage/instanceFixture.js';
+import { compareTrees, parseVerifyOutput, verifyScript } from '../../plugin/migration/verify.js';
+
+let cluster: TestCluster;
+const legacyRoot = mkdtempSync(join(tmpdir(), 'odoo_instances-'));
+const ns = 'saasodoo';
+
+const odoo = (args: string[], stdin?: string) => kubectlOdoo(args, { kubeconfig: cluster.kubeconfigPath, stdin, timeoutMs: 180_000 });
+
+/** A legacy data directory shaped like Odoo's: conf, filestore with hashed dirs, sessions, odd names. */
+function makeLegacyTree(db: string, id: string): string {
+  const dir = join(legacyRoot, `odoo_data_${db}_${id.slice(0, 8)}`);
+  mkdirSync(join(dir, 'conf'), { recursive: true });
+  writeFileSync(join(dir, 'conf', 'odoo.conf'), `[options]\ndb_name = ${db}\n`);
+  for (let i = 0; i < 40; i++) {
+    const h = (i * 2654435761).toString(16).padStart(8, '0');
+    mkdirSync(join(dir, 'filestore', db, h.slice(0, 2)), { recursive: true });
+    writeFileSync(join(dir, 'filestore', db, h.slice(0, 2), h), Buffer.alloc(1000 + i * 37, i));
+  }
+  mkdirSync(join(dir, 'sessions'), { recursive: true });
+  writeFileSync(join(dir, 'sessions', 'werkzeug_abc.sess'), 'session');
+  mkdirSync(join(dir, 'addons', '17.0'), { recursive: true });
+  writeFileSync(join(dir, 'filestore', 'naïve name with spaces.txt'), 'ünïcødé');
+  symlinkSync('filestore', join(dir, 'fs-link'));
+  for (const p of [dir, join(dir, 'filestore'), join(dir, 'conf', 'odoo.conf')]) chownSync(p, 101, 101);
+  return dir;
+}
+
+/** Listing + checksums of a directory, as the verify Job computes them. */
+function snapshot(dir: string) {
+  const out = execFileSync('sh', ['-c', verifyScript(dir, dir)], { encoding: 'utf8', maxBuffer: 64 << 20 });
+  return parseVerifyOutput(out).source;
+}
+
+function dataVolume(s: SeedInstance): any {
+  const d = cluster.store.get('deployments', ns, deploymentName(s));
+  return d.spec.template.spec.volumes.find((v: any) => v.name === 'odoo-data');
+}
+
+beforeAll(async () => {
+  cluster = await startTestCluster();
+});
+
+afterAll(async () => {
+  await cluster?.stop();
+  // Files the copy made immutable in a failure test must not stop the clean-up.
+  rmSync(legacyRoot, { recursive: true, force: true });
+});
+
+describe('migrate-storage of one instance', () => {
+  const s: SeedInstance = { namespace: ns, db: 'acme', id: 'c1c2c3d4e5f60718293a4b5c6d7e8f90' };
+  let legacy: string;
+
+  beforeAll(async () => {
+    legacy = makeLegacyTree(s.db, s.id);
+    seedInstance(cluster, { ...s, hostPath: legacy });
+    await waitReady(cluster, s);
+  });
+
+  it('--dry-run measures and shows the plan, creating nothing', async () => {
+    const r = await odoo(['migrate-storage', deploymentName(s), '--dry-run']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain(`legacy:    ${legacy}\npvc:       ${pvcName(s)} (10Gi)\n`);
+    expect(r.stdout).toMatch(/✓ measure: .* holds \d+(\.\d)?Ki/);
+    expect(r.stdout).toContain('dry run: nothing changed');
+    expect(cluster.store.get('persistentvolumeclaims', ns, pvcName(s))).toBeUndefined();
+    expect(dataVolume(s).hostPath.path).toBe(legacy);
+  });
+
+  it('copies, verifies, switches the Deployment to the PVC and leaves the legacy directory untouched', async () => {
+    const before = snapshot(legacy);
+    const mtime = statSync(join(legacy, 'conf', 'odoo.conf')).mtimeMs;
+    const r = await odoo(['migrate-storage', deploymentName(s)]);
+    expect(r.stderr).not.toMatch(/error/);
+    expect(r.code).toBe(0);
+    const steps = r.stdout.split('\n').filter((l) => /^  [✓✗]/.test(l)).map((l) => l.replace(/: .*/, ''));
+    expect(steps).toEqual(['  ✓ measure', '  ✓ create PVC', '  ✓ copy', '  ✓ stop', '  ✓ copy delta', '  ✓ verify', '  ✓ switch', '  ✓ start']);
+    const t = [...before.values()];
+    const files = t.filter((e) => e.type === 'f').length;
+    expect(r.stdout).toContain(`✓ verify: source and copy match: ${files} files`);
+
+    // The Deployment now mounts the PVC under the same volume name, and runs.
+    expect(dataVolume(s)).toEqual({ name: 'odoo-data', persistentVolumeClaim: { claimName: pvcName(s) } });
+    await waitReady(cluster, s);
+    const pvc = cluster.store.get('persistentvolumeclaims', ns, pvcName(s));
+    expect(pvc.spec).toMatchObject({ storageClassName: 'rook-cephfs', accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '10Gi' } } });
+
+    // Every file, link and owner made it; the source is as it was.
+    const dir = await pvcDir(cluster, s);
+    expect(compareTrees(before, snapshot(dir)).differences).toEqual([]);
+    expect(readFileSync(join(dir, 'filestore', 'naïve name with spaces.txt'), 'utf8')).toBe('ünïcødé');
+    expect(statSync(join(dir, 'conf', 'odoo.conf')).uid).toBe(101);
+    expect(compareTrees(before, snapshot(legacy)).differences).toEqual([]);
+    expect(statSync(join(legacy, 'conf', 'odoo.conf')).mtimeMs).toBe(mtime);
+    // No Jobs are left behind after a success.
+    expect(cluster.store.list('jobs', ns).filter((j: any) => j.metadata.labels?.['app.kubernetes.io/instance'] === deploymentName(s))).toEqual([]);
+  });
+
+  it('a second run says there is nothing to migrate', async () => {
+    const r = await odoo(['migrate-storage', deploymentName(s)]);
+    expect(r.code).toBe(2);
+    expect(r.stderr.split('\n')[0]).toBe(`error: instance ${deploymentName(s)} was already migrated from ${legacy} to PVC ${pvcName(s)}`);
+  });
+
+  it('--drop-legacy asks first and removes only that directory', async () => {
+    const sibling = join(legacyRoot, 'odoo_data_other_00000000');
+    mkdirSync(sibling, { recursive: true });
+    const refused = await odoo(['migrate-storage', deploymentName(s), '--drop-legacy'], 'no\n');
+    expect(refused.code).toBe(130);
+    expect(existsSync(legacy)).toBe(true);
+    const r = await odoo(['migrate-storage', deploymentName(s), '--drop-legacy'], `${deploymentName(s)}\n`);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe(`removed ${legacy} (legacy directory of ${deploymentName(s)})\n`);
+    expect(existsSync(legacy)).toBe(false);
+    expect(existsSync(sibling)).toBe(true);
+  });
+});
+
+describe('migrate-storage failures keep the legacy volume', () => {
+  it('an interrupted copy stops before the switch, and a second run resumes and finishes', async () => {
+    const s: SeedInstance = { namespace: ns, db: 'initech', id: 'd1c2c3d4e5f60718293a4b5c6d7e8f90' };
+    const legacy = makeLegacyTree(s.db, s.id);
+    seedInstance(cluster, { ...s, hostPath: legacy });
+    await waitReady(cluster, s);
+    // An earlier run left the PVC; its copy gets cut off by a directory it cannot write into.
+    cluster.store.create('persistentvolumeclaims', {
+      metadata: { name: pvcName(s), namespace: ns, annotations: { 'kubectl-odoo.io/migrated-from': legacy } },
+      spec: { accessModes: ['ReadWriteOnce'], storageClassName: 'rook-cephfs', resources: { requests: { storage: '10Gi' } } },
+    });
+    const dir = await pvcDir(cluster, s);
+    mkdirSync(join(dir, 'filestore'), { recursive: true });
+    execFileSync('chattr', ['+i', join(dir, 'filestore')]);
+    let r;
+    try {
+      r = await odoo(['migrate-storage', deploymentName(s)]);
+    } finally {
+      execFileSync('chattr', ['-i', join(dir, 'filestore')]);
+    }
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain('✓ create PVC: reusing PVC');
+    expect(r.stdout).toMatch(/✗ copy: copy Job .* failed: exit code \d+/);
+    expect(r.stdout).toContain(`stopped at copy: the Deployment keeps its legacy volume; nothing in ${legacy} was changed`);
+    expect(r.stderr.trim().split('\n').pop()).toBe(`error: migration of ${deploymentName(s)} stopped at copy`);
+    expect(dataVolume(s).hostPath.path).toBe(legacy);
+    expect(cluster.store.get('deployments', ns, deploymentName(s)).spec.replicas).toBe(1);
+
+    const again = await odoo(['migrate-storage', deploymentName(s)]);
+    expect(again.code).toBe(0);
+    expect(dataVolume(s).persistentVolumeClaim.claimName).toBe(pvcName(s));
+    expect(compareTrees(snapshot(legacy), snapshot(dir)).differences).toEqual([]);
+  });
+
+  it('a file that changes between copy and verify fails the verification and restarts on the legacy volume', async () => {
+    const s: SeedInstance = { namespace: ns, db: 'hooli', id: 'e1c2c3d4e5f60718293a4b5c6d7e8f90' };
+    const legacy = makeLegacyTree(s.db, s.id);
+    seedInstance(cluster, { ...s, hostPath: legacy });
+    await waitReady(cluster, s);
+    // Another writer on the shared tree keeps appending to one session file while the migration runs.
+    const writer = spawn('sh', ['-c', `while :; do printf x >> '${join(legacy, 'sessions', 'werkzeug_abc.sess')}'; sleep 0.01; done`], { stdio: 'ignore' });
+    let r;
+    try {
+      r = await odoo(['migrate-storage', deploymentName(s)]);
+    } finally {
+      writer.kill('SIGKILL');
+    }
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/✗ verify: the copy differs from .*: sessions\/werkzeug_abc\.sess: (size differs|checksum differs)/);
+    expect(r.stdout).toContain('stopped at verify: the Deployment keeps its legacy volume');
+    expect(dataVolume(s).hostPath.path).toBe(legacy);
+    expect(cluster.store.get('deployments', ns, deploymentName(s)).spec.replicas).toBe(1);
+    await waitReady(cluster, s);
+    // The PVC stays, marked as this directory's copy, so a run in a quiet moment resumes with it.
+    expect(cluster.store.get('persistentvolumeclaims', ns, pvcName(s)).metadata.annotations['kubectl-odoo.io/migrated-from']).toBe(legacy);
+  });
+});
+
+describe('migrate-storage --all', () => {
+  it('--plan lists every legacy instance with its size and target PVC; --all migrates them with a summary', async () => {
+    const a: SeedInstance = { namespace: 'fleet', db: 'alpha', id: 'f1c2c3d4e5f60718293a4b5c6d7e8f90' };
+    const b: SeedInstance = { namespace: 'fleet', db: 'beta', id: 'f2c2c3d4e5f60718293a4b5c6d7e8f90', replicas: 0 };
+    const c: SeedInstance = { namespace: 'fleet', db: 'gamma', id: 'f3c2c3d4e5f60718293a4b5c6d7e8f90' };
+    const la = makeLegacyTree(a.db, a.id);
+    const lb = makeLegacyTree(b.db, b.id);
+    writeFileSync(join(lb, 'filestore', 'big.bin'), Buffer.alloc(3 << 20, 7));
+    seedInstance(cluster, { ...a, hostPath: la });
+    seedInstance(cluster, { ...b, hostPath: lb });
+    seedInstance(cluster, c);
+    await waitReady(cluster, a);
+
+    const plan = await odoo(['migrate-storage', '--all', '--plan', '-n', 'fleet']);
+    expect(plan.code).toBe(0);
+    const rows = plan.stdout.trim().split('\n').map((l) => l.split('\t'));
+    expect(rows.map((r) => [r[0], r[1], r[3], r[4]])).toEqual([
+      [deploymentName(a), la, pvcName(a), '10Gi'],
+      [deploymentName(b), lb, pvcName(b), '10Gi'],
+    ]);
+    const du = (d: string) => Number(execFileSync('du', ['-sk', d], { encoding: 'utf8' }).split('\t')[0]) * 1024;
+    const { formatBytes } = await import('../../plugin/instances/quantity.js');
+    expect(rows.map((r) => r[2])).toEqual([formatBytes(du(la)), formatBytes(du(lb))]);
+
+    const r = await odoo(['migrate-storage', '--all', '-n', 'fleet']);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain(`[1/2] fleet/${deploymentName(a)}`);
+    expect(r.stderr).toContain(`[2/2] fleet/${deploymentName(b)}`);
+    expect(r.stdout).toContain('summary: 2 migrated, 0 failed');
+    for (const s of [a, b]) {
+      const d = cluster.store.get('deployments', 'fleet', deploymentName(s));
+      expect(d.spec.template.spec.volumes[0]).toEqual({ name: 'odoo-data', persistentVolumeClaim: { claimName: pvcName(s) } });
+    }
+    // The stopped one stays stopped.
+    expect(cluster.store.get('deployments', 'fleet', deploymentName(b)).spec.replicas).toBe(0);
+    expect(readFileSync(join(await pvcDir(cluster, b), 'filestore', 'big.bin')).length).toBe(3 << 20);
+  });
+});
+
+describe('bad input', () => {
+  it.each([
+    [['migrate-storage'], 'error: migrate-storage needs an instance NAME or --all'],
+    [['migrate-storage', 'x', '--all'], 'error: give an instance NAME or --all, not both'],
+    [['migrate-storage', 'x', '--plan'], 'error: --plan goes with --all (for one instance use --dry-run)'],
+    [['migrate-storage', 'x', '--size', 'lots'], 'error: invalid --size "lots": use a size such as 10Gi or 500Mi (the platform\'s 10G means 10Gi)'],
+  ])('%j', async (args, message) => {
+    const r = await odoo(args);
+    expect(r.code).toBe(2);
+    expect(r.stderr.split('\n')[0]).toBe(message);
+  });
+});
