@@ -428,7 +428,12 @@ export class ApiServer {
       const path = route.subPath.join('/');
       if (path !== 'stats/summary') throw notFoundPath();
       if (!kubelet) throw serviceUnavailable('the node agent of this test cluster is not running');
-      return this.send(res, 200, kubelet.statsSummary(name!) as object);
+      // The kubelet computes the summary asynchronously (it walks the volume directories).
+      void Promise.resolve(kubelet.statsSummary(name!)).then(
+        (summary) => this.send(res, 200, summary as object),
+        () => res.destroy(),
+      );
+      return;
     }
     if (def.plural === 'pods' && sub === 'log' && (req.method ?? 'GET') === 'GET') {
       if (!kubelet) throw serviceUnavailable('the kubelet of this test cluster is not running');

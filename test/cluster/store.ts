@@ -288,6 +288,33 @@ export class Store {
     return e.snap.copy();
   }
 
+  /**
+   * Bulk loading (seeding): stores the object as given, taking ownership of it, with defaults but
+   * without validation or copies. Keeps a given uid and creationTimestamp. Returns the stored object.
+   */
+  insert(plural: string, obj: any): any {
+    const def = resourceDef(plural);
+    obj.apiVersion = apiVersionOf(def);
+    obj.kind = def.kind;
+    const md = obj.metadata;
+    md.uid ??= randomUUID();
+    md.creationTimestamp ??= rfc3339(this.now());
+    if (tracksGeneration(def)) md.generation ??= 1;
+    const status = obj.status;
+    prepareCreate(def, obj, this);
+    if (status !== undefined) obj.status = status;
+    const table = this.table(plural);
+    const ns = this.nsKey(def, md.namespace);
+    if (table.get(ns, md.name)) throw alreadyExists(def, md.name);
+    md.resourceVersion = String(++this.rv);
+    const e: Entry = { ns, name: md.name, snap: new Snapshot(obj) };
+    table.add(e);
+    this.byUid.set(md.uid, { plural, ns, name: md.name });
+    this.indexOwners(plural, ns, md.name, undefined, obj);
+    this.emit({ rv: this.rv, plural, type: 'ADDED', snap: e.snap });
+    return obj;
+  }
+
   update(plural: string, input: any, opts: WriteOptions = {}): any {
     const def = resourceDef(plural);
     const md = input?.metadata ?? {};
