@@ -25,6 +25,7 @@ export function pvcBelongsToInstance(pvc: any, o: InstanceObjects): boolean {
   const known = new Set([`${o.name}-storage`]);
   if (id) {
     known.add(`odoo-instance-${id}`);
+    known.add(`odoo-instance-${id.replace(/-/g, '')}`);
     known.add(`odoo-data-${id.slice(0, 8)}`);
   }
   return known.has(name);

@@ -70,7 +70,13 @@ export function referencesInstance(ref: string, deployment: any): boolean {
   const tmpl = deployment?.spec?.template?.metadata?.labels;
   const id = instanceIdOf(labels) ?? instanceIdOf(tmpl);
   if (deployment?.metadata?.name === ref) return true;
-  if (id && (ref === id || ref === id.replace(/-/g, '') || ref === `odoo-instance-${id}`)) return true;
+  if (id) {
+    const compact = id.replace(/-/g, '');
+    if (ref === id || ref === compact || ref === `odoo-instance-${id}` || ref === `odoo-instance-${compact}`) return true;
+    // The refactoring guide labels pods with the 8-character prefix of the full id people see elsewhere.
+    if (id.length === 8 && ref.replace(/-/g, '').startsWith(id)) return true;
+  }
+  if (deriveInstanceFacts(deployment).pvcName === ref) return true;
   const display = instanceNameOf(labels);
   return !!display && display === ref;
 }

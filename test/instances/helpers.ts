@@ -170,7 +170,7 @@ export function platformInstanceV2(opts: { db: string; id: string; customer: str
 
 /** Creates objects through the API server, as the platform's client does. */
 export async function applyObjects(cluster: TestCluster, objects: any[]): Promise<void> {
-  await mustRun(kubectl(['create', '-f', '-'], { kubeconfig: cluster.kubeconfigPath, stdin: JSON.stringify({ apiVersion: 'v1', kind: 'List', items: objects }) }));
+  await mustRun(kubectl(['create', '--validate=false', '-f', '-'], { kubeconfig: cluster.kubeconfigPath, stdin: JSON.stringify({ apiVersion: 'v1', kind: 'List', items: objects }) }));
 }
 
 /** A running `kubectl odoo ...` whose stdout lines can be awaited; stopped with Ctrl-C (SIGINT). */
