@@ -1,0 +1,120 @@
+// A test cluster with one Odoo instance whose database lives in a real PostgreSQL on 127.0.0.1 and
+// whose data volume is a real directory, plus the shared backups PVC. The instance's credentials are
+// in a Secret its Deployment references, as on the platform.
+import { existsSync, mkdirSync } from 'node:fs';
+import { startTestCluster, type TestCluster } from '../cluster/index.js';
+import { pvDataDir } from '../cluster/volumes.js';
+import { kubectl, kubectlOdoo, type RunResult } from '../harness/plugin.js';
+import type { TestPostgres } from '../fixtures/postgres.js';
+import { createOdooInstance, type OdooInstanceData } from './odooFixture.js';
+
+export const NS = 'saasodoo';
+export const CUSTOMER = 'cust-7';
+export const DB_PASSWORD = 'pw-never-printed-4711';
+
+export interface BackupWorld {
+  cluster: TestCluster;
+  name: string;
+  db: string;
+  owner: string;
+  dataDir: string;
+  backupsDir: string;
+  inst: OdooInstanceData;
+  odoo(args: string[], opts?: { timeoutMs?: number }): Promise<RunResult>;
+  kubectl(args: string[]): Promise<RunResult>;
+}
+
+export async function waitFor<T>(what: string, probe: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await probe();
+    if (v !== undefined && v !== false) return v as T;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+async function boundDir(cluster: TestCluster, pvc: string): Promise<string> {
+  const p = await waitFor(`PVC ${pvc} to be bound`, () => {
+    const o = cluster.store.get('persistentvolumeclaims', NS, pvc);
+    return o?.status?.phase === 'Bound' ? o : undefined;
+  });
+  const dir = pvDataDir(cluster.dataDir, p.spec.volumeName);
+  if (!existsSync(dir)) mkdirSync(dir, { recursive: true });
+  return dir;
+}
+
+export async function startBackupWorld(pg: TestPostgres, opts: { name?: string; db?: string; attachments?: number } = {}): Promise<BackupWorld> {
+  const name = opts.name ?? 'odoo-acme-1a2b3c4d';
+  const db = opts.db ?? 'acme';
+  const owner = `odoo_${db}`;
+  await pg.createRole(owner, DB_PASSWORD, { createdb: true });
+  const cluster = await startTestCluster();
+  const { store } = cluster;
+  store.create('namespaces', { metadata: { name: NS } });
+  store.create('secrets', { metadata: { name: `${db}-db`, namespace: NS }, stringData: { username: owner, password: DB_PASSWORD } });
+  store.create('persistentvolumeclaims', {
+    metadata: { name: 'odoo-backups-pvc', namespace: NS },
+    spec: { accessModes: ['ReadWriteMany'], storageClassName: 'rook-cephfs', resources: { requests: { storage: '50Gi' } } },
+  });
+  const id = '1a2b3c4d5e6f47a8b9c0d1e2f3a4b5c6';
+  const labels = { app: 'odoo', 'managed-by': 'saasodoo', 'saasodoo.io/instance-id': id, 'saasodoo.io/customer-id': CUSTOMER, 'saasodoo.io/instance-name': db };
+  store.create('persistentvolumeclaims', {
+    metadata: { name: `odoo-instance-${id}`, namespace: NS, labels: { app: 'odoo-instance', 'managed-by': 'saasodoo' } },
+    spec: { accessModes: ['ReadWriteOnce'], storageClassName: 'rook-cephfs', resources: { requests: { storage: '10Gi' } } },
+  });
+  store.create('deployments', {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name, namespace: NS, labels },
+    spec: {
+      replicas: 1,
+      strategy: { type: 'Recreate' },
+      selector: { matchLabels: { app: 'odoo', 'saasodoo.io/instance-id': id } },
+      template: {
+        metadata: { labels },
+        spec: {
+          containers: [
+            {
+              name: 'odoo',
+              image: 'odoo:17',
+              ports: [{ containerPort: 8069 }],
+              env: [
+                { name: 'ODOO_DATABASE_HOST', value: '127.0.0.1' },
+                { name: 'ODOO_DATABASE_PORT_NUMBER', value: String(pg.port) },
+                { name: 'ODOO_DATABASE_NAME', value: db },
+                { name: 'ODOO_DATABASE_USER', valueFrom: { secretKeyRef: { name: `${db}-db`, key: 'username' } } },
+                { name: 'ODOO_DATABASE_PASSWORD', valueFrom: { secretKeyRef: { name: `${db}-db`, key: 'password' } } },
+              ],
+              volumeMounts: [{ name: 'odoo-data', mountPath: '/var/lib/odoo' }],
+              readinessProbe: { httpGet: { path: '/web/health', port: 8069 } },
+            },
+          ],
+          volumes: [{ name: 'odoo-data', persistentVolumeClaim: { claimName: `odoo-instance-${id}` } }],
+        },
+      },
+    },
+  });
+  const dataDir = await boundDir(cluster, `odoo-instance-${id}`);
+  const backupsDir = await boundDir(cluster, 'odoo-backups-pvc');
+  const inst = await createOdooInstance(pg, { database: db, owner, password: DB_PASSWORD, dataDir, attachments: opts.attachments ?? 30 });
+  return {
+    cluster,
+    name,
+    db,
+    owner,
+    dataDir,
+    backupsDir,
+    inst,
+    odoo: (args, o = {}) => kubectlOdoo(['-n', NS, ...args], { kubeconfig: cluster.kubeconfigPath, timeoutMs: o.timeoutMs ?? 120_000 }),
+    kubectl: (args) => kubectl(['-n', NS, ...args], { kubeconfig: cluster.kubeconfigPath }),
+  };
+}
+
+/** The instance's pods that are Ready. */
+export function readyPods(w: BackupWorld): any[] {
+  return w.cluster.store
+    .list('pods', NS)
+    .filter((p: any) => p.metadata.labels?.['saasodoo.io/customer-id'] === CUSTOMER && !p.metadata.deletionTimestamp)
+    .filter((p: any) => (p.status?.conditions ?? []).some((c: any) => c.type === 'Ready' && c.status === 'True'));
+}
