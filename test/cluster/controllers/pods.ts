@@ -126,7 +126,7 @@ export class PodController implements Controller {
     const nodes = store.scan('nodes');
     const src = { component: 'default-scheduler' };
     const fail = (reasons: string, preemption: string) => {
-      const message = `0/${nodes.length} nodes are available: ${reasons}. preemption: 0/${nodes.length} nodes are available: ${preemption}.`;
+      const message = `0/${nodes.length} nodes are available: ${reasons}. preemption: 0/${nodes.length} nodes are available: ${nodes.length} ${preemption}.`;
       const copy = store.get('pods', pod.metadata.namespace, pod.metadata.name);
       const prev = (copy.status.conditions ?? []).find((c: any) => c.type === 'PodScheduled');
       if (prev?.message !== message) {

@@ -1,0 +1,243 @@
+// The test cluster through the real kubectl binary: discovery, CRUD, errors with the real messages,
+// selectors, paging, watch, dry-run, the three patch types, scale and rollouts, garbage collection,
+// finalizers, PVC binding and resize rules, and the simulated pod failures.
+import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { startTestCluster, type TestCluster } from './index.js';
+import { kubectl as runKubectl, KUBECTL } from '../harness/plugin.js';
+import { eventually } from './testing.js';
+
+let cluster: TestCluster;
+const k = (args: string[], stdin?: string) => runKubectl(args, { kubeconfig: cluster.kubeconfigPath, stdin });
+
+function manifest(name: string, text: string): string {
+  const p = join(cluster.dataDir, `${name}.yaml`);
+  writeFileSync(p, text);
+  return p;
+}
+
+const deployment = (name: string, extra = '') => `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: ${name}, namespace: shop, labels: {app: ${name}}}
+spec:
+  replicas: 1
+  strategy: {type: Recreate}
+  selector: {matchLabels: {app: ${name}}}
+  template:
+    metadata: {labels: {app: ${name}}}
+    spec:
+      containers:
+      - name: odoo
+        image: bitnamilegacy/odoo:17
+        env: [{name: A, value: "1"}, {name: B, value: "2"}]
+${extra}`;
+
+beforeAll(async () => {
+  cluster = await startTestCluster({ kubelet: false });
+  await k(['create', 'namespace', 'shop']);
+});
+afterAll(async () => cluster?.stop());
+
+describe('kubectl against the test cluster', () => {
+  it('discovers the API and lists across namespaces', async () => {
+    const r = await k(['get', 'ns,pods,pvc', '-A']);
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toMatch(/namespace\/kube-system\s+Active/);
+    const res = await k(['api-resources', '--no-headers']);
+    expect(res.stdout).toMatch(/^deployments\s+deploy\s+apps\/v1\s+true\s+Deployment$/m);
+    expect(res.stdout).toMatch(/^ingressroutes\s+traefik\.io\/v1alpha1\s+true\s+IngressRoute$/m);
+    expect((await k(['get', 'nodes', '--no-headers'])).stdout.trim().split('\n')).toHaveLength(3);
+  });
+
+  it('creates from a file, and a second create fails with AlreadyExists', async () => {
+    const f = manifest('dup', deployment('dup'));
+    expect((await k(['create', '-f', f])).stdout).toBe('deployment.apps/dup created\n');
+    const again = await k(['create', '-f', f]);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toContain(`Error from server (AlreadyExists): error when creating "${f}": deployments.apps "dup" already exists`);
+  });
+
+  it('rejects a bad name with the DNS-1123 message (422 Invalid)', async () => {
+    const r = await k(['create', 'configmap', 'Bad_Name', '-n', 'shop']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('ConfigMap "Bad_Name" is invalid: metadata.name: Invalid value: "Bad_Name": a lowercase RFC 1123 subdomain must consist of');
+  });
+
+  it('reports NotFound as the real server does', async () => {
+    const r = await k(['get', 'pod', 'nope', '-n', 'shop']);
+    expect(r.stderr).toContain('Error from server (NotFound): pods "nope" not found');
+  });
+
+  it('applies, then apply again changes only what the file changes', async () => {
+    const f = manifest('applied', deployment('applied'));
+    expect((await k(['apply', '-f', f])).stdout).toBe('deployment.apps/applied created\n');
+    writeFileSync(f, deployment('applied').replace('value: "2"', 'value: "3"'));
+    expect((await k(['apply', '-f', f])).stdout).toBe('deployment.apps/applied configured\n');
+    const env = JSON.parse((await k(['get', 'deploy', 'applied', '-n', 'shop', '-o', 'jsonpath={.spec.template.spec.containers[0].env}'])).stdout);
+    expect(env).toEqual([
+      { name: 'A', value: '1' },
+      { name: 'B', value: '3' },
+    ]);
+    expect((await k(['get', 'deploy', 'applied', '-n', 'shop', '-o', 'jsonpath={.metadata.generation}'])).stdout).toBe('2');
+  });
+
+  it('filters with label and field selectors', async () => {
+    for (const [n, tier] of [['c1', 'web'], ['c2', 'db'], ['c3', '']] as const) {
+      await k(['create', 'configmap', n, '-n', 'shop', '--from-literal=x=1']);
+      if (tier) await k(['label', 'configmap', n, '-n', 'shop', `tier=${tier}`]);
+    }
+    const names = async (args: string[]) => (await k(['get', 'cm', '-n', 'shop', '-o', 'name', ...args])).stdout.trim().split('\n').filter(Boolean);
+    expect(await names(['-l', 'tier=web'])).toEqual(['configmap/c1']);
+    expect(await names(['-l', 'tier==db'])).toEqual(['configmap/c2']);
+    expect(await names(['-l', 'tier in (web,db)'])).toEqual(['configmap/c1', 'configmap/c2']);
+    expect(await names(['-l', 'tier notin (web),tier'])).toEqual(['configmap/c2']);
+    expect(await names(['-l', '!tier', '--field-selector', 'metadata.name!=kube-root-ca.crt'])).toEqual(['configmap/c3']);
+    expect(await names(['-l', 'tier!=web', '--field-selector', 'metadata.name=c2'])).toEqual(['configmap/c2']);
+    const bad = await k(['get', 'cm', '-n', 'shop', '--field-selector', 'spec.foo=1']);
+    expect(bad.stderr).toContain('field label not supported: spec.foo');
+  });
+
+  it('pages with --chunk-size', async () => {
+    cluster.faults.clear();
+    const r = await k(['get', 'cm', '-n', 'shop', '--chunk-size=2', '-o', 'name']);
+    expect(r.stdout.trim().split('\n')).toEqual(['configmap/c1', 'configmap/c2', 'configmap/c3', 'configmap/kube-root-ca.crt']);
+    const pages = cluster.faults.requestLog.filter((e) => e.path === '/api/v1/namespaces/shop/configmaps');
+    expect(pages.map((p) => new URLSearchParams(p.query).has('continue'))).toEqual([false, true]);
+  });
+
+  it('watches changes with get -w', async () => {
+    const child = spawn(KUBECTL, ['get', 'cm', '-n', 'shop', '-w', '-o', 'name', '--kubeconfig', cluster.kubeconfigPath]);
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    try {
+      await eventually(() => out.includes('configmap/c1'), 'the initial list');
+      await k(['create', 'configmap', 'watched', '-n', 'shop']);
+      await eventually(() => out.includes('configmap/watched'), 'the watch event');
+    } finally {
+      child.kill();
+    }
+  });
+
+  it('dry-run=server validates and returns the object without storing it', async () => {
+    const r = await k(['create', 'deployment', 'dry', '-n', 'shop', '--image=nginx', '--dry-run=server', '-o', 'jsonpath={.metadata.name} {.spec.template.spec.containers[0].terminationMessagePath}']);
+    expect(r.stdout).toBe('dry /dev/termination-log');
+    expect((await k(['get', 'deploy', 'dry', '-n', 'shop'])).stderr).toContain('deployments.apps "dry" not found');
+    const del = await k(['delete', 'deploy', 'dup', '-n', 'shop', '--dry-run=server']);
+    expect(del.stdout).toContain('deployment.apps "dup" deleted (server dry run)');
+    expect(cluster.store.get('deployments', 'shop', 'dup')).toBeDefined();
+  });
+
+  it('patches with strategic merge (lists merged by name), merge and JSON patch', async () => {
+    await k(['create', '-f', manifest('patched', deployment('patched'))]);
+    await k(['patch', 'deploy', 'patched', '-n', 'shop', '-p', '{"spec":{"template":{"spec":{"containers":[{"name":"odoo","env":[{"name":"B","value":"9"}]}]}}}}']);
+    let c = cluster.store.get('deployments', 'shop', 'patched').spec.template.spec.containers;
+    expect(c[0].env).toEqual([
+      { name: 'A', value: '1' },
+      { name: 'B', value: '9' },
+    ]);
+    await k(['patch', 'deploy', 'patched', '-n', 'shop', '--type=merge', '-p', '{"metadata":{"labels":{"extra":"yes"}}}']);
+    await k(['patch', 'deploy', 'patched', '-n', 'shop', '--type=json', '-p', '[{"op":"replace","path":"/spec/template/spec/containers/0/image","value":"bitnamilegacy/odoo:18"}]']);
+    const d = cluster.store.get('deployments', 'shop', 'patched');
+    expect(d.metadata.labels).toEqual({ app: 'patched', extra: 'yes' });
+    c = d.spec.template.spec.containers;
+    expect(c[0].image).toBe('bitnamilegacy/odoo:18');
+    const failed = await k(['patch', 'deploy', 'patched', '-n', 'shop', '--type=json', '-p', '[{"op":"test","path":"/spec/replicas","value":5}]']);
+    expect(failed.code).toBe(1);
+  });
+
+  it('scales, restarts into a new ReplicaSet with Recreate, and scale to 0 deletes the pods', async () => {
+    await k(['create', '-f', manifest('web', deployment('web'))]);
+    expect((await k(['rollout', 'status', 'deploy/web', '-n', 'shop', '--timeout=20s'])).stdout).toContain('successfully rolled out');
+    await k(['scale', 'deploy', 'web', '-n', 'shop', '--replicas=2']);
+    await eventually(async () => (await k(['get', 'deploy', 'web', '-n', 'shop', '--no-headers'])).stdout.includes('2/2'), '2/2 ready');
+    const before = (await k(['get', 'rs', '-n', 'shop', '-l', 'app=web', '-o', 'name'])).stdout.trim();
+    await k(['rollout', 'restart', 'deploy/web', '-n', 'shop']);
+    expect((await k(['rollout', 'status', 'deploy/web', '-n', 'shop', '--timeout=20s'])).code).toBe(0);
+    const rs = (await k(['get', 'rs', '-n', 'shop', '-l', 'app=web', '-o', 'name'])).stdout.trim().split('\n');
+    expect(rs).toHaveLength(2);
+    expect(rs).toContain(before);
+    // Recreate: every pod now belongs to the new ReplicaSet.
+    const pods = cluster.store.list('pods', 'shop', 'app=web');
+    expect(pods).toHaveLength(2);
+    expect(new Set(pods.map((p) => p.metadata.labels['pod-template-hash'])).size).toBe(1);
+    await k(['scale', 'deploy', 'web', '-n', 'shop', '--replicas=0']);
+    await eventually(() => cluster.store.list('pods', 'shop', 'app=web').length === 0, 'pods deleted');
+    expect((await k(['get', 'deploy', 'web', '-n', 'shop', '--no-headers'])).stdout).toMatch(/^web\s+0\/0\s+0\s+0\s/);
+  });
+
+  it('deleting a Deployment garbage-collects its ReplicaSets and pods', async () => {
+    await k(['create', '-f', manifest('gc', deployment('gc'))]);
+    await eventually(() => cluster.store.list('pods', 'shop', 'app=gc').length === 1, 'a pod');
+    expect((await k(['delete', 'deploy', 'gc', '-n', 'shop'])).stdout).toBe('deployment.apps "gc" deleted\n');
+    await eventually(() => cluster.store.list('replicasets', 'shop', 'app=gc').length === 0 && cluster.store.list('pods', 'shop', 'app=gc').length === 0, 'dependents gone');
+  });
+
+  it('a finalizer holds an object in deletion until it is removed', async () => {
+    await k(['create', 'configmap', 'held', '-n', 'shop']);
+    await k(['patch', 'cm', 'held', '-n', 'shop', '--type=merge', '-p', '{"metadata":{"finalizers":["example.com/hold"]}}']);
+    expect((await k(['delete', 'cm', 'held', '-n', 'shop', '--wait=false'])).code).toBe(0);
+    const held = JSON.parse((await k(['get', 'cm', 'held', '-n', 'shop', '-o', 'json'])).stdout);
+    expect(held.metadata.deletionTimestamp).toBeTruthy();
+    await k(['patch', 'cm', 'held', '-n', 'shop', '--type=json', '-p', '[{"op":"remove","path":"/metadata/finalizers"}]']);
+    expect((await k(['get', 'cm', 'held', '-n', 'shop'])).stderr).toContain('configmaps "held" not found');
+  });
+
+  it('binds a PVC, refuses to shrink it (422) and to grow it without allowVolumeExpansion (403)', async () => {
+    const pvc = (name: string, size: string, sc: string) => `apiVersion: v1
+kind: PersistentVolumeClaim
+metadata: {name: ${name}, namespace: shop}
+spec: {accessModes: [ReadWriteOnce], storageClassName: ${sc}, resources: {requests: {storage: ${size}}}}
+`;
+    await k(['apply', '-f', '-'], `apiVersion: storage.k8s.io/v1
+kind: StorageClass
+metadata: {name: fixed}
+provisioner: rook-ceph.cephfs.csi.ceph.com
+allowVolumeExpansion: false
+`);
+    await k(['apply', '-f', '-'], pvc('data', '10Gi', 'rook-cephfs') + '---\n' + pvc('fixed-data', '10Gi', 'fixed'));
+    await eventually(async () => (await k(['get', 'pvc', '-n', 'shop', '--no-headers'])).stdout.match(/Bound/g)?.length === 2, 'both bound');
+    const shrink = await k(['patch', 'pvc', 'data', '-n', 'shop', '-p', '{"spec":{"resources":{"requests":{"storage":"5Gi"}}}}']);
+    expect(shrink.stderr).toContain('PersistentVolumeClaim "data" is invalid: spec.resources.requests.storage: Forbidden: field can not be less than previous value');
+    const grow = await k(['patch', 'pvc', 'fixed-data', '-n', 'shop', '-p', '{"spec":{"resources":{"requests":{"storage":"20Gi"}}}}']);
+    expect(grow.stderr).toContain(
+      'Error from server (Forbidden): persistentvolumeclaims "fixed-data" is forbidden: only dynamically provisioned pvc can be resized and the storageclass that provisions the pvc must support resize',
+    );
+    expect((await k(['patch', 'pvc', 'data', '-n', 'shop', '-p', '{"spec":{"resources":{"requests":{"storage":"20Gi"}}}}'])).code).toBe(0);
+    await eventually(async () => (await k(['get', 'pvc', 'data', '-n', 'shop', '-o', 'jsonpath={.status.capacity.storage}'])).stdout === '20Gi', 'capacity 20Gi');
+  });
+
+  it('leaves a PVC of a missing StorageClass Pending with ProvisioningFailed', async () => {
+    await k(['apply', '-f', '-'], `apiVersion: v1
+kind: PersistentVolumeClaim
+metadata: {name: orphan, namespace: shop}
+spec: {accessModes: [ReadWriteOnce], storageClassName: cephfs-quota, resources: {requests: {storage: 1Gi}}}
+`);
+    const ev = await eventually(
+      async () => (await k(['get', 'events', '-n', 'shop', '--field-selector', 'involvedObject.name=orphan,reason=ProvisioningFailed', '--no-headers'])).stdout,
+      'the event',
+    );
+    expect(ev).toMatch(/Warning\s+ProvisioningFailed\s+persistentvolumeclaim\/orphan\s+storageclass\.storage\.k8s\.io "cephfs-quota" not found/);
+    expect((await k(['get', 'pvc', 'orphan', '-n', 'shop', '-o', 'jsonpath={.status.phase}'])).stdout).toBe('Pending');
+  });
+
+  it('shows injected pod failures as kubectl get pods does on a real cluster', async () => {
+    const crash = deployment('crash').replace('    metadata: {labels: {app: crash}}', '    metadata: {labels: {app: crash}, annotations: {test.kubectl-odoo.io/simulate: CrashLoopBackOff}}');
+    const pull = deployment('pull').replace('bitnamilegacy/odoo:17', 'bitnamilegacy/odoo:does-not-exist');
+    const big = deployment('big').replace('        env:', '        resources: {requests: {cpu: "64"}}\n        env:');
+    await k(['apply', '-f', '-'], [crash, pull, big].join('---\n'));
+    await eventually(async () => /CrashLoopBackOff\s+[1-9]/.test((await k(['get', 'pods', '-n', 'shop', '-l', 'app=crash', '--no-headers'])).stdout), 'CrashLoopBackOff');
+    await eventually(async () => /(ErrImagePull|ImagePullBackOff)/.test((await k(['get', 'pods', '-n', 'shop', '-l', 'app=pull', '--no-headers'])).stdout), 'ErrImagePull');
+    const ev = await eventually(async () => (await k(['get', 'events', '-n', 'shop', '--field-selector', 'reason=FailedScheduling', '--no-headers'])).stdout, 'FailedScheduling');
+    expect(ev).toContain('0/3 nodes are available: 3 Insufficient cpu. preemption: 0/3 nodes are available: 3 No preemption victims found for incoming pod.');
+  });
+
+  it('deleting a namespace deletes what it holds', async () => {
+    await k(['create', 'namespace', 'gone']);
+    await k(['create', 'configmap', 'x', '-n', 'gone']);
+    expect((await k(['delete', 'namespace', 'gone', '--timeout=20s'])).code).toBe(0);
+    expect(cluster.store.list('configmaps', 'gone')).toEqual([]);
+    expect(cluster.store.get('namespaces', undefined, 'gone')).toBeUndefined();
+  });
+});
