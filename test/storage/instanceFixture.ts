@@ -16,6 +16,9 @@ export interface SeedInstance {
   hostPath?: string;
   /** PVC size for a PVC-backed instance (default 10Gi). */
   size?: string;
+  storageClass?: string;
+  /** Mount another instance's PVC instead of creating one (a shared RWX volume). */
+  sharedPvc?: string;
 }
 
 export function deploymentName(s: SeedInstance): string {
@@ -34,15 +37,15 @@ export function seedInstance(cluster: TestCluster, s: SeedInstance): void {
   ensureNamespace(cluster, s.namespace);
   const name = deploymentName(s);
   const labels = { app: 'odoo', 'saasodoo.io/instance-id': s.id, 'saasodoo.io/customer-id': 'cust-1', 'saasodoo.io/instance-name': s.db, 'managed-by': 'saasodoo' };
-  if (!s.hostPath) {
+  if (!s.hostPath && !s.sharedPvc) {
     cluster.store.create('persistentvolumeclaims', {
       metadata: { name: pvcName(s), namespace: s.namespace, labels: { app: 'odoo-instance', 'managed-by': 'saasodoo' } },
-      spec: { accessModes: ['ReadWriteOnce'], storageClassName: 'rook-cephfs', resources: { requests: { storage: s.size ?? '10Gi' } } },
+      spec: { accessModes: ['ReadWriteOnce'], storageClassName: s.storageClass ?? 'rook-cephfs', resources: { requests: { storage: s.size ?? '10Gi' } } },
     });
   }
   const volume = s.hostPath
     ? { name: 'odoo-data', hostPath: { path: s.hostPath, type: 'DirectoryOrCreate' } }
-    : { name: 'odoo-data', persistentVolumeClaim: { claimName: pvcName(s) } };
+    : { name: 'odoo-data', persistentVolumeClaim: { claimName: s.sharedPvc ?? pvcName(s) } };
   cluster.store.create('deployments', {
     apiVersion: 'apps/v1',
     kind: 'Deployment',

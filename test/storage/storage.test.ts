@@ -1,0 +1,224 @@
+// kubectl odoo storage NAME and storage -A against the test cluster: usage comes from the kubelet stats
+// summary (computed from the real PV directories), largest directories from `du` run in the pod.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { startTestCluster, type TestCluster } from '../cluster/index.js';
+import { pvDataDir } from '../cluster/volumes.js';
+import { kubectlOdoo } from '../harness/plugin.js';
+import { deploymentName, ensureNamespace, pvcDir, pvcName, readyPods, seedInstance, waitFor, waitReady, type SeedInstance } from './instanceFixture.js';
+
+let cluster: TestCluster;
+const ns = 'saasodoo';
+const odoo = (args: string[], c = cluster) => kubectlOdoo(args, { kubeconfig: c.kubeconfigPath });
+
+const healthy: SeedInstance = { namespace: ns, db: 'acme', id: 'a1c2c3d4e5f60718293a4b5c6d7e8f90' };
+const full: SeedInstance = { namespace: ns, db: 'full', id: 'b1c2c3d4e5f60718293a4b5c6d7e8f90', size: '1Mi' };
+const pending: SeedInstance = { namespace: ns, db: 'lost', id: 'c1c2c3d4e5f60718293a4b5c6d7e8f90', storageClass: 'no-such-class' };
+const stopped: SeedInstance = { namespace: ns, db: 'sleepy', id: 'd1c2c3d4e5f60718293a4b5c6d7e8f90', replicas: 0 };
+const shared: SeedInstance = { namespace: ns, db: 'twin', id: 'e1c2c3d4e5f60718293a4b5c6d7e8f90', sharedPvc: pvcName(healthy) };
+
+function fillFilestore(dir: string, db: string, files: number, size: number): void {
+  for (let i = 0; i < files; i++) {
+    const sub = join(dir, 'filestore', db, String(i % 4).padStart(2, '0'));
+    mkdirSync(sub, { recursive: true });
+    writeFileSync(join(sub, `f${i}`), Buffer.alloc(size, i));
+  }
+  mkdirSync(join(dir, 'sessions'), { recursive: true });
+  writeFileSync(join(dir, 'sessions', 's1'), 'x');
+}
+
+beforeAll(async () => {
+  cluster = await startTestCluster();
+  for (const s of [healthy, full, pending, stopped]) seedInstance(cluster, s);
+  fillFilestore(await pvcDir(cluster, healthy), 'acme', 20, 100_000);
+  writeFileSync(join(await pvcDir(cluster, full), 'big'), Buffer.alloc(1_020_000, 1));
+  fillFilestore(await pvcDir(cluster, stopped), 'sleepy', 4, 50_000);
+  await waitReady(cluster, healthy);
+  await waitReady(cluster, full);
+});
+
+afterAll(async () => {
+  await cluster?.stop();
+});
+
+describe('storage NAME', () => {
+  it('a Bound volume: PVC, PV, subvolume path, mount, usage from the kubelet and what is big inside', async () => {
+    const pod = readyPods(cluster, healthy)[0];
+    const pvc = cluster.store.get('persistentvolumeclaims', ns, pvcName(healthy));
+    const pv = cluster.store.get('persistentvolumes', undefined, pvc.spec.volumeName);
+    const r = await odoo(['storage', deploymentName(healthy)]);
+    expect(r.code).toBe(0);
+    const lines = r.stdout.split('\n');
+    expect(lines.slice(0, 10)).toEqual([
+      `Instance:     ${ns}/${deploymentName(healthy)}`,
+      `PVC:          ${pvcName(healthy)}  Bound`,
+      '  Requested:    10Gi',
+      '  Capacity:     10Gi',
+      '  Class:        rook-cephfs',
+      '  Access:       ReadWriteOnce',
+      `  Volume:       ${pv.metadata.name} (rook-ceph.cephfs.csi.ceph.com)`,
+      `  Subvolume:    ${pv.spec.csi.volumeAttributes.subvolumePath}`,
+      '  Resize:       -',
+      `Mounted by:   ${pod.metadata.name} on ${pod.spec.nodeName} (Running)`,
+    ]);
+    // 20 files of 100,000 bytes plus directories: about 1.9Mi of 10Gi.
+    expect(lines[10]).toMatch(new RegExp(`^Usage:        1\\.9Mi used of 10Gi \\(0%\\), 10Gi available  \\[kubelet stats summary of node ${pod.spec.nodeName}\\]$`));
+    expect(lines[11]).toBe('Largest directories:');
+    // du counts allocated blocks: 20 files of 100,000 bytes take about 2Mi.
+    expect(lines[12]).toMatch(/^\s+(1\.9|2)Mi  filestore$/);
+    expect(lines[13]).toMatch(/^\s+(1\.9|2)Mi  filestore\/acme$/);
+    expect(r.stdout).toMatch(/\n\s+8Ki  sessions\n/);
+    expect(lines.at(-2)).toBe('Warnings:     none');
+  });
+
+  it('a full volume is a critical warning', async () => {
+    const r = await odoo(['storage', deploymentName(full)]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/\nUsage:        1(\.0)?Mi used of 1Mi \(9[6-9]%\), 0 available|\nUsage:        .* used of 1Mi \(9[6-9]%\)/);
+    expect(r.stdout).toMatch(/\nWarnings:\n  ✗ volume is 9[6-9]% full \(above 95%\)\n$/);
+  });
+
+  it('a Pending PVC shows why, from its StorageClass and events', async () => {
+    await waitFor('the ProvisioningFailed event', () => cluster.store.list('events', ns).some((e: any) => e.involvedObject?.name === pvcName(pending)));
+    const r = await odoo(['storage', deploymentName(pending)]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain(`PVC:          ${pvcName(pending)}  Pending\n`);
+    expect(r.stdout).toContain('Usage:        unknown\n');
+    expect(r.stdout).toContain(
+      `Warnings:\n  ✗ PVC ${pvcName(pending)} is Pending: StorageClass "no-such-class" does not exist\n    event: ProvisioningFailed: storageclass.storage.k8s.io "no-such-class" not found\n`,
+    );
+  });
+
+  it('a stopped instance: no figure and why; --measure looks through a short-lived pod', async () => {
+    const r = await odoo(['storage', deploymentName(stopped)]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('Mounted by:   no pod\n');
+    expect(r.stdout).toContain('Usage:        no figure: no running pod mounts the volume (the kubelet reports usage only for mounted volumes); --measure starts a short-lived pod to measure it\n');
+    expect(r.stdout).toContain('Largest directories: instance not running: --measure looks inside through a short-lived pod\n');
+    const m = await odoo(['storage', deploymentName(stopped), '--measure']);
+    expect(m.code).toBe(0);
+    expect(m.stdout).toMatch(/\nUsage:        .* used of .*\[measured by short-lived pod odoo-sleepy-d1c2c3d4-f[0-9a-f]{6}\]\n/);
+    expect(m.stdout).toMatch(/\n\s+2\d\dKi  filestore\/sleepy\n/);
+    expect(m.stderr).toContain('is not running: starting pod');
+  });
+
+  it('-o json carries the same facts', async () => {
+    const r = await odoo(['storage', deploymentName(full), '-o', 'json']);
+    const j = JSON.parse(r.stdout);
+    expect(j.pvc).toMatchObject({ phase: 'Bound', requested: '1Mi', capacity: '1Mi', accessModes: ['ReadWriteOnce'] });
+    expect(j.usage.capacityBytes).toBe(1 << 20);
+    expect(j.warnings[0].level).toBe('critical');
+  });
+
+  it('a ReadWriteOnce volume mounted from two nodes is a warning', async () => {
+    const pod = readyPods(cluster, healthy)[0];
+    const other = cluster.nodes.find((n) => n !== pod.spec.nodeName)!;
+    cluster.store.create('pods', {
+      metadata: { name: 'stray-writer', namespace: ns },
+      spec: {
+        nodeName: other,
+        restartPolicy: 'Never',
+        terminationGracePeriodSeconds: 0,
+        containers: [{ name: 'main', image: 'debian:bookworm-slim', command: ['sleep', '300'], volumeMounts: [{ name: 'd', mountPath: '/data' }] }],
+        volumes: [{ name: 'd', persistentVolumeClaim: { claimName: pvcName(healthy) } }],
+      },
+    });
+    try {
+      await waitFor('the stray pod to run', () => cluster.store.get('pods', ns, 'stray-writer')?.status?.phase === 'Running');
+      const r = await odoo(['storage', deploymentName(healthy)]);
+      expect(r.stdout).toContain(`Mounted by:   ${pod.metadata.name} on ${pod.spec.nodeName} (Running), stray-writer on ${other} (Running)\n`);
+      expect(r.stdout).toContain(
+        `  ! volume is mounted by pods on 2 nodes (${pod.metadata.name} on ${pod.spec.nodeName}, stray-writer on ${other}) although it is ReadWriteOnce: CephFS does not enforce ReadWriteOnce, so both write the same files\n`,
+      );
+    } finally {
+      cluster.store.delete('pods', ns, 'stray-writer');
+    }
+  });
+});
+
+describe('storage -A', () => {
+  it('one row per volume, a shared volume once, sorted by use with thresholds coloured', async () => {
+    seedInstance(cluster, shared);
+    await waitReady(cluster, shared);
+    ensureNamespace(cluster, 'other');
+    const elsewhere: SeedInstance = { namespace: 'other', db: 'zeta', id: 'f1c2c3d4e5f60718293a4b5c6d7e8f90' };
+    seedInstance(cluster, elsewhere);
+    await waitReady(cluster, elsewhere);
+    await waitFor('the stray pod to be gone', () => !cluster.store.get('pods', ns, 'stray-writer'));
+    const r = await odoo(['storage', '-A']);
+    expect(r.code).toBe(0);
+    const rows = r.stdout.trim().split('\n').map((l) => l.split('\t'));
+    expect(rows.map((x) => [x[0], x[1], x[2], x[3]])).toEqual([
+      [ns, deploymentName(full), pvcName(full), 'Bound'],
+      [ns, `${deploymentName(healthy)},${deploymentName(shared)}`, pvcName(healthy), 'Bound'],
+      ['other', deploymentName(elsewhere), pvcName(elsewhere), 'Bound'],
+      [ns, deploymentName(pending), pvcName(pending), 'Pending'],
+      [ns, deploymentName(stopped), pvcName(stopped), 'Bound'],
+    ]);
+    expect(rows[0][6]).toMatch(/^9[6-9]%$/);
+    expect(rows[1][4]).toBe('1.9Mi');
+    expect(rows[4].slice(4, 7)).toEqual(['-', '10Gi', '-']);
+
+    const byName = await odoo(['storage', '-n', ns, '--sort', 'name']);
+    expect(byName.stdout.trim().split('\n').map((l) => l.split('\t')[0])).toEqual([
+      deploymentName(healthy) + ',' + deploymentName(shared),
+      deploymentName(full),
+      deploymentName(pending),
+      deploymentName(stopped),
+    ]);
+  });
+});
+
+describe('storage of a volume whose resize waits for the file system', () => {
+  let frozen: TestCluster;
+  beforeAll(async () => {
+    // No controllers: the PVC stays exactly in the state it is put in.
+    frozen = await startTestCluster({ controllers: false, kubelet: false });
+  });
+  afterAll(async () => {
+    await frozen?.stop();
+  });
+
+  it('shows requested vs capacity, the conditions and what to do', async () => {
+    const s: SeedInstance = { namespace: ns, db: 'grow', id: 'a9c2c3d4e5f60718293a4b5c6d7e8f90', replicas: 0 };
+    seedInstance(frozen, { ...s, sharedPvc: pvcName(s) });
+    mkdirSync(pvDataDir(frozen.dataDir, 'pv-grow'), { recursive: true });
+    frozen.store.create('persistentvolumes', {
+      metadata: { name: 'pv-grow' },
+      spec: { capacity: { storage: '20Gi' }, accessModes: ['ReadWriteOnce'], storageClassName: 'rook-cephfs', claimRef: { namespace: ns, name: pvcName(s) }, csi: { driver: 'rook-ceph.cephfs.csi.ceph.com', volumeHandle: 'h', volumeAttributes: { subvolumePath: '/volumes/csi/csi-vol-grow/1' } } },
+    });
+    const updated = frozen.store.create('persistentvolumeclaims', {
+      metadata: { name: pvcName(s), namespace: ns },
+      spec: { accessModes: ['ReadWriteOnce'], storageClassName: 'rook-cephfs', volumeName: 'pv-grow', resources: { requests: { storage: '20Gi' } } },
+    });
+    frozen.store.update('persistentvolumeclaims', {
+      ...updated,
+      status: {
+        phase: 'Bound',
+        capacity: { storage: '10Gi' },
+        allocatedResourceStatuses: { storage: 'NodeResizePending' },
+        conditions: [{ type: 'FileSystemResizePending', status: 'True', message: 'Waiting for user to (re-)start a pod to finish file system resize of volume on node.' }],
+      },
+    });
+    const r = await odoo(['storage', deploymentName(s)], frozen);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('  Requested:    20Gi\n  Capacity:     10Gi\n');
+    expect(r.stdout).toContain('  Resize:       pending 10Gi -> 20Gi (FileSystemResizePending, NodeResizePending)\n');
+    expect(r.stdout).toContain(
+      'Warnings:\n  ! resize pending: requested 20Gi, capacity 10Gi [FileSystemResizePending (Waiting for user to (re-)start a pod to finish file system resize of volume on node.), NodeResizePending]: the file system grows when a pod mounts the volume again (restart the instance)\n',
+    );
+  });
+});
+
+describe('bad input', () => {
+  it.each([
+    [['storage', 'x', '-A'], 'error: give an instance NAME or -A, not both'],
+    [['storage', '--measure'], 'error: --measure goes with an instance NAME'],
+    [['storage', 'Bad/Name'], 'error: invalid instance name "Bad/Name": names are lower-case letters, digits and "-" (e.g. acme or odoo-acme-1a2b3c4d)'],
+  ])('%j', async (args, message) => {
+    const r = await odoo(args);
+    expect(r.code).toBe(2);
+    expect(r.stderr.split('\n')[0]).toBe(message);
+  });
+});
