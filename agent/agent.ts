@@ -33,7 +33,15 @@ export interface AgentDeps {
 
 export class NodeAgent {
   private lastReport?: NodeReport;
+  /** Device work runs one at a time: two exclusive opens of one device would make each other "locked". */
+  private deviceWork: Promise<unknown> = Promise.resolve();
   constructor(private readonly deps: AgentDeps) {}
+
+  private serialized<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.deviceWork.then(fn, fn);
+    this.deviceWork = run.catch(() => undefined);
+    return run;
+  }
 
   get policy(): JudgePolicy {
     return { readiness: { minSizeBytes: 5368709120, allowLoopDevices: this.deps.config.allowLoopDevices }, prerequisites: this.deps.config.prerequisites };
@@ -49,7 +57,11 @@ export class NodeAgent {
     return [...new Set([...devices, ...matched])];
   }
 
-  async inspect(requested: string[] | undefined, progress: Progress = () => {}): Promise<NodeReport> {
+  inspect(requested: string[] | undefined, progress: Progress = () => {}): Promise<NodeReport> {
+    return this.serialized(() => this.inspectNow(requested, progress));
+  }
+
+  private async inspectNow(requested: string[] | undefined, progress: Progress): Promise<NodeReport> {
     const devices = requested?.length ? requested.map(validateDevicePath) : await this.configuredDevices();
     for (const d of devices) progress({ step: 'inspecting', device: d });
     const facts = await collectNodeFacts(this.deps.host, { node: this.deps.node, devices, paths: this.deps.config.hostPaths, now: this.deps.now });
@@ -93,6 +105,13 @@ export class NodeAgent {
    * the agent's config, the device is one of the configured devices, and the request repeats its path.
    */
   async wipe(params: { device?: unknown; confirm?: unknown }, progress: Progress = () => {}) {
+    const verdict = await this.serialized(() => this.wipeNow(params, progress));
+    // The published summary must not keep saying what the device held before.
+    await this.refreshSummary().catch((e) => this.deps.log('error', 'summary refresh after wipe failed', { error: (e as Error).message }));
+    return verdict;
+  }
+
+  private async wipeNow(params: { device?: unknown; confirm?: unknown }, progress: Progress) {
     if (!this.deps.config.wipe.enabled) throw new RequestError('forbidden', 'wiping is disabled in the agent config (wipe.enabled: false)');
     const device = typeof params.device === 'string' ? params.device : '';
     if (!device) throw new RequestError('bad-request', 'wipe needs the exact device path');

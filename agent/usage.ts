@@ -41,8 +41,11 @@ async function hostFilesystems(opts: UsageOptions, errors: string[]): Promise<Fi
   for (const m of byDevice.values()) {
     // The host's mount points are reached through PID 1's root, so the container's own view does not matter.
     const viaHost = posix.join(opts.procPath, '1/root', m.mountPoint);
+    // Without ptrace rights on PID 1 that fails; then the path as this process sees it is the next best
+    // (the same mount namespace when the agent runs on the host itself).
     try {
-      out.push({ mountPoint: m.mountPoint, source: m.source, fsType: m.fsType, ...(await statfsBytes(viaHost)) });
+      const bytes = await statfsBytes(viaHost).catch(() => statfsBytes(m.mountPoint));
+      out.push({ mountPoint: m.mountPoint, source: m.source, fsType: m.fsType, ...bytes });
     } catch (e) {
       errors.push(`statfs ${m.mountPoint}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
     }

@@ -1,0 +1,281 @@
+// The node agent against real block devices, reached the way users reach it: `kubectl odoo nodes check`
+// through the real kubectl, the test cluster's API server and its port-forward to the agent pod. The
+// manifests are applied with the real kubectl; the agent pods are stand-ins whose port is forwarded
+// to agents running on this machine (as root, reading the loop devices built by deviceLab).
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import WebSocket from 'ws';
+import { startTestCluster, type TestCluster } from '../cluster/index.js';
+import { kubectl, kubectlOdoo } from '../harness/plugin.js';
+import { buildDeviceLab, expectedReasons, requireRoot, MISSING_DEVICE, NOT_A_BLOCK_DEVICE, type DeviceLab, type LabState } from './deviceLab.js';
+import { fakeHealthyHost, startLocalAgent, type LocalAgent } from './localAgent.js';
+
+const runs = requireRoot();
+const TOKEN = 'test-agent-token-5b0a7f';
+const NS = 'kubectl-odoo';
+
+let lab: DeviceLab;
+let cluster: TestCluster;
+let agent1: LocalAgent;
+let agent2: LocalAgent;
+let wipeTarget: string;
+const cleanups: (() => void | Promise<void>)[] = [];
+
+const kc = (args: string[]) => kubectl(args, { kubeconfig: cluster.kubeconfigPath });
+const odoo = (args: string[]) => kubectlOdoo(args, { kubeconfig: cluster.kubeconfigPath, timeoutMs: 120_000 });
+
+function agentPod(node: string, port: number) {
+  return {
+    metadata: {
+      name: `odoo-node-agent-${node}`,
+      namespace: NS,
+      labels: { 'app.kubernetes.io/name': 'odoo-node-agent', 'app.kubernetes.io/component': 'agent' },
+      annotations: { 'test.kubectl-odoo.io/port-8765': `127.0.0.1:${port}` },
+    },
+    spec: { nodeName: node, restartPolicy: 'Never', containers: [{ name: 'agent', image: 'odoo-node-agent:0.1.0', command: ['sleep', '3600'], ports: [{ name: 'agent', containerPort: 8765 }] }] },
+  };
+}
+
+async function waitFor<T>(what: string, fn: () => Promise<T | undefined> | T | undefined, ms = 30_000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** One request straight to an agent (as the plugin would after port-forwarding). */
+function agentRequest(port: number, token: string, message: string): Promise<{ status?: number; messages: any[] }> {
+  return new Promise((resolve) => {
+    const ws = new WebSocket(`ws://127.0.0.1:${port}/`, { headers: { Authorization: `Bearer ${token}` } });
+    const messages: any[] = [];
+    ws.on('unexpected-response', (_q, res) => resolve({ status: res.statusCode, messages }));
+    ws.on('open', () => ws.send(message));
+    ws.on('message', (d) => {
+      const m = JSON.parse(d.toString());
+      messages.push(m);
+      if (!m.progress) {
+        ws.close();
+        resolve({ messages });
+      }
+    });
+    ws.on('error', () => resolve({ messages }));
+  });
+}
+
+const blkidType = (dev: string) => execFileSync('sh', ['-c', `blkid -p -o value -s TYPE ${dev}; true`], { encoding: 'utf8' }).trim();
+
+describe.skipIf(!runs)('odoo-node-agent on real devices, through kubectl odoo nodes', () => {
+  beforeAll(async () => {
+    try {
+      lab = buildDeviceLab('agent');
+      cleanups.push(() => lab.cleanup());
+      wipeTarget = lab.addExt4('wipe');
+      cluster = await startTestCluster({ storageClasses: false });
+      cleanups.push(() => cluster.stop());
+
+      const applied = await kc(['apply', '-k', 'manifests/']);
+      expect(applied.stderr).toBe('');
+      expect(applied.code).toBe(0);
+      // Kubernetes' token controller fills the token Secret; the test cluster has none, so the test does.
+      const patched = await kc(['-n', NS, 'patch', 'secret', 'odoo-node-agent-token', '--type', 'merge', '-p', JSON.stringify({ data: { token: Buffer.from(TOKEN).toString('base64') } })]);
+      expect(patched.code).toBe(0);
+
+      const tokenFile = join(lab.dir, 'token');
+      writeFileSync(tokenFile, `${TOKEN}\n`);
+      const kubeletPods = join(lab.dir, 'kubelet-pods');
+      mkdirSync(kubeletPods);
+      const node1Config = join(lab.dir, 'node-1.yaml');
+      writeFileSync(
+        node1Config,
+        JSON.stringify({
+          devices: [...Object.values(lab.devices), NOT_A_BLOCK_DEVICE.device, MISSING_DEVICE.device],
+          allowLoopDevices: true,
+          listen: { host: '127.0.0.1', port: 0 },
+          tokenFile,
+          namespace: NS,
+          summaryIntervalSeconds: 3600,
+          hostPaths: { proc: '/proc', sys: '/sys', dev: '/dev', udev: '/run/udev', modules: '/lib/modules', kubeletPods },
+        }),
+      );
+      const healthy = fakeHealthyHost(join(lab.dir, 'host-2'));
+      const node2Config = join(lab.dir, 'node-2.yaml');
+      writeFileSync(
+        node2Config,
+        JSON.stringify({
+          devices: [wipeTarget],
+          allowLoopDevices: true,
+          listen: { host: '127.0.0.1', port: 0 },
+          tokenFile,
+          namespace: NS,
+          summaryIntervalSeconds: 3600,
+          hostPaths: { proc: healthy.proc, sys: '/sys', dev: '/dev', udev: healthy.udev, modules: '/lib/modules', kubeletPods: join(lab.dir, 'none') },
+          wipe: { enabled: true },
+        }),
+      );
+      agent1 = await startLocalAgent({ node: 'node-1', configFile: node1Config, kubeconfig: cluster.kubeconfigPath });
+      cleanups.push(() => agent1.stop());
+      agent2 = await startLocalAgent({ node: 'node-2', configFile: node2Config, kubeconfig: cluster.kubeconfigPath, env: { PATH: `${healthy.binDir}:${process.env.PATH}` } });
+      cleanups.push(() => agent2.stop());
+      for (const [node, a] of [['node-1', agent1], ['node-2', agent2]] as const) cluster.store.create('pods', agentPod(node, a.port));
+      // The first summaries are written at start; wait so no check races with them on the devices.
+      await waitFor('both summaries', async () => {
+        const r = await kc(['-n', NS, 'get', 'configmaps', '-l', 'app.kubernetes.io/component=node-summary', '-o', 'name']);
+        return r.stdout.includes('kubectl-odoo-node-node-1') && r.stdout.includes('kubectl-odoo-node-node-2');
+      });
+      await waitFor('agent pods running', () => ['node-1', 'node-2'].every((n) => cluster.store.get('pods', NS, `odoo-node-agent-${n}`)?.status?.phase === 'Running'));
+    } catch (e) {
+      await runCleanups();
+      throw e;
+    }
+  });
+
+  async function runCleanups() {
+    for (const c of cleanups.reverse()) {
+      try {
+        await c();
+      } catch {
+        // undo the rest
+      }
+    }
+    cleanups.length = 0;
+  }
+  afterAll(runCleanups);
+
+  it('judges every device state with ceph-volume\'s reasons (nodes check -o json)', async () => {
+    const r = await odoo(['nodes', 'check', 'node-1', '-o', 'json']);
+    expect(r.code).toBe(1);
+    const out = JSON.parse(r.stdout);
+    expect(out.ready).toBe(false);
+    const node = out.nodes.find((n: any) => n.node === 'node-1');
+    expect(node.source).toBe('agent');
+    const byDevice = Object.fromEntries(node.devices.map((d: any) => [d.device, { verdict: d.verdict, reasons: d.reasons.map((x: any) => (x.detail ? `${x.message} (${x.detail})` : x.message)) }]));
+    const expected = expectedReasons(lab, { exclusiveOpen: true });
+    for (const state of Object.keys(expected) as LabState[]) expect(byDevice[lab.devices[state]], state).toEqual(expected[state]);
+    expect(byDevice['/dev/null']).toEqual({ verdict: NOT_A_BLOCK_DEVICE.verdict, reasons: NOT_A_BLOCK_DEVICE.reasons });
+    expect(byDevice[MISSING_DEVICE.device]).toEqual({ verdict: MISSING_DEVICE.verdict, reasons: MISSING_DEVICE.reasons });
+    // The stable check list: one per device, then the prerequisites, each with name, status, message.
+    expect(node.checks.map((c: any) => c.name)).toEqual([...node.devices.map((d: any) => `device ${d.device}`), 'kernel', 'rbd module', 'ceph module', 'udev', 'clock sync', 'mtu']);
+    for (const c of node.checks) expect(Object.keys(c).sort()).toEqual(['message', 'name', 'status']);
+    expect(out.capacity).toMatchObject({ devices: 1, rawBytes: 6 * 2 ** 30, replication: 3 });
+  });
+
+  it('prints a table, every reason, the capacity of the READY devices, and exits 1', async () => {
+    const r = await odoo(['nodes', 'check', 'node-1']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('error: not ready: node-1');
+    const lines = r.stdout.split('\n');
+    expect(lines).toContainEqual(expect.stringMatching(new RegExp(`^node-1\\t${lab.devices.raw}\\t6\\.44 GB\\tREADY\\t\\t`)));
+    expect(lines).toContainEqual(expect.stringMatching(new RegExp(`^node-1\\t${lab.devices.small}\\t1\\.07 GB\\tNOT_READY\\tInsufficient space \\(<5GB\\)`)));
+    expect(r.stdout).toContain(`  - Has BlueStore device label (osd_uuid ${lab.osdUuid})`);
+    expect(r.stdout).toContain('Ceph capacity from 1 READY device: raw 6.44 GB, usable 2.15 GB at 3x replication, realistic ~1.93-2.00 GB after overhead');
+  });
+
+  it('--device judges another device for one check', async () => {
+    const r = await odoo(['nodes', 'check', 'node-1', '--device', lab.devices.raw, '-o', 'json']);
+    const node = JSON.parse(r.stdout).nodes[0];
+    expect(node.devices.map((d: any) => [d.device, d.verdict])).toEqual([[lab.devices.raw, 'READY']]);
+  });
+
+  it('rejects bad input before contacting anything', async () => {
+    const r = await odoo(['nodes', 'check', '--device', 'sda2']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('--device must be a device path under /dev/');
+    const r2 = await odoo(['nodes', 'check', '-i', '/nonexistent']);
+    expect(r2.code).toBe(2);
+    expect(r2.stderr).toContain('-i only applies with --ssh');
+  });
+
+  it('reports a requested node without an agent as not ready', async () => {
+    const r = await odoo(['nodes', 'check', 'node-3', '-o', 'json']);
+    expect(r.code).toBe(1);
+    expect(JSON.parse(r.stdout).nodes[0]).toMatchObject({ node: 'node-3', ready: false, error: 'no odoo-node-agent pod on node node-3' });
+  });
+
+  it('refuses unauthenticated connections and malformed messages, logs them, and stays up', async () => {
+    const bad = await agentRequest(agent2.port, 'wrong-token', '{"id":1,"method":"ping"}');
+    expect(bad.status).toBe(401);
+    const none = await agentRequest(agent2.port, '', '{"id":1,"method":"ping"}');
+    expect(none.status).toBe(401);
+    const malformed = await agentRequest(agent2.port, TOKEN, 'not json at all');
+    expect(malformed.messages[0]).toEqual({ id: null, error: { code: 'bad-request', message: 'expected a JSON object {id, method, params}' } });
+    expect(agent2.logs()).toContain('"msg":"refused connection without a valid token"');
+    expect(agent2.logs()).toContain('"msg":"refused malformed message"');
+    const ping = await agentRequest(agent2.port, TOKEN, '{"id":"p","method":"ping"}');
+    expect(ping.messages[0].result).toMatchObject({ node: 'node-2', protocol: 1 });
+  });
+
+  it('never writes a device unless wiping is enabled, the device is configured, and the request confirms it', async () => {
+    const wipe = (port: number, params: object) => agentRequest(port, TOKEN, JSON.stringify({ id: 7, method: 'wipe', params })).then((r) => r.messages.at(-1));
+    expect((await wipe(agent1.port, { device: lab.devices.ext4, confirm: lab.devices.ext4 })).error).toEqual({ code: 'forbidden', message: 'wiping is disabled in the agent config (wipe.enabled: false)' });
+    expect((await wipe(agent2.port, { device: wipeTarget })).error.message).toBe(`wipe of ${wipeTarget} must be confirmed by repeating the device path`);
+    expect((await wipe(agent2.port, { device: lab.devices.ext4, confirm: lab.devices.ext4 })).error.message).toBe(`${lab.devices.ext4} is not one of this agent's configured devices`);
+    expect(blkidType(lab.devices.ext4)).toBe('ext4');
+    expect(blkidType(wipeTarget)).toBe('ext4');
+
+    const before = await odoo(['nodes', 'check', 'node-2']);
+    expect(before.code).toBe(1);
+    expect(before.stdout).toMatch(new RegExp(`node-2\\t${wipeTarget}\\t6\\.44 GB\\tNOT_READY\\tHas a FileSystem \\(ext4\\)`));
+
+    const done = await agentRequest(agent2.port, TOKEN, JSON.stringify({ id: 8, method: 'wipe', params: { device: wipeTarget, confirm: wipeTarget } }));
+    expect(done.messages.filter((m) => m.progress).map((m) => m.progress.step)).toEqual(['wiping', 'verifying']);
+    expect(done.messages.at(-1).result).toMatchObject({ device: wipeTarget, verdict: 'READY', reasons: [] });
+    expect(blkidType(wipeTarget)).toBe('');
+  });
+
+  it('exits 0 when every checked node is ready, with the capacity its devices give', async () => {
+    const r = await odoo(['nodes', 'check', 'node-2']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(new RegExp(`^node-2\\t${wipeTarget}\\t6\\.44 GB\\tREADY\\t\\t(ok|warning: mtu)$`, "m"));
+    expect(r.stdout).toContain('1 of 1 node ready');
+    const both = await odoo(['nodes', 'check', 'node-1', 'node-2', '-o', 'yaml', '--replication', '2']);
+    expect(both.code).toBe(1);
+    expect(both.stdout).toMatch(/replication: 2/);
+    expect(both.stdout).toMatch(/devices: 2\n/);
+  });
+
+  it('lists every node from the summaries, with disk usage of host filesystems and instance volumes', async () => {
+    // An instance volume mounted on node-1 as kubelet would: <pods>/<pod uid>/volumes/kubernetes.io~csi/<pv>/mount.
+    cluster.store.create('persistentvolumeclaims', {
+      metadata: { name: 'odoo-instance-abc123', namespace: 'saasodoo', labels: { 'saasodoo.io/instance-id': 'abc123' } },
+      spec: { accessModes: ['ReadWriteOnce'], storageClassName: 'rook-cephfs', resources: { requests: { storage: '1Gi' } } },
+    });
+    const pvc = await waitFor('PVC bound', () => {
+      const p = cluster.store.get('persistentvolumeclaims', 'saasodoo', 'odoo-instance-abc123');
+      return p?.spec?.volumeName ? p : undefined;
+    });
+    const pod = cluster.store.create('pods', {
+      metadata: { name: 'odoo-acme-abc12345-x', namespace: 'saasodoo' },
+      spec: { nodeName: 'node-1', restartPolicy: 'Never', containers: [{ name: 'odoo', image: 'bitnamilegacy/odoo', command: ['sleep', '3600'] }], volumes: [{ name: 'data', persistentVolumeClaim: { claimName: 'odoo-instance-abc123' } }] },
+    });
+    const mount = join(lab.dir, 'kubelet-pods', pod.metadata.uid, 'volumes', 'kubernetes.io~csi', pvc.spec.volumeName, 'mount');
+    mkdirSync(mount, { recursive: true });
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=64m', 'tmpfs', mount]);
+    cleanups.push(() => void execFileSync('umount', [mount]));
+    execFileSync('dd', ['if=/dev/zero', `of=${join(mount, 'filestore.bin')}`, 'bs=1M', 'count=10', 'status=none']);
+
+    const refreshed = await agentRequest(agent1.port, TOKEN, '{"id":1,"method":"refresh"}');
+    expect(refreshed.messages.at(-1).result.node).toBe('node-1');
+
+    const r = await odoo(['nodes', '-o', 'json']);
+    expect(r.code).toBe(0);
+    const nodes = JSON.parse(r.stdout).nodes;
+    expect(nodes.map((n: any) => n.node)).toEqual(['node-1', 'node-2']);
+    const n1 = nodes[0];
+    expect(n1.usage.volumes).toEqual([
+      expect.objectContaining({ namespace: 'saasodoo', pod: 'odoo-acme-abc12345-x', pvc: 'odoo-instance-abc123', pv: pvc.spec.volumeName, instance: 'abc123', sizeBytes: 64 << 20, usedBytes: 10 << 20 }),
+    ]);
+    expect(n1.usage.errors).toEqual([]);
+    expect(n1.usage.filesystems).toContainEqual(expect.objectContaining({ mountPoint: lab.mountPoint, source: lab.devices.mounted, fsType: 'ext4' }));
+
+    const table = await odoo(['nodes']);
+    expect(table.code).toBe(0);
+    expect(table.stdout).toMatch(new RegExp(`^node-1\\t${lab.devices.raw}\\t6\\.44 GB\\tREADY\\t\\t[^\\t]+\\t.*1 volume \\(fullest 16% abc123\\)`, 'm'));
+    expect(table.stdout).toMatch(new RegExp(`^node-2\\t${wipeTarget}\\t6\\.44 GB\\tREADY\\t\\t(ok|warning: mtu)\\t`, "m"));
+  });
+});

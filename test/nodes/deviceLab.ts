@@ -1,0 +1,155 @@
+// Real block devices in every state a node's /dev/sda2 can be found in: sparse disk images attached
+// with losetup (an offset/sizelimit loop device stands in for a partition of a GPT disk), formatted,
+// made LVM PVs, labelled as BlueStore, mounted... Everything is undone by cleanup(), in reverse order,
+// even when a step failed half-way. Needs root.
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, openSync, closeSync, writeSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
+
+export const GiB = 1 << 30;
+
+export type LabState = 'raw' | 'ext4' | 'lvm' | 'bluestore' | 'gpt' | 'small' | 'readonly' | 'mounted' | 'swap' | 'luks';
+
+export interface DeviceLab {
+  dir: string;
+  devices: Record<LabState, string>;
+  vgName: string;
+  osdUuid: string;
+  mountPoint: string;
+  /** Adds an ext4 device (for wipe tests) and returns its path. */
+  addExt4(name: string): string;
+  cleanup(): void;
+}
+
+const sh = (cmd: string, args: string[], input?: string) => execFileSync(cmd, args, { encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'], input, env: { ...process.env, LVM_SUPPRESS_FD_WARNINGS: '1' } });
+
+/** LVM limited to one device, so the host's own disks are never scanned or touched. */
+function lvmConfig(dev: string): string {
+  const f = `[ "a|^${dev}$|", "r|.*|" ]`;
+  return `devices { filter = ${f} global_filter = ${f} use_devicesfile = 0 } activation { udev_sync = 0 udev_rules = 0 }`;
+}
+
+export function buildDeviceLab(tag: string): DeviceLab {
+  const dir = mkdtempSync(join(tmpdir(), `kubectl-odoo-${tag}-`));
+  const undo: (() => void)[] = [];
+  const loops: string[] = [];
+  const image = (name: string, bytes: number) => {
+    const p = join(dir, `${name}.img`);
+    sh('truncate', ['-s', String(bytes), p]);
+    return p;
+  };
+  const attach = (file: string, extra: string[] = []) => {
+    const dev = sh('losetup', ['--find', '--show', ...extra, file]).trim();
+    loops.push(dev);
+    undo.push(() => sh('losetup', ['-d', dev]));
+    return dev;
+  };
+  const vgName = `kotest${tag.replace(/[^a-z0-9]/gi, '')}${process.pid}`;
+  const osdUuid = randomUUID();
+  const mountPoint = join(dir, 'mnt');
+  const lab: Partial<DeviceLab> & { devices: Partial<Record<LabState, string>> } = { dir, devices: {}, vgName, osdUuid, mountPoint };
+
+  const cleanup = () => {
+    for (const step of undo.reverse()) {
+      try {
+        step();
+      } catch {
+        // keep undoing the rest
+      }
+    }
+    undo.length = 0;
+    rmSync(dir, { recursive: true, force: true });
+  };
+  lab.cleanup = cleanup;
+
+  try {
+    // raw: partition 2 of a GPT disk image, attached at its offset and size, as /dev/sda2 would be.
+    const disk = image('disk', 7 * GiB);
+    sh('sgdisk', ['-n', '1:2048:+16M', '-n', '2:0:+6G', disk]);
+    const info = sh('sgdisk', ['-i', '2', disk]);
+    const first = Number(/First sector: (\d+)/.exec(info)![1]);
+    const last = Number(/Last sector: (\d+)/.exec(info)![1]);
+    lab.devices.raw = attach(disk, ['--offset', String(first * 512), '--sizelimit', String((last - first + 1) * 512)]);
+
+    lab.devices.ext4 = attach(image('ext4', 6 * GiB));
+    sh('mkfs.ext4', ['-q', '-F', lab.devices.ext4]);
+
+    const lvm = attach(image('lvm', 6 * GiB));
+    const cfg = lvmConfig(lvm);
+    sh('pvcreate', ['-q', '-y', '--config', cfg, lvm]);
+    undo.push(() => sh('pvremove', ['-q', '-ff', '-y', '--config', cfg, lvm]));
+    sh('vgcreate', ['-q', '--config', cfg, vgName, lvm]);
+    undo.push(() => sh('vgremove', ['-q', '-f', '--config', cfg, vgName]));
+    lab.devices.lvm = lvm;
+
+    // What BlueStore writes at offset 0 of an OSD's device: the signature, the OSD uuid, then the
+    // encoded label (struct version 2, compat 1, length, ...).
+    const bs = image('bluestore', 6 * GiB);
+    const fd = openSync(bs, 'r+');
+    const label = Buffer.concat([Buffer.from(`bluestore block device\n${osdUuid}\n`, 'latin1'), Buffer.from([2, 1, 0x4a, 0, 0, 0]), Buffer.alloc(74, 0x11)]);
+    writeSync(fd, label, 0, label.length, 0);
+    closeSync(fd);
+    lab.devices.bluestore = attach(bs);
+
+    lab.devices.gpt = attach(image('gpt', 6 * GiB));
+    sh('sgdisk', ['-o', '-n', '1:0:+100M', lab.devices.gpt]);
+
+    lab.devices.small = attach(image('small', 1 * GiB));
+    lab.devices.readonly = attach(image('readonly', 6 * GiB), ['--read-only']);
+
+    lab.devices.mounted = attach(image('mounted', 6 * GiB));
+    sh('mkfs.ext4', ['-q', '-F', lab.devices.mounted]);
+    mkdirSync(mountPoint);
+    sh('mount', [lab.devices.mounted, mountPoint]);
+    undo.push(() => sh('umount', [mountPoint]));
+
+    lab.devices.swap = attach(image('swap', 6 * GiB));
+    sh('mkswap', ['-q', lab.devices.swap]);
+
+    lab.devices.luks = attach(image('luks', 6 * GiB));
+    const keyFile = join(dir, 'luks.key');
+    writeFileSync(keyFile, 'not-a-secret');
+    sh('cryptsetup', ['luksFormat', '-q', '--type', 'luks2', '--pbkdf', 'pbkdf2', '--pbkdf-force-iterations', '1000', '--key-file', keyFile, lab.devices.luks]);
+  } catch (e) {
+    cleanup();
+    throw e;
+  }
+
+  lab.addExt4 = (name: string) => {
+    const dev = attach(image(name, 6 * GiB));
+    sh('mkfs.ext4', ['-q', '-F', dev]);
+    return dev;
+  };
+  return lab as DeviceLab;
+}
+
+/** What the judge must say about each state, in ceph-volume's words (loop devices allowed). */
+export function expectedReasons(lab: DeviceLab, opts: { exclusiveOpen: boolean }): Record<LabState, { verdict: string; reasons: string[] }> {
+  return {
+    raw: { verdict: 'READY', reasons: [] },
+    ext4: { verdict: 'NOT_READY', reasons: ['Has a FileSystem (ext4)'] },
+    lvm: { verdict: 'NOT_READY', reasons: ['Has a FileSystem (LVM2_member)', `LVM detected (PV of VG ${lab.vgName})`] },
+    bluestore: { verdict: 'NOT_READY', reasons: ['Has a FileSystem (ceph_bluestore)', `Has BlueStore device label (osd_uuid ${lab.osdUuid})`] },
+    gpt: { verdict: 'NOT_READY', reasons: ['Has GPT headers'] },
+    small: { verdict: 'NOT_READY', reasons: ['Insufficient space (<5GB) (1073741824 bytes)'] },
+    readonly: { verdict: 'NOT_READY', reasons: ['read-only'] },
+    mounted: {
+      verdict: 'NOT_READY',
+      reasons: [...(opts.exclusiveOpen ? ['locked (exclusive open refused (EBUSY))'] : []), 'Has a FileSystem (ext4)', `Device is mounted (${lab.mountPoint})`],
+    },
+    swap: { verdict: 'NOT_READY', reasons: ['Has a FileSystem (swap)'] },
+    luks: { verdict: 'NOT_READY', reasons: ['Has a FileSystem (crypto_LUKS)'] },
+  };
+}
+
+export const NOT_A_BLOCK_DEVICE = { device: '/dev/null', verdict: 'NOT_READY', reasons: ['Device type is not acceptable. It should be raw device or partition (/dev/null is not a block device)'] };
+export const MISSING_DEVICE = { device: '/dev/kubectl-odoo-missing', verdict: 'NOT_READY', reasons: ['Unable to proceed with non-existing device: /dev/kubectl-odoo-missing'] };
+
+/** Root is needed for loop devices; under CI a missing privilege is a failure, not a skip. */
+export function requireRoot(): boolean {
+  const root = process.getuid?.() === 0;
+  if (!root && process.env.CI === 'true') throw new Error('these tests need root (loop devices, mount, LVM, sshd) and CI=true forbids skipping');
+  return root;
+}
