@@ -222,6 +222,23 @@ describe('environment', () => {
   });
 });
 
+describe('process lifetime', () => {
+  it('ends the container with its main process: background processes it started are killed', async () => {
+    cluster.store.create(
+      'pods',
+      barePod(ns, 'leaves-child', ['sh', '-c', 'sleep 300 & echo $! > /host/bg.pid; echo started'], {
+        volumes: [{ name: 'host', hostPath: { path: hostScratch } }],
+        volumeMounts: [{ name: 'host', mountPath: '/host' }],
+      }),
+    );
+    const pod = await podPhase(cluster, ns, 'leaves-child', ['Succeeded', 'Failed']);
+    expect(pod.status.phase).toBe('Succeeded');
+    expect((await kc(['logs', '-n', ns, 'leaves-child'])).stdout).toBe('started\n');
+    const pid = Number(readFileSync(join(hostScratch, 'bg.pid'), 'utf8'));
+    await waitFor('the background process to be gone', () => !alive(pid));
+  });
+});
+
 describe('deleting a running pod', () => {
   it('sends SIGTERM to the process group and removes the pod once it exited', async () => {
     const marker = join(hostScratch, 'term');

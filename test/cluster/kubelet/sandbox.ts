@@ -111,6 +111,28 @@ function releaseMountPoint(target: string, isDir: boolean): void {
   }
 }
 
+/** Process groups still running, so a test process that exits without stopping its cluster leaves none behind. */
+const liveGroups = new Set<number>();
+let exitHookInstalled = false;
+function installExitHook(): void {
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  process.once('exit', () => {
+    for (const pgid of liveGroups) {
+      try {
+        process.kill(-pgid, 'SIGKILL');
+      } catch {
+        /* gone */
+      }
+    }
+    for (const [key, held] of mountPointUsers) {
+      held.count = 1;
+      const [target, isDir] = key.split('\0');
+      releaseMountPoint(target, isDir === 'true');
+    }
+  });
+}
+
 export interface SandboxProcess {
   child: ChildProcess;
   /** Resolves with the exit code (128+signal when killed) once the process is gone and mount points are released. */
@@ -141,11 +163,23 @@ export function spawnInSandbox(spec: SandboxSpec): SandboxProcess {
     for (const p of points) releaseMountPoint(p.target, p.isDir);
     throw e;
   }
+  installExitHook();
+  const pid = child.pid;
+  if (pid !== undefined) liveGroups.add(pid);
   const exited = new Promise<{ code: number; signal: NodeJS.Signals | null }>((resolve) => {
     let done = false;
     const finish = (code: number | null, signal: NodeJS.Signals | null) => {
       if (done) return;
       done = true;
+      if (pid !== undefined) {
+        liveGroups.delete(pid);
+        // A container ends with its main process: whatever it left running in the background goes too.
+        try {
+          process.kill(-pid, 'SIGKILL');
+        } catch {
+          /* the group is already empty */
+        }
+      }
       for (const p of points) releaseMountPoint(p.target, p.isDir);
       resolve({ code: code ?? (signal ? 128 + signalNumber(signal) : 1), signal });
     };

@@ -1,6 +1,6 @@
 // Helpers for the kubelet's scenario tests: a cluster, a KubeClient for it, statically provisioned
 // (pre-bound) volumes, and waiting for what the cluster holds.
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { KubeClient } from '../../../plugin/core/kube/client.js';
 import { buildConnection } from '../../../plugin/core/kube/connection.js';
 import { loadKubeconfig } from '../../../plugin/core/kube/kubeconfig.js';
@@ -82,11 +82,11 @@ export async function podPhase(cluster: TestCluster, namespace: string, name: st
   });
 }
 
-/** Is the process alive? (signal 0 probes without signalling.) */
+/** Is the process alive? A zombie waiting to be reaped by init counts as dead. */
 export function alive(pid: number): boolean {
   try {
-    process.kill(pid, 0);
-    return true;
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
   } catch {
     return false;
   }
