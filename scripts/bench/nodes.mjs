@@ -1,0 +1,156 @@
+// Node agent footprint and `nodes check` fan-out:
+//  - idle RSS of the built agent after its first summary (target < 60 MB),
+//  - one device inspected through the agent's WebSocket, median of 20 (target < 200 ms),
+//  - `nodes check` over 50 simulated agents vs 1 (concurrency 10; each agent answers after 100 ms of
+//    simulated inspection): the ratio shows the fan-out, ideally about 50/10 = 5x.
+// As root a 6 GiB sparse loop device is inspected (attached and detached here); otherwise /dev/null.
+import { spawn, execFileSync } from 'node:child_process';
+import { mkdtempSync, mkdirSync, writeFileSync, rmSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { build } from 'esbuild';
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+async function startAgent(root, dir, device) {
+  const token = 'bench-token';
+  writeFileSync(join(dir, 'token'), token);
+  writeFileSync(
+    join(dir, 'config.json'),
+    JSON.stringify({ devices: [device], allowLoopDevices: true, listen: { host: '127.0.0.1', port: 0 }, tokenFile: join(dir, 'token'), summaryIntervalSeconds: 3600, hostPaths: { proc: '/proc', kubeletPods: join(dir, 'pods') } }),
+  );
+  const child = spawn(process.execPath, [join(root, 'dist/odoo-node-agent.mjs'), '--config', join(dir, 'config.json')], { env: { ...process.env, NODE_NAME: 'bench' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stderr.on('data', (d) => (err += d));
+  const port = await new Promise((resolve, reject) => {
+    child.stdout.on('data', (d) => {
+      out += d;
+      const m = /\{"listening":(\d+)\}/.exec(out);
+      if (m) resolve(Number(m[1]));
+    });
+    child.once('exit', (c) => reject(new Error(`agent exited ${c}: ${err}`)));
+  });
+  // Idle means after the first summary refresh.
+  for (let i = 0; i < 100 && !err.includes('summary refreshed'); i++) await new Promise((r) => setTimeout(r, 50));
+  return { child, port, token };
+}
+
+async function request(WebSocket, port, token, msg) {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(`ws://127.0.0.1:${port}/`, { headers: { Authorization: `Bearer ${token}` } });
+    ws.on('open', () => ws.send(JSON.stringify(msg)));
+    ws.on('message', (d) => {
+      const m = JSON.parse(d.toString());
+      if (!m.progress) {
+        ws.close();
+        resolve(m);
+      }
+    });
+    ws.on('error', reject);
+  });
+}
+
+async function fanOut(root, dir) {
+  // Bundle the plugin's own check code with in-process agents whose host answers after a delay.
+  const entry = `
+    import { checkNodesThroughAgents } from './plugin/nodes/checkNodes.js';
+    import { NodeAgent } from './agent/agent.js';
+    import { startAgentServer } from './agent/server.js';
+    import { DEFAULT_AGENT_CONFIG } from './agent/config.js';
+    import { writeFileSync } from 'node:fs';
+    const delay = (ms) => new Promise((r) => setTimeout(r, ms));
+    const slowHost = {
+      async exec() { await delay(100); return { code: 0, stdout: '', stderr: '' }; },
+      async readText() { return { ok: false, error: 'ENOENT' }; },
+      async readHead() { return { ok: true, out: Buffer.alloc(512).toString('base64') }; },
+      async list() { return { ok: true, out: '' }; },
+      async realpath(p) { return { ok: true, out: p }; },
+      async statDevice() { return { ok: true, out: 'block 8 2' }; },
+      async links() { return { ok: true, out: '' }; },
+    };
+    export async function measure(nodes, tokenFile) {
+      writeFileSync(tokenFile, 't');
+      const servers = [];
+      const pods = [];
+      for (let i = 0; i < nodes; i++) {
+        const node = 'node-' + i;
+        const agent = new NodeAgent({ node, config: { ...DEFAULT_AGENT_CONFIG, tokenFile }, host: slowHost, log: () => {} });
+        const s = await startAgentServer({ agent, node, host: '127.0.0.1', port: 0, tokenFile, log: () => {}, version: 'bench' });
+        servers.push(s);
+        pods.push({ metadata: { name: 'agent-' + i }, spec: { nodeName: node, containers: [{ ports: [{ name: 'agent', containerPort: s.port }] }] }, status: { phase: 'Running' } });
+      }
+      const kube = {
+        async get() { return { data: { token: Buffer.from('t').toString('base64') } }; },
+        async list() { return { items: pods }; },
+      };
+      const t0 = performance.now();
+      const results = await checkNodesThroughAgents(kube, async ({ port }) => ({ localPort: port, close() {} }), { namespace: 'x', nodes: [], concurrency: 10, timeoutMs: 60000 });
+      const ms = performance.now() - t0;
+      for (const s of servers) await s.close();
+      if (results.some((r) => r.error)) throw new Error(results.find((r) => r.error).error);
+      return ms;
+    }`;
+  // Written under node_modules so the bundle resolves ws from the project.
+  const cacheDir = join(root, 'node_modules/.cache/kubectl-odoo-bench');
+  mkdirSync(cacheDir, { recursive: true });
+  const outfile = join(cacheDir, `fanout-${process.pid}.mjs`);
+  await build({ stdin: { contents: entry, resolveDir: root, loader: 'ts' }, bundle: true, platform: 'node', format: 'esm', outfile, logLevel: 'error', external: ['ws'] });
+  const { measure } = await import(pathToFileURL(outfile).href);
+  rmSync(outfile);
+  const one = [];
+  const fifty = [];
+  for (let i = 0; i < 3; i++) {
+    one.push(await measure(1, join(dir, 'fan-token')));
+    fifty.push(await measure(50, join(dir, 'fan-token')));
+  }
+  return { one: median(one), fifty: median(fifty) };
+}
+
+export async function run({ root }) {
+  const dir = mkdtempSync(join(tmpdir(), 'kubectl-odoo-bench-nodes-'));
+  const { default: WebSocket } = await import(pathToFileURL(join(root, 'node_modules/ws/wrapper.mjs')).href);
+  let loop;
+  let agent;
+  try {
+    let device = '/dev/null';
+    if (process.getuid?.() === 0) {
+      const img = join(dir, 'dev.img');
+      execFileSync('truncate', ['-s', '6G', img]);
+      loop = execFileSync('losetup', ['--find', '--show', img], { encoding: 'utf8' }).trim();
+      device = loop;
+    }
+    agent = await startAgent(root, dir, device);
+    await new Promise((r) => setTimeout(r, 1000));
+    const rssKb = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${agent.child.pid}/status`, 'utf8'))[1]);
+    const times = [];
+    for (let i = 0; i < 20; i++) {
+      const t0 = performance.now();
+      const m = await request(WebSocket, agent.port, agent.token, { id: i, method: 'inspect', params: { devices: [device] } });
+      if (m.error) throw new Error(m.error.message);
+      times.push(performance.now() - t0);
+    }
+    const inspectMs = median(times);
+    const fan = await fanOut(root, dir);
+    return [
+      { name: 'agent idle RSS', baseline: '60 MB (target)', value: `${(rssKb / 1024).toFixed(1)} MB`, ratio: rssKb / 1024 / 60, target: '< 1x' },
+      { name: `agent: inspect one device (${device === '/dev/null' ? '/dev/null' : 'loop'})`, baseline: '200 ms (target)', value: `${inspectMs.toFixed(1)} ms`, ratio: inspectMs / 200, target: '< 1x' },
+      {
+        name: 'nodes check: 50 agents vs 1',
+        baseline: `${fan.one.toFixed(0)} ms (1 agent)`,
+        value: `${fan.fifty.toFixed(0)} ms (50 agents)`,
+        ratio: fan.fifty / fan.one,
+        target: '~5x (concurrency 10)',
+        note: 'simulated agents answer after 100 ms per command',
+      },
+    ];
+  } finally {
+    if (agent) {
+      agent.child.kill('SIGTERM');
+      await new Promise((r) => agent.child.once('exit', r));
+    }
+    if (loop) execFileSync('losetup', ['-d', loop]);
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
