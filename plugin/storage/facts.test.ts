@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { derivePvcFacts, largestDirectories, mountsOf, storageWarnings, usageByPvc, usageLevel } from './facts.js';
+import { derivePvcFacts, largestDirectories, mountsOf, storageWarnings, usageByPvc, usageFromAgentReports, usageLevel } from './facts.js';
 
 const GI = 2 ** 30;
 const pvc = (over: any = {}) => ({
@@ -45,6 +45,25 @@ describe('usage', () => {
     ]);
     expect([...m.keys()]).toEqual(['saasodoo/odoo-instance-acme']);
     expect(m.get('saasodoo/odoo-instance-acme')).toMatchObject({ usedBytes: 2 * GI, source: 'kubelet stats summary of node node-2' });
+  });
+});
+
+describe('usageFromAgentReports', () => {
+  const now = new Date('2025-01-01T00:10:00Z');
+  const vol = (used: number) => ({ namespace: 'saasodoo', pvc: 'odoo-instance-acme', sizeBytes: 10 * GI, usedBytes: used });
+  it('takes fresh reports, the newest once per volume, and says which nodes were fresh', () => {
+    const { usage, freshNodes } = usageFromAgentReports(
+      [
+        { node: 'node-1', collectedAt: '2025-01-01T00:09:00Z', usage: { volumes: [vol(GI)] } },
+        { node: 'node-2', collectedAt: '2025-01-01T00:09:30Z', usage: { volumes: [vol(2 * GI)] } },
+        { node: 'node-3', collectedAt: '2025-01-01T00:00:00Z', usage: { volumes: [{ ...vol(5 * GI), pvc: 'old' }] } },
+      ],
+      now,
+      5 * 60_000,
+    );
+    expect([...freshNodes].sort()).toEqual(['node-1', 'node-2']);
+    expect([...usage.keys()]).toEqual(['saasodoo/odoo-instance-acme']);
+    expect(usage.get('saasodoo/odoo-instance-acme')).toEqual({ usedBytes: 2 * GI, capacityBytes: 10 * GI, availableBytes: 8 * GI, source: 'node agent on node-2, 30s ago' });
   });
 });
 

@@ -116,6 +116,42 @@ export function usageByPvc(summaries: { node: string; summary: any }[]): Map<str
   return new Map([...out].map(([k, { time: _t, ...u }]) => [k, u]));
 }
 
+/** What a node agent's summary says about instance volumes (see plugin/nodes/report.ts). */
+export interface AgentVolumeReport {
+  node: string;
+  collectedAt: string;
+  usage?: { volumes: { namespace: string; pvc: string; sizeBytes?: number; usedBytes?: number; availableBytes?: number }[] };
+}
+
+/**
+ * Usage per PVC from the node agents' summaries (one list call for every node). Reports older than
+ * `maxAgeMs` are ignored (the kubelet is asked instead); a volume seen by several agents counts once.
+ */
+export function usageFromAgentReports(reports: AgentVolumeReport[], now: Date, maxAgeMs: number): { usage: Map<string, VolumeUsage>; freshNodes: Set<string> } {
+  const usage = new Map<string, VolumeUsage & { at: string }>();
+  const freshNodes = new Set<string>();
+  for (const r of reports) {
+    const age = now.getTime() - Date.parse(r.collectedAt);
+    if (!(age <= maxAgeMs)) continue;
+    freshNodes.add(r.node);
+    for (const v of r.usage?.volumes ?? []) {
+      if (!v.pvc || typeof v.usedBytes !== 'number') continue;
+      const key = `${v.namespace}/${v.pvc}`;
+      const prev = usage.get(key);
+      if (prev && prev.at >= r.collectedAt) continue;
+      const capacity = v.sizeBytes ?? 0;
+      usage.set(key, {
+        usedBytes: v.usedBytes,
+        capacityBytes: capacity,
+        availableBytes: v.availableBytes ?? Math.max(0, capacity - v.usedBytes),
+        source: `node agent on ${r.node}, ${Math.round(age / 1000)}s ago`,
+        at: r.collectedAt,
+      });
+    }
+  }
+  return { usage: new Map([...usage].map(([k, { at: _a, ...u }]) => [k, u])), freshNodes };
+}
+
 /** Pods (not finished) whose volumes use the claim. */
 export function mountsOf(pods: any[], pvcName: string): VolumeMount[] {
   return pods

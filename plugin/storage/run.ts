@@ -1,11 +1,13 @@
 // `storage NAME` and `storage -A`: where an instance's volume is, how full it is, what is big inside it
-// and what is wrong with it, from the PVC, PV, StorageClass, events, pods and the kubelets' stats.
+// and what is wrong with it, from the PVC, PV, StorageClass, events, pods, the node agents' summaries
+// and the kubelets' stats.
 import type { KubeClient } from '../core/kube/client.js';
 import { RESOURCES } from '../core/kube/resources.js';
 import { ApiError } from '../core/kube/errors.js';
 import type { Clock } from '../cli/context.js';
 import { listInstances, resolveInstance, type InstanceObjects } from '../instances/resolve.js';
 import type { PodExec } from './podExec.js';
+import { SUMMARY_SELECTOR, parseSummaryConfigMap } from '../nodes/summary.js';
 import { withInstanceFiles, runningInstancePod } from './volumePod.js';
 import {
   derivePvcFacts,
@@ -13,6 +15,7 @@ import {
   mountsOf,
   storageWarnings,
   usageByPvc,
+  usageFromAgentReports,
   usageLevel,
   usedPercent,
   type Level,
@@ -47,6 +50,27 @@ export interface InstanceStorage {
   warnings: StorageWarning[];
 }
 
+const AGENT_REPORT_MAX_AGE_MS = 5 * 60_000;
+
+/**
+ * Usage of the volumes mounted on `nodes`: from the node agents' summary ConfigMaps (one list call),
+ * and from the kubelet stats summary of each node without a fresh agent report.
+ */
+async function volumeUsage(kube: KubeClient, agentNamespace: string, nodes: string[], now: Date): Promise<{ usage: Map<string, VolumeUsage>; errors: string[] }> {
+  let reports: any[] = [];
+  try {
+    const cms = await kube.list(RESOURCES.configmaps, { namespace: agentNamespace, labelSelector: SUMMARY_SELECTOR });
+    reports = cms.items.map((cm: any) => parseSummaryConfigMap(cm).report).filter(Boolean);
+  } catch {
+    // No agent installed (or no permission to read its namespace): the kubelet answers instead.
+  }
+  const fromAgents = usageFromAgentReports(reports, now, AGENT_REPORT_MAX_AGE_MS);
+  const { summaries, errors } = await nodeSummaries(kube, nodes.filter((n) => !fromAgents.freshNodes.has(n)));
+  const usage = new Map(fromAgents.usage);
+  for (const [k, v] of usageByPvc(summaries)) if (!usage.has(k)) usage.set(k, v);
+  return { usage, errors };
+}
+
 /** Kubelet stats summaries of the given nodes (failures become notes, not errors). */
 async function nodeSummaries(kube: KubeClient, nodes: string[]): Promise<{ summaries: { node: string; summary: any }[]; errors: string[] }> {
   const summaries: { node: string; summary: any }[] = [];
@@ -67,7 +91,7 @@ async function nodeSummaries(kube: KubeClient, nodes: string[]): Promise<{ summa
 
 export async function describeStorage(
   deps: StorageDeps,
-  opts: { namespace: string; name: string; measure: boolean; thresholds: UsageThresholds },
+  opts: { namespace: string; name: string; measure: boolean; thresholds: UsageThresholds; agentNamespace: string },
 ): Promise<InstanceStorage> {
   const inst = await resolveInstance(deps.kube, opts.namespace, opts.name, { events: true });
   const out: InstanceStorage = { instance: inst.name, namespace: inst.namespace, pvcName: inst.pvcName, hostPath: inst.facts.hostPath, mounts: [], warnings: [] };
@@ -86,8 +110,8 @@ export async function describeStorage(
     pvEvents = (inst.events ?? []).filter((e) => e.involvedObject?.kind === 'PersistentVolumeClaim' || e.involvedObject?.name === inst.pvcName);
     const running = out.mounts.filter((m) => m.phase === 'Running' && m.node);
     if (running.length) {
-      const { summaries, errors } = await nodeSummaries(deps.kube, running.map((m) => m.node!));
-      out.usage = usageByPvc(summaries).get(`${inst.namespace}/${inst.pvcName}`);
+      const { usage, errors } = await volumeUsage(deps.kube, opts.agentNamespace, running.map((m) => m.node!), deps.clock.now());
+      out.usage = usage.get(`${inst.namespace}/${inst.pvcName}`);
       if (!out.usage) out.usageNote = errors.length ? `the kubelet stats summary is unavailable (${errors.join('; ')})` : 'the kubelet has not reported this volume yet';
     } else if (pvc?.status?.phase === 'Bound') {
       out.usageNote = 'no figure: no running pod mounts the volume (the kubelet reports usage only for mounted volumes); --measure starts a short-lived pod to measure it';
@@ -145,7 +169,12 @@ export interface UsageRow {
 }
 
 /** One row per volume (shared volumes count once), with usage from one stats call per node. */
-export async function fleetUsage(deps: Pick<StorageDeps, 'kube'>, scope: { namespace?: string; allNamespaces: boolean }, thresholds: UsageThresholds): Promise<{ rows: UsageRow[]; notes: string[] }> {
+export async function fleetUsage(
+  deps: Pick<StorageDeps, 'kube' | 'clock'>,
+  scope: { namespace?: string; allNamespaces: boolean },
+  thresholds: UsageThresholds,
+  agentNamespace: string,
+): Promise<{ rows: UsageRow[]; notes: string[] }> {
   const instances = await listInstances(deps.kube, { namespace: scope.namespace, allNamespaces: scope.allNamespaces });
   const byVolume = new Map<string, { ns: string; pvc: string; insts: InstanceObjects[] }>();
   for (const i of instances) {
@@ -156,8 +185,7 @@ export async function fleetUsage(deps: Pick<StorageDeps, 'kube'>, scope: { names
     byVolume.set(key, g);
   }
   const nodes = instances.flatMap((i) => i.pods.filter((p) => p.status?.phase === 'Running' && p.spec?.nodeName).map((p) => p.spec.nodeName as string));
-  const { summaries, errors } = await nodeSummaries(deps.kube, nodes);
-  const usage = usageByPvc(summaries);
+  const { usage, errors } = await volumeUsage(deps.kube, agentNamespace, nodes, deps.clock.now());
   const rows: UsageRow[] = [];
   for (const g of byVolume.values()) {
     const pvcObj = g.insts.find((i) => i.pvc)?.pvc;

@@ -111,6 +111,36 @@ describe('storage NAME', () => {
     expect(j.warnings[0].level).toBe('critical');
   });
 
+  it('prefers a fresh node agent summary over the kubelet', async () => {
+    const pod = readyPods(cluster, healthy)[0];
+    ensureNamespace(cluster, 'kubectl-odoo');
+    const report = {
+      node: pod.spec.nodeName,
+      collectedAt: new Date().toISOString(),
+      source: 'agent',
+      ready: true,
+      devices: [],
+      prerequisites: [],
+      usage: { filesystems: [], errors: [], volumes: [{ namespace: ns, pod: pod.metadata.name, pvc: pvcName(healthy), pv: 'x', path: '/x', sizeBytes: 10 * 2 ** 30, usedBytes: 9.2 * 2 ** 30, availableBytes: 0.8 * 2 ** 30 }] },
+    };
+    cluster.store.create('configmaps', {
+      metadata: {
+        name: `kubectl-odoo-node-${pod.spec.nodeName}`,
+        namespace: 'kubectl-odoo',
+        labels: { 'app.kubernetes.io/name': 'odoo-node-agent', 'app.kubernetes.io/component': 'node-summary' },
+        annotations: { 'kubectl-odoo.io/node': pod.spec.nodeName },
+      },
+      data: { 'summary.json': JSON.stringify(report) },
+    });
+    try {
+      const r = await odoo(['storage', deploymentName(healthy)]);
+      expect(r.stdout).toMatch(/\nUsage: {8}9\.2Gi used of 10Gi \(92%\), 819\.2Mi available {2}\[node agent on node-\d, \d+s ago\]\n/);
+      expect(r.stdout).toContain('Warnings:\n  ! volume is 92% full (above 85%)\n');
+    } finally {
+      cluster.store.delete('configmaps', 'kubectl-odoo', `kubectl-odoo-node-${pod.spec.nodeName}`);
+    }
+  });
+
   it('a ReadWriteOnce volume mounted from two nodes is a warning', async () => {
     const pod = readyPods(cluster, healthy)[0];
     const other = cluster.nodes.find((n) => n !== pod.spec.nodeName)!;
@@ -138,7 +168,7 @@ describe('storage NAME', () => {
 });
 
 describe('storage -A', () => {
-  it('one row per volume, a shared volume once, sorted by use with thresholds coloured', async () => {
+  it('one row per volume, a shared volume once, sorted by use', async () => {
     seedInstance(cluster, shared);
     await waitReady(cluster, shared);
     ensureNamespace(cluster, 'other');

@@ -94,13 +94,13 @@ export const storageCommand: CommandDef<Args> = {
       const { kubeExec } = await import('../../storage/podExec.js');
       const s = await run.describeStorage(
         { kube, exec: kubeExec(kube), clock: ctx.clock, signal: ctx.signal, progress: ctx.progress },
-        { namespace: instanceNamespace(ctx), name: args.name, measure: args.measure, thresholds: thresholds(ctx) },
+        { namespace: instanceNamespace(ctx), name: args.name, measure: args.measure, thresholds: thresholds(ctx), agentNamespace: ctx.config.agentNamespace },
       );
       if (!(await printStructured(ctx.io, ctx.globals.output, s))) ctx.io.stdout.write(renderInstance(ctx, s));
       return;
     }
     const scope = { namespace: ctx.globals.allNamespaces ? undefined : instanceNamespace(ctx), allNamespaces: ctx.globals.allNamespaces };
-    const { rows, notes } = await run.fleetUsage({ kube }, scope, thresholds(ctx));
+    const { rows, notes } = await run.fleetUsage({ kube, clock: ctx.clock }, scope, thresholds(ctx), ctx.config.agentNamespace);
     const sorted = run.sortUsageRows(rows, args.sort);
     for (const n of notes) ctx.io.stderr.write(`warning: ${n}\n`);
     await printResult(ctx.io, ctx.globals.output, {
