@@ -72,7 +72,7 @@ export async function prepareVolumes(pod: any, dataDir: string, lookup: VolumeLo
       if (!obj && !src.optional) {
         throw new VolumeSetupError(`MountVolume.SetUp failed for volume "${name}" : ${isSecret ? 'secret' : 'configmap'} "${objName}" not found`);
       }
-      const files = projectKeys(obj ? dataOf(obj, isSecret) : {}, src.items, src.defaultMode ?? 0o644, isSecret ? 'Secret' : 'ConfigMap', `${ns}/${objName}`, !!src.optional, name);
+      const files = projectKeys(obj ? dataOf(obj, isSecret) : {}, src.items, src.defaultMode ?? 0o644, isSecret ? 'Secret' : 'ConfigMap', !!src.optional, name);
       const dir = own(isSecret ? 'secret' : 'configMap');
       writeFiles(dir, files);
       out.set(name, { name, kind: isSecret ? 'secret' : 'configMap', path: dir, alwaysReadOnly: true });
@@ -160,7 +160,6 @@ export function projectKeys(
   items: { key: string; path: string; mode?: number }[] | undefined,
   defaultMode: number,
   kind: 'ConfigMap' | 'Secret',
-  ref: string,
   optional: boolean,
   volume: string,
 ): ProjectedFile[] {
@@ -174,7 +173,6 @@ export function projectKeys(
     }
     out.push({ path: it.path, content: v, mode: it.mode ?? defaultMode });
   }
-  void ref;
   return out;
 }
 
@@ -188,7 +186,7 @@ async function projectedFiles(pod: any, projected: any, lookup: VolumeLookup, vo
       const s = src.configMap ?? src.secret;
       const obj = isSecret ? await lookup.secret(ns, s.name) : await lookup.configMap(ns, s.name);
       if (!obj && !s.optional) throw new VolumeSetupError(`MountVolume.SetUp failed for volume "${volume}" : ${isSecret ? 'secret' : 'configmap'} "${s.name}" not found`);
-      out.push(...projectKeys(obj ? dataOf(obj, isSecret) : {}, s.items, mode, isSecret ? 'Secret' : 'ConfigMap', `${ns}/${s.name}`, !!s.optional, volume));
+      out.push(...projectKeys(obj ? dataOf(obj, isSecret) : {}, s.items, mode, isSecret ? 'Secret' : 'ConfigMap', !!s.optional, volume));
     } else if (src.downwardAPI) {
       out.push(...downwardFiles(pod, src.downwardAPI.items ?? [], mode));
     } else if (src.serviceAccountToken) {
