@@ -17,6 +17,8 @@ const localExec: PodExec = (req) =>
     child.stderr.on('data', (d) => (stderr += d));
     child.on('error', reject);
     child.on('close', (code) => resolve({ exitCode: code ?? 1, stdout, stderr }));
+    // A command that does not read its stdin (cat of a missing file) may exit before we finish writing.
+    child.stdin.on('error', () => undefined);
     child.stdin.end(req.stdin ?? '');
   });
 
