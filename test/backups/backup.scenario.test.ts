@@ -16,7 +16,8 @@ let first: { path: string; ts: string; rows: string; files: Record<string, strin
 
 const setDir = (path: string) => join(w.backupsDir, path);
 const instanceDir = () => join(w.backupsDir, 'active', CUSTOMER, w.name);
-const jobs = () => w.cluster.store.list('jobs', NS);
+// Jobs not being deleted (a finished Job's foreground deletion takes a moment).
+const jobs = () => w.cluster.store.list('jobs', NS).filter((j: any) => !j.metadata.deletionTimestamp);
 
 async function listSets(): Promise<any[]> {
   const r = await w.odoo(['backups', w.name, '-o', 'json']);
@@ -54,7 +55,7 @@ describe('backup', () => {
     expect(r.stdout + r.stderr).not.toContain(DB_PASSWORD);
     expect(readFileSync(join(setDir(first.path), 'manifest.json'), 'utf8')).not.toContain(DB_PASSWORD);
     // A successful Job is cleaned up.
-    expect(jobs().filter((j: any) => j.metadata.labels?.['kubectl-odoo.io/operation'] === 'backup')).toEqual([]);
+    await waitFor('the backup Job to be deleted', () => !w.cluster.store.list('jobs', NS).some((j: any) => j.metadata.labels?.['kubectl-odoo.io/operation'] === 'backup'));
     const sets = await listSets();
     expect(sets.map((s) => [s.path, s.state])).toEqual([[first.path, 'complete']]);
   }, 120_000);

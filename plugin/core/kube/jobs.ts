@@ -15,7 +15,9 @@
 // changes ("Pending: ContainerCreating"), keep: which finished Jobs to leave for `kubectl logs`
 // ('failed' by default: successful Jobs are deleted, failed ones kept).
 import type { KubeClient } from './client.js';
-import { RESOURCES, resourcePath } from './resources.js';
+import { Writable } from 'node:stream';
+import { RESOURCES } from './resources.js';
+import { streamPodLogs } from './logs.js';
 import { isNotFound } from './errors.js';
 import type { Clock } from '../../cli/context.js';
 import { CancelledError, FailureError, TimeoutError } from '../errors.js';
@@ -110,6 +112,7 @@ export async function followJob(kube: KubeClient, namespace: string, name: strin
   let pod: any;
   let job: any;
   let lastState = '';
+  let polls = 0;
   try {
     for (;;) {
       if (opts.signal?.aborted) {
@@ -144,7 +147,8 @@ export async function followJob(kube: KubeClient, namespace: string, name: strin
         await deleteJob(kube, namespace, name).catch(() => undefined);
         throw new TimeoutError(`${what} did not finish within ${Math.round(opts.timeoutMs / 1000)}s (pod: ${state}); Job ${name} was deleted`);
       }
-      await opts.clock.sleep(pollMs, opts.signal);
+      // Quick at first (a listing takes a moment), then every pollMs.
+      await opts.clock.sleep(Math.min(pollMs, 100 * 2 ** Math.min(polls++, 4)), opts.signal);
     }
   } finally {
     logs.stop();
@@ -159,7 +163,7 @@ class LogFollower {
   private text = '';
   private delivered = 0;
   private partial = '';
-  private stream?: NodeJS.ReadableStream & { destroy(): void };
+  private readonly abort = new AbortController();
   private ended?: Promise<void>;
   private pod?: string;
   private endedCleanly = false;
@@ -174,10 +178,9 @@ class LogFollower {
     this.pod = pod;
     this.ended = (async () => {
       try {
-        const s = await this.kube.openStream({ method: 'GET', path: resourcePath(RESOURCES.pods, { namespace: this.namespace, name: pod, subresource: 'log' }), query: { follow: true } });
-        this.stream = s;
-        for await (const chunk of s) this.add((chunk as Buffer).toString('utf8'));
-        this.endedCleanly = true;
+        const sink = new Writable({ write: (chunk: Buffer, _enc, cb) => (this.add(chunk.toString('utf8')), cb()) });
+        await streamPodLogs(this.kube, { namespace: this.namespace, pod, follow: true, signal: this.abort.signal }, sink);
+        this.endedCleanly = !this.abort.signal.aborted;
       } catch {
         // Read again in finish().
       }
@@ -202,7 +205,9 @@ class LogFollower {
     if (!this.pod) this.start(pod);
     // The follow stream ends by itself when the container exits; if it does not end cleanly in a few
     // seconds (dropped connection, a server that does not follow), read the whole log once more.
-    const clean = await Promise.race([this.ended!.then(() => this.endedCleanly), new Promise<boolean>((r) => setTimeout(() => r(false), 5000))]);
+    let timer: NodeJS.Timeout | undefined;
+    const clean = await Promise.race([this.ended!.then(() => this.endedCleanly), new Promise<boolean>((r) => (timer = setTimeout(() => r(false), 5000)))]);
+    clearTimeout(timer);
     if (!clean) {
       this.stop();
       try {
@@ -229,13 +234,13 @@ class LogFollower {
   }
 
   private async readRaw(pod: string): Promise<string> {
-    const s = await this.kube.openStream({ method: 'GET', path: resourcePath(RESOURCES.pods, { namespace: this.namespace, name: pod, subresource: 'log' }) });
     const chunks: Buffer[] = [];
-    for await (const c of s) chunks.push(c as Buffer);
+    const sink = new Writable({ write: (chunk: Buffer, _enc, cb) => (chunks.push(chunk), cb()) });
+    await streamPodLogs(this.kube, { namespace: this.namespace, pod }, sink);
     return Buffer.concat(chunks).toString('utf8');
   }
 
   stop(): void {
-    this.stream?.destroy();
+    this.abort.abort();
   }
 }
