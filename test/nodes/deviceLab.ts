@@ -49,7 +49,7 @@ export function buildDeviceLab(tag: string): DeviceLab {
   const vgName = `kotest${tag.replace(/[^a-z0-9]/gi, '')}${process.pid}`;
   const osdUuid = randomUUID();
   const mountPoint = join(dir, 'mnt');
-  const lab: Partial<DeviceLab> & { devices: Partial<Record<LabState, string>> } = { dir, devices: {}, vgName, osdUuid, mountPoint };
+  const lab = { dir, devices: {} as Partial<Record<LabState, string>>, vgName, osdUuid, mountPoint } as Partial<DeviceLab> & { devices: Partial<Record<LabState, string>> };
 
   const cleanup = () => {
     for (const step of undo.reverse()) {
