@@ -22,9 +22,8 @@ import { backupCommand } from '../commands/backup/command.js';
 import { backupsCommand } from '../commands/backups/command.js';
 import { restoreCommand } from '../commands/restore/command.js';
 
+// Listed in the order --help shows them: instances, their storage and config, backups, nodes, the tool itself.
 export const COMMANDS: CommandDef[] = [
-  versionCommand,
-  completionCommand,
   createCommand,
   listCommand,
   statusCommand,
@@ -32,15 +31,17 @@ export const COMMANDS: CommandDef[] = [
   stopCommand,
   restartCommand,
   deleteCommand,
+  logsCommand,
   resizeCommand,
   setResourcesCommand,
   watchCommand,
-  logsCommand,
-  nodesCommand,
+  storageCommand,
   configCommand,
   migrateStorageCommand,
-  storageCommand,
   backupCommand,
   backupsCommand,
   restoreCommand,
+  nodesCommand,
+  versionCommand,
+  completionCommand,
 ];
