@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { derivePvcFacts, largestDirectories, mountsOf, storageWarnings, usageByPvc, usageFromAgentReports, usageLevel } from './facts.js';
+import { derivePvcFacts, directoryTotal, largestDirectories, mountsOf, storageWarnings, usageByPvc, usageFromAgentReports, usageLevel } from './facts.js';
 
 const GI = 2 ** 30;
 const pvc = (over: any = {}) => ({
@@ -130,5 +130,7 @@ describe('largestDirectories', () => {
       { path: 'filestore/acme', bytes: 2048 * 1024 },
       { path: 'conf', bytes: 8 * 1024 },
     ]);
+    expect(directoryTotal(du, '/var/lib/odoo')).toBe(2064 * 1024);
+    expect(directoryTotal(du, '/elsewhere')).toBeUndefined();
   });
 });

@@ -249,6 +249,15 @@ function uniqueMessages(events: any[]): string[] {
   return out;
 }
 
+/** The root's own line of `du -k` output, in bytes. */
+export function directoryTotal(duOutput: string, root: string): number | undefined {
+  for (const line of duOutput.split('\n')) {
+    const m = /^(\d+)\s+(.+)$/.exec(line.trim());
+    if (m && (m[2] === root || m[2] === `${root}/`)) return Number(m[1]) * 1024;
+  }
+  return undefined;
+}
+
 /** Parses `du -k -d N` output ("<KiB>\t<path>") into the largest entries under `root`, biggest first. */
 export function largestDirectories(duOutput: string, root: string, max = 10): { path: string; bytes: number }[] {
   const rows: { path: string; bytes: number }[] = [];

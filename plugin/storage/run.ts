@@ -6,11 +6,13 @@ import { RESOURCES } from '../core/kube/resources.js';
 import { ApiError } from '../core/kube/errors.js';
 import type { Clock } from '../cli/context.js';
 import { listInstances, resolveInstance, type InstanceObjects } from '../instances/resolve.js';
+import { formatBytes } from '../instances/quantity.js';
 import type { PodExec } from './podExec.js';
 import { SUMMARY_SELECTOR, parseSummaryConfigMap } from '../nodes/summary.js';
 import { withInstanceFiles, runningInstancePod } from './volumePod.js';
 import {
   derivePvcFacts,
+  directoryTotal,
   largestDirectories,
   mountsOf,
   storageWarnings,
@@ -97,11 +99,13 @@ export async function describeStorage(
   const out: InstanceStorage = { instance: inst.name, namespace: inst.namespace, pvcName: inst.pvcName, hostPath: inst.facts.hostPath, mounts: [], warnings: [] };
   const nsPods = (await deps.kube.list(RESOURCES.pods, { namespace: inst.namespace })).items;
   let pvEvents: any[] = [];
+  let storageClass: any | null | undefined;
   if (inst.facts.hostPath) {
     out.mounts = inst.pods.filter((p) => p.status?.phase !== 'Succeeded' && p.status?.phase !== 'Failed').map((p) => ({ pod: p.metadata.name, node: p.spec?.nodeName, phase: p.status?.phase }));
   } else if (inst.pvcName) {
     const pvc = inst.pvc;
-    const [pv, storageClass] = await Promise.all([
+    let pv: any;
+    [pv, storageClass] = await Promise.all([
       pvc?.spec?.volumeName ? deps.kube.getOptional(RESOURCES.persistentvolumes, pvc.spec.volumeName) : undefined,
       pvc?.spec?.storageClassName ? deps.kube.getOptional(RESOURCES.storageclasses, pvc.spec.storageClassName).then((sc) => sc ?? null) : undefined,
     ]);
@@ -123,27 +127,29 @@ export async function describeStorage(
   if (canLook) {
     await withInstanceFiles(deps, inst, async (t, viaHelper) => {
       const root = inst.facts.dataMountPath;
-      if (viaHelper || !out.usage) {
+      // A hostPath directory of the shared tree has no capacity of its own: df would show the whole tree.
+      if (!out.hostPath && (viaHelper || !out.usage)) {
         const df = await deps.exec({ ...t, command: ['df', '-Pk', root] });
         const m = /\n\S+\s+(\d+)\s+(\d+)\s+(\d+)/.exec(df.stdout);
         if (df.exitCode === 0 && m) {
           out.usage = { capacityBytes: Number(m[1]) * 1024, usedBytes: Number(m[2]) * 1024, availableBytes: Number(m[3]) * 1024, source: viaHelper ? `measured by short-lived pod ${t.pod}` : `df in pod ${t.pod}` };
           out.usageNote = undefined;
           if (inst.pvcName && out.pvc) {
-            out.warnings = storageWarnings({ pvcName: inst.pvcName, pvc: inst.pvc, events: sortEvents(pvEvents), mounts: out.mounts, usage: out.usage, thresholds: opts.thresholds });
+            out.warnings = storageWarnings({ pvcName: inst.pvcName, pvc: inst.pvc, storageClass, events: sortEvents(pvEvents), mounts: out.mounts, usage: out.usage, thresholds: opts.thresholds });
           }
         }
       }
       const du = await deps.exec({ ...t, command: ['du', '-k', '-x', '-d', '2', root] });
-      if (du.stdout.trim()) out.largest = largestDirectories(du.stdout, root);
-      else out.largestNote = `du failed: ${du.stderr.trim() || `exit code ${du.exitCode}`}`;
+      if (du.stdout.trim()) {
+        out.largest = largestDirectories(du.stdout, root);
+        const total = directoryTotal(du.stdout, root);
+        if (out.hostPath && total !== undefined) {
+          out.usageNote = `${formatBytes(total) || '0'} in the directory (du); a directory of the shared CephFS tree has no capacity of its own`;
+        }
+      } else out.largestNote = `du failed: ${du.stderr.trim() || `exit code ${du.exitCode}`}`;
     });
   } else {
     out.largestNote = 'instance not running: --measure looks inside through a short-lived pod';
-  }
-  if (out.hostPath && out.usage) {
-    const level = usageLevel(usedPercent(out.usage), opts.thresholds);
-    if (level !== 'ok') out.warnings.push({ level, message: `volume is ${usedPercent(out.usage).toFixed(0)}% full` });
   }
   return out;
 }

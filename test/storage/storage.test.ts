@@ -1,7 +1,8 @@
 // kubectl odoo storage NAME and storage -A against the test cluster: usage comes from the kubelet stats
 // summary (computed from the real PV directories), largest directories from `du` run in the pod.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startTestCluster, type TestCluster } from '../cluster/index.js';
 import { pvDataDir } from '../cluster/volumes.js';
@@ -101,6 +102,25 @@ describe('storage NAME', () => {
     expect(m.stdout).toMatch(/\nUsage:        .* used of .*\[measured by short-lived pod odoo-sleepy-d1c2c3d4-f[0-9a-f]{6}\]\n/);
     expect(m.stdout).toMatch(/\n\s+2\d\dKi  filestore\/sleepy\n/);
     expect(m.stderr).toContain('is not running: starting pod');
+  });
+
+  it('a legacy instance: its hostPath directory, no capacity of its own, and what is big inside', async () => {
+    const legacyDir = mkdtempSync(join(tmpdir(), 'odoo_data_legacy_'));
+    try {
+      fillFilestore(legacyDir, 'old', 8, 40_000);
+      const s: SeedInstance = { namespace: ns, db: 'old', id: 'a8c2c3d4e5f60718293a4b5c6d7e8f90', hostPath: legacyDir };
+      seedInstance(cluster, s);
+      const pod = await waitReady(cluster, s);
+      const r = await odoo(['storage', deploymentName(s)]);
+      expect(r.code).toBe(0);
+      expect(r.stdout).toContain(`Volume:       legacy hostPath ${legacyDir} (shared CephFS tree; "kubectl odoo migrate-storage ${deploymentName(s)}" moves it to its own PVC)\n`);
+      expect(r.stdout).toContain(`Mounted by:   ${pod.metadata.name} on ${pod.spec.nodeName} (Running)\n`);
+      expect(r.stdout).toMatch(/\nUsage: {8}3\d\dKi in the directory \(du\); a directory of the shared CephFS tree has no capacity of its own\n/);
+      expect(r.stdout).toMatch(/\n\s+3\d\dKi  filestore\/old\n/);
+      cluster.store.delete('deployments', ns, deploymentName(s));
+    } finally {
+      rmSync(legacyDir, { recursive: true, force: true });
+    }
   });
 
   it('-o json carries the same facts', async () => {
