@@ -2,12 +2,14 @@
 // this machine, runs the Job controller, and serves the node-side endpoints the API server delegates
 // to it: pods/{name}/exec|attach|portforward (WebSocket upgrades), pods/{name}/log, and
 // nodes/{name}/proxy/stats/summary. See podRuntime.ts and sandbox.ts for how containers run.
+import { rmSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { handleExec } from './execServer.js';
 import { JobController } from './jobController.js';
 import { handleLog } from './logServer.js';
 import { PodRuntime } from './podRuntime.js';
+import { podDir } from './podVolumes.js';
 import { handlePortForward } from './portForwardServer.js';
 import type { SandboxProcess } from './sandbox.js';
 import { buildStatsSummary } from './statsSummary.js';
@@ -51,6 +53,8 @@ export function createKubelet(opts: KubeletOptions): Kubelet {
     const pod = ev.object;
     if (ev.type === 'DELETED') {
       killExecs(pod.metadata?.uid);
+      // Directories made for exec into a simulated pod (emptyDir, configMap...) go with the pod.
+      if (!PodRuntime.owns(pod) && pod.metadata?.uid) rmSync(podDir(dataDir, pod.metadata.uid), { recursive: true, force: true });
       runtime.forget(pod);
       jobs.observePod(pod, true);
     } else {

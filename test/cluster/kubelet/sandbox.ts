@@ -7,7 +7,8 @@
 // mounts, the working directory and the argv as positional parameters, then `exec`s the argv, so the
 // container's PID is the PID we spawned and its process group is ours to signal.
 import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
-import { existsSync, lstatSync, mkdirSync, rmdirSync, statSync, unlinkSync, writeFileSync, accessSync, constants as fsConstants } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { accessSync, appendFileSync, constants as fsConstants, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmdirSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, normalize, sep } from 'node:path';
 
 export interface BindMount {
@@ -57,58 +58,128 @@ function depth(p: string): number {
 }
 
 /**
- * Mount points the host lacks are created for the run and removed afterwards. Several runs (pods,
- * execs) may need the same mount point at once, so they are reference-counted per process.
+ * Mount points the host lacks are created for the run and removed afterwards. Several runs may need
+ * the same mount point at once — in this process and in other test processes running clusters side by
+ * side — and removing a directory that is a mount point in another namespace would detach that mount.
+ * So users are counted in a registry under /run, one marker file per process, changed under a lock; the
+ * last user removes what the first one created.
  */
-const mountPointUsers = new Map<string, { count: number; created: string[] }>();
+const REGISTRY = '/run/kubectl-odoo-test-mountpoints';
+const mountPointUsers = new Map<string, number>();
+
+function registryDir(target: string, isDir: boolean): string {
+  return join(REGISTRY, createHash('sha1').update(`${target}\0${isDir}`).digest('hex'));
+}
+
+function withRegistryLock<T>(fn: () => T): T {
+  mkdirSync(REGISTRY, { recursive: true });
+  const lock = join(REGISTRY, 'lock');
+  const deadline = Date.now() + 5000;
+  for (;;) {
+    try {
+      mkdirSync(lock);
+      break;
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT') {
+        mkdirSync(REGISTRY, { recursive: true }); // the last user just removed the empty registry
+        continue;
+      }
+      if (code !== 'EEXIST') throw e;
+      // A lock left by a process that died holding it is broken after a while.
+      if (Date.now() > deadline) {
+        rmSync(lock, { recursive: true, force: true });
+        continue;
+      }
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 2);
+    }
+  }
+  try {
+    return fn();
+  } finally {
+    rmSync(lock, { recursive: true, force: true });
+    try {
+      rmdirSync(REGISTRY); // leave no trace once nobody uses it
+    } catch {
+      /* still in use */
+    }
+  }
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
 
 function acquireMountPoint(target: string, isDir: boolean): void {
   const key = `${target}\0${isDir}`;
-  const held = mountPointUsers.get(key);
-  if (held) {
-    held.count++;
-    return;
-  }
-  const created: string[] = [];
-  // Walk up to the first existing ancestor; everything below it is ours to create and remove.
-  const missing: string[] = [];
-  let p = target;
-  while (!existsSync(p)) {
-    missing.unshift(p);
-    const parent = dirname(p);
-    if (parent === p) break;
-    p = parent;
-  }
-  if (missing.length > 0) {
-    try {
-      for (let i = 0; i < missing.length; i++) {
-        const last = i === missing.length - 1;
-        if (last && !isDir) writeFileSync(missing[i], '', { flag: 'wx' });
-        else mkdirSync(missing[i]);
-        created.push(missing[i]);
-      }
-    } catch (e) {
-      // Another process created it meanwhile: fine, the script's own fallback covers what is left.
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+  const count = mountPointUsers.get(key) ?? 0;
+  mountPointUsers.set(key, count + 1);
+  if (count > 0) return;
+  withRegistryLock(() => {
+    const dir = registryDir(target, isDir);
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, String(process.pid)), '');
+    // Walk up to the first existing ancestor; everything below it is created here and recorded.
+    const missing: string[] = [];
+    let p = target;
+    while (!existsSync(p)) {
+      missing.unshift(p);
+      const parent = dirname(p);
+      if (parent === p) break;
+      p = parent;
     }
-  }
-  mountPointUsers.set(key, { count: 1, created });
+    for (let i = 0; i < missing.length; i++) {
+      try {
+        if (i === missing.length - 1 && !isDir) writeFileSync(missing[i], '', { flag: 'wx' });
+        else mkdirSync(missing[i]);
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === 'EEXIST') continue; // made by a container's own fallback
+        throw e;
+      }
+      appendFileSync(join(dir, 'created'), missing[i] + '\n');
+    }
+  });
 }
 
 function releaseMountPoint(target: string, isDir: boolean): void {
   const key = `${target}\0${isDir}`;
-  const held = mountPointUsers.get(key);
-  if (!held) return;
-  if (--held.count > 0) return;
-  mountPointUsers.delete(key);
-  for (const p of [...held.created].reverse()) {
-    try {
-      if (lstatSync(p).isDirectory()) rmdirSync(p);
-      else unlinkSync(p);
-    } catch {
-      // Not empty (someone put something there) or already gone: leave it.
-    }
+  const count = mountPointUsers.get(key) ?? 0;
+  if (count > 1) {
+    mountPointUsers.set(key, count - 1);
+    return;
   }
+  mountPointUsers.delete(key);
+  withRegistryLock(() => {
+    const dir = registryDir(target, isDir);
+    rmSync(join(dir, String(process.pid)), { force: true });
+    let entries: string[] = [];
+    try {
+      entries = readdirSync(dir);
+    } catch {
+      return;
+    }
+    if (entries.some((f) => /^\d+$/.test(f) && processAlive(Number(f)))) return;
+    let created: string[] = [];
+    try {
+      created = readFileSync(join(dir, 'created'), 'utf8').split('\n').filter(Boolean);
+    } catch {
+      /* nothing was created */
+    }
+    for (const p of created.reverse()) {
+      try {
+        if (lstatSync(p).isDirectory()) rmdirSync(p);
+        else unlinkSync(p);
+      } catch {
+        // Not empty (someone put something there) or already gone: leave it.
+      }
+    }
+    rmSync(dir, { recursive: true, force: true });
+  });
 }
 
 /** Process groups still running, so a test process that exits without stopping its cluster leaves none behind. */
@@ -125,8 +196,8 @@ function installExitHook(): void {
         /* gone */
       }
     }
-    for (const [key, held] of mountPointUsers) {
-      held.count = 1;
+    for (const key of [...mountPointUsers.keys()]) {
+      mountPointUsers.set(key, 1);
       const [target, isDir] = key.split('\0');
       releaseMountPoint(target, isDir === 'true');
     }
