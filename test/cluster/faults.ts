@@ -88,9 +88,14 @@ export class Faults {
   /** The faults that apply to a request; each consumes one of its `times`. Used by the server. */
   take(method: string, path: string, watch: boolean): FaultRule[] {
     const out: FaultRule[] = [];
+    let answered = false;
     for (const f of [...this.rules]) {
       if (!matches(f, method, path, watch)) continue;
+      // One request gets at most one answer (an error or a reset); later such faults wait their turn.
+      const terminal = Boolean(f.status || f.reset);
+      if (terminal && answered) continue;
       if (f.fraction !== undefined && this.random() >= f.fraction) continue;
+      if (terminal) answered = true;
       f.hits++;
       out.push(f);
       if (f.times !== undefined && f.hits >= f.times) f.remove();

@@ -141,10 +141,11 @@ export class ApiServer {
   // ---- faults ----
 
   /** Applies latency, error and reset faults; true when the request was answered by a fault. */
-  private async applyFaults(rules: FaultRule[], req: IncomingMessage, res: ServerResponse): Promise<boolean> {
+  private async applyFaults(rules: FaultRule[], req: IncomingMessage, res: ServerResponse, entry: { status?: number }): Promise<boolean> {
     for (const r of rules) if (r.latencyMs) await new Promise((ok) => setTimeout(ok, r.latencyMs));
     for (const r of rules) {
       if (r.reset) {
+        entry.status = 0;
         req.socket.destroy();
         return true;
       }
@@ -176,7 +177,7 @@ export class ApiServer {
     res.on('finish', () => (entry.status = res.statusCode));
     res.on('close', () => (entry.status ??= res.writableFinished ? res.statusCode : 0));
     const rules = this.opts.faults.take(method, url.pathname, isWatch);
-    if (rules.length && (await this.applyFaults(rules, req, res))) return;
+    if (rules.length && (await this.applyFaults(rules, req, res, entry))) return;
     if (!user) throw unauthorized();
     const segs = url.pathname.split('/').filter(Boolean).map(decodeURIComponent);
     const p = url.pathname.replace(/\/+$/, '') || '/';
@@ -485,6 +486,7 @@ export class ApiServer {
       (fields.length === 0 || matchesFields(fields, obj));
 
     res.writeHead(200, { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked', 'Cache-Control': 'no-cache, private' });
+    res.flushHeaders();
     let sent = 0;
     let closed = false;
     let firstTable = true;
@@ -506,14 +508,18 @@ export class ApiServer {
         objJson = JSON.stringify(toTable(def, [obj], { includeObject: include, resourceVersion: obj.metadata.resourceVersion, withColumns: firstTable }));
         firstTable = false;
       } else objJson = json ?? JSON.stringify(obj);
-      res.write(`{"type":"${type}","object":${objJson}}\n`);
-      if (type !== 'BOOKMARK' && type !== 'ERROR') {
-        sent++;
-        if (dropAfterEvents !== undefined && sent >= dropAfterEvents) {
+      const line = `{"type":"${type}","object":${objJson}}\n`;
+      if (type !== 'BOOKMARK' && type !== 'ERROR' && dropAfterEvents !== undefined && ++sent >= dropAfterEvents) {
+        // Dropped watch: the connection goes away once this event has reached the client.
+        closed = true;
+        res.write(line, () => {
           req.socket.destroy();
+          closed = false;
           close();
-        }
+        });
+        return;
       }
+      res.write(line);
     };
     const sendChange = (c: Change) => {
       const now = c.type === 'DELETED' ? false : matches(c.snap.obj);

@@ -1,0 +1,288 @@
+// The test cluster through @kubernetes/client-node (CoreV1Api/AppsV1Api with the generated
+// kubeconfig) and through the plugin's KubeClient: optimistic concurrency, paging, watch with
+// resourceVersion, bookmarks and 410 Gone, propagation policies, status and scale subresources,
+// dry-run, client-certificate auth, fault injection and request counting, and seeded instances.
+import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import * as k8s from '@kubernetes/client-node';
+import { startTestCluster, type TestCluster } from './index.js';
+import { seedInstances } from './seed.js';
+import { eventually } from './testing.js';
+import { KubeClient } from '../../plugin/core/kube/client.js';
+import { RESOURCES } from '../../plugin/core/kube/resources.js';
+import { loadKubeconfig } from '../../plugin/core/kube/kubeconfig.js';
+import { buildConnection } from '../../plugin/core/kube/connection.js';
+import { ApiError } from '../../plugin/core/kube/errors.js';
+
+let cluster: TestCluster;
+let kc: k8s.KubeConfig;
+let core: k8s.CoreV1Api;
+let apps: k8s.AppsV1Api;
+const NS = 'tenants';
+
+/** The API's Status body from a client-node error. */
+function statusOf(e: unknown): any {
+  const body = (e as { body?: unknown }).body;
+  return typeof body === 'string' ? JSON.parse(body) : body;
+}
+
+async function failure(p: Promise<unknown>): Promise<{ code: number; status: any }> {
+  try {
+    await p;
+  } catch (e) {
+    return { code: (e as { code: number }).code, status: statusOf(e) };
+  }
+  throw new Error('expected the request to fail');
+}
+
+function kubeClient(retry = { maxAttempts: 4, baseDelayMs: 1 }): KubeClient {
+  const conn = buildConnection(loadKubeconfig({ kubeconfig: cluster.kubeconfigPath, env: {} }));
+  return new KubeClient(conn, { retry, sleep: async () => {} });
+}
+
+const deployment = (name: string, replicas = 1): k8s.V1Deployment => ({
+  metadata: { name, namespace: NS, labels: { app: name } },
+  spec: {
+    replicas,
+    selector: { matchLabels: { app: name } },
+    strategy: { type: 'Recreate' },
+    template: {
+      metadata: { labels: { app: name } },
+      spec: { containers: [{ name: 'odoo', image: 'bitnamilegacy/odoo:17', readinessProbe: { httpGet: { path: '/web/health', port: 8069 as any }, initialDelaySeconds: 30 } }] },
+    },
+  },
+});
+
+beforeAll(async () => {
+  cluster = await startTestCluster({ kubelet: false });
+  kc = new k8s.KubeConfig();
+  kc.loadFromFile(cluster.kubeconfigPath);
+  core = kc.makeApiClient(k8s.CoreV1Api);
+  apps = kc.makeApiClient(k8s.AppsV1Api);
+  await core.createNamespace({ body: { metadata: { name: NS } } });
+});
+afterAll(async () => cluster?.stop());
+
+describe('client-node against the test cluster', () => {
+  it('assigns uid, resourceVersion, creationTimestamp; AlreadyExists and NotFound carry the real Status', async () => {
+    const cm = await core.createNamespacedConfigMap({ namespace: NS, body: { metadata: { name: 'settings' }, data: { a: '1' } } });
+    expect(cm.metadata?.uid).toMatch(/^[0-9a-f-]{36}$/);
+    expect(Number(cm.metadata?.resourceVersion)).toBeGreaterThan(0);
+    expect(cm.metadata?.creationTimestamp).toBeInstanceOf(Date);
+    const dup = await failure(core.createNamespacedConfigMap({ namespace: NS, body: { metadata: { name: 'settings' } } }));
+    expect(dup.code).toBe(409);
+    expect(dup.status).toMatchObject({ kind: 'Status', reason: 'AlreadyExists', message: 'configmaps "settings" already exists', details: { name: 'settings', kind: 'configmaps' } });
+    const missing = await failure(core.readNamespacedPod({ namespace: NS, name: 'x' }));
+    expect(missing.status).toMatchObject({ code: 404, reason: 'NotFound', message: 'pods "x" not found' });
+    const bad = await failure(apps.createNamespacedDeployment({ namespace: NS, body: deployment('Bad.Name-') }));
+    expect(bad.code).toBe(422);
+    expect(bad.status.reason).toBe('Invalid');
+    expect(bad.status.details.causes[0]).toMatchObject({ reason: 'FieldValueInvalid', field: 'metadata.name' });
+  });
+
+  it('rejects an update from a stale resourceVersion with 409 Conflict', async () => {
+    const first = await core.readNamespacedConfigMap({ namespace: NS, name: 'settings' });
+    await core.replaceNamespacedConfigMap({ namespace: NS, name: 'settings', body: { ...first, data: { a: '2' } } });
+    const stale = await failure(core.replaceNamespacedConfigMap({ namespace: NS, name: 'settings', body: { ...first, data: { a: '3' } } }));
+    expect(stale.code).toBe(409);
+    expect(stale.status.message).toBe('Operation cannot be fulfilled on configmaps "settings": the object has been modified; please apply your changes to the latest version and try again');
+    expect(stale.status.reason).toBe('Conflict');
+  });
+
+  it('bumps generation on spec changes only, and serves status and scale subresources', async () => {
+    await apps.createNamespacedDeployment({ namespace: NS, body: deployment('gen') });
+    const d1 = await apps.readNamespacedDeployment({ namespace: NS, name: 'gen' });
+    expect(d1.metadata?.generation).toBe(1);
+    await apps.patchNamespacedDeployment({ namespace: NS, name: 'gen', body: { metadata: { labels: { app: 'gen', x: 'y' } } } }, k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch));
+    expect((await apps.readNamespacedDeployment({ namespace: NS, name: 'gen' })).metadata?.generation).toBe(1);
+    await apps.replaceNamespacedDeploymentScale({ namespace: NS, name: 'gen', body: { metadata: { name: 'gen', namespace: NS }, spec: { replicas: 2 } } });
+    const scale = await apps.readNamespacedDeploymentScale({ namespace: NS, name: 'gen' });
+    expect(scale.spec?.replicas).toBe(2);
+    expect((await apps.readNamespacedDeployment({ namespace: NS, name: 'gen' })).metadata?.generation).toBe(2);
+    const ready = await eventually(async () => {
+      const d = await apps.readNamespacedDeploymentStatus({ namespace: NS, name: 'gen' });
+      return d.status?.readyReplicas === 2 && d.status.observedGeneration === 2 ? d : undefined;
+    }, 'two ready replicas');
+    expect(ready.status?.conditions?.map((c) => `${c.type}=${c.status}/${c.reason}`)).toEqual(['Available=True/MinimumReplicasAvailable', 'Progressing=True/NewReplicaSetAvailable']);
+    const pods = await core.listNamespacedPod({ namespace: NS, labelSelector: 'app=gen', fieldSelector: 'status.phase=Running' });
+    expect(pods.items).toHaveLength(2);
+    expect(pods.items.every((p) => p.spec?.nodeName && p.metadata?.labels?.['pod-template-hash'])).toBe(true);
+    // A PUT of the main resource ignores status; the status subresource ignores everything else.
+    const cur = await apps.readNamespacedDeployment({ namespace: NS, name: 'gen' });
+    const put = await apps.replaceNamespacedDeployment({ namespace: NS, name: 'gen', body: { ...cur, status: { replicas: 99 } } });
+    expect(put.status?.replicas).toBe(2);
+  });
+
+  it('dryRun=All validates and returns the object but stores nothing', async () => {
+    const created = await core.createNamespacedConfigMap({ namespace: NS, body: { metadata: { name: 'dry' } }, dryRun: 'All' });
+    expect(created.metadata?.name).toBe('dry');
+    expect(cluster.store.get('configmaps', NS, 'dry')).toBeUndefined();
+    await core.patchNamespacedConfigMap({ namespace: NS, name: 'settings', body: { data: { dry: 'run' } }, dryRun: 'All' }, k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch));
+    expect(cluster.store.get('configmaps', NS, 'settings').data.dry).toBeUndefined();
+    await core.deleteNamespacedConfigMap({ namespace: NS, name: 'settings', dryRun: 'All' });
+    expect(cluster.store.get('configmaps', NS, 'settings')).toBeDefined();
+  });
+
+  it('pages with limit/continue and expires a continue token older than the history', async () => {
+    for (let i = 0; i < 5; i++) await core.createNamespacedSecret({ namespace: NS, body: { metadata: { name: `s${i}` }, stringData: { k: String(i) } } });
+    const names: string[] = [];
+    let cont: string | undefined;
+    let pages = 0;
+    do {
+      const page = await core.listNamespacedSecret({ namespace: NS, limit: 2, _continue: cont });
+      names.push(...page.items.map((s) => s.metadata!.name!));
+      cont = page.metadata?._continue;
+      pages++;
+      if (pages === 1) expect(page.metadata?.remainingItemCount).toBe(3);
+    } while (cont);
+    expect(names).toEqual(['s0', 's1', 's2', 's3', 's4']);
+    expect(pages).toBe(3);
+    const first = await core.listNamespacedSecret({ namespace: NS, limit: 2 });
+    await core.createNamespacedSecret({ namespace: NS, body: { metadata: { name: 'later' } } });
+    cluster.store.compact();
+    const expired = await failure(core.listNamespacedSecret({ namespace: NS, limit: 2, _continue: first.metadata?._continue }));
+    expect(expired.code).toBe(410);
+    expect(expired.status.reason).toBe('Expired');
+    expect(expired.status.message).toMatch(/^The provided continue parameter is too old/);
+  });
+
+  it('watches from a resourceVersion, sends bookmarks, and answers 410 Gone for a compacted one', async () => {
+    const list = await core.listNamespacedConfigMap({ namespace: NS });
+    const rv = list.metadata!.resourceVersion!;
+    await core.createNamespacedConfigMap({ namespace: NS, body: { metadata: { name: 'after-list' } } });
+    const seen: string[] = [];
+    const watch = new k8s.Watch(kc);
+    const ctl = await watch.watch(`/api/v1/namespaces/${NS}/configmaps`, { resourceVersion: rv, allowWatchBookmarks: true }, (type, obj) => seen.push(`${type} ${obj.metadata?.name ?? ''}`), () => {});
+    try {
+      // The change made between the list and the watch arrives: nothing is lost.
+      await eventually(() => seen.includes('ADDED after-list'), 'the ADDED event');
+      await core.deleteNamespacedConfigMap({ namespace: NS, name: 'after-list' });
+      await eventually(() => seen.includes('DELETED after-list'), 'the DELETED event');
+      await eventually(() => seen.some((s) => s.startsWith('BOOKMARK')), 'a bookmark', 3000);
+    } finally {
+      ctl.abort();
+    }
+    cluster.store.compact();
+    const client = kubeClient();
+    const gone = client.watch(RESOURCES.configmaps, { namespace: NS, resourceVersion: rv });
+    await expect(gone.next()).rejects.toMatchObject({ status: 410 });
+    client.close();
+  });
+
+  it('ends a watch after timeoutSeconds', async () => {
+    const client = kubeClient();
+    const started = Date.now();
+    const events: string[] = [];
+    for await (const ev of client.watch(RESOURCES.namespaces, { timeoutSeconds: 1, allowWatchBookmarks: false })) events.push(ev.type);
+    expect(events.every((t) => t === 'ADDED')).toBe(true);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(900);
+    client.close();
+  });
+
+  it('propagates deletion: background removes dependents, orphan keeps them, foreground waits for them', async () => {
+    const mk = async (name: string) => {
+      await apps.createNamespacedDeployment({ namespace: NS, body: deployment(name) });
+      await eventually(() => cluster.store.list('pods', NS, `app=${name}`).length === 1, `${name} pod`);
+    };
+    await mk('bg');
+    await apps.deleteNamespacedDeployment({ namespace: NS, name: 'bg', propagationPolicy: 'Background' });
+    await eventually(() => cluster.store.list('replicasets', NS, 'app=bg').length + cluster.store.list('pods', NS, 'app=bg').length === 0, 'bg dependents gone');
+
+    await mk('orph');
+    await apps.deleteNamespacedDeployment({ namespace: NS, name: 'orph', propagationPolicy: 'Orphan' });
+    await eventually(() => !cluster.store.get('deployments', NS, 'orph'), 'orph deployment gone');
+    const rs = cluster.store.list('replicasets', NS, 'app=orph');
+    expect(rs).toHaveLength(1);
+    expect(rs[0].metadata.ownerReferences).toBeUndefined();
+
+    await mk('fg');
+    const before = Number(cluster.store.resourceVersion);
+    await apps.deleteNamespacedDeployment({ namespace: NS, name: 'fg', propagationPolicy: 'Foreground' });
+    await eventually(() => !cluster.store.get('deployments', NS, 'fg'), 'fg deployment gone');
+    // The history shows the order: the Deployment held by foregroundDeletion, its pod gone, then it.
+    const deps = cluster.store.changesSince('deployments', before);
+    expect(deps[0].type).toBe('MODIFIED');
+    expect(deps[0].snap.obj.metadata.finalizers).toEqual(['foregroundDeletion']);
+    const podGone = cluster.store.changesSince('pods', before).find((c) => c.type === 'DELETED')!;
+    expect(podGone.rv).toBeLessThan(deps.at(-1)!.rv);
+    expect(deps.at(-1)!.type).toBe('DELETED');
+  });
+
+  it('authenticates with the client certificate, and rejects a wrong token', async () => {
+    const cert = new k8s.KubeConfig();
+    cert.loadFromFile(cluster.kubeconfigPath);
+    cert.setCurrentContext('test-cluster-cert');
+    const ns = await cert.makeApiClient(k8s.CoreV1Api).readNamespace({ name: NS });
+    expect(ns.status?.phase).toBe('Active');
+    expect(cluster.faults.requestLog.at(-1)?.user).toBe('test-admin');
+    const https = await import('node:https');
+    const code = await new Promise<number>((resolve, reject) =>
+      https.get(`${cluster.url}/api/v1/namespaces`, { headers: { Authorization: 'Bearer wrong' }, rejectUnauthorized: false }, (r) => {
+        r.resume();
+        resolve(r.statusCode ?? 0);
+      }).on('error', reject),
+    );
+    expect(code).toBe(401);
+  });
+
+  it('injects 503s, 429s with Retry-After and resets; the KubeClient retries through them; requests are counted', async () => {
+    const client = kubeClient();
+    cluster.faults.clear();
+    const unavailable = cluster.faults.error(503, { method: 'GET', path: `/api/v1/namespaces/${NS}/configmaps/settings`, times: 2 });
+    expect((await client.get(RESOURCES.configmaps, 'settings', NS)).metadata.name).toBe('settings');
+    expect(unavailable.hits).toBe(2);
+    expect(cluster.faults.count({ method: 'GET', path: `/api/v1/namespaces/${NS}/configmaps/settings` })).toBe(3);
+
+    cluster.faults.add({ status: 429, retryAfterSeconds: 0, path: /\/configmaps$/, method: 'GET', times: 1 });
+    cluster.faults.reset({ path: /\/configmaps$/, method: 'GET', times: 1 });
+    const listed = await client.list(RESOURCES.configmaps, { namespace: NS });
+    expect(listed.items.map((c: any) => c.metadata.name)).toContain('settings');
+    const statuses = cluster.faults.requestLog.filter((r) => r.path.endsWith('/configmaps')).map((r) => r.status);
+    expect(statuses).toEqual([429, 0, 200]);
+
+    cluster.faults.error(500, { path: /\/secrets\/s0$/ });
+    await expect(client.get(RESOURCES.secrets, 's0', NS)).rejects.toMatchObject({ status: 500, retried: true });
+    cluster.faults.clear();
+
+    // client-node has no retries of its own: the 429 reaches the caller with its Retry-After.
+    cluster.faults.add({ status: 429, retryAfterSeconds: 7, path: /\/secrets$/, times: 1 });
+    const throttled = await failure(core.listNamespacedSecret({ namespace: NS }));
+    expect(throttled.code).toBe(429);
+    expect(throttled.status.details.retryAfterSeconds).toBe(7);
+    client.close();
+  });
+
+  it('adds latency and drops watches after N events', async () => {
+    const client = kubeClient();
+    cluster.faults.clear();
+    cluster.faults.latency(300, { path: `/api/v1/namespaces/${NS}`, times: 1 });
+    const t0 = Date.now();
+    await client.get(RESOURCES.namespaces, NS);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(280);
+    cluster.faults.dropWatches({ path: /\/secrets$/, afterEvents: 2, times: 1 });
+    const got: string[] = [];
+    for await (const ev of client.watch(RESOURCES.secrets, { namespace: NS, allowWatchBookmarks: false })) got.push(ev.object.metadata.name);
+    // The stream ended (dropped) after two of the five secrets.
+    expect(got).toEqual(['later', 's0']);
+    client.close();
+  });
+
+  it('seeds instances shaped as the instance-service creates them, listable by label', async () => {
+    const seeded = seedInstances(cluster, 200, { states: { stopped: 0.1, crashing: 0.05 } });
+    const running = seeded.find((s) => s.state === 'running')!;
+    const d = await apps.readNamespacedDeployment({ namespace: 'saasodoo', name: running.deployment });
+    expect(d.metadata?.labels).toMatchObject({ app: 'odoo', 'managed-by': 'saasodoo', 'instance-id': running.id, 'saasodoo.io/instance-id': running.id });
+    expect(d.spec?.strategy?.type).toBe('Recreate');
+    expect(d.spec?.template.spec?.containers[0].readinessProbe?.httpGet?.path).toBe('/web/health');
+    expect(d.spec?.template.spec?.volumes?.[0].persistentVolumeClaim?.claimName).toBe(`odoo-instance-${running.id}`);
+    expect(d.status?.readyReplicas).toBe(1);
+    const pvc = await core.readNamespacedPersistentVolumeClaim({ namespace: 'saasodoo', name: running.pvc });
+    expect(pvc.status?.phase).toBe('Bound');
+    expect(pvc.spec?.storageClassName).toBe('rook-cephfs');
+    const pods = await core.listNamespacedPod({ namespace: 'saasodoo', labelSelector: 'app=odoo' });
+    expect(pods.items).toHaveLength(180);
+    const crashing = pods.items.filter((p) => p.status?.containerStatuses?.[0].state?.waiting?.reason === 'CrashLoopBackOff');
+    expect(crashing).toHaveLength(10);
+    const stopped = await apps.listNamespacedDeployment({ namespace: 'saasodoo', labelSelector: 'app=odoo', fieldSelector: 'metadata.name=' + seeded.find((s) => s.state === 'stopped')!.deployment });
+    expect(stopped.items[0].spec?.replicas).toBe(0);
+  });
+});
