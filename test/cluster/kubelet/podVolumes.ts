@@ -32,7 +32,8 @@ export function podDir(dataDir: string, podUid: string): string {
   return join(dataDir, 'kubelet', 'pods', podUid);
 }
 
-const PLUGIN_DIR: Record<string, string> = {
+/** The kubelet's directory per volume plugin, for the volumes that live with the pod. */
+export const POD_VOLUME_PLUGINS: Record<string, string> = {
   emptyDir: 'kubernetes.io~empty-dir',
   configMap: 'kubernetes.io~configmap',
   secret: 'kubernetes.io~secret',
@@ -40,12 +41,17 @@ const PLUGIN_DIR: Record<string, string> = {
   downwardAPI: 'kubernetes.io~downward-api',
 };
 
+/** Where a pod-local volume (emptyDir, configMap, ...) lives. */
+export function podVolumeDir(dataDir: string, podUid: string, kind: string, volume: string): string {
+  return join(podDir(dataDir, podUid), 'volumes', POD_VOLUME_PLUGINS[kind], volume);
+}
+
 export async function prepareVolumes(pod: any, dataDir: string, lookup: VolumeLookup): Promise<Map<string, PreparedVolume>> {
   const out = new Map<string, PreparedVolume>();
   const ns = pod.metadata.namespace;
   for (const vol of pod.spec?.volumes ?? []) {
     const name: string = vol.name;
-    const own = (kind: string) => join(podDir(dataDir, pod.metadata.uid), 'volumes', PLUGIN_DIR[kind], name);
+    const own = (kind: string) => podVolumeDir(dataDir, pod.metadata.uid, kind, name);
     if (vol.persistentVolumeClaim) {
       const claim = vol.persistentVolumeClaim.claimName;
       const pvc = await lookup.pvc(ns, claim);

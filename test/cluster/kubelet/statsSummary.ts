@@ -5,7 +5,7 @@
 // a capacity of their own, and hostPath volumes are not reported, as the kubelet does.
 import { lstatSync, readdirSync, statfsSync } from 'node:fs';
 import { join } from 'node:path';
-import { podDir } from './podVolumes.js';
+import { POD_VOLUME_PLUGINS, podVolumeDir } from './podVolumes.js';
 import { pvDataDir } from '../volumes.js';
 
 export interface DirUsage {
@@ -69,13 +69,6 @@ export interface StatsInputs {
   nodeStartTime?: string;
 }
 
-const PLUGIN_DIR: Record<string, string> = {
-  emptyDir: 'kubernetes.io~empty-dir',
-  configMap: 'kubernetes.io~configmap',
-  secret: 'kubernetes.io~secret',
-  projected: 'kubernetes.io~projected',
-  downwardAPI: 'kubernetes.io~downward-api',
-};
 
 export function buildStatsSummary(input: StatsInputs): any {
   const time = (input.now ?? new Date()).toISOString().replace(/\.\d+Z$/, 'Z');
@@ -107,9 +100,9 @@ export function buildStatsSummary(input: StatsInputs): any {
           capacityBytes = parseQuantity(pvc.status?.capacity?.storage);
           pvcRef = { name: v.persistentVolumeClaim.claimName, namespace: p.metadata.namespace };
         } else {
-          const kind = Object.keys(PLUGIN_DIR).find((k) => v[k]);
+          const kind = Object.keys(POD_VOLUME_PLUGINS).find((k) => v[k]);
           if (!kind) continue; // hostPath and others report no metrics
-          path = join(podDir(input.dataDir, p.metadata.uid), 'volumes', PLUGIN_DIR[kind], v.name);
+          path = podVolumeDir(input.dataDir, p.metadata.uid, kind, v.name);
         }
         const used = dirUsage(path);
         // Volumes without a quota of their own share the node filesystem's capacity.

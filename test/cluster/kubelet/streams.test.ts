@@ -166,6 +166,17 @@ describe('exec', () => {
   });
 });
 
+describe('attach', () => {
+  it("client-node's Attach receives the container's output from now on until it exits", async () => {
+    cluster.store.create('pods', barePod(ns, 'talker', ['sh', '-c', 'sleep 0.5; for i in 1 2 3; do echo said $i; sleep 0.1; done']));
+    await podPhase(cluster, ns, 'talker', ['Running']);
+    const out = collect();
+    const ws: any = await new k8s.Attach(clientNodeConfig()).attach(ns, 'talker', 'main', out.stream, null, null, false);
+    await new Promise((resolve) => ws.on('close', resolve));
+    expect(out.text()).toBe('said 1\nsaid 2\nsaid 3\n');
+  });
+});
+
 describe('logs', () => {
   it('follows a running container until it exits (kubectl logs -f and streamPodLogs)', async () => {
     cluster.store.create('pods', barePod(ns, 'ticker', ['sh', '-c', 'for i in 1 2 3 4 5; do echo line $i; sleep 0.2; done']));
