@@ -24,7 +24,7 @@ await build({
   banner: { js: "import{createRequire as __cr}from'node:module';const require=__cr(import.meta.url);" },
 });
 const child = spawn(process.execPath, ['--enable-source-maps', join(out, 'cluster.mjs'), ...process.argv.slice(2)], { stdio: 'inherit' });
-// Ctrl-C reaches the child through the terminal's process group; forward other signals ourselves.
-process.on('SIGINT', () => {});
+// Ctrl-C reaches the child through the terminal's process group too; it stops once either way.
+process.on('SIGINT', () => child.kill('SIGINT'));
 process.on('SIGTERM', () => child.kill('SIGTERM'));
 child.on('exit', (code, signal) => process.exit(code ?? (signal ? 130 : 0)));

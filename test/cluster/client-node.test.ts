@@ -102,7 +102,7 @@ describe('client-node against the test cluster', () => {
       const d = await apps.readNamespacedDeploymentStatus({ namespace: NS, name: 'gen' });
       return d.status?.readyReplicas === 2 && d.status.observedGeneration === 2 ? d : undefined;
     }, 'two ready replicas');
-    expect(ready.status?.conditions?.map((c) => `${c.type}=${c.status}/${c.reason}`)).toEqual(['Available=True/MinimumReplicasAvailable', 'Progressing=True/NewReplicaSetAvailable']);
+    expect(ready!.status?.conditions?.map((c) => `${c.type}=${c.status}/${c.reason}`)).toEqual(['Available=True/MinimumReplicasAvailable', 'Progressing=True/NewReplicaSetAvailable']);
     const pods = await core.listNamespacedPod({ namespace: NS, labelSelector: 'app=gen', fieldSelector: 'status.phase=Running' });
     expect(pods.items).toHaveLength(2);
     expect(pods.items.every((p) => p.spec?.nodeName && p.metadata?.labels?.['pod-template-hash'])).toBe(true);
