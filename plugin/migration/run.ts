@@ -66,6 +66,8 @@ export interface MigrationReport {
   stoppedAt?: string;
   steps: StepReport[];
   verification?: Verification;
+  /** Stopped by Ctrl-C. */
+  interrupted?: boolean;
   /** With --dry-run: what would be created and changed. */
   objects?: any[];
 }
@@ -98,6 +100,8 @@ async function migrateLegacy(deps: MigrationDeps, inst: InstanceObjects, legacy:
   const report: MigrationReport = { instance: legacy.name, namespace: legacy.namespace, legacyPath: legacy.legacyPath, pvc: legacy.pvcName, ok: false, steps: [] };
   const template = inst.deployment.spec?.template?.spec;
   const originalVolume = (template?.volumes ?? []).find((v: any) => v.name === legacy.volumeName);
+  // The step under way, for a failure that is thrown rather than reported (an interrupt, an API error).
+  let current = 'measure';
   const ok = (step: string, detail: string) => {
     report.steps.push({ step, ok: true, detail });
     deps.progress(`✓ ${step}: ${detail}`);
@@ -109,6 +113,7 @@ async function migrateLegacy(deps: MigrationDeps, inst: InstanceObjects, legacy:
     return report;
   };
   const job = async (step: string, spec: any): Promise<JobResult | undefined> => {
+    current = step;
     deps.progress(`… ${step}: Job ${spec.metadata.name}`);
     try {
       return await runJob(deps.kube, spec, jobOptions(deps, spec, opts.jobDeadlineSeconds));
@@ -146,9 +151,11 @@ async function migrateLegacy(deps: MigrationDeps, inst: InstanceObjects, legacy:
       }
       ok('create PVC', `reusing PVC ${legacy.pvcName} from an earlier run`);
     } else {
+      current = 'create PVC';
       await deps.kube.create(RESOURCES.persistentvolumeclaims, pvc, { namespace: legacy.namespace });
       ok('create PVC', `PVC ${legacy.pvcName} (${sized.size}, ${opts.storageClass})`);
     }
+    current = 'bind PVC';
     const bound = await waitForBound(deps, legacy, opts.timeoutMs);
     if (!bound.ok) return fail('bind PVC', bound.detail);
 
@@ -159,6 +166,7 @@ async function migrateLegacy(deps: MigrationDeps, inst: InstanceObjects, legacy:
       ok('copy', `copied ${legacy.legacyPath} into ${legacy.pvcName} while the instance ran`);
       deps.progress(`… stop: scaling ${legacy.name} to 0`);
       stopped = true;
+      current = 'stop';
       await scaleInstance({ ...deps, timeoutMs: opts.timeoutMs }, inst, 0);
       ok('stop', `${legacy.name} stopped`);
     }
@@ -183,6 +191,7 @@ async function migrateLegacy(deps: MigrationDeps, inst: InstanceObjects, legacy:
     ok('verify', `source and copy match: ${counts}, every checksum equal`);
 
     // 5. Switch the data volume; from here a failure to start switches it back.
+    current = 'switch';
     const fresh = await deps.kube.get(RESOURCES.deployments, legacy.name, legacy.namespace);
     const switched = switchToPvc(fresh, legacy);
     switched.spec.replicas = legacy.replicas;
@@ -190,12 +199,14 @@ async function migrateLegacy(deps: MigrationDeps, inst: InstanceObjects, legacy:
     stopped = false;
     ok('switch', `volume ${legacy.volumeName} of Deployment ${legacy.name} now uses PVC ${legacy.pvcName}`);
     if (running) {
+      current = 'start';
       try {
         await waitFor({ ...deps, timeoutMs: opts.timeoutMs }, inst, 'ready');
       } catch (e) {
         const cur = await deps.kube.get(RESOURCES.deployments, legacy.name, legacy.namespace);
         await deps.kube.replace(RESOURCES.deployments, switchToHostPath(cur, legacy, originalVolume), { namespace: legacy.namespace });
-        return fail('start', `${(e as Error).message}; switched back to the legacy directory (PVC ${legacy.pvcName} kept)`);
+        if (e instanceof CancelledError) report.interrupted = true;
+        return fail('start', `${e instanceof CancelledError ? 'interrupted' : (e as Error).message}; switched back to the legacy directory (PVC ${legacy.pvcName} kept)`);
       }
       ok('start', `${legacy.name} is ready on PVC ${legacy.pvcName}`);
     }
@@ -203,8 +214,8 @@ async function migrateLegacy(deps: MigrationDeps, inst: InstanceObjects, legacy:
     return report;
   } catch (e) {
     if (e instanceof UsageError || e instanceof ConflictError) throw e;
-    const step = report.steps.length ? nextStepAfter(report.steps[report.steps.length - 1].step) : 'measure';
-    fail(step, e instanceof CancelledError ? 'interrupted' : (e as Error).message);
+    fail(current, e instanceof CancelledError ? 'interrupted' : (e as Error).message);
+    if (e instanceof CancelledError) report.interrupted = true;
     return report;
   } finally {
     if (stopped) {
@@ -213,11 +224,6 @@ async function migrateLegacy(deps: MigrationDeps, inst: InstanceObjects, legacy:
       await deps.kube.patch(RESOURCES.deployments, legacy.name, { spec: { replicas: legacy.replicas } }, { namespace: legacy.namespace }).catch(() => undefined);
     }
   }
-}
-
-function nextStepAfter(step: string): string {
-  const order = ['measure', 'create PVC', 'bind PVC', 'copy', 'stop', 'copy delta', 'verify', 'switch', 'start'];
-  return order[order.indexOf(step) + 1] ?? step;
 }
 
 async function waitForBound(deps: MigrationDeps, legacy: LegacyInstance, timeoutMs: number): Promise<{ ok: boolean; detail: string }> {

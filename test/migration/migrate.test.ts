@@ -7,8 +7,8 @@ import { appendFileSync, chownSync, mkdirSync, mkdtempSync, readFileSync, rmSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startTestCluster, type TestCluster } from '../cluster/index.js';
-import { kubectlOdoo } from '../harness/plugin.js';
-import { deploymentName, pvcDir, pvcName, seedInstance, waitReady, type SeedInstance } from '../storage/instanceFixture.js';
+import { KUBECTL, kubectlOdoo, pluginEnv } from '../harness/plugin.js';
+import { deploymentName, pvcDir, pvcName, seedInstance, waitFor, waitReady, type SeedInstance } from '../storage/instanceFixture.js';
 import { compareTrees, parseVerifyOutput, verifyScript } from '../../plugin/migration/verify.js';
 
 let cluster: TestCluster;
@@ -158,6 +158,29 @@ describe('migrate-storage failures keep the legacy volume', () => {
     expect(again.code).toBe(0);
     expect(dataVolume(s).persistentVolumeClaim.claimName).toBe(pvcName(s));
     expect(compareTrees(snapshot(legacy), snapshot(dir)).differences).toEqual([]);
+  });
+
+  it('Ctrl-C during the copy stops cleanly: Job deleted, Deployment as it was, exit 130', async () => {
+    const s: SeedInstance = { namespace: ns, db: 'umbrella', id: 'a7c2c3d4e5f60718293a4b5c6d7e8f90' };
+    const legacy = makeLegacyTree(s.db, s.id);
+    seedInstance(cluster, { ...s, hostPath: legacy });
+    await waitReady(cluster, s);
+    // kubectl execs the plugin in its own process, so the signal reaches the plugin as Ctrl-C would.
+    const child = spawn(KUBECTL, ['odoo', 'migrate-storage', deploymentName(s)], { env: pluginEnv({ KUBECONFIG: cluster.kubeconfigPath }), stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', () => undefined);
+    const exited = new Promise<number>((resolve) => child.on('close', (code) => resolve(code ?? -1)));
+    const isCopyJob = (j: any) => j.metadata.name.startsWith(`${deploymentName(s)}-copy-`);
+    await waitFor('the copy Job', () => cluster.store.list('jobs', ns).some(isCopyJob), 60_000);
+    child.kill('SIGINT');
+    expect(await exited).toBe(130);
+    expect(stdout).toMatch(/✗ (copy|stop|copy delta|verify): interrupted\n/);
+    expect(stdout).toMatch(/stopped at (copy|stop|copy delta|verify): the Deployment keeps its legacy volume/);
+    expect(dataVolume(s).hostPath.path).toBe(legacy);
+    expect(cluster.store.get('deployments', ns, deploymentName(s)).spec.replicas).toBe(1);
+    await waitFor('the copy Jobs to be gone', () => !cluster.store.list('jobs', ns).some(isCopyJob));
+    await waitReady(cluster, s);
   });
 
   it('a file that changes between copy and verify fails the verification and restarts on the legacy volume', async () => {

@@ -2,7 +2,7 @@
 import type { CommandDef } from '../../cli/command.js';
 import { completeInstanceName, instanceNamespace } from '../../instances/commandSupport.js';
 import type { CommandContext } from '../../cli/context.js';
-import { FailureError, UsageError } from '../../core/errors.js';
+import { CancelledError, FailureError, UsageError } from '../../core/errors.js';
 import { printResult, printStructured } from '../../core/output/printer.js';
 import { validateInstanceReference } from '../../instances/names.js';
 import { parseTimeout } from '../../instances/wait.js';
@@ -112,6 +112,7 @@ export const migrateStorageCommand: CommandDef<Args> = {
     }
     const r = await run.migrateInstance(deps, instanceNamespace(ctx), args.name!, opts);
     if (!(await printStructured(ctx.io, ctx.globals.output, r))) printReport(ctx, r);
+    if (r.interrupted) throw new CancelledError(`interrupted: migration of ${r.instance} stopped at ${r.stoppedAt}`);
     if (!r.ok) throw new FailureError(`migration of ${r.instance} stopped at ${r.stoppedAt}`);
   },
 };
