@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { applyAssignments, parseAssignments } from './edit.js';
 import { effectiveOptions, parseOdooConf } from './parse.js';
 import { UsageError } from '../core/errors.js';
+import { unknownOptionWarning } from './knownOptions.js';
 
 const BASE = [
   '; written by the platform',
@@ -79,4 +80,12 @@ describe('parseAssignments', () => {
     expect(() => parseAssignments(args)).toThrow(UsageError);
     expect(() => parseAssignments(args)).toThrow(msg);
   });
+});
+
+describe('unknownOptionWarning', () => {
+  it.each([
+    ['db_host', undefined],
+    ['db_hots', 'db_hots is not an option Odoo itself reads (did you mean db_host?); it is written anyway for modules that read it'],
+    ['queue_job_channels', 'queue_job_channels is not an option Odoo itself reads; it is written anyway for modules that read it'],
+  ])('%s', (key, warning) => expect(unknownOptionWarning(key)).toBe(warning));
 });

@@ -172,6 +172,13 @@ describe('config set', () => {
     expect(readFileSync(files.running, 'utf8')).toBe(before);
   });
 
+  it('warns about a key Odoo does not read, and still shows it', async () => {
+    const r = await odoo(['config', 'set', deploymentName(running), 'db_hots=pg', '--dry-run']);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain('warning: db_hots is not an option Odoo itself reads (did you mean db_host?); it is written anyway for modules that read it\n');
+    expect(r.stdout).toContain('\n+db_hots = pg\n');
+  });
+
   it('--restart starts a new pod that reads the new file', async () => {
     const oldPod = readyPods(cluster, running)[0].metadata.name;
     const r = await odoo(['config', 'set', deploymentName(running), 'db_host=pg-dedicated-1', '--restart']);

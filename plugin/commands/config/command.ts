@@ -73,6 +73,11 @@ const setCommand: CommandDef<SetArgs> = {
     validateInstanceReference(args.name);
     const { parseAssignments } = await import('../../odooconf/edit.js');
     const assignments = parseAssignments((args.assignments ?? []).map(String));
+    const { unknownOptionWarning } = await import('../../odooconf/knownOptions.js');
+    for (const a of assignments) {
+      const warning = unknownOptionWarning(a.key);
+      if (warning) ctx.io.stderr.write(`warning: ${warning}\n`);
+    }
     const timeoutMs = parseTimeout(args.timeout ?? String(ctx.config.waitTimeout ?? '10m'));
     const { setConfig } = await import('../../odooconf/run.js');
     const d = await deps(ctx);
