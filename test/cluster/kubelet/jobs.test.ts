@@ -116,7 +116,7 @@ describe('failure', () => {
     const { volumes, volumeMounts } = hostVolume();
     cluster.store.create(
       'jobs',
-      job('slow', ['sh', '-c', 'echo $$$$ > /host/slow.pid; sleep 30; touch /host/slow.done'], { spec: { activeDeadlineSeconds: 1 }, volumes, volumeMounts }),
+      job('slow', ['sh', '-c', 'echo $$$$ > /host/slow.pid; sleep 30; touch /host/slow.done'], { spec: { activeDeadlineSeconds: 3 }, volumes, volumeMounts }),
     );
     const pid = Number(await waitFor('the pid file', () => existsSync(join(hostScratch, 'slow.pid')) && readFileSync(join(hostScratch, 'slow.pid'), 'utf8').trim()));
     expect(alive(pid)).toBe(true);
