@@ -203,7 +203,7 @@ STATE=start
 DB_SWAPPED=0
 say "PHASE check"
 [ -f "$SET/manifest.json" ] || { say "ERROR backup $SET_PATH has no manifest.json: it is not a complete backup"; exit 1; }
-(cd "$SET" && sha256sum --quiet -c SHA256SUMS) >/dev/null 2>&1 || { say "ERROR checksums of backup $SET_PATH do not match SHA256SUMS: the backup is damaged"; exit 1; }
+[ -f "$SET/SHA256SUMS" ] || { say "ERROR backup $SET_PATH has no SHA256SUMS: it is not a complete backup"; exit 1; }
 DUMP=$(set_file "$SET" db.dump) || { say "ERROR backup $SET_PATH has no database dump"; exit 1; }
 DATA=$(set_file "$SET" data.tar) || { say "ERROR backup $SET_PATH has no data archive"; exit 1; }
 psql_admin <<'SQL' >/dev/null || { say "ERROR cannot connect to the database server as $PGUSER"; exit 1; }
@@ -247,28 +247,59 @@ trap 'exit 143' TERM INT HUP
 
 rm -rf "$STAGE"
 mkdir -p "$STAGE/new"
-say "TOTAL data=$(wc -c < "$DATA" | tr -d ' ') db=$(wc -c < "$DUMP" | tr -d ' ')"
-say "PHASE files"
-{ rc=0; decompress_file "$DATA" || rc=$?; echo "$rc" > "$STAGE/.rc-data"; } | tar -C "$STAGE/new" --numeric-owner -xpf - $(tar_progress data) \
-  || { say "ERROR extracting the data archive failed"; exit 1; }
-[ "$(cat "$STAGE/.rc-data")" = 0 ] || { say "ERROR the data archive is damaged (decompression failed)"; exit 1; }
-rm -f "$STAGE/.rc-data"
+say "TOTAL data=$(tr ',' '\n' < "$SET/manifest.json" | sed -n 's/^"dataBytes"://p') db=$(wc -c < "$DUMP" | tr -d ' ')"
+# Files and database are restored at the same time; each file's sha256 is computed while it is read
+# (a fifo beside the pipe), so the set is read once, and checked before anything is swapped in.
+expected_sum() { while read -r sum name; do if [ "$name" = "$1" ]; then printf '%s\n' "$sum"; return 0; fi; done < "$SET/SHA256SUMS"; return 1; }
+# read_checked FILE: FILE's bytes on stdout, its sha256 into $STAGE/.sum-<name>
+read_checked() {
+  n=\${1##*/}
+  mkfifo "$STAGE/.fifo-$n"
+  sha256sum < "$STAGE/.fifo-$n" | cut -d' ' -f1 > "$STAGE/.sum-$n" &
+  tee "$STAGE/.fifo-$n" < "$1"
+  wait $!
+}
+decompress_stream() {
+  case "$1" in
+    *.zst) zstd -q -dc ;;
+    *.gz) if command -v pigz >/dev/null 2>&1; then pigz -dc; else gzip -dc; fi ;;
+  esac
+}
+restore_files() {
+  { rc=0; { read_checked "$DATA" | decompress_stream "$DATA"; } || rc=$?; echo "$rc" > "$STAGE/.rc-data"; } \
+    | tar -C "$STAGE/new" --numeric-owner -xpf - $(tar_progress data)
+}
+restore_db() {
+  psql_admin -v scratch="$SCRATCH_DB" <<'SQL' >/dev/null 2>"$STAGE/.err-db"
+DROP DATABASE IF EXISTS :"scratch";
+CREATE DATABASE :"scratch" TEMPLATE template0 ENCODING 'UTF8';
+SQL
+  { rc=0; { read_checked "$DUMP" | decompress_stream "$DUMP"; } || rc=$?; echo "$rc" > "$STAGE/.rc-db"; } \
+    | pg_restore --no-owner --no-privileges --exit-on-error --dbname="$SCRATCH_DB" 2>"$STAGE/.err-db"
+}
+say "PHASE files+database"
+restore_db & dbpid=$!
+files_ok=1; restore_files || files_ok=0
+db_ok=1; wait "$dbpid" || db_ok=0
+damaged=""
+for f in "$DATA" "$DUMP"; do
+  n=\${f##*/}
+  want=$(expected_sum "$n" || true)
+  got=$(cat "$STAGE/.sum-$n" 2>/dev/null || true)
+  # A read cut short by a failing consumer hashes only part of the file: hash the file itself then.
+  [ "$got" = "$want" ] || got=$(sha256sum < "$f" | cut -d' ' -f1)
+  [ "$got" = "$want" ] || damaged="$damaged $n"
+done
+[ -z "$damaged" ] || { say "ERROR checksums of backup $SET_PATH do not match SHA256SUMS ($damaged ): the backup is damaged"; exit 1; }
+[ "$files_ok" = 1 ] && [ "$(cat "$STAGE/.rc-data" 2>/dev/null)" = 0 ] || { say "ERROR extracting the data archive failed (see the tar messages above)"; exit 1; }
+[ "$db_ok" = 1 ] && [ "$(cat "$STAGE/.rc-db" 2>/dev/null)" = 0 ] || { say "ERROR restoring the database dump failed: $(head -n3 "$STAGE/.err-db" 2>/dev/null | tr '\n' ' ')"; exit 1; }
+rm -f "$STAGE"/.fifo-* "$STAGE"/.sum-* "$STAGE"/.rc-* "$STAGE"/.err-*
 if [ "$SOURCE_DB" != "$PGDATABASE" ]; then
   # A copy into another instance: its filestore folder is named after its own database.
   for base in "$STAGE/new/filestore" "$STAGE/new/data/filestore"; do
     if [ -d "$base/$SOURCE_DB" ]; then rm -rf "$base/$PGDATABASE"; mv "$base/$SOURCE_DB" "$base/$PGDATABASE"; fi
   done
 fi
-
-say "PHASE database"
-psql_admin -v scratch="$SCRATCH_DB" <<'SQL' >/dev/null
-DROP DATABASE IF EXISTS :"scratch";
-CREATE DATABASE :"scratch" TEMPLATE template0 ENCODING 'UTF8';
-SQL
-{ rc=0; decompress_file "$DUMP" || rc=$?; echo "$rc" > "$STAGE/.rc-db"; } | pg_restore --no-owner --no-privileges --exit-on-error --dbname="$SCRATCH_DB" 2>"$STAGE/.err-db" \
-  || { say "ERROR restoring the database dump failed: $(head -n3 "$STAGE/.err-db" | tr '\n' ' ')"; exit 1; }
-[ "$(cat "$STAGE/.rc-db")" = 0 ] || { say "ERROR the database dump is damaged (decompression failed)"; exit 1; }
-rm -f "$STAGE/.rc-db" "$STAGE/.err-db"
 
 say "PHASE swap"
 HAS_TARGET=$(psql_admin -At -v target="$PGDATABASE" <<'SQL'
@@ -292,12 +323,14 @@ move_entries "$DATA_DIR" "$STAGE/old"
 move_entries "$STAGE/new" "$DATA_DIR"
 STATE=committed
 say "PHASE cleanup"
+# The previous files and database go at the same time.
+rm -rf "$STAGE" & rmpid=$!
 if [ "$DB_SWAPPED" = 1 ]; then
   psql_admin -v old="$OLD_DB" <<'SQL' >/dev/null || say "WARNING could not drop the previous database $OLD_DB; drop it by hand"
 DROP DATABASE IF EXISTS :"old";
 SQL
 fi
-rm -rf "$STAGE"
+wait "$rmpid" || say "WARNING could not remove $STAGE; remove it by hand"
 sync "$DATA_DIR" 2>/dev/null || true
 say "DONE $SET_PATH"
 `;

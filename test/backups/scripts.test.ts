@@ -225,7 +225,7 @@ describe('restore script', () => {
     expect(readdirSync(inst.dataDir).filter((n) => n.startsWith('.odoo-restore'))).toEqual([]);
   });
 
-  it('refuses a set whose files do not match their checksums, before touching anything', async () => {
+  it('refuses a set whose files do not match their checksums, before swapping anything in', async () => {
     const b = await backup();
     const corrupt = join(backupRoot, 'active', CUSTOMER, 'corrupt', nextTimestamp());
     mkdirSync(join(corrupt, '..'), { recursive: true });
@@ -234,7 +234,7 @@ describe('restore script', () => {
     const rowsBefore = await databaseSnapshot(pg, DB);
     const run = await runScript(RESTORE_SCRIPT, restoreEnv(corrupt.slice(backupRoot.length + 1)));
     expect(run.code).toBe(1);
-    expect(run.output).toMatch(/ERROR checksums of backup .* do not match SHA256SUMS: the backup is damaged/);
+    expect(run.output).toMatch(/ERROR checksums of backup .* do not match SHA256SUMS \( data\.tar\.zst \): the backup is damaged/);
     expect(await databaseSnapshot(pg, DB)).toBe(rowsBefore);
   });
 

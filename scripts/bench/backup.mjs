@@ -1,0 +1,178 @@
+// Backup and restore throughput of the backup Job scripts against plain tar in the same run:
+//  - a synthetic 1 GiB Odoo data volume (BENCH_BACKUP_MB to change it): ~45% many small attachment
+//    files (4-64 KiB, half compressible text, half random like images/PDFs), the rest a few large
+//    random files, plus sessions/ and conf/;
+//  - a real PostgreSQL with an Odoo-shaped database (one ir_attachment row per file, 100k partners);
+//  - backup   = the backup script (pg_dump + tar + zstd -T0/pigz + sha256, set renamed into place)
+//    vs `tar czf` of the same tree (files only, no database);
+//  - restore  = the restore script (checksums, extract to staging, pg_restore to a scratch database,
+//    swap) vs `tar xzf` of the same tree (files only).
+// MB/s is data volume bytes / wall time. Higher is better; ratio = ours / tar (target >= 1).
+import { execFileSync, spawn } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { build } from 'esbuild';
+
+async function loadTs(root, entries) {
+  const dir = mkdtempSync(join(tmpdir(), 'bench-backup-mod-'));
+  const file = join(dir, 'mod.mjs');
+  const contents = entries.map(([name, path]) => `export * as ${name} from ${JSON.stringify(join(root, path))};`).join('\n');
+  await build({ stdin: { contents, resolveDir: root, loader: 'ts' }, bundle: true, format: 'esm', platform: 'node', outfile: file, logLevel: 'error' });
+  const mod = await import(pathToFileURL(file).href);
+  rmSync(dir, { recursive: true, force: true });
+  return mod;
+}
+
+function runSh(script, env) {
+  return new Promise((resolve, reject) => {
+    const child = spawn('sh', ['-c', script], { env: { PATH: process.env.PATH, HOME: '/tmp', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on("data", (d) => { out += d; if (process.env.BENCH_DEBUG) process.stderr.write(`${(performance.now() / 1000).toFixed(2)} ${d}`); });
+    child.stderr.on('data', (d) => (out += d));
+    child.on('close', (code) => (code === 0 ? resolve(out) : reject(new Error(`script failed (${code}): ${out.split('\n').filter((l) => l.startsWith('ERROR')).join(' ') || out.slice(-500)}`))));
+  });
+}
+
+function timed(fn) {
+  const t = process.hrtime.bigint();
+  return Promise.resolve(fn()).then(() => Number(process.hrtime.bigint() - t) / 1e9);
+}
+
+function makeVolume(dir, db, totalBytes) {
+  const rows = [];
+  const fsDir = join(dir, 'filestore', db);
+  let small = 0;
+  const smallBudget = totalBytes * 0.45;
+  const text = Buffer.from('Invoice line; quantity 1.000; unit price 42.00; tax 21%; customer Acme Corp\n'.repeat(1000));
+  const put = (content) => {
+    const sha1 = createHash('sha1').update(content).digest('hex');
+    mkdirSync(join(fsDir, sha1.slice(0, 2)), { recursive: true });
+    writeFileSync(join(fsDir, sha1.slice(0, 2), sha1), content);
+    rows.push([`${sha1.slice(0, 2)}/${sha1}`, content.length, sha1]);
+  };
+  for (let i = 0; small < smallBudget; i++) {
+    const size = 4096 + ((i * 7919) % 61440);
+    // Half compressible text (unique per file), half incompressible (images, PDFs).
+    const content = i % 2 ? randomBytes(size) : Buffer.concat([Buffer.from(`doc ${i}\n`), text.subarray(0, size)]);
+    put(content);
+    small += size;
+  }
+  const large = totalBytes - small;
+  const nLarge = 6;
+  for (let i = 0; i < nLarge; i++) put(randomBytes(Math.floor(large / nLarge)));
+  mkdirSync(join(dir, 'sessions'), { recursive: true });
+  writeFileSync(join(dir, 'sessions', 'werkzeug_1.sess'), 'x');
+  mkdirSync(join(dir, 'conf'), { recursive: true });
+  writeFileSync(join(dir, 'conf', 'odoo.conf'), `[options]\ndb_name = ${db}\n`);
+  return rows;
+}
+
+export async function run({ root }) {
+  const mb = Number(process.env.BENCH_BACKUP_MB ?? 1024);
+  const totalBytes = mb * 1024 * 1024;
+  const { scripts, pgfix, naming, manifest } = await loadTs(root, [
+    ['scripts', 'plugin/backups/scripts.ts'],
+    ['pgfix', 'test/fixtures/postgres.ts'],
+    ['naming', 'plugin/backups/naming.ts'],
+    ['manifest', 'plugin/backups/manifest.ts'],
+  ]);
+  const work = mkdtempSync(join(tmpdir(), 'bench-backup-'));
+  const pg = await pgfix.startPostgres();
+  try {
+    const db = 'benchdb';
+    const owner = 'odoo_bench';
+    const password = 'bench-pass';
+    await pg.createRole(owner, password, { createdb: true });
+    await pg.psql(`CREATE DATABASE ${db} OWNER ${owner}`);
+    const data = join(work, 'data');
+    mkdirSync(data);
+    const rows = makeVolume(data, db, totalBytes);
+    const asOwner = { database: db, user: owner, password };
+    await pg.psql(
+      `CREATE TABLE ir_attachment (id serial primary key, name varchar, store_fname varchar, file_size int, checksum varchar(40), mimetype varchar);
+       CREATE TABLE res_partner (id serial primary key, name varchar, email varchar, street varchar);
+       INSERT INTO res_partner (name, email, street) SELECT 'Partner ' || i, 'p' || i || '@example.com', i || ' Main Street' FROM generate_series(1, 100000) i;
+       CREATE TABLE ir_module_module (id serial primary key, name varchar, latest_version varchar, state varchar);
+       INSERT INTO ir_module_module (name, latest_version, state) VALUES ('base', '17.0.1.3', 'installed');`,
+      asOwner,
+    );
+    const csv = join(work, 'rows.csv');
+    writeFileSync(csv, rows.map(([f, s, c], i) => `file${i},${f},${s},${c},application/octet-stream`).join('\n') + '\n');
+    execFileSync('psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-d', db, '-c', `\\copy ir_attachment (name, store_fname, file_size, checksum, mimetype) FROM '${csv}' WITH (FORMAT csv)`], {
+      env: { ...process.env, ...pg.env(owner, password) },
+    });
+    execFileSync('sync');
+    const dataBytes = Number(execFileSync('du', ['-sb', data], { encoding: 'utf8' }).split('\t')[0]);
+    const mbps = (secs) => dataBytes / 1e6 / secs;
+
+    // Baseline: tar czf / tar xzf of the same tree.
+    const tgz = join(work, 'plain.tgz');
+    const tarC = await timed(() => execFileSync('tar', ['czf', tgz, '-C', data, '.']));
+    const plainOut = join(work, 'plain-out');
+    mkdirSync(plainOut);
+    execFileSync('sync');
+    const tarX = await timed(() => execFileSync('tar', ['xzf', tgz, '-C', plainOut]));
+    const tgzBytes = Number(execFileSync('stat', ['-c', '%s', tgz], { encoding: 'utf8' }));
+    rmSync(plainOut, { recursive: true, force: true });
+    rmSync(tgz);
+
+    // Ours: the backup Job script, then the restore Job script into the same volume.
+    const backups = join(work, 'backups');
+    mkdirSync(backups);
+    const ts = naming.formatBackupTimestamp(new Date());
+    const base = manifest.buildManifestBase({ timestamp: ts, instance: 'bench', namespace: 'saasodoo', customerId: 'c', database: db, image: 'odoo:17', dataMountPath: '/var/lib/odoo', consistency: 'stop', toolVersion: 'bench' });
+    const dbEnv = pg.env(owner, password, db);
+    execFileSync('sync');
+    const backupSecs = await timed(() =>
+      runSh(scripts.BACKUP_SCRIPT, { ...dbEnv, SRC_DIR: data, BACKUP_ROOT: backups, SET_PARENT: 'active/c/bench', SET_NAME: ts, MANIFEST_BASE: manifest.encodeManifestBase(base), CONSISTENCY: 'stop' }),
+    );
+    const setDir = join(backups, 'active/c/bench', ts);
+    const setFiles = readdirSync(setDir);
+    const setBytes = setFiles.reduce((n, f) => n + Number(execFileSync('stat', ['-c', '%s', join(setDir, f)], { encoding: 'utf8' })), 0);
+    const comp = /"compression":"(\w+)"/.exec(execFileSync('cat', [join(setDir, 'manifest.json')], { encoding: 'utf8' }))?.[1];
+    execFileSync('sync');
+    const op = naming.formatBackupTimestamp(new Date(Date.now() + 1000));
+    const restoreSecs = await timed(() =>
+      runSh(scripts.RESTORE_SCRIPT, {
+        ...dbEnv,
+        BACKUP_ROOT: backups,
+        SET_PATH: `active/c/bench/${ts}`,
+        DATA_DIR: data,
+        SOURCE_DB: db,
+        SCRATCH_DB: naming.sideDatabaseName(db, 'restore', op),
+        OLD_DB: naming.sideDatabaseName(db, 'old', op),
+        OP_ID: op.toLowerCase(),
+      }),
+    );
+    const gib = (dataBytes / 2 ** 30).toFixed(2);
+    return [
+      {
+        name: 'backup MB/s (dump + archive + sha256 vs tar czf)',
+        baseline: mbps(tarC),
+        value: mbps(backupSecs),
+        ratio: mbps(backupSecs) / mbps(tarC),
+        target: '>= 1x',
+        note: `${gib} GiB, ${rows.length} files + ${rows.length} rows; ${comp}; set ${(setBytes / 2 ** 20).toFixed(0)} MiB vs tgz ${(tgzBytes / 2 ** 20).toFixed(0)} MiB; ${backupSecs.toFixed(1)}s vs ${tarC.toFixed(1)}s`,
+      },
+      {
+        name: 'restore MB/s (verify + staging + pg_restore + swap vs tar xzf)',
+        baseline: mbps(tarX),
+        value: mbps(restoreSecs),
+        ratio: mbps(restoreSecs) / mbps(tarX),
+        target: '>= 1x',
+        note: `${restoreSecs.toFixed(1)}s vs ${tarX.toFixed(1)}s`,
+      },
+    ];
+  } finally {
+    await pg.stop();
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  const root = join(new URL('.', import.meta.url).pathname, '..', '..');
+  console.log(await run({ root }));
+}
