@@ -45,6 +45,9 @@ export const DEFAULT_CONFIG: PluginConfig = {
   dbHost: 'postgres',
   dbPort: '5432',
   waitTimeout: '10m',
+  // Storage: volume usage above these percentages is warned about (yellow) and critical (red).
+  storageWarnPercent: 85,
+  storageCriticalPercent: 95,
   // Backups: Job image ('' = the instance's own image), compression (auto|zstd|pigz|gzip), Job deadline.
   backupImage: '',
   backupCompression: 'auto',
