@@ -199,11 +199,15 @@ describe('client-node against the test cluster', () => {
     await apps.deleteNamespacedDeployment({ namespace: NS, name: 'fg', propagationPolicy: 'Foreground' });
     await eventually(() => !cluster.store.get('deployments', NS, 'fg'), 'fg deployment gone');
     // The history shows the order: the Deployment held by foregroundDeletion, its pod gone, then it.
-    const deps = cluster.store.changesSince('deployments', before);
-    expect(deps[0].type).toBe('MODIFIED');
-    expect(deps[0].snap.obj.metadata.finalizers).toEqual(['foregroundDeletion']);
-    const podGone = cluster.store.changesSince('pods', before).find((c) => c.type === 'DELETED')!;
-    expect(podGone.rv).toBeLessThan(deps.at(-1)!.rv);
+    const deps = cluster.store.changesSince('deployments', before).filter((c) => c.snap.obj.metadata.name === 'fg');
+    const held = deps.find((c) => c.snap.obj.metadata.deletionTimestamp)!;
+    expect(held.type).toBe('MODIFIED');
+    expect(held.snap.obj.metadata.finalizers).toEqual(['foregroundDeletion']);
+    expect(held.rv).toBeLessThan(podGoneRv());
+    function podGoneRv(): number {
+      return cluster.store.changesSince('pods', before).find((c) => c.type === 'DELETED' && c.snap.obj.metadata.labels.app === 'fg')!.rv;
+    }
+    expect(podGoneRv()).toBeLessThan(deps.at(-1)!.rv);
     expect(deps.at(-1)!.type).toBe('DELETED');
   });
 
