@@ -7,7 +7,8 @@ import { ConflictError, FailureError } from '../core/errors.js';
 import type { BackupDeps } from './deps.js';
 import { scaleAndWait } from './deps.js';
 import { backupTargetOf, buildBackupJob, type BackupTarget } from './jobSpecs.js';
-import { buildManifestBase, checkManifest, type BackupManifest, type ConsistencyMode } from './manifest.js';
+import { buildManifestBase, checkManifest, totalSize, type BackupManifest, type ConsistencyMode } from './manifest.js';
+import { lastBackupAnnotationPatch } from './lastBackup.js';
 import { backupSetPath, formatBackupTimestamp } from './naming.js';
 import { makeProgressReporter } from './progress.js';
 import { acquireInstanceLock, describeHolder, judgeLock, lockName, runningOperations } from './lock.js';
@@ -67,6 +68,11 @@ export async function runBackupJob(deps: BackupDeps, target: BackupTarget, job: 
   const line = result.log.split('\n').find((l) => l.startsWith('MANIFEST\t'));
   const check = line ? checkManifest(line.slice('MANIFEST\t'.length)) : undefined;
   if (!check?.ok) throw new FailureError(`backup of ${target.name} finished but its manifest could not be read back${check && !check.ok ? `: ${check.problems[0]}` : ''}`);
+  // For the "last backup" line of status; the backup itself is done, so a failed patch only warns.
+  const path = backupSetPath({ customerId: target.customerId, instance: target.name, timestamp: check.manifest.timestamp });
+  await deps.kube
+    .patch(RESOURCES.deployments, target.name, lastBackupAnnotationPatch({ path, takenAt: check.manifest.startedAt, bytes: totalSize(check.manifest) }), { namespace: target.namespace })
+    .catch((e) => deps.progress(`warning: could not record the backup on Deployment ${target.name}: ${(e as Error).message}`));
   return { result, manifest: check.manifest };
 }
 
@@ -87,10 +93,11 @@ export async function startBackup(deps: BackupDeps, opts: BackupOptions): Promis
 
   const lock = await acquireInstanceLock(deps.kube, { namespace: target.namespace, instance: target.name, operation: 'backup', holder: deps.holder, clock: deps.clock });
   try {
-    if (opts.consistency === 'stop') {
-      return { ...outcome, manifest: await withInstanceStopped(deps, inst, target, async () => (await runBackupJob(deps, target, plan.job)).manifest) };
-    }
-    return { ...outcome, manifest: (await runBackupJob(deps, target, plan.job)).manifest };
+    const manifest =
+      opts.consistency === 'stop'
+        ? await withInstanceStopped(deps, inst, target, async () => (await runBackupJob(deps, target, plan.job)).manifest)
+        : (await runBackupJob(deps, target, plan.job)).manifest;
+    return { ...outcome, manifest };
   } finally {
     await lock.release();
   }

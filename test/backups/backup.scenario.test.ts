@@ -58,6 +58,9 @@ describe('backup', () => {
     await waitFor('the backup Job to be deleted', () => !w.cluster.store.list('jobs', NS).some((j: any) => j.metadata.labels?.['kubectl-odoo.io/operation'] === 'backup'));
     const sets = await listSets();
     expect(sets.map((s) => [s.path, s.state])).toEqual([[first.path, 'complete']]);
+    // status shows it as the last backup.
+    const status = await w.odoo(['status', w.name]);
+    expect(status.stdout).toMatch(new RegExp(`Last backup:\\s+${first.path}, .* ago \\(complete\\)`));
   }, 120_000);
 
   it('a backup whose Job is deleted midway is never listed as complete and cannot be restored', async () => {
