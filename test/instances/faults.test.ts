@@ -62,7 +62,7 @@ describe('create is all-or-nothing', () => {
   });
 });
 
-describe('API faults on every call', () => {
+describe('API faults on every call', { timeout: 180_000 }, () => {
   it('429, 500, 503 and connection resets leave exactly the intended objects', async () => {
     cluster.faults.random = seeded(7);
     cluster.faults.error(429, { fraction: 0.12, retryAfterSeconds: 0 });

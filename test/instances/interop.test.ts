@@ -22,7 +22,7 @@ beforeAll(async () => {
 });
 afterAll(async () => cluster?.stop());
 
-describe('platform instances next to plugin instances', () => {
+describe('platform instances next to plugin instances', { timeout: 180_000 }, () => {
   it('list shows all three with the same columns', async () => {
     const rows = JSON.parse((await run(['list', '-o', 'json'])).stdout);
     const byName = Object.fromEntries(rows.map((r: any) => [r.name, r]));

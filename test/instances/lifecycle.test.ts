@@ -39,7 +39,7 @@ describe('bad input: one line, exit 2, nothing created', () => {
   });
 });
 
-describe('an instance from create to delete', () => {
+describe('an instance from create to delete', { timeout: 180_000 }, () => {
   it('create makes the PVC, Deployment, Service and Ingress, labelled for both platform schemes', async () => {
     const r = await run(['create', 'acme', '--customer', '42', '--storage', '10G', '--cpu', '500m', '--memory', '1Gi', '--env', 'ODOO_EMAIL=admin@acme.test', '--wait', '--timeout', '60s']);
     expect(r.stderr).toMatch(/^PersistentVolumeClaim\/odoo-instance-acme created\nService\/acme created\nIngress\/acme created\nDeployment\/acme created\nwaiting for instance acme to become ready/);

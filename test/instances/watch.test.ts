@@ -58,7 +58,7 @@ describe('watch', () => {
   });
 
   it('prints lines for people and honours selectors', { timeout: 180_000 }, async () => {
-    const watch = new LiveCommand(cluster, ['watch', '-A', '-l', 'saasodoo.io/customer-id=7']);
+    const watch = new LiveCommand(cluster, ['watch', '-A', '-l', 'saasodoo.io/customer-id=7', '--v=6']);
     try {
       await watch.waitFor((l) => l.length >= 1, 60_000);
       expect(watch.lines[0]).toMatch(/^\d{4}-\d\d-\d\dT\S+Z {2}saasodoo\/beta {2}running {2}ready 1\/1$/);
