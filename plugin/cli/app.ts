@@ -4,7 +4,7 @@ import yargs, { type Argv } from 'yargs';
 import type { CommandDef } from './command.js';
 import type { CommandContext, Clock, Env, GlobalOptions, IOStreams } from './context.js';
 import { COMMANDS } from './commands.js';
-import { UsageError, exitCodeFor, formatError, CancelledError } from '../core/errors.js';
+import { UsageError, exitCodeFor, formatError, CancelledError, CliError } from '../core/errors.js';
 import { OUTPUT_FORMATS, type OutputFormat } from '../core/output/printer.js';
 import { colorEnabled, makeColors, type ColorMode } from '../core/output/colors.js';
 import { loadPluginConfig, type PluginConfig } from '../core/config.js';
@@ -89,7 +89,8 @@ async function confirmByTyping(io: IOStreams, question: string, expected: string
   const line = await readLine(io.stdin);
   if (line === undefined) {
     io.stderr.write('\n');
-    return false;
+    // No terminal and nothing on stdin (a script, cron, CI): say how to confirm instead of hanging or guessing.
+    throw new UsageError('confirmation needed but stdin gave no answer: pass --yes to confirm without a prompt');
   }
   return line.trim() === expected;
 }
@@ -185,6 +186,13 @@ export async function runApp(args: string[], deps: AppDeps): Promise<number> {
     deps.io.stdout.write(formatCompletion(result));
     return 0;
   }
+  // yargs would read "--storage -5Gi" as the flags -5 -G -i; say what is wrong instead.
+  const negative = args.find((a) => /^-\d/.test(a) && !/^-\d+(\.\d+)?$/.test(a));
+  if (negative) {
+    const err = new UsageError(`invalid value "${negative}": sizes and quantities cannot be negative`);
+    deps.io.stderr.write(formatError(err) + '\n');
+    return exitCodeFor(err);
+  }
   const unknown = unknownCommand(args, COMMANDS);
   if (unknown) {
     deps.io.stderr.write(formatError(unknown) + '\n');
@@ -194,7 +202,7 @@ export async function runApp(args: string[], deps: AppDeps): Promise<number> {
   let output = '';
   let parseError: Error | undefined;
   parser.fail((msg: string | null, err: Error | undefined) => {
-    throw err ?? new UsageError(normaliseYargsMessage(msg ?? 'invalid usage'));
+    throw err ?? new UsageError(normaliseYargsMessage(msg ?? 'invalid usage', args));
   });
   try {
     await parser.parseAsync(args, {}, (err: Error | undefined, _argv: unknown, out: string) => {
@@ -205,16 +213,59 @@ export async function runApp(args: string[], deps: AppDeps): Promise<number> {
     if (output) deps.io.stdout.write(output.endsWith('\n') ? output : `${output}\n`);
     return 0;
   } catch (err) {
-    const e = err instanceof Error && err.name === 'YError' ? new UsageError(normaliseYargsMessage(err.message)) : err;
+    const e = err instanceof Error && err.name === 'YError' ? new UsageError(normaliseYargsMessage(err.message, args)) : err;
     if (controller.signal.aborted && !(e instanceof UsageError)) {
-      deps.io.stderr.write(formatError(new CancelledError('interrupted')) + '\n');
-      return exitCodeFor(new CancelledError());
+      // Keep what the command said about the state it left things in; "interrupted" alone helps nobody at 3 a.m.
+      const said = e instanceof CliError && e.message !== 'interrupted' ? e : new CancelledError('interrupted');
+      const err = said.kind === 'interrupted' ? said : new CancelledError(`interrupted: ${said.message}`);
+      deps.io.stderr.write(formatError(err) + '\n');
+      return exitCodeFor(err);
     }
     const verbose = args.some((a) => /^-v(=|$)/.test(a) || a.startsWith('--v=')) && args.length > 0;
     deps.io.stderr.write(formatError(e, verbose) + '\n');
-    if (e instanceof UsageError && !e.hint) deps.io.stderr.write(`See "${SCRIPT_NAME} --help" for usage.\n`);
+    if (e instanceof UsageError && !e.hint) deps.io.stderr.write(`See "${SCRIPT_NAME} ${commandPath(args)}--help" for usage.\n`);
     return exitCodeFor(e);
   }
+}
+
+/** "create " for `kubectl odoo create x --bad`, "" when no command was recognised. */
+function commandPath(args: string[]): string {
+  const words: string[] = [];
+  let level: CommandDef[] = COMMANDS;
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    if (a.startsWith('-')) {
+      if (VALUE_FLAGS.has(a)) i++;
+      continue;
+    }
+    const def = level.find((c) => c.command.split(' ')[0] === a || c.aliases?.includes(a));
+    if (!def) break;
+    words.push(def.command.split(' ')[0]);
+    level = def.subcommands ?? [];
+  }
+  return words.length ? `${words.join(' ')} ` : '';
+}
+
+/** The usage line of the command the user ran, e.g. "kubectl odoo create <name>". */
+function usageOf(args: string[]): string | undefined {
+  let level: CommandDef[] = COMMANDS;
+  let found: CommandDef | undefined;
+  const path: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    if (a.startsWith('-')) {
+      if (VALUE_FLAGS.has(a)) i++;
+      continue;
+    }
+    const def = level.find((c) => c.command.split(' ')[0] === a || c.aliases?.includes(a));
+    if (!def) break;
+    found = def;
+    path.push(def.command.split(' ')[0]);
+    level = def.subcommands ?? [];
+  }
+  if (!found) return undefined;
+  const rest = found.command.split(' ').slice(1).join(' ');
+  return `${SCRIPT_NAME} ${path.join(' ')}${rest ? ' ' + rest : ''}`;
 }
 
 const VALUE_FLAGS = new Set(['--kubeconfig', '--context', '-n', '--namespace', '-o', '--output', '--color', '-v']);
@@ -250,11 +301,14 @@ function editDistance(a: string, b: string): number {
   return d[a.length][b.length];
 }
 
-function normaliseYargsMessage(msg: string): string {
+function normaliseYargsMessage(msg: string, args?: string[]): string {
   // yargs phrases ("Unknown argument: x", "Invalid values:\n  Argument: output, Given: ...") become one
   // lower-case line; argument names stay as the user typed them.
   const first = msg.split('\n')[0].trim();
-  if (/^Not enough non-option arguments/.test(first)) return "missing required argument (see --help for the command's usage)";
+  if (/^Not enough non-option arguments/.test(first)) {
+    const usage = args && usageOf(args);
+    return usage ? `missing required argument: usage is "${usage}"` : "missing required argument (see --help for the command's usage)";
+  }
   const invalid = /Argument: ([\w-]+), Given: ("[^"]*"|\S+), Choices: (.*)$/m.exec(msg);
   if (invalid) {
     const choices = invalid[3].split(/,\s*/).map((c) => c.replace(/^"|"$/g, ''));

@@ -54,6 +54,33 @@ export const DEFAULT_CONFIG: PluginConfig = {
   backupTimeout: '6h',
 };
 
+/** Keys a config file may set that have no default. */
+const OPTIONAL_KEYS: Record<string, 'string' | 'number' | 'boolean'> = { customer: 'string' };
+
+/** A typo in the config file is an error, not a silently ignored setting. */
+export function validateConfig(doc: Record<string, unknown>, path: string): void {
+  const known = [...Object.keys(DEFAULT_CONFIG), ...Object.keys(OPTIONAL_KEYS)];
+  for (const [key, value] of Object.entries(doc)) {
+    if (!known.includes(key)) {
+      const close = known.filter((k) => editDistance(k.toLowerCase(), key.toLowerCase()) <= 2);
+      throw new UsageError(`config file ${path}: unknown key "${key}"${close.length ? ` (did you mean "${close[0]}"?)` : ''}`);
+    }
+    const def = key in DEFAULT_CONFIG ? DEFAULT_CONFIG[key] : undefined;
+    const want = def === undefined ? OPTIONAL_KEYS[key] : Array.isArray(def) ? 'array' : typeof def;
+    const got = Array.isArray(value) ? 'array' : value === null ? 'null' : typeof value;
+    const ok = got === want || (key === 'devices' && got === 'string') || (want === 'string' && got === 'number');
+    if (!ok) throw new UsageError(`config file ${path}: "${key}" must be ${want === 'array' ? 'a list' : want === 'object' ? 'a mapping' : `a ${want}`}, not ${got === 'array' ? 'a list' : got}`);
+  }
+}
+
+function editDistance(a: string, b: string): number {
+  const d = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array(b.length).fill(0)]);
+  for (let j = 1; j <= b.length; j++) d[0][j] = j;
+  for (let i = 1; i <= a.length; i++)
+    for (let j = 1; j <= b.length; j++) d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+  return d[a.length][b.length];
+}
+
 export function configPath(env: Record<string, string | undefined>, home = homedir()): string {
   if (env.KUBECTL_ODOO_CONFIG) return env.KUBECTL_ODOO_CONFIG;
   const base = env.XDG_CONFIG_HOME || join(home, '.config');
@@ -74,8 +101,10 @@ export function loadPluginConfig(env: Record<string, string | undefined>, home?:
   }
   if (doc === null || doc === undefined) return structuredClone(DEFAULT_CONFIG);
   if (typeof doc !== 'object' || Array.isArray(doc)) throw new UsageError(`config file ${path} must be a YAML mapping`);
+  validateConfig(doc as Record<string, unknown>, path);
   const merged = { ...structuredClone(DEFAULT_CONFIG), ...(doc as Record<string, unknown>) } as PluginConfig;
   merged.retry = { ...DEFAULT_CONFIG.retry, ...((doc as any).retry ?? {}) };
+  merged.nodeChecks = { ...DEFAULT_CONFIG.nodeChecks, ...((doc as any).nodeChecks ?? {}) };
   if (typeof merged.devices === 'string') merged.devices = [merged.devices];
   return merged;
 }

@@ -1,6 +1,6 @@
 // Typed errors thrown anywhere in the plugin; main maps them to exit codes and one-line messages.
 
-export type ErrorKind = 'usage' | 'not-found' | 'conflict' | 'forbidden' | 'invalid' | 'api' | 'timeout' | 'cancelled' | 'check-failed' | 'failure';
+export type ErrorKind = 'usage' | 'not-found' | 'conflict' | 'forbidden' | 'invalid' | 'api' | 'timeout' | 'cancelled' | 'interrupted' | 'check-failed' | 'failure';
 
 export class CliError extends Error {
   readonly kind: ErrorKind;
@@ -38,8 +38,16 @@ export class TimeoutError extends CliError {
   }
 }
 
+/** Interrupted (Ctrl-C, an aborted signal): exit 130. The message says what state things were left in. */
 export class CancelledError extends CliError {
-  constructor(message = 'cancelled') {
+  constructor(message = 'interrupted') {
+    super('interrupted', message);
+  }
+}
+
+/** The user declined a confirmation: exit 1, nothing changed. */
+export class DeclinedError extends CliError {
+  constructor(message = 'not confirmed; nothing was changed') {
     super('cancelled', message);
   }
 }
@@ -61,15 +69,15 @@ export class FailureError extends CliError {
 export const EXIT_OK = 0;
 export const EXIT_FAILURE = 1;
 export const EXIT_USAGE = 2;
-export const EXIT_CANCELLED = 130;
+export const EXIT_INTERRUPTED = 130;
 
 export function exitCodeFor(err: unknown): number {
   if (err instanceof CliError) {
     switch (err.kind) {
       case 'usage':
         return EXIT_USAGE;
-      case 'cancelled':
-        return EXIT_CANCELLED;
+      case 'interrupted':
+        return EXIT_INTERRUPTED;
       default:
         return EXIT_FAILURE;
     }

@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import type { KubeClient } from '../core/kube/client.js';
 import { RESOURCES } from '../core/kube/resources.js';
 import type { Clock } from '../cli/context.js';
-import { CancelledError, ConflictError, UsageError } from '../core/errors.js';
+import { CancelledError, ConflictError, DeclinedError, UsageError } from '../core/errors.js';
 import { listInstances, resolveInstance, type InstanceObjects } from '../instances/resolve.js';
 import { formatBytes } from '../instances/quantity.js';
 import {
@@ -317,7 +317,7 @@ export async function dropLegacy(deps: MigrationDeps, namespace: string, name: s
   if (legacyInstanceOf(inst)) throw new UsageError(`instance ${inst.name} still runs on its legacy directory: migrate it first`);
   if (!from) throw new UsageError(`instance ${inst.name} has no record of a migration by migrate-storage (annotation ${ANNOTATION_MIGRATED_FROM}); nothing to drop`);
   splitLegacyPath(from);
-  if (!(await confirm(inst.name, from))) throw new CancelledError('not confirmed; nothing removed');
+  if (!(await confirm(inst.name, from))) throw new DeclinedError('not confirmed; nothing removed');
   const legacy: LegacyInstance = { name: inst.name, namespace: inst.namespace, instanceId: inst.facts.instanceId ?? inst.name, legacyPath: from, volumeName: '', image: inst.facts.image, replicas: 0, pvcName: inst.pvcName ?? '' };
   const spec = buildDropJob(legacy, suffix(), inst.deployment.spec?.template?.spec);
   await runJob(deps.kube, spec, { ...jobOptions(deps, spec, 3600), what: `removing ${from}` });

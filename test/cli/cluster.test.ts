@@ -4,7 +4,7 @@ import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { startTestCluster, type TestCluster } from '../cluster/index.js';
-import { kubectlOdoo } from '../harness/plugin.js';
+import { kubectl, kubectlOdoo } from '../harness/plugin.js';
 
 let cluster: TestCluster;
 let dir: string;
@@ -80,3 +80,21 @@ describe('version against a cluster', () => {
     expect(r.stderr).toMatch(/TLS certificate was rejected .*certificate-authority/);
   });
 });
+
+describe('confirmations', () => {
+  it('a destructive command without a terminal or --yes is refused with exit 2 and changes nothing', async () => {
+    await kubectl(['create', 'namespace', 'saasodoo'], { kubeconfig: cluster.kubeconfigPath });
+    await kubectl(['-n', 'saasodoo', 'create', 'secret', 'generic', 'odoo-db-credentials', '--from-literal=username=odoo', '--from-literal=password=pw'], { kubeconfig: cluster.kubeconfigPath });
+    const created = await kubectlOdoo(['create', 'confirmme', '--customer', 'c1', '--ingress', 'none'], { kubeconfig: cluster.kubeconfigPath });
+    expect(created.code, created.stderr).toBe(0);
+    const r = await kubectlOdoo(['delete', 'confirmme'], { kubeconfig: cluster.kubeconfigPath, stdin: '' });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/error: confirmation needed but stdin gave no answer: pass --yes to confirm without a prompt/);
+    expect(cluster.store.get('deployments', 'saasodoo', 'confirmme')).toBeDefined();
+    const wrong = await kubectlOdoo(['delete', 'confirmme'], { kubeconfig: cluster.kubeconfigPath, stdin: 'confirm-me\n' });
+    expect(wrong.code).toBe(1);
+    expect(wrong.stderr).toMatch(/not confirmed; nothing was deleted/);
+    expect(cluster.store.get('deployments', 'saasodoo', 'confirmme')).toBeDefined();
+  });
+});
+

@@ -1,5 +1,5 @@
 import type { CommandDef } from '../../cli/command.js';
-import { CancelledError } from '../../core/errors.js';
+import { DeclinedError } from '../../core/errors.js';
 import { completeInstanceName, instanceNamespace, rejectAllNamespaces } from '../../instances/commandSupport.js';
 import { validateInstanceReference } from '../../instances/names.js';
 
@@ -32,12 +32,12 @@ export const deleteCommand: CommandDef<DeleteArgs> = {
     if (!args.yes) {
       const kept = plan.keptPvc ? `; the volume (PVC ${plan.keptPvc}) is kept` : '';
       if (!(await ctx.confirm(`This deletes instance ${o.name} in namespace ${namespace}: ${list}${kept}.`, o.name))) {
-        throw new CancelledError(`not confirmed; nothing was deleted`);
+        throw new DeclinedError(`not confirmed; nothing was deleted`);
       }
       if (args.deleteData && o.pvc) {
         const pvc = o.pvc.metadata.name;
         if (!(await ctx.confirm(`--delete-data: PVC ${pvc} and ALL DATA of ${o.name} will be gone for good.`, pvc))) {
-          throw new CancelledError(`not confirmed; nothing was deleted`);
+          throw new DeclinedError(`not confirmed; nothing was deleted`);
         }
       }
     }

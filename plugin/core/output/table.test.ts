@@ -27,11 +27,15 @@ describe('renderTable', () => {
     expect(renderTable(rows, cols, { aligned: true, wide: true }).split('\n')[0]).toBe('NAME               STATUS    SIZE');
   });
   it('is tab-separated without headers when piped, so scripts can cut -f', () => {
-    expect(renderTable(rows, cols, { aligned: false })).toBe('acme\trunning\nglobex-long-name\tstopped\n');
+    const plain: Column<Row>[] = [cols[0], { header: 'Status', value: (r) => r.status }];
+    expect(renderTable(rows, plain, { aligned: false })).toBe('acme\trunning\nglobex-long-name\tstopped\n');
+  });
+  it('keeps colours when piped if they are on (--color always)', () => {
+    expect(renderTable(rows, cols, { aligned: false }).split('\n')[0]).toBe('acme\t\u001b[32mrunning\u001b[39m');
   });
   it('never lets cluster data break a row', () => {
     const evil = [{ name: 'a\tb\nc', status: 'x', size: '' }];
-    expect(renderTable(evil, cols, { aligned: false })).toBe('a b c\tx\n');
+    expect(renderTable(evil, [cols[0]], { aligned: false })).toBe('a b c\n');
   });
 });
 

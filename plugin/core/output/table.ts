@@ -24,7 +24,8 @@ export function renderTable<T>(rows: readonly T[], columns: readonly Column<T>[]
   const cells = rows.map((r) => cols.map((c) => sanitizeCell(c.value(r))));
   const showHeaders = opts.headers !== false;
   if (!opts.aligned) {
-    const lines = cells.map((row) => row.join('\t'));
+    // Styles still apply: colours are only on here when the user asked for them (--color always).
+    const lines = cells.map((row, r) => row.map((t, i) => (cols[i].style ? cols[i].style!(t, rows[r]) : t)).join('\t'));
     return lines.length ? lines.join('\n') + '\n' : '';
   }
   const header = cols.map((c) => c.header.toUpperCase());
