@@ -136,6 +136,10 @@ function registerCommand(y: Argv, def: CommandDef, deps: AppDeps, state: RunStat
       ? async (argv: Record<string, any>) => {
           state.ran = true;
           const globals = globalsFrom(argv);
+          if (def.outputs && !def.outputs.includes(globals.output)) {
+            const name = `${SCRIPT_NAME} ${argv._.join(' ')}`.trim();
+            throw new UsageError(`-o ${globals.output} is not supported by "${name}": use ${def.outputs.map((o) => `-o ${o}`).join(' or ')}`);
+          }
           const config = loadPluginConfig(deps.env);
           const ctx = makeContext(deps, globals, config, state.signal);
           try {

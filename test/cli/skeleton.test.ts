@@ -66,6 +66,8 @@ describe('bad usage is exit 2 with one line', () => {
     [['version', '-o', 'xml'], /^error: invalid value "xml" for --output: use one of table, wide, json, yaml, name$/m],
     [['create'], /^error: missing required argument: usage is "kubectl odoo create <name>"\nSee "kubectl odoo create --help" for usage\.$/m],
     [['create', 'acme', '--storage', '-5Gi'], /^error: invalid value "-5Gi": sizes and quantities cannot be negative$/m],
+    [['version', '--client', '-o', 'name'], /^error: -o name is not supported by "kubectl odoo version": use -o table or -o json or -o yaml$/m],
+    [['completion', 'bash', '-o', 'json'], /-o json is not supported by "kubectl odoo completion"/],
     [['completion', 'powershell'], /unsupported shell "powershell": use bash, zsh or fish/],
     [['--color', 'sometimes', 'version'], /invalid value "sometimes" for --color: use one of auto, always, never/],
   ])('kubectl odoo %j', async (args, msg) => {

@@ -7,6 +7,7 @@ const SCRIPTS: Record<string, string> = { bash: BASH_COMPLETION, zsh: ZSH_COMPLE
 export const completionCommand: CommandDef<{ shell: string }> = {
   command: 'completion <shell>',
   describe: 'Print a shell completion script (bash, zsh or fish) for kubectl-odoo',
+  outputs: ['table'],
   builder: (y) =>
     y.positional('shell', { type: 'string', describe: 'bash, zsh or fish' }).example('source <(kubectl-odoo completion bash)', 'Complete kubectl-odoo in the current bash'),
   async run(ctx, args) {
