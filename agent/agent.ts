@@ -81,7 +81,7 @@ export class NodeAgent {
     this.lastReport = report;
     if (this.deps.kube) {
       progress({ step: 'writing summary' });
-      await writeSummary(this.deps.kube, this.deps.config.namespace, report);
+      await writeSummary(this.deps.kube, this.deps.config.namespace, report, this.deps.config.summaryIntervalSeconds);
     }
     this.deps.log('info', 'summary refreshed', { ready: report.ready, devices: report.devices.map((d) => `${d.device}=${d.verdict}`).join(' ') });
     return report;

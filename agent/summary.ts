@@ -5,9 +5,9 @@ import type { KubeClient } from '../plugin/core/kube/client.js';
 import { RESOURCES } from '../plugin/core/kube/resources.js';
 import { isConflict, isNotFound } from '../plugin/core/kube/errors.js';
 import type { NodeReport } from '../plugin/nodes/report.js';
-import { SUMMARY_KEY, SUMMARY_LABELS, summaryConfigMapName } from '../plugin/nodes/summary.js';
+import { SUMMARY_INTERVAL_ANNOTATION, SUMMARY_KEY, SUMMARY_LABELS, summaryConfigMapName } from '../plugin/nodes/summary.js';
 
-export function buildSummaryConfigMap(namespace: string, report: NodeReport): any {
+export function buildSummaryConfigMap(namespace: string, report: NodeReport, intervalSeconds: number): any {
   return {
     apiVersion: 'v1',
     kind: 'ConfigMap',
@@ -15,7 +15,7 @@ export function buildSummaryConfigMap(namespace: string, report: NodeReport): an
       name: summaryConfigMapName(report.node),
       namespace,
       labels: { ...SUMMARY_LABELS, 'kubectl-odoo.io/node': nodeLabelValue(report.node) },
-      annotations: { 'kubectl-odoo.io/node': report.node, 'kubectl-odoo.io/collected-at': report.collectedAt },
+      annotations: { 'kubectl-odoo.io/node': report.node, 'kubectl-odoo.io/collected-at': report.collectedAt, [SUMMARY_INTERVAL_ANNOTATION]: String(intervalSeconds) },
     },
     data: { [SUMMARY_KEY]: JSON.stringify(report) },
   };
@@ -28,8 +28,8 @@ function nodeLabelValue(node: string): string {
 }
 
 /** Creates or replaces the summary; a concurrent write (409) is retried on the fresh object. */
-export async function writeSummary(kube: KubeClient, namespace: string, report: NodeReport): Promise<void> {
-  const desired = buildSummaryConfigMap(namespace, report);
+export async function writeSummary(kube: KubeClient, namespace: string, report: NodeReport, intervalSeconds: number): Promise<void> {
+  const desired = buildSummaryConfigMap(namespace, report, intervalSeconds);
   for (let attempt = 0; attempt < 5; attempt++) {
     const current = await kube.getOptional(RESOURCES.configmaps, desired.metadata.name, namespace);
     try {

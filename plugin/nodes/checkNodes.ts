@@ -3,12 +3,11 @@
 import type { KubeClient } from '../core/kube/client.js';
 import { RESOURCES } from '../core/kube/resources.js';
 import { isNotFound } from '../core/kube/errors.js';
-import { FailureError, NotFoundError } from '../core/errors.js';
 import type { Check, DeviceVerdict } from './facts.js';
 import { buildNodeReport, reportChecks, type JudgePolicy, type NodeReport } from './report.js';
 import { computeCephCapacity, type CapacityPolicy, type CephCapacity } from './capacity.js';
 import { AGENT_POD_SELECTOR, AGENT_PORT, AGENT_TOKEN_SECRET } from './summary.js';
-import { callAgent } from './agentClient.js';
+import { AgentError, callAgent } from './agentClient.js';
 import { collectNodeFacts } from './collectFacts.js';
 import { HOST_PATHS_ON_HOST, type HostAccess } from './hostAccess.js';
 import type { SshTarget } from './sshHost.js';
@@ -39,7 +38,7 @@ export interface ChecksOutput {
 }
 
 export type Tunnel = { localPort: number; close(): void | Promise<void> };
-export type OpenTunnel = (target: { namespace: string; pod: string; port: number }) => Promise<Tunnel>;
+export type OpenTunnel = (target: { namespace: string; pod: string; port: number; onError?: (err: Error) => void }) => Promise<Tunnel>;
 
 /** Runs fn over items with at most `limit` in flight; results keep the input order. */
 export async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
@@ -57,7 +56,7 @@ export async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T) =>
 
 export interface AgentCheckOptions {
   namespace: string;
-  /** Nodes to check; empty means every node that runs an agent pod. */
+  /** Nodes to check; empty means every node of the cluster. */
   nodes: string[];
   devices?: string[];
   concurrency: number;
@@ -66,40 +65,93 @@ export interface AgentCheckOptions {
   signal?: AbortSignal;
 }
 
-export async function checkNodesThroughAgents(kube: KubeClient, openTunnel: OpenTunnel, opts: AgentCheckOptions): Promise<NodeCheckResult[]> {
-  let secret: any;
-  try {
-    secret = await kube.get(RESOURCES.secrets, AGENT_TOKEN_SECRET, opts.namespace);
-  } catch (e) {
-    if (isNotFound(e)) throw new NotFoundError(`secret ${opts.namespace}/${AGENT_TOKEN_SECRET} not found: is the node agent installed (kubectl apply -k manifests/)?`);
-    throw e;
-  }
-  const token = Buffer.from(secret?.data?.token ?? '', 'base64').toString('utf8').trim();
-  if (!token) throw new FailureError(`secret ${opts.namespace}/${AGENT_TOKEN_SECRET} has no "token" key`);
+/** The agent token, or why there is none (the same reason then applies to every node). */
+export type AgentToken = { token: string } | { error: string };
 
-  const pods = (await kube.list(RESOURCES.pods, { namespace: opts.namespace, labelSelector: AGENT_POD_SELECTOR })).items;
+/** What checking one node through its agent needs, or why it cannot be checked. */
+export type AgentCheckPlan = { node: string; pod: string; port: number } | { node: string; error: string };
+
+export const noAgentPodMessage = (node: string) => `no odoo-node-agent pod on node ${node}`;
+
+/**
+ * Decides, per node, which agent pod to reach, or the reason it cannot be checked, in the order a user
+ * would fix them: the node exists, an agent pod is on it, the pod runs, the token can be read.
+ * `clusterNodes` undefined: the Node list could not be read, so requested nodes are taken as given.
+ */
+export function planAgentChecks(requested: string[], clusterNodes: string[] | undefined, agentPods: any[], token: AgentToken): AgentCheckPlan[] {
   const podByNode = new Map<string, any>();
-  for (const p of pods) {
+  for (const p of agentPods) {
     const node = p.spec?.nodeName;
     if (!node || p.metadata?.deletionTimestamp) continue;
-    const running = p.status?.phase === 'Running';
-    if (!podByNode.has(node) || running) podByNode.set(node, p);
+    if (!podByNode.has(node) || p.status?.phase === 'Running') podByNode.set(node, p);
   }
-  const nodes = opts.nodes.length ? opts.nodes : [...podByNode.keys()].sort();
-  if (!nodes.length) throw new NotFoundError(`no odoo-node-agent pods in namespace ${opts.namespace}: install the DaemonSet (kubectl apply -k manifests/) or use --ssh`);
-
-  return mapLimit(nodes, opts.concurrency, async (node): Promise<NodeCheckResult> => {
+  const known = clusterNodes ? new Set(clusterNodes) : undefined;
+  const nodes = requested.length ? requested : [...(clusterNodes ?? [])].sort();
+  return nodes.map((node): AgentCheckPlan => {
+    if (known && !known.has(node)) return { node, error: `node "${node}" not found` };
     const pod = podByNode.get(node);
-    if (!pod) return { node, source: 'agent', error: `no odoo-node-agent pod on node ${node}` };
-    if (pod.status?.phase !== 'Running') return { node, source: 'agent', error: `agent pod ${pod.metadata.name} is ${pod.status?.phase ?? 'not running'}` };
-    const port = agentPort(pod);
+    if (!pod) return { node, error: noAgentPodMessage(node) };
+    if (pod.status?.phase !== 'Running') {
+      const waiting = (pod.status?.containerStatuses ?? []).map((c: any) => c.state?.waiting?.reason).find(Boolean);
+      return { node, error: `agent pod ${pod.metadata.name} is ${pod.status?.phase ?? 'not running'}${waiting ? ` (${waiting})` : ''}` };
+    }
+    if ('error' in token) return { node, error: token.error };
+    return { node, pod: pod.metadata.name, port: agentPort(pod) };
+  });
+}
+
+/** Problems that concern every node at once, for the report's cluster checks. */
+export function agentClusterChecks(namespace: string, agentPods: any[], token: AgentToken): Check[] {
+  const checks: Check[] = [];
+  if (!agentPods.length) checks.push({ name: 'agent', status: 'error', message: `no odoo-node-agent pods in namespace ${namespace}: install the DaemonSet (kubectl apply -k manifests/) or use --ssh` });
+  else if ('error' in token) checks.push({ name: 'agent', status: 'error', message: token.error });
+  return checks;
+}
+
+async function readAgentToken(kube: KubeClient, namespace: string): Promise<AgentToken> {
+  let secret: any;
+  try {
+    secret = await kube.get(RESOURCES.secrets, AGENT_TOKEN_SECRET, namespace);
+  } catch (e) {
+    if (isNotFound(e)) return { error: `secret ${namespace}/${AGENT_TOKEN_SECRET} not found: is the node agent installed (kubectl apply -k manifests/)?` };
+    return { error: `cannot read secret ${namespace}/${AGENT_TOKEN_SECRET}: ${(e as Error).message}` };
+  }
+  const token = Buffer.from(secret?.data?.token ?? '', 'base64').toString('utf8').trim();
+  // A service-account-token Secret is filled by Kubernetes' token controller a moment after it is created.
+  if (!token) return { error: `secret ${namespace}/${AGENT_TOKEN_SECRET} has no "token" key yet (Kubernetes fills it for its ServiceAccount)` };
+  return { token };
+}
+
+export interface AgentChecks {
+  results: NodeCheckResult[];
+  /** Problems of the agent installation as a whole (no pods, no token). */
+  clusterChecks: Check[];
+}
+
+export async function checkNodesThroughAgents(kube: KubeClient, openTunnel: OpenTunnel, opts: AgentCheckOptions): Promise<AgentChecks> {
+  const [nodeList, podList, token] = await Promise.all([
+    kube.list(RESOURCES.nodes).catch((e) => {
+      // Named nodes can still be checked when the Node list is not readable; "every node" cannot.
+      if (opts.nodes.length) return undefined;
+      throw e;
+    }),
+    kube.list(RESOURCES.pods, { namespace: opts.namespace, labelSelector: AGENT_POD_SELECTOR }),
+    readAgentToken(kube, opts.namespace),
+  ]);
+  const pods = podList.items;
+  const plans = planAgentChecks(opts.nodes, nodeList?.items.map((n: any) => n.metadata.name as string), pods, token);
+  const results = await mapLimit(plans, opts.concurrency, async (plan): Promise<NodeCheckResult> => {
+    const node = plan.node;
+    if ('error' in plan) return { node, source: 'agent', error: plan.error };
     let tunnel: Tunnel | undefined;
+    // The port-forward reports why a connection failed (refused inside the pod, forbidden) on the side.
+    let tunnelError: Error | undefined;
     try {
-      opts.onProgress?.(node, `port-forward to ${pod.metadata.name}`);
-      tunnel = await openTunnel({ namespace: opts.namespace, pod: pod.metadata.name, port });
+      opts.onProgress?.(node, `port-forward to ${plan.pod}`);
+      tunnel = await openTunnel({ namespace: opts.namespace, pod: plan.pod, port: plan.port, onError: (e) => (tunnelError ??= e) });
       const report = await callAgent<NodeReport>({
         url: `ws://127.0.0.1:${tunnel.localPort}/`,
-        token,
+        token: (token as { token: string }).token,
         method: 'inspect',
         params: opts.devices?.length ? { devices: opts.devices } : {},
         timeoutMs: opts.timeoutMs,
@@ -108,11 +160,14 @@ export async function checkNodesThroughAgents(kube: KubeClient, openTunnel: Open
       });
       return { node, source: 'agent', report };
     } catch (e) {
+      const agentError = e instanceof AgentError ? e : undefined;
+      if (tunnelError && (!agentError || agentError.code === 'connection')) return { node, source: 'agent', error: tunnelError.message };
       return { node, source: 'agent', error: (e as Error).message };
     } finally {
       await tunnel?.close();
     }
   });
+  return { results, clusterChecks: agentClusterChecks(opts.namespace, pods, token) };
 }
 
 function agentPort(pod: any): number {
@@ -150,7 +205,7 @@ export async function checkNodesOverSsh(connect: (t: SshTarget) => Promise<{ hos
 }
 
 /** The stable -o json shape and the overall verdict: ready only when every node is. */
-export function summariseChecks(results: NodeCheckResult[], capacityPolicy: CapacityPolicy): ChecksOutput {
+export function summariseChecks(results: NodeCheckResult[], capacityPolicy: CapacityPolicy, extraClusterChecks: Check[] = []): ChecksOutput {
   const nodes = results.map((r) => ({
     node: r.node,
     source: r.source,
@@ -161,7 +216,7 @@ export function summariseChecks(results: NodeCheckResult[], capacityPolicy: Capa
     ...(r.error ? { error: r.error } : {}),
   }));
   const readySizes = nodes.flatMap((n) => n.devices.filter((d) => d.verdict === 'READY' && d.sizeBytes).map((d) => d.sizeBytes!));
-  const clusterChecks: Check[] = [];
+  const clusterChecks: Check[] = [...extraClusterChecks];
   const mtus = new Map<number, string[]>();
   for (const r of results) if (r.report?.mtu) mtus.set(r.report.mtu, [...(mtus.get(r.report.mtu) ?? []), r.node]);
   if (mtus.size > 1) {
@@ -179,4 +234,12 @@ export function summariseChecks(results: NodeCheckResult[], capacityPolicy: Capa
     clusterChecks,
     capacity: computeCephCapacity(readySizes, capacityPolicy),
   };
+}
+
+/** The one-line error after a report that is not all ready: which nodes are not ready, which were not checked. */
+export function describeFailedChecks(out: ChecksOutput): string {
+  if (!out.nodes.length) return 'no nodes to check';
+  const notReady = out.nodes.filter((n) => !n.ready && !n.error).map((n) => n.node);
+  const unchecked = out.nodes.filter((n) => n.error).map((n) => n.node);
+  return [notReady.length ? `not ready: ${notReady.join(', ')}` : '', unchecked.length ? `could not check: ${unchecked.join(', ')}` : ''].filter(Boolean).join('; ');
 }

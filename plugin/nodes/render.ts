@@ -6,6 +6,7 @@ import type { ChecksOutput } from './checkNodes.js';
 import { describeCapacity, formatBytes } from './capacity.js';
 import { formatReason } from './judgeOsdReadiness.js';
 import type { DiskUsage, NodeReport } from './report.js';
+import { STALE_AFTER_INTERVALS, type NodeSummaries, type NodeSummaryItem } from './listNodes.js';
 
 export function colorVerdict(c: Colors, v: string): string {
   if (v === 'READY' || v === 'ok') return c.green(v);
@@ -45,6 +46,10 @@ interface DeviceRow {
   device?: DeviceVerdict;
   report?: NodeReport;
   error?: string;
+  /** Shown instead of the device's verdict (a node that was not checked: UNKNOWN). */
+  verdict?: string;
+  /** `nodes`: the summary's state, for the age column. */
+  summary?: NodeSummaryItem;
 }
 
 function deviceColumns(c: Colors, opts: { usage: boolean; age?: (r: DeviceRow) => string }): Column<DeviceRow>[] {
@@ -52,7 +57,7 @@ function deviceColumns(c: Colors, opts: { usage: boolean; age?: (r: DeviceRow) =
     { header: 'node', value: (r) => r.node },
     { header: 'device', value: (r) => r.device?.device ?? '-' },
     { header: 'size', value: (r) => (r.device?.sizeBytes !== undefined ? formatBytes(r.device.sizeBytes) : '-'), align: 'right' },
-    { header: 'verdict', value: (r) => (r.error ? 'ERROR' : r.device?.verdict ?? '-'), style: (t) => colorVerdict(c, t) },
+    { header: 'verdict', value: (r) => r.verdict ?? (r.error ? 'ERROR' : r.device?.verdict ?? '-'), style: (t) => colorVerdict(c, t) },
     { header: 'reason', value: (r) => (r.error ? r.error : r.device?.reasons[0] ? formatReason(r.device.reasons[0]) : '') },
     { header: 'prerequisites', value: (r) => (r.report ? summarisePrerequisites(r.report.prerequisites) : '-') },
   ];
@@ -68,13 +73,36 @@ function deviceRows(items: { node: string; report?: NodeReport; error?: string }
   );
 }
 
-export function renderNodeList(
-  items: { node: string; report?: NodeReport; error?: string }[],
-  c: Colors,
-  opts: { wide: boolean; aligned: boolean; now: Date },
-): string {
-  const age = (r: DeviceRow) => (r.report ? formatAge(opts.now.getTime() - Date.parse(r.report.collectedAt)) : '-');
-  return renderTable(deviceRows(items), deviceColumns(c, { usage: true, age }), opts);
+/**
+ * The `nodes` screen: a row per device of every node (UNKNOWN rows for nodes without a usable summary,
+ * stale ages marked), then what keeps nodes from counting as ready, and the count.
+ */
+export function renderNodeList(s: NodeSummaries, c: Colors, opts: { wide: boolean; aligned: boolean; namespace: string }): string {
+  const rows = s.nodes.flatMap((i): DeviceRow[] => {
+    if (i.summary === 'missing' || i.summary === 'unreadable') {
+      return [{ node: i.node, summary: i, verdict: 'UNKNOWN', error: i.summary === 'missing' ? 'no agent summary' : 'summary unreadable' }];
+    }
+    return deviceRows([i]).map((r) => ({ ...r, summary: i }));
+  });
+  const age = (r: DeviceRow) => {
+    const a = r.summary?.ageSeconds;
+    if (a === undefined) return '-';
+    const tag = r.summary?.summary === 'stale' ? ' (stale)' : r.summary?.summary === 'orphaned' ? ' (no such node)' : '';
+    return `${formatAge(a * 1000)}${tag}`;
+  };
+  let text = renderTable(rows, deviceColumns(c, { usage: true, age }), opts);
+  const inCluster = s.nodes.filter((i) => i.summary !== 'orphaned');
+  if (inCluster.length && inCluster.every((i) => i.summary === 'missing')) {
+    // One explanation instead of the same one per node.
+    text += `\nNo node has a summary in namespace ${opts.namespace}: is the node agent installed (kubectl apply -k manifests/)? Without it: kubectl odoo nodes check --ssh root@HOST\n`;
+  } else {
+    const notes = s.nodes.filter((i) => i.error).map((i) => `${i.node}: ${i.error}`);
+    if (notes.length) text += `\n${notes.join('\n')}\n`;
+  }
+  const ready = inCluster.filter((i) => i.ready).length;
+  const why = ` (a node is ready when its summary is younger than ${STALE_AFTER_INTERVALS} refresh intervals, every device is READY and no prerequisite is in error; "kubectl odoo nodes check" inspects now)`;
+  text += `\n${ready} of ${inCluster.length} node${inCluster.length === 1 ? '' : 's'} ready${s.ready ? '' : why}\n`;
+  return text;
 }
 
 export function formatAge(ms: number): string {

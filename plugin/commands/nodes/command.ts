@@ -31,6 +31,7 @@ const agentNamespace = (ctx: CommandContext, args: NodesArgs) => args['agent-nam
 
 export const nodesCheckCommand: CommandDef<CheckArgs> = {
   command: 'check [node..]',
+  outputs: ['table', 'wide', 'json', 'yaml'],
   describe: 'Inspect nodes now: OSD readiness of their devices, prerequisites, Ceph capacity (exit 0 only when all are ready)',
   builder: (y) =>
     y
@@ -50,11 +51,12 @@ export const nodesCheckCommand: CommandDef<CheckArgs> = {
       .example('$0 nodes check --ssh root@10.0.0.1 root@10.0.0.2:2222 -i ~/.ssh/id_ed25519', 'machines without Kubernetes'),
   async run(ctx, args) {
     const opts = validateCheckArgs(ctx, args);
-    const { checkNodesThroughAgents, checkNodesOverSsh, summariseChecks } = await import('../../nodes/checkNodes.js');
+    const { checkNodesThroughAgents, checkNodesOverSsh, summariseChecks, describeFailedChecks } = await import('../../nodes/checkNodes.js');
     const progress = (node: string, message: string) => {
       if (ctx.globals.verbose > 0 || ctx.io.stderr.isTTY) ctx.progress(`${node}: ${message}`);
     };
     let results;
+    let clusterChecks: import('../../nodes/facts.js').Check[] = [];
     if (opts.ssh) {
       const { connectSsh } = await import('../../nodes/sshHost.js');
       const { loadHeavy } = await import('../../core/heavy/load.js');
@@ -76,7 +78,7 @@ export const nodesCheckCommand: CommandDef<CheckArgs> = {
     } else {
       const kube = await ctx.kube();
       const { openPortForward } = await import('../../core/kube/portForward.js');
-      results = await checkNodesThroughAgents(kube, (t) => openPortForward(kube, t), {
+      ({ results, clusterChecks } = await checkNodesThroughAgents(kube, (t) => openPortForward(kube, t), {
         namespace: agentNamespace(ctx, args),
         nodes: opts.nodes,
         devices: opts.devices,
@@ -84,17 +86,14 @@ export const nodesCheckCommand: CommandDef<CheckArgs> = {
         timeoutMs: opts.timeoutMs,
         onProgress: progress,
         signal: ctx.signal,
-      });
+      }));
     }
-    const out = summariseChecks(results, { replication: opts.replication, overhead: opts.overhead });
+    const out = summariseChecks(results, { replication: opts.replication, overhead: opts.overhead }, clusterChecks);
     if (!(await printStructured(ctx.io, ctx.globals.output, out))) {
       const { renderChecks } = await import('../../nodes/render.js');
       ctx.io.stdout.write(renderChecks(out, ctx.colors, { wide: ctx.globals.output === 'wide', aligned: !!ctx.io.stdout.isTTY }));
     }
-    if (!out.ready) {
-      const notReady = out.nodes.filter((n) => !n.ready).map((n) => n.node);
-      throw new CheckFailedError(`not ready: ${notReady.join(', ')}`);
-    }
+    if (!out.ready) throw new CheckFailedError(describeFailedChecks(out));
   },
 };
 
@@ -184,19 +183,18 @@ export const nodesCommand: CommandDef<NodesArgs> = {
       .example('$0 nodes', 'last summary of every node')
       .example('$0 nodes check', 'inspect every node now'),
   subcommands: [nodesCheckCommand],
+  outputs: ['table', 'wide', 'json', 'yaml'],
   async run(ctx, args) {
     const kube = await ctx.kube();
-    const { listNodeSummaries } = await import('../../nodes/listNodes.js');
+    const { listNodeSummaries, nodeSummariesData, describeUnready } = await import('../../nodes/listNodes.js');
     const namespace = agentNamespace(ctx, args);
-    const items = await listNodeSummaries(kube, namespace);
-    const data = { nodes: items.map((i) => ({ node: i.node, ...(i.report ?? {}), ...(i.error ? { error: i.error } : {}) })) };
-    if (await printStructured(ctx.io, ctx.globals.output, data)) return;
-    if (!items.length) {
-      ctx.io.stderr.write(`No node summaries in namespace ${namespace}: is the node agent installed (kubectl apply -k manifests/)?\n`);
-      return;
+    const summaries = await listNodeSummaries(kube, namespace, ctx.clock.now());
+    if (!(await printStructured(ctx.io, ctx.globals.output, nodeSummariesData(summaries)))) {
+      const { renderNodeList } = await import('../../nodes/render.js');
+      ctx.io.stdout.write(renderNodeList(summaries, ctx.colors, { wide: ctx.globals.output === 'wide', aligned: !!ctx.io.stdout.isTTY, namespace }));
     }
-    const { renderNodeList } = await import('../../nodes/render.js');
-    ctx.io.stdout.write(renderNodeList(items, ctx.colors, { wide: ctx.globals.output === 'wide', aligned: !!ctx.io.stdout.isTTY, now: ctx.clock.now() }));
+    // Exit 0 only when every node has a fresh READY summary, so scripts can gate on it.
+    if (!summaries.ready) throw new CheckFailedError(describeUnready(summaries));
   },
 };
 

@@ -1,0 +1,84 @@
+import { describe, expect, it } from 'vitest';
+import { agentClusterChecks, describeFailedChecks, planAgentChecks, summariseChecks } from './checkNodes.js';
+
+const pod = (name: string, node: string, phase = 'Running', extra: any = {}) => ({
+  metadata: { name, ...extra.metadata },
+  spec: { nodeName: node, containers: [{ name: 'agent', ports: [{ name: 'agent', containerPort: 8765 }] }] },
+  status: { phase, ...extra.status },
+});
+const TOKEN = { token: 't' };
+const NO_SECRET = { error: 'secret kubectl-odoo/odoo-node-agent-token not found: is the node agent installed (kubectl apply -k manifests/)?' };
+
+describe('planAgentChecks', () => {
+  it.each([
+    {
+      name: 'no node named: every node of the cluster, nodes without an agent pod included',
+      requested: [],
+      nodes: ['n2', 'n1', 'n3'],
+      pods: [pod('a-1', 'n1'), pod('a-2', 'n2')],
+      token: TOKEN,
+      plans: [{ node: 'n1', pod: 'a-1', port: 8765 }, { node: 'n2', pod: 'a-2', port: 8765 }, { node: 'n3', error: 'no odoo-node-agent pod on node n3' }],
+    },
+    {
+      name: 'no agent at all: every node is listed with the first thing to fix',
+      requested: [],
+      nodes: ['n1', 'n2'],
+      pods: [],
+      token: NO_SECRET,
+      plans: [{ node: 'n1', error: 'no odoo-node-agent pod on node n1' }, { node: 'n2', error: 'no odoo-node-agent pod on node n2' }],
+    },
+    {
+      name: 'pods but no token Secret',
+      requested: ['n1'],
+      nodes: ['n1'],
+      pods: [pod('a-1', 'n1')],
+      token: NO_SECRET,
+      plans: [{ node: 'n1', error: NO_SECRET.error }],
+    },
+    {
+      name: 'a pod that does not run, with the container waiting reason; a running one wins over an old one',
+      requested: ['n1', 'n2'],
+      nodes: ['n1', 'n2'],
+      pods: [pod('a-1', 'n1', 'Pending', { status: { containerStatuses: [{ state: { waiting: { reason: 'ImagePullBackOff' } } }] } }), pod('old', 'n2', 'Failed'), pod('a-2', 'n2')],
+      token: TOKEN,
+      plans: [{ node: 'n1', error: 'agent pod a-1 is Pending (ImagePullBackOff)' }, { node: 'n2', pod: 'a-2', port: 8765 }],
+    },
+    {
+      name: 'a node that does not exist; a terminating pod does not count',
+      requested: ['n9', 'n1'],
+      nodes: ['n1'],
+      pods: [pod('a-1', 'n1', 'Running', { metadata: { deletionTimestamp: '2025-01-01T00:00:00Z' } })],
+      token: TOKEN,
+      plans: [{ node: 'n9', error: 'node "n9" not found' }, { node: 'n1', error: 'no odoo-node-agent pod on node n1' }],
+    },
+    {
+      name: 'the Node list unreadable: named nodes are taken as given',
+      requested: ['n1'],
+      nodes: undefined,
+      pods: [pod('a-1', 'n1')],
+      token: TOKEN,
+      plans: [{ node: 'n1', pod: 'a-1', port: 8765 }],
+    },
+  ])('$name', (c) => {
+    expect(planAgentChecks(c.requested, c.nodes, c.pods, c.token)).toEqual(c.plans);
+  });
+});
+
+describe('agentClusterChecks', () => {
+  it('names the installation problem once', () => {
+    expect(agentClusterChecks('kubectl-odoo', [], NO_SECRET)).toEqual([{ name: 'agent', status: 'error', message: 'no odoo-node-agent pods in namespace kubectl-odoo: install the DaemonSet (kubectl apply -k manifests/) or use --ssh' }]);
+    expect(agentClusterChecks('kubectl-odoo', [pod('a', 'n1')], NO_SECRET)).toEqual([{ name: 'agent', status: 'error', message: NO_SECRET.error }]);
+    expect(agentClusterChecks('kubectl-odoo', [pod('a', 'n1')], TOKEN)).toEqual([]);
+  });
+});
+
+describe('summariseChecks', () => {
+  it('a node that could not be checked has the error and one check named agent; nothing checked is not ready', () => {
+    const out = summariseChecks([{ node: 'n1', source: 'agent', error: 'the agent did not answer within 1 s' }], { replication: 3, overhead: [0.07, 0.1] }, agentClusterChecks('ns', [], TOKEN));
+    expect(out.ready).toBe(false);
+    expect(out.nodes).toEqual([{ node: 'n1', source: 'agent', ready: false, checks: [{ name: 'agent', status: 'error', message: 'the agent did not answer within 1 s' }], devices: [], error: 'the agent did not answer within 1 s' }]);
+    expect(out.clusterChecks.map((c) => c.name)).toEqual(['agent']);
+    expect(describeFailedChecks(out)).toBe('could not check: n1');
+    expect(summariseChecks([], { replication: 3, overhead: [0.07, 0.1] }).ready).toBe(false);
+  });
+});
