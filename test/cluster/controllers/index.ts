@@ -4,6 +4,7 @@ import { GarbageCollector } from './garbageCollector.js';
 import { NamespaceController } from './namespace.js';
 import { DeploymentController, ReplicaSetController } from './workloads.js';
 import { PodController } from './pods.js';
+import { DaemonSetController } from './daemonsets.js';
 import { VolumeController } from './volumes.js';
 
 export interface ControllerContext {
@@ -34,6 +35,7 @@ export function startControllers(store: Store, opts: Omit<ControllerContext, 'st
     new NamespaceController(ctx),
     new DeploymentController(ctx),
     new ReplicaSetController(ctx),
+    new DaemonSetController(ctx),
     new PodController(ctx, { timeScale: opts.timeScale ?? 0.01, simulateAll: opts.simulateAllPods ?? false }),
     new VolumeController(ctx),
     new GarbageCollector(ctx),

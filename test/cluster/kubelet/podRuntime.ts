@@ -59,9 +59,9 @@ export class PodRuntime {
 
   constructor(private readonly deps: RuntimeDeps) {}
 
-  /** Pods that are not owned by a ReplicaSet run for real; the others are simulated by the API side. */
+  /** Pods that are not owned by a ReplicaSet or DaemonSet run for real; the others are simulated by the API side. */
   static owns(pod: any): boolean {
-    return !(pod?.metadata?.ownerReferences ?? []).some((r: any) => r.kind === 'ReplicaSet');
+    return !(pod?.metadata?.ownerReferences ?? []).some((r: any) => r.kind === 'ReplicaSet' || r.kind === 'DaemonSet');
   }
 
   /** Called for every ADDED/MODIFIED pod event. */
