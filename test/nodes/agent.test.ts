@@ -1,7 +1,8 @@
 // The node agent against real block devices, reached the way users reach it: `kubectl odoo nodes check`
 // through the real kubectl, the test cluster's API server and its port-forward to the agent pod. The
-// manifests are applied with the real kubectl; the agent pods are stand-ins whose port is forwarded
-// to agents running on this machine (as root, reading the loop devices built by deviceLab).
+// manifests are applied with the real kubectl and the DaemonSet puts a (simulated) pod on every node;
+// the test annotates the pods of node-1 and node-2 so their port is forwarded to agents running on
+// this machine (as root, reading the loop devices built by deviceLab). node-3's pod has no agent.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -26,17 +27,8 @@ const cleanups: (() => void | Promise<void>)[] = [];
 const kc = (args: string[]) => kubectl(args, { kubeconfig: cluster.kubeconfigPath });
 const odoo = (args: string[]) => kubectlOdoo(args, { kubeconfig: cluster.kubeconfigPath, timeoutMs: 120_000 });
 
-function agentPod(node: string, port: number) {
-  return {
-    metadata: {
-      name: `odoo-node-agent-${node}`,
-      namespace: NS,
-      labels: { 'app.kubernetes.io/name': 'odoo-node-agent', 'app.kubernetes.io/component': 'agent' },
-      annotations: { 'test.kubectl-odoo.io/port-8765': `127.0.0.1:${port}` },
-    },
-    spec: { nodeName: node, restartPolicy: 'Never', containers: [{ name: 'agent', image: 'odoo-node-agent:0.1.0', command: ['sleep', '3600'], ports: [{ name: 'agent', containerPort: 8765 }] }] },
-  };
-}
+/** The pod the DaemonSet created on a node. */
+const daemonPodOn = (node: string) => cluster.store.list('pods', NS, 'app.kubernetes.io/name=odoo-node-agent').find((p: any) => p.spec?.nodeName === node && !p.metadata.deletionTimestamp);
 
 async function waitFor<T>(what: string, fn: () => Promise<T | undefined> | T | undefined, ms = 30_000): Promise<T> {
   const end = Date.now() + ms;
@@ -121,13 +113,17 @@ describe.skipIf(!runs)('odoo-node-agent on real devices, through kubectl odoo no
       cleanups.push(() => agent1.stop());
       agent2 = await startLocalAgent({ node: 'node-2', configFile: node2Config, kubeconfig: cluster.kubeconfigPath, env: { PATH: `${healthy.binDir}:${process.env.PATH}` } });
       cleanups.push(() => agent2.stop());
-      for (const [node, a] of [['node-1', agent1], ['node-2', agent2]] as const) cluster.store.create('pods', agentPod(node, a.port));
+      await waitFor('the DaemonSet\'s pods running', () => ['node-1', 'node-2', 'node-3'].every((n) => daemonPodOn(n)?.status?.phase === 'Running'));
+      // Each DaemonSet pod's port 8765 is forwarded to the agent standing in for it on this machine.
+      for (const [node, a] of [['node-1', agent1], ['node-2', agent2]] as const) {
+        const annotated = await kc(['-n', NS, 'annotate', 'pod', daemonPodOn(node).metadata.name, `test.kubectl-odoo.io/port-8765=127.0.0.1:${a.port}`]);
+        expect(annotated.code).toBe(0);
+      }
       // The first summaries are written at start; wait so no check races with them on the devices.
       await waitFor('both summaries', async () => {
         const r = await kc(['-n', NS, 'get', 'configmaps', '-l', 'app.kubernetes.io/component=node-summary', '-o', 'name']);
         return r.stdout.includes('kubectl-odoo-node-node-1') && r.stdout.includes('kubectl-odoo-node-node-2');
       });
-      await waitFor('agent pods running', () => ['node-1', 'node-2'].every((n) => cluster.store.get('pods', NS, `odoo-node-agent-${n}`)?.status?.phase === 'Running'));
     } catch (e) {
       await runCleanups();
       throw e;
@@ -190,10 +186,14 @@ describe.skipIf(!runs)('odoo-node-agent on real devices, through kubectl odoo no
     expect(r2.stderr).toContain('-i only applies with --ssh');
   });
 
-  it('reports a requested node without an agent as not ready', async () => {
+  it('reports a node whose agent pod does not answer as not checked, with the port-forward\'s reason', async () => {
     const r = await odoo(['nodes', 'check', 'node-3', '-o', 'json']);
     expect(r.code).toBe(1);
-    expect(JSON.parse(r.stdout).nodes[0]).toMatchObject({ node: 'node-3', ready: false, error: 'no odoo-node-agent pod on node node-3' });
+    expect(r.stderr).toBe('error: could not check: node-3\n');
+    const node = JSON.parse(r.stdout).nodes[0];
+    expect(node).toMatchObject({ node: 'node-3', ready: false, devices: [] });
+    expect(node.checks).toEqual([{ name: 'agent', status: 'error', message: node.error }]);
+    expect(node.error).toMatch(new RegExp(`^port-forward to pod ${daemonPodOn('node-3').metadata.name} port 8765 failed: .*connection refused`));
   });
 
   it('refuses unauthenticated connections and malformed messages, logs them, and stays up', async () => {
@@ -263,9 +263,10 @@ describe.skipIf(!runs)('odoo-node-agent on real devices, through kubectl odoo no
     expect(refreshed.messages.at(-1).result.node).toBe('node-1');
 
     const r = await odoo(['nodes', '-o', 'json']);
-    expect(r.code).toBe(0);
+    // node-1 is not ready and node-3 has no summary: not every node is ready.
+    expect(r.code).toBe(1);
     const nodes = JSON.parse(r.stdout).nodes;
-    expect(nodes.map((n: any) => n.node)).toEqual(['node-1', 'node-2']);
+    expect(nodes.map((n: any) => [n.node, n.summary])).toEqual([['node-1', 'fresh'], ['node-2', 'fresh'], ['node-3', 'missing']]);
     const n1 = nodes[0];
     expect(n1.usage.volumes).toEqual([
       expect.objectContaining({ namespace: 'saasodoo', pod: 'odoo-acme-abc12345-x', pvc: 'odoo-instance-abc123', pv: pvc.spec.volumeName, instance: 'abc123', sizeBytes: 64 << 20, usedBytes: 10 << 20 }),
@@ -274,7 +275,9 @@ describe.skipIf(!runs)('odoo-node-agent on real devices, through kubectl odoo no
     expect(n1.usage.filesystems).toContainEqual(expect.objectContaining({ mountPoint: lab.mountPoint, source: lab.devices.mounted, fsType: 'ext4' }));
 
     const table = await odoo(['nodes']);
-    expect(table.code).toBe(0);
+    expect(table.code).toBe(1);
+    expect(table.stderr).toBe('error: not ready: node-1; not checked: node-3 (no summary)\n');
+    expect(table.stdout).toMatch(/^node-3\t-\t-\tUNKNOWN\tno agent summary\t/m);
     expect(table.stdout).toMatch(new RegExp(`^node-1\\t${lab.devices.raw}\\t6\\.44 GB\\tREADY\\t\\t[^\\t]+\\t.*1 volume \\(fullest 16% abc123\\)`, 'm'));
     expect(table.stdout).toMatch(new RegExp(`^node-2\\t${wipeTarget}\\t6\\.44 GB\\tREADY\\t\\t(ok|warning: mtu)\\t`, "m"));
   });
