@@ -83,10 +83,10 @@ async function fanOut(root, dir) {
       }
       const kube = {
         async get() { return { data: { token: Buffer.from('t').toString('base64') } }; },
-        async list() { return { items: pods }; },
+        async list(type) { return { items: type.plural === 'nodes' ? pods.map((p) => ({ metadata: { name: p.spec.nodeName } })) : pods }; },
       };
       const t0 = performance.now();
-      const results = await checkNodesThroughAgents(kube, async ({ port }) => ({ localPort: port, close() {} }), { namespace: 'x', nodes: [], concurrency: 10, timeoutMs: 60000 });
+      const { results } = await checkNodesThroughAgents(kube, async ({ port }) => ({ localPort: port, close() {} }), { namespace: 'x', nodes: [], concurrency: 10, timeoutMs: 60000 });
       const ms = performance.now() - t0;
       for (const s of servers) await s.close();
       if (results.some((r) => r.error)) throw new Error(results.find((r) => r.error).error);

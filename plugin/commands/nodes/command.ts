@@ -35,7 +35,7 @@ export const nodesCheckCommand: CommandDef<CheckArgs> = {
   describe: 'Inspect nodes now: OSD readiness of their devices, prerequisites, Ceph capacity (exit 0 only when all are ready)',
   builder: (y) =>
     y
-      .positional('node', { type: 'string', array: true, describe: 'Nodes to check (default: every node with an agent); with --ssh, more SSH targets' })
+      .positional('node', { type: 'string', array: true, describe: 'Nodes to check (default: every node of the cluster); with --ssh, more SSH targets' })
       .option('device', { type: 'string', array: true, requiresArg: true, describe: 'Device to judge instead of the configured ones (repeatable)' })
       .option('ssh', { type: 'string', array: true, requiresArg: true, describe: 'Check over SSH instead of the agent: user@host[:port] (the targets may follow as arguments)' })
       .option('i', { type: 'string', requiresArg: true, describe: 'SSH private key (default: ssh-agent, else ~/.ssh/id_ed25519, id_ecdsa, id_rsa)' })
@@ -180,7 +180,7 @@ export const nodesCommand: CommandDef<NodesArgs> = {
   builder: (y) =>
     y
       .option('agent-namespace', { type: 'string', requiresArg: true, describe: 'Namespace of the node agent (default from config: kubectl-odoo)' })
-      .example('$0 nodes', 'last summary of every node')
+      .example('$0 nodes', 'last summary of every node (exit 0 only when every node has a fresh READY summary)')
       .example('$0 nodes check', 'inspect every node now'),
   subcommands: [nodesCheckCommand],
   outputs: ['table', 'wide', 'json', 'yaml'],
