@@ -238,6 +238,58 @@ describe('restore script', () => {
     expect(await databaseSnapshot(pg, DB)).toBe(rowsBefore);
   });
 
+  it('a failure in the middle of the swap puts the old database and files back', async () => {
+    const b = await backup({ consistency: 'stop' });
+    expect(b.run.code).toBe(0);
+    await pg.psql("INSERT INTO res_partner (name) VALUES ('after the backup, before the swap')", { database: DB });
+    writeFileSync(join(inst.dataDir, 'conf', 'odoo.conf'), 'changed before the swap\n');
+    const rowsBefore = await databaseSnapshot(pg, DB);
+    const filesBefore = treeSnapshot(inst.dataDir);
+    // An mv that fails on the third entry moved in from staging (addons, conf, filestore, sessions):
+    // the database is already renamed and two new entries are in place when it fails.
+    const shim = join(root, 'failing-mv');
+    mkdirSync(shim, { recursive: true });
+    const mv = execFileSync('sh', ['-c', 'command -v mv'], { encoding: 'utf8' }).trim();
+    writeFileSync(join(shim, 'mv'), `#!/bin/sh\ncase "$*" in *"/new/filestore "*) echo "mv: No space left on device" >&2; exit 1 ;; esac\nexec ${mv} "$@"\n`);
+    chmodSync(join(shim, 'mv'), 0o755);
+    const run = await runScript(RESTORE_SCRIPT, { ...restoreEnv(b.path), PATH: `${shim}:${process.env.PATH}` });
+    expect(run.output).toContain('PHASE swap');
+    expect(run.output).toContain('No space left on device');
+    expect(run.code).not.toBe(0);
+    expect(run.output).toMatch(/ERROR restore failed; the instance's database and files are unchanged/);
+    expect(await databaseSnapshot(pg, DB)).toBe(rowsBefore);
+    expect(treeSnapshot(inst.dataDir)).toEqual(filesBefore);
+    expect((await databases()).filter((d) => d.startsWith(`${DB}__`))).toEqual([]);
+    expect(readdirSync(inst.dataDir).filter((n) => n.startsWith('.odoo-restore'))).toEqual([]);
+  });
+
+  it('a fast sha256 tool that prints nothing useful neither spoils a backup nor blocks its restore', async () => {
+    // The scripts prefer openssl for sha256; sha256sum has the last word on every digest.
+    const shim = join(root, 'broken-openssl');
+    mkdirSync(shim, { recursive: true });
+    writeFileSync(join(shim, 'openssl'), '#!/bin/sh\ncat > /dev/null\necho "0000 *stdin"\n');
+    chmodSync(join(shim, 'openssl'), 0o755);
+    const ts = nextTimestamp();
+    const setPath = `active/${CUSTOMER}/${INSTANCE}/${ts}`;
+    const made = await runScript(BACKUP_SCRIPT, {
+      ...dbEnv(),
+      PATH: `${shim}:${process.env.PATH}`,
+      SRC_DIR: inst.dataDir,
+      BACKUP_ROOT: backupRoot,
+      SET_PARENT: `active/${CUSTOMER}/${INSTANCE}`,
+      SET_NAME: ts,
+      MANIFEST_BASE: '{}',
+      CONSISTENCY: 'stop',
+    });
+    expect(made.code).toBe(0);
+    execFileSync('sha256sum', ['--quiet', '-c', 'SHA256SUMS'], { cwd: join(backupRoot, setPath) });
+    const filesBefore = treeSnapshot(inst.dataDir);
+    const run = await runScript(RESTORE_SCRIPT, { ...restoreEnv(setPath), PATH: `${shim}:${process.env.PATH}` });
+    expect(run.output).toContain(`DONE ${setPath}`);
+    expect(run.code).toBe(0);
+    expect(treeSnapshot(inst.dataDir)).toEqual(filesBefore);
+  });
+
   it('restores into another instance, renaming the filestore folder to its database', async () => {
     const b = await backup();
     const copyDir = join(root, 'copy');
