@@ -125,7 +125,8 @@ export function deriveInstanceFacts(deployment: any): InstanceFacts {
     container: container?.name,
     dataMountPath: mount?.mountPath ?? expectedMount,
     pvcName: volume?.persistentVolumeClaim?.claimName ?? (volume?.hostPath ? undefined : instanceId ? `odoo-instance-${instanceId}` : undefined),
-    hostPath: volume?.hostPath?.path,
+    // On the shared tree one hostPath (/mnt/cephfs) serves every instance: its directory is the subPath.
+    hostPath: volume?.hostPath?.path ? [volume.hostPath.path.replace(/\/+$/, ''), mount?.subPath ?? mount?.subPathExpr].filter(Boolean).join('/') : undefined,
     db,
     dbSecrets,
     scheme,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildCopyJob, buildDropJob, buildMeasureJob, buildTargetPvc, chooseSize, legacyInstanceOf, parseDuSizes, splitLegacyPath, switchToHostPath, switchToPvc } from './plan.js';
+import { buildCopyJob, buildDropJob, buildMeasureJob, buildTargetPvc, buildVerifyJob, chooseSize, instanceDirectoryProblem, legacyInstanceOf, parseDuSizes, parseMigrationRecord, splitLegacyPath, switchToHostPath, switchToPvc } from './plan.js';
 import { deriveInstanceFacts } from '../instances/facts.js';
 import { UsageError } from '../core/errors.js';
 
@@ -27,6 +27,7 @@ describe('legacyInstanceOf', () => {
       namespace: 'saasodoo',
       instanceId: '1a2b3c4d5e6f',
       legacyPath: '/mnt/cephfs/odoo_instances/odoo_data_acme_1a2b3c4d',
+      hostPath: '/mnt/cephfs/odoo_instances/odoo_data_acme_1a2b3c4d',
       volumeName: 'odoo-data',
       image: 'odoo:17',
       replicas: 1,
@@ -56,10 +57,97 @@ describe('chooseSize', () => {
 
 describe('splitLegacyPath', () => {
   it.each([
-    ['/mnt/cephfs/odoo_instances/odoo_data_a_1', { parent: '/mnt/cephfs/odoo_instances', base: 'odoo_data_a_1' }],
-    ['/mnt/cephfs/odoo_instances/odoo_data_a_1/', { parent: '/mnt/cephfs/odoo_instances', base: 'odoo_data_a_1' }],
-  ])('%s', (p, want) => expect(splitLegacyPath(p)).toEqual(want));
-  it.each(['/', '/mnt', 'relative/dir', '/mnt/cephfs/..'])('refuses %s', (p) => expect(() => splitLegacyPath(p)).toThrow(UsageError));
+    ['/mnt/cephfs/odoo_instances/odoo_data_a_1a2b3c4d', { parent: '/mnt/cephfs/odoo_instances', base: 'odoo_data_a_1a2b3c4d' }],
+    ['/mnt/cephfs/odoo_instances/odoo_data_a_b_1a2b3c4d/', { parent: '/mnt/cephfs/odoo_instances', base: 'odoo_data_a_b_1a2b3c4d' }],
+  ])('%s', (p, want) => expect(splitLegacyPath(p, '1a2b3c4d5e6f')).toEqual(want));
+  it.each([
+    '/',
+    '/mnt',
+    'relative/odoo_data_a_1a2b3c4d',
+    '/mnt/cephfs/..',
+    // The shared roots of the legacy tree are never one instance's data.
+    '/mnt/cephfs',
+    '/mnt/cephfs/odoo_instances',
+    '/mnt/cephfs/odoo_backups',
+    '/odoo_data_a_1a2b3c4d',
+    '/mnt/cephfs/odoo_instances/odoo_data_a_1a2b3c4d/../odoo_data_b_ffff0000',
+    '/mnt/cephfs/odoo_instances/odoo_data_a_1a2b3c4d/filestore',
+    // Another instance's directory.
+    '/mnt/cephfs/odoo_instances/odoo_data_a_ffff0000',
+  ])('refuses %s', (p) => expect(() => splitLegacyPath(p, '1a2b3c4d5e6f')).toThrow(UsageError));
+  it('says why', () => {
+    expect(instanceDirectoryProblem('/mnt/cephfs', undefined)).toBe(`"/mnt/cephfs" is not an instance's own data directory (expected .../odoo_data_<db>_<id8>); it may hold other instances' data`);
+    expect(instanceDirectoryProblem('/x/odoo_data_a_ffff0000', '1a2b3c4d5e6f')).toBe('"/x/odoo_data_a_ffff0000" belongs to another instance (its id starts with ffff0000, this instance\'s with 1a2b3c4d)');
+    expect(instanceDirectoryProblem('/x/odoo_data_a_ffff0000', undefined)).toBeUndefined();
+  });
+});
+
+describe('legacy instances on the shared tree (hostPath /mnt/cephfs + subPath)', () => {
+  const shared = (mounts: any[], extraContainers: any[] = []) => ({
+    ...deployment,
+    spec: {
+      ...deployment.spec,
+      template: {
+        spec: {
+          containers: [{ name: 'odoo', image: 'odoo:17', volumeMounts: mounts }, ...extraContainers],
+          volumes: [{ name: 'cephfs', hostPath: { path: '/mnt/cephfs', type: 'Directory' } }],
+        },
+      },
+    },
+  });
+  const dataMount = { name: 'cephfs', mountPath: '/var/lib/odoo', subPath: 'odoo_instances/odoo_data_acme_1a2b3c4d' };
+
+  it('the legacy directory is the hostPath joined with the subPath', () => {
+    const l = legacyInstanceOf(inst(shared([dataMount])))!;
+    expect(l).toMatchObject({ legacyPath: '/mnt/cephfs/odoo_instances/odoo_data_acme_1a2b3c4d', hostPath: '/mnt/cephfs', subPath: 'odoo_instances/odoo_data_acme_1a2b3c4d' });
+    expect(l.problem).toBeUndefined();
+    expect(buildCopyJob(l, 'ab12', 60).spec.template.spec.volumes[0].hostPath.path).toBe('/mnt/cephfs/odoo_instances/odoo_data_acme_1a2b3c4d');
+    expect(buildDropJob(l, 'ab12').spec.template.spec.volumes[0].hostPath.path).toBe('/mnt/cephfs/odoo_instances');
+  });
+  it.each([
+    [{ name: 'cephfs', mountPath: '/var/lib/odoo' }, /"\/mnt\/cephfs" is not an instance's own data directory/],
+    [{ name: 'cephfs', mountPath: '/var/lib/odoo', subPath: 'odoo_instances' }, /"\/mnt\/cephfs\/odoo_instances" is not an instance's own data directory/],
+    [{ name: 'cephfs', mountPath: '/var/lib/odoo', subPath: 'odoo_instances/odoo_data_other_ffff0000' }, /belongs to another instance/],
+    [{ name: 'cephfs', mountPath: '/var/lib/odoo', subPath: '../etc' }, /is not a path inside the volume/],
+    [{ name: 'cephfs', mountPath: '/var/lib/odoo', subPathExpr: 'odoo_instances/$(DIR)' }, /uses subPathExpr "odoo_instances\/\$\(DIR\)", which only the kubelet can expand/],
+  ])('%j cannot be migrated, and no Job can be built for it', (mount, why) => {
+    const l = legacyInstanceOf(inst(shared([mount])))!;
+    expect(l.problem).toMatch(why);
+    expect(() => buildCopyJob(l, 'ab12', 60)).toThrow(UsageError);
+    expect(() => buildVerifyJob(l, 'ab12', 60)).toThrow(UsageError);
+    expect(() => buildDropJob(l, 'ab12')).toThrow(UsageError);
+  });
+  it('switching moves only the data mounts to the PVC and keeps the shared volume for the other mounts', () => {
+    const backups = { name: 'cephfs', mountPath: '/mnt/cephfs/odoo_backups', subPath: 'odoo_backups' };
+    const addons = { name: 'cephfs', mountPath: '/mnt/extra-addons', subPath: 'odoo_instances/odoo_data_acme_1a2b3c4d/addons', readOnly: true };
+    const d = shared([dataMount, backups], [{ name: 'sidecar', volumeMounts: [addons] }]);
+    const l = legacyInstanceOf(inst(d))!;
+    const on = switchToPvc(d, l);
+    const spec = on.spec.template.spec;
+    expect(spec.volumes).toEqual([d.spec.template.spec.volumes[0], { name: 'odoo-data', persistentVolumeClaim: { claimName: 'odoo-instance-1a2b3c4d5e6f' } }]);
+    expect(spec.containers[0].volumeMounts).toEqual([{ name: 'odoo-data', mountPath: '/var/lib/odoo' }, backups]);
+    expect(spec.containers[1].volumeMounts).toEqual([{ name: 'odoo-data', mountPath: '/mnt/extra-addons', subPath: 'addons', readOnly: true }]);
+    expect(JSON.parse(on.metadata.annotations['kubectl-odoo.io/migration'])).toEqual({ hostPath: '/mnt/cephfs', subPath: 'odoo_instances/odoo_data_acme_1a2b3c4d', legacyPath: l.legacyPath, pvc: l.pvcName });
+    expect(legacyInstanceOf(inst(on))).toBeUndefined();
+    const back = switchToHostPath(on, d);
+    expect(back.spec.template.spec).toEqual(d.spec.template.spec);
+    expect(back.metadata.annotations).toEqual({});
+  });
+  it('a volume used only by the data mount is replaced under its name, without the subPath', () => {
+    const d = shared([dataMount]);
+    const spec = switchToPvc(d, legacyInstanceOf(inst(d))!).spec.template.spec;
+    expect(spec.volumes).toEqual([{ name: 'cephfs', persistentVolumeClaim: { claimName: 'odoo-instance-1a2b3c4d5e6f' } }]);
+    expect(spec.containers[0].volumeMounts).toEqual([{ name: 'cephfs', mountPath: '/var/lib/odoo' }]);
+  });
+});
+
+describe('migration record', () => {
+  it.each([
+    [undefined, undefined],
+    ['not json', undefined],
+    ['{"hostPath":"/a"}', undefined],
+    ['{"hostPath":"/mnt/cephfs","subPath":"x","legacyPath":"/mnt/cephfs/x","pvc":"p"}', { hostPath: '/mnt/cephfs', subPath: 'x', legacyPath: '/mnt/cephfs/x', pvc: 'p' }],
+  ])('%s', (text, want) => expect(parseMigrationRecord(text)).toEqual(want));
 });
 
 describe('objects', () => {
@@ -83,7 +171,9 @@ describe('objects', () => {
     expect(job.spec.template.metadata.labels['kubectl-odoo.io/job']).toBe(job.metadata.name);
   });
   it('measure and drop pass directory names as argv, never through a shell', () => {
-    expect(buildMeasureJob(legacy, '/mnt/cephfs/odoo_instances', ['a b', '$(x)'], 'cd34').spec.template.spec.containers[0].command).toEqual(['du', '-sk', '--', '/legacy/a b', '/legacy/$(x)']);
+    const names = ['odoo_data_a b_1a2b3c4d', 'odoo_data_$(x)_1a2b3c4d'];
+    expect(buildMeasureJob(legacy, '/mnt/cephfs/odoo_instances', names, 'cd34').spec.template.spec.containers[0].command).toEqual(['du', '-sk', '--', ...names.map((n) => `/legacy/${n}`)]);
+    expect(() => buildMeasureJob(legacy, '/mnt/cephfs', ['odoo_instances'], 'cd34')).toThrow(UsageError);
     const drop = buildDropJob(legacy, 'ef56').spec.template.spec;
     expect(drop.containers[0].command).toEqual(['rm', '-rf', '--', '/legacy/odoo_data_acme_1a2b3c4d']);
     expect(drop.volumes[0].hostPath.path).toBe('/mnt/cephfs/odoo_instances');
@@ -91,9 +181,12 @@ describe('objects', () => {
   it('switching keeps the volume name and other volumes, and switching back restores the original', () => {
     const on = switchToPvc(deployment, legacy);
     expect(on.spec.template.spec.volumes).toEqual([{ name: 'tmp', emptyDir: {} }, { name: 'odoo-data', persistentVolumeClaim: { claimName: 'odoo-instance-1a2b3c4d5e6f' } }]);
-    expect(on.metadata.annotations).toEqual({ 'kubectl-odoo.io/migrated-from': legacy.legacyPath });
+    expect(on.metadata.annotations).toEqual({
+      'kubectl-odoo.io/migrated-from': legacy.legacyPath,
+      'kubectl-odoo.io/migration': JSON.stringify({ hostPath: legacy.legacyPath, legacyPath: legacy.legacyPath, pvc: legacy.pvcName }),
+    });
     expect(on.metadata.resourceVersion).toBe('7');
-    const back = switchToHostPath(on, legacy, hostPathVolume);
+    const back = switchToHostPath(on, deployment);
     expect(back.spec.template.spec.volumes).toEqual(deployment.spec.template.spec.volumes);
     expect(deployment.spec.template.spec.volumes[1]).toBe(hostPathVolume);
   });

@@ -21,12 +21,26 @@ export interface LegacyInstance {
   name: string;
   namespace: string;
   instanceId: string;
+  /** The instance's own directory: the volume's hostPath joined with the data mount's subPath. */
   legacyPath: string;
-  /** The Deployment's volume that is the hostPath (it keeps its name when switched). */
+  /** The Deployment's hostPath volume as written (often the whole shared tree, e.g. /mnt/cephfs). */
+  hostPath: string;
+  /** The data mount's subPath inside that volume, if any. */
+  subPath?: string;
+  /** The Deployment's volume that is the hostPath (it keeps its name when switched, unless shared). */
   volumeName: string;
   image?: string;
   replicas: number;
   pvcName: string;
+  /** Why this instance cannot be migrated as it is (its data directory cannot be told apart safely). */
+  problem?: string;
+}
+
+const stripSlashes = (p: string) => (p.length > 1 ? p.replace(/\/+$/, '') : p);
+
+/** The host directory a mount of a hostPath volume shows: the volume's path joined with the subPath. */
+export function hostDirectoryOf(hostPath: string, subPath: string | undefined): string {
+  return stripSlashes(posix.normalize(subPath ? posix.join(hostPath, subPath) : hostPath));
 }
 
 /** The legacy facts of an instance whose data volume is a hostPath; undefined for PVC-backed ones. */
@@ -37,16 +51,57 @@ export function legacyInstanceOf(inst: InstanceObjects): LegacyInstance | undefi
   const volume = mount && (spec.volumes ?? []).find((v: any) => v.name === mount.name);
   if (!volume?.hostPath?.path) return undefined;
   const instanceId = inst.facts.instanceId ?? inst.name;
+  const hostPath = stripSlashes(posix.normalize(volume.hostPath.path));
+  let problem: string | undefined;
+  let legacyPath: string;
+  if (mount.subPathExpr) {
+    // $(VAR) expands per pod from its environment: the directory cannot be known here for certain.
+    legacyPath = `${hostPath}/${mount.subPathExpr}`;
+    problem = `its data mount uses subPathExpr "${mount.subPathExpr}", which only the kubelet can expand; set the directory as subPath in the Deployment first`;
+  } else if (mount.subPath && (posix.isAbsolute(mount.subPath) || posix.normalize(mount.subPath).split('/').includes('..'))) {
+    legacyPath = `${hostPath}/${mount.subPath}`;
+    problem = `its data mount's subPath "${mount.subPath}" is not a path inside the volume`;
+  } else {
+    legacyPath = hostDirectoryOf(hostPath, mount.subPath || undefined);
+    problem = instanceDirectoryProblem(legacyPath, inst.facts.instanceId);
+  }
   return {
     name: inst.name,
     namespace: inst.namespace,
     instanceId,
-    legacyPath: volume.hostPath.path.replace(/\/+$/, ''),
+    legacyPath,
+    hostPath,
+    ...(mount.subPath ? { subPath: mount.subPath } : {}),
     volumeName: volume.name,
     image: inst.facts.image,
     replicas: inst.deployment?.spec?.replicas ?? 1,
     pvcName: `odoo-instance-${instanceId}`,
+    ...(problem ? { problem } : {}),
   };
+}
+
+/** The platform names each instance's directory odoo_data_<database>_<first 8 hex digits of the instance id>. */
+const INSTANCE_DIR_RE = /^odoo_data_.+_([0-9a-f]{8})$/;
+
+/**
+ * Why `path` is not one instance's own data directory, or undefined when it is. Everything that copies
+ * from, measures or removes a legacy directory goes through this, so a shared root (/mnt/cephfs,
+ * /mnt/cephfs/odoo_instances, odoo_backups) is never taken for an instance's data.
+ */
+export function instanceDirectoryProblem(path: string, instanceId?: string): string | undefined {
+  const clean = stripSlashes(posix.normalize(path));
+  if (!posix.isAbsolute(path) || path.split('/').includes('..')) return `"${path}" is not an absolute path`;
+  const base = posix.basename(clean);
+  const parent = posix.dirname(clean);
+  const m = INSTANCE_DIR_RE.exec(base);
+  if (!m || parent === '/' || parent === clean) {
+    return `"${clean}" is not an instance's own data directory (expected .../odoo_data_<db>_<id8>); it may hold other instances' data`;
+  }
+  const hex = instanceId?.replace(/-/g, '').toLowerCase();
+  if (hex && /^[0-9a-f]{8,}$/.test(hex) && m[1] !== hex.slice(0, 8)) {
+    return `"${clean}" belongs to another instance (its id starts with ${m[1]}, this instance's with ${hex.slice(0, 8)})`;
+  }
+  return undefined;
 }
 
 /** The PVC size: the plan's (or --size), grown to hold what is there with headroom when no size was forced. */
@@ -142,7 +197,11 @@ function buildJob(j: JobSpecInput): any {
   };
 }
 
-const sourceVolume = (legacy: LegacyInstance) => ({ name: 'legacy', hostPath: { path: legacy.legacyPath, type: 'Directory' } });
+/** The instance's own directory, never the tree around it (checked again here, whoever built `legacy`). */
+function sourceVolume(legacy: LegacyInstance) {
+  splitLegacyPath(legacy.legacyPath, legacy.instanceId);
+  return { name: 'legacy', hostPath: { path: legacy.legacyPath, type: 'Directory' } };
+}
 const targetVolume = (legacy: LegacyInstance) => ({ name: 'target', persistentVolumeClaim: { claimName: legacy.pvcName } });
 
 export function buildCopyJob(legacy: LegacyInstance, suffix: string, deadlineSeconds: number, template?: any): any {
@@ -182,6 +241,7 @@ export function buildVerifyJob(legacy: LegacyInstance, suffix: string, deadlineS
  * parent mounted read-only. Output lines are "<KiB>\t/legacy/<name>".
  */
 export function buildMeasureJob(legacy: LegacyInstance, parent: string, names: string[], suffix: string, template?: any): any {
+  for (const n of names) splitLegacyPath(posix.join(parent, n));
   return buildJob({
     legacy,
     kind: 'measure',
@@ -195,7 +255,7 @@ export function buildMeasureJob(legacy: LegacyInstance, parent: string, names: s
 }
 
 export function buildDropJob(legacy: LegacyInstance, suffix: string, template?: any): any {
-  const { parent, base } = splitLegacyPath(legacy.legacyPath);
+  const { parent, base } = splitLegacyPath(legacy.legacyPath, legacy.instanceId);
   return buildJob({
     legacy,
     kind: 'drop',
@@ -208,14 +268,12 @@ export function buildDropJob(legacy: LegacyInstance, suffix: string, template?: 
   });
 }
 
-export function splitLegacyPath(path: string): { parent: string; base: string } {
-  const clean = posix.normalize(path).replace(/\/+$/, '');
-  const base = posix.basename(clean);
-  const parent = posix.dirname(clean);
-  if (!posix.isAbsolute(clean) || !base || base === '.' || base === '..' || parent === clean || parent === '/') {
-    throw new UsageError(`refusing to work on legacy path "${path}": expected a directory below a parent such as /mnt/cephfs/odoo_instances`);
-  }
-  return { parent, base };
+/** The parent directory and name of an instance's own data directory; refuses anything else. */
+export function splitLegacyPath(path: string, instanceId?: string): { parent: string; base: string } {
+  const problem = instanceDirectoryProblem(path, instanceId);
+  if (problem) throw new UsageError(`refusing to work on legacy path ${problem}`);
+  const clean = stripSlashes(posix.normalize(path));
+  return { parent: posix.dirname(clean), base: posix.basename(clean) };
 }
 
 /** `du -sk` lines into bytes per legacy directory name. */
@@ -228,22 +286,89 @@ export function parseDuSizes(out: string): Map<string, number> {
   return m;
 }
 
-/** The Deployment with its data volume on the PVC instead of the hostPath (same volume name, so mounts stay). */
+/** On the Deployment after the switch: where the data came from, as JSON ({@link MigrationRecord}). */
+export const ANNOTATION_MIGRATION = 'kubectl-odoo.io/migration';
+
+/** What --drop-legacy later recomputes the legacy directory from. */
+export interface MigrationRecord {
+  hostPath: string;
+  subPath?: string;
+  legacyPath: string;
+  pvc: string;
+}
+
+export function migrationRecordOf(legacy: LegacyInstance): MigrationRecord {
+  return { hostPath: legacy.hostPath, ...(legacy.subPath ? { subPath: legacy.subPath } : {}), legacyPath: legacy.legacyPath, pvc: legacy.pvcName };
+}
+
+export function parseMigrationRecord(text: string | undefined): MigrationRecord | undefined {
+  if (!text) return undefined;
+  try {
+    const r = JSON.parse(text);
+    if (typeof r?.hostPath === 'string' && typeof r?.legacyPath === 'string' && typeof r?.pvc === 'string' && (r.subPath === undefined || typeof r.subPath === 'string')) return r;
+  } catch {
+    // A hand-edited or foreign annotation: treated as no record.
+  }
+  return undefined;
+}
+
+const containersOf = (spec: any): any[] => [...(spec.initContainers ?? []), ...(spec.containers ?? [])];
+
+/**
+ * The Deployment with its data on the PVC instead of the hostPath. Every mount of the hostPath volume
+ * that shows the instance's directory (or something inside it) moves to the PVC, without the subPath
+ * prefix. When the volume is used for nothing else it is replaced under the same name (so the mounts
+ * stay as they are); when other mounts still use it (the shared tree mounted for backups, say) it is
+ * kept for them and the PVC gets a volume of its own.
+ */
 export function switchToPvc(deployment: any, legacy: LegacyInstance): any {
   const d = structuredClone(deployment);
-  const volumes: any[] = d.spec.template.spec.volumes;
-  const i = volumes.findIndex((v) => v.name === legacy.volumeName);
-  volumes[i] = { name: legacy.volumeName, persistentVolumeClaim: { claimName: legacy.pvcName } };
-  d.metadata.annotations = { ...d.metadata.annotations, [ANNOTATION_MIGRATED_FROM]: legacy.legacyPath };
+  const spec = d.spec.template.spec;
+  const volumes: any[] = spec.volumes;
+  const dataMounts: { mount: any; rest: string }[] = [];
+  let otherUses = 0;
+  for (const c of containersOf(spec)) {
+    for (const m of c.volumeMounts ?? []) {
+      if (m.name !== legacy.volumeName) continue;
+      const dir = m.subPathExpr ? undefined : hostDirectoryOf(legacy.hostPath, m.subPath || undefined);
+      if (dir === legacy.legacyPath) dataMounts.push({ mount: m, rest: '' });
+      else if (dir?.startsWith(`${legacy.legacyPath}/`)) dataMounts.push({ mount: m, rest: dir.slice(legacy.legacyPath.length + 1) });
+      else otherUses++;
+    }
+  }
+  const pvcVolume = (name: string) => ({ name, persistentVolumeClaim: { claimName: legacy.pvcName } });
+  let pvcVolumeName = legacy.volumeName;
+  if (otherUses === 0) {
+    volumes[volumes.findIndex((v) => v.name === legacy.volumeName)] = pvcVolume(legacy.volumeName);
+  } else {
+    const taken = new Set(volumes.map((v) => v.name));
+    pvcVolumeName = ['odoo-data', `${legacy.volumeName.slice(0, 59)}-pvc`].find((n) => !taken.has(n)) ?? `data-${legacy.pvcName}`.slice(0, 63);
+    volumes.push(pvcVolume(pvcVolumeName));
+  }
+  for (const { mount, rest } of dataMounts) {
+    mount.name = pvcVolumeName;
+    delete mount.subPath;
+    if (rest) mount.subPath = rest;
+  }
+  d.metadata.annotations = { ...d.metadata.annotations, [ANNOTATION_MIGRATED_FROM]: legacy.legacyPath, [ANNOTATION_MIGRATION]: JSON.stringify(migrationRecordOf(legacy)) };
   return d;
 }
 
-/** The reverse of switchToPvc, for a rollback when the instance does not come up on the PVC. */
-export function switchToHostPath(deployment: any, legacy: LegacyInstance, original: any): any {
-  const d = structuredClone(deployment);
-  const volumes: any[] = d.spec.template.spec.volumes;
-  const i = volumes.findIndex((v) => v.name === legacy.volumeName);
-  volumes[i] = original;
-  if (d.metadata.annotations) delete d.metadata.annotations[ANNOTATION_MIGRATED_FROM];
+/** The reverse of switchToPvc, for a rollback: the volumes and mounts of `original` on the current object. */
+export function switchToHostPath(current: any, original: any): any {
+  const d = structuredClone(current);
+  const spec = d.spec.template.spec;
+  const orig = original.spec.template.spec;
+  spec.volumes = structuredClone(orig.volumes);
+  for (const key of ['initContainers', 'containers'] as const) {
+    for (const c of spec[key] ?? []) {
+      const o = (orig[key] ?? []).find((x: any) => x.name === c.name);
+      if (o) c.volumeMounts = structuredClone(o.volumeMounts);
+    }
+  }
+  if (d.metadata.annotations) {
+    delete d.metadata.annotations[ANNOTATION_MIGRATED_FROM];
+    delete d.metadata.annotations[ANNOTATION_MIGRATION];
+  }
   return d;
 }

@@ -12,6 +12,11 @@ import { listInstances, resolveInstance, type InstanceObjects } from '../instanc
 import { formatBytes } from '../instances/quantity.js';
 import {
   ANNOTATION_MIGRATED_FROM,
+  ANNOTATION_MIGRATION,
+  hostDirectoryOf,
+  instanceDirectoryProblem,
+  parseMigrationRecord,
+  type MigrationRecord,
   buildCopyJob,
   buildDropJob,
   buildMeasureJob,
@@ -28,6 +33,7 @@ import {
 import { compareTrees, parseVerifyOutput, type Verification } from './verify.js';
 import { JobFailedError, runJob, type JobResult } from '../core/kube/jobs.js';
 import { scaleInstance, waitFor } from './lifecycle.js';
+import { describeUsers, findPathUsers } from './sharing.js';
 
 export interface MigrationDeps {
   kube: KubeClient;
@@ -68,6 +74,8 @@ export interface MigrationReport {
   verification?: Verification;
   /** Stopped by Ctrl-C. */
   interrupted?: boolean;
+  /** The instance did not come up on the PVC and was switched back to the legacy directory. */
+  switchedBack?: boolean;
   /** With --dry-run: what would be created and changed. */
   objects?: any[];
 }
@@ -93,13 +101,13 @@ export async function migrateInstance(deps: MigrationDeps, namespace: string, na
     if (from) throw new UsageError(`instance ${inst.name} was already migrated from ${from} to PVC ${inst.pvcName}`);
     throw new UsageError(`instance ${inst.name} keeps its data on PVC ${inst.pvcName ?? '?'}, not on a legacy hostPath directory: nothing to migrate`);
   }
+  if (legacy.problem) throw new UsageError(`cannot migrate ${inst.name}: ${legacy.problem}`);
   return migrateLegacy(deps, inst, legacy, opts);
 }
 
 async function migrateLegacy(deps: MigrationDeps, inst: InstanceObjects, legacy: LegacyInstance, opts: MigrationOptions): Promise<MigrationReport> {
   const report: MigrationReport = { instance: legacy.name, namespace: legacy.namespace, legacyPath: legacy.legacyPath, pvc: legacy.pvcName, ok: false, steps: [] };
   const template = inst.deployment.spec?.template?.spec;
-  const originalVolume = (template?.volumes ?? []).find((v: any) => v.name === legacy.volumeName);
   // The step under way, for a failure that is thrown rather than reported (an interrupt, an API error).
   let current = 'measure';
   const ok = (step: string, detail: string) => {
@@ -126,7 +134,7 @@ async function migrateLegacy(deps: MigrationDeps, inst: InstanceObjects, legacy:
   let stopped = false;
   try {
     // 1. Size the PVC from what is really there.
-    const { parent, base } = splitLegacyPath(legacy.legacyPath);
+    const { parent, base } = splitLegacyPath(legacy.legacyPath, legacy.instanceId);
     const measured = await job('measure', buildMeasureJob(legacy, parent, [base], suffix(), template));
     if (!measured) return report;
     const used = parseDuSizes(measured.log).get(base);
@@ -204,8 +212,9 @@ async function migrateLegacy(deps: MigrationDeps, inst: InstanceObjects, legacy:
         await waitFor({ ...deps, timeoutMs: opts.timeoutMs }, inst, 'ready');
       } catch (e) {
         const cur = await deps.kube.get(RESOURCES.deployments, legacy.name, legacy.namespace);
-        await deps.kube.replace(RESOURCES.deployments, switchToHostPath(cur, legacy, originalVolume), { namespace: legacy.namespace });
+        await deps.kube.replace(RESOURCES.deployments, switchToHostPath(cur, inst.deployment), { namespace: legacy.namespace });
         if (e instanceof CancelledError) report.interrupted = true;
+        report.switchedBack = true;
         return fail('start', `${e instanceof CancelledError ? 'interrupted' : (e as Error).message}; switched back to the legacy directory (PVC ${legacy.pvcName} kept)`);
       }
       ok('start', `${legacy.name} is ready on PVC ${legacy.pvcName}`);
@@ -252,10 +261,12 @@ export interface LegacyPlanRow {
 export async function planAll(deps: MigrationDeps, scope: { namespace?: string; allNamespaces: boolean }, opts: Pick<MigrationOptions, 'size' | 'sizeForced'>): Promise<LegacyPlanRow[]> {
   const instances = await listInstances(deps.kube, { namespace: scope.namespace, allNamespaces: scope.allNamespaces });
   const legacies = instances.map((i) => ({ inst: i, legacy: legacyInstanceOf(i) })).filter((x): x is { inst: InstanceObjects; legacy: LegacyInstance } => !!x.legacy);
-  // One measuring Job per namespace and parent directory, not one per instance.
+  // One measuring Job per namespace and parent directory, not one per instance; directories that are
+  // not an instance's own (a shared root mounted as the data volume) are not measured, only reported.
   const groups = new Map<string, { legacy: LegacyInstance; template: any; parent: string; names: string[] }>();
   for (const { inst, legacy } of legacies) {
-    const { parent, base } = splitLegacyPath(legacy.legacyPath);
+    if (legacy.problem) continue;
+    const { parent, base } = splitLegacyPath(legacy.legacyPath, legacy.instanceId);
     const key = `${legacy.namespace}\u0000${parent}`;
     const g = groups.get(key) ?? { legacy, template: inst.deployment.spec?.template?.spec, parent, names: [] };
     g.names.push(base);
@@ -273,6 +284,7 @@ export async function planAll(deps: MigrationDeps, scope: { namespace?: string; 
   }
   return legacies
     .map(({ legacy }) => {
+      if (legacy.problem) return { instance: legacy.name, namespace: legacy.namespace, legacyPath: legacy.legacyPath, pvc: legacy.pvcName, note: `cannot migrate: ${legacy.problem}` };
       const used = sizes.get(`${legacy.namespace}\u0000${legacy.legacyPath}`);
       let size: string | undefined;
       let note: string | undefined;
@@ -302,26 +314,61 @@ export async function migrateAll(deps: MigrationDeps, scope: { namespace?: strin
       const current = await resolveInstance(deps.kube, inst.namespace, inst.name);
       const legacy = legacyInstanceOf(current);
       if (!legacy) continue;
+      if (legacy.problem) throw new UsageError(`cannot migrate ${current.name}: ${legacy.problem}`);
       reports.push(await migrateLegacy(deps, current, legacy, opts));
     } catch (e) {
-      reports.push({ instance: inst.name, namespace: inst.namespace, legacyPath: legacyInstanceOf(inst)!.legacyPath, pvc: legacyInstanceOf(inst)!.pvcName, ok: false, stoppedAt: 'start of migration', steps: [{ step: 'start of migration', ok: false, detail: (e as Error).message }] });
+      const legacy = legacyInstanceOf(inst)!;
+      const detail = (e as Error).message;
+      deps.progress(`✗ start of migration: ${detail}`);
+      reports.push({ instance: inst.name, namespace: inst.namespace, legacyPath: legacy.legacyPath, pvc: legacy.pvcName, ok: false, stoppedAt: 'start of migration', steps: [{ step: 'start of migration', ok: false, detail }] });
     }
+    if (reports.at(-1)?.interrupted) break;
   }
   return reports;
 }
 
-/** Removes the legacy directory of an instance that migrate-storage moved to its PVC. */
+/**
+ * Removes the legacy directory of an instance that migrate-storage moved to its PVC. The directory is
+ * recomputed from the migration record and must agree with every other fact (the Deployment's and the
+ * PVC's annotations, the PVC the Deployment now uses, the instance's directory name), and nothing else
+ * on the cluster may use it, a directory above it or one inside it. Anything doubtful refuses.
+ */
 export async function dropLegacy(deps: MigrationDeps, namespace: string, name: string, confirm: (inst: string, path: string) => Promise<boolean>): Promise<{ instance: string; legacyPath: string }> {
   const inst = await resolveInstance(deps.kube, namespace, name);
-  const from = inst.deployment?.metadata?.annotations?.[ANNOTATION_MIGRATED_FROM];
+  const annotations = inst.deployment?.metadata?.annotations ?? {};
+  const from: string | undefined = annotations[ANNOTATION_MIGRATED_FROM];
   if (legacyInstanceOf(inst)) throw new UsageError(`instance ${inst.name} still runs on its legacy directory: migrate it first`);
   if (!from) throw new UsageError(`instance ${inst.name} has no record of a migration by migrate-storage (annotation ${ANNOTATION_MIGRATED_FROM}); nothing to drop`);
-  splitLegacyPath(from);
+  const refuse = (why: string) => new ConflictError(`refusing to remove ${from}: ${why}; nothing removed`);
+  // Migrations recorded before the record annotation existed name only the directory (and had no subPath).
+  const record: MigrationRecord | undefined = annotations[ANNOTATION_MIGRATION] === undefined ? { hostPath: from, legacyPath: from, pvc: inst.pvcName ?? '' } : parseMigrationRecord(annotations[ANNOTATION_MIGRATION]);
+  if (!record) throw refuse(`the migration record (annotation ${ANNOTATION_MIGRATION}) is unreadable, so the directory cannot be recomputed`);
+  const recomputed = hostDirectoryOf(record.hostPath, record.subPath);
+  if (recomputed !== from || record.legacyPath !== from) throw refuse(`the records disagree: ${ANNOTATION_MIGRATED_FROM} says ${from}, the migration record gives ${recomputed}`);
+  if (record.pvc !== inst.pvcName) throw refuse(`the migration record names PVC ${record.pvc} but the instance's data volume is ${inst.pvcName ?? 'not a PVC'}`);
+  const pvc = await deps.kube.getOptional(RESOURCES.persistentvolumeclaims, record.pvc, inst.namespace);
+  if (pvc?.metadata?.annotations?.[ANNOTATION_MIGRATED_FROM] !== from) {
+    throw refuse(pvc ? `PVC ${record.pvc} records ${pvc.metadata?.annotations?.[ANNOTATION_MIGRATED_FROM] ?? 'no source'} as where its data came from` : `PVC ${record.pvc} does not exist`);
+  }
+  const problem = instanceDirectoryProblem(from, inst.facts.instanceId);
+  if (problem) throw refuse(problem);
+  let users;
+  try {
+    users = await findPathUsers(deps.kube, from);
+  } catch (e) {
+    throw refuse((e as Error).message);
+  }
+  if (users.length) throw refuse(`it is still in use by ${describeUsers(users)}`);
   if (!(await confirm(inst.name, from))) throw new DeclinedError('not confirmed; nothing removed');
-  const legacy: LegacyInstance = { name: inst.name, namespace: inst.namespace, instanceId: inst.facts.instanceId ?? inst.name, legacyPath: from, volumeName: '', image: inst.facts.image, replicas: 0, pvcName: inst.pvcName ?? '' };
+  const legacy: LegacyInstance = { name: inst.name, namespace: inst.namespace, instanceId: inst.facts.instanceId ?? inst.name, legacyPath: from, hostPath: record.hostPath, subPath: record.subPath, volumeName: '', image: inst.facts.image, replicas: 0, pvcName: record.pvc };
   const spec = buildDropJob(legacy, suffix(), inst.deployment.spec?.template?.spec);
-  await runJob(deps.kube, spec, { ...jobOptions(deps, spec, 3600), what: `removing ${from}` });
-  const annotations = { [ANNOTATION_MIGRATED_FROM]: null, 'kubectl-odoo.io/legacy-dropped': from };
-  await deps.kube.patch(RESOURCES.deployments, inst.name, { metadata: { annotations } }, { namespace: inst.namespace });
+  try {
+    await runJob(deps.kube, spec, { ...jobOptions(deps, spec, 3600), what: `removing ${from}` });
+  } catch (e) {
+    if (e instanceof CancelledError) throw new CancelledError(`interrupted while removing ${from}: part of it may already be gone; the instance runs on PVC ${record.pvc} and is not affected`);
+    throw e;
+  }
+  const dropped = { [ANNOTATION_MIGRATED_FROM]: null, [ANNOTATION_MIGRATION]: null, 'kubectl-odoo.io/legacy-dropped': from };
+  await deps.kube.patch(RESOURCES.deployments, inst.name, { metadata: { annotations: dropped } }, { namespace: inst.namespace });
   return { instance: inst.name, legacyPath: from };
 }

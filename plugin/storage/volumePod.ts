@@ -15,14 +15,22 @@ export const VOLUME_POD_COMPONENT = 'volume-access';
 const LIFETIME_SECONDS = 900;
 const CONTAINER = 'files';
 
-/** The data volume as the Deployment defines it, under the name the helper pod uses. */
-export function dataVolumeOf(inst: InstanceObjects): any {
+/**
+ * The data volume as the Deployment defines it, under the name the helper pod uses, and the mount that
+ * shows the same directory: with the instance's subPath, so a legacy instance on the shared tree
+ * (hostPath /mnt/cephfs, subPath odoo_instances/odoo_data_...) sees only its own directory.
+ */
+export function dataVolumeOf(inst: InstanceObjects): { volume: any; mount: any } {
   const spec = inst.deployment?.spec?.template?.spec ?? {};
   const container = (spec.containers ?? []).find((c: any) => c.name === inst.facts.container);
   const mount = (container?.volumeMounts ?? []).find((m: any) => m.mountPath === inst.facts.dataMountPath);
   const volume = mount && (spec.volumes ?? []).find((v: any) => v.name === mount.name);
-  if (volume) return { ...volume, name: 'data' };
-  if (inst.pvcName) return { name: 'data', persistentVolumeClaim: { claimName: inst.pvcName } };
+  const at = { name: 'data', mountPath: inst.facts.dataMountPath };
+  if (volume) {
+    const sub = mount.subPath ? { subPath: mount.subPath } : mount.subPathExpr ? { subPathExpr: mount.subPathExpr } : {};
+    return { volume: { ...volume, name: 'data' }, mount: { ...at, ...sub } };
+  }
+  if (inst.pvcName) return { volume: { name: 'data', persistentVolumeClaim: { claimName: inst.pvcName } }, mount: at };
   throw new FailureError(`instance ${inst.name} has no data volume mounted at ${inst.facts.dataMountPath}`);
 }
 
@@ -30,6 +38,7 @@ export function buildVolumePod(inst: InstanceObjects, suffix: string): any {
   const tmpl = inst.deployment?.spec?.template?.spec ?? {};
   const container = (tmpl.containers ?? []).find((c: any) => c.name === inst.facts.container) ?? {};
   const name = `${inst.name.slice(0, 63 - 7)}-f${suffix}`.replace(/[^a-z0-9-]/g, '-');
+  const data = dataVolumeOf(inst);
   return {
     apiVersion: 'v1',
     kind: 'Pod',
@@ -52,11 +61,13 @@ export function buildVolumePod(inst: InstanceObjects, suffix: string): any {
           image: inst.facts.image ?? container.image,
           command: ['sleep', String(LIFETIME_SECONDS)],
           securityContext: container.securityContext,
-          volumeMounts: [{ name: 'data', mountPath: inst.facts.dataMountPath }],
+          // subPathExpr expands from the container's environment: give the helper the same.
+          ...(data.mount.subPathExpr && container.env ? { env: container.env } : {}),
+          volumeMounts: [data.mount],
           resources: { requests: { cpu: '10m', memory: '32Mi' }, limits: { memory: '256Mi' } },
         },
       ],
-      volumes: [dataVolumeOf(inst)],
+      volumes: [data.volume],
     },
   };
 }

@@ -8,13 +8,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startTestCluster, type TestCluster } from '../cluster/index.js';
 import { KUBECTL, kubectlOdoo, pluginEnv } from '../harness/plugin.js';
-import { deploymentName, pvcDir, pvcName, seedInstance, waitFor, waitReady, type SeedInstance } from '../storage/instanceFixture.js';
+import { deploymentName, ensureNamespace, pvcDir, pvcName, seedInstance, waitFor, waitReady, type SeedInstance } from '../storage/instanceFixture.js';
 import { compareTrees, parseVerifyOutput, verifyScript } from '../../plugin/migration/verify.js';
 
 let cluster: TestCluster;
 const legacyRoot = mkdtempSync(join(tmpdir(), 'odoo_instances-'));
 const ns = 'saasodoo';
 
+const ensureNs = (name: string) => ensureNamespace(cluster, name);
 const odoo = (args: string[], stdin?: string) => kubectlOdoo(args, { kubeconfig: cluster.kubeconfigPath, stdin, timeoutMs: 180_000 });
 
 /** A legacy data directory shaped like Odoo's: conf, filestore with hashed dirs, sessions, odd names. */
@@ -70,9 +71,10 @@ describe('migrate-storage of one instance', () => {
   it('--dry-run measures and shows the plan, creating nothing', async () => {
     const r = await odoo(['migrate-storage', deploymentName(s), '--dry-run']);
     expect(r.code).toBe(0);
-    expect(r.stdout).toContain(`legacy:    ${legacy}\npvc:       ${pvcName(s)} (10Gi)\n`);
-    expect(r.stdout).toMatch(/✓ measure: .* holds \d+(\.\d)?Ki/);
-    expect(r.stdout).toContain('dry run: nothing changed');
+    expect(r.stdout).toMatch(new RegExp(`^dry run ${ns}/${deploymentName(s)}: ${legacy} \\(\\d+(\\.\\d)?Ki\\) would move to PVC ${pvcName(s)} \\(10Gi\\); nothing changed \\(-o yaml shows the objects\\)\n$`));
+    expect(r.stderr).toMatch(/\n✓ measure: .* holds \d+(\.\d)?Ki/);
+    const y = await odoo(['migrate-storage', deploymentName(s), '--dry-run', '-o', 'json']);
+    expect(JSON.parse(y.stdout).objects.map((o: any) => o.kind)).toEqual(['PersistentVolumeClaim', 'Job', 'Job', 'Deployment']);
     expect(cluster.store.get('persistentvolumeclaims', ns, pvcName(s))).toBeUndefined();
     expect(dataVolume(s).hostPath.path).toBe(legacy);
   });
@@ -83,11 +85,13 @@ describe('migrate-storage of one instance', () => {
     const r = await odoo(['migrate-storage', deploymentName(s)]);
     expect(r.stderr).not.toMatch(/error/);
     expect(r.code).toBe(0);
-    const steps = r.stdout.split('\n').filter((l) => /^  [✓✗]/.test(l)).map((l) => l.replace(/: .*/, ''));
-    expect(steps).toEqual(['  ✓ measure', '  ✓ create PVC', '  ✓ copy', '  ✓ stop', '  ✓ copy delta', '  ✓ verify', '  ✓ switch', '  ✓ start']);
+    // Each step once, as it happens, on stderr; stdout says how it ended without repeating them.
+    const steps = r.stderr.split('\n').filter((l) => /^[✓✗] /.test(l)).map((l) => l.replace(/: .*/, ''));
+    expect(steps).toEqual(['✓ measure', '✓ create PVC', '✓ copy', '✓ stop', '✓ copy delta', '✓ verify', '✓ switch', '✓ start']);
     const t = [...before.values()];
     const files = t.filter((e) => e.type === 'f').length;
-    expect(r.stdout).toContain(`✓ verify: source and copy match: ${files} files`);
+    expect(r.stderr).toContain(`✓ verify: source and copy match: ${files} files`);
+    expect(r.stdout).toMatch(new RegExp(`^migrated ${ns}/${deploymentName(s)}: ${legacy} -> PVC ${pvcName(s)} \\(10Gi\\), ${files} files and \\d+(\\.\\d)?Ki verified\n  ${legacy} is left untouched; remove it with "kubectl odoo migrate-storage ${deploymentName(s)} --drop-legacy" once you are satisfied\n$`));
 
     // The Deployment now mounts the PVC under the same volume name, and runs.
     expect(dataVolume(s)).toEqual({ name: 'odoo-data', persistentVolumeClaim: { claimName: pvcName(s) } });
@@ -116,13 +120,152 @@ describe('migrate-storage of one instance', () => {
     const sibling = join(legacyRoot, 'odoo_data_other_00000000');
     mkdirSync(sibling, { recursive: true });
     const refused = await odoo(['migrate-storage', deploymentName(s), '--drop-legacy'], 'no\n');
-    expect(refused.code).toBe(130);
+    expect(refused.code).toBe(1);
     expect(existsSync(legacy)).toBe(true);
     const r = await odoo(['migrate-storage', deploymentName(s), '--drop-legacy'], `${deploymentName(s)}\n`);
     expect(r.code).toBe(0);
     expect(r.stdout).toBe(`removed ${legacy} (legacy directory of ${deploymentName(s)})\n`);
     expect(existsSync(legacy)).toBe(false);
     expect(existsSync(sibling)).toBe(true);
+  });
+});
+
+describe('the shared tree mounted whole, each instance by subPath (seed 001, option 1)', () => {
+  // /…/cephfs/odoo_instances/odoo_data_<db>_<id8> per tenant and odoo_backups beside them, all behind
+  // one hostPath volume; each Deployment picks its directory with subPath.
+  const cephfs = join(legacyRoot, 'cephfs');
+  const shop: SeedInstance = { namespace: 'tenants', db: 'shop', id: 'abcd1234e5f60718293a4b5c6d7e8f90' };
+  const other: SeedInstance = { namespace: 'tenants', db: 'other', id: 'ffff0000e5f60718293a4b5c6d7e8f90' };
+  const shopSub = 'odoo_instances/odoo_data_shop_abcd1234';
+  const otherSub = 'odoo_instances/odoo_data_other_ffff0000';
+  const shopDir = join(cephfs, shopSub);
+  const otherDir = join(cephfs, otherSub);
+  const backups = join(cephfs, 'odoo_backups');
+  let before: { other: ReturnType<typeof snapshot>; backups: ReturnType<typeof snapshot>; shop: ReturnType<typeof snapshot> };
+
+  beforeAll(async () => {
+    for (const [dir, tag] of [[shopDir, 'shop'], [otherDir, 'other']] as const) {
+      mkdirSync(join(dir, 'filestore', tag), { recursive: true });
+      mkdirSync(join(dir, 'conf'), { recursive: true });
+      writeFileSync(join(dir, 'conf', 'odoo.conf'), `[options]\ndb_name = ${tag}\n`);
+      for (let i = 0; i < 10; i++) writeFileSync(join(dir, 'filestore', tag, `${tag}-${i}`), Buffer.alloc(2000 + i, i));
+    }
+    mkdirSync(backups, { recursive: true });
+    writeFileSync(join(backups, 'other_20240101.zip'), Buffer.alloc(5000, 9));
+    before = { other: snapshot(otherDir), backups: snapshot(backups), shop: snapshot(shopDir) };
+    seedInstance(cluster, { ...shop, hostPath: cephfs, subPath: shopSub, extraMounts: [{ mountPath: '/mnt/cephfs/odoo_backups', subPath: 'odoo_backups' }] });
+    seedInstance(cluster, { ...other, hostPath: cephfs, subPath: otherSub });
+    await waitReady(cluster, shop);
+    await waitReady(cluster, other);
+  });
+
+  const untouched = () => {
+    expect(compareTrees(before.other, snapshot(otherDir)).differences).toEqual([]);
+    expect(compareTrees(before.backups, snapshot(backups)).differences).toEqual([]);
+  };
+
+  it('--plan shows each instance\'s own directory, measured on its own', async () => {
+    const plan = await odoo(['migrate-storage', '--all', '--plan', '-n', 'tenants']);
+    expect(plan.code).toBe(0);
+    const rows = plan.stdout.trim().split('\n').map((l) => l.split('\t'));
+    expect(rows.map((r) => [r[0], r[1], r[3]])).toEqual([
+      [deploymentName(other), otherDir, pvcName(other)],
+      [deploymentName(shop), shopDir, pvcName(shop)],
+    ]);
+    const du = (d: string) => Number(execFileSync('du', ['-sk', d], { encoding: 'utf8' }).split('\t')[0]) * 1024;
+    const { formatBytes } = await import('../../plugin/instances/quantity.js');
+    expect(rows.map((r) => r[2])).toEqual([formatBytes(du(otherDir)), formatBytes(du(shopDir))]);
+  });
+
+  it('copies only this instance\'s directory into its PVC and keeps the shared volume for its other mount', async () => {
+    const r = await odoo(['migrate-storage', deploymentName(shop), '-n', 'tenants']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(new RegExp(`^migrated tenants/${deploymentName(shop)}: ${shopDir} -> PVC`));
+    const dir = await pvcDir(cluster, shop);
+    expect(compareTrees(before.shop, snapshot(dir)).differences).toEqual([]);
+    expect(existsSync(join(dir, 'odoo_instances'))).toBe(false);
+    expect(existsSync(join(dir, 'odoo_backups'))).toBe(false);
+    untouched();
+    expect(compareTrees(before.shop, snapshot(shopDir)).differences).toEqual([]);
+    // The data mount is on the PVC without the subPath; odoo_backups still comes from the shared tree.
+    const d = cluster.store.get('deployments', 'tenants', deploymentName(shop));
+    expect(d.spec.template.spec.volumes).toEqual([
+      { name: 'odoo-data', hostPath: { path: cephfs, type: 'DirectoryOrCreate' } },
+      { name: 'odoo-data-pvc', persistentVolumeClaim: { claimName: pvcName(shop) } },
+    ]);
+    expect(d.spec.template.spec.containers[0].volumeMounts).toEqual([
+      { name: 'odoo-data-pvc', mountPath: '/var/lib/odoo' },
+      { name: 'odoo-data', mountPath: '/mnt/cephfs/odoo_backups', subPath: 'odoo_backups' },
+    ]);
+    await waitReady(cluster, shop);
+  });
+
+  it('an instance whose data volume is the whole tree (no subPath) is not migrated: exit 2, nothing created', async () => {
+    const whole: SeedInstance = { namespace: 'tenants-whole', db: 'whole', id: 'eeee0000e5f60718293a4b5c6d7e8f90', replicas: 0 };
+    seedInstance(cluster, { ...whole, hostPath: cephfs });
+    const r = await odoo(['migrate-storage', deploymentName(whole), '-n', 'tenants-whole']);
+    expect(r.code).toBe(2);
+    expect(r.stderr.split('\n')[0]).toBe(`error: cannot migrate ${deploymentName(whole)}: "${cephfs}" is not an instance's own data directory (expected .../odoo_data_<db>_<id8>); it may hold other instances' data`);
+    const plan = await odoo(['migrate-storage', '--all', '--plan', '-n', 'tenants-whole']);
+    expect(plan.stdout.trim().split('\t').at(-1)).toMatch(/^cannot migrate: /);
+    expect(cluster.store.list('jobs', 'tenants-whole')).toEqual([]);
+    expect(cluster.store.get('persistentvolumeclaims', 'tenants-whole', pvcName(whole))).toBeUndefined();
+    untouched();
+    // While it exists it mounts the whole tree: nothing below could be dropped (see below).
+    cluster.store.delete('deployments', 'tenants-whole', deploymentName(whole));
+  });
+
+  it('--drop-legacy refuses while anything else mounts the directory, a parent or a child of it', async () => {
+    // A backup agent in another namespace mounts the whole tree.
+    ensureNs('ops');
+    cluster.store.create('deployments', {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'backup-agent', namespace: 'ops' },
+      spec: {
+        replicas: 0,
+        selector: { matchLabels: { app: 'backup-agent' } },
+        template: {
+          metadata: { labels: { app: 'backup-agent' } },
+          spec: { containers: [{ name: 'agent', image: 'debian:bookworm-slim', volumeMounts: [{ name: 'tree', mountPath: '/mnt/cephfs' }] }], volumes: [{ name: 'tree', hostPath: { path: cephfs } }] },
+        },
+      },
+    });
+    try {
+      const r = await odoo(['migrate-storage', deploymentName(shop), '-n', 'tenants', '--drop-legacy', '--yes']);
+      expect(r.code).toBe(1);
+      expect(r.stderr.split('\n')[0]).toBe(`error: refusing to remove ${shopDir}: it is still in use by deployment ops/backup-agent (${cephfs}, a directory above it); nothing removed`);
+      expect(existsSync(shopDir)).toBe(true);
+    } finally {
+      cluster.store.delete('deployments', 'ops', 'backup-agent');
+    }
+  });
+
+  it('--drop-legacy refuses when the recorded directory and the migration record disagree', async () => {
+    const d = cluster.store.get('deployments', 'tenants', deploymentName(shop));
+    const annotations = { ...d.metadata.annotations };
+    // What a migration that ignored subPath recorded: the whole tree.
+    cluster.store.update('deployments', { ...d, metadata: { ...d.metadata, annotations: { ...annotations, 'kubectl-odoo.io/migrated-from': cephfs } } });
+    try {
+      const r = await odoo(['migrate-storage', deploymentName(shop), '-n', 'tenants', '--drop-legacy', '--yes']);
+      expect(r.code).toBe(1);
+      expect(r.stderr.split('\n')[0]).toBe(`error: refusing to remove ${cephfs}: the records disagree: kubectl-odoo.io/migrated-from says ${cephfs}, the migration record gives ${shopDir}; nothing removed`);
+      expect(existsSync(shopDir)).toBe(true);
+      untouched();
+    } finally {
+      const cur = cluster.store.get('deployments', 'tenants', deploymentName(shop));
+      cluster.store.update('deployments', { ...cur, metadata: { ...cur.metadata, annotations } });
+    }
+  });
+
+  it('--drop-legacy removes only this instance\'s directory: the other tenant and odoo_backups stay', async () => {
+    const r = await odoo(['migrate-storage', deploymentName(shop), '-n', 'tenants', '--drop-legacy', '--yes']);
+    expect(r.stderr).not.toMatch(/error/);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe(`removed ${shopDir} (legacy directory of ${deploymentName(shop)})\n`);
+    expect(existsSync(shopDir)).toBe(false);
+    untouched();
+    expect(readFileSync(join(otherDir, 'conf', 'odoo.conf'), 'utf8')).toBe('[options]\ndb_name = other\n');
   });
 });
 
@@ -147,9 +290,9 @@ describe('migrate-storage failures keep the legacy volume', () => {
       execFileSync('chattr', ['-i', join(dir, 'filestore')]);
     }
     expect(r.code).toBe(1);
-    expect(r.stdout).toContain('✓ create PVC: reusing PVC');
-    expect(r.stdout).toMatch(/✗ copy: copy Job .* failed: exit code \d+/);
-    expect(r.stdout).toContain(`stopped at copy: the Deployment keeps its legacy volume; nothing in ${legacy} was changed`);
+    expect(r.stderr).toContain('✓ create PVC: reusing PVC');
+    expect(r.stderr).toMatch(/\n✗ copy: copy Job .* failed: exit code \d+/);
+    expect(r.stdout).toMatch(new RegExp(`^failed ${ns}/${deploymentName(s)}: stopped at copy: copy Job .* failed: exit code \\d+.*\n  the Deployment still uses its legacy volume, with its replicas as before; nothing in ${legacy} was changed; PVC ${pvcName(s)} is kept and a new run resumes with it\n$`));
     expect(r.stderr.trim().split('\n').pop()).toBe(`error: migration of ${deploymentName(s)} stopped at copy`);
     expect(dataVolume(s).hostPath.path).toBe(legacy);
     expect(cluster.store.get('deployments', ns, deploymentName(s)).spec.replicas).toBe(1);
@@ -168,15 +311,20 @@ describe('migrate-storage failures keep the legacy volume', () => {
     // kubectl execs the plugin in its own process, so the signal reaches the plugin as Ctrl-C would.
     const child = spawn(KUBECTL, ['odoo', 'migrate-storage', deploymentName(s)], { env: pluginEnv({ KUBECONFIG: cluster.kubeconfigPath }), stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
+    let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', () => undefined);
+    child.stderr.on('data', (d) => (stderr += d));
     const exited = new Promise<number>((resolve) => child.on('close', (code) => resolve(code ?? -1)));
     const isCopyJob = (j: any) => j.metadata.name.startsWith(`${deploymentName(s)}-copy-`);
     await waitFor('the copy Job', () => cluster.store.list('jobs', ns).some(isCopyJob), 60_000);
     child.kill('SIGINT');
     expect(await exited).toBe(130);
-    expect(stdout).toMatch(/✗ (copy|stop|copy delta|verify): interrupted\n/);
-    expect(stdout).toMatch(/stopped at (copy|stop|copy delta|verify): the Deployment keeps its legacy volume/);
+    expect(stderr).toMatch(/\n✗ (copy|stop|copy delta|verify): interrupted\n/);
+    expect(stdout).toMatch(/^failed .*: stopped at (copy|stop|copy delta|verify): interrupted\n/);
+    // The interrupt says where it stopped and what state the instance is in.
+    expect(stderr.trim().split('\n').pop()).toMatch(
+      new RegExp(`^error: interrupted: migration of ${deploymentName(s)} stopped at (copy|stop|copy delta|verify); the Deployment still uses its legacy volume, with its replicas as before; nothing in ${legacy} was changed; PVC ${pvcName(s)} is kept and a new run resumes with it$`),
+    );
     expect(dataVolume(s).hostPath.path).toBe(legacy);
     expect(cluster.store.get('deployments', ns, deploymentName(s)).spec.replicas).toBe(1);
     await waitFor('the copy Jobs to be gone', () => !cluster.store.list('jobs', ns).some(isCopyJob));
@@ -197,8 +345,9 @@ describe('migrate-storage failures keep the legacy volume', () => {
       writer.kill('SIGKILL');
     }
     expect(r.code).toBe(1);
-    expect(r.stdout).toMatch(/✗ verify: the copy differs from .*: sessions\/werkzeug_abc\.sess: (size differs|checksum differs)/);
-    expect(r.stdout).toContain('stopped at verify: the Deployment keeps its legacy volume');
+    expect(r.stderr).toMatch(/\n✗ verify: the copy differs from .*: sessions\/werkzeug_abc\.sess: (size differs|checksum differs)/);
+    expect(r.stdout).toMatch(/^failed .*: stopped at verify: the copy differs/);
+    expect(r.stdout).toContain('\n  the Deployment still uses its legacy volume');
     expect(dataVolume(s).hostPath.path).toBe(legacy);
     expect(cluster.store.get('deployments', ns, deploymentName(s)).spec.replicas).toBe(1);
     await waitReady(cluster, s);
@@ -236,6 +385,7 @@ describe('migrate-storage --all', () => {
     expect(r.stderr).toContain(`[1/2] fleet/${deploymentName(a)}`);
     expect(r.stderr).toContain(`[2/2] fleet/${deploymentName(b)}`);
     expect(r.stdout).toContain('summary: 2 migrated, 0 failed');
+    expect(r.stdout).not.toMatch(/✓/);
     for (const s of [a, b]) {
       const d = cluster.store.get('deployments', 'fleet', deploymentName(s));
       expect(d.spec.template.spec.volumes[0]).toEqual({ name: 'odoo-data', persistentVolumeClaim: { claimName: pvcName(s) } });

@@ -14,6 +14,10 @@ export interface SeedInstance {
   replicas?: number;
   /** A legacy instance: the hostPath directory holding its data. */
   hostPath?: string;
+  /** With hostPath: the data is this directory inside it (the shared tree mounted whole, as seed 001's option 1). */
+  subPath?: string;
+  /** Further mounts of the hostPath volume (the shared tree's odoo_backups, say). */
+  extraMounts?: { mountPath: string; subPath?: string }[];
   /** PVC size for a PVC-backed instance (default 10Gi). */
   size?: string;
   storageClass?: string;
@@ -63,7 +67,10 @@ export function seedInstance(cluster: TestCluster, s: SeedInstance): void {
               image: 'odoo:17',
               ports: [{ containerPort: 8069 }],
               env: [{ name: 'ODOO_DATABASE_NAME', value: s.db }],
-              volumeMounts: [{ name: 'odoo-data', mountPath: '/var/lib/odoo' }],
+              volumeMounts: [
+                { name: 'odoo-data', mountPath: '/var/lib/odoo', ...(s.subPath ? { subPath: s.subPath } : {}) },
+                ...(s.extraMounts ?? []).map((m) => ({ name: 'odoo-data', ...m })),
+              ],
               readinessProbe: { httpGet: { path: '/web/health', port: 8069 } },
             },
           ],

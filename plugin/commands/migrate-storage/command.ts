@@ -43,18 +43,40 @@ function options(ctx: CommandContext, args: Args): MigrationOptions {
   };
 }
 
-function printReport(ctx: CommandContext, r: MigrationReport): void {
+/**
+ * The outcome on stdout. Every step was already printed on stderr as it happened, so this says only
+ * how it ended and what to do next, not the steps again.
+ */
+function printOutcome(ctx: CommandContext, r: MigrationReport): void {
   const out = ctx.io.stdout;
-  out.write(`instance:  ${r.namespace}/${r.instance}\nlegacy:    ${r.legacyPath}\npvc:       ${r.pvc}${r.size ? ` (${r.size})` : ''}\n`);
-  for (const s of r.steps) out.write(`  ${s.ok ? ctx.colors.green('✓') : ctx.colors.red('✗')} ${s.step}: ${s.detail}\n`);
-  if (r.ok) out.write(r.objects ? 'dry run: nothing changed\n' : `migrated: ${r.legacyPath} is left untouched; remove it with "kubectl odoo migrate-storage ${r.instance} --drop-legacy" once you are satisfied\n`);
-  else out.write(`${ctx.colors.red('stopped at')} ${r.stoppedAt}: the Deployment keeps its legacy volume${r.stoppedAt === 'start' ? ' (switched back)' : ''}; nothing in ${r.legacyPath} was changed\n`);
+  const who = `${r.namespace}/${r.instance}`;
+  if (r.ok && r.objects) {
+    const used = r.usedBytes === undefined ? 'size unknown' : formatBytes(r.usedBytes) || '0';
+    out.write(`dry run ${who}: ${r.legacyPath} (${used}) would move to PVC ${r.pvc} (${r.size}); nothing changed (-o yaml shows the objects)\n`);
+  } else if (r.ok) {
+    const v = r.verification?.source;
+    out.write(`migrated ${who}: ${r.legacyPath} -> PVC ${r.pvc} (${r.size})${v ? `, ${v.files} files and ${formatBytes(v.bytes) || '0'} verified` : ''}\n`);
+    out.write(`  ${r.legacyPath} is left untouched; remove it with "kubectl odoo migrate-storage ${r.instance} --drop-legacy" once you are satisfied\n`);
+  } else {
+    const last = r.steps.at(-1);
+    out.write(`${ctx.colors.red('failed')} ${who}: stopped at ${r.stoppedAt}${last && !last.ok ? `: ${last.detail}` : ''}\n`);
+    out.write(`  ${stateAfterStop(r)}\n`);
+  }
+}
+
+/** What a stopped migration left behind, for the report and the interrupt message. */
+function stateAfterStop(r: MigrationReport): string {
+  const volume = r.switchedBack ? 'the Deployment was switched back to its legacy volume' : 'the Deployment still uses its legacy volume';
+  const pvc = r.steps.some((s) => s.step === 'create PVC' && s.ok) ? `; PVC ${r.pvc} is kept and a new run resumes with it` : '';
+  return `${volume}, with its replicas as before; nothing in ${r.legacyPath} was changed${pvc}`;
 }
 
 export const migrateStorageCommand: CommandDef<Args> = {
   command: 'migrate-storage [name]',
   complete: completeInstanceName,
   describe: 'Move a legacy instance from its shared CephFS hostPath directory to its own PVC (copy, verify, switch)',
+  // --plan is a table (wide: the same); a migration prints its outcome, -o json|yaml the full report.
+  outputs: ['table', 'wide', 'json', 'yaml'],
   builder: (y) =>
     y
       .positional('name', { type: 'string', describe: 'Instance name' })
@@ -78,7 +100,9 @@ export const migrateStorageCommand: CommandDef<Args> = {
       const r = await run.dropLegacy(deps, instanceNamespace(ctx), args.name!, (inst, path) =>
         args.yes ? Promise.resolve(true) : ctx.confirm(`This removes ${path}, the legacy data directory of ${inst}, for good.`, inst),
       );
-      ctx.io.stdout.write(`removed ${r.legacyPath} (legacy directory of ${r.instance})\n`);
+      if (!(await printStructured(ctx.io, ctx.globals.output, { instance: r.instance, namespace: instanceNamespace(ctx), removed: r.legacyPath }))) {
+        ctx.io.stdout.write(`removed ${r.legacyPath} (legacy directory of ${r.instance})\n`);
+      }
       return;
     }
     if (args.plan) {
@@ -101,18 +125,19 @@ export const migrateStorageCommand: CommandDef<Args> = {
     if (args.all) {
       const reports = await run.migrateAll(deps, scope, opts);
       if (!(await printStructured(ctx.io, ctx.globals.output, reports))) {
-        for (const r of reports) printReport(ctx, r);
+        for (const r of reports) printOutcome(ctx, r);
         if (reports.length === 0) ctx.io.stderr.write('No legacy instances to migrate\n');
-        else ctx.io.stdout.write(`\nsummary: ${reports.filter((r) => r.ok).length} migrated, ${reports.filter((r) => !r.ok).length} failed\n`);
-        for (const r of reports.filter((x) => !x.ok)) ctx.io.stdout.write(`  failed: ${r.namespace}/${r.instance} at ${r.stoppedAt}\n`);
+        else ctx.io.stdout.write(`summary: ${reports.filter((r) => r.ok).length} migrated, ${reports.filter((r) => !r.ok).length} failed\n`);
       }
+      const stopped = reports.find((r) => r.interrupted);
+      if (stopped) throw new CancelledError(`interrupted: migration of ${stopped.namespace}/${stopped.instance} stopped at ${stopped.stoppedAt}; ${stateAfterStop(stopped)}; instances after it were not started`);
       const failed = reports.filter((r) => !r.ok);
       if (failed.length) throw new FailureError(`${failed.length} of ${reports.length} migrations failed`);
       return;
     }
     const r = await run.migrateInstance(deps, instanceNamespace(ctx), args.name!, opts);
-    if (!(await printStructured(ctx.io, ctx.globals.output, r))) printReport(ctx, r);
-    if (r.interrupted) throw new CancelledError(`interrupted: migration of ${r.instance} stopped at ${r.stoppedAt}`);
+    if (!(await printStructured(ctx.io, ctx.globals.output, r))) printOutcome(ctx, r);
+    if (r.interrupted) throw new CancelledError(`interrupted: migration of ${r.instance} stopped at ${r.stoppedAt}; ${stateAfterStop(r)}`);
     if (!r.ok) throw new FailureError(`migration of ${r.instance} stopped at ${r.stoppedAt}`);
   },
 };
