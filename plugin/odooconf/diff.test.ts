@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { diffLines, renderUnifiedDiff } from './diff.js';
-import { maskedLines, isSecretKey } from './secrets.js';
+import { maskedLines, maskedLinesMarkingChanges, isSecretKey } from './secrets.js';
 import { parseOdooConf } from './parse.js';
 
 const plain = { old: (a: string[]) => (i: number) => a[i], new: (b: string[]) => (i: number) => b[i] };
@@ -38,9 +38,15 @@ describe('masking', () => {
     const a = parseOdooConf('[options]\ndb_password = old\n');
     const b = parseOdooConf('[options]\ndb_password = new\n');
     const ma = maskedLines(a);
-    const mb = maskedLines(b);
+    const mb = maskedLinesMarkingChanges(a, b);
     const text = renderUnifiedDiff(diffLines(a.lines, b.lines), { old: 'x', new: 'y' }, { old: (i) => ma[i], new: (i) => mb[i] });
-    expect(text).toBe('--- x\n+++ y\n@@ -1,2 +1,2 @@\n [options]\n-db_password = ********\n+db_password = ********\n');
+    expect(text).toBe('--- x\n+++ y\n@@ -1,2 +1,2 @@\n [options]\n-db_password = ********\n+db_password = ******** (changed)\n');
     expect(text).not.toMatch(/old|new/);
   });
+
+  it.each([
+    ['a new secret is an added line, no mark', '[options]\ndb_host = a\n', '[options]\ndb_host = a\ndb_password = x\n', ['[options]', 'db_host = a', 'db_password = ********']],
+    ['a secret set to empty shows as empty', '[options]\ndb_password = x\n', '[options]\ndb_password =\n', ['[options]', 'db_password =']],
+    ['an unchanged secret beside a changed option is not marked', '[options]\ndb_password = x\ndb_host = a\n', '[options]\ndb_password = x\ndb_host = b\n', ['[options]', 'db_password = ********', 'db_host = b']],
+  ])('%s', (_n, a, b, want) => expect(maskedLinesMarkingChanges(parseOdooConf(a), parseOdooConf(b))).toEqual(want));
 });

@@ -2,13 +2,13 @@
 // a short-lived pod that mounts the volume), show it masked, and write changes with a diff first.
 import type { KubeClient } from '../core/kube/client.js';
 import type { Clock } from '../cli/context.js';
-import { FailureError, NotFoundError } from '../core/errors.js';
+import { FailureError, NotFoundError, UsageError } from '../core/errors.js';
 import { resolveInstance, type InstanceObjects } from '../instances/resolve.js';
 import { withInstanceFiles } from '../storage/volumePod.js';
 import type { PodExec } from '../storage/podExec.js';
 import { effectiveOptions, otherSectionOptions, parseOdooConf, type ParsedConf } from './parse.js';
 import { applyAssignments, validateKey, type Assignment } from './edit.js';
-import { maskValue, maskedLines } from './secrets.js';
+import { CHANGED_MARK, isSecretKey, maskValue, maskedLines, maskedLinesMarkingChanges } from './secrets.js';
 import { diffLines, renderUnifiedDiff } from './diff.js';
 import { readPodFile, replacePodFile } from './remoteFile.js';
 
@@ -37,13 +37,20 @@ export interface ConfigView {
   readFrom: string;
   entries: ConfigEntry[];
   problems: string[];
+  /** Keys whose values are shown masked. */
+  masked: string[];
 }
 
 export async function getConfig(
   deps: ConfigDeps,
   opts: { namespace: string; name: string; key?: string; showSecrets: boolean },
 ): Promise<ConfigView> {
-  if (opts.key !== undefined) validateKey(opts.key.toLowerCase());
+  if (opts.key !== undefined) {
+    const key = opts.key.toLowerCase();
+    validateKey(key);
+    // One value is what scripts capture with $(...): a mask there would pass for the value.
+    if (isSecretKey(key) && !opts.showSecrets) throw new UsageError(`${key} is a secret: add --show-secrets to print its value`);
+  }
   const inst = await resolveInstance(deps.kube, opts.namespace, opts.name);
   const path = odooConfPath(inst);
   const { text, readFrom } = await withInstanceFiles(deps, inst, async (t, viaHelper) => ({
@@ -61,7 +68,8 @@ export async function getConfig(
     entries = entries.filter((e) => e.key === key && (e.section === 'options' || e.section === 'DEFAULT'));
     if (entries.length === 0) throw new NotFoundError(`odoo.conf of ${inst.name} has no option ${key} (Odoo uses its default)`);
   }
-  return { instance: inst.name, path, readFrom, entries, problems: conf.problems.map((p) => `line ${p.line}: ${p.message}`) };
+  const masked = opts.showSecrets ? [] : [...new Set(entries.filter((e) => isSecretKey(e.key) && e.value !== '').map((e) => e.key))];
+  return { instance: inst.name, path, readFrom, entries, problems: conf.problems.map((p) => `line ${p.line}: ${p.message}`), masked };
 }
 
 export interface SetResult {
@@ -71,6 +79,8 @@ export interface SetResult {
   /** Unified diff, secrets masked unless asked otherwise. */
   diff: string;
   written: boolean;
+  /** The options that change, secrets masked unless asked otherwise. */
+  changes: { key: string; from?: string; to: string }[];
   /** The instance was running when the file was written (it must restart to read it). */
   running: boolean;
   viaHelper: boolean;
@@ -91,8 +101,9 @@ export async function setConfig(
       );
     }
     const after = applyAssignments(before, opts.assignments);
-    const diff = renderConfDiff(oldConf, parseOdooConf(after), path, opts.showSecrets);
-    const base = { instance: inst.name, path, diff, running: !viaHelper, viaHelper };
+    const newConf = parseOdooConf(after);
+    const diff = renderConfDiff(oldConf, newConf, path, opts.showSecrets);
+    const base = { instance: inst.name, path, diff, changes: optionChanges(oldConf, newConf, opts.showSecrets), running: !viaHelper, viaHelper };
     if (after === before) return { ...base, changed: false, written: false };
     opts.onDiff?.(diff);
     if (opts.dryRun) return { ...base, changed: true, written: false };
@@ -103,6 +114,20 @@ export async function setConfig(
 
 export function renderConfDiff(a: ParsedConf, b: ParsedConf, path: string, showSecrets: boolean): string {
   const ra = showSecrets ? a.lines : maskedLines(a);
-  const rb = showSecrets ? b.lines : maskedLines(b);
+  const rb = showSecrets ? b.lines : maskedLinesMarkingChanges(a, b);
   return renderUnifiedDiff(diffLines(a.lines, b.lines), { old: path, new: `${path} (new)` }, { old: (i) => ra[i], new: (i) => rb[i] });
+}
+
+/** The [options] keys whose values differ; a secret's values are masked, and a change still shows. */
+export function optionChanges(a: ParsedConf, b: ParsedConf, showSecrets: boolean): { key: string; from?: string; to: string }[] {
+  const before = effectiveOptions(a);
+  const out: { key: string; from?: string; to: string }[] = [];
+  for (const [key, o] of effectiveOptions(b)) {
+    const was = before.get(key)?.value;
+    if (was === o.value) continue;
+    const show = (v: string) => (showSecrets ? v : maskValue(key, v));
+    const to = show(o.value) + (!showSecrets && was !== undefined && isSecretKey(key) && was !== '' && o.value !== '' ? CHANGED_MARK : '');
+    out.push({ key, ...(was !== undefined ? { from: show(was) } : {}), to });
+  }
+  return out;
 }

@@ -30,3 +30,20 @@ export function maskedLines(conf: ParsedConf): string[] {
   }
   return out;
 }
+
+/** Shown after a masked value that differs from the old one, so a diff of two masks still says it changed. */
+export const CHANGED_MARK = ' (changed)';
+
+/**
+ * The new file's lines masked, with the key line of every secret whose value differs from `before`
+ * marked: "-db_password = ********" / "+db_password = ******** (changed)".
+ */
+export function maskedLinesMarkingChanges(before: ParsedConf, after: ParsedConf): string[] {
+  const out = maskedLines(after);
+  const old = new Map(before.options.map((o) => [`${o.section}\u0000${o.key}`, o.value]));
+  for (const o of after.options) {
+    const was = old.get(`${o.section}\u0000${o.key}`);
+    if (isSecretKey(o.key) && o.value !== '' && was !== undefined && was !== '' && was !== o.value) out[o.line] += CHANGED_MARK;
+  }
+  return out;
+}

@@ -1,7 +1,7 @@
 // kubectl odoo config get|set against the test cluster: exec really runs in the instance's pod (with
 // its PVC directory at /var/lib/odoo), and a stopped instance is edited through a short-lived pod.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chownSync, chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chownSync, chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startTestCluster, type TestCluster } from '../cluster/index.js';
@@ -52,15 +52,21 @@ afterAll(async () => {
 describe('config get', () => {
   it('lists the options with secrets masked', async () => {
     const r = await odoo(['config', 'get', deploymentName(running)]);
-    expect(r.stderr).toBe('');
+    expect(r.stderr).toBe('note: admin_passwd, db_password are secrets, shown as ********; --show-secrets prints them\n');
     expect(r.stdout).toBe('admin_passwd\t********\ndb_host\tpostgres\ndb_port\t5432\ndb_password\t********\naddons_path\t/mnt/extra-addons\n');
     expect(r.code).toBe(0);
   });
 
   it('prints one value, a secret only with --show-secrets', async () => {
     expect((await odoo(['config', 'get', deploymentName(running), 'db_host'])).stdout).toBe('postgres\n');
-    expect((await odoo(['config', 'get', deploymentName(running), 'admin_passwd'])).stdout).toBe('********\n');
     expect((await odoo(['config', 'get', deploymentName(running), 'admin_passwd', '--show-secrets'])).stdout).toBe('MasterPw1\n');
+  });
+
+  it.each([[[]], [['-o', 'json']]])('one secret without --show-secrets is refused (exit 2), never a mask a script would take for the value %j', async (extra) => {
+    const r = await odoo(['config', 'get', deploymentName(running), 'db_password', ...extra]);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr.split('\n')[0]).toBe('error: db_password is a secret: add --show-secrets to print its value');
   });
 
   it('reads a stopped instance through a short-lived pod that is removed afterwards', async () => {
@@ -115,7 +121,7 @@ describe('config set', () => {
         '+db_host = EOF',
         ' db_port = 5432',
         '-db_password = ********',
-        '+db_password = ********',
+        '+db_password = ******** (changed)',
         ' addons_path = /mnt/extra-addons',
         `+email_from = ${hostile.email_from}`,
         '+dbfilter = ^%d$',
@@ -177,6 +183,34 @@ describe('config set', () => {
     expect(r.code).toBe(0);
     expect(r.stderr).toContain('warning: db_hots is not an option Odoo itself reads (did you mean db_host?); it is written anyway for modules that read it\n');
     expect(r.stdout).toContain('\n+db_hots = pg\n');
+  });
+
+  it('-o json reports what changed, secrets masked; -o name is refused before anything is read', async () => {
+    const r = await odoo(['config', 'set', deploymentName(running), 'db_password=Another1', 'db_port=5433', '--dry-run', '-o', 'json']);
+    expect(r.code).toBe(0);
+    const j = JSON.parse(r.stdout);
+    expect(j).toMatchObject({ instance: deploymentName(running), changed: true, written: false, restarted: false });
+    expect(j.changes).toEqual([
+      { key: 'db_port', from: '5432', to: '5433' },
+      { key: 'db_password', from: '********', to: '******** (changed)' },
+    ]);
+    expect(r.stdout).not.toContain('Another1');
+    const name = await odoo(['config', 'set', deploymentName(running), 'db_port=1', '-o', 'name']);
+    expect(name.code).toBe(2);
+    expect(name.stderr.split('\n')[0]).toMatch(/^error: -o name is not supported by "kubectl odoo config set.*": use -o table or -o json or -o yaml$/);
+  });
+
+  it('a stopped legacy instance on the shared tree (hostPath + subPath): the short-lived pod sees only its directory', async () => {
+    const tree = join(scratch, 'cephfs');
+    const sub = 'odoo_instances/odoo_data_legacy_c1b2c3d4';
+    mkdirSync(join(tree, sub, 'conf'), { recursive: true });
+    writeFileSync(join(tree, sub, 'conf', 'odoo.conf'), ORIGINAL);
+    const legacy: SeedInstance = { namespace: 'saasodoo', db: 'legacy', id: 'c1b2c3d4e5f60718293a4b5c6d7e8f90', replicas: 0, hostPath: tree, subPath: sub };
+    seedInstance(cluster, legacy);
+    const r = await odoo(['config', 'set', deploymentName(legacy), 'db_host=pg-dedicated-1']);
+    expect(r.code).toBe(0);
+    expect(readFileSync(join(tree, sub, 'conf', 'odoo.conf'), 'utf8')).toBe(ORIGINAL.replace('db_host = postgres', 'db_host = pg-dedicated-1'));
+    expect(existsSync(join(tree, 'conf'))).toBe(false);
   });
 
   it('--restart starts a new pod that reads the new file', async () => {

@@ -2,7 +2,7 @@
 import type { CommandDef } from '../../cli/command.js';
 import { completeInstanceName, instanceNamespace } from '../../instances/commandSupport.js';
 import type { CommandContext } from '../../cli/context.js';
-import { printResult } from '../../core/output/printer.js';
+import { printResult, printStructured } from '../../core/output/printer.js';
 import { validateInstanceReference } from '../../instances/names.js';
 import { parseTimeout } from '../../instances/wait.js';
 
@@ -31,6 +31,7 @@ const getCommand: CommandDef<GetArgs> = {
   command: 'get <name> [key]',
   complete: completeInstanceName,
   describe: "Show an instance's odoo.conf options (secrets masked), or one option's value",
+  outputs: ['table', 'wide', 'json', 'yaml'],
   builder: (y) =>
     y
       .positional('name', { type: 'string', describe: 'Instance name' })
@@ -39,8 +40,10 @@ const getCommand: CommandDef<GetArgs> = {
   async run(ctx, args) {
     validateInstanceReference(args.name);
     const { getConfig } = await import('../../odooconf/run.js');
+    const { MASK } = await import('../../odooconf/secrets.js');
     const view = await getConfig(await deps(ctx), { namespace: instanceNamespace(ctx), name: args.name, key: args.key, showSecrets: args.showSecrets });
     for (const p of view.problems) ctx.io.stderr.write(`warning: ${view.path} ${p} (Odoo refuses to start with this file)\n`);
+    if (view.masked.length) ctx.io.stderr.write(`note: ${view.masked.join(', ')} ${view.masked.length > 1 ? 'are secrets' : 'is a secret'}, shown as ${MASK}; --show-secrets prints ${view.masked.length > 1 ? 'them' : 'it'}\n`);
     if (args.key !== undefined && ctx.globals.output === 'table') {
       ctx.io.stdout.write(`${view.entries[0].value}\n`);
       return;
@@ -61,6 +64,8 @@ const setCommand: CommandDef<SetArgs> = {
   command: 'set <name> <assignments..>',
   complete: completeInstanceName,
   describe: 'Change odoo.conf options (KEY=VALUE ...); shows the diff, keeps odoo.conf.bak',
+  // The diff on a terminal; -o json|yaml: what changed, with the (masked) diff.
+  outputs: ['table', 'json', 'yaml'],
   builder: (y) =>
     y
       .positional('name', { type: 'string', describe: 'Instance name' })
@@ -81,36 +86,45 @@ const setCommand: CommandDef<SetArgs> = {
     const timeoutMs = parseTimeout(args.timeout ?? String(ctx.config.waitTimeout ?? '10m'));
     const { setConfig } = await import('../../odooconf/run.js');
     const d = await deps(ctx);
+    const structured = ctx.globals.output === 'json' || ctx.globals.output === 'yaml';
     const r = await setConfig(d, {
       namespace: instanceNamespace(ctx),
       name: args.name,
       assignments,
       dryRun: args.dryRun,
       showSecrets: args.showSecrets,
-      onDiff: (diff) => ctx.io.stdout.write(diff),
+      onDiff: structured ? undefined : (diff) => ctx.io.stdout.write(diff),
     });
+    let restarted = false;
     if (!r.changed) {
       ctx.progress(`${r.path} of ${r.instance} already has ${assignments.length > 1 ? 'these values' : 'this value'}; nothing to change`);
-      return;
-    }
-    if (!r.written) {
+    } else if (!r.written) {
       ctx.progress('dry run: nothing written');
-      return;
+    } else {
+      ctx.progress(`${r.path} of ${r.instance} written (previous version kept as ${r.path}.bak)`);
+      if (!r.running) {
+        ctx.progress(`${r.instance} is stopped; Odoo reads the new odoo.conf when it starts`);
+      } else if (!args.restart) {
+        ctx.progress(`Odoo reads odoo.conf only at start: the change takes effect after "kubectl odoo restart ${r.instance}" (or use --restart)`);
+      } else {
+        const { resolveInstance } = await import('../../instances/resolve.js');
+        const { restartAndWait } = await import('../../migration/lifecycle.js');
+        ctx.progress(`restarting ${r.instance} so Odoo reads the new odoo.conf`);
+        await restartAndWait({ ...d, timeoutMs }, await resolveInstance(d.kube, instanceNamespace(ctx), r.instance));
+        restarted = true;
+        ctx.progress(`${r.instance} is ready with the new odoo.conf`);
+      }
     }
-    ctx.progress(`${r.path} of ${r.instance} written (previous version kept as ${r.path}.bak)`);
-    if (!r.running) {
-      ctx.progress(`${r.instance} is stopped; Odoo reads the new odoo.conf when it starts`);
-      return;
-    }
-    if (!args.restart) {
-      ctx.progress(`Odoo reads odoo.conf only at start: the change takes effect after "kubectl odoo restart ${r.instance}" (or use --restart)`);
-      return;
-    }
-    const { resolveInstance } = await import('../../instances/resolve.js');
-    const { restartAndWait } = await import('../../migration/lifecycle.js');
-    ctx.progress(`restarting ${r.instance} so Odoo reads the new odoo.conf`);
-    await restartAndWait({ ...d, timeoutMs }, await resolveInstance(d.kube, instanceNamespace(ctx), r.instance));
-    ctx.progress(`${r.instance} is ready with the new odoo.conf`);
+    await printStructured(ctx.io, ctx.globals.output, {
+      instance: r.instance,
+      namespace: instanceNamespace(ctx),
+      path: r.path,
+      changed: r.changed,
+      written: r.written,
+      restarted,
+      changes: r.changes,
+      diff: r.diff,
+    });
   },
 };
 
