@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { derivePvcFacts, directoryTotal, largestDirectories, mountsOf, storageWarnings, usageByPvc, usageFromAgentReports, usageLevel } from './facts.js';
+import { againstPvcCapacity, derivePvcFacts, directoryTotal, largestDirectories, mountsOf, storageWarnings, usageByPvc, usageFromAgentReports, usageLevel } from './facts.js';
 
 const GI = 2 ** 30;
 const pvc = (over: any = {}) => ({
@@ -132,5 +132,27 @@ describe('largestDirectories', () => {
     ]);
     expect(directoryTotal(du, '/var/lib/odoo')).toBe(2064 * 1024);
     expect(directoryTotal(du, '/elsewhere')).toBeUndefined();
+  });
+});
+
+describe('againstPvcCapacity', () => {
+  const fs252 = { capacityBytes: 252 * GI, usedBytes: 22 * GI, availableBytes: 230 * GI, source: 'df' };
+  it('a file system far bigger than the PVC: capacity is the PVC, used is the directory (du)', () => {
+    expect(againstPvcCapacity(fs252, 25 * GI, 20 * GI)).toEqual({ capacityBytes: 25 * GI, usedBytes: 20 * GI, availableBytes: 5 * GI, source: 'df', filesystemCapacityBytes: 252 * GI });
+  });
+  it('without a du figure the used bytes are marked as the whole file system\'s', () => {
+    expect(againstPvcCapacity(fs252, 25 * GI)).toMatchObject({ capacityBytes: 25 * GI, usedBytes: 22 * GI, availableBytes: 3 * GI, usedIsFilesystemWide: true });
+  });
+  it.each([
+    ['a quota-enforced CephFS (same size)', { ...fs252, capacityBytes: 25 * GI }],
+    ['ext4 on RBD (a little smaller)', { ...fs252, capacityBytes: 24.5 * GI }],
+    ['within 5%', { ...fs252, capacityBytes: 26 * GI }],
+  ])('%s: unchanged', (_n, u) => expect(againstPvcCapacity(u, 25 * GI, 1)).toBe(u));
+  it('warns, and the percentage is against the PVC', () => {
+    const usage = againstPvcCapacity(fs252, 25 * GI, 22 * GI);
+    expect(storageWarnings({ pvcName: 'odoo-instance-acme', pvc: pvc({ status: { capacity: { storage: '25Gi' } } }), events: [], mounts: [], usage }).map((w) => w.message)).toEqual([
+      'the file system reports 252Gi but PVC odoo-instance-acme has 25Gi: its size is not enforced, nothing stops it growing past 25Gi (on CephFS: no quota on the subvolume, a kernel client older than 4.17, or the noquotadf mount option; else the provisioner ignored the size). Use is shown against the PVC\'s 25Gi, used is the data directory\'s total (du)',
+      'volume is 88% full (above 85%)',
+    ]);
   });
 });

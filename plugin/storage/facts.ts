@@ -1,7 +1,7 @@
 // What an instance's storage objects say, and what an on-call person must be warned about: a full
 // volume, a resize that is not finishing, a PVC that never binds (and the events that say why), a
 // ReadWriteOnce volume written from two nodes. Pure functions over API objects.
-import { parseQuantity } from '../instances/quantity.js';
+import { formatBytes, parseQuantity } from '../instances/quantity.js';
 
 export interface UsageThresholds {
   /** Percent used above which a volume is shown yellow and warned about. */
@@ -25,6 +25,34 @@ export interface VolumeUsage {
   availableBytes: number;
   /** Where the figure comes from: "kubelet stats summary on node-1", "measured by a short-lived pod". */
   source: string;
+  /**
+   * Set when the file system reported more room than the PVC has (CephFS without an enforced quota, a
+   * provisioner that ignored the size): its size. capacityBytes is then the PVC's.
+   */
+  filesystemCapacityBytes?: number;
+  /** With filesystemCapacityBytes: usedBytes is the whole file system's, the directory could not be measured. */
+  usedIsFilesystemWide?: boolean;
+}
+
+/** A file system this much larger than its PVC is not limited to the PVC's size (block file systems show a little less, never more). */
+const FS_LARGER_THAN_PVC = 1.05;
+
+/**
+ * Usage against the PVC's capacity when the file system reports a size well above it, so a 25Gi volume
+ * on a CephFS without quotas is not shown as "22Gi of 252Gi (9%)". Such a file system's used figure is
+ * the whole file system's too: the data directory's own total (du) replaces it when known.
+ */
+export function againstPvcCapacity(u: VolumeUsage, pvcCapacityBytes: number | undefined, directoryBytes?: number): VolumeUsage {
+  if (!pvcCapacityBytes || !(pvcCapacityBytes > 0) || !(u.capacityBytes > pvcCapacityBytes * FS_LARGER_THAN_PVC)) return u;
+  const used = directoryBytes ?? u.usedBytes;
+  return {
+    ...u,
+    usedBytes: used,
+    capacityBytes: pvcCapacityBytes,
+    availableBytes: Math.max(0, Math.min(u.availableBytes, pvcCapacityBytes - used)),
+    filesystemCapacityBytes: u.capacityBytes,
+    ...(directoryBytes === undefined ? { usedIsFilesystemWide: true } : {}),
+  };
 }
 
 export interface VolumeMount {
@@ -220,6 +248,18 @@ export function storageWarnings(input: WarningInputs): StorageWarning[] {
     out.push({
       level: 'warning',
       message: `resize pending: requested ${f.requested ?? '?'}, capacity ${f.capacity ?? '?'}${conds ? ` [${conds}]` : ''}${hint}${expansion}${failed ? `\n${failed}` : ''}`,
+    });
+  }
+  if (input.usage?.filesystemCapacityBytes) {
+    const fs = formatBytes(input.usage.filesystemCapacityBytes);
+    const cap = formatBytes(input.usage.capacityBytes);
+    out.push({
+      level: 'warning',
+      message:
+        `the file system reports ${fs} but PVC ${f.name} has ${cap}: its size is not enforced, nothing stops it growing past ${cap} ` +
+        `(on CephFS: no quota on the subvolume, a kernel client older than 4.17, or the noquotadf mount option; else the provisioner ignored the size). ` +
+        `Use is shown against the PVC's ${cap}` +
+        (input.usage.usedIsFilesystemWide ? `; the used figure is the whole file system's ("kubectl odoo storage NAME" measures the directory)` : ', used is the data directory\'s total (du)'),
     });
   }
   if (input.usage) {

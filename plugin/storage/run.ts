@@ -11,6 +11,8 @@ import type { PodExec } from './podExec.js';
 import { SUMMARY_SELECTOR, parseSummaryConfigMap } from '../nodes/summary.js';
 import { withInstanceFiles, runningInstancePod } from './volumePod.js';
 import {
+  againstPvcCapacity,
+  quantityBytes,
   derivePvcFacts,
   directoryTotal,
   largestDirectories,
@@ -100,6 +102,7 @@ export async function describeStorage(
   const nsPods = (await deps.kube.list(RESOURCES.pods, { namespace: inst.namespace })).items;
   let pvEvents: any[] = [];
   let storageClass: any | null | undefined;
+  let rawUsage: VolumeUsage | undefined;
   if (inst.facts.hostPath) {
     out.mounts = inst.pods.filter((p) => p.status?.phase !== 'Succeeded' && p.status?.phase !== 'Failed').map((p) => ({ pod: p.metadata.name, node: p.spec?.nodeName, phase: p.status?.phase }));
   } else if (inst.pvcName) {
@@ -115,43 +118,51 @@ export async function describeStorage(
     const running = out.mounts.filter((m) => m.phase === 'Running' && m.node);
     if (running.length) {
       const { usage, errors } = await volumeUsage(deps.kube, opts.agentNamespace, running.map((m) => m.node!), deps.clock.now());
-      out.usage = usage.get(`${inst.namespace}/${inst.pvcName}`);
-      if (!out.usage) out.usageNote = errors.length ? `the kubelet stats summary is unavailable (${errors.join('; ')})` : 'the kubelet has not reported this volume yet';
+      rawUsage = usage.get(`${inst.namespace}/${inst.pvcName}`);
+      if (!rawUsage) out.usageNote = errors.length ? `the kubelet stats summary is unavailable (${errors.join('; ')})` : 'the kubelet has not reported this volume yet';
     } else if (pvc?.status?.phase === 'Bound') {
       out.usageNote = 'no figure: no running pod mounts the volume (the kubelet reports usage only for mounted volumes); --measure starts a short-lived pod to measure it';
     }
-    out.warnings = storageWarnings({ pvcName: inst.pvcName, pvc, storageClass, events: sortEvents(pvEvents), mounts: out.mounts, usage: out.usage, thresholds: opts.thresholds });
   }
   // What is big inside: in the running pod, or (with --measure) a short-lived one; df too when measuring.
+  let directoryBytes: number | undefined;
   const canLook = !!runningInstancePod(inst) || (opts.measure && (inst.facts.hostPath || out.pvc?.phase === 'Bound'));
   if (canLook) {
     await withInstanceFiles(deps, inst, async (t, viaHelper) => {
       const root = inst.facts.dataMountPath;
       // A hostPath directory of the shared tree has no capacity of its own: df would show the whole tree.
-      if (!out.hostPath && (viaHelper || !out.usage)) {
+      if (!out.hostPath && (viaHelper || !rawUsage)) {
         const df = await deps.exec({ ...t, command: ['df', '-Pk', root] });
         const m = /\n\S+\s+(\d+)\s+(\d+)\s+(\d+)/.exec(df.stdout);
         if (df.exitCode === 0 && m) {
-          out.usage = { capacityBytes: Number(m[1]) * 1024, usedBytes: Number(m[2]) * 1024, availableBytes: Number(m[3]) * 1024, source: viaHelper ? `measured by short-lived pod ${t.pod}` : `df in pod ${t.pod}` };
+          rawUsage = { capacityBytes: Number(m[1]) * 1024, usedBytes: Number(m[2]) * 1024, availableBytes: Number(m[3]) * 1024, source: viaHelper ? `measured by short-lived pod ${t.pod}` : `df in pod ${t.pod}` };
           out.usageNote = undefined;
-          if (inst.pvcName && out.pvc) {
-            out.warnings = storageWarnings({ pvcName: inst.pvcName, pvc: inst.pvc, storageClass, events: sortEvents(pvEvents), mounts: out.mounts, usage: out.usage, thresholds: opts.thresholds });
-          }
         }
       }
       const du = await deps.exec({ ...t, command: ['du', '-k', '-x', '-d', '2', root] });
       if (du.stdout.trim()) {
         out.largest = largestDirectories(du.stdout, root);
-        const total = directoryTotal(du.stdout, root);
-        if (out.hostPath && total !== undefined) {
-          out.usageNote = `${formatBytes(total) || '0'} in the directory (du); a directory of the shared CephFS tree has no capacity of its own`;
+        directoryBytes = directoryTotal(du.stdout, root);
+        if (out.hostPath && directoryBytes !== undefined) {
+          out.usageNote = `${formatBytes(directoryBytes) || '0'} in the directory (du); a directory of the shared CephFS tree has no capacity of its own`;
         }
       } else out.largestNote = `du failed: ${du.stderr.trim() || `exit code ${du.exitCode}`}`;
     });
   } else {
     out.largestNote = 'instance not running: --measure looks inside through a short-lived pod';
   }
+  if (!out.hostPath && inst.pvcName) {
+    // Percentages are against the PVC's size, even when the file system reports a bigger one.
+    out.usage = rawUsage && againstPvcCapacity(rawUsage, pvcCapacityBytes(inst.pvc), directoryBytes);
+    out.warnings = storageWarnings({ pvcName: inst.pvcName, pvc: inst.pvc, storageClass, events: sortEvents(pvEvents), mounts: out.mounts, usage: out.usage, thresholds: opts.thresholds });
+  }
   return out;
+}
+
+/** The PVC's size: its capacity once bound, else what it requests. */
+function pvcCapacityBytes(pvc: any): number | undefined {
+  const b = quantityBytes(pvc?.status?.capacity?.storage ?? pvc?.spec?.resources?.requests?.storage);
+  return Number.isFinite(b) ? b : undefined;
 }
 
 function sortEvents(events: any[]): any[] {
@@ -193,12 +204,17 @@ export async function fleetUsage(
   const nodes = instances.flatMap((i) => i.pods.filter((p) => p.status?.phase === 'Running' && p.spec?.nodeName).map((p) => p.spec.nodeName as string));
   const { usage, errors } = await volumeUsage(deps.kube, agentNamespace, nodes, deps.clock.now());
   const rows: UsageRow[] = [];
+  const unenforced: string[] = [];
   for (const g of byVolume.values()) {
     const pvcObj = g.insts.find((i) => i.pvc)?.pvc;
     const facts = pvcObj ? derivePvcFacts(pvcObj) : undefined;
-    const u = pvcObj ? usage.get(`${g.ns}/${g.pvc}`) : undefined;
+    const measured = pvcObj ? usage.get(`${g.ns}/${g.pvc}`) : undefined;
+    const u = measured && againstPvcCapacity(measured, pvcCapacityBytes(pvcObj));
     const mounts = g.insts.flatMap((i) => i.pods.filter((p) => p.status?.phase === 'Running').map((p) => ({ pod: p.metadata.name, node: p.spec?.nodeName, phase: 'Running' })));
-    const percent = u ? usedPercent(u) : undefined;
+    // A file system larger than its PVC reports its own used bytes, not the volume's: no figure then.
+    const known = u && !u.usedIsFilesystemWide ? u : undefined;
+    if (u?.usedIsFilesystemWide) unenforced.push(`${g.ns}/${g.pvc}`);
+    const percent = known ? usedPercent(known) : undefined;
     const warnings = g.pvc.startsWith('hostPath:') ? [] : storageWarnings({ pvcName: g.pvc, pvc: pvcObj, events: [], mounts, usage: u, thresholds });
     rows.push({
       namespace: g.ns,
@@ -206,7 +222,7 @@ export async function fleetUsage(
       pvc: g.pvc,
       phase: g.pvc.startsWith('hostPath:') ? 'legacy' : (facts?.phase ?? 'Missing'),
       capacity: facts?.capacity,
-      usedBytes: u?.usedBytes,
+      usedBytes: known?.usedBytes,
       capacityBytes: u?.capacityBytes,
       percent,
       level: percent === undefined ? 'ok' : usageLevel(percent, thresholds),
@@ -214,7 +230,11 @@ export async function fleetUsage(
       warnings: warnings.length,
     });
   }
-  return { rows, notes: errors.map((e) => `usage unavailable from ${e}`) };
+  const notes = errors.map((e) => `usage unavailable from ${e}`);
+  if (unenforced.length) {
+    notes.push(`the file system of ${unenforced.join(', ')} is larger than the PVC (its size is not enforced), so its used figure is not the volume's: "kubectl odoo storage NAME" measures the directory`);
+  }
+  return { rows, notes };
 }
 
 export const SORT_KEYS = ['use', 'used', 'capacity', 'name'] as const;

@@ -104,6 +104,21 @@ describe('storage NAME', () => {
     expect(m.stderr).toContain('is not running: starting pod');
   });
 
+  it('--measure on a file system bigger than the PVC (no quota): use against the PVC, used from du, and a warning', async () => {
+    const s: SeedInstance = { namespace: ns, db: 'noquota', id: 'f7c2c3d4e5f60718293a4b5c6d7e8f90', replicas: 0, size: '5Mi' };
+    seedInstance(cluster, s);
+    // df in the pod sees the whole host file system, as on a CephFS without a quota on the subvolume.
+    fillFilestore(await pvcDir(cluster, s), 'noquota', 4, 500_000);
+    const m = await odoo(['storage', deploymentName(s), '--measure']);
+    expect(m.code).toBe(0);
+    expect(m.stdout).toMatch(/\nUsage: {8}(1\.9|2)Mi used of 5Mi \((38|39|40)%\), 3(\.\d)?Mi available \(the file system reports [\d.]+[GTP]i: see the warning\) {2}\[measured by short-lived pod [a-z0-9-]+\]\n/);
+    expect(m.stdout).toMatch(new RegExp(`\\n {2}! the file system reports [\\d.]+[GTP]i but PVC ${pvcName(s)} has 5Mi: its size is not enforced, nothing stops it growing past 5Mi .*, used is the data directory's total \\(du\\)\\n`));
+    const j = JSON.parse((await odoo(['storage', deploymentName(s), '--measure', '-o', 'json'])).stdout);
+    expect(j.usage.capacityBytes).toBe(5 * 2 ** 20);
+    expect(j.usage.filesystemCapacityBytes).toBeGreaterThan(5 * 2 ** 20);
+    cluster.store.delete('deployments', ns, deploymentName(s));
+  });
+
   it('a legacy instance: its hostPath directory, no capacity of its own, and what is big inside', async () => {
     const legacyDir = mkdtempSync(join(tmpdir(), 'odoo_data_legacy_'));
     try {
@@ -266,6 +281,7 @@ describe('bad input', () => {
     [['storage', 'x', '-A'], 'error: give an instance NAME or -A, not both'],
     [['storage', '--measure'], 'error: --measure goes with an instance NAME'],
     [['storage', 'Bad/Name'], 'error: invalid instance name "Bad/Name": names are lower-case letters, digits and "-" (e.g. acme or odoo-acme-1a2b3c4d)'],
+    [['storage', 'x', '-o', 'name'], 'error: -o name is for the table of volumes ("kubectl odoo storage -o name"); for one instance use -o json or yaml'],
   ])('%j', async (args, message) => {
     const r = await odoo(args);
     expect(r.code).toBe(2);

@@ -51,7 +51,7 @@ function renderInstance(ctx: CommandContext, s: InstanceStorage): string {
   if (s.usage) {
     const u = s.usage;
     const level: Level = s.warnings.some((w) => /full/.test(w.message)) ? s.warnings.find((w) => /full/.test(w.message))!.level : 'ok';
-    lines.push(`${b('Usage:')}        ${paint(ctx, level, `${formatBytes(u.usedBytes) || '0'} used of ${formatBytes(u.capacityBytes) || '0'} (${pct(u.usedBytes, u.capacityBytes)})`)}, ${formatBytes(u.availableBytes) || '0'} available  [${u.source}]`);
+    lines.push(`${b('Usage:')}        ${paint(ctx, level, `${formatBytes(u.usedBytes) || '0'} used of ${formatBytes(u.capacityBytes) || '0'} (${pct(u.usedBytes, u.capacityBytes)})`)}, ${formatBytes(u.availableBytes) || '0'} available${u.filesystemCapacityBytes ? ` (the file system reports ${formatBytes(u.filesystemCapacityBytes)}: see the warning)` : ''}  [${u.source}]`);
   } else {
     lines.push(`${b('Usage:')}        ${s.usageNote ?? 'unknown'}`);
   }
@@ -79,6 +79,8 @@ export const storageCommand: CommandDef<Args> = {
   command: 'storage [name]',
   complete: completeInstanceName,
   describe: "Where an instance's volume is mounted, how full it is, what is big inside, and what is wrong (-A: every volume)",
+  // -o name (persistentvolumeclaim/...) is for the table of volumes; storage NAME refuses it.
+  outputs: ['table', 'wide', 'json', 'yaml', 'name'],
   builder: (y) =>
     y
       .positional('name', { type: 'string', describe: 'Instance name (omit for a usage table of the namespace, or use -A)' })
@@ -88,6 +90,7 @@ export const storageCommand: CommandDef<Args> = {
     if (args.name !== undefined) validateInstanceReference(args.name);
     if (args.name !== undefined && ctx.globals.allNamespaces) throw new UsageError('give an instance NAME or -A, not both');
     if (args.measure && args.name === undefined) throw new UsageError('--measure goes with an instance NAME');
+    if (args.name !== undefined && ctx.globals.output === 'name') throw new UsageError('-o name is for the table of volumes ("kubectl odoo storage -o name"); for one instance use -o json or yaml');
     const kube = await ctx.kube();
     const run = await import('../../storage/run.js');
     if (args.name !== undefined) {
