@@ -203,6 +203,8 @@ describe.skipIf(!runs)('odoo-node-agent on real devices, through kubectl odoo no
     expect(none.status).toBe(401);
     const malformed = await agentRequest(agent2.port, TOKEN, 'not json at all');
     expect(malformed.messages[0]).toEqual({ id: null, error: { code: 'bad-request', message: 'expected a JSON object {id, method, params}' } });
+    // The log line goes through the agent's stderr pipe, which may arrive after the WebSocket answer.
+    await waitFor('the refusals logged', () => agent2.logs().includes('"msg":"refused malformed message"'), 10_000);
     expect(agent2.logs()).toContain('"msg":"refused connection without a valid token"');
     expect(agent2.logs()).toContain('"msg":"refused malformed message"');
     const ping = await agentRequest(agent2.port, TOKEN, '{"id":"p","method":"ping"}');
