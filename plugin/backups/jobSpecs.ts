@@ -8,7 +8,7 @@ import { JOB_POD_LABEL } from '../core/kube/jobs.js';
 import { FailureError } from '../core/errors.js';
 import type { DbSettings, EnvSource } from '../instances/facts.js';
 import type { InstanceObjects } from '../instances/resolve.js';
-import { BACKUP_SCRIPT, LIST_SCRIPT, RESTORE_SCRIPT, SET_OPS_SCRIPT, VERIFY_SCRIPT } from './scripts.js';
+import { BACKUP_SCRIPT, LIST_SCRIPT, REMOVE_REPLACED_SCRIPT, RESTORE_SCRIPT, SET_OPS_SCRIPT, VERIFY_SCRIPT } from './scripts.js';
 import { encodeManifestBase, type ManifestBase } from './manifest.js';
 import { instanceBackupDir, isValidDatabaseName, jobName } from './naming.js';
 
@@ -212,8 +212,34 @@ export function buildRestoreJob(t: BackupTarget, p: RestoreJobParams, s: JobSett
       { name: 'SCRATCH_DB', value: p.scratchDatabase },
       { name: 'OLD_DB', value: p.oldDatabase },
       { name: 'OP_ID', value: p.opId.toLowerCase() },
+      // The replaced files and database are removed by the Job below once the instance runs again.
+      { name: 'REPLACED', value: 'keep' },
     ],
     volumes: [dataVolume(t, false), backupsVolume(s, true)],
+    deadlineSeconds: s.deadlineSeconds,
+    nodeName: t.nodeName,
+  });
+}
+
+/**
+ * Removes the files and database a restore replaced, beside the running instance: on the instance pod's
+ * node (t.nodeName), where its ReadWriteOnce volume is attached.
+ */
+export function buildRemoveReplacedJob(t: BackupTarget, p: Pick<RestoreJobParams, 'oldDatabase' | 'opId'>, s: JobSettings): any {
+  return buildJob({
+    name: jobName('cleanup', t.name, p.opId),
+    namespace: t.namespace,
+    operation: 'restore',
+    instance: t.name,
+    image: s.image || t.image,
+    script: REMOVE_REPLACED_SCRIPT,
+    env: [
+      ...databaseEnv(t.db, t.database),
+      { name: 'DATA_DIR', value: DATA_MOUNT },
+      { name: 'OP_ID', value: p.opId.toLowerCase() },
+      { name: 'OLD_DB', value: p.oldDatabase },
+    ],
+    volumes: [dataVolume(t, false)],
     deadlineSeconds: s.deadlineSeconds,
     nodeName: t.nodeName,
   });

@@ -3,7 +3,8 @@
 // Order of events, each step only when the previous one succeeded:
 //   lock the instance -> stop it -> safety backup of its current state -> restore Job (database into a
 //   scratch database and files into a staging folder on the same volume, then both swapped in) ->
-//   start it -> wait until ready -> unlock.
+//   start it -> wait until ready -> remove the replaced files and database (a Job beside the running
+//   instance, so a large filestore's removal costs no downtime) -> unlock.
 // The restore Job leaves the instance's database and files untouched unless both parts were restored,
 // and undoes its own swap if the swap itself fails; the instance is started again in every case.
 import { resolveInstance } from '../instances/resolve.js';
@@ -12,7 +13,7 @@ import { FailureError, NotFoundError, UsageError } from '../core/errors.js';
 import { isNotFound } from '../core/kube/errors.js';
 import type { BackupDeps } from './deps.js';
 import { ensureBackupsPvc, planBackup, runBackupJob, withInstanceStopped } from './backup.js';
-import { backupTargetOf, buildRestoreJob } from './jobSpecs.js';
+import { backupTargetOf, buildRemoveReplacedJob, buildRestoreJob, type BackupTarget } from './jobSpecs.js';
 import { acquireInstanceLock } from './lock.js';
 import { findBackupSet } from './list.js';
 import { formatBackupTimestamp, isValidInstanceName, parseBackupRef, sideDatabaseName } from './naming.js';
@@ -61,14 +62,14 @@ export async function runRestore(deps: BackupDeps, opts: RestoreOptions): Promis
   await ensureBackupsPvc(deps, opts.namespace);
   const set = await findBackupSet(deps, opts.namespace, ref, opts.name);
   const id = formatBackupTimestamp(deps.clock.now());
+  const replaced = { oldDatabase: sideDatabaseName(target.database, 'old', id), opId: id };
   const job = buildRestoreJob(
     { ...target, nodeName: undefined },
     {
       setPath: set.path,
       sourceDatabase: set.manifest!.database,
       scratchDatabase: sideDatabaseName(target.database, 'restore', id),
-      oldDatabase: sideDatabaseName(target.database, 'old', id),
-      opId: id,
+      ...replaced,
     },
     deps.settings,
   );
@@ -104,8 +105,31 @@ export async function runRestore(deps: BackupDeps, opts: RestoreOptions): Promis
         });
       }
     }, Math.max(1, target.replicas));
+    await removeReplaced(deps, target, replaced);
     return { instance: target.name, restored: set.path, safetyBackup: safetyPath };
   } finally {
     await lock.release();
+  }
+}
+
+/**
+ * Removes the files and database a restore replaced, beside the running instance (on its pod's node,
+ * where a ReadWriteOnce volume is attached). The restore is complete before this: a failure only warns.
+ */
+async function removeReplaced(deps: BackupDeps, target: BackupTarget, replaced: { oldDatabase: string; opId: string }): Promise<void> {
+  const leftovers = `.odoo-restore-${replaced.opId.toLowerCase()} on the volume and database ${replaced.oldDatabase}`;
+  try {
+    const running = backupTargetOf(await resolveInstance(deps.kube, target.namespace, target.name));
+    deps.progress(`removing the replaced files and database of ${target.name}`);
+    await runJob(deps.kube, buildRemoveReplacedJob({ ...target, nodeName: running.nodeName }, replaced, deps.settings), {
+      namespace: target.namespace,
+      clock: deps.clock,
+      signal: deps.signal,
+      timeoutMs: deps.settings.deadlineSeconds * 1000 + 120_000,
+      what: `removal of what the restore of ${target.name} replaced`,
+      onStatus: (s) => deps.progress(`  ${s}`),
+    });
+  } catch (e) {
+    deps.progress(`warning: could not remove what the restore replaced (${leftovers}): ${(e as Error).message}; delete them by hand`);
   }
 }

@@ -138,7 +138,8 @@ capture() {
   is_sha256 "$(cat "$TMP/.work-sum-$name")" || sha256_file "$TMP/$name" > "$TMP/.work-sum-$name"
 }
 dump_db() { pg_dump --format=custom --compress=0 2>"$TMP/.work-pgdump-err"; }
-archive_data() { tar -C "$SRC_DIR" --numeric-owner $(tar_progress data) --exclude=./lost+found -cf - .; }
+# .odoo-restore-*: the files a restore replaced, until they are removed (never part of the instance).
+archive_data() { tar -C "$SRC_DIR" --numeric-owner $(tar_progress data) --exclude=./lost+found --exclude='./.odoo-restore-*' -cf - .; }
 
 DB_FILE="db.dump.$EXT"
 DATA_FILE="data.tar.$EXT"
@@ -208,9 +209,12 @@ say "DONE $SET_PARENT/$SET_NAME"
 /**
  * Restore into staging, then swap. Env: BACKUP_ROOT, SET_PATH, DATA_DIR (instance volume, read-write),
  * PGDATABASE (the instance's database), SOURCE_DB (the database name inside the backup), SCRATCH_DB,
- * OLD_DB, OP_ID, PG* credentials.
+ * OLD_DB, OP_ID, REPLACED (remove|keep), PG* credentials.
  * Until the swap, the instance's database and files are untouched; the swap renames the database and
  * moves the top-level entries of the volume, and is undone if any step of it fails.
+ * REPLACED=keep leaves the replaced files in $DATA_DIR/.odoo-restore-$OP_ID/old and the replaced database
+ * as OLD_DB, for REMOVE_REPLACED_SCRIPT to delete once the instance runs again: removing a large
+ * filestore file by file then costs no downtime.
  */
 export const RESTORE_SCRIPT =
   PRELUDE +
@@ -350,10 +354,16 @@ mkdir "$STAGE/old"
 move_entries "$DATA_DIR" "$STAGE/old"
 move_entries "$STAGE/new" "$DATA_DIR"
 STATE=committed
-say "PHASE cleanup"
 # The renames reach the disk before the previous files are removed (the new files already did), so a
 # crash at any point leaves one complete generation of files on the volume.
 flush_fs "$DATA_DIR"
+if [ "\${REPLACED:-remove}" = keep ]; then
+  rmdir "$STAGE/new" 2>/dev/null || true
+  say "REPLACED .odoo-restore-$OP_ID $([ "$DB_SWAPPED" = 1 ] && printf '%s' "$OLD_DB" || printf -- -)"
+  say "DONE $SET_PATH"
+  exit 0
+fi
+say "PHASE cleanup"
 # The previous files and database go at the same time.
 rm -rf "$STAGE" & rmpid=$!
 if [ "$DB_SWAPPED" = 1 ]; then
@@ -363,6 +373,27 @@ SQL
 fi
 wait "$rmpid" || say "WARNING could not remove $STAGE; remove it by hand"
 say "DONE $SET_PATH"
+`;
+
+/**
+ * Removes what a restore with REPLACED=keep set aside. Env: DATA_DIR, OP_ID, OLD_DB, PG* credentials.
+ * Runs beside the instance (it only touches the hidden folder and a database nobody uses).
+ */
+export const REMOVE_REPLACED_SCRIPT =
+  PRELUDE +
+  sh`
+case "$OP_ID" in ''|*[!a-z0-9]*) say "ERROR invalid operation id"; exit 1 ;; esac
+say "PHASE cleanup"
+rm -rf "$DATA_DIR/.odoo-restore-$OP_ID" & rmpid=$!
+dropped=0
+psql_admin -v old="$OLD_DB" <<'SQL' >/dev/null && dropped=1
+DROP DATABASE IF EXISTS :"old";
+SQL
+rc=0
+wait "$rmpid" || { say "ERROR could not remove .odoo-restore-$OP_ID from the volume"; rc=1; }
+[ "$dropped" = 1 ] || { say "ERROR could not drop the previous database $OLD_DB"; rc=1; }
+[ "$rc" = 0 ] && say "DONE cleanup"
+exit "$rc"
 `;
 
 /** Lists sets. Env: BACKUP_ROOT, CUSTOMER_GLOB, INSTANCE_GLOB (a name or *). */

@@ -110,6 +110,9 @@ describe('restore', () => {
     // No scratch database, staging folder or lock is left.
     expect((await pg.psql("select datname from pg_database where datname like 'acme\\_\\_%'")).trim()).toBe('');
     expect(readdirSync(w.dataDir).filter((n) => n.startsWith('.odoo-restore'))).toEqual([]);
+    // The replaced files and database are removed once the instance runs again, not while it is down.
+    expect(r.stderr.indexOf(`starting ${w.name}`)).toBeGreaterThan(-1);
+    expect(r.stderr.indexOf(`removing the replaced files and database of ${w.name}`)).toBeGreaterThan(r.stderr.indexOf(`starting ${w.name}`));
     expect(w.cluster.store.get('configmaps', NS, `odoo-lock-${w.name}`)).toBeUndefined();
     // The safety backup holds the state from before the restore (with the 4 new attachments).
     const safety = /safety backup: (active\/\S+)\)/.exec(r.stdout)![1];

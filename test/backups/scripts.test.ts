@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { startPostgres, type TestPostgres } from '../fixtures/postgres.js';
 import { addAttachments, createOdooInstance, databaseSnapshot, treeSnapshot, type OdooInstanceData } from './odooFixture.js';
 import { runScript, startScript } from './scriptRunner.js';
-import { BACKUP_SCRIPT, LIST_SCRIPT, RESTORE_SCRIPT, SET_OPS_SCRIPT, VERIFY_SCRIPT } from '../../plugin/backups/scripts.js';
+import { BACKUP_SCRIPT, LIST_SCRIPT, REMOVE_REPLACED_SCRIPT, RESTORE_SCRIPT, SET_OPS_SCRIPT, VERIFY_SCRIPT } from '../../plugin/backups/scripts.js';
 import { buildManifestBase, checkManifest, encodeManifestBase } from '../../plugin/backups/manifest.js';
 import { parseBackupListing } from '../../plugin/backups/listing.js';
 import { formatBackupTimestamp, sideDatabaseName } from '../../plugin/backups/naming.js';
@@ -236,6 +236,35 @@ describe('restore script', () => {
     expect(run.code).toBe(1);
     expect(run.output).toMatch(/ERROR checksums of backup .* do not match SHA256SUMS \( data\.tar\.zst \): the backup is damaged/);
     expect(await databaseSnapshot(pg, DB)).toBe(rowsBefore);
+  });
+
+  it('with REPLACED=keep the replaced files and database wait aside, out of backups, until removed', async () => {
+    const b = await backup({ consistency: 'stop' });
+    const rowsAtBackup = await databaseSnapshot(pg, DB);
+    await pg.psql("INSERT INTO res_partner (name) VALUES ('replaced by the restore')", { database: DB });
+    writeFileSync(join(inst.dataDir, 'conf', 'odoo.conf'), 'replaced by the restore\n');
+    const filesReplaced = treeSnapshot(inst.dataDir);
+    const env = restoreEnv(b.path);
+    const run = await runScript(RESTORE_SCRIPT, { ...env, REPLACED: 'keep' });
+    expect(run.code).toBe(0);
+    expect(run.output).toContain(`REPLACED .odoo-restore-${env.OP_ID} ${env.OLD_DB}`);
+    // The instance has the backup's state; the previous one waits aside, whole.
+    expect(readFileSync(join(inst.dataDir, 'conf', 'odoo.conf'), 'utf8')).not.toContain('replaced by the restore');
+    expect(await databaseSnapshot(pg, DB)).toBe(rowsAtBackup);
+    const aside = join(inst.dataDir, `.odoo-restore-${env.OP_ID}`);
+    expect(treeSnapshot(join(aside, 'old'))).toEqual(filesReplaced);
+    expect(await databaseSnapshot(pg, env.OLD_DB)).toContain('replaced by the restore');
+    // A backup taken meanwhile leaves it out.
+    const later = await backup();
+    const listing = execFileSync('sh', ['-c', 'zstd -dc data.tar.zst | tar -tf -'], { cwd: later.dir, encoding: 'utf8' });
+    expect(listing).not.toContain('.odoo-restore');
+
+    const removal = await runScript(REMOVE_REPLACED_SCRIPT, { ...dbEnv(), DATA_DIR: inst.dataDir, OP_ID: env.OP_ID, OLD_DB: env.OLD_DB });
+    expect(removal.output).toContain('DONE cleanup');
+    expect(removal.code).toBe(0);
+    expect(existsSync(aside)).toBe(false);
+    expect((await databases()).filter((d) => d.startsWith(`${DB}__`))).toEqual([]);
+    expect(await databaseSnapshot(pg, DB)).toBe(rowsAtBackup);
   });
 
   it('a failure in the middle of the swap puts the old database and files back', async () => {
