@@ -1,6 +1,7 @@
 // Pieces every instance command shares: the namespace, NAME completion, --dry-run and --timeout parsing.
 import type { CommandContext } from '../cli/context.js';
 import { UsageError } from '../core/errors.js';
+import { printStructured, type OutputFormat } from '../core/output/printer.js';
 import { instanceNames } from './resolve.js';
 import { validateNamespace } from './names.js';
 import { parseTimeout } from './wait.js';
@@ -32,4 +33,36 @@ export function waitTimeout(ctx: CommandContext, flag: unknown): number {
 /** `-A` only where a command lists or watches many instances. */
 export function rejectAllNamespaces(ctx: CommandContext, command: string): void {
   if (ctx.globals.allNamespaces) throw new UsageError(`${command} acts on one instance: use -n NAMESPACE instead of -A`);
+}
+
+/** -o formats of commands that change one instance: a sentence, the result as json/yaml, or `-o name`. */
+export const ACTION_OUTPUTS = ['table', 'json', 'yaml', 'name'] as const satisfies readonly OutputFormat[];
+
+/** What an action command prints: sentences for people, `kind/name` for -o name, `data` for json/yaml. */
+export interface ActionOutput {
+  lines: string[];
+  name: string;
+  data: unknown;
+}
+
+export async function printAction(ctx: CommandContext, out: ActionOutput): Promise<void> {
+  const format = ctx.globals.output;
+  if (await printStructured(ctx.io, format, out.data)) return;
+  if (format === 'name') ctx.io.stdout.write(`${out.name}\n`);
+  else for (const l of out.lines) ctx.io.stdout.write(`${l}\n`);
+}
+
+/** ` (dry run)` / ` (server dry run)`, as kubectl marks what it did not really do. */
+export function dryRunSuffix(dryRun: DryRun): string {
+  return dryRun === 'client' ? ' (dry run)' : dryRun === 'server' ? ' (server dry run)' : '';
+}
+
+export const DRY_RUN_OPTION = {
+  type: 'string',
+  describe: 'client: show what would change and change nothing; server: the API server also checks the change and stores nothing',
+} as const;
+
+/** --dry-run with --wait makes no sense: nothing changes that could be waited for. */
+export function rejectWaitWithDryRun(dryRun: DryRun, wait: boolean | undefined): void {
+  if (dryRun && wait) throw new UsageError('--wait cannot be used with --dry-run: nothing changes that could be waited for');
 }

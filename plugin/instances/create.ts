@@ -7,7 +7,8 @@ import { RESOURCES, type ResourceType } from '../core/kube/resources.js';
 import { ApiError, isAlreadyExists, isNotFound } from '../core/kube/errors.js';
 import { ConflictError, FailureError, NotFoundError, UsageError, CancelledError } from '../core/errors.js';
 import { buildInstanceManifests, type InstanceSpec } from './manifests.js';
-import { instanceIdOf, isInstanceWorkload, isPluginManaged } from './labels.js';
+import { ANNOTATION_KEPT_AFTER_DELETE, customerIdOf, instanceIdOf, isInstanceWorkload, isPluginManaged } from './labels.js';
+import { compareQuantities, displayStorage } from './quantity.js';
 
 export interface CreateInstanceOptions {
   spec: InstanceSpec;
@@ -15,6 +16,11 @@ export interface CreateInstanceOptions {
   serverDryRun?: boolean;
   signal?: AbortSignal;
   progress?: (line: string) => void;
+  /** Reuse the volume `delete` kept for an instance of this name (same customer only). */
+  reuseVolume?: boolean;
+  /** --storage / --storage-class were given (not config defaults): a kept volume must then match them. */
+  storageGiven?: boolean;
+  storageClassGiven?: boolean;
 }
 
 export interface CreateInstanceResult {
@@ -39,6 +45,57 @@ function belongsToInstance(existing: any, spec: InstanceSpec): boolean {
   return instanceIdOf(labels) === spec.instanceId && isPluginManaged(labels);
 }
 
+export interface VolumeJudgement {
+  /** `resume`: made by a create of the same request that did not finish; `reuse-kept`: kept by delete, reused on request. */
+  use: 'resume' | 'reuse-kept';
+  /** The kept volume's size when it differs from a default --storage (the instance gets the volume as it is). */
+  size?: string;
+}
+
+/**
+ * Whether an existing PVC of the planned name may become the new instance's volume. Pure; throws a
+ * ConflictError that says what exists and what to do. Another customer's volume is never reused; a
+ * volume kept by delete only with --reuse-volume; a different size or class is refused, not ignored.
+ */
+export function judgeExistingVolume(pvc: any, spec: InstanceSpec, opts: Pick<CreateInstanceOptions, 'reuseVolume' | 'storageGiven' | 'storageClassGiven'> = {}): VolumeJudgement {
+  const name = `PersistentVolumeClaim/${pvc.metadata.name}`;
+  const labels = pvc.metadata?.labels;
+  const size = pvc.spec?.resources?.requests?.storage;
+  const cls = pvc.spec?.storageClassName;
+  const keptSince = pvc.metadata?.annotations?.[ANNOTATION_KEPT_AFTER_DELETE];
+  const owner = customerIdOf(labels);
+  if (!belongsToInstance(pvc, spec)) {
+    throw new ConflictError(`${name} already exists in namespace ${spec.namespace} and does not belong to instance ${spec.name}; nothing was created`);
+  }
+  if (owner !== spec.customerId) {
+    throw new ConflictError(
+      `${name} already exists in namespace ${spec.namespace} and holds the data of customer ${owner ?? '<none>'}, not ${spec.customerId}; one customer's volume is never given to another, nothing was created`,
+      { hint: `choose another instance name, or if that data is no longer needed remove it with "kubectl odoo delete ${spec.name} --delete-data"` },
+    );
+  }
+  const what = keptSince ? `the volume kept from deleted instance ${spec.name} (${displayStorage(size)}, ${cls ?? 'no class'}, customer ${owner}, kept since ${keptSince})` : `left by an earlier create that did not finish (${displayStorage(size)}, ${cls ?? 'no class'})`;
+  if (keptSince && !opts.reuseVolume) {
+    throw new ConflictError(`${name} is ${what}; nothing was created`, {
+      hint: `reuse its data with "kubectl odoo create ${spec.name} --customer ${owner} --reuse-volume", or delete it first with "kubectl odoo delete ${spec.name} --delete-data"`,
+    });
+  }
+  const kept = !!keptSince;
+  const sizeDiffers = size && compareQuantities(size, spec.storage) !== 0;
+  if (sizeDiffers && (!kept || opts.storageGiven)) {
+    throw new ConflictError(`${name} is ${what}, but --storage asks for ${displayStorage(spec.storage)}; nothing was created`, {
+      hint: kept
+        ? `leave out --storage to reuse it at ${displayStorage(size)}, then grow it with "kubectl odoo resize ${spec.name} --storage ${displayStorage(spec.storage)}"`
+        : `run create with --storage ${displayStorage(size)} to finish it, or remove it with "kubectl odoo delete ${spec.name} --delete-data" and start again`,
+    });
+  }
+  if (cls !== spec.storageClass && (!kept || opts.storageClassGiven)) {
+    throw new ConflictError(`${name} is ${what}, but --storage-class asks for ${spec.storageClass}; a volume cannot change its class, nothing was created`, {
+      hint: kept ? `leave out --storage-class to reuse it on ${cls}` : `run create with --storage-class ${cls} to finish it, or remove it with "kubectl odoo delete ${spec.name} --delete-data" and start again`,
+    });
+  }
+  return { use: kept ? 'reuse-kept' : 'resume', ...(sizeDiffers ? { size } : {}) };
+}
+
 export function createSteps(spec: InstanceSpec): Step[] {
   const m = buildInstanceManifests(spec);
   const steps: Step[] = [
@@ -51,7 +108,7 @@ export function createSteps(spec: InstanceSpec): Step[] {
 }
 
 /** Read-only checks: namespace, Secret, StorageClass, ingress API, name conflicts. Returns steps already done. */
-async function preflight(kube: KubeClient, spec: InstanceSpec, steps: Step[]): Promise<Set<Step>> {
+async function preflight(kube: KubeClient, spec: InstanceSpec, steps: Step[], opts: CreateInstanceOptions): Promise<{ done: Set<Step>; keptVolume?: any }> {
   const ns = spec.namespace;
   const [namespace, secret, storageClass] = await Promise.all([
     lookup(() => kube.get(RESOURCES.namespaces, ns)),
@@ -85,19 +142,33 @@ async function preflight(kube: KubeClient, spec: InstanceSpec, steps: Step[]): P
   }
   const existing = await Promise.all(steps.map((s) => kube.getOptional(s.type, s.object.metadata.name, ns)));
   const done = new Set<Step>();
+  let keptVolume: any;
   steps.forEach((s, i) => {
     const obj = existing[i];
-    if (!obj) return;
+    if (!obj) {
+      if (s.type === RESOURCES.persistentvolumeclaims && opts.reuseVolume) {
+        throw new NotFoundError(`--reuse-volume: there is no kept volume ${s.object.metadata.name} in namespace ${ns}; nothing was created`, {
+          hint: `leave out --reuse-volume to create instance ${spec.name} with a new, empty volume`,
+        });
+      }
+      return;
+    }
     if (s.type === RESOURCES.deployments) {
       if (isInstanceWorkload(obj.metadata?.labels)) throw new ConflictError(`instance ${spec.name} already exists in namespace ${ns}`);
       throw new ConflictError(`a Deployment named ${spec.name} already exists in namespace ${ns} and is not an Odoo instance; choose another name`);
     }
-    if (!belongsToInstance(obj, spec)) {
+    if (s.type === RESOURCES.persistentvolumeclaims) {
+      if (judgeExistingVolume(obj, spec, opts).use === 'reuse-kept') keptVolume = obj;
+    } else if (!belongsToInstance(obj, spec)) {
       throw new ConflictError(`${label(s)} already exists in namespace ${ns} and does not belong to instance ${spec.name}; nothing was created`);
+    } else if (customerIdOf(obj.metadata?.labels) !== spec.customerId) {
+      throw new ConflictError(`${label(s)} already exists in namespace ${ns} for customer ${customerIdOf(obj.metadata?.labels) ?? '<none>'}, not ${spec.customerId}; nothing was created`, {
+        hint: `remove what is left with "kubectl odoo delete ${spec.name}", or create it with --customer ${customerIdOf(obj.metadata?.labels)}`,
+      });
     }
     done.add(s);
   });
-  return done;
+  return { done, keptVolume };
 }
 
 const MISSING = Symbol('missing');
@@ -117,7 +188,7 @@ export async function createInstance(kube: KubeClient, opts: CreateInstanceOptio
   const { spec } = opts;
   const progress = opts.progress ?? (() => {});
   const steps = createSteps(spec);
-  const alreadyDone = await preflight(kube, spec, steps);
+  const { done: alreadyDone, keptVolume } = await preflight(kube, spec, steps, opts);
   const result: CreateInstanceResult = { objects: [], created: [], reused: [] };
   const createdByUs: { step: Step; uid?: string }[] = [];
   try {
@@ -125,8 +196,13 @@ export async function createInstance(kube: KubeClient, opts: CreateInstanceOptio
       if (opts.signal?.aborted) throw new CancelledError('interrupted');
       if (alreadyDone.has(step)) {
         result.reused.push(label(step));
-        result.objects.push(await kube.get(step.type, step.object.metadata.name, spec.namespace));
-        progress(`${label(step)} exists from an earlier run; reusing it`);
+        const obj = await kube.get(step.type, step.object.metadata.name, spec.namespace);
+        result.objects.push(obj);
+        if (keptVolume && step.type === RESOURCES.persistentvolumeclaims) {
+          progress(`${label(step)}: reusing the volume kept from deleted instance ${spec.name} (${displayStorage(obj.spec?.resources?.requests?.storage)}, customer ${customerIdOf(obj.metadata?.labels)})`);
+        } else {
+          progress(`${label(step)} exists from an earlier run; reusing it`);
+        }
         continue;
       }
       let obj: any;
@@ -146,6 +222,10 @@ export async function createInstance(kube: KubeClient, opts: CreateInstanceOptio
       }
       result.objects.push(obj);
     }
+    // The volume belongs to an instance again: a later delete marks it anew.
+    if (keptVolume && !opts.serverDryRun) {
+      await kube.patch(RESOURCES.persistentvolumeclaims, keptVolume.metadata.name, { metadata: { annotations: { [ANNOTATION_KEPT_AFTER_DELETE]: null } } }, { namespace: spec.namespace, patchType: 'merge' });
+    }
     return result;
   } catch (err) {
     if (opts.serverDryRun || createdByUs.length === 0) throw err;
@@ -154,9 +234,10 @@ export async function createInstance(kube: KubeClient, opts: CreateInstanceOptio
     if (left.length === 0) {
       throw new FailureError(`creating instance ${spec.name} failed: ${why}; the ${createdByUs.length} object(s) this run created were removed`, { cause: err });
     }
+    const pvcLeft = left.some((l) => l.startsWith('PersistentVolumeClaim/'));
     throw new FailureError(`creating instance ${spec.name} failed: ${why}; could not remove ${left.join(', ')}`, {
       cause: err,
-      hint: `run "kubectl odoo create ${spec.name}" again to resume, or "kubectl odoo delete ${spec.name} --yes" to clean up`,
+      hint: `run the same "kubectl odoo create ${spec.name} ..." again to finish it, or remove what is left with "kubectl odoo delete ${spec.name}${pvcLeft ? ' --delete-data' : ''}"`,
     });
   }
 }

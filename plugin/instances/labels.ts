@@ -32,6 +32,12 @@ export const LABEL_K8S_COMPONENT = 'app.kubernetes.io/component';
 /** Pod template annotation `restart` sets, the same one `kubectl rollout restart` uses. */
 export const ANNOTATION_RESTARTED_AT = 'kubectl.kubernetes.io/restartedAt';
 
+/**
+ * Set on a PVC when `delete` keeps it (value: when). `create` reuses such a volume only with
+ * --reuse-volume and only for the same customer; a volume without it is from a create that did not finish.
+ */
+export const ANNOTATION_KEPT_AFTER_DELETE = 'kubectl-odoo.io/kept-after-delete';
+
 /** Server-side selector that finds instance Deployments, pods, Services and Ingresses of either scheme. */
 export const INSTANCE_SELECTOR = `${LABEL_APP}=${APP_ODOO}`;
 /** Server-side selector for instance PVCs of every scheme (`app=odoo` and the migration plan's `app=odoo-instance`). */

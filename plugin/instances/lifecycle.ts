@@ -7,6 +7,9 @@ import { findInstanceDeployment } from './resolve.js';
 import { deriveInstanceFacts, odooContainer } from './facts.js';
 import { ANNOTATION_RESTARTED_AT } from './labels.js';
 
+/** `client`: nothing is sent, the change is computed locally; `server`: the patch is sent with dryRun=All. */
+export type ChangeDryRun = 'client' | 'server' | undefined;
+
 export interface LifecycleResult {
   /** The Deployment name. */
   name: string;
@@ -15,36 +18,58 @@ export interface LifecycleResult {
   changed: boolean;
   podSelector: Record<string, string>;
   deployment: any;
+  /** The patch sent (or, for a dry run, that would be sent). */
+  patch?: unknown;
+  dryRun?: 'client' | 'server';
 }
 
-function result(deployment: any, changed: boolean): LifecycleResult {
+function result(deployment: any, changed: boolean, patch?: unknown, dryRun?: ChangeDryRun): LifecycleResult {
   return {
     name: deployment.metadata.name,
     namespace: deployment.metadata.namespace,
     changed,
     podSelector: deriveInstanceFacts(deployment).podSelector,
     deployment,
+    ...(patch !== undefined ? { patch } : {}),
+    ...(dryRun ? { dryRun } : {}),
   };
 }
 
+/** A JSON merge patch applied locally (RFC 7396), for client dry runs. */
+export function mergePatch(target: any, patch: any): any {
+  if (patch === null || typeof patch !== 'object' || Array.isArray(patch)) return patch;
+  const out: any = target && typeof target === 'object' && !Array.isArray(target) ? { ...target } : {};
+  for (const [k, v] of Object.entries(patch)) {
+    if (v === null) delete out[k];
+    else out[k] = mergePatch(out[k], v);
+  }
+  return out;
+}
+
+async function patchDeployment(kube: KubeClient, dep: any, patch: any, patchType: 'merge' | 'strategic', dryRun: ChangeDryRun, local: (d: any) => any): Promise<any> {
+  if (dryRun === 'client') return local(dep);
+  return kube.patch(RESOURCES.deployments, dep.metadata.name, patch, { namespace: dep.metadata.namespace, patchType, dryRun: dryRun === 'server' });
+}
+
 /** Scales to `replicas` (1 = start, 0 = stop); no change when it already is. */
-export async function scaleInstance(kube: KubeClient, namespace: string, ref: string, replicas: 0 | 1): Promise<LifecycleResult> {
+export async function scaleInstance(kube: KubeClient, namespace: string, ref: string, replicas: 0 | 1, dryRun?: ChangeDryRun): Promise<LifecycleResult> {
   const dep = await findInstanceDeployment(kube, namespace, ref);
   const current = dep.spec?.replicas ?? 1;
-  if ((replicas === 0 && current === 0) || (replicas === 1 && current >= 1)) return result(dep, false);
-  const updated = await kube.patch(RESOURCES.deployments, dep.metadata.name, { spec: { replicas } }, { namespace, patchType: 'merge' });
-  return result(updated, true);
+  if ((replicas === 0 && current === 0) || (replicas === 1 && current >= 1)) return result(dep, false, undefined, dryRun);
+  const patch = { spec: { replicas } };
+  const updated = await patchDeployment(kube, dep, patch, 'merge', dryRun, (d) => mergePatch(d, patch));
+  return result(updated, true, patch, dryRun);
 }
 
 /** A new pod through the pod template annotation `kubectl rollout restart` uses. */
-export async function restartInstance(kube: KubeClient, namespace: string, ref: string, now: Date): Promise<LifecycleResult> {
+export async function restartInstance(kube: KubeClient, namespace: string, ref: string, now: Date, dryRun?: ChangeDryRun): Promise<LifecycleResult> {
   const dep = await findInstanceDeployment(kube, namespace, ref);
   if ((dep.spec?.replicas ?? 1) === 0) {
     throw new ConflictError(`instance ${dep.metadata.name} is stopped; start it with "kubectl odoo start ${dep.metadata.name}"`);
   }
   const patch = { spec: { template: { metadata: { annotations: { [ANNOTATION_RESTARTED_AT]: now.toISOString() } } } } };
-  const updated = await kube.patch(RESOURCES.deployments, dep.metadata.name, patch, { namespace, patchType: 'merge' });
-  return result(updated, true);
+  const updated = await patchDeployment(kube, dep, patch, 'merge', dryRun, (d) => mergePatch(d, patch));
+  return result(updated, true, patch, dryRun);
 }
 
 export interface ResourceChange {
@@ -53,7 +78,7 @@ export interface ResourceChange {
 }
 
 /** Sets requests and limits (equal, as the platform does) of the Odoo container; a rollout follows. */
-export async function setInstanceResources(kube: KubeClient, namespace: string, ref: string, change: ResourceChange): Promise<LifecycleResult & { before: ResourceChange }> {
+export async function setInstanceResources(kube: KubeClient, namespace: string, ref: string, change: ResourceChange, dryRun?: ChangeDryRun): Promise<LifecycleResult & { before: ResourceChange }> {
   const dep = await findInstanceDeployment(kube, namespace, ref);
   const container = odooContainer(dep);
   if (!container) throw new ConflictError(`instance ${dep.metadata.name} has no containers to change`);
@@ -62,9 +87,15 @@ export async function setInstanceResources(kube: KubeClient, namespace: string, 
   const values: Record<string, string> = {};
   if (change.cpu) values.cpu = change.cpu;
   if (change.memory) values.memory = change.memory;
-  if (Object.entries(values).every(([k, v]) => res.requests?.[k] === v && res.limits?.[k] === v)) return { ...result(dep, false), before };
+  if (Object.entries(values).every(([k, v]) => res.requests?.[k] === v && res.limits?.[k] === v)) return { ...result(dep, false, undefined, dryRun), before };
   // Strategic merge patches merge containers by name, so other containers and fields stay as they are.
   const patch = { spec: { template: { spec: { containers: [{ name: container.name, resources: { requests: values, limits: values } }] } } } };
-  const updated = await kube.patch(RESOURCES.deployments, dep.metadata.name, patch, { namespace, patchType: 'strategic' });
-  return { ...result(updated, true), before };
+  const local = (d: any) => {
+    const copy = structuredClone(d);
+    const c = copy.spec.template.spec.containers.find((x: any) => x.name === container.name);
+    c.resources = { ...(c.resources ?? {}), requests: { ...(c.resources?.requests ?? {}), ...values }, limits: { ...(c.resources?.limits ?? {}), ...values } };
+    return copy;
+  };
+  const updated = await patchDeployment(kube, dep, patch, 'strategic', dryRun, local);
+  return { ...result(updated, true, patch, dryRun), before };
 }

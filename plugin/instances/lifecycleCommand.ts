@@ -1,7 +1,20 @@
-// start / stop / restart share their wiring: resolve, change, optionally follow readiness.
+// start / stop / restart share their wiring: resolve, change (or, with --dry-run, show the change),
+// print the result, optionally follow readiness.
 import type { CommandDef } from '../cli/command.js';
 import type { CommandContext } from '../cli/context.js';
-import { completeInstanceName, instanceNamespace, rejectAllNamespaces, waitTimeout } from './commandSupport.js';
+import {
+  ACTION_OUTPUTS,
+  DRY_RUN_OPTION,
+  completeInstanceName,
+  dryRunSuffix,
+  instanceNamespace,
+  parseDryRun,
+  printAction,
+  rejectAllNamespaces,
+  rejectWaitWithDryRun,
+  waitTimeout,
+  type DryRun,
+} from './commandSupport.js';
 import { validateInstanceReference } from './names.js';
 import type { LifecycleResult } from './lifecycle.js';
 
@@ -9,6 +22,7 @@ interface LifecycleArgs {
   name: string;
   wait: boolean;
   timeout?: string;
+  dryRun?: string | boolean;
 }
 
 export interface LifecycleVerb {
@@ -18,26 +32,42 @@ export interface LifecycleVerb {
   done: string;
   /** What an unchanged instance already is. */
   already: string;
-  act: (ctx: CommandContext, namespace: string, name: string) => Promise<LifecycleResult>;
+  act: (ctx: CommandContext, namespace: string, name: string, dryRun: DryRun) => Promise<LifecycleResult>;
 }
 
 export function lifecycleCommand(v: LifecycleVerb): CommandDef<LifecycleArgs> {
   return {
     command: `${v.verb} <name>`,
     describe: v.describe,
+    outputs: ACTION_OUTPUTS,
     builder: (y) =>
       y
         .positional('name', { type: 'string', describe: 'Instance name, instance id or platform Deployment name' })
         .option('wait', { type: 'boolean', default: false, describe: v.verb === 'stop' ? 'Wait until the pod is gone' : 'Wait until the instance is ready' })
-        .option('timeout', { type: 'string', describe: 'How long --wait waits (default 10m)' }),
+        .option('timeout', { type: 'string', describe: 'How long --wait waits (default 10m)' })
+        .option('dry-run', DRY_RUN_OPTION),
     complete: completeInstanceName,
     async run(ctx, args) {
       rejectAllNamespaces(ctx, v.verb);
       const name = validateInstanceReference(args.name);
+      const dryRun = parseDryRun(args.dryRun);
+      rejectWaitWithDryRun(dryRun, args.wait);
       const timeoutMs = waitTimeout(ctx, args.timeout);
       const namespace = instanceNamespace(ctx);
-      const r = await v.act(ctx, namespace, name);
-      ctx.io.stdout.write(r.changed ? `instance/${r.name} ${v.done}\n` : `instance/${r.name} is already ${v.already}\n`);
+      const r = await v.act(ctx, namespace, name, dryRun);
+      const replicas = r.deployment.spec?.replicas;
+      await printAction(ctx, {
+        lines: [r.changed ? `instance/${r.name} ${v.done}${dryRunSuffix(dryRun)}` : `instance/${r.name} is already ${v.already}`],
+        name: `instance/${r.name}`,
+        data: {
+          action: v.verb,
+          instance: r.name,
+          namespace: r.namespace,
+          changed: r.changed,
+          replicas,
+          ...(r.dryRun ? { dryRun: r.dryRun, patch: { kind: 'Deployment', name: r.name, body: r.patch } } : {}),
+        },
+      });
       if (!args.wait) return;
       const kube = await ctx.kube();
       const { waitForInstance } = await import('./wait.js');

@@ -5,15 +5,23 @@
 import type { KubeClient } from '../core/kube/client.js';
 import { RESOURCES, type ResourceType } from '../core/kube/resources.js';
 import { ApiError } from '../core/kube/errors.js';
-import { ConflictError } from '../core/errors.js';
-import type { InstanceObjects } from './resolve.js';
-import { instanceIdOf } from './labels.js';
+import { ConflictError, NotFoundError } from '../core/errors.js';
+import { describeRemains, type InstanceObjects, type InstanceRemains } from './resolve.js';
+import { ANNOTATION_KEPT_AFTER_DELETE, instanceIdOf } from './labels.js';
 
 export interface DeletePlan {
   /** kind/name of what will be deleted, in order. */
   targets: { type: ResourceType; name: string; uid?: string }[];
-  /** The PVC that is kept (when not deleting data). */
+  /** The PVC that is kept (when not deleting data); it is marked so `create` does not silently reuse it. */
   keptPvc?: string;
+  keptPvcUid?: string;
+}
+
+export type DeleteDryRun = 'client' | 'server' | undefined;
+
+/** `deployment/acme`: how deleted objects are named in output. */
+export function targetName(t: { type: ResourceType; name: string }): string {
+  return `${t.type.kind.toLowerCase()}/${t.name}`;
 }
 
 /** Whether the PVC is this instance's own data volume (by label or by one of the platforms' names). */
@@ -37,7 +45,45 @@ export function planDelete(o: InstanceObjects, deleteData: boolean): DeletePlan 
   if (o.ingress) targets.push({ type: RESOURCES.ingresses, name: o.ingress.metadata.name, uid: o.ingress.metadata.uid });
   if (o.ingressRoute) targets.push({ type: RESOURCES.ingressroutes, name: o.ingressRoute.metadata.name, uid: o.ingressRoute.metadata.uid });
   if (deleteData && o.pvc) targets.push({ type: RESOURCES.persistentvolumeclaims, name: o.pvc.metadata.name, uid: o.pvc.metadata.uid });
-  return { targets, keptPvc: !deleteData ? o.pvc?.metadata?.name : undefined };
+  return { targets, ...(!deleteData && o.pvc ? { keptPvc: o.pvc.metadata.name, keptPvcUid: o.pvc.metadata.uid } : {}) };
+}
+
+/**
+ * Removing what is left of an instance without a Deployment: the Service/ingress of a create that did
+ * not finish, and the volume only with --delete-data. Nothing to do is a NotFoundError saying what is left.
+ */
+export function planDeleteRemains(r: InstanceRemains, deleteData: boolean): DeletePlan {
+  const targets: DeletePlan['targets'] = r.leftovers.map((l) => ({ type: l.type, name: l.object.metadata.name, uid: l.object.metadata.uid }));
+  if (deleteData && r.pvc) targets.push({ type: RESOURCES.persistentvolumeclaims, name: r.pvc.metadata.name, uid: r.pvc.metadata.uid });
+  if (targets.length === 0) {
+    const d = describeRemains(r);
+    throw new NotFoundError(d.message, { hint: `add --delete-data to remove the volume and its data: "kubectl odoo delete ${r.name} --delete-data"` });
+  }
+  return { targets, ...(!deleteData && r.pvc ? { keptPvc: r.pvc.metadata.name, keptPvcUid: r.pvc.metadata.uid } : {}) };
+}
+
+/** Refuses to delete a leftover volume that any Deployment, StatefulSet or live pod still mounts. */
+export async function checkRemainsVolumeDeletable(kube: KubeClient, r: InstanceRemains): Promise<void> {
+  if (!r.pvc) return;
+  const name = r.pvc.metadata.name;
+  const mounts = (spec: any) => (spec?.volumes ?? []).some((v: any) => v.persistentVolumeClaim?.claimName === name);
+  const users: string[] = [];
+  for (const type of [RESOURCES.deployments, RESOURCES.statefulsets]) {
+    try {
+      for await (const page of kube.listPages(type, { namespace: r.namespace })) {
+        for (const w of page.items) if (mounts(w.spec?.template?.spec)) users.push(`${type.kind} ${w.metadata.name}`);
+      }
+    } catch (e) {
+      // A cluster that does not serve a workload type has none of it.
+      if (!(e instanceof ApiError && e.status === 404)) throw e;
+    }
+  }
+  for await (const page of kube.listPages(RESOURCES.pods, { namespace: r.namespace })) {
+    for (const p of page.items) {
+      if (p.status?.phase !== 'Succeeded' && p.status?.phase !== 'Failed' && mounts(p.spec)) users.push(`Pod ${p.metadata.name}`);
+    }
+  }
+  if (users.length) throw new ConflictError(`PVC ${name} is mounted by ${users.join(', ')}; refusing to delete data in use, nothing was deleted`);
 }
 
 /** Refuses (before deleting anything) to delete a PVC that is not clearly the instance's alone. */
@@ -57,16 +103,32 @@ export async function checkPvcDeletable(kube: KubeClient, o: InstanceObjects): P
   if (others.length) throw new ConflictError(`PVC ${name} is also mounted by ${others.join(', ')}; refusing to delete shared data`);
 }
 
-/** Deletes the plan's objects in order; returns kind/name of what was deleted (missing ones are skipped). */
-export async function executeDelete(kube: KubeClient, namespace: string, plan: DeletePlan, progress: (l: string) => void): Promise<string[]> {
+/**
+ * Deletes the plan's objects in order; returns kind/name of what was deleted (missing ones are skipped).
+ * A kept PVC is first marked as kept. `client` dry run: nothing is sent, the plan is the answer;
+ * `server`: every call is sent with dryRun=All, so the API server checks it and stores nothing.
+ */
+export async function executeDelete(kube: KubeClient, namespace: string, plan: DeletePlan, progress: (l: string) => void, dryRun?: DeleteDryRun): Promise<string[]> {
+  if (dryRun === 'client') return plan.targets.map(targetName);
+  const serverDryRun = dryRun === 'server';
+  if (plan.keptPvc) {
+    const patch = { metadata: { annotations: { [ANNOTATION_KEPT_AFTER_DELETE]: new Date().toISOString().replace(/\.\d+Z$/, 'Z') } } };
+    try {
+      await kube.patch(RESOURCES.persistentvolumeclaims, plan.keptPvc, patch, { namespace, patchType: 'merge', dryRun: serverDryRun });
+    } catch (e) {
+      // Not being able to mark the volume must not block the delete; create still checks the customer.
+      if (!(e instanceof ApiError) || ![403, 404, 409].includes(e.status)) throw e;
+      progress(`warning: could not mark PVC ${plan.keptPvc} as kept (${e.message})`);
+    }
+  }
   const deleted: string[] = [];
   for (const t of plan.targets) {
-    const what = `${t.type.kind.toLowerCase()}/${t.name}`;
+    const what = targetName(t);
     try {
-      const existed = await kube.deleteIfExists(t.type, t.name, { namespace, uid: t.uid, propagationPolicy: 'Background' });
+      const existed = await kube.deleteIfExists(t.type, t.name, { namespace, uid: t.uid, propagationPolicy: 'Background', dryRun: serverDryRun });
       if (existed) {
         deleted.push(what);
-        progress(`${what} deleted`);
+        if (!serverDryRun) progress(`${what} deleted`);
       }
     } catch (e) {
       // 409 on a uid precondition: the name now belongs to a newer object that is not ours to delete.

@@ -15,6 +15,8 @@ export interface ResizePlan {
   capacity?: string;
   /** Already requested at this size: nothing to patch. */
   unchanged: boolean;
+  /** The patch sent (or, for a dry run, that would be sent). */
+  patch?: unknown;
 }
 
 /** Pure judgement of a resize request; throws a one-sentence error when it must be refused. */
@@ -38,7 +40,7 @@ export function judgeResize(pvc: any, storageClass: any | undefined, size: strin
   return { instance, pvc: name, from, to: size, capacity: pvc.status?.capacity?.storage, unchanged: cmp === 0 };
 }
 
-export async function resizeInstanceVolume(kube: KubeClient, namespace: string, ref: string, size: string): Promise<ResizePlan> {
+export async function resizeInstanceVolume(kube: KubeClient, namespace: string, ref: string, size: string, dryRun?: 'client' | 'server'): Promise<ResizePlan> {
   const o = await resolveInstance(kube, namespace, ref);
   if (!o.pvc) {
     if (o.facts.hostPath) throw new FailureError(`instance ${o.name} keeps its data in hostPath ${o.facts.hostPath}, not a PVC; migrate it first`);
@@ -46,9 +48,11 @@ export async function resizeInstanceVolume(kube: KubeClient, namespace: string, 
   }
   const scName = o.pvc.spec?.storageClassName;
   const sc = scName ? await kube.getOptional(RESOURCES.storageclasses, scName) : undefined;
-  const plan = { ...judgeResize(o.pvc, sc, size, o.name), namespace: o.namespace };
+  const plan: ResizePlan = { ...judgeResize(o.pvc, sc, size, o.name), namespace: o.namespace };
   if (!plan.unchanged) {
-    await kube.patch(RESOURCES.persistentvolumeclaims, plan.pvc, { spec: { resources: { requests: { storage: size } } } }, { namespace: o.namespace, patchType: 'merge' });
+    plan.patch = { spec: { resources: { requests: { storage: size } } } };
+    // A client dry run stops after the checks; a server dry run lets the API server validate the patch too.
+    if (dryRun !== 'client') await kube.patch(RESOURCES.persistentvolumeclaims, plan.pvc, plan.patch, { namespace: o.namespace, patchType: 'merge', dryRun: dryRun === 'server' });
   }
   return plan;
 }

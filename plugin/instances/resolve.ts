@@ -3,10 +3,14 @@
 // resolved from any name people use for it; many are listed with a constant number of paged list calls
 // (one per resource type), joined in memory.
 import type { KubeClient } from '../core/kube/client.js';
-import { RESOURCES } from '../core/kube/resources.js';
+import { RESOURCES, type ResourceType } from '../core/kube/resources.js';
 import { ApiError } from '../core/kube/errors.js';
 import { NotFoundError, UsageError } from '../core/errors.js';
 import {
+  ANNOTATION_KEPT_AFTER_DELETE,
+  APP_ODOO_PVC,
+  customerIdOf,
+  isPluginManaged,
   INSTANCE_PVC_SELECTOR,
   INSTANCE_SELECTOR,
   LABEL_APP,
@@ -64,44 +68,190 @@ function selectorOf(match: Record<string, string>): string {
     .join(',');
 }
 
-/** Does `ref` name this Deployment under any of the names people use for an instance? */
+const HEX8 = /^[0-9a-f]{8}$/;
+
+/**
+ * Every id an instance is known by: its instance-id label (as written and without dashes) and the id in
+ * its data PVC's name (`odoo-instance-<id>`): the refactoring guide labels Deployments with the
+ * 8-character prefix only, while its PVC carries the full id people see elsewhere.
+ */
+export function instanceIdsOf(deployment: any): string[] {
+  const id = instanceIdOf(deployment?.metadata?.labels) ?? instanceIdOf(deployment?.spec?.template?.metadata?.labels);
+  const ids = new Set<string>();
+  const add = (x: string) => {
+    ids.add(x);
+    ids.add(x.replace(/-/g, ''));
+  };
+  if (id) add(id);
+  const m = /^odoo-instance-(.+)$/.exec(deriveInstanceFacts(deployment).pvcName ?? '');
+  if (m) add(m[1]);
+  return [...ids];
+}
+
+/**
+ * Does `ref` name this Deployment exactly, under one of the names people use for an instance: the
+ * Deployment name, an instance id (with or without dashes), the PVC name, or the platform's
+ * instance-name? Never a prefix: `prod1234-old` must not find `prod1234`.
+ */
 export function referencesInstance(ref: string, deployment: any): boolean {
-  const labels = deployment?.metadata?.labels;
-  const tmpl = deployment?.spec?.template?.metadata?.labels;
-  const id = instanceIdOf(labels) ?? instanceIdOf(tmpl);
   if (deployment?.metadata?.name === ref) return true;
-  if (id) {
-    const compact = id.replace(/-/g, '');
-    if (ref === id || ref === compact || ref === `odoo-instance-${id}` || ref === `odoo-instance-${compact}`) return true;
-    // The refactoring guide labels pods with the 8-character prefix of the full id people see elsewhere.
-    if (id.length === 8 && ref.replace(/-/g, '').startsWith(id)) return true;
-  }
+  if (instanceIdsOf(deployment).includes(ref)) return true;
   if (deriveInstanceFacts(deployment).pvcName === ref) return true;
-  const display = instanceNameOf(labels);
+  const display = instanceNameOf(deployment?.metadata?.labels);
   return !!display && display === ref;
+}
+
+/** `ref` is exactly 8 hex characters and one of the instance's ids starts with them (the id8 of `odoo-<db>-<id8>`). */
+export function referencesInstanceByIdPrefix(ref: string, deployment: any): boolean {
+  if (!HEX8.test(ref)) return false;
+  return instanceIdsOf(deployment).some((id) => id.replace(/-/g, '').startsWith(ref));
+}
+
+/**
+ * Picks the one Deployment `ref` names: exact matches first; an 8-hex-character id prefix only when
+ * nothing matches exactly. More than one candidate is an error that lists them, never a guess.
+ */
+export function pickInstance(ref: string, instances: any[], namespace: string): any | undefined {
+  const describe = (d: any) => {
+    const id = instanceIdOf(d.metadata?.labels) ?? instanceIdOf(d.spec?.template?.metadata?.labels);
+    return id && id !== d.metadata.name ? `${d.metadata.name} (id ${id})` : d.metadata.name;
+  };
+  const exact = instances.filter((d) => referencesInstance(ref, d));
+  if (exact.length === 1) return exact[0];
+  if (exact.length > 1) {
+    throw new UsageError(`"${ref}" matches ${exact.length} instances in namespace ${namespace}: ${exact.map(describe).join(', ')}; use the Deployment name`);
+  }
+  const byPrefix = instances.filter((d) => referencesInstanceByIdPrefix(ref, d));
+  if (byPrefix.length === 1) return byPrefix[0];
+  if (byPrefix.length > 1) {
+    throw new UsageError(`"${ref}" is the start of ${byPrefix.length} instance ids in namespace ${namespace}: ${byPrefix.map(describe).join(', ')}; use the Deployment name or the full id`);
+  }
+  return undefined;
+}
+
+/** Not found, with what is left of the instance (a kept volume, objects of an interrupted create) if anything. */
+export class InstanceNotFoundError extends NotFoundError {
+  constructor(
+    message: string,
+    readonly remains: InstanceRemains | undefined,
+    opts: { hint?: string } = {},
+  ) {
+    super(message, opts);
+  }
 }
 
 /**
  * Finds the instance `name` refers to: a Deployment name (the plugin's NAME or the platform's
  * `odoo-<db>-<id8>`), an instance id under either label scheme, the platform's instance-name, or the
- * PVC name `odoo-instance-<id>`. NotFoundError with close matches when nothing fits.
+ * PVC name `odoo-instance-<id>`. InstanceNotFoundError with close matches (and, when the instance was
+ * deleted but its volume kept, what to do with the volume) when nothing fits.
  */
 export async function findInstanceDeployment(kube: KubeClient, namespace: string, name: string): Promise<any> {
   const direct = await kube.getOptional(RESOURCES.deployments, name, namespace);
   if (direct && isInstanceWorkload(direct.metadata?.labels)) return withKind(direct, 'Deployment', 'apps/v1');
   const all = await kube.list(RESOURCES.deployments, { namespace, labelSelector: INSTANCE_SELECTOR });
   const instances = all.items.filter((d: any) => isInstanceWorkload(d.metadata?.labels));
-  const hits = instances.filter((d: any) => referencesInstance(name, d));
-  if (hits.length === 1) return hits[0];
-  if (hits.length > 1) {
-    throw new UsageError(`"${name}" matches ${hits.length} instances in namespace ${namespace} (${hits.map((d: any) => d.metadata.name).join(', ')}); use the Deployment name`);
+  const hit = pickInstance(name, instances, namespace);
+  if (hit) return hit;
+  const remains = await findInstanceRemains(kube, namespace, name).catch(() => undefined);
+  if (remains) {
+    const r = describeRemains(remains);
+    throw new InstanceNotFoundError(r.message, remains, { hint: r.hint });
   }
   const candidates = instances.flatMap((d: any) => [d.metadata.name, instanceNameOf(d.metadata?.labels)].filter(Boolean) as string[]);
   const close = closeMatches(name, candidates);
   const notInstance = direct ? ` (Deployment ${name} exists but is not labelled as an Odoo instance)` : '';
-  throw new NotFoundError(`instance "${name}" not found in namespace ${namespace}${notInstance}`, {
+  throw new InstanceNotFoundError(`instance "${name}" not found in namespace ${namespace}${notInstance}`, undefined, {
     hint: close.length ? `did you mean ${close.join(' or ')}?` : undefined,
   });
+}
+
+/** What is left of an instance that has no Deployment: its kept volume, and objects an interrupted create made. */
+export interface InstanceRemains {
+  namespace: string;
+  /** The instance name the remains belong to. */
+  name: string;
+  instanceId?: string;
+  customerId?: string;
+  /** The data volume (kept by delete, or made by a create that did not finish). */
+  pvc?: any;
+  /** When `delete` kept the volume (its annotation), if it did. */
+  keptSince?: string;
+  /** Service / Ingress / IngressRoute the plugin created for the instance (a create that did not finish). */
+  leftovers: { type: ResourceType; object: any }[];
+}
+
+/** Whether a PVC is an instance's data volume by its labels or the platforms' naming. */
+export function isInstanceDataVolume(pvc: any): boolean {
+  const labels = pvc?.metadata?.labels ?? {};
+  if (labels[LABEL_APP] !== APP_ODOO && labels[LABEL_APP] !== APP_ODOO_PVC) return false;
+  return !!instanceIdOf(labels) || /^odoo-instance-./.test(pvc?.metadata?.name ?? '');
+}
+
+/** The instance name a volume without a Deployment stands for: its instance-name or id label, else its name. */
+export function instanceNameOfVolume(pvc: any): string {
+  const labels = pvc?.metadata?.labels;
+  return instanceNameOf(labels) ?? instanceIdOf(labels) ?? String(pvc?.metadata?.name ?? '').replace(/^odoo-instance-/, '');
+}
+
+/**
+ * Remains of an instance `ref` names exactly (instance name, id, or PVC name) that has no Deployment:
+ * a volume kept by `delete`, and the Service/ingress of a create that did not finish. Only objects the
+ * plugin labelled for that instance count as leftovers; a PVC must be an instance data volume.
+ */
+export async function findInstanceRemains(kube: KubeClient, namespace: string, ref: string): Promise<InstanceRemains | undefined> {
+  const pvcs = (await kube.list(RESOURCES.persistentvolumeclaims, { namespace, labelSelector: INSTANCE_PVC_SELECTOR })).items.filter(isInstanceDataVolume);
+  const names = ref.startsWith('odoo-instance-') ? [ref] : [`odoo-instance-${ref}`, `odoo-instance-${ref.replace(/-/g, '')}`];
+  const byName = pvcs.filter((p: any) => names.includes(p.metadata.name));
+  const byLabel = pvcs.filter((p: any) => instanceIdOf(p.metadata?.labels) === ref || instanceNameOf(p.metadata?.labels) === ref);
+  const matches = byName.length ? byName : byLabel;
+  if (matches.length > 1) {
+    throw new UsageError(`"${ref}" matches ${matches.length} volumes in namespace ${namespace} (${matches.map((p: any) => p.metadata.name).join(', ')}); use the PVC name`);
+  }
+  const pvc = matches[0];
+  // A volume some instance still mounts is that instance's, not remains.
+  if (pvc) {
+    const deps = await kube.list(RESOURCES.deployments, { namespace, labelSelector: INSTANCE_SELECTOR });
+    const pvcId = instanceIdOf(pvc.metadata?.labels);
+    if (deps.items.some((d: any) => deriveInstanceFacts(d).pvcName === pvc.metadata.name || (pvcId && instanceIdsOf(d).includes(pvcId)))) return undefined;
+  }
+  const name = pvc ? instanceNameOfVolume(pvc) : ref;
+  const instanceId = (pvc && instanceIdOf(pvc.metadata?.labels)) ?? name;
+  const candidates = [RESOURCES.services, RESOURCES.ingresses, RESOURCES.ingressroutes] as const;
+  const found = await Promise.all(candidates.map((t) => optional(kube.getOptional(t, name, namespace))));
+  const leftovers = candidates
+    .map((type, i) => ({ type, object: found[i] }))
+    .filter((x) => x.object && isPluginManaged(x.object.metadata?.labels) && instanceIdOf(x.object.metadata?.labels) === instanceId);
+  if (!pvc && leftovers.length === 0) return undefined;
+  const customerId = customerIdOf(pvc?.metadata?.labels) ?? customerIdOf(leftovers[0]?.object.metadata?.labels);
+  return {
+    namespace,
+    name,
+    instanceId,
+    ...(customerId ? { customerId } : {}),
+    ...(pvc ? { pvc: withKind(pvc, 'PersistentVolumeClaim', 'v1') } : {}),
+    ...(pvc?.metadata?.annotations?.[ANNOTATION_KEPT_AFTER_DELETE] ? { keptSince: pvc.metadata.annotations[ANNOTATION_KEPT_AFTER_DELETE] } : {}),
+    leftovers,
+  };
+}
+
+/** The not-found message for remains, saying what is left and what to do about it. */
+export function describeRemains(r: InstanceRemains): { message: string; hint: string } {
+  const size = r.pvc?.spec?.resources?.requests?.storage;
+  const vol = r.pvc ? `PVC ${r.pvc.metadata.name}${size ? ` (${size}${r.customerId ? `, customer ${r.customerId}` : ''})` : ''}` : '';
+  if (r.leftovers.length === 0) {
+    const since = r.keptSince ? ` since ${r.keptSince}` : '';
+    const back = r.customerId ? `, or bring the instance back on it with "kubectl odoo create ${r.name} --customer ${r.customerId} --reuse-volume"` : '';
+    return {
+      message: `instance "${r.name}" not found in namespace ${r.namespace}: it was deleted and only its volume ${vol} is kept${since}`,
+      hint: `remove the volume and its data with "kubectl odoo delete ${r.name} --delete-data"${back}`,
+    };
+  }
+  const left = [...r.leftovers.map((l) => `${l.type.kind}/${l.object.metadata.name}`), ...(r.pvc ? [`PersistentVolumeClaim/${r.pvc.metadata.name}`] : [])];
+  return {
+    message: `instance "${r.name}" has no Deployment in namespace ${r.namespace}; a create that did not finish left ${left.join(', ')}`,
+    hint: `run the same "kubectl odoo create ${r.name} ..." again to finish it, or remove what is left with "kubectl odoo delete ${r.name}${r.pvc ? ' --delete-data' : ''}"`,
+  };
 }
 
 function withKind(o: any, kind: string, apiVersion: string): any {
@@ -180,6 +330,7 @@ function slimMeta(m: any): any {
     creationTimestamp: m.creationTimestamp,
     deletionTimestamp: m.deletionTimestamp,
     labels: m.labels,
+    ...(m.annotations?.[ANNOTATION_KEPT_AFTER_DELETE] ? { annotations: { [ANNOTATION_KEPT_AFTER_DELETE]: m.annotations[ANNOTATION_KEPT_AFTER_DELETE] } } : {}),
     ownerReferences: m.ownerReferences,
   };
 }
@@ -251,6 +402,26 @@ async function listSlim(kube: KubeClient, type: (typeof RESOURCES)[keyof typeof 
  * memory; never a call per instance. Services are not listed: tables do not need them.
  */
 export async function listInstances(kube: KubeClient, opts: ListInstancesOptions): Promise<InstanceObjects[]> {
+  return (await listFleet(kube, opts)).instances;
+}
+
+/** A volume left by a deleted instance: an instance data PVC that no instance mounts or claims. */
+export interface KeptVolume {
+  namespace: string;
+  /** The instance name it stands for (`delete NAME --delete-data` removes it). */
+  name: string;
+  pvc: any;
+  instanceId?: string;
+  customerId?: string;
+  keptSince?: string;
+}
+
+/**
+ * Instances and the kept volumes of deleted ones, with the same five paged lists. Kept volumes are
+ * only reported without a label selector: a PVC does not carry the Deployment's labels, so with one
+ * the instance using a volume may simply not be in the listing.
+ */
+export async function listFleet(kube: KubeClient, opts: ListInstancesOptions): Promise<{ instances: InstanceObjects[]; keptVolumes: KeptVolume[] }> {
   const namespace = opts.allNamespaces ? undefined : opts.namespace;
   const pageSize = opts.pageSize ?? 1000;
   const depSelector = opts.labelSelector ? `${INSTANCE_SELECTOR},${opts.labelSelector}` : INSTANCE_SELECTOR;
@@ -261,7 +432,30 @@ export async function listInstances(kube: KubeClient, opts: ListInstancesOptions
     optional(listSlim(kube, RESOURCES.ingresses, { namespace, labelSelector: INSTANCE_SELECTOR, pageSize }, slimIngress)),
     optional(listSlim(kube, RESOURCES.ingressroutes, { namespace, pageSize }, slimRoute)),
   ]);
-  return joinInstances(deployments, pods, pvcs, ingresses ?? [], routes ?? []);
+  const instances = joinInstances(deployments, pods, pvcs, ingresses ?? [], routes ?? []);
+  return { instances, keptVolumes: opts.labelSelector ? [] : keptVolumesOf(instances, pvcs) };
+}
+
+/** Instance data volumes no listed instance mounts and whose instance id no instance carries (pure). */
+export function keptVolumesOf(instances: InstanceObjects[], pvcs: any[]): KeptVolume[] {
+  const used = new Set<string>();
+  const ids = new Set<string>();
+  for (const o of instances) {
+    if (o.pvcName) used.add(`${o.namespace}/${o.pvcName}`);
+    for (const id of instanceIdsOf(o.deployment)) ids.add(`${o.namespace}/${id}`);
+  }
+  const out: KeptVolume[] = [];
+  for (const p of pvcs) {
+    const ns = p.metadata.namespace;
+    if (!isInstanceDataVolume(p) || used.has(`${ns}/${p.metadata.name}`)) continue;
+    const id = instanceIdOf(p.metadata?.labels);
+    // A volume whose instance still exists (e.g. made by migrate-storage before the switch) is not kept.
+    if (id && ids.has(`${ns}/${id}`)) continue;
+    const customerId = customerIdOf(p.metadata?.labels);
+    const keptSince = p.metadata?.annotations?.[ANNOTATION_KEPT_AFTER_DELETE];
+    out.push({ namespace: ns, name: instanceNameOfVolume(p), pvc: p, ...(id ? { instanceId: id } : {}), ...(customerId ? { customerId } : {}), ...(keptSince ? { keptSince } : {}) });
+  }
+  return out.sort((a, b) => a.namespace.localeCompare(b.namespace) || a.name.localeCompare(b.name));
 }
 
 /** Joins listed objects into instances (pure; also used by watch). */

@@ -65,6 +65,10 @@ describe('deriveInstanceStatus', () => {
     const s = deriveInstanceStatus({ deployment: dep(1, { status: { readyReplicas: 1 } }), pods: [pod('Running', { ready: true, restarts: 3 })] }, NOW);
     expect(s).toMatchObject({ ready: 1, desired: 1, restarts: 3, pod: 'acme-abc-1', node: 'node-1', podPhase: 'Running' });
   });
+  it('a stopped instance has 0 of 0 ready, even while the Deployment status still counts the old pod', () => {
+    const s = deriveInstanceStatus({ deployment: dep(0, { status: { readyReplicas: 1, replicas: 1 } }), pods: [] }, NOW);
+    expect(s).toMatchObject({ status: 'stopped', ready: 0, desired: 0 });
+  });
   it('explains crash loops with the last exit', () => {
     const s = deriveInstanceStatus(cases[7][1], NOW);
     expect(s.message).toBe('odoo: back-off 5m0s; last exit: Error (code 1)');

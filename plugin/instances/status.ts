@@ -108,7 +108,9 @@ export function deriveInstanceStatus(input: StatusInput, now: Date = new Date())
 
   if (desired === 0) {
     const running = pods.filter((p) => p.status?.phase !== 'Succeeded' && p.status?.phase !== 'Failed');
-    return running.length ? out('stopping', 'Terminating', `waiting for ${running.length} pod(s) to stop`) : out('stopped', 'ScaledToZero');
+    if (running.length) return out('stopping', 'Terminating', `waiting for ${running.length} pod(s) to stop`);
+    // The Deployment's readyReplicas lags behind the pods going away: a stopped instance has none ready.
+    return { ...out('stopped', 'ScaledToZero'), ready: 0 };
   }
 
   const pvcPhase = input.pvc?.status?.phase;

@@ -3,7 +3,7 @@
 import type { Column } from '../core/output/table.js';
 import type { Colors } from '../core/output/colors.js';
 import { UsageError } from '../core/errors.js';
-import type { InstanceObjects } from './resolve.js';
+import type { InstanceObjects, KeptVolume } from './resolve.js';
 import { deriveInstanceStatus, statusText, type InstanceStatusName } from './status.js';
 import { compareQuantities, displayStorage, parseQuantity } from './quantity.js';
 
@@ -14,7 +14,8 @@ export interface InstanceSummary {
   customerId?: string;
   instanceName?: string;
   database?: string;
-  status: InstanceStatusName;
+  /** `deleted` (reason VolumeKept) for the kept volume of a deleted instance. */
+  status: InstanceStatusName | 'deleted';
   reason?: string;
   message?: string;
   ready: string;
@@ -34,6 +35,38 @@ export interface InstanceSummary {
   pod?: string;
   createdAt?: string;
   labelScheme: string;
+  /** Only the volume of a deleted instance is left. */
+  kept?: true;
+  keptSince?: string;
+}
+
+/** A row for the kept volume of a deleted instance: what `list --include-kept` shows. */
+export function summarizeKeptVolume(k: KeptVolume): InstanceSummary {
+  const p = k.pvc;
+  const requested = p.spec?.resources?.requests?.storage;
+  const capacity = p.status?.capacity?.storage;
+  return {
+    name: k.name,
+    namespace: k.namespace,
+    ...(k.instanceId ? { instanceId: k.instanceId } : {}),
+    ...(k.customerId ? { customerId: k.customerId } : {}),
+    status: 'deleted',
+    reason: 'VolumeKept',
+    message: `the instance was deleted; its volume ${p.metadata.name} is kept ("kubectl odoo delete ${k.name} --delete-data" removes it)`,
+    ready: '0/0',
+    restarts: 0,
+    storage: { pvc: p.metadata.name, requested, capacity, storageClass: p.spec?.storageClassName, phase: p.status?.phase, resizing: false },
+    createdAt: p.metadata?.creationTimestamp,
+    labelScheme: 'kept-volume',
+    kept: true,
+    ...(k.keptSince ? { keptSince: k.keptSince } : {}),
+  };
+}
+
+/** The STATUS column: `deleted (volume kept)` for a kept volume, else the status text. */
+export function summaryStatusText(r: InstanceSummary): string {
+  if (r.kept) return 'deleted (volume kept)';
+  return statusText(r as { status: InstanceStatusName; reason?: string });
 }
 
 export function summarizeInstance(o: InstanceObjects, now: Date): InstanceSummary {
@@ -107,7 +140,7 @@ export function parseSortKey(v: unknown): SortKey {
   return k as SortKey;
 }
 
-const STATUS_ORDER: Record<string, number> = { error: 0, creating: 1, starting: 2, stopping: 3, deleting: 4, running: 5, stopped: 6 };
+const STATUS_ORDER: Record<string, number> = { error: 0, creating: 1, starting: 2, stopping: 3, deleting: 4, running: 5, stopped: 6, deleted: 7 };
 
 export function sortSummaries(rows: InstanceSummary[], key: SortKey): InstanceSummary[] {
   const byName = (a: InstanceSummary, b: InstanceSummary) => a.namespace.localeCompare(b.namespace) || a.name.localeCompare(b.name);
@@ -130,7 +163,7 @@ function sizeOf(s: InstanceSummary): number {
 export function styleStatus(colors: Colors, text: string, status: string): string {
   if (status === 'running') return colors.green(text);
   if (status === 'error') return colors.red(text);
-  if (status === 'stopped') return colors.dim(text);
+  if (status === 'stopped' || status === 'deleted') return colors.dim(text);
   return colors.yellow(text);
 }
 
@@ -140,7 +173,7 @@ export function summaryColumns(now: Date, colors: Colors, allNamespaces: boolean
   cols.push(
     { header: 'name', value: (r) => r.name },
     { header: 'customer', value: (r) => r.customerId ?? '<none>' },
-    { header: 'status', value: (r) => statusText(r), style: (t, r) => styleStatus(colors, t, r.status) },
+    { header: 'status', value: (r) => summaryStatusText(r), style: (t, r) => styleStatus(colors, t, r.status) },
     { header: 'ready', value: (r) => r.ready },
     { header: 'storage', value: (r) => storageText(r.storage) },
     { header: 'age', value: (r) => formatAge(r.createdAt, now) },

@@ -95,6 +95,7 @@ export async function waitForInstance(kube: KubeClient, opts: WaitForInstanceOpt
   let deps: Informer<any> | undefined;
   let pods: Informer<any> | undefined;
   let last: InstanceStatus | undefined;
+  const shouldReport = progressFilter(() => opts.clock.now().getTime());
   const current = () => {
     const deployment = deps?.store.get(`${opts.namespace}/${opts.name}`);
     const podList = pods ? [...pods.store.values()] : [];
@@ -113,7 +114,7 @@ export async function waitForInstance(kube: KubeClient, opts: WaitForInstanceOpt
       const { deployment, podList } = current();
       if (!deployment) throw new TimeoutError(`instance ${opts.name} disappeared while waiting (its Deployment was deleted)`);
       const s = deriveInstanceStatus({ deployment, pods: podList }, opts.clock.now());
-      if (!last || last.status !== s.status || last.reason !== s.reason) opts.onProgress?.(s);
+      if (shouldReport(s)) opts.onProgress?.(s);
       last = s;
       if (opts.until === 'ready' ? isRolledOut(deployment) : isStopped(deployment, podList)) return s;
       return undefined;
@@ -124,6 +125,40 @@ export async function waitForInstance(kube: KubeClient, opts: WaitForInstanceOpt
       return `instance ${opts.name} did not ${what} within ${formatDuration(opts.timeoutMs)} (${seen})`;
     },
   );
+}
+
+/**
+ * Reasons that name one problem in its different phases: the kubelet alternates ErrImagePull and
+ * ImagePullBackOff on every retry, so to a person they are one state.
+ */
+const SAME_PROBLEM: Record<string, string> = {
+  ErrImagePull: 'ImagePull',
+  ImagePullBackOff: 'ImagePull',
+};
+
+/** What a progress line says, with phases of the same problem folded together. */
+export function progressKey(s: Pick<InstanceStatus, 'status' | 'reason'>): string {
+  return `${s.status}/${s.reason ? (SAME_PROBLEM[s.reason] ?? s.reason) : ''}`;
+}
+
+/**
+ * Decides which observed statuses are worth a line: a state not seen before at once; a state seen
+ * before (a crash loop going round, a pull retried) again only after `repeatAfterMs`, so a flapping
+ * pod does not print the same pair of lines many times a second. Never the state just printed.
+ */
+export function progressFilter(nowMs: () => number, repeatAfterMs = 30_000): (s: Pick<InstanceStatus, 'status' | 'reason'>) => boolean {
+  const printedAt = new Map<string, number>();
+  let lastKey: string | undefined;
+  return (s) => {
+    const key = progressKey(s);
+    if (key === lastKey) return false;
+    const now = nowMs();
+    const before = printedAt.get(key);
+    if (before !== undefined && now - before < repeatAfterMs) return false;
+    printedAt.set(key, now);
+    lastKey = key;
+    return true;
+  };
 }
 
 export interface PvcResizeProgress {

@@ -210,8 +210,20 @@ export class LiveCommand {
     }
   }
 
-  async stop(): Promise<number> {
+  /** Ctrl-C; the command must end by itself. If it does not within `ms`, it is killed and the test fails saying so. */
+  async stop(ms = 30_000): Promise<number> {
     this.child.kill('SIGINT');
-    return this.exited;
+    let timer: NodeJS.Timeout | undefined;
+    const hung = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        this.child.kill('SIGKILL');
+        reject(new Error(`the command did not exit within ${ms} ms of Ctrl-C; stderr:\n${this.stderr.slice(-4000)}`));
+      }, ms);
+    });
+    try {
+      return await Promise.race([this.exited, hung]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 }

@@ -187,9 +187,15 @@ describe('an instance from create to delete', { timeout: 180_000 }, () => {
     expect(r.stdout).toBe('instance/acme deleted (volume kept: PVC odoo-instance-acme; delete it with --delete-data)\n');
     expect(await objectNames(cluster)).toEqual(['persistentvolumeclaim/odoo-instance-acme']);
 
-    const again = await run(['create', 'acme', '--customer', '42']);
+    // The kept volume is not picked up silently: create says what exists and how to reuse it.
+    const kept = await run(['create', 'acme', '--customer', '42']);
+    expect(kept.code).toBe(1);
+    expect(kept.stderr).toMatch(/^error: PersistentVolumeClaim\/odoo-instance-acme is the volume kept from deleted instance acme \(10Gi, rook-cephfs, customer 42, kept since \S+\); nothing was created\n/);
+    expect(kept.stderr).toContain('reuse its data with "kubectl odoo create acme --customer 42 --reuse-volume"');
+    const again = await run(['create', 'acme', '--customer', '42', '--reuse-volume']);
     expect(again.code).toBe(0);
-    expect(again.stderr).toContain('PersistentVolumeClaim/odoo-instance-acme exists from an earlier run; reusing it');
+    expect(again.stderr).toContain('PersistentVolumeClaim/odoo-instance-acme: reusing the volume kept from deleted instance acme (10Gi, customer 42)');
+    expect((await getJson(cluster, ['-n', NS, 'get', 'pvc', 'odoo-instance-acme'])).metadata.annotations?.['kubectl-odoo.io/kept-after-delete']).toBeUndefined();
 
     const onlyYes = await run(['delete', 'acme', '--delete-data'], 'acme\nwrong\n');
     expect(onlyYes.code).not.toBe(0);

@@ -35,7 +35,8 @@ describe('watch', () => {
       await step(['stop', 'acme'], 'acme', 'stopped');
       await step(['start', 'acme'], 'acme', 'running');
       await step(['create', 'beta', '--customer', '7'], 'beta', 'running');
-      await step(['set-resources', 'beta', '--memory', '1Gi'], 'beta', 'running');
+      // --wait: the new pod is ready before the next step (and the next test) looks at beta.
+      await step(['set-resources', 'beta', '--memory', '1Gi', '--wait', '--timeout', '120s'], 'beta', 'running');
       await step(['delete', 'acme', '--yes'], 'acme', 'deleted');
 
       const all = parse(watch.lines);
@@ -51,8 +52,9 @@ describe('watch', () => {
       expect(all.filter((t) => t.name === 'acme').map((t) => t.to)).toContain('stopped');
       const relists = cluster.faults.requestLog.filter((e) => e.method === 'GET' && !e.watch && e.path.endsWith('/deployments')).length;
       expect(relists).toBeGreaterThan(1);
-      cluster.faults.clear();
     } finally {
+      // Also when an expectation failed: the next test must not inherit dropped watches.
+      cluster.faults.clear();
       expect(await watch.stop()).toBe(0);
     }
   });
@@ -64,6 +66,8 @@ describe('watch', () => {
       expect(watch.lines[0]).toMatch(/^\d{4}-\d\d-\d\dT\S+Z {2}saasodoo\/beta {2}running {2}ready 1\/1$/);
       expect((await run(['stop', 'beta'])).code).toBe(0);
       await watch.waitFor((l) => l.some((x) => / saasodoo\/beta {2}\w+ -> stopped /.test(x)), 60_000);
+      // A stopped instance has nothing ready: 0/0, not the Deployment's stale 1/0.
+      expect(watch.lines.find((x) => / -> stopped /.test(x))).toMatch(/ -> stopped {2}ready 0\/0/);
       expect(watch.lines.every((l) => l.includes('saasodoo/beta'))).toBe(true);
     } finally {
       expect(await watch.stop()).toBe(0);

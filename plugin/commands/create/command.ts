@@ -9,6 +9,7 @@ interface CreateArgs extends CreateFlags {
   wait: boolean;
   timeout?: string;
   dryRun?: string | boolean;
+  reuseVolume: boolean;
 }
 
 export const createCommand: CommandDef<CreateArgs> = {
@@ -29,6 +30,7 @@ export const createCommand: CommandDef<CreateArgs> = {
       .option('ingress', { type: 'string', choices: INGRESS_KINDS as unknown as string[], describe: 'Traefik IngressRoute, a plain Ingress, or none (default ingress)' })
       .option('db-secret', { type: 'string', describe: 'Secret with the database "username" and "password" (default odoo-db-credentials)' })
       .option('env', { type: 'string', array: true, describe: 'Extra environment variable KEY=VALUE (repeatable; never secrets)' })
+      .option('reuse-volume', { type: 'boolean', default: false, describe: 'Bring back a deleted instance on the volume "delete" kept (same customer only)' })
       .option('wait', { type: 'boolean', default: false, describe: 'Wait until the instance is ready' })
       .option('timeout', { type: 'string', describe: 'How long --wait waits (default 10m)' })
       .option('dry-run', { type: 'string', describe: 'client: print the objects; server: also validate them with the API server' }),
@@ -48,12 +50,21 @@ export const createCommand: CommandDef<CreateArgs> = {
       return;
     }
     const kube = await ctx.kube();
-    const result = await createInstance(kube, { spec, serverDryRun: dryRun === 'server', signal: ctx.signal, progress: (l) => ctx.progress(l) });
+    const result = await createInstance(kube, {
+      spec,
+      serverDryRun: dryRun === 'server',
+      signal: ctx.signal,
+      progress: (l) => ctx.progress(l),
+      reuseVolume: args.reuseVolume,
+      storageGiven: args.storage !== undefined,
+      storageClassGiven: args.storageClass !== undefined,
+    });
     if (dryRun === 'server') {
       await printResult(ctx.io, format, { rows: result.objects, columns: [], data: asList(result.objects), name: (o) => `${o.kind.toLowerCase()}/${o.metadata.name}` });
       return;
     }
     if (format === 'json' || format === 'yaml') await printResult(ctx.io, format, { rows: [], columns: [], data: asList(result.objects) });
+    else if (format === 'name') ctx.io.stdout.write(`instance/${spec.name}\n`);
     else ctx.io.stdout.write(`instance/${spec.name} created\n`);
     if (args.wait) {
       const { waitForInstance } = await import('../../instances/wait.js');

@@ -1,4 +1,5 @@
 import type { CommandDef } from '../../cli/command.js';
+import { UsageError } from '../../core/errors.js';
 import { printResult } from '../../core/output/printer.js';
 import { instanceNamespace } from '../../instances/commandSupport.js';
 import { validateLabelSelector } from '../../instances/selector.js';
@@ -8,6 +9,7 @@ interface ListArgs {
   selector?: string;
   customer?: string;
   sort?: string;
+  includeKept: boolean;
 }
 
 export const listCommand: CommandDef<ListArgs> = {
@@ -18,26 +20,42 @@ export const listCommand: CommandDef<ListArgs> = {
     y
       .option('selector', { alias: 'l', type: 'string', describe: 'Label selector the instances\' Deployments must match' })
       .option('customer', { type: 'string', describe: 'Only instances of this customer id' })
-      .option('sort', { type: 'string', choices: SORT_KEYS as unknown as string[], default: 'name', describe: 'Sort by' }),
+      .option('sort', { type: 'string', choices: SORT_KEYS as unknown as string[], default: 'name', describe: 'Sort by' })
+      .option('include-kept', { type: 'boolean', default: false, describe: 'Also list the kept volumes of deleted instances (status "deleted (volume kept)")' }),
   async run(ctx, args) {
     const selector = args.selector !== undefined ? validateLabelSelector(args.selector) : undefined;
+    if (selector !== undefined && args.includeKept) {
+      throw new UsageError('--include-kept cannot be used with -l: a kept volume has no Deployment whose labels could match; use --customer');
+    }
     const sort = parseSortKey(args.sort);
     const namespace = ctx.globals.allNamespaces ? undefined : instanceNamespace(ctx);
     const customer = args.customer !== undefined ? String(args.customer) : undefined;
     const kube = await ctx.kube();
-    const { listInstances } = await import('../../instances/resolve.js');
-    const { summarizeInstance, sortSummaries, summaryColumns } = await import('../../instances/summary.js');
+    const { listFleet } = await import('../../instances/resolve.js');
+    const { summarizeInstance, summarizeKeptVolume, sortSummaries, summaryColumns } = await import('../../instances/summary.js');
+    const { displayStorage } = await import('../../instances/quantity.js');
     const now = ctx.clock.now();
-    const instances = await listInstances(kube, { namespace, allNamespaces: ctx.globals.allNamespaces, labelSelector: selector });
-    let rows = instances.map((o) => summarizeInstance(o, now));
+    const fleet = await listFleet(kube, { namespace, allNamespaces: ctx.globals.allNamespaces, labelSelector: selector });
     // Customer ids live in a label only one platform scheme sets, so filter on the derived fact.
+    const kept = fleet.keptVolumes.filter((k) => customer === undefined || k.customerId === customer);
+    let rows = fleet.instances.map((o) => summarizeInstance(o, now));
     if (customer !== undefined) rows = rows.filter((r) => r.customerId === customer);
+    if (args.includeKept) rows.push(...kept.map(summarizeKeptVolume));
     rows = sortSummaries(rows, sort);
-    await printResult(ctx.io, ctx.globals.output, {
+    const format = ctx.globals.output;
+    await printResult(ctx.io, format, {
       rows,
       columns: summaryColumns(now, ctx.colors, ctx.globals.allNamespaces),
-      name: (r) => `instance/${r.name}`,
+      name: (r) => (r.kept ? `persistentvolumeclaim/${r.storage.pvc}` : `instance/${r.name}`),
       empty: namespace ? `No instances found in namespace ${namespace}.` : 'No instances found.',
     });
+    // Volumes of deleted instances keep using storage; say so where people look, without changing what scripts read.
+    if (!args.includeKept && kept.length && (format === 'table' || format === 'wide')) {
+      const shown = kept.slice(0, 5).map((k) => `${ctx.globals.allNamespaces ? `${k.namespace}/` : ''}${k.pvc.metadata.name} ${displayStorage(k.pvc.spec?.resources?.requests?.storage) || '?'}`);
+      const more = kept.length > shown.length ? `, and ${kept.length - shown.length} more` : '';
+      ctx.io.stderr.write(
+        `${kept.length} volume(s) of deleted instances kept: ${shown.join(', ')}${more}. List them with --include-kept; remove one with "kubectl odoo delete NAME --delete-data".\n`,
+      );
+    }
   },
 };

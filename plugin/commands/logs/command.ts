@@ -16,6 +16,8 @@ interface LogsArgs {
 export const logsCommand: CommandDef<LogsArgs> = {
   command: 'logs <name>',
   describe: 'Print the Odoo log of an instance\'s pod',
+  // The log is text as Odoo wrote it; there is no structure to print as json/yaml.
+  outputs: ['table'],
   builder: (y) =>
     y
       .positional('name', { type: 'string', describe: 'Instance name, instance id or platform Deployment name' })

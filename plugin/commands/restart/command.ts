@@ -5,5 +5,5 @@ export const restartCommand = lifecycleCommand({
   describe: 'Restart an instance with a new pod',
   done: 'restarted',
   already: 'restarted',
-  act: async (ctx, namespace, name) => (await import('../../instances/lifecycle.js')).restartInstance(await ctx.kube(), namespace, name, ctx.clock.now()),
+  act: async (ctx, namespace, name, dryRun) => (await import('../../instances/lifecycle.js')).restartInstance(await ctx.kube(), namespace, name, ctx.clock.now(), dryRun),
 });

@@ -335,6 +335,9 @@ export class KubeClient {
     });
     const onAbort = () => stream.destroy();
     opts.signal?.addEventListener('abort', onAbort, { once: true });
+    // Aborted while the stream was being opened: the listener above will never fire, so stop now
+    // instead of holding the watch (and the process) open until the server's timeout.
+    if (opts.signal?.aborted) onAbort();
     try {
       let buf = '';
       try {

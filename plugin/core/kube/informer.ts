@@ -91,6 +91,8 @@ export function startInformer<T = any>(
     while (!opts.signal?.aborted) {
       try {
         if (rv === undefined) rv = await relist();
+        // Stopped while listing: do not open a watch nobody will read.
+        if (opts.signal?.aborted) return;
         let received = 0;
         for await (const ev of kube.watch<T>(type, {
           namespace: opts.namespace,

@@ -50,6 +50,8 @@ export async function streamPodLogs(kube: Pick<KubeClient, 'openStream'>, opts: 
   });
   const onAbort = () => stream.destroy();
   opts.signal?.addEventListener('abort', onAbort, { once: true });
+  // Aborted while the stream was being opened: the listener would never fire.
+  if (opts.signal?.aborted) onAbort();
   try {
     for await (const chunk of stream) {
       if (!out.write(chunk as Buffer)) await new Promise<void>((resolve) => out.once('drain', resolve));
