@@ -192,6 +192,21 @@ describe('watch', () => {
     expect(calls[0]).toContain('allowWatchBookmarks=true');
   });
 
+  it('ends at once when aborted while the stream was still opening, though the server keeps it open', async () => {
+    const controller = new AbortController();
+    handler = (_req, res) => {
+      // The answer comes after Ctrl-C, and the stream would stay open for the server's whole timeout.
+      controller.abort();
+      setTimeout(() => {
+        res.writeHead(200, { 'Content-Type': 'application/json' });
+        res.write('');
+      }, 20);
+    };
+    const seen: string[] = [];
+    for await (const ev of client.watch(RESOURCES.pods, { namespace: 'n', resourceVersion: '1', signal: controller.signal })) seen.push(ev.type);
+    expect(seen).toEqual([]);
+  }, 5_000);
+
   it('turns an ERROR event with 410 into an ApiError the caller can relist on', async () => {
     handler = (_req, res) => {
       res.writeHead(200);

@@ -98,4 +98,22 @@ describe('startInformer', () => {
     const inf = startInformer(kube, RESOURCES.pods, { sleep: async () => {} }, () => {});
     await expect(inf.done).rejects.toThrow(/forbidden/);
   });
+
+  it('stopped while listing, it opens no watch and ends', async () => {
+    const controller = new AbortController();
+    let watches = 0;
+    const kube: any = {
+      async *listPages() {
+        controller.abort();
+        yield { items: [obj('a', 1)], resourceVersion: '5' };
+      },
+      async *watch() {
+        watches++;
+        await new Promise(() => {});
+      },
+    };
+    const inf = startInformer(kube, RESOURCES.pods, { signal: controller.signal, sleep: async () => {} }, () => {});
+    await inf.done;
+    expect(watches).toBe(0);
+  });
 });
