@@ -58,9 +58,9 @@ describe('platform instances next to plugin instances', { timeout: 180_000 }, ()
   });
 
   it('stop/start work on a platform instance by its id', async () => {
-    expect((await run(['stop', V2.id, '--wait', '--timeout', '60s'])).stdout).toBe(`instance/${v2Name} stopped\n`);
+    expect((await run(['stop', V2.id, '--wait', '--timeout', '80s'])).stdout).toBe(`instance/${v2Name} stopped\n`);
     expect((await getJson(cluster, ['-n', NS, 'get', 'deployment', v2Name])).spec.replicas).toBe(0);
-    expect((await run(['start', V2.id, '--wait', '--timeout', '60s'])).stdout).toBe(`instance/${v2Name} started\n`);
+    expect((await run(['start', V2.id, '--wait', '--timeout', '80s'])).stdout).toBe(`instance/${v2Name} started\n`);
   });
 
   it('delete removes only what it recognises as the instance\'s own and keeps the PVC', async () => {
