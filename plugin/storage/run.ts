@@ -5,7 +5,7 @@ import type { KubeClient } from '../core/kube/client.js';
 import { RESOURCES } from '../core/kube/resources.js';
 import { ApiError } from '../core/kube/errors.js';
 import type { Clock } from '../cli/context.js';
-import { listInstances, resolveInstance, type InstanceObjects } from '../instances/resolve.js';
+import { listFleet, resolveInstance, type InstanceObjects } from '../instances/resolve.js';
 import { formatBytes } from '../instances/quantity.js';
 import type { PodExec } from './podExec.js';
 import { SUMMARY_SELECTOR, parseSummaryConfigMap } from '../nodes/summary.js';
@@ -170,6 +170,9 @@ function sortEvents(events: any[]): any[] {
   return [...events].sort((a, b) => String(t(a)).localeCompare(String(t(b))));
 }
 
+/** The status of a volume whose instance was deleted with its data kept. */
+export const KEPT_VOLUME_STATUS = 'deleted (volume kept)';
+
 export interface UsageRow {
   namespace: string;
   /** Instances using this volume (several when an RWX volume is shared). */
@@ -192,7 +195,7 @@ export async function fleetUsage(
   thresholds: UsageThresholds,
   agentNamespace: string,
 ): Promise<{ rows: UsageRow[]; notes: string[] }> {
-  const instances = await listInstances(deps.kube, { namespace: scope.namespace, allNamespaces: scope.allNamespaces });
+  const { instances, keptVolumes } = await listFleet(deps.kube, { namespace: scope.namespace, allNamespaces: scope.allNamespaces });
   const byVolume = new Map<string, { ns: string; pvc: string; insts: InstanceObjects[] }>();
   for (const i of instances) {
     const vol = i.facts.hostPath ? `hostPath:${i.facts.hostPath}` : (i.pvcName ?? `none:${i.name}`);
@@ -228,6 +231,20 @@ export async function fleetUsage(
       level: percent === undefined ? 'ok' : usageLevel(percent, thresholds),
       nodes: [...new Set(mounts.map((m) => m.node).filter(Boolean) as string[])].sort(),
       warnings: warnings.length,
+    });
+  }
+  // Volumes kept after "delete": no pod mounts them, so no usage figure; they still hold data and space.
+  for (const k of keptVolumes) {
+    rows.push({
+      namespace: k.namespace,
+      instances: [k.name],
+      pvc: k.pvc.metadata.name,
+      phase: KEPT_VOLUME_STATUS,
+      capacity: derivePvcFacts(k.pvc).capacity,
+      capacityBytes: pvcCapacityBytes(k.pvc),
+      level: 'ok',
+      nodes: [],
+      warnings: 0,
     });
   }
   const notes = errors.map((e) => `usage unavailable from ${e}`);

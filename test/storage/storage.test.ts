@@ -116,7 +116,9 @@ describe('storage NAME', () => {
     const j = JSON.parse((await odoo(['storage', deploymentName(s), '--measure', '-o', 'json'])).stdout);
     expect(j.usage.capacityBytes).toBe(5 * 2 ** 20);
     expect(j.usage.filesystemCapacityBytes).toBeGreaterThan(5 * 2 ** 20);
+    // Its volume goes too: a volume left without its instance is listed as kept (see storage -A).
     cluster.store.delete('deployments', ns, deploymentName(s));
+    cluster.store.delete('persistentvolumeclaims', ns, pvcName(s));
   });
 
   it('a legacy instance: its hostPath directory, no capacity of its own, and what is big inside', async () => {
@@ -232,6 +234,32 @@ describe('storage -A', () => {
       deploymentName(pending),
       deploymentName(stopped),
     ]);
+  });
+});
+
+describe('storage -A and volumes kept after delete', () => {
+  it('lists a volume kept by "delete" as "deleted (volume kept)", with its size and no usage figure', async () => {
+    const id = '0a1b2c3d4e5f60718293a4b5c6d7e8f9';
+    const pvc = `odoo-instance-${id}`;
+    ensureNamespace(cluster, 'other');
+    cluster.store.create('persistentvolumeclaims', {
+      metadata: {
+        name: pvc,
+        namespace: 'other',
+        labels: { app: 'odoo-instance', 'managed-by': 'saasodoo', 'saasodoo.io/instance-id': id, 'saasodoo.io/instance-name': 'gone', 'saasodoo.io/customer-id': 'cust-1' },
+        annotations: { 'kubectl-odoo.io/kept-after-delete': '2025-01-15T10:30:00Z' },
+      },
+      spec: { accessModes: ['ReadWriteOnce'], storageClassName: 'rook-cephfs', resources: { requests: { storage: '5Gi' } } },
+    });
+    const r = await odoo(['storage', '-A']);
+    expect(r.code).toBe(0);
+    const rows = r.stdout.trim().split('\n').map((l) => l.split('\t'));
+    expect(rows.find((x) => x[2] === pvc)).toEqual(['other', 'gone', pvc, 'deleted (volume kept)', '-', '5Gi', '-', '-']);
+    // Volumes in use are not listed as kept: every PVC has one row.
+    expect(rows.filter((x) => x[3] === 'deleted (volume kept)').map((x) => x[2])).toEqual([pvc]);
+    expect(new Set(rows.map((x) => x[2])).size).toBe(rows.length);
+    const json = JSON.parse((await odoo(['storage', '-n', 'other', '-o', 'json'])).stdout);
+    expect(json.find((x: any) => x.pvc === pvc)).toMatchObject({ namespace: 'other', instances: ['gone'], phase: 'deleted (volume kept)' });
   });
 });
 
