@@ -31,11 +31,14 @@ export interface BackupOutcome {
   job: any;
   /** Set when the backup was followed to its end. */
   manifest?: BackupManifest;
+  /** Size on the backups volume (the files in the set's folder), when followed to its end. */
+  bytes?: number;
   /** The Job still runs (no --wait). */
   started?: boolean;
 }
 
-export function planBackup(deps: BackupDeps, target: BackupTarget, consistency: ConsistencyMode, exportOdooZip: boolean) {
+/** `safety`: the backup a restore takes first, marked so "latest" never picks it. */
+export function planBackup(deps: BackupDeps, target: BackupTarget, consistency: ConsistencyMode, exportOdooZip: boolean, safety?: { restoring: string }) {
   const timestamp = formatBackupTimestamp(deps.clock.now());
   const base = buildManifestBase({
     timestamp,
@@ -47,6 +50,7 @@ export function planBackup(deps: BackupDeps, target: BackupTarget, consistency: 
     dataMountPath: target.dataMountPath,
     consistency,
     toolVersion: deps.toolVersion,
+    ...(safety ? { reason: 'safety-before-restore' as const, restoring: safety.restoring } : {}),
   });
   // Stopped instances have no pod to share a node with: the Job may run anywhere.
   const job = buildBackupJob(consistency === 'stop' ? { ...target, nodeName: undefined } : target, base, deps.settings, { exportOdooZip });
@@ -54,7 +58,7 @@ export function planBackup(deps: BackupDeps, target: BackupTarget, consistency: 
 }
 
 /** Runs a planned backup Job to its end with progress; the manifest it wrote, checked. */
-export async function runBackupJob(deps: BackupDeps, target: BackupTarget, job: any): Promise<{ result: JobResult; manifest: BackupManifest }> {
+export async function runBackupJob(deps: BackupDeps, target: BackupTarget, job: any): Promise<{ result: JobResult; manifest: BackupManifest; bytes: number }> {
   const report = makeProgressReporter(deps.progress, () => deps.clock.now().getTime());
   const result = await runJob(deps.kube, job, {
     namespace: target.namespace,
@@ -68,12 +72,15 @@ export async function runBackupJob(deps: BackupDeps, target: BackupTarget, job: 
   const line = result.log.split('\n').find((l) => l.startsWith('MANIFEST\t'));
   const check = line ? checkManifest(line.slice('MANIFEST\t'.length)) : undefined;
   if (!check?.ok) throw new FailureError(`backup of ${target.name} finished but its manifest could not be read back${check && !check.ok ? `: ${check.problems[0]}` : ''}`);
+  // The set's size as "backups" lists it (an older image's script prints no SIZE: its files then).
+  const sizeLine = result.log.split('\n').find((l) => /^SIZE \d+$/.test(l));
+  const bytes = sizeLine ? Number(sizeLine.slice(5)) : totalSize(check.manifest);
   // For the "last backup" line of status; the backup itself is done, so a failed patch only warns.
   const path = backupSetPath({ customerId: target.customerId, instance: target.name, timestamp: check.manifest.timestamp });
   await deps.kube
-    .patch(RESOURCES.deployments, target.name, lastBackupAnnotationPatch({ path, takenAt: check.manifest.startedAt, bytes: totalSize(check.manifest) }), { namespace: target.namespace })
+    .patch(RESOURCES.deployments, target.name, lastBackupAnnotationPatch({ path, takenAt: check.manifest.startedAt, bytes }), { namespace: target.namespace })
     .catch((e) => deps.progress(`warning: could not record the backup on Deployment ${target.name}: ${(e as Error).message}`));
-  return { result, manifest: check.manifest };
+  return { result, manifest: check.manifest, bytes };
 }
 
 export async function startBackup(deps: BackupDeps, opts: BackupOptions): Promise<BackupOutcome> {
@@ -93,11 +100,11 @@ export async function startBackup(deps: BackupDeps, opts: BackupOptions): Promis
 
   const lock = await acquireInstanceLock(deps.kube, { namespace: target.namespace, instance: target.name, operation: 'backup', holder: deps.holder, clock: deps.clock });
   try {
-    const manifest =
+    const done =
       opts.consistency === 'stop'
-        ? await withInstanceStopped(deps, inst, target, async () => (await runBackupJob(deps, target, plan.job)).manifest)
-        : (await runBackupJob(deps, target, plan.job)).manifest;
-    return { ...outcome, manifest };
+        ? await withInstanceStopped(deps, inst, target, () => runBackupJob(deps, target, plan.job))
+        : await runBackupJob(deps, target, plan.job);
+    return { ...outcome, manifest: done.manifest, bytes: done.bytes };
   } finally {
     await lock.release();
   }

@@ -57,8 +57,18 @@ export async function findBackupSet(deps: BackupDeps, namespace: string, ref: Ba
   const sets = await listBackupSets(deps, { namespace, customerId: ref.customerId, instance });
   const label = `${ref.customerId ? `active/${ref.customerId}/` : ''}${instance}/${ref.timestamp}`;
   if (ref.timestamp === 'latest') {
+    // "latest" is never a safety backup: after a restore, that would be the state the restore replaced.
     const s = newestComplete(sets);
-    if (!s) throw new NotFoundError(`instance ${instance} has no complete backup in namespace ${namespace}`, { hint: sets.length ? `its sets: ${sets.map((x) => `${x.timestamp} (${x.state})`).join(', ')}` : undefined });
+    if (!s) {
+      const safety = sets.filter((x) => x.state === 'complete' && x.safety);
+      throw new NotFoundError(`instance ${instance} has no complete backup${safety.length ? ' other than safety backups' : ''} in namespace ${namespace}`, {
+        hint: safety.length
+          ? `its safety backups (taken before restores) can be named explicitly: ${safety.map((x) => x.timestamp).join(', ')}`
+          : sets.length
+            ? `its sets: ${sets.map((x) => `${x.timestamp} (${x.state})`).join(', ')}`
+            : undefined,
+      });
+    }
     return s;
   }
   const hits = sets.filter((s) => s.timestamp === ref.timestamp);

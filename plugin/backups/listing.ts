@@ -4,7 +4,7 @@
 //   SET      <path>  <bytes>  <has manifest 0|1>  <pinned 0|1>
 //   MANIFEST <path>  <manifest.json on one line>
 //   FAILED   <path>  <first line of the FAILED file>
-import { checkManifest, type BackupManifest } from './manifest.js';
+import { checkManifest, isSafetyBackup, type BackupManifest } from './manifest.js';
 import { parseBackupTimestamp, parseSetFolder, backupSetPath } from './naming.js';
 
 export type BackupState = 'complete' | 'partial' | 'failed' | 'running';
@@ -19,8 +19,11 @@ export interface BackupSetInfo {
   timestamp: string;
   time: Date;
   state: BackupState;
+  /** Size on the backups volume: the bytes of the files in the set's folder. */
   bytes: number;
   pinned: boolean;
+  /** A safety backup a restore took of the state it replaced (never what "latest" means). */
+  safety: boolean;
   manifest?: BackupManifest;
   /** Why a set is failed or not complete. */
   error?: string;
@@ -51,6 +54,7 @@ export function parseBackupListing(output: string, runningTimestamps: ReadonlySe
         state: id.partial ? 'partial' : 'complete',
         bytes: Number(bytes) || 0,
         pinned: pinned === '1',
+        safety: false,
         hasManifest: hasManifest === '1',
       });
     } else if (kind === 'MANIFEST') {
@@ -83,6 +87,7 @@ export function parseBackupListing(output: string, runningTimestamps: ReadonlySe
         info.error = check.problems[0];
       } else {
         info.manifest = check.manifest;
+        info.safety = isSafetyBackup(check.manifest);
       }
     }
     out.push(info);
@@ -114,7 +119,10 @@ export function formatBytes(n: number): string {
   return i === 0 ? `${n}B` : `${v.toFixed(v < 10 ? 1 : 0)}${units[i]}`;
 }
 
-/** The newest complete set, or undefined. */
+/**
+ * What "latest" means: the newest complete set that is not a safety backup. A safety backup holds the
+ * state a restore replaced; restoring it as "latest" would undo that restore.
+ */
 export function newestComplete(sets: readonly BackupSetInfo[]): BackupSetInfo | undefined {
-  return sets.filter((s) => s.state === 'complete').sort((a, b) => b.timestamp.localeCompare(a.timestamp))[0];
+  return sets.filter((s) => s.state === 'complete' && !s.safety).sort((a, b) => b.timestamp.localeCompare(a.timestamp))[0];
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildManifestBase, checkManifest, encodeManifestBase, parseSha256Sums } from './manifest.js';
+import { buildManifestBase, checkManifest, encodeManifestBase, isSafetyBackup, parseSha256Sums } from './manifest.js';
 
 const sumA = 'a'.repeat(64);
 const sumB = 'b'.repeat(64);
@@ -40,6 +40,17 @@ describe('manifest base', () => {
   });
 });
 
+describe('safety backups', () => {
+  it('carry their reason and the set whose restore they preceded; other sets carry neither', () => {
+    const safety = buildManifestBase({ ...base, toolVersion: '0.1.0', reason: 'safety-before-restore', restoring: 'active/cust-1/acme/20250101T000000Z' });
+    expect(safety).toMatchObject({ reason: 'safety-before-restore', restoring: 'active/cust-1/acme/20250101T000000Z' });
+    expect(isSafetyBackup(safety)).toBe(true);
+    expect('reason' in base || 'restoring' in base).toBe(false);
+    expect(isSafetyBackup(base)).toBe(false);
+    expect(checkManifest(JSON.stringify({ ...full, reason: 'safety-before-restore', restoring: 'active/cust-1/acme/20250101T000000Z' }), { sha256sums: sums })).toMatchObject({ ok: true });
+  });
+});
+
 describe('checkManifest', () => {
   it('accepts a complete manifest that agrees with SHA256SUMS and its folder', () => {
     expect(checkManifest(JSON.stringify(full), { sha256sums: sums, expect: { instance: 'acme', timestamp: '20250115T103000Z' } })).toMatchObject({ ok: true });
@@ -56,6 +67,7 @@ describe('checkManifest', () => {
     ['bad consistency', { ...full, consistency: 'maybe' }, /"consistency" has an invalid value/],
     ['other instance', { ...full, instance: 'other' }, /for instance "other", not "acme"/],
     ['negative size', { ...full, dataBytes: -1 }, /dataBytes/],
+    ['unknown reason', { ...full, reason: 'because' }, /"reason" has an invalid value "because"/],
   ];
   it.each(cases)('rejects %s', (_what, doc, msg) => {
     const r = checkManifest(typeof doc === 'string' ? doc : JSON.stringify(doc), { sha256sums: sums, expect: { instance: 'acme', timestamp: '20250115T103000Z' } });

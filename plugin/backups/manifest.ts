@@ -9,6 +9,12 @@ export const MANIFEST_FORMAT = 'kubectl-odoo.backup/v1';
 export const CONSISTENCY_MODES = ['stop', 'live'] as const;
 export type ConsistencyMode = (typeof CONSISTENCY_MODES)[number];
 export type FileRole = 'database' | 'data' | 'odoo-zip';
+/**
+ * Why a set was made, when not on request: `safety-before-restore` is the state a restore replaced.
+ * Such a set is never what "latest" means (restoring it again would undo the restore).
+ */
+export const BACKUP_REASONS = ['safety-before-restore'] as const;
+export type BackupReason = (typeof BACKUP_REASONS)[number];
 
 export interface ManifestFile {
   name: string;
@@ -29,6 +35,10 @@ export interface ManifestBase {
   dataMountPath: string;
   consistency: ConsistencyMode;
   tool: { name: 'kubectl-odoo'; version: string };
+  /** Absent for a backup made on request. */
+  reason?: BackupReason;
+  /** For a safety backup: the set whose restore it preceded (active/<customer>/<instance>/<timestamp>). */
+  restoring?: string;
 }
 
 /** The complete manifest as the Job writes it. */
@@ -44,8 +54,13 @@ export interface BackupManifest extends ManifestBase {
 }
 
 export function buildManifestBase(input: Omit<ManifestBase, 'format' | 'tool'> & { toolVersion: string }): ManifestBase {
-  const { toolVersion, ...rest } = input;
-  return { format: MANIFEST_FORMAT, ...rest, tool: { name: 'kubectl-odoo', version: toolVersion } };
+  const { toolVersion, reason, restoring, ...rest } = input;
+  return { format: MANIFEST_FORMAT, ...rest, tool: { name: 'kubectl-odoo', version: toolVersion }, ...(reason ? { reason } : {}), ...(restoring ? { restoring } : {}) };
+}
+
+/** A set the restore of another one made first (the state that restore replaced). */
+export function isSafetyBackup(m: Pick<ManifestBase, 'reason'> | undefined): boolean {
+  return m?.reason === 'safety-before-restore';
 }
 
 /**
@@ -101,6 +116,8 @@ export function checkManifest(
   str('finishedAt', (v) => !Number.isNaN(Date.parse(v)));
   str('compression', (v) => ['zstd', 'pigz', 'gzip'].includes(v));
   str('consistency', (v) => (CONSISTENCY_MODES as readonly string[]).includes(v));
+  if (doc.reason !== undefined && !(BACKUP_REASONS as readonly unknown[]).includes(doc.reason)) problems.push(`manifest field "reason" has an invalid value ${JSON.stringify(doc.reason)}`);
+  if (doc.restoring !== undefined && typeof doc.restoring !== 'string') problems.push('manifest field "restoring" is not a backup path');
   if (!Number.isSafeInteger(doc.dataBytes) || doc.dataBytes < 0) problems.push('manifest field "dataBytes" is not a byte count');
   const files: ManifestFile[] = Array.isArray(doc.files) ? doc.files : [];
   if (!Array.isArray(doc.files)) problems.push('manifest lists no files');

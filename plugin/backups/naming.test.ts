@@ -9,6 +9,7 @@ import {
   parseQualifiedBackupRef,
   parseSetFolder,
   sideDatabaseName,
+  validateBackupInstanceName,
 } from './naming.js';
 
 describe('backup timestamps', () => {
@@ -38,13 +39,14 @@ describe('parseBackupRef', () => {
   });
 
   it.each([
-    ['', /backup reference is empty/],
-    ['yesterday', /"yesterday" in backup "yesterday" is not a backup timestamp/],
-    ['Acme/20250115T103000Z', /"Acme" in backup .* is not a valid instance name/],
+    ['', /^backup reference is empty: use latest, /],
+    ['yesterday', /^invalid backup "yesterday": use latest, a timestamp like 20250115T103000Z, INSTANCE\/TIMESTAMP or active\/CUSTOMER\/INSTANCE\/TIMESTAMP \(as "kubectl odoo backups" lists them\)$/],
+    ['Acme/20250115T103000Z', /^invalid backup "Acme\/20250115T103000Z": "Acme" is not an instance name \(lower-case letters, digits and "-"\)$/],
+    ['acme/2025', /^invalid backup "acme\/2025": "2025" is not a backup timestamp \(YYYYMMDDTHHMMSSZ, e.g. 20250115T103000Z\) or latest$/],
     ['acme/.partial-20250115T103000Z', /incomplete set and cannot be used/],
-    ['active/../acme/20250115T103000Z', /not a valid customer id/],
-    ['a/b/c', /is not a backup reference/],
-    ['/etc/passwd', /is not a backup reference/],
+    ['active/../acme/20250115T103000Z', /^invalid backup ".*": "\.\." is not a customer id$/],
+    ['a/b/c', /^invalid backup "a\/b\/c": use latest, /],
+    ['/etc/passwd', /^invalid backup "\/etc\/passwd": use latest, /],
     ['acme/20250115T103000Z; rm -rf /', /is not a backup timestamp/],
   ])('rejects %j with one clear line', (raw, msg) => {
     let err: unknown;
@@ -58,9 +60,23 @@ describe('parseBackupRef', () => {
     expect((err as Error).message).not.toContain('\n');
   });
 
-  it('verify and pin need the instance in the reference', () => {
+  it('verify and pin need the instance in the reference; a single word is named once', () => {
     expect(() => parseQualifiedBackupRef('20250115T103000Z')).toThrow(/does not say which instance/);
+    expect(() => parseQualifiedBackupRef('nope')).toThrow(
+      /^invalid backup "nope": it does not say which instance it belongs to; use INSTANCE\/TIMESTAMP, INSTANCE\/latest or active\/CUSTOMER\/INSTANCE\/TIMESTAMP \(as "kubectl odoo backups" lists them\)$/,
+    );
     expect(parseQualifiedBackupRef('acme/latest').instance).toBe('acme');
+  });
+
+  it.each([
+    ['acme', undefined],
+    ['odoo-acme-1a2b3c4d', undefined],
+    ['acme.prod', /^--to: invalid instance name "acme\.prod": names are lower-case letters, digits and "-", at most 63/],
+    ['Acme', /^--to: invalid instance name "Acme": names are lower-case letters, digits and "-" \(e.g. acme or odoo-acme-1a2b3c4d\)$/],
+    ['a'.repeat(64), /^--to: invalid instance name "a{64}": .*at most 63/],
+  ])('instance names in backups follow the instance name rules: %s', (name, msg) => {
+    if (!msg) expect(validateBackupInstanceName(name, '--to')).toBe(name);
+    else expect(() => validateBackupInstanceName(name, '--to')).toThrow(msg);
   });
 });
 

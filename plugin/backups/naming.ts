@@ -7,6 +7,7 @@
 // A set is written under `.partial-` and renamed to its final name only when every file is written and
 // checksummed, so nothing with the final name is ever incomplete.
 import { UsageError } from '../core/errors.js';
+import { validateInstanceReference } from '../instances/names.js';
 
 /** 20250115T103000Z: UTC, sortable as text, safe in paths and label values. */
 export const TIMESTAMP_RE = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/;
@@ -94,21 +95,49 @@ export interface BackupRef {
   timestamp: string;
 }
 
-const REF_FORMS = 'use latest, a timestamp like 20250115T103000Z, INSTANCE/TIMESTAMP or active/CUSTOMER/INSTANCE/TIMESTAMP as listed by "kubectl odoo backups"';
+const REF_FORMS = 'latest, a timestamp like 20250115T103000Z, INSTANCE/TIMESTAMP or active/CUSTOMER/INSTANCE/TIMESTAMP (as "kubectl odoo backups" lists them)';
+const QUALIFIED_FORMS = 'INSTANCE/TIMESTAMP, INSTANCE/latest or active/CUSTOMER/INSTANCE/TIMESTAMP (as "kubectl odoo backups" lists them)';
 
-export function parseBackupRef(raw: string): BackupRef {
+/**
+ * The names.ts rules and wording for an instance name, plus what a backup path needs (a DNS label of at
+ * most 63 characters, no "."): one line, exit 2.
+ */
+export function validateBackupInstanceName(name: string, flag?: string): string {
+  const prefix = flag ? `${flag}: ` : '';
+  try {
+    validateInstanceReference(name);
+  } catch (e) {
+    throw new UsageError(`${prefix}${(e as Error).message}`);
+  }
+  if (!isValidInstanceName(name)) throw new UsageError(`${prefix}invalid instance name "${name}": names are lower-case letters, digits and "-", at most 63 characters (e.g. acme or odoo-acme-1a2b3c4d)`);
+  return name;
+}
+
+/**
+ * Parses a BACKUP reference. Every problem is one line that names what was typed once and says what
+ * is expected; `qualified` (verify, pin) requires the instance in the reference.
+ */
+export function parseBackupRef(raw: string, opts: { qualified?: boolean } = {}): BackupRef {
+  const forms = opts.qualified ? QUALIFIED_FORMS : REF_FORMS;
   const ref = raw.trim().replace(/\/+$/, '');
-  if (!ref) throw new UsageError(`backup reference is empty: ${REF_FORMS}`);
+  if (!ref) throw new UsageError(`backup reference is empty: use ${forms}`);
   const parts = ref.split('/');
+  // A single word is either the whole reference (then say what forms there are) or one part of a path.
+  const whole = parts.length === 1;
   const checkTimestamp = (ts: string) => {
     if (ts === 'latest') return;
     if (ts.startsWith(PARTIAL_PREFIX)) throw new UsageError(`backup "${raw}" is an incomplete set and cannot be used; pick a complete one from "kubectl odoo backups"`);
-    if (!parseBackupTimestamp(ts)) throw new UsageError(`"${ts}" in backup "${raw}" is not a backup timestamp (expected YYYYMMDDTHHMMSSZ, e.g. 20250115T103000Z): ${REF_FORMS}`);
+    if (parseBackupTimestamp(ts)) return;
+    if (whole) throw new UsageError(`invalid backup "${raw}": use ${forms}`);
+    throw new UsageError(`invalid backup "${raw}": "${ts}" is not a backup timestamp (YYYYMMDDTHHMMSSZ, e.g. 20250115T103000Z) or latest`);
   };
   const checkInstance = (name: string) => {
-    if (!isValidInstanceName(name)) throw new UsageError(`"${name}" in backup "${raw}" is not a valid instance name (lowercase letters, digits and "-", at most 63): ${REF_FORMS}`);
+    if (!isValidInstanceName(name)) throw new UsageError(`invalid backup "${raw}": "${name}" is not an instance name (lower-case letters, digits and "-")`);
   };
   if (parts.length === 1) {
+    if (opts.qualified) {
+      throw new UsageError(`invalid backup "${raw}": it does not say which instance it belongs to; use ${forms}`);
+    }
     checkTimestamp(parts[0]);
     return { timestamp: parts[0] };
   }
@@ -118,19 +147,17 @@ export function parseBackupRef(raw: string): BackupRef {
     return { instance: parts[0], timestamp: parts[1] };
   }
   if (parts.length === 4 && parts[0] === ACTIVE_DIR) {
-    if (!isValidCustomerId(parts[1])) throw new UsageError(`"${parts[1]}" in backup "${raw}" is not a valid customer id: ${REF_FORMS}`);
+    if (!isValidCustomerId(parts[1])) throw new UsageError(`invalid backup "${raw}": "${parts[1]}" is not a customer id`);
     checkInstance(parts[2]);
     checkTimestamp(parts[3]);
     return { customerId: parts[1], instance: parts[2], timestamp: parts[3] };
   }
-  throw new UsageError(`backup "${raw}" is not a backup reference: ${REF_FORMS}`);
+  throw new UsageError(`invalid backup "${raw}": use ${forms}`);
 }
 
 /** A reference that names its instance (verify, pin): INSTANCE/TIMESTAMP, INSTANCE/latest or the full path. */
 export function parseQualifiedBackupRef(raw: string): BackupRef & { instance: string } {
-  const ref = parseBackupRef(raw);
-  if (!ref.instance) throw new UsageError(`backup "${raw}" does not say which instance it belongs to: use INSTANCE/TIMESTAMP, INSTANCE/latest or the full path from "kubectl odoo backups"`);
-  return ref as BackupRef & { instance: string };
+  return parseBackupRef(raw, { qualified: true }) as BackupRef & { instance: string };
 }
 
 /** Names Kubernetes accepts for Jobs (and their pods' job-name label): at most 63 characters. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { formatProgress, makeProgressReporter, parseProgressLine } from './progress.js';
-import { parseBackupListing, formatAge } from './listing.js';
+import { parseBackupListing, formatAge, newestComplete } from './listing.js';
 
 describe('progress', () => {
   it.each([
@@ -64,6 +64,27 @@ describe('parseBackupListing', () => {
     expect(sets[5]).toMatchObject({ path: 'active/c/acme/20250115T103000Z', bytes: 5000, manifest: { odooVersion: '17.0' } });
     expect(sets[3].path).toBe('active/c/acme/20250117T103000Z');
     expect(sets[3].folder).toBe('active/c/acme/.partial-20250117T103000Z');
+  });
+
+  it('marks safety backups, and "latest" is the newest complete set that is not one', () => {
+    const withTs = (ts: string, extra: object = {}) => JSON.stringify({ ...JSON.parse(manifest), timestamp: ts, ...extra });
+    const safety = { reason: 'safety-before-restore', restoring: 'active/c/acme/20250115T103000Z' };
+    const listing = [
+      'SET\tactive/c/acme/20250115T103000Z\t5000\t1\t0',
+      `MANIFEST\tactive/c/acme/20250115T103000Z\t${withTs('20250115T103000Z')}`,
+      'SET\tactive/c/acme/20250116T103000Z\t5000\t1\t0',
+      `MANIFEST\tactive/c/acme/20250116T103000Z\t${withTs('20250116T103000Z', safety)}`,
+      'SET\tactive/c/acme/.partial-20250117T103000Z\t10\t0\t0',
+    ].join('\n');
+    const sets = parseBackupListing(listing);
+    expect(sets.map((s) => [s.timestamp, s.state, s.safety])).toEqual([
+      ['20250117T103000Z', 'partial', false],
+      ['20250116T103000Z', 'complete', true],
+      ['20250115T103000Z', 'complete', false],
+    ]);
+    expect(sets[1].manifest?.restoring).toBe('active/c/acme/20250115T103000Z');
+    expect(newestComplete(sets)?.timestamp).toBe('20250115T103000Z');
+    expect(newestComplete(sets.filter((s) => !s.safety && s.state === 'partial'))).toBeUndefined();
   });
 
   it.each([

@@ -21,19 +21,32 @@ export interface PruneResult {
   dryRun: boolean;
 }
 
+/** A --keep-* value as typed: a whole number, 0 or more; one line otherwise (exit 2). */
+export function parseKeepCount(flag: string, raw: unknown): number | undefined {
+  if (raw === undefined) return undefined;
+  const text = String(raw).trim();
+  if (!/^\d+$/.test(text)) throw new UsageError(`invalid ${flag} "${raw}": give a whole number of backups, e.g. ${flag} 7`);
+  return Number(text);
+}
+
 export function validatePolicy(p: RetentionPolicy): void {
   for (const [flag, v] of Object.entries({ '--keep-last': p.keepLast, '--keep-daily': p.keepDaily, '--keep-weekly': p.keepWeekly, '--keep-monthly': p.keepMonthly })) {
-    if (v !== undefined && (!Number.isInteger(v) || v < 0)) throw new UsageError(`${flag} must be a whole number of backups (0 or more), not "${v}"`);
+    if (v !== undefined && (!Number.isInteger(v) || v < 0)) throw new UsageError(`invalid ${flag} "${v}": give a whole number of backups, e.g. ${flag} 7`);
   }
   if (!hasRetentionRule(p)) throw new UsageError('prune needs a retention rule: --keep-last N, --keep-daily N, --keep-weekly N or --keep-monthly N');
 }
 
-export async function runPrune(deps: BackupDeps, opts: { scope: ListScope; policy: RetentionPolicy; dryRun: boolean }): Promise<PruneResult> {
+/** What a prune would do: every set with keep or delete and why. Reads only. */
+export async function planPruneRun(deps: BackupDeps, opts: { scope: ListScope; policy: RetentionPolicy }): Promise<PruneDecision[]> {
   validatePolicy(opts.policy);
-  const sets = await listBackupSets(deps, opts.scope);
-  const decisions = planPrune(sets, opts.policy);
+  return planPrune(await listBackupSets(deps, opts.scope), opts.policy);
+}
+
+/** Deletes the sets a plan does not keep (the Job skips any pinned meanwhile). */
+export async function executePrune(deps: BackupDeps, opts: { scope: ListScope; decisions: PruneDecision[] }): Promise<PruneResult> {
+  const { decisions } = opts;
   const doomed = decisions.filter((d) => !d.keep).map((d) => d.set.folder);
-  if (opts.dryRun || doomed.length === 0) return { decisions, deleted: [], skipped: [], dryRun: opts.dryRun };
+  if (doomed.length === 0) return { decisions, deleted: [], skipped: [], dryRun: false };
   const job = buildSetOpsJob({ namespace: opts.scope.namespace, op: 'delete', folders: doomed, opId: formatBackupTimestamp(deps.clock.now()), instance: opts.scope.instance }, deps.settings, deps.settings.defaultImage);
   const r = await runJob(deps.kube, job, { namespace: opts.scope.namespace, clock: deps.clock, signal: deps.signal, timeoutMs: 3_600_000, what: 'prune' });
   const grab = (prefix: string) => r.log.split('\n').filter((l) => l.startsWith(prefix)).map((l) => l.slice(prefix.length).split(' ')[0]);

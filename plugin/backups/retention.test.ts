@@ -3,11 +3,11 @@ import { dayKey, planPrune, weekKey, type RetentionPolicy } from './retention.js
 import type { BackupSetInfo, BackupState } from './listing.js';
 import { formatBackupTimestamp } from './naming.js';
 
-function set(iso: string, opts: { state?: BackupState; pinned?: boolean; instance?: string } = {}): BackupSetInfo {
+function set(iso: string, opts: { state?: BackupState; pinned?: boolean; instance?: string; safety?: boolean } = {}): BackupSetInfo {
   const time = new Date(iso);
   const timestamp = formatBackupTimestamp(time);
   const instance = opts.instance ?? 'acme';
-  return { path: `active/c/${instance}/${timestamp}`, folder: `active/c/${instance}/${timestamp}`, customerId: 'c', instance, timestamp, time, state: opts.state ?? 'complete', bytes: 1, pinned: !!opts.pinned };
+  return { path: `active/c/${instance}/${timestamp}`, folder: `active/c/${instance}/${timestamp}`, customerId: 'c', instance, timestamp, time, state: opts.state ?? 'complete', bytes: 1, pinned: !!opts.pinned, safety: !!opts.safety };
 }
 
 function kept(sets: BackupSetInfo[], policy: RetentionPolicy): string[] {
@@ -47,6 +47,26 @@ describe('planPrune', () => {
   it('keeps pinned and running sets', () => {
     const sets = [set('2025-01-01T00:00:00Z', { pinned: true }), set('2025-01-02T00:00:00Z'), set('2025-01-03T00:00:00Z', { state: 'running' }), set('2025-01-04T00:00:00Z')];
     expect(kept(sets, { keepLast: 1 })).toEqual(['2025-01-01T00:00', '2025-01-03T00:00', '2025-01-04T00:00']);
+  });
+
+  it('safety backups take no regular set\'s place; the newest one is kept, older ones go', () => {
+    const sets = [
+      set('2025-01-10T02:00:00Z'),
+      set('2025-01-11T02:00:00Z'),
+      set('2025-01-11T09:00:00Z', { safety: true }),
+      set('2025-01-12T02:00:00Z'),
+      set('2025-01-12T09:00:00Z', { safety: true }),
+      set('2025-01-12T10:00:00Z', { safety: true, pinned: true }),
+    ];
+    const plan = planPrune(sets, { keepLast: 2 });
+    expect(plan.map((d) => [d.set.time.toISOString().slice(0, 13), d.keep, d.reasons.join(', ')])).toEqual([
+      ['2025-01-12T10', true, 'newest safety backup, pinned'],
+      ['2025-01-12T09', false, 'older safety backup'],
+      ['2025-01-12T02', true, 'newest complete, last 1'],
+      ['2025-01-11T09', false, 'older safety backup'],
+      ['2025-01-11T02', true, 'last 2'],
+      ['2025-01-10T02', false, 'not selected by the retention policy'],
+    ]);
   });
 
   it('decides per instance', () => {

@@ -5,6 +5,9 @@
 // that have sets, UTC calendar; weeks are ISO weeks):
 // - the newest complete set of an instance is always kept, whatever the policy says;
 // - a pinned set is always kept;
+// - safety backups (the state a restore replaced) are not regular backups: they never take a regular
+//   set's place in --keep-last/daily/weekly/monthly; the newest one of an instance is kept (it is how the
+//   last restore is undone), older ones are removed;
 // - a set whose Job is still running is kept;
 // - an incomplete set (partial or failed, no Job running) is removed: it can never be restored;
 // - other complete sets are kept when --keep-last/daily/weekly/monthly selects them, else removed.
@@ -57,8 +60,10 @@ export function planPrune(sets: readonly BackupSetInfo[], policy: RetentionPolic
   for (const group of byInstance.values()) {
     const sorted = [...group].sort((a, b) => b.timestamp.localeCompare(a.timestamp));
     const reasons = new Map<BackupSetInfo, string[]>(sorted.map((s) => [s, []]));
-    const complete = sorted.filter((s) => s.state === 'complete');
+    const complete = sorted.filter((s) => s.state === 'complete' && !s.safety);
+    const safety = sorted.filter((s) => s.state === 'complete' && s.safety);
     if (complete[0]) reasons.get(complete[0])!.push('newest complete');
+    if (safety[0]) reasons.get(safety[0])!.push('newest safety backup');
     for (const s of sorted) {
       if (s.pinned) reasons.get(s)!.push('pinned');
       if (s.state === 'running') reasons.get(s)!.push('running');
@@ -83,7 +88,7 @@ export function planPrune(sets: readonly BackupSetInfo[], policy: RetentionPolic
     for (const s of sorted) {
       const r = reasons.get(s)!;
       if (r.length) out.push({ set: s, keep: true, reasons: r });
-      else out.push({ set: s, keep: false, reasons: [s.state === 'complete' ? 'not selected by the retention policy' : `${s.state}, not restorable`] });
+      else out.push({ set: s, keep: false, reasons: [s.state !== 'complete' ? `${s.state}, not restorable` : s.safety ? 'older safety backup' : 'not selected by the retention policy'] });
     }
   }
   return out;

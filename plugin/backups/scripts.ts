@@ -12,6 +12,8 @@
 //   CHECK <name> ok|fail <detail>     verify results
 //   ERROR <message>                   why the Job failed (also written to FAILED in a partial set)
 //   MANIFEST\t<json>                  the manifest of the set just written (backup)
+//   SIZE <bytes>                      the set's size on the backups volume (backup; set_bytes)
+//   COMMITTED                         the restored database and files are swapped in (restore)
 //   DONE <path>                       success
 
 /**
@@ -66,6 +68,16 @@ set_file() {
   return 1
 }
 bytes_of() { du -sb "$1" 2>/dev/null | cut -f1 || echo $(( $(du -sk "$1" | cut -f1) * 1024 )); }
+# The size of a set: the bytes of the files in its folder (what it takes on the backups volume, without
+# the file system's block rounding). The one figure backup, backups and status print.
+set_bytes() {
+  n=0
+  for f in "$1"/* "$1"/.[!.]*; do
+    [ -f "$f" ] || continue
+    n=$((n + $(stat -c %s -- "$f" 2>/dev/null || wc -c < "$f")))
+  done
+  printf '%s\n' "$n"
+}
 # GNU tar reports progress every CHECKPOINT records; other tars just work without it.
 tar_progress() {
   if tar --version 2>/dev/null | grep -q GNU; then
@@ -203,6 +215,7 @@ sync "$TMP"/* "$TMP" 2>/dev/null || sync
 mv "$TMP" "$FINAL"
 sync "$DIR" 2>/dev/null || true
 printf 'MANIFEST\t'; tr -d '\n\t' < "$FINAL/manifest.json"; printf '\n'
+say "SIZE $(set_bytes "$FINAL")"
 say "DONE $SET_PARENT/$SET_NAME"
 `;
 
@@ -354,6 +367,8 @@ mkdir "$STAGE/old"
 move_entries "$DATA_DIR" "$STAGE/old"
 move_entries "$STAGE/new" "$DATA_DIR"
 STATE=committed
+# From here on the restored database and files are the instance's (an interruption keeps them).
+say "COMMITTED"
 # The renames reach the disk before the previous files are removed (the new files already did), so a
 # crash at any point leaves one complete generation of files on the volume.
 flush_fs "$DATA_DIR"
@@ -408,7 +423,7 @@ for d in active/$CUSTOMER_GLOB/$INSTANCE_GLOB/* active/$CUSTOMER_GLOB/$INSTANCE_
   [ -d "$d" ] || continue
   m=0; [ -f "$d/manifest.json" ] && m=1
   p=0; [ -e "$d/PINNED" ] && p=1
-  printf 'SET\t%s\t%s\t%s\t%s\n' "$d" "$(bytes_of "$d")" "$m" "$p"
+  printf 'SET\t%s\t%s\t%s\t%s\n' "$d" "$(set_bytes "$d")" "$m" "$p"
   if [ "$m" = 1 ]; then printf 'MANIFEST\t%s\t' "$d"; tr -d '\n\t' < "$d/manifest.json"; printf '\n'; fi
   if [ -f "$d/FAILED" ]; then printf 'FAILED\t%s\t' "$d"; head -n1 "$d/FAILED" | tr -d '\t\n'; printf '\n'; fi
 done

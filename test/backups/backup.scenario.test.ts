@@ -3,12 +3,14 @@
 // database with attachments whose files are on the instance's volume.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, writeFileSync, unlinkSync, cpSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync, unlinkSync, cpSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { startPostgres, type TestPostgres } from '../fixtures/postgres.js';
 import { addAttachments, databaseSnapshot, treeSnapshot } from './odooFixture.js';
 import { startBackupWorld, readyPods, waitFor, CUSTOMER, DB_PASSWORD, NS, type BackupWorld } from './clusterFixture.js';
+import { KUBECTL, pluginEnv } from '../harness/plugin.js';
+import { formatBytes } from '../../plugin/backups/listing.js';
 
 let pg: TestPostgres;
 let w: BackupWorld;
@@ -58,6 +60,12 @@ describe('backup', () => {
     await waitFor('the backup Job to be deleted', () => !w.cluster.store.list('jobs', NS).some((j: any) => j.metadata.labels?.['kubectl-odoo.io/operation'] === 'backup'));
     const sets = await listSets();
     expect(sets.map((s) => [s.path, s.state])).toEqual([[first.path, 'complete']]);
+    // One size everywhere: the files in the set's folder, as backup reports it and backups lists it.
+    const onVolume = readdirSync(setDir(first.path)).reduce((n, f) => n + statSync(join(setDir(first.path), f)).size, 0);
+    expect(sets[0].bytes).toBe(onVolume);
+    expect(r.stdout).toContain(` complete: ${formatBytes(onVolume)} on the backups volume (db.dump.zst `);
+    const table = await w.odoo(['backups', w.name]);
+    expect(table.stdout.split('\t')[2]).toBe(formatBytes(onVolume));
     // status shows it as the last backup.
     const status = await w.odoo(['status', w.name]);
     expect(status.stdout).toMatch(new RegExp(`Last backup:\\s+${first.path}, .* ago \\(complete\\)`));
@@ -83,7 +91,7 @@ describe('backup', () => {
       const set = sets.find((s) => s.timestamp === ts);
       expect(['partial', 'failed']).toContain(set.state);
       expect(existsSync(join(instanceDir(), ts))).toBe(false);
-      const restore = await w.odoo(['restore', w.name, '--from', ts]);
+      const restore = await w.odoo(['restore', w.name, '--from', ts, '--yes']);
       expect(restore.code).toBe(1);
       expect(restore.stderr).toMatch(new RegExp(`error: backup active/cust-7/odoo-acme-1a2b3c4d/${ts} is (partial|failed) .*cannot be used`));
     } finally {
@@ -100,7 +108,7 @@ describe('restore', () => {
     writeFileSync(join(w.dataDir, 'conf', 'odoo.conf'), '[options]\nchanged = 1\n');
     expect(await databaseSnapshot(pg, w.db)).not.toBe(first.rows);
 
-    const r = await w.odoo(['restore', w.name, '--from', first.ts], { timeoutMs: 180_000 });
+    const r = await w.odoo(['restore', w.name, '--from', first.ts, '--yes'], { timeoutMs: 180_000 });
     expect(r.stderr).toMatch(/safety backup: active\/cust-7\//);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(new RegExp(`instance/${w.name} restored from ${first.path} and ready \\(safety backup: active/cust-7/${w.name}/\\d{8}T\\d{6}Z\\)`));
@@ -117,8 +125,42 @@ describe('restore', () => {
     // The safety backup holds the state from before the restore (with the 4 new attachments).
     const safety = /safety backup: (active\/\S+)\)/.exec(r.stdout)![1];
     const sets = await listSets();
-    expect(sets.find((s) => s.path === safety)?.state).toBe('complete');
+    expect(sets.find((s) => s.path === safety)).toMatchObject({
+      state: 'complete',
+      safety: true,
+      manifest: { reason: 'safety-before-restore', restoring: first.path },
+    });
+    expect(sets.find((s) => s.path === first.path)).toMatchObject({ safety: false });
+    expect(sets.find((s) => s.path === first.path)?.manifest.reason).toBeUndefined();
+    // backups marks it; -o wide says which restore it preceded.
+    const wide = (await w.odoo(['backups', w.name, '-o', 'wide'])).stdout.split('\n').map((l) => l.split('\t'));
+    expect(wide.find((c) => c[0] === safety)?.slice(6)).toEqual(['safety', 'stop', '17.0.1.3', `taken before restoring ${first.path}`]);
+    expect(wide.find((c) => c[0] === first.path)?.[6]).toBe('');
+    // A second "restore --from latest" (say, rerun because the first seemed to hang) restores the same
+    // backup again, not the safety backup, which would undo the restore; it says which before asking.
+    const again = await w.odoo(['restore', w.name, '--from', 'latest', '--dry-run', '-o', 'json']);
+    expect(again.code).toBe(0);
+    expect(again.stderr).toContain(`--from latest: ${first.path} (taken `);
+    expect(JSON.parse(again.stdout).spec.template.spec.containers[0].env).toContainEqual({ name: 'SET_PATH', value: first.path });
   }, 200_000);
+
+  it('asks before a restore overwrites anything: no answer is exit 2, a wrong one exit 1, and nothing changes', async () => {
+    const rows = await databaseSnapshot(pg, w.db);
+    const setsBefore = (await listSets()).length;
+    const jobsBefore = jobs().filter((j: any) => j.metadata.labels?.['kubectl-odoo.io/operation'] === 'restore').length;
+    const silent = await w.odoo(['restore', w.name, '--from', first.ts]);
+    expect(silent.code).toBe(2);
+    expect(silent.stderr).toContain(`This replaces the database and files of instance ${w.name} in namespace ${NS} with backup ${first.path} (taken `);
+    expect(silent.stderr).toMatch(/error: confirmation needed but stdin gave no answer: pass --yes/);
+    const wrong = await w.odoo(['restore', w.name, '--from', first.ts], { stdin: 'acme\n' });
+    expect(wrong.code).toBe(1);
+    expect(wrong.stderr).toMatch(/error: not confirmed; nothing was restored or changed/);
+    expect(jobs().filter((j: any) => j.metadata.labels?.['kubectl-odoo.io/operation'] === 'restore').length).toBe(jobsBefore);
+    expect((await listSets()).length).toBe(setsBefore);
+    expect(await databaseSnapshot(pg, w.db)).toBe(rows);
+    expect(readyPods(w).length).toBe(1);
+    expect(w.cluster.store.get('configmaps', NS, `odoo-lock-${w.name}`)).toBeUndefined();
+  }, 120_000);
 
   it('a restore that fails leaves the old database and files in place and the instance running', async () => {
     const rows = await databaseSnapshot(pg, w.db);
@@ -131,7 +173,7 @@ describe('restore', () => {
     const manifest = JSON.parse(readFileSync(join(bad, 'manifest.json'), 'utf8'));
     writeFileSync(join(bad, 'manifest.json'), JSON.stringify({ ...manifest, timestamp: badTs }));
 
-    const r = await w.odoo(['restore', w.name, '--from', `${w.name}/${badTs}`], { timeoutMs: 180_000 });
+    const r = await w.odoo(['restore', w.name, '--from', `${w.name}/${badTs}`, '--yes'], { timeoutMs: 180_000 });
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/error: restore of odoo-acme-1a2b3c4d failed: restoring the database dump failed.*keeps its previous database and files \(safety backup: active\//);
     expect(await databaseSnapshot(pg, w.db)).toBe(rows);
@@ -146,7 +188,7 @@ describe('restore', () => {
       data: { holder: 'ann@laptop', operation: 'restore', acquiredAt: new Date().toISOString(), expiresAt: new Date(Date.now() + 600_000).toISOString() },
     });
     try {
-      const r = await w.odoo(['restore', w.name, '--from', 'latest']);
+      const r = await w.odoo(['restore', w.name, '--from', 'latest', '--yes']);
       expect(r.code).toBe(1);
       expect(r.stderr).toMatch(/^error: instance odoo-acme-1a2b3c4d is busy: restore by ann@laptop since/m);
       const b = await w.odoo(['backup', w.name, '--wait']);
@@ -157,6 +199,59 @@ describe('restore', () => {
       w.cluster.store.delete('configmaps', NS, `odoo-lock-${w.name}`);
     }
   }, 120_000);
+});
+
+describe('an interrupted restore', () => {
+  it('Ctrl-C during files+database: exit 130, a message that says the state, and the previous data in place', async () => {
+    // Different from every set, so a restore that happened would show.
+    await addAttachments(pg, { database: w.db, owner: w.owner, password: DB_PASSWORD, dataDir: w.dataDir }, 2);
+    const rows = await databaseSnapshot(pg, w.db);
+    const files = treeSnapshot(w.dataDir);
+    const restoreJobs = () => jobs().filter((j: any) => j.metadata.labels?.['kubectl-odoo.io/operation'] === 'restore').map((j: any) => j.metadata.name);
+    const jobsBefore = restoreJobs();
+    // Holds the lock CREATE DATABASE ... TEMPLATE template0 needs: the restore Job then waits in its
+    // files+database phase (creating the scratch database) until it is interrupted.
+    const su = { ...process.env, ...pg.env(pg.superuser, pg.superPassword) };
+    const blocker: ChildProcess = spawn('psql', ['-X', '-q', '-d', 'postgres'], { env: su, stdio: ['pipe', 'ignore', 'ignore'] });
+    blocker.stdin!.write("BEGIN; COMMENT ON DATABASE template0 IS 'held by a test';\n");
+    const waiting = "select count(*) from pg_stat_activity where wait_event_type = 'Lock' and query ilike 'CREATE DATABASE%'";
+    try {
+      await waitFor('the blocker to hold its lock', async () => Number(await pg.psql("select count(*) from pg_locks l join pg_database d on d.oid = l.objid where d.datname = 'template0' and l.granted")) > 0);
+      const child = spawn(KUBECTL, ['odoo', '-n', NS, 'restore', w.name, '--from', first.ts, '--yes'], { env: pluginEnv({ KUBECONFIG: w.cluster.kubeconfigPath }), stdio: ['ignore', 'pipe', 'pipe'] });
+      let stdout = '';
+      let stderr = '';
+      child.stdout!.on('data', (d) => (stdout += d));
+      child.stderr!.on('data', (d) => (stderr += d));
+      const exited = new Promise<number>((resolve) => child.on('close', (code, sig) => resolve(code ?? (sig ? 128 : 1))));
+      try {
+        await waitFor('the restore Job to wait in files+database', async () => stderr.includes('files+database...') && Number(await pg.psql(waiting)) > 0, 120_000);
+        child.kill('SIGINT');
+        const code = await Promise.race([exited, new Promise<number>((r) => setTimeout(() => r(-1), 90_000))]);
+        expect(code, stderr).toBe(130);
+      } finally {
+        child.kill('SIGKILL');
+      }
+      const safety = /safety backup: (active\/\S+)/.exec(stderr)![1];
+      expect(stderr.trim().split('\n').at(-1)).toBe(
+        `error: interrupted: restore of ${w.name} stopped during files+database; ${w.name} keeps its previous database and files and was started again (safety backup: ${safety})`,
+      );
+      expect(stdout).toBe('');
+    } finally {
+      // The backend of the interrupted CREATE DATABASE waits for the lock whether or not its client is gone.
+      await pg.psql("select pg_terminate_backend(pid) from pg_stat_activity where query ilike 'CREATE DATABASE%' and pid <> pg_backend_pid()");
+      blocker.stdin!.end('ROLLBACK;\n');
+      blocker.kill();
+    }
+    // What the message says: the previous database and files, no staging left, unlocked, running again.
+    expect(await databaseSnapshot(pg, w.db)).toBe(rows);
+    expect(treeSnapshot(w.dataDir)).toEqual(files);
+    expect(readdirSync(w.dataDir).filter((n) => n.startsWith('.odoo-restore'))).toEqual([]);
+    expect((await pg.psql("select datname from pg_database where datname like 'acme\\_\\_%'")).trim()).toBe('');
+    expect(w.cluster.store.get('configmaps', NS, `odoo-lock-${w.name}`)).toBeUndefined();
+    // Its Job is gone (the failed one of an earlier test is kept for its log).
+    expect(restoreJobs()).toEqual(jobsBefore);
+    await waitFor('the instance to be ready again', () => readyPods(w).length === 1, 60_000);
+  }, 300_000);
 });
 
 describe('verify, bad input, prune', () => {
@@ -190,13 +285,42 @@ describe('verify, bad input, prune', () => {
       ['backup', 'verify', `${w.name}/20251399T000000Z`],
       ['backups', 'prune', w.name],
       ['backup', w.name, '--consistency', 'sometimes'],
+      ['backup', 'pin', `${w.name}/${first.ts}`, '--consistency', 'stop'],
+      ['restore', w.name, '--from', 'latest', '-o', 'wide'],
+      ['backup', 'verify', `${w.name}/latest`, '-o', 'name'],
     ]) {
       const bad = await w.odoo(args);
       expect(bad.code, args.join(' ')).toBe(2);
       expect(bad.stderr.split('\n')[0]).toMatch(/^error: /);
     }
+    // One clear line each, naming what was typed once.
+    for (const [args, line] of [
+      [['backups', 'prune', w.name, '--keep-last', 'abc'], 'error: invalid --keep-last "abc": give a whole number of backups, e.g. --keep-last 7'],
+      [['backups', 'prune', '-A', '--keep-daily', '-1'], 'error: invalid --keep-daily "-1": give a whole number of backups, e.g. --keep-daily 7'],
+      [['backup', 'verify', 'nope'], 'error: invalid backup "nope": it does not say which instance it belongs to; use INSTANCE/TIMESTAMP, INSTANCE/latest or active/CUSTOMER/INSTANCE/TIMESTAMP (as "kubectl odoo backups" lists them)'],
+      [['restore', w.name, '--from', 'latest', '--to', 'acme.copy'], 'error: --to: invalid instance name "acme.copy": names are lower-case letters, digits and "-", at most 63 characters (e.g. acme or odoo-acme-1a2b3c4d)'],
+      [['backups', 'Acme'], 'error: invalid instance name "Acme": names are lower-case letters, digits and "-" (e.g. acme or odoo-acme-1a2b3c4d)'],
+    ] as const) {
+      const bad = await w.odoo([...args]);
+      expect(bad.code, args.join(' ')).toBe(2);
+      expect(bad.stderr.split('\n')[0]).toBe(line);
+    }
     expect(jobs().length).toBe(before);
   }, 120_000);
+
+  it('backup pin, unpin and verify show only their own flags; backup shows its own', async () => {
+    for (const sub of ['pin', 'unpin', 'verify']) {
+      const help = await w.odoo(['backup', sub, '--help']);
+      expect(help.code).toBe(0);
+      for (const flag of ['--consistency', '--export-odoo-zip', '--dry-run', '--wait']) expect(help.stdout, `backup ${sub}`).not.toContain(flag);
+    }
+    expect((await w.odoo(['backup', 'verify', '--help'])).stdout).toContain('--restore-test');
+    const parent = (await w.odoo(['backup', '--help'])).stdout;
+    for (const flag of ['--consistency', '--export-odoo-zip', '--dry-run', '--wait']) expect(parent).toContain(flag);
+    const prune = (await w.odoo(['backups', 'prune', '--help'])).stdout;
+    expect(prune).toContain('--yes');
+    expect((await w.odoo(['restore', '--help'])).stdout).toContain('--yes');
+  });
 
   it('prune --dry-run changes nothing; prune keeps the newest complete and pinned sets', async () => {
     const pin = await w.odoo(['backup', 'pin', `${w.name}/${first.ts}`]);
@@ -205,12 +329,22 @@ describe('verify, bad input, prune', () => {
     const newest = before.filter((s) => s.state === 'complete').sort((a, b) => b.timestamp.localeCompare(a.timestamp))[0];
     const dry = await w.odoo(['backups', 'prune', w.name, '--keep-last', '1', '--dry-run']);
     expect(dry.code).toBe(0);
-    expect(dry.stdout).toMatch(new RegExp(`${first.path}\\s+complete\\s+keep\\s+pinned`));
+    expect(dry.stdout).toMatch(new RegExp(`${first.path}\\s+complete\\s+keep\\s+newest complete, pinned`));
     expect(dry.stdout).toMatch(/would delete/);
     expect((await listSets()).length).toBe(before.length);
 
-    const real = await w.odoo(['backups', 'prune', w.name, '--keep-last', '1']);
+    const doomed = dry.stdout.split('\n').filter((l) => l.includes('would delete')).length;
+    expect(doomed).toBeGreaterThan(0);
+    // Without --yes it shows the plan and asks for the count; no answer is exit 2 and nothing is deleted.
+    const silent = await w.odoo(['backups', 'prune', w.name, '--keep-last', '1']);
+    expect(silent.code).toBe(2);
+    expect(silent.stderr).toMatch(new RegExp(`${first.path}\\s+complete\\s+keep\\s+newest complete, pinned`));
+    expect(silent.stderr).toContain(`This deletes ${doomed} backup set(s) of instance ${w.name} for good (marked "delete" above). Type "${doomed}" to confirm:`);
+    expect((await listSets()).length).toBe(before.length);
+
+    const real = await w.odoo(['backups', 'prune', w.name, '--keep-last', '1'], { stdin: `${doomed}\n` });
     expect(real.code).toBe(0);
+    expect(real.stdout.split('\n').filter((l) => /\tdeleted\t/.test(l)).length).toBe(doomed);
     const after = await listSets();
     expect(after.map((s) => s.path).sort()).toEqual([first.path, newest.path].sort());
     expect(readdirSync(instanceDir()).filter((n) => n.startsWith('.'))).toEqual([]);

@@ -20,7 +20,7 @@ export interface BackupWorld {
   dataDir: string;
   backupsDir: string;
   inst: OdooInstanceData;
-  odoo(args: string[], opts?: { timeoutMs?: number }): Promise<RunResult>;
+  odoo(args: string[], opts?: { timeoutMs?: number; stdin?: string }): Promise<RunResult>;
   kubectl(args: string[]): Promise<RunResult>;
 }
 
@@ -106,7 +106,7 @@ export async function startBackupWorld(pg: TestPostgres, opts: { name?: string; 
     dataDir,
     backupsDir,
     inst,
-    odoo: (args, o = {}) => kubectlOdoo(['-n', NS, ...args], { kubeconfig: cluster.kubeconfigPath, timeoutMs: o.timeoutMs ?? 120_000 }),
+    odoo: (args, o = {}) => kubectlOdoo(['-n', NS, ...args], { kubeconfig: cluster.kubeconfigPath, timeoutMs: o.timeoutMs ?? 120_000, stdin: o.stdin }),
     kubectl: (args) => kubectl(['-n', NS, ...args], { kubeconfig: cluster.kubeconfigPath }),
   };
 }

@@ -15,15 +15,17 @@ interface BackupArgs {
   dryRun: boolean;
 }
 
-/** Prints a Job or other object for --dry-run: YAML unless -o json. */
-export async function printObject(ctx: CommandContext, obj: unknown): Promise<void> {
+/** Prints a Job for --dry-run: YAML unless -o json; `job.batch/NAME` for -o name. */
+export async function printObject(ctx: CommandContext, obj: any): Promise<void> {
   if (await printStructured(ctx.io, ctx.globals.output, obj)) return;
-  ctx.io.stdout.write(await toYaml(obj));
+  if (ctx.globals.output === 'name') ctx.io.stdout.write(`job.batch/${obj?.metadata?.name}\n`);
+  else ctx.io.stdout.write(await toYaml(obj));
 }
 
 const verifyCommand: CommandDef<{ backup: string; restoreTest: boolean }> = {
   command: 'verify <backup>',
   describe: 'Check a backup set: checksums, archive and dump listings; --restore-test restores it into a scratch database and folder',
+  outputs: ['table', 'wide', 'json', 'yaml'],
   builder: (y) =>
     y
       .positional('backup', { type: 'string', describe: 'INSTANCE/TIMESTAMP, INSTANCE/latest or active/CUSTOMER/INSTANCE/TIMESTAMP' })
@@ -52,6 +54,7 @@ const verifyCommand: CommandDef<{ backup: string; restoreTest: boolean }> = {
 const pinCommand = (pinned: boolean): CommandDef<{ backup: string }> => ({
   command: `${pinned ? 'pin' : 'unpin'} <backup>`,
   describe: pinned ? 'Pin a backup set: prune never deletes it' : 'Unpin a backup set',
+  outputs: ['table', 'json', 'yaml', 'name'],
   builder: (y) => y.positional('backup', { type: 'string', describe: 'INSTANCE/TIMESTAMP or active/CUSTOMER/INSTANCE/TIMESTAMP' }),
   async run(ctx, args) {
     rejectAllNamespaces(ctx, pinned ? 'backup pin' : 'backup unpin');
@@ -59,7 +62,8 @@ const pinCommand = (pinned: boolean): CommandDef<{ backup: string }> => ({
     const { backupDeps } = await import('../../backups/commandSupport.js');
     const { setPinned } = await import('../../backups/prune.js');
     const path = await setPinned(await backupDeps(ctx), { namespace: instanceNamespace(ctx), backup: args.backup, pinned });
-    ctx.io.stdout.write(`backup/${path} ${pinned ? 'pinned' : 'unpinned'}\n`);
+    if (await printStructured(ctx.io, ctx.globals.output, { backup: path, pinned })) return;
+    ctx.io.stdout.write(ctx.globals.output === 'name' ? `backup/${path}\n` : `backup/${path} ${pinned ? 'pinned' : 'unpinned'}\n`);
   },
 });
 
@@ -67,17 +71,21 @@ export const backupCommand: CommandDef<BackupArgs> = {
   // [name], not <name>: a required positional here would also be demanded by the subcommands.
   command: 'backup [name]',
   describe: 'Back up an instance: database dump and data volume of the same moment, checksummed, into the backups volume',
+  outputs: ['table', 'json', 'yaml', 'name'],
+  // The options are not global (yargs' default): they are this command's, and verify/pin/unpin must
+  // neither show nor accept them.
   builder: (y) =>
     y
       .positional('name', { type: 'string', describe: 'Instance name, instance id or platform Deployment name' })
-      .option('wait', { type: 'boolean', default: false, describe: 'Follow the backup to its end, with progress on stderr' })
+      .option('wait', { type: 'boolean', default: false, global: false, describe: 'Follow the backup to its end, with progress on stderr' })
       .option('consistency', {
         type: 'string',
         default: 'live',
+        global: false,
         describe: 'live: the instance keeps running (dump snapshot, then files); stop: stopped during the copy and started again (implies --wait)',
       })
-      .option('export-odoo-zip', { type: 'boolean', default: false, describe: 'Also write odoo.zip, which Odoo\'s database manager restores' })
-      .option('dry-run', { type: 'boolean', default: false, describe: 'Print the Job that would run; change nothing' }),
+      .option('export-odoo-zip', { type: 'boolean', default: false, global: false, describe: 'Also write odoo.zip, which Odoo\'s database manager restores' })
+      .option('dry-run', { type: 'boolean', default: false, global: false, describe: 'Print the Job that would run; change nothing' }),
   subcommands: [verifyCommand, pinCommand(true), pinCommand(false)],
   complete: completeInstanceName,
   async run(ctx, args) {
@@ -101,7 +109,11 @@ export const backupCommand: CommandDef<BackupArgs> = {
       dryRun: args.dryRun,
     });
     if (args.dryRun) return printObject(ctx, out.job);
-    if (await printStructured(ctx.io, ctx.globals.output, { backup: out.path, job: out.jobName, state: out.manifest ? 'complete' : 'running', manifest: out.manifest })) return;
+    if (await printStructured(ctx.io, ctx.globals.output, { backup: out.path, job: out.jobName, state: out.manifest ? 'complete' : 'running', bytes: out.bytes, manifest: out.manifest })) return;
+    if (ctx.globals.output === 'name') {
+      ctx.io.stdout.write(`backup/${out.path}\n`);
+      return;
+    }
     if (!out.manifest) {
       ctx.io.stdout.write(`backup/${out.path} started (Job ${out.jobName})\n`);
       ctx.progress(`follow it with: kubectl odoo backups ${name}   or   kubectl logs -f job/${out.jobName} -n ${instanceNamespace(ctx)}`);
@@ -110,6 +122,7 @@ export const backupCommand: CommandDef<BackupArgs> = {
     const { formatBytes } = await import('../../backups/listing.js');
     const secs = Math.round((ctx.clock.now().getTime() - started) / 1000);
     const parts = out.manifest.files.map((f) => `${f.name} ${formatBytes(f.size)}`).join(', ');
-    ctx.io.stdout.write(`backup/${out.path} complete: ${formatBytes(totalSize(out.manifest))} (${parts}) in ${secs}s\n`);
+    // The same figure "backups" lists: the files in the set's folder.
+    ctx.io.stdout.write(`backup/${out.path} complete: ${formatBytes(out.bytes ?? totalSize(out.manifest))} on the backups volume (${parts}) in ${secs}s\n`);
   },
 };

@@ -1,10 +1,12 @@
 import type { CommandDef } from '../../cli/command.js';
 import type { CommandContext } from '../../cli/context.js';
-import { UsageError } from '../../core/errors.js';
+import { DeclinedError, UsageError } from '../../core/errors.js';
 import { printResult, printStructured } from '../../core/output/printer.js';
+import { renderTable } from '../../core/output/table.js';
 import { completeInstanceName, instanceNamespace } from '../../instances/commandSupport.js';
-import { isValidCustomerId, isValidInstanceName } from '../../backups/naming.js';
+import { isValidCustomerId, validateBackupInstanceName } from '../../backups/naming.js';
 import { formatAge, formatBytes, type BackupSetInfo } from '../../backups/listing.js';
+import type { PruneDecision } from '../../backups/retention.js';
 
 interface ScopeArgs {
   name?: string;
@@ -13,9 +15,14 @@ interface ScopeArgs {
 
 /** NAME, --customer C, or everything (-A or nothing): validated before anything runs. */
 function scopeFrom(ctx: CommandContext, args: ScopeArgs) {
-  if (args.name !== undefined && !isValidInstanceName(args.name)) throw new UsageError(`"${args.name}" is not a valid instance name (lowercase letters, digits and "-")`);
+  if (args.name !== undefined) validateBackupInstanceName(args.name);
   if (args.customer !== undefined && !isValidCustomerId(args.customer)) throw new UsageError(`--customer "${args.customer}" is not a valid customer id (letters, digits, ".", "_" and "-")`);
   return { namespace: instanceNamespace(ctx), instance: args.name, customerId: args.customer };
+}
+
+/** "safety" for the backups a restore took first, "" for the others. */
+function kindOf(s: BackupSetInfo): string {
+  return s.safety ? 'safety' : '';
 }
 
 function backupRows(ctx: CommandContext, sets: BackupSetInfo[]) {
@@ -31,50 +38,102 @@ function backupRows(ctx: CommandContext, sets: BackupSetInfo[]) {
       { header: 'STATE', value: (s: BackupSetInfo) => s.state, style: color },
       { header: 'AGE', value: (s: BackupSetInfo) => formatAge(now - s.time.getTime()) },
       { header: 'PINNED', value: (s: BackupSetInfo) => (s.pinned ? 'yes' : '') },
+      { header: 'KIND', value: kindOf, style: (t: string) => c.yellow(t) },
       { header: 'CONSISTENCY', value: (s: BackupSetInfo) => s.manifest?.consistency ?? '', wide: true },
       { header: 'ODOO', value: (s: BackupSetInfo) => s.manifest?.odooVersion ?? '', wide: true },
-      { header: 'NOTE', value: (s: BackupSetInfo) => s.error ?? '', wide: true },
+      {
+        header: 'NOTE',
+        value: (s: BackupSetInfo) => s.error ?? (s.safety ? `taken before restoring ${s.manifest?.restoring ?? 'another set'}` : ''),
+        wide: true,
+      },
     ],
   };
 }
 
-const pruneCommand: CommandDef<ScopeArgs & { keepLast?: number; keepDaily?: number; keepWeekly?: number; keepMonthly?: number; dryRun: boolean }> = {
+interface PruneArgs extends ScopeArgs {
+  keepLast?: string;
+  keepDaily?: string;
+  keepWeekly?: string;
+  keepMonthly?: string;
+  dryRun: boolean;
+  yes: boolean;
+}
+
+interface PruneRow {
+  backup: string;
+  state: string;
+  kind: string;
+  action: string;
+  reason: string;
+}
+
+function planRows(decisions: PruneDecision[], action: (d: PruneDecision) => string): PruneRow[] {
+  return decisions.map((d) => ({ backup: d.set.path, state: d.set.state, kind: kindOf(d.set), action: action(d), reason: d.reasons.join(', ') }));
+}
+
+const PRUNE_COLUMNS = [
+  { header: 'BACKUP', value: (r: PruneRow) => r.backup },
+  { header: 'STATE', value: (r: PruneRow) => r.state },
+  { header: 'KIND', value: (r: PruneRow) => r.kind },
+  { header: 'ACTION', value: (r: PruneRow) => r.action },
+  { header: 'WHY', value: (r: PruneRow) => r.reason },
+];
+
+const pruneCommand: CommandDef<PruneArgs> = {
   command: 'prune [name]',
-  describe: 'Delete backup sets a retention policy does not keep (per instance; never the newest complete one or a pinned one)',
+  describe: 'Delete backup sets a retention policy does not keep (per instance; never the newest complete one or a pinned one); asks first unless --yes',
+  outputs: ['table', 'json', 'yaml', 'name'],
   builder: (y) =>
     y
       .positional('name', { type: 'string', describe: 'Only this instance\'s sets' })
       .option('customer', { type: 'string', describe: 'Only this customer\'s sets' })
-      .option('keep-last', { type: 'number', describe: 'Keep the N newest complete sets' })
-      .option('keep-daily', { type: 'number', describe: 'Keep the newest set of each of the last N days that have sets' })
-      .option('keep-weekly', { type: 'number', describe: 'Keep the newest set of each of the last N ISO weeks that have sets' })
-      .option('keep-monthly', { type: 'number', describe: 'Keep the newest set of each of the last N months that have sets' })
-      .option('dry-run', { type: 'boolean', default: false, describe: 'Show what would be kept and deleted; delete nothing' }),
+      // Strings, parsed by parseKeepCount: yargs turns "abc" into NaN and the message into nonsense.
+      .option('keep-last', { type: 'string', describe: 'Keep the N newest complete sets (safety backups do not count)' })
+      .option('keep-daily', { type: 'string', describe: 'Keep the newest set of each of the last N days that have sets' })
+      .option('keep-weekly', { type: 'string', describe: 'Keep the newest set of each of the last N ISO weeks that have sets' })
+      .option('keep-monthly', { type: 'string', describe: 'Keep the newest set of each of the last N months that have sets' })
+      .option('dry-run', { type: 'boolean', default: false, describe: 'Show what would be kept and deleted; delete nothing' })
+      .option('yes', { alias: 'y', type: 'boolean', default: false, describe: 'Delete without asking (the plan is not shown first)' }),
   complete: completeInstanceName,
   async run(ctx, args) {
     const scope = scopeFrom(ctx, args);
-    const policy = { keepLast: args.keepLast, keepDaily: args.keepDaily, keepWeekly: args.keepWeekly, keepMonthly: args.keepMonthly };
-    const { validatePolicy, runPrune } = await import('../../backups/prune.js');
+    const { parseKeepCount, validatePolicy, planPruneRun, executePrune } = await import('../../backups/prune.js');
+    const policy = {
+      keepLast: parseKeepCount('--keep-last', args.keepLast),
+      keepDaily: parseKeepCount('--keep-daily', args.keepDaily),
+      keepWeekly: parseKeepCount('--keep-weekly', args.keepWeekly),
+      keepMonthly: parseKeepCount('--keep-monthly', args.keepMonthly),
+    };
     validatePolicy(policy);
     const { backupDeps } = await import('../../backups/commandSupport.js');
-    const result = await runPrune(await backupDeps(ctx), { scope, policy, dryRun: args.dryRun });
-    const deleted = new Set(result.deleted);
-    const skipped = new Set(result.skipped);
-    const rows = result.decisions.map((d) => ({
-      backup: d.set.path,
-      state: d.set.state,
-      action: d.keep ? 'keep' : args.dryRun ? 'would delete' : skipped.has(d.set.folder) ? 'kept (pinned meanwhile)' : deleted.has(d.set.folder) ? 'deleted' : 'not deleted',
-      reason: d.reasons.join(', '),
-    }));
+    const deps = await backupDeps(ctx);
+    const decisions = await planPruneRun(deps, { scope, policy });
+    const doomed = decisions.filter((d) => !d.keep);
+    let rows: PruneRow[];
+    if (args.dryRun || doomed.length === 0) {
+      rows = planRows(decisions, (d) => (d.keep ? 'keep' : 'would delete'));
+    } else {
+      if (!args.yes) {
+        // The plan goes to stderr with the question: stdout carries only the result.
+        ctx.io.stderr.write(renderTable(planRows(decisions, (d) => (d.keep ? 'keep' : 'delete')), PRUNE_COLUMNS, { aligned: true }));
+        const where = scope.instance ? `of instance ${scope.instance}` : scope.customerId ? `of customer ${scope.customerId}` : `in namespace ${scope.namespace}`;
+        const n = String(doomed.length);
+        if (!(await ctx.confirm(`This deletes ${n} backup set(s) ${where} for good (marked "delete" above).`, n))) {
+          throw new DeclinedError('not confirmed; no backup was deleted');
+        }
+      }
+      const result = await executePrune(deps, { scope, decisions });
+      const deleted = new Set(result.deleted);
+      const skipped = new Set(result.skipped);
+      rows = planRows(decisions, (d) =>
+        d.keep ? 'keep' : skipped.has(d.set.folder) ? 'kept (pinned meanwhile)' : deleted.has(d.set.folder) ? 'deleted' : 'not deleted',
+      );
+    }
     if (await printStructured(ctx.io, ctx.globals.output, { dryRun: args.dryRun, decisions: rows })) return;
     await printResult(ctx.io, ctx.globals.output, {
-      rows,
-      columns: [
-        { header: 'BACKUP', value: (r) => r.backup },
-        { header: 'STATE', value: (r) => r.state },
-        { header: 'ACTION', value: (r) => r.action },
-        { header: 'WHY', value: (r) => r.reason },
-      ],
+      rows: ctx.globals.output === 'name' ? rows.filter((r) => r.action === (args.dryRun ? 'would delete' : 'deleted')) : rows,
+      columns: PRUNE_COLUMNS,
+      name: (r) => `backup/${r.backup}`,
       empty: 'No backups found.',
     });
     const n = rows.filter((r) => r.action === (args.dryRun ? 'would delete' : 'deleted')).length;
@@ -84,11 +143,13 @@ const pruneCommand: CommandDef<ScopeArgs & { keepLast?: number; keepDaily?: numb
 
 export const backupsCommand: CommandDef<ScopeArgs> = {
   command: 'backups [name]',
-  describe: 'List backup sets (of an instance, a customer, or all with -A): time, size, state, age',
+  describe: 'List backup sets (of an instance, a customer, or all with -A): time, size, state, age, safety backups',
+  outputs: ['table', 'wide', 'json', 'yaml', 'name'],
   builder: (y) =>
     y
       .positional('name', { type: 'string', describe: 'Instance name (the backups of an instance that was deleted are listed too)' })
-      .option('customer', { type: 'string', describe: 'Only this customer\'s sets' }),
+      // Not global: "backups prune" declares its own.
+      .option('customer', { type: 'string', describe: 'Only this customer\'s sets', global: false }),
   subcommands: [pruneCommand],
   complete: completeInstanceName,
   async run(ctx, args) {
