@@ -232,9 +232,9 @@ export async function runApp(args: string[], deps: AppDeps): Promise<number> {
   }
 }
 
-/** "create " for `kubectl odoo create x --bad`, "" when no command was recognised. */
-function commandPath(args: string[]): string {
-  const words: string[] = [];
+/** The commands named by the words of args, outermost first (flags and their values skipped). */
+function commandsNamed(args: string[]): CommandDef[] {
+  const path: CommandDef[] = [];
   let level: CommandDef[] = COMMANDS;
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
@@ -244,32 +244,26 @@ function commandPath(args: string[]): string {
     }
     const def = level.find((c) => c.command.split(' ')[0] === a || c.aliases?.includes(a));
     if (!def) break;
-    words.push(def.command.split(' ')[0]);
+    path.push(def);
     level = def.subcommands ?? [];
   }
-  return words.length ? `${words.join(' ')} ` : '';
+  return path;
+}
+
+const verb = (def: CommandDef) => def.command.split(' ')[0];
+
+/** "create " for `kubectl odoo create x --bad`, "" when no command was recognised. */
+function commandPath(args: string[]): string {
+  const path = commandsNamed(args);
+  return path.length ? `${path.map(verb).join(' ')} ` : '';
 }
 
 /** The usage line of the command the user ran, e.g. "kubectl odoo create <name>". */
 function usageOf(args: string[]): string | undefined {
-  let level: CommandDef[] = COMMANDS;
-  let found: CommandDef | undefined;
-  const path: string[] = [];
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i];
-    if (a.startsWith('-')) {
-      if (VALUE_FLAGS.has(a)) i++;
-      continue;
-    }
-    const def = level.find((c) => c.command.split(' ')[0] === a || c.aliases?.includes(a));
-    if (!def) break;
-    found = def;
-    path.push(def.command.split(' ')[0]);
-    level = def.subcommands ?? [];
-  }
-  if (!found) return undefined;
-  const rest = found.command.split(' ').slice(1).join(' ');
-  return `${SCRIPT_NAME} ${path.join(' ')}${rest ? ' ' + rest : ''}`;
+  const path = commandsNamed(args);
+  if (!path.length) return undefined;
+  const rest = path[path.length - 1].command.split(' ').slice(1).join(' ');
+  return `${SCRIPT_NAME} ${path.map(verb).join(' ')}${rest ? ' ' + rest : ''}`;
 }
 
 const VALUE_FLAGS = new Set(['--kubeconfig', '--context', '-n', '--namespace', '-o', '--output', '--color', '-v']);
