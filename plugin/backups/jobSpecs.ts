@@ -193,6 +193,8 @@ export interface RestoreJobParams {
   scratchDatabase: string;
   oldDatabase: string;
   opId: string;
+  /** The target is a new instance (restore --to NEW): its database must not exist yet, and a failed Job drops what it created. */
+  newInstance?: boolean;
 }
 
 export function buildRestoreJob(t: BackupTarget, p: RestoreJobParams, s: JobSettings): any {
@@ -214,6 +216,7 @@ export function buildRestoreJob(t: BackupTarget, p: RestoreJobParams, s: JobSett
       { name: 'OP_ID', value: p.opId.toLowerCase() },
       // The replaced files and database are removed by the Job below once the instance runs again.
       { name: 'REPLACED', value: 'keep' },
+      ...(p.newInstance ? [{ name: 'NEW_INSTANCE', value: '1' }] : []),
     ],
     volumes: [dataVolume(t, false), backupsVolume(s, true)],
     deadlineSeconds: s.deadlineSeconds,
@@ -242,6 +245,30 @@ export function buildRemoveReplacedJob(t: BackupTarget, p: Pick<RestoreJobParams
     volumes: [dataVolume(t, false)],
     deadlineSeconds: s.deadlineSeconds,
     nodeName: t.nodeName,
+  });
+}
+
+/**
+ * Drops the database a restore into a new instance created, when a later step failed (the instance
+ * objects are removed too). No volume: only the database goes.
+ */
+export function buildDropDatabaseJob(t: BackupTarget, opId: string, s: JobSettings): any {
+  return buildJob({
+    name: jobName('cleanup', t.name, opId),
+    namespace: t.namespace,
+    operation: 'restore',
+    instance: t.name,
+    image: s.image || t.image,
+    script: REMOVE_REPLACED_SCRIPT,
+    env: [
+      ...databaseEnv(t.db, t.database),
+      // Nothing on a volume: the folder named by OP_ID does not exist under /tmp.
+      { name: 'DATA_DIR', value: '/tmp' },
+      { name: 'OP_ID', value: opId.toLowerCase() },
+      { name: 'OLD_DB', value: t.database },
+    ],
+    volumes: [],
+    deadlineSeconds: 600,
   });
 }
 

@@ -25,14 +25,19 @@ import { findBackupSet } from './list.js';
 import type { BackupSetInfo } from './listing.js';
 import { formatBackupTimestamp, parseBackupRef, sideDatabaseName, validateBackupInstanceName } from './naming.js';
 import { makeProgressReporter } from './progress.js';
+import { copyObjects, copySpecOf, copyTargetOf, type CopyOptions, type CopyPlan } from './restoreCopy.js';
+import { validateInstanceName } from '../instances/names.js';
+import type { InstanceSpec } from '../instances/manifests.js';
 
 export interface RestoreOptions {
   namespace: string;
   /** The instance the backup comes from (and the target unless `to`). */
   name: string;
   from: string;
-  /** Restore into this other, existing instance instead. */
+  /** Restore into this other instance instead; a new one (a copy) when it does not exist. */
   to?: string;
+  /** For a new instance (--to NEW): the config its shape falls back to, and its host name if any. */
+  copy?: CopyOptions;
 }
 
 export interface RestoreOutcome {
@@ -55,6 +60,16 @@ export interface RestorePlan {
   replaced: { oldDatabase: string; opId: string };
 }
 
+/** A restore into an instance --to names that does not exist yet: it is created as a copy. */
+export interface RestoreCopyPlan extends CopyPlan {
+  kind: 'copy';
+  latest: boolean;
+  copyFrom: string;
+  set: BackupSetInfo;
+  /** The objects create will make (stopped), for --dry-run. */
+  objects: any[];
+}
+
 /** Checks the arguments before anything is read or changed. */
 export function validateRestoreArgs(opts: Pick<RestoreOptions, 'name' | 'from' | 'to'>) {
   const ref = parseBackupRef(opts.from);
@@ -64,19 +79,18 @@ export function validateRestoreArgs(opts: Pick<RestoreOptions, 'name' | 'from' |
 }
 
 /** Resolves the target and the backup set and builds the restore Job; changes nothing. */
-export async function planRestore(deps: BackupDeps, opts: RestoreOptions): Promise<RestorePlan> {
+export async function planRestore(deps: BackupDeps, opts: RestoreOptions): Promise<RestorePlan | RestoreCopyPlan> {
   const ref = validateRestoreArgs(opts);
   const targetName = opts.to ?? opts.name;
   let inst;
   try {
     inst = await resolveInstance(deps.kube, opts.namespace, targetName);
   } catch (e) {
-    if (opts.to && (e instanceof NotFoundError || isNotFound(e))) {
-      throw new NotFoundError(`instance ${opts.to} (--to) does not exist in namespace ${opts.namespace}`, {
-        hint: `create it first (kubectl odoo create ${opts.to} ...), then restore into it`,
-      });
-    }
+    if (opts.to && (e instanceof NotFoundError || isNotFound(e))) return planCopy(deps, opts as RestoreOptions & { to: string }, ref);
     throw e;
+  }
+  if (opts.copy?.domain !== undefined || opts.copy?.subdomain !== undefined) {
+    throw new UsageError(`--domain/--subdomain are for a new instance (--to NEW); instance ${targetName} exists and keeps its ingress`);
   }
   const target = backupTargetOf(inst);
   await ensureBackupsPvc(deps, opts.namespace);
@@ -96,14 +110,50 @@ export async function planRestore(deps: BackupDeps, opts: RestoreOptions): Promi
   return { namespace: opts.namespace, inst, target, set, latest: ref.timestamp === 'latest', copyFrom: opts.to ? opts.name : undefined, job, replaced };
 }
 
+/** --to names no instance: plan a new one shaped like the source, filled from the set (reads only). */
+async function planCopy(deps: BackupDeps, opts: RestoreOptions & { to: string }, ref: ReturnType<typeof validateRestoreArgs>): Promise<RestoreCopyPlan> {
+  validateInstanceName(opts.to, '--to instance name');
+  if (!opts.copy) throw new NotFoundError(`instance ${opts.to} (--to) does not exist in namespace ${opts.namespace}`);
+  const source = await resolveInstance(deps.kube, opts.namespace, opts.name);
+  const sourceTarget = backupTargetOf(source);
+  await ensureBackupsPvc(deps, opts.namespace);
+  const set = await findBackupSet(deps, opts.namespace, ref, opts.name);
+  const spec = copySpecOf(source, { name: opts.to, namespace: opts.namespace, dataBytes: set.manifest!.dataBytes, ...opts.copy });
+  const target = copyTargetOf(spec);
+  const opId = formatBackupTimestamp(deps.clock.now());
+  const job = buildRestoreJob(
+    target,
+    {
+      setPath: set.path,
+      sourceDatabase: set.manifest!.database,
+      scratchDatabase: sideDatabaseName(spec.database, 'restore', opId),
+      oldDatabase: sideDatabaseName(spec.database, 'old', opId),
+      opId,
+      newInstance: true,
+    },
+    { ...deps.settings, image: deps.settings.image || sourceTarget.image || undefined },
+  );
+  return { kind: 'copy', namespace: opts.namespace, spec, target, set, job, opId, source: source.name, latest: ref.timestamp === 'latest', copyFrom: source.name, objects: copyObjects(spec) };
+}
+
+export function isCopyPlan(plan: RestorePlan | RestoreCopyPlan): plan is RestoreCopyPlan {
+  return (plan as RestoreCopyPlan).kind === 'copy';
+}
+
 /** "taken 2025-01-15T10:30:00Z" for the set a plan restores. */
 export function describeSetTime(set: Pick<BackupSetInfo, 'time'>): string {
   return `taken ${set.time.toISOString().replace('.000Z', 'Z')}`;
 }
 
 /** The question the command asks before a restore (the answer to type is the target's name). */
-export function restoreQuestion(plan: { namespace: string; target: Pick<BackupTarget, 'name'>; set: Pick<BackupSetInfo, 'path' | 'time'>; copyFrom?: string }): string {
+export function restoreQuestion(plan: { namespace: string; target: Pick<BackupTarget, 'name'>; set: Pick<BackupSetInfo, 'path' | 'time'>; copyFrom?: string; kind?: 'copy'; spec?: Pick<InstanceSpec, 'database' | 'host'> }): string {
   const t = plan.target.name;
+  if (plan.kind === 'copy' && plan.spec) {
+    return (
+      `This creates instance ${t} in namespace ${plan.namespace}, a copy of ${plan.copyFrom}'s backup ${plan.set.path} (${describeSetTime(plan.set)}), ` +
+      `with its own database ${plan.spec.database} and ${plan.spec.host ? `host name ${plan.spec.host}` : 'no ingress'}; ${plan.copyFrom} is not changed.`
+    );
+  }
   const what = plan.copyFrom ? `a copy of ${plan.copyFrom}'s backup ${plan.set.path}` : `backup ${plan.set.path}`;
   return (
     `This replaces the database and files of instance ${t} in namespace ${plan.namespace} with ${what} (${describeSetTime(plan.set)}). ` +

@@ -244,6 +244,15 @@ DATA=$(set_file "$SET" data.tar) || { say "ERROR backup $SET_PATH has no data ar
 psql_admin <<'SQL' >/dev/null || { say "ERROR cannot connect to the database server as $PGUSER"; exit 1; }
 select 1;
 SQL
+# A new instance (restore --to NEW) gets a database of its own: never one that is already there.
+if [ "\${NEW_INSTANCE:-0}" = 1 ]; then
+  EXISTS=$(psql_admin -At -v target="$PGDATABASE" <<'SQL'
+select count(*) from pg_database where datname = :'target';
+SQL
+) || { say "ERROR cannot read the database list"; exit 1; }
+  [ "$EXISTS" = 0 ] || { say "ERROR database $PGDATABASE already exists; a new instance never takes over an existing database"; exit 1; }
+fi
+DB_CREATED=0
 
 swap_db_back() {
   psql_admin -v target="$PGDATABASE" -v old="$OLD_DB" -v scratch="$SCRATCH_DB" <<'SQL' || true
@@ -258,6 +267,23 @@ move_entries() { # move every top-level entry of $1 into $2, except the staging 
     mv -- "$e" "$2/" || return 1
   done
 }
+# Sets db_name (and an exact dbfilter) of the odoo.conf $1 to $PGDATABASE, in place (same inode, mode
+# and owner); other lines stay as they are. A symlink is left alone (its target is edited, if listed).
+point_conf_at_database() {
+  [ -f "$1" ] && [ ! -L "$1" ] || return 0
+  tmp="$1.odoo-restore-tmp"
+  while IFS= read -r line || [ -n "$line" ]; do
+    key=$(printf '%s' "\${line%%=*}" | tr -d ' \t')
+    case "$line" in *=*) ;; *) key="" ;; esac
+    case "$key" in
+      db_name) printf 'db_name = %s\n' "$PGDATABASE" ;;
+      dbfilter) printf 'dbfilter = ^%s$\n' "$PGDATABASE" ;;
+      *) printf '%s\n' "$line" ;;
+    esac
+  done < "$1" > "$tmp"
+  cat "$tmp" > "$1"
+  rm -f "$tmp"
+}
 flusherpid=""
 on_exit() {
   rc=$?
@@ -270,6 +296,11 @@ on_exit() {
       move_entries "$STAGE/old" "$DATA_DIR" || true
     fi
     if [ "$DB_SWAPPED" = 1 ]; then swap_db_back; fi
+    if [ "$DB_CREATED" = 1 ]; then
+      psql_admin -v target="$PGDATABASE" <<'SQL' >/dev/null 2>&1 || true
+DROP DATABASE IF EXISTS :"target";
+SQL
+    fi
     psql_admin -v scratch="$SCRATCH_DB" <<'SQL' >/dev/null 2>&1 || true
 DROP DATABASE IF EXISTS :"scratch";
 SQL
@@ -344,6 +375,8 @@ if [ "$SOURCE_DB" != "$PGDATABASE" ]; then
   for base in "$STAGE/new/filestore" "$STAGE/new/data/filestore"; do
     if [ -d "$base/$SOURCE_DB" ]; then rm -rf "$base/$PGDATABASE"; mv "$base/$SOURCE_DB" "$base/$PGDATABASE"; fi
   done
+  # An odoo.conf on the volume (bitnami keeps it there) names the database Odoo opens: its own.
+  for conf in "$STAGE/new/conf/odoo.conf" "$STAGE/new/odoo.conf"; do point_conf_at_database "$conf"; done
 fi
 
 say "PHASE swap"
@@ -362,6 +395,7 @@ fi
 psql_admin -v target="$PGDATABASE" -v scratch="$SCRATCH_DB" <<'SQL' >/dev/null
 ALTER DATABASE :"scratch" RENAME TO :"target";
 SQL
+[ "\${NEW_INSTANCE:-0}" != 1 ] || DB_CREATED=1
 STATE=swapping-files
 mkdir "$STAGE/old"
 move_entries "$DATA_DIR" "$STAGE/old"

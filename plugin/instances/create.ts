@@ -242,6 +242,17 @@ export async function createInstance(kube: KubeClient, opts: CreateInstanceOptio
   }
 }
 
+/**
+ * Removes the objects a createInstance call created (by uid: only those very objects), newest first, for
+ * callers that fill an instance after creating it and must undo it when that fails. Returns what could
+ * not be removed.
+ */
+export async function removeCreatedInstance(kube: KubeClient, spec: InstanceSpec, result: CreateInstanceResult, progress: (line: string) => void = () => {}): Promise<string[]> {
+  // result.objects follows the steps in order (created and reused alike).
+  const created = createSteps(spec).flatMap((step, i) => (result.created.includes(label(step)) ? [{ step, uid: result.objects[i]?.metadata?.uid }] : []));
+  return rollback(kube, spec.namespace, created, progress);
+}
+
 /** Deletes what this run created, newest first; returns what could not be deleted. */
 async function rollback(kube: KubeClient, namespace: string, created: { step: Step; uid?: string }[], progress: (l: string) => void): Promise<string[]> {
   const left: string[] = [];

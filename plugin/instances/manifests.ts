@@ -26,6 +26,8 @@ export interface InstanceSpec extends InstanceIdentity {
   dbHost: string;
   dbPort: string;
   env: [string, string][];
+  /** Replicas to create with (default 1); 0 creates it stopped (a copy is filled before it starts). */
+  replicas?: number;
 }
 
 export interface InstanceManifests {
@@ -99,7 +101,7 @@ export function buildInstanceManifests(spec: InstanceSpec): InstanceManifests {
     kind: 'Deployment',
     metadata: meta(spec.name),
     spec: {
-      replicas: 1,
+      replicas: spec.replicas ?? 1,
       // Odoo keeps state on its volume: never two pods at once.
       strategy: { type: 'Recreate' },
       selector: { matchLabels: selector },

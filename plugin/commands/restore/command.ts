@@ -10,6 +10,8 @@ interface RestoreArgs {
   name: string;
   from?: string;
   to?: string;
+  domain?: string;
+  subdomain?: string;
   dryRun: boolean;
   yes: boolean;
 }
@@ -25,7 +27,12 @@ export const restoreCommand: CommandDef<RestoreArgs> = {
         type: 'string',
         describe: 'The backup: latest (the newest complete one that is not a safety backup), a TIMESTAMP, INSTANCE/TIMESTAMP or active/CUSTOMER/INSTANCE/TIMESTAMP',
       })
-      .option('to', { type: 'string', describe: 'Restore into this other existing instance (a copy; its data is replaced) instead' })
+      .option('to', {
+        type: 'string',
+        describe: 'Restore into this other instance instead: a new one (a copy with its own database, created like NAME) when it does not exist, else its data is replaced',
+      })
+      .option('domain', { type: 'string', describe: 'With --to NEW: the copy\'s host name (a copy has no ingress otherwise)' })
+      .option('subdomain', { type: 'string', describe: 'With --to NEW: the copy\'s host name as SUBDOMAIN.<baseDomain>' })
       .option('dry-run', { type: 'boolean', default: false, describe: 'Show which backup and print the restore Job; change nothing' })
       .option('yes', { alias: 'y', type: 'boolean', default: false, describe: 'Do not ask for confirmation' }),
   complete: completeInstanceName,
@@ -35,10 +42,31 @@ export const restoreCommand: CommandDef<RestoreArgs> = {
     if (!args.from) throw new UsageError('--from is required: the backup to restore (see "kubectl odoo backups NAME")');
     validateRestoreArgs({ name, from: args.from, to: args.to });
     const { backupDeps } = await import('../../backups/commandSupport.js');
-    const { planRestore, executeRestore } = await import('../../backups/restore.js');
+    const { planRestore, executeRestore, isCopyPlan } = await import('../../backups/restore.js');
     const deps = await backupDeps(ctx);
-    const plan = await planRestore(deps, { namespace: instanceNamespace(ctx), name, from: args.from, to: args.to });
+    if ((args.domain !== undefined || args.subdomain !== undefined) && args.to === undefined) {
+      throw new UsageError('--domain/--subdomain are for a new instance made with --to NEW');
+    }
+    const copy = { config: ctx.config, domain: args.domain, subdomain: args.subdomain };
+    const plan = await planRestore(deps, { namespace: instanceNamespace(ctx), name, from: args.from, to: args.to, copy });
     if (plan.latest) ctx.progress(`--from latest: ${plan.set.path} (${describeSetTime(plan.set)}; the newest complete backup that is not a safety backup)`);
+    if (isCopyPlan(plan)) {
+      if (args.dryRun) {
+        ctx.progress(`instance ${plan.spec.name} does not exist: it would be created as a copy of ${plan.source} (database ${plan.spec.database}), then filled by the restore Job`);
+        return printObject(ctx, { apiVersion: 'v1', kind: 'List', items: [...plan.objects, plan.job] });
+      }
+      const { refuseIfBusy } = await import('../../backups/backup.js');
+      await refuseIfBusy(deps, plan.target);
+      if (!args.yes && !(await ctx.confirm(restoreQuestion(plan), plan.target.name))) {
+        throw new DeclinedError('not confirmed; nothing was created or changed');
+      }
+      const { executeCopy } = await import('../../backups/restoreCopy.js');
+      const out = await executeCopy(deps, plan);
+      if (await printStructured(ctx.io, ctx.globals.output, out)) return;
+      if (ctx.globals.output === 'name') ctx.io.stdout.write(`instance/${out.instance}\n`);
+      else ctx.io.stdout.write(`instance/${out.instance} created as a copy of ${out.copyOf} from ${out.restored} (database ${out.database}) and ready\n`);
+      return;
+    }
     if (args.dryRun) return printObject(ctx, plan.job);
     // Busy is said before the question, not after the user confirmed.
     const { refuseIfBusy } = await import('../../backups/backup.js');
