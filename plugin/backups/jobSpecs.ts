@@ -214,8 +214,9 @@ export function buildRestoreJob(t: BackupTarget, p: RestoreJobParams, s: JobSett
       { name: 'SCRATCH_DB', value: p.scratchDatabase },
       { name: 'OLD_DB', value: p.oldDatabase },
       { name: 'OP_ID', value: p.opId.toLowerCase() },
-      // The replaced files and database are removed by the Job below once the instance runs again.
-      { name: 'REPLACED', value: 'keep' },
+      // The replaced files and database are removed by the Job below once the instance runs again; a new
+      // instance replaced nothing, so its (empty) staging folder goes at once.
+      { name: 'REPLACED', value: p.newInstance ? 'remove' : 'keep' },
       ...(p.newInstance ? [{ name: 'NEW_INSTANCE', value: '1' }] : []),
     ],
     volumes: [dataVolume(t, false), backupsVolume(s, true)],

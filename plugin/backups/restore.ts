@@ -26,7 +26,7 @@ import type { BackupSetInfo } from './listing.js';
 import { formatBackupTimestamp, parseBackupRef, sideDatabaseName, validateBackupInstanceName } from './naming.js';
 import { makeProgressReporter } from './progress.js';
 import { copyObjects, copySpecOf, copyTargetOf, type CopyOptions, type CopyPlan } from './restoreCopy.js';
-import { validateInstanceName } from '../instances/names.js';
+import { instanceNameProblem } from '../instances/names.js';
 import type { InstanceSpec } from '../instances/manifests.js';
 
 export interface RestoreOptions {
@@ -112,7 +112,8 @@ export async function planRestore(deps: BackupDeps, opts: RestoreOptions): Promi
 
 /** --to names no instance: plan a new one shaped like the source, filled from the set (reads only). */
 async function planCopy(deps: BackupDeps, opts: RestoreOptions & { to: string }, ref: ReturnType<typeof validateRestoreArgs>): Promise<RestoreCopyPlan> {
-  validateInstanceName(opts.to, '--to instance name');
+  const problem = instanceNameProblem(opts.to);
+  if (problem) throw new UsageError(`--to: invalid name "${opts.to}" for a new instance: ${problem} (e.g. acme-test)`);
   if (!opts.copy) throw new NotFoundError(`instance ${opts.to} (--to) does not exist in namespace ${opts.namespace}`);
   const source = await resolveInstance(deps.kube, opts.namespace, opts.name);
   const sourceTarget = backupTargetOf(source);

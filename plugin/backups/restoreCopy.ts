@@ -136,6 +136,9 @@ export async function executeCopy(deps: BackupDeps, plan: CopyPlan): Promise<Cop
       signal: deps.signal,
       timeoutMs: deps.settings.deadlineSeconds * 1000 + 120_000,
       what: `restore of ${set.path} into ${spec.name}`,
+      // A failed Job is not kept: its pod would hold the volume that is removed with the copy (the
+      // Job's ERROR line is in the message).
+      keep: 'none',
       onLine: (line) => {
         // From COMMITTED on the database is the copy's; before, the Job drops it itself when it fails.
         if (/^(COMMITTED|REPLACED |DONE )/.test(line)) databaseCreated = true;
@@ -178,6 +181,7 @@ async function undoCopy(deps: BackupDeps, plan: CopyPlan, created: CreateInstanc
         clock: deps.clock,
         timeoutMs: 600_000,
         what: `removal of database ${spec.database}`,
+        keep: 'none',
         onStatus: (s) => deps.progress(`  ${s}`),
       });
     } catch {

@@ -11,6 +11,7 @@ import { addAttachments, databaseSnapshot, treeSnapshot } from './odooFixture.js
 import { startBackupWorld, readyPods, waitFor, CUSTOMER, DB_PASSWORD, NS, type BackupWorld } from './clusterFixture.js';
 import { KUBECTL, pluginEnv } from '../harness/plugin.js';
 import { formatBytes } from '../../plugin/backups/listing.js';
+import { pvDataDir } from '../cluster/volumes.js';
 
 let pg: TestPostgres;
 let w: BackupWorld;
@@ -349,4 +350,115 @@ describe('verify, bad input, prune', () => {
     expect(after.map((s) => s.path).sort()).toEqual([first.path, newest.path].sort());
     expect(readdirSync(instanceDir()).filter((n) => n.startsWith('.'))).toEqual([]);
   }, 120_000);
+});
+
+describe('restore --to a new instance (a copy)', () => {
+  const copyDir = (name: string) => {
+    const pvc = w.cluster.store.get('persistentvolumeclaims', NS, `odoo-instance-${name}`);
+    return pvDataDir(w.cluster.dataDir, pvc.spec.volumeName);
+  };
+  const databases = async () => (await pg.psql("select datname from pg_database where datname not like 'template%' and datname <> 'postgres' order by 1")).trim().split('\n');
+  const objectsOf = (name: string) =>
+    ['deployments', 'services', 'ingresses', 'persistentvolumeclaims', 'jobs']
+      .flatMap((r) => w.cluster.store.list(r, NS).map((o: any) => `${r}/${o.metadata.name}`))
+      .filter((n) => n.endsWith(`/${name}`) || n.endsWith(`/odoo-instance-${name}`) || n.includes(`-${name}-`));
+
+  it('creates the copy with its own database and volume, byte for byte the backup; the source is unchanged', async () => {
+    const sourceRows = await databaseSnapshot(pg, w.db);
+    const sourceFiles = treeSnapshot(w.dataDir);
+    const r = await w.odoo(['restore', w.name, '--from', first.ts, '--to', 'copy1', '--yes'], { timeoutMs: 180_000 });
+    expect(r.stderr).toContain('creating instance copy1 (stopped; database copy1');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe(`instance/copy1 created as a copy of ${w.name} from ${first.path} (database copy1) and ready\n`);
+    // Its own database holds the backup's rows; the source's is as it was.
+    expect(await databaseSnapshot(pg, 'copy1')).toBe(first.rows);
+    expect(await databaseSnapshot(pg, w.db)).toBe(sourceRows);
+    expect(treeSnapshot(w.dataDir)).toEqual(sourceFiles);
+    // The files are the backup's, the filestore under the copy's database name, odoo.conf pointing at it.
+    const rename = (rel: string) => rel.replace(/^filestore\/acme(\/|$)/, 'filestore/copy1$1');
+    const expected = Object.fromEntries(Object.entries(first.files).map(([k, v]) => [rename(k), v]));
+    const got = treeSnapshot(copyDir('copy1'));
+    expect(Object.keys(got).sort()).toEqual(Object.keys(expected).sort());
+    for (const [k, v] of Object.entries(expected)) if (k !== 'conf/odoo.conf') expect(got[k], k).toBe(v);
+    expect(readFileSync(join(copyDir('copy1'), 'conf', 'odoo.conf'), 'utf8')).toBe('[options]\ndb_name = copy1\n');
+    expect(got['conf/odoo.conf']).toMatch(/^file 640 /);
+    // Each attachment row of the copy has its file in the copy's filestore.
+    for (const fname of (await pg.psql('select store_fname from ir_attachment', { database: 'copy1' })).trim().split('\n')) {
+      expect(existsSync(join(copyDir('copy1'), 'filestore', 'copy1', fname)), fname).toBe(true);
+    }
+    // The copy's objects: same customer, image, size, running, its own database; no ingress.
+    const dep = w.cluster.store.get('deployments', NS, 'copy1');
+    expect(dep.spec.replicas).toBe(1);
+    expect(dep.metadata.labels['saasodoo.io/customer-id']).toBe(CUSTOMER);
+    const c = dep.spec.template.spec.containers[0];
+    expect(c.image).toBe('odoo:17');
+    expect(c.env).toContainEqual({ name: 'ODOO_DATABASE_NAME', value: 'copy1' });
+    expect(w.cluster.store.get('persistentvolumeclaims', NS, 'odoo-instance-copy1').spec).toMatchObject({ storageClassName: 'rook-cephfs', resources: { requests: { storage: '10Gi' } } });
+    expect(w.cluster.store.get('services', NS, 'copy1')).toBeDefined();
+    expect(w.cluster.store.list('ingresses', NS)).toEqual([]);
+    expect((await w.odoo(['status', 'copy1', '-o', 'json'])).code).toBe(0);
+    expect(await databases()).toEqual(['acme', 'copy1']);
+    expect(w.cluster.store.get('configmaps', NS, 'odoo-lock-copy1')).toBeUndefined();
+    // Now it exists: a second --to copy1 restores into it (asking first), not a new one.
+    const again = await w.odoo(['restore', w.name, '--from', first.ts, '--to', 'copy1']);
+    expect(again.code).toBe(2);
+    expect(again.stderr).toContain('This replaces the database and files of instance copy1');
+  }, 240_000);
+
+  it('--dry-run prints the objects and the Job and changes nothing; bad --to names are exit 2', async () => {
+    const dry = await w.odoo(['restore', w.name, '--from', first.ts, '--to', 'copy9', '--dry-run', '-o', 'json']);
+    expect(dry.code).toBe(0);
+    const list = JSON.parse(dry.stdout);
+    expect(list.items.map((o: any) => `${o.kind}/${o.metadata.name}`)).toEqual(['PersistentVolumeClaim/odoo-instance-copy9', 'Service/copy9', 'Deployment/copy9', `Job/${list.items[3].metadata.name}`]);
+    expect(list.items[2].spec.replicas).toBe(0);
+    expect(list.items[3].spec.template.spec.containers[0].env).toContainEqual({ name: 'SOURCE_DB', value: 'acme' });
+    expect(list.items[3].spec.template.spec.containers[0].env).toContainEqual({ name: 'PGDATABASE', value: 'copy9' });
+    const withHost = await w.odoo(['restore', w.name, '--from', first.ts, '--to', 'copy9', '--subdomain', 'copy9', '--dry-run', '-o', 'json']);
+    expect(JSON.parse(withHost.stdout).items.map((o: any) => o.kind)).toEqual(['PersistentVolumeClaim', 'Service', 'Ingress', 'Deployment', 'Job']);
+    for (const bad of ['Copy', '9copy', 'a'.repeat(50), 'x.y']) {
+      const r = await w.odoo(['restore', w.name, '--from', first.ts, '--to', bad, '--yes']);
+      expect(r.code, bad).toBe(2);
+      expect(r.stderr.split('\n')[0], bad).toMatch(/^error: --to/);
+    }
+    expect(objectsOf('copy9')).toEqual([]);
+    expect(w.cluster.store.get('deployments', NS, '9copy')).toBeUndefined();
+    expect(await databases()).toEqual(['acme', 'copy1']);
+  }, 120_000);
+
+  it('a copy whose database restore fails leaves no objects and no database of it', async () => {
+    const badTs = '20200202T000000Z';
+    const bad = join(instanceDir(), badTs);
+    cpSync(setDir(first.path), bad, { recursive: true });
+    execFileSync('sh', ['-c', 'printf "not a dump" | zstd -q -c > db.dump.zst && sha256sum db.dump.zst data.tar.zst > SHA256SUMS'], { cwd: bad });
+    const manifest = JSON.parse(readFileSync(join(bad, 'manifest.json'), 'utf8'));
+    writeFileSync(join(bad, 'manifest.json'), JSON.stringify({ ...manifest, timestamp: badTs }));
+    const sourceRows = await databaseSnapshot(pg, w.db);
+    try {
+      const r = await w.odoo(['restore', w.name, '--from', `${w.name}/${badTs}`, '--to', 'copy2', '--yes'], { timeoutMs: 180_000 });
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(/error: making instance copy2 from .* failed: .*restoring the database dump failed.*what it created was removed \(copy2's objects\); odoo-acme-1a2b3c4d was not changed/);
+      await waitFor('the copy2 objects to be gone', () => objectsOf('copy2').length === 0, 60_000);
+      expect(await databases()).toEqual(['acme', 'copy1']);
+      expect(await databaseSnapshot(pg, w.db)).toBe(sourceRows);
+    } finally {
+      execFileSync('rm', ['-rf', bad]);
+    }
+  }, 240_000);
+
+  it('a copy that fails after its database was restored drops that database and removes its objects', async () => {
+    // The first attempt to start copy3 is refused by the API server, after the restore Job committed.
+    const fault = w.cluster.faults.error(422, { method: 'PATCH', path: `/apis/apps/v1/namespaces/${NS}/deployments/copy3`, times: 1 });
+    try {
+      const r = await w.odoo(['restore', w.name, '--from', first.ts, '--to', 'copy3', '--yes'], { timeoutMs: 180_000 });
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain('dropping database copy3');
+      expect(r.stderr).toMatch(/error: making instance copy3 from .* failed: .*what it created was removed \(copy3's objects and database copy3\)/);
+      expect(fault.hits).toBe(1);
+      await waitFor('the copy3 objects to be gone', () => objectsOf('copy3').length === 0, 60_000);
+      expect(await databases()).toEqual(['acme', 'copy1']);
+      expect(w.cluster.store.get('configmaps', NS, 'odoo-lock-copy3')).toBeUndefined();
+    } finally {
+      fault.remove();
+    }
+  }, 240_000);
 });
