@@ -21,6 +21,19 @@ async function validateAgainstSchema(obj: any): Promise<void> {
   new Model(obj).validate();
 }
 
+/** RBAC evaluation for the agent's service account over the rendered (Cluster)Roles and bindings. */
+function agentMay(objs: any[], verb: string, resource: string, name: string, namespace: string): boolean {
+  const isAgent = (b: any) => b.subjects?.some((s: any) => s.kind === 'ServiceAccount' && s.name === 'odoo-node-agent' && s.namespace === 'kubectl-odoo');
+  const bindings = objs.filter((o) => (o.kind === 'RoleBinding' && o.metadata.namespace === namespace) || o.kind === 'ClusterRoleBinding').filter(isAgent);
+  const roles = bindings.map((b) => objs.find((o) => o.kind === b.roleRef.kind && o.metadata.name === b.roleRef.name && (o.kind === 'ClusterRole' || o.metadata.namespace === b.metadata.namespace)));
+  const covers = (list: string[] | undefined, v: string) => !!list && (list.includes('*') || list.includes(v));
+  return roles.some((r) =>
+    (r?.rules ?? []).some(
+      (rule: any) => covers(rule.apiGroups, '') && covers(rule.resources, resource) && covers(rule.verbs, verb) && (!rule.resourceNames?.length || rule.resourceNames.includes(name)),
+    ),
+  );
+}
+
 describe('manifests/', () => {
   it('renders with kustomize and every object validates against the Kubernetes API schema', async () => {
     const objs = await render('manifests');
@@ -31,7 +44,6 @@ describe('manifests/', () => {
         'ClusterRole/odoo-node-agent',
         'ClusterRoleBinding/kubectl-odoo-operator',
         'ClusterRoleBinding/odoo-node-agent',
-        'ConfigMap/odoo-node-agent-config',
         'DaemonSet/odoo-node-agent',
         'Namespace/kubectl-odoo',
         'Namespace/saasodoo',
@@ -42,6 +54,7 @@ describe('manifests/', () => {
         'RoleBinding/kubectl-odoo-operator',
         'RoleBinding/kubectl-odoo-operator',
         'RoleBinding/odoo-node-agent',
+        'Secret/odoo-node-agent-config',
         'Secret/odoo-node-agent-token',
         'ServiceAccount/odoo-node-agent',
         'ServiceAccount/odoo-node-agent-client',
@@ -72,9 +85,12 @@ describe('manifests/', () => {
     const hostPaths = Object.fromEntries(pod.volumes.filter((v: any) => v.hostPath).map((v: any) => [v.name, v.hostPath.path]));
     expect(hostPaths).toMatchObject({ dev: '/dev', sys: '/sys', 'run-udev': '/run/udev', 'host-proc': '/proc', 'kubelet-pods': '/var/lib/kubelet/pods' });
     expect(c.ports).toEqual([{ name: 'agent', containerPort: 8765, protocol: 'TCP' }]);
-    const cm = objs.find((o) => o.kind === 'ConfigMap' && o.metadata.name === 'odoo-node-agent-config');
-    expect(cm.data['config.yaml']).toMatch(/wipe: \{enabled: false\}/);
-    expect(cm.data['config.yaml']).toMatch(/host: 127\.0\.0\.1/);
+    const config = objs.find((o) => o.kind === 'Secret' && o.metadata.name === 'odoo-node-agent-config');
+    expect(config.stringData['config.yaml']).toMatch(/wipe: \{enabled: false\}/);
+    expect(config.stringData['config.yaml']).toMatch(/host: 127\.0\.0\.1/);
+    // The config file the agent reads comes from that Secret.
+    const configMount = c.volumeMounts.find((m: any) => c.command.includes(`${m.mountPath}/config.yaml`));
+    expect(pod.volumes.find((v: any) => v.name === configMount.name)).toEqual({ name: 'config', secret: { secretName: 'odoo-node-agent-config' } });
   });
 
   it('gives the agent only what it needs', async () => {
@@ -85,6 +101,20 @@ describe('manifests/', () => {
     const cluster = objs.find((o) => o.kind === 'ClusterRole' && o.metadata.name === 'odoo-node-agent');
     const verbs = new Set(cluster.rules.flatMap((r: any) => r.verbs));
     expect([...verbs].sort()).toEqual(['get', 'list']);
+    expect(cluster.rules.flatMap((r: any) => r.resources).sort()).toEqual(['persistentvolumeclaims', 'pods']);
+    // The agent cannot change the object its configuration comes from (e.g. to enable wiping), nor the token.
+    const ds = objs.find((o) => o.kind === 'DaemonSet');
+    const sources = ds.spec.template.spec.volumes.filter((v: any) => v.secret || v.configMap);
+    const configSource = sources.find((v: any) => v.name === 'config');
+    for (const v of sources) {
+      const target = v.secret ? { resource: 'secrets', name: v.secret.secretName } : { resource: 'configmaps', name: v.configMap.name };
+      for (const verb of ['update', 'patch', 'create', 'delete'])
+        expect(agentMay(objs, verb, target.resource, target.name, ds.metadata.namespace), `${verb} ${target.resource}/${target.name}`).toBe(false);
+    }
+    expect(configSource).toBeDefined();
+    // ...while it still may write its node summaries (so the check above is not vacuous).
+    expect(agentMay(objs, 'update', 'configmaps', 'kubectl-odoo-node-node-1', 'kubectl-odoo')).toBe(true);
+    expect(agentMay(objs, 'create', 'configmaps', 'kubectl-odoo-node-node-1', 'kubectl-odoo')).toBe(true);
     const op = objs.find((o) => o.kind === 'Role' && o.metadata.namespace === 'kubectl-odoo' && o.metadata.name === 'kubectl-odoo-operator');
     expect(op.rules).toContainEqual({ apiGroups: [''], resources: ['pods/portforward'], verbs: ['create', 'get'] });
     expect(op.rules).toContainEqual({ apiGroups: [''], resources: ['secrets'], resourceNames: ['odoo-node-agent-token'], verbs: ['get'] });
