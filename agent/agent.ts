@@ -20,6 +20,10 @@ export class RequestError extends Error {
 }
 
 const WIPE_HEAD_BYTES = 10 << 20;
+/** Distinct devices one inspect request may name: more is refused, not queued. */
+export const MAX_INSPECT_DEVICES = 64;
+/** Devices probed at once (each runs blkid, lsblk and pvs): a long list must not start hundreds of processes. */
+export const DEVICE_CONCURRENCY = 4;
 const WIPE_TAIL_BYTES = 1 << 20;
 
 export interface AgentDeps {
@@ -62,11 +66,28 @@ export class NodeAgent {
   }
 
   private async inspectNow(requested: string[] | undefined, progress: Progress): Promise<NodeReport> {
-    const devices = requested?.length ? requested.map(validateDevicePath) : await this.configuredDevices();
+    const devices = await this.distinctDevices(requested?.length ? requested.map(validateDevicePath) : await this.configuredDevices());
+    if (requested?.length && devices.length > MAX_INSPECT_DEVICES) {
+      throw new RequestError('bad-request', `inspect takes at most ${MAX_INSPECT_DEVICES} distinct devices per request, got ${devices.length}`);
+    }
     for (const d of devices) progress({ step: 'inspecting', device: d });
-    const facts = await collectNodeFacts(this.deps.host, { node: this.deps.node, devices, paths: this.deps.config.hostPaths, now: this.deps.now });
+    const facts = await collectNodeFacts(this.deps.host, { node: this.deps.node, devices, paths: this.deps.config.hostPaths, now: this.deps.now, deviceConcurrency: DEVICE_CONCURRENCY });
     for (const f of facts.devices) if (!f.stat.ok || !f.blkid.ok || !f.head.ok) this.deps.log('warn', 'a collector failed', { device: f.device, stat: f.stat, blkid: f.blkid.ok ? 'ok' : f.blkid.error, head: f.head.ok ? 'ok' : f.head.error });
     return buildNodeReport(facts, 'agent', this.policy);
+  }
+
+  /** One entry per device: paths that resolve to the same device node (aliases, repeats) keep the first name. */
+  private async distinctDevices(devices: string[]): Promise<string[]> {
+    const seen = new Set<string>();
+    const out: string[] = [];
+    for (const d of new Set(devices)) {
+      const real = await this.deps.host.realpath(hostDevicePath(d, this.deps.config.hostPaths));
+      const key = real.ok ? real.out.trim() : d;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      out.push(d);
+    }
+    return out;
   }
 
   async usage(): Promise<DiskUsage> {

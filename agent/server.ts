@@ -1,6 +1,7 @@
 // The agent's WebSocket endpoint. JSON messages {id, method, params} get {id, progress} while work runs
 // and then one {id, result} or {id, error}. Connections must present the token from the mounted Secret
-// (Authorization: Bearer ...); anything else is refused and logged, and the agent keeps running.
+// (Authorization: Bearer ...); anything else is refused and logged, and the agent keeps running. The
+// token is checked again on every request and periodically, so rotating the Secret ends old connections.
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
@@ -9,6 +10,12 @@ import { RequestError, type Log, type NodeAgent } from './agent.js';
 
 export const AGENT_PROTOCOL_VERSION = 1;
 const MAX_MESSAGE_BYTES = 64 * 1024;
+/** Open connections at once; more are refused with 503 (the plugin opens one per node check). */
+export const MAX_CONNECTIONS = 32;
+/** How often idle connections are re-checked against the token file, so a rotated token ends them. */
+const TOKEN_RECHECK_MS = 10_000;
+/** Close code for a connection whose token is no longer the Secret's (4000-4999: application codes). */
+export const CLOSE_TOKEN_ROTATED = 4401;
 
 export interface AgentServer {
   port: number;
@@ -31,6 +38,10 @@ export function tokenMatches(presented: string | undefined, tokenFile: string): 
   return timingSafeEqual(digest(presented), digest(expected));
 }
 
+function bearerToken(auth: string | undefined): string | undefined {
+  return typeof auth === 'string' && auth.startsWith('Bearer ') ? auth.slice(7).trim() : undefined;
+}
+
 export function startAgentServer(opts: { agent: NodeAgent; node: string; host: string; port: number; tokenFile: string; log: Log; version: string }): Promise<AgentServer> {
   const { agent, log } = opts;
   const wss = new WebSocketServer({
@@ -38,16 +49,42 @@ export function startAgentServer(opts: { agent: NodeAgent; node: string; host: s
     port: opts.port,
     maxPayload: MAX_MESSAGE_BYTES,
     verifyClient: (info, done) => {
-      const auth = info.req.headers.authorization;
-      const token = typeof auth === 'string' && auth.startsWith('Bearer ') ? auth.slice(7).trim() : undefined;
-      if (tokenMatches(token, opts.tokenFile)) return done(true);
-      log('warn', 'refused connection without a valid token', { remote: info.req.socket.remoteAddress, hasToken: !!token });
-      done(false, 401, 'Unauthorized');
+      const token = bearerToken(info.req.headers.authorization);
+      if (!tokenMatches(token, opts.tokenFile)) {
+        log('warn', 'refused connection without a valid token', { remote: info.req.socket.remoteAddress, hasToken: !!token });
+        return done(false, 401, 'Unauthorized');
+      }
+      if (wss.clients.size >= MAX_CONNECTIONS) {
+        log('warn', 'refused connection: too many open connections', { open: wss.clients.size, max: MAX_CONNECTIONS });
+        return done(false, 503, `Too many connections (at most ${MAX_CONNECTIONS})`);
+      }
+      done(true);
     },
   });
 
-  wss.on('connection', (ws: WebSocket) => {
+  // The token each connection opened with: checked again on every request and every TOKEN_RECHECK_MS,
+  // so once the Secret is rotated (its mounted file changes) old connections stop working.
+  const tokens = new WeakMap<WebSocket, string>();
+  const stillValid = (ws: WebSocket): boolean => {
+    if (tokenMatches(tokens.get(ws), opts.tokenFile)) return true;
+    log('warn', 'closing connection: its token is no longer valid (rotated)');
+    ws.close(CLOSE_TOKEN_ROTATED, 'token no longer valid');
+    return false;
+  };
+  const recheck = setInterval(() => {
+    for (const ws of wss.clients) stillValid(ws);
+  }, TOKEN_RECHECK_MS);
+  recheck.unref();
+
+  wss.on('connection', (ws: WebSocket, req) => {
+    tokens.set(ws, bearerToken(req.headers.authorization) ?? '');
+    // Simultaneous handshakes can pass verifyClient together; the limit holds for open connections.
+    if (wss.clients.size > MAX_CONNECTIONS) {
+      ws.close(1013, `too many connections (at most ${MAX_CONNECTIONS})`);
+      return;
+    }
     ws.on('message', (data, isBinary) => {
+      if (!stillValid(ws)) return;
       void handleMessage(ws, isBinary ? undefined : data.toString());
     });
     ws.on('error', (e) => log('warn', 'connection error', { error: e.message }));
@@ -108,6 +145,7 @@ export function startAgentServer(opts: { agent: NodeAgent; node: string; host: s
         port: (wss.address() as AddressInfo).port,
         close: () =>
           new Promise<void>((r) => {
+            clearInterval(recheck);
             for (const c of wss.clients) c.terminate();
             wss.close(() => r());
           }),

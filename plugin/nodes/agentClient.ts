@@ -37,7 +37,9 @@ export async function callAgent<T = unknown>(opts: AgentCallOptions): Promise<T>
     const onAbort = () => finish(new AgentError('cancelled', 'cancelled'));
     opts.signal?.addEventListener('abort', onAbort, { once: true });
     ws.on('unexpected-response', (_req, res) => {
-      finish(new AgentError(res.statusCode === 401 ? 'unauthorized' : 'http', res.statusCode === 401 ? 'the agent refused the token (401): is the odoo-node-agent-token Secret the one the agent mounts?' : `the agent answered HTTP ${res.statusCode}`));
+      if (res.statusCode === 401) return finish(new AgentError('unauthorized', 'the agent refused the token (401): is the odoo-node-agent-token Secret the one the agent mounts?'));
+      if (res.statusCode === 503) return finish(new AgentError('busy', 'the agent has too many open connections (503): try again shortly'));
+      finish(new AgentError('http', `the agent answered HTTP ${res.statusCode}`));
     });
     ws.on('open', () => ws.send(JSON.stringify({ id, method: opts.method, params: opts.params ?? {} })));
     ws.on('message', (data) => {
@@ -53,6 +55,12 @@ export async function callAgent<T = unknown>(opts: AgentCallOptions): Promise<T>
       else if ('result' in msg) finish(undefined, msg.result as T);
     });
     ws.on('error', (e) => finish(new AgentError('connection', `cannot talk to the agent: ${e.message}`)));
-    ws.on('close', () => finish(new AgentError('connection', 'the agent closed the connection before answering')));
+    ws.on('close', (code) =>
+      finish(
+        code === 4401
+          ? new AgentError('unauthorized', 'the agent closed the connection: the token changed (the Secret was rotated); run the command again')
+          : new AgentError('connection', 'the agent closed the connection before answering'),
+      ),
+    );
   });
 }

@@ -187,12 +187,28 @@ export interface CollectOptions {
   devices: string[];
   paths: HostPaths;
   now?: () => Date;
+  /** Devices collected at once (default: all); each runs several host tools. */
+  deviceConcurrency?: number;
+}
+
+/** fn over items with at most `limit` running at once; results in input order. */
+export async function mapLimited<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await fn(items[i]);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
+  return results;
 }
 
 export async function collectNodeFacts(host: HostAccess, opts: CollectOptions): Promise<NodeFacts> {
   const [hostFacts, devices] = await Promise.all([
     collectHostFacts(host, opts.paths),
-    Promise.all(opts.devices.map((d) => collectDeviceFacts(host, d, opts.paths))),
+    mapLimited(opts.devices, opts.deviceConcurrency ?? opts.devices.length, (d) => collectDeviceFacts(host, d, opts.paths)),
   ]);
   return { node: opts.node, collectedAt: (opts.now?.() ?? new Date()).toISOString(), host: hostFacts, devices };
 }

@@ -1,0 +1,25 @@
+import { describe, expect, it } from 'vitest';
+import { mapLimited } from './collectFacts.js';
+
+describe('mapLimited', () => {
+  it.each([
+    { items: 10, limit: 4 },
+    { items: 3, limit: 4 },
+    { items: 1, limit: 1 },
+    { items: 0, limit: 4 },
+  ])('runs $items items with at most $limit at once, results in order', async ({ items, limit }) => {
+    let running = 0;
+    let most = 0;
+    const input = Array.from({ length: items }, (_, i) => i);
+    const out = await mapLimited(input, limit, async (i) => {
+      running++;
+      most = Math.max(most, running);
+      await new Promise((r) => setTimeout(r, (items - i) % 3));
+      running--;
+      return i * 2;
+    });
+    expect(out).toEqual(input.map((i) => i * 2));
+    expect(most).toBeLessThanOrEqual(Math.max(1, limit));
+    if (items >= limit) expect(most).toBe(limit);
+  });
+});
