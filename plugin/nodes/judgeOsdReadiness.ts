@@ -128,7 +128,8 @@ export function judgeOsdReadiness(facts: DeviceFacts, host: Pick<HostFacts, 'mou
     if (partLabel.includes('ceph') || CEPH_DISK_GUIDS.has(partType)) reject('ceph-disk', REASONS.cephDisk, partLabel || partType);
   }
 
-  if (!facts.head.ok) unknown('bluestore-unknown', REASONS.bluestoreUnknown, facts.head.error);
+  if (!facts.head.ok && facts.head.error.startsWith('device did not answer')) unknown('device-not-answering', 'device did not answer', facts.head.error);
+  else if (!facts.head.ok) unknown('bluestore-unknown', REASONS.bluestoreUnknown, facts.head.error);
   else {
     const label = parseBluestoreLabel(Buffer.from(facts.head.out, 'base64'));
     if (label) reject('bluestore-label', REASONS.bluestore, label.osdUuid ? `osd_uuid ${label.osdUuid}` : undefined);

@@ -3,7 +3,7 @@
 // connections than it accepts. Runs the built agent as root against two loop devices of its own.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import WebSocket from 'ws';
@@ -152,6 +152,37 @@ describe.skipIf(!runs)('odoo-node-agent limits', () => {
     expect((await fresh.request('ping')).result.node).toBe('limits-node');
     await fresh.close();
     expect(agent.logs()).toContain('its token is no longer valid');
+  });
+
+  it('reports a device whose reads hang as UNKNOWN "device did not answer", and keeps answering meanwhile', async () => {
+    // Reads of the first device never return: its dd and blkid block (the test machine has no
+    // device-mapper to suspend a real device); every other device is read by the real tools.
+    const hung = loops[0];
+    const shims = join(dir, 'hang-bin');
+    mkdirSync(shims);
+    for (const tool of ['dd', 'blkid']) {
+      const real = execFileSync('sh', ['-c', `command -v ${tool}`], { encoding: 'utf8' }).trim();
+      writeFileSync(join(shims, tool), `#!/bin/sh\ncase " $* " in *"${hung} "*|*"=${hung} "*) exec sleep 600;; esac\nexec ${real} "$@"\n`);
+      chmodSync(join(shims, tool), 0o755);
+    }
+    const configFile = join(dir, 'hang.json');
+    writeFileSync(configFile, JSON.stringify({ devices: [loops[1]], allowLoopDevices: true, listen: { host: '127.0.0.1', port: 0 }, tokenFile, summaryIntervalSeconds: 3600, hostPaths: { proc: '/proc', sys: '/sys', dev: '/dev', udev: '/run/udev', modules: '/lib/modules', kubeletPods: join(dir, 'pods') } }));
+    const hangAgent = await startLocalAgent({ node: 'limits-node', configFile, env: { PATH: `${shims}:${process.env.PATH}` } });
+    cleanups.push(() => hangAgent.stop());
+
+    const c = await connect(hangAgent.port, token);
+    const other = await connect(hangAgent.port, token);
+    const inspecting = c.request('inspect', { devices: [hung] });
+    // The agent still answers other requests while that inspection waits on the device.
+    expect((await other.request('ping')).result.node).toBe('limits-node');
+    const r = await inspecting;
+    const [device] = r.result.devices;
+    expect(device.verdict).not.toBe('READY');
+    expect(device.reasons).toContainEqual(expect.objectContaining({ code: 'device-not-answering', kind: 'unknown', message: 'device did not answer' }));
+    // Work queued behind it is done once the deadline passed.
+    const after = await other.request('inspect', { devices: [loops[1]] });
+    expect(after.result.devices.map((d: any) => d.verdict)).toEqual(['READY']);
+    await Promise.all([c.close(), other.close()]);
   });
 
   it('accepts at most 32 connections at once and refuses more with 503', async () => {
