@@ -1,9 +1,10 @@
 // Pieces every instance command shares: the namespace, NAME completion, --dry-run and --timeout parsing.
+import type { Argv } from 'yargs';
 import type { CommandContext } from '../cli/context.js';
 import { UsageError } from '../core/errors.js';
 import { printStructured, type OutputFormat } from '../core/output/printer.js';
 import { instanceNames } from './resolve.js';
-import { validateNamespace } from './names.js';
+import { validateInstanceReference, validateNamespace } from './names.js';
 import { parseTimeout } from './wait.js';
 
 export function instanceNamespace(ctx: CommandContext): string {
@@ -65,4 +66,36 @@ export const DRY_RUN_OPTION = {
 /** --dry-run with --wait makes no sense: nothing changes that could be waited for. */
 export function rejectWaitWithDryRun(dryRun: DryRun, wait: boolean | undefined): void {
   if (dryRun && wait) throw new UsageError('--wait cannot be used with --dry-run: nothing changes that could be waited for');
+}
+
+/** NAME, --wait, --timeout and --dry-run: the flags of every command that changes one instance. */
+export function instanceActionOptions(y: Argv, waitDescribe: string): Argv {
+  return y
+    .positional('name', { type: 'string', describe: 'Instance name, instance id or platform Deployment name' })
+    .option('wait', { type: 'boolean', default: false, describe: waitDescribe })
+    .option('timeout', { type: 'string', describe: 'How long --wait waits (default 10m)' })
+    .option('dry-run', DRY_RUN_OPTION);
+}
+
+export interface InstanceActionArgs {
+  name: string;
+  wait: boolean;
+  timeout?: string;
+  dryRun?: string | boolean;
+}
+
+export interface InstanceAction {
+  name: string;
+  namespace: string;
+  dryRun: DryRun;
+  timeoutMs: number;
+}
+
+/** Checks those flags before anything is read from the cluster. */
+export function prepareInstanceAction(ctx: CommandContext, command: string, args: InstanceActionArgs): InstanceAction {
+  rejectAllNamespaces(ctx, command);
+  const name = validateInstanceReference(args.name);
+  const dryRun = parseDryRun(args.dryRun);
+  rejectWaitWithDryRun(dryRun, args.wait);
+  return { name, namespace: instanceNamespace(ctx), dryRun, timeoutMs: waitTimeout(ctx, args.timeout) };
 }

@@ -4,26 +4,15 @@ import type { CommandDef } from '../cli/command.js';
 import type { CommandContext } from '../cli/context.js';
 import {
   ACTION_OUTPUTS,
-  DRY_RUN_OPTION,
   completeInstanceName,
   dryRunSuffix,
-  instanceNamespace,
-  parseDryRun,
+  instanceActionOptions,
+  prepareInstanceAction,
   printAction,
-  rejectAllNamespaces,
-  rejectWaitWithDryRun,
-  waitTimeout,
   type DryRun,
+  type InstanceActionArgs,
 } from './commandSupport.js';
-import { validateInstanceReference } from './names.js';
 import type { LifecycleResult } from './lifecycle.js';
-
-interface LifecycleArgs {
-  name: string;
-  wait: boolean;
-  timeout?: string;
-  dryRun?: string | boolean;
-}
 
 export interface LifecycleVerb {
   verb: 'start' | 'stop' | 'restart';
@@ -35,25 +24,15 @@ export interface LifecycleVerb {
   act: (ctx: CommandContext, namespace: string, name: string, dryRun: DryRun) => Promise<LifecycleResult>;
 }
 
-export function lifecycleCommand(v: LifecycleVerb): CommandDef<LifecycleArgs> {
+export function lifecycleCommand(v: LifecycleVerb): CommandDef<InstanceActionArgs> {
   return {
     command: `${v.verb} <name>`,
     describe: v.describe,
     outputs: ACTION_OUTPUTS,
-    builder: (y) =>
-      y
-        .positional('name', { type: 'string', describe: 'Instance name, instance id or platform Deployment name' })
-        .option('wait', { type: 'boolean', default: false, describe: v.verb === 'stop' ? 'Wait until the pod is gone' : 'Wait until the instance is ready' })
-        .option('timeout', { type: 'string', describe: 'How long --wait waits (default 10m)' })
-        .option('dry-run', DRY_RUN_OPTION),
+    builder: (y) => instanceActionOptions(y, v.verb === 'stop' ? 'Wait until the pod is gone' : 'Wait until the instance is ready'),
     complete: completeInstanceName,
     async run(ctx, args) {
-      rejectAllNamespaces(ctx, v.verb);
-      const name = validateInstanceReference(args.name);
-      const dryRun = parseDryRun(args.dryRun);
-      rejectWaitWithDryRun(dryRun, args.wait);
-      const timeoutMs = waitTimeout(ctx, args.timeout);
-      const namespace = instanceNamespace(ctx);
+      const { name, namespace, dryRun, timeoutMs } = prepareInstanceAction(ctx, v.verb, args);
       const r = await v.act(ctx, namespace, name, dryRun);
       const replicas = r.deployment.spec?.replicas;
       await printAction(ctx, {

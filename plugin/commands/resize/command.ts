@@ -2,25 +2,17 @@ import type { CommandDef } from '../../cli/command.js';
 import { UsageError } from '../../core/errors.js';
 import {
   ACTION_OUTPUTS,
-  DRY_RUN_OPTION,
   completeInstanceName,
   dryRunSuffix,
-  instanceNamespace,
-  parseDryRun,
+  instanceActionOptions,
+  prepareInstanceAction,
   printAction,
-  rejectAllNamespaces,
-  rejectWaitWithDryRun,
-  waitTimeout,
+  type InstanceActionArgs,
 } from '../../instances/commandSupport.js';
-import { validateInstanceReference } from '../../instances/names.js';
 import { parseStorageSize, displayStorage } from '../../instances/quantity.js';
 
-interface ResizeArgs {
-  name: string;
+interface ResizeArgs extends InstanceActionArgs {
   storage?: string;
-  wait: boolean;
-  timeout?: string;
-  dryRun?: string | boolean;
 }
 
 export const resizeCommand: CommandDef<ResizeArgs> = {
@@ -28,24 +20,18 @@ export const resizeCommand: CommandDef<ResizeArgs> = {
   describe: 'Grow an instance\'s volume (never shrinks)',
   outputs: ACTION_OUTPUTS,
   builder: (y) =>
-    y
-      .positional('name', { type: 'string', describe: 'Instance name, instance id or platform Deployment name' })
-      .option('storage', { type: 'string', describe: 'New size, e.g. 20Gi (the platform\'s 20G means 20Gi)' })
-      .option('wait', { type: 'boolean', default: false, describe: 'Show requested vs capacity until the resize completes' })
-      .option('timeout', { type: 'string', describe: 'How long --wait waits (default 10m)' })
-      .option('dry-run', DRY_RUN_OPTION),
+    instanceActionOptions(y, 'Show requested vs capacity until the resize completes').option('storage', {
+      type: 'string',
+      describe: 'New size, e.g. 20Gi (the platform\'s 20G means 20Gi)',
+    }),
   complete: completeInstanceName,
   async run(ctx, args) {
-    rejectAllNamespaces(ctx, 'resize');
-    const name = validateInstanceReference(args.name);
+    const { name, namespace, dryRun, timeoutMs } = prepareInstanceAction(ctx, 'resize', args);
     if (args.storage === undefined) throw new UsageError('--storage is required: the new size, e.g. --storage 20Gi');
     const size = parseStorageSize(args.storage).text;
-    const dryRun = parseDryRun(args.dryRun);
-    rejectWaitWithDryRun(dryRun, args.wait);
-    const timeoutMs = waitTimeout(ctx, args.timeout);
     const kube = await ctx.kube();
     const { resizeInstanceVolume } = await import('../../instances/resize.js');
-    const plan = await resizeInstanceVolume(kube, instanceNamespace(ctx), name, size, dryRun);
+    const plan = await resizeInstanceVolume(kube, namespace, name, size, dryRun);
     const data = (capacity: string | undefined) => ({
       action: 'resize',
       instance: plan.instance,
