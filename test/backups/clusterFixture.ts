@@ -7,6 +7,7 @@ import { pvDataDir } from '../cluster/volumes.js';
 import { kubectl, kubectlOdoo, type RunResult } from '../harness/plugin.js';
 import type { TestPostgres } from '../fixtures/postgres.js';
 import { createOdooInstance, type OdooInstanceData } from './odooFixture.js';
+import { waitFor } from '../harness/waitFor.js';
 
 export const NS = 'saasodoo';
 export const CUSTOMER = 'cust-7';
@@ -24,15 +25,7 @@ export interface BackupWorld {
   kubectl(args: string[]): Promise<RunResult>;
 }
 
-export async function waitFor<T>(what: string, probe: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined && v !== false) return v as T;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+export { waitFor } from '../harness/waitFor.js';
 
 async function boundDir(cluster: TestCluster, pvc: string): Promise<string> {
   const p = await waitFor(`PVC ${pvc} to be bound`, () => {

@@ -12,6 +12,7 @@ import { startTestCluster, type TestCluster } from '../cluster/index.js';
 import { kubectl, kubectlOdoo } from '../harness/plugin.js';
 import { buildDeviceLab, expectedReasons, requireRoot, MISSING_DEVICE, NOT_A_BLOCK_DEVICE, type DeviceLab, type LabState } from './deviceLab.js';
 import { fakeHealthyHost, startLocalAgent, type LocalAgent } from './localAgent.js';
+import { waitFor } from '../harness/waitFor.js';
 
 const runs = requireRoot();
 const TOKEN = 'test-agent-token-5b0a7f';
@@ -29,16 +30,6 @@ const odoo = (args: string[]) => kubectlOdoo(args, { kubeconfig: cluster.kubecon
 
 /** The pod the DaemonSet created on a node. */
 const daemonPodOn = (node: string) => cluster.store.list('pods', NS, 'app.kubernetes.io/name=odoo-node-agent').find((p: any) => p.spec?.nodeName === node && !p.metadata.deletionTimestamp);
-
-async function waitFor<T>(what: string, fn: () => Promise<T | undefined> | T | undefined, ms = 30_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 /** One request straight to an agent (as the plugin would after port-forwarding). */
 function agentRequest(port: number, token: string, message: string): Promise<{ status?: number; messages: any[] }> {

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createServer, type Server, type Socket } from 'node:net';
 import { startTestCluster, type TestCluster } from '../cluster/index.js';
 import { kubectl, kubectlOdoo } from '../harness/plugin.js';
+import { waitFor } from '../harness/waitFor.js';
 
 const NS = 'kubectl-odoo';
 const NODES = ['node-1', 'node-2', 'node-3'];
@@ -15,16 +16,6 @@ const held = new Set<Socket>();
 
 const kc = (args: string[]) => kubectl(args, { kubeconfig: cluster.kubeconfigPath });
 const odoo = (args: string[]) => kubectlOdoo(args, { kubeconfig: cluster.kubeconfigPath, timeoutMs: 60_000 });
-
-async function waitFor<T>(what: string, fn: () => Promise<T | undefined> | T | undefined, ms = 30_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 const agentPodOn = (node: string) => cluster.store.list('pods', NS, 'app.kubernetes.io/name=odoo-node-agent').find((p: any) => p.spec?.nodeName === node && p.status?.phase === 'Running');
 

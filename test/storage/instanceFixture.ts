@@ -5,6 +5,7 @@ import { mkdirSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TestCluster } from '../cluster/index.js';
 import { pvDataDir } from '../cluster/volumes.js';
+import { waitFor } from '../harness/waitFor.js';
 
 export interface SeedInstance {
   namespace: string;
@@ -81,20 +82,7 @@ export function seedInstance(cluster: TestCluster, s: SeedInstance): void {
   });
 }
 
-export async function waitFor<T>(what: string, probe: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await probe();
-      if (v !== undefined && v !== false) return v as T;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+export { waitFor } from '../harness/waitFor.js';
 
 /** Pods of the instance that are Running and Ready. */
 export function readyPods(cluster: TestCluster, s: SeedInstance): any[] {

@@ -6,26 +6,14 @@ import { buildConnection } from '../../../plugin/core/kube/connection.js';
 import { loadKubeconfig } from '../../../plugin/core/kube/kubeconfig.js';
 import { pvDataDir } from '../volumes.js';
 import type { TestCluster } from '../index.js';
+import { waitFor } from '../../harness/waitFor.js';
 
 export function kubeClientFor(cluster: TestCluster): KubeClient {
   const resolved = loadKubeconfig({ kubeconfig: cluster.kubeconfigPath, env: {} });
   return new KubeClient(buildConnection(resolved), { retry: { maxAttempts: 1 } });
 }
 
-export async function waitFor<T>(what: string, probe: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await probe();
-      if (v !== undefined && v !== false) return v as T;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
+export { waitFor } from '../../harness/waitFor.js';
 
 export function createNamespace(cluster: TestCluster, name: string): void {
   cluster.store.create('namespaces', { metadata: { name } });
