@@ -7,20 +7,10 @@
 // maxUnavailable (RollingUpdate) or waits for pods to be deleted (OnDelete). Status counts as the
 // controller reports them; SuccessfulCreate/SuccessfulDelete events. The pods are simulated by ./pods.ts.
 import type { Controller, ControllerContext } from './index.js';
-import { WorkQueue, keyOf, splitKey, controllerRef } from './queue.js';
+import { QueuedController, keyOf, controllerRef, tolerate } from './queue.js';
 import { isActive, isReady, templateHash } from './workloads.js';
 import { recordEvent } from '../events.js';
 import { randomSuffix } from '../store.js';
-import { StatusError } from '../errors.js';
-
-function tolerate(fn: () => void): void {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof StatusError && (e.code === 404 || e.code === 409 || e.code === 403)) return;
-    throw e;
-  }
-}
 
 /** The tolerations the daemon controller adds to every pod it creates. */
 const DAEMON_TOLERATIONS = [
@@ -49,11 +39,9 @@ export function nodeFits(template: any, node: any): boolean {
   return (node.spec?.taints ?? []).filter((t: any) => t.effect === 'NoSchedule' || t.effect === 'NoExecute').every((t: any) => tolerates(tolerations, t));
 }
 
-export class DaemonSetController implements Controller {
-  private readonly queue = new WorkQueue();
-  private readonly unsub: (() => void)[] = [];
-
+export class DaemonSetController extends QueuedController implements Controller {
   constructor(private readonly ctx: ControllerContext) {
+    super();
     const store = ctx.store;
     const all = () => {
       for (const ds of store.scan('daemonsets')) this.queue.add(keyOf(ds.metadata.namespace, ds.metadata.name));
@@ -70,17 +58,6 @@ export class DaemonSetController implements Controller {
     this.unsub.push(store.onChange('nodes', all));
   }
 
-  stop(): void {
-    for (const u of this.unsub) u();
-  }
-
-  tick(now: number): void {
-    for (const key of this.queue.take(now)) {
-      const [ns, name] = splitKey(key);
-      tolerate(() => this.sync(ns!, name));
-    }
-  }
-
   private podsOf(ds: any): any[] {
     const store = this.ctx.store;
     const out: any[] = [];
@@ -92,7 +69,7 @@ export class DaemonSetController implements Controller {
     return out;
   }
 
-  private sync(ns: string, name: string): void {
+  protected sync(ns: string, name: string): void {
     const store = this.ctx.store;
     const ds = store.peek('daemonsets', ns, name);
     if (!ds || ds.metadata.deletionTimestamp) return;

@@ -1,3 +1,5 @@
+import { StatusError } from '../errors.js';
+
 // A controller's work queue: keys marked dirty by store changes, plus keys due again at a time.
 export class WorkQueue {
   private dirty = new Set<string>();
@@ -36,4 +38,33 @@ export function splitKey(key: string): [string | undefined, string] {
 /** The owner this object's controller reference names, if any. */
 export function controllerRef(obj: any): any | undefined {
   return (obj?.metadata?.ownerReferences ?? []).find((r: any) => r.controller);
+}
+
+/** Runs one change; what another writer removed (404), changed (409) or forbids (403) is skipped, as controllers requeue. */
+export function tolerate<T>(fn: () => T): T | undefined {
+  try {
+    return fn();
+  } catch (e) {
+    if (e instanceof StatusError && (e.code === 404 || e.code === 409 || e.code === 403)) return undefined;
+    throw e;
+  }
+}
+
+/** A controller that syncs one object per dirty key of its work queue on every tick. */
+export abstract class QueuedController {
+  protected readonly queue = new WorkQueue();
+  protected readonly unsub: (() => void)[] = [];
+
+  stop(): void {
+    for (const u of this.unsub) u();
+  }
+
+  tick(now: number): void {
+    for (const key of this.queue.take(now)) {
+      const [ns, name] = splitKey(key);
+      tolerate(() => this.sync(ns!, name, now));
+    }
+  }
+
+  protected abstract sync(ns: string, name: string, nowMs: number): void;
 }

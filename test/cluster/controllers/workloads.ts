@@ -4,10 +4,9 @@
 // SuccessfulCreate/SuccessfulDelete events.
 import { createHash } from 'node:crypto';
 import type { Controller, ControllerContext } from './index.js';
-import { WorkQueue, keyOf, splitKey, controllerRef } from './queue.js';
+import { QueuedController, keyOf, controllerRef, tolerate } from './queue.js';
 import { recordEvent } from '../events.js';
 import { rfc3339, randomSuffix } from '../store.js';
-import { StatusError } from '../errors.js';
 
 const SAFE = 'bcdfghjklmnpqrstvwxz2456789';
 
@@ -47,20 +46,9 @@ function condition(type: string, status: string, reason: string, message: string
   return { type, status, lastUpdateTime: same && prev.reason === reason ? prev.lastUpdateTime : now, lastTransitionTime: same ? prev.lastTransitionTime : now, reason, message };
 }
 
-function tolerate<T>(fn: () => T): T | undefined {
-  try {
-    return fn();
-  } catch (e) {
-    if (e instanceof StatusError && (e.code === 404 || e.code === 409 || e.code === 403)) return undefined;
-    throw e;
-  }
-}
-
-export class DeploymentController implements Controller {
-  private readonly queue = new WorkQueue();
-  private readonly unsub: (() => void)[] = [];
-
+export class DeploymentController extends QueuedController implements Controller {
   constructor(private readonly ctx: ControllerContext) {
+    super();
     const store = ctx.store;
     for (const d of store.scan('deployments')) this.queue.add(keyOf(d.metadata.namespace, d.metadata.name));
     this.unsub.push(store.onChange('deployments', (c) => this.queue.add(keyOf(c.snap.obj.metadata.namespace, c.snap.obj.metadata.name))));
@@ -82,18 +70,7 @@ export class DeploymentController implements Controller {
     );
   }
 
-  stop(): void {
-    for (const u of this.unsub) u();
-  }
-
-  tick(now: number): void {
-    for (const key of this.queue.take(now)) {
-      const [ns, name] = splitKey(key);
-      tolerate(() => this.sync(ns!, name, now));
-    }
-  }
-
-  private sync(ns: string, name: string, nowMs: number): void {
+  protected sync(ns: string, name: string, nowMs: number): void {
     const store = this.ctx.store;
     const dep = store.peek('deployments', ns, name);
     if (!dep || dep.metadata.deletionTimestamp) return;
@@ -209,11 +186,9 @@ export class DeploymentController implements Controller {
   }
 }
 
-export class ReplicaSetController implements Controller {
-  private readonly queue = new WorkQueue();
-  private readonly unsub: (() => void)[] = [];
-
+export class ReplicaSetController extends QueuedController implements Controller {
   constructor(private readonly ctx: ControllerContext) {
+    super();
     const store = ctx.store;
     for (const rs of store.scan('replicasets')) this.queue.add(keyOf(rs.metadata.namespace, rs.metadata.name));
     this.unsub.push(store.onChange('replicasets', (c) => this.queue.add(keyOf(c.snap.obj.metadata.namespace, c.snap.obj.metadata.name))));
@@ -225,18 +200,7 @@ export class ReplicaSetController implements Controller {
     );
   }
 
-  stop(): void {
-    for (const u of this.unsub) u();
-  }
-
-  tick(now: number): void {
-    for (const key of this.queue.take(now)) {
-      const [ns, name] = splitKey(key);
-      tolerate(() => this.sync(ns!, name, now));
-    }
-  }
-
-  private sync(ns: string, name: string, nowMs: number): void {
+  protected sync(ns: string, name: string, nowMs: number): void {
     const store = this.ctx.store;
     const rs = store.peek('replicasets', ns, name);
     if (!rs || rs.metadata.deletionTimestamp) return;
