@@ -78,6 +78,20 @@ async function databases(): Promise<string[]> {
   return (await pg.psql('select datname from pg_database order by 1')).trim().split('\n');
 }
 
+/** Nothing of a restore is left behind: no scratch or previous database, no staging folder. */
+async function expectNoRestoreLeftovers(): Promise<void> {
+  expect((await databases()).filter((d) => d.startsWith(`${DB}__`))).toEqual([]);
+  expect(readdirSync(inst.dataDir).filter((n) => n.startsWith('.odoo-restore'))).toEqual([]);
+}
+
+/** A copy of a backup set filed under another instance, to damage on purpose; returns its folder. */
+function copySet(dir: string, instance: string): string {
+  const to = join(backupRoot, 'active', CUSTOMER, instance, nextTimestamp());
+  mkdirSync(join(to, '..'), { recursive: true });
+  execFileSync('cp', ['-a', dir, to]);
+  return to;
+}
+
 function list(customer = '*', instance = '*') {
   const out = execFileSync('sh', ['-c', LIST_SCRIPT], { env: { PATH: process.env.PATH!, BACKUP_ROOT: backupRoot, CUSTOMER_GLOB: customer, INSTANCE_GLOB: instance }, encoding: 'utf8' });
   return parseBackupListing(out);
@@ -199,17 +213,13 @@ describe('restore script', () => {
     expect(run.code).toBe(0);
     expect(await databaseSnapshot(pg, DB)).toBe(rowsBefore);
     expect(treeSnapshot(inst.dataDir)).toEqual(filesBefore);
-    // No scratch or previous database and no staging folder remain.
-    expect((await databases()).filter((d) => d.startsWith(`${DB}__`))).toEqual([]);
-    expect(readdirSync(inst.dataDir).filter((n) => n.startsWith('.odoo-restore'))).toEqual([]);
+    await expectNoRestoreLeftovers();
   });
 
   it('a restore whose database part fails leaves the old database and files in place', async () => {
     const good = await backup();
     // A set whose checksums are right but whose dump is not a PostgreSQL dump.
-    const broken = join(backupRoot, 'active', CUSTOMER, 'broken', nextTimestamp());
-    mkdirSync(join(broken, '..'), { recursive: true });
-    execFileSync('cp', ['-a', good.dir, broken]);
+    const broken = copySet(good.dir, 'broken');
     execFileSync('sh', ['-c', 'printf "not a dump" | zstd -q -c > db.dump.zst && sha256sum db.dump.zst data.tar.zst > SHA256SUMS'], { cwd: broken });
     await pg.psql("INSERT INTO res_partner (name) VALUES ('after the backup')", { database: DB });
     const rowsBefore = await databaseSnapshot(pg, DB);
@@ -221,15 +231,12 @@ describe('restore script', () => {
     expect(run.output).toMatch(/unchanged/);
     expect(await databaseSnapshot(pg, DB)).toBe(rowsBefore);
     expect(treeSnapshot(inst.dataDir)).toEqual(filesBefore);
-    expect((await databases()).filter((d) => d.startsWith(`${DB}__`))).toEqual([]);
-    expect(readdirSync(inst.dataDir).filter((n) => n.startsWith('.odoo-restore'))).toEqual([]);
+    await expectNoRestoreLeftovers();
   });
 
   it('refuses a set whose files do not match their checksums, before swapping anything in', async () => {
     const b = await backup();
-    const corrupt = join(backupRoot, 'active', CUSTOMER, 'corrupt', nextTimestamp());
-    mkdirSync(join(corrupt, '..'), { recursive: true });
-    execFileSync('cp', ['-a', b.dir, corrupt]);
+    const corrupt = copySet(b.dir, 'corrupt');
     execFileSync('sh', ['-c', 'printf "garbage" | dd of=data.tar.zst bs=1 seek=100 conv=notrunc 2>/dev/null'], { cwd: corrupt });
     const rowsBefore = await databaseSnapshot(pg, DB);
     const run = await runScript(RESTORE_SCRIPT, restoreEnv(corrupt.slice(backupRoot.length + 1)));
@@ -288,8 +295,7 @@ describe('restore script', () => {
     expect(run.output).toMatch(/ERROR restore failed; the instance's database and files are unchanged/);
     expect(await databaseSnapshot(pg, DB)).toBe(rowsBefore);
     expect(treeSnapshot(inst.dataDir)).toEqual(filesBefore);
-    expect((await databases()).filter((d) => d.startsWith(`${DB}__`))).toEqual([]);
-    expect(readdirSync(inst.dataDir).filter((n) => n.startsWith('.odoo-restore'))).toEqual([]);
+    await expectNoRestoreLeftovers();
   });
 
   it('a fast sha256 tool that prints nothing useful neither spoils a backup nor blocks its restore', async () => {
@@ -376,9 +382,7 @@ describe('verify script', () => {
 
   it('reports a corrupt archive and a truncated dump clearly', async () => {
     const b = await backup();
-    const bad = join(backupRoot, 'active', CUSTOMER, 'damaged', nextTimestamp());
-    mkdirSync(join(bad, '..'), { recursive: true });
-    execFileSync('cp', ['-a', b.dir, bad]);
+    const bad = copySet(b.dir, 'damaged');
     execFileSync('sh', ['-c', 'printf "garbage" | dd of=data.tar.zst bs=1 seek=200 conv=notrunc 2>/dev/null; head -c 100 db.dump.zst > x && mv x db.dump.zst'], { cwd: bad });
     const run = await runScript(VERIFY_SCRIPT, verifyEnv(bad.slice(backupRoot.length + 1), false));
     expect(run.code).toBe(1);
