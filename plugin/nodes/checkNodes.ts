@@ -11,6 +11,7 @@ import { AgentError, callAgent } from './agentClient.js';
 import { collectNodeFacts } from './collectFacts.js';
 import { HOST_PATHS_ON_HOST, type HostAccess } from './hostAccess.js';
 import type { SshTarget } from './sshHost.js';
+import { mapLimit } from './mapLimit.js';
 
 export interface NodeCheckResult {
   node: string;
@@ -39,20 +40,6 @@ export interface ChecksOutput {
 
 export type Tunnel = { localPort: number; close(): void | Promise<void> };
 export type OpenTunnel = (target: { namespace: string; pod: string; port: number; onError?: (err: Error) => void }) => Promise<Tunnel>;
-
-/** Runs fn over items with at most `limit` in flight; results keep the input order. */
-export async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      results[i] = await fn(items[i]);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
-  return results;
-}
 
 export interface AgentCheckOptions {
   namespace: string;

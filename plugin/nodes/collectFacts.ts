@@ -3,6 +3,7 @@
 import { posix } from 'node:path';
 import type { DeviceFacts, HostFacts, NodeFacts, Probe, SysfsFacts } from './facts.js';
 import type { ExecOutcome, HostAccess, HostPaths } from './hostAccess.js';
+import { mapLimit } from './mapLimit.js';
 
 const HEAD_BYTES = 512;
 const TOOL_TIMEOUT_MS = 10_000;
@@ -191,24 +192,10 @@ export interface CollectOptions {
   deviceConcurrency?: number;
 }
 
-/** fn over items with at most `limit` running at once; results in input order. */
-export async function mapLimited<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      results[i] = await fn(items[i]);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
-  return results;
-}
-
 export async function collectNodeFacts(host: HostAccess, opts: CollectOptions): Promise<NodeFacts> {
   const [hostFacts, devices] = await Promise.all([
     collectHostFacts(host, opts.paths),
-    mapLimited(opts.devices, opts.deviceConcurrency ?? opts.devices.length, (d) => collectDeviceFacts(host, d, opts.paths)),
+    mapLimit(opts.devices, opts.deviceConcurrency ?? opts.devices.length, (d) => collectDeviceFacts(host, d, opts.paths)),
   ]);
   return { node: opts.node, collectedAt: (opts.now?.() ?? new Date()).toISOString(), host: hostFacts, devices };
 }

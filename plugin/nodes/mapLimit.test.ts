@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { mapLimited } from './collectFacts.js';
+import { mapLimit } from './mapLimit.js';
 
-describe('mapLimited', () => {
+describe('mapLimit', () => {
   it.each([
     { items: 10, limit: 4 },
     { items: 3, limit: 4 },
@@ -11,7 +11,7 @@ describe('mapLimited', () => {
     let running = 0;
     let most = 0;
     const input = Array.from({ length: items }, (_, i) => i);
-    const out = await mapLimited(input, limit, async (i) => {
+    const out = await mapLimit(input, limit, async (i) => {
       running++;
       most = Math.max(most, running);
       await new Promise((r) => setTimeout(r, (items - i) % 3));
