@@ -221,9 +221,9 @@ export function describeInterruption(f: InterruptionFacts): string {
         return `${head} stopped after ${f.set} was swapped in: ${i} has the restored database and files${started}; "${recover}" removes what the restore replaced${safety}`;
       }
       if (js.state === 'incomplete') {
-        return `${head} stopped with its swap incomplete (journal state ${js.journal ?? 'unknown'}): ${i}${started}; "${recover}" finishes the swap${safety}`;
+        return `${head} stopped with its swap incomplete (journal state ${js.journal ?? 'unknown'}); ${i} stays stopped and locked: "${recover}" finishes the swap${safety}`;
       }
-      return `${head} stopped during ${f.jobPhase ?? 'the restore'} and its Job ended without saying where ${i} stands: ${i}${started}; "${recover}" reads the restore's journal and finishes or undoes it${safety}`;
+      return `${head} stopped during ${f.jobPhase ?? 'the restore'} and its Job ended without saying where ${i} stands; ${i} stays stopped and locked: "${recover}" reads the restore's journal and finishes or undoes the swap${safety}`;
     }
     case 'starting':
       return `${head} from ${f.set} is complete, but it was interrupted while ${i} was starting (see "kubectl odoo status ${i}"); "${recover}" removes what the restore replaced${safety}`;
