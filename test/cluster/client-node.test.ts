@@ -34,6 +34,19 @@ async function failure(p: Promise<unknown>): Promise<{ code: number; status: any
   throw new Error('expected the request to fail');
 }
 
+/** A request with the cluster's admin token, outside any client library. */
+async function rawRequest(https: typeof import('node:https'), method: string, path: string, body?: unknown, contentType = 'application/json'): Promise<{ code: number; body: any; headers: import('node:http').IncomingHttpHeaders }> {
+  return new Promise((resolve, reject) => {
+    const req = https.request(`${cluster.url}${path}`, { method, headers: { Authorization: `Bearer ${cluster.token}`, 'Content-Type': contentType }, rejectUnauthorized: false }, (r) => {
+      let text = '';
+      r.on('data', (d) => (text += d));
+      r.on('end', () => resolve({ code: r.statusCode ?? 0, body: text ? JSON.parse(text) : undefined, headers: r.headers }));
+    });
+    req.on('error', reject);
+    req.end(body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body));
+  });
+}
+
 function kubeClient(retry = { maxAttempts: 4, baseDelayMs: 1 }): KubeClient {
   const conn = buildConnection(loadKubeconfig({ kubeconfig: cluster.kubeconfigPath, env: {} }));
   return new KubeClient(conn, { retry, sleep: async () => {} });
@@ -209,6 +222,37 @@ describe('client-node against the test cluster', () => {
     }
     expect(podGoneRv()).toBeLessThan(deps.at(-1)!.rv);
     expect(deps.at(-1)!.type).toBe('DELETED');
+  });
+
+  it('serves Leases through CoordinationV1Api: create, watch, 409 on a stale resourceVersion, 422 and 400 with the real messages', async () => {
+    const coord = kc.makeApiClient(k8s.CoordinationV1Api);
+    const seen: string[] = [];
+    const ctl = await new k8s.Watch(kc).watch(`/apis/coordination.k8s.io/v1/namespaces/${NS}/leases`, {}, (type, obj) => seen.push(`${type} ${obj.spec?.holderIdentity}`), () => {});
+    try {
+      const created = await coord.createNamespacedLease({
+        namespace: NS,
+        body: { metadata: { name: 'lock-acme' }, spec: { holderIdentity: 'backup-1', leaseDurationSeconds: 30, acquireTime: new k8s.V1MicroTime('2026-01-02T03:04:05.678Z') } },
+      });
+      expect(cluster.store.get('leases', NS, 'lock-acme').spec.acquireTime).toBe('2026-01-02T03:04:05.678000Z');
+      const taken = await coord.replaceNamespacedLease({ namespace: NS, name: 'lock-acme', body: { ...created, spec: { ...created.spec, holderIdentity: 'backup-2' } } });
+      expect(Number(taken.metadata?.resourceVersion)).toBeGreaterThan(Number(created.metadata?.resourceVersion));
+      const stale = await failure(coord.replaceNamespacedLease({ namespace: NS, name: 'lock-acme', body: { ...created, spec: { ...created.spec, holderIdentity: 'restore-1' } } }));
+      expect(stale.code).toBe(409);
+      expect(stale.status).toMatchObject({ reason: 'Conflict', message: 'Operation cannot be fulfilled on leases.coordination.k8s.io "lock-acme": the object has been modified; please apply your changes to the latest version and try again' });
+      await eventually(() => seen.join(',') === 'ADDED backup-1,MODIFIED backup-2', 'the watch events');
+    } finally {
+      ctl.abort();
+    }
+    const bad = await failure(coord.createNamespacedLease({ namespace: NS, body: { metadata: { name: 'bad' }, spec: { leaseDurationSeconds: -1, leaseTransitions: -2 } } }));
+    expect(bad.code).toBe(422);
+    expect(bad.status.message).toBe(
+      'Lease.coordination.k8s.io "bad" is invalid: [spec.leaseDurationSeconds: Invalid value: -1: must be greater than 0, spec.leaseTransitions: Invalid value: -2: must be greater than or equal to 0]',
+    );
+    // A plain Date is sent with milliseconds, which a MicroTime field does not accept.
+    const https = await import('node:https');
+    const { code, body } = await rawRequest(https, 'POST', `/apis/coordination.k8s.io/v1/namespaces/${NS}/leases`, { metadata: { name: 'millis' }, spec: { renewTime: '2026-01-02T03:04:05.678Z' } });
+    expect(code).toBe(400);
+    expect(body).toMatchObject({ reason: 'BadRequest', message: 'Lease in version "v1" cannot be handled as a Lease: parsing time "2026-01-02T03:04:05.678Z" as "2006-01-02T15:04:05.000000Z07:00": cannot parse ".678Z" as ".000000"' });
   });
 
   it('authenticates with the client certificate, and rejects a wrong token', async () => {

@@ -233,6 +233,35 @@ spec: {accessModes: [ReadWriteOnce], storageClassName: cephfs-quota, resources: 
     expect(ev).toContain('0/3 nodes are available: 3 Insufficient cpu. preemption: 0/3 nodes are available: 3 No preemption victims found for incoming pod.');
   });
 
+  it('serves coordination.k8s.io/v1 Leases: Holder column, validation, optimistic concurrency, microsecond times', async () => {
+    expect((await k(['api-resources', '--no-headers'])).stdout).toMatch(/^leases\s+coordination\.k8s\.io\/v1\s+true\s+Lease$/m);
+    expect((await k(['get', 'leases', '-n', 'kube-node-lease', '-o', 'name'])).stdout).toBe('lease.coordination.k8s.io/node-1\nlease.coordination.k8s.io/node-2\nlease.coordination.k8s.io/node-3\n');
+    const lease = (holder: string, time = '2026-01-02T03:04:05.123456Z', duration = 60) => `apiVersion: coordination.k8s.io/v1
+kind: Lease
+metadata: {name: lock-acme, namespace: shop}
+spec: {holderIdentity: ${holder}, leaseDurationSeconds: ${duration}, acquireTime: "${time}"}
+`;
+    expect((await k(['create', '-f', '-'], lease('backup-1'))).stdout).toBe('lease.coordination.k8s.io/lock-acme created\n');
+    expect((await k(['get', 'lease', 'lock-acme', '-n', 'shop'])).stdout).toMatch(/^NAME\s+HOLDER\s+AGE\nlock-acme\s+backup-1\s+\d+s\n$/);
+    const stored = JSON.parse((await k(['get', 'lease', 'lock-acme', '-n', 'shop', '-o', 'json'])).stdout);
+    expect(stored.spec.acquireTime).toBe('2026-01-02T03:04:05.123456Z');
+    // A second holder that read the Lease before the first one changed it loses.
+    await k(['patch', 'lease', 'lock-acme', '-n', 'shop', '--type=merge', '-p', '{"spec":{"holderIdentity":"backup-2"}}']);
+    const stale = await k(['replace', '-f', '-'], JSON.stringify({ ...stored, spec: { ...stored.spec, holderIdentity: 'restore-1' } }));
+    expect(stale.code).toBe(1);
+    expect(stale.stderr).toContain(
+      'Error from server (Conflict): error when replacing "STDIN": Operation cannot be fulfilled on leases.coordination.k8s.io "lock-acme": the object has been modified; please apply your changes to the latest version and try again',
+    );
+    const zero = await k(['create', '-f', '-'], lease('x', undefined, 0).replace('lock-acme', 'zero'));
+    expect(zero.stderr).toContain('The Lease "zero" is invalid: spec.leaseDurationSeconds: Invalid value: 0: must be greater than 0');
+    // MicroTime has exactly six fractional digits: a millisecond timestamp does not decode.
+    const millis = await k(['create', '-f', '-'], lease('x', '2026-01-02T03:04:05.123Z').replace('lock-acme', 'millis'));
+    expect(millis.stderr).toContain(
+      'Error from server (BadRequest): error when creating "STDIN": Lease in version "v1" cannot be handled as a Lease: parsing time "2026-01-02T03:04:05.123Z" as "2006-01-02T15:04:05.000000Z07:00": cannot parse ".123Z" as ".000000"',
+    );
+    expect((await k(['get', 'leases', '-n', 'shop', '-o', 'name'])).stdout).toBe('lease.coordination.k8s.io/lock-acme\n');
+  });
+
   it('deleting a namespace deletes what it holds', async () => {
     await k(['create', 'namespace', 'gone']);
     await k(['create', 'configmap', 'x', '-n', 'gone']);

@@ -220,10 +220,20 @@ export function prepareCreate(def: ResourceDef, obj: any, store: Store): void {
     case 'events':
       obj.count ??= 1;
       break;
+    case 'leases':
+      dropLeaseElectionFields(obj);
+      break;
     case 'ingressroutes':
     case 'cephclusters':
       break;
   }
+}
+
+/** strategy and preferredHolder belong to the CoordinatedLeaderElection feature, off in 1.32: dropped. */
+function dropLeaseElectionFields(obj: any): void {
+  if (!obj.spec) return;
+  delete obj.spec.strategy;
+  delete obj.spec.preferredHolder;
 }
 
 export function prepareUpdate(def: ResourceDef, obj: any, old: any, store: Store): void {
@@ -240,6 +250,9 @@ export function prepareUpdate(def: ResourceDef, obj: any, old: any, store: Store
         for (const [k, v] of Object.entries(obj.stringData)) obj.data[k] = Buffer.from(String(v)).toString('base64');
         delete obj.stringData;
       }
+      break;
+    case 'leases':
+      dropLeaseElectionFields(obj);
       break;
     case 'pods':
     case 'deployments':
@@ -380,6 +393,14 @@ function specificCauses(def: ResourceDef, obj: any): StatusCause[] {
       return obj.provisioner ? [] : [required('provisioner')];
     case 'events':
       return obj.involvedObject ? [] : [required('involvedObject')];
+    case 'leases': {
+      // pkg/apis/coordination/validation: ValidateLeaseSpec.
+      const causes: StatusCause[] = [];
+      const spec = obj.spec ?? {};
+      if (spec.leaseDurationSeconds != null && spec.leaseDurationSeconds <= 0) causes.push(invalidValue('spec.leaseDurationSeconds', spec.leaseDurationSeconds, 'must be greater than 0'));
+      if (spec.leaseTransitions != null && spec.leaseTransitions < 0) causes.push(invalidValue('spec.leaseTransitions', spec.leaseTransitions, 'must be greater than or equal to 0'));
+      return causes;
+    }
     default:
       return [];
   }
