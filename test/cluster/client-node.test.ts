@@ -255,6 +255,34 @@ describe('client-node against the test cluster', () => {
     expect(body).toMatchObject({ reason: 'BadRequest', message: 'Lease in version "v1" cannot be handled as a Lease: parsing time "2026-01-02T03:04:05.678Z" as "2006-01-02T15:04:05.000000Z07:00": cannot parse ".678Z" as ".000000"' });
   });
 
+  it('binds a claim to the Available PV it names, and the PV to the claim; grows only claims of an expandable class', async () => {
+    await core.createPersistentVolume({ body: { metadata: { name: 'manual-pv' }, spec: { capacity: { storage: '8Gi' }, accessModes: ['ReadWriteOnce'], storageClassName: '', hostPath: { path: '/srv/manual' } } } });
+    await eventually(async () => (await core.readPersistentVolume({ name: 'manual-pv' })).status?.phase === 'Available', 'the PV Available');
+    await core.createNamespacedPersistentVolumeClaim({
+      namespace: NS,
+      body: { metadata: { name: 'manual' }, spec: { accessModes: ['ReadWriteOnce'], storageClassName: '', volumeName: 'manual-pv', resources: { requests: { storage: '1Gi' } } } },
+    });
+    const bound = await eventually(async () => {
+      const c = await core.readNamespacedPersistentVolumeClaim({ namespace: NS, name: 'manual' });
+      return c.status?.phase === 'Bound' ? c : undefined;
+    }, 'the claim Bound');
+    expect(bound!.status?.capacity).toEqual({ storage: '8Gi' });
+    expect(bound!.metadata?.annotations).toEqual({ 'pv.kubernetes.io/bind-completed': 'yes' });
+    const pv = await core.readPersistentVolume({ name: 'manual-pv' });
+    expect(pv.status?.phase).toBe('Bound');
+    expect(pv.spec?.claimRef).toMatchObject({ kind: 'PersistentVolumeClaim', namespace: NS, name: 'manual', uid: bound!.metadata?.uid });
+    expect(pv.metadata?.annotations).toEqual({ 'pv.kubernetes.io/bound-by-controller': 'yes' });
+    const grow = await failure(
+      core.patchNamespacedPersistentVolumeClaim({ namespace: NS, name: 'manual', body: { spec: { resources: { requests: { storage: '2Gi' } } } } }, k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch)),
+    );
+    expect(grow.code).toBe(403);
+    expect(grow.status).toMatchObject({ reason: 'Forbidden', message: 'persistentvolumeclaims "manual" is forbidden: only dynamically provisioned pvc can be resized and the storageclass that provisions the pvc must support resize' });
+    await core.createNamespacedPersistentVolumeClaim({ namespace: NS, body: { metadata: { name: 'dynamic' }, spec: { accessModes: ['ReadWriteOnce'], storageClassName: 'rook-cephfs', resources: { requests: { storage: '1Gi' } } } } });
+    await eventually(async () => (await core.readNamespacedPersistentVolumeClaim({ namespace: NS, name: 'dynamic' })).status?.phase === 'Bound', 'the dynamic claim Bound');
+    await core.patchNamespacedPersistentVolumeClaim({ namespace: NS, name: 'dynamic', body: { spec: { resources: { requests: { storage: '2Gi' } } } } }, k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch));
+    await eventually(async () => (await core.readNamespacedPersistentVolumeClaim({ namespace: NS, name: 'dynamic' })).status?.capacity?.storage === '2Gi', 'the claim grown');
+  });
+
   it('authenticates with the client certificate, and rejects a wrong token', async () => {
     const cert = new k8s.KubeConfig();
     cert.loadFromFile(cluster.kubeconfigPath);

@@ -208,6 +208,36 @@ allowVolumeExpansion: false
     await eventually(async () => (await k(['get', 'pvc', 'data', '-n', 'shop', '-o', 'jsonpath={.status.capacity.storage}'])).stdout === '20Gi', 'capacity 20Gi');
   });
 
+  it('binds a pre-bound PV and PVC statically; refuses to grow a claim without a StorageClass (403); a class mismatch stays Pending with VolumeMismatch', async () => {
+    const pv = (name: string, claimRef = '', cls = '""') => `apiVersion: v1
+kind: PersistentVolume
+metadata: {name: ${name}}
+spec: {capacity: {storage: 5Gi}, accessModes: [ReadWriteOnce], storageClassName: ${cls}, hostPath: {path: /srv/${name}}${claimRef}}
+`;
+    const claim = (name: string, volume: string, cls = '""') => `apiVersion: v1
+kind: PersistentVolumeClaim
+metadata: {name: ${name}, namespace: shop}
+spec: {accessModes: [ReadWriteOnce], storageClassName: ${cls}, volumeName: ${volume}, resources: {requests: {storage: 2Gi}}}
+`;
+    await k(['apply', '-f', '-'], pv('static-pv', ', claimRef: {namespace: shop, name: static-claim}') + '---\n' + claim('static-claim', 'static-pv'));
+    await eventually(async () => /^static-claim\s+Bound\s+static-pv\s+5Gi\s+RWO\s/.test((await k(['get', 'pvc', 'static-claim', '-n', 'shop', '--no-headers'])).stdout), 'the claim Bound');
+    expect((await k(['get', 'pv', 'static-pv', '--no-headers'])).stdout).toMatch(/^static-pv\s+5Gi\s+RWO\s+Retain\s+Bound\s+shop\/static-claim\s/);
+    const ref = JSON.parse((await k(['get', 'pv', 'static-pv', '-o', 'jsonpath={.spec.claimRef}'])).stdout);
+    expect(ref.uid).toBe(cluster.store.get('persistentvolumeclaims', 'shop', 'static-claim').metadata.uid);
+    const grow = await k(['patch', 'pvc', 'static-claim', '-n', 'shop', '-p', '{"spec":{"resources":{"requests":{"storage":"3Gi"}}}}']);
+    expect(grow.stderr).toContain(
+      'Error from server (Forbidden): persistentvolumeclaims "static-claim" is forbidden: only dynamically provisioned pvc can be resized and the storageclass that provisions the pvc must support resize',
+    );
+    await k(['apply', '-f', '-'], pv('loose-pv') + '---\n' + claim('wrong-class', 'loose-pv', 'rook-cephfs'));
+    const ev = await eventually(
+      async () => (await k(['get', 'events', '-n', 'shop', '--field-selector', 'involvedObject.name=wrong-class,reason=VolumeMismatch', '--no-headers'])).stdout,
+      'the VolumeMismatch event',
+    );
+    expect(ev).toMatch(/Warning\s+VolumeMismatch\s+persistentvolumeclaim\/wrong-class\s+Cannot bind to requested volume "loose-pv": storageClassName does not match/);
+    expect((await k(['get', 'pvc', 'wrong-class', '-n', 'shop', '-o', 'jsonpath={.status.phase}'])).stdout).toBe('Pending');
+    expect((await k(['get', 'pv', 'loose-pv', '-o', 'jsonpath={.status.phase}'])).stdout).toBe('Available');
+  });
+
   it('leaves a PVC of a missing StorageClass Pending with ProvisioningFailed', async () => {
     await k(['apply', '-f', '-'], `apiVersion: v1
 kind: PersistentVolumeClaim

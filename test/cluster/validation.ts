@@ -441,14 +441,21 @@ function pvcUpdateCauses(obj: any, old: any): StatusCause[] {
   return causes;
 }
 
-/** The PersistentVolumeClaimResize admission plugin. */
+/** GetPersistentVolumeClaimClass / GetPersistentVolumeClass: the beta annotation wins over the field. */
+export function claimClass(obj: any): string {
+  return obj.metadata?.annotations?.['volume.beta.kubernetes.io/storage-class'] ?? obj.spec?.storageClassName ?? '';
+}
+
+/** The PersistentVolumeClaimResize admission plugin (plugin/pkg/admission/storage/persistentvolume/resize). */
 function admitPvcResize(def: ResourceDef, obj: any, old: any, store: Store): void {
   const newSize = parseQuantity(obj.spec?.resources?.requests?.storage);
   const oldSize = parseQuantity(old.spec?.resources?.requests?.storage);
   if (newSize === undefined || oldSize === undefined || newSize <= oldSize) return;
   if (old.status?.phase !== 'Bound') throw forbidden(def, obj.metadata.name, 'Only bound persistent volume claims can be expanded');
-  const sc = old.spec?.storageClassName ? store.peek('storageclasses', undefined, old.spec.storageClassName) : undefined;
-  if (!sc?.allowVolumeExpansion)
+  // allowResize: the same, non-empty class before and after, whose StorageClass allows expansion.
+  const className = claimClass(obj);
+  const sc = className && className === claimClass(old) ? store.peek('storageclasses', undefined, className) : undefined;
+  if (sc?.allowVolumeExpansion !== true)
     throw forbidden(def, obj.metadata.name, 'only dynamically provisioned pvc can be resized and the storageclass that provisions the pvc must support resize');
 }
 
