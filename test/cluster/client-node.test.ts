@@ -283,6 +283,36 @@ describe('client-node against the test cluster', () => {
     await eventually(async () => (await core.readNamespacedPersistentVolumeClaim({ namespace: NS, name: 'dynamic' })).status?.capacity?.storage === '2Gi', 'the claim grown');
   });
 
+  it('decodes bodies before validating them and follows fieldValidation (Strict, Warn, Ignore, default Warn)', async () => {
+    const https = await import('node:https');
+    const path = `/api/v1/namespaces/${NS}/configmaps`;
+    const body = '{"metadata":{"name":"fv","name":"fv-strict"},"bogus":1,"data":{"a":"1"}}';
+    const strict = await rawRequest(https, 'POST', `${path}?fieldValidation=Strict`, body);
+    expect(strict.code).toBe(400);
+    expect(strict.body).toMatchObject({ reason: 'BadRequest', message: 'ConfigMap in version "v1" cannot be handled as a ConfigMap: strict decoding error: duplicate field "metadata.name", unknown field "bogus"' });
+    const byDefault = await rawRequest(https, 'POST', path, body);
+    expect(byDefault.code).toBe(201);
+    expect(byDefault.headers.warning).toBe('299 - "duplicate field \\"metadata.name\\"", 299 - "unknown field \\"bogus\\""');
+    expect(byDefault.body.metadata.name).toBe('fv-strict');
+    const ignored = await rawRequest(https, 'PUT', `${path}/fv-strict?fieldValidation=Ignore`, { ...byDefault.body, bogus: 2 });
+    expect(ignored.code).toBe(200);
+    expect(ignored.headers.warning).toBeUndefined();
+    const unsupported = await rawRequest(https, 'POST', `${path}?fieldValidation=strict`, '{"metadata":{"name":"x"}}');
+    expect(unsupported.code).toBe(422);
+    // A patch is checked on the patched object: the 422 of patch.go under Strict.
+    const patch = await rawRequest(https, 'PATCH', `${path}/fv-strict?fieldValidation=Strict`, '{"datta":{"b":"2"}}', 'application/merge-patch+json');
+    expect(patch.code).toBe(422);
+    expect(patch.body.message).toMatch(/^ "" is invalid: patch: Invalid value: ".*": strict decoding error: unknown field "datta"$/);
+    // A malformed quantity is a decoding error (400), not a validation error (422), even with an invalid name.
+    const pvc = await failure(
+      core.createNamespacedPersistentVolumeClaim({ namespace: NS, body: { metadata: { name: 'Bad_Name' }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '10 Gi' } } } } }),
+    );
+    expect(pvc.code).toBe(400);
+    expect(pvc.status.message).toBe(
+      "PersistentVolumeClaim in version \"v1\" cannot be handled as a PersistentVolumeClaim: quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'",
+    );
+  });
+
   it('authenticates with the client certificate, and rejects a wrong token', async () => {
     const cert = new k8s.KubeConfig();
     cert.loadFromFile(cluster.kubeconfigPath);

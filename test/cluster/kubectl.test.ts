@@ -65,6 +65,42 @@ describe('kubectl against the test cluster', () => {
     expect(r.stderr).toContain('ConfigMap "Bad_Name" is invalid: metadata.name: Invalid value: "Bad_Name": a lowercase RFC 1123 subdomain must consist of');
   });
 
+  it('validates fields on the server as kubectl asks: Strict refuses unknown fields (400), --validate=warn warns, --validate=false ignores', async () => {
+    const cm = (name: string) => `apiVersion: v1
+kind: ConfigMap
+metadata: {name: ${name}, namespace: fields}
+bogus: 1
+data: {a: "1"}
+`;
+    await k(['create', 'namespace', 'fields']);
+    const strict = await k(['create', '-f', '-'], cm('strict'));
+    expect(strict.code).toBe(1);
+    expect(strict.stderr).toBe('Error from server (BadRequest): error when creating "STDIN": ConfigMap in version "v1" cannot be handled as a ConfigMap: strict decoding error: unknown field "bogus"\n');
+    const warned = await k(['create', '--validate=warn', '-f', '-'], cm('warned'));
+    expect(warned.stdout).toBe('configmap/warned created\n');
+    expect(warned.stderr).toBe('Warning: unknown field "bogus"\n');
+    const ignored = await k(['create', '--validate=false', '-f', '-'], cm('ignored'));
+    expect(ignored.stderr).toBe('');
+    expect(cluster.store.get('configmaps', 'fields', 'ignored')).not.toHaveProperty('bogus');
+    expect(cluster.store.get('configmaps', 'fields', 'strict')).toBeUndefined();
+    // kubectl patch names no fieldValidation: the server's default, Warn, applies to the patched object.
+    const patched = await k(['patch', 'cm', 'warned', '-n', 'fields', '--type=merge', '-p', '{"datta":{"b":"2"}}']);
+    expect(patched.stdout).toBe('configmap/warned patched (no change)\n');
+    expect(patched.stderr).toBe('Warning: unknown field "datta"\n');
+    expect(cluster.store.get('configmaps', 'fields', 'warned').data).toEqual({ a: '1' });
+  });
+
+  it('decodes before it validates: a malformed quantity is a 400, not a 422', async () => {
+    const r = await k(['create', '-f', '-'], `apiVersion: v1
+kind: PersistentVolumeClaim
+metadata: {name: Bad_Name, namespace: shop}
+spec: {accessModes: [ReadWriteOnce], resources: {requests: {storage: 10GB}}}
+`);
+    expect(r.stderr).toBe(
+      "Error from server (BadRequest): error when creating \"STDIN\": PersistentVolumeClaim in version \"v1\" cannot be handled as a PersistentVolumeClaim: quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'\n",
+    );
+  });
+
   it('reports NotFound as the real server does', async () => {
     const r = await k(['get', 'pod', 'nope', '-n', 'shop']);
     expect(r.stderr).toContain('Error from server (NotFound): pods "nope" not found');
