@@ -518,7 +518,9 @@ discard_staging() {
   case "$(journal_state)" in none|staging|staged|rolled-back) ;; *) return 1 ;; esac
   if [ -d "$STAGE/old" ] && [ -n "$(ls -A "$STAGE/old" 2>/dev/null)" ]; then say "WARNING $STAGE/old is not empty: left as it is"; return 1; fi
   if [ -n "\${S_DB:-}" ]; then
+    # A backend of the interrupted pg_restore may linger: end it (the rename and DROP wait for it).
     psql_admin -v scratch="$S_DB" >/dev/null 2>&1 <<'SQL' || return 1
+select pg_terminate_backend(pid) from pg_stat_activity where datname = :'scratch' and pid <> pg_backend_pid();
 DROP DATABASE IF EXISTS :"scratch";
 SQL
   fi
@@ -532,6 +534,7 @@ remove_replaced() {
   [ "$(journal_state)" = committed ] || return 1
   if had_target; then
     psql_admin -v old="$O_DB" >/dev/null 2>"$STAGE/.err-drop" <<'SQL' || { say "WARNING could not drop the previous database $O_DB: $(head -n1 "$STAGE/.err-drop")"; return 1; }
+select pg_terminate_backend(pid) from pg_stat_activity where datname = :'old' and pid <> pg_backend_pid();
 DROP DATABASE IF EXISTS :"old";
 SQL
   fi
