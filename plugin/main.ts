@@ -14,11 +14,14 @@ export async function main(): Promise<void> {
   }
   const controller = new AbortController();
   let interrupts = 0;
-  process.on('SIGINT', () => {
-    // First Ctrl-C stops the command cleanly (watches end, waits give up); a second one exits at once.
+  // First Ctrl-C (or SIGTERM) stops the command cleanly (watches end, waits give up, a restore says
+  // where it left the instance); a second one exits at once.
+  const interrupt = () => {
     if (++interrupts > 1) process.exit(130);
     controller.abort();
-  });
+  };
+  process.on('SIGINT', interrupt);
+  process.on('SIGTERM', interrupt);
   process.stdout.on('error', (e: NodeJS.ErrnoException) => {
     // `kubectl odoo list | head` closes the pipe early: that is not an error.
     if (e.code === 'EPIPE') process.exit(0);

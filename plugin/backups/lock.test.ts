@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildLockConfigMap, busyMessage, judgeLock, lockName, readLockRecord } from './lock.js';
+import { buildLockLease, busyMessage, judgeLock, lockName, microTime, readLockRecord } from './lock.js';
 
 const now = new Date('2025-01-15T10:00:00Z');
 const cm = (data: Record<string, string> | undefined) => (data ? { metadata: { name: 'odoo-lock-acme' }, data } : undefined);
@@ -18,8 +18,8 @@ describe('judgeLock', () => {
 
   it('is held past its expiry for as long as the Job it names runs', () => {
     const data = { holder: 'ann@h', operation: 'restore', phase: 'swap', acquiredAt: '2025-01-15T09:00:00Z', expiresAt: '2025-01-15T09:02:00Z', job: 'odoo-restore-acme-x' };
-    expect(judgeLock(cm(data), now, true).state).toBe('held');
-    expect(judgeLock(cm(data), now, false).state).toBe('stale');
+    expect(judgeLock(cm(data), now, 'running').state).toBe('held');
+    expect(judgeLock(cm(data), now, 'ended').state).toBe('stale');
   });
 
   it('says who holds it, for what, since when, and what to do', () => {
@@ -33,8 +33,20 @@ describe('judgeLock', () => {
     );
   });
 
-  it('the lock object names its instance and holder', () => {
-    const obj = buildLockConfigMap('saasodoo', 'acme', { holder: 'ann@h', operation: 'restore', phase: 'swap', acquiredAt: 'a', expiresAt: 'b' }, '42');
-    expect(obj).toMatchObject({ kind: 'ConfigMap', metadata: { name: lockName('acme'), namespace: 'saasodoo', resourceVersion: '42' }, data: { instance: 'acme', holder: 'ann@h', operation: 'restore' } });
+  it('is a Lease whose spec and annotations hold the record, read back as written', () => {
+    const record = { holder: 'ann@h', operation: 'restore', phase: 'swap', acquiredAt: '2025-01-15T09:59:00.000Z', expiresAt: '', job: 'odoo-restore-acme-x', replicas: 2 };
+    const obj = buildLockLease('saasodoo', 'acme', record, 120_000, now, '42');
+    expect(obj).toMatchObject({
+      apiVersion: 'coordination.k8s.io/v1',
+      kind: 'Lease',
+      metadata: { name: lockName('acme'), namespace: 'saasodoo', resourceVersion: '42', annotations: { 'kubectl-odoo.io/operation': 'restore', 'kubectl-odoo.io/phase': 'swap', 'kubectl-odoo.io/replicas': '2' } },
+      spec: { holderIdentity: 'ann@h', leaseDurationSeconds: 120, acquireTime: '2025-01-15T09:59:00.000000Z', renewTime: microTime(now) },
+    });
+    expect(readLockRecord(obj)).toEqual({ ...record, acquiredAt: '2025-01-15T09:59:00.000000Z', expiresAt: '2025-01-15T10:02:00.000Z', renewedAt: microTime(now) });
+    expect(judgeLock(obj, now).state).toBe('held');
+    expect(judgeLock(obj, new Date('2025-01-15T10:02:01Z')).state).toBe('stale');
+    // Its Job ended and nobody renewed it since: the holder went with the Job.
+    expect(judgeLock(obj, new Date(now.getTime() + 10_000), 'ended').state).toBe('held');
+    expect(judgeLock(obj, new Date(now.getTime() + 16_000), 'ended').state).toBe('stale');
   });
 });

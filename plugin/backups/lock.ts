@@ -2,12 +2,14 @@
 // migrate-storage, recover): while it is held, start, stop, restart, set-resources, resize, config set,
 // delete and another such operation are refused with a message that names the holder.
 //
-// The lock is a ConfigMap `odoo-lock-<instance>` recording the operation, its phase, who started it and
-// since when, the Job doing the work, and the replicas to give the instance back. Creating it is atomic
-// (the API answers 409 to the second creator). It is held while its holder renews it, and for as long as
-// the Job it names still runs: the Job, not the plugin process, keeps it alive, so killing the plugin
-// never frees an instance that a Job is still changing. A lock that is neither renewed nor kept by a
-// running Job was left by an interrupted operation: it stays, and "kubectl odoo recover" resolves it.
+// The lock is a Lease (coordination.k8s.io/v1) `odoo-lock-<instance>`: holderIdentity, acquireTime,
+// renewTime and leaseDurationSeconds say who holds it and until when, and annotations record the
+// operation, its phase, the Job doing the work and the replicas to give the instance back. Creating it
+// is atomic (the API answers 409 to the second creator). It is held while its holder renews it, and for
+// as long as the Job it names still runs: the Job, not the plugin process, keeps it alive, so killing
+// the plugin never frees an instance that a Job is still changing. A lock that is neither renewed nor
+// kept by a running Job was left by an interrupted operation: it stays, and "kubectl odoo recover"
+// resolves it. A ConfigMap lock of the same name (what earlier versions wrote) is honoured as well.
 import type { KubeClient } from '../core/kube/client.js';
 import { RESOURCES } from '../core/kube/resources.js';
 import { isAlreadyExists, isConflict, isNotFound } from '../core/kube/errors.js';
@@ -29,6 +31,8 @@ export interface LockRecord {
   job?: string;
   /** The instance's replicas before the operation: what recover gives it back. */
   replicas?: number;
+  /** When its holder last renewed it. */
+  renewedAt?: string;
 }
 
 export type LockState =
@@ -43,10 +47,45 @@ export function lockName(instance: string): string {
 
 const UNKNOWN_RECORD: LockRecord = { holder: 'unknown', operation: 'unknown', phase: 'unknown', acquiredAt: '', expiresAt: '' };
 
-export function readLockRecord(cm: any): LockRecord | undefined {
-  const d = cm?.data;
+export const LOCK_ANNOTATIONS = {
+  operation: 'kubectl-odoo.io/operation',
+  phase: 'kubectl-odoo.io/phase',
+  job: 'kubectl-odoo.io/job',
+  replicas: 'kubectl-odoo.io/replicas',
+} as const;
+
+/** A Lease's MicroTime: RFC 3339 with microseconds, as the API server requires. */
+export function microTime(d: Date): string {
+  return d.toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
+}
+
+function replicasOf(v: unknown): number | undefined {
+  return typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : undefined;
+}
+
+/** The record of a lock object: a Lease, or the ConfigMap earlier versions wrote. */
+export function readLockRecord(obj: any): LockRecord | undefined {
+  if (obj?.kind === 'Lease' || obj?.spec?.holderIdentity !== undefined) {
+    const spec = obj?.spec ?? {};
+    const a = obj?.metadata?.annotations ?? {};
+    if (!spec.holderIdentity) return undefined;
+    const renewed = Date.parse(spec.renewTime ?? spec.acquireTime ?? '');
+    const expiresAt = Number.isNaN(renewed) ? '' : new Date(renewed + (spec.leaseDurationSeconds ?? 0) * 1000).toISOString();
+    const replicas = replicasOf(a[LOCK_ANNOTATIONS.replicas]);
+    return {
+      ...(spec.renewTime ? { renewedAt: spec.renewTime } : {}),
+      holder: spec.holderIdentity,
+      operation: a[LOCK_ANNOTATIONS.operation] ?? 'unknown',
+      phase: a[LOCK_ANNOTATIONS.phase] ?? 'unknown',
+      acquiredAt: spec.acquireTime ?? '',
+      expiresAt,
+      ...(a[LOCK_ANNOTATIONS.job] ? { job: a[LOCK_ANNOTATIONS.job] } : {}),
+      ...(replicas !== undefined ? { replicas } : {}),
+    };
+  }
+  const d = obj?.data;
   if (!d?.holder || !d?.expiresAt) return undefined;
-  const replicas = d.replicas !== undefined && /^\d+$/.test(d.replicas) ? Number(d.replicas) : undefined;
+  const replicas = replicasOf(d.replicas);
   return {
     holder: d.holder,
     operation: d.operation ?? 'unknown',
@@ -58,30 +97,48 @@ export function readLockRecord(cm: any): LockRecord | undefined {
   };
 }
 
-/** What a lock object means now (pure). `jobRunning`: the Job the record names exists and has not finished. */
-export function judgeLock(cm: any | undefined, now: Date, jobRunning = false): LockState {
-  if (!cm) return { state: 'free' };
-  const record = readLockRecord(cm);
+/**
+ * How long a holder may take to record that its Job has ended. A lock whose Job has ended and that was
+ * not renewed for this long was left by a holder that stopped with the Job.
+ */
+export const JOB_HANDOVER_MS = 15_000;
+
+/**
+ * What a lock object means now (pure). `job`: the state of the Job the record names (running: it
+ * exists and has not finished; ended: it finished or is gone).
+ */
+export function judgeLock(obj: any | undefined, now: Date, job: 'running' | 'ended' | 'none' = 'none'): LockState {
+  if (!obj) return { state: 'free' };
+  const record = readLockRecord(obj);
   if (!record) return { state: 'stale', record: UNKNOWN_RECORD };
+  if (job === 'running') return { state: 'held', record };
   const exp = Date.parse(record.expiresAt);
-  if ((!Number.isNaN(exp) && exp > now.getTime()) || jobRunning) return { state: 'held', record };
+  const renewed = Date.parse(record.renewedAt ?? '');
+  if (record.job && job === 'ended' && !Number.isNaN(renewed) && now.getTime() - renewed > JOB_HANDOVER_MS) return { state: 'stale', record };
+  if (!Number.isNaN(exp) && exp > now.getTime()) return { state: 'held', record };
   return { state: 'stale', record };
 }
 
-export function buildLockConfigMap(namespace: string, instance: string, record: LockRecord, resourceVersion?: string): any {
-  const data: Record<string, string> = { instance, holder: record.holder, operation: record.operation, phase: record.phase, acquiredAt: record.acquiredAt, expiresAt: record.expiresAt };
-  if (record.job) data.job = record.job;
-  if (record.replicas !== undefined) data.replicas = String(record.replicas);
+export function buildLockLease(namespace: string, instance: string, record: LockRecord, ttlMs: number, renewedAt: Date, resourceVersion?: string): any {
+  const annotations: Record<string, string> = { [LOCK_ANNOTATIONS.operation]: record.operation, [LOCK_ANNOTATIONS.phase]: record.phase };
+  if (record.job) annotations[LOCK_ANNOTATIONS.job] = record.job;
+  if (record.replicas !== undefined) annotations[LOCK_ANNOTATIONS.replicas] = String(record.replicas);
   return {
-    apiVersion: 'v1',
-    kind: 'ConfigMap',
+    apiVersion: 'coordination.k8s.io/v1',
+    kind: 'Lease',
     metadata: {
       name: lockName(instance),
       namespace,
-      labels: { [LABEL_MANAGED_BY]: 'kubectl-odoo', [LABEL_COMPONENT]: 'lock' },
+      labels: { [LABEL_MANAGED_BY]: 'kubectl-odoo', [LABEL_COMPONENT]: 'lock', [LABEL_INSTANCE]: instance.slice(0, 63) },
+      annotations,
       ...(resourceVersion ? { resourceVersion } : {}),
     },
-    data,
+    spec: {
+      holderIdentity: record.holder,
+      leaseDurationSeconds: Math.ceil(ttlMs / 1000),
+      acquireTime: microTime(new Date(record.acquiredAt)),
+      renewTime: microTime(renewedAt),
+    },
   };
 }
 
@@ -106,14 +163,14 @@ export function busyMessage(instance: string, state: Exclude<LockState, { state:
 
 /** The lock and what it means now, with the Job it names looked up. */
 export async function inspectInstanceLock(kube: KubeClient, namespace: string, instance: string, now: Date): Promise<{ lock: any | undefined; state: LockState }> {
-  const lock = await kube.getOptional(RESOURCES.configmaps, lockName(instance), namespace);
+  const lock = (await kube.getOptional(RESOURCES.leases, lockName(instance), namespace)) ?? (await kube.getOptional(RESOURCES.configmaps, lockName(instance), namespace));
   const record = readLockRecord(lock);
-  let jobRunning = false;
+  let job: 'running' | 'ended' | 'none' = 'none';
   if (record?.job) {
-    const job = await kube.getOptional(RESOURCES.jobs, record.job, namespace);
-    jobRunning = !!job && !job.metadata?.deletionTimestamp && !jobOutcome(job);
+    const j = await kube.getOptional(RESOURCES.jobs, record.job, namespace);
+    job = j && !j.metadata?.deletionTimestamp && !jobOutcome(j) ? 'running' : 'ended';
   }
-  return { lock, state: judgeLock(lock, now, jobRunning) };
+  return { lock, state: judgeLock(lock, now, job) };
 }
 
 /** Backup/restore Jobs of the instance that have not finished. */
@@ -153,12 +210,12 @@ export interface LockOptions {
   /** The instance's replicas before the operation. */
   replicas?: number;
   phase?: string;
-  /** How long the lock lives without renewal (default 2 minutes); renewed every third of it. */
+  /** How long the lock lives without renewal (default 1 minute); renewed every third of it. */
   ttlMs?: number;
 }
 
 export async function acquireInstanceLock(kube: KubeClient, opts: LockOptions): Promise<InstanceLock> {
-  const ttl = opts.ttlMs ?? 120_000;
+  const ttl = opts.ttlMs ?? 60_000;
   const name = lockName(opts.instance);
   const current: LockRecord = {
     holder: opts.holder,
@@ -168,7 +225,7 @@ export async function acquireInstanceLock(kube: KubeClient, opts: LockOptions): 
     expiresAt: '',
     ...(opts.replicas !== undefined ? { replicas: opts.replicas } : {}),
   };
-  const stamp = (): LockRecord => ({ ...current, expiresAt: new Date(opts.clock.now().getTime() + ttl).toISOString() });
+  const lease = (resourceVersion?: string) => buildLockLease(opts.namespace, opts.instance, current, ttl, opts.clock.now(), resourceVersion);
   const refuse = async (): Promise<never> => {
     const now = opts.clock.now();
     const { state } = await inspectInstanceLock(kube, opts.namespace, opts.instance, now);
@@ -179,7 +236,7 @@ export async function acquireInstanceLock(kube: KubeClient, opts: LockOptions): 
   if (state.state !== 'free') throw new ConflictError(busyMessage(opts.instance, state, now));
   let resourceVersion: string | undefined;
   try {
-    const obj = await kube.create(RESOURCES.configmaps, buildLockConfigMap(opts.namespace, opts.instance, stamp()), { namespace: opts.namespace });
+    const obj = await kube.create(RESOURCES.leases, lease(), { namespace: opts.namespace });
     resourceVersion = obj?.metadata?.resourceVersion;
   } catch (e) {
     if (isAlreadyExists(e) || isConflict(e)) await refuse();
@@ -189,7 +246,7 @@ export async function acquireInstanceLock(kube: KubeClient, opts: LockOptions): 
   // removed by hand).
   const running = await runningOperations(kube, opts.namespace, opts.instance);
   if (running.length) {
-    await kube.deleteIfExists(RESOURCES.configmaps, name, { namespace: opts.namespace });
+    await kube.deleteIfExists(RESOURCES.leases, name, { namespace: opts.namespace });
     const j = running[0];
     throw new ConflictError(`instance ${opts.instance} is busy: ${j.metadata.labels[LABEL_OPERATION]} Job ${j.metadata.name} is still running`, {
       hint: `wait for it: kubectl wait --for=condition=complete job/${j.metadata.name} -n ${opts.namespace}`,
@@ -203,7 +260,7 @@ export async function acquireInstanceLock(kube: KubeClient, opts: LockOptions): 
     chain = chain.then(async () => {
       if (released || lost) return;
       try {
-        const obj = await kube.replace(RESOURCES.configmaps, buildLockConfigMap(opts.namespace, opts.instance, stamp(), resourceVersion), { namespace: opts.namespace });
+        const obj = await kube.replace(RESOURCES.leases, lease(resourceVersion), { namespace: opts.namespace });
         resourceVersion = obj?.metadata?.resourceVersion;
       } catch {
         lost = true;
@@ -229,7 +286,7 @@ export async function acquireInstanceLock(kube: KubeClient, opts: LockOptions): 
       released = true;
       if (lost) return;
       try {
-        await kube.delete(RESOURCES.configmaps, name, { namespace: opts.namespace });
+        await kube.delete(RESOURCES.leases, name, { namespace: opts.namespace });
       } catch (e) {
         if (!isNotFound(e)) throw e;
       }
@@ -239,6 +296,7 @@ export async function acquireInstanceLock(kube: KubeClient, opts: LockOptions): 
 
 /** Removes a lock (recover, once it has resolved what the interrupted operation left). */
 export async function removeInstanceLock(kube: KubeClient, namespace: string, instance: string): Promise<void> {
+  await kube.deleteIfExists(RESOURCES.leases, lockName(instance), { namespace });
   await kube.deleteIfExists(RESOURCES.configmaps, lockName(instance), { namespace });
 }
 

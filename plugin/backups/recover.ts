@@ -14,7 +14,7 @@ import { ConflictError, FailureError } from '../core/errors.js';
 import type { BackupDeps } from './deps.js';
 import { scaleAndWait } from './deps.js';
 import { backupTargetOf, buildRecoverJob, type BackupTarget } from './jobSpecs.js';
-import { busyMessage, describeHolder, inspectInstanceLock, lockName, runningOperations, type LockRecord } from './lock.js';
+import { busyMessage, describeHolder, inspectInstanceLock, removeInstanceLock, runningOperations, type LockRecord } from './lock.js';
 import { formatBackupTimestamp } from './naming.js';
 import { leftoversPatch, readLeftovers } from './restore.js';
 
@@ -195,7 +195,7 @@ export async function executeRecover(deps: BackupDeps, plan: RecoverPlan): Promi
     await deps.kube.patch(RESOURCES.deployments, i, leftoversPatch(null), { namespace: plan.namespace });
   }
   if (plan.lock) {
-    await deps.kube.deleteIfExists(RESOURCES.configmaps, lockName(i), { namespace: plan.namespace });
+    await removeInstanceLock(deps.kube, plan.namespace, i);
     done.push(`removed the lock of the interrupted ${plan.lock.operation}`);
   }
   if (!plan.actions.length && !done.length) return { instance: i, done: [], notes: plan.notes };

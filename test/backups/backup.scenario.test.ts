@@ -22,6 +22,9 @@ const instanceDir = () => join(w.backupsDir, 'active', CUSTOMER, w.name);
 // Jobs not being deleted (a finished Job's foreground deletion takes a moment).
 const jobs = () => w.cluster.store.list('jobs', NS).filter((j: any) => !j.metadata.deletionTimestamp);
 
+/** The lock of an instance, a Lease (or a ConfigMap written by an earlier version). */
+const lockOf = (name: string) => w.cluster.store.get('leases', NS, name) ?? w.cluster.store.get('configmaps', NS, name);
+
 /**
  * A copy of the first set filed as `ts`, whose dump is not a PostgreSQL dump but whose manifest and
  * SHA256SUMS agree with its files: it passes every check before the restore itself. Returns its folder.
@@ -137,7 +140,7 @@ describe('restore', () => {
     // The replaced files and database are removed once the instance runs again, not while it is down.
     expect(r.stderr.indexOf(`starting ${w.name}`)).toBeGreaterThan(-1);
     expect(r.stderr.indexOf(`removing the replaced files and database of ${w.name}`)).toBeGreaterThan(r.stderr.indexOf(`starting ${w.name}`));
-    expect(w.cluster.store.get('configmaps', NS, `odoo-lock-${w.name}`)).toBeUndefined();
+    expect(lockOf(`odoo-lock-${w.name}`)).toBeUndefined();
     // The safety backup holds the state from before the restore (with the 4 new attachments).
     const safety = /safety backup: (active\/\S+)\)/.exec(r.stdout)![1];
     const sets = await listSets();
@@ -175,7 +178,7 @@ describe('restore', () => {
     expect((await listSets()).length).toBe(setsBefore);
     expect(await databaseSnapshot(pg, w.db)).toBe(rows);
     expect(readyPods(w).length).toBe(1);
-    expect(w.cluster.store.get('configmaps', NS, `odoo-lock-${w.name}`)).toBeUndefined();
+    expect(lockOf(`odoo-lock-${w.name}`)).toBeUndefined();
   }, 120_000);
 
   it('a restore that fails leaves the old database and files in place and the instance running', async () => {
@@ -191,7 +194,7 @@ describe('restore', () => {
     expect(await databaseSnapshot(pg, w.db)).toBe(rows);
     expect(treeSnapshot(w.dataDir)).toEqual(files);
     expect(readyPods(w).length).toBe(1);
-    expect(w.cluster.store.get('configmaps', NS, `odoo-lock-${w.name}`)).toBeUndefined();
+    expect(lockOf(`odoo-lock-${w.name}`)).toBeUndefined();
   }, 200_000);
 
   it('refuses while another operation holds the instance', async () => {
@@ -259,7 +262,7 @@ describe('an interrupted restore', () => {
     expect(treeSnapshot(w.dataDir)).toEqual(files);
     expect(readdirSync(w.dataDir).filter((n) => n.startsWith('.odoo-restore'))).toEqual([]);
     expect((await pg.psql("select datname from pg_database where datname like 'acme\\_\\_%'")).trim()).toBe('');
-    expect(w.cluster.store.get('configmaps', NS, `odoo-lock-${w.name}`)).toBeUndefined();
+    expect(lockOf(`odoo-lock-${w.name}`)).toBeUndefined();
     // Its Job is gone (the failed one of an earlier test is kept for its log).
     expect(restoreJobs()).toEqual(jobsBefore);
     await waitFor('the instance to be ready again', () => readyPods(w).length === 1, 60_000);
@@ -409,7 +412,7 @@ describe('restore --to a new instance (a copy)', () => {
     expect(w.cluster.store.list('ingresses', NS)).toEqual([]);
     expect((await w.odoo(['status', 'copy1', '-o', 'json'])).code).toBe(0);
     expect(await databases()).toEqual(['acme', 'copy1']);
-    expect(w.cluster.store.get('configmaps', NS, 'odoo-lock-copy1')).toBeUndefined();
+    expect(lockOf('odoo-lock-copy1')).toBeUndefined();
     // Now it exists: a second --to copy1 restores into it (asking first), not a new one.
     const again = await w.odoo(['restore', w.name, '--from', first.ts, '--to', 'copy1']);
     expect(again.code).toBe(2);
@@ -463,7 +466,7 @@ describe('restore --to a new instance (a copy)', () => {
       expect(fault.hits).toBe(1);
       await waitFor('the copy3 objects to be gone', () => objectsOf('copy3').length === 0, 60_000);
       expect(await databases()).toEqual(['acme', 'copy1']);
-      expect(w.cluster.store.get('configmaps', NS, 'odoo-lock-copy3')).toBeUndefined();
+      expect(lockOf('odoo-lock-copy3')).toBeUndefined();
     } finally {
       fault.remove();
     }

@@ -24,6 +24,7 @@ export const RESOURCES = {
   persistentvolumeclaims: r('', 'v1', 'persistentvolumeclaims', 'PersistentVolumeClaim'),
   persistentvolumes: r('', 'v1', 'persistentvolumes', 'PersistentVolume', false),
   configmaps: r('', 'v1', 'configmaps', 'ConfigMap'),
+  leases: r('coordination.k8s.io', 'v1', 'leases', 'Lease'),
   secrets: r('', 'v1', 'secrets', 'Secret'),
   events: r('', 'v1', 'events', 'Event'),
   serviceaccounts: r('', 'v1', 'serviceaccounts', 'ServiceAccount'),
