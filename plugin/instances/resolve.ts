@@ -137,5 +137,5 @@ export async function instanceNames(kube: KubeClient, namespace: string): Promis
       owners.set(k.value, { describe, count: (o?.count ?? 0) + 1 });
     }
   }
-  return [...owners].filter(([, o]) => o.count === 1).map(([value, o]) => ({ value, describe: o.describe })).sort((a, b) => a.value.localeCompare(b.value));
+  return [...owners].filter(([, o]) => o.count === 1).map(([value, o]) => ({ value, describe: o.describe })).sort((a, b) => (a.value < b.value ? -1 : 1));
 }
