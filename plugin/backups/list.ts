@@ -1,6 +1,7 @@
 // Listing backup sets. The plugin has no file access to the backups volume, so a short Job that mounts
 // it read-only prints what is there (LIST_SCRIPT); the sets are then judged here (complete, partial,
-// failed, or running when their backup Job is still active).
+// failed, or running when their backup Job is still active). The platform's volume-only archives are
+// listed by the same Job and matched to instances here.
 import { runJob } from '../core/kube/jobs.js';
 import { RESOURCES } from '../core/kube/resources.js';
 import { NotFoundError, UsageError, FailureError } from '../core/errors.js';
@@ -8,16 +9,45 @@ import type { BackupDeps } from './deps.js';
 import { ensureBackupsPvc } from './backup.js';
 import { buildListJob, LABEL_BACKUP_SET, LABEL_INSTANCE, LABEL_MANAGED_BY, LABEL_OPERATION } from './jobSpecs.js';
 import { jobOutcome } from '../core/kube/jobs.js';
-import { newestComplete, parseBackupListing, type BackupSetInfo } from './listing.js';
-import { formatBackupTimestamp, type BackupRef } from './naming.js';
+import { newestComplete, parseListing, platformBackups, sortBackups, type BackupSetInfo } from './listing.js';
+import { formatBackupTimestamp, validateBackupInstanceName, type BackupRef } from './naming.js';
+import { parsePlatformArchivePath, type ArchiveCandidate } from './platformArchives.js';
+import { findInstanceDeployment } from '../instances/resolve.js';
+import { InstanceNotFoundError } from '../instances/resolveRemains.js';
+import { databaseNamesOf, id8sOf, instanceIdsOf } from '../instances/resolveMatch.js';
+import { customerIdOf, INSTANCE_SELECTOR, isInstanceWorkload } from '../instances/labels.js';
 
 export interface ListScope {
   namespace: string;
   customerId?: string;
+  /** The instance's Deployment name: the folder its sets are in (see resolveBackupScope). */
   instance?: string;
 }
 
-export async function listBackupSets(deps: BackupDeps, scope: ListScope): Promise<BackupSetInfo[]> {
+export interface ListOptions {
+  /** Also list the platform's volume-only archives (active/<customer>/<name>.tar.gz). */
+  platform?: boolean;
+}
+
+/**
+ * The scope of `backups NAME` / `prune NAME`: NAME resolves like every instance name (database,
+ * instance-name, id, ...) to its Deployment name, the folder of its sets. A name no instance answers to
+ * still lists the sets of a deleted instance of that name.
+ */
+export async function resolveBackupScope(deps: BackupDeps, scope: ListScope): Promise<ListScope> {
+  if (scope.instance === undefined) return scope;
+  try {
+    const d = await findInstanceDeployment(deps.kube, scope.namespace, scope.instance);
+    return { ...scope, instance: d.metadata.name };
+  } catch (e) {
+    if (!(e instanceof InstanceNotFoundError)) throw e;
+    validateBackupInstanceName(scope.instance);
+    return scope;
+  }
+}
+
+/** Our sets in scope; with `platform`, the platform's archives in scope too (matched to their instances). */
+export async function listBackupSets(deps: BackupDeps, scope: ListScope, opts: ListOptions = {}): Promise<BackupSetInfo[]> {
   await ensureBackupsPvc(deps, scope.namespace);
   const job = buildListJob(
     { namespace: scope.namespace, customerGlob: scope.customerId ?? '*', instanceGlob: scope.instance ?? '*', opId: formatBackupTimestamp(deps.clock.now()) + randomSuffix() },
@@ -28,7 +58,43 @@ export async function listBackupSets(deps: BackupDeps, scope: ListScope): Promis
     runJob(deps.kube, job, { namespace: scope.namespace, clock: deps.clock, signal: deps.signal, timeoutMs: 300_000, what: 'listing backups', keep: 'failed' }),
     runningBackups(deps, scope.namespace),
   ]);
-  return parseBackupListing(result.log, running);
+  const { sets, archives } = parseListing(result.log, running);
+  if (!opts.platform || archives.length === 0) return sets;
+  const platform = platformBackups(archives, await archiveCandidates(deps, scope.namespace));
+  const mine = scope.instance ? platform.filter((a) => a.instance === scope.instance || a.instances?.includes(scope.instance!)) : platform;
+  return sortBackups([...sets, ...mine]);
+}
+
+/** What platform archives are matched against: every instance of the namespace by customer, ids and databases. */
+async function archiveCandidates(deps: BackupDeps, namespace: string): Promise<ArchiveCandidate[]> {
+  const list = await deps.kube.list(RESOURCES.deployments, { namespace, labelSelector: INSTANCE_SELECTOR });
+  return list.items
+    .filter((d: any) => isInstanceWorkload(d.metadata?.labels))
+    .map((d: any) => ({
+      name: d.metadata.name,
+      customerId: customerIdOf(d.metadata?.labels) ?? customerIdOf(d.spec?.template?.metadata?.labels),
+      ids: [...instanceIdsOf(d), ...id8sOf(d)],
+      databases: databaseNamesOf(d),
+    }));
+}
+
+/**
+ * The platform archive at `path` (active/<customer>/<name>.tar.gz), as `backups` lists it, with the
+ * instance it belongs to: what verify and a files-only restore start from. Not found: exit 1 with the
+ * customer's archives as a hint.
+ */
+export async function findPlatformArchive(deps: BackupDeps, namespace: string, path: string): Promise<BackupSetInfo> {
+  const ref = parsePlatformArchivePath(path);
+  if (!ref) throw new UsageError(`"${path}" is not a platform archive: use active/CUSTOMER/NAME.tar.gz as "kubectl odoo backups" lists it`);
+  const listed = (await listBackupSets(deps, { namespace, customerId: ref.customerId }, { platform: true })).filter((s) => s.kind === 'platform');
+  const hit = listed.find((s) => s.path === ref.path);
+  if (!hit) {
+    const others = listed.slice(0, 3).map((s) => s.path);
+    throw new NotFoundError(`platform archive ${ref.path} not found on the backups volume`, {
+      hint: others.length ? `archives of customer ${ref.customerId}: ${others.join(', ')}` : `customer ${ref.customerId} has no platform archives`,
+    });
+  }
+  return hit;
 }
 
 // Two listings in the same second must not collide on the Job name.

@@ -5,24 +5,35 @@
 //   MANIFEST <path>  <manifest.json on one line>
 //   FAILED   <path>  <first line of the FAILED file>
 //   FILE     <path>  <name>  <bytes>      every file in the folder
+//   ARCHIVE  <path>  <bytes>  <mtime, seconds since the epoch>     a platform archive (platformArchives.ts)
 import { checkManifest, isSafetyBackup, type BackupManifest } from './manifest.js';
-import { parseBackupTimestamp, parseSetFolder, backupSetPath } from './naming.js';
+import { formatBackupTimestamp, parseBackupTimestamp, parseSetFolder, backupSetPath } from './naming.js';
+import { archiveOwners, archiveTime, platformArchiveOf, type ArchiveCandidate } from './platformArchives.js';
 
 /**
  * complete: proven when it was written (every file read back from the volume matched what was written)
  * and its files still have the sizes the manifest gives. unproven: complete by its manifest, but made
  * before sets were proven; never "latest", never counted by prune, restorable by name (the restore
  * checks every sha256 before it changes anything). damaged: a file is missing or has another size.
+ * volume only: a platform archive, the data volume without a database dump.
  */
-export type BackupState = 'complete' | 'unproven' | 'damaged' | 'partial' | 'failed' | 'running';
+export type BackupState = 'complete' | 'unproven' | 'damaged' | 'partial' | 'failed' | 'running' | 'volume only';
 
 export interface BackupSetInfo {
-  /** active/<customer>/<instance>/<timestamp> (the final name, also for partial sets). */
+  /** `set`: ours (database and files); `platform`: the platform's volume-only archive. */
+  kind: 'set' | 'platform';
+  /** Whether it holds a database dump (a platform archive does not). */
+  database: boolean;
+  /** active/<customer>/<instance>/<timestamp> (the final name, also for partial sets); a platform archive's file. */
   path: string;
-  /** The folder as it is on the volume (.partial-... for incomplete sets). */
+  /** The folder as it is on the volume (.partial-... for incomplete sets); a platform archive's file. */
   folder: string;
   customerId: string;
+  /** The instance (Deployment name); for a platform archive the one it is matched to, '' when none or several. */
   instance: string;
+  /** A platform archive matched to several instances of its customer: all of them. */
+  instances?: string[];
+  /** YYYYMMDDTHHMMSSZ; a platform archive's from its time. */
   timestamp: string;
   time: Date;
   state: BackupState;
@@ -41,6 +52,21 @@ export interface BackupSetInfo {
  * are still active: their partial folders are "running", not "partial".
  */
 export function parseBackupListing(output: string, runningTimestamps: ReadonlySet<string> = new Set()): BackupSetInfo[] {
+  return parseListing(output, runningTimestamps).sets;
+}
+
+/** A platform archive line of the list Job, before it is matched to an instance. */
+export interface ListedArchive {
+  path: string;
+  customerId: string;
+  name: string;
+  bytes: number;
+  mtime: Date;
+}
+
+/** The list Job's output: our sets (judged) and the platform archives it saw. */
+export function parseListing(output: string, runningTimestamps: ReadonlySet<string> = new Set()): { sets: BackupSetInfo[]; archives: ListedArchive[] } {
+  const archives: ListedArchive[] = [];
   const sets = new Map<string, BackupSetInfo & { hasManifest: boolean }>();
   const manifests = new Map<string, string>();
   const failures = new Map<string, string>();
@@ -53,6 +79,8 @@ export function parseBackupListing(output: string, runningTimestamps: ReadonlySe
       if (!id) continue;
       const [bytes, hasManifest, pinned] = rest;
       sets.set(folder, {
+        kind: 'set',
+        database: true,
         path: backupSetPath(id),
         folder,
         customerId: id.customerId,
@@ -72,6 +100,10 @@ export function parseBackupListing(output: string, runningTimestamps: ReadonlySe
     } else if (kind === 'FILE') {
       if (!files.has(folder)) files.set(folder, new Map());
       files.get(folder)!.set(rest[0], Number(rest[1]));
+    } else if (kind === 'ARCHIVE') {
+      const ref = platformArchiveOf(folder);
+      const mtime = new Date(Number(rest[1]) * 1000);
+      if (ref && !Number.isNaN(mtime.getTime())) archives.push({ ...ref, bytes: Number(rest[0]) || 0, mtime });
     }
   }
   const out: BackupSetInfo[] = [];
@@ -112,7 +144,35 @@ export function parseBackupListing(output: string, runningTimestamps: ReadonlySe
     }
     out.push(info);
   }
-  return out.sort((a, b) => a.customerId.localeCompare(b.customerId) || a.instance.localeCompare(b.instance) || b.timestamp.localeCompare(a.timestamp));
+  return { sets: sortBackups(out), archives };
+}
+
+/** Customer, instance, newest first. */
+export function sortBackups(list: BackupSetInfo[]): BackupSetInfo[] {
+  return list.sort((a, b) => a.customerId.localeCompare(b.customerId) || a.instance.localeCompare(b.instance) || b.timestamp.localeCompare(a.timestamp) || a.path.localeCompare(b.path));
+}
+
+/** Platform archives as listed backups, each matched to the instance(s) it belongs to (archiveOwners). */
+export function platformBackups(archives: readonly ListedArchive[], candidates: readonly ArchiveCandidate[]): BackupSetInfo[] {
+  return archives.map((a) => {
+    const owners = archiveOwners(a, candidates);
+    const time = archiveTime(a.name, a.mtime);
+    return {
+      kind: 'platform',
+      database: false,
+      path: a.path,
+      folder: a.path,
+      customerId: a.customerId,
+      instance: owners.length === 1 ? owners[0] : '',
+      ...(owners.length > 1 ? { instances: owners } : {}),
+      timestamp: formatBackupTimestamp(time),
+      time,
+      state: 'volume only',
+      bytes: a.bytes,
+      pinned: false,
+      safety: false,
+    };
+  });
 }
 
 /** "3d4h", "15m": compact ages for tables, like kubectl's AGE column. */

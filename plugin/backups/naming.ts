@@ -7,7 +7,6 @@
 // A set is written under `.partial-` and renamed to its final name only when every file is written and
 // checksummed, so nothing with the final name is ever incomplete.
 import { UsageError } from '../core/errors.js';
-import { validateInstanceReference } from '../instances/names.js';
 
 /** 20250115T103000Z: UTC, sortable as text, safe in paths and label values. */
 export const TIMESTAMP_RE = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/;
@@ -99,15 +98,13 @@ const REF_FORMS = 'latest, a timestamp like 20250115T103000Z, INSTANCE/TIMESTAMP
 const QUALIFIED_FORMS = 'INSTANCE/TIMESTAMP, INSTANCE/latest or active/CUSTOMER/INSTANCE/TIMESTAMP (as "kubectl odoo backups" lists them)';
 
 /**
- * The names.ts rules and wording for an instance name, plus what a backup path needs (a DNS label of at
- * most 63 characters, no "."): one line, exit 2.
+ * An instance name as it is in a backup path (its Deployment name): a DNS label of at most 63
+ * characters, no "."; one line, exit 2.
  */
 export function validateBackupInstanceName(name: string, flag?: string): string {
   const prefix = flag ? `${flag}: ` : '';
-  try {
-    validateInstanceReference(name);
-  } catch (e) {
-    throw new UsageError(`${prefix}${(e as Error).message}`);
+  if (!name || name.length > 253 || !/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(name)) {
+    throw new UsageError(`${prefix}invalid instance name "${name}": names are lower-case letters, digits and "-" (e.g. acme or odoo-acme-1a2b3c4d)`);
   }
   if (!isValidInstanceName(name)) throw new UsageError(`${prefix}invalid instance name "${name}": names are lower-case letters, digits and "-", at most 63 characters (e.g. acme or odoo-acme-1a2b3c4d)`);
   return name;

@@ -1,5 +1,6 @@
 // `kubectl odoo backups prune` and `backup pin|unpin`: the plan is computed here (retention.ts), the
-// folders are deleted, pinned or unpinned by a Job on the backups volume.
+// folders are deleted, pinned or unpinned by a Job on the backups volume. The platform's own archives
+// are deleted only by a prune given --include-platform.
 //
 // Pinning: a set is pinned by a file named PINNED in its folder (outside the checksummed files, so
 // pinning never changes a set). Prune never deletes a pinned set, and the delete Job checks the marker
@@ -36,10 +37,19 @@ export function validatePolicy(p: RetentionPolicy): void {
   if (!hasRetentionRule(p)) throw new UsageError('prune needs a retention rule: --keep-last N, --keep-daily N, --keep-weekly N or --keep-monthly N');
 }
 
-/** What a prune would do: every set with keep or delete and why. Reads only. */
-export async function planPruneRun(deps: BackupDeps, opts: { scope: ListScope; policy: RetentionPolicy }): Promise<PruneDecision[]> {
+/**
+ * What a prune would do: every set with keep or delete and why. Reads only. The platform's archives are
+ * left out (never touched) unless `includePlatform`; `platformLeftOut` counts those in scope.
+ */
+export async function planPruneRun(
+  deps: BackupDeps,
+  opts: { scope: ListScope; policy: RetentionPolicy; includePlatform?: boolean },
+): Promise<{ decisions: PruneDecision[]; platformLeftOut: number }> {
   validatePolicy(opts.policy);
-  return planPrune(await listBackupSets(deps, opts.scope), opts.policy);
+  const listed = await listBackupSets(deps, opts.scope, { platform: true });
+  const platform = listed.filter((s) => s.kind === 'platform');
+  const considered = opts.includePlatform ? listed : listed.filter((s) => s.kind !== 'platform');
+  return { decisions: planPrune(considered, opts.policy), platformLeftOut: opts.includePlatform ? 0 : platform.length };
 }
 
 /** Deletes the sets a plan does not keep (the Job skips any pinned meanwhile). */

@@ -7,7 +7,7 @@ function set(iso: string, opts: { state?: BackupState; pinned?: boolean; instanc
   const time = new Date(iso);
   const timestamp = formatBackupTimestamp(time);
   const instance = opts.instance ?? 'acme';
-  return { path: `active/c/${instance}/${timestamp}`, folder: `active/c/${instance}/${timestamp}`, customerId: 'c', instance, timestamp, time, state: opts.state ?? 'complete', bytes: 1, pinned: !!opts.pinned, safety: !!opts.safety };
+  return { kind: 'set', database: true, path: `active/c/${instance}/${timestamp}`, folder: `active/c/${instance}/${timestamp}`, customerId: 'c', instance, timestamp, time, state: opts.state ?? 'complete', bytes: 1, pinned: !!opts.pinned, safety: !!opts.safety };
 }
 
 function kept(sets: BackupSetInfo[], policy: RetentionPolicy): string[] {
@@ -83,5 +83,31 @@ describe('planPrune', () => {
   ])('ISO week of %s is %s', (iso, w) => {
     expect(weekKey(new Date(iso))).toBe(w);
     expect(dayKey(new Date(iso))).toBe(iso.slice(0, 10));
+  });
+});
+
+describe('planPrune of platform archives', () => {
+  const archive = (iso: string, customer = 'customer-001', instance = ''): BackupSetInfo => {
+    const time = new Date(iso);
+    const path = `active/${customer}/backup-${iso.slice(0, 10)}.tar.gz`;
+    return { kind: 'platform', database: false, path, folder: path, customerId: customer, instance, timestamp: formatBackupTimestamp(time), time, state: 'volume only', bytes: 1, pinned: false, safety: false };
+  };
+  it('are retained by the same rules in their own group: they never take the place of a set', () => {
+    const sets = [set('2025-01-14T02:00:00Z', { instance: 'shop' }), set('2025-01-15T02:00:00Z', { instance: 'shop' })];
+    const archives = [archive('2025-01-13T01:00:00Z', 'c', 'shop'), archive('2025-01-16T01:00:00Z', 'c', 'shop'), archive('2025-01-12T01:00:00Z', 'c', 'shop')];
+    const plan = planPrune([...sets, ...archives], { keepLast: 1 });
+    const verdict = Object.fromEntries(plan.map((d) => [d.set.path, `${d.keep ? 'keep' : 'delete'}: ${d.reasons.join(', ')}`]));
+    expect(verdict).toEqual({
+      [sets[1].path]: 'keep: newest complete, last 1',
+      [sets[0].path]: 'delete: not selected by the retention policy',
+      'active/c/backup-2025-01-16.tar.gz': 'keep: newest platform archive, last 1',
+      'active/c/backup-2025-01-13.tar.gz': 'delete: not selected by the retention policy',
+      'active/c/backup-2025-01-12.tar.gz': 'delete: not selected by the retention policy',
+    });
+  });
+  it('of a customer no single instance owns are grouped by the customer', () => {
+    const plan = planPrune([archive('2025-01-13T01:00:00Z'), archive('2025-01-12T01:00:00Z'), archive('2025-01-12T01:00:00Z', 'customer-002')], { keepDaily: 5 });
+    expect(plan.every((d) => d.keep)).toBe(true);
+    expect(plan.map((d) => d.reasons[0])).toEqual(['newest platform archive', 'daily 2025-01-12', 'newest platform archive']);
   });
 });

@@ -10,7 +10,10 @@
 //   last restore is undone), older ones are removed;
 // - a set whose Job is still running is kept;
 // - an incomplete set (partial or failed, no Job running) is removed: it can never be restored;
-// - other complete sets are kept when --keep-last/daily/weekly/monthly selects them, else removed.
+// - other complete sets are kept when --keep-last/daily/weekly/monthly selects them, else removed;
+// - platform archives (volume only), when a prune includes them, form their own group per instance (or
+//   per customer when no single instance owns them) under the same rules: they never count for, or
+//   take the place of, a set with a database.
 import type { BackupSetInfo } from './listing.js';
 
 export interface RetentionPolicy {
@@ -52,7 +55,7 @@ export function weekKey(d: Date): string {
 export function planPrune(sets: readonly BackupSetInfo[], policy: RetentionPolicy): PruneDecision[] {
   const byInstance = new Map<string, BackupSetInfo[]>();
   for (const s of sets) {
-    const key = `${s.customerId}/${s.instance}`;
+    const key = `${s.kind}:${s.customerId}/${s.instance}`;
     if (!byInstance.has(key)) byInstance.set(key, []);
     byInstance.get(key)!.push(s);
   }
@@ -60,9 +63,9 @@ export function planPrune(sets: readonly BackupSetInfo[], policy: RetentionPolic
   for (const group of byInstance.values()) {
     const sorted = [...group].sort((a, b) => b.timestamp.localeCompare(a.timestamp));
     const reasons = new Map<BackupSetInfo, string[]>(sorted.map((s) => [s, []]));
-    const complete = sorted.filter((s) => s.state === 'complete' && !s.safety);
+    const complete = sorted.filter((s) => (s.state === 'complete' || s.state === 'volume only') && !s.safety);
     const safety = sorted.filter((s) => s.state === 'complete' && s.safety);
-    if (complete[0]) reasons.get(complete[0])!.push('newest complete');
+    if (complete[0]) reasons.get(complete[0])!.push(complete[0].kind === 'platform' ? 'newest platform archive' : 'newest complete');
     if (safety[0]) reasons.get(safety[0])!.push('newest safety backup');
     for (const s of sorted) {
       if (s.pinned) reasons.get(s)!.push('pinned');
@@ -90,7 +93,7 @@ export function planPrune(sets: readonly BackupSetInfo[], policy: RetentionPolic
     for (const s of sorted) {
       const r = reasons.get(s)!;
       if (r.length) out.push({ set: s, keep: true, reasons: r });
-      else out.push({ set: s, keep: false, reasons: [s.state !== 'complete' ? `${s.state}, not restorable` : s.safety ? 'older safety backup' : 'not selected by the retention policy'] });
+      else out.push({ set: s, keep: false, reasons: [!complete.includes(s) && !s.safety ? `${s.state}, not restorable` : s.safety ? 'older safety backup' : 'not selected by the retention policy'] });
     }
   }
   return out;

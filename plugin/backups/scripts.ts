@@ -851,7 +851,10 @@ done
 say "DONE preflight"
 `;
 
-/** Lists sets. Env: BACKUP_ROOT, CUSTOMER_GLOB, INSTANCE_GLOB (a name or *). */
+/**
+ * Lists sets, and the platform's archives (active/<customer>/<name>.tar.gz|.tgz, regular files only, names
+ * of safe characters only). Env: BACKUP_ROOT, CUSTOMER_GLOB, INSTANCE_GLOB (a name or *).
+ */
 export const LIST_SCRIPT =
   PRELUDE +
   sh`
@@ -868,12 +871,21 @@ for d in active/$CUSTOMER_GLOB/$INSTANCE_GLOB/* active/$CUSTOMER_GLOB/$INSTANCE_
   if [ -f "$d/FAILED" ]; then printf 'FAILED\t%s\t' "$d"; head -n1 "$d/FAILED" | tr -d '\t\n'; printf '\n'; fi
   for f in "$d"/*; do [ -f "$f" ] && printf 'FILE\t%s\t%s\t%s\n' "$d" "\${f##*/}" "$(size_of "$f")"; done
 done
+for f in active/$CUSTOMER_GLOB/*.tar.gz active/$CUSTOMER_GLOB/*.tgz; do
+  [ -f "$f" ] && [ ! -L "$f" ] || continue
+  case "$f" in *[!A-Za-z0-9_./-]*) continue ;; esac
+  printf 'ARCHIVE\t%s\t%s\t%s\n' "$f" "$(stat -c %s -- "$f" 2>/dev/null || wc -c < "$f")" "$(stat -c %Y -- "$f" 2>/dev/null || date -r "$f" +%s)"
+done
 say "DONE list"
 `;
 
 /**
  * Verifies a set. Env: BACKUP_ROOT, SET_PATH, RESTORE_TEST (0|1); for the restore test also
  * SOURCE_DB, SCRATCH_DB, STAGE_DIR and PG* credentials.
+ *
+ * A SET_PATH ending in .tar.gz/.tgz is a platform archive (volume only): gzip and tar integrity, entry
+ * paths that stay inside the folder they are extracted into (no absolute path, no "..", no link whose
+ * target leaves it), and the entries' first components (ENTRY lines, for the layout judge in the plugin).
  */
 export const VERIFY_SCRIPT =
   PRELUDE +
@@ -881,6 +893,32 @@ export const VERIFY_SCRIPT =
 SET="$BACKUP_ROOT/$SET_PATH"
 FAILS=0
 check() { say "CHECK $1 $2 $3"; [ "$2" = ok ] || FAILS=$((FAILS + 1)); }
+case "$SET_PATH" in
+  *.tar.gz|*.tgz)
+    case "$SET_PATH" in /*|*..*) say "ERROR refusing path $SET_PATH"; exit 1 ;; esac
+    [ -f "$SET" ] && [ ! -L "$SET" ] || { say "ERROR backup $SET_PATH does not exist"; exit 1; }
+    LIST="\${TMPDIR:-/tmp}/odoo-verify-list.$$"
+    trap 'rm -f "$LIST" "$LIST.v"' EXIT
+    if gzip -t -- "$SET" 2>/dev/null; then check gzip ok "intact"; else check gzip fail "gzip data is corrupt or truncated"; fi
+    if gzip -dc -- "$SET" 2>/dev/null | tar -tf - > "$LIST" 2>/dev/null; then
+      check tar ok "$(wc -l < "$LIST" | tr -d ' ') entries"
+      # Symbolic and hard link targets from the verbose listing ("name -> target", "name link to target").
+      gzip -dc -- "$SET" 2>/dev/null | tar -tvf - 2>/dev/null | sed -n 's/.* -> \(.*\)$/\1/p; s/.* link to \(.*\)$/\1/p' > "$LIST.v" || true
+      bad=$( { awk '{ if (substr($0, 1, 1) == "/" || $0 ~ /(^|\/)\.\.(\/|$)/) print "entry " $0 }' "$LIST"
+               awk '{ if (substr($0, 1, 1) == "/" || $0 ~ /(^|\/)\.\.(\/|$)/) print "link to " $0 }' "$LIST.v"; } )
+      if [ -z "$bad" ]; then
+        check paths ok "every entry stays inside the volume"
+      else
+        printf '%s\n' "$bad" | head -n 10 | while IFS= read -r l; do say "UNSAFE $l"; done
+        check paths fail "$(printf '%s\n' "$bad" | wc -l | tr -d ' ') absolute or \"..\" path(s): refused, never extracted"
+      fi
+      sed 's#^\(\./\)*##' "$LIST" | cut -d/ -f1-4 | sort -u | head -n 2000 | while IFS= read -r e; do say "ENTRY $e"; done
+    else
+      check tar fail "the archive cannot be listed by tar (corrupt or truncated)"
+    fi
+    if [ "$FAILS" = 0 ]; then say "DONE verify"; else say "ERROR $FAILS check(s) failed"; exit 1; fi
+    exit 0 ;;
+esac
 [ -d "$SET" ] || { say "ERROR backup $SET_PATH does not exist"; exit 1; }
 if [ -f "$SET/manifest.json" ]; then
   printf 'MANIFEST\t'; tr -d '\n\t' < "$SET/manifest.json"; printf '\n'
@@ -984,7 +1022,8 @@ if [ "$FAILS" = 0 ]; then say "DONE verify"; else say "ERROR $FAILS check(s) fai
 `;
 
 /**
- * Deletes, pins or unpins sets. Env: BACKUP_ROOT, OP (delete|pin|unpin), SETS (folders, one per line).
+ * Deletes, pins or unpins sets; deletes platform archives. Env: BACKUP_ROOT, OP (delete|pin|unpin), SETS
+ * (folders or archive files, one per line).
  * A deleted set is first renamed to .deleting-<timestamp>, so a prune cut short never leaves a
  * half-deleted folder under a complete-looking name.
  */
@@ -994,8 +1033,19 @@ export const SET_OPS_SCRIPT =
 printf '%s\n' "$SETS" | while IFS= read -r p; do
   [ -n "$p" ] || continue
   case "$p" in /*|*..*|*//*) say "ERROR refusing path $p"; exit 1 ;; esac
-  case "$p" in active/*/*/*) ;; *) say "ERROR refusing path $p"; exit 1 ;; esac
   d="$BACKUP_ROOT/$p"
+  # A platform archive: a file active/<customer>/<name>.tar.gz|.tgz, deleted only by a prune that includes them.
+  case "$p" in
+    active/*/*.tar.gz|active/*/*.tgz)
+      case "\${p#active/*/}" in */*) ;; *)
+        [ "$OP" = delete ] || { say "ERROR $p is a platform archive: it cannot be pinned"; exit 1; }
+        [ -f "$d" ] && [ ! -L "$d" ] || { say "GONE $p"; continue; }
+        gone="$BACKUP_ROOT/\${p%/*}/.deleting-\${p##*/}"
+        mv -- "$d" "$gone" && rm -f -- "$gone" && say "DELETED $p"
+        continue ;;
+      esac ;;
+  esac
+  case "$p" in active/*/*/*) ;; *) say "ERROR refusing path $p"; exit 1 ;; esac
   case "$OP" in
     delete)
       [ -d "$d" ] || { say "GONE $p"; continue; }

@@ -11,10 +11,10 @@ export function instanceNamespace(ctx: CommandContext): string {
   return validateNamespace(ctx.namespace());
 }
 
-/** CommandDef.complete for NAME arguments: instance names in the namespace. */
+/** CommandDef.complete for NAME arguments: every name an instance of the namespace answers to, with what it is. */
 export async function completeInstanceName(ctx: CommandContext, _args: unknown, partial: string): Promise<string[]> {
   const kube = await ctx.kube();
-  return (await instanceNames(kube, instanceNamespace(ctx))).filter((n) => n.startsWith(partial));
+  return (await instanceNames(kube, instanceNamespace(ctx))).filter((n) => n.value.startsWith(partial)).map((n) => `${n.value}\t${n.describe}`);
 }
 
 export type DryRun = 'client' | 'server' | undefined;

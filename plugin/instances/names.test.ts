@@ -18,7 +18,8 @@ describe('instance names', () => {
   it('accepts platform references but not paths', () => {
     expect(validateInstanceReference('odoo-acme-1a2b3c4d')).toBe('odoo-acme-1a2b3c4d');
     expect(() => validateInstanceReference('../x')).toThrow(/invalid instance name/);
-    expect(() => validateInstanceReference('ACME')).toThrow(/invalid instance name/);
+    expect(validateInstanceReference('Shop_DB')).toBe('Shop_DB');
+    for (const bad of ['ACME/x', 'a b', 'a..b', '-acme', 'acme;rm', '']) expect(() => validateInstanceReference(bad)).toThrow(/invalid instance name/);
   });
   it('database name uses underscores', () => expect(databaseNameFor('acme-prod')).toBe('acme_prod'));
 });

@@ -24,13 +24,16 @@ export function validateInstanceName(name: string, what = 'instance name'): stri
 }
 
 /**
- * For commands that act on an existing instance: reject what can never name one (paths, spaces, upper
- * case), but accept any DNS-1123 subdomain, since platform instance ids and Deployment names can be long.
+ * For commands that act on an existing instance: reject what can never name one (paths, spaces, shell
+ * characters), but accept every form an instance answers to: Deployment names and instance ids (DNS-1123
+ * subdomains, long), the platform's instance-name and database names (label values: upper case and "_").
  */
 export function validateInstanceReference(name: string): string {
   const n = String(name ?? '');
-  if (!n || n.length > 253 || !/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(n)) {
-    throw new UsageError(`invalid instance name "${name}": names are lower-case letters, digits and "-" (e.g. acme or odoo-acme-1a2b3c4d)`);
+  if (!n || n.length > 253 || !/^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/.test(n) || n.includes('..')) {
+    throw new UsageError(
+      `invalid instance name "${name}": give the Deployment name, instance id, platform instance name or database name (letters, digits, "-", "_" and ".", e.g. acme or odoo-acme-1a2b3c4d)`,
+    );
   }
   return n;
 }

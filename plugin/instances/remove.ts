@@ -6,7 +6,8 @@ import type { KubeClient } from '../core/kube/client.js';
 import { RESOURCES, type ResourceType } from '../core/kube/resources.js';
 import { ApiError } from '../core/kube/errors.js';
 import { ConflictError, NotFoundError } from '../core/errors.js';
-import { describeRemains, type InstanceObjects, type InstanceRemains } from './resolve.js';
+import type { InstanceObjects } from './resolve.js';
+import { describeRemains, type InstanceRemains } from './resolveRemains.js';
 import { ANNOTATION_KEPT_AFTER_DELETE, instanceIdOf } from './labels.js';
 
 export interface DeletePlan {

@@ -3,7 +3,8 @@
 import type { Column } from '../core/output/table.js';
 import type { Colors } from '../core/output/colors.js';
 import { UsageError } from '../core/errors.js';
-import type { InstanceObjects, KeptVolume } from './resolve.js';
+import type { InstanceObjects } from './resolve.js';
+import type { KeptVolume } from './resolveRemains.js';
 import { deriveInstanceStatus, statusText, type InstanceStatusName } from './status.js';
 import { compareQuantities, displayStorage, parseQuantity } from './quantity.js';
 
@@ -167,11 +168,21 @@ export function styleStatus(colors: Colors, text: string, status: string): strin
   return colors.yellow(text);
 }
 
-export function summaryColumns(now: Date, colors: Colors, allNamespaces: boolean): Column<InstanceSummary>[] {
+/** The platform's name for an instance (saasodoo.io/instance-name) when it is not its Deployment name. */
+export function platformNameOf(r: InstanceSummary): string | undefined {
+  return r.instanceName && r.instanceName !== r.name ? r.instanceName : undefined;
+}
+
+/**
+ * Table columns. PLATFORM-NAME is there when some row's platform name differs from its Deployment
+ * name (both resolve): the ticket's name and the one commands print side by side.
+ */
+export function summaryColumns(now: Date, colors: Colors, allNamespaces: boolean, rows: InstanceSummary[] = []): Column<InstanceSummary>[] {
   const cols: Column<InstanceSummary>[] = [];
   if (allNamespaces) cols.push({ header: 'namespace', value: (r) => r.namespace });
+  cols.push({ header: 'name', value: (r) => r.name });
+  if (rows.some(platformNameOf)) cols.push({ header: 'platform-name', value: (r) => platformNameOf(r) ?? '' });
   cols.push(
-    { header: 'name', value: (r) => r.name },
     { header: 'customer', value: (r) => r.customerId ?? '<none>' },
     { header: 'status', value: (r) => summaryStatusText(r), style: (t, r) => styleStatus(colors, t, r.status) },
     { header: 'ready', value: (r) => r.ready },
@@ -180,6 +191,7 @@ export function summaryColumns(now: Date, colors: Colors, allNamespaces: boolean
     { header: 'url', value: (r) => r.url ?? '<none>' },
     { header: 'restarts', value: (r) => String(r.restarts), wide: true },
     { header: 'instance-id', value: (r) => r.instanceId ?? '<none>', wide: true },
+    { header: 'database', value: (r) => r.database ?? '<none>', wide: true },
     { header: 'pvc', value: (r) => r.storage.pvc ?? '<none>', wide: true },
     { header: 'storage-class', value: (r) => r.storage.storageClass ?? '<none>', wide: true },
     { header: 'node', value: (r) => r.node ?? '<none>', wide: true },

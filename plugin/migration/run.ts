@@ -8,7 +8,8 @@ import type { KubeClient } from '../core/kube/client.js';
 import { RESOURCES } from '../core/kube/resources.js';
 import type { Clock } from '../cli/context.js';
 import { CancelledError, ConflictError, DeclinedError, UsageError } from '../core/errors.js';
-import { listInstances, resolveInstance, type InstanceObjects } from '../instances/resolve.js';
+import { resolveInstance, type InstanceObjects } from '../instances/resolve.js';
+import { listInstances } from '../instances/resolveFleet.js';
 import { formatBytes } from '../instances/quantity.js';
 import {
   ANNOTATION_MIGRATED_FROM,

@@ -227,3 +227,213 @@ export class LiveCommand {
     }
   }
 }
+
+/** The storage classes the seeds' clients name (004: cephfs-quota, 002: cephfs-saasodoo), as the seeds define them. */
+export function seedStorageClasses(): any[] {
+  const cephfs = (name: string, fsName: string, pool: string) => ({
+    apiVersion: 'storage.k8s.io/v1',
+    kind: 'StorageClass',
+    metadata: { name },
+    provisioner: 'rook-ceph.cephfs.csi.ceph.com',
+    parameters: { clusterID: 'rook-ceph', fsName, pool },
+    reclaimPolicy: 'Retain',
+    allowVolumeExpansion: true,
+  });
+  return [cephfs('cephfs-quota', 'saasodoo-cephfs', 'saasodoo-cephfs-data0'), cephfs('cephfs-saasodoo', 'cephfs', 'cephfs_data')];
+}
+
+/**
+ * An instance exactly as seed 004's client creates it: PVC `odoo-data-<id8>` (cephfs-quota), Deployment
+ * `odoo-<db>-<id8>` with the saasodoo.io/* labels and the bitnami image at /bitnami/odoo, database
+ * credentials as literal env values, probes on "/", a Service and a plain Ingress named after it.
+ */
+export function seed004Instance(opts: { id: string; db: string; name: string; customer: string; password: string }): any[] {
+  const id8 = opts.id.slice(0, 8);
+  const name = `odoo-${opts.db}-${id8}`;
+  const pvc = `odoo-data-${id8}`;
+  const sel = { app: 'odoo', 'saasodoo.io/instance-id': opts.id };
+  const probe = (initialDelaySeconds: number, periodSeconds: number) => ({ httpGet: { path: '/', port: 8069 }, initialDelaySeconds, periodSeconds, timeoutSeconds: 5, failureThreshold: 3 });
+  return [
+    {
+      apiVersion: 'v1',
+      kind: 'PersistentVolumeClaim',
+      metadata: { name: pvc, namespace: NS, labels: { app: 'odoo', 'saasodoo.io/instance-id': opts.id, 'saasodoo.io/managed': 'true' } },
+      spec: { accessModes: ['ReadWriteOnce'], storageClassName: 'cephfs-quota', resources: { requests: { storage: '10Gi' } } },
+    },
+    {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name, namespace: NS, labels: { ...sel, 'saasodoo.io/instance-name': opts.name, 'saasodoo.io/customer-id': opts.customer, 'saasodoo.io/managed': 'true' } },
+      spec: {
+        replicas: 1,
+        selector: { matchLabels: sel },
+        template: {
+          metadata: { labels: { ...sel, 'saasodoo.io/instance-name': opts.name, 'saasodoo.io/customer-id': opts.customer } },
+          spec: {
+            containers: [
+              {
+                name: 'odoo',
+                image: 'bitnamilegacy/odoo:17',
+                ports: [{ containerPort: 8069 }],
+                env: [
+                  { name: 'ODOO_DATABASE_HOST', value: 'postgres' },
+                  { name: 'ODOO_DATABASE_PORT_NUMBER', value: '5432' },
+                  { name: 'ODOO_DATABASE_NAME', value: opts.db },
+                  { name: 'ODOO_DATABASE_USER', value: `odoo_${opts.db}` },
+                  { name: 'ODOO_DATABASE_PASSWORD', value: opts.password },
+                  { name: 'ODOO_EMAIL', value: 'admin@example.com' },
+                  { name: 'ODOO_PASSWORD', value: opts.password },
+                  { name: 'ODOO_LOAD_DEMO_DATA', value: 'no' },
+                ],
+                volumeMounts: [{ name: 'odoo-data', mountPath: '/bitnami/odoo' }],
+                resources: { requests: { cpu: '1000m', memory: '2Gi' }, limits: { cpu: '1000m', memory: '2Gi' } },
+                livenessProbe: probe(60, 10),
+                readinessProbe: probe(30, 5),
+              },
+            ],
+            volumes: [{ name: 'odoo-data', persistentVolumeClaim: { claimName: pvc } }],
+            restartPolicy: 'Always',
+          },
+        },
+      },
+    },
+    {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name, namespace: NS, labels: sel },
+      spec: { selector: sel, ports: [{ port: 8069, targetPort: 8069, name: 'http' }], type: 'ClusterIP' },
+    },
+    {
+      apiVersion: 'networking.k8s.io/v1',
+      kind: 'Ingress',
+      metadata: { name, namespace: NS, labels: sel, annotations: { 'traefik.ingress.kubernetes.io/router.entrypoints': 'web' } },
+      spec: { rules: [{ host: `${opts.db}.saasodoo.local`, http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name, port: { number: 8069 } } } }] } }] },
+    },
+  ];
+}
+
+/**
+ * An instance exactly as seed 002's guide creates it: the 8-character instance id, PVC `<name>-storage`
+ * (ReadWriteMany, cephfs-saasodoo, labels app/managed-by), Deployment labels app/instance-id/managed-by
+ * and pod labels adding database, the bitnami image, credentials from the odoo-db-credentials Secret,
+ * probes on /web/health, a Service selecting the id from the name, and a Traefik IngressRoute.
+ */
+export function seed002Instance(opts: { id8: string; db: string; subdomain: string }): any[] {
+  const name = `odoo-${opts.db}-${opts.id8}`;
+  const pvc = `${name}-storage`;
+  const probe = (initialDelaySeconds: number, periodSeconds: number) => ({ httpGet: { path: '/web/health', port: 8069 }, initialDelaySeconds, periodSeconds, timeoutSeconds: 5, failureThreshold: 3 });
+  const secret = (key: string) => ({ secretKeyRef: { name: 'odoo-db-credentials', key } });
+  return [
+    {
+      apiVersion: 'v1',
+      kind: 'PersistentVolumeClaim',
+      metadata: { name: pvc, namespace: NS, labels: { app: 'odoo', 'managed-by': 'saasodoo' } },
+      spec: { accessModes: ['ReadWriteMany'], storageClassName: 'cephfs-saasodoo', resources: { requests: { storage: '10Gi' } } },
+    },
+    {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name, namespace: NS, labels: { app: 'odoo', 'instance-id': opts.id8, 'managed-by': 'saasodoo' } },
+      spec: {
+        replicas: 1,
+        selector: { matchLabels: { app: 'odoo', 'instance-id': opts.id8 } },
+        strategy: { type: 'Recreate' },
+        template: {
+          metadata: { labels: { app: 'odoo', 'instance-id': opts.id8, database: opts.db, 'managed-by': 'saasodoo' } },
+          spec: {
+            containers: [
+              {
+                name: 'odoo',
+                image: 'bitnami/odoo:17',
+                ports: [{ containerPort: 8069, name: 'http' }],
+                env: [
+                  { name: 'ODOO_DATABASE_HOST', value: 'postgres' },
+                  { name: 'ODOO_DATABASE_PORT', value: '5432' },
+                  { name: 'ODOO_DATABASE_NAME', value: opts.db },
+                  { name: 'ODOO_DATABASE_USER', valueFrom: secret('username') },
+                  { name: 'ODOO_DATABASE_PASSWORD', valueFrom: secret('password') },
+                ],
+                resources: { requests: { cpu: '1', memory: '2Gi' }, limits: { cpu: '1', memory: '2Gi' } },
+                volumeMounts: [{ name: 'odoo-data', mountPath: '/bitnami/odoo' }],
+                livenessProbe: probe(120, 30),
+                readinessProbe: probe(30, 10),
+              },
+            ],
+            volumes: [{ name: 'odoo-data', persistentVolumeClaim: { claimName: pvc } }],
+          },
+        },
+      },
+    },
+    {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name, namespace: NS, labels: { app: 'odoo', 'managed-by': 'saasodoo' } },
+      spec: { type: 'ClusterIP', selector: { app: 'odoo', 'instance-id': opts.id8 }, ports: [{ name: 'http', port: 8069, targetPort: 8069, protocol: 'TCP' }] },
+    },
+    {
+      apiVersion: 'traefik.io/v1alpha1',
+      kind: 'IngressRoute',
+      metadata: { name, namespace: NS },
+      spec: { entryPoints: ['web', 'websecure'], routes: [{ match: `Host(\`${opts.subdomain}.saasodoo.com\`)`, kind: 'Rule', services: [{ name, port: 8069 }] }] },
+    },
+  ];
+}
+
+/**
+ * An instance as seeds 000 and 003 plan it: PVC `odoo-instance-<uuid hex>` (rook-cephfs, labels
+ * app=odoo-instance/managed-by), Deployment `odoo-<db>-<hex[:8]>` with the data at /var/lib/odoo, its
+ * Service `<name>-service` (Service DNS), probes on /web/health; stopped (scaled to 0).
+ */
+export function seed000Instance(opts: { hex: string; db: string }): any[] {
+  const id8 = opts.hex.slice(0, 8);
+  const name = `odoo-${opts.db}-${id8}`;
+  const pvc = `odoo-instance-${opts.hex}`;
+  const secret = (key: string) => ({ secretKeyRef: { name: 'odoo-db-credentials', key } });
+  return [
+    {
+      apiVersion: 'v1',
+      kind: 'PersistentVolumeClaim',
+      metadata: { name: pvc, namespace: NS, labels: { app: 'odoo-instance', 'managed-by': 'saasodoo' } },
+      spec: { accessModes: ['ReadWriteOnce'], storageClassName: 'rook-cephfs', resources: { requests: { storage: '10Gi' } } },
+    },
+    {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name, namespace: NS, labels: { app: 'odoo', 'instance-id': id8, 'managed-by': 'saasodoo' } },
+      spec: {
+        replicas: 0,
+        selector: { matchLabels: { app: 'odoo', 'instance-id': id8 } },
+        strategy: { type: 'Recreate' },
+        template: {
+          metadata: { labels: { app: 'odoo', 'instance-id': id8, database: opts.db, 'managed-by': 'saasodoo' } },
+          spec: {
+            containers: [
+              {
+                name: 'odoo',
+                image: 'bitnami/odoo:17',
+                ports: [{ containerPort: 8069, name: 'http' }],
+                env: [
+                  { name: 'ODOO_DATABASE_HOST', value: 'postgres' },
+                  { name: 'ODOO_DATABASE_PORT', value: '5432' },
+                  { name: 'ODOO_DATABASE_NAME', value: opts.db },
+                  { name: 'ODOO_DATABASE_USER', valueFrom: secret('username') },
+                  { name: 'ODOO_DATABASE_PASSWORD', valueFrom: secret('password') },
+                ],
+                volumeMounts: [{ name: 'odoo-data', mountPath: '/var/lib/odoo' }],
+                readinessProbe: { httpGet: { path: '/web/health', port: 8069 }, initialDelaySeconds: 30, periodSeconds: 10 },
+                livenessProbe: { httpGet: { path: '/web/health', port: 8069 }, initialDelaySeconds: 120, periodSeconds: 30 },
+              },
+            ],
+            volumes: [{ name: 'odoo-data', persistentVolumeClaim: { claimName: pvc } }],
+          },
+        },
+      },
+    },
+    {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: `${name}-service`, namespace: NS, labels: { app: 'odoo', 'managed-by': 'saasodoo' } },
+      spec: { type: 'ClusterIP', selector: { app: 'odoo', 'instance-id': id8 }, ports: [{ name: 'http', port: 8069, targetPort: 8069, protocol: 'TCP' }] },
+    },
+  ];
+}

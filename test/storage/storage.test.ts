@@ -308,7 +308,7 @@ describe('bad input', () => {
   it.each([
     [['storage', 'x', '-A'], 'error: give an instance NAME or -A, not both'],
     [['storage', '--measure'], 'error: --measure goes with an instance NAME'],
-    [['storage', 'Bad/Name'], 'error: invalid instance name "Bad/Name": names are lower-case letters, digits and "-" (e.g. acme or odoo-acme-1a2b3c4d)'],
+    [['storage', 'Bad/Name'], 'error: invalid instance name "Bad/Name": give the Deployment name, instance id, platform instance name or database name (letters, digits, "-", "_" and ".", e.g. acme or odoo-acme-1a2b3c4d)'],
     [['storage', 'x', '-o', 'name'], 'error: -o name is for the table of volumes ("kubectl odoo storage -o name"); for one instance use -o json or yaml'],
   ])('%j', async (args, message) => {
     const r = await odoo(args);

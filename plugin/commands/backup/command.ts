@@ -6,6 +6,7 @@ import { completeInstanceName, instanceNamespace, rejectAllNamespaces } from '..
 import { validateInstanceReference } from '../../instances/names.js';
 import { CONSISTENCY_MODES, totalSize, type ConsistencyMode } from '../../backups/manifest.js';
 import { parseQualifiedBackupRef } from '../../backups/naming.js';
+import { parsePlatformArchivePath } from '../../backups/platformArchives.js';
 
 interface BackupArgs {
   name?: string;
@@ -24,15 +25,15 @@ export async function printObject(ctx: CommandContext, obj: any): Promise<void> 
 
 const verifyCommand: CommandDef<{ backup: string; restoreTest: boolean }> = {
   command: 'verify <backup>',
-  describe: 'Check a backup set: checksums, archive and dump listings; --restore-test restores it into a scratch database and folder',
+  describe: 'Check a backup set: checksums, archive and dump listings; --restore-test restores it into a scratch database and folder. A platform archive: gzip, tar, paths and layout',
   outputs: ['table', 'wide', 'json', 'yaml'],
   builder: (y) =>
     y
-      .positional('backup', { type: 'string', describe: 'INSTANCE/TIMESTAMP, INSTANCE/latest or active/CUSTOMER/INSTANCE/TIMESTAMP' })
+      .positional('backup', { type: 'string', describe: 'INSTANCE/TIMESTAMP, INSTANCE/latest, active/CUSTOMER/INSTANCE/TIMESTAMP, or a platform archive active/CUSTOMER/NAME.tar.gz' })
       .option('restore-test', { type: 'boolean', default: false, describe: 'Also restore into a scratch database and folder and match every attachment row to its file' }),
   async run(ctx, args) {
     rejectAllNamespaces(ctx, 'backup verify');
-    parseQualifiedBackupRef(args.backup);
+    if (!parsePlatformArchivePath(args.backup)) parseQualifiedBackupRef(args.backup);
     const { backupDeps } = await import('../../backups/commandSupport.js');
     const { runVerify } = await import('../../backups/verify.js');
     const report = await runVerify(await backupDeps(ctx), { namespace: instanceNamespace(ctx), backup: args.backup, restoreTest: args.restoreTest });
@@ -46,6 +47,7 @@ const verifyCommand: CommandDef<{ backup: string; restoreTest: boolean }> = {
         ],
       });
       for (const p of report.problems) ctx.io.stdout.write(`  ${p}\n`);
+      if (report.note) ctx.io.stdout.write(`note: ${report.note}\n`);
     }
     if (!report.ok) throw new CheckFailedError(`backup ${report.backup} failed verification`);
   },

@@ -4,7 +4,8 @@ import { DeclinedError, UsageError } from '../../core/errors.js';
 import { printResult, printStructured } from '../../core/output/printer.js';
 import { renderTable } from '../../core/output/table.js';
 import { completeInstanceName, instanceNamespace } from '../../instances/commandSupport.js';
-import { isValidCustomerId, validateBackupInstanceName } from '../../backups/naming.js';
+import { isValidCustomerId } from '../../backups/naming.js';
+import { validateInstanceReference } from '../../instances/names.js';
 import { formatAge, formatBytes, type BackupSetInfo } from '../../backups/listing.js';
 import type { PruneDecision } from '../../backups/retention.js';
 
@@ -13,22 +14,31 @@ interface ScopeArgs {
   customer?: string;
 }
 
-/** NAME, --customer C, or everything (-A or nothing): validated before anything runs. */
+/** NAME (any name the instance answers to), --customer C, or everything (-A or nothing): validated before anything runs. */
 function scopeFrom(ctx: CommandContext, args: ScopeArgs) {
-  if (args.name !== undefined) validateBackupInstanceName(args.name);
+  if (args.name !== undefined) validateInstanceReference(args.name);
   if (args.customer !== undefined && !isValidCustomerId(args.customer)) throw new UsageError(`--customer "${args.customer}" is not a valid customer id (letters, digits, ".", "_" and "-")`);
   return { namespace: instanceNamespace(ctx), instance: args.name, customerId: args.customer };
 }
 
-/** "safety" for the backups a restore took first, "" for the others. */
+/** "safety" for the backups a restore took first, "platform" for the platform's archives, "" for the others. */
 function kindOf(s: BackupSetInfo): string {
-  return s.safety ? 'safety' : '';
+  return s.kind === 'platform' ? 'platform' : s.safety ? 'safety' : '';
+}
+
+function noteOf(s: BackupSetInfo): string {
+  if (s.kind === 'platform') {
+    const whose = s.instance ? `of ${s.instance}` : s.instances ? `of customer ${s.customerId} (${s.instances.join(', ')})` : 'matched to no instance';
+    return `platform archive ${whose}: data volume only, no database`;
+  }
+  return s.error ?? (s.safety ? `taken before restoring ${s.manifest?.restoring ?? 'another set'}` : '');
 }
 
 function backupRows(ctx: CommandContext, sets: BackupSetInfo[]) {
   const now = ctx.clock.now().getTime();
   const c = ctx.colors;
-  const color = (text: string, s: BackupSetInfo) => (s.state === 'complete' ? c.green(text) : s.state === 'running' ? c.blue(text) : c.red(text));
+  const color = (text: string, s: BackupSetInfo) =>
+    s.state === 'complete' ? c.green(text) : s.state === 'running' ? c.blue(text) : s.state === 'volume only' ? c.yellow(text) : c.red(text);
   return {
     rows: sets,
     columns: [
@@ -41,16 +51,13 @@ function backupRows(ctx: CommandContext, sets: BackupSetInfo[]) {
       { header: 'KIND', value: kindOf, style: (t: string) => c.yellow(t) },
       { header: 'CONSISTENCY', value: (s: BackupSetInfo) => s.manifest?.consistency ?? '', wide: true },
       { header: 'ODOO', value: (s: BackupSetInfo) => s.manifest?.odooVersion ?? '', wide: true },
-      {
-        header: 'NOTE',
-        value: (s: BackupSetInfo) => s.error ?? (s.safety ? `taken before restoring ${s.manifest?.restoring ?? 'another set'}` : ''),
-        wide: true,
-      },
+      { header: 'NOTE', value: noteOf, wide: true },
     ],
   };
 }
 
 interface PruneArgs extends ScopeArgs {
+  includePlatform: boolean;
   keepLast?: string;
   keepDaily?: string;
   keepWeekly?: string;
@@ -92,11 +99,12 @@ const pruneCommand: CommandDef<PruneArgs> = {
       .option('keep-daily', { type: 'string', describe: 'Keep the newest set of each of the last N days that have sets' })
       .option('keep-weekly', { type: 'string', describe: 'Keep the newest set of each of the last N ISO weeks that have sets' })
       .option('keep-monthly', { type: 'string', describe: 'Keep the newest set of each of the last N months that have sets' })
+      .option('include-platform', { type: 'boolean', default: false, describe: 'Also prune the platform\'s own archives (active/CUSTOMER/NAME.tar.gz), by the same rules in their own group' })
       .option('dry-run', { type: 'boolean', default: false, describe: 'Show what would be kept and deleted; delete nothing' })
       .option('yes', { alias: 'y', type: 'boolean', default: false, describe: 'Delete without asking (the plan is not shown first)' }),
   complete: completeInstanceName,
   async run(ctx, args) {
-    const scope = scopeFrom(ctx, args);
+    scopeFrom(ctx, args);
     const { parseKeepCount, validatePolicy, planPruneRun, executePrune } = await import('../../backups/prune.js');
     const policy = {
       keepLast: parseKeepCount('--keep-last', args.keepLast),
@@ -106,8 +114,11 @@ const pruneCommand: CommandDef<PruneArgs> = {
     };
     validatePolicy(policy);
     const { backupDeps } = await import('../../backups/commandSupport.js');
+    const { resolveBackupScope } = await import('../../backups/list.js');
     const deps = await backupDeps(ctx);
-    const decisions = await planPruneRun(deps, { scope, policy });
+    const scope = await resolveBackupScope(deps, scopeFrom(ctx, args));
+    const { decisions, platformLeftOut } = await planPruneRun(deps, { scope, policy, includePlatform: args.includePlatform });
+    if (platformLeftOut) ctx.progress(`${platformLeftOut} platform archive(s) left out: prune touches them only with --include-platform`);
     const doomed = decisions.filter((d) => !d.keep);
     let rows: PruneRow[];
     if (args.dryRun || doomed.length === 0) {
@@ -143,7 +154,7 @@ const pruneCommand: CommandDef<PruneArgs> = {
 
 export const backupsCommand: CommandDef<ScopeArgs> = {
   command: 'backups [name]',
-  describe: 'List backup sets (of an instance, a customer, or all with -A): time, size, state, age, safety backups',
+  describe: 'List backup sets (of an instance, a customer, or all with -A): time, size, state, age, safety backups, and the platform\'s own archives',
   outputs: ['table', 'wide', 'json', 'yaml', 'name'],
   builder: (y) =>
     y
@@ -153,10 +164,11 @@ export const backupsCommand: CommandDef<ScopeArgs> = {
   subcommands: [pruneCommand],
   complete: completeInstanceName,
   async run(ctx, args) {
-    const scope = scopeFrom(ctx, args);
     const { backupDeps } = await import('../../backups/commandSupport.js');
-    const { listBackupSets } = await import('../../backups/list.js');
-    const sets = await listBackupSets(await backupDeps(ctx), scope);
+    const { listBackupSets, resolveBackupScope } = await import('../../backups/list.js');
+    const deps = await backupDeps(ctx);
+    const scope = await resolveBackupScope(deps, scopeFrom(ctx, args));
+    const sets = await listBackupSets(deps, scope, { platform: true });
     if (await printStructured(ctx.io, ctx.globals.output, sets.map((s) => ({ ...s, time: s.time.toISOString() })))) return;
     await printResult(ctx.io, ctx.globals.output, {
       ...backupRows(ctx, sets),

@@ -36,7 +36,8 @@ export const deleteCommand: CommandDef<DeleteArgs> = {
     const dryRun = parseDryRun(args.dryRun);
     const namespace = instanceNamespace(ctx);
     const kube = await ctx.kube();
-    const { resolveInstance, InstanceNotFoundError } = await import('../../instances/resolve.js');
+    const { resolveInstance } = await import('../../instances/resolve.js');
+    const { InstanceNotFoundError } = await import('../../instances/resolveRemains.js');
     const { planDelete, planDeleteRemains, checkPvcDeletable, checkRemainsVolumeDeletable, executeDelete } = await import('../../instances/remove.js');
     const { RESOURCES } = await import('../../core/kube/resources.js');
 

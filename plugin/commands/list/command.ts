@@ -31,7 +31,7 @@ export const listCommand: CommandDef<ListArgs> = {
     const namespace = ctx.globals.allNamespaces ? undefined : instanceNamespace(ctx);
     const customer = args.customer !== undefined ? String(args.customer) : undefined;
     const kube = await ctx.kube();
-    const { listFleet } = await import('../../instances/resolve.js');
+    const { listFleet } = await import('../../instances/resolveFleet.js');
     const { summarizeInstance, summarizeKeptVolume, sortSummaries, summaryColumns } = await import('../../instances/summary.js');
     const { displayStorage } = await import('../../instances/quantity.js');
     const now = ctx.clock.now();
@@ -45,7 +45,7 @@ export const listCommand: CommandDef<ListArgs> = {
     const format = ctx.globals.output;
     await printResult(ctx.io, format, {
       rows,
-      columns: summaryColumns(now, ctx.colors, ctx.globals.allNamespaces),
+      columns: summaryColumns(now, ctx.colors, ctx.globals.allNamespaces, rows),
       name: (r) => (r.kept ? `persistentvolumeclaim/${r.storage.pvc}` : `instance/${r.name}`),
       empty: namespace ? `No instances found in namespace ${namespace}.` : 'No instances found.',
     });

@@ -1,0 +1,126 @@
+// Which instance a name people type refers to. Pure: Deployments in, the one they name (or a typed
+// error listing every candidate and the key it matched) out.
+//
+// An instance answers, exactly, to every name the platform and the plugin give it: its Deployment name,
+// the platform's instance-name, its database (the `database` label or ODOO_DATABASE_NAME), its instance
+// id (as labelled, without dashes, or as in its `odoo-instance-<id>` PVC) and its PVC name. The one
+// prefix allowed is the 8-character id8 of `odoo-<db>-<id8>`. Two instances answering to one name, by
+// whatever keys, is an error: the command never picks one.
+import { UsageError } from '../core/errors.js';
+import { deriveInstanceFacts } from './facts.js';
+import { instanceIdOf, instanceNameOf, LABEL_DATABASE } from './labels.js';
+
+/** How a name matched an instance, in the words the error and `list` use. */
+export type InstanceKey = 'Deployment name' | 'instance name' | 'database' | 'instance id' | 'PVC name' | 'id8';
+
+const KEY_ORDER: InstanceKey[] = ['Deployment name', 'instance id', 'instance name', 'database', 'PVC name', 'id8'];
+const HEX8 = /^[0-9a-f]{8}$/;
+
+/**
+ * Every id an instance is known by: its instance-id label (as written and without dashes) and the id in
+ * its data PVC's name (`odoo-instance-<id>`): the refactoring guide labels Deployments with the
+ * 8-character prefix only, while its PVC carries the full id people see elsewhere.
+ */
+export function instanceIdsOf(deployment: any): string[] {
+  const id = instanceIdOf(deployment?.metadata?.labels) ?? instanceIdOf(deployment?.spec?.template?.metadata?.labels);
+  const ids = new Set<string>();
+  const add = (x: string) => {
+    ids.add(x);
+    ids.add(x.replace(/-/g, ''));
+  };
+  if (id) add(id);
+  const m = /^odoo-instance-(.+)$/.exec(deriveInstanceFacts(deployment).pvcName ?? '');
+  if (m) add(m[1]);
+  return [...ids];
+}
+
+/** The database names an instance carries: the `database` label (Deployment or pods) and ODOO_DATABASE_NAME. */
+export function databaseNamesOf(deployment: any): string[] {
+  const names = [
+    deriveInstanceFacts(deployment).db.name?.value,
+    deployment?.spec?.template?.metadata?.labels?.[LABEL_DATABASE],
+    deployment?.metadata?.labels?.[LABEL_DATABASE],
+  ];
+  return [...new Set(names.filter((n): n is string => !!n))];
+}
+
+type ExactKey = Exclude<InstanceKey, 'id8'>;
+
+/** Every exact name of an instance with the key it comes from; a value may come from several keys. */
+function exactKeysOf(deployment: any): { key: ExactKey; value: string }[] {
+  const out: { key: ExactKey; value: string }[] = [];
+  const add = (key: ExactKey, value: string | undefined) => {
+    if (value) out.push({ key, value });
+  };
+  add('Deployment name', deployment?.metadata?.name);
+  for (const id of instanceIdsOf(deployment)) add('instance id', id);
+  add('instance name', instanceNameOf(deployment?.metadata?.labels) ?? instanceNameOf(deployment?.spec?.template?.metadata?.labels));
+  for (const db of databaseNamesOf(deployment)) add('database', db);
+  add('PVC name', deriveInstanceFacts(deployment).pvcName);
+  return out;
+}
+
+/** The distinct names an instance answers to exactly, each with its first key (what completion offers). */
+export function instanceKeysOf(deployment: any): { key: ExactKey; value: string }[] {
+  const seen = new Set<string>();
+  return exactKeysOf(deployment).filter((k) => !seen.has(k.value) && seen.add(k.value));
+}
+
+/** The 8-character id8 of an instance: the start of its instance id (without dashes). */
+export function id8sOf(deployment: any): string[] {
+  return [...new Set(instanceIdsOf(deployment).map((id) => id.replace(/-/g, '').slice(0, 8)).filter((x) => HEX8.test(x)))];
+}
+
+/**
+ * The keys by which `ref` names this Deployment, best first; empty when it does not. Never a prefix,
+ * except an 8-hex-character ref that starts one of the instance's ids (its id8).
+ */
+export function matchInstanceKeys(ref: string, deployment: any): InstanceKey[] {
+  const keys = new Set<InstanceKey>(exactKeysOf(deployment).filter((k) => k.value === ref).map((k) => k.key));
+  if (keys.size === 0 && id8sOf(deployment).includes(ref)) keys.add('id8');
+  return KEY_ORDER.filter((k) => keys.has(k));
+}
+
+/** Whether `ref` names this Deployment by an exact key (not by its id8). */
+export function referencesInstance(ref: string, deployment: any): boolean {
+  return matchInstanceKeys(ref, deployment).some((k) => k !== 'id8');
+}
+
+export interface InstanceCandidate {
+  name: string;
+  keys: InstanceKey[];
+  /** A name only this candidate answers to, if it has one. */
+  unique?: string;
+}
+
+/** `ref` names several instances: exit 2 with every candidate, the key it matched and a name only it has. */
+export class AmbiguousInstanceError extends UsageError {
+  constructor(
+    readonly ref: string,
+    readonly namespace: string,
+    readonly candidates: InstanceCandidate[],
+  ) {
+    const list = candidates.map((c) => `${c.name} (${c.keys.join(', ')})`).join(', ');
+    const alternatives = candidates.filter((c) => c.unique).map((c) => `${c.unique} for ${c.name}`);
+    super(`"${ref}" is ambiguous in namespace ${namespace}: it names ${candidates.length} instances: ${list}`, {
+      hint: alternatives.length ? `name the one you mean by what only it answers to: ${alternatives.join('; ')}` : 'name the one you mean by its Deployment name or instance id',
+    });
+  }
+}
+
+/**
+ * Picks the one Deployment `ref` names among `instances` (one namespace), or undefined when none.
+ * Several candidates, by the same or different keys, are an AmbiguousInstanceError.
+ */
+export function pickInstance(ref: string, instances: any[], namespace: string): any | undefined {
+  const hits = instances.map((d) => ({ d, keys: matchInstanceKeys(ref, d) })).filter((h) => h.keys.length > 0);
+  if (hits.length === 0) return undefined;
+  if (hits.length === 1) return hits[0].d;
+  const answersOnlyTo = (value: string, d: any) => instances.every((o) => o === d || matchInstanceKeys(value, o).length === 0);
+  const candidates = hits.map(({ d, keys }) => ({
+    name: d.metadata.name as string,
+    keys,
+    unique: instanceKeysOf(d).map((k) => k.value).find((v) => v !== ref && answersOnlyTo(v, d)),
+  }));
+  throw new AmbiguousInstanceError(ref, namespace, candidates.sort((a, b) => (a.name < b.name ? -1 : 1)));
+}
