@@ -88,7 +88,7 @@ export function databaseEnv(db: DbSettings, database: string): any[] {
   ].filter(Boolean);
 }
 
-interface JobParams {
+export interface JobParams {
   name: string;
   namespace: string;
   operation: Operation;
@@ -106,7 +106,7 @@ function labelValue(v: string | undefined): string | undefined {
   return v && v.length <= 63 && /^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/.test(v) ? v : undefined;
 }
 
-function buildJob(p: JobParams): any {
+export function buildJob(p: JobParams): any {
   const labels: Record<string, string> = { [LABEL_MANAGED_BY]: 'kubectl-odoo', [LABEL_COMPONENT]: 'backup', [LABEL_OPERATION]: p.operation };
   const inst = labelValue(p.instance);
   if (inst) labels[LABEL_INSTANCE] = inst;
