@@ -76,6 +76,8 @@ export function copySpecOf(source: InstanceObjects, p: { name: string; namespace
     ingress: hostGiven ? (String(p.config.ingress) === 'none' ? 'ingress' : String(p.config.ingress)) : 'none',
     dbSecret: user.name,
     env,
+    // The size is the source's (or what its backup needs), not a typed one: maxStorage is for typos.
+    force: true,
   };
   const spec = buildCreateSpec(flags, p.config, p.namespace);
   const database = databaseNameFor(p.name);
