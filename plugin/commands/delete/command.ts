@@ -106,7 +106,7 @@ export const deleteCommand: CommandDef<DeleteArgs> = {
       drop = { deps, ...(await prepareDatabaseDrop(deps, instance!, { backup: args.backup })) };
     }
     const done = await executeDelete(kube, namespace, plan, (l) => ctx.progress(l), dryRun);
-    let dbNote = '';
+    let databaseNote = '';
     if (drop) {
       const { dropInstanceDatabase } = await import('../../instances/dropDatabase.js');
       const backupNote = drop.finalBackup ? `final backup ${drop.finalBackup}` : 'no final backup';
@@ -118,16 +118,16 @@ export const deleteCommand: CommandDef<DeleteArgs> = {
           hint: `drop it on the database server by hand (DROP DATABASE), or run the delete again once that is fixed`,
         });
       }
-      dbNote = `; ${database} dropped (${backupNote})`;
-    } else if (database) {
-      dbNote = args.dropDatabase ? `; ${database} would be dropped` : `; ${database} kept on the database server (drop it with --drop-database)`;
+      databaseNote = `; ${database} dropped (${backupNote})`;
+    } else if (database && !args.dropDatabase) {
+      databaseNote = `; ${database} kept on the database server (drop it with --drop-database)`;
     }
     const suffix = dryRunSuffix(dryRun);
     const keptNote = plan.keptPvc ? ` (volume kept: PVC ${plan.keptPvc}; delete it with --delete-data)` : '';
     let lines: string[];
     let oName: string;
     if (instance) {
-      lines = [`instance/${who} deleted${suffix}${keptNote}${dbNote}`];
+      lines = [`instance/${who} deleted${suffix}${keptNote}${databaseNote}`];
       oName = `instance/${who}`;
     } else if (others.length === 0) {
       lines = [`persistentvolumeclaim/${pvcTarget!.name} deleted${suffix} (the volume kept from deleted instance ${who})`];
