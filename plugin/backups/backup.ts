@@ -80,7 +80,7 @@ export async function runBackupJob(deps: BackupDeps, target: BackupTarget, job: 
   // For the "last backup" line of status; the backup itself is done, so a failed patch only warns.
   const path = backupSetPath({ customerId: target.customerId, instance: target.name, timestamp: check.manifest.timestamp });
   await deps.kube
-    .patch(RESOURCES.deployments, target.name, lastBackupAnnotationPatch({ path, takenAt: check.manifest.startedAt, bytes }), { namespace: target.namespace })
+    .patch(RESOURCES.deployments, target.name, lastBackupAnnotationPatch({ path, takenAt: check.manifest.startedAt, bytes, reason: check.manifest.reason }), { namespace: target.namespace })
     .catch((e) => deps.progress(`warning: could not record the backup on Deployment ${target.name}: ${(e as Error).message}`));
   return { result, manifest: check.manifest, bytes };
 }

@@ -88,7 +88,7 @@ export function databaseEnv(db: DbSettings, database: string): any[] {
   ].filter(Boolean);
 }
 
-interface JobParams {
+export interface JobParams {
   name: string;
   namespace: string;
   operation: Operation;
@@ -116,7 +116,7 @@ function pauseHookEnv(): any[] {
   return m ? [{ name: 'PAUSE_AT', value: m[1] }, { name: 'PAUSE_FILE', value: m[2] }] : [];
 }
 
-function buildJob(p: JobParams): any {
+export function buildJob(p: JobParams): any {
   const labels: Record<string, string> = { [LABEL_MANAGED_BY]: 'kubectl-odoo', [LABEL_COMPONENT]: 'backup', [LABEL_OPERATION]: p.operation };
   const inst = labelValue(p.instance);
   if (inst) labels[LABEL_INSTANCE] = inst;

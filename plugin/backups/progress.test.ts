@@ -1,11 +1,18 @@
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { formatProgress, makeProgressReporter, parseProgressLine } from './progress.js';
+import { BACKUP_SCRIPT } from './scripts.js';
 import { parseBackupListing, formatAge, newestComplete } from './listing.js';
 
 describe('progress', () => {
   it.each([
     ['TOTAL data=1000 db=20', { kind: 'total', data: 1000, db: 20 }],
-    ['tar: PROGRESS:data:3', { kind: 'bytes', bytes: 3 * 1000 * 10240 }],
+    // GNU tar's %u counts records: at checkpoint 3000, 2999 records of 10 KiB are done.
+    ['tar: PROGRESS:data:3000', { kind: 'bytes', bytes: 2999 * 10240 }],
+    ['tar: PROGRESS:data:0', { kind: 'bytes', bytes: 0 }],
     ['PHASE database+data', { kind: 'phase', name: 'database+data' }],
     ['ERROR database dump failed: x', { kind: 'error', message: 'database dump failed: x' }],
     ['pg_dump: some noise', undefined],
@@ -24,11 +31,60 @@ describe('progress', () => {
     feed('TOTAL data=102400000 db=1');
     feed('PHASE data');
     t = 4000;
-    feed('tar: PROGRESS:data:2');
+    feed('tar: PROGRESS:data:2001');
     t = 5000;
-    feed('tar: PROGRESS:data:3');
+    feed('tar: PROGRESS:data:3001');
     expect(out).toEqual(['  data...', '  data 20MiB / 98MiB (20%), 5.1 MB/s, ETA 0:16']);
   });
+});
+
+// The scripts' own tar_progress, run with the real GNU tar over files of known size: every progress
+// figure must be what tar itself counts at that moment (its %T total), never more than the archive.
+describe('progress of a real GNU tar run', () => {
+  const fn = /^tar_progress\(\) \{[\s\S]*?^\}$/m.exec(BACKUP_SCRIPT)![0];
+  const dir = mkdtempSync(join(tmpdir(), 'tar-progress-'));
+  const src = join(dir, 'src');
+  mkdirSync(join(src, 'filestore'), { recursive: true });
+  // 24 MiB in files of several sizes (zeros compress, but tar's records are counted before compression).
+  for (let i = 0; i < 12; i++) writeFileSync(join(src, 'filestore', `f${i}`), Buffer.alloc((i + 1) * 2 ** 17 * 2.5));
+  const totalsOf = (stderr: string, label: string) =>
+    stderr.split('\n').flatMap((l) => {
+      const m = new RegExp(`${label}:(?:\\w+: )?(\\d+)`).exec(l);
+      return m ? [Number(m[1])] : [];
+    });
+  const run = (script: string) => {
+    const r = spawnSync('sh', ['-c', `${fn}\n${script}`], { env: { ...process.env, CHECKPOINT: '100', SRC: src, DIR: dir }, encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+    return r.stderr;
+  };
+
+  it('archiving: the figures equal tar\'s own byte count and end within one checkpoint of the archive size', () => {
+    const stderr = run(`tar -C "$SRC" -cf - . $(tar_progress data) '--checkpoint-action=echo=TOTAL:%{w}T' > "$DIR/a.tar"`);
+    const archive = statSync(join(dir, 'a.tar')).size;
+    const figures = stderr.split('\n').map(parseProgressLine).flatMap((e) => (e?.kind === 'bytes' ? [e.bytes] : []));
+    expect(figures.length).toBeGreaterThan(10);
+    expect(figures).toEqual(totalsOf(stderr, 'TOTAL'));
+    expect(Math.max(...figures)).toBeLessThanOrEqual(archive);
+    expect(archive - figures[figures.length - 1]).toBeLessThanOrEqual(100 * 10240);
+    // What a user sees after the first ~10 MB: about 10 MB, not 1000 times that.
+    const out: string[] = [];
+    let t = 0;
+    const feed = makeProgressReporter((l) => out.push(l), () => t, 0);
+    feed(`TOTAL data=${archive} db=0`);
+    feed('PHASE data');
+    const tenMb = stderr.split('\n').filter((l) => l.includes('PROGRESS:data:'))[9];
+    t = 2000;
+    feed(tenMb);
+    expect(out[1]).toMatch(/^ {2}data 9\.\dMiB \/ 24MiB \(\d\d%\), 5\.\d MB\/s, ETA 0:0\d$/);
+  });
+
+  it('restoring: the figures equal what tar has read', () => {
+    const stderr = run(`mkdir -p "$DIR/out" && tar -C "$DIR/out" -xf - $(tar_progress data) '--checkpoint-action=echo=TOTAL:%{r}T' < "$DIR/a.tar"`);
+    const figures = stderr.split('\n').map(parseProgressLine).flatMap((e) => (e?.kind === 'bytes' ? [e.bytes] : []));
+    expect(figures.length).toBeGreaterThan(10);
+    expect(figures).toEqual(totalsOf(stderr, 'TOTAL'));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
 });
 
 describe('parseBackupListing', () => {

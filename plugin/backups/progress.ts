@@ -1,6 +1,6 @@
 // Progress of a backup or restore Job from its log lines (see the protocol in scripts.ts): bytes done,
 // rate and time left, printed on stderr at most every few seconds.
-import { CHECKPOINT_RECORDS, TAR_RECORD_BYTES } from './scripts.js';
+import { TAR_RECORD_BYTES } from './scripts.js';
 import { formatBytes } from './listing.js';
 
 export type ProgressEvent =
@@ -14,8 +14,10 @@ export function parseProgressLine(line: string): ProgressEvent | undefined {
   const l = line.trim();
   let m = /^TOTAL data=(\d+) db=(\d+)$/.exec(l);
   if (m) return { kind: 'total', data: Number(m[1]), db: Number(m[2]) };
+  // GNU tar's %u is its record counter at the checkpoint, which comes before record n is written or
+  // read: n - 1 records are done (what its own %T total says at the same moment). Not a checkpoint number.
   m = /PROGRESS:data:(\d+)$/.exec(l);
-  if (m) return { kind: 'bytes', bytes: Number(m[1]) * CHECKPOINT_RECORDS * TAR_RECORD_BYTES };
+  if (m) return { kind: 'bytes', bytes: Math.max(0, Number(m[1]) - 1) * TAR_RECORD_BYTES };
   m = /^PHASE (\S+)$/.exec(l);
   if (m) return { kind: 'phase', name: m[1] };
   m = /^ERROR (.+)$/.exec(l);

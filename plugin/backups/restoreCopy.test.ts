@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG } from '../core/config.js';
-import { FailureError, UsageError } from '../core/errors.js';
+import { ConflictError, FailureError, UsageError } from '../core/errors.js';
 import { deriveInstanceFacts } from '../instances/facts.js';
 import type { InstanceObjects } from '../instances/resolve.js';
-import { copySpecOf, copyStorageSize, copyTargetOf } from './restoreCopy.js';
+import { buildCopyDatabaseCheckJob, copySpecOf, copyStorageSize, copyTargetOf, judgeCopyDatabaseCheck } from './restoreCopy.js';
 
 const GI = 2 ** 30;
 
@@ -86,4 +86,24 @@ describe('copySpecOf', () => {
     expect(() => copySpecOf(src(), opts)).toThrow(type);
     expect(() => copySpecOf(src(), opts)).toThrow(msg);
   });
+});
+
+describe('the check for the copy\'s database', () => {
+  const spec = copySpecOf(source(GOOD_ENV), opts);
+  it('runs with the copy\'s database name and the source\'s credentials, by reference, with no volume', () => {
+    const job = buildCopyDatabaseCheckJob(copyTargetOf(spec), '20250101T000000Z', { backupsPvc: 'b', compression: 'auto', deadlineSeconds: 60 });
+    const c = job.spec.template.spec.containers[0];
+    expect(job.metadata.name).toBe('odoo-check-acme-test-20250101t000000z');
+    expect(c.env).toEqual(expect.arrayContaining([{ name: 'PGDATABASE', value: 'acme_test' }, { name: 'PGHOST', value: 'pg.db' }, { name: 'PGPASSWORD', valueFrom: { secretKeyRef: { name: 'acme-db', key: 'password' } } }]));
+    expect(job.spec.template.spec.volumes).toEqual([]);
+    expect(c.command[2]).not.toContain('acme_test');
+  });
+  it.each([
+    ['EXISTS 1\n', ConflictError, 'database acme_test on pg.db:6432 already exists, and a new instance never takes over an existing database; nothing was created'],
+    ['psql: noise\n', FailureError, 'could not tell whether database acme_test on pg.db:6432 exists; nothing was created'],
+  ])('%j is refused', (log, type, message) => {
+    expect(() => judgeCopyDatabaseCheck(log, spec, 'acme')).toThrow(type);
+    expect(() => judgeCopyDatabaseCheck(log, spec, 'acme')).toThrow(message);
+  });
+  it('a free name passes', () => expect(() => judgeCopyDatabaseCheck('EXISTS 0\n', spec, 'acme')).not.toThrow());
 });

@@ -6,7 +6,7 @@
 // it, an odoo.conf on the volume pointed at it), then started. When any step fails, what this run
 // created (the objects and the database) is removed again; NAME is only read.
 import type { PluginConfig } from '../core/config.js';
-import { CancelledError, FailureError, UsageError } from '../core/errors.js';
+import { CancelledError, ConflictError, FailureError, UsageError } from '../core/errors.js';
 import { runJob } from '../core/kube/jobs.js';
 import { createInstance, removeCreatedInstance, type CreateInstanceResult } from '../instances/create.js';
 import { buildCreateSpec, type CreateFlags } from '../instances/createOptions.js';
@@ -17,9 +17,9 @@ import { compareQuantities, parseQuantity } from '../instances/quantity.js';
 import type { InstanceObjects } from '../instances/resolve.js';
 import type { BackupDeps } from './deps.js';
 import { scaleAndWait } from './deps.js';
-import { backupTargetOf, buildDropDatabaseJob, type BackupTarget } from './jobSpecs.js';
+import { backupTargetOf, buildDropDatabaseJob, buildJob, databaseEnv, type BackupTarget, type JobSettings } from './jobSpecs.js';
 import { acquireInstanceLock } from './lock.js';
-import { isValidDatabaseName } from './naming.js';
+import { isValidDatabaseName, jobName } from './naming.js';
 import { makeProgressReporter } from './progress.js';
 
 export interface CopyOptions {
@@ -76,6 +76,8 @@ export function copySpecOf(source: InstanceObjects, p: { name: string; namespace
     ingress: hostGiven ? (String(p.config.ingress) === 'none' ? 'ingress' : String(p.config.ingress)) : 'none',
     dbSecret: user.name,
     env,
+    // The size is the source's (or what its backup needs), not a typed one: maxStorage is for typos.
+    force: true,
   };
   const spec = buildCreateSpec(flags, p.config, p.namespace);
   const database = databaseNameFor(p.name);
@@ -114,6 +116,67 @@ export interface CopyOutcome {
   restored: string;
   copyOf: string;
   database: string;
+}
+
+// Asks the copy's database server whether its database exists: the count, as `EXISTS <n>`. The name
+// reaches the SQL as a psql variable, quoted by psql.
+const DATABASE_EXISTS_SCRIPT = [
+  'set -eu',
+  'n=$(psql -X -q -At -v ON_ERROR_STOP=1 -d "${MAINTENANCE_DB:-postgres}" -v target="$PGDATABASE" -f - <<\'SQL\'',
+  "select count(*) from pg_database where datname = :'target';",
+  'SQL',
+  ') || { printf \'%s\\n\' "ERROR cannot read the list of databases on the server"; exit 1; }',
+  'printf \'EXISTS %s\\n\' "$n"',
+  '',
+].join('\n');
+
+/** The short Job that looks for the copy's database on its server; it mounts no volume. */
+export function buildCopyDatabaseCheckJob(t: BackupTarget, opId: string, s: JobSettings): any {
+  return buildJob({
+    name: jobName('check', t.name, opId),
+    namespace: t.namespace,
+    operation: 'restore',
+    instance: t.name,
+    image: s.image || t.image,
+    script: DATABASE_EXISTS_SCRIPT,
+    env: databaseEnv(t.db, t.database),
+    volumes: [],
+    deadlineSeconds: 300,
+  });
+}
+
+/** Pure: what the check Job printed, judged. Throws when the database exists or nothing could tell. */
+export function judgeCopyDatabaseCheck(log: string, spec: Pick<InstanceSpec, 'name' | 'database' | 'dbHost' | 'dbPort'>, source: string): void {
+  const line = log.split('\n').find((l) => /^EXISTS \d+$/.test(l.trim()));
+  const where = `database ${spec.database} on ${spec.dbHost}:${spec.dbPort}`;
+  if (!line) throw new FailureError(`could not tell whether ${where} exists; nothing was created`);
+  if (line.trim() === 'EXISTS 0') return;
+  throw new ConflictError(`${where} already exists, and a new instance never takes over an existing database; nothing was created`, {
+    hint: `choose another --to name (the copy's database is named after it), or, if ${spec.database} is a leftover nobody uses, drop it on that server and run "kubectl odoo restore ${source} --to ${spec.name}" again`,
+  });
+}
+
+/** Before anything is created: the copy's database must not exist yet on its server. */
+export async function checkCopyDatabaseFree(deps: BackupDeps, plan: CopyPlan): Promise<void> {
+  const { spec } = plan;
+  deps.progress(`checking that database ${spec.database} does not exist yet`);
+  let log: string;
+  try {
+    const r = await runJob(deps.kube, buildCopyDatabaseCheckJob(plan.target, plan.opId, deps.settings), {
+      namespace: plan.namespace,
+      clock: deps.clock,
+      signal: deps.signal,
+      timeoutMs: 360_000,
+      what: `the check for database ${spec.database}`,
+      keep: 'none',
+      onStatus: (s) => deps.progress(`  ${s}`),
+    });
+    log = r.log;
+  } catch (e) {
+    if (e instanceof CancelledError) throw e;
+    throw new FailureError(`could not tell whether database ${spec.database} exists on ${spec.dbHost}:${spec.dbPort}, so nothing was created: ${(e as Error).message}`, { cause: e });
+  }
+  judgeCopyDatabaseCheck(log, spec, plan.source);
 }
 
 /**

@@ -29,7 +29,17 @@ export function addGlobalOptions(y: Argv): Argv {
     .option('all-namespaces', { alias: 'A', type: 'boolean', default: false, describe: 'Act on all namespaces', global: true })
     .option('output', { alias: 'o', type: 'string', choices: OUTPUT_FORMATS as unknown as string[], default: 'table', describe: 'Output format', global: true })
     .option('color', { type: 'string', choices: ['auto', 'always', 'never'], default: 'auto', describe: 'Colour output (NO_COLOR disables it)', global: true })
-    .option('v', { type: 'number', default: 0, describe: 'Log level (6 logs every API request)', global: true, requiresArg: true });
+    .option('v', { type: 'string', default: '0', describe: 'Log level, a whole number (6 logs every API request)', global: true, requiresArg: true });
+}
+
+/** kubectl's -v is a klog level: a base-10 int32 (strconv.ParseInt(value, 10, 32)); anything else is refused. */
+export function parseVerbosity(raw: unknown): number {
+  const text = String(Array.isArray(raw) ? raw[raw.length - 1] : (raw ?? '0')).trim();
+  const n = /^[+-]?\d+$/.test(text) ? Number(text) : NaN;
+  if (!Number.isSafeInteger(n) || n > 2 ** 31 - 1 || n < -(2 ** 31)) {
+    throw new UsageError(`invalid value "${text}" for -v: the log level is a whole number, e.g. -v 6 to log every API request`);
+  }
+  return Math.max(0, n);
 }
 
 export function globalsFrom(argv: Record<string, any>): GlobalOptions {
@@ -40,7 +50,8 @@ export function globalsFrom(argv: Record<string, any>): GlobalOptions {
     allNamespaces: !!argv.allNamespaces,
     output: (argv.output ?? 'table') as OutputFormat,
     color: (argv.color ?? 'auto') as ColorMode,
-    verbose: Number(argv.v ?? 0) || 0,
+    // Checked by parseVerbosity before a command runs; completion takes what it can.
+    verbose: Math.max(0, Number(argv.v ?? 0) || 0),
   };
 }
 
@@ -135,6 +146,7 @@ function registerCommand(y: Argv, def: CommandDef, deps: AppDeps, state: RunStat
     def.run
       ? async (argv: Record<string, any>) => {
           state.ran = true;
+          parseVerbosity(argv.v);
           const globals = globalsFrom(argv);
           if (def.outputs && !def.outputs.includes(globals.output)) {
             const name = `${SCRIPT_NAME} ${argv._.join(' ')}`.trim();

@@ -37,6 +37,8 @@ export const DEFAULT_CONFIG: PluginConfig = {
   image: 'bitnamilegacy/odoo',
   odooVersion: '17',
   storage: '10Gi',
+  // The largest volume create and resize accept without --force (a typo such as 100000Gi is refused).
+  maxStorage: '16Ti',
   cpu: '1',
   memory: '2Gi',
   ingress: 'ingress',

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { judgeExistingVolume } from './create.js';
-import { ConflictError } from '../core/errors.js';
+import { judgeExistingInstance, judgeExistingVolume } from './create.js';
+import { ConflictError, UsageError } from '../core/errors.js';
 import { ANNOTATION_KEPT_AFTER_DELETE } from './labels.js';
 import type { InstanceSpec } from './manifests.js';
 
@@ -42,5 +42,20 @@ describe('judgeExistingVolume', () => {
   });
   it('refuses volumes the plugin did not make for this instance', () => {
     refused(() => judgeExistingVolume(pvc({ plugin: false }), spec), /does not belong to instance b1/);
+  });
+});
+
+describe('judgeExistingInstance', () => {
+  const dep = { metadata: { name: 'b1', labels: { ...labels, app: 'odoo' } } };
+  it.each([
+    [{ ...spec, storage: '20Gi' }, true, 'instance b1 already exists in namespace saasodoo with a 1Gi volume (PVC odoo-instance-b1); nothing was changed: to grow its volume to 20Gi, run "kubectl odoo resize b1 --storage 20Gi"'],
+    [{ ...spec, storage: '512Mi' }, true, 'instance b1 already exists in namespace saasodoo with a 1Gi volume (PVC odoo-instance-b1); nothing was changed: --storage 512Mi is smaller, and a volume never shrinks'],
+    [{ ...spec, storage: '20Gi' }, false, 'instance b1 already exists in namespace saasodoo with a 1Gi volume (PVC odoo-instance-b1); nothing was changed: see it with "kubectl odoo status b1"; change it with resize, set-resources or config set'],
+  ])('says the instance exists, with its size, and what to run %#', (s, storageGiven, message) => {
+    expect(() => judgeExistingInstance(dep, pvc(), s, { storageGiven })).toThrow(UsageError);
+    expect(() => judgeExistingInstance(dep, pvc(), s, { storageGiven })).toThrow(message);
+  });
+  it('a Deployment that is not an instance is named as such', () => {
+    expect(() => judgeExistingInstance({ metadata: { name: 'b1', labels: { app: 'web' } } }, undefined, spec)).toThrow(/is not an Odoo instance; choose another name/);
   });
 });

@@ -96,6 +96,27 @@ export function judgeExistingVolume(pvc: any, spec: InstanceSpec, opts: Pick<Cre
   return { use: kept ? 'reuse-kept' : 'resume', ...(sizeDiffers ? { size } : {}) };
 }
 
+/**
+ * Refuses a create whose Deployment exists. Pure; says what exists (and its volume's size) and what to run
+ * instead: create never changes an existing instance, and a volume never shrinks.
+ */
+export function judgeExistingInstance(deployment: any, pvc: any | undefined, spec: InstanceSpec, opts: Pick<CreateInstanceOptions, 'storageGiven'> = {}): never {
+  const where = `namespace ${spec.namespace}`;
+  if (!isInstanceWorkload(deployment.metadata?.labels)) {
+    throw new UsageError(`a Deployment named ${spec.name} already exists in ${where} and is not an Odoo instance; choose another name, nothing was created`);
+  }
+  const size = pvc?.spec?.resources?.requests?.storage;
+  const has = size ? `with a ${displayStorage(size)} volume (PVC ${pvc.metadata.name})` : 'without a volume of the planned name';
+  const cmp = size && opts.storageGiven ? compareQuantities(spec.storage, size) : 0;
+  const what =
+    cmp > 0
+      ? `to grow its volume to ${displayStorage(spec.storage)}, run "kubectl odoo resize ${spec.name} --storage ${displayStorage(spec.storage)}"`
+      : cmp < 0
+        ? `--storage ${displayStorage(spec.storage)} is smaller, and a volume never shrinks`
+        : `see it with "kubectl odoo status ${spec.name}"; change it with resize, set-resources or config set`;
+  throw new UsageError(`instance ${spec.name} already exists in ${where} ${has}; nothing was changed: ${what}`);
+}
+
 export function createSteps(spec: InstanceSpec): Step[] {
   const m = buildInstanceManifests(spec);
   const steps: Step[] = [
@@ -141,6 +162,12 @@ async function preflight(kube: KubeClient, spec: InstanceSpec, steps: Step[], op
     }
   }
   const existing = await Promise.all(steps.map((s) => kube.getOptional(s.type, s.object.metadata.name, ns)));
+  // The Deployment first: when the instance itself exists, that is the answer, whatever its volume is.
+  const deploymentAt = steps.findIndex((s) => s.type === RESOURCES.deployments);
+  if (existing[deploymentAt]) {
+    const volume = existing[steps.findIndex((s) => s.type === RESOURCES.persistentvolumeclaims)];
+    judgeExistingInstance(existing[deploymentAt], volume, spec, opts);
+  }
   const done = new Set<Step>();
   let keptVolume: any;
   steps.forEach((s, i) => {
@@ -152,10 +179,6 @@ async function preflight(kube: KubeClient, spec: InstanceSpec, steps: Step[], op
         });
       }
       return;
-    }
-    if (s.type === RESOURCES.deployments) {
-      if (isInstanceWorkload(obj.metadata?.labels)) throw new ConflictError(`instance ${spec.name} already exists in namespace ${ns}`);
-      throw new ConflictError(`a Deployment named ${spec.name} already exists in namespace ${ns} and is not an Odoo instance; choose another name`);
     }
     if (s.type === RESOURCES.persistentvolumeclaims) {
       if (judgeExistingVolume(obj, spec, opts).use === 'reuse-kept') keptVolume = obj;

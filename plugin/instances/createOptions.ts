@@ -19,6 +19,8 @@ export interface CreateFlags {
   ingress?: string;
   dbSecret?: string;
   env?: string[];
+  /** Allow a --storage above the config's maxStorage. */
+  force?: boolean;
 }
 
 const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
@@ -88,7 +90,7 @@ export function buildCreateSpec(flags: CreateFlags, config: PluginConfig, namesp
     customerId: customer,
     database: databaseNameFor(name),
     image,
-    storage: parseStorageSize(String(flags.storage ?? config.storage)).text,
+    storage: parseStorageSize(String(flags.storage ?? config.storage), '--storage', { max: String(config.maxStorage), force: !!flags.force }).text,
     storageClass,
     cpu: parseCpu(String(flags.cpu ?? config.cpu)).text,
     memory: parseMemory(String(flags.memory ?? config.memory)).text,

@@ -79,12 +79,28 @@ export async function checkRemainsVolumeDeletable(kube: KubeClient, r: InstanceR
       if (!(e instanceof ApiError && e.status === 404)) throw e;
     }
   }
-  for await (const page of kube.listPages(RESOURCES.pods, { namespace: r.namespace })) {
+  users.push(...(await podsMounting(kube, r.namespace, name)));
+  if (users.length) throw new ConflictError(`PVC ${name} is mounted by ${users.join(', ')}; refusing to delete data in use, nothing was deleted`);
+}
+
+const matches = (labels: Record<string, string> | undefined, selector: Record<string, string>) =>
+  Object.keys(selector).length > 0 && Object.entries(selector).every(([k, v]) => labels?.[k] === v);
+
+/**
+ * Pods that still have the PVC mounted (running, pending or terminating; a Job's too, named with its
+ * Job), except those `skip` accepts. A pod that has finished no longer holds the volume.
+ */
+export async function podsMounting(kube: KubeClient, namespace: string, pvc: string, skip: (pod: any) => boolean = () => false): Promise<string[]> {
+  const out: string[] = [];
+  for await (const page of kube.listPages(RESOURCES.pods, { namespace })) {
     for (const p of page.items) {
-      if (p.status?.phase !== 'Succeeded' && p.status?.phase !== 'Failed' && mounts(p.spec)) users.push(`Pod ${p.metadata.name}`);
+      if (p.status?.phase === 'Succeeded' || p.status?.phase === 'Failed' || skip(p)) continue;
+      if (!(p.spec?.volumes ?? []).some((v: any) => v.persistentVolumeClaim?.claimName === pvc)) continue;
+      const job = (p.metadata?.ownerReferences ?? []).find((o: any) => o.kind === 'Job')?.name ?? p.metadata?.labels?.['job-name'];
+      out.push(`Pod ${p.metadata.name}${job ? ` of Job ${job}` : ''}`);
     }
   }
-  if (users.length) throw new ConflictError(`PVC ${name} is mounted by ${users.join(', ')}; refusing to delete data in use, nothing was deleted`);
+  return out;
 }
 
 /** Refuses (before deleting anything) to delete a PVC that is not clearly the instance's alone. */
@@ -102,6 +118,24 @@ export async function checkPvcDeletable(kube: KubeClient, o: InstanceObjects): P
     }
   }
   if (others.length) throw new ConflictError(`PVC ${name} is also mounted by ${others.join(', ')}; refusing to delete shared data`);
+  // A restore, backup or any other Job's pod may hold it; the instance's own pods go with its Deployment.
+  const pods = await podsMounting(kube, o.namespace, name, (p) => matches(p.metadata?.labels, o.facts.podSelector));
+  if (pods.length) {
+    throw new ConflictError(`PVC ${name} is mounted by ${pods.join(', ')}; refusing to delete data in use, nothing was deleted`, {
+      hint: `wait until it has finished (kubectl get pods -n ${o.namespace}), then run the delete again`,
+    });
+  }
+}
+
+/** The instance's database and its server, as delete names them: "database acme on postgres:5432". */
+export function describeInstanceDatabase(o: InstanceObjects): string | undefined {
+  const f = o.facts;
+  if (!f.database) return undefined;
+  const from = (s: { name: string; key: string } | undefined, kind: string) => (s ? `the ${kind} ${s.name}/${s.key}` : undefined);
+  const host = f.db.host?.value || from(f.db.host?.secret, 'Secret') || from(f.db.host?.configMap, 'ConfigMap');
+  if (!host) return `database ${f.database} (its server is not named in the instance's env)`;
+  const port = f.db.port?.value || (f.db.port?.secret || f.db.port?.configMap ? undefined : '5432');
+  return `database ${f.database} on ${host}${port ? `:${port}` : ''}`;
 }
 
 /**

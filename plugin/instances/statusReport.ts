@@ -18,6 +18,8 @@ export interface LastBackupInfo {
   state?: string;
   size?: string;
   location?: string;
+  /** A newer backup than this one that is still running or failed. */
+  attempt?: { name: string; takenAt?: string; state: string; location?: string };
 }
 
 /**
@@ -212,6 +214,14 @@ export async function collectStatusReport(kube: KubeClient, namespace: string, n
   return op ? { ...report, operation: op.operation, leftovers: op.leftovers } : report;
 }
 
+/** One form whatever told: "<set path>, <age> ago (<state>)", then a newer running or failed attempt. */
+export function describeLastBackup(b: LastBackupInfo, now: Date): string {
+  const one = (x: { name: string; takenAt?: string; state?: string; location?: string }, withLocation: boolean) =>
+    `${x.name}${x.takenAt ? `, ${formatAge(x.takenAt, now)} ago` : ''}${x.state ? ` (${x.state}${withLocation && x.location ? `, ${x.location}` : ''})` : ''}`;
+  const first = one(b, b.state !== 'complete');
+  return b.attempt ? `${first}; newer: ${one(b.attempt, true)}` : first;
+}
+
 export function renderStatusReport(r: StatusReport, colors: Colors, now: Date): string {
   const lines: string[] = [];
   const section = (title: string) => lines.push(colors.bold(title));
@@ -233,7 +243,7 @@ export function renderStatusReport(r: StatusReport, colors: Colors, now: Date): 
   row('Data mount', i.dataMountPath);
   row('Created', i.createdAt ? `${formatAge(i.createdAt, now)} ago (${i.createdAt})` : undefined);
   const b = i.lastBackup;
-  row('Last backup', b === undefined ? 'unknown' : b === null ? colors.yellow('none') : `${b.name}${b.takenAt ? `, ${formatAge(b.takenAt, now)} ago` : ''}${b.state ? ` (${b.state})` : ''}`);
+  row('Last backup', b === undefined ? 'unknown' : b === null ? colors.yellow('none') : describeLastBackup(b, now));
 
   if (r.operation || r.leftovers) {
     section('Operation');

@@ -58,6 +58,12 @@ describe('applyAssignments', () => {
 });
 
 describe('parseAssignments', () => {
+  it('an empty secret only with allowEmpty', () => {
+    expect(parseAssignments(['admin_passwd=', 'db_password='], { allowEmpty: true })).toEqual([
+      { key: 'admin_passwd', value: '' },
+      { key: 'db_password', value: '' },
+    ]);
+  });
   it('splits on the first = and lower-cases keys', () => {
     expect(parseAssignments(['DB_HOST=a=b', 'list_db='])).toEqual([
       { key: 'db_host', value: 'a=b' },
@@ -76,6 +82,14 @@ describe('parseAssignments', () => {
     [['db_host= pg'], /whitespace/],
     [['db_host=a\u0000'], /control character/],
     [['a=1', 'A=2'], /given twice/],
+    // Found in a trial: the key's line break was trimmed away and `db_host = evil` was written.
+    [['db_host\n=evil'], /^"db_host\\n" is not a valid odoo.conf key: use letters, digits and underscores/],
+    [['db_host\r=evil'], /not a valid odoo.conf key/],
+    [[' db_host=x'], /not a valid odoo.conf key/],
+    [['db-host=x'], /not a valid odoo.conf key/],
+    [['admin_passwd='], /^admin_passwd= would empty the master password \(admin_passwd\); give a value, or add --allow-empty if that is really meant$/],
+    [['db_password='], /^db_password= would empty the secret db_password;/],
+    [['SMTP_PASSWORD='], /would empty the secret smtp_password/],
   ] as [string[], RegExp][])('%j is refused', (args, msg) => {
     expect(() => parseAssignments(args)).toThrow(UsageError);
     expect(() => parseAssignments(args)).toThrow(msg);

@@ -2,27 +2,34 @@
 // are rewritten; comments, order, spelling and every other line stay as they were.
 import { UsageError } from '../core/errors.js';
 import { OPTIONS_SECTION, parseOdooConf, type ConfOption, type ParsedConf } from './parse.js';
+import { isSecretKey } from './secrets.js';
 
 export interface Assignment {
   key: string;
   value: string;
 }
 
-// Odoo's option names are lower-case identifiers; configparser lower-cases keys anyway, and a key with
-// `=`, `:`, spaces, brackets or a leading `#`/`;` cannot be written so that it reads back the same.
-const KEY_RE = /^[a-z_][a-z0-9_]*$/;
+// Odoo's option names are identifiers (letters, digits, underscores: the `dest` of its optparse options,
+// read back from [options] by name); configparser lower-cases keys (optionxform), and a key with `=`, `:`,
+// whitespace, a line break, brackets or a leading `#`/`;` cannot be written so that it reads back the same.
+// The key is checked as given, never trimmed: `db_host\n=evil` must not become `db_host = evil`.
+const KEY_RE = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /** Parses `KEY=VALUE` arguments; a bad one is a UsageError before anything is read or written. */
-export function parseAssignments(args: readonly string[]): Assignment[] {
+export function parseAssignments(args: readonly string[], opts: { allowEmpty?: boolean } = {}): Assignment[] {
   if (args.length === 0) throw new UsageError('config set needs at least one KEY=VALUE');
   const seen = new Set<string>();
   return args.map((arg) => {
     const eq = arg.indexOf('=');
-    if (eq <= 0) throw new UsageError(`"${arg}" is not KEY=VALUE (e.g. db_host=pg-dedicated-1)`);
-    const key = arg.slice(0, eq).trim().toLowerCase();
+    if (eq <= 0) throw new UsageError(`${JSON.stringify(arg)} is not KEY=VALUE (e.g. db_host=pg-dedicated-1)`);
+    validateKey(arg.slice(0, eq));
+    const key = arg.slice(0, eq).toLowerCase();
     const value = arg.slice(eq + 1);
-    validateKey(key);
     validateValue(key, value);
+    if (value === '' && isSecretKey(key) && !opts.allowEmpty) {
+      const what = key === 'admin_passwd' ? 'the master password (admin_passwd)' : `the secret ${key}`;
+      throw new UsageError(`${key}= would empty ${what}; give a value, or add --allow-empty if that is really meant`);
+    }
     if (seen.has(key)) throw new UsageError(`${key} is given twice`);
     seen.add(key);
     return { key, value };
@@ -31,7 +38,7 @@ export function parseAssignments(args: readonly string[]): Assignment[] {
 
 export function validateKey(key: string): void {
   if (!KEY_RE.test(key)) {
-    throw new UsageError(`"${key}" is not a valid odoo.conf key: use lower-case letters, digits and underscores, starting with a letter or underscore`);
+    throw new UsageError(`${JSON.stringify(key)} is not a valid odoo.conf key: use letters, digits and underscores, starting with a letter or underscore`);
   }
 }
 

@@ -64,7 +64,15 @@ describe('--dry-run changes nothing', { timeout: 120_000 }, () => {
     expect(del.code).toBe(0);
     expect(del.stdout).toBe(['deployment/acme deleted (dry run)', 'service/acme deleted (dry run)', 'ingress/acme deleted (dry run)', 'persistentvolumeclaim/odoo-instance-acme kept (dry run)', ''].join('\n'));
     const server = JSON.parse((await run(['delete', 'acme', '--delete-data', '--dry-run=server', '-o', 'json'])).stdout);
-    expect(server).toEqual({ action: 'delete', instance: 'acme', namespace: NS, deleted: ['deployment/acme', 'service/acme', 'ingress/acme', 'persistentvolumeclaim/odoo-instance-acme'], dryRun: 'server' });
+    expect(server).toEqual({
+      action: 'delete',
+      instance: 'acme',
+      namespace: NS,
+      deleted: ['deployment/acme', 'service/acme', 'ingress/acme', 'persistentvolumeclaim/odoo-instance-acme'],
+      // The database is on the database server: --delete-data names it and keeps it.
+      database: { name: 'acme', description: 'database acme on postgres:5432', dropped: false },
+      dryRun: 'server',
+    });
     expect(await objectNames(cluster)).toEqual(objects);
     const pvcAfter = await getJson(cluster, ['-n', NS, 'get', 'pvc', 'odoo-instance-acme']);
     expect(pvcAfter.spec.resources.requests.storage).toBe('11Gi');

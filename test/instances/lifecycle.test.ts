@@ -66,8 +66,8 @@ describe('an instance from create to delete', { timeout: 180_000 }, () => {
   it('create of an existing instance is refused and changes nothing', async () => {
     const before = await getJson(cluster, ['-n', NS, 'get', 'deployment', 'acme']);
     const r = await run(['create', 'acme', '--customer', '42', '--cpu', '3']);
-    expect(r.code).toBe(1);
-    expect(r.stderr).toBe('error: instance acme already exists in namespace saasodoo\n');
+    expect(r.code).toBe(2);
+    expect(r.stderr.split('\n')[0]).toBe('error: instance acme already exists in namespace saasodoo with a 10Gi volume (PVC odoo-instance-acme); nothing was changed: see it with "kubectl odoo status acme"; change it with resize, set-resources or config set');
     const after = await getJson(cluster, ['-n', NS, 'get', 'deployment', 'acme']);
     expect([after.metadata.uid, after.metadata.generation]).toEqual([before.metadata.uid, before.metadata.generation]);
   });

@@ -168,14 +168,25 @@ describe('config set', () => {
 
   it.each([
     [['db_host=a\nadmin_passwd=x'], 'error: the value of db_host contains a line break: odoo.conf values are one line'],
-    [['db host=x'], 'error: "db host" is not a valid odoo.conf key: use lower-case letters, digits and underscores, starting with a letter or underscore'],
+    [['db host=x'], 'error: "db host" is not a valid odoo.conf key: use letters, digits and underscores, starting with a letter or underscore'],
     [['db_host'], 'error: "db_host" is not KEY=VALUE (e.g. db_host=pg-dedicated-1)'],
-  ])('refuses %j with exit 2 and touches nothing', async (bad, message) => {
+    [['db_host\n=evil'], 'error: "db_host\\n" is not a valid odoo.conf key: use letters, digits and underscores, starting with a letter or underscore'],
+    [['db_host=pg\r'], 'error: the value of db_host contains a line break: odoo.conf values are one line'],
+    [['admin_passwd='], 'error: admin_passwd= would empty the master password (admin_passwd); give a value, or add --allow-empty if that is really meant'],
+    [['db_password='], 'error: db_password= would empty the secret db_password; give a value, or add --allow-empty if that is really meant'],
+  ])('refuses %j with one line, exit 2, and touches nothing', async (bad, message) => {
     const before = readFileSync(files.running, 'utf8');
     const r = await odoo(['config', 'set', deploymentName(running), ...bad]);
     expect(r.code).toBe(2);
     expect(r.stderr.split('\n')[0]).toBe(message);
+    expect(r.stderr).not.toMatch(/\n.+\n.+\n/);
     expect(readFileSync(files.running, 'utf8')).toBe(before);
+  });
+
+  it('--allow-empty empties the master password when that is meant', async () => {
+    const r = await odoo(['config', 'set', deploymentName(running), 'admin_passwd=', '--allow-empty', '--dry-run']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('\n-admin_passwd = ********\n+admin_passwd = \n');
   });
 
   it('warns about a key Odoo does not read, and still shows it', async () => {

@@ -18,6 +18,7 @@ interface SetArgs {
   restart: boolean;
   dryRun: boolean;
   showSecrets: boolean;
+  allowEmpty: boolean;
   timeout?: string;
 }
 
@@ -73,11 +74,12 @@ const setCommand: CommandDef<SetArgs> = {
       .option('restart', { type: 'boolean', default: false, describe: 'Restart the instance afterwards (Odoo reads odoo.conf only at start)' })
       .option('dry-run', { type: 'boolean', default: false, describe: 'Only show the diff' })
       .option('show-secrets', { type: 'boolean', default: false, describe: 'Show secret values in the diff' })
+      .option('allow-empty', { type: 'boolean', default: false, describe: 'Allow an empty value for admin_passwd or another secret (e.g. admin_passwd=)' })
       .option('timeout', { type: 'string', describe: 'How long --restart waits for readiness (default from the config file, 10m)' }),
   async run(ctx, args) {
     validateInstanceReference(args.name);
     const { parseAssignments } = await import('../../odooconf/edit.js');
-    const assignments = parseAssignments((args.assignments ?? []).map(String));
+    const assignments = parseAssignments((args.assignments ?? []).map(String), { allowEmpty: args.allowEmpty });
     const { unknownOptionWarning } = await import('../../odooconf/knownOptions.js');
     for (const a of assignments) {
       const warning = unknownOptionWarning(a.key);

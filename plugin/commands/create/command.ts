@@ -24,6 +24,7 @@ export const createCommand: CommandDef<CreateArgs> = {
       .option('storage', { type: 'string', describe: 'Volume size, e.g. 10Gi (the platform\'s 10G means 10Gi)' })
       .option('cpu', { type: 'string', describe: 'CPU request and limit, e.g. 1 or 500m' })
       .option('memory', { type: 'string', describe: 'Memory request and limit, e.g. 2Gi' })
+      .option('force', { type: 'boolean', default: false, describe: 'Accept a --storage above maxStorage of the config file (default 16Ti)' })
       .option('storage-class', { type: 'string', describe: 'StorageClass of the volume (default rook-cephfs)' })
       .option('domain', { type: 'string', describe: 'Full host name for the ingress' })
       .option('subdomain', { type: 'string', describe: 'Host is <subdomain>.<baseDomain> (default: the name)' })

@@ -1,5 +1,5 @@
 import type { CommandDef } from '../../cli/command.js';
-import { DeclinedError } from '../../core/errors.js';
+import { DeclinedError, FailureError, UsageError } from '../../core/errors.js';
 import {
   ACTION_OUTPUTS,
   DRY_RUN_OPTION,
@@ -16,6 +16,8 @@ interface DeleteArgs {
   name: string;
   yes: boolean;
   deleteData: boolean;
+  dropDatabase: boolean;
+  backup: boolean;
   dryRun?: string | boolean;
 }
 
@@ -27,13 +29,19 @@ export const deleteCommand: CommandDef<DeleteArgs> = {
     y
       .positional('name', { type: 'string', describe: 'Instance name, instance id or platform Deployment name (also of a deleted instance whose volume was kept)' })
       .option('yes', { alias: 'y', type: 'boolean', default: false, describe: 'Do not ask for confirmation' })
-      .option('delete-data', { type: 'boolean', default: false, describe: 'Also delete the PVC and all its data (asks a second time unless --yes)' })
+      .option('delete-data', { type: 'boolean', default: false, describe: 'Also delete the PVC and all its data (asks a second time unless --yes); the database on the database server is kept' })
+      .option('drop-database', { type: 'boolean', default: false, describe: 'With --delete-data: also drop the instance\'s database on its server, after a final backup (asks a third time unless --yes)' })
+      .option('backup', { type: 'boolean', default: true, describe: 'Take the final backup before --drop-database (--no-backup drops without one)' })
       .option('dry-run', DRY_RUN_OPTION),
   complete: completeInstanceName,
   async run(ctx, args) {
     rejectAllNamespaces(ctx, 'delete');
     const name = validateInstanceReference(args.name);
     const dryRun = parseDryRun(args.dryRun);
+    if (args.dropDatabase && !args.deleteData) {
+      throw new UsageError('--drop-database needs --delete-data: a kept volume without its database could not bring the instance back');
+    }
+    if (!args.backup && !args.dropDatabase) throw new UsageError('--no-backup only applies to --drop-database (delete takes no backup otherwise)');
     const namespace = instanceNamespace(ctx);
     const kube = await ctx.kube();
     const { resolveInstance } = await import('../../instances/resolve.js');
@@ -63,6 +71,12 @@ export const deleteCommand: CommandDef<DeleteArgs> = {
       plan = planDeleteRemains(remains!, args.deleteData);
       if (args.deleteData) await checkRemainsVolumeDeletable(kube, remains!);
     }
+    // The database is on the database server, not the volume: --delete-data leaves it unless asked.
+    const { describeInstanceDatabase } = await import('../../instances/remove.js');
+    const database = args.deleteData && instance ? describeInstanceDatabase(instance) : undefined;
+    if (args.dropDatabase && !database) {
+      throw new FailureError(`--drop-database: ${instance ? `instance ${who} does not name its database` : `instance ${who} has no Deployment, so its database is not known`}; nothing was deleted`);
+    }
     const pvcTarget = plan.targets.find((t) => t.type === RESOURCES.persistentvolumeclaims);
     const others = plan.targets.filter((t) => t !== pvcTarget);
 
@@ -76,18 +90,49 @@ export const deleteCommand: CommandDef<DeleteArgs> = {
       }
       if (pvcTarget) {
         const whose = instance ? `of ${who}` : `kept from deleted instance ${who}`;
-        if (!(await ctx.confirm(`--delete-data: PVC ${pvcTarget.name} and ALL DATA ${whose} will be gone for good.`, pvcTarget.name))) {
+        const dbNote = database && !args.dropDatabase ? ` The ${database} is NOT deleted (it lives on the database server, not on the volume); --drop-database drops it too.` : '';
+        if (!(await ctx.confirm(`--delete-data: PVC ${pvcTarget.name} and ALL DATA ${whose} will be gone for good.${dbNote}`, pvcTarget.name))) {
+          throw new DeclinedError('not confirmed; nothing was deleted');
+        }
+      }
+      if (args.dropDatabase) {
+        const dbName = instance!.facts.database!;
+        const how = args.backup ? 'after a final backup to the backups volume' : 'WITHOUT a final backup (--no-backup)';
+        if (!(await ctx.confirm(`--drop-database: ${database} will be dropped for good, ${how}.`, dbName))) {
           throw new DeclinedError('not confirmed; nothing was deleted');
         }
       }
     }
+    let drop: { deps: import('../../backups/deps.js').BackupDeps; target: import('../../backups/jobSpecs.js').BackupTarget; finalBackup?: string } | undefined;
+    if (args.dropDatabase && !dryRun) {
+      const { backupDeps } = await import('../../backups/commandSupport.js');
+      const { prepareDatabaseDrop } = await import('../../instances/dropDatabase.js');
+      const deps = await backupDeps(ctx);
+      drop = { deps, ...(await prepareDatabaseDrop(deps, instance!, { backup: args.backup })) };
+    }
     const done = await executeDelete(kube, namespace, plan, (l) => ctx.progress(l), dryRun);
+    let databaseNote = '';
+    if (drop) {
+      const { dropInstanceDatabase } = await import('../../instances/dropDatabase.js');
+      const backupNote = drop.finalBackup ? `final backup ${drop.finalBackup}` : 'no final backup';
+      try {
+        await dropInstanceDatabase(drop.deps, drop.target, database!);
+      } catch (e) {
+        throw new FailureError(`instance ${who} was deleted, but dropping its ${database} failed: ${(e as Error).message}; it is still there (${backupNote})`, {
+          cause: e,
+          hint: `drop it on the database server by hand (DROP DATABASE), or run the delete again once that is fixed`,
+        });
+      }
+      databaseNote = `; ${database} dropped (${backupNote})`;
+    } else if (database && !args.dropDatabase) {
+      databaseNote = `; ${database} kept on the database server (drop it with --drop-database)`;
+    }
     const suffix = dryRunSuffix(dryRun);
     const keptNote = plan.keptPvc ? ` (volume kept: PVC ${plan.keptPvc}; delete it with --delete-data)` : '';
     let lines: string[];
     let oName: string;
     if (instance) {
-      lines = [`instance/${who} deleted${suffix}${keptNote}`];
+      lines = [`instance/${who} deleted${suffix}${keptNote}${databaseNote}`];
       oName = `instance/${who}`;
     } else if (others.length === 0) {
       lines = [`persistentvolumeclaim/${pvcTarget!.name} deleted${suffix} (the volume kept from deleted instance ${who})`];
@@ -97,7 +142,13 @@ export const deleteCommand: CommandDef<DeleteArgs> = {
       oName = `instance/${who}`;
     }
     // A dry run lists each object as kubectl does, so people see exactly what would go.
-    if (dryRun) lines = [...plan.targets.map((t) => `${t.type.kind.toLowerCase()}/${t.name} deleted${suffix}`), ...(plan.keptPvc ? [`persistentvolumeclaim/${plan.keptPvc} kept${suffix}`] : [])];
+    if (dryRun) {
+      lines = [
+        ...plan.targets.map((t) => `${t.type.kind.toLowerCase()}/${t.name} deleted${suffix}`),
+        ...(plan.keptPvc ? [`persistentvolumeclaim/${plan.keptPvc} kept${suffix}`] : []),
+        ...(database ? [`${database} ${args.dropDatabase ? `dropped${args.backup ? ' after a final backup' : ''}` : 'kept'}${suffix}`] : []),
+      ];
+    }
     await printAction(ctx, {
       lines,
       name: oName,
@@ -107,6 +158,9 @@ export const deleteCommand: CommandDef<DeleteArgs> = {
         namespace,
         deleted: done,
         ...(plan.keptPvc ? { keptVolume: plan.keptPvc } : {}),
+        ...(database && instance
+          ? { database: { name: instance.facts.database, description: database, dropped: !!drop, ...(drop?.finalBackup ? { finalBackup: drop.finalBackup } : {}) } }
+          : {}),
         ...(dryRun ? { dryRun } : {}),
       },
     });

@@ -14,6 +14,7 @@ import { parseStorageSize, displayStorage } from '../../instances/quantity.js';
 
 interface ResizeArgs extends InstanceActionArgs {
   storage?: string;
+  force: boolean;
 }
 
 export const resizeCommand: CommandDef<ResizeArgs> = {
@@ -24,12 +25,12 @@ export const resizeCommand: CommandDef<ResizeArgs> = {
     instanceActionOptions(y, 'Show requested vs capacity until the resize completes').option('storage', {
       type: 'string',
       describe: 'New size, e.g. 20Gi (the platform\'s 20G means 20Gi)',
-    }),
+    }).option('force', { type: 'boolean', default: false, describe: 'Accept a size above maxStorage of the config file (default 16Ti)' }),
   complete: completeInstanceName,
   async run(ctx, args) {
     const { name, namespace, dryRun, timeoutMs } = prepareInstanceAction(ctx, 'resize', args);
     if (args.storage === undefined) throw new UsageError('--storage is required: the new size, e.g. --storage 20Gi');
-    const size = parseStorageSize(args.storage).text;
+    const size = parseStorageSize(args.storage, '--storage', { max: String(ctx.config.maxStorage), force: args.force }).text;
     await refuseWhileBusy(ctx, namespace, name);
     const kube = await ctx.kube();
     const { resizeInstanceVolume } = await import('../../instances/resize.js');

@@ -57,10 +57,12 @@ export const restoreCommand: CommandDef<RestoreArgs> = {
       }
       const { refuseIfBusy } = await import('../../backups/backup.js');
       await refuseIfBusy(deps, plan.target);
+      // A database of that name on the server is said before the question, and before anything is made.
+      const { checkCopyDatabaseFree, executeCopy } = await import('../../backups/restoreCopy.js');
+      await checkCopyDatabaseFree(deps, plan);
       if (!args.yes && !(await ctx.confirm(restoreQuestion(plan), plan.target.name))) {
         throw new DeclinedError('not confirmed; nothing was created or changed');
       }
-      const { executeCopy } = await import('../../backups/restoreCopy.js');
       const out = await executeCopy(deps, plan);
       if (await printStructured(ctx.io, ctx.globals.output, out)) return;
       if (ctx.globals.output === 'name') ctx.io.stdout.write(`instance/${out.instance}\n`);
