@@ -106,6 +106,34 @@ describe('backup Job', () => {
     expect(() => target(e)).toThrow(msg);
   });
 
+  it("a backup Job schedules and pulls as the instance does: its tolerations, node rules and pull secrets", () => {
+    const d = deployment(secretEnv);
+    const toleration = { key: 'dedicated', operator: 'Equal', value: 'odoo', effect: 'NoSchedule' };
+    const nodeAffinity = { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'pool', operator: 'In', values: ['odoo'] }] }] } };
+    Object.assign(d.spec.template.spec, {
+      tolerations: [toleration],
+      nodeSelector: { 'node-role/odoo': 'true' },
+      imagePullSecrets: [{ name: 'registry-cred' }],
+      priorityClassName: 'tenant',
+      securityContext: { fsGroup: 1001 },
+      affinity: { nodeAffinity, podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ topologyKey: 'kubernetes.io/hostname', labelSelector: { matchLabels: { app: 'odoo' } } }] } },
+    });
+    const t = backupTargetOf({ namespace: 'saasodoo', name: d.metadata.name, deployment: d, pvcName: 'p', pods: [], facts: deriveInstanceFacts(d) } as any);
+    const spec = buildBackupJob(t, base(t), settings, { exportOdooZip: false }).spec.template.spec;
+    expect(spec.tolerations).toEqual([toleration]);
+    expect(spec.imagePullSecrets).toEqual([{ name: 'registry-cred' }]);
+    expect(spec.nodeSelector).toEqual({ 'node-role/odoo': 'true' });
+    expect(spec.priorityClassName).toBe('tenant');
+    expect(spec.securityContext).toEqual({ runAsUser: 0, runAsGroup: 0, fsGroup: 1001 });
+    // Node rules yes; pod anti-affinity no (it would keep the Job off the instance's own node).
+    expect(spec.affinity).toEqual({ nodeAffinity });
+    // Pinned to the node of a running instance's RWO volume, with the same tolerations and pull secret.
+    const pinned = buildRestoreJob({ ...t, nodeName: 'node-b' }, { setPath: 'active/c/i/20250115T103000Z', sourceDatabase: 'd', scratchDatabase: 's', oldDatabase: 'o', opId: 'x' }, settings).spec.template.spec;
+    expect(pinned.tolerations).toEqual([toleration]);
+    expect(pinned.imagePullSecrets).toEqual([{ name: 'registry-cred' }]);
+    expect(pinned.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0].matchExpressions[0].values).toEqual(['node-b']);
+  });
+
   it('instances without a customer label go to active/no-customer/', () => {
     const d = deployment(secretEnv);
     delete d.metadata.labels['saasodoo.io/customer-id'];

@@ -38,6 +38,34 @@ export interface BackupTarget {
   /** Node of the running instance pod: an RWO volume can only be mounted there. */
   nodeName?: string;
   replicas: number;
+  /** Where and how the instance's pods schedule and pull: its Jobs do the same. */
+  placement?: PodPlacement;
+}
+
+/**
+ * What a helper pod takes from the instance's pod template so it can schedule where the instance can
+ * and pull what it pulls: a tainted node, a private registry. Pod (anti-)affinity is not copied: it
+ * would keep a Job away from the very node its RWO volume is attached to.
+ */
+export interface PodPlacement {
+  tolerations?: any[];
+  nodeSelector?: Record<string, string>;
+  nodeAffinity?: any;
+  imagePullSecrets?: any[];
+  priorityClassName?: string;
+  fsGroup?: number;
+}
+
+export function placementOf(deployment: any): PodPlacement {
+  const spec = deployment?.spec?.template?.spec ?? {};
+  const out: PodPlacement = {};
+  if (spec.tolerations?.length) out.tolerations = spec.tolerations;
+  if (spec.nodeSelector && Object.keys(spec.nodeSelector).length) out.nodeSelector = spec.nodeSelector;
+  if (spec.affinity?.nodeAffinity) out.nodeAffinity = spec.affinity.nodeAffinity;
+  if (spec.imagePullSecrets?.length) out.imagePullSecrets = spec.imagePullSecrets;
+  if (spec.priorityClassName) out.priorityClassName = spec.priorityClassName;
+  if (spec.securityContext?.fsGroup !== undefined) out.fsGroup = spec.securityContext.fsGroup;
+  return out;
 }
 
 /** Customer folder for instances that carry no customer id label. */
@@ -66,6 +94,7 @@ export function backupTargetOf(inst: InstanceObjects): BackupTarget {
     db: f.db,
     nodeName: running?.spec?.nodeName,
     replicas: inst.deployment?.spec?.replicas ?? 1,
+    placement: placementOf(inst.deployment),
   };
 }
 
@@ -100,6 +129,7 @@ export interface JobParams {
   volumes: { name: string; claimName: string; mountPath: string; readOnly: boolean }[];
   deadlineSeconds: number;
   nodeName?: string;
+  placement?: PodPlacement;
 }
 
 function labelValue(v: string | undefined): string | undefined {
@@ -138,7 +168,14 @@ export function buildJob(p: JobParams): any {
     ],
     volumes: p.volumes.map((v) => ({ name: v.name, persistentVolumeClaim: { claimName: v.claimName, readOnly: v.readOnly } })),
   };
+  const pl = p.placement ?? {};
+  if (pl.tolerations) podSpec.tolerations = pl.tolerations;
+  if (pl.nodeSelector) podSpec.nodeSelector = pl.nodeSelector;
+  if (pl.imagePullSecrets) podSpec.imagePullSecrets = pl.imagePullSecrets;
+  if (pl.priorityClassName) podSpec.priorityClassName = pl.priorityClassName;
+  if (pl.fsGroup !== undefined) podSpec.securityContext.fsGroup = pl.fsGroup;
   if (p.nodeName) {
+    // Pinned to the node where the instance's RWO volume is attached (which meets its node rules).
     podSpec.affinity = {
       nodeAffinity: {
         requiredDuringSchedulingIgnoredDuringExecution: {
@@ -146,6 +183,8 @@ export function buildJob(p: JobParams): any {
         },
       },
     };
+  } else if (pl.nodeAffinity) {
+    podSpec.affinity = { nodeAffinity: pl.nodeAffinity };
   }
   return {
     apiVersion: 'batch/v1',
@@ -194,6 +233,7 @@ export function buildBackupJob(t: BackupTarget, base: ManifestBase, s: JobSettin
     volumes: [dataVolume(t, true), backupsVolume(s, false)],
     deadlineSeconds: s.deadlineSeconds,
     nodeName: t.nodeName,
+    placement: t.placement,
   });
 }
 
@@ -232,6 +272,7 @@ export function buildRestoreJob(t: BackupTarget, p: RestoreJobParams, s: JobSett
     volumes: [dataVolume(t, false), backupsVolume(s, true)],
     deadlineSeconds: s.deadlineSeconds,
     nodeName: t.nodeName,
+    placement: t.placement,
   });
 }
 
@@ -265,6 +306,7 @@ export function buildRecoverJob(t: BackupTarget, mode: 'inspect' | 'apply' | 'cl
     volumes: [dataVolume(t, mode === 'inspect')],
     deadlineSeconds: s.deadlineSeconds,
     nodeName: t.nodeName,
+    placement: t.placement,
   });
 }
 
@@ -285,6 +327,7 @@ export function buildRestorePreflightJob(t: BackupTarget, p: { setPath: string; 
     volumes: [dataVolume(t, true), backupsVolume(s, true)],
     deadlineSeconds: 600,
     nodeName: t.nodeName,
+    placement: t.placement,
   });
 }
 
@@ -303,6 +346,7 @@ export function buildDropDatabaseJob(t: BackupTarget, opId: string, s: JobSettin
     env: [...databaseEnv(t.db, t.database), { name: 'DROP_DB', value: t.database }],
     volumes: [],
     deadlineSeconds: 600,
+    placement: t.placement,
   });
 }
 

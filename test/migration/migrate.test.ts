@@ -408,3 +408,42 @@ describe('bad input', () => {
     expect(r.stderr.split('\n')[0]).toBe(message);
   });
 });
+
+describe('migrate-storage interrupted', () => {
+  const s: SeedInstance = { namespace: ns, db: 'killed', id: 'a9a8a7a6a5a4a3a2a1a0b9b8b7b6b5b4' };
+  let legacy: string;
+
+  beforeAll(async () => {
+    legacy = makeLegacyTree(s.db, s.id);
+    seedInstance(cluster, { ...s, hostPath: legacy });
+    await waitReady(cluster, s);
+  });
+
+  it('SIGKILL after the stop leaves it locked and stopped, status says so, recover starts it again on whole data', async () => {
+    const before = snapshot(legacy);
+    const child = spawn(KUBECTL, ['odoo', '-n', ns, 'migrate-storage', deploymentName(s)], { env: pluginEnv({ KUBECONFIG: cluster.kubeconfigPath }), stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr!.on('data', (d) => (stderr += d));
+    const exited = new Promise((r) => child.on('close', r));
+    await waitFor('the migration to stop the instance', () => /✓ stop: /.test(stderr), 120_000);
+    child.kill('SIGKILL');
+    await exited;
+    const name = deploymentName(s);
+    expect(cluster.store.get('deployments', ns, name).spec.replicas).toBe(0);
+    const start = await odoo(['-n', ns, 'start', name]);
+    expect(start.code).toBe(1);
+    expect(start.stderr).toMatch(new RegExp(`^error: instance ${name} is busy: (an interrupted )?migrate-storage \\(phase \\S+\\) by `, 'm'));
+    await waitFor('the lock to be left behind', async () => /Interrupted:/.test((await odoo(['-n', ns, 'status', name])).stdout), 120_000);
+    const status = await odoo(['-n', ns, 'status', name]);
+    expect(status.stdout).toMatch(new RegExp(`Interrupted: +migrate-storage \\(phase \\S+\\) by .*; it stopped ${name} \\(it had 1 replica\\); run "kubectl odoo recover ${name}"`));
+    const r = await odoo(['-n', ns, 'recover', name, '--yes']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(new RegExp(`^instance/${name}: started ${name} \\(1 replica\\); it is ready$`, 'm'));
+    await waitReady(cluster, s);
+    // The Deployment uses the legacy directory or the new PVC, never neither, and the legacy tree is whole.
+    const vol = dataVolume(s);
+    expect(vol.hostPath?.path === legacy || vol.persistentVolumeClaim?.claimName === pvcName(s)).toBe(true);
+    expect(snapshot(legacy)).toEqual(before);
+    expect(cluster.store.get('leases', ns, `odoo-lock-${name}`)).toBeUndefined();
+  }, 300_000);
+});
