@@ -23,6 +23,9 @@ const common = {
   legalComments: 'none',
   // import.meta only appears on the unbundled (source) code paths, which a CommonJS chunk never takes.
   logOverride: { 'empty-import-meta': 'silent' },
+  // The CommonJS outputs turn import() into require(): a single executable (SEA) runs its main script
+  // without an ESM loader, where import() throws ERR_VM_DYNAMIC_IMPORT_CALLBACK_MISSING.
+  supported: { 'dynamic-import': false },
   define: {
     __KUBECTL_ODOO_VERSION__: JSON.stringify(pkg.version),
     __CLIENT_NODE_VERSION__: JSON.stringify(clientNode.version),
@@ -125,6 +128,7 @@ await build({
   entryPoints: [join(root, 'agent/main.ts')],
   outfile: join(dist, 'odoo-node-agent.mjs'),
   format: 'esm',
+  supported: {},
   banner: { js: `#!/usr/bin/env node\n${requireShim}` },
 });
 chmodSync(join(dist, 'odoo-node-agent.mjs'), 0o755);

@@ -1,0 +1,74 @@
+// The single executable (npm run build:binary) where no Node.js is reachable: a chroot holding only the
+// binary, the C libraries it links, and a shell for the completion helper, run with `env -i` and
+// PATH=/bin. It answers --help, version, completion (also through kubectl_complete-odoo, as kubectl
+// calls it) and lists instances from the test cluster, which needs its compressed chunks (the app and
+// the Kubernetes client) to load inside the executable.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { DIST, ROOT } from '../harness/plugin.js';
+import { applyObjects, clusterWithNamespace, platformInstanceV1 } from '../instances/helpers.js';
+import type { TestCluster } from '../cluster/index.js';
+import { buildMinimalRoot, hostTools, runInRoot, type MinimalRoot } from './minimalRoot.js';
+
+const BINARY = join(DIST, 'kubectl-odoo-linux-amd64');
+const onLinuxAmd64 = process.platform === 'linux' && process.arch === 'x64';
+
+describe.skipIf(!onLinuxAmd64 && process.env.CI !== 'true')('the single executable without Node.js', () => {
+  let root: MinimalRoot;
+  let cluster: TestCluster;
+
+  beforeAll(async () => {
+    execFileSync(process.execPath, [join(ROOT, 'scripts/build-binary.mjs')], { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
+    root = buildMinimalRoot({ '/bin/kubectl-odoo': BINARY, '/bin/kubectl_complete-odoo': join(DIST, 'kubectl_complete-odoo'), ...hostTools(['sh', 'readlink', 'dirname']) });
+    cluster = await clusterWithNamespace();
+    await applyObjects(cluster, platformInstanceV1({ db: 'acme', id: '3f2a9c1e-aaaa-bbbb-cccc-000000000001', subdomain: 'acme' }));
+    copyFileSync(cluster.kubeconfigPath, join(root.dir, 'tmp', 'kubeconfig'));
+  });
+  afterAll(async () => {
+    await cluster?.stop();
+    root?.remove();
+  });
+
+  it('has no node to fall back on', async () => {
+    expect(existsSync(join(root.dir, 'usr'))).toBe(false);
+    const r = await runInRoot(root, ['/bin/sh', '-c', 'command -v node || echo "no node"']);
+    expect(r.stdout.trim()).toBe('no node');
+  });
+
+  it('prints --help', async () => {
+    const r = await runInRoot(root, ['kubectl-odoo', '--help']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^kubectl odoo <command> \[flags\]/);
+    expect(r.stdout).toContain('nodes');
+  });
+
+  it('prints its version, with the Node.js built into it', async () => {
+    const r = await runInRoot(root, ['kubectl-odoo', 'version', '--client']);
+    expect(r.code).toBe(0);
+    const pkg = JSON.parse(execFileSync('cat', [join(ROOT, 'package.json')], { encoding: 'utf8' }));
+    expect(r.stdout).toContain(`Plugin Version:        v${pkg.version}`);
+    expect(r.stdout).toContain(`Node.js Version:       ${process.version}`);
+  });
+
+  it('prints the bash completion script and completes commands through kubectl_complete-odoo', async () => {
+    const script = await runInRoot(root, ['kubectl-odoo', 'completion', 'bash']);
+    expect(script.code).toBe(0);
+    expect(script.stdout).toContain('complete ');
+    const words = await runInRoot(root, ['kubectl_complete-odoo', 'sta']);
+    expect(words.code).toBe(0);
+    // cobra's protocol, which kubectl reads: one "word<TAB>description" per line, then ":directive".
+    const lines = words.stdout.trim().split('\n');
+    expect(lines.map((l) => l.split('\t')[0]).sort()).toEqual([':4', 'start', 'status']);
+  });
+
+  it('lists the instances of the test cluster', async () => {
+    const r = await runInRoot(root, ['kubectl-odoo', '-n', 'saasodoo', 'list'], { KUBECONFIG: '/tmp/kubeconfig' });
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    // Piped, so tab-separated without a header.
+    expect(r.stdout.trim().split('\n').map((l) => l.split('\t')[0])).toEqual(['odoo-acme-3f2a9c1e']);
+  });
+});
