@@ -4,6 +4,7 @@
 //
 //   node scripts/build-binary.mjs                      dist/kubectl-odoo-linux-amd64 from this Node (on linux x64)
 //   node scripts/build-binary.mjs --node darwin-arm64=/path/to/node-v20.x-darwin-arm64/bin/node ...
+//   node scripts/build-binary.mjs --out DIR             somewhere else than dist/
 //
 // Each --node OS-ARCH=PATH adds a target (linux-amd64, linux-arm64, darwin-amd64, darwin-arm64) made from
 // that Node binary. It must be the same Node.js version as the one running this script, which writes the
@@ -11,7 +12,7 @@
 // signature when the blob is injected: where `codesign` exists (macOS) they are signed again ad hoc,
 // elsewhere sign them on a Mac (`codesign --sign - FILE`) before they run on Apple silicon.
 import { execFileSync } from 'node:child_process';
-import { chmodSync, copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -68,8 +69,8 @@ async function quietly(fn) {
   }
 }
 
-/** Writes dist/kubectl-odoo-<platform> for each target; returns their paths. */
-export async function buildBinaries(targets) {
+/** Writes kubectl-odoo-<platform> for each target into outDir (default dist/); returns their paths. */
+export async function buildBinaries(targets, outDir = dist) {
   const main = join(dist, 'kubectl-odoo');
   if (!existsSync(main)) throw new Error('dist/kubectl-odoo is missing: run npm run build first');
   const { inject } = createRequire(join(root, 'package.json'))('postject');
@@ -84,19 +85,22 @@ export async function buildBinaries(targets) {
       // The code cache speeds up the first compile, but only the Node that made it can use it.
       writeFileSync(config, JSON.stringify({ main, output: blob, disableExperimentalSEAWarning: true, useCodeCache: isHost }));
       execFileSync(process.execPath, ['--experimental-sea-config', config], { stdio: ['ignore', 'ignore', 'pipe'] });
-      const target = join(dist, binaryName(platform));
-      rmSync(target, { force: true });
-      copyFileSync(node, target);
-      chmodSync(target, 0o755);
+      const target = join(outDir, binaryName(platform));
+      // Made beside the target and renamed over it, so nothing ever runs a half-written binary.
+      const partial = join(work, binaryName(platform));
+      copyFileSync(node, partial);
+      chmodSync(partial, 0o755);
       const darwin = platform.startsWith('darwin');
-      if (darwin && hasCommand('codesign')) execFileSync('codesign', ['--remove-signature', target]);
-      await quietly(() => inject(target, 'NODE_SEA_BLOB', readFileSync(blob), { sentinelFuse: SEA_FUSE, ...(darwin ? { machoSegmentName: 'NODE_SEA' } : {}) }));
+      if (darwin && hasCommand('codesign')) execFileSync('codesign', ['--remove-signature', partial]);
+      await quietly(() => inject(partial, 'NODE_SEA_BLOB', readFileSync(blob), { sentinelFuse: SEA_FUSE, ...(darwin ? { machoSegmentName: 'NODE_SEA' } : {}) }));
       if (darwin) {
-        if (hasCommand('codesign')) execFileSync('codesign', ['--sign', '-', target]);
+        if (hasCommand('codesign')) execFileSync('codesign', ['--sign', '-', partial]);
         else process.stderr.write(`${binaryName(platform)}: not signed (no codesign here); sign it on a Mac: codesign --sign - ${binaryName(platform)}\n`);
       }
+      mkdirSync(outDir, { recursive: true });
+      renameSync(partial, target);
       out.push(target);
-      process.stderr.write(`built dist/${binaryName(platform)} (${Math.round(statSync(target).size / 2 ** 20)} MiB)\n`);
+      process.stderr.write(`built ${target} (${Math.round(statSync(target).size / 2 ** 20)} MiB)\n`);
     }
   } finally {
     rmSync(work, { recursive: true, force: true });
@@ -106,7 +110,10 @@ export async function buildBinaries(targets) {
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   try {
-    await buildBinaries(parseTargets(process.argv.slice(2)));
+    const args = process.argv.slice(2);
+    const at = args.indexOf('--out');
+    const outDir = at >= 0 ? args.splice(at, 2)[1] : undefined;
+    await buildBinaries(parseTargets(args), outDir);
   } catch (e) {
     process.stderr.write(`build-binary: ${e.message}\n`);
     process.exitCode = 1;

@@ -5,23 +5,26 @@
 // the Kubernetes client) to load inside the executable.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, existsSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DIST, ROOT } from '../harness/plugin.js';
 import { applyObjects, clusterWithNamespace, platformInstanceV1 } from '../instances/helpers.js';
 import type { TestCluster } from '../cluster/index.js';
 import { buildMinimalRoot, hostTools, runInRoot, type MinimalRoot } from './minimalRoot.js';
 
-const BINARY = join(DIST, 'kubectl-odoo-linux-amd64');
 const onLinuxAmd64 = process.platform === 'linux' && process.arch === 'x64';
 
 describe.skipIf(!onLinuxAmd64 && process.env.CI !== 'true')('the single executable without Node.js', () => {
   let root: MinimalRoot;
   let cluster: TestCluster;
+  let built: string;
 
   beforeAll(async () => {
-    execFileSync(process.execPath, [join(ROOT, 'scripts/build-binary.mjs')], { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
-    root = buildMinimalRoot({ '/bin/kubectl-odoo': BINARY, '/bin/kubectl_complete-odoo': join(DIST, 'kubectl_complete-odoo'), ...hostTools(['sh', 'readlink', 'dirname']) });
+    // Built aside, not in dist/, so tests running beside this one never see a binary being replaced.
+    built = mkdtempSync(join(tmpdir(), 'kubectl-odoo-binary-'));
+    execFileSync(process.execPath, [join(ROOT, 'scripts/build-binary.mjs'), '--out', built], { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
+    root = buildMinimalRoot({ '/bin/kubectl-odoo': join(built, 'kubectl-odoo-linux-amd64'), '/bin/kubectl_complete-odoo': join(DIST, 'kubectl_complete-odoo'), ...hostTools(['sh', 'readlink', 'dirname']) });
     cluster = await clusterWithNamespace();
     await applyObjects(cluster, platformInstanceV1({ db: 'acme', id: '3f2a9c1e-aaaa-bbbb-cccc-000000000001', subdomain: 'acme' }));
     copyFileSync(cluster.kubeconfigPath, join(root.dir, 'tmp', 'kubeconfig'));
@@ -29,6 +32,7 @@ describe.skipIf(!onLinuxAmd64 && process.env.CI !== 'true')('the single executab
   afterAll(async () => {
     await cluster?.stop();
     root?.remove();
+    if (built) rmSync(built, { recursive: true, force: true });
   });
 
   it('has no node to fall back on', async () => {
