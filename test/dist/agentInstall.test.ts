@@ -171,6 +171,20 @@ describe('kubectl odoo agent install --no-build, nodes check, agent uninstall', 
     expect(check.stderr).toMatch(/^Warning: the agent on node-1 is version 0\.0\.9/m);
   });
 
+  it('upgrades to the current config: the agent restarts with it and judges the new device', async () => {
+    const before = agentPods()[0].metadata.name;
+    writeFileSync(env.KUBECTL_ODOO_CONFIG, `devices: [${DEVICE}-2]\nagentPort: ${port}\n`);
+    const r = await odoo(['agent', 'upgrade']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('daemonset.apps/odoo-node-agent serverside-applied');
+    expect(r.stderr).toMatch(/^The node agent goes from version \S+ to \S+, one node at a time/m);
+    await waitFor('the agent pod replaced and ready', () => agentPods().some((p: any) => p.metadata.name !== before && p.status?.containerStatuses?.[0]?.ready));
+    const check = await odoo(['nodes', 'check', '-o', 'json']);
+    expect(JSON.parse(check.stdout).nodes[0].devices.map((d: any) => d.device)).toEqual([`${DEVICE}-2`]);
+    // The version label set by hand on the old pod is gone with it.
+    expect(check.stderr).not.toContain('Warning: the agent on');
+  });
+
   it('asks before uninstalling, and a wrong answer deletes nothing', async () => {
     const none = await odoo(['agent', 'uninstall']);
     expect(none.code).toBe(2);
