@@ -5,12 +5,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import yaml from 'js-yaml';
 import { startTestCluster, type TestCluster } from '../cluster/index.js';
 import { KUBECTL, kubectl, kubectlOdoo, pluginEnv, type RunResult } from '../harness/plugin.js';
 import { waitFor } from '../harness/waitFor.js';
+import { freePort } from '../fixtures/postgres.js';
 
 const NS = 'kubectl-odoo';
 const TOKEN = 'test-agent-token-3c91d2';
@@ -18,17 +18,6 @@ const DEVICE = '/dev/kubectl-odoo-test-no-such-device';
 // hostPath volumes of the DaemonSet (type DirectoryOrCreate) that the kubelet creates on this machine
 // when missing; removed afterwards if this test made them. Deepest first.
 const HOST_DIRS = ['/var/lib/kubelet/pods', '/var/lib/kubelet', '/run/udev', '/lib/modules'];
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 describe('kubectl odoo agent install --no-build, nodes check, agent uninstall', () => {
   let cluster: TestCluster;
@@ -102,6 +91,18 @@ describe('kubectl odoo agent install --no-build, nodes check, agent uninstall', 
     expect(config.devices).toEqual([DEVICE]);
     expect(config.listen.port).toBe(port);
     expect(await exists(`namespace/${NS}`)).toBe(false);
+  });
+
+  it('says the agent is not installed, before install', async () => {
+    const status = await odoo(['agent', 'status']);
+    expect(status.code).toBe(1);
+    expect(status.stderr).toBe('error: the node agent is not installed by kubectl odoo in namespace kubectl-odoo\nRun "kubectl odoo agent install".\n');
+    const upgrade = await odoo(['agent', 'upgrade']);
+    expect(upgrade.code).toBe(1);
+    expect(upgrade.stderr.split('\n')[0]).toBe('error: the node agent is not installed by kubectl odoo in namespace kubectl-odoo');
+    const uninstall = await odoo(['agent', 'uninstall', '--yes']);
+    expect(uninstall.code).toBe(1);
+    expect(uninstall.stderr.split('\n')[0]).toBe('error: nothing of the node agent installed by kubectl odoo in namespace kubectl-odoo');
   });
 
   it('refuses --image together with --no-build, changing nothing', async () => {
