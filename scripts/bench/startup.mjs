@@ -40,6 +40,6 @@ export async function run({ root }) {
       const v = median(samples[j]);
       return { name: `cold start: ${name}`, baseline: `${b.toFixed(1)} ms (node -e 0)`, value: `${v.toFixed(1)} ms`, ratio: v / b, target: '<= 1.5x' };
     }),
-    { name: 'single executable size', baseline: `${mib(nodeSize)} (node)`, value: mib(size), ratio: size / nodeSize, note: 'Node itself plus the bundled plugin' },
+    { name: 'single executable size', baseline: `${mib(nodeSize)} (node)`, value: mib(size), ratio: size / nodeSize, target: '<= 1.5x', note: 'Node itself plus the bundled plugin' },
   ];
 }

@@ -4,7 +4,7 @@
 // calls it) and lists instances from the test cluster, which needs its compressed chunks (the app and
 // the Kubernetes client) to load inside the executable.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -74,5 +74,32 @@ describe.skipIf(!onLinuxAmd64 && process.env.CI !== 'true')('the single executab
     expect(r.code).toBe(0);
     // Piped, so tab-separated without a header.
     expect(r.stdout.trim().split('\n').map((l) => l.split('\t')[0])).toEqual(['odoo-acme-3f2a9c1e']);
+  });
+});
+
+describe('building single executables for other platforms', () => {
+  const build = (args: string[]) => spawnSync(process.execPath, [join(ROOT, 'scripts/build-binary.mjs'), ...args], { cwd: ROOT, encoding: 'utf8' });
+
+  it('refuses a platform it does not know, and a Node binary that is not there', () => {
+    const bad = build(['--node', 'windows-amd64=/tmp/node.exe']);
+    expect(bad.status).toBe(1);
+    expect(bad.stderr.trim()).toBe('build-binary: --node windows-amd64=/tmp/node.exe: expected OS-ARCH=PATH with OS-ARCH one of linux-amd64, linux-arm64, darwin-amd64, darwin-arm64');
+    const missing = build(['--node', 'linux-arm64=/nonexistent/bin/node']);
+    expect(missing.status).toBe(1);
+    expect(missing.stderr.trim()).toBe('build-binary: linux-arm64: Node binary /nonexistent/bin/node does not exist');
+  });
+
+  it.skipIf(!onLinuxAmd64 && process.env.CI !== 'true')('builds from a Node binary given with --node (no code cache, as for another platform)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kubectl-odoo-cross-'));
+    try {
+      copyFileSync(process.execPath, join(dir, 'node'));
+      const r = build(['--node', `linux-amd64=${join(dir, 'node')}`, '--out', dir]);
+      expect(r.status, r.stderr).toBe(0);
+      const help = spawnSync(join(dir, 'kubectl-odoo-linux-amd64'), ['--help'], { encoding: 'utf8', env: { PATH: '/nonexistent' } });
+      expect(help.status).toBe(0);
+      expect(help.stdout).toMatch(/^kubectl odoo <command> \[flags\]/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
