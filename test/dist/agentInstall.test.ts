@@ -213,6 +213,12 @@ describe('kubectl odoo agent install --no-build, nodes check, agent uninstall', 
     const r = await install();
     expect(r.code).toBe(0);
     expect(r.stdout.split('\n')[0]).toBe('namespace/kubectl-odoo unchanged (exists, left as it is)');
+    // -o json prints what the API server holds after the apply, never the agent token.
+    const upgraded = await odoo(['agent', 'upgrade', '-o', 'json']);
+    expect(upgraded.code).toBe(0);
+    const items = JSON.parse(upgraded.stdout).items;
+    expect(items.find((o: any) => o.metadata.name === 'odoo-node-agent-token').data).toEqual({ token: '<redacted>' });
+    expect(upgraded.stdout).not.toContain(Buffer.from(TOKEN).toString('base64'));
     const gone = await odoo(['agent', 'uninstall', '--yes']);
     expect(gone.code).toBe(0);
     expect(gone.stdout).not.toContain('namespace/');
