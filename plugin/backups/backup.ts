@@ -11,7 +11,7 @@ import { buildManifestBase, checkManifest, totalSize, type BackupManifest, type 
 import { lastBackupAnnotationPatch } from './lastBackup.js';
 import { backupSetPath, formatBackupTimestamp } from './naming.js';
 import { makeProgressReporter } from './progress.js';
-import { acquireInstanceLock, describeHolder, judgeLock, lockName, runningOperations } from './lock.js';
+import { acquireInstanceLock, busyMessage, inspectInstanceLock, runningOperations, type InstanceLock } from './lock.js';
 
 export interface BackupOptions {
   namespace: string;
@@ -72,6 +72,8 @@ export async function runBackupJob(deps: BackupDeps, target: BackupTarget, job: 
   const line = result.log.split('\n').find((l) => l.startsWith('MANIFEST\t'));
   const check = line ? checkManifest(line.slice('MANIFEST\t'.length)) : undefined;
   if (!check?.ok) throw new FailureError(`backup of ${target.name} finished but its manifest could not be read back${check && !check.ok ? `: ${check.problems[0]}` : ''}`);
+  // Only a set whose files were read back from the backups volume and matched is a backup.
+  if (check.manifest.proof !== 'reread') throw new FailureError(`backup of ${target.name} finished without proving its files on the backups volume (the Job's image runs an older script?); it is not counted as complete`);
   // The set's size as "backups" lists it (an older image's script prints no SIZE: its files then).
   const sizeLine = result.log.split('\n').find((l) => /^SIZE \d+$/.test(l));
   const bytes = sizeLine ? Number(sizeLine.slice(5)) : totalSize(check.manifest);
@@ -98,12 +100,15 @@ export async function startBackup(deps: BackupDeps, opts: BackupOptions): Promis
     return { ...outcome, started: true };
   }
 
-  const lock = await acquireInstanceLock(deps.kube, { namespace: target.namespace, instance: target.name, operation: 'backup', holder: deps.holder, clock: deps.clock });
+  const lock = await acquireInstanceLock(deps.kube, { namespace: target.namespace, instance: target.name, operation: 'backup', holder: deps.holder, clock: deps.clock, replicas: target.replicas, phase: 'starting' });
   try {
-    const done =
-      opts.consistency === 'stop'
-        ? await withInstanceStopped(deps, inst, target, () => runBackupJob(deps, target, plan.job))
-        : await runBackupJob(deps, target, plan.job);
+    const run = async () => {
+      await lock.update({ phase: 'backup', job: plan.job.metadata.name });
+      const r = await runBackupJob(deps, target, plan.job);
+      await lock.update({ phase: 'starting', job: null });
+      return r;
+    };
+    const done = opts.consistency === 'stop' ? await withInstanceStopped(deps, inst, target, run, target.replicas, lock) : await run();
     return { ...outcome, manifest: done.manifest, bytes: done.bytes };
   } finally {
     await lock.release();
@@ -111,9 +116,10 @@ export async function startBackup(deps: BackupDeps, opts: BackupOptions): Promis
 }
 
 /** Stops the instance, runs fn, and starts it again (to its previous replicas) whatever fn did. */
-export async function withInstanceStopped<T>(deps: BackupDeps, inst: InstanceObjects, target: BackupTarget, fn: () => Promise<T>, restartReplicas = target.replicas): Promise<T> {
+export async function withInstanceStopped<T>(deps: BackupDeps, inst: InstanceObjects, target: BackupTarget, fn: () => Promise<T>, restartReplicas = target.replicas, lock?: InstanceLock): Promise<T> {
   const ref = { namespace: target.namespace, name: target.name, podSelector: inst.facts.podSelector };
   if (target.replicas > 0) {
+    await lock?.update({ phase: 'stopping' });
     deps.progress(`stopping ${target.name}`);
     await scaleAndWait(deps, ref, 0);
   }
@@ -137,10 +143,11 @@ export async function withInstanceStopped<T>(deps: BackupDeps, inst: InstanceObj
   }
 }
 
+/** Refuses while another operation holds the instance, or any backup/restore Job of it still runs. */
 export async function refuseIfBusy(deps: BackupDeps, target: BackupTarget): Promise<void> {
-  const cm = await deps.kube.getOptional(RESOURCES.configmaps, lockName(target.name), target.namespace);
-  const state = judgeLock(cm, deps.clock.now());
-  if (state.state === 'held') throw new ConflictError(`instance ${target.name} is busy: ${describeHolder(state.record)}`);
+  const now = deps.clock.now();
+  const { state } = await inspectInstanceLock(deps.kube, target.namespace, target.name, now);
+  if (state.state !== 'free') throw new ConflictError(busyMessage(target.name, state, now));
   const running = await runningOperations(deps.kube, target.namespace, target.name);
   if (running.length) throw new ConflictError(`instance ${target.name} is busy: Job ${running[0].metadata.name} is still running`);
 }

@@ -8,7 +8,8 @@ import type { BackupDeps } from './deps.js';
 
 const COMPRESSIONS = ['auto', 'zstd', 'pigz', 'gzip'];
 
-function whoAmI(): string {
+/** Who holds locks: user@host. */
+export function whoAmI(): string {
   try {
     return `${userInfo().username}@${hostname()}`;
   } catch {

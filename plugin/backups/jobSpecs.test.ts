@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { backupTargetOf, buildBackupJob, buildListJob, buildRemoveReplacedJob, buildRestoreJob, buildSetOpsJob, buildVerifyJob, type BackupTarget } from './jobSpecs.js';
-import { BACKUP_SCRIPT, LIST_SCRIPT, REMOVE_REPLACED_SCRIPT, RESTORE_SCRIPT, SET_OPS_SCRIPT, VERIFY_SCRIPT } from './scripts.js';
+import { BACKUP_SCRIPT, LIST_SCRIPT, RECOVER_SCRIPT, RESTORE_SCRIPT, SET_OPS_SCRIPT, VERIFY_SCRIPT } from './scripts.js';
 import { buildManifestBase } from './manifest.js';
 import { JOB_POD_LABEL } from '../core/kube/jobs.js';
 import { deriveInstanceFacts } from '../instances/facts.js';
@@ -126,13 +126,13 @@ describe('other Jobs', () => {
   });
 
   it('the removal of what a restore replaced runs beside the instance, on its node, with only its volume', () => {
-    const j = buildRemoveReplacedJob({ ...t, nodeName: 'node-b' }, { oldDatabase: 'o', opId: '20250116T000000Z' }, settings);
+    const j = buildRemoveReplacedJob({ ...t, nodeName: 'node-b' }, { opId: '20250116T000000Z' }, settings);
     expect(j.metadata.name).toBe(`odoo-cleanup-${t.name}-20250116t000000z`);
-    expect(j.spec.template.spec.containers[0].command).toEqual(['/bin/sh', '-c', REMOVE_REPLACED_SCRIPT]);
+    expect(j.spec.template.spec.containers[0].command).toEqual(['/bin/sh', '-c', RECOVER_SCRIPT]);
     expect(j.spec.template.spec.volumes.map((v: any) => [v.persistentVolumeClaim.claimName, v.persistentVolumeClaim.readOnly])).toEqual([[t.pvcName, false]]);
     expect(j.spec.template.spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0].matchExpressions[0].values).toEqual(['node-b']);
-    expect(env(j)).toMatchObject({ DATA_DIR: '/data', OLD_DB: 'o', OP_ID: '20250116t000000z' });
-    expect(j.metadata.labels['kubectl-odoo.io/operation']).toBe('restore');
+    expect(env(j)).toMatchObject({ DATA_DIR: '/data', MODE: 'cleanup', OP_ID: '20250116t000000z' });
+    expect(j.metadata.labels['kubectl-odoo.io/operation']).toBe('recover');
   });
 
   it('list, verify and prune Jobs mount only the backups volume', () => {

@@ -8,7 +8,7 @@ import { JOB_POD_LABEL } from '../core/kube/jobs.js';
 import { FailureError } from '../core/errors.js';
 import type { DbSettings, EnvSource } from '../instances/facts.js';
 import type { InstanceObjects } from '../instances/resolve.js';
-import { BACKUP_SCRIPT, LIST_SCRIPT, REMOVE_REPLACED_SCRIPT, RESTORE_SCRIPT, SET_OPS_SCRIPT, VERIFY_SCRIPT } from './scripts.js';
+import { BACKUP_SCRIPT, DROP_DATABASE_SCRIPT, LIST_SCRIPT, RECOVER_SCRIPT, RESTORE_PREFLIGHT_SCRIPT, RESTORE_SCRIPT, SET_OPS_SCRIPT, VERIFY_SCRIPT } from './scripts.js';
 import { encodeManifestBase, type ManifestBase } from './manifest.js';
 import { instanceBackupDir, isValidDatabaseName, jobName } from './naming.js';
 
@@ -22,7 +22,7 @@ export const LABEL_BACKUP_SET = 'kubectl-odoo.io/backup-set';
 export const DATA_MOUNT = '/data';
 export const BACKUPS_MOUNT = '/backups';
 
-export type Operation = 'backup' | 'restore' | 'verify' | 'list' | 'prune' | 'pin';
+export type Operation = 'backup' | 'restore' | 'verify' | 'list' | 'prune' | 'pin' | 'recover';
 
 /** What a backup needs to know about an instance. */
 export interface BackupTarget {
@@ -106,6 +106,16 @@ function labelValue(v: string | undefined): string | undefined {
   return v && v.length <= 63 && /^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/.test(v) ? v : undefined;
 }
 
+/**
+ * The scripts' test hook (see point() in scripts.ts): KUBECTL_ODOO_PAUSE=<point>:<file> in the plugin's
+ * environment makes its Jobs wait at that point while the file exists. Unset, it adds nothing.
+ */
+function pauseHookEnv(): any[] {
+  const raw = process.env.KUBECTL_ODOO_PAUSE;
+  const m = raw ? /^([a-z0-9+-]+):(\/.+)$/.exec(raw) : null;
+  return m ? [{ name: 'PAUSE_AT', value: m[1] }, { name: 'PAUSE_FILE', value: m[2] }] : [];
+}
+
 function buildJob(p: JobParams): any {
   const labels: Record<string, string> = { [LABEL_MANAGED_BY]: 'kubectl-odoo', [LABEL_COMPONENT]: 'backup', [LABEL_OPERATION]: p.operation };
   const inst = labelValue(p.instance);
@@ -121,7 +131,7 @@ function buildJob(p: JobParams): any {
         image: p.image,
         imagePullPolicy: 'IfNotPresent',
         command: ['/bin/sh', '-c', p.script],
-        env: p.env,
+        env: [...p.env, ...pauseHookEnv()],
         volumeMounts: p.volumes.map((v) => ({ name: v.name, mountPath: v.mountPath, readOnly: v.readOnly })),
         resources: { requests: { cpu: '100m', memory: '128Mi' } },
       },
@@ -227,24 +237,53 @@ export function buildRestoreJob(t: BackupTarget, p: RestoreJobParams, s: JobSett
 
 /**
  * Removes the files and database a restore replaced, beside the running instance: on the instance pod's
- * node (t.nodeName), where its ReadWriteOnce volume is attached.
+ * node (t.nodeName), where its ReadWriteOnce volume is attached. Only what the restore's journal shows
+ * as replaced by a committed swap is removed.
  */
-export function buildRemoveReplacedJob(t: BackupTarget, p: Pick<RestoreJobParams, 'oldDatabase' | 'opId'>, s: JobSettings): any {
+export function buildRemoveReplacedJob(t: BackupTarget, p: Pick<RestoreJobParams, 'opId'>, s: JobSettings): any {
+  return buildRecoverJob(t, 'cleanup', s, p.opId);
+}
+
+/**
+ * `kubectl odoo recover`: inspect (read-only) what interrupted restores left on the volume and in the
+ * database server, apply (finish or undo them), or cleanup (remove what committed ones replaced).
+ */
+export function buildRecoverJob(t: BackupTarget, mode: 'inspect' | 'apply' | 'cleanup', s: JobSettings, opId?: string, id = opId ?? 'x'): any {
   return buildJob({
-    name: jobName('cleanup', t.name, p.opId),
+    name: jobName(mode === 'cleanup' ? 'cleanup' : 'recover', t.name, id),
     namespace: t.namespace,
-    operation: 'restore',
+    operation: 'recover',
     instance: t.name,
     image: s.image || t.image,
-    script: REMOVE_REPLACED_SCRIPT,
+    script: RECOVER_SCRIPT,
     env: [
       ...databaseEnv(t.db, t.database),
       { name: 'DATA_DIR', value: DATA_MOUNT },
-      { name: 'OP_ID', value: p.opId.toLowerCase() },
-      { name: 'OLD_DB', value: p.oldDatabase },
+      { name: 'MODE', value: mode },
+      ...(opId ? [{ name: 'OP_ID', value: opId.toLowerCase() }] : []),
     ],
-    volumes: [dataVolume(t, false)],
+    volumes: [dataVolume(t, mode === 'inspect')],
     deadlineSeconds: s.deadlineSeconds,
+    nodeName: t.nodeName,
+  });
+}
+
+/** Reads, before a restore changes anything: room to stage it and no interrupted restore on the volume. */
+export function buildRestorePreflightJob(t: BackupTarget, p: { setPath: string; opId: string }, s: JobSettings): any {
+  return buildJob({
+    name: jobName('preflight', t.name, p.opId),
+    namespace: t.namespace,
+    operation: 'verify',
+    instance: t.name,
+    image: s.image || t.image,
+    script: RESTORE_PREFLIGHT_SCRIPT,
+    env: [
+      { name: 'DATA_DIR', value: DATA_MOUNT },
+      { name: 'BACKUP_ROOT', value: BACKUPS_MOUNT },
+      { name: 'SET_PATH', value: p.setPath },
+    ],
+    volumes: [dataVolume(t, true), backupsVolume(s, true)],
+    deadlineSeconds: 600,
     nodeName: t.nodeName,
   });
 }
@@ -260,14 +299,8 @@ export function buildDropDatabaseJob(t: BackupTarget, opId: string, s: JobSettin
     operation: 'restore',
     instance: t.name,
     image: s.image || t.image,
-    script: REMOVE_REPLACED_SCRIPT,
-    env: [
-      ...databaseEnv(t.db, t.database),
-      // Nothing on a volume: the folder named by OP_ID does not exist under /tmp.
-      { name: 'DATA_DIR', value: '/tmp' },
-      { name: 'OP_ID', value: opId.toLowerCase() },
-      { name: 'OLD_DB', value: t.database },
-    ],
+    script: DROP_DATABASE_SCRIPT,
+    env: [...databaseEnv(t.db, t.database), { name: 'DROP_DB', value: t.database }],
     volumes: [],
     deadlineSeconds: 600,
   });

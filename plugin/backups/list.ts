@@ -78,6 +78,6 @@ export async function findBackupSet(deps: BackupDeps, namespace: string, ref: Ba
   }
   if (hits.length > 1) throw new UsageError(`backup ${label} exists for several customers (${hits.map((h) => h.customerId).join(', ')}): use the full path active/CUSTOMER/${instance}/${ref.timestamp}`);
   const s = hits[0];
-  if (s.state !== 'complete') throw new FailureError(`backup ${s.path} is ${s.state}${s.error ? ` (${s.error})` : ''} and cannot be used`);
+  if (s.state !== 'complete' && s.state !== 'unproven') throw new FailureError(`backup ${s.path} is ${s.state}${s.error ? ` (${s.error})` : ''} and cannot be used`);
   return s;
 }

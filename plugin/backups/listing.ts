@@ -4,10 +4,17 @@
 //   SET      <path>  <bytes>  <has manifest 0|1>  <pinned 0|1>
 //   MANIFEST <path>  <manifest.json on one line>
 //   FAILED   <path>  <first line of the FAILED file>
+//   FILE     <path>  <name>  <bytes>      every file in the folder
 import { checkManifest, isSafetyBackup, type BackupManifest } from './manifest.js';
 import { parseBackupTimestamp, parseSetFolder, backupSetPath } from './naming.js';
 
-export type BackupState = 'complete' | 'partial' | 'failed' | 'running';
+/**
+ * complete: proven when it was written (every file read back from the volume matched what was written)
+ * and its files still have the sizes the manifest gives. unproven: complete by its manifest, but made
+ * before sets were proven; never "latest", never counted by prune, restorable by name (the restore
+ * checks every sha256 before it changes anything). damaged: a file is missing or has another size.
+ */
+export type BackupState = 'complete' | 'unproven' | 'damaged' | 'partial' | 'failed' | 'running';
 
 export interface BackupSetInfo {
   /** active/<customer>/<instance>/<timestamp> (the final name, also for partial sets). */
@@ -37,6 +44,7 @@ export function parseBackupListing(output: string, runningTimestamps: ReadonlySe
   const sets = new Map<string, BackupSetInfo & { hasManifest: boolean }>();
   const manifests = new Map<string, string>();
   const failures = new Map<string, string>();
+  const files = new Map<string, Map<string, number>>();
   for (const line of output.split('\n')) {
     const [kind, folder, ...rest] = line.split('\t');
     if (!folder) continue;
@@ -61,6 +69,9 @@ export function parseBackupListing(output: string, runningTimestamps: ReadonlySe
       manifests.set(folder, rest.join('\t'));
     } else if (kind === 'FAILED') {
       failures.set(folder, rest.join('\t').trim() || 'failed');
+    } else if (kind === 'FILE') {
+      if (!files.has(folder)) files.set(folder, new Map());
+      files.get(folder)!.set(rest[0], Number(rest[1]));
     }
   }
   const out: BackupSetInfo[] = [];
@@ -88,6 +99,15 @@ export function parseBackupListing(output: string, runningTimestamps: ReadonlySe
       } else {
         info.manifest = check.manifest;
         info.safety = isSafetyBackup(check.manifest);
+        const onDisk = files.get(folder);
+        const wrong = onDisk && check.manifest.files.find((f) => onDisk.get(f.name) !== f.size);
+        if (wrong) {
+          info.state = 'damaged';
+          info.error = onDisk!.has(wrong.name) ? `${wrong.name} has ${onDisk!.get(wrong.name)} bytes, the manifest says ${wrong.size}` : `${wrong.name} is missing`;
+        } else if (check.manifest.proof !== 'reread') {
+          info.state = 'unproven';
+          info.error = 'made before backups were proven on disk; "kubectl odoo backup verify" checks it';
+        }
       }
     }
     out.push(info);

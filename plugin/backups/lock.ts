@@ -1,11 +1,13 @@
-// One lock per instance, so a restore never runs next to a backup or another restore of the same
-// instance. The lock is a ConfigMap `odoo-lock-<instance>` holding who holds it, for what, and until
-// when: creating it is atomic (the API answers 409 to the second creator); a lock whose holder
-// vanished expires and is taken over with an update that carries its resourceVersion, so two takers
-// cannot both win. The holder renews it while it works and deletes it when done.
+// One lock per instance, held by every operation that changes it (backup --consistency stop, restore,
+// migrate-storage, recover): while it is held, start, stop, restart, set-resources, resize, config set,
+// delete and another such operation are refused with a message that names the holder.
 //
-// Backup Jobs started without --wait hold no lock: their running Jobs are found by label instead
-// (see runningOperations), and count as holding the instance.
+// The lock is a ConfigMap `odoo-lock-<instance>` recording the operation, its phase, who started it and
+// since when, the Job doing the work, and the replicas to give the instance back. Creating it is atomic
+// (the API answers 409 to the second creator). It is held while its holder renews it, and for as long as
+// the Job it names still runs: the Job, not the plugin process, keeps it alive, so killing the plugin
+// never frees an instance that a Job is still changing. A lock that is neither renewed nor kept by a
+// running Job was left by an interrupted operation: it stays, and "kubectl odoo recover" resolves it.
 import type { KubeClient } from '../core/kube/client.js';
 import { RESOURCES } from '../core/kube/resources.js';
 import { isAlreadyExists, isConflict, isNotFound } from '../core/kube/errors.js';
@@ -19,33 +21,57 @@ export const LOCK_PREFIX = 'odoo-lock-';
 export interface LockRecord {
   holder: string;
   operation: string;
+  /** The step the operation is at (stopping, safety-backup, restoring, swap, starting, ...). */
+  phase: string;
   acquiredAt: string;
   expiresAt: string;
+  /** The Job doing the work, while there is one: the lock is held as long as it runs. */
+  job?: string;
+  /** The instance's replicas before the operation: what recover gives it back. */
+  replicas?: number;
 }
 
-export type LockState = { state: 'free' } | { state: 'held'; record: LockRecord } | { state: 'expired'; record: LockRecord };
+export type LockState =
+  | { state: 'free' }
+  | { state: 'held'; record: LockRecord }
+  /** Neither renewed nor kept by a running Job: an interrupted operation left it. */
+  | { state: 'stale'; record: LockRecord };
 
 export function lockName(instance: string): string {
   return `${LOCK_PREFIX}${instance}`.slice(0, 253);
 }
 
+const UNKNOWN_RECORD: LockRecord = { holder: 'unknown', operation: 'unknown', phase: 'unknown', acquiredAt: '', expiresAt: '' };
+
 export function readLockRecord(cm: any): LockRecord | undefined {
   const d = cm?.data;
   if (!d?.holder || !d?.expiresAt) return undefined;
-  return { holder: d.holder, operation: d.operation ?? 'unknown', acquiredAt: d.acquiredAt ?? '', expiresAt: d.expiresAt };
+  const replicas = d.replicas !== undefined && /^\d+$/.test(d.replicas) ? Number(d.replicas) : undefined;
+  return {
+    holder: d.holder,
+    operation: d.operation ?? 'unknown',
+    phase: d.phase ?? 'unknown',
+    acquiredAt: d.acquiredAt ?? '',
+    expiresAt: d.expiresAt,
+    ...(d.job ? { job: d.job } : {}),
+    ...(replicas !== undefined ? { replicas } : {}),
+  };
 }
 
-/** What a lock object means now. A lock without a readable record is treated as expired (taken over). */
-export function judgeLock(cm: any | undefined, now: Date): LockState {
+/** What a lock object means now (pure). `jobRunning`: the Job the record names exists and has not finished. */
+export function judgeLock(cm: any | undefined, now: Date, jobRunning = false): LockState {
   if (!cm) return { state: 'free' };
   const record = readLockRecord(cm);
-  if (!record) return { state: 'expired', record: { holder: 'unknown', operation: 'unknown', acquiredAt: '', expiresAt: '' } };
+  if (!record) return { state: 'stale', record: UNKNOWN_RECORD };
   const exp = Date.parse(record.expiresAt);
-  if (Number.isNaN(exp) || exp <= now.getTime()) return { state: 'expired', record };
-  return { state: 'held', record };
+  if ((!Number.isNaN(exp) && exp > now.getTime()) || jobRunning) return { state: 'held', record };
+  return { state: 'stale', record };
 }
 
 export function buildLockConfigMap(namespace: string, instance: string, record: LockRecord, resourceVersion?: string): any {
+  const data: Record<string, string> = { instance, holder: record.holder, operation: record.operation, phase: record.phase, acquiredAt: record.acquiredAt, expiresAt: record.expiresAt };
+  if (record.job) data.job = record.job;
+  if (record.replicas !== undefined) data.replicas = String(record.replicas);
   return {
     apiVersion: 'v1',
     kind: 'ConfigMap',
@@ -55,21 +81,66 @@ export function buildLockConfigMap(namespace: string, instance: string, record: 
       labels: { [LABEL_MANAGED_BY]: 'kubectl-odoo', [LABEL_COMPONENT]: 'lock' },
       ...(resourceVersion ? { resourceVersion } : {}),
     },
-    data: { instance, ...record },
+    data,
   };
 }
 
-export function describeHolder(r: LockRecord): string {
-  return `${r.operation} by ${r.holder} since ${r.acquiredAt || 'an unknown time'} (lock expires ${r.expiresAt})`;
+/** "10:31:02" on the day it is, else "2025-01-15 10:31:02" (UTC, as the record holds it). */
+export function formatSince(iso: string, now: Date): string {
+  const t = Date.parse(iso);
+  if (Number.isNaN(t)) return 'an unknown time';
+  const s = new Date(t).toISOString();
+  return s.slice(0, 10) === now.toISOString().slice(0, 10) ? s.slice(11, 19) : `${s.slice(0, 10)} ${s.slice(11, 19)}`;
+}
+
+/** "restore (phase swap) by ann@laptop since 10:31:02, Job odoo-restore-..." */
+export function describeHolder(r: LockRecord, now: Date): string {
+  return `${r.operation} (phase ${r.phase}) by ${r.holder} since ${formatSince(r.acquiredAt, now)}${r.job ? `, Job ${r.job}` : ''}`;
+}
+
+/** The one sentence every refused command prints (pure). */
+export function busyMessage(instance: string, state: Exclude<LockState, { state: 'free' }>, now: Date): string {
+  if (state.state === 'held') return `instance ${instance} is busy: ${describeHolder(state.record, now)}; wait for it, or see "kubectl odoo recover ${instance}"`;
+  return `instance ${instance} is busy: an interrupted ${describeHolder(state.record, now)} left it locked; see "kubectl odoo recover ${instance}"`;
+}
+
+/** The lock and what it means now, with the Job it names looked up. */
+export async function inspectInstanceLock(kube: KubeClient, namespace: string, instance: string, now: Date): Promise<{ lock: any | undefined; state: LockState }> {
+  const lock = await kube.getOptional(RESOURCES.configmaps, lockName(instance), namespace);
+  const record = readLockRecord(lock);
+  let jobRunning = false;
+  if (record?.job) {
+    const job = await kube.getOptional(RESOURCES.jobs, record.job, namespace);
+    jobRunning = !!job && !job.metadata?.deletionTimestamp && !jobOutcome(job);
+  }
+  return { lock, state: judgeLock(lock, now, jobRunning) };
 }
 
 /** Backup/restore Jobs of the instance that have not finished. */
 export async function runningOperations(kube: KubeClient, namespace: string, instance: string): Promise<any[]> {
   const jobs = await kube.list(RESOURCES.jobs, { namespace, labelSelector: `${LABEL_MANAGED_BY}=kubectl-odoo,${LABEL_INSTANCE}=${instance}` });
-  return jobs.items.filter((j: any) => ['backup', 'restore'].includes(j.metadata?.labels?.[LABEL_OPERATION]) && !jobOutcome(j));
+  return jobs.items.filter((j: any) => ['backup', 'restore', 'recover'].includes(j.metadata?.labels?.[LABEL_OPERATION]) && !jobOutcome(j));
+}
+
+/**
+ * Refuses (exit 1) while an operation holds the instance or an interrupted one left its lock. For the
+ * commands that change an instance without taking the lock themselves (start, stop, config set, ...).
+ */
+export async function assertNotBusy(kube: KubeClient, namespace: string, instance: string, clock: Clock): Promise<void> {
+  const now = clock.now();
+  const { state } = await inspectInstanceLock(kube, namespace, instance, now);
+  if (state.state !== 'free') throw new ConflictError(busyMessage(instance, state, now));
+  // A restore Job running without a lock (its plugin is gone and the lock was removed by hand).
+  const restore = (await runningOperations(kube, namespace, instance)).find((j) => ['restore', 'recover'].includes(j.metadata.labels[LABEL_OPERATION]));
+  if (restore) {
+    throw new ConflictError(`instance ${instance} is busy: ${restore.metadata.labels[LABEL_OPERATION]} Job ${restore.metadata.name} is still running; wait for it, or see "kubectl odoo recover ${instance}"`);
+  }
 }
 
 export interface InstanceLock {
+  readonly record: LockRecord;
+  /** Records the phase (and the Job doing the work, or none) in the lock. */
+  update(change: { phase?: string; job?: string | null }): Promise<void>;
   release(): Promise<void>;
 }
 
@@ -79,43 +150,43 @@ export interface LockOptions {
   operation: string;
   holder: string;
   clock: Clock;
+  /** The instance's replicas before the operation. */
+  replicas?: number;
+  phase?: string;
   /** How long the lock lives without renewal (default 2 minutes); renewed every third of it. */
   ttlMs?: number;
 }
 
 export async function acquireInstanceLock(kube: KubeClient, opts: LockOptions): Promise<InstanceLock> {
   const ttl = opts.ttlMs ?? 120_000;
-  const record = (): LockRecord => {
-    const now = opts.clock.now();
-    return { holder: opts.holder, operation: opts.operation, acquiredAt: acquiredAt ?? now.toISOString(), expiresAt: new Date(now.getTime() + ttl).toISOString() };
-  };
-  let acquiredAt: string | undefined;
   const name = lockName(opts.instance);
-  const busy = (r: LockRecord) => new ConflictError(`instance ${opts.instance} is busy: ${describeHolder(r)}`, { hint: 'wait for it to finish, or delete the lock if its holder is gone: kubectl delete configmap ' + name + ' -n ' + opts.namespace });
+  const current: LockRecord = {
+    holder: opts.holder,
+    operation: opts.operation,
+    phase: opts.phase ?? 'starting',
+    acquiredAt: opts.clock.now().toISOString(),
+    expiresAt: '',
+    ...(opts.replicas !== undefined ? { replicas: opts.replicas } : {}),
+  };
+  const stamp = (): LockRecord => ({ ...current, expiresAt: new Date(opts.clock.now().getTime() + ttl).toISOString() });
+  const refuse = async (): Promise<never> => {
+    const now = opts.clock.now();
+    const { state } = await inspectInstanceLock(kube, opts.namespace, opts.instance, now);
+    throw new ConflictError(state.state === 'free' ? `instance ${opts.instance} is busy: another command took its lock just now` : busyMessage(opts.instance, state, now));
+  };
+  const now = opts.clock.now();
+  const { state } = await inspectInstanceLock(kube, opts.namespace, opts.instance, now);
+  if (state.state !== 'free') throw new ConflictError(busyMessage(opts.instance, state, now));
   let resourceVersion: string | undefined;
-  for (let attempt = 0; ; attempt++) {
-    const existing = await kube.getOptional(RESOURCES.configmaps, name, opts.namespace);
-    const state = judgeLock(existing, opts.clock.now());
-    if (state.state === 'held') throw busy(state.record);
-    try {
-      const obj = state.state === 'free'
-        ? await kube.create(RESOURCES.configmaps, buildLockConfigMap(opts.namespace, opts.instance, record()), { namespace: opts.namespace })
-        : await kube.replace(RESOURCES.configmaps, buildLockConfigMap(opts.namespace, opts.instance, record(), existing.metadata.resourceVersion), { namespace: opts.namespace });
-      resourceVersion = obj?.metadata?.resourceVersion;
-      acquiredAt = obj?.data?.acquiredAt;
-      break;
-    } catch (e) {
-      // Someone else created or took it over between our read and write: read again (once more).
-      if ((isAlreadyExists(e) || isConflict(e)) && attempt < 2) continue;
-      if (isAlreadyExists(e) || isConflict(e)) {
-        const now = await kube.getOptional(RESOURCES.configmaps, name, opts.namespace);
-        const r = readLockRecord(now);
-        if (r) throw busy(r);
-      }
-      throw e;
-    }
+  try {
+    const obj = await kube.create(RESOURCES.configmaps, buildLockConfigMap(opts.namespace, opts.instance, stamp()), { namespace: opts.namespace });
+    resourceVersion = obj?.metadata?.resourceVersion;
+  } catch (e) {
+    if (isAlreadyExists(e) || isConflict(e)) await refuse();
+    throw e;
   }
-  // Running Jobs count as holders too (a backup started without --wait).
+  // Running Jobs count as holders too (a backup started without --wait, a restore whose lock was
+  // removed by hand).
   const running = await runningOperations(kube, opts.namespace, opts.instance);
   if (running.length) {
     await kube.deleteIfExists(RESOURCES.configmaps, name, { namespace: opts.namespace });
@@ -125,18 +196,37 @@ export async function acquireInstanceLock(kube: KubeClient, opts: LockOptions): 
     });
   }
   let lost = false;
-  const timer = setInterval(async () => {
-    try {
-      const obj = await kube.replace(RESOURCES.configmaps, buildLockConfigMap(opts.namespace, opts.instance, record(), resourceVersion), { namespace: opts.namespace });
-      resourceVersion = obj?.metadata?.resourceVersion;
-    } catch {
-      lost = true;
-    }
-  }, Math.max(1000, Math.floor(ttl / 3)));
+  let released = false;
+  // Writes go one after another, each with the resourceVersion the previous one returned.
+  let chain: Promise<void> = Promise.resolve();
+  const write = (): Promise<void> => {
+    chain = chain.then(async () => {
+      if (released || lost) return;
+      try {
+        const obj = await kube.replace(RESOURCES.configmaps, buildLockConfigMap(opts.namespace, opts.instance, stamp(), resourceVersion), { namespace: opts.namespace });
+        resourceVersion = obj?.metadata?.resourceVersion;
+      } catch {
+        lost = true;
+      }
+    });
+    return chain;
+  };
+  const timer = setInterval(() => void write(), Math.max(1000, Math.floor(ttl / 3)));
   timer.unref?.();
   return {
+    get record() {
+      return { ...current };
+    },
+    async update(change) {
+      if (change.phase !== undefined) current.phase = change.phase;
+      if (change.job === null) delete current.job;
+      else if (change.job !== undefined) current.job = change.job;
+      await write();
+    },
     async release() {
       clearInterval(timer);
+      await chain;
+      released = true;
       if (lost) return;
       try {
         await kube.delete(RESOURCES.configmaps, name, { namespace: opts.namespace });
@@ -147,10 +237,15 @@ export async function acquireInstanceLock(kube: KubeClient, opts: LockOptions): 
   };
 }
 
-export async function withInstanceLock<T>(kube: KubeClient, opts: LockOptions, fn: () => Promise<T>): Promise<T> {
+/** Removes a lock (recover, once it has resolved what the interrupted operation left). */
+export async function removeInstanceLock(kube: KubeClient, namespace: string, instance: string): Promise<void> {
+  await kube.deleteIfExists(RESOURCES.configmaps, lockName(instance), { namespace });
+}
+
+export async function withInstanceLock<T>(kube: KubeClient, opts: LockOptions, fn: (lock: InstanceLock) => Promise<T>): Promise<T> {
   const lock = await acquireInstanceLock(kube, opts);
   try {
-    return await fn();
+    return await fn(lock);
   } finally {
     await lock.release();
   }

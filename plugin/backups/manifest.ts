@@ -48,6 +48,13 @@ export interface BackupManifest extends ManifestBase {
   pgVersion: string;
   /** Bytes of the data volume before compression. */
   dataBytes: number;
+  /** The database's size on the server when it was dumped (sets from 0.2 on). */
+  dbBytes?: number;
+  /**
+   * "reread": every file was flushed and read back from the backups volume, and matched the stream
+   * written (sets from 0.2 on). Sets without it are listed unproven and never picked as "latest".
+   */
+  proof?: 'reread';
   startedAt: string;
   finishedAt: string;
   files: ManifestFile[];

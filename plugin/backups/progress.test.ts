@@ -35,7 +35,7 @@ describe('parseBackupListing', () => {
   const manifest = JSON.stringify({
     format: 'kubectl-odoo.backup/v1', timestamp: '20250115T103000Z', instance: 'acme', namespace: 'n', customerId: 'c', database: 'acme', image: 'i',
     dataMountPath: '/var/lib/odoo', consistency: 'live', tool: { name: 'kubectl-odoo', version: '0' }, compression: 'zstd', odooVersion: '17.0', pgVersion: '15',
-    dataBytes: 1, startedAt: '2025-01-15T10:30:00Z', finishedAt: '2025-01-15T10:31:00Z',
+    dataBytes: 1, startedAt: '2025-01-15T10:30:00Z', finishedAt: '2025-01-15T10:31:00Z', proof: 'reread',
     files: [{ name: 'db.dump.zst', role: 'database', size: 1, sha256: 'a'.repeat(64) }, { name: 'data.tar.zst', role: 'data', size: 1, sha256: 'b'.repeat(64) }],
   });
   const out = [
@@ -64,6 +64,33 @@ describe('parseBackupListing', () => {
     expect(sets[5]).toMatchObject({ path: 'active/c/acme/20250115T103000Z', bytes: 5000, manifest: { odooVersion: '17.0' } });
     expect(sets[3].path).toBe('active/c/acme/20250117T103000Z');
     expect(sets[3].folder).toBe('active/c/acme/.partial-20250117T103000Z');
+  });
+
+  it('a set made before sets were proven is unproven, one whose files lost bytes is damaged; neither is "latest"', () => {
+    const withTs = (ts: string, extra: object = {}) => JSON.stringify({ ...JSON.parse(manifest), timestamp: ts, ...extra });
+    const listing = [
+      'SET\tactive/c/acme/20250115T103000Z\t2\t1\t0',
+      `MANIFEST\tactive/c/acme/20250115T103000Z\t${withTs('20250115T103000Z')}`,
+      'FILE\tactive/c/acme/20250115T103000Z\tdb.dump.zst\t1',
+      'FILE\tactive/c/acme/20250115T103000Z\tdata.tar.zst\t1',
+      'SET\tactive/c/acme/20250116T103000Z\t2\t1\t0',
+      `MANIFEST\tactive/c/acme/20250116T103000Z\t${withTs('20250116T103000Z', { proof: undefined })}`,
+      'SET\tactive/c/acme/20250117T103000Z\t2\t1\t0',
+      `MANIFEST\tactive/c/acme/20250117T103000Z\t${withTs('20250117T103000Z')}`,
+      'FILE\tactive/c/acme/20250117T103000Z\tdb.dump.zst\t1',
+      'FILE\tactive/c/acme/20250117T103000Z\tdata.tar.zst\t0',
+      'SET\tactive/c/acme/20250118T103000Z\t2\t1\t0',
+      `MANIFEST\tactive/c/acme/20250118T103000Z\t${withTs('20250118T103000Z')}`,
+      'FILE\tactive/c/acme/20250118T103000Z\tdata.tar.zst\t1',
+    ].join('\n');
+    const sets = parseBackupListing(listing);
+    expect(sets.map((s) => [s.timestamp, s.state, s.error ?? ''])).toEqual([
+      ['20250118T103000Z', 'damaged', 'db.dump.zst is missing'],
+      ['20250117T103000Z', 'damaged', 'data.tar.zst has 0 bytes, the manifest says 1'],
+      ['20250116T103000Z', 'unproven', 'made before backups were proven on disk; "kubectl odoo backup verify" checks it'],
+      ['20250115T103000Z', 'complete', ''],
+    ]);
+    expect(newestComplete(sets)?.timestamp).toBe('20250115T103000Z');
   });
 
   it('marks safety backups, and "latest" is the newest complete set that is not one', () => {

@@ -1,56 +1,65 @@
 import { describe, expect, it } from 'vitest';
-import { describeInterruption, restoreQuestion, validateRestoreArgs, type InterruptionFacts } from './restore.js';
+import { describeInterruption, restoreJobState, restoreQuestion, validateRestoreArgs, type InterruptionFacts } from './restore.js';
 
 const base: Omit<InterruptionFacts, 'stage'> = {
   instance: 'acme',
   set: 'active/c/acme/20250115T103000Z',
-  committed: false,
   start: 'started',
-  leftovers: '.odoo-restore-20250116t090000z on the volume and database acme__old_20250116t090000z',
 };
 const SAFETY = 'active/c/acme/20250116T090000Z';
+
+describe('restoreJobState', () => {
+  it.each([
+    ['PHASE swap\nSTATE rolled-back\nERROR restore failed', { state: 'rolled-back' }],
+    ['PHASE check\nSTATE untouched\n', { state: 'untouched' }],
+    ['COMMITTED\nSTATE committed', { state: 'committed' }],
+    ['PHASE swap\nSTATE incomplete out', { state: 'incomplete', journal: 'out' }],
+    ['PHASE swap\n', { state: 'unknown' }],
+    ['COMMITTED\n', { state: 'committed' }],
+  ])('%j', (log, state) => expect(restoreJobState(log)).toEqual(state));
+});
 
 describe('describeInterruption', () => {
   it.each<[string, Partial<InterruptionFacts> & Pick<InterruptionFacts, 'stage'>, string]>([
     [
       'while stopping',
       { stage: 'stopping' },
-      'interrupted: restore of acme stopped while acme was being stopped, before anything was restored; acme keeps its database and files and was started again',
+      'interrupted: restore of acme stopped before anything was restored; acme keeps its database and files and was started again',
     ],
     [
       'during the safety backup',
       { stage: 'safety-backup' },
-      'interrupted: restore of acme stopped during the safety backup, before anything was restored; acme keeps its database and files and was started again (the unfinished safety backup is a partial set, which "kubectl odoo backups prune" removes)',
+      'interrupted: restore of acme stopped during the safety backup, before anything was restored; acme keeps its database and files and was started again (the unfinished safety backup is a failed set, which "kubectl odoo backups prune" removes)',
     ],
     [
       'during files+database',
-      { stage: 'restoring', jobPhase: 'files+database', safetyBackup: SAFETY },
-      `interrupted: restore of acme stopped during files+database; acme keeps its previous database and files and was started again (safety backup: ${SAFETY})`,
+      { stage: 'restoring', jobPhase: 'files+database', jobState: { state: 'untouched' }, safetyBackup: SAFETY },
+      `interrupted: restore of acme stopped during files+database, before the swap; acme keeps its database and files and was started again (safety backup: ${SAFETY})`,
     ],
     [
       'a stopped instance stays stopped',
-      { stage: 'restoring', jobPhase: 'check', safetyBackup: SAFETY, start: 'stopped-as-before' },
-      `interrupted: restore of acme stopped during check; acme keeps its previous database and files and stays stopped, as it was (safety backup: ${SAFETY})`,
+      { stage: 'restoring', jobPhase: 'check', jobState: { state: 'untouched' }, safetyBackup: SAFETY, start: 'stopped-as-before' },
+      `interrupted: restore of acme stopped during check, before the swap; acme keeps its database and files and stays stopped, as it was (safety backup: ${SAFETY})`,
     ],
     [
-      'the restore pod did not go',
-      { stage: 'restoring', jobPhase: 'files+database', safetyBackup: SAFETY, start: 'not-started', podStillThere: 'odoo-restore-acme-x' },
-      `interrupted: restore of acme stopped during files+database; acme keeps its previous database and files and was NOT started again: the restore Job's pod odoo-restore-acme-x had not stopped yet; start acme once it is gone (kubectl odoo start acme) (safety backup: ${SAFETY})`,
-    ],
-    [
-      'during the swap',
-      { stage: 'restoring', jobPhase: 'swap', safetyBackup: SAFETY },
-      `interrupted: restore of acme stopped during the swap: the restore Job puts the previous database and files back unless the swap had just completed, so acme most likely keeps its previous database and files and was started again; check it before use (safety backup: ${SAFETY})`,
+      'the swap was undone',
+      { stage: 'restoring', jobPhase: 'swap', jobState: { state: 'rolled-back' }, safetyBackup: SAFETY },
+      `interrupted: restore of acme stopped during the swap, which was undone; acme has its previous database and files and was started again (safety backup: ${SAFETY})`,
     ],
     [
       'after the swap',
-      { stage: 'restoring', jobPhase: 'swap', committed: true, safetyBackup: SAFETY },
-      `interrupted: restore of acme stopped after active/c/acme/20250115T103000Z was swapped in: acme has the restored database and files and was started again; what the restore replaced is still there (${base.leftovers}): delete it by hand (safety backup: ${SAFETY})`,
+      { stage: 'restoring', jobPhase: 'swap', jobState: { state: 'committed' }, safetyBackup: SAFETY },
+      `interrupted: restore of acme stopped after active/c/acme/20250115T103000Z was swapped in: acme has the restored database and files and was started again; "kubectl odoo recover acme" removes what the restore replaced (safety backup: ${SAFETY})`,
+    ],
+    [
+      'the Job ended without a word',
+      { stage: 'restoring', jobPhase: 'swap', jobState: { state: 'unknown' }, safetyBackup: SAFETY, start: 'left-stopped' },
+      `interrupted: restore of acme stopped during swap and its Job ended without saying where acme stands; acme stays stopped and locked: "kubectl odoo recover acme" reads the restore's journal and finishes or undoes the swap (safety backup: ${SAFETY})`,
     ],
     [
       'while starting',
-      { stage: 'starting', committed: true, safetyBackup: SAFETY, start: 'starting' },
-      `interrupted: restore of acme from active/c/acme/20250115T103000Z is complete, but it was interrupted while acme was starting (see "kubectl odoo status acme"); what the restore replaced is still there (${base.leftovers}): delete it by hand (safety backup: ${SAFETY})`,
+      { stage: 'starting', safetyBackup: SAFETY },
+      `interrupted: restore of acme from active/c/acme/20250115T103000Z is complete, but it was interrupted while acme was starting (see "kubectl odoo status acme"); "kubectl odoo recover acme" removes what the restore replaced (safety backup: ${SAFETY})`,
     ],
   ])('%s', (_what, facts, message) => {
     expect(describeInterruption({ ...base, ...facts })).toBe(message);

@@ -12,17 +12,17 @@
 // planRestore reads (and changes nothing), so the command can show the plan and ask before
 // executeRestore changes anything.
 import { resolveInstance, type InstanceObjects } from '../instances/resolve.js';
-import { JOB_POD_LABEL, runJob } from '../core/kube/jobs.js';
+import { JobCancelledError, JobFailedError, runJob } from '../core/kube/jobs.js';
 import { RESOURCES } from '../core/kube/resources.js';
-import { CancelledError, FailureError, NotFoundError, UsageError } from '../core/errors.js';
+import { CancelledError, ConflictError, FailureError, NotFoundError, UsageError } from '../core/errors.js';
 import { isNotFound } from '../core/kube/errors.js';
 import type { BackupDeps } from './deps.js';
 import { scaleAndWait } from './deps.js';
 import { ensureBackupsPvc, planBackup, runBackupJob } from './backup.js';
-import { backupTargetOf, buildRemoveReplacedJob, buildRestoreJob, type BackupTarget } from './jobSpecs.js';
+import { backupTargetOf, buildRemoveReplacedJob, buildRestoreJob, buildRestorePreflightJob, type BackupTarget } from './jobSpecs.js';
 import { acquireInstanceLock } from './lock.js';
 import { findBackupSet } from './list.js';
-import type { BackupSetInfo } from './listing.js';
+import { formatBytes, type BackupSetInfo } from './listing.js';
 import { formatBackupTimestamp, parseBackupRef, sideDatabaseName, validateBackupInstanceName } from './naming.js';
 import { makeProgressReporter } from './progress.js';
 import { copyObjects, copySpecOf, copyTargetOf, type CopyOptions, type CopyPlan } from './restoreCopy.js';
@@ -162,13 +162,27 @@ export function restoreQuestion(plan: { namespace: string; target: Pick<BackupTa
   );
 }
 
+/** Where the restore Job's last STATE line left the instance (scripts.ts, RESTORE_SCRIPT). */
+export type RestoreJobState = 'untouched' | 'rolled-back' | 'committed' | 'incomplete' | 'unknown';
+
+/** The STATE line of a restore Job's log; 'unknown' when it ended without one (killed). */
+export function restoreJobState(log: string): { state: RestoreJobState; journal?: string } {
+  let found: { state: RestoreJobState; journal?: string } = { state: 'unknown' };
+  for (const line of log.split('\n')) {
+    const m = /^STATE (untouched|rolled-back|committed|incomplete)(?: (\S+))?$/.exec(line.trim());
+    if (m) found = { state: m[1] as RestoreJobState, ...(m[2] ? { journal: m[2] } : {}) };
+  }
+  if (found.state === 'unknown' && /^(COMMITTED|REPLACED )/m.test(log)) return { state: 'committed' };
+  return found;
+}
+
 /** Where a restore was when it stopped; what the interruption message is built from. */
 export interface RestoreProgress {
-  stage: 'stopping' | 'safety-backup' | 'restoring' | 'starting' | 'removing-replaced';
+  stage: 'preflight' | 'stopping' | 'safety-backup' | 'restoring' | 'starting' | 'removing-replaced';
   /** The restore Job's last PHASE (check, files+database, swap). */
   jobPhase?: string;
-  /** The restore Job had swapped the restored database and files in. */
-  committed: boolean;
+  /** Where the restore Job left the instance (only for stage 'restoring'). */
+  jobState?: { state: RestoreJobState; journal?: string };
   safetyBackup?: string;
 }
 
@@ -176,65 +190,98 @@ export interface InterruptionFacts extends RestoreProgress {
   instance: string;
   set: string;
   /** What happened to the instance after the interruption. */
-  start: 'started' | 'stopped-as-before' | 'not-started' | 'starting';
-  /** The restore Job's pod that had not gone yet (then the instance is not started). */
-  podStillThere?: string;
-  leftovers: string;
+  start: 'started' | 'stopped-as-before' | 'not-started' | 'left-stopped';
 }
 
-/** One message that says what state an interrupted restore left (pure). */
+/** One message that says exactly what state an interrupted restore left (pure). */
 export function describeInterruption(f: InterruptionFacts): string {
   const i = f.instance;
   const safety = f.safetyBackup ? ` (safety backup: ${f.safetyBackup})` : '';
+  const recover = `kubectl odoo recover ${i}`;
   const started =
     f.start === 'started'
       ? ' and was started again'
       : f.start === 'stopped-as-before'
         ? ' and stays stopped, as it was'
-        : f.start === 'starting'
-          ? ''
-          : f.podStillThere
-            ? ` and was NOT started again: the restore Job's pod ${f.podStillThere} had not stopped yet; start ${i} once it is gone (kubectl odoo start ${i})`
-            : ` and was NOT started again: start it with "kubectl odoo start ${i}"`;
+        : f.start === 'left-stopped'
+          ? ` and stays stopped and locked until "${recover}" resolves it`
+          : ` and was NOT started again: start it with "kubectl odoo start ${i}"`;
   const head = `interrupted: restore of ${i}`;
-  const leftovers = `what the restore replaced is still there (${f.leftovers}): delete it by hand`;
   switch (f.stage) {
+    case 'preflight':
     case 'stopping':
-      return `${head} stopped while ${i} was being stopped, before anything was restored; ${i} keeps its database and files${started}`;
+      return `${head} stopped before anything was restored; ${i} keeps its database and files${started}`;
     case 'safety-backup':
-      return `${head} stopped during the safety backup, before anything was restored; ${i} keeps its database and files${started} (the unfinished safety backup is a partial set, which "kubectl odoo backups prune" removes)`;
-    case 'restoring':
-      if (f.committed) return `${head} stopped after ${f.set} was swapped in: ${i} has the restored database and files${started}; ${leftovers}${safety}`;
-      if (f.jobPhase === 'swap') {
-        return `${head} stopped during the swap: the restore Job puts the previous database and files back unless the swap had just completed, so ${i} most likely keeps its previous database and files${started}; check it before use${safety}`;
+      return `${head} stopped during the safety backup, before anything was restored; ${i} keeps its database and files${started} (the unfinished safety backup is a failed set, which "kubectl odoo backups prune" removes)`;
+    case 'restoring': {
+      const js = f.jobState ?? { state: 'unknown' };
+      if (js.state === 'untouched') return `${head} stopped during ${f.jobPhase ?? 'the restore'}, before the swap; ${i} keeps its database and files${started}${safety}`;
+      if (js.state === 'rolled-back') return `${head} stopped during the swap, which was undone; ${i} has its previous database and files${started}${safety}`;
+      if (js.state === 'committed') {
+        return `${head} stopped after ${f.set} was swapped in: ${i} has the restored database and files${started}; "${recover}" removes what the restore replaced${safety}`;
       }
-      return `${head} stopped during ${f.jobPhase ?? 'the restore'}; ${i} keeps its previous database and files${started}${safety}`;
+      if (js.state === 'incomplete') {
+        return `${head} stopped with its swap incomplete (journal state ${js.journal ?? 'unknown'}); ${i} stays stopped and locked: "${recover}" finishes the swap${safety}`;
+      }
+      return `${head} stopped during ${f.jobPhase ?? 'the restore'} and its Job ended without saying where ${i} stands; ${i} stays stopped and locked: "${recover}" reads the restore's journal and finishes or undoes the swap${safety}`;
+    }
     case 'starting':
-      return `${head} from ${f.set} is complete, but it was interrupted while ${i} was starting (see "kubectl odoo status ${i}"); ${leftovers}${safety}`;
+      return `${head} from ${f.set} is complete, but it was interrupted while ${i} was starting (see "kubectl odoo status ${i}"); "${recover}" removes what the restore replaced${safety}`;
     case 'removing-replaced':
-      return `${head} from ${f.set} is complete and ${i} runs, but removing what it replaced was cut short: ${f.leftovers} may still be there; delete it by hand${safety}`;
+      return `${head} from ${f.set} is complete and ${i} runs, but removing what it replaced was cut short; "${recover}" removes it${safety}`;
   }
 }
 
-function leftoversOf(replaced: { oldDatabase: string; opId: string }): string {
-  return `.odoo-restore-${replaced.opId.toLowerCase()} on the volume and database ${replaced.oldDatabase}`;
+/** Deployment annotation: a restore's replaced files and database, until they are removed. */
+export const LEFTOVERS_ANNOTATION = 'kubectl-odoo.io/restore-leftovers';
+
+export interface RestoreLeftovers {
+  op: string;
+  files: string;
+  database: string;
 }
+
+export function leftoversPatch(l: RestoreLeftovers | null): unknown {
+  return { metadata: { annotations: { [LEFTOVERS_ANNOTATION]: l ? JSON.stringify(l) : null } } };
+}
+
+export function readLeftovers(deployment: any): RestoreLeftovers | undefined {
+  try {
+    const raw = deployment?.metadata?.annotations?.[LEFTOVERS_ANNOTATION];
+    const l = raw ? JSON.parse(raw) : undefined;
+    return l && typeof l.op === 'string' ? l : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** How long the plugin waits, after a Ctrl-C, for the restore Job's pod to finish or undo its swap. */
+const DRAIN_MS = 120_000;
 
 export async function executeRestore(deps: BackupDeps, plan: RestorePlan): Promise<RestoreOutcome> {
   const { target, set, job, replaced } = plan;
   const ref = { namespace: target.namespace, name: target.name, podSelector: plan.inst.facts.podSelector };
-  const progress: RestoreProgress = { stage: 'stopping', committed: false };
+  const progress: RestoreProgress = { stage: 'preflight' };
   const interrupted = (e: unknown) => e instanceof CancelledError || !!deps.signal?.aborted;
-  const lock = await acquireInstanceLock(deps.kube, { namespace: plan.namespace, instance: target.name, operation: 'restore', holder: deps.holder, clock: deps.clock });
+  const lock = await acquireInstanceLock(deps.kube, { namespace: plan.namespace, instance: target.name, operation: 'restore', holder: deps.holder, clock: deps.clock, replicas: target.replicas, phase: 'preflight' });
+  // An instance whose state is not known stays locked: only recover may touch it then.
+  let keepLock = false;
+  const leftovers: RestoreLeftovers = { op: replaced.opId.toLowerCase(), files: `.odoo-restore-${replaced.opId.toLowerCase()}`, database: replaced.oldDatabase };
+  const setLeftovers = (l: RestoreLeftovers | null) =>
+    deps.kube.patch(RESOURCES.deployments, target.name, leftoversPatch(l), { namespace: target.namespace }).catch((err) => deps.progress(`warning: could not update Deployment ${target.name}: ${(err as Error).message}`));
   try {
     try {
+      await preflightRestore(deps, plan);
       if (target.replicas > 0) {
+        progress.stage = 'stopping';
+        await lock.update({ phase: 'stopping' });
         deps.progress(`stopping ${target.name}`);
         await scaleAndWait(deps, ref, 0);
       }
       progress.stage = 'safety-backup';
       deps.progress(`safety backup of ${target.name}`);
       const safety = planBackup(deps, target, 'stop', false, { restoring: set.path });
+      await lock.update({ phase: 'safety-backup', job: safety.job.metadata.name });
       try {
         await runBackupJob(deps, target, safety.job);
       } catch (e) {
@@ -242,68 +289,132 @@ export async function executeRestore(deps: BackupDeps, plan: RestorePlan): Promi
         throw new FailureError(`the safety backup of ${target.name} failed, so nothing was restored: ${(e as Error).message}`, { hint: (e as { hint?: string }).hint });
       }
       progress.safetyBackup = safety.path;
-      deps.progress(`safety backup: ${safety.path}`);
+      deps.progress(`safety backup: ${safety.path} (proven: re-read from the backups volume)`);
       progress.stage = 'restoring';
       deps.progress(`restoring ${set.path} into ${target.name}`);
+      await lock.update({ phase: 'restoring', job: job.metadata.name });
+      await setLeftovers(leftovers);
       const report = makeProgressReporter(deps.progress, () => deps.clock.now().getTime());
       try {
-        await runJob(deps.kube, job, {
+        const result = await runJob(deps.kube, job, {
           namespace: plan.namespace,
           clock: deps.clock,
           signal: deps.signal,
           timeoutMs: deps.settings.deadlineSeconds * 1000 + 120_000,
           what: `restore of ${target.name}`,
+          drainOnCancelMs: DRAIN_MS,
           onLine: (line) => {
             const phase = /^PHASE (\S+)$/.exec(line);
-            if (phase) progress.jobPhase = phase[1];
-            if (/^(COMMITTED|REPLACED |DONE )/.test(line)) progress.committed = true;
+            if (phase) {
+              progress.jobPhase = phase[1];
+              void lock.update({ phase: phase[1] });
+            }
             report(line);
           },
           onStatus: (s) => deps.progress(`  ${s}`),
         });
+        progress.jobState = restoreJobState(result.log);
       } catch (e) {
+        progress.jobState = restoreJobState(e instanceof JobFailedError ? e.result.log : e instanceof JobCancelledError ? e.log : '');
         if (interrupted(e)) throw e;
-        throw new FailureError(`${(e as Error).message}; ${target.name} keeps its previous database and files (safety backup: ${safety.path})`, {
-          hint: (e as { hint?: string }).hint,
-        });
+        const st = progress.jobState.state;
+        if (st === 'untouched' || st === 'rolled-back') {
+          await setLeftovers(null);
+          throw new FailureError(`${(e as Error).message}; ${target.name} keeps its previous database and files (safety backup: ${safety.path})`, { hint: (e as { hint?: string }).hint });
+        }
+        if (st !== 'committed') {
+          keepLock = true;
+          throw new FailureError(
+            `${(e as Error).message}; where ${target.name} stands is not certain (restore state ${st}${progress.jobState.journal ? `, journal ${progress.jobState.journal}` : ''}), so it stays stopped and locked: run "kubectl odoo recover ${target.name}" (safety backup: ${safety.path})`,
+          );
+        }
+        // The Job failed after its swap committed: the restored state is the instance's; carry on.
       }
     } catch (e) {
-      if (interrupted(e)) throw await interruptedError(deps, plan, progress);
+      if (interrupted(e)) throw await interruptedError(deps, plan, progress, () => (keepLock = true));
+      if (keepLock) throw e;
       // Nothing was restored: the instance runs again, on its previous database and files.
-      deps.progress(`starting ${target.name}`);
-      await scaleAndWait(deps, ref, Math.max(1, target.replicas)).catch((err) =>
-        deps.progress(`warning: ${target.name} did not become ready again: ${(err as Error).message}`),
-      );
+      await restartAfterFailure(deps, ref, target);
       throw e;
     }
     progress.stage = 'starting';
+    await lock.update({ phase: 'starting', job: null });
     deps.progress(`starting ${target.name}`);
     await scaleAndWait(deps, ref, Math.max(1, target.replicas));
     progress.stage = 'removing-replaced';
-    await removeReplaced(deps, target, replaced);
-    if (deps.signal?.aborted) throw await interruptedError(deps, plan, progress);
+    await lock.update({ phase: 'cleanup' });
+    if (await removeReplaced(deps, target, replaced)) await setLeftovers(null);
+    if (deps.signal?.aborted) throw await interruptedError(deps, plan, progress, () => (keepLock = true));
     return { instance: target.name, restored: set.path, safetyBackup: progress.safetyBackup };
   } catch (e) {
-    if (interrupted(e) && !(e instanceof CancelledError && e.message.startsWith('interrupted: restore of'))) throw await interruptedError(deps, plan, progress);
+    if (interrupted(e) && !(e instanceof CancelledError && e.message.startsWith('interrupted: restore of'))) throw await interruptedError(deps, plan, progress, () => (keepLock = true));
     throw e;
   } finally {
-    await lock.release();
+    if (!keepLock) await lock.release();
+  }
+}
+
+async function restartAfterFailure(deps: BackupDeps, ref: { namespace: string; name: string; podSelector: Record<string, string> }, target: BackupTarget): Promise<void> {
+  if (target.replicas === 0) return;
+  deps.progress(`starting ${target.name}`);
+  await scaleAndWait(deps, ref, target.replicas).catch((err) => deps.progress(`warning: ${target.name} did not become ready again: ${(err as Error).message}`));
+}
+
+/**
+ * Before anything changes: the set is there, the instance's volume has room to stage it, and no
+ * interrupted restore waits on the volume. Refuses with the numbers.
+ */
+async function preflightRestore(deps: BackupDeps, plan: RestorePlan): Promise<void> {
+  const { target } = plan;
+  deps.progress(`checking the room on ${target.name}'s volume`);
+  const result = await runJob(deps.kube, buildRestorePreflightJob(target, { setPath: plan.set.path, opId: plan.replaced.opId }, deps.settings), {
+    namespace: plan.namespace,
+    clock: deps.clock,
+    signal: deps.signal,
+    timeoutMs: 600_000,
+    what: `the restore check of ${target.name}`,
+    keep: 'none',
+    onStatus: (s) => deps.progress(`  ${s}`),
+  });
+  const num = (re: RegExp) => {
+    const m = re.exec(result.log);
+    return m && m[1] !== '' ? Number(m[1]) : undefined;
+  };
+  const free = num(/^SPACE data free=(\d*) /m);
+  const need = num(/^SET dataBytes=(\d*)$/m) ?? plan.set.manifest?.dataBytes;
+  if (free !== undefined && need !== undefined && free < need) {
+    throw new FailureError(
+      `not enough space on ${target.name}'s volume to stage the restore: ${formatBytes(need)} needed, ${formatBytes(free)} free; nothing was changed`,
+      { hint: `grow it first: kubectl odoo resize ${target.name} --storage <size>` },
+    );
+  }
+  const pending = [...result.log.matchAll(/^RESTORE (\S+) (\S+)$/gm)].filter((m) => m[2] !== 'committed');
+  if (pending.length) {
+    throw new ConflictError(`an interrupted restore (.odoo-restore-${pending[0][1]}, state ${pending[0][2]}) is still on ${target.name}'s volume; nothing was changed`, {
+      hint: `resolve it first: kubectl odoo recover ${target.name}`,
+    });
   }
 }
 
 /**
- * After Ctrl-C: the Jobs were deleted by runJob; wait until the restore Job's pod is gone (its trap puts
- * the previous database and files back), start the instance again, and say what state it is in.
+ * After Ctrl-C: runJob deleted the Job and read its pod's log until the pod was gone (its trap finished
+ * or undid the swap and said so in a STATE line). The instance is started again when its state is
+ * known, and the message says which state that is.
  */
-async function interruptedError(deps: BackupDeps, plan: RestorePlan, progress: RestoreProgress): Promise<CancelledError> {
+async function interruptedError(deps: BackupDeps, plan: RestorePlan, progress: RestoreProgress, keepLock: () => void): Promise<CancelledError> {
   const { target } = plan;
-  const facts: InterruptionFacts = { ...progress, instance: target.name, set: plan.set.path, start: 'starting', leftovers: leftoversOf(plan.replaced) };
-  if (progress.stage === 'stopping' || progress.stage === 'safety-backup' || progress.stage === 'restoring') {
-    if (progress.stage === 'restoring') facts.podStillThere = await jobPodGone(deps, plan.namespace, plan.job.metadata.name);
+  const facts: InterruptionFacts = { ...progress, instance: target.name, set: plan.set.path, start: 'not-started' };
+  const known = progress.stage !== 'restoring' || ['untouched', 'rolled-back', 'committed'].includes(progress.jobState?.state ?? 'unknown');
+  if (!known) {
+    keepLock();
+    facts.start = 'left-stopped';
+  } else if (progress.stage === 'preflight' || progress.stage === 'stopping' || progress.stage === 'safety-backup' || progress.stage === 'restoring') {
+    if (progress.stage === 'restoring' && progress.jobState?.state !== 'committed') {
+      await deps.kube.patch(RESOURCES.deployments, target.name, leftoversPatch(null), { namespace: target.namespace }).catch(() => undefined);
+    }
     // Not restored: back to how it was (a stopped instance stays stopped). Restored: it must run.
-    const replicas = progress.committed ? Math.max(1, target.replicas) : target.replicas;
-    if (facts.podStillThere) facts.start = 'not-started';
-    else if (replicas === 0) facts.start = 'stopped-as-before';
+    const replicas = progress.jobState?.state === 'committed' ? Math.max(1, target.replicas) : target.replicas;
+    if (replicas === 0) facts.start = 'stopped-as-before';
     else {
       try {
         await deps.kube.patch(RESOURCES.deployments, target.name, { spec: { replicas } }, { namespace: target.namespace });
@@ -312,27 +423,16 @@ async function interruptedError(deps: BackupDeps, plan: RestorePlan, progress: R
         facts.start = 'not-started';
       }
     }
-  }
+  } else facts.start = 'started';
   return new CancelledError(describeInterruption(facts));
-}
-
-/** Waits (up to a minute) until the Job's pods are gone; the name of one still there, else undefined. */
-async function jobPodGone(deps: BackupDeps, namespace: string, jobName: string): Promise<string | undefined> {
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    const pods = await deps.kube.list(RESOURCES.pods, { namespace, labelSelector: `${JOB_POD_LABEL}=${jobName}` }).catch(() => undefined);
-    if (pods && pods.items.length === 0) return undefined;
-    if (Date.now() > deadline) return pods?.items[0]?.metadata?.name ?? `of Job ${jobName}`;
-    // Not the aborted signal: this wait is what makes it safe to start the instance again.
-    await deps.clock.sleep(300);
-  }
 }
 
 /**
  * Removes the files and database a restore replaced, beside the running instance (on its pod's node,
  * where a ReadWriteOnce volume is attached). The restore is complete before this: a failure only warns.
+ * True when they are gone.
  */
-async function removeReplaced(deps: BackupDeps, target: BackupTarget, replaced: { oldDatabase: string; opId: string }): Promise<void> {
+async function removeReplaced(deps: BackupDeps, target: BackupTarget, replaced: { oldDatabase: string; opId: string }): Promise<boolean> {
   try {
     const running = backupTargetOf(await resolveInstance(deps.kube, target.namespace, target.name));
     deps.progress(`removing the replaced files and database of ${target.name}`);
@@ -344,8 +444,10 @@ async function removeReplaced(deps: BackupDeps, target: BackupTarget, replaced: 
       what: `removal of what the restore of ${target.name} replaced`,
       onStatus: (s) => deps.progress(`  ${s}`),
     });
+    return true;
   } catch (e) {
-    if (deps.signal?.aborted) return;
-    deps.progress(`warning: could not remove what the restore replaced (${leftoversOf(replaced)}): ${(e as Error).message}; delete them by hand`);
+    if (deps.signal?.aborted) return false;
+    deps.progress(`warning: could not remove what the restore replaced (.odoo-restore-${replaced.opId.toLowerCase()} and database ${replaced.oldDatabase}): ${(e as Error).message}; "kubectl odoo recover ${target.name}" removes them`);
+    return false;
   }
 }

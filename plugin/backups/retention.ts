@@ -67,6 +67,8 @@ export function planPrune(sets: readonly BackupSetInfo[], policy: RetentionPolic
     for (const s of sorted) {
       if (s.pinned) reasons.get(s)!.push('pinned');
       if (s.state === 'running') reasons.get(s)!.push('running');
+      // Made before sets were proven: it may well be good, so prune never decides it away.
+      if (s.state === 'unproven') reasons.get(s)!.push('unproven (verify it, then delete it by hand if unneeded)');
     }
     complete.slice(0, policy.keepLast ?? 0).forEach((s, i) => reasons.get(s)!.push(`last ${i + 1}`));
     const periodic: [number | undefined, string, (d: Date) => string][] = [

@@ -22,6 +22,7 @@ import { storageCommand } from '../commands/storage/command.js';
 import { backupCommand } from '../commands/backup/command.js';
 import { backupsCommand } from '../commands/backups/command.js';
 import { restoreCommand } from '../commands/restore/command.js';
+import { recoverCommand } from '../commands/recover/command.js';
 
 // Listed in the order --help shows them: instances, their storage and config, backups, nodes, the tool itself.
 export const COMMANDS: CommandDef[] = [
@@ -42,6 +43,7 @@ export const COMMANDS: CommandDef[] = [
   backupCommand,
   backupsCommand,
   restoreCommand,
+  recoverCommand,
   nodesCommand,
   agentCommand,
   versionCommand,

@@ -99,3 +99,16 @@ export function prepareInstanceAction(ctx: CommandContext, command: string, args
   rejectWaitWithDryRun(dryRun, args.wait);
   return { name, namespace: instanceNamespace(ctx), dryRun, timeoutMs: waitTimeout(ctx, args.timeout) };
 }
+
+/**
+ * Refuses (exit 1) while an operation (restore, backup --consistency stop, migrate-storage, recover)
+ * holds the instance, or an interrupted one left its lock: the one check every command that changes an
+ * instance makes before it changes anything.
+ */
+export async function refuseWhileBusy(ctx: CommandContext, namespace: string, name: string): Promise<void> {
+  const kube = await ctx.kube();
+  const { resolveInstance } = await import('./resolve.js');
+  const { assertNotBusy } = await import('../backups/lock.js');
+  const inst = await resolveInstance(kube, namespace, name);
+  await assertNotBusy(kube, namespace, inst.name, ctx.clock);
+}

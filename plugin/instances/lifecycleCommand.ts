@@ -8,6 +8,7 @@ import {
   dryRunSuffix,
   instanceActionOptions,
   prepareInstanceAction,
+  refuseWhileBusy,
   printAction,
   type DryRun,
   type InstanceActionArgs,
@@ -33,6 +34,7 @@ export function lifecycleCommand(v: LifecycleVerb): CommandDef<InstanceActionArg
     complete: completeInstanceName,
     async run(ctx, args) {
       const { name, namespace, dryRun, timeoutMs } = prepareInstanceAction(ctx, v.verb, args);
+      await refuseWhileBusy(ctx, namespace, name);
       const r = await v.act(ctx, namespace, name, dryRun);
       const replicas = r.deployment.spec?.replicas;
       await printAction(ctx, {

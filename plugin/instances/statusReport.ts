@@ -26,9 +26,33 @@ export interface LastBackupInfo {
  */
 export type LastBackupProvider = (kube: KubeClient, instance: InstanceObjects) => Promise<LastBackupInfo | undefined>;
 
+/** An operation that holds the instance, one an interruption left, and what a restore left behind. */
+export interface OperationInfo {
+  /** running: it holds the instance now; interrupted: its lock was left by an operation that stopped. */
+  state: 'running' | 'interrupted';
+  operation: string;
+  phase: string;
+  holder: string;
+  since: string;
+  job?: string;
+  /** The replicas the instance had before the operation stopped it. */
+  replicasBefore?: number;
+  /** The sentence status prints. */
+  summary: string;
+}
+
+export interface LeftoversInfo {
+  files: string;
+  database: string;
+  summary: string;
+}
+
+export type OperationProvider = (kube: KubeClient, instance: InstanceObjects, now: Date) => Promise<{ operation: OperationInfo | null; leftovers: LeftoversInfo | null }>;
+
 export interface StatusReportOptions {
   now: Date;
   lastBackup?: LastBackupProvider;
+  operation?: OperationProvider;
 }
 
 export interface StatusReport {
@@ -79,6 +103,9 @@ export interface StatusReport {
     url?: string;
   };
   events: { type: string; reason: string; object: string; message: string; count: number; lastSeen?: string }[];
+  /** null: none; undefined: nothing could tell. */
+  operation?: OperationInfo | null;
+  leftovers?: LeftoversInfo | null;
 }
 
 /** How an env setting is shown: the literal, or where the Secret keeps it (never a secret value). */
@@ -176,11 +203,13 @@ export function buildStatusReport(o: InstanceObjects, storageClass: any | undefi
 export async function collectStatusReport(kube: KubeClient, namespace: string, name: string, opts: StatusReportOptions): Promise<StatusReport> {
   const o = await resolveInstance(kube, namespace, name, { events: true });
   const scName = o.pvc?.spec?.storageClassName;
-  const [sc, backup] = await Promise.all([
+  const [sc, backup, op] = await Promise.all([
     scName ? kube.getOptional(RESOURCES.storageclasses, scName).catch(() => undefined) : undefined,
     opts.lastBackup ? opts.lastBackup(kube, o).then((b) => b ?? null).catch(() => undefined) : undefined,
+    opts.operation ? opts.operation(kube, o, opts.now).catch(() => undefined) : undefined,
   ]);
-  return buildStatusReport(o, sc, backup, opts.now);
+  const report = buildStatusReport(o, sc, backup, opts.now);
+  return op ? { ...report, operation: op.operation, leftovers: op.leftovers } : report;
 }
 
 export function renderStatusReport(r: StatusReport, colors: Colors, now: Date): string {
@@ -206,9 +235,15 @@ export function renderStatusReport(r: StatusReport, colors: Colors, now: Date): 
   const b = i.lastBackup;
   row('Last backup', b === undefined ? 'unknown' : b === null ? colors.yellow('none') : `${b.name}${b.takenAt ? `, ${formatAge(b.takenAt, now)} ago` : ''}${b.state ? ` (${b.state})` : ''}`);
 
+  if (r.operation || r.leftovers) {
+    section('Operation');
+    if (r.operation) row(r.operation.state === 'running' ? 'In progress' : 'Interrupted', r.operation.state === 'running' ? r.operation.summary : colors.red(r.operation.summary));
+    if (r.leftovers) row('Leftovers', colors.yellow(r.leftovers.summary));
+  }
+
   const s = r.storage;
   section('Storage');
-  if (s.hostPath) row('Volume', `hostPath ${s.hostPath} (legacy shared directory; see "kubectl odoo migrate")`);
+  if (s.hostPath) row('Volume', `hostPath ${s.hostPath} (legacy shared directory; see "kubectl odoo migrate-storage")`);
   row('PVC', s.pvc ? `${s.pvc} (${s.found ? s.phase ?? 'unknown' : colors.red('not found')})` : undefined);
   if (s.found) {
     const size = `${displayStorage(s.requested) || '?'} requested, ${displayStorage(s.capacity) || 'no'} capacity`;

@@ -33,6 +33,7 @@ import {
 import { compareTrees, parseVerifyOutput, type Verification } from './verify.js';
 import { JobFailedError, runJob, type JobResult } from '../core/kube/jobs.js';
 import { scaleInstance, waitFor } from './lifecycle.js';
+import { withInstanceLock, type InstanceLock } from '../backups/lock.js';
 import { describeUsers, findPathUsers } from './sharing.js';
 
 export interface MigrationDeps {
@@ -40,6 +41,8 @@ export interface MigrationDeps {
   clock: Clock;
   signal?: AbortSignal;
   progress: (m: string) => void;
+  /** Who holds the instance's lock while it is migrated: user@host. */
+  holder: string;
 }
 
 export interface MigrationOptions {
@@ -105,7 +108,17 @@ export async function migrateInstance(deps: MigrationDeps, namespace: string, na
   return migrateLegacy(deps, inst, legacy, opts);
 }
 
+/** The migration holds the instance's lock (not for --dry-run), so nothing else changes it meanwhile. */
 async function migrateLegacy(deps: MigrationDeps, inst: InstanceObjects, legacy: LegacyInstance, opts: MigrationOptions): Promise<MigrationReport> {
+  if (opts.dryRun) return migrateLegacyLocked(deps, inst, legacy, opts);
+  return withInstanceLock(
+    deps.kube,
+    { namespace: inst.namespace, instance: inst.name, operation: 'migrate-storage', holder: deps.holder, clock: deps.clock, replicas: legacy.replicas, phase: 'measure' },
+    (lock) => migrateLegacyLocked(deps, inst, legacy, opts, lock),
+  );
+}
+
+async function migrateLegacyLocked(deps: MigrationDeps, inst: InstanceObjects, legacy: LegacyInstance, opts: MigrationOptions, lock?: InstanceLock): Promise<MigrationReport> {
   const report: MigrationReport = { instance: legacy.name, namespace: legacy.namespace, legacyPath: legacy.legacyPath, pvc: legacy.pvcName, ok: false, steps: [] };
   const template = inst.deployment.spec?.template?.spec;
   // The step under way, for a failure that is thrown rather than reported (an interrupt, an API error).
@@ -122,6 +135,7 @@ async function migrateLegacy(deps: MigrationDeps, inst: InstanceObjects, legacy:
   };
   const job = async (step: string, spec: any): Promise<JobResult | undefined> => {
     current = step;
+    await lock?.update({ phase: step, job: spec.metadata.name });
     deps.progress(`… ${step}: Job ${spec.metadata.name}`);
     try {
       return await runJob(deps.kube, spec, jobOptions(deps, spec, opts.jobDeadlineSeconds));
@@ -175,6 +189,7 @@ async function migrateLegacy(deps: MigrationDeps, inst: InstanceObjects, legacy:
       deps.progress(`… stop: scaling ${legacy.name} to 0`);
       stopped = true;
       current = 'stop';
+      await lock?.update({ phase: 'stop', job: null });
       await scaleInstance({ ...deps, timeoutMs: opts.timeoutMs }, inst, 0);
       ok('stop', `${legacy.name} stopped`);
     }

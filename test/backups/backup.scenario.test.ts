@@ -22,6 +22,21 @@ const instanceDir = () => join(w.backupsDir, 'active', CUSTOMER, w.name);
 // Jobs not being deleted (a finished Job's foreground deletion takes a moment).
 const jobs = () => w.cluster.store.list('jobs', NS).filter((j: any) => !j.metadata.deletionTimestamp);
 
+/**
+ * A copy of the first set filed as `ts`, whose dump is not a PostgreSQL dump but whose manifest and
+ * SHA256SUMS agree with its files: it passes every check before the restore itself. Returns its folder.
+ */
+function setWithBadDump(ts: string): string {
+  const bad = join(instanceDir(), ts);
+  cpSync(setDir(first.path), bad, { recursive: true });
+  execFileSync('sh', ['-c', 'printf "not a dump" | zstd -q -c > db.dump.zst && sha256sum db.dump.zst data.tar.zst > SHA256SUMS'], { cwd: bad });
+  const manifest = JSON.parse(readFileSync(join(bad, 'manifest.json'), 'utf8'));
+  const sums = new Map(readFileSync(join(bad, 'SHA256SUMS'), 'utf8').trim().split('\n').map((l) => l.split(/\s+/).reverse() as [string, string]));
+  const files = manifest.files.map((f: any) => ({ ...f, size: statSync(join(bad, f.name)).size, sha256: sums.get(f.name) }));
+  writeFileSync(join(bad, 'manifest.json'), JSON.stringify({ ...manifest, timestamp: ts, files }));
+  return bad;
+}
+
 async function listSets(): Promise<any[]> {
   const r = await w.odoo(['backups', w.name, '-o', 'json']);
   expect(r.stderr).toBe('');
@@ -168,11 +183,7 @@ describe('restore', () => {
     const files = treeSnapshot(w.dataDir);
     // A set that passes its checksums but whose dump is not a PostgreSQL dump.
     const badTs = '20200101T000000Z';
-    const bad = join(instanceDir(), badTs);
-    cpSync(setDir(first.path), bad, { recursive: true });
-    execFileSync('sh', ['-c', 'printf "not a dump" | zstd -q -c > db.dump.zst && sha256sum db.dump.zst data.tar.zst > SHA256SUMS'], { cwd: bad });
-    const manifest = JSON.parse(readFileSync(join(bad, 'manifest.json'), 'utf8'));
-    writeFileSync(join(bad, 'manifest.json'), JSON.stringify({ ...manifest, timestamp: badTs }));
+    const bad = setWithBadDump(badTs);
 
     const r = await w.odoo(['restore', w.name, '--from', `${w.name}/${badTs}`, '--yes'], { timeoutMs: 180_000 });
     expect(r.code).toBe(1);
@@ -191,10 +202,10 @@ describe('restore', () => {
     try {
       const r = await w.odoo(['restore', w.name, '--from', 'latest', '--yes']);
       expect(r.code).toBe(1);
-      expect(r.stderr).toMatch(/^error: instance odoo-acme-1a2b3c4d is busy: restore by ann@laptop since/m);
+      expect(r.stderr).toMatch(/^error: instance odoo-acme-1a2b3c4d is busy: restore \(phase unknown\) by ann@laptop since \d\d:\d\d:\d\d; wait for it, or see "kubectl odoo recover odoo-acme-1a2b3c4d"$/m);
       const b = await w.odoo(['backup', w.name, '--wait']);
       expect(b.code).toBe(1);
-      expect(b.stderr).toMatch(/is busy: restore by ann@laptop/);
+      expect(b.stderr).toMatch(/is busy: restore \(phase unknown\) by ann@laptop/);
       expect(readyPods(w).length).toBe(1);
     } finally {
       w.cluster.store.delete('configmaps', NS, `odoo-lock-${w.name}`);
@@ -234,7 +245,7 @@ describe('an interrupted restore', () => {
       }
       const safety = /safety backup: (active\/\S+)/.exec(stderr)![1];
       expect(stderr.trim().split('\n').at(-1)).toBe(
-        `error: interrupted: restore of ${w.name} stopped during files+database; ${w.name} keeps its previous database and files and was started again (safety backup: ${safety})`,
+        `error: interrupted: restore of ${w.name} stopped during files+database, before the swap; ${w.name} keeps its database and files and was started again (safety backup: ${safety})`,
       );
       expect(stdout).toBe('');
     } finally {
@@ -427,11 +438,7 @@ describe('restore --to a new instance (a copy)', () => {
 
   it('a copy whose database restore fails leaves no objects and no database of it', async () => {
     const badTs = '20200202T000000Z';
-    const bad = join(instanceDir(), badTs);
-    cpSync(setDir(first.path), bad, { recursive: true });
-    execFileSync('sh', ['-c', 'printf "not a dump" | zstd -q -c > db.dump.zst && sha256sum db.dump.zst data.tar.zst > SHA256SUMS'], { cwd: bad });
-    const manifest = JSON.parse(readFileSync(join(bad, 'manifest.json'), 'utf8'));
-    writeFileSync(join(bad, 'manifest.json'), JSON.stringify({ ...manifest, timestamp: badTs }));
+    const bad = setWithBadDump(badTs);
     const sourceRows = await databaseSnapshot(pg, w.db);
     try {
       const r = await w.odoo(['restore', w.name, '--from', `${w.name}/${badTs}`, '--to', 'copy2', '--yes'], { timeoutMs: 180_000 });

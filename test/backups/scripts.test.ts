@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { startPostgres, type TestPostgres } from '../fixtures/postgres.js';
 import { addAttachments, createOdooInstance, databaseSnapshot, treeSnapshot, type OdooInstanceData } from './odooFixture.js';
 import { runScript, startScript } from './scriptRunner.js';
-import { BACKUP_SCRIPT, LIST_SCRIPT, REMOVE_REPLACED_SCRIPT, RESTORE_SCRIPT, SET_OPS_SCRIPT, VERIFY_SCRIPT } from '../../plugin/backups/scripts.js';
+import { BACKUP_SCRIPT, LIST_SCRIPT, RECOVER_SCRIPT, RESTORE_SCRIPT, SET_OPS_SCRIPT, VERIFY_SCRIPT } from '../../plugin/backups/scripts.js';
 import { buildManifestBase, checkManifest, encodeManifestBase } from '../../plugin/backups/manifest.js';
 import { parseBackupListing } from '../../plugin/backups/listing.js';
 import { formatBackupTimestamp, sideDatabaseName } from '../../plugin/backups/naming.js';
@@ -228,7 +228,7 @@ describe('restore script', () => {
     const run = await runScript(RESTORE_SCRIPT, restoreEnv(broken.slice(backupRoot.length + 1)));
     expect(run.code).not.toBe(0);
     expect(run.output).toMatch(/ERROR restoring the database dump failed/);
-    expect(run.output).toMatch(/unchanged/);
+    expect(run.output).toMatch(/^STATE untouched$/m);
     expect(await databaseSnapshot(pg, DB)).toBe(rowsBefore);
     expect(treeSnapshot(inst.dataDir)).toEqual(filesBefore);
     await expectNoRestoreLeftovers();
@@ -266,7 +266,8 @@ describe('restore script', () => {
     const listing = execFileSync('sh', ['-c', 'zstd -dc data.tar.zst | tar -tf -'], { cwd: later.dir, encoding: 'utf8' });
     expect(listing).not.toContain('.odoo-restore');
 
-    const removal = await runScript(REMOVE_REPLACED_SCRIPT, { ...dbEnv(), DATA_DIR: inst.dataDir, OP_ID: env.OP_ID, OLD_DB: env.OLD_DB });
+    const removal = await runScript(RECOVER_SCRIPT, { ...dbEnv(), DATA_DIR: inst.dataDir, MODE: 'cleanup', OP_ID: env.OP_ID });
+    expect(removal.output).toContain(`REMOVED ${env.OP_ID}`);
     expect(removal.output).toContain('DONE cleanup');
     expect(removal.code).toBe(0);
     expect(existsSync(aside)).toBe(false);
@@ -292,7 +293,8 @@ describe('restore script', () => {
     expect(run.output).toContain('PHASE swap');
     expect(run.output).toContain('No space left on device');
     expect(run.code).not.toBe(0);
-    expect(run.output).toMatch(/ERROR restore failed; the instance's database and files are unchanged/);
+    console.log(run.output);
+    expect(run.output).toMatch(/^STATE rolled-back$/m);
     expect(await databaseSnapshot(pg, DB)).toBe(rowsBefore);
     expect(treeSnapshot(inst.dataDir)).toEqual(filesBefore);
     await expectNoRestoreLeftovers();

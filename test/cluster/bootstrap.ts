@@ -54,7 +54,14 @@ export function nodeObject(name: string, index: number): any {
 
 export function bootstrapCluster(store: Store, opts: { nodes: string[]; storageClasses?: boolean }): void {
   for (const ns of ['default', 'kube-system', 'kube-public', 'kube-node-lease']) store.create('namespaces', { metadata: { name: ns } });
-  opts.nodes.forEach((n, i) => store.create('nodes', nodeObject(n, i)));
+  opts.nodes.forEach((n, i) => {
+    const node = store.create('nodes', nodeObject(n, i));
+    // The kubelet's heartbeat: one Lease per node in kube-node-lease, owned by its Node.
+    store.create('leases', {
+      metadata: { name: n, namespace: 'kube-node-lease', ownerReferences: [{ apiVersion: 'v1', kind: 'Node', name: n, uid: node.metadata.uid }] },
+      spec: { holderIdentity: n, leaseDurationSeconds: 40, renewTime: new Date().toISOString().replace('Z', '000Z') },
+    });
+  });
   store.create('services', {
     metadata: { name: 'kubernetes', namespace: 'default', labels: { component: 'apiserver', provider: 'kubernetes' } },
     spec: { clusterIP: '10.96.0.1', ports: [{ name: 'https', port: 443, protocol: 'TCP', targetPort: 6443 }] },

@@ -34,6 +34,19 @@ async function failure(p: Promise<unknown>): Promise<{ code: number; status: any
   throw new Error('expected the request to fail');
 }
 
+/** A request with the cluster's admin token, outside any client library. */
+async function rawRequest(https: typeof import('node:https'), method: string, path: string, body?: unknown, contentType = 'application/json'): Promise<{ code: number; body: any; headers: import('node:http').IncomingHttpHeaders }> {
+  return new Promise((resolve, reject) => {
+    const req = https.request(`${cluster.url}${path}`, { method, headers: { Authorization: `Bearer ${cluster.token}`, 'Content-Type': contentType }, rejectUnauthorized: false }, (r) => {
+      let text = '';
+      r.on('data', (d) => (text += d));
+      r.on('end', () => resolve({ code: r.statusCode ?? 0, body: text ? JSON.parse(text) : undefined, headers: r.headers }));
+    });
+    req.on('error', reject);
+    req.end(body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body));
+  });
+}
+
 function kubeClient(retry = { maxAttempts: 4, baseDelayMs: 1 }): KubeClient {
   const conn = buildConnection(loadKubeconfig({ kubeconfig: cluster.kubeconfigPath, env: {} }));
   return new KubeClient(conn, { retry, sleep: async () => {} });
@@ -209,6 +222,95 @@ describe('client-node against the test cluster', () => {
     }
     expect(podGoneRv()).toBeLessThan(deps.at(-1)!.rv);
     expect(deps.at(-1)!.type).toBe('DELETED');
+  });
+
+  it('serves Leases through CoordinationV1Api: create, watch, 409 on a stale resourceVersion, 422 and 400 with the real messages', async () => {
+    const coord = kc.makeApiClient(k8s.CoordinationV1Api);
+    const seen: string[] = [];
+    const ctl = await new k8s.Watch(kc).watch(`/apis/coordination.k8s.io/v1/namespaces/${NS}/leases`, {}, (type, obj) => seen.push(`${type} ${obj.spec?.holderIdentity}`), () => {});
+    try {
+      const created = await coord.createNamespacedLease({
+        namespace: NS,
+        body: { metadata: { name: 'lock-acme' }, spec: { holderIdentity: 'backup-1', leaseDurationSeconds: 30, acquireTime: new k8s.V1MicroTime('2026-01-02T03:04:05.678Z') } },
+      });
+      expect(cluster.store.get('leases', NS, 'lock-acme').spec.acquireTime).toBe('2026-01-02T03:04:05.678000Z');
+      const taken = await coord.replaceNamespacedLease({ namespace: NS, name: 'lock-acme', body: { ...created, spec: { ...created.spec, holderIdentity: 'backup-2' } } });
+      expect(Number(taken.metadata?.resourceVersion)).toBeGreaterThan(Number(created.metadata?.resourceVersion));
+      const stale = await failure(coord.replaceNamespacedLease({ namespace: NS, name: 'lock-acme', body: { ...created, spec: { ...created.spec, holderIdentity: 'restore-1' } } }));
+      expect(stale.code).toBe(409);
+      expect(stale.status).toMatchObject({ reason: 'Conflict', message: 'Operation cannot be fulfilled on leases.coordination.k8s.io "lock-acme": the object has been modified; please apply your changes to the latest version and try again' });
+      await eventually(() => seen.join(',') === 'ADDED backup-1,MODIFIED backup-2', 'the watch events');
+    } finally {
+      ctl.abort();
+    }
+    const bad = await failure(coord.createNamespacedLease({ namespace: NS, body: { metadata: { name: 'bad' }, spec: { leaseDurationSeconds: -1, leaseTransitions: -2 } } }));
+    expect(bad.code).toBe(422);
+    expect(bad.status.message).toBe(
+      'Lease.coordination.k8s.io "bad" is invalid: [spec.leaseDurationSeconds: Invalid value: -1: must be greater than 0, spec.leaseTransitions: Invalid value: -2: must be greater than or equal to 0]',
+    );
+    // A plain Date is sent with milliseconds, which a MicroTime field does not accept.
+    const https = await import('node:https');
+    const { code, body } = await rawRequest(https, 'POST', `/apis/coordination.k8s.io/v1/namespaces/${NS}/leases`, { metadata: { name: 'millis' }, spec: { renewTime: '2026-01-02T03:04:05.678Z' } });
+    expect(code).toBe(400);
+    expect(body).toMatchObject({ reason: 'BadRequest', message: 'Lease in version "v1" cannot be handled as a Lease: parsing time "2026-01-02T03:04:05.678Z" as "2006-01-02T15:04:05.000000Z07:00": cannot parse ".678Z" as ".000000"' });
+  });
+
+  it('binds a claim to the Available PV it names, and the PV to the claim; grows only claims of an expandable class', async () => {
+    await core.createPersistentVolume({ body: { metadata: { name: 'manual-pv' }, spec: { capacity: { storage: '8Gi' }, accessModes: ['ReadWriteOnce'], storageClassName: '', hostPath: { path: '/srv/manual' } } } });
+    await eventually(async () => (await core.readPersistentVolume({ name: 'manual-pv' })).status?.phase === 'Available', 'the PV Available');
+    await core.createNamespacedPersistentVolumeClaim({
+      namespace: NS,
+      body: { metadata: { name: 'manual' }, spec: { accessModes: ['ReadWriteOnce'], storageClassName: '', volumeName: 'manual-pv', resources: { requests: { storage: '1Gi' } } } },
+    });
+    const bound = await eventually(async () => {
+      const c = await core.readNamespacedPersistentVolumeClaim({ namespace: NS, name: 'manual' });
+      return c.status?.phase === 'Bound' ? c : undefined;
+    }, 'the claim Bound');
+    expect(bound!.status?.capacity).toEqual({ storage: '8Gi' });
+    expect(bound!.metadata?.annotations).toEqual({ 'pv.kubernetes.io/bind-completed': 'yes' });
+    const pv = await core.readPersistentVolume({ name: 'manual-pv' });
+    expect(pv.status?.phase).toBe('Bound');
+    expect(pv.spec?.claimRef).toMatchObject({ kind: 'PersistentVolumeClaim', namespace: NS, name: 'manual', uid: bound!.metadata?.uid });
+    expect(pv.metadata?.annotations).toEqual({ 'pv.kubernetes.io/bound-by-controller': 'yes' });
+    const grow = await failure(
+      core.patchNamespacedPersistentVolumeClaim({ namespace: NS, name: 'manual', body: { spec: { resources: { requests: { storage: '2Gi' } } } } }, k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch)),
+    );
+    expect(grow.code).toBe(403);
+    expect(grow.status).toMatchObject({ reason: 'Forbidden', message: 'persistentvolumeclaims "manual" is forbidden: only dynamically provisioned pvc can be resized and the storageclass that provisions the pvc must support resize' });
+    await core.createNamespacedPersistentVolumeClaim({ namespace: NS, body: { metadata: { name: 'dynamic' }, spec: { accessModes: ['ReadWriteOnce'], storageClassName: 'rook-cephfs', resources: { requests: { storage: '1Gi' } } } } });
+    await eventually(async () => (await core.readNamespacedPersistentVolumeClaim({ namespace: NS, name: 'dynamic' })).status?.phase === 'Bound', 'the dynamic claim Bound');
+    await core.patchNamespacedPersistentVolumeClaim({ namespace: NS, name: 'dynamic', body: { spec: { resources: { requests: { storage: '2Gi' } } } } }, k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch));
+    await eventually(async () => (await core.readNamespacedPersistentVolumeClaim({ namespace: NS, name: 'dynamic' })).status?.capacity?.storage === '2Gi', 'the claim grown');
+  });
+
+  it('decodes bodies before validating them and follows fieldValidation (Strict, Warn, Ignore, default Warn)', async () => {
+    const https = await import('node:https');
+    const path = `/api/v1/namespaces/${NS}/configmaps`;
+    const body = '{"metadata":{"name":"fv","name":"fv-strict"},"bogus":1,"data":{"a":"1"}}';
+    const strict = await rawRequest(https, 'POST', `${path}?fieldValidation=Strict`, body);
+    expect(strict.code).toBe(400);
+    expect(strict.body).toMatchObject({ reason: 'BadRequest', message: 'ConfigMap in version "v1" cannot be handled as a ConfigMap: strict decoding error: duplicate field "metadata.name", unknown field "bogus"' });
+    const byDefault = await rawRequest(https, 'POST', path, body);
+    expect(byDefault.code).toBe(201);
+    expect(byDefault.headers.warning).toBe('299 - "duplicate field \\"metadata.name\\"", 299 - "unknown field \\"bogus\\""');
+    expect(byDefault.body.metadata.name).toBe('fv-strict');
+    const ignored = await rawRequest(https, 'PUT', `${path}/fv-strict?fieldValidation=Ignore`, { ...byDefault.body, bogus: 2 });
+    expect(ignored.code).toBe(200);
+    expect(ignored.headers.warning).toBeUndefined();
+    const unsupported = await rawRequest(https, 'POST', `${path}?fieldValidation=strict`, '{"metadata":{"name":"x"}}');
+    expect(unsupported.code).toBe(422);
+    // A patch is checked on the patched object: the 422 of patch.go under Strict.
+    const patch = await rawRequest(https, 'PATCH', `${path}/fv-strict?fieldValidation=Strict`, '{"datta":{"b":"2"}}', 'application/merge-patch+json');
+    expect(patch.code).toBe(422);
+    expect(patch.body.message).toMatch(/^ "" is invalid: patch: Invalid value: ".*": strict decoding error: unknown field "datta"$/);
+    // A malformed quantity is a decoding error (400), not a validation error (422), even with an invalid name.
+    const pvc = await failure(
+      core.createNamespacedPersistentVolumeClaim({ namespace: NS, body: { metadata: { name: 'Bad_Name' }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '10 Gi' } } } } }),
+    );
+    expect(pvc.code).toBe(400);
+    expect(pvc.status.message).toBe(
+      "PersistentVolumeClaim in version \"v1\" cannot be handled as a PersistentVolumeClaim: quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'",
+    );
   });
 
   it('authenticates with the client certificate, and rejects a wrong token', async () => {

@@ -65,6 +65,42 @@ describe('kubectl against the test cluster', () => {
     expect(r.stderr).toContain('ConfigMap "Bad_Name" is invalid: metadata.name: Invalid value: "Bad_Name": a lowercase RFC 1123 subdomain must consist of');
   });
 
+  it('validates fields on the server as kubectl asks: Strict refuses unknown fields (400), --validate=warn warns, --validate=false ignores', async () => {
+    const cm = (name: string) => `apiVersion: v1
+kind: ConfigMap
+metadata: {name: ${name}, namespace: fields}
+bogus: 1
+data: {a: "1"}
+`;
+    await k(['create', 'namespace', 'fields']);
+    const strict = await k(['create', '-f', '-'], cm('strict'));
+    expect(strict.code).toBe(1);
+    expect(strict.stderr).toBe('Error from server (BadRequest): error when creating "STDIN": ConfigMap in version "v1" cannot be handled as a ConfigMap: strict decoding error: unknown field "bogus"\n');
+    const warned = await k(['create', '--validate=warn', '-f', '-'], cm('warned'));
+    expect(warned.stdout).toBe('configmap/warned created\n');
+    expect(warned.stderr).toBe('Warning: unknown field "bogus"\n');
+    const ignored = await k(['create', '--validate=false', '-f', '-'], cm('ignored'));
+    expect(ignored.stderr).toBe('');
+    expect(cluster.store.get('configmaps', 'fields', 'ignored')).not.toHaveProperty('bogus');
+    expect(cluster.store.get('configmaps', 'fields', 'strict')).toBeUndefined();
+    // kubectl patch names no fieldValidation: the server's default, Warn, applies to the patched object.
+    const patched = await k(['patch', 'cm', 'warned', '-n', 'fields', '--type=merge', '-p', '{"datta":{"b":"2"}}']);
+    expect(patched.stdout).toBe('configmap/warned patched (no change)\n');
+    expect(patched.stderr).toBe('Warning: unknown field "datta"\n');
+    expect(cluster.store.get('configmaps', 'fields', 'warned').data).toEqual({ a: '1' });
+  });
+
+  it('decodes before it validates: a malformed quantity is a 400, not a 422', async () => {
+    const r = await k(['create', '-f', '-'], `apiVersion: v1
+kind: PersistentVolumeClaim
+metadata: {name: Bad_Name, namespace: shop}
+spec: {accessModes: [ReadWriteOnce], resources: {requests: {storage: 10GB}}}
+`);
+    expect(r.stderr).toBe(
+      "Error from server (BadRequest): error when creating \"STDIN\": PersistentVolumeClaim in version \"v1\" cannot be handled as a PersistentVolumeClaim: quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'\n",
+    );
+  });
+
   it('reports NotFound as the real server does', async () => {
     const r = await k(['get', 'pod', 'nope', '-n', 'shop']);
     expect(r.stderr).toContain('Error from server (NotFound): pods "nope" not found');
@@ -208,6 +244,36 @@ allowVolumeExpansion: false
     await eventually(async () => (await k(['get', 'pvc', 'data', '-n', 'shop', '-o', 'jsonpath={.status.capacity.storage}'])).stdout === '20Gi', 'capacity 20Gi');
   });
 
+  it('binds a pre-bound PV and PVC statically; refuses to grow a claim without a StorageClass (403); a class mismatch stays Pending with VolumeMismatch', async () => {
+    const pv = (name: string, claimRef = '', cls = '""') => `apiVersion: v1
+kind: PersistentVolume
+metadata: {name: ${name}}
+spec: {capacity: {storage: 5Gi}, accessModes: [ReadWriteOnce], storageClassName: ${cls}, hostPath: {path: /srv/${name}}${claimRef}}
+`;
+    const claim = (name: string, volume: string, cls = '""') => `apiVersion: v1
+kind: PersistentVolumeClaim
+metadata: {name: ${name}, namespace: shop}
+spec: {accessModes: [ReadWriteOnce], storageClassName: ${cls}, volumeName: ${volume}, resources: {requests: {storage: 2Gi}}}
+`;
+    await k(['apply', '-f', '-'], pv('static-pv', ', claimRef: {namespace: shop, name: static-claim}') + '---\n' + claim('static-claim', 'static-pv'));
+    await eventually(async () => /^static-claim\s+Bound\s+static-pv\s+5Gi\s+RWO\s/.test((await k(['get', 'pvc', 'static-claim', '-n', 'shop', '--no-headers'])).stdout), 'the claim Bound');
+    expect((await k(['get', 'pv', 'static-pv', '--no-headers'])).stdout).toMatch(/^static-pv\s+5Gi\s+RWO\s+Retain\s+Bound\s+shop\/static-claim\s/);
+    const ref = JSON.parse((await k(['get', 'pv', 'static-pv', '-o', 'jsonpath={.spec.claimRef}'])).stdout);
+    expect(ref.uid).toBe(cluster.store.get('persistentvolumeclaims', 'shop', 'static-claim').metadata.uid);
+    const grow = await k(['patch', 'pvc', 'static-claim', '-n', 'shop', '-p', '{"spec":{"resources":{"requests":{"storage":"3Gi"}}}}']);
+    expect(grow.stderr).toContain(
+      'Error from server (Forbidden): persistentvolumeclaims "static-claim" is forbidden: only dynamically provisioned pvc can be resized and the storageclass that provisions the pvc must support resize',
+    );
+    await k(['apply', '-f', '-'], pv('loose-pv') + '---\n' + claim('wrong-class', 'loose-pv', 'rook-cephfs'));
+    const ev = await eventually(
+      async () => (await k(['get', 'events', '-n', 'shop', '--field-selector', 'involvedObject.name=wrong-class,reason=VolumeMismatch', '--no-headers'])).stdout,
+      'the VolumeMismatch event',
+    );
+    expect(ev).toMatch(/Warning\s+VolumeMismatch\s+persistentvolumeclaim\/wrong-class\s+Cannot bind to requested volume "loose-pv": storageClassName does not match/);
+    expect((await k(['get', 'pvc', 'wrong-class', '-n', 'shop', '-o', 'jsonpath={.status.phase}'])).stdout).toBe('Pending');
+    expect((await k(['get', 'pv', 'loose-pv', '-o', 'jsonpath={.status.phase}'])).stdout).toBe('Available');
+  });
+
   it('leaves a PVC of a missing StorageClass Pending with ProvisioningFailed', async () => {
     await k(['apply', '-f', '-'], `apiVersion: v1
 kind: PersistentVolumeClaim
@@ -231,6 +297,35 @@ spec: {accessModes: [ReadWriteOnce], storageClassName: cephfs-quota, resources: 
     await eventually(async () => /(ErrImagePull|ImagePullBackOff)/.test((await k(['get', 'pods', '-n', 'shop', '-l', 'app=pull', '--no-headers'])).stdout), 'ErrImagePull');
     const ev = await eventually(async () => (await k(['get', 'events', '-n', 'shop', '--field-selector', 'reason=FailedScheduling', '--no-headers'])).stdout, 'FailedScheduling');
     expect(ev).toContain('0/3 nodes are available: 3 Insufficient cpu. preemption: 0/3 nodes are available: 3 No preemption victims found for incoming pod.');
+  });
+
+  it('serves coordination.k8s.io/v1 Leases: Holder column, validation, optimistic concurrency, microsecond times', async () => {
+    expect((await k(['api-resources', '--no-headers'])).stdout).toMatch(/^leases\s+coordination\.k8s\.io\/v1\s+true\s+Lease$/m);
+    expect((await k(['get', 'leases', '-n', 'kube-node-lease', '-o', 'name'])).stdout).toBe('lease.coordination.k8s.io/node-1\nlease.coordination.k8s.io/node-2\nlease.coordination.k8s.io/node-3\n');
+    const lease = (holder: string, time = '2026-01-02T03:04:05.123456Z', duration = 60) => `apiVersion: coordination.k8s.io/v1
+kind: Lease
+metadata: {name: lock-acme, namespace: shop}
+spec: {holderIdentity: ${holder}, leaseDurationSeconds: ${duration}, acquireTime: "${time}"}
+`;
+    expect((await k(['create', '-f', '-'], lease('backup-1'))).stdout).toBe('lease.coordination.k8s.io/lock-acme created\n');
+    expect((await k(['get', 'lease', 'lock-acme', '-n', 'shop'])).stdout).toMatch(/^NAME\s+HOLDER\s+AGE\nlock-acme\s+backup-1\s+\d+s\n$/);
+    const stored = JSON.parse((await k(['get', 'lease', 'lock-acme', '-n', 'shop', '-o', 'json'])).stdout);
+    expect(stored.spec.acquireTime).toBe('2026-01-02T03:04:05.123456Z');
+    // A second holder that read the Lease before the first one changed it loses.
+    await k(['patch', 'lease', 'lock-acme', '-n', 'shop', '--type=merge', '-p', '{"spec":{"holderIdentity":"backup-2"}}']);
+    const stale = await k(['replace', '-f', '-'], JSON.stringify({ ...stored, spec: { ...stored.spec, holderIdentity: 'restore-1' } }));
+    expect(stale.code).toBe(1);
+    expect(stale.stderr).toContain(
+      'Error from server (Conflict): error when replacing "STDIN": Operation cannot be fulfilled on leases.coordination.k8s.io "lock-acme": the object has been modified; please apply your changes to the latest version and try again',
+    );
+    const zero = await k(['create', '-f', '-'], lease('x', undefined, 0).replace('lock-acme', 'zero'));
+    expect(zero.stderr).toContain('The Lease "zero" is invalid: spec.leaseDurationSeconds: Invalid value: 0: must be greater than 0');
+    // MicroTime has exactly six fractional digits: a millisecond timestamp does not decode.
+    const millis = await k(['create', '-f', '-'], lease('x', '2026-01-02T03:04:05.123Z').replace('lock-acme', 'millis'));
+    expect(millis.stderr).toContain(
+      'Error from server (BadRequest): error when creating "STDIN": Lease in version "v1" cannot be handled as a Lease: parsing time "2026-01-02T03:04:05.123Z" as "2006-01-02T15:04:05.000000Z07:00": cannot parse ".123Z" as ".000000"',
+    );
+    expect((await k(['get', 'leases', '-n', 'shop', '-o', 'name'])).stdout).toBe('lease.coordination.k8s.io/lock-acme\n');
   });
 
   it('deleting a namespace deletes what it holds', async () => {

@@ -54,6 +54,7 @@ export const RESOURCE_DEFS: ResourceDef[] = [
   def('batch', 'v1', 'Job', 'jobs', true, { categories: ['all'], subresources: ['status'] }),
   def('networking.k8s.io', 'v1', 'Ingress', 'ingresses', true, { shortNames: ['ing'], subresources: ['status'] }),
   def('storage.k8s.io', 'v1', 'StorageClass', 'storageclasses', false, { shortNames: ['sc'] }),
+  def('coordination.k8s.io', 'v1', 'Lease', 'leases', true),
   def('rbac.authorization.k8s.io', 'v1', 'Role', 'roles', true, { nameRule: 'path' }),
   def('rbac.authorization.k8s.io', 'v1', 'RoleBinding', 'rolebindings', true, { nameRule: 'path' }),
   def('rbac.authorization.k8s.io', 'v1', 'ClusterRole', 'clusterroles', false, { nameRule: 'path' }),

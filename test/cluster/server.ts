@@ -14,6 +14,7 @@ import { parseLabelSelector, parseFieldSelector, matchesLabels, matchesFields, t
 import { applyPatch, PATCH_FORMATS } from './patch.js';
 import { toTable, type IncludeObject } from './tables.js';
 import { decodeKubernetesProtobuf } from './protobuf.js';
+import { parseJsonNodes, nodeOf, decodeBody, fieldValidationOf, warningHeader, decodePatched, patchStrictErrors } from './decode.js';
 import type { Faults, FaultRule } from './faults.js';
 
 /** What the kubelet half of the cluster serves for pods and nodes. */
@@ -122,11 +123,14 @@ export class ApiServer {
     this.send(res, 500, internalError(`Internal error occurred: ${(e as Error)?.message ?? e}`).status);
   }
 
-  private async readBody(req: IncomingMessage): Promise<any> {
+  private async readRaw(req: IncomingMessage): Promise<{ buf: Buffer; ct: string }> {
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
-    const buf = Buffer.concat(chunks);
-    const ct = (req.headers['content-type'] ?? '').split(';')[0].trim();
+    return { buf: Buffer.concat(chunks), ct: (req.headers['content-type'] ?? '').split(';')[0].trim() };
+  }
+
+  private async readBody(req: IncomingMessage): Promise<any> {
+    const { buf, ct } = await this.readRaw(req);
     if (ct === 'application/vnd.kubernetes.protobuf' && buf.length) return decodeKubernetesProtobuf(buf);
     const text = buf.toString('utf8');
     if (!text.trim()) return undefined;
@@ -136,6 +140,29 @@ export class ApiServer {
     } catch (e) {
       throw badRequest(`the server rejected our request due to an error in our request: ${(e as Error).message}`);
     }
+  }
+
+  /**
+   * A create or update body, decoded as the server's serializer does: decoding errors are 400s,
+   * unknown and duplicate fields follow fieldValidation (Strict: 400, Warn: Warning headers).
+   */
+  private async readObject(req: IncomingMessage, res: ServerResponse, def: ResourceDef, q: URLSearchParams, verb: 'create' | 'update'): Promise<any> {
+    const directive = fieldValidationOf(q, verb);
+    const { buf, ct } = await this.readRaw(req);
+    const text = buf.toString('utf8');
+    let node;
+    if (ct === 'application/vnd.kubernetes.protobuf' && buf.length) node = nodeOf(decodeKubernetesProtobuf(buf));
+    else if (!text.trim()) node = nodeOf({});
+    else
+      try {
+        node = ct.includes('yaml') ? nodeOf(loadYaml(text)) : parseJsonNodes(text);
+      } catch (e) {
+        const summary = text.length > 30 ? text.slice(0, 30) + ' ...' : text;
+        throw badRequest(`the object provided is unrecognized (must be of type ${def.kind}): couldn't get version/kind; json parse error: ${(e as Error).message} (${summary})`);
+      }
+    const { obj, warnings } = decodeBody(def, node, directive);
+    addWarnings(res, warnings);
+    return obj;
   }
 
   // ---- faults ----
@@ -239,7 +266,7 @@ export class ApiServer {
         case 'GET':
           return isWatch ? this.watch(req, res, def, namespace, q, entry, faultRules) : this.list(req, res, def, namespace, q);
         case 'POST': {
-          const body = (await this.readBody(req)) ?? {};
+          const body = await this.readObject(req, res, def, q, 'create');
           const obj = this.checkBody(def, body, namespace, undefined);
           const created = this.store.create(def.plural, obj, { dryRun });
           return this.send(res, 201, created);
@@ -272,7 +299,7 @@ export class ApiServer {
         return this.send(res, 200, snap.json);
       }
       case 'PUT': {
-        const body = (await this.readBody(req)) ?? {};
+        const body = await this.readObject(req, res, def, q, 'update');
         const obj = this.checkBody(def, body, namespace, name);
         return this.send(res, 200, this.store.update(def.plural, obj, { dryRun, subresource: mode }));
       }
@@ -286,7 +313,16 @@ export class ApiServer {
             reason: 'UnsupportedMediaType',
             code: 415,
           });
-        const patch = await this.readBody(req);
+        const directive = fieldValidationOf(q, 'patch');
+        const text = (await this.readRaw(req)).buf.toString('utf8');
+        let patch: any;
+        let patchStrict: string[] = [];
+        try {
+          if (format === 'apply') patch = text.trim() ? loadYaml(text) : undefined;
+          else ({ patch, strict: patchStrict } = patchStrictErrors(format, parseJsonNodes(text)));
+        } catch (e) {
+          throw badRequest(`the server rejected our request due to an error in our request: ${(e as Error).message}`);
+        }
         const cur = this.store.get(def.plural, namespace, name);
         if (!cur) {
           if (format === 'apply') {
@@ -295,7 +331,12 @@ export class ApiServer {
           }
           throw notFound(def, name);
         }
-        const patched = applyPatch(format, cur, patch);
+        let patched = applyPatch(format, cur, patch);
+        if (format !== 'apply') {
+          const decoded = decodePatched(def, format, patched, patch, patchStrict, directive);
+          patched = decoded.obj;
+          addWarnings(res, decoded.warnings);
+        }
         if (patched?.metadata?.name !== undefined && patched.metadata.name !== name) throw badRequest(`the name of the object (${patched.metadata.name}) does not match the name on the URL (${name})`);
         patched.metadata ??= {};
         patched.metadata.name = name;
@@ -576,6 +617,10 @@ export class ApiServer {
     backlogDone = true;
   }
 
+}
+
+function addWarnings(res: ServerResponse, warnings: string[]): void {
+  if (warnings.length) res.setHeader('Warning', warnings.map(warningHeader));
 }
 
 function wantsTable(req: IncomingMessage): boolean {

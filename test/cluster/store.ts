@@ -8,6 +8,7 @@ import { StatusError, alreadyExists, conflict, notFound, STALE_OBJECT, forbidden
 import { resourceDef, apiVersionOf, type ResourceDef } from './resources.js';
 import { parseLabelSelector, matchesLabels, matchesFields, type LabelSelector, type FieldRequirement } from './selectors.js';
 import { prepareCreate, validateCreate, prepareUpdate, validateUpdate, tracksGeneration } from './validation.js';
+import { planPodDeletion } from './podDeletion.js';
 
 export type EventType = 'ADDED' | 'MODIFIED' | 'DELETED';
 export interface StoreEvent {
@@ -356,8 +357,9 @@ export class Store {
     const prev = e.snap;
     e.snap = new Snapshot(obj);
     this.indexOwners(plural, ns, md.name, prev.obj, obj);
-    // The last finalizer removed from an object being deleted: it goes away now.
-    if (obj.metadata.deletionTimestamp && !(obj.metadata.finalizers?.length) && !(plural === 'namespaces' && obj.spec?.finalizers?.length)) {
+    // The last finalizer removed from an object being deleted: it goes away now, unless a grace period
+    // still runs (a pod whose containers the kubelet is stopping), as ShouldDeleteDuringUpdate decides.
+    if (obj.metadata.deletionTimestamp && old.metadata.deletionGracePeriodSeconds === 0 && !(obj.metadata.finalizers?.length) && !(plural === 'namespaces' && obj.spec?.finalizers?.length)) {
       this.emit({ rv: this.rv, plural, type: 'MODIFIED', snap: e.snap, prev });
       this.removeEntry(plural, table, e);
       return e.snap.copy();
@@ -390,12 +392,20 @@ export class Store {
     };
     if (policy === 'Foreground') add('foregroundDeletion');
     if (policy === 'Orphan' && (old.metadata.deletionTimestamp === undefined || finalizers.includes('orphan'))) add('orphan');
-    const graceful = plural === 'pods' && isGracefulPod(old) && opts.gracePeriodSeconds !== 0;
+    // Pods are deleted gracefully: they stay (Terminating) until the kubelet confirms with grace 0.
+    const podPlan = plural === 'pods' ? planPodDeletion(old, opts.gracePeriodSeconds, this.now()) : undefined;
+    if (podPlan?.kind === 'pending') return opts.dryRun ? obj : e.snap.copy();
+    const graceful = podPlan !== undefined && podPlan.deletionGracePeriodSeconds > 0;
     const pending = plural === 'namespaces' || finalizers.length > 0 || graceful;
+    if (podPlan) {
+      obj.metadata.deletionTimestamp = rfc3339(podPlan.deletionTimestamp);
+      obj.metadata.deletionGracePeriodSeconds = podPlan.deletionGracePeriodSeconds;
+    }
     if (!pending) {
       if (opts.dryRun) return successStatus(def, old);
       this.rv++;
-      const gone = new Snapshot({ ...old, metadata: { ...old.metadata, resourceVersion: String(this.rv) } });
+      // The removed object carries the deletion fields it was removed with (the kubelet reads the grace).
+      const gone = new Snapshot({ ...old, metadata: { ...old.metadata, ...(podPlan ? { deletionTimestamp: obj.metadata.deletionTimestamp, deletionGracePeriodSeconds: 0 } : {}), resourceVersion: String(this.rv) } });
       e.snap = gone;
       this.removeEntry(plural, table, e, true);
       return successStatus(def, old);
@@ -403,9 +413,7 @@ export class Store {
     if (finalizers.length) obj.metadata.finalizers = finalizers;
     if (!obj.metadata.deletionTimestamp) {
       obj.metadata.deletionTimestamp = rfc3339(this.now());
-      obj.metadata.deletionGracePeriodSeconds = graceful ? (opts.gracePeriodSeconds ?? old.spec?.terminationGracePeriodSeconds ?? 30) : 0;
-    } else if (graceful && opts.gracePeriodSeconds !== undefined) {
-      obj.metadata.deletionGracePeriodSeconds = Math.min(opts.gracePeriodSeconds, obj.metadata.deletionGracePeriodSeconds ?? 30);
+      obj.metadata.deletionGracePeriodSeconds = 0;
     }
     if (plural === 'namespaces') obj.status = { ...(obj.status ?? {}), phase: 'Terminating' };
     if (opts.dryRun) return obj;
@@ -524,11 +532,6 @@ function safely(fn: () => void): void {
 
 export function hasStatusSubresource(def: ResourceDef): boolean {
   return def.subresources?.includes('status') ?? false;
-}
-
-function isGracefulPod(pod: any): boolean {
-  const phase = pod.status?.phase;
-  return Boolean(pod.spec?.nodeName) && phase !== 'Succeeded' && phase !== 'Failed';
 }
 
 function successStatus(def: ResourceDef, obj: any) {

@@ -225,6 +225,10 @@ const TABLES: Record<string, { columns: Column[]; cells: Cells }> = {
   },
   configmaps: { columns: [NAME, { name: 'Data', type: 'integer' }, AGE], cells: (o, now) => [o.metadata.name, Object.keys(o.data ?? {}).length + Object.keys(o.binaryData ?? {}).length, age(o, now)] },
   secrets: { columns: [NAME, { name: 'Type' }, { name: 'Data', type: 'integer' }, AGE], cells: (o, now) => [o.metadata.name, o.type ?? 'Opaque', Object.keys(o.data ?? {}).length, age(o, now)] },
+  leases: {
+    columns: [NAME, { name: 'Holder', description: 'holderIdentity contains the identity of the holder of a current lease.' }, AGE],
+    cells: (o, now) => [o.metadata.name, o.spec?.holderIdentity ?? '', age(o, now)],
+  },
   serviceaccounts: { columns: [NAME, { name: 'Secrets', type: 'integer' }, AGE], cells: (o, now) => [o.metadata.name, (o.secrets ?? []).length, age(o, now)] },
   storageclasses: {
     columns: [NAME, { name: 'Provisioner' }, { name: 'ReclaimPolicy' }, { name: 'VolumeBindingMode' }, { name: 'AllowVolumeExpansion' }, AGE],

@@ -220,10 +220,20 @@ export function prepareCreate(def: ResourceDef, obj: any, store: Store): void {
     case 'events':
       obj.count ??= 1;
       break;
+    case 'leases':
+      dropLeaseElectionFields(obj);
+      break;
     case 'ingressroutes':
     case 'cephclusters':
       break;
   }
+}
+
+/** strategy and preferredHolder belong to the CoordinatedLeaderElection feature, off in 1.32: dropped. */
+function dropLeaseElectionFields(obj: any): void {
+  if (!obj.spec) return;
+  delete obj.spec.strategy;
+  delete obj.spec.preferredHolder;
 }
 
 export function prepareUpdate(def: ResourceDef, obj: any, old: any, store: Store): void {
@@ -240,6 +250,9 @@ export function prepareUpdate(def: ResourceDef, obj: any, old: any, store: Store
         for (const [k, v] of Object.entries(obj.stringData)) obj.data[k] = Buffer.from(String(v)).toString('base64');
         delete obj.stringData;
       }
+      break;
+    case 'leases':
+      dropLeaseElectionFields(obj);
       break;
     case 'pods':
     case 'deployments':
@@ -327,10 +340,9 @@ function pvcCauses(obj: any): StatusCause[] {
   if (!spec.accessModes?.length) causes.push(required('spec.accessModes'));
   for (const m of spec.accessModes ?? []) if (!ACCESS_MODES.includes(m)) causes.push(unsupported('spec.accessModes', m, ACCESS_MODES));
   const storage = spec.resources?.requests?.storage;
+  // A malformed quantity never gets here: it is a decoding error (decode.ts).
   if (storage === undefined) causes.push(required('spec.resources[storage]'));
-  else if (parseQuantity(storage) === undefined)
-    causes.push(invalidValue('spec.resources.requests[storage]', storage, "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'"));
-  else if (parseQuantity(storage)! <= 0) causes.push(invalidValue('spec.resources.requests[storage]', storage, 'must be greater than zero'));
+  else if ((parseQuantity(storage) ?? 0) <= 0) causes.push(invalidValue('spec.resources.requests[storage]', storage, 'must be greater than zero'));
   return causes;
 }
 
@@ -380,6 +392,14 @@ function specificCauses(def: ResourceDef, obj: any): StatusCause[] {
       return obj.provisioner ? [] : [required('provisioner')];
     case 'events':
       return obj.involvedObject ? [] : [required('involvedObject')];
+    case 'leases': {
+      // pkg/apis/coordination/validation: ValidateLeaseSpec.
+      const causes: StatusCause[] = [];
+      const spec = obj.spec ?? {};
+      if (spec.leaseDurationSeconds != null && spec.leaseDurationSeconds <= 0) causes.push(invalidValue('spec.leaseDurationSeconds', spec.leaseDurationSeconds, 'must be greater than 0'));
+      if (spec.leaseTransitions != null && spec.leaseTransitions < 0) causes.push(invalidValue('spec.leaseTransitions', spec.leaseTransitions, 'must be greater than or equal to 0'));
+      return causes;
+    }
     default:
       return [];
   }
@@ -420,14 +440,21 @@ function pvcUpdateCauses(obj: any, old: any): StatusCause[] {
   return causes;
 }
 
-/** The PersistentVolumeClaimResize admission plugin. */
+/** GetPersistentVolumeClaimClass / GetPersistentVolumeClass: the beta annotation wins over the field. */
+export function claimClass(obj: any): string {
+  return obj.metadata?.annotations?.['volume.beta.kubernetes.io/storage-class'] ?? obj.spec?.storageClassName ?? '';
+}
+
+/** The PersistentVolumeClaimResize admission plugin (plugin/pkg/admission/storage/persistentvolume/resize). */
 function admitPvcResize(def: ResourceDef, obj: any, old: any, store: Store): void {
   const newSize = parseQuantity(obj.spec?.resources?.requests?.storage);
   const oldSize = parseQuantity(old.spec?.resources?.requests?.storage);
   if (newSize === undefined || oldSize === undefined || newSize <= oldSize) return;
   if (old.status?.phase !== 'Bound') throw forbidden(def, obj.metadata.name, 'Only bound persistent volume claims can be expanded');
-  const sc = old.spec?.storageClassName ? store.peek('storageclasses', undefined, old.spec.storageClassName) : undefined;
-  if (!sc?.allowVolumeExpansion)
+  // allowResize: the same, non-empty class before and after, whose StorageClass allows expansion.
+  const className = claimClass(obj);
+  const sc = className && className === claimClass(old) ? store.peek('storageclasses', undefined, className) : undefined;
+  if (sc?.allowVolumeExpansion !== true)
     throw forbidden(def, obj.metadata.name, 'only dynamically provisioned pvc can be resized and the storageclass that provisions the pvc must support resize');
 }
 

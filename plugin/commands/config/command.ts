@@ -1,6 +1,6 @@
 // kubectl odoo config get|set: read and change odoo.conf keys of an instance.
 import type { CommandDef } from '../../cli/command.js';
-import { completeInstanceName, instanceNamespace } from '../../instances/commandSupport.js';
+import { completeInstanceName, instanceNamespace, refuseWhileBusy } from '../../instances/commandSupport.js';
 import type { CommandContext } from '../../cli/context.js';
 import { printResult, printStructured } from '../../core/output/printer.js';
 import { validateInstanceReference } from '../../instances/names.js';
@@ -84,6 +84,7 @@ const setCommand: CommandDef<SetArgs> = {
       if (warning) ctx.io.stderr.write(`warning: ${warning}\n`);
     }
     const timeoutMs = parseTimeout(args.timeout ?? String(ctx.config.waitTimeout ?? '10m'));
+    await refuseWhileBusy(ctx, instanceNamespace(ctx), args.name);
     const { setConfig } = await import('../../odooconf/run.js');
     const d = await deps(ctx);
     const structured = ctx.globals.output === 'json' || ctx.globals.output === 'yaml';

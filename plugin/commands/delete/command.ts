@@ -50,6 +50,10 @@ export const deleteCommand: CommandDef<DeleteArgs> = {
       remains = e.remains;
     }
     const who = instance?.name ?? remains!.name;
+    if (instance) {
+      const { assertNotBusy } = await import('../../backups/lock.js');
+      await assertNotBusy(kube, namespace, instance.name, ctx.clock);
+    }
     let plan;
     if (instance) {
       if (args.deleteData) await checkPvcDeletable(kube, instance);

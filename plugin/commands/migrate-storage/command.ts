@@ -93,7 +93,8 @@ export const migrateStorageCommand: CommandDef<Args> = {
     validate(args, ctx.globals.allNamespaces);
     const opts = options(ctx, args);
     const run = await import('../../migration/run.js');
-    const deps = { kube: await ctx.kube(), clock: ctx.clock, signal: ctx.signal, progress: ctx.progress };
+    const { whoAmI } = await import('../../backups/commandSupport.js');
+    const deps = { kube: await ctx.kube(), clock: ctx.clock, signal: ctx.signal, progress: ctx.progress, holder: whoAmI() };
     const scope = { namespace: ctx.globals.allNamespaces ? undefined : instanceNamespace(ctx), allNamespaces: ctx.globals.allNamespaces };
 
     if (args.dropLegacy) {

@@ -6,6 +6,7 @@ import {
   dryRunSuffix,
   instanceActionOptions,
   prepareInstanceAction,
+  refuseWhileBusy,
   printAction,
   type InstanceActionArgs,
 } from '../../instances/commandSupport.js';
@@ -29,6 +30,7 @@ export const resizeCommand: CommandDef<ResizeArgs> = {
     const { name, namespace, dryRun, timeoutMs } = prepareInstanceAction(ctx, 'resize', args);
     if (args.storage === undefined) throw new UsageError('--storage is required: the new size, e.g. --storage 20Gi');
     const size = parseStorageSize(args.storage).text;
+    await refuseWhileBusy(ctx, namespace, name);
     const kube = await ctx.kube();
     const { resizeInstanceVolume } = await import('../../instances/resize.js');
     const plan = await resizeInstanceVolume(kube, namespace, name, size, dryRun);

@@ -6,6 +6,7 @@ import {
   dryRunSuffix,
   instanceActionOptions,
   prepareInstanceAction,
+  refuseWhileBusy,
   printAction,
   type InstanceActionArgs,
 } from '../../instances/commandSupport.js';
@@ -29,6 +30,7 @@ export const setResourcesCommand: CommandDef<SetResourcesArgs> = {
     const { name, namespace, dryRun, timeoutMs } = prepareInstanceAction(ctx, 'set-resources', args);
     if (args.cpu === undefined && args.memory === undefined) throw new UsageError('set-resources needs --cpu and/or --memory (e.g. --cpu 2 --memory 4Gi)');
     const change = { cpu: args.cpu !== undefined ? parseCpu(args.cpu).text : undefined, memory: args.memory !== undefined ? parseMemory(args.memory).text : undefined };
+    await refuseWhileBusy(ctx, namespace, name);
     const kube = await ctx.kube();
     const { setInstanceResources } = await import('../../instances/lifecycle.js');
     const r = await setInstanceResources(kube, namespace, name, change, dryRun);

@@ -21,7 +21,8 @@ export const statusCommand: CommandDef<StatusArgs> = {
     const { collectStatusReport, renderStatusReport } = await import('../../instances/statusReport.js');
     const { lastBackupProvider } = await import('../../instances/lastBackup.js');
     const now = ctx.clock.now();
-    const report = await collectStatusReport(kube, instanceNamespace(ctx), name, { now, lastBackup: lastBackupProvider });
+    const { operationStatus } = await import('../../backups/recover.js');
+    const report = await collectStatusReport(kube, instanceNamespace(ctx), name, { now, lastBackup: lastBackupProvider, operation: operationStatus });
     if (await printStructured(ctx.io, ctx.globals.output, report)) return;
     ctx.io.stdout.write(renderStatusReport(report, ctx.colors, now));
   },

@@ -37,6 +37,22 @@ export interface JobRunOptions {
   what?: string;
   /** How often the Job and pod are polled (default 1s). */
   pollMs?: number;
+  /**
+   * On cancel, after deleting the Job, keep reading its pod's log until the pod is gone (its container
+   * ran its exit trap) or this many ms passed; the CancelledError then carries the whole log.
+   */
+  drainOnCancelMs?: number;
+}
+
+/** A cancelled Job; `log` holds what its pod printed up to its end when the run drained it. */
+export class JobCancelledError extends CancelledError {
+  constructor(
+    message: string,
+    readonly log: string,
+    readonly drained: boolean,
+  ) {
+    super(message);
+  }
 }
 
 export interface JobResult {
@@ -107,7 +123,7 @@ export async function runJob(kube: KubeClient, job: any, opts: JobRunOptions): P
 export async function followJob(kube: KubeClient, namespace: string, name: string, opts: JobRunOptions): Promise<JobResult> {
   const what = opts.what ?? `job ${name}`;
   const pollMs = opts.pollMs ?? 1000;
-  const started = Date.now();
+  const started = opts.clock.now().getTime();
   const logs = new LogFollower(kube, namespace, opts.onLine);
   let pod: any;
   let job: any;
@@ -117,7 +133,11 @@ export async function followJob(kube: KubeClient, namespace: string, name: strin
     for (;;) {
       if (opts.signal?.aborted) {
         await deleteJob(kube, namespace, name).catch(() => undefined);
-        throw new CancelledError(`interrupted: ${what} stopped (Job ${name} deleted)`);
+        if (opts.drainOnCancelMs && pod) {
+          const drained = await drainPod(kube, namespace, pod.metadata.name, opts.clock, opts.drainOnCancelMs, logs);
+          throw new JobCancelledError(`interrupted: ${what} stopped (Job ${name} deleted)`, logs.text(), drained);
+        }
+        throw new JobCancelledError(`interrupted: ${what} stopped (Job ${name} deleted)`, logs.text(), !pod);
       }
       job = await kube.getOptional(RESOURCES.jobs, name, namespace);
       if (!job) throw new FailureError(`${what} failed: Job ${name} was deleted while it ran`);
@@ -143,7 +163,7 @@ export async function followJob(kube: KubeClient, namespace: string, name: strin
         }
         return result;
       }
-      if (Date.now() - started > opts.timeoutMs) {
+      if (opts.clock.now().getTime() - started > opts.timeoutMs) {
         await deleteJob(kube, namespace, name).catch(() => undefined);
         throw new TimeoutError(`${what} did not finish within ${Math.round(opts.timeoutMs / 1000)}s (pod: ${state}); Job ${name} was deleted`);
       }
@@ -156,11 +176,29 @@ export async function followJob(kube: KubeClient, namespace: string, name: strin
 }
 
 /**
+ * After its Job was deleted: follows the pod's log until the pod is gone (the kubelet keeps a deleted
+ * pod until its containers exit). True when it went within `ms`.
+ */
+async function drainPod(kube: KubeClient, namespace: string, pod: string, clock: Clock, ms: number, logs: LogFollower): Promise<boolean> {
+  logs.start(pod);
+  const deadline = clock.now().getTime() + ms;
+  for (;;) {
+    const p = await kube.getOptional(RESOURCES.pods, pod, namespace).catch(() => 'unknown' as const);
+    if (p === undefined) break;
+    if (p !== 'unknown' && ['Succeeded', 'Failed'].includes(p.status?.phase)) break;
+    if (clock.now().getTime() > deadline) return false;
+    await clock.sleep(200);
+  }
+  await logs.finish(pod).catch(() => undefined);
+  return true;
+}
+
+/**
  * Streams a pod's log (follow=true) and hands out complete lines. If the stream breaks, the rest is
  * read once more without follow when the Job has ended, skipping the lines already handed out.
  */
 class LogFollower {
-  private text = '';
+  private text_ = '';
   private delivered = 0;
   private partial = '';
   private readonly abort = new AbortController();
@@ -188,7 +226,7 @@ class LogFollower {
   }
 
   private add(chunk: string): void {
-    this.text += chunk;
+    this.text_ += chunk;
     this.partial += chunk;
     let nl: number;
     while ((nl = this.partial.indexOf('\n')) >= 0) {
@@ -201,7 +239,7 @@ class LogFollower {
 
   /** The whole log once the container has exited. */
   async finish(pod: string | undefined): Promise<string> {
-    if (!pod) return this.text;
+    if (!pod) return this.text_;
     if (!this.pod) this.start(pod);
     // The follow stream ends by itself when the container exits; if it does not end cleanly in a few
     // seconds (dropped connection, a server that does not follow), read the whole log once more.
@@ -212,14 +250,14 @@ class LogFollower {
       this.stop();
       try {
         const text = await this.readRaw(pod);
-        if (text.length > this.text.length) {
+        if (text.length > this.text_.length) {
           const lines = text.split('\n');
           lines.pop(); // '' after the last newline, or an unfinished line (handed out below)
           for (const line of lines.slice(this.delivered)) {
             this.delivered++;
             this.onLine?.(line);
           }
-          this.text = text;
+          this.text_ = text;
           this.partial = text.endsWith('\n') ? '' : text.slice(text.lastIndexOf('\n') + 1);
         }
       } catch (e) {
@@ -230,7 +268,12 @@ class LogFollower {
       this.onLine?.(this.partial);
       this.partial = '';
     }
-    return this.text;
+    return this.text_;
+  }
+
+  /** What was read so far. */
+  text(): string {
+    return this.text_;
   }
 
   private async readRaw(pod: string): Promise<string> {

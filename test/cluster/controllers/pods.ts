@@ -99,10 +99,12 @@ export class PodController implements Controller {
   // ---- deletion ----
 
   private finishDeletion(pod: any, now: number): void {
-    const grace = (pod.metadata.deletionGracePeriodSeconds ?? 0) * 1000 * this.opts.timeScale;
-    const started = Date.parse(pod.metadata.deletionTimestamp);
-    // The kubelet runs Job and bare pods and removes them itself; this is the fallback if it does not.
-    const due = started + grace + (this.opts.simulateAll || this.simulated(pod) ? 0 : 2000);
+    // The kubelet runs Job and bare pods (DaemonSet pods too, when asked) and removes each once its containers have exited.
+    if (!this.opts.simulateAll && !this.simulated(pod)) return;
+    // deletionTimestamp is when the grace period ends; the simulated one ends timeScale times sooner.
+    const grace = (pod.metadata.deletionGracePeriodSeconds ?? 0) * 1000;
+    const started = Date.parse(pod.metadata.deletionTimestamp) - grace;
+    const due = started + grace * this.opts.timeScale;
     if (now >= due || !pod.spec.nodeName) {
       if (pod.metadata.finalizers?.length) return;
       this.ctx.store.forceRemove('pods', pod.metadata.namespace, pod.metadata.name);

@@ -1,4 +1,6 @@
 // PersistentVolumeClaims as the PV controller and the Rook CSI provisioner/resizer handle them:
+// a claim that names its volume, or that a pre-bound or Available volume fits, is bound to it
+// (static binding, with the VolumeMismatch and FailedBinding events of pv_controller.go); otherwise
 // a claim whose StorageClass exists is provisioned (a PV pvc-<uid> with a backing directory) and
 // bound; one whose class is missing stays Pending with a ProvisioningFailed event; an expansion goes
 // through the Resizing and FileSystemResizePending conditions before status.capacity follows;
@@ -12,6 +14,7 @@ import { rfc3339 } from '../store.js';
 import { StatusError } from '../errors.js';
 import { parseQuantity } from '../quantity.js';
 import { pvDataDir } from '../volumes.js';
+import { claimClass } from '../validation.js';
 import { CEPHFS_DRIVER } from '../bootstrap.js';
 
 function tolerate(fn: () => void): void {
@@ -24,6 +27,22 @@ function tolerate(fn: () => void): void {
 }
 
 const PV_CONTROLLER = { component: 'persistentvolume-controller' };
+
+/** isVolumeBoundToClaim: the claimRef names the claim, with its uid or none yet. */
+function isBoundTo(pv: any, pvc: any): boolean {
+  const ref = pv.spec?.claimRef;
+  return Boolean(ref) && ref.name === pvc.metadata.name && ref.namespace === pvc.metadata.namespace && (!ref.uid || ref.uid === pvc.metadata.uid);
+}
+
+/** checkVolumeSatisfyClaim: why a volume the claim asks for by name cannot be bound to it. */
+function volumeMismatch(pv: any, pvc: any): string | undefined {
+  if (pv.metadata.deletionTimestamp) return `the volume is marked for deletion "${pv.metadata.name}"`;
+  if ((parseQuantity(pv.spec?.capacity?.storage) ?? 0) < (parseQuantity(pvc.spec?.resources?.requests?.storage) ?? 0)) return 'requested PV is too small';
+  if (claimClass(pv) !== claimClass(pvc)) return 'storageClassName does not match';
+  if ((pv.spec?.volumeMode ?? 'Filesystem') !== (pvc.spec?.volumeMode ?? 'Filesystem')) return 'incompatible volumeMode';
+  if (!(pvc.spec?.accessModes ?? []).every((m: string) => (pv.spec?.accessModes ?? []).includes(m))) return 'incompatible accessMode';
+  return undefined;
+}
 
 export class VolumeController implements Controller {
   private readonly claims = new WorkQueue();
@@ -41,7 +60,14 @@ export class VolumeController implements Controller {
         if (c.type === 'DELETED' && c.snap.obj.spec?.volumeName) this.volumes.add(keyOf(undefined, c.snap.obj.spec.volumeName));
       }),
     );
-    this.unsub.push(s.onChange('persistentvolumes', (c) => c.type !== 'DELETED' && this.volumes.add(keyOf(undefined, c.snap.obj.metadata.name))));
+    this.unsub.push(
+      s.onChange('persistentvolumes', (c) => {
+        if (c.type === 'DELETED') return;
+        this.volumes.add(keyOf(undefined, c.snap.obj.metadata.name));
+        // A new or changed volume may be what a Pending claim waits for.
+        for (const pvc of s.scan('persistentvolumeclaims')) if (pvc.status?.phase === 'Pending') this.claims.add(keyOf(pvc.metadata.namespace, pvc.metadata.name));
+      }),
+    );
     // A pod going away may release a claim held by pvc-protection, or unblock a waiting one.
     this.unsub.push(
       s.onChange('pods', (c) => {
@@ -84,25 +110,92 @@ export class VolumeController implements Controller {
       return;
     }
     const phase = pvc.status?.phase ?? 'Pending';
-    if (phase === 'Pending') return this.provision(pvc, key, now);
+    if (phase === 'Pending') {
+      if (pvc.spec?.volumeName) return this.bindRequested(pvc, key);
+      const match = this.findMatch(pvc);
+      if (match) return this.bind(match, pvc, key);
+      return this.provision(pvc, key, now);
+    }
     if (phase === 'Bound') return this.resize(pvc, key, now);
+  }
+
+  /** The claim names its volume (syncUnboundClaim with spec.volumeName in pv_controller.go). */
+  private bindRequested(pvc: any, key: string): void {
+    const pv = this.ctx.store.peek('persistentvolumes', undefined, pvc.spec.volumeName);
+    // A volume that does not exist (yet): the claim stays Pending and is retried.
+    if (!pv) return;
+    const ref = pv.spec?.claimRef;
+    if (!ref) {
+      const why = volumeMismatch(pv, pvc);
+      if (why) {
+        this.reportOnce(key, pvc, 'Warning', 'VolumeMismatch', `Cannot bind to requested volume "${pv.metadata.name}": ${why}`);
+        return;
+      }
+      return this.bind(pv, pvc, key);
+    }
+    if (isBoundTo(pv, pvc)) return this.bind(pv, pvc, key);
+    if (!pvc.metadata.annotations?.['pv.kubernetes.io/bound-by-controller'])
+      this.reportOnce(key, pvc, 'Warning', 'FailedBinding', `volume "${pv.metadata.name}" already bound to a different claim.`);
+  }
+
+  /** findMatchingVolume: a volume pre-bound to this claim, else the smallest Available one that fits. */
+  private findMatch(pvc: any): any | undefined {
+    const want = parseQuantity(pvc.spec?.resources?.requests?.storage) ?? 0;
+    const modes: string[] = pvc.spec?.accessModes ?? [];
+    const sel = pvc.spec?.selector?.matchLabels as Record<string, string> | undefined;
+    let best: any;
+    for (const pv of this.ctx.store.scan('persistentvolumes')) {
+      const size = parseQuantity(pv.spec?.capacity?.storage) ?? 0;
+      if (size < want || (pv.spec?.volumeMode ?? 'Filesystem') !== (pvc.spec?.volumeMode ?? 'Filesystem') || pv.metadata.deletionTimestamp) continue;
+      if (!modes.every((m) => (pv.spec?.accessModes ?? []).includes(m))) continue;
+      if (isBoundTo(pv, pvc)) return pv;
+      if (pv.status?.phase !== 'Available' || pv.spec?.claimRef) continue;
+      if (sel && !Object.entries(sel).every(([k, v]) => pv.metadata.labels?.[k] === v)) continue;
+      if (claimClass(pv) !== claimClass(pvc)) continue;
+      if (!best || size < (parseQuantity(best.spec.capacity.storage) ?? 0)) best = pv;
+    }
+    return best;
+  }
+
+  /** bind(): the volume's claimRef, then the claim's volumeName, both Bound. */
+  private bind(volume: any, claim: any, key: string): void {
+    const store = this.ctx.store;
+    const pv = store.get('persistentvolumes', undefined, volume.metadata.name);
+    const { namespace: ns, name, uid } = claim.metadata;
+    const ref = pv.spec.claimRef;
+    if (!ref || ref.uid !== uid || ref.name !== name || ref.namespace !== ns) {
+      if (!ref) pv.metadata.annotations = { ...(pv.metadata.annotations ?? {}), 'pv.kubernetes.io/bound-by-controller': 'yes' };
+      pv.spec.claimRef = { kind: 'PersistentVolumeClaim', namespace: ns, name, uid, apiVersion: 'v1', resourceVersion: claim.metadata.resourceVersion };
+      store.update('persistentvolumes', pv);
+    }
+    const bound = store.get('persistentvolumes', undefined, pv.metadata.name);
+    if (bound.status?.phase !== 'Bound') {
+      bound.status = { phase: 'Bound', lastPhaseTransitionTime: rfc3339(store.now()) };
+      store.update('persistentvolumes', bound, { subresource: 'status' });
+    }
+    const copy = store.get('persistentvolumeclaims', ns, name);
+    const annotations: Record<string, string> = { ...(copy.metadata.annotations ?? {}), 'pv.kubernetes.io/bind-completed': 'yes' };
+    if (!copy.spec.volumeName) annotations['pv.kubernetes.io/bound-by-controller'] = 'yes';
+    copy.metadata.annotations = annotations;
+    copy.spec.volumeName = pv.metadata.name;
+    const updated = store.update('persistentvolumeclaims', copy);
+    updated.status = { phase: 'Bound', accessModes: pv.spec.accessModes, capacity: { ...pv.spec.capacity } };
+    store.update('persistentvolumeclaims', updated, { subresource: 'status' });
+    this.reported.delete(key);
+  }
+
+  private reportOnce(key: string, pvc: any, type: 'Normal' | 'Warning', reason: string, message: string): void {
+    if (!this.reported.has(key)) recordEvent(this.ctx.store, pvc, type, reason, message, PV_CONTROLLER);
+    this.reported.add(key);
   }
 
   private provision(pvc: any, key: string, now: number): void {
     const store = this.ctx.store;
     const { namespace: ns, name } = pvc.metadata;
     const className = pvc.spec?.storageClassName;
-    if (!className) {
-      if (!this.reported.has(key)) recordEvent(store, pvc, 'Normal', 'FailedBinding', 'no persistent volumes available for this claim and no storage class is set', PV_CONTROLLER);
-      this.reported.add(key);
-      return;
-    }
+    if (!className) return this.reportOnce(key, pvc, 'Normal', 'FailedBinding', 'no persistent volumes available for this claim and no storage class is set');
     const sc = store.peek('storageclasses', undefined, className);
-    if (!sc) {
-      if (!this.reported.has(key)) recordEvent(store, pvc, 'Warning', 'ProvisioningFailed', `storageclass.storage.k8s.io "${className}" not found`, PV_CONTROLLER);
-      this.reported.add(key);
-      return;
-    }
+    if (!sc) return this.reportOnce(key, pvc, 'Warning', 'ProvisioningFailed', `storageclass.storage.k8s.io "${className}" not found`);
     const driver = sc.provisioner;
     const provisioner = { component: `${driver}_csi-${driver.includes('cephfs') ? 'cephfs' : 'rbd'}plugin-provisioner-5c8b6d8d4-x2x7k_${'d'.repeat(8)}-0000-4000-8000-000000000000` };
     // First look: the claim waits for the external provisioner (visible as Pending for a tick).
@@ -214,7 +307,8 @@ export class VolumeController implements Controller {
     if (!pv) return;
     const ref = pv.spec?.claimRef;
     const claim = ref ? store.peek('persistentvolumeclaims', ref.namespace, ref.name) : undefined;
-    const claimGone = ref && (!claim || claim.metadata.uid !== ref.uid);
+    // A volume pre-bound by name only (no uid yet) waits for its claim; it is not released.
+    const claimGone = ref?.uid && (!claim || claim.metadata.uid !== ref.uid);
     if (pv.metadata.deletionTimestamp) {
       if ((!ref || claimGone) && pv.metadata.finalizers?.includes('kubernetes.io/pv-protection')) {
         const copy = store.get('persistentvolumes', undefined, name);
@@ -222,6 +316,13 @@ export class VolumeController implements Controller {
         store.update('persistentvolumes', copy);
         rmSync(pvDataDir(this.ctx.dataDir, name), { recursive: true, force: true });
       }
+      return;
+    }
+    if ((pv.status?.phase ?? 'Pending') === 'Pending' && !claimGone) {
+      // A new volume is Available until a claim binds it.
+      const copy = store.get('persistentvolumes', undefined, name);
+      copy.status = { phase: 'Available', lastPhaseTransitionTime: rfc3339(store.now()) };
+      store.update('persistentvolumes', copy, { subresource: 'status' });
       return;
     }
     if (claimGone && pv.status?.phase === 'Bound') {

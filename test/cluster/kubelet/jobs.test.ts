@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startTestCluster, type TestCluster } from '../index.js';
 import { kubectl } from '../../harness/plugin.js';
-import { alive, boundClaim, createNamespace, waitFor } from './testing.js';
+import { alive, boundClaim, createNamespace, hostPidOf, waitFor } from './testing.js';
 
 let cluster: TestCluster;
 const ns = 'kubelet-jobs';
@@ -35,6 +35,8 @@ function job(name: string, argv: string[], extra: { spec?: any; volumes?: any[];
       template: {
         spec: {
           restartPolicy: 'Never',
+          // The commands here do not handle SIGTERM, which a container's PID 1 then ignores: keep the wait for SIGKILL short.
+          terminationGracePeriodSeconds: 2,
           containers: [{ name: 'main', image: 'bitnami/odoo:17', command: argv, volumeMounts: extra.volumeMounts }],
           volumes: extra.volumes,
         },
@@ -116,9 +118,10 @@ describe('failure', () => {
     const { volumes, volumeMounts } = hostVolume();
     cluster.store.create(
       'jobs',
-      job('slow', ['sh', '-c', 'echo $$$$ > /host/slow.pid; sleep 30; touch /host/slow.done'], { spec: { activeDeadlineSeconds: 3 }, volumes, volumeMounts }),
+      job('slow', ['sh', '-c', 'touch /host/slow.pid; sleep 30; touch /host/slow.done # slow'], { spec: { activeDeadlineSeconds: 3 }, volumes, volumeMounts }),
     );
-    const pid = Number(await waitFor('the pid file', () => existsSync(join(hostScratch, 'slow.pid')) && readFileSync(join(hostScratch, 'slow.pid'), 'utf8').trim()));
+    await waitFor('the pid file', () => existsSync(join(hostScratch, 'slow.pid')));
+    const pid = hostPidOf('# slow')!;
     expect(alive(pid)).toBe(true);
     await waitFor('the Failed condition', () => jobCondition('slow', 'Failed'), 30_000);
     expect(jobCondition('slow', 'Failed')).toMatchObject({ reason: 'DeadlineExceeded', message: 'Job was active longer than specified deadline' });
@@ -134,8 +137,9 @@ describe('failure', () => {
     const unsubscribe = cluster.store.subscribe('jobs', (ev) => {
       for (const c of ev.object.status?.conditions ?? []) if (ev.object.metadata.name === 'midway') seen.push(c.type);
     });
-    cluster.store.create('jobs', job('midway', ['sh', '-c', 'echo $$$$ > /host/midway.pid; sleep 30; touch /host/midway.done'], { volumes, volumeMounts }));
-    const pid = Number(await waitFor('the pid file', () => existsSync(join(hostScratch, 'midway.pid')) && readFileSync(join(hostScratch, 'midway.pid'), 'utf8').trim()));
+    cluster.store.create('jobs', job('midway', ['sh', '-c', 'touch /host/midway.pid; sleep 30; touch /host/midway.done # midway'], { volumes, volumeMounts }));
+    await waitFor('the pid file', () => existsSync(join(hostScratch, 'midway.pid')));
+    const pid = hostPidOf('# midway')!;
     expect(alive(pid)).toBe(true);
     const del = await kc(['delete', 'job', '-n', ns, 'midway', '--wait=true'], 40_000);
     expect(del.code).toBe(0);

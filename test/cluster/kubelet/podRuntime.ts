@@ -1,7 +1,9 @@
 // Runs the pods the kubelet owns (those not owned by a ReplicaSet): sets up volumes and environment,
 // runs init containers then containers as real processes (see sandbox.ts), captures their output as
 // the container log, restarts per restartPolicy with back-off, writes the pod status as the kubelet
-// does, and on deletion sends SIGTERM to each process group, then SIGKILL after the grace period.
+// does, and on deletion stops it as the kubelet does: SIGTERM to each container's main process (PID 1
+// of its PID namespace, which ignores signals it has no handler for), SIGKILL to everything in the
+// container once the grace period ends, and only then confirms the deletion so the pod object goes.
 import { randomBytes, createHash } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { ContainerLog } from './containerLog.js';
@@ -45,6 +47,9 @@ interface PodRun {
   hostIP: string;
   /** Deletion in progress: nothing new is started. */
   terminating: boolean;
+  /** When the containers still running get SIGKILL (ms since the epoch), and the timer that does it. */
+  killAt?: number;
+  killTimer?: NodeJS.Timeout;
   /** The pod object is gone from the store: no more status writes. */
   gone: boolean;
   lastProblem?: string;
@@ -61,7 +66,7 @@ export class PodRuntime {
 
   constructor(private readonly deps: RuntimeDeps) {}
 
-  /** Pods that are not owned by a ReplicaSet or DaemonSet run for real; the others are simulated by the API side. */
+  /** Pods not owned by a ReplicaSet or DaemonSet (or with runDaemonSetPods, not by a ReplicaSet) run for real; the API side simulates the others. */
   owns(pod: any): boolean {
     const simulated = this.deps.runDaemonSetPods ? ['ReplicaSet'] : ['ReplicaSet', 'DaemonSet'];
     return !(pod?.metadata?.ownerReferences ?? []).some((r: any) => simulated.includes(r.kind));
@@ -74,7 +79,10 @@ export class PodRuntime {
     const run = this.pods.get(uid);
     if (run) {
       run.pod = pod;
-      if (pod.metadata.deletionTimestamp && !run.terminating) void this.terminate(run, graceSeconds(pod));
+      if (!pod.metadata.deletionTimestamp) return;
+      // A second deletion may shorten the grace period, never lengthen it.
+      if (run.terminating) this.killAfter(run, graceSeconds(pod));
+      else void this.terminate(run, graceSeconds(pod));
       return;
     }
     if (!pod.spec?.nodeName) return; // not scheduled yet
@@ -86,11 +94,12 @@ export class PodRuntime {
     this.start(pod);
   }
 
-  /** Called for a DELETED pod event: the object is gone, so its processes go too. */
+  /** Called for a DELETED pod event (a forced deletion, or the kubelet's own confirmation): its processes go too. */
   forget(pod: any): void {
     const run = this.pods.get(pod?.metadata?.uid);
     if (!run) return;
     run.gone = true;
+    if (run.terminating && run.containers.some((c) => c.proc)) this.killAfter(run, graceSeconds(pod));
     void this.terminate(run, graceSeconds(pod)).then(() => this.cleanUp(run));
   }
 
@@ -241,7 +250,7 @@ export class PodRuntime {
     }
     let proc: SandboxProcess;
     try {
-      proc = spawnInSandbox({ argv, env, workingDir: c.spec.workingDir, mounts: containerMounts(c.spec, volumes) });
+      proc = spawnInSandbox({ argv, env, workingDir: c.spec.workingDir, mounts: containerMounts(c.spec, volumes), pidNamespace: true });
     } catch (e) {
       return failStart((e as Error).message);
     }
@@ -266,7 +275,7 @@ export class PodRuntime {
     return exitCode;
   }
 
-  /** Graceful termination: SIGTERM to every process group, SIGKILL after the grace period. */
+  /** Graceful termination: SIGTERM to each container's PID 1, SIGKILL once the grace period ends. */
   private async terminate(run: PodRun, graceSeconds: number): Promise<void> {
     if (run.terminating) return run.settled;
     run.terminating = true;
@@ -276,13 +285,11 @@ export class PodRuntime {
       void recordEvent(this.deps.store, podRef(run), 'Normal', 'Killing', `Stopping container ${c.name}`, 'kubelet');
       c.proc!.signal('SIGTERM');
     }
-    const timer = setTimeout(() => {
-      for (const c of run.containers) c.proc?.signal('SIGKILL');
-    }, Math.max(0, graceSeconds) * 1000);
+    this.killAfter(run, graceSeconds);
     try {
       await run.settled;
     } finally {
-      clearTimeout(timer);
+      clearTimeout(run.killTimer);
     }
     // Containers that never ran are reported as terminated without ever having started.
     for (const c of run.containers) {
@@ -296,6 +303,17 @@ export class PodRuntime {
       run.gone = true;
     }
     this.cleanUp(run);
+  }
+
+  /** (Re)arms the SIGKILL for the containers still running, keeping the earlier deadline. */
+  private killAfter(run: PodRun, graceSeconds: number): void {
+    const at = Date.now() + graceSeconds * 1000;
+    if (run.killAt !== undefined && run.killAt <= at) return;
+    run.killAt = at;
+    clearTimeout(run.killTimer);
+    run.killTimer = setTimeout(() => {
+      for (const c of run.containers) c.proc?.signal('SIGKILL');
+    }, graceSeconds * 1000);
   }
 
   private cleanUp(run: PodRun): void {
@@ -401,8 +419,13 @@ function newContainer(spec: any, init: boolean, waiting: string): ContainerRun {
   return { name: spec.name, spec, init, state: { waiting: { reason: waiting } }, lastState: {}, restartCount: 0, finished: false };
 }
 
-function graceSeconds(pod: any): number {
-  return pod?.metadata?.deletionGracePeriodSeconds ?? pod?.spec?.terminationGracePeriodSeconds ?? 30;
+/**
+ * The grace period the kubelet gives a deleted pod's containers: the API server's
+ * deletionGracePeriodSeconds, else the pod's own, and never under 1 s — a forced deletion (grace 0)
+ * still gets SIGTERM and 1 s (calculateEffectiveGracePeriod in pkg/kubelet/pod_workers.go).
+ */
+export function graceSeconds(pod: any): number {
+  return Math.max(1, pod?.metadata?.deletionGracePeriodSeconds ?? pod?.spec?.terminationGracePeriodSeconds ?? 30);
 }
 
 function podRef(run: PodRun): any {

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { startTestCluster, type TestCluster } from '../index.js';
 import { kubectl } from '../../harness/plugin.js';
-import { alive, barePod, boundClaim, createNamespace, podPhase, waitFor } from './testing.js';
+import { alive, barePod, boundClaim, createNamespace, hostPidOf, podPhase, waitFor } from './testing.js';
 
 let cluster: TestCluster;
 const ns = 'kubelet-pods';
@@ -226,7 +226,7 @@ describe('process lifetime', () => {
   it('ends the container with its main process: background processes it started are killed', async () => {
     cluster.store.create(
       'pods',
-      barePod(ns, 'leaves-child', ['sh', '-c', 'sleep 300 & echo $! > /host/bg.pid; echo started'], {
+      barePod(ns, 'leaves-child', ['sh', '-c', 'sleep 300.5 & sleep 0.2; touch /host/bg.started; echo started'], {
         volumes: [{ name: 'host', hostPath: { path: hostScratch } }],
         volumeMounts: [{ name: 'host', mountPath: '/host' }],
       }),
@@ -234,24 +234,25 @@ describe('process lifetime', () => {
     const pod = await podPhase(cluster, ns, 'leaves-child', ['Succeeded', 'Failed']);
     expect(pod.status.phase).toBe('Succeeded');
     expect((await kc(['logs', '-n', ns, 'leaves-child'])).stdout).toBe('started\n');
-    const pid = Number(readFileSync(join(hostScratch, 'bg.pid'), 'utf8'));
-    await waitFor('the background process to be gone', () => !alive(pid));
+    expect(existsSync(join(hostScratch, 'bg.started'))).toBe(true);
+    await waitFor('the background process to be gone', () => hostPidOf('300.5') === undefined);
   });
 });
 
 describe('deleting a running pod', () => {
-  it('sends SIGTERM to the process group and removes the pod once it exited', async () => {
+  it('sends SIGTERM to the main process and removes the pod once it exited', async () => {
     const marker = join(hostScratch, 'term');
     cluster.store.create(
       'pods',
       // "$$$$": Kubernetes turns "$$" into "$" in command and args, so the shell sees "$$" (its pid).
-      barePod(ns, 'sleeper', ['sh', '-c', 'echo $$$$ > /host/pid; trap "echo got TERM > /host/term; exit 0" TERM; while true; do sleep 0.1; done'], {
+      barePod(ns, 'sleeper', ['sh', '-c', 'touch /host/pid; trap "echo got TERM > /host/term; exit 0" TERM; while true; do sleep 0.1; done # sleeper'], {
         volumes: [{ name: 'host', hostPath: { path: hostScratch } }],
         volumeMounts: [{ name: 'host', mountPath: '/host' }],
       }),
     );
     await podPhase(cluster, ns, 'sleeper', ['Running']);
-    const pid = Number(await waitFor('the pid file', () => existsSync(join(hostScratch, 'pid')) && readFileSync(join(hostScratch, 'pid'), 'utf8').trim()));
+    await waitFor('the pid file', () => existsSync(join(hostScratch, 'pid')));
+    const pid = hostPidOf('# sleeper')!;
     expect(alive(pid)).toBe(true);
     const del = await kc(['delete', 'pod', '-n', ns, 'sleeper', '--wait=true']);
     expect(del.code).toBe(0);
@@ -263,14 +264,15 @@ describe('deleting a running pod', () => {
   it('kills a process that ignores SIGTERM after the grace period', async () => {
     cluster.store.create(
       'pods',
-      barePod(ns, 'stubborn', ['sh', '-c', 'trap "" TERM; echo $$$$ > /host/stubborn; while true; do sleep 0.1; done'], {
+      barePod(ns, 'stubborn', ['sh', '-c', 'trap "" TERM; touch /host/stubborn; while true; do sleep 0.1; done # stubborn'], {
         grace: 1,
         volumes: [{ name: 'host', hostPath: { path: hostScratch } }],
         volumeMounts: [{ name: 'host', mountPath: '/host' }],
       }),
     );
     await podPhase(cluster, ns, 'stubborn', ['Running']);
-    const pid = Number(await waitFor('the pid file', () => existsSync(join(hostScratch, 'stubborn')) && readFileSync(join(hostScratch, 'stubborn'), 'utf8').trim()));
+    await waitFor('the pid file', () => existsSync(join(hostScratch, 'stubborn')));
+    const pid = hostPidOf('# stubborn')!;
     expect(alive(pid)).toBe(true);
     const del = await kc(['delete', 'pod', '-n', ns, 'stubborn']);
     expect(del.code).toBe(0);

@@ -3,9 +3,13 @@
 // at its mountPath, read-only mounts remounted read-only. The image is not pulled: the command runs with
 // the host's own tools (sh, tar, pg_dump, ...), as root, on the host network.
 //
+// A container also gets its own PID namespace (`--pid --fork --mount-proc`): its command is PID 1
+// there, so as in a real container it ignores SIGTERM unless it handles it, only it receives the
+// kubelet's SIGTERM, and everything else in the container dies with it.
+//
 // No value is ever spliced into a shell string: the setup script below is a constant and receives the
 // mounts, the working directory and the argv as positional parameters, then `exec`s the argv, so the
-// container's PID is the PID we spawned and its process group is ours to signal.
+// container's main process is the one unshare started, and its process group is ours to kill.
 import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { accessSync, appendFileSync, constants as fsConstants, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmdirSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
@@ -25,6 +29,8 @@ export interface SandboxSpec {
   workingDir?: string;
   mounts: BindMount[];
   stdio?: StdioOptions;
+  /** Run argv as PID 1 of a new PID namespace, as a container's main process (not for exec sessions). */
+  pidNamespace?: boolean;
 }
 
 // $1 = mount binary, $2 = number of mounts, then (source, target, ro|rw) triples, then workdir, then argv.
@@ -208,7 +214,10 @@ export interface SandboxProcess {
   child: ChildProcess;
   /** Resolves with the exit code (128+signal when killed) once the process is gone and mount points are released. */
   exited: Promise<{ code: number; signal: NodeJS.Signals | null }>;
-  /** Signals the whole process group. */
+  /**
+   * SIGKILL goes to every process of the container; any other signal to its main process only (PID 1
+   * of its PID namespace, or the process itself without one), as a container runtime sends it.
+   */
   signal(sig: NodeJS.Signals): void;
 }
 
@@ -224,7 +233,7 @@ export function spawnInSandbox(spec: SandboxSpec): SandboxProcess {
     acquireMountPoint(m.target, isDir);
     points.push({ target: m.target, isDir });
   }
-  const args = ['--mount', '--propagation', 'private', '--', '/bin/sh', '-c', SCRIPT, 'sh', MOUNT_BIN, String(mounts.length)];
+  const args = ['--mount', '--propagation', 'private', ...(spec.pidNamespace ? ['--pid', '--fork', '--mount-proc'] : []), '--', '/bin/sh', '-c', SCRIPT, 'sh', MOUNT_BIN, String(mounts.length)];
   for (const m of mounts) args.push(m.source, m.target, m.readOnly ? 'ro' : 'rw');
   args.push(spec.workingDir ?? '', ...spec.argv);
   let child: ChildProcess;
@@ -262,17 +271,41 @@ export function spawnInSandbox(spec: SandboxSpec): SandboxProcess {
     exited,
     signal(sig) {
       if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
-      try {
-        process.kill(-child.pid, sig);
-      } catch {
+      if (sig === 'SIGKILL') {
         try {
-          child.kill(sig);
+          process.kill(-child.pid, sig);
         } catch {
           /* already gone */
         }
+        return;
       }
+      signalMain(child.pid, Boolean(spec.pidNamespace), sig);
     },
   };
+}
+
+/**
+ * With a PID namespace, the main process is unshare's one child (it forks it at once); a signal sent
+ * before the fork is retried for a moment, as it would wait for the container to be created.
+ */
+function signalMain(pid: number, inNamespace: boolean, sig: NodeJS.Signals, attempt = 0): void {
+  let target: number | undefined = pid;
+  if (inNamespace) {
+    try {
+      target = Number(readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/)[0]) || undefined;
+    } catch {
+      return; // unshare itself is gone
+    }
+  }
+  if (target === undefined) {
+    if (attempt < 50) setTimeout(() => signalMain(pid, inNamespace, sig, attempt + 1), 20).unref();
+    return;
+  }
+  try {
+    process.kill(target, sig);
+  } catch {
+    /* already gone */
+  }
 }
 
 function isInside(p: string, parent: string): boolean {

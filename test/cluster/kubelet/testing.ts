@@ -1,6 +1,6 @@
 // Helpers for the kubelet's scenario tests: a cluster, a KubeClient for it, statically provisioned
 // (pre-bound) volumes, and waiting for what the cluster holds.
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { KubeClient } from '../../../plugin/core/kube/client.js';
 import { buildConnection } from '../../../plugin/core/kube/connection.js';
 import { loadKubeconfig } from '../../../plugin/core/kube/kubeconfig.js';
@@ -78,4 +78,24 @@ export function alive(pid: number): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * The host PID of the container process whose command line contains `token`. Containers have their
+ * own PID namespace, so `$$` inside one is 1, not something the host can look at.
+ */
+export function hostPidOf(token: string): number | undefined {
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    let argv: string[];
+    try {
+      argv = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
+    } catch {
+      continue;
+    }
+    // unshare's own command line holds the container's argv too.
+    if (argv[0].endsWith('unshare') || !argv.some((a) => a.includes(token))) continue;
+    if (alive(Number(entry))) return Number(entry);
+  }
+  return undefined;
 }
