@@ -87,18 +87,23 @@ export async function buildBinaries(targets, outDir = dist) {
       execFileSync(process.execPath, ['--experimental-sea-config', config], { stdio: ['ignore', 'ignore', 'pipe'] });
       const target = join(outDir, binaryName(platform));
       // Made beside the target and renamed over it, so nothing ever runs a half-written binary.
-      const partial = join(work, binaryName(platform));
-      copyFileSync(node, partial);
-      chmodSync(partial, 0o755);
-      const darwin = platform.startsWith('darwin');
-      if (darwin && hasCommand('codesign')) execFileSync('codesign', ['--remove-signature', partial]);
-      await quietly(() => inject(partial, 'NODE_SEA_BLOB', readFileSync(blob), { sentinelFuse: SEA_FUSE, ...(darwin ? { machoSegmentName: 'NODE_SEA' } : {}) }));
-      if (darwin) {
-        if (hasCommand('codesign')) execFileSync('codesign', ['--sign', '-', partial]);
-        else process.stderr.write(`${binaryName(platform)}: not signed (no codesign here); sign it on a Mac: codesign --sign - ${binaryName(platform)}\n`);
-      }
       mkdirSync(outDir, { recursive: true });
-      renameSync(partial, target);
+      const partial = `${target}.partial-${process.pid}`;
+      try {
+        copyFileSync(node, partial);
+        chmodSync(partial, 0o755);
+        const darwin = platform.startsWith('darwin');
+        if (darwin && hasCommand('codesign')) execFileSync('codesign', ['--remove-signature', partial]);
+        await quietly(() => inject(partial, 'NODE_SEA_BLOB', readFileSync(blob), { sentinelFuse: SEA_FUSE, ...(darwin ? { machoSegmentName: 'NODE_SEA' } : {}) }));
+        if (darwin) {
+          if (hasCommand('codesign')) execFileSync('codesign', ['--sign', '-', partial]);
+          else process.stderr.write(`${binaryName(platform)}: not signed (no codesign here); sign it on a Mac: codesign --sign - ${binaryName(platform)}\n`);
+        }
+        renameSync(partial, target);
+      } catch (e) {
+        rmSync(partial, { force: true });
+        throw e;
+      }
       out.push(target);
       process.stderr.write(`built ${target} (${Math.round(statSync(target).size / 2 ** 20)} MiB)\n`);
     }
