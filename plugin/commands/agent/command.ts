@@ -54,7 +54,7 @@ async function resolveMode(ctx: CommandContext, args: ApplyArgs, installed?: any
   return noBuild();
 }
 
-async function agentObjects(ctx: CommandContext, args: AgentArgs, mode: AgentMode): Promise<any[]> {
+async function objectsToApply(ctx: CommandContext, args: AgentArgs, mode: AgentMode): Promise<any[]> {
   const { agentAssets } = await import('./assets.js');
   const { buildAgentObjects, selectAgentDocuments } = await import('./agentObjects.js');
   const devices = ctx.config.devices;
@@ -95,12 +95,12 @@ async function applyRun(ctx: CommandContext, args: ApplyArgs, upgrade: boolean):
   const { objectRef, VERSION_LABEL } = await import('./agentObjects.js');
   if (args['dry-run'] && !upgrade) {
     // Needs no cluster: what install applies follows from the flags and the config file alone.
-    const objects = await agentObjects(ctx, args, await resolveMode(ctx, args));
+    const objects = await objectsToApply(ctx, args, await resolveMode(ctx, args));
     return printObjects(ctx, ctx.globals.output, objects, (o) => `${objectRef(o)} serverside-applied (dry run)`);
   }
   const kube = await ctx.kube();
   const installed = upgrade ? await installedDaemonSet(kube, ns) : undefined;
-  const objects = await agentObjects(ctx, args, await resolveMode(ctx, args, installed));
+  const objects = await objectsToApply(ctx, args, await resolveMode(ctx, args, installed));
   if (args['dry-run']) return printObjects(ctx, ctx.globals.output, objects, (o) => `${objectRef(o)} serverside-applied (dry run)`);
   const deps = { clock: ctx.clock, signal: ctx.signal, progress: ctx.progress };
   const applied = upgrade ? await upgradeAgent(kube, objects, deps) : await installAgent(kube, objects, deps);
@@ -202,7 +202,7 @@ export const agentUninstallCommand: CommandDef<UninstallArgs> = {
     const { plannedRemoval, removeAgent } = await import('./agentInstall.js');
     const { objectRef } = await import('./agentObjects.js');
     // Every object any install makes (the ConfigMap too), whatever the mode; only those it created go.
-    const planned = await plannedRemoval(kube, await agentObjects(ctx, args, await resolveMode(ctx, { ...args, build: false })));
+    const planned = await plannedRemoval(kube, await objectsToApply(ctx, args, await resolveMode(ctx, { ...args, build: false })));
     if (!planned.length) throw new NotFoundError(`nothing of the node agent installed by kubectl odoo in namespace ${ns}`);
     const refs = planned.map(objectRef);
     if (args['dry-run']) {
