@@ -1,7 +1,7 @@
 // Bundles the plugin into one executable file (dist/kubectl-odoo), its completion helper, and the agent.
 import { build } from 'esbuild';
 import { brotliCompressSync, constants } from 'node:zlib';
-import { readFileSync, writeFileSync, chmodSync, mkdirSync } from 'node:fs';
+import { readFileSync, readdirSync, writeFileSync, chmodSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -23,10 +23,39 @@ const common = {
   legalComments: 'none',
   // import.meta only appears on the unbundled (source) code paths, which a CommonJS chunk never takes.
   logOverride: { 'empty-import-meta': 'silent' },
+  // The CommonJS outputs turn import() into require(): a single executable (SEA) runs its main script
+  // without an ESM loader, where import() throws ERR_VM_DYNAMIC_IMPORT_CALLBACK_MISSING.
+  supported: { 'dynamic-import': false },
   define: {
     __KUBECTL_ODOO_VERSION__: JSON.stringify(pkg.version),
     __CLIENT_NODE_VERSION__: JSON.stringify(clientNode.version),
   },
+};
+
+// CommonJS dependencies inside an ESM bundle expect require, __filename and __dirname.
+const requireShim =
+  "import{createRequire as __kcoCreateRequire}from'node:module';import{fileURLToPath as __kcoPath}from'node:url';" +
+  "const require=__kcoCreateRequire(import.meta.url);const __filename=__kcoPath(import.meta.url);const __dirname=__kcoPath(new URL('.',import.meta.url));";
+// 1. The node agent: one file, run by the DaemonSet (from its image, or from a ConfigMap that
+// `kubectl odoo agent install --no-build` makes, which is why the plugin embeds it).
+await build({
+  ...common,
+  entryPoints: [join(root, 'agent/main.ts')],
+  outfile: join(dist, 'odoo-node-agent.mjs'),
+  format: 'esm',
+  supported: {},
+  banner: { js: `#!/usr/bin/env node\n${requireShim}` },
+});
+chmodSync(join(dist, 'odoo-node-agent.mjs'), 0o755);
+
+// `kubectl odoo agent install` applies the agent's manifests as they are in manifests/, and ships the agent.
+const agentAssets = {
+  manifests: Object.fromEntries(
+    readdirSync(join(root, 'manifests'))
+      .filter((f) => f.endsWith('.yaml'))
+      .map((f) => [f, readFileSync(join(root, 'manifests', f), 'utf8')]),
+  ),
+  agent: readFileSync(join(dist, 'odoo-node-agent.mjs'), 'utf8'),
 };
 
 // ssh2 and cpu-features load optional native addons inside try/catch and fall back to pure JavaScript;
@@ -39,7 +68,7 @@ const optionalNativeAddons = {
   },
 };
 
-// 1. The heavy chunk (client-node, ssh2 and friends): compiled only when a command needs it.
+// 2. The heavy chunk (client-node, ssh2 and friends): compiled only when a command needs it.
 const heavy = await build({
   ...common,
   entryPoints: [join(root, 'plugin/core/heavy/modules.ts')],
@@ -51,10 +80,6 @@ const heavy = await build({
 const heavyCode = heavy.outputFiles[0].contents;
 const heavyPayload = brotliCompressSync(heavyCode, { params: { [constants.BROTLI_PARAM_QUALITY]: 9 } }).toString('base64');
 
-// CommonJS dependencies inside an ESM bundle expect require, __filename and __dirname.
-const requireShim =
-  "import{createRequire as __kcoCreateRequire}from'node:module';import{fileURLToPath as __kcoPath}from'node:url';" +
-  "const require=__kcoCreateRequire(import.meta.url);const __filename=__kcoPath(import.meta.url);const __dirname=__kcoPath(new URL('.',import.meta.url));";
 const keepHeavyOut = {
   name: 'heavy-external',
   setup(b) {
@@ -70,7 +95,7 @@ const yargsCommonJs = {
   },
 };
 
-// 2. The app chunk (yargs and every command), kept compressed in the executable like the heavy chunk:
+// 3. The app chunk (yargs and every command), kept compressed in the executable like the heavy chunk:
 // the fast paths (--help, version --client) never compile it.
 const keepAppOut = {
   name: 'app-external',
@@ -83,13 +108,13 @@ const app = await build({
   entryPoints: [join(root, 'plugin/cli/app.ts')],
   format: 'cjs',
   write: false,
-  define: { ...common.define, __KUBECTL_ODOO_HEAVY__: JSON.stringify(heavyPayload) },
+  define: { ...common.define, __KUBECTL_ODOO_HEAVY__: JSON.stringify(heavyPayload), __KUBECTL_ODOO_AGENT_ASSETS__: JSON.stringify(agentAssets) },
   plugins: [keepHeavyOut, yargsCommonJs, optionalNativeAddons],
 });
 const appCode = app.outputFiles[0].contents;
 const appPayload = brotliCompressSync(appCode, { params: { [constants.BROTLI_PARAM_QUALITY]: 9 } }).toString('base64');
 
-// 3. The plugin: one executable CommonJS file (faster to start than ESM; dist/package.json tells Node).
+// 4. The plugin: one executable CommonJS file (faster to start than ESM; dist/package.json tells Node).
 // Built twice: the second build embeds the help text that the first one renders, for the fast path.
 const buildPlugin = async (help) => {
   await build({
@@ -112,22 +137,12 @@ await buildPlugin(undefined);
 const help = execFileSync(process.execPath, [join(dist, 'kubectl-odoo'), '--help'], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
 await buildPlugin(help);
 
-// 4. kubectl >= 1.26 asks kubectl_complete-odoo for `kubectl odoo <TAB>` completions.
+// 5. kubectl >= 1.26 asks kubectl_complete-odoo for `kubectl odoo <TAB>` completions.
 writeFileSync(
   join(dist, 'kubectl_complete-odoo'),
   '#!/bin/sh\n# Shell completion for `kubectl odoo`, called by kubectl (>= 1.26).\nexec "$(dirname "$(readlink -f "$0")")/kubectl-odoo" __complete "$@"\n',
 );
 chmodSync(join(dist, 'kubectl_complete-odoo'), 0o755);
-
-// 5. The node agent: one file, run by the DaemonSet.
-await build({
-  ...common,
-  entryPoints: [join(root, 'agent/main.ts')],
-  outfile: join(dist, 'odoo-node-agent.mjs'),
-  format: 'esm',
-  banner: { js: `#!/usr/bin/env node\n${requireShim}` },
-});
-chmodSync(join(dist, 'odoo-node-agent.mjs'), 0o755);
 
 const kb = (n) => `${Math.round(n / 1024)} KiB`;
 process.stderr.write(

@@ -15,6 +15,7 @@ import { setResourcesCommand } from '../commands/set-resources/command.js';
 import { watchCommand } from '../commands/watch/command.js';
 import { logsCommand } from '../commands/logs/command.js';
 import { nodesCommand } from '../commands/nodes/command.js';
+import { agentCommand } from '../commands/agent/command.js';
 import { configCommand } from '../commands/config/command.js';
 import { migrateStorageCommand } from '../commands/migrate-storage/command.js';
 import { storageCommand } from '../commands/storage/command.js';
@@ -44,6 +45,7 @@ export const COMMANDS: CommandDef[] = [
   restoreCommand,
   recoverCommand,
   nodesCommand,
+  agentCommand,
   versionCommand,
   completionCommand,
 ];

@@ -54,6 +54,11 @@ export const DEFAULT_CONFIG: PluginConfig = {
   backupImage: '',
   backupCompression: 'auto',
   backupTimeout: '6h',
+  // Node agent (agent install): an image built from agent/Dockerfile ('' = none: run the bundled agent
+  // from a ConfigMap on agentNodeImage, a stock Node.js image), and the port it listens on (host network).
+  agentImage: '',
+  agentNodeImage: 'node:22-bookworm-slim',
+  agentPort: 8765,
 };
 
 /** Keys a config file may set that have no default. */

@@ -32,6 +32,8 @@ export interface TestClusterOptions {
   dataDir?: string;
   /** Start the kubelet that runs Job and bare pods (default true). */
   kubelet?: boolean;
+  /** The kubelet runs DaemonSet pods too, as real processes (default false: they are simulated). */
+  runDaemonSetPods?: boolean;
   /** Run the simulated controllers (default true). */
   controllers?: boolean;
   /** Create the rook-cephfs and rook-ceph-block StorageClasses (default true). */
@@ -77,7 +79,8 @@ export async function startTestCluster(opts: TestClusterOptions = {}): Promise<T
   bootstrapCluster(store, { nodes, storageClasses: opts.storageClasses });
 
   let kubelet: Kubelet | undefined;
-  if (opts.kubelet !== false) kubelet = await loadKubelet(store, dataDir, tickMs);
+  const runDaemonSetPods = opts.kubelet !== false && !!opts.runDaemonSetPods;
+  if (opts.kubelet !== false) kubelet = await loadKubelet(store, dataDir, tickMs, runDaemonSetPods);
   const server = new ApiServer({
     store,
     faults,
@@ -89,7 +92,7 @@ export async function startTestCluster(opts: TestClusterOptions = {}): Promise<T
   const url = await server.listen(opts.port ?? 0);
   const kubeconfigPath = join(configDir, 'kubeconfig');
   writeKubeconfig(kubeconfigPath, { url, token, certs });
-  const controllers = opts.controllers === false ? undefined : startControllers(store, { tickMs, dataDir, nodes, timeScale: opts.timeScale, simulateAllPods: !kubelet });
+  const controllers = opts.controllers === false ? undefined : startControllers(store, { tickMs, dataDir, nodes, timeScale: opts.timeScale, simulateAllPods: !kubelet, runDaemonSetPods });
   await kubelet?.start();
 
   let stopped = false;
@@ -115,8 +118,8 @@ export async function startTestCluster(opts: TestClusterOptions = {}): Promise<T
   };
 }
 
-async function loadKubelet(store: Store, dataDir: string, tickMs: number): Promise<Kubelet | undefined> {
+async function loadKubelet(store: Store, dataDir: string, tickMs: number, runDaemonSetPods: boolean): Promise<Kubelet | undefined> {
   // Loaded only when wanted: it brings the process runner and the WebSocket servers.
   const mod = await import('./kubelet/index.js');
-  return mod.createKubelet({ store, dataDir, tickMs }) as unknown as Kubelet;
+  return mod.createKubelet({ store, dataDir, tickMs, runDaemonSetPods }) as unknown as Kubelet;
 }

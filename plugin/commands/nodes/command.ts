@@ -87,6 +87,7 @@ export const nodesCheckCommand: CommandDef<CheckArgs> = {
         onProgress: progress,
         signal: ctx.signal,
       }));
+      await (await import('../agent/versionSkew.js')).warnOnAgentVersionSkew(kube, agentNamespace(ctx, args), ctx.progress);
     }
     const out = summariseChecks(results, { replication: opts.replication, overhead: opts.overhead }, clusterChecks);
     if (!(await printStructured(ctx.io, ctx.globals.output, out))) {

@@ -16,6 +16,8 @@ export interface ControllerContext {
   timeScale?: number;
   /** Simulate every pod, not just those of ReplicaSets and DaemonSets (when no kubelet runs). */
   simulateAllPods?: boolean;
+  /** The kubelet runs DaemonSet pods, so they are not simulated. */
+  runDaemonSetPods?: boolean;
 }
 
 export interface Controller {
@@ -36,7 +38,7 @@ export function startControllers(store: Store, opts: Omit<ControllerContext, 'st
     new DeploymentController(ctx),
     new ReplicaSetController(ctx),
     new DaemonSetController(ctx),
-    new PodController(ctx, { timeScale: opts.timeScale ?? 0.01, simulateAll: opts.simulateAllPods ?? false }),
+    new PodController(ctx, { timeScale: opts.timeScale ?? 0.01, simulateAll: opts.simulateAllPods ?? false, runDaemonSetPods: opts.runDaemonSetPods ?? false }),
     new VolumeController(ctx),
     new GarbageCollector(ctx),
   ];

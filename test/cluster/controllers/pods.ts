@@ -27,7 +27,7 @@ interface SimState {
   containerIds: string[];
 }
 
-const simulated = (pod: any) => ['ReplicaSet', 'DaemonSet'].includes(controllerRef(pod)?.kind);
+const simulatedKinds = (runDaemonSetPods: boolean) => (runDaemonSetPods ? ['ReplicaSet'] : ['ReplicaSet', 'DaemonSet']);
 
 function tolerate(fn: () => void): void {
   try {
@@ -57,7 +57,7 @@ export class PodController implements Controller {
 
   constructor(
     private readonly ctx: ControllerContext,
-    private readonly opts: { timeScale: number; simulateAll: boolean },
+    private readonly opts: { timeScale: number; simulateAll: boolean; runDaemonSetPods?: boolean },
   ) {
     this.step = ctx.tickMs;
     for (const p of ctx.store.scan('pods')) if (!p.spec?.nodeName || p.metadata.deletionTimestamp) this.queue.add(keyOf(p.metadata.namespace, p.metadata.name));
@@ -70,6 +70,10 @@ export class PodController implements Controller {
 
   stop(): void {
     this.unsub();
+  }
+
+  private simulated(pod: any): boolean {
+    return simulatedKinds(!!this.opts.runDaemonSetPods).includes(controllerRef(pod)?.kind);
   }
 
   tick(now: number): void {
@@ -88,15 +92,15 @@ export class PodController implements Controller {
         tolerate(() => this.schedule(pod, usage!));
         continue;
       }
-      if (this.opts.simulateAll || simulated(pod)) tolerate(() => this.advance(pod, now));
+      if (this.opts.simulateAll || this.simulated(pod)) tolerate(() => this.advance(pod, now));
     }
   }
 
   // ---- deletion ----
 
   private finishDeletion(pod: any, now: number): void {
-    // The kubelet runs Job and bare pods and removes each once its containers have exited.
-    if (!this.opts.simulateAll && !simulated(pod)) return;
+    // The kubelet runs Job and bare pods (DaemonSet pods too, when asked) and removes each once its containers have exited.
+    if (!this.opts.simulateAll && !this.simulated(pod)) return;
     // deletionTimestamp is when the grace period ends; the simulated one ends timeScale times sooner.
     const grace = (pod.metadata.deletionGracePeriodSeconds ?? 0) * 1000;
     const started = Date.parse(pod.metadata.deletionTimestamp) - grace;

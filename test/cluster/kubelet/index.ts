@@ -22,6 +22,8 @@ export interface KubeletOptions {
   dataDir: string;
   /** Period of the sync loops; restart and Job back-offs are multiples of it. */
   tickMs?: number;
+  /** Run DaemonSet pods as real processes too (default: they are simulated). */
+  runDaemonSetPods?: boolean;
 }
 
 export interface Kubelet {
@@ -37,7 +39,7 @@ export interface Kubelet {
 export function createKubelet(opts: KubeletOptions): Kubelet {
   const tickMs = opts.tickMs ?? 100;
   const { store, dataDir } = opts;
-  const runtime = new PodRuntime({ store, dataDir, tickMs });
+  const runtime = new PodRuntime({ store, dataDir, tickMs, runDaemonSetPods: opts.runDaemonSetPods });
   const jobs = new JobController({ store, tickMs });
   const execProcesses = new Map<string, Set<SandboxProcess>>();
   const unsubscribe: (() => void)[] = [];
@@ -54,7 +56,7 @@ export function createKubelet(opts: KubeletOptions): Kubelet {
     if (ev.type === 'DELETED') {
       killExecs(pod.metadata?.uid);
       // Directories made for exec into a simulated pod (emptyDir, configMap...) go with the pod.
-      if (!PodRuntime.owns(pod) && pod.metadata?.uid) rmSync(podDir(dataDir, pod.metadata.uid), { recursive: true, force: true });
+      if (!runtime.owns(pod) && pod.metadata?.uid) rmSync(podDir(dataDir, pod.metadata.uid), { recursive: true, force: true });
       runtime.forget(pod);
       jobs.observePod(pod, true);
     } else {
@@ -100,7 +102,8 @@ export function createKubelet(opts: KubeletOptions): Kubelet {
     },
     handlePortForward(req, socket, head, pod, query) {
       return guard(
-        () => handlePortForward(req, socket, head, pod, query),
+        // A host-network pod this kubelet runs listens on this machine's own ports.
+        () => handlePortForward(req, socket, head, pod, query, runtime.has(pod.metadata?.uid) && !!pod.spec?.hostNetwork),
         (m) => (socket.writable ? rejectUpgrade(socket, internalError(m)) : socket.destroy()),
       );
     },

@@ -17,6 +17,8 @@ export interface RuntimeDeps {
   store: KubeletStore;
   dataDir: string;
   tickMs: number;
+  /** Run DaemonSet pods too (else they are simulated by the API side, like ReplicaSet pods). */
+  runDaemonSetPods?: boolean;
 }
 
 interface ContainerRun {
@@ -64,14 +66,15 @@ export class PodRuntime {
 
   constructor(private readonly deps: RuntimeDeps) {}
 
-  /** Pods that are not owned by a ReplicaSet or DaemonSet run for real; the others are simulated by the API side. */
-  static owns(pod: any): boolean {
-    return !(pod?.metadata?.ownerReferences ?? []).some((r: any) => r.kind === 'ReplicaSet' || r.kind === 'DaemonSet');
+  /** Pods not owned by a ReplicaSet or DaemonSet (or with runDaemonSetPods, not by a ReplicaSet) run for real; the API side simulates the others. */
+  owns(pod: any): boolean {
+    const simulated = this.deps.runDaemonSetPods ? ['ReplicaSet'] : ['ReplicaSet', 'DaemonSet'];
+    return !(pod?.metadata?.ownerReferences ?? []).some((r: any) => simulated.includes(r.kind));
   }
 
   /** Called for every ADDED/MODIFIED pod event. */
   observe(pod: any): void {
-    if (this.stopped || !PodRuntime.owns(pod)) return;
+    if (this.stopped || !this.owns(pod)) return;
     const uid = pod.metadata?.uid;
     const run = this.pods.get(uid);
     if (run) {

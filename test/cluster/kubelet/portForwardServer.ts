@@ -2,7 +2,8 @@
 // requested port, channel 2i carries data and 2i+1 errors, and each starts with the port as a 2-byte
 // little-endian number. The pod's port is found through the annotation
 // `test.kubectl-odoo.io/port-<containerPort>: "127.0.0.1:<localPort>"`, so a process running on this
-// machine (an agent, an echo server) can stand in for the pod; without it the connection is refused,
+// machine (an agent, an echo server) can stand in for the pod; a host-network pod the kubelet runs is
+// reached at 127.0.0.1:<containerPort>, where it listens; otherwise the connection is refused,
 // and the error channel says so as a real kubelet does for a closed port.
 import type { IncomingMessage } from 'node:http';
 import { connect, type Socket } from 'node:net';
@@ -33,7 +34,7 @@ export function portTarget(pod: any, port: number): { host: string; port: number
   return { host: m[1].replace(/^\[|\]$/g, '') || '127.0.0.1', port: Number(m[2]) };
 }
 
-export async function handlePortForward(req: IncomingMessage, socket: Duplex, head: Buffer, pod: any, query?: Query): Promise<void> {
+export async function handlePortForward(req: IncomingMessage, socket: Duplex, head: Buffer, pod: any, query?: Query, onHostNetwork = false): Promise<void> {
   const q = queryOf(req, query);
   const ports = parsePorts(queryAll(q, 'ports'));
   if (typeof ports === 'string') return rejectUpgrade(socket, badRequest(ports));
@@ -51,7 +52,7 @@ export async function handlePortForward(req: IncomingMessage, socket: Duplex, he
     prefix.writeUInt16LE(port);
     ws.send(frame(2 * i, prefix));
     ws.send(frame(2 * i + 1, prefix));
-    const target = portTarget(pod, port);
+    const target = portTarget(pod, port) ?? (onHostNetwork ? { host: '127.0.0.1', port } : undefined);
     const fail = (why: string) => {
       // The CRI names the pod sandbox and leaves the uid empty in this message.
       const sandbox = (pod.metadata?.uid ?? '').replace(/-/g, '');

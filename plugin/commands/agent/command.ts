@@ -1,0 +1,231 @@
+// `kubectl odoo agent install|status|upgrade|uninstall`: flags are parsed and validated here; the objects
+// come from agentObjects.ts, applying and removing them from agentInstall.ts, the status from agentStatus.ts.
+import type { CommandDef } from '../../cli/command.js';
+import type { CommandContext } from '../../cli/context.js';
+import { DeclinedError, NotFoundError, UsageError } from '../../core/errors.js';
+import { pluginVersion } from '../../core/buildInfo.js';
+import { printResult, type OutputFormat } from '../../core/output/printer.js';
+import type { AgentMode } from './agentObjects.js';
+
+interface AgentArgs {
+  'agent-namespace'?: string;
+}
+interface ApplyArgs extends AgentArgs {
+  image?: string;
+  /** false with --no-build (yargs reads --no-X as X=false). */
+  build?: boolean;
+  'dry-run': boolean;
+}
+interface UninstallArgs extends AgentArgs {
+  yes: boolean;
+  'dry-run': boolean;
+}
+
+// A container image reference: [host[:port]/]path[:tag][@sha256:digest], lower case as registries require.
+const IMAGE_REF = /^(?:[a-z0-9]+(?:[.-][a-z0-9]+)*(?::\d+)?\/)?[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*(?::[\w][\w.-]{0,127})?(?:@sha256:[a-f0-9]{64})?$/;
+
+const agentNamespace = (ctx: CommandContext, args: AgentArgs) => args['agent-namespace'] || ctx.config.agentNamespace;
+
+function checkImage(image: string, what: string): string {
+  if (!IMAGE_REF.test(image)) throw new UsageError(`${what} "${image}" is not an image reference: use [registry/]repository[:tag][@sha256:digest], in lower case`);
+  return image;
+}
+
+function agentPort(ctx: CommandContext): number {
+  const port = Number(ctx.config.agentPort);
+  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new UsageError(`config file: agentPort must be a port number from 1 to 65535, got ${ctx.config.agentPort}`);
+  return port;
+}
+
+/** --image, --no-build, else what is installed (upgrade), else agentImage of the config, else --no-build. */
+async function resolveMode(ctx: CommandContext, args: ApplyArgs, installed?: any): Promise<AgentMode> {
+  const noBuildFlag = args.build === false;
+  if (args.image !== undefined && noBuildFlag) throw new UsageError('--image and --no-build exclude each other: --image runs an image built from agent/Dockerfile, --no-build a stock Node.js image');
+  const { agentAssets } = await import('./assets.js');
+  const noBuild = (): AgentMode => ({ kind: 'no-build', nodeImage: checkImage(String(ctx.config.agentNodeImage), 'agentNodeImage (config file)'), agentScript: agentAssets().agent });
+  if (args.image !== undefined) return { kind: 'image', image: checkImage(args.image, '--image') };
+  if (noBuildFlag) return noBuild();
+  if (installed) {
+    const { MODE_ANNOTATION } = await import('./agentObjects.js');
+    if (installed.metadata?.annotations?.[MODE_ANNOTATION] === 'image') return { kind: 'image', image: installed.spec.template.spec.containers.find((c: any) => c.name === 'agent').image };
+    return noBuild();
+  }
+  if (ctx.config.agentImage) return { kind: 'image', image: checkImage(String(ctx.config.agentImage), 'agentImage (config file)') };
+  return noBuild();
+}
+
+async function objectsToApply(ctx: CommandContext, args: AgentArgs, mode: AgentMode): Promise<any[]> {
+  const { agentAssets } = await import('./assets.js');
+  const { buildAgentObjects, selectAgentDocuments } = await import('./agentObjects.js');
+  const devices = ctx.config.devices;
+  if (!devices.length) throw new UsageError('config file: devices is empty: name at least one device for the agent to judge');
+  return buildAgentObjects(selectAgentDocuments(agentAssets().manifests), { namespace: agentNamespace(ctx, args), version: pluginVersion(), mode, devices, port: agentPort(ctx) });
+}
+
+/** What is printed of an object: no managedFields, and never a token. */
+function printable(obj: any): any {
+  const o = structuredClone(obj);
+  if (o.metadata) delete o.metadata.managedFields;
+  if (o.kind === 'Secret' && o.type === 'kubernetes.io/service-account-token' && o.data) o.data = Object.fromEntries(Object.keys(o.data).map((k) => [k, '<redacted>']));
+  return o;
+}
+
+async function printObjects(ctx: CommandContext, format: OutputFormat, objects: any[], line: (o: any, i: number) => string): Promise<void> {
+  if (format === 'yaml') {
+    const { dumpYaml } = await import('../../core/yaml.js');
+    ctx.io.stdout.write(objects.map((o) => dumpYaml(printable(o))).join('---\n'));
+  } else if (format === 'json') {
+    ctx.io.stdout.write(JSON.stringify({ apiVersion: 'v1', kind: 'List', items: objects.map(printable) }, null, 2) + '\n');
+  } else {
+    objects.forEach((o, i) => ctx.io.stdout.write(`${line(o, i)}\n`));
+  }
+}
+
+const applyOptions = (y: any) =>
+  y
+    .option('image', { type: 'string', requiresArg: true, describe: 'Run this image, built from agent/Dockerfile (default from config: agentImage)' })
+    // Given as --no-build: the bundled agent from a ConfigMap on a stock Node.js image.
+    .option('build', { type: 'boolean', describe: '--no-build: no image to build, the bundled agent from a ConfigMap on a stock Node.js image (config: agentNodeImage); the default without --image or agentImage' })
+    .option('dry-run', { type: 'boolean', default: false, describe: 'Print the objects it would apply, change nothing (-o yaml for the manifests)' })
+    .option('agent-namespace', { type: 'string', requiresArg: true, describe: 'Namespace of the agent (default from config: kubectl-odoo)' });
+
+async function applyRun(ctx: CommandContext, args: ApplyArgs, upgrade: boolean): Promise<void> {
+  const ns = agentNamespace(ctx, args);
+  const { installAgent, upgradeAgent, installedDaemonSet } = await import('./agentInstall.js');
+  const { objectRef, VERSION_LABEL } = await import('./agentObjects.js');
+  if (args['dry-run'] && !upgrade) {
+    // Needs no cluster: what install applies follows from the flags and the config file alone.
+    const objects = await objectsToApply(ctx, args, await resolveMode(ctx, args));
+    return printObjects(ctx, ctx.globals.output, objects, (o) => `${objectRef(o)} serverside-applied (dry run)`);
+  }
+  const kube = await ctx.kube();
+  const installed = upgrade ? await installedDaemonSet(kube, ns) : undefined;
+  const objects = await objectsToApply(ctx, args, await resolveMode(ctx, args, installed));
+  if (args['dry-run']) return printObjects(ctx, ctx.globals.output, objects, (o) => `${objectRef(o)} serverside-applied (dry run)`);
+  const deps = { clock: ctx.clock, signal: ctx.signal, progress: ctx.progress };
+  const applied = upgrade ? await upgradeAgent(kube, objects, deps) : await installAgent(kube, objects, deps);
+  await printObjects(
+    ctx,
+    ctx.globals.output,
+    applied.map((a) => a.object),
+    (_o, i) => `${applied[i].ref} ${applied[i].skipped ? `unchanged (${applied[i].skipped})` : 'serverside-applied'}`,
+  );
+  const from = installed?.metadata?.labels?.[VERSION_LABEL];
+  ctx.progress(
+    upgrade
+      ? `The node agent goes from version ${from ?? 'unknown'} to ${pluginVersion()}, one node at a time; follow it with: kubectl odoo agent status`
+      : `The node agent starts on every node; follow it with: kubectl odoo agent status`,
+  );
+}
+
+export const agentInstallCommand: CommandDef<ApplyArgs> = {
+  command: 'install',
+  describe: 'Install the node agent (server-side apply of its namespace, accounts, RBAC, Secrets and DaemonSet)',
+  outputs: ['table', 'yaml', 'json'],
+  builder: (y) =>
+    applyOptions(y)
+      .example('$0 agent install', 'the bundled agent on a stock Node.js image: nothing to build')
+      .example('$0 agent install --image registry.example/odoo-node-agent:0.1.0', 'an image built from agent/Dockerfile')
+      .example('$0 agent install --dry-run -o yaml', 'print what it would apply'),
+  run: (ctx, args) => applyRun(ctx, args, false),
+};
+
+export const agentUpgradeCommand: CommandDef<ApplyArgs> = {
+  command: 'upgrade',
+  describe: "Move the installed agent to this plugin's version and the current config (keeps its image unless told)",
+  outputs: ['table', 'yaml', 'json'],
+  builder: (y) => applyOptions(y).example('$0 agent upgrade', 'after upgrading the plugin, or changing devices/agentPort in the config file'),
+  run: (ctx, args) => applyRun(ctx, args, true),
+};
+
+export const agentStatusCommand: CommandDef<AgentArgs> = {
+  command: 'status',
+  describe: 'Per node: the agent pod, its version and image, readiness, and the age of its last summary',
+  outputs: ['table', 'wide', 'json', 'yaml'],
+  builder: (y) => y.option('agent-namespace', { type: 'string', requiresArg: true, describe: 'Namespace of the agent (default from config: kubectl-odoo)' }),
+  async run(ctx, args) {
+    const ns = agentNamespace(ctx, args);
+    const kube = await ctx.kube();
+    const { installedDaemonSet } = await import('./agentInstall.js');
+    const { RESOURCES } = await import('../../core/kube/resources.js');
+    const { AGENT_POD_SELECTOR, SUMMARY_SELECTOR } = await import('../../nodes/summary.js');
+    const { deriveAgentStatus, versionSkewWarnings, summaryAge } = await import('./agentStatus.js');
+    const { MODE_ANNOTATION } = await import('./agentObjects.js');
+    const ds = await installedDaemonSet(kube, ns);
+    const [nodes, pods, summaries] = await Promise.all([
+      kube.list(RESOURCES.nodes),
+      kube.list(RESOURCES.pods, { namespace: ns, labelSelector: AGENT_POD_SELECTOR }),
+      kube.list(RESOURCES.configmaps, { namespace: ns, labelSelector: SUMMARY_SELECTOR }),
+    ]);
+    const rows = deriveAgentStatus({ nodes: nodes.items.map((n: any) => n.metadata.name), pods: pods.items, summaries: summaries.items });
+    const now = ctx.clock.now();
+    await printResult(ctx.io, ctx.globals.output, {
+      rows,
+      columns: [
+        { header: 'NODE', value: (r) => r.node },
+        { header: 'POD', value: (r) => r.pod ?? '<none>' },
+        { header: 'VERSION', value: (r) => r.version ?? '<unknown>' },
+        { header: 'IMAGE', value: (r) => r.image ?? '' },
+        { header: 'READY', value: (r) => (r.ready ? 'true' : 'false') },
+        { header: 'STATUS', value: (r) => r.status },
+        { header: 'RESTARTS', value: (r) => String(r.restarts), align: 'right' },
+        { header: 'LAST SUMMARY', value: (r) => summaryAge(r, now) },
+        { header: 'PROBLEM', value: (r) => r.problem ?? '', wide: true },
+      ],
+      data: {
+        namespace: ns,
+        mode: ds.metadata.annotations?.[MODE_ANNOTATION],
+        pluginVersion: pluginVersion(),
+        nodes: rows.map((r) => ({ ...r, summaryAge: r.summaryAt ? summaryAge(r, now) : undefined })),
+      },
+      name: (r) => `node/${r.node}`,
+    });
+    if (ctx.globals.output === 'table' || ctx.globals.output === 'wide') {
+      for (const w of versionSkewWarnings(rows, pluginVersion())) ctx.progress(w);
+      for (const r of rows) if (r.problem && ctx.globals.output === 'table') ctx.progress(`${r.node}: ${r.problem}`);
+    }
+  },
+};
+
+export const agentUninstallCommand: CommandDef<UninstallArgs> = {
+  command: 'uninstall',
+  describe: 'Remove what "agent install" created (asks first)',
+  outputs: ['table'],
+  builder: (y) =>
+    y
+      .option('yes', { alias: 'y', type: 'boolean', default: false, describe: 'Do not ask for confirmation' })
+      .option('dry-run', { type: 'boolean', default: false, describe: 'Print what it would delete, change nothing' })
+      .option('agent-namespace', { type: 'string', requiresArg: true, describe: 'Namespace of the agent (default from config: kubectl-odoo)' }),
+  async run(ctx, args) {
+    const ns = agentNamespace(ctx, args);
+    const kube = await ctx.kube();
+    const { plannedRemoval, removeAgent } = await import('./agentInstall.js');
+    const { objectRef } = await import('./agentObjects.js');
+    // Every object any install makes (the ConfigMap too), whatever the mode; only those it created go.
+    const planned = await plannedRemoval(kube, await objectsToApply(ctx, args, await resolveMode(ctx, { ...args, build: false })));
+    if (!planned.length) throw new NotFoundError(`nothing of the node agent installed by kubectl odoo in namespace ${ns}`);
+    const refs = planned.map(objectRef);
+    if (args['dry-run']) {
+      for (const r of refs) ctx.io.stdout.write(`${r} deleted (dry run)\n`);
+      return;
+    }
+    const namespaceGoes = planned.some((o) => o.kind === 'Namespace');
+    if (!args.yes) {
+      const question = `This removes the node agent: ${refs.join(', ')}${namespaceGoes ? ` (deleting namespace ${ns} deletes everything in it, the node summaries too)` : ''}.`;
+      if (!(await ctx.confirm(question, ns))) throw new DeclinedError('not confirmed; nothing was deleted');
+    }
+    await removeAgent(kube, planned, (ref) => ctx.io.stdout.write(`${ref} deleted\n`));
+    if (!namespaceGoes) {
+      const { RESOURCES } = await import('../../core/kube/resources.js');
+      const { SUMMARY_SELECTOR } = await import('../../nodes/summary.js');
+      const left = (await kube.list(RESOURCES.configmaps, { namespace: ns, labelSelector: SUMMARY_SELECTOR })).items.length;
+      if (left) ctx.progress(`Left in namespace ${ns} (not made by install): ${left} node summary ConfigMap(s) the agents wrote; remove them with: kubectl -n ${ns} delete configmaps -l ${SUMMARY_SELECTOR}`);
+    }
+  },
+};
+
+export const agentCommand: CommandDef = {
+  command: 'agent',
+  describe: 'Install, inspect, upgrade and remove the node agent (DaemonSet)',
+  subcommands: [agentInstallCommand, agentStatusCommand, agentUpgradeCommand, agentUninstallCommand],
+};

@@ -1,0 +1,229 @@
+// `kubectl odoo agent install --no-build` on the test cluster, whose kubelet runs the DaemonSet's pod as
+// a real process: the bundled agent runs from the ConfigMap install made, after the tools check, and
+// `nodes check` reaches it through the API server's port-forward. Then agent status, the version-skew
+// warnings, and uninstall, which asks first and removes only what install created.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import yaml from 'js-yaml';
+import { startTestCluster, type TestCluster } from '../cluster/index.js';
+import { KUBECTL, kubectl, kubectlOdoo, pluginEnv, type RunResult } from '../harness/plugin.js';
+import { waitFor } from '../harness/waitFor.js';
+import { freePort } from '../fixtures/postgres.js';
+
+const NS = 'kubectl-odoo';
+const TOKEN = 'test-agent-token-3c91d2';
+const DEVICE = '/dev/kubectl-odoo-test-no-such-device';
+// hostPath volumes of the DaemonSet (type DirectoryOrCreate) that the kubelet creates on this machine
+// when missing; removed afterwards if this test made them. Deepest first.
+const HOST_DIRS = ['/var/lib/kubelet/pods', '/var/lib/kubelet', '/run/udev', '/lib/modules'];
+
+describe('kubectl odoo agent install --no-build, nodes check, agent uninstall', () => {
+  let cluster: TestCluster;
+  let dir: string;
+  let env: Record<string, string>;
+  let port: number;
+  let madeHere: string[] = [];
+
+  const odoo = (args: string[], stdin?: string): Promise<RunResult> => kubectlOdoo(args, { kubeconfig: cluster.kubeconfigPath, env, stdin, timeoutMs: 120_000 });
+  const kc = (args: string[]) => kubectl(args, { kubeconfig: cluster.kubeconfigPath });
+  const agentPods = () => cluster.store.list('pods', NS, 'app.kubernetes.io/name=odoo-node-agent').filter((p: any) => !p.metadata.deletionTimestamp);
+  const exists = async (ref: string, ns?: string) => (await kc([...(ns ? ['-n', ns] : []), 'get', ref, '-o', 'name'])).code === 0;
+
+  /** install, filling the token Secret as Kubernetes' token controller would (the test cluster has none). */
+  async function install(): Promise<RunResult> {
+    const child = spawn(KUBECTL, ['odoo', 'agent', 'install'], { env: pluginEnv({ KUBECONFIG: cluster.kubeconfigPath, ...env }), stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    const exited = new Promise<number>((resolve) => child.on('close', (code) => resolve(code ?? 1)));
+    await waitFor('the token Secret', async () => (await kc(['-n', NS, 'get', 'secret', 'odoo-node-agent-token'])).code === 0);
+    const patched = await kc(['-n', NS, 'patch', 'secret', 'odoo-node-agent-token', '--type', 'merge', '-p', JSON.stringify({ data: { token: Buffer.from(TOKEN).toString('base64') } })]);
+    expect(patched.code).toBe(0);
+    return { code: await exited, stdout, stderr };
+  }
+
+  beforeAll(async () => {
+    madeHere = HOST_DIRS.filter((d) => !existsSync(d));
+    // Not under /tmp: the agent pod mounts an emptyDir at /tmp, and the test kubelet's sandbox resolves
+    // volume sources after the mounts before them, so sources under /tmp would be hidden.
+    dir = mkdtempSync(join('/var/tmp', 'kubectl-odoo-agent-install-'));
+    port = await freePort();
+    // One node: every agent pod listens on the host's network, and this machine has one.
+    cluster = await startTestCluster({ nodes: ['node-1'], runDaemonSetPods: true, storageClasses: false, configDir: join(dir, 'cluster') });
+    const config = join(dir, 'config.yaml');
+    writeFileSync(config, `devices: [${DEVICE}]\nagentPort: ${port}\n`);
+    env = { KUBECTL_ODOO_CONFIG: config };
+  });
+  afterAll(async () => {
+    await cluster?.stop();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+    for (const d of madeHere) {
+      try {
+        rmdirSync(d); // only when empty: never anything else's
+      } catch {
+        /* not made, or not empty */
+      }
+    }
+  });
+
+  it('prints everything it would apply with --dry-run -o yaml, and applies nothing', async () => {
+    const r = await odoo(['agent', 'install', '--dry-run', '-o', 'yaml']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const docs = yaml.loadAll(r.stdout) as any[];
+    expect(docs.map((d) => `${d.kind}/${d.metadata.name}`)).toEqual([
+      'Namespace/kubectl-odoo',
+      'ServiceAccount/odoo-node-agent',
+      'ServiceAccount/odoo-node-agent-client',
+      'Role/odoo-node-agent',
+      'RoleBinding/odoo-node-agent',
+      'ClusterRole/odoo-node-agent',
+      'ClusterRoleBinding/odoo-node-agent',
+      'Secret/odoo-node-agent-config',
+      'Secret/odoo-node-agent-token',
+      'ConfigMap/odoo-node-agent-bundle',
+      'DaemonSet/odoo-node-agent',
+    ]);
+    const config = yaml.load(docs[7].stringData['config.yaml']) as any;
+    expect(config.devices).toEqual([DEVICE]);
+    expect(config.listen.port).toBe(port);
+    expect(await exists(`namespace/${NS}`)).toBe(false);
+  });
+
+  it('says the agent is not installed, before install', async () => {
+    const status = await odoo(['agent', 'status']);
+    expect(status.code).toBe(1);
+    expect(status.stderr).toBe('error: the node agent is not installed by kubectl odoo in namespace kubectl-odoo\nRun "kubectl odoo agent install".\n');
+    const upgrade = await odoo(['agent', 'upgrade']);
+    expect(upgrade.code).toBe(1);
+    expect(upgrade.stderr.split('\n')[0]).toBe('error: the node agent is not installed by kubectl odoo in namespace kubectl-odoo');
+    const uninstall = await odoo(['agent', 'uninstall', '--yes']);
+    expect(uninstall.code).toBe(1);
+    expect(uninstall.stderr.split('\n')[0]).toBe('error: nothing of the node agent installed by kubectl odoo in namespace kubectl-odoo');
+  });
+
+  it('refuses --image together with --no-build, changing nothing', async () => {
+    const r = await odoo(['agent', 'install', '--no-build', '--image', 'registry.example/odoo-node-agent:0.1.0']);
+    expect(r.code).toBe(2);
+    expect(r.stderr.split('\n')[0]).toBe('error: --image and --no-build exclude each other: --image runs an image built from agent/Dockerfile, --no-build a stock Node.js image');
+    expect(await exists(`namespace/${NS}`)).toBe(false);
+  });
+
+  it('installs, and the agent runs from its ConfigMap after the tools check', async () => {
+    const r = await install();
+    expect(r.code).toBe(0);
+    expect(r.stdout.trim().split('\n')).toEqual([
+      'namespace/kubectl-odoo serverside-applied',
+      'serviceaccount/odoo-node-agent serverside-applied',
+      'serviceaccount/odoo-node-agent-client serverside-applied',
+      'role.rbac.authorization.k8s.io/odoo-node-agent serverside-applied',
+      'rolebinding.rbac.authorization.k8s.io/odoo-node-agent serverside-applied',
+      'clusterrole.rbac.authorization.k8s.io/odoo-node-agent serverside-applied',
+      'clusterrolebinding.rbac.authorization.k8s.io/odoo-node-agent serverside-applied',
+      'secret/odoo-node-agent-config serverside-applied',
+      'secret/odoo-node-agent-token serverside-applied',
+      'configmap/odoo-node-agent-bundle serverside-applied',
+      'daemonset.apps/odoo-node-agent serverside-applied',
+    ]);
+    expect(r.stderr).not.toContain(TOKEN);
+    await waitFor('the agent pod ready', () => agentPods().some((p: any) => p.status?.containerStatuses?.[0]?.ready));
+    const [pod] = agentPods();
+    expect(pod.status.initContainerStatuses.map((s: any) => [s.name, s.state.terminated?.exitCode])).toEqual([['check-tools', 0]]);
+    const logs = await kc(['-n', NS, 'logs', pod.metadata.name, '-c', 'check-tools']);
+    expect(logs.stdout).toContain('tools present: blkid lsblk');
+  });
+
+  it('checks the node through the agent that install started', async () => {
+    const r = await odoo(['nodes', 'check', '-o', 'json']);
+    expect(r.code).toBe(1); // the configured device does not exist here
+    const out = JSON.parse(r.stdout);
+    expect(out.nodes.map((n: any) => [n.node, n.source, n.error])).toEqual([['node-1', 'agent', undefined]]);
+    expect(out.nodes[0].devices.map((d: any) => [d.device, d.verdict])).toEqual([[DEVICE, 'NOT_READY']]);
+    expect(r.stderr).not.toContain('Warning: the agent on');
+  });
+
+  it('shows per node the pod, version, image and readiness', async () => {
+    const r = await odoo(['agent', 'status', '-o', 'json']);
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out.mode).toBe('no-build');
+    expect(out.nodes.map((n: any) => [n.node, n.pod, n.version, n.image, n.ready, n.status])).toEqual([
+      ['node-1', agentPods()[0].metadata.name, out.pluginVersion, 'node:22-bookworm-slim', true, 'Running'],
+    ]);
+    const table = await odoo(['agent', 'status']);
+    expect(table.stdout.split('\n')[0].split('\t')).toEqual(['node-1', agentPods()[0].metadata.name, out.pluginVersion, 'node:22-bookworm-slim', 'true', 'Running', '0', '<none>']);
+  });
+
+  it('refuses a second install and says to upgrade', async () => {
+    const r = await odoo(['agent', 'install']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^error: the node agent is already installed in namespace kubectl-odoo \(version [^)]+\); nothing was changed\nRun "kubectl odoo agent upgrade"/);
+  });
+
+  it('warns in agent status and nodes check when an agent is another version', async () => {
+    const pod = agentPods()[0].metadata.name;
+    expect((await kc(['-n', NS, 'label', 'pod', pod, '--overwrite', 'app.kubernetes.io/version=0.0.9'])).code).toBe(0);
+    const status = await odoo(['agent', 'status']);
+    expect(status.stderr).toMatch(/^Warning: the agent on node-1 is version 0\.0\.9, this plugin is \S+: run "kubectl odoo agent upgrade"$/m);
+    const check = await odoo(['nodes', 'check']);
+    expect(check.stderr).toMatch(/^Warning: the agent on node-1 is version 0\.0\.9/m);
+  });
+
+  it('upgrades to the current config: the agent restarts with it and judges the new device', async () => {
+    const before = agentPods()[0].metadata.name;
+    writeFileSync(env.KUBECTL_ODOO_CONFIG, `devices: [${DEVICE}-2]\nagentPort: ${port}\n`);
+    const r = await odoo(['agent', 'upgrade']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('daemonset.apps/odoo-node-agent serverside-applied');
+    expect(r.stderr).toMatch(/^The node agent goes from version \S+ to \S+, one node at a time/m);
+    await waitFor('the agent pod replaced and ready', () => agentPods().some((p: any) => p.metadata.name !== before && p.status?.containerStatuses?.[0]?.ready));
+    const check = await odoo(['nodes', 'check', '-o', 'json']);
+    expect(JSON.parse(check.stdout).nodes[0].devices.map((d: any) => d.device)).toEqual([`${DEVICE}-2`]);
+    // The version label set by hand on the old pod is gone with it.
+    expect(check.stderr).not.toContain('Warning: the agent on');
+  });
+
+  it('asks before uninstalling, and a wrong answer deletes nothing', async () => {
+    const none = await odoo(['agent', 'uninstall']);
+    expect(none.code).toBe(2);
+    expect(none.stderr).toContain('confirmation needed but stdin gave no answer: pass --yes');
+    const wrong = await odoo(['agent', 'uninstall'], 'no\n');
+    expect(wrong.code).toBe(1);
+    expect(wrong.stderr).toContain('not confirmed; nothing was deleted');
+    expect(await exists('daemonset/odoo-node-agent', NS)).toBe(true);
+  });
+
+  it('uninstalls what it installed, the namespace it created included', async () => {
+    const r = await odoo(['agent', 'uninstall'], `${NS}\n`);
+    expect(r.code).toBe(0);
+    expect(r.stdout.trim().split('\n')[0]).toBe('daemonset.apps/odoo-node-agent deleted');
+    expect(r.stdout.trim().split('\n').pop()).toBe('namespace/kubectl-odoo deleted');
+    await waitFor('the agent namespace gone', async () => !(await exists(`namespace/${NS}`)));
+    expect(await exists('clusterrole/odoo-node-agent')).toBe(false);
+    expect(await exists('clusterrolebinding/odoo-node-agent')).toBe(false);
+    await waitFor('the agent process stopped', () => cluster.store.list('pods', NS).length === 0);
+  });
+
+  it('leaves a namespace it did not create, and what others put there', async () => {
+    expect((await kc(['create', 'namespace', NS])).code).toBe(0);
+    expect((await kc(['-n', NS, 'create', 'configmap', 'team-notes', '--from-literal=owner=platform'])).code).toBe(0);
+    const r = await install();
+    expect(r.code).toBe(0);
+    expect(r.stdout.split('\n')[0]).toBe('namespace/kubectl-odoo unchanged (exists, left as it is)');
+    // -o json prints what the API server holds after the apply, never the agent token.
+    const upgraded = await odoo(['agent', 'upgrade', '-o', 'json']);
+    expect(upgraded.code).toBe(0);
+    const items = JSON.parse(upgraded.stdout).items;
+    expect(items.find((o: any) => o.metadata.name === 'odoo-node-agent-token').data).toEqual({ token: '<redacted>' });
+    expect(upgraded.stdout).not.toContain(Buffer.from(TOKEN).toString('base64'));
+    const gone = await odoo(['agent', 'uninstall', '--yes']);
+    expect(gone.code).toBe(0);
+    expect(gone.stdout).not.toContain('namespace/');
+    expect(await exists(`namespace/${NS}`)).toBe(true);
+    expect(await exists('configmap/team-notes', NS)).toBe(true);
+    for (const ref of ['daemonset/odoo-node-agent', 'configmap/odoo-node-agent-bundle', 'secret/odoo-node-agent-token', 'serviceaccount/odoo-node-agent']) expect(await exists(ref, NS), ref).toBe(false);
+  });
+});
