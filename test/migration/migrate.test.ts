@@ -432,10 +432,10 @@ describe('migrate-storage interrupted', () => {
     expect(cluster.store.get('deployments', ns, name).spec.replicas).toBe(0);
     const start = await odoo(['-n', ns, 'start', name]);
     expect(start.code).toBe(1);
-    expect(start.stderr).toMatch(new RegExp(`^error: instance ${name} is busy: (an interrupted )?migrate-storage \\(phase \\S+\\) by `, 'm'));
+    expect(start.stderr).toMatch(new RegExp(`^error: instance ${name} is busy: (an interrupted )?migrate-storage \\(phase [^)]+\\) by `, 'm'));
     await waitFor('the lock to be left behind', async () => /Interrupted:/.test((await odoo(['-n', ns, 'status', name])).stdout), 120_000);
     const status = await odoo(['-n', ns, 'status', name]);
-    expect(status.stdout).toMatch(new RegExp(`Interrupted: +migrate-storage \\(phase \\S+\\) by .*; it stopped ${name} \\(it had 1 replica\\); run "kubectl odoo recover ${name}"`));
+    expect(status.stdout).toMatch(new RegExp(`Interrupted: +migrate-storage \\(phase [^)]+\\) by .*; it stopped ${name} \\(it had 1 replica\\); run "kubectl odoo recover ${name}"`));
     const r = await odoo(['-n', ns, 'recover', name, '--yes']);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(new RegExp(`^instance/${name}: started ${name} \\(1 replica\\); it is ready$`, 'm'));
