@@ -245,6 +245,8 @@ export interface RestoreJobParams {
   opId: string;
   /** The target is a new instance (restore --to NEW): its database must not exist yet, and a failed Job drops what it created. */
   newInstance?: boolean;
+  /** Replace the files only and leave the database as it is (a platform archive holds no database). */
+  filesOnly?: boolean;
 }
 
 export function buildRestoreJob(t: BackupTarget, p: RestoreJobParams, s: JobSettings): any {
@@ -268,6 +270,7 @@ export function buildRestoreJob(t: BackupTarget, p: RestoreJobParams, s: JobSett
       // instance replaced nothing, so its (empty) staging folder goes at once.
       { name: 'REPLACED', value: p.newInstance ? 'remove' : 'keep' },
       ...(p.newInstance ? [{ name: 'NEW_INSTANCE', value: '1' }] : []),
+      ...(p.filesOnly ? [{ name: 'FILES_ONLY', value: '1' }] : []),
     ],
     volumes: [dataVolume(t, false), backupsVolume(s, true)],
     deadlineSeconds: s.deadlineSeconds,

@@ -21,9 +21,11 @@ import { scaleAndWait } from './deps.js';
 import { ensureBackupsPvc, planBackup, runBackupJob } from './backup.js';
 import { backupTargetOf, buildRemoveReplacedJob, buildRestoreJob, buildRestorePreflightJob, type BackupTarget } from './jobSpecs.js';
 import { acquireInstanceLock } from './lock.js';
-import { findBackupSet } from './list.js';
+import { findBackupSet, findPlatformArchive } from './list.js';
+import { parsePlatformArchivePath, type PlatformArchiveRef } from './platformArchives.js';
+import { runVerify } from './verify.js';
 import { formatBytes, type BackupSetInfo } from './listing.js';
-import { formatBackupTimestamp, parseBackupRef, sideDatabaseName, validateBackupInstanceName } from './naming.js';
+import { formatBackupTimestamp, parseBackupRef, sideDatabaseName, validateBackupInstanceName, type BackupRef } from './naming.js';
 import { makeProgressReporter } from './progress.js';
 import { copyObjects, copySpecOf, copyTargetOf, type CopyOptions, type CopyPlan } from './restoreCopy.js';
 import { instanceNameProblem } from '../instances/names.js';
@@ -38,6 +40,8 @@ export interface RestoreOptions {
   to?: string;
   /** For a new instance (--to NEW): the config its shape falls back to, and its host name if any. */
   copy?: CopyOptions;
+  /** Replace the files only, leave the database as it is (required for a platform archive). */
+  filesOnly?: boolean;
 }
 
 export interface RestoreOutcome {
@@ -58,6 +62,8 @@ export interface RestorePlan {
   copyFrom?: string;
   job: any;
   replaced: { oldDatabase: string; opId: string };
+  /** The files only: the database stays as it is. */
+  filesOnly?: boolean;
 }
 
 /** A restore into an instance --to names that does not exist yet: it is created as a copy. */
@@ -70,23 +76,34 @@ export interface RestoreCopyPlan extends CopyPlan {
   objects: any[];
 }
 
-/** Checks the arguments before anything is read or changed. */
-export function validateRestoreArgs(opts: Pick<RestoreOptions, 'name' | 'from' | 'to'>) {
-  const ref = parseBackupRef(opts.from);
+/**
+ * Checks the arguments before anything is read or changed: a backup reference, or the path of a
+ * platform archive (active/CUSTOMER/NAME.tar.gz), which holds no database and needs --files-only.
+ */
+export function validateRestoreArgs(opts: Pick<RestoreOptions, 'name' | 'from' | 'to' | 'filesOnly'>): { ref?: ReturnType<typeof parseBackupRef>; archive?: PlatformArchiveRef } {
   if (opts.to !== undefined) validateBackupInstanceName(opts.to, '--to');
   if (opts.to === opts.name) throw new UsageError('--to names the same instance; leave it out to restore in place');
-  return ref;
+  const archive = parsePlatformArchivePath(opts.from);
+  if (archive) {
+    if (!opts.filesOnly) {
+      throw new UsageError(`${archive.path} is a platform archive: it holds the data volume and no database; restore its files with --files-only (the database stays as it is)`);
+    }
+    if (opts.to !== undefined) throw new UsageError('--to makes a copy with a database of its own; a platform archive holds no database');
+    return { archive };
+  }
+  if (opts.filesOnly && opts.to !== undefined) throw new UsageError('--files-only restores into an existing instance; it cannot make a copy (--to)');
+  return { ref: parseBackupRef(opts.from) };
 }
 
 /** Resolves the target and the backup set and builds the restore Job; changes nothing. */
 export async function planRestore(deps: BackupDeps, opts: RestoreOptions): Promise<RestorePlan | RestoreCopyPlan> {
-  const ref = validateRestoreArgs(opts);
+  const { ref, archive } = validateRestoreArgs(opts);
   const targetName = opts.to ?? opts.name;
   let inst;
   try {
     inst = await resolveInstance(deps.kube, opts.namespace, targetName);
   } catch (e) {
-    if (opts.to && (e instanceof NotFoundError || isNotFound(e))) return planCopy(deps, opts as RestoreOptions & { to: string }, ref);
+    if (opts.to && ref && (e instanceof NotFoundError || isNotFound(e))) return planCopy(deps, opts as RestoreOptions & { to: string }, ref);
     throw e;
   }
   if (opts.copy?.domain !== undefined || opts.copy?.subdomain !== undefined) {
@@ -94,24 +111,45 @@ export async function planRestore(deps: BackupDeps, opts: RestoreOptions): Promi
   }
   const target = backupTargetOf(inst);
   await ensureBackupsPvc(deps, opts.namespace);
-  const set = await findBackupSet(deps, opts.namespace, ref, opts.name);
+  const set = archive ? await platformArchiveFor(deps, opts.namespace, archive, target) : await findBackupSet(deps, opts.namespace, ref!, opts.name);
+  const filesOnly = !!opts.filesOnly;
   const id = formatBackupTimestamp(deps.clock.now());
-  const replaced = { oldDatabase: sideDatabaseName(target.database, 'old', id), opId: id };
+  const replaced = { oldDatabase: filesOnly ? '-' : sideDatabaseName(target.database, 'old', id), opId: id };
   const job = buildRestoreJob(
     { ...target, nodeName: undefined },
     {
       setPath: set.path,
-      sourceDatabase: set.manifest!.database,
-      scratchDatabase: sideDatabaseName(target.database, 'restore', id),
+      sourceDatabase: set.manifest?.database ?? target.database,
+      scratchDatabase: filesOnly ? '-' : sideDatabaseName(target.database, 'restore', id),
       ...replaced,
+      filesOnly,
     },
     deps.settings,
   );
-  return { namespace: opts.namespace, inst, target, set, latest: ref.timestamp === 'latest', copyFrom: opts.to ? opts.name : undefined, job, replaced };
+  return { namespace: opts.namespace, inst, target, set, latest: ref?.timestamp === 'latest', copyFrom: opts.to ? opts.name : undefined, job, replaced, filesOnly };
+}
+
+/**
+ * A platform archive to restore into `target`: it must be one of the target's customer, and pass the
+ * checks "backup verify" makes (gzip and tar intact, no entry or link leaving the volume, an Odoo data
+ * volume's layout) before anything changes.
+ */
+async function platformArchiveFor(deps: BackupDeps, namespace: string, archive: PlatformArchiveRef, target: BackupTarget): Promise<BackupSetInfo> {
+  if (archive.customerId !== target.customerId) {
+    throw new UsageError(`${archive.path} belongs to customer ${archive.customerId}; instance ${target.name} is customer ${target.customerId}`);
+  }
+  const set = await findPlatformArchive(deps, namespace, archive.path);
+  deps.progress(`checking ${archive.path}`);
+  const report = await runVerify(deps, { namespace, backup: archive.path, restoreTest: false });
+  const failed = report.checks.filter((c) => !c.ok && c.check !== 'database');
+  if (failed.length) {
+    throw new FailureError(`${archive.path} cannot be restored: ${failed.map((c) => `${c.check}: ${c.detail}`).join('; ')}; nothing was changed`);
+  }
+  return set;
 }
 
 /** --to names no instance: plan a new one shaped like the source, filled from the set (reads only). */
-async function planCopy(deps: BackupDeps, opts: RestoreOptions & { to: string }, ref: ReturnType<typeof validateRestoreArgs>): Promise<RestoreCopyPlan> {
+async function planCopy(deps: BackupDeps, opts: RestoreOptions & { to: string }, ref: BackupRef): Promise<RestoreCopyPlan> {
   const problem = instanceNameProblem(opts.to);
   if (problem) throw new UsageError(`--to: invalid name "${opts.to}" for a new instance: ${problem} (e.g. acme-test)`);
   if (!opts.copy) throw new NotFoundError(`instance ${opts.to} (--to) does not exist in namespace ${opts.namespace}`);

@@ -386,6 +386,8 @@ load_names() {
   [ -n "$T_DB" ] && [ -n "$S_DB" ] && [ -n "$O_DB" ]
 }
 had_target() { grep -q '^staged 1$' "$STAGE/journal" 2>/dev/null; }
+# A files-only restore (a platform archive holds no database) swaps the files alone.
+files_only() { [ "\${S_DB:-}" = - ]; }
 # 0: the database exists; 1: it does not; 2: the server could not tell.
 db_exists() {
   de_out=$(psql_admin -At -v n="$1" 2>/dev/null <<'SQL'
@@ -477,8 +479,10 @@ swap_forward() {
   st=$(journal_state)
   if [ "$st" = staged ]; then journal db; st=db; fi
   if [ "$st" = db ]; then
-    s=0; db_swapped || s=$?
-    if [ "$s" = 1 ]; then swap_db_forward || return 1; point db-swapped; elif [ "$s" = 2 ]; then say "WARNING the database server cannot tell whether the databases were swapped"; return 1; fi
+    if ! files_only; then
+      s=0; db_swapped || s=$?
+      if [ "$s" = 1 ]; then swap_db_forward || return 1; point db-swapped; elif [ "$s" = 2 ]; then say "WARNING the database server cannot tell whether the databases were swapped"; return 1; fi
+    fi
     journal out; st=out
   fi
   if [ "$st" = out ]; then
@@ -505,7 +509,7 @@ swap_back() {
     if [ -d "$STAGE/old" ]; then move_listed "$STAGE/entries.old" "$STAGE/old" "$DATA_DIR" back-out || return 1; fi
     st=db
   fi
-  if [ "$st" = db ]; then
+  if [ "$st" = db ] && ! files_only; then
     s=0; db_swapped || s=$?
     if [ "$s" = 0 ]; then swap_db_back || return 1; elif [ "$s" = 2 ]; then say "WARNING the database server cannot tell whether the databases were swapped"; return 1; fi
   fi
@@ -517,7 +521,7 @@ swap_back() {
 discard_staging() {
   case "$(journal_state)" in none|staging|staged|rolled-back) ;; *) return 1 ;; esac
   if [ -d "$STAGE/old" ] && [ -n "$(ls -A "$STAGE/old" 2>/dev/null)" ]; then say "WARNING $STAGE/old is not empty: left as it is"; return 1; fi
-  if [ -n "\${S_DB:-}" ]; then
+  if [ -n "\${S_DB:-}" ] && ! files_only; then
     # A backend of the interrupted pg_restore may linger: end it (the rename and DROP wait for it).
     psql_admin -v scratch="$S_DB" >/dev/null 2>&1 <<'SQL' || return 1
 select pg_terminate_backend(pid) from pg_stat_activity where datname = :'scratch' and pid <> pg_backend_pid();
@@ -612,10 +616,28 @@ point_conf_at_database() {
 }
 
 phase check
+ARCHIVE=0
+case "$SET_PATH" in *.tar.gz|*.tgz) ARCHIVE=1 ;; esac
+if [ "\${FILES_ONLY:-0}" = 1 ]; then S_DB=-; O_DB=-; fi
+if [ "$ARCHIVE" = 1 ]; then
+  # The platform's volume-only archive: files only, and only when every entry and link stays inside.
+  files_only || { say "ERROR $SET_PATH holds no database: restore it with --files-only"; exit 1; }
+  case "$SET_PATH" in /*|*..*) say "ERROR refusing path $SET_PATH"; exit 1 ;; esac
+  [ -f "$SET" ] && [ ! -L "$SET" ] || { say "ERROR backup $SET_PATH does not exist"; exit 1; }
+  DATA=$SET
+  DUMP=""
+  LISTED="\${TMPDIR:-/tmp}/odoo-restore-list.$$"
+  { gzip -dc -- "$SET" | tar -tvf - > "$LISTED"; } 2>/dev/null || { rm -f "$LISTED"; say "ERROR the archive $SET_PATH cannot be read (corrupt or truncated); nothing was changed"; exit 1; }
+  unsafe=$(gzip -dc -- "$SET" | tar -tf - | awk '{ if (substr($0, 1, 1) == "/" || $0 ~ /(^|\/)\.\.(\/|$)/) n++ } END { print n + 0 }')
+  links=$(sed -n 's/.* -> \(.*\)$/\1/p; s/.* link to \(.*\)$/\1/p' "$LISTED" | awk '{ if (substr($0, 1, 1) == "/" || $0 ~ /(^|\/)\.\.(\/|$)/) n++ } END { print n + 0 }')
+  rm -f "$LISTED"
+  [ "$unsafe" = 0 ] && [ "$links" = 0 ] || { say "ERROR the archive $SET_PATH has entries or links with absolute or \"..\" paths: refused, nothing extracted"; exit 1; }
+else
 [ -f "$SET/manifest.json" ] || { say "ERROR backup $SET_PATH has no manifest.json: it is not a complete backup"; exit 1; }
 [ -f "$SET/SHA256SUMS" ] || { say "ERROR backup $SET_PATH has no SHA256SUMS: it is not a complete backup"; exit 1; }
 DUMP=$(set_file "$SET" db.dump) || { say "ERROR backup $SET_PATH has no database dump"; exit 1; }
 DATA=$(set_file "$SET" data.tar) || { say "ERROR backup $SET_PATH has no data archive"; exit 1; }
+fi
 psql_admin <<'SQL' >/dev/null || { say "ERROR cannot connect to the database server as $PGUSER"; exit 1; }
 select 1;
 SQL
@@ -639,7 +661,7 @@ for e in "$DATA_DIR"/* "$DATA_DIR"/.[!.]* "$DATA_DIR"/..?*; do
   case "\${e##*/}" in .odoo-restore-*|lost+found) continue ;; esac
   [ "$(stat -c %d -- "$e")" = "$(stat -c %d -- "$DATA_DIR")" ] || { say "ERROR \${e##*/} is another file system mounted inside the volume: it cannot be swapped"; exit 1; }
 done
-NEED=$(tr ',' '\n' < "$SET/manifest.json" | sed -n 's/^"dataBytes"://p' | head -n1)
+if [ "$ARCHIVE" = 1 ]; then NEED=$(gzip -dc -- "$SET" | wc -c | tr -d ' '); else NEED=$(tr ',' '\n' < "$SET/manifest.json" | sed -n 's/^"dataBytes"://p' | head -n1); fi
 FREE=$(free_bytes "$DATA_DIR")
 if [ -n "$FREE" ] && [ -n "$NEED" ] && [ "$FREE" -lt "$NEED" ]; then
   say "ERROR not enough space on the instance's volume to stage the restore: $(human "$NEED") needed, $(human "$FREE") free"
@@ -650,7 +672,7 @@ mkdir -p "$STAGE/new"
 STATE=staging
 printf 'target=%s\nscratch=%s\nold=%s\n' "$T_DB" "$S_DB" "$O_DB" > "$STAGE/names"
 journal staging
-say "TOTAL data=\${NEED:-0} db=$(wc -c < "$DUMP" | tr -d ' ')"
+say "TOTAL data=\${NEED:-0} db=$([ -n "$DUMP" ] && wc -c < "$DUMP" | tr -d ' ' || echo 0)"
 # Files and database are restored at the same time; each file's sha256 is computed while it is read
 # (a fifo beside the pipe), so the set is read once, and checked before anything is swapped in. The
 # archive's own check (zstd's frame checksum, gzip's CRC) covers the bytes on the way into tar.
@@ -666,7 +688,7 @@ read_checked() {
 decompress_stream() {
   case "$1" in
     *.zst) zstd -q -dc ;;
-    *.gz) if command -v pigz >/dev/null 2>&1; then pigz -dc; else gzip -dc; fi ;;
+    *.gz|*.tgz) if command -v pigz >/dev/null 2>&1; then pigz -dc; else gzip -dc; fi ;;
   esac
 }
 restore_files() {
@@ -682,7 +704,7 @@ SQL
     | pg_restore --no-owner --no-privileges --exit-on-error --dbname="$S_DB" 2>"$STAGE/.err-db"
 }
 phase files+database
-restore_db & dbpid=$!
+if files_only; then echo 0 > "$STAGE/.rc-db"; (exit 0) & dbpid=$!; else restore_db & dbpid=$!; fi
 # Flushing every second while tar writes, and the rest while the database part finishes, keeps the
 # flush before the swap short.
 ( while sleep 1; do flush_fs "$STAGE/new"; done ) & flusherpid=$!
@@ -692,7 +714,9 @@ flusherpid=""
 flush_fs "$STAGE/new" & flushpid=$!
 db_ok=1; wait "$dbpid" || db_ok=0
 damaged=""
-for f in "$DATA" "$DUMP"; do
+# A platform archive has no checksums: gzip's CRC and tar's own checks cover it.
+SUMMED="$DATA $DUMP"; [ "$ARCHIVE" = 0 ] || SUMMED=""
+for f in $SUMMED; do
   n=\${f##*/}
   want=$(expected_sum "$n" || true)
   got=$(cat "$STAGE/.sum-$n" 2>/dev/null || true)
@@ -709,6 +733,10 @@ fi
 [ "$db_ok" = 1 ] && [ "$(cat "$STAGE/.rc-db" 2>/dev/null)" = 0 ] || { say "ERROR restoring the database dump failed: $(head -n3 "$STAGE/.err-db" 2>/dev/null | tr '\n' ' ')"; exit 1; }
 rm -f "$STAGE"/.fifo-* "$STAGE"/.sum-* "$STAGE"/.rc-* "$STAGE"/.err-*
 wait "$flushpid" || true
+# A tar of /bitnami holds the volume inside odoo/: its contents are the volume.
+if [ "$ARCHIVE" = 1 ] && [ "$(ls -A "$STAGE/new")" = odoo ] && [ -d "$STAGE/new/odoo" ] && [ ! -L "$STAGE/new/odoo" ]; then
+  mv "$STAGE/new/odoo" "$STAGE/new.unwrap" && rmdir "$STAGE/new" && mv "$STAGE/new.unwrap" "$STAGE/new"
+fi
 if [ "$SOURCE_DB" != "$PGDATABASE" ]; then
   # A copy into another instance: its filestore folder is named after its own database.
   for base in "$STAGE/new/filestore" "$STAGE/new/data/filestore"; do
@@ -733,6 +761,7 @@ sync_file "$STAGE/entries.old" "$STAGE/entries.new" "$STAGE/names"
 s=0; db_exists "$T_DB" || s=$?
 [ "$s" != 2 ] || { say "ERROR cannot read the database list"; exit 1; }
 HAS_TARGET=0; [ "$s" = 0 ] && HAS_TARGET=1
+if files_only; then HAS_TARGET=0; fi
 if [ "$HAS_TARGET" = 1 ]; then
   s=0; db_exists "$O_DB" || s=$?
   [ "$s" = 1 ] || { say "ERROR database $O_DB already exists; it is not replaced"; exit 1; }
@@ -840,10 +869,16 @@ export const RESTORE_PREFLIGHT_SCRIPT =
   SWAP_FUNCS +
   sh`
 SET="$BACKUP_ROOT/$SET_PATH"
-[ -f "$SET/manifest.json" ] || { say "ERROR backup $SET_PATH has no manifest.json: it is not a complete backup"; exit 1; }
 say "SPACE data free=$(free_bytes "$DATA_DIR") used=$(bytes_of "$DATA_DIR")"
 say "SPACE backups free=$(free_bytes "$BACKUP_ROOT")"
-say "SET dataBytes=$(tr ',' '\n' < "$SET/manifest.json" | sed -n 's/^"dataBytes"://p' | head -n1)"
+case "$SET_PATH" in
+  *.tar.gz|*.tgz)
+    [ -f "$SET" ] || { say "ERROR backup $SET_PATH does not exist"; exit 1; }
+    say "SET dataBytes=$(gzip -dc -- "$SET" 2>/dev/null | wc -c | tr -d ' ')" ;;
+  *)
+    [ -f "$SET/manifest.json" ] || { say "ERROR backup $SET_PATH has no manifest.json: it is not a complete backup"; exit 1; }
+    say "SET dataBytes=$(tr ',' '\n' < "$SET/manifest.json" | sed -n 's/^"dataBytes"://p' | head -n1)" ;;
+esac
 for STAGE in "$DATA_DIR"/.odoo-restore-*; do
   [ -d "$STAGE" ] || continue
   say "RESTORE \${STAGE##*/.odoo-restore-} $(journal_state)"

@@ -14,6 +14,7 @@ interface RestoreArgs {
   subdomain?: string;
   dryRun: boolean;
   yes: boolean;
+  filesOnly: boolean;
 }
 
 export const restoreCommand: CommandDef<RestoreArgs> = {
@@ -33,6 +34,7 @@ export const restoreCommand: CommandDef<RestoreArgs> = {
       })
       .option('domain', { type: 'string', describe: 'With --to NEW: the copy\'s host name (a copy has no ingress otherwise)' })
       .option('subdomain', { type: 'string', describe: 'With --to NEW: the copy\'s host name as SUBDOMAIN.<baseDomain>' })
+      .option('files-only', { type: 'boolean', default: false, describe: 'Replace the files only and leave the database as it is (needed for a platform archive, active/CUSTOMER/NAME.tar.gz)' })
       .option('dry-run', { type: 'boolean', default: false, describe: 'Show which backup and print the restore Job; change nothing' })
       .option('yes', { alias: 'y', type: 'boolean', default: false, describe: 'Do not ask for confirmation' }),
   complete: completeInstanceName,
@@ -40,7 +42,7 @@ export const restoreCommand: CommandDef<RestoreArgs> = {
     rejectAllNamespaces(ctx, 'restore');
     const name = validateInstanceReference(args.name);
     if (!args.from) throw new UsageError('--from is required: the backup to restore (see "kubectl odoo backups NAME")');
-    validateRestoreArgs({ name, from: args.from, to: args.to });
+    validateRestoreArgs({ name, from: args.from, to: args.to, filesOnly: args.filesOnly });
     const { backupDeps } = await import('../../backups/commandSupport.js');
     const { planRestore, executeRestore, isCopyPlan } = await import('../../backups/restore.js');
     const deps = await backupDeps(ctx);
@@ -48,7 +50,7 @@ export const restoreCommand: CommandDef<RestoreArgs> = {
       throw new UsageError('--domain/--subdomain are for a new instance made with --to NEW');
     }
     const copy = { config: ctx.config, domain: args.domain, subdomain: args.subdomain };
-    const plan = await planRestore(deps, { namespace: instanceNamespace(ctx), name, from: args.from, to: args.to, copy });
+    const plan = await planRestore(deps, { namespace: instanceNamespace(ctx), name, from: args.from, to: args.to, copy, filesOnly: args.filesOnly });
     if (plan.latest) ctx.progress(`--from latest: ${plan.set.path} (${describeSetTime(plan.set)}; the newest complete backup that is not a safety backup)`);
     if (isCopyPlan(plan)) {
       if (args.dryRun) {
