@@ -32,6 +32,8 @@ export interface TestClusterOptions {
   dataDir?: string;
   /** Start the kubelet that runs Job and bare pods (default true). */
   kubelet?: boolean;
+  /** Simulated Odoo pods get a stand-in for Odoo's start (odoo.conf, database, /web/health); default false. */
+  odooStandIn?: boolean;
   /** Run the simulated controllers (default true). */
   controllers?: boolean;
   /** Create the rook-cephfs and rook-ceph-block StorageClasses (default true). */
@@ -77,7 +79,7 @@ export async function startTestCluster(opts: TestClusterOptions = {}): Promise<T
   bootstrapCluster(store, { nodes, storageClasses: opts.storageClasses });
 
   let kubelet: Kubelet | undefined;
-  if (opts.kubelet !== false) kubelet = await loadKubelet(store, dataDir, tickMs);
+  if (opts.kubelet !== false) kubelet = await loadKubelet(store, dataDir, tickMs, opts.odooStandIn ?? false);
   const server = new ApiServer({
     store,
     faults,
@@ -115,8 +117,8 @@ export async function startTestCluster(opts: TestClusterOptions = {}): Promise<T
   };
 }
 
-async function loadKubelet(store: Store, dataDir: string, tickMs: number): Promise<Kubelet | undefined> {
+async function loadKubelet(store: Store, dataDir: string, tickMs: number, odooStandIn: boolean): Promise<Kubelet | undefined> {
   // Loaded only when wanted: it brings the process runner and the WebSocket servers.
   const mod = await import('./kubelet/index.js');
-  return mod.createKubelet({ store, dataDir, tickMs }) as unknown as Kubelet;
+  return mod.createKubelet({ store, dataDir, tickMs, odooStandIn }) as unknown as Kubelet;
 }

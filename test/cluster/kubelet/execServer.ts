@@ -29,7 +29,7 @@ import {
   type Query,
   type StatusBody,
 } from './streamProtocol.js';
-import { getObject, type KubeletStore } from './store.js';
+import { objectLookup, type KubeletStore } from './store.js';
 import { formatLine } from './containerLog.js';
 
 export interface ExecDeps {
@@ -38,6 +38,8 @@ export interface ExecDeps {
   runtime: PodRuntime;
   /** Exec processes by pod uid, so deleting a pod or stopping the kubelet kills them. */
   processes: Map<string, Set<SandboxProcess>>;
+  /** Writes the pod's /etc/hosts (the cluster's Service names) and returns its path. */
+  etcHosts(pod: any): string;
 }
 
 /** Which container a request means, with the API server's validation messages. */
@@ -77,17 +79,12 @@ export async function handleExec(deps: ExecDeps, req: IncomingMessage, socket: D
 
   if (attach) return attachContainer(deps, req, socket, head, pod, picked.name, { wantStdout, wantStderr });
 
-  const lookup = {
-    pvc: (ns: string, n: string) => getObject(deps.store, 'persistentvolumeclaims', ns, n),
-    pv: (n: string) => getObject(deps.store, 'persistentvolumes', undefined, n),
-    configMap: (ns: string, n: string) => getObject(deps.store, 'configmaps', ns, n),
-    secret: (ns: string, n: string) => getObject(deps.store, 'secrets', ns, n),
-  };
+  const lookup = objectLookup(deps.store);
   let env: Record<string, string>;
   let mounts;
   try {
     env = await buildContainerEnv(pod, picked.spec, lookup);
-    mounts = containerMounts(picked.spec, await prepareVolumes(pod, deps.dataDir, lookup));
+    mounts = [...containerMounts(picked.spec, await prepareVolumes(pod, deps.dataDir, lookup)), { source: deps.etcHosts(pod), target: '/etc/hosts', readOnly: false }];
   } catch (e) {
     if (e instanceof ContainerConfigError || e instanceof VolumeSetupError) return rejectUpgrade(socket, internalError(`unable to upgrade connection: ${e.message}`));
     throw e;

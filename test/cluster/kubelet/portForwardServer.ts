@@ -33,7 +33,14 @@ export function portTarget(pod: any, port: number): { host: string; port: number
   return { host: m[1].replace(/^\[|\]$/g, '') || '127.0.0.1', port: Number(m[2]) };
 }
 
-export async function handlePortForward(req: IncomingMessage, socket: Duplex, head: Buffer, pod: any, query?: Query): Promise<void> {
+export async function handlePortForward(
+  req: IncomingMessage,
+  socket: Duplex,
+  head: Buffer,
+  pod: any,
+  query?: Query,
+  targetOf: (pod: any, port: number) => { host: string; port: number } | undefined = portTarget,
+): Promise<void> {
   const q = queryOf(req, query);
   const ports = parsePorts(queryAll(q, 'ports'));
   if (typeof ports === 'string') return rejectUpgrade(socket, badRequest(ports));
@@ -51,7 +58,7 @@ export async function handlePortForward(req: IncomingMessage, socket: Duplex, he
     prefix.writeUInt16LE(port);
     ws.send(frame(2 * i, prefix));
     ws.send(frame(2 * i + 1, prefix));
-    const target = portTarget(pod, port);
+    const target = targetOf(pod, port);
     const fail = (why: string) => {
       // The CRI names the pod sandbox and leaves the uid empty in this message.
       const sandbox = (pod.metadata?.uid ?? '').replace(/-/g, '');
