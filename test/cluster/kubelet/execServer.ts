@@ -9,6 +9,7 @@ import { buildContainerEnv, ContainerConfigError } from './containerEnv.js';
 import { containerMounts, prepareVolumes, VolumeSetupError } from './podVolumes.js';
 import type { PodRuntime } from './podRuntime.js';
 import { resolveExecutable, signalNumber, spawnInSandbox, type SandboxProcess } from './sandbox.js';
+import { onTerminal } from './terminal.js';
 import {
   acceptWebSocket,
   badRequest,
@@ -22,6 +23,7 @@ import {
   queryOf,
   queryOne,
   rejectUpgrade,
+  RESIZE,
   STATUS,
   STDERR,
   STDIN,
@@ -109,12 +111,15 @@ export async function handleExec(deps: ExecDeps, req: IncomingMessage, socket: D
   }
 
   const proc = spawnInSandbox({
-    argv: command,
+    argv: tty ? onTerminal(command) : command,
     env,
     workingDir: picked.spec.workingDir,
     mounts,
-    stdio: [wantStdin ? 'pipe' : 'ignore', wantStdout || tty ? 'pipe' : 'ignore', wantStderr && !tty ? 'pipe' : tty ? 'pipe' : 'ignore'],
+    // With a terminal, fd 3 takes the window sizes the client sends on channel 4.
+    stdio: [wantStdin ? 'pipe' : 'ignore', wantStdout || tty ? 'pipe' : 'ignore', wantStderr && !tty ? 'pipe' : tty ? 'pipe' : 'ignore', ...(tty ? (['pipe'] as const) : [])],
   });
+  const resize = tty ? (proc.child.stdio[3] as NodeJS.WritableStream | null) : null;
+  resize?.on('error', () => {});
   const uid = pod.metadata.uid;
   let set = deps.processes.get(uid);
   if (!set) deps.processes.set(uid, (set = new Set()));
@@ -139,8 +144,10 @@ export async function handleExec(deps: ExecDeps, req: IncomingMessage, socket: D
     } else if (v5 && ch === CLOSE && data[1] === STDIN) {
       stdin?.end();
       ws.resume();
+    } else if (ch === RESIZE && resize) {
+      // {"Width":80,"Height":24}, one message per change; without a terminal there is nothing to resize.
+      resize.write(`${data.subarray(1).toString().trim()}\n`);
     }
-    // Channel 4 (resize) needs a terminal; without one there is nothing to resize.
   });
   ws.on('close', () => {
     // The client went away: the command does not outlive its session here.
