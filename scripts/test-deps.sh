@@ -11,6 +11,7 @@ command -v cryptsetup >/dev/null 2>&1 || [ -x /usr/sbin/cryptsetup ] || need+=(c
 command -v ssh-keygen >/dev/null 2>&1 || need+=(openssh-client)
 command -v pigz >/dev/null 2>&1 || need+=(pigz)
 command -v rsync >/dev/null 2>&1 || need+=(rsync)
+[ -x /usr/bin/python3 ] || need+=(python3) # the test cluster's exec -t terminal
 command -v zip >/dev/null 2>&1 || need+=(zip unzip)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then

@@ -34,6 +34,8 @@ export interface TestClusterOptions {
   kubelet?: boolean;
   /** The kubelet runs DaemonSet pods too, as real processes (default false: they are simulated). */
   runDaemonSetPods?: boolean;
+  /** Simulated Odoo pods get a stand-in for Odoo's start (odoo.conf, database, /web/health); default false. */
+  odooStandIn?: boolean;
   /** Run the simulated controllers (default true). */
   controllers?: boolean;
   /** Create the rook-cephfs and rook-ceph-block StorageClasses (default true). */
@@ -80,7 +82,7 @@ export async function startTestCluster(opts: TestClusterOptions = {}): Promise<T
 
   let kubelet: Kubelet | undefined;
   const runDaemonSetPods = opts.kubelet !== false && !!opts.runDaemonSetPods;
-  if (opts.kubelet !== false) kubelet = await loadKubelet(store, dataDir, tickMs, runDaemonSetPods);
+  if (opts.kubelet !== false) kubelet = await loadKubelet(store, dataDir, tickMs, opts.odooStandIn ?? false, runDaemonSetPods);
   const server = new ApiServer({
     store,
     faults,
@@ -118,8 +120,8 @@ export async function startTestCluster(opts: TestClusterOptions = {}): Promise<T
   };
 }
 
-async function loadKubelet(store: Store, dataDir: string, tickMs: number, runDaemonSetPods: boolean): Promise<Kubelet | undefined> {
+async function loadKubelet(store: Store, dataDir: string, tickMs: number, odooStandIn: boolean, runDaemonSetPods: boolean): Promise<Kubelet | undefined> {
   // Loaded only when wanted: it brings the process runner and the WebSocket servers.
   const mod = await import('./kubelet/index.js');
-  return mod.createKubelet({ store, dataDir, tickMs, runDaemonSetPods }) as unknown as Kubelet;
+  return mod.createKubelet({ store, dataDir, tickMs, odooStandIn, runDaemonSetPods }) as unknown as Kubelet;
 }

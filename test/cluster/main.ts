@@ -1,5 +1,5 @@
-// `npm run cluster`: the test cluster in the foreground, until Ctrl-C.
-import { startTestCluster } from './index.js';
+// `npm run cluster`: the playground (test/cluster/playground.ts) in the foreground, until Ctrl-C.
+import { startPlayground } from './playground.js';
 import { seedInstances } from './seed.js';
 
 function flag(name: string): string | undefined {
@@ -9,11 +9,17 @@ function flag(name: string): string | undefined {
 
 async function main(): Promise<void> {
   const seed = Number(flag('seed') ?? process.env.CLUSTER_SEED ?? 0);
-  const cluster = await startTestCluster({
+  const playground = await startPlayground({
     port: flag('port') ? Number(flag('port')) : undefined,
     configDir: flag('dir'),
     tickMs: flag('tick-ms') ? Number(flag('tick-ms')) : undefined,
   });
+  const { cluster, database: db } = playground;
+  if (db) console.log(`PostgreSQL ${db.pg.host}:${db.pg.port} (pid ${db.pg.pid}) is Service postgres in ${db.namespace}; Secret ${db.secret} holds its role "${db.username}"`);
+  else {
+    console.log(`no database for the playground: ${playground.missing}`);
+    console.log('  Odoo pods will wait for one, and backups cannot run. On Debian: sudo apt-get install postgresql, then start the cluster again.');
+  }
   if (seed > 0) {
     const started = Date.now();
     seedInstances(cluster, seed, {});
@@ -31,7 +37,7 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     console.log('\nstopping the test cluster');
-    await cluster.stop();
+    await playground.stop();
     process.exit(0);
   };
   process.on('SIGINT', stop);

@@ -9,6 +9,7 @@ import { buildContainerEnv, ContainerConfigError } from './containerEnv.js';
 import { containerMounts, prepareVolumes, VolumeSetupError } from './podVolumes.js';
 import type { PodRuntime } from './podRuntime.js';
 import { resolveExecutable, signalNumber, spawnInSandbox, type SandboxProcess } from './sandbox.js';
+import { onTerminal } from './terminal.js';
 import {
   acceptWebSocket,
   badRequest,
@@ -22,6 +23,7 @@ import {
   queryOf,
   queryOne,
   rejectUpgrade,
+  RESIZE,
   STATUS,
   STDERR,
   STDIN,
@@ -29,7 +31,7 @@ import {
   type Query,
   type StatusBody,
 } from './streamProtocol.js';
-import { getObject, type KubeletStore } from './store.js';
+import { objectLookup, type KubeletStore } from './store.js';
 import { formatLine } from './containerLog.js';
 
 export interface ExecDeps {
@@ -38,6 +40,8 @@ export interface ExecDeps {
   runtime: PodRuntime;
   /** Exec processes by pod uid, so deleting a pod or stopping the kubelet kills them. */
   processes: Map<string, Set<SandboxProcess>>;
+  /** Writes the pod's /etc/hosts (the cluster's Service names) and returns its path. */
+  etcHosts(pod: any): string;
 }
 
 /** Which container a request means, with the API server's validation messages. */
@@ -77,17 +81,12 @@ export async function handleExec(deps: ExecDeps, req: IncomingMessage, socket: D
 
   if (attach) return attachContainer(deps, req, socket, head, pod, picked.name, { wantStdout, wantStderr });
 
-  const lookup = {
-    pvc: (ns: string, n: string) => getObject(deps.store, 'persistentvolumeclaims', ns, n),
-    pv: (n: string) => getObject(deps.store, 'persistentvolumes', undefined, n),
-    configMap: (ns: string, n: string) => getObject(deps.store, 'configmaps', ns, n),
-    secret: (ns: string, n: string) => getObject(deps.store, 'secrets', ns, n),
-  };
+  const lookup = objectLookup(deps.store);
   let env: Record<string, string>;
   let mounts;
   try {
     env = await buildContainerEnv(pod, picked.spec, lookup);
-    mounts = containerMounts(picked.spec, await prepareVolumes(pod, deps.dataDir, lookup));
+    mounts = [...containerMounts(picked.spec, await prepareVolumes(pod, deps.dataDir, lookup)), { source: deps.etcHosts(pod), target: '/etc/hosts', readOnly: false }];
   } catch (e) {
     if (e instanceof ContainerConfigError || e instanceof VolumeSetupError) return rejectUpgrade(socket, internalError(`unable to upgrade connection: ${e.message}`));
     throw e;
@@ -112,12 +111,15 @@ export async function handleExec(deps: ExecDeps, req: IncomingMessage, socket: D
   }
 
   const proc = spawnInSandbox({
-    argv: command,
+    argv: tty ? onTerminal(command) : command,
     env,
     workingDir: picked.spec.workingDir,
     mounts,
-    stdio: [wantStdin ? 'pipe' : 'ignore', wantStdout || tty ? 'pipe' : 'ignore', wantStderr && !tty ? 'pipe' : tty ? 'pipe' : 'ignore'],
+    // With a terminal, fd 3 takes the window sizes the client sends on channel 4.
+    stdio: [wantStdin ? 'pipe' : 'ignore', wantStdout || tty ? 'pipe' : 'ignore', wantStderr && !tty ? 'pipe' : tty ? 'pipe' : 'ignore', ...(tty ? (['pipe'] as const) : [])],
   });
+  const resize = tty ? (proc.child.stdio[3] as NodeJS.WritableStream | null) : null;
+  resize?.on('error', () => {});
   const uid = pod.metadata.uid;
   let set = deps.processes.get(uid);
   if (!set) deps.processes.set(uid, (set = new Set()));
@@ -142,8 +144,10 @@ export async function handleExec(deps: ExecDeps, req: IncomingMessage, socket: D
     } else if (v5 && ch === CLOSE && data[1] === STDIN) {
       stdin?.end();
       ws.resume();
+    } else if (ch === RESIZE && resize) {
+      // {"Width":80,"Height":24}, one message per change; without a terminal there is nothing to resize.
+      resize.write(`${data.subarray(1).toString().trim()}\n`);
     }
-    // Channel 4 (resize) needs a terminal; without one there is nothing to resize.
   });
   ws.on('close', () => {
     // The client went away: the command does not outlive its session here.

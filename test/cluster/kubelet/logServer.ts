@@ -13,6 +13,8 @@ export interface LogDeps {
   store: KubeletStore;
   runtime: PodRuntime;
   tickMs: number;
+  /** What the Odoo stand-in logged for a simulated pod's container run (by containerID), if it runs one. */
+  standInLog?: (podUid: string, containerID: string | undefined) => { lines: LogLine[]; servingSince?: Date } | undefined;
 }
 
 export interface ParsedLogQuery extends LogQuery {
@@ -113,7 +115,15 @@ export async function handleLog(deps: LogDeps, req: IncomingMessage, res: Server
   const startedAt = new Date(running ?? terminated.startedAt);
   const finishedAt = terminated?.finishedAt ? new Date(terminated.finishedAt) : undefined;
   let until = new Date();
-  const history = simulatedOdooLines(pod, picked.spec, startedAt, until, deps.tickMs, finishedAt);
+  // The generated lines; where the Odoo stand-in runs this container, what it did, then the generated
+  // lines from when Odoo started serving.
+  const linesUntil = (t: Date, end?: Date): LogLine[] => {
+    const own = deps.standInLog?.(pod.metadata.uid, st?.containerID);
+    if (!own) return simulatedOdooLines(pod, picked.spec, startedAt, t, deps.tickMs, end);
+    const generated = own.servingSince ? simulatedOdooLines(pod, picked.spec, own.servingSince, t, deps.tickMs, end) : [];
+    return [...own.lines.filter((l) => l.time <= t), ...generated].sort((a, b) => a.time.getTime() - b.time.getTime());
+  };
+  const history = linesUntil(until, finishedAt);
   const writer = startResponse(res, parsed);
   if (!writer.write(selectLines(history, parsed, until)) || !parsed.follow || finishedAt) return void res.end();
 
@@ -123,7 +133,7 @@ export async function handleLog(deps: LogDeps, req: IncomingMessage, res: Server
     const curSt = (cur?.status?.containerStatuses ?? []).find((s: any) => s.name === name);
     const stillRunning = cur?.metadata?.uid === pod.metadata.uid && curSt?.state?.running?.startedAt === running;
     const now = new Date();
-    const fresh = simulatedOdooLines(pod, picked.spec, startedAt, now, deps.tickMs).filter((l) => l.time > until);
+    const fresh = linesUntil(now).filter((l) => l.time > until);
     until = now;
     if (!stillRunning || !writer.write(fresh)) {
       clearInterval(timer);

@@ -13,6 +13,17 @@ function odooTime(d: Date): string {
   return `${iso.slice(0, 10)} ${iso.slice(11, 19)},${iso.slice(20, 23)}`;
 }
 
+/** One line in Odoo's log format: `%(asctime)s %(pid)s %(levelname)s %(dbname)s %(name)s: %(message)s`. */
+export function odooLogLine(time: Date, level: 'INFO' | 'WARNING' | 'ERROR', db: string, logger: string, message: string): LogLine {
+  return { time, stream: 'stderr', text: `${odooTime(time)} 1 ${level} ${db} ${logger}: ${message}\n` };
+}
+
+/** One line as bitnami's scripts log it (liblog.sh): `odoo HH:MM:SS.cc INFO  ==> message`. */
+export function bitnamiLogLine(time: Date, level: 'INFO' | 'WARN' | 'ERROR', message: string): LogLine {
+  const t = time.toISOString().slice(11, 22);
+  return { time, stream: 'stderr', text: `odoo ${t} ${level.padEnd(5)} ==> ${message}\n` };
+}
+
 function envValue(container: any, ...names: string[]): string | undefined {
   for (const n of names) {
     const e = (container?.env ?? []).find((x: any) => x.name === n && typeof x.value === 'string');

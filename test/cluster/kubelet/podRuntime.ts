@@ -11,7 +11,7 @@ import { buildContainerEnv, containerArgv, ContainerConfigError } from './contai
 import { containerMounts, podDir, prepareVolumes, VolumeSetupError, type PreparedVolume } from './podVolumes.js';
 import { podConditions, podPhase, shouldRestart, terminatedReason, type ContainerState, type PodPhase } from './podStatus.js';
 import { resolveExecutable, signalNumber, spawnInSandbox, type SandboxProcess } from './sandbox.js';
-import { deleteObject, getObject, recordEvent, updateWithRetry, type KubeletStore } from './store.js';
+import { deleteObject, getObject, objectLookup, recordEvent, updateWithRetry, type KubeletStore } from './store.js';
 
 export interface RuntimeDeps {
   store: KubeletStore;
@@ -19,6 +19,8 @@ export interface RuntimeDeps {
   tickMs: number;
   /** Run DaemonSet pods too (else they are simulated by the API side, like ReplicaSet pods). */
   runDaemonSetPods?: boolean;
+  /** Writes the pod's /etc/hosts (the cluster's Service names) and returns its path. */
+  etcHosts(pod: any): string;
 }
 
 interface ContainerRun {
@@ -250,7 +252,8 @@ export class PodRuntime {
     }
     let proc: SandboxProcess;
     try {
-      proc = spawnInSandbox({ argv, env, workingDir: c.spec.workingDir, mounts: containerMounts(c.spec, volumes), pidNamespace: true });
+      const mounts = [...containerMounts(c.spec, volumes), { source: this.deps.etcHosts(run.pod), target: '/etc/hosts', readOnly: false }];
+      proc = spawnInSandbox({ argv, env, workingDir: c.spec.workingDir, mounts, pidNamespace: true });
     } catch (e) {
       return failStart((e as Error).message);
     }
@@ -343,13 +346,7 @@ export class PodRuntime {
   }
 
   private lookup() {
-    const { store } = this.deps;
-    return {
-      pvc: (ns: string, name: string) => getObject(store, 'persistentvolumeclaims', ns, name),
-      pv: (name: string) => getObject(store, 'persistentvolumes', undefined, name),
-      configMap: (ns: string, name: string) => getObject(store, 'configmaps', ns, name),
-      secret: (ns: string, name: string) => getObject(store, 'secrets', ns, name),
-    };
+    return objectLookup(this.deps.store);
   }
 
   /** Writes the pod status from the run's state; writes are serialised per pod. */

@@ -121,3 +121,13 @@ export async function recordEvent(
 export function ownerUid(obj: any, kind: string): string | undefined {
   return (obj?.metadata?.ownerReferences ?? []).find((r: any) => r.kind === kind && r.controller !== false)?.uid;
 }
+
+/** The objects a pod's volumes and environment refer to, looked up in the store (undefined when missing). */
+export function objectLookup(store: KubeletStore) {
+  return {
+    pvc: (ns: string, name: string) => getObject(store, 'persistentvolumeclaims', ns, name),
+    pv: (name: string) => getObject(store, 'persistentvolumes', undefined, name),
+    configMap: (ns: string, name: string) => getObject(store, 'configmaps', ns, name),
+    secret: (ns: string, name: string) => getObject(store, 'secrets', ns, name),
+  };
+}

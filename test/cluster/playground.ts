@@ -1,0 +1,38 @@
+// The playground `npm run cluster` starts, for people and for the README's test alike: the test cluster
+// with the Odoo stand-in, and, when Debian's PostgreSQL is installed, a real PostgreSQL in the cluster's
+// folder behind the Service `postgres` in saasodoo with the database Secret's role
+// (test/fixtures/playgroundDatabase.ts).
+import { chmodSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { startTestCluster, type TestCluster, type TestClusterOptions } from './index.js';
+import { findPostgresBinDir, startPostgres, type TestPostgres } from '../fixtures/postgres.js';
+import { providePlaygroundDatabase, type PlaygroundDatabase } from '../fixtures/playgroundDatabase.js';
+
+export interface Playground {
+  cluster: TestCluster;
+  /** Absent when PostgreSQL is not installed; `missing` says why and how to get it. */
+  database?: PlaygroundDatabase & { pg: TestPostgres };
+  missing?: string;
+  stop(): Promise<void>;
+}
+
+export async function startPlayground(opts: Omit<TestClusterOptions, 'odooStandIn'> = {}): Promise<Playground> {
+  const cluster = await startTestCluster({ ...opts, odooStandIn: true });
+  let pg: TestPostgres | undefined;
+  try {
+    findPostgresBinDir();
+    const dir = dirname(cluster.kubeconfigPath);
+    // PostgreSQL runs as the postgres user, who must be able to reach its folder inside this one.
+    if (process.getuid?.() === 0) chmodSync(dir, 0o711);
+    pg = await startPostgres({ root: join(dir, 'postgres') });
+    const db = await providePlaygroundDatabase(cluster, pg);
+    return { cluster, database: { ...db, pg }, stop: stopBoth };
+  } catch (e) {
+    await pg?.stop();
+    return { cluster, missing: (e as Error).message, stop: stopBoth };
+  }
+  async function stopBoth(): Promise<void> {
+    await pg?.stop();
+    await cluster.stop();
+  }
+}
