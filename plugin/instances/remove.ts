@@ -15,7 +15,12 @@ export interface DeletePlan {
   /** The PVC that is kept (when not deleting data); it is marked so `create` does not silently reuse it. */
   keptPvc?: string;
   keptPvcUid?: string;
+  /** The instance's database as delete names it, recorded on the kept PVC: a later delete of the volume can still name it. */
+  keptDatabase?: string;
 }
+
+/** On a kept PVC: the database its instance used ("database acme on postgres:5432"); it stays on its server. */
+export const ANNOTATION_KEPT_DATABASE = 'kubectl-odoo.io/kept-database';
 
 export type DeleteDryRun = 'client' | 'server' | undefined;
 
@@ -45,7 +50,8 @@ export function planDelete(o: InstanceObjects, deleteData: boolean): DeletePlan 
   if (o.ingress) targets.push({ type: RESOURCES.ingresses, name: o.ingress.metadata.name, uid: o.ingress.metadata.uid });
   if (o.ingressRoute) targets.push({ type: RESOURCES.ingressroutes, name: o.ingressRoute.metadata.name, uid: o.ingressRoute.metadata.uid });
   if (deleteData && o.pvc) targets.push({ type: RESOURCES.persistentvolumeclaims, name: o.pvc.metadata.name, uid: o.pvc.metadata.uid });
-  return { targets, ...(!deleteData && o.pvc ? { keptPvc: o.pvc.metadata.name, keptPvcUid: o.pvc.metadata.uid } : {}) };
+  const database = describeInstanceDatabase(o);
+  return { targets, ...(!deleteData && o.pvc ? { keptPvc: o.pvc.metadata.name, keptPvcUid: o.pvc.metadata.uid, ...(database ? { keptDatabase: database } : {}) } : {}) };
 }
 
 /**
@@ -146,7 +152,8 @@ export async function executeDelete(kube: KubeClient, namespace: string, plan: D
   if (dryRun === 'client') return plan.targets.map(targetName);
   const serverDryRun = dryRun === 'server';
   if (plan.keptPvc) {
-    const patch = { metadata: { annotations: { [ANNOTATION_KEPT_AFTER_DELETE]: new Date().toISOString().replace(/\.\d+Z$/, 'Z') } } };
+    const since = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+    const patch = { metadata: { annotations: { [ANNOTATION_KEPT_AFTER_DELETE]: since, ...(plan.keptDatabase ? { [ANNOTATION_KEPT_DATABASE]: plan.keptDatabase } : {}) } } };
     try {
       await kube.patch(RESOURCES.persistentvolumeclaims, plan.keptPvc, patch, { namespace, patchType: 'merge', dryRun: serverDryRun });
     } catch (e) {
