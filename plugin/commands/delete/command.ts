@@ -113,7 +113,18 @@ export const deleteCommand: CommandDef<DeleteArgs> = {
       const deps = await backupDeps(ctx);
       drop = { deps, ...(await prepareDatabaseDrop(deps, instance!, { backup: args.backup })) };
     }
-    const done = await executeDelete(kube, namespace, plan, (l) => ctx.progress(l), dryRun);
+    let done: string[];
+    try {
+      done = await executeDelete(kube, namespace, plan, (l) => ctx.progress(l), dryRun);
+    } catch (e) {
+      if (!drop) throw e;
+      // Say what happened before: the instance was stopped for the drop, and the final backup exists.
+      const taken = drop.finalBackup ? `the final backup ${drop.finalBackup} was taken` : 'no final backup was taken';
+      throw new FailureError(`deleting instance ${who} failed: ${(e as Error).message}; ${taken}, ${who} is stopped and its database was not dropped`, {
+        cause: e,
+        hint: `run the same delete again (add --no-backup if the final backup is enough)`,
+      });
+    }
     let databaseNote = '';
     if (drop) {
       const { dropInstanceDatabase } = await import('../../instances/dropDatabase.js');
