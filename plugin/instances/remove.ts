@@ -136,11 +136,12 @@ export async function checkPvcDeletable(kube: KubeClient, o: InstanceObjects): P
 export function describeInstanceDatabase(o: InstanceObjects): string | undefined {
   const f = o.facts;
   if (!f.database) return undefined;
-  const from = (s: { name: string; key: string } | undefined, kind: string) => (s ? `the ${kind} ${s.name}/${s.key}` : undefined);
-  const host = f.db.host?.value || from(f.db.host?.secret, 'Secret') || from(f.db.host?.configMap, 'ConfigMap');
-  if (!host) return `database ${f.database} (its server is not named in the instance's env)`;
+  const from = (s: { name: string; key: string } | undefined, kind: string) => (s ? `the host in ${kind} ${s.name}/${s.key}` : undefined);
   const port = f.db.port?.value || (f.db.port?.secret || f.db.port?.configMap ? undefined : '5432');
-  return `database ${f.database} on ${host}${port ? `:${port}` : ''}`;
+  if (f.db.host?.value) return `database ${f.database} on ${f.db.host.value}${port ? `:${port}` : ''}`;
+  const host = from(f.db.host?.secret, 'Secret') || from(f.db.host?.configMap, 'ConfigMap');
+  if (!host) return `database ${f.database} (its server is not named in the instance's env)`;
+  return `database ${f.database} on ${host}${port ? ` (port ${port})` : ''}`;
 }
 
 /**
