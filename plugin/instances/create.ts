@@ -9,6 +9,7 @@ import { ConflictError, FailureError, NotFoundError, UsageError, CancelledError 
 import { buildInstanceManifests, type InstanceSpec } from './manifests.js';
 import { ANNOTATION_KEPT_AFTER_DELETE, customerIdOf, instanceIdOf, isInstanceWorkload, isPluginManaged } from './labels.js';
 import { compareQuantities, displayStorage } from './quantity.js';
+import { ANNOTATION_KEPT_DATABASE } from './remove.js';
 
 export interface CreateInstanceOptions {
   spec: InstanceSpec;
@@ -247,7 +248,8 @@ export async function createInstance(kube: KubeClient, opts: CreateInstanceOptio
     }
     // The volume belongs to an instance again: a later delete marks it anew.
     if (keptVolume && !opts.serverDryRun) {
-      await kube.patch(RESOURCES.persistentvolumeclaims, keptVolume.metadata.name, { metadata: { annotations: { [ANNOTATION_KEPT_AFTER_DELETE]: null } } }, { namespace: spec.namespace, patchType: 'merge' });
+      const annotations = { [ANNOTATION_KEPT_AFTER_DELETE]: null, [ANNOTATION_KEPT_DATABASE]: null };
+      await kube.patch(RESOURCES.persistentvolumeclaims, keptVolume.metadata.name, { metadata: { annotations } }, { namespace: spec.namespace, patchType: 'merge' });
     }
     return result;
   } catch (err) {

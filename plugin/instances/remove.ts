@@ -16,7 +16,12 @@ export interface DeletePlan {
   /** The PVC that is kept (when not deleting data); it is marked so `create` does not silently reuse it. */
   keptPvc?: string;
   keptPvcUid?: string;
+  /** The instance's database as delete names it, recorded on the kept PVC: a later delete of the volume can still name it. */
+  keptDatabase?: string;
 }
+
+/** On a kept PVC: the database its instance used ("database acme on postgres:5432"); it stays on its server. */
+export const ANNOTATION_KEPT_DATABASE = 'kubectl-odoo.io/kept-database';
 
 export type DeleteDryRun = 'client' | 'server' | undefined;
 
@@ -46,7 +51,8 @@ export function planDelete(o: InstanceObjects, deleteData: boolean): DeletePlan 
   if (o.ingress) targets.push({ type: RESOURCES.ingresses, name: o.ingress.metadata.name, uid: o.ingress.metadata.uid });
   if (o.ingressRoute) targets.push({ type: RESOURCES.ingressroutes, name: o.ingressRoute.metadata.name, uid: o.ingressRoute.metadata.uid });
   if (deleteData && o.pvc) targets.push({ type: RESOURCES.persistentvolumeclaims, name: o.pvc.metadata.name, uid: o.pvc.metadata.uid });
-  return { targets, ...(!deleteData && o.pvc ? { keptPvc: o.pvc.metadata.name, keptPvcUid: o.pvc.metadata.uid } : {}) };
+  const database = describeInstanceDatabase(o);
+  return { targets, ...(!deleteData && o.pvc ? { keptPvc: o.pvc.metadata.name, keptPvcUid: o.pvc.metadata.uid, ...(database ? { keptDatabase: database } : {}) } : {}) };
 }
 
 /**
@@ -131,11 +137,12 @@ export async function checkPvcDeletable(kube: KubeClient, o: InstanceObjects): P
 export function describeInstanceDatabase(o: InstanceObjects): string | undefined {
   const f = o.facts;
   if (!f.database) return undefined;
-  const from = (s: { name: string; key: string } | undefined, kind: string) => (s ? `the ${kind} ${s.name}/${s.key}` : undefined);
-  const host = f.db.host?.value || from(f.db.host?.secret, 'Secret') || from(f.db.host?.configMap, 'ConfigMap');
-  if (!host) return `database ${f.database} (its server is not named in the instance's env)`;
+  const from = (s: { name: string; key: string } | undefined, kind: string) => (s ? `the host in ${kind} ${s.name}/${s.key}` : undefined);
   const port = f.db.port?.value || (f.db.port?.secret || f.db.port?.configMap ? undefined : '5432');
-  return `database ${f.database} on ${host}${port ? `:${port}` : ''}`;
+  if (f.db.host?.value) return `database ${f.database} on ${f.db.host.value}${port ? `:${port}` : ''}`;
+  const host = from(f.db.host?.secret, 'Secret') || from(f.db.host?.configMap, 'ConfigMap');
+  if (!host) return `database ${f.database} (its server is not named in the instance's env)`;
+  return `database ${f.database} on ${host}${port ? ` (port ${port})` : ''}`;
 }
 
 /**
@@ -147,7 +154,8 @@ export async function executeDelete(kube: KubeClient, namespace: string, plan: D
   if (dryRun === 'client') return plan.targets.map(targetName);
   const serverDryRun = dryRun === 'server';
   if (plan.keptPvc) {
-    const patch = { metadata: { annotations: { [ANNOTATION_KEPT_AFTER_DELETE]: new Date().toISOString().replace(/\.\d+Z$/, 'Z') } } };
+    const since = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+    const patch = { metadata: { annotations: { [ANNOTATION_KEPT_AFTER_DELETE]: since, ...(plan.keptDatabase ? { [ANNOTATION_KEPT_DATABASE]: plan.keptDatabase } : {}) } } };
     try {
       await kube.patch(RESOURCES.persistentvolumeclaims, plan.keptPvc, patch, { namespace, patchType: 'merge', dryRun: serverDryRun });
     } catch (e) {

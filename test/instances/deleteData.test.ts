@@ -2,7 +2,7 @@
 // the result, and it refuses while any other pod, a Job's included, has the volume mounted.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestCluster } from '../cluster/index.js';
-import { NS, applyObjects, clusterWithNamespace, kc, objectNames, odoo } from './helpers.js';
+import { NS, applyObjects, clusterWithNamespace, getJson, kc, objectNames, odoo } from './helpers.js';
 import { waitFor } from '../harness/waitFor.js';
 
 let cluster: TestCluster;
@@ -77,5 +77,28 @@ describe('delete --delete-data', { timeout: 120_000 }, () => {
     const again = await run(['delete', 'd2', '--delete-data', '--yes']);
     expect(again.code).toBe(0);
     expect(again.stdout).toBe('instance/d2 deleted; database d2 on postgres:5432 kept on the database server (drop it with --drop-database)\n');
+  });
+
+  it('a kept volume remembers its database, so deleting it later still names it', async () => {
+    expect((await run(['create', 'd3', '--customer', '1', ...small])).code).toBe(0);
+    expect((await run(['delete', 'd3', '--yes'])).code).toBe(0);
+    const pvc = await getJson(cluster, ['-n', NS, 'get', 'pvc', 'odoo-instance-d3']);
+    expect(pvc.metadata.annotations['kubectl-odoo.io/kept-database']).toBe('database d3 on postgres:5432');
+    const drop = await run(['delete', 'd3', '--delete-data', '--drop-database', '--yes']);
+    expect(drop.code).toBe(1);
+    expect(drop.stderr.split('\n')[0]).toBe('error: --drop-database: instance d3 has no Deployment, so there are no credentials to drop database d3 on postgres:5432 with; nothing was deleted');
+    const r = await run(['delete', 'd3', '--delete-data'], 'odoo-instance-d3\n');
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain('The database d3 on postgres:5432 is NOT deleted (it lives on the database server, not on the volume); drop it on its server by hand if it is no longer needed.');
+    expect(r.stdout).toBe('persistentvolumeclaim/odoo-instance-d3 deleted (the volume kept from deleted instance d3); database d3 on postgres:5432 kept on the database server (drop it there by hand if it is no longer needed)\n');
+  });
+
+  it('bringing the instance back on its kept volume forgets the note', async () => {
+    expect((await run(['create', 'd4', '--customer', '1', ...small])).code).toBe(0);
+    expect((await run(['delete', 'd4', '--yes'])).code).toBe(0);
+    expect((await run(['create', 'd4', '--customer', '1', '--reuse-volume', '--ingress', 'none'])).code).toBe(0);
+    const pvc = await getJson(cluster, ['-n', NS, 'get', 'pvc', 'odoo-instance-d4']);
+    expect(pvc.metadata.annotations?.['kubectl-odoo.io/kept-database']).toBeUndefined();
+    expect(pvc.metadata.annotations?.['kubectl-odoo.io/kept-after-delete']).toBeUndefined();
   });
 });

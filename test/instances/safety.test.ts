@@ -120,12 +120,12 @@ describe('a kept volume', { timeout: 180_000 }, () => {
     const declined = await run(['delete', 'b1', '--delete-data'], 'b1\n');
     expect(declined.code).toBe(1);
     const dry = await run(['delete', 'odoo-instance-b1', '--delete-data', '--dry-run']);
-    expect(dry.stdout).toBe('persistentvolumeclaim/odoo-instance-b1 deleted (dry run)\n');
+    expect(dry.stdout).toBe('persistentvolumeclaim/odoo-instance-b1 deleted (dry run)\ndatabase b1 on postgres:5432 kept (dry run)\n');
     expect((await objectNames(cluster)).filter((n) => n.includes('b1'))).toEqual(['persistentvolumeclaim/odoo-instance-b1']);
 
     const gone = await run(['delete', 'b1', '--delete-data'], 'odoo-instance-b1\n');
     expect(gone.code).toBe(0);
-    expect(gone.stdout).toBe('persistentvolumeclaim/odoo-instance-b1 deleted (the volume kept from deleted instance b1)\n');
+    expect(gone.stdout).toBe('persistentvolumeclaim/odoo-instance-b1 deleted (the volume kept from deleted instance b1); database b1 on postgres:5432 kept on the database server (drop it there by hand if it is no longer needed)\n');
     expect((await k(['-n', NS, 'wait', '--for=delete', 'pvc/odoo-instance-b1', '--timeout=60s'])).code).toBe(0);
     expect((await run(['list'])).stderr).not.toContain('kept');
   });

@@ -72,11 +72,19 @@ export const deleteCommand: CommandDef<DeleteArgs> = {
       if (args.deleteData) await checkRemainsVolumeDeletable(kube, remains!);
     }
     // The database is on the database server, not the volume: --delete-data leaves it unless asked.
-    const { describeInstanceDatabase } = await import('../../instances/remove.js');
-    const database = args.deleteData && instance ? describeInstanceDatabase(instance) : undefined;
-    if (args.dropDatabase && !database) {
-      throw new FailureError(`--drop-database: ${instance ? `instance ${who} does not name its database` : `instance ${who} has no Deployment, so its database is not known`}; nothing was deleted`);
+    // A kept volume says which database its instance used (recorded when that instance was deleted).
+    const { describeInstanceDatabase, ANNOTATION_KEPT_DATABASE } = await import('../../instances/remove.js');
+    const keptPvc = !instance && args.deleteData && remains!.pvc ? await kube.getOptional(RESOURCES.persistentvolumeclaims, remains!.pvc.metadata.name, namespace) : undefined;
+    const recorded: string | undefined = keptPvc?.metadata?.annotations?.[ANNOTATION_KEPT_DATABASE];
+    const database = args.deleteData ? (instance ? describeInstanceDatabase(instance) : recorded) : undefined;
+    if (args.dropDatabase && !instance) {
+      throw new FailureError(`--drop-database: instance ${who} has no Deployment, so there are no credentials to drop ${recorded ?? 'its database'} with; nothing was deleted`, {
+        hint: `delete the volume with "kubectl odoo delete ${who} --delete-data" and drop the database on its server by hand`,
+      });
     }
+    if (args.dropDatabase && !database) throw new FailureError(`--drop-database: instance ${who} does not name its database; nothing was deleted`);
+    // Only a live instance's database can be dropped from here; a recorded one is dropped by hand.
+    const dropHow = instance ? '--drop-database drops it too' : 'drop it on its server by hand if it is no longer needed';
     const pvcTarget = plan.targets.find((t) => t.type === RESOURCES.persistentvolumeclaims);
     const others = plan.targets.filter((t) => t !== pvcTarget);
 
@@ -90,7 +98,7 @@ export const deleteCommand: CommandDef<DeleteArgs> = {
       }
       if (pvcTarget) {
         const whose = instance ? `of ${who}` : `kept from deleted instance ${who}`;
-        const dbNote = database && !args.dropDatabase ? ` The ${database} is NOT deleted (it lives on the database server, not on the volume); --drop-database drops it too.` : '';
+        const dbNote = database && !args.dropDatabase ? ` The ${database} is NOT deleted (it lives on the database server, not on the volume); ${dropHow}.` : '';
         if (!(await ctx.confirm(`--delete-data: PVC ${pvcTarget.name} and ALL DATA ${whose} will be gone for good.${dbNote}`, pvcTarget.name))) {
           throw new DeclinedError('not confirmed; nothing was deleted');
         }
@@ -110,7 +118,18 @@ export const deleteCommand: CommandDef<DeleteArgs> = {
       const deps = await backupDeps(ctx);
       drop = { deps, ...(await prepareDatabaseDrop(deps, instance!, { backup: args.backup })) };
     }
-    const done = await executeDelete(kube, namespace, plan, (l) => ctx.progress(l), dryRun);
+    let done: string[];
+    try {
+      done = await executeDelete(kube, namespace, plan, (l) => ctx.progress(l), dryRun);
+    } catch (e) {
+      if (!drop) throw e;
+      // Say what happened before: the instance was stopped for the drop, and the final backup exists.
+      const taken = drop.finalBackup ? `the final backup ${drop.finalBackup} was taken` : 'no final backup was taken';
+      throw new FailureError(`deleting instance ${who} failed: ${(e as Error).message}; ${taken}, ${who} is stopped and its database was not dropped`, {
+        cause: e,
+        hint: `run the same delete again (add --no-backup if the final backup is enough)`,
+      });
+    }
     let databaseNote = '';
     if (drop) {
       const { dropInstanceDatabase } = await import('../../instances/dropDatabase.js');
@@ -125,7 +144,7 @@ export const deleteCommand: CommandDef<DeleteArgs> = {
       }
       databaseNote = `; ${database} dropped (${backupNote})`;
     } else if (database && !args.dropDatabase) {
-      databaseNote = `; ${database} kept on the database server (drop it with --drop-database)`;
+      databaseNote = `; ${database} kept on the database server (${instance ? 'drop it with --drop-database' : 'drop it there by hand if it is no longer needed'})`;
     }
     const suffix = dryRunSuffix(dryRun);
     const keptNote = plan.keptPvc ? ` (volume kept: PVC ${plan.keptPvc}; delete it with --delete-data)` : '';
@@ -135,7 +154,7 @@ export const deleteCommand: CommandDef<DeleteArgs> = {
       lines = [`instance/${who} deleted${suffix}${keptNote}${databaseNote}`];
       oName = `instance/${who}`;
     } else if (others.length === 0) {
-      lines = [`persistentvolumeclaim/${pvcTarget!.name} deleted${suffix} (the volume kept from deleted instance ${who})`];
+      lines = [`persistentvolumeclaim/${pvcTarget!.name} deleted${suffix} (the volume kept from deleted instance ${who})${databaseNote}`];
       oName = `persistentvolumeclaim/${pvcTarget!.name}`;
     } else {
       lines = [`instance/${who}: removed what an unfinished create left${suffix}: ${plan.targets.map((t) => `${t.type.kind.toLowerCase()}/${t.name}`).join(', ')}${keptNote}`];
@@ -158,8 +177,8 @@ export const deleteCommand: CommandDef<DeleteArgs> = {
         namespace,
         deleted: done,
         ...(plan.keptPvc ? { keptVolume: plan.keptPvc } : {}),
-        ...(database && instance
-          ? { database: { name: instance.facts.database, description: database, dropped: !!drop, ...(drop?.finalBackup ? { finalBackup: drop.finalBackup } : {}) } }
+        ...(database
+          ? { database: { ...(instance ? { name: instance.facts.database } : {}), description: database, dropped: !!drop, ...(drop?.finalBackup ? { finalBackup: drop.finalBackup } : {}) } }
           : {}),
         ...(dryRun ? { dryRun } : {}),
       },
