@@ -122,9 +122,9 @@ export function serviceNameAlternative(deploymentName: string): string {
 }
 
 /**
- * Every name an instance answers to, for shell completion (one list call), with what it is: the
- * Deployment name, instance-name, database, instance ids and PVC name. A name two instances share is
- * left out: it would only be refused as ambiguous.
+ * Every name an instance answers to, for shell completion (one list call): the Deployment name as it
+ * is, the other forms (instance-name, database, instance ids, id8, PVC name) with what they are. A name
+ * two instances share is left out: it would only be refused as ambiguous.
  */
 export async function instanceNames(kube: KubeClient, namespace: string): Promise<{ value: string; describe: string }[]> {
   const list = await kube.list(RESOURCES.deployments, { namespace, labelSelector: INSTANCE_SELECTOR });
@@ -133,7 +133,7 @@ export async function instanceNames(kube: KubeClient, namespace: string): Promis
     const forms = [...instanceKeysOf(d), ...id8sOf(d).map((value) => ({ key: 'id8', value }))];
     for (const k of forms.filter((f, i) => forms.findIndex((g) => g.value === f.value) === i)) {
       const o = owners.get(k.value);
-      const describe = k.key === 'Deployment name' ? 'instance' : `${k.key} of ${d.metadata.name}`;
+      const describe = k.key === 'Deployment name' ? '' : `${k.key} of ${d.metadata.name}`;
       owners.set(k.value, { describe, count: (o?.count ?? 0) + 1 });
     }
   }
