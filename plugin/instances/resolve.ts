@@ -9,7 +9,8 @@ import { deriveInstanceFacts, ingressRouteRoutesTo, ingressRoutesTo, instanceUrl
 import { closeMatches } from './names.js';
 import { id8sOf, instanceKeysOf, pickInstance } from './resolveMatch.js';
 import { describeRemains, findInstanceRemains, InstanceNotFoundError } from './resolveRemains.js';
-import { optional, selectorOf, withKind } from './resolveKube.js';
+import { optional, selectorOf, serviceNameAlternative, withKind } from './resolveKube.js';
+import { slimDeployment } from './resolveFleet.js';
 
 export interface InstanceObjects {
   namespace: string;
@@ -41,10 +42,15 @@ export interface ResolveOptions {
  * volume kept, what to do with the volume) when nothing fits.
  */
 export async function findInstanceDeployment(kube: KubeClient, namespace: string, name: string): Promise<any> {
-  const all = await kube.list(RESOURCES.deployments, { namespace, labelSelector: INSTANCE_SELECTOR });
-  const instances = all.items.filter((d: any) => isInstanceWorkload(d.metadata?.labels));
+  // Page by page, keeping only what matching reads: 10,000 instances stay small in memory.
+  const instances: any[] = [];
+  for await (const page of kube.listPages(RESOURCES.deployments, { namespace, labelSelector: INSTANCE_SELECTOR })) {
+    for (const d of page.items) if (isInstanceWorkload(d.metadata?.labels)) instances.push(slimDeployment(d));
+  }
   const hit = pickInstance(name, instances, namespace);
-  if (hit) return withKind(hit, 'Deployment', 'apps/v1');
+  // The whole object for the caller (it may patch it); gone meanwhile: not found like any other name.
+  const full = hit && (await kube.getOptional(RESOURCES.deployments, hit.metadata.name, namespace));
+  if (full) return withKind(full, 'Deployment', 'apps/v1');
   const remains = await findInstanceRemains(kube, namespace, name).catch(() => undefined);
   if (remains) {
     const r = describeRemains(remains);
@@ -114,11 +120,6 @@ export async function collectInstanceObjects(kube: KubeClient, deployment: any, 
     url: instanceUrl(ingress, ingressRoute),
     facts,
   };
-}
-
-/** The native refactor names an instance's Service `<deployment>-service`. */
-export function serviceNameAlternative(deploymentName: string): string {
-  return `${deploymentName}-service`;
 }
 
 /**
