@@ -3,7 +3,7 @@
 // Pure: recognising their paths, their time, which instance they belong to, and whether their layout is
 // an Odoo data volume. Restoring one (files only) uses the same path check and layout judge.
 import { UsageError } from '../core/errors.js';
-import { ACTIVE_DIR, formatBackupTimestamp, isValidCustomerId } from './naming.js';
+import { ACTIVE_DIR, isValidCustomerId } from './naming.js';
 
 export const PLATFORM_ARCHIVE_EXTENSIONS = ['.tar.gz', '.tgz'] as const;
 const ARCHIVE_NAME_RE = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,250}$/;

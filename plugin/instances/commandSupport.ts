@@ -14,7 +14,7 @@ export function instanceNamespace(ctx: CommandContext): string {
 /** CommandDef.complete for NAME arguments: every name an instance of the namespace answers to, with what it is. */
 export async function completeInstanceName(ctx: CommandContext, _args: unknown, partial: string): Promise<string[]> {
   const kube = await ctx.kube();
-  return (await instanceNames(kube, instanceNamespace(ctx))).filter((n) => n.value.startsWith(partial)).map((n) => `${n.value}\t${n.describe}`);
+  return (await instanceNames(kube, instanceNamespace(ctx))).filter((n) => n.value.startsWith(partial)).map((n) => (n.describe ? `${n.value}\t${n.describe}` : n.value));
 }
 
 export type DryRun = 'client' | 'server' | undefined;

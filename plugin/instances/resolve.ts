@@ -9,7 +9,8 @@ import { deriveInstanceFacts, ingressRouteRoutesTo, ingressRoutesTo, instanceUrl
 import { closeMatches } from './names.js';
 import { id8sOf, instanceKeysOf, pickInstance } from './resolveMatch.js';
 import { describeRemains, findInstanceRemains, InstanceNotFoundError } from './resolveRemains.js';
-import { optional, selectorOf, withKind } from './resolveKube.js';
+import { optional, selectorOf, serviceNameAlternative, withKind } from './resolveKube.js';
+import { slimDeployment } from './resolveFleet.js';
 
 export interface InstanceObjects {
   namespace: string;
@@ -41,10 +42,15 @@ export interface ResolveOptions {
  * volume kept, what to do with the volume) when nothing fits.
  */
 export async function findInstanceDeployment(kube: KubeClient, namespace: string, name: string): Promise<any> {
-  const all = await kube.list(RESOURCES.deployments, { namespace, labelSelector: INSTANCE_SELECTOR });
-  const instances = all.items.filter((d: any) => isInstanceWorkload(d.metadata?.labels));
+  // Page by page, keeping only what matching reads: 10,000 instances stay small in memory.
+  const instances: any[] = [];
+  for await (const page of kube.listPages(RESOURCES.deployments, { namespace, labelSelector: INSTANCE_SELECTOR })) {
+    for (const d of page.items) if (isInstanceWorkload(d.metadata?.labels)) instances.push(slimDeployment(d));
+  }
   const hit = pickInstance(name, instances, namespace);
-  if (hit) return withKind(hit, 'Deployment', 'apps/v1');
+  // The whole object for the caller (it may patch it); gone meanwhile: not found like any other name.
+  const full = hit && (await kube.getOptional(RESOURCES.deployments, hit.metadata.name, namespace));
+  if (full) return withKind(full, 'Deployment', 'apps/v1');
   const remains = await findInstanceRemains(kube, namespace, name).catch(() => undefined);
   if (remains) {
     const r = describeRemains(remains);
@@ -116,15 +122,10 @@ export async function collectInstanceObjects(kube: KubeClient, deployment: any, 
   };
 }
 
-/** The native refactor names an instance's Service `<deployment>-service`. */
-export function serviceNameAlternative(deploymentName: string): string {
-  return `${deploymentName}-service`;
-}
-
 /**
- * Every name an instance answers to, for shell completion (one list call), with what it is: the
- * Deployment name, instance-name, database, instance ids and PVC name. A name two instances share is
- * left out: it would only be refused as ambiguous.
+ * Every name an instance answers to, for shell completion (one list call): the Deployment name as it
+ * is, the other forms (instance-name, database, instance ids, id8, PVC name) with what they are. A name
+ * two instances share is left out: it would only be refused as ambiguous.
  */
 export async function instanceNames(kube: KubeClient, namespace: string): Promise<{ value: string; describe: string }[]> {
   const list = await kube.list(RESOURCES.deployments, { namespace, labelSelector: INSTANCE_SELECTOR });
@@ -133,7 +134,7 @@ export async function instanceNames(kube: KubeClient, namespace: string): Promis
     const forms = [...instanceKeysOf(d), ...id8sOf(d).map((value) => ({ key: 'id8', value }))];
     for (const k of forms.filter((f, i) => forms.findIndex((g) => g.value === f.value) === i)) {
       const o = owners.get(k.value);
-      const describe = k.key === 'Deployment name' ? 'instance' : `${k.key} of ${d.metadata.name}`;
+      const describe = k.key === 'Deployment name' ? '' : `${k.key} of ${d.metadata.name}`;
       owners.set(k.value, { describe, count: (o?.count ?? 0) + 1 });
     }
   }

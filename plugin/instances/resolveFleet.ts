@@ -4,9 +4,9 @@ import type { KubeClient } from '../core/kube/client.js';
 import { RESOURCES } from '../core/kube/resources.js';
 import { ANNOTATION_KEPT_AFTER_DELETE, INSTANCE_PVC_SELECTOR, INSTANCE_SELECTOR, instanceIdOf, isInstanceWorkload } from './labels.js';
 import { deploymentNameOfPod, deriveInstanceFacts, ingressRouteRoutesTo, ingressRoutesTo, instanceUrl, matchesLabels } from './facts.js';
-import { optional } from './resolveKube.js';
+import { optional, serviceNameAlternative } from './resolveKube.js';
 import { keptVolumesOf, type KeptVolume } from './resolveRemains.js';
-import { serviceNameAlternative, type InstanceObjects } from './resolve.js';
+import type { InstanceObjects } from './resolve.js';
 
 export interface ListInstancesOptions {
   namespace?: string;

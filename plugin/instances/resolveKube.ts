@@ -23,3 +23,8 @@ export function selectorOf(match: Record<string, string>): string {
     .map(([k, v]) => `${k}=${v}`)
     .join(',');
 }
+
+/** The native refactor (seed 003) names an instance's Service `<deployment>-service`. */
+export function serviceNameAlternative(deploymentName: string): string {
+  return `${deploymentName}-service`;
+}

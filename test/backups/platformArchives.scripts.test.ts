@@ -6,6 +6,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync, utimesSync, write
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runScript } from './scriptRunner.js';
+import { bitnamiVolume } from './bitnamiVolume.js';
 import { LIST_SCRIPT, SET_OPS_SCRIPT, VERIFY_SCRIPT } from '../../plugin/backups/scripts.js';
 import { parseListing, platformBackups } from '../../plugin/backups/listing.js';
 import { parsePlatformVerifyOutput } from '../../plugin/backups/verify.js';
@@ -15,16 +16,6 @@ let backupRoot: string;
 let volume: string;
 const CUSTOMER = 'customer-001';
 const GOOD = `active/${CUSTOMER}/backup-2025-01-15.tar.gz`;
-
-/** A bitnami data volume (/bitnami/odoo): conf/odoo.conf, data/filestore/<db>, data/sessions, addons. */
-function bitnamiVolume(dir: string, db: string): void {
-  mkdirSync(join(dir, 'conf'), { recursive: true });
-  writeFileSync(join(dir, 'conf', 'odoo.conf'), `[options]\ndb_name = ${db}\n`);
-  mkdirSync(join(dir, 'data', 'filestore', db, 'ab'), { recursive: true });
-  writeFileSync(join(dir, 'data', 'filestore', db, 'ab', 'abcdef0123456789'), 'attachment bytes\n');
-  mkdirSync(join(dir, 'data', 'sessions'), { recursive: true });
-  mkdirSync(join(dir, 'addons'), { recursive: true });
-}
 
 function tarCzf(archive: string, args: string[]): void {
   mkdirSync(join(backupRoot, archive, '..'), { recursive: true });

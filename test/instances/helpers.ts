@@ -46,126 +46,16 @@ export async function objectNames(cluster: TestCluster): Promise<string[]> {
  * (`odoo-instance-<id>`, labels app=odoo-instance, managed-by=saasodoo).
  */
 export function platformInstanceV1(opts: { db: string; id: string; subdomain: string }): any[] {
-  const id8 = opts.id.slice(0, 8);
-  const name = `odoo-${opts.db}-${id8}`;
-  const pvc = `odoo-instance-${opts.id}`;
-  return [
-    {
-      apiVersion: 'v1',
-      kind: 'PersistentVolumeClaim',
-      metadata: { name: pvc, namespace: NS, labels: { app: 'odoo-instance', 'managed-by': 'saasodoo' } },
-      spec: { accessModes: ['ReadWriteOnce'], storageClassName: 'rook-cephfs', resources: { requests: { storage: '10Gi' } } },
-    },
-    {
-      apiVersion: 'apps/v1',
-      kind: 'Deployment',
-      metadata: { name, namespace: NS, labels: { app: 'odoo', 'instance-id': id8, 'managed-by': 'saasodoo' } },
-      spec: {
-        replicas: 1,
-        selector: { matchLabels: { app: 'odoo', 'instance-id': id8 } },
-        strategy: { type: 'Recreate' },
-        template: {
-          metadata: { labels: { app: 'odoo', 'instance-id': id8, database: opts.db, 'managed-by': 'saasodoo' } },
-          spec: {
-            containers: [
-              {
-                name: 'odoo',
-                image: 'bitnami/odoo:17',
-                ports: [{ containerPort: 8069, name: 'http' }],
-                env: [
-                  { name: 'ODOO_DATABASE_HOST', value: 'postgres' },
-                  { name: 'ODOO_DATABASE_PORT', value: '5432' },
-                  { name: 'ODOO_DATABASE_NAME', value: opts.db },
-                  { name: 'ODOO_DATABASE_USER', valueFrom: { secretKeyRef: { name: 'odoo-db-credentials', key: 'username' } } },
-                  { name: 'ODOO_DATABASE_PASSWORD', valueFrom: { secretKeyRef: { name: 'odoo-db-credentials', key: 'password' } } },
-                ],
-                resources: { requests: { cpu: '1', memory: '2Gi' }, limits: { cpu: '1', memory: '2Gi' } },
-                volumeMounts: [{ name: 'odoo-data', mountPath: '/bitnami/odoo' }],
-                readinessProbe: { httpGet: { path: '/web/health', port: 8069 }, initialDelaySeconds: 30, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3 },
-              },
-            ],
-            volumes: [{ name: 'odoo-data', persistentVolumeClaim: { claimName: pvc } }],
-          },
-        },
-      },
-    },
-    {
-      apiVersion: 'v1',
-      kind: 'Service',
-      metadata: { name, namespace: NS, labels: { app: 'odoo', 'managed-by': 'saasodoo' } },
-      spec: { type: 'ClusterIP', selector: { app: 'odoo', 'instance-id': id8 }, ports: [{ name: 'http', port: 8069, targetPort: 8069, protocol: 'TCP' }] },
-    },
-    {
-      apiVersion: 'traefik.io/v1alpha1',
-      kind: 'IngressRoute',
-      metadata: { name, namespace: NS },
-      spec: {
-        entryPoints: ['web', 'websecure'],
-        routes: [{ match: `Host(\`${opts.subdomain}.saasodoo.com\`)`, kind: 'Rule', services: [{ name, port: 8069 }] }],
-      },
-    },
-  ];
+  return guideInstance({ db: opts.db, id8: opts.id.slice(0, 8), pvc: planPvc(`odoo-instance-${opts.id}`), mountPath: '/bitnami/odoo', replicas: 1, serviceSuffix: '', subdomain: opts.subdomain });
 }
 
-/** An instance as the implementation guide's client creates it (saasodoo.io/* labels, Ingress). */
+/**
+ * An instance as the implementation guide's client creates it (saasodoo.io/* labels, Ingress), with the
+ * migration plan's PVC (`odoo-instance-<hex>`, 20Gi) and the credentials in the odoo-db-credentials Secret.
+ */
 export function platformInstanceV2(opts: { db: string; id: string; customer: string; displayName: string }): any[] {
-  const name = `odoo-${opts.db}-${opts.id.slice(0, 8)}`;
-  const pvc = `odoo-instance-${opts.id.replace(/-/g, '')}`;
-  const sel = { app: 'odoo', 'saasodoo.io/instance-id': opts.id };
-  const labels = { ...sel, 'saasodoo.io/instance-name': opts.displayName, 'saasodoo.io/customer-id': opts.customer, 'saasodoo.io/managed': 'true' };
-  return [
-    {
-      apiVersion: 'v1',
-      kind: 'PersistentVolumeClaim',
-      metadata: { name: pvc, namespace: NS, labels: { app: 'odoo-instance', 'managed-by': 'saasodoo' } },
-      spec: { accessModes: ['ReadWriteOnce'], storageClassName: 'rook-cephfs', resources: { requests: { storage: '20Gi' } } },
-    },
-    {
-      apiVersion: 'apps/v1',
-      kind: 'Deployment',
-      metadata: { name, namespace: NS, labels },
-      spec: {
-        replicas: 1,
-        selector: { matchLabels: sel },
-        template: {
-          metadata: { labels: { ...sel, 'saasodoo.io/instance-name': opts.displayName, 'saasodoo.io/customer-id': opts.customer } },
-          spec: {
-            containers: [
-              {
-                name: 'odoo',
-                image: 'bitnamilegacy/odoo:17',
-                ports: [{ containerPort: 8069 }],
-                env: [
-                  { name: 'ODOO_DATABASE_HOST', value: 'postgres' },
-                  { name: 'ODOO_DATABASE_PORT_NUMBER', value: '5432' },
-                  { name: 'ODOO_DATABASE_NAME', value: opts.db },
-                  { name: 'ODOO_DATABASE_USER', valueFrom: { secretKeyRef: { name: 'odoo-db-credentials', key: 'username' } } },
-                  { name: 'ODOO_DATABASE_PASSWORD', valueFrom: { secretKeyRef: { name: 'odoo-db-credentials', key: 'password' } } },
-                ],
-                resources: { requests: { cpu: '1000m', memory: '2Gi' }, limits: { cpu: '1000m', memory: '2Gi' } },
-                volumeMounts: [{ name: 'odoo-data', mountPath: '/bitnami/odoo' }],
-              },
-            ],
-            volumes: [{ name: 'odoo-data', persistentVolumeClaim: { claimName: pvc } }],
-          },
-        },
-      },
-    },
-    {
-      apiVersion: 'v1',
-      kind: 'Service',
-      metadata: { name, namespace: NS, labels: { app: 'odoo', 'saasodoo.io/instance-id': opts.id } },
-      spec: { type: 'ClusterIP', selector: sel, ports: [{ name: 'http', port: 8069, targetPort: 8069 }] },
-    },
-    {
-      apiVersion: 'networking.k8s.io/v1',
-      kind: 'Ingress',
-      metadata: { name, namespace: NS, labels: { app: 'odoo', 'saasodoo.io/instance-id': opts.id }, annotations: { 'traefik.ingress.kubernetes.io/router.entrypoints': 'web' } },
-      spec: {
-        rules: [{ host: `${opts.db}.saasodoo.local`, http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name, port: { number: 8069 } } } }] } }],
-      },
-    },
-  ];
+  const pvc = planPvc(`odoo-instance-${opts.id.replace(/-/g, '')}`, '20Gi');
+  return seed004Instance({ id: opts.id, db: opts.db, name: opts.displayName, customer: opts.customer, pvc });
 }
 
 /** Creates objects through the API server, as the platform's client does. */
@@ -247,19 +137,21 @@ export function seedStorageClasses(): any[] {
  * `odoo-<db>-<id8>` with the saasodoo.io/* labels and the bitnami image at /bitnami/odoo, database
  * credentials as literal env values, probes on "/", a Service and a plain Ingress named after it.
  */
-export function seed004Instance(opts: { id: string; db: string; name: string; customer: string; password: string }): any[] {
+export function seed004Instance(opts: { id: string; db: string; name: string; customer: string; password?: string; pvc?: any }): any[] {
   const id8 = opts.id.slice(0, 8);
   const name = `odoo-${opts.db}-${id8}`;
-  const pvc = `odoo-data-${id8}`;
   const sel = { app: 'odoo', 'saasodoo.io/instance-id': opts.id };
   const probe = (initialDelaySeconds: number, periodSeconds: number) => ({ httpGet: { path: '/', port: 8069 }, initialDelaySeconds, periodSeconds, timeoutSeconds: 5, failureThreshold: 3 });
+  const claim = opts.pvc ?? {
+    apiVersion: 'v1',
+    kind: 'PersistentVolumeClaim',
+    metadata: { name: `odoo-data-${id8}`, namespace: NS, labels: { app: 'odoo', 'saasodoo.io/instance-id': opts.id, 'saasodoo.io/managed': 'true' } },
+    spec: { accessModes: ['ReadWriteOnce'], storageClassName: 'cephfs-quota', resources: { requests: { storage: '10Gi' } } },
+  };
+  // The seed's client passes the credentials as literal values; without a password, from the Secret.
+  const credential = (key: string, literal: string | undefined) => (literal !== undefined ? { value: literal } : { valueFrom: { secretKeyRef: { name: 'odoo-db-credentials', key } } });
   return [
-    {
-      apiVersion: 'v1',
-      kind: 'PersistentVolumeClaim',
-      metadata: { name: pvc, namespace: NS, labels: { app: 'odoo', 'saasodoo.io/instance-id': opts.id, 'saasodoo.io/managed': 'true' } },
-      spec: { accessModes: ['ReadWriteOnce'], storageClassName: 'cephfs-quota', resources: { requests: { storage: '10Gi' } } },
-    },
+    claim,
     {
       apiVersion: 'apps/v1',
       kind: 'Deployment',
@@ -279,10 +171,9 @@ export function seed004Instance(opts: { id: string; db: string; name: string; cu
                   { name: 'ODOO_DATABASE_HOST', value: 'postgres' },
                   { name: 'ODOO_DATABASE_PORT_NUMBER', value: '5432' },
                   { name: 'ODOO_DATABASE_NAME', value: opts.db },
-                  { name: 'ODOO_DATABASE_USER', value: `odoo_${opts.db}` },
-                  { name: 'ODOO_DATABASE_PASSWORD', value: opts.password },
+                  { name: 'ODOO_DATABASE_USER', ...credential('username', opts.password === undefined ? undefined : `odoo_${opts.db}`) },
+                  { name: 'ODOO_DATABASE_PASSWORD', ...credential('password', opts.password) },
                   { name: 'ODOO_EMAIL', value: 'admin@example.com' },
-                  { name: 'ODOO_PASSWORD', value: opts.password },
                   { name: 'ODOO_LOAD_DEMO_DATA', value: 'no' },
                 ],
                 volumeMounts: [{ name: 'odoo-data', mountPath: '/bitnami/odoo' }],
@@ -291,7 +182,7 @@ export function seed004Instance(opts: { id: string; db: string; name: string; cu
                 readinessProbe: probe(30, 5),
               },
             ],
-            volumes: [{ name: 'odoo-data', persistentVolumeClaim: { claimName: pvc } }],
+            volumes: [{ name: 'odoo-data', persistentVolumeClaim: { claimName: claim.metadata.name } }],
             restartPolicy: 'Always',
           },
         },
@@ -312,34 +203,38 @@ export function seed004Instance(opts: { id: string; db: string; name: string; cu
   ];
 }
 
+/** The migration plan's (seed 000) instance PVC: labels app=odoo-instance/managed-by, rook-cephfs, RWO. */
+function planPvc(name: string, size = '10Gi'): any {
+  return {
+    apiVersion: 'v1',
+    kind: 'PersistentVolumeClaim',
+    metadata: { name, namespace: NS, labels: { app: 'odoo-instance', 'managed-by': 'saasodoo' } },
+    spec: { accessModes: ['ReadWriteOnce'], storageClassName: 'rook-cephfs', resources: { requests: { storage: size } } },
+  };
+}
+
 /**
- * An instance exactly as seed 002's guide creates it: the 8-character instance id, PVC `<name>-storage`
- * (ReadWriteMany, cephfs-saasodoo, labels app/managed-by), Deployment labels app/instance-id/managed-by
- * and pod labels adding database, the bitnami image, credentials from the odoo-db-credentials Secret,
- * probes on /web/health, a Service selecting the id from the name, and a Traefik IngressRoute.
+ * The refactoring guide's (seed 002) objects for an instance with the 8-character id: Deployment labels
+ * app/instance-id/managed-by and pod labels adding database, the bitnami image, credentials from the
+ * odoo-db-credentials Secret, probes on /web/health, a Service selecting the id, and (with a
+ * subdomain) a Traefik IngressRoute; the PVC, data mount, replicas and Service name as given.
  */
-export function seed002Instance(opts: { id8: string; db: string; subdomain: string }): any[] {
-  const name = `odoo-${opts.db}-${opts.id8}`;
-  const pvc = `${name}-storage`;
+function guideInstance(o: { db: string; id8: string; pvc: any; mountPath: string; replicas: number; serviceSuffix: string; subdomain?: string }): any[] {
+  const name = `odoo-${o.db}-${o.id8}`;
   const probe = (initialDelaySeconds: number, periodSeconds: number) => ({ httpGet: { path: '/web/health', port: 8069 }, initialDelaySeconds, periodSeconds, timeoutSeconds: 5, failureThreshold: 3 });
   const secret = (key: string) => ({ secretKeyRef: { name: 'odoo-db-credentials', key } });
   return [
-    {
-      apiVersion: 'v1',
-      kind: 'PersistentVolumeClaim',
-      metadata: { name: pvc, namespace: NS, labels: { app: 'odoo', 'managed-by': 'saasodoo' } },
-      spec: { accessModes: ['ReadWriteMany'], storageClassName: 'cephfs-saasodoo', resources: { requests: { storage: '10Gi' } } },
-    },
+    o.pvc,
     {
       apiVersion: 'apps/v1',
       kind: 'Deployment',
-      metadata: { name, namespace: NS, labels: { app: 'odoo', 'instance-id': opts.id8, 'managed-by': 'saasodoo' } },
+      metadata: { name, namespace: NS, labels: { app: 'odoo', 'instance-id': o.id8, 'managed-by': 'saasodoo' } },
       spec: {
-        replicas: 1,
-        selector: { matchLabels: { app: 'odoo', 'instance-id': opts.id8 } },
+        replicas: o.replicas,
+        selector: { matchLabels: { app: 'odoo', 'instance-id': o.id8 } },
         strategy: { type: 'Recreate' },
         template: {
-          metadata: { labels: { app: 'odoo', 'instance-id': opts.id8, database: opts.db, 'managed-by': 'saasodoo' } },
+          metadata: { labels: { app: 'odoo', 'instance-id': o.id8, database: o.db, 'managed-by': 'saasodoo' } },
           spec: {
             containers: [
               {
@@ -349,17 +244,17 @@ export function seed002Instance(opts: { id8: string; db: string; subdomain: stri
                 env: [
                   { name: 'ODOO_DATABASE_HOST', value: 'postgres' },
                   { name: 'ODOO_DATABASE_PORT', value: '5432' },
-                  { name: 'ODOO_DATABASE_NAME', value: opts.db },
+                  { name: 'ODOO_DATABASE_NAME', value: o.db },
                   { name: 'ODOO_DATABASE_USER', valueFrom: secret('username') },
                   { name: 'ODOO_DATABASE_PASSWORD', valueFrom: secret('password') },
                 ],
                 resources: { requests: { cpu: '1', memory: '2Gi' }, limits: { cpu: '1', memory: '2Gi' } },
-                volumeMounts: [{ name: 'odoo-data', mountPath: '/bitnami/odoo' }],
+                volumeMounts: [{ name: 'odoo-data', mountPath: o.mountPath }],
                 livenessProbe: probe(120, 30),
                 readinessProbe: probe(30, 10),
               },
             ],
-            volumes: [{ name: 'odoo-data', persistentVolumeClaim: { claimName: pvc } }],
+            volumes: [{ name: 'odoo-data', persistentVolumeClaim: { claimName: o.pvc.metadata.name } }],
           },
         },
       },
@@ -367,73 +262,42 @@ export function seed002Instance(opts: { id8: string; db: string; subdomain: stri
     {
       apiVersion: 'v1',
       kind: 'Service',
-      metadata: { name, namespace: NS, labels: { app: 'odoo', 'managed-by': 'saasodoo' } },
-      spec: { type: 'ClusterIP', selector: { app: 'odoo', 'instance-id': opts.id8 }, ports: [{ name: 'http', port: 8069, targetPort: 8069, protocol: 'TCP' }] },
+      metadata: { name: `${name}${o.serviceSuffix}`, namespace: NS, labels: { app: 'odoo', 'managed-by': 'saasodoo' } },
+      spec: { type: 'ClusterIP', selector: { app: 'odoo', 'instance-id': o.id8 }, ports: [{ name: 'http', port: 8069, targetPort: 8069, protocol: 'TCP' }] },
     },
-    {
-      apiVersion: 'traefik.io/v1alpha1',
-      kind: 'IngressRoute',
-      metadata: { name, namespace: NS },
-      spec: { entryPoints: ['web', 'websecure'], routes: [{ match: `Host(\`${opts.subdomain}.saasodoo.com\`)`, kind: 'Rule', services: [{ name, port: 8069 }] }] },
-    },
+    ...(o.subdomain
+      ? [
+          {
+            apiVersion: 'traefik.io/v1alpha1',
+            kind: 'IngressRoute',
+            metadata: { name, namespace: NS },
+            spec: { entryPoints: ['web', 'websecure'], routes: [{ match: `Host(\`${o.subdomain}.saasodoo.com\`)`, kind: 'Rule', services: [{ name, port: 8069 }] }] },
+          },
+        ]
+      : []),
   ];
 }
 
 /**
- * An instance as seeds 000 and 003 plan it: PVC `odoo-instance-<uuid hex>` (rook-cephfs, labels
- * app=odoo-instance/managed-by), Deployment `odoo-<db>-<hex[:8]>` with the data at /var/lib/odoo, its
- * Service `<name>-service` (Service DNS), probes on /web/health; stopped (scaled to 0).
+ * An instance exactly as seed 002's guide creates it: the 8-character instance id as its id, PVC
+ * `<name>-storage` (ReadWriteMany, cephfs-saasodoo, labels app/managed-by), the bitnami image at
+ * /bitnami/odoo, a Service named after the Deployment and a Traefik IngressRoute.
+ */
+export function seed002Instance(opts: { id8: string; db: string; subdomain: string }): any[] {
+  const pvc = {
+    apiVersion: 'v1',
+    kind: 'PersistentVolumeClaim',
+    metadata: { name: `odoo-${opts.db}-${opts.id8}-storage`, namespace: NS, labels: { app: 'odoo', 'managed-by': 'saasodoo' } },
+    spec: { accessModes: ['ReadWriteMany'], storageClassName: 'cephfs-saasodoo', resources: { requests: { storage: '10Gi' } } },
+  };
+  return guideInstance({ db: opts.db, id8: opts.id8, pvc, mountPath: '/bitnami/odoo', replicas: 1, serviceSuffix: '', subdomain: opts.subdomain });
+}
+
+/**
+ * An instance as seeds 000 and 003 plan it: PVC `odoo-instance-<uuid hex>`, Deployment
+ * `odoo-<db>-<hex[:8]>` with the data at /var/lib/odoo, its Service `<name>-service` (Service DNS), no
+ * ingress; stopped (scaled to 0).
  */
 export function seed000Instance(opts: { hex: string; db: string }): any[] {
-  const id8 = opts.hex.slice(0, 8);
-  const name = `odoo-${opts.db}-${id8}`;
-  const pvc = `odoo-instance-${opts.hex}`;
-  const secret = (key: string) => ({ secretKeyRef: { name: 'odoo-db-credentials', key } });
-  return [
-    {
-      apiVersion: 'v1',
-      kind: 'PersistentVolumeClaim',
-      metadata: { name: pvc, namespace: NS, labels: { app: 'odoo-instance', 'managed-by': 'saasodoo' } },
-      spec: { accessModes: ['ReadWriteOnce'], storageClassName: 'rook-cephfs', resources: { requests: { storage: '10Gi' } } },
-    },
-    {
-      apiVersion: 'apps/v1',
-      kind: 'Deployment',
-      metadata: { name, namespace: NS, labels: { app: 'odoo', 'instance-id': id8, 'managed-by': 'saasodoo' } },
-      spec: {
-        replicas: 0,
-        selector: { matchLabels: { app: 'odoo', 'instance-id': id8 } },
-        strategy: { type: 'Recreate' },
-        template: {
-          metadata: { labels: { app: 'odoo', 'instance-id': id8, database: opts.db, 'managed-by': 'saasodoo' } },
-          spec: {
-            containers: [
-              {
-                name: 'odoo',
-                image: 'bitnami/odoo:17',
-                ports: [{ containerPort: 8069, name: 'http' }],
-                env: [
-                  { name: 'ODOO_DATABASE_HOST', value: 'postgres' },
-                  { name: 'ODOO_DATABASE_PORT', value: '5432' },
-                  { name: 'ODOO_DATABASE_NAME', value: opts.db },
-                  { name: 'ODOO_DATABASE_USER', valueFrom: secret('username') },
-                  { name: 'ODOO_DATABASE_PASSWORD', valueFrom: secret('password') },
-                ],
-                volumeMounts: [{ name: 'odoo-data', mountPath: '/var/lib/odoo' }],
-                readinessProbe: { httpGet: { path: '/web/health', port: 8069 }, initialDelaySeconds: 30, periodSeconds: 10 },
-                livenessProbe: { httpGet: { path: '/web/health', port: 8069 }, initialDelaySeconds: 120, periodSeconds: 30 },
-              },
-            ],
-            volumes: [{ name: 'odoo-data', persistentVolumeClaim: { claimName: pvc } }],
-          },
-        },
-      },
-    },
-    {
-      apiVersion: 'v1',
-      kind: 'Service',
-      metadata: { name: `${name}-service`, namespace: NS, labels: { app: 'odoo', 'managed-by': 'saasodoo' } },
-      spec: { type: 'ClusterIP', selector: { app: 'odoo', 'instance-id': id8 }, ports: [{ name: 'http', port: 8069, targetPort: 8069, protocol: 'TCP' }] },
-    },
-  ];
+  return guideInstance({ db: opts.db, id8: opts.hex.slice(0, 8), pvc: planPvc(`odoo-instance-${opts.hex}`), mountPath: '/var/lib/odoo', replicas: 0, serviceSuffix: '-service' });
 }

@@ -12,6 +12,7 @@ import { pvDataDir } from '../cluster/volumes.js';
 import { kubectlOdoo } from '../harness/plugin.js';
 import { waitFor } from '../harness/waitFor.js';
 import { formatBytes } from '../../plugin/backups/listing.js';
+import { bitnamiVolume } from '../backups/bitnamiVolume.js';
 import { NS, applyObjects, clusterWithNamespace, getJson, kc, odoo, seed000Instance, seed002Instance, seed004Instance, seedStorageClasses } from './helpers.js';
 
 let cluster: TestCluster;
@@ -72,16 +73,6 @@ function pvDir(pvc: string): string {
   return pvDataDir(cluster.dataDir, claim.spec.volumeName);
 }
 
-/** A bitnami data volume: conf/odoo.conf, data/filestore/<db>/..., data/sessions, addons. */
-function bitnamiTree(dir: string, db: string): void {
-  mkdirSync(join(dir, 'conf'), { recursive: true });
-  writeFileSync(join(dir, 'conf', 'odoo.conf'), `[options]\ndb_name = ${db}\n`);
-  mkdirSync(join(dir, 'data', 'filestore', db, '3f'), { recursive: true });
-  writeFileSync(join(dir, 'data', 'filestore', db, '3f', '3f786850e387550fdab836ed7e6dc881de23001b'), 'invoice.pdf bytes\n');
-  mkdirSync(join(dir, 'data', 'sessions'), { recursive: true });
-  mkdirSync(join(dir, 'addons'), { recursive: true });
-}
-
 /** `tar czf` onto the backups volume, as the platform writes its archives. */
 function platformArchive(path: string, tarArgs: string[], mtime?: string): void {
   const file = join(pvDir('odoo-backups-pvc'), path);
@@ -119,7 +110,7 @@ beforeAll(async () => {
   // The platform's archives: the customer's nightly ones, one naming the database, one of the
   // refactoring guide's instance (no customer label) matched by its database, and an unrelated one.
   const tree = join(scratch, 'volume');
-  bitnamiTree(tree, 'acmeshop');
+  bitnamiVolume(tree, 'acmeshop');
   platformArchive('active/customer-001/backup-2025-01-15.tar.gz', ['-C', tree, '.'], '2025-01-15T02:13:07Z');
   platformArchive('active/customer-001/backup-2025-01-14.tar.gz', ['-C', tree, '.'], '2025-01-14T02:10:00Z');
   platformArchive('active/customer-001/acmeshop-2025-01-13.tar.gz', ['-C', tree, '.'], '2025-01-13T02:10:00Z');
@@ -231,7 +222,7 @@ describe('list and completion', () => {
     for (const s of shapes) for (const ref of Object.values(s.forms)) expect(candidates.map((c) => c.split('\t')[0]), ref).toContain(ref);
     expect(candidates).toContain('acme-webshop\tinstance name of odoo-acmeshop-5b6c7d8e');
     expect(candidates).toContain('shop\tdatabase of odoo-shop-7c1d9e0a');
-    expect(candidates).toContain('odoo-initech-9f8e7d6c\tinstance');
+    expect(candidates).toContain('odoo-initech-9f8e7d6c');
     const partial = await kubectlOdoo(['__complete', '-n', NS, 'stop', 'acme'], { kubeconfig: cluster.kubeconfigPath, direct: true });
     expect(partial.stdout.split('\n').filter((l) => l && !l.startsWith(':'))).toEqual(['acme-webshop\tinstance name of odoo-acmeshop-5b6c7d8e', 'acmeshop\tdatabase of odoo-acmeshop-5b6c7d8e']);
   });
@@ -277,7 +268,7 @@ describe('the platform\'s volume-only archives', { timeout: 300_000 }, () => {
 
   it('backup verify refuses an archive with absolute or ".." paths, and paths outside active/', async () => {
     const work = join(scratch, 'evil', 'w');
-    bitnamiTree(work, 'acmeshop');
+    bitnamiVolume(work, 'acmeshop');
     writeFileSync(join(scratch, 'evil', 'outside'), 'x\n');
     const file = join(pvDir('odoo-backups-pvc'), 'active/customer-001/evil-2025-01-12.tar.gz');
     execFileSync('tar', ['czf', file, '-P', 'conf', 'data', '../outside'], { cwd: work });

@@ -104,7 +104,7 @@ const pruneCommand: CommandDef<PruneArgs> = {
       .option('yes', { alias: 'y', type: 'boolean', default: false, describe: 'Delete without asking (the plan is not shown first)' }),
   complete: completeInstanceName,
   async run(ctx, args) {
-    scopeFrom(ctx, args);
+    const typed = scopeFrom(ctx, args);
     const { parseKeepCount, validatePolicy, planPruneRun, executePrune } = await import('../../backups/prune.js');
     const policy = {
       keepLast: parseKeepCount('--keep-last', args.keepLast),
@@ -116,7 +116,7 @@ const pruneCommand: CommandDef<PruneArgs> = {
     const { backupDeps } = await import('../../backups/commandSupport.js');
     const { resolveBackupScope } = await import('../../backups/list.js');
     const deps = await backupDeps(ctx);
-    const scope = await resolveBackupScope(deps, scopeFrom(ctx, args));
+    const scope = await resolveBackupScope(deps, typed);
     const { decisions, platformLeftOut } = await planPruneRun(deps, { scope, policy, includePlatform: args.includePlatform });
     if (platformLeftOut) ctx.progress(`${platformLeftOut} platform archive(s) left out: prune touches them only with --include-platform`);
     const doomed = decisions.filter((d) => !d.keep);
