@@ -12,6 +12,7 @@ import { collectNodeFacts } from './collectFacts.js';
 import { HOST_PATHS_ON_HOST, type HostAccess } from './hostAccess.js';
 import type { SshTarget } from './sshHost.js';
 import { mapLimit } from './mapLimit.js';
+import { CEPH_RELEASES, cephReleaseFromImage, DEFAULT_CEPH_RELEASE, UUID_RE, type CephRelease } from './cephRelease.js';
 
 export interface NodeCheckResult {
   node: string;
@@ -23,8 +24,18 @@ export interface NodeCheckResult {
   error?: string;
 }
 
+/** The Ceph release and cluster fsid the devices were judged for, and where each came from. */
+export interface JudgeTarget {
+  release: CephRelease;
+  releaseName: string;
+  releaseFrom: string;
+  cephFsid?: string;
+  fsidFrom?: string;
+}
+
 export interface ChecksOutput {
   ready: boolean;
+  ceph: JudgeTarget;
   nodes: {
     node: string;
     source: 'agent' | 'ssh';
@@ -38,6 +49,44 @@ export interface ChecksOutput {
   capacity: CephCapacity;
 }
 
+/**
+ * --ceph-release, else the release in a CephCluster's spec.cephVersion.image, else the default; the fsid
+ * from --ceph-fsid, else the CephCluster's status.ceph.fsid. `cephClusters` undefined: none could be read.
+ */
+export function resolveJudgeTarget(flags: { release?: CephRelease; cephFsid?: string }, cephClusters: any[] | undefined): JudgeTarget {
+  const clusters = [...(cephClusters ?? [])].sort((a, b) => `${a.metadata?.namespace}/${a.metadata?.name}`.localeCompare(`${b.metadata?.namespace}/${b.metadata?.name}`));
+  const name = (c: any) => `CephCluster ${c.metadata?.namespace}/${c.metadata?.name}`;
+  let release = flags.release;
+  let releaseFrom = '--ceph-release';
+  if (release === undefined) {
+    const withImage = clusters.find((c) => typeof c.spec?.cephVersion?.image === 'string' && cephReleaseFromImage(c.spec.cephVersion.image));
+    if (withImage) {
+      release = cephReleaseFromImage(withImage.spec.cephVersion.image)!;
+      releaseFrom = `${name(withImage)} (${withImage.spec.cephVersion.image})`;
+    } else {
+      release = DEFAULT_CEPH_RELEASE;
+      releaseFrom = 'default (the release current Rook deploys)';
+    }
+  }
+  const target: JudgeTarget = { release, releaseName: CEPH_RELEASES[release], releaseFrom };
+  if (flags.cephFsid) Object.assign(target, { cephFsid: flags.cephFsid, fsidFrom: '--ceph-fsid' });
+  else {
+    const withFsid = clusters.find((c) => typeof c.status?.ceph?.fsid === 'string' && UUID_RE.test(c.status.ceph.fsid));
+    if (withFsid) Object.assign(target, { cephFsid: withFsid.status.ceph.fsid, fsidFrom: name(withFsid) });
+  }
+  return target;
+}
+
+/** The CephClusters of the cluster; undefined when Rook is not installed or they cannot be read. */
+export async function readCephClusters(kube: KubeClient): Promise<any[] | undefined> {
+  try {
+    return (await kube.list(RESOURCES.cephclusters)).items;
+  } catch {
+    // No Rook CRD (404) or no permission: the release then comes from the flag or the default.
+    return undefined;
+  }
+}
+
 export type Tunnel = { localPort: number; close(): void | Promise<void> };
 export type OpenTunnel = (target: { namespace: string; pod: string; port: number; onError?: (err: Error) => void }) => Promise<Tunnel>;
 
@@ -48,6 +97,7 @@ export interface AgentCheckOptions {
   devices?: string[];
   concurrency: number;
   timeoutMs: number;
+  judge: Pick<JudgeTarget, 'release' | 'cephFsid'>;
   onProgress?: (node: string, message: string) => void;
   signal?: AbortSignal;
 }
@@ -140,7 +190,7 @@ export async function checkNodesThroughAgents(kube: KubeClient, openTunnel: Open
         url: `ws://127.0.0.1:${tunnel.localPort}/`,
         token: (token as { token: string }).token,
         method: 'inspect',
-        params: opts.devices?.length ? { devices: opts.devices } : {},
+        params: { ...(opts.devices?.length ? { devices: opts.devices } : {}), release: opts.judge.release, ...(opts.judge.cephFsid ? { cephFsid: opts.judge.cephFsid } : {}) },
         timeoutMs: opts.timeoutMs,
         signal: opts.signal,
         onProgress: (p) => opts.onProgress?.(node, `${p.step}${p.device ? ` ${p.device}` : ''}`),
@@ -192,7 +242,16 @@ export async function checkNodesOverSsh(connect: (t: SshTarget) => Promise<{ hos
 }
 
 /** The stable -o json shape and the overall verdict: ready only when every node is. */
-export function summariseChecks(results: NodeCheckResult[], capacityPolicy: CapacityPolicy, extraClusterChecks: Check[] = []): ChecksOutput {
+export interface SummaryOptions {
+  capacity: CapacityPolicy;
+  ceph: JudgeTarget;
+  /** Problems of the agent installation as a whole. */
+  clusterChecks?: Check[];
+}
+
+export function summariseChecks(results: NodeCheckResult[], opts: SummaryOptions): ChecksOutput {
+  const { capacity: capacityPolicy, ceph } = opts;
+  const extraClusterChecks = opts.clusterChecks ?? [];
   const nodes = results.map((r) => ({
     node: r.node,
     source: r.source,
@@ -217,6 +276,7 @@ export function summariseChecks(results: NodeCheckResult[], capacityPolicy: Capa
   }
   return {
     ready: nodes.length > 0 && nodes.every((n) => n.ready),
+    ceph,
     nodes,
     clusterChecks,
     capacity: computeCephCapacity(readySizes, capacityPolicy),

@@ -141,7 +141,7 @@ describe.skipIf(!runs)('odoo-node-agent on real devices, through kubectl odoo no
     const node = out.nodes.find((n: any) => n.node === 'node-1');
     expect(node.source).toBe('agent');
     const byDevice = Object.fromEntries(node.devices.map((d: any) => [d.device, { verdict: d.verdict, reasons: d.reasons.map((x: any) => (x.detail ? `${x.message} (${x.detail})` : x.message)) }]));
-    const expected = expectedReasons(lab, { exclusiveOpen: true });
+    const expected = expectedReasons(lab);
     for (const state of Object.keys(expected) as LabState[]) expect(byDevice[lab.devices[state]], state).toEqual(expected[state]);
     expect(byDevice['/dev/null']).toEqual({ verdict: NOT_A_BLOCK_DEVICE.verdict, reasons: NOT_A_BLOCK_DEVICE.reasons });
     expect(byDevice[MISSING_DEVICE.device]).toEqual({ verdict: MISSING_DEVICE.verdict, reasons: MISSING_DEVICE.reasons });

@@ -7,6 +7,7 @@ import { mkdirSync, mkdtempSync, openSync, closeSync, writeSync, rmSync, writeFi
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
+import { bluestoreLabelBytes } from '../../plugin/nodes/testFixtures.js';
 
 export const GiB = 1 << 30;
 
@@ -17,6 +18,8 @@ export interface DeviceLab {
   devices: Record<LabState, string>;
   vgName: string;
   osdUuid: string;
+  /** The ceph_fsid in the BlueStore label. */
+  cephFsid: string;
   mountPoint: string;
   /** Adds an ext4 device (for wipe tests) and returns its path. */
   addExt4(name: string): string;
@@ -48,8 +51,9 @@ export function buildDeviceLab(tag: string): DeviceLab {
   };
   const vgName = `kotest${tag.replace(/[^a-z0-9]/gi, '')}${process.pid}`;
   const osdUuid = randomUUID();
+  const cephFsid = randomUUID();
   const mountPoint = join(dir, 'mnt');
-  const lab = { dir, devices: {} as Partial<Record<LabState, string>>, vgName, osdUuid, mountPoint } as Partial<DeviceLab> & { devices: Partial<Record<LabState, string>> };
+  const lab = { dir, devices: {} as Partial<Record<LabState, string>>, vgName, osdUuid, cephFsid, mountPoint } as Partial<DeviceLab> & { devices: Partial<Record<LabState, string>> };
 
   const cleanup = () => {
     for (const step of undo.reverse()) {
@@ -84,11 +88,10 @@ export function buildDeviceLab(tag: string): DeviceLab {
     undo.push(() => sh('vgremove', ['-q', '-f', '--config', cfg, vgName]));
     lab.devices.lvm = lvm;
 
-    // What BlueStore writes at offset 0 of an OSD's device: the signature, the OSD uuid, then the
-    // encoded label (struct version 2, compat 1, length, ...).
+    // What BlueStore writes at offset 0 of an OSD's device (ceph-bluestore-tool show-label reads it).
     const bs = image('bluestore', 6 * GiB);
     const fd = openSync(bs, 'r+');
-    const label = Buffer.concat([Buffer.from(`bluestore block device\n${osdUuid}\n`, 'latin1'), Buffer.from([2, 1, 0x4a, 0, 0, 0]), Buffer.alloc(74, 0x11)]);
+    const label = bluestoreLabelBytes({ osdUuid, cephFsid, whoami: '0' });
     writeSync(fd, label, 0, label.length, 0);
     closeSync(fd);
     lab.devices.bluestore = attach(bs);
@@ -125,22 +128,29 @@ export function buildDeviceLab(tag: string): DeviceLab {
   return lab as DeviceLab;
 }
 
-/** What the judge must say about each state, in ceph-volume's words (loop devices allowed). */
-export function expectedReasons(lab: DeviceLab, opts: { exclusiveOpen: boolean }): Record<LabState, { verdict: string; reasons: string[] }> {
+/** What the judge must say about each state for the default Ceph release (19), loop devices allowed. */
+export function expectedReasons(lab: DeviceLab): Record<LabState, { verdict: string; reasons: string[] }> {
+  const fs = (t: string) => [`Has a FileSystem (${t})`, `because it contains a filesystem "${t}"`];
   return {
     raw: { verdict: 'READY', reasons: [] },
-    ext4: { verdict: 'NOT_READY', reasons: ['Has a FileSystem (ext4)'] },
-    lvm: { verdict: 'NOT_READY', reasons: ['Has a FileSystem (LVM2_member)', `LVM detected (PV of VG ${lab.vgName})`] },
-    bluestore: { verdict: 'NOT_READY', reasons: ['Has a FileSystem (ceph_bluestore)', `Has BlueStore device label (osd_uuid ${lab.osdUuid})`] },
+    ext4: { verdict: 'NOT_READY', reasons: fs('ext4') },
+    lvm: { verdict: 'NOT_READY', reasons: ['Has a FileSystem (LVM2_member)', `LVM detected (PV of VG ${lab.vgName})`, 'because it contains a filesystem "LVM2_member"'] },
+    bluestore: {
+      verdict: 'NOT_READY',
+      reasons: [
+        'Has a FileSystem (ceph_bluestore)',
+        `Has BlueStore device label (osd_uuid ${lab.osdUuid})`,
+        'because it contains a filesystem "ceph_bluestore"',
+        `detected an existing OSD. UUID=${lab.osdUuid} (ceph_fsid ${lab.cephFsid}; pass --ceph-fsid to compare with the cluster's)`,
+      ],
+    },
     gpt: { verdict: 'NOT_READY', reasons: ['Has GPT headers'] },
     small: { verdict: 'NOT_READY', reasons: ['Insufficient space (<5GB) (1073741824 bytes)'] },
     readonly: { verdict: 'NOT_READY', reasons: ['read-only'] },
-    mounted: {
-      verdict: 'NOT_READY',
-      reasons: [...(opts.exclusiveOpen ? ['locked (exclusive open refused (EBUSY))'] : []), 'Has a FileSystem (ext4)', `Device is mounted (${lab.mountPoint})`],
-    },
-    swap: { verdict: 'NOT_READY', reasons: ['Has a FileSystem (swap)'] },
-    luks: { verdict: 'NOT_READY', reasons: ['Has a FileSystem (crypto_LUKS)'] },
+    // The kernel refuses an exclusive open of a mounted device: the agent and the SSH path both see it.
+    mounted: { verdict: 'NOT_READY', reasons: [...fs('ext4'), `with mountpoint "${lab.mountPoint}"`, 'locked (exclusive open refused: EBUSY; ceph-volume 19 does not check this)'] },
+    swap: { verdict: 'NOT_READY', reasons: fs('swap') },
+    luks: { verdict: 'NOT_READY', reasons: fs('crypto_LUKS') },
   };
 }
 

@@ -124,8 +124,7 @@ describe.skipIf(!runs || !SSHD)('nodes check --ssh against a real sshd', () => {
     expect(node).toMatchObject({ source: 'ssh', target: `root@127.0.0.1:${port}` });
     expect(node.error).toBeUndefined();
     const byDevice = Object.fromEntries(node.devices.map((d: any) => [d.device, { verdict: d.verdict, reasons: d.reasons.map((x: any) => (x.detail ? `${x.message} (${x.detail})` : x.message)) }]));
-    // No exclusive-open test over SSH (no Node.js on the target); the mount table still shows the mount.
-    const expected = expectedReasons(lab, { exclusiveOpen: false });
+    const expected = expectedReasons(lab);
     for (const state of Object.keys(expected) as LabState[]) expect(byDevice[lab.devices[state]], state).toEqual(expected[state]);
     expect(byDevice[MISSING_DEVICE.device]).toEqual({ verdict: MISSING_DEVICE.verdict, reasons: MISSING_DEVICE.reasons });
     expect(node.checks.slice(-6).map((c: any) => c.name)).toEqual(['kernel', 'rbd module', 'ceph module', 'udev', 'clock sync', 'mtu']);
