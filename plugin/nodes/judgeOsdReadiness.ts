@@ -129,8 +129,6 @@ export function judgeOsdReadiness(facts: DeviceFacts, host: Pick<HostFacts, 'mou
       rook('rook-filesystem', ROOK_REASONS.filesystem(blkid.TYPE));
     }
     if (blkid.PTTYPE === 'gpt') cv('gpt-headers', 'not-ready');
-    // ceph-volume counts partitions only as the kernel lists them (sysfs); a table it has not read is ours.
-    else if (blkid.PTTYPE) own('partition-table', 'not-ready', OWN_REASONS.partitionTable, `${blkid.PTTYPE} partition table`);
     const partLabel = blkid.PART_ENTRY_NAME ?? lsblk?.partlabel ?? '';
     const partType = (blkid.PART_ENTRY_TYPE ?? lsblk?.parttype ?? '').toLowerCase();
     if (partLabel.includes('ceph') || CEPH_DISK_GUIDS.has(partType)) cv('ceph-disk', 'not-ready', partLabel || partType);
@@ -161,6 +159,8 @@ export function judgeOsdReadiness(facts: DeviceFacts, host: Pick<HostFacts, 'mou
   const children = new Set([...(sys?.partitions ?? []), ...(lsblk?.children ?? []).filter((c) => c.type === 'part').map((c) => c.name ?? '')]);
   children.delete('');
   if (children.size) cv('has-partitions', 'not-ready', [...children].join(', '));
+  // ceph-volume counts partitions only as the kernel lists them (sysfs); a table it has not read is ours.
+  else if (blkid?.PTTYPE && blkid.PTTYPE !== 'gpt') own('partition-table', 'not-ready', OWN_REASONS.partitionTable, `${blkid.PTTYPE} partition table`);
 
   // LVM: ceph-volume counts a PV only when it is in a volume group (lvm.get_all_devices_vgs); pvs is
   // authoritative when it answers, and a missing lvm2 is covered by blkid's LVM2_member.

@@ -7,11 +7,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import WebSocket from 'ws';
 import { startTestCluster, type TestCluster } from '../cluster/index.js';
 import { kubectl, kubectlOdoo } from '../harness/plugin.js';
 import { buildDeviceLab, expectedReasons, requireRoot, MISSING_DEVICE, NOT_A_BLOCK_DEVICE, type DeviceLab, type LabState } from './deviceLab.js';
-import { fakeHealthyHost, startLocalAgent, type LocalAgent } from './localAgent.js';
+import { agentRequest, fakeHealthyHost, startLocalAgent, type LocalAgent } from './localAgent.js';
 import { waitFor } from '../harness/waitFor.js';
 
 const runs = requireRoot();
@@ -30,25 +29,6 @@ const odoo = (args: string[]) => kubectlOdoo(args, { kubeconfig: cluster.kubecon
 
 /** The pod the DaemonSet created on a node. */
 const daemonPodOn = (node: string) => cluster.store.list('pods', NS, 'app.kubernetes.io/name=odoo-node-agent').find((p: any) => p.spec?.nodeName === node && !p.metadata.deletionTimestamp);
-
-/** One request straight to an agent (as the plugin would after port-forwarding). */
-function agentRequest(port: number, token: string, message: string): Promise<{ status?: number; messages: any[] }> {
-  return new Promise((resolve) => {
-    const ws = new WebSocket(`ws://127.0.0.1:${port}/`, { headers: { Authorization: `Bearer ${token}` } });
-    const messages: any[] = [];
-    ws.on('unexpected-response', (_q, res) => resolve({ status: res.statusCode, messages }));
-    ws.on('open', () => ws.send(message));
-    ws.on('message', (d) => {
-      const m = JSON.parse(d.toString());
-      messages.push(m);
-      if (!m.progress) {
-        ws.close();
-        resolve({ messages });
-      }
-    });
-    ws.on('error', () => resolve({ messages }));
-  });
-}
 
 const blkidType = (dev: string) => execFileSync('sh', ['-c', `blkid -p -o value -s TYPE ${dev}; true`], { encoding: 'utf8' }).trim();
 

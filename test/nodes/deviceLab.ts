@@ -26,46 +26,72 @@ export interface DeviceLab {
   cleanup(): void;
 }
 
-const sh = (cmd: string, args: string[], input?: string) => execFileSync(cmd, args, { encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'], input, env: { ...process.env, LVM_SUPPRESS_FD_WARNINGS: '1' } });
+export const sh = (cmd: string, args: string[], input?: string) => execFileSync(cmd, args, { encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'], input, env: { ...process.env, LVM_SUPPRESS_FD_WARNINGS: '1' } });
 
 /** LVM limited to one device, so the host's own disks are never scanned or touched. */
-function lvmConfig(dev: string): string {
+export function lvmConfig(dev: string): string {
   const f = `[ "a|^${dev}$|", "r|.*|" ]`;
   return `devices { filter = ${f} global_filter = ${f} use_devicesfile = 0 } activation { udev_sync = 0 udev_rules = 0 }`;
 }
 
-export function buildDeviceLab(tag: string): DeviceLab {
-  const dir = mkdtempSync(join(tmpdir(), `kubectl-odoo-${tag}-`));
-  const undo: (() => void)[] = [];
-  const loops: string[] = [];
-  const image = (name: string, bytes: number) => {
-    const p = join(dir, `${name}.img`);
-    sh('truncate', ['-s', String(bytes), p]);
-    return p;
-  };
-  const attach = (file: string, extra: string[] = []) => {
-    const dev = sh('losetup', ['--find', '--show', ...extra, file]).trim();
-    loops.push(dev);
-    undo.push(() => sh('losetup', ['-d', dev]));
-    return dev;
-  };
-  const vgName = `kotest${tag.replace(/[^a-z0-9]/gi, '')}${process.pid}`;
-  const osdUuid = randomUUID();
-  const cephFsid = randomUUID();
-  const mountPoint = join(dir, 'mnt');
-  const lab = { dir, devices: {} as Partial<Record<LabState, string>>, vgName, osdUuid, cephFsid, mountPoint } as Partial<DeviceLab> & { devices: Partial<Record<LabState, string>> };
+/** A scratch directory for disk images and the steps that undo what was made there, in reverse order. */
+export interface LabSpace {
+  dir: string;
+  /** A sparse image file of that size. */
+  image(name: string, bytes: number): string;
+  /** losetup of an image; detached by its path when undone. */
+  attach(file: string, extra?: string[]): string;
+  /** Something to undo later (before the steps already recorded). */
+  onUndo(step: () => void): void;
+  /** Undoes every step recorded since the last undo, newest first, even when one fails. */
+  undo(): void;
+  /** undo(), then removes the directory. */
+  cleanup(): void;
+}
 
-  const cleanup = () => {
-    for (const step of undo.reverse()) {
+export function createLabSpace(tag: string): LabSpace {
+  const dir = mkdtempSync(join(tmpdir(), `kubectl-odoo-${tag}-`));
+  const steps: (() => void)[] = [];
+  const undo = () => {
+    for (const step of steps.splice(0).reverse()) {
       try {
         step();
       } catch {
         // keep undoing the rest
       }
     }
-    undo.length = 0;
-    rmSync(dir, { recursive: true, force: true });
   };
+  return {
+    dir,
+    image(name, bytes) {
+      const p = join(dir, `${name}.img`);
+      sh('truncate', ['-s', String(bytes), p]);
+      return p;
+    },
+    attach(file, extra = []) {
+      const dev = sh('losetup', ['--find', '--show', ...extra, file]).trim();
+      steps.push(() => sh('losetup', ['-d', dev]));
+      return dev;
+    },
+    onUndo: (step) => steps.push(step),
+    undo,
+    cleanup() {
+      undo();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export function buildDeviceLab(tag: string): DeviceLab {
+  const space = createLabSpace(tag);
+  const { dir, image, attach } = space;
+  const vgName = `kotest${tag.replace(/[^a-z0-9]/gi, '')}${process.pid}`;
+  const osdUuid = randomUUID();
+  const cephFsid = randomUUID();
+  const mountPoint = join(dir, 'mnt');
+  const lab = { dir, devices: {} as Partial<Record<LabState, string>>, vgName, osdUuid, cephFsid, mountPoint } as Partial<DeviceLab> & { devices: Partial<Record<LabState, string>> };
+
+  const cleanup = space.cleanup;
   lab.cleanup = cleanup;
 
   try {
@@ -83,9 +109,9 @@ export function buildDeviceLab(tag: string): DeviceLab {
     const lvm = attach(image('lvm', 6 * GiB));
     const cfg = lvmConfig(lvm);
     sh('pvcreate', ['-q', '-y', '--config', cfg, lvm]);
-    undo.push(() => sh('pvremove', ['-q', '-ff', '-y', '--config', cfg, lvm]));
+    space.onUndo(() => sh('pvremove', ['-q', '-ff', '-y', '--config', cfg, lvm]));
     sh('vgcreate', ['-q', '--config', cfg, vgName, lvm]);
-    undo.push(() => sh('vgremove', ['-q', '-f', '--config', cfg, vgName]));
+    space.onUndo(() => sh('vgremove', ['-q', '-f', '--config', cfg, vgName]));
     lab.devices.lvm = lvm;
 
     // What BlueStore writes at offset 0 of an OSD's device (ceph-bluestore-tool show-label reads it).
@@ -106,7 +132,7 @@ export function buildDeviceLab(tag: string): DeviceLab {
     sh('mkfs.ext4', ['-q', '-F', lab.devices.mounted]);
     mkdirSync(mountPoint);
     sh('mount', [lab.devices.mounted, mountPoint]);
-    undo.push(() => sh('umount', [mountPoint]));
+    space.onUndo(() => sh('umount', [mountPoint]));
 
     lab.devices.swap = attach(image('swap', 6 * GiB));
     sh('mkswap', ['-q', lab.devices.swap]);
