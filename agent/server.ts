@@ -43,7 +43,17 @@ function bearerToken(auth: string | undefined): string | undefined {
   return typeof auth === 'string' && auth.startsWith('Bearer ') ? auth.slice(7).trim() : undefined;
 }
 
-export function startAgentServer(opts: { agent: NodeAgent; node: string; host: string; port: number; tokenFile: string; log: Log; version: string }): Promise<AgentServer> {
+export function startAgentServer(opts: {
+  agent: NodeAgent;
+  node: string;
+  host: string;
+  port: number;
+  tokenFile: string;
+  log: Log;
+  version: string;
+  /** The node's clock (ms since the epoch), answered by ping so clients can measure its skew. */
+  now?: () => number;
+}): Promise<AgentServer> {
   const { agent, log } = opts;
   const wss = new WebSocketServer({
     host: opts.host,
@@ -122,7 +132,7 @@ export function startAgentServer(opts: { agent: NodeAgent; node: string; host: s
   async function dispatch(method: string, params: any, progress: (p: object) => void): Promise<unknown> {
     switch (method) {
       case 'ping':
-        return { node: opts.node, version: opts.version, protocol: AGENT_PROTOCOL_VERSION };
+        return { node: opts.node, version: opts.version, protocol: AGENT_PROTOCOL_VERSION, time: (opts.now ?? Date.now)() };
       case 'inspect':
         if (params.devices !== undefined && !Array.isArray(params.devices)) throw new RequestError('bad-request', 'params.devices must be a list of device paths');
         return agent.inspect(params.devices, progress, inspectJudgeParams(params));

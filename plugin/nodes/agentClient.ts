@@ -16,6 +16,9 @@ export interface AgentCallOptions {
   onProgress?: (p: any) => void;
   timeoutMs?: number;
   signal?: AbortSignal;
+  /** Filled with when the request went out and the answer came in (by `now`), to measure the agent's clock. */
+  timing?: { sentAtMs?: number; receivedAtMs?: number };
+  now?: () => number;
 }
 
 export async function callAgent<T = unknown>(opts: AgentCallOptions): Promise<T> {
@@ -41,7 +44,11 @@ export async function callAgent<T = unknown>(opts: AgentCallOptions): Promise<T>
       if (res.statusCode === 503) return finish(new AgentError('busy', 'the agent has too many open connections (503): try again shortly'));
       finish(new AgentError('http', `the agent answered HTTP ${res.statusCode}`));
     });
-    ws.on('open', () => ws.send(JSON.stringify({ id, method: opts.method, params: opts.params ?? {} })));
+    const now = opts.now ?? Date.now;
+    ws.on('open', () => {
+      if (opts.timing) opts.timing.sentAtMs = now();
+      ws.send(JSON.stringify({ id, method: opts.method, params: opts.params ?? {} }));
+    });
     ws.on('message', (data) => {
       let msg: any;
       try {
@@ -52,7 +59,10 @@ export async function callAgent<T = unknown>(opts: AgentCallOptions): Promise<T>
       if (msg.id !== id) return;
       if (msg.progress) opts.onProgress?.(msg.progress);
       else if (msg.error) finish(new AgentError(msg.error.code ?? 'failed', msg.error.message ?? 'agent error'));
-      else if ('result' in msg) finish(undefined, msg.result as T);
+      else if ('result' in msg) {
+        if (opts.timing) opts.timing.receivedAtMs = now();
+        finish(undefined, msg.result as T);
+      }
     });
     ws.on('error', (e) => finish(new AgentError('connection', `cannot talk to the agent: ${e.message}`)));
     ws.on('close', (code) =>

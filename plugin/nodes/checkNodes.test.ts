@@ -76,12 +76,12 @@ describe('agentClusterChecks', () => {
 
 describe('summariseChecks', () => {
   it('a node that could not be checked has the error and one check named agent; nothing checked is not ready', () => {
-    const out = summariseChecks([{ node: 'n1', source: 'agent', error: 'the agent did not answer within 1 s' }], { capacity: CAPACITY, ceph: CEPH, clusterChecks: agentClusterChecks('ns', [], TOKEN) });
+    const out = summariseChecks([{ node: 'n1', source: 'agent', error: 'the agent did not answer within 1 s' }], { capacity: CAPACITY, ceph: CEPH, clusterChecks: agentClusterChecks('ns', [], TOKEN), wholeCluster: true });
     expect(out.ready).toBe(false);
-    expect(out.nodes).toEqual([{ node: 'n1', source: 'agent', ready: false, checks: [{ name: 'agent', status: 'error', message: 'the agent did not answer within 1 s' }], devices: [], error: 'the agent did not answer within 1 s' }]);
+    expect(out.nodes).toEqual([{ node: 'n1', source: 'agent', ready: false, devicesReady: false, checks: [{ name: 'agent', status: 'error', message: 'the agent did not answer within 1 s' }], devices: [], error: 'the agent did not answer within 1 s' }]);
     expect(out.clusterChecks.map((c) => c.name)).toEqual(['agent']);
     expect(describeFailedChecks(out)).toBe('could not check: n1');
-    expect(summariseChecks([], { capacity: CAPACITY, ceph: CEPH }).ready).toBe(false);
+    expect(summariseChecks([], { capacity: CAPACITY, ceph: CEPH, wholeCluster: true }).ready).toBe(false);
   });
 });
 

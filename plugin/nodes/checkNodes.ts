@@ -12,6 +12,7 @@ import { collectNodeFacts } from './collectFacts.js';
 import { HOST_PATHS_ON_HOST, type HostAccess } from './hostAccess.js';
 import type { SshTarget } from './sshHost.js';
 import { mapLimit } from './mapLimit.js';
+import { clockSample, DEFAULT_CLUSTER_POLICY, judgeCluster, type ClockSample } from './judgeCluster.js';
 import { CEPH_RELEASES, cephReleaseFromImage, DEFAULT_CEPH_RELEASE, UUID_RE, type CephRelease } from './cephRelease.js';
 
 export interface NodeCheckResult {
@@ -22,6 +23,10 @@ export interface NodeCheckResult {
   report?: NodeReport;
   /** Why the node could not be checked at all. */
   error?: string;
+  /** false: the Node is cordoned (spec.unschedulable); undefined: not known (SSH). */
+  schedulable?: boolean;
+  /** The node's clock against ours, measured while checking it. */
+  clock?: ClockSample;
 }
 
 /** The Ceph release and cluster fsid the devices were judged for, and where each came from. */
@@ -34,13 +39,18 @@ export interface JudgeTarget {
 }
 
 export interface ChecksOutput {
+  /** The verdict the exit code gives (see summariseChecks). */
   ready: boolean;
+  devicesReady: boolean;
+  devicesOnly?: true;
   ceph: JudgeTarget;
   nodes: {
     node: string;
     source: 'agent' | 'ssh';
     target?: string;
     ready: boolean;
+    devicesReady: boolean;
+    clock?: ClockSample;
     checks: Check[];
     devices: DeviceVerdict[];
     error?: string;
@@ -100,6 +110,8 @@ export interface AgentCheckOptions {
   judge: Pick<JudgeTarget, 'release' | 'cephFsid'>;
   onProgress?: (node: string, message: string) => void;
   signal?: AbortSignal;
+  /** Our clock (ms), the reference the nodes' clocks are measured against. */
+  now?: () => number;
 }
 
 /** The agent token, or why there is none (the same reason then applies to every node). */
@@ -176,6 +188,8 @@ export async function checkNodesThroughAgents(kube: KubeClient, openTunnel: Open
     readAgentToken(kube, opts.namespace),
   ]);
   const pods = podList.items;
+  const cordoned = new Set((nodeList?.items ?? []).filter((n: any) => n.spec?.unschedulable).map((n: any) => n.metadata.name as string));
+  const schedulable = (node: string) => (nodeList ? { schedulable: !cordoned.has(node) } : {});
   const plans = planAgentChecks(opts.nodes, nodeList?.items.map((n: any) => n.metadata.name as string), pods, token);
   const results = await mapLimit(plans, opts.concurrency, async (plan): Promise<NodeCheckResult> => {
     const node = plan.node;
@@ -186,16 +200,19 @@ export async function checkNodesThroughAgents(kube: KubeClient, openTunnel: Open
     try {
       opts.onProgress?.(node, `port-forward to ${plan.pod}`);
       tunnel = await openTunnel({ namespace: opts.namespace, pod: plan.pod, port: plan.port, onError: (e) => (tunnelError ??= e) });
+      const url = `ws://127.0.0.1:${tunnel.localPort}/`;
+      const agentToken = (token as { token: string }).token;
       const report = await callAgent<NodeReport>({
-        url: `ws://127.0.0.1:${tunnel.localPort}/`,
-        token: (token as { token: string }).token,
+        url,
+        token: agentToken,
         method: 'inspect',
         params: { ...(opts.devices?.length ? { devices: opts.devices } : {}), release: opts.judge.release, ...(opts.judge.cephFsid ? { cephFsid: opts.judge.cephFsid } : {}) },
         timeoutMs: opts.timeoutMs,
         signal: opts.signal,
         onProgress: (p) => opts.onProgress?.(node, `${p.step}${p.device ? ` ${p.device}` : ''}`),
       });
-      return { node, source: 'agent', report };
+      const clock = await measureAgentClock(url, agentToken, opts);
+      return { node, source: 'agent', report, ...schedulable(node), ...(clock ? { clock } : {}) };
     } catch (e) {
       const agentError = e instanceof AgentError ? e : undefined;
       if (tunnelError && (!agentError || agentError.code === 'connection')) return { node, source: 'agent', error: tunnelError.message };
@@ -205,6 +222,19 @@ export async function checkNodesThroughAgents(kube: KubeClient, openTunnel: Open
     }
   });
   return { results, clusterChecks: agentClusterChecks(opts.namespace, pods, token) };
+}
+
+/** The agent's clock from a ping (the shortest of two round trips); undefined when it does not tell. */
+async function measureAgentClock(url: string, token: string, opts: AgentCheckOptions): Promise<ClockSample | undefined> {
+  let best: ClockSample | undefined;
+  for (let i = 0; i < 2; i++) {
+    const timing: { sentAtMs?: number; receivedAtMs?: number } = {};
+    const pong = await callAgent<{ time?: number }>({ url, token, method: 'ping', timeoutMs: 10_000, signal: opts.signal, timing, now: opts.now }).catch(() => undefined);
+    if (typeof pong?.time !== 'number' || timing.sentAtMs === undefined || timing.receivedAtMs === undefined) return best;
+    const s = clockSample(timing.sentAtMs, pong.time, timing.receivedAtMs);
+    if (!best || s.uncertaintySeconds < best.uncertaintySeconds) best = s;
+  }
+  return best;
 }
 
 function agentPort(pod: any): number {
@@ -218,6 +248,7 @@ export interface SshCheckOptions {
   concurrency: number;
   policy: JudgePolicy;
   onProgress?: (node: string, message: string) => void;
+  now?: () => number;
 }
 
 /** Connects, collects with shell commands and judges with the agent's judge, one node per target. */
@@ -232,7 +263,8 @@ export async function checkNodesOverSsh(connect: (t: SshTarget) => Promise<{ hos
       const node = hn.code === 0 && hn.stdout.trim() ? hn.stdout.trim() : t.host;
       opts.onProgress?.(node, `inspecting ${opts.devices.join(', ')}`);
       const facts = await collectNodeFacts(session.host, { node, devices: opts.devices, paths: HOST_PATHS_ON_HOST });
-      return { node, source: 'ssh', target, report: buildNodeReport(facts, 'ssh', opts.policy) };
+      const clock = await measureSshClock(session.host, opts.now ?? Date.now);
+      return { node, source: 'ssh', target, report: buildNodeReport(facts, 'ssh', opts.policy), ...(clock ? { clock } : {}) };
     } catch (e) {
       return { node: t.host, source: 'ssh', target, error: (e as Error).message };
     } finally {
@@ -241,52 +273,72 @@ export async function checkNodesOverSsh(connect: (t: SshTarget) => Promise<{ hos
   });
 }
 
+/** The node's clock over SSH: `date +%s%N` (GNU date; a date without %N does not tell). */
+async function measureSshClock(host: HostAccess, now: () => number): Promise<ClockSample | undefined> {
+  const sent = now();
+  const r = await host.exec(['date', '+%s%N'], { timeoutMs: 5000 });
+  const received = now();
+  const ns = r.code === 0 ? r.stdout.trim() : '';
+  return /^\d{19}$/.test(ns) ? clockSample(sent, Number(BigInt(ns) / 1_000_000n), received) : undefined;
+}
+
 /** The stable -o json shape and the overall verdict: ready only when every node is. */
 export interface SummaryOptions {
   capacity: CapacityPolicy;
   ceph: JudgeTarget;
   /** Problems of the agent installation as a whole. */
   clusterChecks?: Check[];
+  /** The verdict (and exit code) counts only the devices, not node prerequisites or cluster checks. */
+  devicesOnly?: boolean;
+  /** Every node of the cluster was asked for (no node names): judge the cluster as a whole too. */
+  wholeCluster: boolean;
 }
 
+/**
+ * The stable -o json shape and the overall verdict. devicesReady: every checked node's devices are
+ * READY; ready: that, no prerequisite in error on any node and no cluster check in error (or, with
+ * devicesOnly, devicesReady alone).
+ */
 export function summariseChecks(results: NodeCheckResult[], opts: SummaryOptions): ChecksOutput {
-  const { capacity: capacityPolicy, ceph } = opts;
-  const extraClusterChecks = opts.clusterChecks ?? [];
   const nodes = results.map((r) => ({
     node: r.node,
     source: r.source,
     ...(r.target ? { target: r.target } : {}),
     ready: !!r.report?.ready && !r.error,
+    devicesReady: !r.error && !!r.report && r.report.devices.length > 0 && r.report.devices.every((d) => d.verdict === 'READY'),
     checks: r.report ? reportChecks(r.report) : [{ name: 'agent', status: 'error' as const, message: r.error ?? 'no report' }],
     devices: r.report?.devices ?? [],
+    ...(r.clock ? { clock: r.clock } : {}),
     ...(r.error ? { error: r.error } : {}),
   }));
   const readySizes = nodes.flatMap((n) => n.devices.filter((d) => d.verdict === 'READY' && d.sizeBytes).map((d) => d.sizeBytes!));
-  const clusterChecks: Check[] = [...extraClusterChecks];
-  const mtus = new Map<number, string[]>();
-  for (const r of results) if (r.report?.mtu) mtus.set(r.report.mtu, [...(mtus.get(r.report.mtu) ?? []), r.node]);
-  if (mtus.size > 1) {
-    clusterChecks.push({
-      name: 'mtu consistency',
-      status: 'warning',
-      message: `nodes use different MTUs: ${[...mtus].map(([m, ns]) => `${m} (${ns.join(', ')})`).join('; ')}`,
-    });
-  } else if (mtus.size === 1 && results.length > 1) {
-    clusterChecks.push({ name: 'mtu consistency', status: 'ok', message: `every node uses MTU ${[...mtus.keys()][0]}` });
-  }
+  const members = results.map((r) => ({ node: r.node, report: r.error ? undefined : r.report, schedulable: r.schedulable, clock: r.clock }));
+  const clusterChecks: Check[] = [...(opts.clusterChecks ?? []), ...(opts.wholeCluster ? judgeCluster(members, { ...DEFAULT_CLUSTER_POLICY, replication: opts.capacity.replication }) : [])];
+  const devicesReady = nodes.length > 0 && nodes.every((n) => n.devicesReady);
+  const ready = opts.devicesOnly ? devicesReady : nodes.length > 0 && nodes.every((n) => n.ready) && clusterChecks.every((c) => c.status !== 'error');
   return {
-    ready: nodes.length > 0 && nodes.every((n) => n.ready),
-    ceph,
+    ready,
+    devicesReady,
+    ...(opts.devicesOnly ? { devicesOnly: true } : {}),
+    ceph: opts.ceph,
     nodes,
     clusterChecks,
-    capacity: computeCephCapacity(readySizes, capacityPolicy),
+    capacity: computeCephCapacity(readySizes, opts.capacity),
   };
 }
 
 /** The one-line error after a report that is not all ready: which nodes are not ready, which were not checked. */
 export function describeFailedChecks(out: ChecksOutput): string {
   if (!out.nodes.length) return 'no nodes to check';
-  const notReady = out.nodes.filter((n) => !n.ready && !n.error).map((n) => n.node);
+  const notReady = out.nodes.filter((n) => !(out.devicesOnly ? n.devicesReady : n.ready) && !n.error).map((n) => n.node);
   const unchecked = out.nodes.filter((n) => n.error).map((n) => n.node);
-  return [notReady.length ? `not ready: ${notReady.join(', ')}` : '', unchecked.length ? `could not check: ${unchecked.join(', ')}` : ''].filter(Boolean).join('; ');
+  // The agent installation check repeats what every unchecked node already says.
+  const cluster = out.devicesOnly ? [] : out.clusterChecks.filter((c) => c.status === 'error' && c.name !== 'agent').map((c) => c.name);
+  return [
+    notReady.length ? `not ready: ${notReady.join(', ')}` : '',
+    unchecked.length ? `could not check: ${unchecked.join(', ')}` : '',
+    cluster.length ? `cluster: ${cluster.join(', ')}` : '',
+  ]
+    .filter(Boolean)
+    .join('; ');
 }

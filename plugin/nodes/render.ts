@@ -132,24 +132,23 @@ export function renderChecks(out: ChecksOutput, c: Colors, opts: { wide: boolean
   if (details.length) text += `\n${details.join('\n')}\n`;
 
   const problems = out.nodes.filter((n) => !n.error).flatMap((n) => n.checks.filter((k) => !k.name.startsWith('device ') && k.status !== 'ok').map((k) => ({ node: n.node, ...k })));
-  const cluster = out.clusterChecks.filter((k) => k.status !== 'ok').map((k) => ({ node: '(all)', ...k }));
-  const rows = [...problems, ...cluster];
-  if (rows.length) {
+  const statusColumns: Column<Check & { node?: string }>[] = [
+    { header: 'check', value: (r) => r.name },
+    { header: 'status', value: (r) => r.status, style: (t) => colorVerdict(c, t) },
+    { header: 'message', value: (r) => r.message },
+  ];
+  if (problems.length) {
     text += '\nPrerequisites that need attention:\n';
-    text += renderTable(
-      rows,
-      [
-        { header: 'node', value: (r) => r.node },
-        { header: 'check', value: (r) => r.name },
-        { header: 'status', value: (r) => r.status, style: (t) => colorVerdict(c, t) },
-        { header: 'message', value: (r) => r.message },
-      ],
-      opts,
-    );
+    text += renderTable(problems, [{ header: 'node', value: (r) => r.node ?? '' }, ...statusColumns], opts);
+  }
+  if (out.clusterChecks.length) {
+    text += '\nCluster:\n';
+    text += renderTable(out.clusterChecks, statusColumns, opts);
   }
   const readyCount = out.nodes.filter((n) => n.ready).length;
   text += `\nJudged for Ceph ${out.ceph.release} (${out.ceph.releaseName}), from ${out.ceph.releaseFrom}${out.ceph.cephFsid ? `; cluster fsid ${out.ceph.cephFsid} from ${out.ceph.fsidFrom}` : ''}. Reasons marked [rook] are Rook's, [kubectl-odoo] our stricter checks; unmarked ones are ceph-volume's.\n`;
   text += `\n${describeCapacity(out.capacity)}\n`;
-  text += `${readyCount} of ${out.nodes.length} node${out.nodes.length === 1 ? '' : 's'} ready${out.ready ? '' : ' (a node is ready when every device is READY and no prerequisite is in error)'}\n`;
+  text += `${readyCount} of ${out.nodes.length} node${out.nodes.length === 1 ? '' : 's'} ready${out.ready || out.devicesOnly ? '' : ' (a node is ready when every device is READY and no prerequisite is in error)'}\n`;
+  if (out.devicesOnly) text += `--devices-only: ${out.devicesReady ? 'every device is READY' : 'not every device is READY'}; prerequisites and cluster checks do not count for the exit code\n`;
   return text;
 }

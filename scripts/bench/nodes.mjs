@@ -69,6 +69,7 @@ async function fanOut(root, dir) {
       async realpath(p) { return { ok: true, out: p }; },
       async statDevice() { return { ok: true, out: 'block 8 2' }; },
       async links() { return { ok: true, out: '' }; },
+      async exclusiveOpen() { return { ok: true, out: 'free' }; },
     };
     export async function measure(nodes, tokenFile) {
       writeFileSync(tokenFile, 't');
@@ -86,7 +87,7 @@ async function fanOut(root, dir) {
         async list(type) { return { items: type.plural === 'nodes' ? pods.map((p) => ({ metadata: { name: p.spec.nodeName } })) : pods }; },
       };
       const t0 = performance.now();
-      const { results } = await checkNodesThroughAgents(kube, async ({ port }) => ({ localPort: port, close() {} }), { namespace: 'x', nodes: [], concurrency: 10, timeoutMs: 60000 });
+      const { results } = await checkNodesThroughAgents(kube, async ({ port }) => ({ localPort: port, close() {} }), { namespace: 'x', nodes: [], concurrency: 10, timeoutMs: 60000, judge: { release: 19 } });
       const ms = performance.now() - t0;
       for (const s of servers) await s.close();
       if (results.some((r) => r.error)) throw new Error(results.find((r) => r.error).error);

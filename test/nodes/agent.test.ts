@@ -212,6 +212,44 @@ describe.skipIf(!runs)('odoo-node-agent on real devices, through kubectl odoo no
     expect(both.stdout).toMatch(/devices: 2\n/);
   });
 
+  it('--devices-only: a node whose devices are all READY passes even when its prerequisites fail', async () => {
+    // node-1 reads this machine's own host, which has no rbd module (or no udev): a prerequisite in error.
+    const plain = await odoo(['nodes', 'check', 'node-1', '--device', lab.devices.raw, '-o', 'json']);
+    const out = JSON.parse(plain.stdout);
+    expect(out.nodes[0].checks.some((c: any) => c.status === 'error')).toBe(true);
+    expect(out).toMatchObject({ ready: false, devicesReady: true });
+    expect(plain.code).toBe(1);
+    const only = await odoo(['nodes', 'check', 'node-1', '--device', lab.devices.raw, '--devices-only']);
+    expect(only.code).toBe(0);
+    expect(only.stdout).toContain('--devices-only: every device is READY; prerequisites and cluster checks do not count for the exit code');
+    const notReady = await odoo(['nodes', 'check', 'node-1', '--device', lab.devices.ext4, '--devices-only']);
+    expect(notReady.code).toBe(1);
+    expect(notReady.stderr).toContain('error: not ready: node-1');
+  });
+
+  it('without node names, judges the cluster as a whole in its own section: pool size, MTU, clock skew, kernel, modules, capacity', async () => {
+    const r = await odoo(['nodes', 'check', '--device', lab.devices.raw, '-o', 'json']);
+    const out = JSON.parse(r.stdout);
+    const names = out.clusterChecks.map((c: any) => c.name);
+    expect(names).toEqual(['agent', 'osd nodes', 'mtu consistency', 'clock skew', 'kernel everywhere', 'rbd module everywhere', 'ceph module everywhere', 'usable capacity', 'osd size gap'].filter((n) => n !== 'agent' || names.includes('agent')));
+    // node-1 and node-2 share this machine's clock: never a skew, though a slow round trip may leave it open.
+    const skew = out.clusterChecks.find((c: any) => c.name === 'clock skew');
+    expect(['ok', 'unknown']).toContain(skew.status);
+    expect(skew.message).toMatch(/^clock skew 0\.0\d\d s \(±\d\.\d{3}\) between node-\d and node-\d; Ceph warns above mon_clock_drift_allowed 0\.05 s/);
+    for (const n of out.nodes.filter((x: any) => !x.error)) expect(n.clock).toEqual({ offsetSeconds: expect.any(Number), uncertaintySeconds: expect.any(Number) });
+    // node-3 has no agent: only two nodes with a READY device for a pool of three.
+    expect(out.clusterChecks.find((c: any) => c.name === 'osd nodes')).toEqual({
+      name: 'osd nodes',
+      status: 'error',
+      message: '2 schedulable nodes with a READY device; the pool size 3 needs 3, one copy per node',
+    });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/cluster: osd nodes/);
+    const table = await odoo(['nodes', 'check', '--device', lab.devices.raw]);
+    expect(table.stdout).toMatch(/\nCluster:\n/);
+    expect(table.stdout).toMatch(/^osd nodes\terror\t2 schedulable nodes with a READY device/m);
+  });
+
   it('lists every node from the summaries, with disk usage of host filesystems and instance volumes', async () => {
     // An instance volume mounted on node-1 as kubelet would: <pods>/<pod uid>/volumes/kubernetes.io~csi/<pv>/mount.
     cluster.store.create('persistentvolumeclaims', {

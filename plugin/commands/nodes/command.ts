@@ -28,6 +28,7 @@ interface CheckArgs extends NodesArgs {
   replication?: number;
   'ceph-release'?: string;
   'ceph-fsid'?: string;
+  'devices-only': boolean;
 }
 
 const agentNamespace = (ctx: CommandContext, args: NodesArgs) => args['agent-namespace'] || ctx.config.agentNamespace;
@@ -54,6 +55,7 @@ export const nodesCheckCommand: CommandDef<CheckArgs> = {
         requiresArg: true,
         describe: `Ceph release to judge for: ${Object.entries(CEPH_RELEASES).map(([n, name]) => `${n}|${name}`).join(', ')} (default: the CephCluster's spec.cephVersion.image, else ${DEFAULT_CEPH_RELEASE})`,
       })
+      .option('devices-only', { type: 'boolean', default: false, describe: 'Exit 0 when every device is READY, whatever the node prerequisites and cluster checks say' })
       .option('ceph-fsid', { type: 'string', requiresArg: true, describe: "The Ceph cluster's fsid, to tell its existing OSDs from another cluster's (default: the CephCluster's status.ceph.fsid)" })
       .example('$0 nodes check', 'every node through its agent')
       .example('$0 nodes check --ceph-release 18', 'judge as the ceph-volume of Reef does')
@@ -88,7 +90,7 @@ export const nodesCheckCommand: CommandDef<CheckArgs> = {
             timeoutMs: opts.timeoutMs,
             onHostKeyAdded: (tt) => ctx.progress(`Warning: permanently added the host key of ${tt.host}:${tt.port} to ${ssh.knownHosts}`),
           }),
-        { targets: ssh.targets, devices: opts.devices ?? ctx.config.devices, concurrency: opts.concurrency, policy, onProgress: progress },
+        { targets: ssh.targets, devices: opts.devices ?? ctx.config.devices, concurrency: opts.concurrency, policy, onProgress: progress, now: () => ctx.clock.now().getTime() },
       );
     } else {
       const kube = await ctx.kube();
@@ -104,9 +106,16 @@ export const nodesCheckCommand: CommandDef<CheckArgs> = {
         timeoutMs: opts.timeoutMs,
         onProgress: progress,
         signal: ctx.signal,
+        now: () => ctx.clock.now().getTime(),
       }));
     }
-    const out = summariseChecks(results, { capacity: { replication: opts.replication, overhead: opts.overhead }, ceph, clusterChecks });
+    const out = summariseChecks(results, {
+      capacity: { replication: opts.replication, overhead: opts.overhead },
+      ceph,
+      clusterChecks,
+      devicesOnly: opts.devicesOnly,
+      wholeCluster: !!opts.ssh || opts.nodes.length === 0,
+    });
     if (!(await printStructured(ctx.io, ctx.globals.output, out))) {
       const { renderChecks } = await import('../../nodes/render.js');
       ctx.io.stdout.write(renderChecks(out, ctx.colors, { wide: ctx.globals.output === 'wide', aligned: !!ctx.io.stdout.isTTY }));
@@ -123,6 +132,7 @@ interface ValidCheck {
   replication: number;
   overhead: [number, number];
   judge: { release?: CephRelease; cephFsid?: string };
+  devicesOnly: boolean;
   ssh?: {
     targets: SshTarget[];
     auth: { privateKey?: Buffer; agentSocket?: string };
@@ -151,6 +161,7 @@ function validateCheckArgs(ctx: CommandContext, args: CheckArgs): ValidCheck {
     replication: positiveInt(args.replication, ctx.config.replication, '--replication'),
     overhead: cfg.capacityOverhead,
     judge: validateJudgeArgs(args),
+    devicesOnly: !!args['devices-only'],
   };
   const positional = (args.node ?? []).map(String);
   if (!args.ssh?.length) {
