@@ -51,7 +51,7 @@ export function startAgentServer(opts: {
   tokenFile: string;
   log: Log;
   version: string;
-  /** The node's clock (ms since the epoch), answered by ping so clients can measure its skew. */
+  /** The node's clock (ms since the epoch), sent when an inspect request arrives so clients can measure its skew. */
   now?: () => number;
 }): Promise<AgentServer> {
   const { agent, log } = opts;
@@ -132,10 +132,15 @@ export function startAgentServer(opts: {
   async function dispatch(method: string, params: any, progress: (p: object) => void): Promise<unknown> {
     switch (method) {
       case 'ping':
-        return { node: opts.node, version: opts.version, protocol: AGENT_PROTOCOL_VERSION, time: (opts.now ?? Date.now)() };
+        return { node: opts.node, version: opts.version, protocol: AGENT_PROTOCOL_VERSION };
       case 'inspect':
         if (params.devices !== undefined && !Array.isArray(params.devices)) throw new RequestError('bad-request', 'params.devices must be a list of device paths');
-        return agent.inspect(params.devices, progress, inspectJudgeParams(params));
+        {
+          const judge = inspectJudgeParams(params);
+          // The node's clock, sent the moment the request arrives: the client measures the skew from it.
+          progress({ step: 'received', time: (opts.now ?? Date.now)() });
+          return agent.inspect(params.devices, progress, judge);
+        }
       case 'usage':
         return agent.usage();
       case 'refresh':

@@ -11,7 +11,7 @@ import { AgentError, callAgent } from './agentClient.js';
 import { collectNodeFacts } from './collectFacts.js';
 import { HOST_PATHS_ON_HOST, type HostAccess } from './hostAccess.js';
 import type { SshTarget } from './sshHost.js';
-import { mapLimit } from './mapLimit.js';
+import { fleetConcurrency, mapLimit } from './mapLimit.js';
 import { clockSample, DEFAULT_CLUSTER_POLICY, judgeCluster, type ClockSample } from './judgeCluster.js';
 import { CEPH_RELEASES, cephReleaseFromImage, DEFAULT_CEPH_RELEASE, UUID_RE, type CephRelease } from './cephRelease.js';
 
@@ -105,7 +105,8 @@ export interface AgentCheckOptions {
   /** Nodes to check; empty means every node of the cluster. */
   nodes: string[];
   devices?: string[];
-  concurrency: number;
+  /** Nodes checked at once; default: sized to the fleet (fleetConcurrency). */
+  concurrency?: number;
   timeoutMs: number;
   judge: Pick<JudgeTarget, 'release' | 'cephFsid'>;
   onProgress?: (node: string, message: string) => void;
@@ -191,7 +192,7 @@ export async function checkNodesThroughAgents(kube: KubeClient, openTunnel: Open
   const cordoned = new Set((nodeList?.items ?? []).filter((n: any) => n.spec?.unschedulable).map((n: any) => n.metadata.name as string));
   const schedulable = (node: string) => (nodeList ? { schedulable: !cordoned.has(node) } : {});
   const plans = planAgentChecks(opts.nodes, nodeList?.items.map((n: any) => n.metadata.name as string), pods, token);
-  const results = await mapLimit(plans, opts.concurrency, async (plan): Promise<NodeCheckResult> => {
+  const results = await mapLimit(plans, fleetConcurrency(plans.length, opts.concurrency), async (plan): Promise<NodeCheckResult> => {
     const node = plan.node;
     if ('error' in plan) return { node, source: 'agent', error: plan.error };
     let tunnel: Tunnel | undefined;
@@ -200,18 +201,24 @@ export async function checkNodesThroughAgents(kube: KubeClient, openTunnel: Open
     try {
       opts.onProgress?.(node, `port-forward to ${plan.pod}`);
       tunnel = await openTunnel({ namespace: opts.namespace, pod: plan.pod, port: plan.port, onError: (e) => (tunnelError ??= e) });
-      const url = `ws://127.0.0.1:${tunnel.localPort}/`;
-      const agentToken = (token as { token: string }).token;
+      const now = opts.now ?? Date.now;
+      const timing: { sentAtMs?: number } = {};
+      let clock: ClockSample | undefined;
       const report = await callAgent<NodeReport>({
-        url,
-        token: agentToken,
+        url: `ws://127.0.0.1:${tunnel.localPort}/`,
+        token: (token as { token: string }).token,
         method: 'inspect',
+        timing,
+        now,
         params: { ...(opts.devices?.length ? { devices: opts.devices } : {}), release: opts.judge.release, ...(opts.judge.cephFsid ? { cephFsid: opts.judge.cephFsid } : {}) },
         timeoutMs: opts.timeoutMs,
         signal: opts.signal,
-        onProgress: (p) => opts.onProgress?.(node, `${p.step}${p.device ? ` ${p.device}` : ''}`),
+        onProgress: (p) => {
+          // The agent's clock comes with its first answer: one round trip after we sent the request.
+          if (typeof p.time === 'number' && timing.sentAtMs !== undefined) clock ??= clockSample(timing.sentAtMs, p.time, now());
+          else opts.onProgress?.(node, `${p.step}${p.device ? ` ${p.device}` : ''}`);
+        },
       });
-      const clock = await measureAgentClock(url, agentToken, opts);
       return { node, source: 'agent', report, ...schedulable(node), ...(clock ? { clock } : {}) };
     } catch (e) {
       const agentError = e instanceof AgentError ? e : undefined;
@@ -224,19 +231,6 @@ export async function checkNodesThroughAgents(kube: KubeClient, openTunnel: Open
   return { results, clusterChecks: agentClusterChecks(opts.namespace, pods, token) };
 }
 
-/** The agent's clock from a ping (the shortest of two round trips); undefined when it does not tell. */
-async function measureAgentClock(url: string, token: string, opts: AgentCheckOptions): Promise<ClockSample | undefined> {
-  let best: ClockSample | undefined;
-  for (let i = 0; i < 2; i++) {
-    const timing: { sentAtMs?: number; receivedAtMs?: number } = {};
-    const pong = await callAgent<{ time?: number }>({ url, token, method: 'ping', timeoutMs: 10_000, signal: opts.signal, timing, now: opts.now }).catch(() => undefined);
-    if (typeof pong?.time !== 'number' || timing.sentAtMs === undefined || timing.receivedAtMs === undefined) return best;
-    const s = clockSample(timing.sentAtMs, pong.time, timing.receivedAtMs);
-    if (!best || s.uncertaintySeconds < best.uncertaintySeconds) best = s;
-  }
-  return best;
-}
-
 function agentPort(pod: any): number {
   for (const c of pod.spec?.containers ?? []) for (const p of c.ports ?? []) if (p.name === 'agent') return p.containerPort;
   return AGENT_PORT;
@@ -245,7 +239,8 @@ function agentPort(pod: any): number {
 export interface SshCheckOptions {
   targets: SshTarget[];
   devices: string[];
-  concurrency: number;
+  /** Targets checked at once; default: sized to the fleet (fleetConcurrency). */
+  concurrency?: number;
   policy: JudgePolicy;
   onProgress?: (node: string, message: string) => void;
   now?: () => number;
@@ -253,7 +248,7 @@ export interface SshCheckOptions {
 
 /** Connects, collects with shell commands and judges with the agent's judge, one node per target. */
 export async function checkNodesOverSsh(connect: (t: SshTarget) => Promise<{ host: HostAccess; close(): void }>, opts: SshCheckOptions): Promise<NodeCheckResult[]> {
-  return mapLimit(opts.targets, opts.concurrency, async (t): Promise<NodeCheckResult> => {
+  return mapLimit(opts.targets, fleetConcurrency(opts.targets.length, opts.concurrency), async (t): Promise<NodeCheckResult> => {
     const target = `${t.user}@${t.host}:${t.port}`;
     let session: { host: HostAccess; close(): void } | undefined;
     try {

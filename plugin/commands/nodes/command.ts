@@ -46,7 +46,7 @@ export const nodesCheckCommand: CommandDef<CheckArgs> = {
       .option('known-hosts', { type: 'string', requiresArg: true, describe: 'known_hosts file to verify host keys (default ~/.ssh/known_hosts)' })
       .option('allow-loop-devices', { type: 'boolean', default: false, describe: 'With --ssh: accept loop devices, as ceph-volume does with CEPH_VOLUME_ALLOW_LOOP_DEVICES' })
       .option('accept-new-host-key', { type: 'boolean', default: false, describe: 'Trust and record the key of a host not yet in known_hosts (a changed key is always refused)' })
-      .option('concurrency', { type: 'number', requiresArg: true, describe: 'Nodes checked at the same time (default from config: 10)' })
+      .option('concurrency', { type: 'number', requiresArg: true, describe: 'Nodes checked at the same time (default: every node, at most 64; config nodeChecks.concurrency)' })
       .option('timeout', { type: 'number', requiresArg: true, describe: 'Seconds to wait for one node (default from config: 120)' })
       .option('replication', { type: 'number', requiresArg: true, describe: 'Ceph replication for the capacity estimate (default from config: 3)' })
       .option('agent-namespace', { type: 'string', requiresArg: true, describe: 'Namespace of the node agent (default from config: kubectl-odoo)' })
@@ -127,7 +127,7 @@ export const nodesCheckCommand: CommandDef<CheckArgs> = {
 interface ValidCheck {
   nodes: string[];
   devices?: string[];
-  concurrency: number;
+  concurrency?: number;
   timeoutMs: number;
   replication: number;
   overhead: [number, number];
@@ -156,7 +156,8 @@ function validateCheckArgs(ctx: CommandContext, args: CheckArgs): ValidCheck {
   });
   const common = {
     devices,
-    concurrency: positiveInt(args.concurrency, cfg.concurrency, '--concurrency'),
+    // Unset: sized to the fleet by the check itself.
+    concurrency: args.concurrency !== undefined ? positiveInt(args.concurrency, 1, '--concurrency') : cfg.concurrency,
     timeoutMs: positiveInt(args.timeout, cfg.timeoutSeconds, '--timeout') * 1000,
     replication: positiveInt(args.replication, ctx.config.replication, '--replication'),
     overhead: cfg.capacityOverhead,
