@@ -250,6 +250,49 @@ describe.skipIf(!runs)('odoo-node-agent on real devices, through kubectl odoo no
     expect(table.stdout).toMatch(/^osd nodes\terror\t2 schedulable nodes with a READY device/m);
   });
 
+  it("judges for the CephCluster's release and fsid, and the flags override them; bad values are refused (exit 2)", async () => {
+    const bluestore = (out: any) => out.nodes[0].devices[0];
+    // No CephCluster yet: the default release.
+    const before = JSON.parse((await odoo(['nodes', 'check', 'node-1', '--device', lab.devices.bluestore, '-o', 'json'])).stdout);
+    expect(before.ceph).toEqual({ release: 19, releaseName: 'squid', releaseFrom: 'default (the release current Rook deploys)' });
+    expect(bluestore(before).bluestore).toEqual({ osdUuid: lab.osdUuid, cephFsid: lab.cephFsid, whoami: '0', belongsTo: 'unknown' });
+
+    const file = join(lab.dir, 'cephcluster.yaml');
+    writeFileSync(file, 'apiVersion: ceph.rook.io/v1\nkind: CephCluster\nmetadata: {name: rook-ceph, namespace: rook-ceph}\nspec:\n  cephVersion: {image: "quay.io/ceph/ceph:v17.2.6"}\n');
+    expect((await kc(['create', 'namespace', 'rook-ceph'])).code).toBe(0);
+    expect((await kc(['apply', '-f', file])).code).toBe(0);
+    const patched = await kc(['-n', 'rook-ceph', 'patch', 'cephcluster', 'rook-ceph', '--subresource=status', '--type', 'merge', '-p', JSON.stringify({ status: { ceph: { fsid: lab.cephFsid } } })]);
+    expect(patched.code).toBe(0);
+
+    const r = await odoo(['nodes', 'check', 'node-1', '--device', lab.devices.bluestore, '--device', lab.devices.ext4, '-o', 'json']);
+    const out = JSON.parse(r.stdout);
+    expect(out.ceph).toEqual({ release: 17, releaseName: 'quincy', releaseFrom: 'CephCluster rook-ceph/rook-ceph (quay.io/ceph/ceph:v17.2.6)', cephFsid: lab.cephFsid, fsidFrom: 'CephCluster rook-ceph/rook-ceph' });
+    expect(bluestore(out).bluestore.belongsTo).toBe('this-cluster');
+    expect(bluestore(out).reasons.find((x: any) => x.code === 'rook-existing-osd')).toMatchObject({ source: 'rook', message: `detected an existing OSD. UUID=${lab.osdUuid}` });
+    // Quincy's ceph-volume has no "Has a FileSystem": ours then, and it says so.
+    expect(out.nodes[0].devices[1].reasons.find((x: any) => x.code === 'has-filesystem')).toEqual({
+      code: 'has-filesystem',
+      kind: 'not-ready',
+      message: 'Has a FileSystem',
+      detail: 'ext4; ceph-volume 17 would accept this device',
+      source: 'kubectl-odoo',
+      release: 17,
+    });
+
+    const other = JSON.parse((await odoo(['nodes', 'check', 'node-1', '--device', lab.devices.bluestore, '--ceph-release', 'reef', '--ceph-fsid', '11111111-2222-4333-8444-555555555555', '-o', 'json'])).stdout);
+    expect(other.ceph).toMatchObject({ release: 18, releaseFrom: '--ceph-release', cephFsid: '11111111-2222-4333-8444-555555555555', fsidFrom: '--ceph-fsid' });
+    expect(bluestore(other).reasons.find((x: any) => x.code === 'rook-other-cluster')).toMatchObject({ message: `"${lab.osdUuid}" belonging to a different ceph cluster "${lab.cephFsid}"` });
+    expect((await odoo(['nodes', 'check', 'node-1', '--device', lab.devices.bluestore])).stdout).toContain('Judged for Ceph 17 (quincy), from CephCluster rook-ceph/rook-ceph (quay.io/ceph/ceph:v17.2.6); cluster fsid');
+
+    const badRelease = await odoo(['nodes', 'check', '--ceph-release', 'octopus']);
+    expect(badRelease.code).toBe(2);
+    expect(badRelease.stderr).toContain('--ceph-release must be one of 16 (pacific), 17 (quincy), 18 (reef), 19 (squid), got "octopus"');
+    const badFsid = await odoo(['nodes', 'check', '--ceph-fsid', 'not-a-uuid']);
+    expect(badFsid.code).toBe(2);
+    expect(badFsid.stderr).toContain('--ceph-fsid must be a UUID');
+    await kc(['delete', 'namespace', 'rook-ceph']);
+  });
+
   it('lists every node from the summaries, with disk usage of host filesystems and instance volumes', async () => {
     // An instance volume mounted on node-1 as kubelet would: <pods>/<pod uid>/volumes/kubernetes.io~csi/<pv>/mount.
     cluster.store.create('persistentvolumeclaims', {
