@@ -5,7 +5,8 @@ import type { KubeClient } from '../plugin/core/kube/client.js';
 import { collectNodeFacts, collectDeviceFacts, hostDevicePath } from '../plugin/nodes/collectFacts.js';
 import type { HostAccess } from '../plugin/nodes/hostAccess.js';
 import { buildNodeReport, type DiskUsage, type JudgePolicy, type NodeReport } from '../plugin/nodes/report.js';
-import { judgeOsdReadiness } from '../plugin/nodes/judgeOsdReadiness.js';
+import { judgeOsdReadiness, DEFAULT_READINESS_POLICY } from '../plugin/nodes/judgeOsdReadiness.js';
+import type { CephRelease } from '../plugin/nodes/cephRelease.js';
 import type { AgentConfig } from './config.js';
 import { collectDiskUsage } from './usage.js';
 import { writeSummary } from './summary.js';
@@ -47,8 +48,13 @@ export class NodeAgent {
     return run;
   }
 
-  get policy(): JudgePolicy {
-    return { readiness: { minSizeBytes: 5368709120, allowLoopDevices: this.deps.config.allowLoopDevices }, prerequisites: this.deps.config.prerequisites };
+  /** The judge's policy: the agent's config, with the release and fsid a client asked for. */
+  policy(judge: { release?: CephRelease; cephFsid?: string } = {}): JudgePolicy {
+    const { allowLoopDevices, cephRelease, cephFsid, prerequisites } = this.deps.config;
+    return {
+      readiness: { ...DEFAULT_READINESS_POLICY, allowLoopDevices, release: judge.release ?? cephRelease, ...((judge.cephFsid ?? cephFsid) ? { cephFsid: judge.cephFsid ?? cephFsid } : {}) },
+      prerequisites,
+    };
   }
 
   /** The configured devices: the list, plus every block device whose kernel name matches deviceFilter. */
@@ -61,11 +67,11 @@ export class NodeAgent {
     return [...new Set([...devices, ...matched])];
   }
 
-  inspect(requested: string[] | undefined, progress: Progress = () => {}): Promise<NodeReport> {
-    return this.serialized(() => this.inspectNow(requested, progress));
+  inspect(requested: string[] | undefined, progress: Progress = () => {}, judge: { release?: CephRelease; cephFsid?: string } = {}): Promise<NodeReport> {
+    return this.serialized(() => this.inspectNow(requested, progress, judge));
   }
 
-  private async inspectNow(requested: string[] | undefined, progress: Progress): Promise<NodeReport> {
+  private async inspectNow(requested: string[] | undefined, progress: Progress, judge: { release?: CephRelease; cephFsid?: string }): Promise<NodeReport> {
     const devices = await this.distinctDevices(requested?.length ? requested.map(validateDevicePath) : await this.configuredDevices());
     if (requested?.length && devices.length > MAX_INSPECT_DEVICES) {
       throw new RequestError('bad-request', `inspect takes at most ${MAX_INSPECT_DEVICES} distinct devices per request, got ${devices.length}`);
@@ -73,7 +79,7 @@ export class NodeAgent {
     for (const d of devices) progress({ step: 'inspecting', device: d });
     const facts = await collectNodeFacts(this.deps.host, { node: this.deps.node, devices, paths: this.deps.config.hostPaths, now: this.deps.now, deviceConcurrency: DEVICE_CONCURRENCY });
     for (const f of facts.devices) if (!f.stat.ok || !f.blkid.ok || !f.head.ok) this.deps.log('warn', 'a collector failed', { device: f.device, stat: f.stat, blkid: f.blkid.ok ? 'ok' : f.blkid.error, head: f.head.ok ? 'ok' : f.head.error });
-    return buildNodeReport(facts, 'agent', this.policy);
+    return buildNodeReport(facts, 'agent', this.policy(judge));
   }
 
   /** One entry per device: paths that resolve to the same device node (aliases, repeats) keep the first name. */
@@ -161,7 +167,7 @@ export class NodeAgent {
     const facts = await collectDeviceFacts(this.deps.host, device, this.deps.config.hostPaths);
     const mountinfo = await this.deps.host.readText(`${this.deps.config.hostPaths.proc}/1/mountinfo`);
     const swaps = await this.deps.host.readText(`${this.deps.config.hostPaths.proc}/swaps`);
-    return judgeOsdReadiness(facts, { mountinfo, swaps }, this.policy.readiness);
+    return judgeOsdReadiness(facts, { mountinfo, swaps }, this.policy().readiness);
   }
 }
 

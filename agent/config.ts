@@ -1,6 +1,7 @@
 // The agent's configuration: a YAML or JSON file (mounted from a ConfigMap) over built-in defaults.
 import { readFileSync } from 'node:fs';
 import { parseYaml } from '../plugin/core/yaml.js';
+import { CEPH_RELEASES, DEFAULT_CEPH_RELEASE, parseCephRelease, UUID_RE, type CephRelease } from '../plugin/nodes/cephRelease.js';
 import type { HostPaths } from '../plugin/nodes/hostAccess.js';
 import { DEFAULT_PREREQUISITE_POLICY, type PrerequisitePolicy } from '../plugin/nodes/judgePrerequisites.js';
 
@@ -10,6 +11,10 @@ export interface AgentConfig {
   /** A regular expression over kernel device names (e.g. "^sd.2$"), like Rook's storage.deviceFilter. */
   deviceFilter?: string;
   allowLoopDevices: boolean;
+  /** The Ceph release the judge speaks for unless a client asks for another. */
+  cephRelease: CephRelease;
+  /** The CephCluster's fsid, to tell this cluster's OSDs from another's. */
+  cephFsid?: string;
   listen: { host: string; port: number };
   /** File holding the token clients must present (mounted from a Secret). */
   tokenFile: string;
@@ -25,6 +30,7 @@ export interface AgentConfig {
 export const DEFAULT_AGENT_CONFIG: AgentConfig = {
   devices: ['/dev/sda2'],
   allowLoopDevices: false,
+  cephRelease: DEFAULT_CEPH_RELEASE,
   // Loopback only: the agent is reached through the API server's port-forward, never over the network.
   listen: { host: '127.0.0.1', port: 8765 },
   tokenFile: '/etc/odoo-node-agent/token/token',
@@ -57,6 +63,8 @@ export function loadAgentConfig(path: string | undefined, env: NodeJS.ProcessEnv
     devices: doc.devices === undefined ? d.devices : typeof doc.devices === 'string' ? [doc.devices] : doc.devices,
     deviceFilter: doc.deviceFilter || undefined,
     allowLoopDevices: doc.allowLoopDevices ?? d.allowLoopDevices,
+    cephRelease: d.cephRelease,
+    ...(doc.cephFsid ? { cephFsid: String(doc.cephFsid) } : {}),
     listen: { ...d.listen, ...(doc.listen ?? {}) },
     tokenFile: doc.tokenFile ?? d.tokenFile,
     namespace: doc.namespace ?? env.POD_NAMESPACE ?? d.namespace,
@@ -75,6 +83,12 @@ export function loadAgentConfig(path: string | undefined, env: NodeJS.ProcessEnv
       throw new ConfigError(`deviceFilter is not a valid regular expression: ${(e as Error).message}`);
     }
   }
+  if (doc.cephRelease !== undefined) {
+    const r = parseCephRelease(String(doc.cephRelease));
+    if (!r) throw new ConfigError(`cephRelease must be one of ${Object.entries(CEPH_RELEASES).map(([n, name]) => `${n} (${name})`).join(', ')}`);
+    cfg.cephRelease = r;
+  }
+  if (cfg.cephFsid && !UUID_RE.test(cfg.cephFsid)) throw new ConfigError('cephFsid must be a UUID');
   if (!Number.isInteger(cfg.listen.port) || cfg.listen.port < 0 || cfg.listen.port > 65535) throw new ConfigError('listen.port must be a port number');
   if (!(cfg.summaryIntervalSeconds > 0)) throw new ConfigError('summaryIntervalSeconds must be positive');
   return cfg;

@@ -2,6 +2,7 @@
 // and then one {id, result} or {id, error}. Connections must present the token from the mounted Secret
 // (Authorization: Bearer ...); anything else is refused and logged, and the agent keeps running. The
 // token is checked again on every request and periodically, so rotating the Secret ends old connections.
+import { CEPH_RELEASES, UUID_RE, type CephRelease } from '../plugin/nodes/cephRelease.js';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
@@ -42,7 +43,17 @@ function bearerToken(auth: string | undefined): string | undefined {
   return typeof auth === 'string' && auth.startsWith('Bearer ') ? auth.slice(7).trim() : undefined;
 }
 
-export function startAgentServer(opts: { agent: NodeAgent; node: string; host: string; port: number; tokenFile: string; log: Log; version: string }): Promise<AgentServer> {
+export function startAgentServer(opts: {
+  agent: NodeAgent;
+  node: string;
+  host: string;
+  port: number;
+  tokenFile: string;
+  log: Log;
+  version: string;
+  /** The node's clock (ms since the epoch), sent when an inspect request arrives so clients can measure its skew. */
+  now?: () => number;
+}): Promise<AgentServer> {
   const { agent, log } = opts;
   const wss = new WebSocketServer({
     host: opts.host,
@@ -124,7 +135,12 @@ export function startAgentServer(opts: { agent: NodeAgent; node: string; host: s
         return { node: opts.node, version: opts.version, protocol: AGENT_PROTOCOL_VERSION };
       case 'inspect':
         if (params.devices !== undefined && !Array.isArray(params.devices)) throw new RequestError('bad-request', 'params.devices must be a list of device paths');
-        return agent.inspect(params.devices, progress);
+        {
+          const judge = inspectJudgeParams(params);
+          // The node's clock, sent the moment the request arrives: the client measures the skew from it.
+          progress({ step: 'received', time: (opts.now ?? Date.now)() });
+          return agent.inspect(params.devices, progress, judge);
+        }
       case 'usage':
         return agent.usage();
       case 'refresh':
@@ -152,4 +168,20 @@ export function startAgentServer(opts: { agent: NodeAgent; node: string; host: s
       });
     });
   });
+}
+
+/** The Ceph release and cluster fsid a client asks the judge to speak for (nodes check --ceph-release/--ceph-fsid). */
+function inspectJudgeParams(params: any): { release?: CephRelease; cephFsid?: string } {
+  const out: { release?: CephRelease; cephFsid?: string } = {};
+  if (params.release !== undefined) {
+    if (typeof params.release !== 'number' || !(params.release in CEPH_RELEASES)) {
+      throw new RequestError('bad-request', `params.release must be one of ${Object.keys(CEPH_RELEASES).join(', ')}`);
+    }
+    out.release = params.release as CephRelease;
+  }
+  if (params.cephFsid !== undefined) {
+    if (typeof params.cephFsid !== 'string' || !UUID_RE.test(params.cephFsid)) throw new RequestError('bad-request', 'params.cephFsid must be a UUID');
+    out.cephFsid = params.cephFsid;
+  }
+  return out;
 }

@@ -13,6 +13,13 @@ command -v pigz >/dev/null 2>&1 || need+=(pigz)
 command -v rsync >/dev/null 2>&1 || need+=(rsync)
 [ -x /usr/bin/python3 ] || need+=(python3) # the test cluster's exec -t terminal
 command -v zip >/dev/null 2>&1 || need+=(zip unzip)
+# The readiness oracle: Debian's ceph-volume (16.2) needs udevadm; the device states need these tools.
+[ -x /usr/sbin/ceph-volume ] || need+=(ceph-osd)
+command -v udevadm >/dev/null 2>&1 || [ -x /usr/bin/udevadm ] || need+=(udev)
+command -v parted >/dev/null 2>&1 || [ -x /usr/sbin/parted ] || need+=(parted)
+command -v mkfs.xfs >/dev/null 2>&1 || [ -x /usr/sbin/mkfs.xfs ] || need+=(xfsprogs)
+command -v mkfs.vfat >/dev/null 2>&1 || [ -x /usr/sbin/mkfs.vfat ] || need+=(dosfstools)
+command -v perl >/dev/null 2>&1 || need+=(perl-base)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     echo "installing test dependencies: ${need[*]}" >&2

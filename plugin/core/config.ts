@@ -17,8 +17,8 @@ export interface PluginConfig {
   devices: string[];
   /** Ceph replication factor for capacity arithmetic. */
   replication: number;
-  /** nodes check: parallel nodes, per-node timeout, share of usable capacity lost to overhead [least, most]. */
-  nodeChecks: { concurrency: number; timeoutSeconds: number; capacityOverhead: [number, number] };
+  /** nodes check: parallel nodes (unset: sized to the fleet), per-node timeout, share of usable capacity lost to overhead [least, most]. */
+  nodeChecks: { concurrency?: number; timeoutSeconds: number; capacityOverhead: [number, number] };
   retry: { maxAttempts: number; baseDelayMs: number };
   /** Anything else a command reads with its own defaults (e.g. image, domain). */
   [key: string]: unknown;
@@ -31,7 +31,7 @@ export const DEFAULT_CONFIG: PluginConfig = {
   agentNamespace: 'kubectl-odoo',
   devices: ['/dev/sda2'],
   replication: 3,
-  nodeChecks: { concurrency: 10, timeoutSeconds: 120, capacityOverhead: [0.07, 0.1] },
+  nodeChecks: { timeoutSeconds: 120, capacityOverhead: [0.07, 0.1] },
   retry: { maxAttempts: 6, baseDelayMs: 250 },
   // Instances (create): image, size and routing defaults from the platform's instance client.
   image: 'bitnamilegacy/odoo',

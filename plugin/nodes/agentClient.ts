@@ -16,12 +16,16 @@ export interface AgentCallOptions {
   onProgress?: (p: any) => void;
   timeoutMs?: number;
   signal?: AbortSignal;
+  /** Filled with when the request went out (by `now`), to measure the agent's clock against its first answer. */
+  timing?: { sentAtMs?: number };
+  now?: () => number;
 }
 
 export async function callAgent<T = unknown>(opts: AgentCallOptions): Promise<T> {
   const { default: WebSocket } = (await import('ws')) as unknown as { default: typeof WebSocketType };
   return new Promise<T>((resolve, reject) => {
-    const ws = new WebSocket(opts.url, { headers: { Authorization: `Bearer ${opts.token}` }, handshakeTimeout: 15_000 });
+    // No per-message compression: answers are small, and a deflate context per node costs CPU across a fleet.
+    const ws = new WebSocket(opts.url, { headers: { Authorization: `Bearer ${opts.token}` }, handshakeTimeout: 15_000, perMessageDeflate: false });
     const id = 1;
     let settled = false;
     const finish = (err: Error | undefined, value?: T) => {
@@ -41,7 +45,11 @@ export async function callAgent<T = unknown>(opts: AgentCallOptions): Promise<T>
       if (res.statusCode === 503) return finish(new AgentError('busy', 'the agent has too many open connections (503): try again shortly'));
       finish(new AgentError('http', `the agent answered HTTP ${res.statusCode}`));
     });
-    ws.on('open', () => ws.send(JSON.stringify({ id, method: opts.method, params: opts.params ?? {} })));
+    const now = opts.now ?? Date.now;
+    ws.on('open', () => {
+      if (opts.timing) opts.timing.sentAtMs = now();
+      ws.send(JSON.stringify({ id, method: opts.method, params: opts.params ?? {} }));
+    });
     ws.on('message', (data) => {
       let msg: any;
       try {
@@ -55,12 +63,14 @@ export async function callAgent<T = unknown>(opts: AgentCallOptions): Promise<T>
       else if ('result' in msg) finish(undefined, msg.result as T);
     });
     ws.on('error', (e) => finish(new AgentError('connection', `cannot talk to the agent: ${e.message}`)));
-    ws.on('close', (code) =>
+    ws.on('close', (code) => {
+      // Our own terminate() after the answer closes it too: no error to build then (a stack costs CPU per node).
+      if (settled) return;
       finish(
         code === 4401
           ? new AgentError('unauthorized', 'the agent closed the connection: the token changed (the Secret was rotated); run the command again')
           : new AgentError('connection', 'the agent closed the connection before answering'),
-      ),
-    );
+      );
+    });
   });
 }

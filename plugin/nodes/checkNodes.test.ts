@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { agentClusterChecks, describeFailedChecks, planAgentChecks, summariseChecks } from './checkNodes.js';
+import { agentClusterChecks, describeFailedChecks, planAgentChecks, resolveJudgeTarget, summariseChecks } from './checkNodes.js';
 
 const pod = (name: string, node: string, phase = 'Running', extra: any = {}) => ({
   metadata: { name, ...extra.metadata },
@@ -7,6 +7,8 @@ const pod = (name: string, node: string, phase = 'Running', extra: any = {}) => 
   status: { phase, ...extra.status },
 });
 const TOKEN = { token: 't' };
+const CAPACITY = { replication: 3, overhead: [0.07, 0.1] as [number, number] };
+const CEPH = resolveJudgeTarget({}, undefined);
 const NO_SECRET = { error: 'secret kubectl-odoo/odoo-node-agent-token not found: is the node agent installed (kubectl apply -k manifests/)?' };
 
 describe('planAgentChecks', () => {
@@ -74,11 +76,37 @@ describe('agentClusterChecks', () => {
 
 describe('summariseChecks', () => {
   it('a node that could not be checked has the error and one check named agent; nothing checked is not ready', () => {
-    const out = summariseChecks([{ node: 'n1', source: 'agent', error: 'the agent did not answer within 1 s' }], { replication: 3, overhead: [0.07, 0.1] }, agentClusterChecks('ns', [], TOKEN));
+    const out = summariseChecks([{ node: 'n1', source: 'agent', error: 'the agent did not answer within 1 s' }], { capacity: CAPACITY, ceph: CEPH, clusterChecks: agentClusterChecks('ns', [], TOKEN), wholeCluster: true });
     expect(out.ready).toBe(false);
-    expect(out.nodes).toEqual([{ node: 'n1', source: 'agent', ready: false, checks: [{ name: 'agent', status: 'error', message: 'the agent did not answer within 1 s' }], devices: [], error: 'the agent did not answer within 1 s' }]);
+    expect(out.nodes).toEqual([{ node: 'n1', source: 'agent', ready: false, devicesReady: false, checks: [{ name: 'agent', status: 'error', message: 'the agent did not answer within 1 s' }], devices: [], error: 'the agent did not answer within 1 s' }]);
     expect(out.clusterChecks.map((c) => c.name)).toEqual(['agent']);
     expect(describeFailedChecks(out)).toBe('could not check: n1');
-    expect(summariseChecks([], { replication: 3, overhead: [0.07, 0.1] }).ready).toBe(false);
+    expect(summariseChecks([], { capacity: CAPACITY, ceph: CEPH, wholeCluster: true }).ready).toBe(false);
   });
+});
+
+describe('resolveJudgeTarget', () => {
+  const cluster = (ns: string, name: string, image?: string, fsid?: string) => ({ metadata: { namespace: ns, name }, spec: { cephVersion: image ? { image } : {} }, status: fsid ? { ceph: { fsid } } : {} });
+  const fsid = 'aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee';
+  it.each([
+    { name: 'nothing known: the default', flags: {}, clusters: undefined, target: { release: 19, releaseName: 'squid', releaseFrom: 'default (the release current Rook deploys)' } },
+    {
+      name: "the CephCluster's image and fsid",
+      flags: {},
+      clusters: [cluster('rook-ceph', 'rook-ceph', 'quay.io/ceph/ceph:v18.2.4', fsid)],
+      target: { release: 18, releaseName: 'reef', releaseFrom: 'CephCluster rook-ceph/rook-ceph (quay.io/ceph/ceph:v18.2.4)', cephFsid: fsid, fsidFrom: 'CephCluster rook-ceph/rook-ceph' },
+    },
+    {
+      name: 'flags win over the CephCluster',
+      flags: { release: 16 as const, cephFsid: '11111111-2222-4333-8444-555555555555' },
+      clusters: [cluster('rook-ceph', 'rook-ceph', 'quay.io/ceph/ceph:v18.2.4', fsid)],
+      target: { release: 16, releaseName: 'pacific', releaseFrom: '--ceph-release', cephFsid: '11111111-2222-4333-8444-555555555555', fsidFrom: '--ceph-fsid' },
+    },
+    {
+      name: 'an image pinned by digest says no release: the default',
+      flags: {},
+      clusters: [cluster('rook-ceph', 'rook-ceph', 'quay.io/ceph/ceph@sha256:0123')],
+      target: { release: 19, releaseName: 'squid', releaseFrom: 'default (the release current Rook deploys)' },
+    },
+  ])('$name', (c) => expect(resolveJudgeTarget(c.flags, c.clusters)).toEqual(c.target));
 });

@@ -11,7 +11,9 @@ import { AgentError, callAgent } from './agentClient.js';
 import { collectNodeFacts } from './collectFacts.js';
 import { HOST_PATHS_ON_HOST, type HostAccess } from './hostAccess.js';
 import type { SshTarget } from './sshHost.js';
-import { mapLimit } from './mapLimit.js';
+import { fleetConcurrency, mapLimit } from './mapLimit.js';
+import { clockSample, DEFAULT_CLUSTER_POLICY, judgeCluster, type ClockSample } from './judgeCluster.js';
+import { CEPH_RELEASES, cephReleaseFromImage, DEFAULT_CEPH_RELEASE, UUID_RE, type CephRelease } from './cephRelease.js';
 
 export interface NodeCheckResult {
   node: string;
@@ -21,21 +23,78 @@ export interface NodeCheckResult {
   report?: NodeReport;
   /** Why the node could not be checked at all. */
   error?: string;
+  /** false: the Node is cordoned (spec.unschedulable); undefined: not known (SSH). */
+  schedulable?: boolean;
+  /** The node's clock against ours, measured while checking it. */
+  clock?: ClockSample;
+}
+
+/** The Ceph release and cluster fsid the devices were judged for, and where each came from. */
+export interface JudgeTarget {
+  release: CephRelease;
+  releaseName: string;
+  releaseFrom: string;
+  cephFsid?: string;
+  fsidFrom?: string;
 }
 
 export interface ChecksOutput {
+  /** The verdict the exit code gives (see summariseChecks). */
   ready: boolean;
+  devicesReady: boolean;
+  devicesOnly?: true;
+  ceph: JudgeTarget;
   nodes: {
     node: string;
     source: 'agent' | 'ssh';
     target?: string;
     ready: boolean;
+    devicesReady: boolean;
+    clock?: ClockSample;
     checks: Check[];
     devices: DeviceVerdict[];
     error?: string;
   }[];
   clusterChecks: Check[];
   capacity: CephCapacity;
+}
+
+/**
+ * --ceph-release, else the release in a CephCluster's spec.cephVersion.image, else the default; the fsid
+ * from --ceph-fsid, else the CephCluster's status.ceph.fsid. `cephClusters` undefined: none could be read.
+ */
+export function resolveJudgeTarget(flags: { release?: CephRelease; cephFsid?: string }, cephClusters: any[] | undefined): JudgeTarget {
+  const clusters = [...(cephClusters ?? [])].sort((a, b) => `${a.metadata?.namespace}/${a.metadata?.name}`.localeCompare(`${b.metadata?.namespace}/${b.metadata?.name}`));
+  const name = (c: any) => `CephCluster ${c.metadata?.namespace}/${c.metadata?.name}`;
+  let release = flags.release;
+  let releaseFrom = '--ceph-release';
+  if (release === undefined) {
+    const withImage = clusters.find((c) => typeof c.spec?.cephVersion?.image === 'string' && cephReleaseFromImage(c.spec.cephVersion.image));
+    if (withImage) {
+      release = cephReleaseFromImage(withImage.spec.cephVersion.image)!;
+      releaseFrom = `${name(withImage)} (${withImage.spec.cephVersion.image})`;
+    } else {
+      release = DEFAULT_CEPH_RELEASE;
+      releaseFrom = 'default (the release current Rook deploys)';
+    }
+  }
+  const target: JudgeTarget = { release, releaseName: CEPH_RELEASES[release], releaseFrom };
+  if (flags.cephFsid) Object.assign(target, { cephFsid: flags.cephFsid, fsidFrom: '--ceph-fsid' });
+  else {
+    const withFsid = clusters.find((c) => typeof c.status?.ceph?.fsid === 'string' && UUID_RE.test(c.status.ceph.fsid));
+    if (withFsid) Object.assign(target, { cephFsid: withFsid.status.ceph.fsid, fsidFrom: name(withFsid) });
+  }
+  return target;
+}
+
+/** The CephClusters of the cluster; undefined when Rook is not installed or they cannot be read. */
+export async function readCephClusters(kube: KubeClient): Promise<any[] | undefined> {
+  try {
+    return (await kube.list(RESOURCES.cephclusters)).items;
+  } catch {
+    // No Rook CRD (404) or no permission: the release then comes from the flag or the default.
+    return undefined;
+  }
 }
 
 export type Tunnel = { localPort: number; close(): void | Promise<void> };
@@ -46,10 +105,14 @@ export interface AgentCheckOptions {
   /** Nodes to check; empty means every node of the cluster. */
   nodes: string[];
   devices?: string[];
-  concurrency: number;
+  /** Nodes checked at once; default: sized to the fleet (fleetConcurrency). */
+  concurrency?: number;
   timeoutMs: number;
+  judge: Pick<JudgeTarget, 'release' | 'cephFsid'>;
   onProgress?: (node: string, message: string) => void;
   signal?: AbortSignal;
+  /** Our clock (ms), the reference the nodes' clocks are measured against. */
+  now?: () => number;
 }
 
 /** The agent token, or why there is none (the same reason then applies to every node). */
@@ -126,8 +189,10 @@ export async function checkNodesThroughAgents(kube: KubeClient, openTunnel: Open
     readAgentToken(kube, opts.namespace),
   ]);
   const pods = podList.items;
+  const cordoned = new Set((nodeList?.items ?? []).filter((n: any) => n.spec?.unschedulable).map((n: any) => n.metadata.name as string));
+  const schedulable = (node: string) => (nodeList ? { schedulable: !cordoned.has(node) } : {});
   const plans = planAgentChecks(opts.nodes, nodeList?.items.map((n: any) => n.metadata.name as string), pods, token);
-  const results = await mapLimit(plans, opts.concurrency, async (plan): Promise<NodeCheckResult> => {
+  const results = await mapLimit(plans, fleetConcurrency(plans.length, opts.concurrency), async (plan): Promise<NodeCheckResult> => {
     const node = plan.node;
     if ('error' in plan) return { node, source: 'agent', error: plan.error };
     let tunnel: Tunnel | undefined;
@@ -136,16 +201,25 @@ export async function checkNodesThroughAgents(kube: KubeClient, openTunnel: Open
     try {
       opts.onProgress?.(node, `port-forward to ${plan.pod}`);
       tunnel = await openTunnel({ namespace: opts.namespace, pod: plan.pod, port: plan.port, onError: (e) => (tunnelError ??= e) });
+      const now = opts.now ?? Date.now;
+      const timing: { sentAtMs?: number } = {};
+      let clock: ClockSample | undefined;
       const report = await callAgent<NodeReport>({
         url: `ws://127.0.0.1:${tunnel.localPort}/`,
         token: (token as { token: string }).token,
         method: 'inspect',
-        params: opts.devices?.length ? { devices: opts.devices } : {},
+        timing,
+        now,
+        params: { ...(opts.devices?.length ? { devices: opts.devices } : {}), release: opts.judge.release, ...(opts.judge.cephFsid ? { cephFsid: opts.judge.cephFsid } : {}) },
         timeoutMs: opts.timeoutMs,
         signal: opts.signal,
-        onProgress: (p) => opts.onProgress?.(node, `${p.step}${p.device ? ` ${p.device}` : ''}`),
+        onProgress: (p) => {
+          // The agent's clock comes with its first answer: one round trip after we sent the request.
+          if (typeof p.time === 'number' && timing.sentAtMs !== undefined) clock ??= clockSample(timing.sentAtMs, p.time, now());
+          else opts.onProgress?.(node, `${p.step}${p.device ? ` ${p.device}` : ''}`);
+        },
       });
-      return { node, source: 'agent', report };
+      return { node, source: 'agent', report, ...schedulable(node), ...(clock ? { clock } : {}) };
     } catch (e) {
       const agentError = e instanceof AgentError ? e : undefined;
       if (tunnelError && (!agentError || agentError.code === 'connection')) return { node, source: 'agent', error: tunnelError.message };
@@ -165,14 +239,16 @@ function agentPort(pod: any): number {
 export interface SshCheckOptions {
   targets: SshTarget[];
   devices: string[];
-  concurrency: number;
+  /** Targets checked at once; default: sized to the fleet (fleetConcurrency). */
+  concurrency?: number;
   policy: JudgePolicy;
   onProgress?: (node: string, message: string) => void;
+  now?: () => number;
 }
 
 /** Connects, collects with shell commands and judges with the agent's judge, one node per target. */
 export async function checkNodesOverSsh(connect: (t: SshTarget) => Promise<{ host: HostAccess; close(): void }>, opts: SshCheckOptions): Promise<NodeCheckResult[]> {
-  return mapLimit(opts.targets, opts.concurrency, async (t): Promise<NodeCheckResult> => {
+  return mapLimit(opts.targets, fleetConcurrency(opts.targets.length, opts.concurrency), async (t): Promise<NodeCheckResult> => {
     const target = `${t.user}@${t.host}:${t.port}`;
     let session: { host: HostAccess; close(): void } | undefined;
     try {
@@ -182,7 +258,8 @@ export async function checkNodesOverSsh(connect: (t: SshTarget) => Promise<{ hos
       const node = hn.code === 0 && hn.stdout.trim() ? hn.stdout.trim() : t.host;
       opts.onProgress?.(node, `inspecting ${opts.devices.join(', ')}`);
       const facts = await collectNodeFacts(session.host, { node, devices: opts.devices, paths: HOST_PATHS_ON_HOST });
-      return { node, source: 'ssh', target, report: buildNodeReport(facts, 'ssh', opts.policy) };
+      const clock = await measureSshClock(session.host, opts.now ?? Date.now);
+      return { node, source: 'ssh', target, report: buildNodeReport(facts, 'ssh', opts.policy), ...(clock ? { clock } : {}) };
     } catch (e) {
       return { node: t.host, source: 'ssh', target, error: (e as Error).message };
     } finally {
@@ -191,42 +268,72 @@ export async function checkNodesOverSsh(connect: (t: SshTarget) => Promise<{ hos
   });
 }
 
+/** The node's clock over SSH: `date +%s%N` (GNU date; a date without %N does not tell). */
+async function measureSshClock(host: HostAccess, now: () => number): Promise<ClockSample | undefined> {
+  const sent = now();
+  const r = await host.exec(['date', '+%s%N'], { timeoutMs: 5000 });
+  const received = now();
+  const ns = r.code === 0 ? r.stdout.trim() : '';
+  return /^\d{19}$/.test(ns) ? clockSample(sent, Number(BigInt(ns) / 1_000_000n), received) : undefined;
+}
+
 /** The stable -o json shape and the overall verdict: ready only when every node is. */
-export function summariseChecks(results: NodeCheckResult[], capacityPolicy: CapacityPolicy, extraClusterChecks: Check[] = []): ChecksOutput {
+export interface SummaryOptions {
+  capacity: CapacityPolicy;
+  ceph: JudgeTarget;
+  /** Problems of the agent installation as a whole. */
+  clusterChecks?: Check[];
+  /** The verdict (and exit code) counts only the devices, not node prerequisites or cluster checks. */
+  devicesOnly?: boolean;
+  /** Every node of the cluster was asked for (no node names): judge the cluster as a whole too. */
+  wholeCluster: boolean;
+}
+
+/**
+ * The stable -o json shape and the overall verdict. devicesReady: every checked node's devices are
+ * READY; ready: that, no prerequisite in error on any node and no cluster check in error (or, with
+ * devicesOnly, devicesReady alone).
+ */
+export function summariseChecks(results: NodeCheckResult[], opts: SummaryOptions): ChecksOutput {
   const nodes = results.map((r) => ({
     node: r.node,
     source: r.source,
     ...(r.target ? { target: r.target } : {}),
     ready: !!r.report?.ready && !r.error,
+    devicesReady: !r.error && !!r.report && r.report.devices.length > 0 && r.report.devices.every((d) => d.verdict === 'READY'),
     checks: r.report ? reportChecks(r.report) : [{ name: 'agent', status: 'error' as const, message: r.error ?? 'no report' }],
     devices: r.report?.devices ?? [],
+    ...(r.clock ? { clock: r.clock } : {}),
     ...(r.error ? { error: r.error } : {}),
   }));
   const readySizes = nodes.flatMap((n) => n.devices.filter((d) => d.verdict === 'READY' && d.sizeBytes).map((d) => d.sizeBytes!));
-  const clusterChecks: Check[] = [...extraClusterChecks];
-  const mtus = new Map<number, string[]>();
-  for (const r of results) if (r.report?.mtu) mtus.set(r.report.mtu, [...(mtus.get(r.report.mtu) ?? []), r.node]);
-  if (mtus.size > 1) {
-    clusterChecks.push({
-      name: 'mtu consistency',
-      status: 'warning',
-      message: `nodes use different MTUs: ${[...mtus].map(([m, ns]) => `${m} (${ns.join(', ')})`).join('; ')}`,
-    });
-  } else if (mtus.size === 1 && results.length > 1) {
-    clusterChecks.push({ name: 'mtu consistency', status: 'ok', message: `every node uses MTU ${[...mtus.keys()][0]}` });
-  }
+  const members = results.map((r) => ({ node: r.node, report: r.error ? undefined : r.report, schedulable: r.schedulable, clock: r.clock }));
+  const clusterChecks: Check[] = [...(opts.clusterChecks ?? []), ...(opts.wholeCluster ? judgeCluster(members, { ...DEFAULT_CLUSTER_POLICY, replication: opts.capacity.replication }) : [])];
+  const devicesReady = nodes.length > 0 && nodes.every((n) => n.devicesReady);
+  const ready = opts.devicesOnly ? devicesReady : nodes.length > 0 && nodes.every((n) => n.ready) && clusterChecks.every((c) => c.status !== 'error');
   return {
-    ready: nodes.length > 0 && nodes.every((n) => n.ready),
+    ready,
+    devicesReady,
+    ...(opts.devicesOnly ? { devicesOnly: true } : {}),
+    ceph: opts.ceph,
     nodes,
     clusterChecks,
-    capacity: computeCephCapacity(readySizes, capacityPolicy),
+    capacity: computeCephCapacity(readySizes, opts.capacity),
   };
 }
 
 /** The one-line error after a report that is not all ready: which nodes are not ready, which were not checked. */
 export function describeFailedChecks(out: ChecksOutput): string {
   if (!out.nodes.length) return 'no nodes to check';
-  const notReady = out.nodes.filter((n) => !n.ready && !n.error).map((n) => n.node);
+  const notReady = out.nodes.filter((n) => !(out.devicesOnly ? n.devicesReady : n.ready) && !n.error).map((n) => n.node);
   const unchecked = out.nodes.filter((n) => n.error).map((n) => n.node);
-  return [notReady.length ? `not ready: ${notReady.join(', ')}` : '', unchecked.length ? `could not check: ${unchecked.join(', ')}` : ''].filter(Boolean).join('; ');
+  // The agent installation check repeats what every unchecked node already says.
+  const cluster = out.devicesOnly ? [] : out.clusterChecks.filter((c) => c.status === 'error' && c.name !== 'agent').map((c) => c.name);
+  return [
+    notReady.length ? `not ready: ${notReady.join(', ')}` : '',
+    unchecked.length ? `could not check: ${unchecked.join(', ')}` : '',
+    cluster.length ? `cluster: ${cluster.join(', ')}` : '',
+  ]
+    .filter(Boolean)
+    .join('; ');
 }

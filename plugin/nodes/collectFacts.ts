@@ -5,7 +5,8 @@ import type { DeviceFacts, HostFacts, NodeFacts, Probe, SysfsFacts } from './fac
 import type { ExecOutcome, HostAccess, HostPaths } from './hostAccess.js';
 import { mapLimit } from './mapLimit.js';
 
-const HEAD_BYTES = 512;
+// BlueStore's label (with ceph_fsid in its meta) fits in its first 4 KiB block.
+const HEAD_BYTES = 4096;
 const TOOL_TIMEOUT_MS = 10_000;
 const MODULE_DIRS: Record<string, string> = { rbd: 'kernel/drivers/block', ceph: 'kernel/fs/ceph' };
 
@@ -125,10 +126,9 @@ export async function collectDeviceFacts(host: HostAccess, device: string, paths
         .map(([name]) => `/dev/disk/by-id/${name}`);
       return { ok: true, links: links.sort() };
     }),
-    host.exclusiveOpen ? host.exclusiveOpen(realPath) : Promise.resolve(undefined),
+    host.exclusiveOpen(realPath),
   ]);
-  const facts: DeviceFacts = { ...base, realPath, sysfs, blkid, head, lsblk, pvs, udev, byId };
-  if (exclusiveOpen) facts.exclusiveOpen = exclusiveOpen;
+  const facts: DeviceFacts = { ...base, realPath, sysfs, blkid, head, lsblk, pvs, udev, byId, exclusiveOpen };
   if (sysfs.ok && sysfs.value.parent) facts.parentHead = await host.readHead(`${paths.dev}/${sysfs.value.parent}`, HEAD_BYTES);
   return facts;
 }
@@ -178,7 +178,7 @@ async function collectPvs(host: HostAccess, realPath: string): Promise<Probe> {
   // Only this device is scanned (the filter rejects everything else) and no locks are taken.
   const re = realPath.replace(/[|\\^$.*+?()[\]{}]/g, '\\$&');
   const config = `devices { global_filter = [ "a|^${re}$|", "r|.*|" ] filter = [ "a|^${re}$|", "r|.*|" ] }`;
-  const r = await host.exec(['pvs', '--readonly', '--noheadings', '--nameprefixes', '-o', 'pv_name,vg_name', '--config', config, realPath], { timeoutMs: TOOL_TIMEOUT_MS });
+  const r = await host.exec(['pvs', '--readonly', '--noheadings', '--nameprefixes', '-o', 'pv_name,vg_name,vg_free_count', '--config', config, realPath], { timeoutMs: TOOL_TIMEOUT_MS });
   if (!r.missing && r.code !== 0 && /Failed to find physical volume|No physical volume (label )?(read|found)/i.test(r.stderr)) return { ok: true, out: '', code: r.code ?? undefined };
   return probeFromExec('pvs', r);
 }

@@ -47,7 +47,7 @@ export interface DeviceFacts {
   udev: Probe;
   /** /dev/disk/by-id links that point at this device. */
   byId: { ok: true; links: string[] } | { ok: false; error: string };
-  /** Result of an exclusive open (O_EXCL): "free" or "busy: CODE". Not collected over SSH. */
+  /** Result of an exclusive open (O_EXCL): "free" or "busy: CODE" (the agent opens it itself, SSH runs perl or python3). */
   exclusiveOpen?: Probe;
 }
 
@@ -91,6 +91,9 @@ export interface NodeFacts {
 
 export type Verdict = 'READY' | 'NOT_READY' | 'UNKNOWN';
 
+/** Who rejects a device for this reason: ceph-volume (of `release`), Rook's OSD prepare job, or our own stricter check. */
+export type ReasonSource = 'ceph-volume' | 'rook' | 'kubectl-odoo';
+
 export interface Reason {
   /** Stable identifier for scripts (e.g. "has-filesystem"). */
   code: string;
@@ -100,6 +103,18 @@ export interface Reason {
   message: string;
   /** What exactly was found (filesystem type, mount point, OSD UUID...). */
   detail?: string;
+  source: ReasonSource;
+  /** The Ceph release whose ceph-volume gives (source ceph-volume) or would not give (kubectl-odoo) this reason. */
+  release?: number;
+}
+
+/** What a BlueStore label on the device says, and whether it belongs to the cluster being deployed. */
+export interface BluestoreLabelInfo {
+  osdUuid?: string;
+  cephFsid?: string;
+  whoami?: string;
+  /** this-cluster: an existing OSD Rook keeps; other-cluster: must be wiped; unknown: no fsid to compare with. */
+  belongsTo: 'this-cluster' | 'other-cluster' | 'unknown';
 }
 
 export interface DeviceVerdict {
@@ -110,6 +125,8 @@ export interface DeviceVerdict {
   byId: string[];
   verdict: Verdict;
   reasons: Reason[];
+  /** Present when the device (or its parent disk) carries a BlueStore label. */
+  bluestore?: BluestoreLabelInfo;
 }
 
 export type CheckStatus = 'ok' | 'warning' | 'error' | 'unknown';

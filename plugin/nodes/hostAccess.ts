@@ -25,8 +25,8 @@ export interface HostAccess {
   statDevice(path: string): Promise<Probe>;
   /** Symlinks in a directory with their resolved targets: "NAME\tTARGET" lines. */
   links(dir: string): Promise<Probe>;
-  /** O_EXCL open of a block device: "free" or "busy: CODE". Optional (not over SSH). */
-  exclusiveOpen?(path: string): Promise<Probe>;
+  /** O_EXCL open of a block device: "free" or "busy: CODE[; open by NAME(PID)...]". */
+  exclusiveOpen(path: string): Promise<Probe>;
 }
 
 /** Where the host's directories appear to the collector. */

@@ -1,18 +1,25 @@
 // The one judge of OSD readiness, shared by the agent and the SSH path. It reads only the raw facts and
-// words every reason the way ceph-volume (util/device.py, `ceph-volume inventory` rejected_reasons) or
-// Rook's OSD prepare job word them, so on-call can search Rook's logs for the same text.
+// says, for the Ceph release being deployed, every reason a device would be refused, each with its
+// source: ceph-volume of that release (util/device.py rejected_reasons, in its words), Rook's OSD
+// prepare job (pkg/daemon/ceph/osd/daemon.go getAvailableDevices, in its log words), or our own stricter
+// checks (kubectl-odoo), which say when that release's ceph-volume would not refuse the device.
 // A fact that could not be established never counts as "fine": it makes the verdict UNKNOWN.
-import type { DeviceFacts, DeviceVerdict, HostFacts, Reason, Verdict } from './facts.js';
+import type { BluestoreLabelInfo, DeviceFacts, DeviceVerdict, HostFacts, Reason, Verdict } from './facts.js';
 import { parseBlkidExport, parseBluestoreLabel, parseLsblkJson, parseMountinfo, parsePvs, parseSwaps, parseUdevData, type LsblkDevice } from './parse.js';
+import { CEPH_VOLUME_RULES, CEPH_VOLUME_WORDS, DEFAULT_CEPH_RELEASE, type CephRelease, type CephVolumeCode } from './cephRelease.js';
 
 export interface ReadinessPolicy {
   /** ceph-volume rejects devices smaller than 5 GiB (5368709120 bytes). */
   minSizeBytes: number;
   /** ceph-volume accepts loop devices only with CEPH_VOLUME_ALLOW_LOOP_DEVICES set. */
   allowLoopDevices: boolean;
+  /** The Ceph release that will be deployed: whose ceph-volume rules and words apply. */
+  release: CephRelease;
+  /** The CephCluster's fsid, to tell an existing OSD of this cluster from one of another cluster. */
+  cephFsid?: string;
 }
 
-export const DEFAULT_READINESS_POLICY: ReadinessPolicy = { minSizeBytes: 5368709120, allowLoopDevices: false };
+export const DEFAULT_READINESS_POLICY: ReadinessPolicy = { minSizeBytes: 5368709120, allowLoopDevices: false, release: DEFAULT_CEPH_RELEASE };
 
 /** ceph-disk partition type GUIDs (ceph-volume util/constants.py ceph_disk_guids). */
 const CEPH_DISK_GUIDS = new Set([
@@ -25,153 +32,184 @@ const CEPH_DISK_GUIDS = new Set([
   '4fbd7e29-8ae0-4982-bf9d-5a8d867af560', '7f4a666a-16f3-47a2-8445-152ef4d03f6c', 'cafecafe-8ae0-4982-bf9d-5a8d867af560',
 ]);
 
-// The texts, in one place. Left: ceph-volume's rejected_reasons / Rook's log phrases.
-export const REASONS = {
-  notFound: (d: string) => `Unable to proceed with non-existing device: ${d}`,
-  deviceType: 'Device type is not acceptable. It should be raw device or partition',
-  insufficientSpace: 'Insufficient space (<5GB)',
-  readOnly: 'read-only',
-  removable: 'removable',
-  idBus: 'id_bus',
-  locked: 'locked',
-  hasFileSystem: 'Has a FileSystem',
-  hasGpt: 'Has GPT headers',
-  hasPartitions: 'Has partitions',
-  bluestore: 'Has BlueStore device label',
-  bluestoreUnknown: 'Failed to determine if device is BlueStore',
-  parentBluestore: 'Parent has BlueStore device label',
-  parentBluestoreUnknown: 'Failed to determine if parent device is BlueStore',
-  cephDisk: 'Used by ceph-disk',
-  lvm: 'LVM detected',
-  mounted: 'Device is mounted',
+/** Our own reasons (source kubectl-odoo) that no ceph-volume release gives. */
+export const OWN_REASONS = {
+  partitionTable: 'Has a partition table',
+  holder: 'Held by another block device',
   swap: 'Device is in use as swap',
+  lvmPv: 'LVM physical volume',
   blkidMissing: 'blkid not available',
   lsblkMissing: 'lsblk not available',
 } as const;
 
+/** Rook's OSD prepare job skips a device with these log lines (skipping device "sda2" ...). */
+export const ROOK_REASONS = {
+  mountpoint: (m: string) => `with mountpoint "${m}"`,
+  filesystem: (fs: string) => `because it contains a filesystem "${fs}"`,
+  existingOsd: (uuid: string) => `detected an existing OSD. UUID=${uuid}`,
+  otherCluster: (uuid: string, fsid: string) => `"${uuid}" belonging to a different ceph cluster "${fsid}"`,
+} as const;
+
 export function judgeOsdReadiness(facts: DeviceFacts, host: Pick<HostFacts, 'mountinfo' | 'swaps'>, policy: ReadinessPolicy = DEFAULT_READINESS_POLICY): DeviceVerdict {
+  const rules = CEPH_VOLUME_RULES[policy.release];
   const reasons: Reason[] = [];
-  const reject = (code: string, message: string, detail?: string) => reasons.push({ code, kind: 'not-ready', message, ...(detail ? { detail } : {}) });
-  const unknown = (code: string, message: string, detail?: string) => reasons.push({ code, kind: 'unknown', message, ...(detail ? { detail } : {}) });
+  const add = (r: Reason) => reasons.push(r);
+  /** A rejection ceph-volume knows: its words, and its source when this release gives it; ours otherwise. */
+  const cv = (code: CephVolumeCode, kind: Reason['kind'], detail?: string, message: string = CEPH_VOLUME_WORDS[code]) =>
+    add({ code, kind, message, detail, source: rules.has(code) ? 'ceph-volume' : 'kubectl-odoo', release: policy.release });
+  const own = (code: string, kind: Reason['kind'], message: string, detail?: string) => add({ code, kind, message, detail, source: 'kubectl-odoo', release: policy.release });
+  const rook = (code: string, message: string, detail?: string) => add({ code, kind: 'not-ready', message, detail, source: 'rook' });
   const out: DeviceVerdict = { device: facts.device, realPath: facts.realPath, byId: facts.byId.ok ? facts.byId.links : [], verdict: 'UNKNOWN', reasons };
 
   // 1. Does it exist, and is it a block device at all?
   if (!facts.stat.ok) {
-    unknown('stat-failed', `cannot stat ${facts.device}`, facts.stat.error);
-    return finish(out);
+    own('stat-failed', 'unknown', `cannot stat ${facts.device}`, facts.stat.error);
+    return finish(out, policy.release);
   }
   const stat = facts.stat.out.trim().split(/\s+/);
   if (stat[0] === 'missing') {
-    reject('not-found', REASONS.notFound(facts.device));
-    return finish(out);
+    cv('not-found', 'not-ready', undefined, `${CEPH_VOLUME_WORDS['not-found']}: ${facts.device}`);
+    return finish(out, policy.release);
   }
   if (stat[0] !== 'block') {
-    reject('device-type', REASONS.deviceType, `${facts.device} is not a block device`);
-    return finish(out);
+    cv('device-type', 'not-ready', `${facts.device} is not a block device`);
+    return finish(out, policy.release);
   }
   const majorMinor = `${stat[1]}:${stat[2]}`;
 
   // 2. sysfs: size, read-only, removable, partitions, holders.
   const sys = facts.sysfs.ok ? facts.sysfs.value : undefined;
-  if (!facts.sysfs.ok) unknown('sysfs-failed', 'cannot read the device attributes in sysfs', facts.sysfs.error);
+  if (!facts.sysfs.ok) own('sysfs-failed', 'unknown', 'cannot read the device attributes in sysfs', facts.sysfs.error);
 
   let lsblk: LsblkDevice | undefined;
   if (!facts.lsblk.ok) {
-    if (facts.lsblk.missing) unknown('lsblk-missing', REASONS.lsblkMissing);
-    else unknown('lsblk-failed', 'lsblk failed', facts.lsblk.error);
+    if (facts.lsblk.missing) own('lsblk-missing', 'unknown', OWN_REASONS.lsblkMissing);
+    else own('lsblk-failed', 'unknown', 'lsblk failed', facts.lsblk.error);
   } else {
     try {
       lsblk = parseLsblkJson(facts.lsblk.out);
     } catch (e) {
-      unknown('lsblk-failed', 'lsblk printed something that is not JSON', (e as Error).message);
+      own('lsblk-failed', 'unknown', 'lsblk printed something that is not JSON', (e as Error).message);
     }
   }
 
   const type = lsblk?.type ?? (sys ? (sys.partition !== undefined ? 'part' : sys.loop ? 'loop' : 'disk') : undefined);
   out.type = type;
   const acceptable = ['disk', 'part', 'mpath', ...(policy.allowLoopDevices ? ['loop'] : [])];
-  if (type && !acceptable.includes(type)) reject('device-type', REASONS.deviceType, `type ${type}`);
+  if (type && !acceptable.includes(type)) cv('device-type', 'not-ready', `type ${type}`);
 
   const sizeBytes = sys?.size !== undefined ? Number(sys.size) * 512 : lsblk?.size !== undefined ? Number(lsblk.size) : undefined;
   out.sizeBytes = sizeBytes;
-  if (sizeBytes !== undefined && sizeBytes < policy.minSizeBytes) reject('insufficient-space', REASONS.insufficientSpace, `${sizeBytes} bytes`);
+  if (sizeBytes !== undefined && sizeBytes < policy.minSizeBytes) cv('insufficient-space', 'not-ready', `${sizeBytes} bytes`);
 
-  if (sys?.removable === '1' || sys?.parentRemovable === '1' || truthy(lsblk?.rm)) reject('removable', REASONS.removable);
-  if (sys?.ro === '1' || (sys?.ro === undefined && truthy(lsblk?.ro))) reject('read-only', REASONS.readOnly);
+  if (sys?.removable === '1' || sys?.parentRemovable === '1' || truthy(lsblk?.rm)) cv('removable', 'not-ready');
+  if (sys?.ro === '1' || (sys?.ro === undefined && truthy(lsblk?.ro))) cv('read-only', 'not-ready');
 
   if (facts.udev.ok) {
     const bus = parseUdevData(facts.udev.out).properties.ID_BUS;
-    if (bus === 'usb') reject('id-bus', REASONS.idBus, 'usb');
-  } else if (lsblk?.tran === 'usb') reject('id-bus', REASONS.idBus, 'usb');
+    if (bus === 'usb') cv('id-bus', 'not-ready', 'usb');
+  } else if (lsblk?.tran === 'usb') cv('id-bus', 'not-ready', 'usb');
 
-  // Held by device-mapper, md, bcache...; or the kernel refuses an exclusive open (mounted, in use).
-  const lockedBy: string[] = [];
-  if (sys && sys.holders.length) lockedBy.push(`held by ${sys.holders.join(', ')}`);
+  // Held by device-mapper, md, bcache... (sysfs holders); or someone holds it open exclusively.
+  if (sys && sys.holders.length) own('holder', 'not-ready', OWN_REASONS.holder, sys.holders.join(', '));
   if (facts.exclusiveOpen) {
-    if (!facts.exclusiveOpen.ok) unknown('exclusive-open-failed', 'cannot open the device to check whether it is in use', facts.exclusiveOpen.error);
-    else if (facts.exclusiveOpen.out.startsWith('busy')) lockedBy.push(`exclusive open refused (${facts.exclusiveOpen.out.replace(/^busy:?\s*/, '') || 'EBUSY'})`);
+    if (!facts.exclusiveOpen.ok) own('exclusive-open-failed', 'unknown', 'cannot open the device to check whether it is in use', facts.exclusiveOpen.error);
+    else if (facts.exclusiveOpen.out.startsWith('busy')) cv('locked', 'not-ready', `exclusive open refused: ${facts.exclusiveOpen.out.replace(/^busy:?\s*/, '') || 'EBUSY'}`);
   }
-  if (lockedBy.length) reject('locked', REASONS.locked, lockedBy.join('; '));
 
   // 3. Signatures, probed on the device itself.
   let blkid: Record<string, string> | undefined;
   if (!facts.blkid.ok) {
-    if (facts.blkid.missing) unknown('blkid-missing', REASONS.blkidMissing);
-    else unknown('blkid-failed', 'blkid could not probe the device', facts.blkid.error);
+    if (facts.blkid.missing) own('blkid-missing', 'unknown', OWN_REASONS.blkidMissing);
+    else own('blkid-failed', 'unknown', 'blkid could not probe the device', facts.blkid.error);
   } else {
     blkid = parseBlkidExport(facts.blkid.out);
-    if (blkid.TYPE) reject('has-filesystem', REASONS.hasFileSystem, blkid.TYPE);
-    if (blkid.PTTYPE === 'gpt') reject('gpt-headers', REASONS.hasGpt);
-    else if (blkid.PTTYPE) reject('has-partitions', REASONS.hasPartitions, `${blkid.PTTYPE} partition table`);
+    if (blkid.TYPE) {
+      cv('has-filesystem', 'not-ready', blkid.TYPE);
+      rook('rook-filesystem', ROOK_REASONS.filesystem(blkid.TYPE));
+    }
+    if (blkid.PTTYPE === 'gpt') cv('gpt-headers', 'not-ready');
     const partLabel = blkid.PART_ENTRY_NAME ?? lsblk?.partlabel ?? '';
     const partType = (blkid.PART_ENTRY_TYPE ?? lsblk?.parttype ?? '').toLowerCase();
-    if (partLabel.includes('ceph') || CEPH_DISK_GUIDS.has(partType)) reject('ceph-disk', REASONS.cephDisk, partLabel || partType);
+    if (partLabel.includes('ceph') || CEPH_DISK_GUIDS.has(partType)) cv('ceph-disk', 'not-ready', partLabel || partType);
   }
 
-  if (!facts.head.ok && facts.head.error.startsWith('device did not answer')) unknown('device-not-answering', 'device did not answer', facts.head.error);
-  else if (!facts.head.ok) unknown('bluestore-unknown', REASONS.bluestoreUnknown, facts.head.error);
+  if (!facts.head.ok && facts.head.error.startsWith('device did not answer')) own('device-not-answering', 'unknown', 'device did not answer', facts.head.error);
+  else if (!facts.head.ok) cv('bluestore-unknown', 'unknown', facts.head.error);
   else {
     const label = parseBluestoreLabel(Buffer.from(facts.head.out, 'base64'));
-    if (label) reject('bluestore-label', REASONS.bluestore, label.osdUuid ? `osd_uuid ${label.osdUuid}` : undefined);
+    if (label) {
+      cv('bluestore-label', 'not-ready', label.osdUuid ? `osd_uuid ${label.osdUuid}` : undefined);
+      out.bluestore = judgeLabelOwner(label.osdUuid, label.meta, policy.cephFsid);
+      rookOsdReason(out.bluestore, rook);
+    }
   }
   if (type === 'part' || facts.parentHead) {
-    if (!facts.parentHead) unknown('parent-bluestore-unknown', REASONS.parentBluestoreUnknown, 'parent device not found');
-    else if (!facts.parentHead.ok) unknown('parent-bluestore-unknown', REASONS.parentBluestoreUnknown, facts.parentHead.error);
+    if (!facts.parentHead) cv('parent-bluestore-unknown', 'unknown', 'parent device not found');
+    else if (!facts.parentHead.ok) cv('parent-bluestore-unknown', 'unknown', facts.parentHead.error);
     else {
       const label = parseBluestoreLabel(Buffer.from(facts.parentHead.out, 'base64'));
-      if (label) reject('parent-bluestore-label', REASONS.parentBluestore, `${sys?.parent ? `/dev/${sys.parent}` : 'parent'}${label.osdUuid ? ` osd_uuid ${label.osdUuid}` : ''}`);
+      if (label) {
+        cv('parent-bluestore-label', 'not-ready', `${sys?.parent ? `/dev/${sys.parent}` : 'parent'}${label.osdUuid ? ` osd_uuid ${label.osdUuid}` : ''}`);
+        out.bluestore ??= judgeLabelOwner(label.osdUuid, label.meta, policy.cephFsid);
+      }
     }
   }
 
   const children = new Set([...(sys?.partitions ?? []), ...(lsblk?.children ?? []).filter((c) => c.type === 'part').map((c) => c.name ?? '')]);
   children.delete('');
-  if (children.size) reject('has-partitions', REASONS.hasPartitions, [...children].join(', '));
+  if (children.size) cv('has-partitions', 'not-ready', [...children].join(', '));
+  // ceph-volume counts partitions only as the kernel lists them (sysfs); a table it has not read is ours.
+  else if (blkid?.PTTYPE && blkid.PTTYPE !== 'gpt') own('partition-table', 'not-ready', OWN_REASONS.partitionTable, `${blkid.PTTYPE} partition table`);
 
-  // LVM: pvs is authoritative when it answers; a missing lvm2 is covered by blkid's LVM2_member.
+  // LVM: ceph-volume counts a PV only when it is in a volume group (lvm.get_all_devices_vgs); pvs is
+  // authoritative when it answers, and a missing lvm2 is covered by blkid's LVM2_member.
   if (facts.pvs.ok) {
     const pvs = parsePvs(facts.pvs.out);
-    if (pvs.length) reject('lvm', REASONS.lvm, pvs.map((p) => (p.vgName ? `PV of VG ${p.vgName}` : 'PV without a volume group')).join(', '));
+    const inVg = pvs.filter((p) => p.vgName);
+    if (inVg.length) {
+      cv('lvm', 'not-ready', inVg.map((p) => `PV of VG ${p.vgName}`).join(', '));
+      // _check_lvm_reject_reasons keeps a VG usable only with more than 10 free extents.
+      const full = inVg.filter((p) => p.vgFreeCount !== undefined && p.vgFreeCount <= 10);
+      if (full.length === inVg.length && full.length) cv('vg-extents', 'not-ready', full.map((p) => `VG ${p.vgName}: ${p.vgFreeCount} free`).join(', '));
+    } else if (pvs.length) own('lvm-pv', 'not-ready', OWN_REASONS.lvmPv, 'without a volume group');
   } else if (blkid?.TYPE === 'LVM2_member') {
-    reject('lvm', REASONS.lvm, 'LVM2_member signature');
+    own('lvm-pv', 'not-ready', OWN_REASONS.lvmPv, 'LVM2_member signature');
   }
 
   // 4. In use: the host's mount table and swap list (the container's own would miss host mounts).
   const paths = new Set([facts.device, facts.realPath].filter(Boolean) as string[]);
-  if (!host.mountinfo.ok) unknown('mounts-unknown', 'cannot read the host mount table', host.mountinfo.error);
+  if (!host.mountinfo.ok) own('mounts-unknown', 'unknown', 'cannot read the host mount table', host.mountinfo.error);
   else {
     const mounts = parseMountinfo(host.mountinfo.out).filter((m) => m.majorMinor === majorMinor || paths.has(m.source));
-    if (mounts.length) reject('mounted', REASONS.mounted, [...new Set(mounts.map((m) => m.mountPoint))].join(', '));
+    if (mounts.length) rook('mounted', ROOK_REASONS.mountpoint([...new Set(mounts.map((m) => m.mountPoint))].join(', ')));
   }
-  if (host.swaps.ok && parseSwaps(host.swaps.out).some((s) => paths.has(s))) reject('swap', REASONS.swap);
+  if (host.swaps.ok && parseSwaps(host.swaps.out).some((s) => paths.has(s))) own('swap', 'not-ready', OWN_REASONS.swap);
 
-  return finish(out);
+  return finish(out, policy.release);
+}
+
+/** Whose OSD a BlueStore label belongs to, given the fsid of the cluster being deployed. */
+export function judgeLabelOwner(osdUuid: string | undefined, meta: Record<string, string>, clusterFsid: string | undefined): BluestoreLabelInfo {
+  const cephFsid = meta.ceph_fsid;
+  const belongsTo = !cephFsid || !clusterFsid ? 'unknown' : cephFsid.toLowerCase() === clusterFsid.toLowerCase() ? 'this-cluster' : 'other-cluster';
+  return { ...(osdUuid ? { osdUuid } : {}), ...(cephFsid ? { cephFsid } : {}), ...(meta.whoami !== undefined ? { whoami: meta.whoami } : {}), belongsTo };
+}
+
+function rookOsdReason(b: BluestoreLabelInfo, rook: (code: string, message: string, detail?: string) => void): void {
+  const uuid = b.osdUuid ?? 'unknown';
+  if (b.belongsTo === 'other-cluster') rook('rook-other-cluster', ROOK_REASONS.otherCluster(uuid, b.cephFsid!), 'wipe it before Rook can use it');
+  else if (b.belongsTo === 'this-cluster') rook('rook-existing-osd', ROOK_REASONS.existingOsd(uuid), `an OSD of this cluster (fsid ${b.cephFsid}): Rook keeps it, it is not a new OSD`);
+  else rook('rook-existing-osd', ROOK_REASONS.existingOsd(uuid), b.cephFsid ? `ceph_fsid ${b.cephFsid}; pass --ceph-fsid to compare with the cluster's` : undefined);
 }
 
 function truthy(v: boolean | string | undefined | null): boolean {
   return v === true || v === '1' || v === 'true';
 }
 
-function finish(v: DeviceVerdict): DeviceVerdict {
+const ORDER: Record<Reason['source'], number> = { 'ceph-volume': 0, rook: 1, 'kubectl-odoo': 2 };
+
+function finish(v: DeviceVerdict, release: CephRelease): DeviceVerdict {
   // One line per reason: several findings of the same kind merge into one (e.g. two "Has partitions").
   const merged: Reason[] = [];
   for (const r of v.reasons) {
@@ -179,12 +217,25 @@ function finish(v: DeviceVerdict): DeviceVerdict {
     if (same) same.detail = [same.detail, r.detail].filter(Boolean).join('; ') || undefined;
     else merged.push({ ...r });
   }
-  merged.sort((a, b) => (a.kind === b.kind ? 0 : a.kind === 'not-ready' ? -1 : 1));
+  for (const m of merged) if (m.detail === undefined) delete m.detail;
+  // Definite rejections first; within them ceph-volume's, then Rook's, then ours.
+  merged.sort((a, b) => (a.kind === b.kind ? ORDER[a.source] - ORDER[b.source] : a.kind === 'not-ready' ? -1 : 1));
+  // A stricter reason of ours says what ceph-volume of this release would make of the device.
+  const cvRejects = merged.some((r) => r.source === 'ceph-volume' && r.kind === 'not-ready');
+  for (const r of merged) {
+    if (r.source !== 'kubectl-odoo' || r.kind !== 'not-ready') continue;
+    r.detail = [r.detail, cvRejects ? `ceph-volume ${release} does not check this` : `ceph-volume ${release} would accept this device`].filter(Boolean).join('; ');
+  }
   const verdict: Verdict = merged.some((r) => r.kind === 'not-ready') ? 'NOT_READY' : merged.length ? 'UNKNOWN' : 'READY';
   return { ...v, reasons: merged, verdict };
 }
 
 /** "Has a FileSystem (ext4)" */
-export function formatReason(r: Reason): string {
+export function formatReason(r: Pick<Reason, 'message' | 'detail'>): string {
   return r.detail ? `${r.message} (${r.detail})` : r.message;
+}
+
+/** The table's mark of who gives a reason: ceph-volume's own words stay unmarked. */
+export function reasonMark(r: Pick<Reason, 'source'>): string {
+  return r.source === 'ceph-volume' ? '' : ` [${r.source}]`;
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { mapLimit } from './mapLimit.js';
+import { fleetConcurrency, mapLimit, MAX_FLEET_CONCURRENCY } from './mapLimit.js';
 
 describe('mapLimit', () => {
   it.each([
@@ -22,4 +22,14 @@ describe('mapLimit', () => {
     expect(most).toBeLessThanOrEqual(Math.max(1, limit));
     if (items >= limit) expect(most).toBe(limit);
   });
+});
+
+describe('fleetConcurrency', () => {
+  it.each([
+    { nodes: 1, requested: undefined, want: 1 },
+    { nodes: 50, requested: undefined, want: 50 },
+    { nodes: 1000, requested: undefined, want: MAX_FLEET_CONCURRENCY },
+    { nodes: 0, requested: undefined, want: 1 },
+    { nodes: 50, requested: 10, want: 10 },
+  ])('$nodes nodes, --concurrency $requested → $want at once', (c) => expect(fleetConcurrency(c.nodes, c.requested)).toBe(c.want));
 });

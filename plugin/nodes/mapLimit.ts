@@ -13,3 +13,15 @@ export async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T) =>
   await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
   return results;
 }
+
+/**
+ * Nodes checked at once when the user did not say: the whole fleet, up to a bound, so 50 nodes take
+ * about as long as one. Each check holds one port-forward stream, a long-running request that the API
+ * server does not count against --max-requests-inflight while it lasts; the bound keeps a large fleet
+ * from opening hundreds of streams (and SSH sessions) at the same moment.
+ */
+export const MAX_FLEET_CONCURRENCY = 64;
+
+export function fleetConcurrency(nodes: number, requested?: number): number {
+  return requested ?? Math.max(1, Math.min(nodes, MAX_FLEET_CONCURRENCY));
+}

@@ -1,7 +1,12 @@
 // Pure parsers for the raw text the collectors gather. Each takes exactly what a tool printed.
 
-/** `blkid -p -o export`: KEY=value lines. */
+/** `blkid -p -o export`: KEY=value lines; blkid escapes spaces and shell characters with a backslash ("ceph\\ data"). */
 export function parseBlkidExport(out: string): Record<string, string> {
+  return Object.fromEntries(Object.entries(parseKeyValueLines(out)).map(([k, v]) => [k, v.replace(/\\(.)/g, '$1')]));
+}
+
+/** KEY=value lines without escapes (timedatectl show). */
+export function parseKeyValueLines(out: string): Record<string, string> {
   const r: Record<string, string> = {};
   for (const line of out.split('\n')) {
     const eq = line.indexOf('=');
@@ -71,13 +76,15 @@ export function parseLsblkJson(out: string): LsblkDevice | undefined {
   return doc.blockdevices?.[0];
 }
 
-/** `pvs --noheadings --nameprefixes -o pv_name,vg_name`: LVM2_PV_NAME='..' LVM2_VG_NAME='..' lines. */
-export function parsePvs(out: string): { pvName: string; vgName: string }[] {
-  const rows: { pvName: string; vgName: string }[] = [];
+/** `pvs --noheadings --nameprefixes -o pv_name,vg_name,vg_free_count`: LVM2_PV_NAME='..' LVM2_VG_NAME='..' lines. */
+export function parsePvs(out: string): { pvName: string; vgName: string; vgFreeCount?: number }[] {
+  const rows: { pvName: string; vgName: string; vgFreeCount?: number }[] = [];
   for (const line of out.split('\n')) {
     const fields: Record<string, string> = {};
     for (const m of line.matchAll(/(LVM2_[A-Z_]+)='([^']*)'/g)) fields[m[1]] = m[2];
-    if (fields.LVM2_PV_NAME) rows.push({ pvName: fields.LVM2_PV_NAME, vgName: fields.LVM2_VG_NAME ?? '' });
+    if (!fields.LVM2_PV_NAME) continue;
+    const free = fields.LVM2_VG_FREE_COUNT;
+    rows.push({ pvName: fields.LVM2_PV_NAME, vgName: fields.LVM2_VG_NAME ?? '', ...(free !== undefined && free !== '' ? { vgFreeCount: Number(free) } : {}) });
   }
   return rows;
 }
@@ -98,10 +105,50 @@ export function parseUdevData(out: string): { properties: Record<string, string>
 /** BlueStore writes "bluestore block device\n<osd uuid>\n" at offset 0 of every device it owns. */
 export const BLUESTORE_SIGNATURE = 'bluestore block device';
 
-export function parseBluestoreLabel(head: Buffer): { osdUuid?: string } | undefined {
+export interface BluestoreLabel {
+  osdUuid?: string;
+  /** From the label's meta map (bluestore_bdev_label_t), when it decodes. */
+  meta: Record<string, string>;
+}
+
+/**
+ * The label BlueStore writes at offset 0 (src/os/bluestore/bluestore_types.cc, bluestore_bdev_label_t::encode):
+ * "bluestore block device\n", the OSD uuid as text and "\n", then ENCODE_START (u8 version, u8 compat,
+ * u32 length), osd_uuid (16 bytes), size (u64), btime (u32 s, u32 ns), description (u32 length + bytes),
+ * meta (u32 count, then length-prefixed key and value strings: ceph_fsid, whoami, ...). All little-endian.
+ */
+export function parseBluestoreLabel(head: Buffer): BluestoreLabel | undefined {
   if (head.subarray(0, BLUESTORE_SIGNATURE.length).toString('latin1') !== BLUESTORE_SIGNATURE) return undefined;
   const m = /^bluestore block device\n([0-9a-f-]{36})\n/.exec(head.subarray(0, 80).toString('latin1'));
-  return { osdUuid: m?.[1] };
+  const label: BluestoreLabel = { osdUuid: m?.[1], meta: {} };
+  if (!m) return label;
+  try {
+    let pos = 60 + 6 + 16 + 8 + 8;
+    const u32 = () => {
+      const v = head.readUInt32LE(pos);
+      pos += 4;
+      return v;
+    };
+    const str = () => {
+      const n = u32();
+      if (n > 4096 || pos + n > head.length) throw new RangeError('string out of range');
+      const s = head.subarray(pos, pos + n).toString('utf8');
+      pos += n;
+      return s;
+    };
+    str(); // description
+    const count = u32();
+    if (count > 64) return label;
+    const meta: Record<string, string> = {};
+    for (let i = 0; i < count; i++) {
+      const k = str();
+      meta[k] = str();
+    }
+    label.meta = meta;
+  } catch {
+    // A label cut short or of another layout still says "BlueStore"; only its meta is unknown.
+  }
+  return label;
 }
 
 /** `chronyc -n tracking` */
@@ -118,7 +165,7 @@ export function parseChronyTracking(out: string): { offsetSeconds?: number; leap
 
 /** `timedatectl show`: KEY=value; NTPSynchronized=yes|no. */
 export function parseTimedatectlShow(out: string): { ntpSynchronized?: boolean; ntp?: boolean } {
-  const kv = parseBlkidExport(out);
+  const kv = parseKeyValueLines(out);
   return {
     ntpSynchronized: kv.NTPSynchronized === undefined ? undefined : kv.NTPSynchronized === 'yes',
     ntp: kv.NTP === undefined ? undefined : kv.NTP === 'yes',

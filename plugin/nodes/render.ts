@@ -4,7 +4,7 @@ import { renderTable, type Column } from '../core/output/table.js';
 import type { Check, DeviceVerdict } from './facts.js';
 import type { ChecksOutput } from './checkNodes.js';
 import { describeCapacity, formatBytes } from './capacity.js';
-import { formatReason } from './judgeOsdReadiness.js';
+import { formatReason, reasonMark } from './judgeOsdReadiness.js';
 import type { DiskUsage, NodeReport } from './report.js';
 import { STALE_AFTER_INTERVALS, type NodeSummaries, type NodeSummaryItem } from './listNodes.js';
 
@@ -58,7 +58,7 @@ function deviceColumns(c: Colors, opts: { usage: boolean; age?: (r: DeviceRow) =
     { header: 'device', value: (r) => r.device?.device ?? '-' },
     { header: 'size', value: (r) => (r.device?.sizeBytes !== undefined ? formatBytes(r.device.sizeBytes) : '-'), align: 'right' },
     { header: 'verdict', value: (r) => r.verdict ?? (r.error ? 'ERROR' : r.device?.verdict ?? '-'), style: (t) => colorVerdict(c, t) },
-    { header: 'reason', value: (r) => (r.error ? r.error : r.device?.reasons[0] ? formatReason(r.device.reasons[0]) : '') },
+    { header: 'reason', value: (r) => (r.error ? r.error : r.device?.reasons[0] ? formatReason(r.device.reasons[0]) + reasonMark(r.device.reasons[0]) : '') },
     { header: 'prerequisites', value: (r) => (r.report ? summarisePrerequisites(r.report.prerequisites) : '-') },
   ];
   if (opts.usage) cols.push({ header: 'disk usage', value: (r) => summariseUsage(r.report?.usage) });
@@ -126,29 +126,29 @@ export function renderChecks(out: ChecksOutput, c: Colors, opts: { wide: boolean
   const details: string[] = [];
   for (const n of out.nodes) {
     for (const d of n.devices) {
-      if (d.reasons.length > 1) details.push(`${n.node} ${d.device}:`, ...d.reasons.map((r) => `  - ${formatReason(r)}${r.kind === 'unknown' ? ' [unknown]' : ''}`));
+      if (d.reasons.length > 1) details.push(`${n.node} ${d.device}:`, ...d.reasons.map((r) => `  - ${formatReason(r)}${reasonMark(r)}${r.kind === 'unknown' ? ' [unknown]' : ''}`));
     }
   }
   if (details.length) text += `\n${details.join('\n')}\n`;
 
   const problems = out.nodes.filter((n) => !n.error).flatMap((n) => n.checks.filter((k) => !k.name.startsWith('device ') && k.status !== 'ok').map((k) => ({ node: n.node, ...k })));
-  const cluster = out.clusterChecks.filter((k) => k.status !== 'ok').map((k) => ({ node: '(all)', ...k }));
-  const rows = [...problems, ...cluster];
-  if (rows.length) {
+  const statusColumns: Column<Check & { node?: string }>[] = [
+    { header: 'check', value: (r) => r.name },
+    { header: 'status', value: (r) => r.status, style: (t) => colorVerdict(c, t) },
+    { header: 'message', value: (r) => r.message },
+  ];
+  if (problems.length) {
     text += '\nPrerequisites that need attention:\n';
-    text += renderTable(
-      rows,
-      [
-        { header: 'node', value: (r) => r.node },
-        { header: 'check', value: (r) => r.name },
-        { header: 'status', value: (r) => r.status, style: (t) => colorVerdict(c, t) },
-        { header: 'message', value: (r) => r.message },
-      ],
-      opts,
-    );
+    text += renderTable(problems, [{ header: 'node', value: (r) => r.node ?? '' }, ...statusColumns], opts);
+  }
+  if (out.clusterChecks.length) {
+    text += '\nCluster:\n';
+    text += renderTable(out.clusterChecks, statusColumns, opts);
   }
   const readyCount = out.nodes.filter((n) => n.ready).length;
+  text += `\nJudged for Ceph ${out.ceph.release} (${out.ceph.releaseName}), from ${out.ceph.releaseFrom}${out.ceph.cephFsid ? `; cluster fsid ${out.ceph.cephFsid} from ${out.ceph.fsidFrom}` : ''}. Reasons marked [rook] are Rook's, [kubectl-odoo] our stricter checks; unmarked ones are ceph-volume's.\n`;
   text += `\n${describeCapacity(out.capacity)}\n`;
-  text += `${readyCount} of ${out.nodes.length} node${out.nodes.length === 1 ? '' : 's'} ready${out.ready ? '' : ' (a node is ready when every device is READY and no prerequisite is in error)'}\n`;
+  text += `${readyCount} of ${out.nodes.length} node${out.nodes.length === 1 ? '' : 's'} ready${out.ready || out.devicesOnly ? '' : ' (a node is ready when every device is READY and no prerequisite is in error)'}\n`;
+  if (out.devicesOnly) text += `--devices-only: ${out.devicesReady ? 'every device is READY' : 'not every device is READY'}; prerequisites and cluster checks do not count for the exit code\n`;
   return text;
 }

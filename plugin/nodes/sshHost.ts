@@ -41,6 +41,29 @@ export interface SshSession {
 
 const ENV_PREFIX = 'export LC_ALL=C LVM_SUPPRESS_FD_WARNINGS=1 PATH="$PATH:/usr/sbin:/sbin"';
 
+/**
+ * O_EXCL open of a block device (open(2): EBUSY while it is mounted, held by device-mapper/md, or open
+ * exclusively by another process), the check ceph-volume calls `locked`. No shell builtin can make that
+ * open (redirections and flock(1) open without O_EXCL), so it is perl's sysopen, which perl-base (an
+ * Essential package on Debian and Ubuntu) always has, else python3's os.open. Read-only, no I/O. When
+ * busy, the processes that have the device open (from /proc/PID/fd) are named.
+ */
+export function exclusiveOpenScript(path: string): string {
+  const perl = `perl -MFcntl -e 'if (sysopen(my $f, $ARGV[0], O_RDONLY|O_EXCL)) { print "free\\n"; exit 0 } if ($!{EBUSY}) { print "busy: EBUSY"; exit 0 } print STDERR "$!\\n"; exit 1' "$p"`;
+  const python = `python3 -c 'import errno, os, sys
+try:
+    os.close(os.open(sys.argv[1], os.O_RDONLY | os.O_EXCL)); print("free"); sys.exit(0)
+except OSError as e:
+    if e.errno != errno.EBUSY: sys.exit(e.strerror)
+sys.stdout.write("busy: EBUSY")' "$p"`;
+  const openers = `for f in $(find /proc/[0-9]*/fd -lname "$p" 2>/dev/null); do pid=\${f#/proc/}; pid=\${pid%%/*}; printf ' %s(%s)' "$(cat /proc/$pid/comm 2>/dev/null)" "$pid"; done`;
+  return [
+    `p=${shellQuote(path)}`,
+    `if command -v perl >/dev/null 2>&1; then r=$(T 5 ${perl}) || exit 1; elif command -v python3 >/dev/null 2>&1; then r=$(T 5 ${python}) || exit 1; else echo 'neither perl nor python3 is installed on the node' >&2; exit 127; fi`,
+    `case "$r" in busy*) o=$(${openers}); printf '%s%s\\n' "$r" "\${o:+; open by$o}";; *) printf '%s\\n' "$r";; esac`,
+  ].join('\n');
+}
+
 export async function connectSsh(SshClient: new () => SshClientType, target: SshTarget, opts: SshConnectOptions): Promise<SshSession> {
   const client = new SshClient();
   let hostKeyRefusal: string | undefined;
@@ -173,6 +196,11 @@ export async function connectSsh(SshClient: new () => SshClientType, target: Ssh
       const f = r.stdout.toString('utf8').trim().split(/\s+/);
       // stat prints major and minor in hexadecimal.
       return { ok: true, out: f[0] === 'block' ? `block ${parseInt(f[1], 16)} ${parseInt(f[2], 16)}` : f[0] };
+    },
+    async exclusiveOpen(path) {
+      const r = await run(exclusiveOpenScript(path));
+      if (r.code === 127) return { ok: false, error: r.stderr.trim() || 'neither perl nor python3 is installed on the node', missing: true };
+      return r.code === 0 ? { ok: true, out: r.stdout.toString('utf8').trim() } : fileError(r.stderr, r.code, r.error);
     },
     async links(dir) {
       const d = q(dir);

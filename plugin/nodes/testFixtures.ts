@@ -67,3 +67,47 @@ export function healthyHostFacts(over: Partial<HostFacts> = {}): HostFacts {
     ...over,
   };
 }
+
+/** CRC-32C as Ceph computes it (ceph_crc32c with seed -1: no final inversion). */
+function cephCrc32c(data: Buffer): number {
+  let crc = 0xffffffff;
+  for (const byte of data) {
+    crc ^= byte;
+    for (let k = 0; k < 8; k++) crc = crc & 1 ? (crc >>> 1) ^ 0x82f63b78 : crc >>> 1;
+  }
+  return crc >>> 0;
+}
+
+/**
+ * A BlueStore label as BlueStore writes it at offset 0 of an OSD's device (bluestore_bdev_label_t,
+ * version 2, with its crc), so `ceph-bluestore-tool show-label` reads it back.
+ */
+export function bluestoreLabelBytes(opts: { osdUuid: string; cephFsid: string; whoami?: string; sizeBytes?: number }): Buffer {
+  const str = (s: string) => {
+    const b = Buffer.from(s, 'utf8');
+    const n = Buffer.alloc(4);
+    n.writeUInt32LE(b.length);
+    return Buffer.concat([n, b]);
+  };
+  const meta: [string, string][] = [
+    ['ceph_fsid', opts.cephFsid],
+    ['kv_backend', 'rocksdb'],
+    ['magic', 'ceph osd volume v026'],
+    ['mkfs_done', 'yes'],
+    ['ready', 'ready'],
+    ['whoami', opts.whoami ?? '0'],
+  ];
+  const count = Buffer.alloc(4);
+  count.writeUInt32LE(meta.length);
+  const size = Buffer.alloc(8);
+  size.writeBigUInt64LE(BigInt(opts.sizeBytes ?? 6 * 2 ** 30));
+  const btime = Buffer.alloc(8);
+  btime.writeUInt32LE(1767225600, 0);
+  const body = Buffer.concat([Buffer.from(opts.osdUuid.replace(/-/g, ''), 'hex'), size, btime, str('main'), count, ...meta.map(([k, v]) => Buffer.concat([str(k), str(v)]))]);
+  const header = Buffer.from([2, 1, 0, 0, 0, 0]);
+  header.writeUInt32LE(body.length, 2);
+  const encoded = Buffer.concat([Buffer.from(`bluestore block device\n${opts.osdUuid}\n`, 'latin1'), header, body]);
+  const crc = Buffer.alloc(4);
+  crc.writeUInt32LE(cephCrc32c(encoded));
+  return Buffer.concat([encoded, crc]);
+}

@@ -1,8 +1,9 @@
 // Node agent footprint and `nodes check` fan-out:
 //  - idle RSS of the built agent after its first summary, against an idle bare Node (target < 60 MB),
 //  - one device inspected through the agent's WebSocket, median of 20, against blkid -p + lsblk alone (target < 200 ms),
-//  - `nodes check` over 50 simulated agents vs 1 (concurrency 10; each agent answers after 100 ms of
-//    simulated inspection): the ratio shows the fan-out, ideally about 50/10 = 5x.
+//  - `nodes check` over 50 simulated agents vs 1 (each agent answers after 100 ms of simulated
+//    inspection), with the concurrency sized to the fleet (target <= 1.5x) and, for comparison, with
+//    --concurrency 10 (about 50/10 = 5x).
 // As root a 6 GiB sparse loop device is inspected (attached and detached here); otherwise /dev/null.
 import { spawn, spawnSync, execFileSync } from 'node:child_process';
 import { mkdtempSync, mkdirSync, writeFileSync, rmSync, readFileSync } from 'node:fs';
@@ -53,13 +54,14 @@ async function request(WebSocket, port, token, msg) {
 }
 
 async function fanOut(root, dir) {
-  // Bundle the plugin's own check code with in-process agents whose host answers after a delay.
+  // The plugin's own check code, and agents (the real NodeAgent and server) whose host answers after a
+  // delay. The agents run in a child process, as they run on other machines: the measured process
+  // does only the plugin's work.
   const entry = `
     import { checkNodesThroughAgents } from './plugin/nodes/checkNodes.js';
     import { NodeAgent } from './agent/agent.js';
     import { startAgentServer } from './agent/server.js';
     import { DEFAULT_AGENT_CONFIG } from './agent/config.js';
-    import { writeFileSync } from 'node:fs';
     const delay = (ms) => new Promise((r) => setTimeout(r, ms));
     const slowHost = {
       async exec() { await delay(100); return { code: 0, stdout: '', stderr: '' }; },
@@ -69,26 +71,26 @@ async function fanOut(root, dir) {
       async realpath(p) { return { ok: true, out: p }; },
       async statDevice() { return { ok: true, out: 'block 8 2' }; },
       async links() { return { ok: true, out: '' }; },
+      async exclusiveOpen() { return { ok: true, out: 'free' }; },
     };
-    export async function measure(nodes, tokenFile) {
-      writeFileSync(tokenFile, 't');
-      const servers = [];
-      const pods = [];
+    export async function startAgents(nodes, tokenFile) {
+      const ports = [];
       for (let i = 0; i < nodes; i++) {
         const node = 'node-' + i;
         const agent = new NodeAgent({ node, config: { ...DEFAULT_AGENT_CONFIG, tokenFile }, host: slowHost, log: () => {} });
-        const s = await startAgentServer({ agent, node, host: '127.0.0.1', port: 0, tokenFile, log: () => {}, version: 'bench' });
-        servers.push(s);
-        pods.push({ metadata: { name: 'agent-' + i }, spec: { nodeName: node, containers: [{ ports: [{ name: 'agent', containerPort: s.port }] }] }, status: { phase: 'Running' } });
+        ports.push((await startAgentServer({ agent, node, host: '127.0.0.1', port: 0, tokenFile, log: () => {}, version: 'bench' })).port);
       }
+      return ports;
+    }
+    export async function measure(ports, concurrency) {
+      const pods = ports.map((port, i) => ({ metadata: { name: 'agent-' + i }, spec: { nodeName: 'node-' + i, containers: [{ ports: [{ name: 'agent', containerPort: port }] }] }, status: { phase: 'Running' } }));
       const kube = {
         async get() { return { data: { token: Buffer.from('t').toString('base64') } }; },
         async list(type) { return { items: type.plural === 'nodes' ? pods.map((p) => ({ metadata: { name: p.spec.nodeName } })) : pods }; },
       };
       const t0 = performance.now();
-      const { results } = await checkNodesThroughAgents(kube, async ({ port }) => ({ localPort: port, close() {} }), { namespace: 'x', nodes: [], concurrency: 10, timeoutMs: 60000 });
+      const { results } = await checkNodesThroughAgents(kube, async ({ port }) => ({ localPort: port, close() {} }), { namespace: 'x', nodes: [], concurrency, timeoutMs: 60000, judge: { release: 19 } });
       const ms = performance.now() - t0;
-      for (const s of servers) await s.close();
       if (results.some((r) => r.error)) throw new Error(results.find((r) => r.error).error);
       return ms;
     }`;
@@ -97,15 +99,39 @@ async function fanOut(root, dir) {
   mkdirSync(cacheDir, { recursive: true });
   const outfile = join(cacheDir, `fanout-${process.pid}.mjs`);
   await build({ stdin: { contents: entry, resolveDir: root, loader: 'ts' }, bundle: true, platform: 'node', format: 'esm', outfile, logLevel: 'error', external: ['ws'] });
-  const { measure } = await import(pathToFileURL(outfile).href);
-  rmSync(outfile);
-  const one = [];
-  const fifty = [];
-  for (let i = 0; i < 3; i++) {
-    one.push(await measure(1, join(dir, 'fan-token')));
-    fifty.push(await measure(50, join(dir, 'fan-token')));
+  const tokenFile = join(dir, 'fan-token');
+  writeFileSync(tokenFile, 't');
+  // Two processes of 25 agents, one per core of a small machine.
+  const children = [0, 1].map(() =>
+    spawn(process.execPath, ['--input-type=module', '-e', `const m = await import(${JSON.stringify(pathToFileURL(outfile).href)}); console.log(JSON.stringify(await m.startAgents(25, ${JSON.stringify(tokenFile)})));`], { stdio: ['ignore', 'pipe', 'inherit'] }),
+  );
+  try {
+    const started = children.map(
+      (child) =>
+        new Promise((resolve, reject) => {
+          let out = '';
+          child.stdout.on('data', (d) => {
+            out += d;
+            if (out.includes('\n')) resolve(JSON.parse(out));
+          });
+          child.once('exit', (c) => reject(new Error(`an agents' process exited with ${c}`)));
+        }),
+    );
+    const ports = (await Promise.all(started)).flat();
+    const { measure } = await import(pathToFileURL(outfile).href);
+    const one = [];
+    const fifty = [];
+    const fiftyAt10 = [];
+    for (let i = 0; i < 5; i++) {
+      one.push(await measure(ports.slice(0, 1)));
+      fifty.push(await measure(ports));
+      fiftyAt10.push(await measure(ports, 10));
+    }
+    return { one: median(one), fifty: median(fifty), fiftyAt10: median(fiftyAt10) };
+  } finally {
+    for (const child of children) child.kill('SIGTERM');
+    rmSync(outfile);
   }
-  return { one: median(one), fifty: median(fifty) };
 }
 
 export async function run({ root }) {
@@ -154,8 +180,16 @@ export async function run({ root }) {
         baseline: `${fan.one.toFixed(0)} ms (1 agent)`,
         value: `${fan.fifty.toFixed(0)} ms (50 agents)`,
         ratio: fan.fifty / fan.one,
-        target: '~5x (concurrency 10)',
-        note: 'simulated agents answer after 100 ms per command',
+        target: '<= 1.5x',
+        note: `concurrency sized to the fleet; simulated agents answer after 100 ms per command${fan.fifty / fan.one > 1.5 ? '; OVER TARGET' : ''}`,
+      },
+      {
+        name: 'nodes check: 50 agents vs 1, --concurrency 10',
+        baseline: `${fan.one.toFixed(0)} ms (1 agent)`,
+        value: `${fan.fiftyAt10.toFixed(0)} ms (50 agents)`,
+        ratio: fan.fiftyAt10 / fan.one,
+        target: '~5x',
+        note: 'the override: 5 waves of 10',
       },
     ];
   } finally {

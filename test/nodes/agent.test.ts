@@ -7,11 +7,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import WebSocket from 'ws';
 import { startTestCluster, type TestCluster } from '../cluster/index.js';
 import { kubectl, kubectlOdoo } from '../harness/plugin.js';
 import { buildDeviceLab, expectedReasons, requireRoot, MISSING_DEVICE, NOT_A_BLOCK_DEVICE, type DeviceLab, type LabState } from './deviceLab.js';
-import { fakeHealthyHost, startLocalAgent, type LocalAgent } from './localAgent.js';
+import { agentRequest, fakeHealthyHost, startLocalAgent, type LocalAgent } from './localAgent.js';
 import { waitFor } from '../harness/waitFor.js';
 
 const runs = requireRoot();
@@ -30,25 +29,6 @@ const odoo = (args: string[]) => kubectlOdoo(args, { kubeconfig: cluster.kubecon
 
 /** The pod the DaemonSet created on a node. */
 const daemonPodOn = (node: string) => cluster.store.list('pods', NS, 'app.kubernetes.io/name=odoo-node-agent').find((p: any) => p.spec?.nodeName === node && !p.metadata.deletionTimestamp);
-
-/** One request straight to an agent (as the plugin would after port-forwarding). */
-function agentRequest(port: number, token: string, message: string): Promise<{ status?: number; messages: any[] }> {
-  return new Promise((resolve) => {
-    const ws = new WebSocket(`ws://127.0.0.1:${port}/`, { headers: { Authorization: `Bearer ${token}` } });
-    const messages: any[] = [];
-    ws.on('unexpected-response', (_q, res) => resolve({ status: res.statusCode, messages }));
-    ws.on('open', () => ws.send(message));
-    ws.on('message', (d) => {
-      const m = JSON.parse(d.toString());
-      messages.push(m);
-      if (!m.progress) {
-        ws.close();
-        resolve({ messages });
-      }
-    });
-    ws.on('error', () => resolve({ messages }));
-  });
-}
 
 const blkidType = (dev: string) => execFileSync('sh', ['-c', `blkid -p -o value -s TYPE ${dev}; true`], { encoding: 'utf8' }).trim();
 
@@ -141,7 +121,7 @@ describe.skipIf(!runs)('odoo-node-agent on real devices, through kubectl odoo no
     const node = out.nodes.find((n: any) => n.node === 'node-1');
     expect(node.source).toBe('agent');
     const byDevice = Object.fromEntries(node.devices.map((d: any) => [d.device, { verdict: d.verdict, reasons: d.reasons.map((x: any) => (x.detail ? `${x.message} (${x.detail})` : x.message)) }]));
-    const expected = expectedReasons(lab, { exclusiveOpen: true });
+    const expected = expectedReasons(lab);
     for (const state of Object.keys(expected) as LabState[]) expect(byDevice[lab.devices[state]], state).toEqual(expected[state]);
     expect(byDevice['/dev/null']).toEqual({ verdict: NOT_A_BLOCK_DEVICE.verdict, reasons: NOT_A_BLOCK_DEVICE.reasons });
     expect(byDevice[MISSING_DEVICE.device]).toEqual({ verdict: MISSING_DEVICE.verdict, reasons: MISSING_DEVICE.reasons });
@@ -230,6 +210,87 @@ describe.skipIf(!runs)('odoo-node-agent on real devices, through kubectl odoo no
     expect(both.code).toBe(1);
     expect(both.stdout).toMatch(/replication: 2/);
     expect(both.stdout).toMatch(/devices: 2\n/);
+  });
+
+  it('--devices-only: a node whose devices are all READY passes even when its prerequisites fail', async () => {
+    // node-1 reads this machine's own host, which has no rbd module (or no udev): a prerequisite in error.
+    const plain = await odoo(['nodes', 'check', 'node-1', '--device', lab.devices.raw, '-o', 'json']);
+    const out = JSON.parse(plain.stdout);
+    expect(out.nodes[0].checks.some((c: any) => c.status === 'error')).toBe(true);
+    expect(out).toMatchObject({ ready: false, devicesReady: true });
+    expect(plain.code).toBe(1);
+    const only = await odoo(['nodes', 'check', 'node-1', '--device', lab.devices.raw, '--devices-only']);
+    expect(only.code).toBe(0);
+    expect(only.stdout).toContain('--devices-only: every device is READY; prerequisites and cluster checks do not count for the exit code');
+    const notReady = await odoo(['nodes', 'check', 'node-1', '--device', lab.devices.ext4, '--devices-only']);
+    expect(notReady.code).toBe(1);
+    expect(notReady.stderr).toContain('error: not ready: node-1');
+  });
+
+  it('without node names, judges the cluster as a whole in its own section: pool size, MTU, clock skew, kernel, modules, capacity', async () => {
+    const r = await odoo(['nodes', 'check', '--device', lab.devices.raw, '-o', 'json']);
+    const out = JSON.parse(r.stdout);
+    const names = out.clusterChecks.map((c: any) => c.name);
+    expect(names).toEqual(['agent', 'osd nodes', 'mtu consistency', 'clock skew', 'kernel everywhere', 'rbd module everywhere', 'ceph module everywhere', 'usable capacity', 'osd size gap'].filter((n) => n !== 'agent' || names.includes('agent')));
+    // node-1 and node-2 share this machine's clock: never a skew, though a slow round trip may leave it open.
+    const skew = out.clusterChecks.find((c: any) => c.name === 'clock skew');
+    expect(['ok', 'unknown']).toContain(skew.status);
+    expect(skew.message).toMatch(/^clock skew 0\.0\d\d s \(±\d\.\d{3}\) between node-\d and node-\d; Ceph warns above mon_clock_drift_allowed 0\.05 s/);
+    for (const n of out.nodes.filter((x: any) => !x.error)) expect(n.clock).toEqual({ offsetSeconds: expect.any(Number), uncertaintySeconds: expect.any(Number) });
+    // node-3 has no agent: only two nodes with a READY device for a pool of three.
+    expect(out.clusterChecks.find((c: any) => c.name === 'osd nodes')).toEqual({
+      name: 'osd nodes',
+      status: 'error',
+      message: '2 schedulable nodes with a READY device; the pool size 3 needs 3, one copy per node',
+    });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/cluster: osd nodes/);
+    const table = await odoo(['nodes', 'check', '--device', lab.devices.raw]);
+    expect(table.stdout).toMatch(/\nCluster:\n/);
+    expect(table.stdout).toMatch(/^osd nodes\terror\t2 schedulable nodes with a READY device/m);
+  });
+
+  it("judges for the CephCluster's release and fsid, and the flags override them; bad values are refused (exit 2)", async () => {
+    const bluestore = (out: any) => out.nodes[0].devices[0];
+    // No CephCluster yet: the default release.
+    const before = JSON.parse((await odoo(['nodes', 'check', 'node-1', '--device', lab.devices.bluestore, '-o', 'json'])).stdout);
+    expect(before.ceph).toEqual({ release: 19, releaseName: 'squid', releaseFrom: 'default (the release current Rook deploys)' });
+    expect(bluestore(before).bluestore).toEqual({ osdUuid: lab.osdUuid, cephFsid: lab.cephFsid, whoami: '0', belongsTo: 'unknown' });
+
+    const file = join(lab.dir, 'cephcluster.yaml');
+    writeFileSync(file, 'apiVersion: ceph.rook.io/v1\nkind: CephCluster\nmetadata: {name: rook-ceph, namespace: rook-ceph}\nspec:\n  cephVersion: {image: "quay.io/ceph/ceph:v17.2.6"}\n');
+    expect((await kc(['create', 'namespace', 'rook-ceph'])).code).toBe(0);
+    expect((await kc(['apply', '-f', file])).code).toBe(0);
+    const patched = await kc(['-n', 'rook-ceph', 'patch', 'cephcluster', 'rook-ceph', '--subresource=status', '--type', 'merge', '-p', JSON.stringify({ status: { ceph: { fsid: lab.cephFsid } } })]);
+    expect(patched.code).toBe(0);
+
+    const r = await odoo(['nodes', 'check', 'node-1', '--device', lab.devices.bluestore, '--device', lab.devices.ext4, '-o', 'json']);
+    const out = JSON.parse(r.stdout);
+    expect(out.ceph).toEqual({ release: 17, releaseName: 'quincy', releaseFrom: 'CephCluster rook-ceph/rook-ceph (quay.io/ceph/ceph:v17.2.6)', cephFsid: lab.cephFsid, fsidFrom: 'CephCluster rook-ceph/rook-ceph' });
+    expect(bluestore(out).bluestore.belongsTo).toBe('this-cluster');
+    expect(bluestore(out).reasons.find((x: any) => x.code === 'rook-existing-osd')).toMatchObject({ source: 'rook', message: `detected an existing OSD. UUID=${lab.osdUuid}` });
+    // Quincy's ceph-volume has no "Has a FileSystem": ours then, and it says so.
+    expect(out.nodes[0].devices[1].reasons.find((x: any) => x.code === 'has-filesystem')).toEqual({
+      code: 'has-filesystem',
+      kind: 'not-ready',
+      message: 'Has a FileSystem',
+      detail: 'ext4; ceph-volume 17 would accept this device',
+      source: 'kubectl-odoo',
+      release: 17,
+    });
+
+    const other = JSON.parse((await odoo(['nodes', 'check', 'node-1', '--device', lab.devices.bluestore, '--ceph-release', 'reef', '--ceph-fsid', '11111111-2222-4333-8444-555555555555', '-o', 'json'])).stdout);
+    expect(other.ceph).toMatchObject({ release: 18, releaseFrom: '--ceph-release', cephFsid: '11111111-2222-4333-8444-555555555555', fsidFrom: '--ceph-fsid' });
+    expect(bluestore(other).reasons.find((x: any) => x.code === 'rook-other-cluster')).toMatchObject({ message: `"${lab.osdUuid}" belonging to a different ceph cluster "${lab.cephFsid}"` });
+    expect((await odoo(['nodes', 'check', 'node-1', '--device', lab.devices.bluestore])).stdout).toContain('Judged for Ceph 17 (quincy), from CephCluster rook-ceph/rook-ceph (quay.io/ceph/ceph:v17.2.6); cluster fsid');
+
+    const badRelease = await odoo(['nodes', 'check', '--ceph-release', 'octopus']);
+    expect(badRelease.code).toBe(2);
+    expect(badRelease.stderr).toContain('--ceph-release must be one of 16 (pacific), 17 (quincy), 18 (reef), 19 (squid), got "octopus"');
+    const badFsid = await odoo(['nodes', 'check', '--ceph-fsid', 'not-a-uuid']);
+    expect(badFsid.code).toBe(2);
+    expect(badFsid.stderr).toContain('--ceph-fsid must be a UUID');
+    await kc(['delete', 'namespace', 'rook-ceph']);
   });
 
   it('lists every node from the summaries, with disk usage of host filesystems and instance volumes', async () => {

@@ -7,6 +7,7 @@ import { mkdirSync, mkdtempSync, openSync, closeSync, writeSync, rmSync, writeFi
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
+import { bluestoreLabelBytes } from '../../plugin/nodes/testFixtures.js';
 
 export const GiB = 1 << 30;
 
@@ -17,51 +18,80 @@ export interface DeviceLab {
   devices: Record<LabState, string>;
   vgName: string;
   osdUuid: string;
+  /** The ceph_fsid in the BlueStore label. */
+  cephFsid: string;
   mountPoint: string;
   /** Adds an ext4 device (for wipe tests) and returns its path. */
   addExt4(name: string): string;
   cleanup(): void;
 }
 
-const sh = (cmd: string, args: string[], input?: string) => execFileSync(cmd, args, { encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'], input, env: { ...process.env, LVM_SUPPRESS_FD_WARNINGS: '1' } });
+export const sh = (cmd: string, args: string[], input?: string) => execFileSync(cmd, args, { encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'], input, env: { ...process.env, LVM_SUPPRESS_FD_WARNINGS: '1' } });
 
 /** LVM limited to one device, so the host's own disks are never scanned or touched. */
-function lvmConfig(dev: string): string {
+export function lvmConfig(dev: string): string {
   const f = `[ "a|^${dev}$|", "r|.*|" ]`;
   return `devices { filter = ${f} global_filter = ${f} use_devicesfile = 0 } activation { udev_sync = 0 udev_rules = 0 }`;
 }
 
-export function buildDeviceLab(tag: string): DeviceLab {
-  const dir = mkdtempSync(join(tmpdir(), `kubectl-odoo-${tag}-`));
-  const undo: (() => void)[] = [];
-  const loops: string[] = [];
-  const image = (name: string, bytes: number) => {
-    const p = join(dir, `${name}.img`);
-    sh('truncate', ['-s', String(bytes), p]);
-    return p;
-  };
-  const attach = (file: string, extra: string[] = []) => {
-    const dev = sh('losetup', ['--find', '--show', ...extra, file]).trim();
-    loops.push(dev);
-    undo.push(() => sh('losetup', ['-d', dev]));
-    return dev;
-  };
-  const vgName = `kotest${tag.replace(/[^a-z0-9]/gi, '')}${process.pid}`;
-  const osdUuid = randomUUID();
-  const mountPoint = join(dir, 'mnt');
-  const lab = { dir, devices: {} as Partial<Record<LabState, string>>, vgName, osdUuid, mountPoint } as Partial<DeviceLab> & { devices: Partial<Record<LabState, string>> };
+/** A scratch directory for disk images and the steps that undo what was made there, in reverse order. */
+export interface LabSpace {
+  dir: string;
+  /** A sparse image file of that size. */
+  image(name: string, bytes: number): string;
+  /** losetup of an image; detached by its path when undone. */
+  attach(file: string, extra?: string[]): string;
+  /** Something to undo later (before the steps already recorded). */
+  onUndo(step: () => void): void;
+  /** Undoes every step recorded since the last undo, newest first, even when one fails. */
+  undo(): void;
+  /** undo(), then removes the directory. */
+  cleanup(): void;
+}
 
-  const cleanup = () => {
-    for (const step of undo.reverse()) {
+export function createLabSpace(tag: string): LabSpace {
+  const dir = mkdtempSync(join(tmpdir(), `kubectl-odoo-${tag}-`));
+  const steps: (() => void)[] = [];
+  const undo = () => {
+    for (const step of steps.splice(0).reverse()) {
       try {
         step();
       } catch {
         // keep undoing the rest
       }
     }
-    undo.length = 0;
-    rmSync(dir, { recursive: true, force: true });
   };
+  return {
+    dir,
+    image(name, bytes) {
+      const p = join(dir, `${name}.img`);
+      sh('truncate', ['-s', String(bytes), p]);
+      return p;
+    },
+    attach(file, extra = []) {
+      const dev = sh('losetup', ['--find', '--show', ...extra, file]).trim();
+      steps.push(() => sh('losetup', ['-d', dev]));
+      return dev;
+    },
+    onUndo: (step) => steps.push(step),
+    undo,
+    cleanup() {
+      undo();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export function buildDeviceLab(tag: string): DeviceLab {
+  const space = createLabSpace(tag);
+  const { dir, image, attach } = space;
+  const vgName = `kotest${tag.replace(/[^a-z0-9]/gi, '')}${process.pid}`;
+  const osdUuid = randomUUID();
+  const cephFsid = randomUUID();
+  const mountPoint = join(dir, 'mnt');
+  const lab = { dir, devices: {} as Partial<Record<LabState, string>>, vgName, osdUuid, cephFsid, mountPoint } as Partial<DeviceLab> & { devices: Partial<Record<LabState, string>> };
+
+  const cleanup = space.cleanup;
   lab.cleanup = cleanup;
 
   try {
@@ -79,16 +109,15 @@ export function buildDeviceLab(tag: string): DeviceLab {
     const lvm = attach(image('lvm', 6 * GiB));
     const cfg = lvmConfig(lvm);
     sh('pvcreate', ['-q', '-y', '--config', cfg, lvm]);
-    undo.push(() => sh('pvremove', ['-q', '-ff', '-y', '--config', cfg, lvm]));
+    space.onUndo(() => sh('pvremove', ['-q', '-ff', '-y', '--config', cfg, lvm]));
     sh('vgcreate', ['-q', '--config', cfg, vgName, lvm]);
-    undo.push(() => sh('vgremove', ['-q', '-f', '--config', cfg, vgName]));
+    space.onUndo(() => sh('vgremove', ['-q', '-f', '--config', cfg, vgName]));
     lab.devices.lvm = lvm;
 
-    // What BlueStore writes at offset 0 of an OSD's device: the signature, the OSD uuid, then the
-    // encoded label (struct version 2, compat 1, length, ...).
+    // What BlueStore writes at offset 0 of an OSD's device (ceph-bluestore-tool show-label reads it).
     const bs = image('bluestore', 6 * GiB);
     const fd = openSync(bs, 'r+');
-    const label = Buffer.concat([Buffer.from(`bluestore block device\n${osdUuid}\n`, 'latin1'), Buffer.from([2, 1, 0x4a, 0, 0, 0]), Buffer.alloc(74, 0x11)]);
+    const label = bluestoreLabelBytes({ osdUuid, cephFsid, whoami: '0' });
     writeSync(fd, label, 0, label.length, 0);
     closeSync(fd);
     lab.devices.bluestore = attach(bs);
@@ -103,7 +132,7 @@ export function buildDeviceLab(tag: string): DeviceLab {
     sh('mkfs.ext4', ['-q', '-F', lab.devices.mounted]);
     mkdirSync(mountPoint);
     sh('mount', [lab.devices.mounted, mountPoint]);
-    undo.push(() => sh('umount', [mountPoint]));
+    space.onUndo(() => sh('umount', [mountPoint]));
 
     lab.devices.swap = attach(image('swap', 6 * GiB));
     sh('mkswap', ['-q', lab.devices.swap]);
@@ -125,22 +154,29 @@ export function buildDeviceLab(tag: string): DeviceLab {
   return lab as DeviceLab;
 }
 
-/** What the judge must say about each state, in ceph-volume's words (loop devices allowed). */
-export function expectedReasons(lab: DeviceLab, opts: { exclusiveOpen: boolean }): Record<LabState, { verdict: string; reasons: string[] }> {
+/** What the judge must say about each state for the default Ceph release (19), loop devices allowed. */
+export function expectedReasons(lab: DeviceLab): Record<LabState, { verdict: string; reasons: string[] }> {
+  const fs = (t: string) => [`Has a FileSystem (${t})`, `because it contains a filesystem "${t}"`];
   return {
     raw: { verdict: 'READY', reasons: [] },
-    ext4: { verdict: 'NOT_READY', reasons: ['Has a FileSystem (ext4)'] },
-    lvm: { verdict: 'NOT_READY', reasons: ['Has a FileSystem (LVM2_member)', `LVM detected (PV of VG ${lab.vgName})`] },
-    bluestore: { verdict: 'NOT_READY', reasons: ['Has a FileSystem (ceph_bluestore)', `Has BlueStore device label (osd_uuid ${lab.osdUuid})`] },
+    ext4: { verdict: 'NOT_READY', reasons: fs('ext4') },
+    lvm: { verdict: 'NOT_READY', reasons: ['Has a FileSystem (LVM2_member)', `LVM detected (PV of VG ${lab.vgName})`, 'because it contains a filesystem "LVM2_member"'] },
+    bluestore: {
+      verdict: 'NOT_READY',
+      reasons: [
+        'Has a FileSystem (ceph_bluestore)',
+        `Has BlueStore device label (osd_uuid ${lab.osdUuid})`,
+        'because it contains a filesystem "ceph_bluestore"',
+        `detected an existing OSD. UUID=${lab.osdUuid} (ceph_fsid ${lab.cephFsid}; pass --ceph-fsid to compare with the cluster's)`,
+      ],
+    },
     gpt: { verdict: 'NOT_READY', reasons: ['Has GPT headers'] },
     small: { verdict: 'NOT_READY', reasons: ['Insufficient space (<5GB) (1073741824 bytes)'] },
     readonly: { verdict: 'NOT_READY', reasons: ['read-only'] },
-    mounted: {
-      verdict: 'NOT_READY',
-      reasons: [...(opts.exclusiveOpen ? ['locked (exclusive open refused (EBUSY))'] : []), 'Has a FileSystem (ext4)', `Device is mounted (${lab.mountPoint})`],
-    },
-    swap: { verdict: 'NOT_READY', reasons: ['Has a FileSystem (swap)'] },
-    luks: { verdict: 'NOT_READY', reasons: ['Has a FileSystem (crypto_LUKS)'] },
+    // The kernel refuses an exclusive open of a mounted device: the agent and the SSH path both see it.
+    mounted: { verdict: 'NOT_READY', reasons: [...fs('ext4'), `with mountpoint "${lab.mountPoint}"`, 'locked (exclusive open refused: EBUSY; ceph-volume 19 does not check this)'] },
+    swap: { verdict: 'NOT_READY', reasons: fs('swap') },
+    luks: { verdict: 'NOT_READY', reasons: fs('crypto_LUKS') },
   };
 }
 

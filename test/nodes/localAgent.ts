@@ -4,6 +4,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, symlinkSync, writeFileSync, chmodSync } from 'node:fs';
 import { join } from 'node:path';
+import WebSocket from 'ws';
 import { DIST } from '../harness/plugin.js';
 
 export interface LocalAgent {
@@ -71,4 +72,23 @@ export function fakeHealthyHost(dir: string): { proc: string; udev: string; binD
   );
   chmodSync(join(binDir, 'chronyc'), 0o755);
   return { proc, udev, binDir };
+}
+
+/** One request straight to an agent (as the plugin would after port-forwarding). */
+export function agentRequest(port: number, token: string, message: string): Promise<{ status?: number; messages: any[] }> {
+  return new Promise((resolve) => {
+    const ws = new WebSocket(`ws://127.0.0.1:${port}/`, { headers: { Authorization: `Bearer ${token}` } });
+    const messages: any[] = [];
+    ws.on('unexpected-response', (_q, res) => resolve({ status: res.statusCode, messages }));
+    ws.on('open', () => ws.send(message));
+    ws.on('message', (d) => {
+      const m = JSON.parse(d.toString());
+      messages.push(m);
+      if (!m.progress) {
+        ws.close();
+        resolve({ messages });
+      }
+    });
+    ws.on('error', () => resolve({ messages }));
+  });
 }

@@ -2,93 +2,41 @@
 // generated host key and user key, judging the same real loop devices as the agent tests with plain
 // shell commands on the "remote" side.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { kubectlOdoo } from '../harness/plugin.js';
+import { SSHD, startSshd, type Sshd } from './sshd.js';
 import { buildDeviceLab, expectedReasons, requireRoot, MISSING_DEVICE, type DeviceLab, type LabState } from './deviceLab.js';
 
 const runs = requireRoot();
-const SSHD = ['/usr/sbin/sshd', '/usr/bin/sshd'].find((p) => existsSync(p));
 if (runs && !SSHD && process.env.CI === 'true') throw new Error('sshd is missing: scripts/test-deps.sh installs openssh-server');
 
 let lab: DeviceLab;
-let sshd: ChildProcess | undefined;
-let port: number;
+let sshd: Sshd;
 let dir: string;
 let userKey: string;
 let hostPub: string;
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const p = (s.address() as { port: number }).port;
-      s.close(() => resolve(p));
-    });
-  });
-}
+let port: number;
 
 const odoo = (args: string[], env: Record<string, string | undefined> = {}) => kubectlOdoo(args, { timeoutMs: 120_000, env: { SSH_AUTH_SOCK: undefined, ...env } });
-const target = () => `root@127.0.0.1:${port}`;
+const target = () => sshd.target;
 
 describe.skipIf(!runs || !SSHD)('nodes check --ssh against a real sshd', () => {
   beforeAll(async () => {
     lab = buildDeviceLab('ssh');
     try {
       dir = join(lab.dir, 'ssh');
-      mkdirSync(dir);
-      execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', join(dir, 'host_ed25519')]);
-      execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', join(dir, 'user_ed25519')]);
-      userKey = join(dir, 'user_ed25519');
-      hostPub = readFileSync(join(dir, 'host_ed25519.pub'), 'utf8').trim();
-      writeFileSync(join(dir, 'authorized_keys'), readFileSync(`${userKey}.pub`));
-      port = await freePort();
-      writeFileSync(
-        join(dir, 'sshd_config'),
-        [
-          `Port ${port}`,
-          'ListenAddress 127.0.0.1',
-          `HostKey ${join(dir, 'host_ed25519')}`,
-          `PidFile ${join(dir, 'sshd.pid')}`,
-          `AuthorizedKeysFile ${join(dir, 'authorized_keys')}`,
-          'PermitRootLogin prohibit-password',
-          'PasswordAuthentication no',
-          'KbdInteractiveAuthentication no',
-          'StrictModes no',
-          'UsePAM no',
-        ].join('\n') + '\n',
-      );
-      mkdirSync('/run/sshd', { recursive: true });
-      // -D: stays in the foreground, so the PID we hold is sshd's own and afterAll stops exactly it.
-      sshd = spawn(SSHD!, ['-D', '-e', '-f', join(dir, 'sshd_config')], { stdio: ['ignore', 'ignore', 'pipe'] });
-      let log = '';
-      sshd.stderr!.on('data', (d) => (log += d));
-      await new Promise<void>((resolve, reject) => {
-        const t = setTimeout(() => reject(new Error(`sshd did not start: ${log}`)), 10_000);
-        const poll = setInterval(() => {
-          if (/Server listening/.test(log)) {
-            clearTimeout(t);
-            clearInterval(poll);
-            resolve();
-          }
-        }, 50);
-        sshd!.once('exit', (c) => reject(new Error(`sshd exited with ${c}: ${log}`)));
-      });
+      sshd = await startSshd(dir);
+      ({ userKey, hostPub, port } = sshd);
     } catch (e) {
-      sshd?.kill('SIGTERM');
       lab.cleanup();
       throw e;
     }
   });
 
   afterAll(async () => {
-    if (sshd && sshd.exitCode === null) {
-      const exited = new Promise((r) => sshd!.once('exit', r));
-      sshd.kill('SIGTERM');
-      await exited;
-    }
+    await sshd?.stop();
     lab?.cleanup();
   });
 
@@ -97,7 +45,7 @@ describe.skipIf(!runs || !SSHD)('nodes check --ssh against a real sshd', () => {
     const r = await odoo(['nodes', 'check', '--ssh', target(), '-i', userKey, '--known-hosts', knownHosts, '--device', lab.devices.raw, '-o', 'json']);
     expect(r.code).toBe(1);
     const node = JSON.parse(r.stdout).nodes[0];
-    const fp = execFileSync('ssh-keygen', ['-l', '-E', 'sha256', '-f', join(dir, 'host_ed25519.pub')], { encoding: 'utf8' }).split(' ')[1];
+    const fp = execFileSync('ssh-keygen', ['-l', '-E', 'sha256', '-f', sshd.hostPubFile], { encoding: 'utf8' }).split(' ')[1];
     expect(node.error).toBe(
       `the host key of [127.0.0.1]:${port} (ssh-ed25519 ${fp}) is not in known_hosts; check the fingerprint and pass --accept-new-host-key to trust it (known_hosts: ${knownHosts})`,
     );
@@ -124,8 +72,7 @@ describe.skipIf(!runs || !SSHD)('nodes check --ssh against a real sshd', () => {
     expect(node).toMatchObject({ source: 'ssh', target: `root@127.0.0.1:${port}` });
     expect(node.error).toBeUndefined();
     const byDevice = Object.fromEntries(node.devices.map((d: any) => [d.device, { verdict: d.verdict, reasons: d.reasons.map((x: any) => (x.detail ? `${x.message} (${x.detail})` : x.message)) }]));
-    // No exclusive-open test over SSH (no Node.js on the target); the mount table still shows the mount.
-    const expected = expectedReasons(lab, { exclusiveOpen: false });
+    const expected = expectedReasons(lab);
     for (const state of Object.keys(expected) as LabState[]) expect(byDevice[lab.devices[state]], state).toEqual(expected[state]);
     expect(byDevice[MISSING_DEVICE.device]).toEqual({ verdict: MISSING_DEVICE.verdict, reasons: MISSING_DEVICE.reasons });
     expect(node.checks.slice(-6).map((c: any) => c.name)).toEqual(['kernel', 'rbd module', 'ceph module', 'udev', 'clock sync', 'mtu']);

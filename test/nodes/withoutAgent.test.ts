@@ -62,6 +62,7 @@ describe('nodes without a working agent', () => {
         node: n,
         source: 'agent',
         ready: false,
+        devicesReady: false,
         checks: [{ name: 'agent', status: 'error', message: `no odoo-node-agent pod on node ${n}` }],
         devices: [],
         error: `no odoo-node-agent pod on node ${n}`,

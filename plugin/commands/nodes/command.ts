@@ -9,6 +9,7 @@ import { CheckFailedError, UsageError } from '../../core/errors.js';
 import { DEFAULT_CONFIG } from '../../core/config.js';
 import { printStructured } from '../../core/output/printer.js';
 import { parseSshTarget, type SshTarget } from '../../nodes/sshHost.js';
+import { CEPH_RELEASES, DEFAULT_CEPH_RELEASE, parseCephRelease, UUID_RE, type CephRelease } from '../../nodes/cephRelease.js';
 
 interface NodesArgs {
   'agent-namespace'?: string;
@@ -25,6 +26,9 @@ interface CheckArgs extends NodesArgs {
   concurrency?: number;
   timeout?: number;
   replication?: number;
+  'ceph-release'?: string;
+  'ceph-fsid'?: string;
+  'devices-only': boolean;
 }
 
 const agentNamespace = (ctx: CommandContext, args: NodesArgs) => args['agent-namespace'] || ctx.config.agentNamespace;
@@ -42,28 +46,41 @@ export const nodesCheckCommand: CommandDef<CheckArgs> = {
       .option('known-hosts', { type: 'string', requiresArg: true, describe: 'known_hosts file to verify host keys (default ~/.ssh/known_hosts)' })
       .option('allow-loop-devices', { type: 'boolean', default: false, describe: 'With --ssh: accept loop devices, as ceph-volume does with CEPH_VOLUME_ALLOW_LOOP_DEVICES' })
       .option('accept-new-host-key', { type: 'boolean', default: false, describe: 'Trust and record the key of a host not yet in known_hosts (a changed key is always refused)' })
-      .option('concurrency', { type: 'number', requiresArg: true, describe: 'Nodes checked at the same time (default from config: 10)' })
+      .option('concurrency', { type: 'number', requiresArg: true, describe: 'Nodes checked at the same time (default: every node, at most 64; config nodeChecks.concurrency)' })
       .option('timeout', { type: 'number', requiresArg: true, describe: 'Seconds to wait for one node (default from config: 120)' })
       .option('replication', { type: 'number', requiresArg: true, describe: 'Ceph replication for the capacity estimate (default from config: 3)' })
       .option('agent-namespace', { type: 'string', requiresArg: true, describe: 'Namespace of the node agent (default from config: kubectl-odoo)' })
+      .option('ceph-release', {
+        type: 'string',
+        requiresArg: true,
+        describe: `Ceph release to judge for: ${Object.entries(CEPH_RELEASES).map(([n, name]) => `${n}|${name}`).join(', ')} (default: the CephCluster's spec.cephVersion.image, else ${DEFAULT_CEPH_RELEASE})`,
+      })
+      .option('devices-only', { type: 'boolean', default: false, describe: 'Exit 0 when every device is READY, whatever the node prerequisites and cluster checks say' })
+      .option('ceph-fsid', { type: 'string', requiresArg: true, describe: "The Ceph cluster's fsid, to tell its existing OSDs from another cluster's (default: the CephCluster's status.ceph.fsid)" })
       .example('$0 nodes check', 'every node through its agent')
+      .example('$0 nodes check --ceph-release 18', 'judge as the ceph-volume of Reef does')
       .example('$0 nodes check node-1 --device /dev/sdb', 'one node, another device')
       .example('$0 nodes check --ssh root@10.0.0.1 root@10.0.0.2:2222 -i ~/.ssh/id_ed25519', 'machines without Kubernetes'),
   async run(ctx, args) {
     const opts = validateCheckArgs(ctx, args);
-    const { checkNodesThroughAgents, checkNodesOverSsh, summariseChecks, describeFailedChecks } = await import('../../nodes/checkNodes.js');
+    const { checkNodesThroughAgents, checkNodesOverSsh, summariseChecks, describeFailedChecks, resolveJudgeTarget, readCephClusters } = await import('../../nodes/checkNodes.js');
     const progress = (node: string, message: string) => {
       if (ctx.globals.verbose > 0 || ctx.io.stderr.isTTY) ctx.progress(`${node}: ${message}`);
     };
     let results;
     let clusterChecks: import('../../nodes/facts.js').Check[] = [];
+    let ceph: import('../../nodes/checkNodes.js').JudgeTarget;
     if (opts.ssh) {
+      ceph = resolveJudgeTarget(opts.judge, undefined);
       const { connectSsh } = await import('../../nodes/sshHost.js');
       const { loadHeavy } = await import('../../core/heavy/load.js');
       const { SshClient } = await loadHeavy();
       const ssh = opts.ssh;
       const { DEFAULT_JUDGE_POLICY } = await import('../../nodes/report.js');
-      const policy = { ...DEFAULT_JUDGE_POLICY, readiness: { ...DEFAULT_JUDGE_POLICY.readiness, allowLoopDevices: ssh.allowLoop } };
+      const policy = {
+        ...DEFAULT_JUDGE_POLICY,
+        readiness: { ...DEFAULT_JUDGE_POLICY.readiness, allowLoopDevices: ssh.allowLoop, release: ceph.release, ...(ceph.cephFsid ? { cephFsid: ceph.cephFsid } : {}) },
+      };
       results = await checkNodesOverSsh(
         (t) =>
           connectSsh(SshClient as any, t, {
@@ -73,12 +90,15 @@ export const nodesCheckCommand: CommandDef<CheckArgs> = {
             timeoutMs: opts.timeoutMs,
             onHostKeyAdded: (tt) => ctx.progress(`Warning: permanently added the host key of ${tt.host}:${tt.port} to ${ssh.knownHosts}`),
           }),
-        { targets: ssh.targets, devices: opts.devices ?? ctx.config.devices, concurrency: opts.concurrency, policy, onProgress: progress },
+        { targets: ssh.targets, devices: opts.devices ?? ctx.config.devices, concurrency: opts.concurrency, policy, onProgress: progress, now: () => ctx.clock.now().getTime() },
       );
     } else {
       const kube = await ctx.kube();
       const { openPortForward } = await import('../../core/kube/portForward.js');
+      // Only a flag left unset needs the CephCluster.
+      ceph = resolveJudgeTarget(opts.judge, opts.judge.release !== undefined && opts.judge.cephFsid ? undefined : await readCephClusters(kube));
       ({ results, clusterChecks } = await checkNodesThroughAgents(kube, (t) => openPortForward(kube, t), {
+        judge: ceph,
         namespace: agentNamespace(ctx, args),
         nodes: opts.nodes,
         devices: opts.devices,
@@ -86,10 +106,17 @@ export const nodesCheckCommand: CommandDef<CheckArgs> = {
         timeoutMs: opts.timeoutMs,
         onProgress: progress,
         signal: ctx.signal,
+        now: () => ctx.clock.now().getTime(),
       }));
       await (await import('../agent/versionSkew.js')).warnOnAgentVersionSkew(kube, agentNamespace(ctx, args), ctx.progress);
     }
-    const out = summariseChecks(results, { replication: opts.replication, overhead: opts.overhead }, clusterChecks);
+    const out = summariseChecks(results, {
+      capacity: { replication: opts.replication, overhead: opts.overhead },
+      ceph,
+      clusterChecks,
+      devicesOnly: opts.devicesOnly,
+      wholeCluster: !!opts.ssh || opts.nodes.length === 0,
+    });
     if (!(await printStructured(ctx.io, ctx.globals.output, out))) {
       const { renderChecks } = await import('../../nodes/render.js');
       ctx.io.stdout.write(renderChecks(out, ctx.colors, { wide: ctx.globals.output === 'wide', aligned: !!ctx.io.stdout.isTTY }));
@@ -101,10 +128,12 @@ export const nodesCheckCommand: CommandDef<CheckArgs> = {
 interface ValidCheck {
   nodes: string[];
   devices?: string[];
-  concurrency: number;
+  concurrency?: number;
   timeoutMs: number;
   replication: number;
   overhead: [number, number];
+  judge: { release?: CephRelease; cephFsid?: string };
+  devicesOnly: boolean;
   ssh?: {
     targets: SshTarget[];
     auth: { privateKey?: Buffer; agentSocket?: string };
@@ -128,10 +157,13 @@ function validateCheckArgs(ctx: CommandContext, args: CheckArgs): ValidCheck {
   });
   const common = {
     devices,
-    concurrency: positiveInt(args.concurrency, cfg.concurrency, '--concurrency'),
+    // Unset: sized to the fleet by the check itself.
+    concurrency: args.concurrency !== undefined ? positiveInt(args.concurrency, 1, '--concurrency') : cfg.concurrency,
     timeoutMs: positiveInt(args.timeout, cfg.timeoutSeconds, '--timeout') * 1000,
     replication: positiveInt(args.replication, ctx.config.replication, '--replication'),
     overhead: cfg.capacityOverhead,
+    judge: validateJudgeArgs(args),
+    devicesOnly: !!args['devices-only'],
   };
   const positional = (args.node ?? []).map(String);
   if (!args.ssh?.length) {
@@ -173,6 +205,20 @@ function validateCheckArgs(ctx: CommandContext, args: CheckArgs): ValidCheck {
     ...common,
     ssh: { targets, auth: { privateKey, agentSocket }, knownHosts: args['known-hosts'] ?? join(home, '.ssh', 'known_hosts'), acceptNew: !!args['accept-new-host-key'], allowLoop: !!args['allow-loop-devices'] },
   };
+}
+
+function validateJudgeArgs(args: CheckArgs): { release?: CephRelease; cephFsid?: string } {
+  const judge: { release?: CephRelease; cephFsid?: string } = {};
+  if (args['ceph-release'] !== undefined) {
+    const r = parseCephRelease(String(args['ceph-release']));
+    if (!r) throw new UsageError(`--ceph-release must be one of ${Object.entries(CEPH_RELEASES).map(([n, name]) => `${n} (${name})`).join(', ')}, got "${args['ceph-release']}"`);
+    judge.release = r;
+  }
+  if (args['ceph-fsid'] !== undefined) {
+    if (!UUID_RE.test(String(args['ceph-fsid']))) throw new UsageError(`--ceph-fsid must be a UUID (ceph fsid prints it), got "${args['ceph-fsid']}"`);
+    judge.cephFsid = String(args['ceph-fsid']).toLowerCase();
+  }
+  return judge;
 }
 
 export const nodesCommand: CommandDef<NodesArgs> = {
