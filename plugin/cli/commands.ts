@@ -22,6 +22,9 @@ import { backupCommand } from '../commands/backup/command.js';
 import { backupsCommand } from '../commands/backups/command.js';
 import { restoreCommand } from '../commands/restore/command.js';
 import { recoverCommand } from '../commands/recover/command.js';
+import { shellCommand } from '../commands/shell/command.js';
+import { psqlCommandDef } from '../commands/psql/command.js';
+import { odooShellCommand } from '../commands/odoo-shell/command.js';
 
 // Listed in the order --help shows them: instances, their storage and config, backups, nodes, the tool itself.
 export const COMMANDS: CommandDef[] = [
@@ -43,6 +46,9 @@ export const COMMANDS: CommandDef[] = [
   backupsCommand,
   restoreCommand,
   recoverCommand,
+  shellCommand,
+  psqlCommandDef,
+  odooShellCommand,
   nodesCommand,
   versionCommand,
   completionCommand,

@@ -54,6 +54,8 @@ export const DEFAULT_CONFIG: PluginConfig = {
   backupImage: '',
   backupCompression: 'auto',
   backupTimeout: '6h',
+  // psql NAME: the image of the short-lived pod used when the Odoo container has no psql.
+  psqlImage: 'postgres:16-alpine',
 };
 
 /** Keys a config file may set that have no default. */
