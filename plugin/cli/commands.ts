@@ -25,6 +25,7 @@ import { recoverCommand } from '../commands/recover/command.js';
 import { shellCommand } from '../commands/shell/command.js';
 import { psqlCommandDef } from '../commands/psql/command.js';
 import { odooShellCommand } from '../commands/odoo-shell/command.js';
+import { maintenanceCommand } from '../commands/maintenance/command.js';
 
 // Listed in the order --help shows them: instances, their storage and config, backups, nodes, the tool itself.
 export const COMMANDS: CommandDef[] = [
@@ -49,6 +50,7 @@ export const COMMANDS: CommandDef[] = [
   shellCommand,
   psqlCommandDef,
   odooShellCommand,
+  maintenanceCommand,
   nodesCommand,
   versionCommand,
   completionCommand,

@@ -21,6 +21,9 @@ export function odooContainerTarget(inst: InstanceObjects): PodTarget {
   });
 }
 
+/** bash when the image has it, else sh. */
+export const LOGIN_SHELL = 'if command -v bash >/dev/null 2>&1; then exec bash; else exec sh; fi';
+
 type TtyIn = NodeJS.ReadableStream & { isTTY?: boolean; setRawMode?: (raw: boolean) => void };
 type TtyOut = NodeJS.WritableStream & { isTTY?: boolean; columns?: number; rows?: number; on?: (e: 'resize', fn: () => void) => unknown; off?: (e: 'resize', fn: () => void) => unknown };
 

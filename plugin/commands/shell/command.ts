@@ -6,9 +6,6 @@ interface ShellArgs {
   command?: string;
 }
 
-/** bash when the image has it, else sh. */
-const LOGIN_SHELL = 'if command -v bash >/dev/null 2>&1; then exec bash; else exec sh; fi';
-
 export const shellCommand: CommandDef<ShellArgs> = {
   command: 'shell <name>',
   describe: 'Open a shell in the instance\'s running Odoo container (-c CMD runs one command)',
@@ -20,7 +17,7 @@ export const shellCommand: CommandDef<ShellArgs> = {
   complete: completeInstanceName,
   async run(ctx, args) {
     const { resolveForSession } = await import('../../oncall/attach.js');
-    const { odooContainerTarget, runAttached } = await import('../../oncall/session.js');
+    const { odooContainerTarget, runAttached, LOGIN_SHELL } = await import('../../oncall/session.js');
     const { kube, inst } = await resolveForSession(ctx, 'shell', args.name);
     const target = odooContainerTarget(inst);
     await runAttached(kube, ctx.io, { target, command: ['sh', '-c', args.command ?? LOGIN_SHELL], signal: ctx.signal });
