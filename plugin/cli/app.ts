@@ -238,7 +238,8 @@ export async function runApp(args: string[], deps: AppDeps): Promise<number> {
       return exitCodeFor(err);
     }
     const verbose = args.some((a) => /^-v(=|$)/.test(a) || a.startsWith('--v=')) && args.length > 0;
-    deps.io.stderr.write(formatError(e, verbose) + '\n');
+    const message = formatError(e, verbose);
+    if (message) deps.io.stderr.write(message + '\n');
     if (e instanceof UsageError && !e.hint) deps.io.stderr.write(`See "${SCRIPT_NAME} ${commandPath(args)}--help" for usage.\n`);
     return exitCodeFor(e);
   }

@@ -23,6 +23,10 @@ import { backupCommand } from '../commands/backup/command.js';
 import { backupsCommand } from '../commands/backups/command.js';
 import { restoreCommand } from '../commands/restore/command.js';
 import { recoverCommand } from '../commands/recover/command.js';
+import { shellCommand } from '../commands/shell/command.js';
+import { psqlCommandDef } from '../commands/psql/command.js';
+import { odooShellCommand } from '../commands/odoo-shell/command.js';
+import { maintenanceCommand } from '../commands/maintenance/command.js';
 
 // Listed in the order --help shows them: instances, their storage and config, backups, nodes, the tool itself.
 export const COMMANDS: CommandDef[] = [
@@ -44,6 +48,10 @@ export const COMMANDS: CommandDef[] = [
   backupsCommand,
   restoreCommand,
   recoverCommand,
+  shellCommand,
+  psqlCommandDef,
+  odooShellCommand,
+  maintenanceCommand,
   nodesCommand,
   agentCommand,
   versionCommand,

@@ -59,6 +59,8 @@ export const DEFAULT_CONFIG: PluginConfig = {
   agentImage: '',
   agentNodeImage: 'node:22-bookworm-slim',
   agentPort: 8765,
+  // psql NAME: the image of the short-lived pod used when the Odoo container has no psql.
+  psqlImage: 'postgres:16-alpine',
 };
 
 /** Keys a config file may set that have no default. */

@@ -1,6 +1,6 @@
 // Typed errors thrown anywhere in the plugin; main maps them to exit codes and one-line messages.
 
-export type ErrorKind = 'usage' | 'not-found' | 'conflict' | 'forbidden' | 'invalid' | 'api' | 'timeout' | 'cancelled' | 'interrupted' | 'check-failed' | 'failure';
+export type ErrorKind = 'usage' | 'not-found' | 'conflict' | 'forbidden' | 'invalid' | 'api' | 'timeout' | 'cancelled' | 'interrupted' | 'check-failed' | 'failure' | 'exit-code';
 
 export class CliError extends Error {
   readonly kind: ErrorKind;
@@ -66,6 +66,18 @@ export class FailureError extends CliError {
   }
 }
 
+/**
+ * A command run in a pod (shell, psql) ended with this exit code: the plugin exits with it too, and
+ * prints nothing more (the command said what it had to).
+ */
+export class RemoteExitError extends CliError {
+  readonly exitCode: number;
+  constructor(exitCode: number) {
+    super('exit-code', `the command exited with code ${exitCode}`);
+    this.exitCode = exitCode;
+  }
+}
+
 export const EXIT_OK = 0;
 export const EXIT_FAILURE = 1;
 export const EXIT_USAGE = 2;
@@ -78,6 +90,8 @@ export function exitCodeFor(err: unknown): number {
         return EXIT_USAGE;
       case 'interrupted':
         return EXIT_INTERRUPTED;
+      case 'exit-code':
+        return (err as RemoteExitError).exitCode;
       default:
         return EXIT_FAILURE;
     }
@@ -87,6 +101,7 @@ export function exitCodeFor(err: unknown): number {
 
 /** One line (plus optional hint) for stderr; never a stack trace unless verbose. */
 export function formatError(err: unknown, verbose = false): string {
+  if (err instanceof RemoteExitError) return '';
   if (err instanceof CliError) {
     const lines = [`error: ${err.message}`];
     if (err.hint) lines.push(err.hint);

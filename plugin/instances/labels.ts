@@ -37,6 +37,8 @@ export const ANNOTATION_RESTARTED_AT = 'kubectl.kubernetes.io/restartedAt';
  * --reuse-volume and only for the same customer; a volume without it is from a create that did not finish.
  */
 export const ANNOTATION_KEPT_AFTER_DELETE = 'kubectl-odoo.io/kept-after-delete';
+/** On the Deployment while the instance is in maintenance (kubectl odoo maintenance on): a JSON record. */
+export const ANNOTATION_MAINTENANCE = 'kubectl-odoo.io/maintenance';
 
 /** Server-side selector that finds instance Deployments, pods, Services and Ingresses of either scheme. */
 export const INSTANCE_SELECTOR = `${LABEL_APP}=${APP_ODOO}`;

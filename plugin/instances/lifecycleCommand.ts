@@ -35,6 +35,7 @@ export function lifecycleCommand(v: LifecycleVerb): CommandDef<InstanceActionArg
     async run(ctx, args) {
       const { name, namespace, dryRun, timeoutMs } = prepareInstanceAction(ctx, v.verb, args);
       await refuseWhileBusy(ctx, namespace, name);
+      if (v.verb !== 'stop') await (await import('../oncall/maintenance.js')).refuseInMaintenance(await ctx.kube(), namespace, name);
       const r = await v.act(ctx, namespace, name, dryRun);
       const replicas = r.deployment.spec?.replicas;
       await printAction(ctx, {

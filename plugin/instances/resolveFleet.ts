@@ -2,7 +2,7 @@
 // resource type joined in memory: never a call per instance.
 import type { KubeClient } from '../core/kube/client.js';
 import { RESOURCES } from '../core/kube/resources.js';
-import { ANNOTATION_KEPT_AFTER_DELETE, INSTANCE_PVC_SELECTOR, INSTANCE_SELECTOR, instanceIdOf, isInstanceWorkload } from './labels.js';
+import { ANNOTATION_KEPT_AFTER_DELETE, ANNOTATION_MAINTENANCE, INSTANCE_PVC_SELECTOR, INSTANCE_SELECTOR, instanceIdOf, isInstanceWorkload } from './labels.js';
 import { deploymentNameOfPod, deriveInstanceFacts, ingressRouteRoutesTo, ingressRoutesTo, instanceUrl, matchesLabels } from './facts.js';
 import { optional, serviceNameAlternative } from './resolveKube.js';
 import { keptVolumesOf, type KeptVolume } from './resolveRemains.js';
@@ -16,6 +16,12 @@ export interface ListInstancesOptions {
   pageSize?: number;
 }
 
+/** The annotations status reads: a kept volume's, and a maintenance record. */
+function keptAnnotations(a: Record<string, string> | undefined): { annotations?: Record<string, string> } {
+  const kept = Object.fromEntries([ANNOTATION_KEPT_AFTER_DELETE, ANNOTATION_MAINTENANCE].filter((k) => a?.[k]).map((k) => [k, a![k]]));
+  return Object.keys(kept).length ? { annotations: kept } : {};
+}
+
 // Lists keep only the fields status, facts and tables read, so 10,000 instances stay small in memory.
 function slimMeta(m: any): any {
   return {
@@ -26,7 +32,7 @@ function slimMeta(m: any): any {
     creationTimestamp: m.creationTimestamp,
     deletionTimestamp: m.deletionTimestamp,
     labels: m.labels,
-    ...(m.annotations?.[ANNOTATION_KEPT_AFTER_DELETE] ? { annotations: { [ANNOTATION_KEPT_AFTER_DELETE]: m.annotations[ANNOTATION_KEPT_AFTER_DELETE] } } : {}),
+    ...keptAnnotations(m.annotations),
     ownerReferences: m.ownerReferences,
   };
 }

@@ -54,6 +54,9 @@ describe('deriveInstanceStatus', () => {
     ['old pod terminating during restart', { deployment: dep(), pods: [pod('Running', { ready: true, deleting: recent })] }, 'starting', 'Terminating'],
     ['newest pod speaks', { deployment: dep(), pods: [pod('Running', { ready: true, name: 'old', created: old, deleting: recent }), pod('Pending', { name: 'new' })] }, 'creating', 'ContainerCreating'],
     ['deployment being deleted', { deployment: dep(1, { metadata: { deletionTimestamp: recent } }), pods: [] }, 'deleting', 'Deleting'],
+    ['in maintenance', { deployment: dep(0, { metadata: { annotations: { 'kubectl-odoo.io/maintenance': '{"replicas":1}' } } }), pods: [] }, 'maintenance', 'Maintenance'],
+    // Someone scaled it up by hand: what runs is the truth.
+    ['maintenance record but scaled up', { deployment: dep(1, { metadata: { annotations: { 'kubectl-odoo.io/maintenance': '{"replicas":1}' } } }), pods: [pod('Running', { ready: true })] }, 'running', undefined],
   ];
   it.each(cases)('%s', (_name, input, status, reason) => {
     const s = deriveInstanceStatus(input, NOW);
@@ -76,5 +79,6 @@ describe('deriveInstanceStatus', () => {
   it('statusText hides routine reasons', () => {
     expect(statusText({ status: 'stopped', reason: 'ScaledToZero' })).toBe('stopped');
     expect(statusText({ status: 'error', reason: 'CrashLoopBackOff' })).toBe('error (CrashLoopBackOff)');
+    expect(statusText({ status: 'maintenance', reason: 'Maintenance' })).toBe('maintenance');
   });
 });

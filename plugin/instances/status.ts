@@ -3,7 +3,9 @@
 // it with what the pod phase hides: replicas 0, readiness, restarts, CrashLoopBackOff, image pull errors,
 // probe failures and scheduling failures. Pure.
 
-export type InstanceStatusName = 'creating' | 'starting' | 'running' | 'stopping' | 'stopped' | 'error' | 'deleting';
+import { ANNOTATION_MAINTENANCE } from './labels.js';
+
+export type InstanceStatusName = 'creating' | 'starting' | 'running' | 'stopping' | 'stopped' | 'error' | 'deleting' | 'maintenance';
 
 export interface InstanceStatus {
   status: InstanceStatusName;
@@ -106,6 +108,13 @@ export function deriveInstanceStatus(input: StatusInput, now: Date = new Date())
 
   if (deployment?.metadata?.deletionTimestamp) return out('deleting', 'Deleting', 'the Deployment is being deleted');
 
+  const maintenance = maintenanceRecordOf(deployment);
+  if (maintenance && desired === 0) {
+    const since = maintenance.since ? ` since ${maintenance.since}` : '';
+    const by = maintenance.by ? ` by ${maintenance.by}` : '';
+    return { ...out('maintenance', 'Maintenance', `in maintenance${since}${by} (pod ${maintenance.pod ?? '?'}); "kubectl odoo maintenance off ${deployment.metadata?.name}" ends it`), ready: 0 };
+  }
+
   if (desired === 0) {
     const running = pods.filter((p) => p.status?.phase !== 'Succeeded' && p.status?.phase !== 'Failed');
     if (running.length) return out('stopping', 'Terminating', `waiting for ${running.length} pod(s) to stop`);
@@ -178,8 +187,27 @@ export function deriveInstanceStatus(input: StatusInput, now: Date = new Date())
   return stuck ? out('error', 'NotReady', 'the pod has not become ready for more than 5 minutes') : out('starting', 'NotReady', 'waiting for the readiness probe');
 }
 
+/** What `kubectl odoo maintenance on` recorded on the Deployment: when, by whom, the replicas to give back, its pod. */
+export interface MaintenanceRecord {
+  since?: string;
+  by?: string;
+  replicas?: number;
+  pod?: string;
+}
+
+export function maintenanceRecordOf(deployment: any): MaintenanceRecord | undefined {
+  const raw = deployment?.metadata?.annotations?.[ANNOTATION_MAINTENANCE];
+  if (raw === undefined) return undefined;
+  try {
+    const r = JSON.parse(raw);
+    return r && typeof r === 'object' ? r : {};
+  } catch {
+    return {};
+  }
+}
+
 /** "running", "error (CrashLoopBackOff)": the short form tables print. */
 export function statusText(s: Pick<InstanceStatus, 'status' | 'reason'>): string {
-  const quiet = new Set(['ScaledToZero', 'NoPod', 'ContainerCreating', 'Restarted', 'NotReady', 'Terminating']);
+  const quiet = new Set(['Maintenance', 'ScaledToZero', 'NoPod', 'ContainerCreating', 'Restarted', 'NotReady', 'Terminating']);
   return s.reason && !quiet.has(s.reason) ? `${s.status} (${s.reason})` : s.status;
 }

@@ -141,7 +141,7 @@ export function parseSortKey(v: unknown): SortKey {
   return k as SortKey;
 }
 
-const STATUS_ORDER: Record<string, number> = { error: 0, creating: 1, starting: 2, stopping: 3, deleting: 4, running: 5, stopped: 6, deleted: 7 };
+const STATUS_ORDER: Record<string, number> = { error: 0, creating: 1, starting: 2, stopping: 3, deleting: 4, running: 5, maintenance: 6, stopped: 7, deleted: 8 };
 
 export function sortSummaries(rows: InstanceSummary[], key: SortKey): InstanceSummary[] {
   const byName = (a: InstanceSummary, b: InstanceSummary) => a.namespace.localeCompare(b.namespace) || a.name.localeCompare(b.name);

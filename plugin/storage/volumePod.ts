@@ -111,7 +111,7 @@ export async function withInstanceFiles<T>(deps: VolumeAccessDeps, inst: Instanc
   }
 }
 
-async function waitForPodRunning(deps: VolumeAccessDeps, namespace: string, name: string): Promise<void> {
+export async function waitForPodRunning(deps: VolumeAccessDeps, namespace: string, name: string): Promise<void> {
   const deadline = deps.clock.now().getTime() + (deps.timeoutMs ?? 120_000);
   let last: any;
   for (;;) {

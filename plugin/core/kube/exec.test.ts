@@ -34,6 +34,8 @@ describe('execQuery', () => {
   it.each([
     [{ command: ['ls', '-l', 'a b'] }, [['command', 'ls'], ['command', '-l'], ['command', 'a b'], ['stdout', 'true'], ['stderr', 'true']]],
     [{ command: ['cat'], container: 'odoo', stdin: 'x' }, [['command', 'cat'], ['container', 'odoo'], ['stdin', 'true'], ['stdout', 'true'], ['stderr', 'true']]],
+    // A terminal has no separate stderr, as kubectl exec -t asks for it.
+    [{ command: ['sh'], stdin: 'x', tty: { size: () => undefined, onResize: () => () => {} } }, [['command', 'sh'], ['stdin', 'true'], ['stdout', 'true'], ['stderr', 'false'], ['tty', 'true']]],
   ])('%j', (opts, want) => {
     expect(execQuery(opts)).toEqual(want);
   });

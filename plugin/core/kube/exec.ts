@@ -7,6 +7,8 @@
 //     stdout: writable, stderr: writable,            // optional; when given, output streams there and the
 //                                                    // returned stdout/stderr strings stay empty
 //     signal,                                        // optional AbortSignal: closes the session, CancelledError
+//     tty,                                           // optional: a terminal (kubectl exec -t); its size is sent
+//                                                    // on channel 4 at the start and on every resize
 //   });
 //
 // A non-zero exit is not an error: it comes back as exitCode. Errors are thrown for what prevents the
@@ -29,6 +31,7 @@ const STDIN = 0;
 const STDOUT = 1;
 const STDERR = 2;
 const STATUS = 3;
+const RESIZE = 4;
 const CLOSE = 255;
 /** Stdin is sent in frames of at most this size. */
 const MAX_FRAME = 256 * 1024;
@@ -73,6 +76,15 @@ export interface ExecOptions {
   stdout?: NodeJS.WritableStream;
   stderr?: NodeJS.WritableStream;
   signal?: AbortSignal;
+  /** Allocate a terminal in the container (stdout and stderr then arrive together on stdout). */
+  tty?: TerminalSize;
+}
+
+/** The local terminal, whose size the remote one follows. */
+export interface TerminalSize {
+  size(): { width: number; height: number } | undefined;
+  /** Calls listener on every resize; returns the function that stops it. */
+  onResize(listener: () => void): () => void;
 }
 
 export interface ExecResult {
@@ -90,11 +102,13 @@ export function execPath(namespace: string, pod: string): string {
 }
 
 /** Query pairs for exec: one `command` per argv element, as kubectl sends them. */
-export function execQuery(opts: Pick<ExecOptions, 'container' | 'command' | 'stdin'>): [string, string][] {
+export function execQuery(opts: Pick<ExecOptions, 'container' | 'command' | 'stdin' | 'tty'>): [string, string][] {
   const q: [string, string][] = opts.command.map((c) => ['command', c] as [string, string]);
   if (opts.container) q.push(['container', opts.container]);
   if (opts.stdin !== undefined) q.push(['stdin', 'true']);
-  q.push(['stdout', 'true'], ['stderr', 'true']);
+  // With a terminal there is no separate stderr stream (kubectl sends stderr=false with -t).
+  q.push(['stdout', 'true'], ['stderr', opts.tty ? 'false' : 'true']);
+  if (opts.tty) q.push(['tty', 'true']);
   return q;
 }
 
@@ -120,10 +134,12 @@ export async function execInPod(kube: Pick<KubeClient, 'websocketOptions'>, opts
     const err: Buffer[] = [];
     let status: ApiStatus | undefined;
     let settled = false;
+    let stopResize: (() => void) | undefined;
     const settle = (fn: () => void) => {
       if (settled) return;
       settled = true;
       opts.signal?.removeEventListener('abort', onAbort);
+      stopResize?.();
       fn();
     };
     const onAbort = () => {
@@ -140,6 +156,15 @@ export async function execInPod(kube: Pick<KubeClient, 'websocketOptions'>, opts
     });
     ws.on('error', (e) => settle(() => reject(new ConnectionError(`exec in pod ${opts.pod} failed: ${e.message}`, e))));
     ws.on('open', () => {
+      if (opts.tty) {
+        const tty = opts.tty;
+        const sendSize = () => {
+          const s = tty.size();
+          if (s && ws.readyState === 1) ws.send(frame(RESIZE, Buffer.from(JSON.stringify({ Width: s.width, Height: s.height }))));
+        };
+        sendSize();
+        stopResize = tty.onResize(sendSize);
+      }
       if (opts.stdin !== undefined) sendStdin(ws, opts.stdin, (e) => settle(() => reject(e)));
     });
     ws.on('message', (data, isBinary) => {

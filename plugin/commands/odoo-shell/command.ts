@@ -1,0 +1,26 @@
+import type { CommandDef } from '../../cli/command.js';
+import { completeInstanceName } from '../../instances/commandSupport.js';
+
+interface OdooShellArgs {
+  name: string;
+}
+
+export const odooShellCommand: CommandDef<OdooShellArgs> = {
+  command: 'odoo-shell <name>',
+  describe: 'Run "odoo shell -d <database>" in the instance\'s running Odoo container',
+  outputs: ['table'],
+  builder: (y) => y.positional('name', { type: 'string', describe: 'Instance name, instance id or platform Deployment name' }),
+  complete: completeInstanceName,
+  async run(ctx, args) {
+    const { resolveForSession } = await import('../../oncall/attach.js');
+    const { odooContainerTarget, runAttached } = await import('../../oncall/session.js');
+    const { odooConfPath } = await import('../../odooconf/run.js');
+    const { odooArgv } = await import('../../oncall/odooRun.js');
+    const { FailureError } = await import('../../core/errors.js');
+    const { kube, inst } = await resolveForSession(ctx, 'odoo-shell', args.name);
+    const target = odooContainerTarget(inst);
+    const db = inst.facts.database;
+    if (!db) throw new FailureError(`instance ${inst.name} names no database (ODOO_DATABASE_NAME): cannot tell odoo shell which one to open`);
+    await runAttached(kube, ctx.io, { target, command: odooArgv(odooConfPath(inst), ['shell', '-d', db]), signal: ctx.signal });
+  },
+};

@@ -1,0 +1,53 @@
+// NAME, -l SELECTOR or --all: the instances a command acts on, and the list shown before acting on many.
+import type { CommandContext } from '../cli/context.js';
+import { UsageError, DeclinedError } from '../core/errors.js';
+import type { KubeClient } from '../core/kube/client.js';
+import { RESOURCES } from '../core/kube/resources.js';
+import { instanceNamespace, rejectAllNamespaces } from '../instances/commandSupport.js';
+import { validateInstanceReference } from '../instances/names.js';
+import type { InstanceObjects } from '../instances/resolve.js';
+import { validateLabelSelector } from '../instances/selector.js';
+
+export interface FleetArgs {
+  name?: string;
+  selector?: string;
+  all?: boolean;
+  yes?: boolean;
+}
+
+/** Checks that exactly one of NAME, -l and --all was given (before anything is read). */
+export function checkFleetArgs(command: string, args: FleetArgs): void {
+  const given = [args.name !== undefined, args.selector !== undefined, !!args.all].filter(Boolean).length;
+  if (given === 0) throw new UsageError(`${command} needs an instance: NAME, -l SELECTOR or --all`);
+  if (given > 1) throw new UsageError(`${command} takes one of NAME, -l SELECTOR or --all, not several`);
+}
+
+export async function resolveTargets(ctx: CommandContext, command: string, args: FleetArgs): Promise<{ kube: KubeClient; instances: InstanceObjects[]; many: boolean }> {
+  rejectAllNamespaces(ctx, command);
+  checkFleetArgs(command, args);
+  const namespace = instanceNamespace(ctx);
+  const selector = args.selector !== undefined ? validateLabelSelector(args.selector) : undefined;
+  const ref = args.name !== undefined ? validateInstanceReference(args.name) : undefined;
+  const kube = await ctx.kube();
+  if (ref !== undefined) {
+    const { resolveInstance } = await import('../instances/resolve.js');
+    return { kube, instances: [await resolveInstance(kube, namespace, ref)], many: false };
+  }
+  const { listInstances } = await import('../instances/resolveFleet.js');
+  const { collectInstanceObjects } = await import('../instances/resolve.js');
+  const listed = await listInstances(kube, { namespace, labelSelector: selector });
+  // The listing is slimmed; the work needs each Deployment whole.
+  const instances: InstanceObjects[] = [];
+  for (const i of listed.sort((a, b) => (a.name < b.name ? -1 : 1))) {
+    instances.push(await collectInstanceObjects(kube, await kube.get(RESOURCES.deployments, i.name, namespace)));
+  }
+  return { kube, instances, many: true };
+}
+
+/** Shows the instances and asks before acting on many of them (as cnpg maintenance set does). */
+export async function confirmMany(ctx: CommandContext, what: string, instances: InstanceObjects[], yes: boolean | undefined, describe: (i: InstanceObjects) => string): Promise<void> {
+  ctx.io.stderr.write(`${what} ${instances.length} instance(s) in namespace ${ctx.namespace()}:\n`);
+  for (const i of instances) ctx.io.stderr.write(`  ${i.name}  ${describe(i)}\n`);
+  if (yes) return;
+  if (!(await ctx.confirm(`${what} these ${instances.length} instance(s)?`, 'yes'))) throw new DeclinedError();
+}
