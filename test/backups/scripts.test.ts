@@ -475,6 +475,21 @@ describe('restore script on a platform archive (volume only)', () => {
     expect(await databases()).toEqual(before);
   });
 
+  it('FILES_ONLY with one of our sets restores its files and keeps the database as it is now', async () => {
+    const b = await backup({ consistency: 'stop' });
+    expect(b.run.code).toBe(0);
+    const files = treeSnapshot(inst.dataDir);
+    await pg.psql("INSERT INTO res_partner (name) VALUES ('kept by a files-only restore')", { database: DB });
+    writeFileSync(join(inst.dataDir, 'conf', 'odoo.conf'), 'changed after the backup\n');
+    const rows = await databaseSnapshot(pg, DB);
+    const run = await runScript(RESTORE_SCRIPT, { ...restoreEnv(b.path), FILES_ONLY: '1' });
+    expect(run.output).toContain(`DONE ${b.path}`);
+    expect(run.code).toBe(0);
+    expect(treeSnapshot(inst.dataDir)).toEqual(files);
+    expect(await databaseSnapshot(pg, DB)).toBe(rows);
+    await expectNoRestoreLeftovers();
+  });
+
   it('refuses entries and links with absolute or ".." paths before extracting anything', async () => {
     const work = bitnamiInstance(join('evil', 'volume'), 'evil');
     const planted = join(root, 'evil', 'planted');
