@@ -2,13 +2,13 @@
 // configured class, ReadWriteOnce, sized from the plan), the Jobs that copy and verify (legacy directory
 // read-only at /legacy, the PVC at /target), and the Deployment with its data volume switched.
 import { posix } from 'node:path';
-import { UsageError } from '../core/errors.js';
+import { UsageError } from '../../lib/errors.js';
 import type { InstanceObjects } from '../instances/resolve.js';
 import { formatBytes, parseStorageSize } from '../instances/quantity.js';
 import { LABEL_APP, APP_ODOO_PVC, LABEL_MANAGED_BY, MANAGED_BY_SAASODOO, LABEL_K8S_MANAGED_BY, MANAGED_BY_PLUGIN, LABEL_K8S_COMPONENT, LABEL_K8S_INSTANCE, LABEL_SAAS_INSTANCE_ID } from '../instances/labels.js';
 import { VERIFY_TREES_SCRIPT } from './verify.js';
 import copySh from './sh/copy.sh';
-import { JOB_POD_LABEL } from '../core/kube/jobs.js';
+import { JOB_POD_LABEL } from '../../lib/kube/jobs.js';
 
 /** On the PVC: the legacy directory it was copied from. On the Deployment after the switch: the same. */
 export const ANNOTATION_MIGRATED_FROM = 'kubectl-odoo.io/migrated-from';

@@ -4,7 +4,7 @@
 // line, in our output or in an object; the fallback pod takes it from the Secret by reference.
 import { odooContainer } from '../instances/facts.js';
 import type { InstanceObjects } from '../instances/resolve.js';
-import { FailureError } from '../core/errors.js';
+import { FailureError } from '../../lib/errors.js';
 import { LABEL_K8S_COMPONENT, LABEL_K8S_INSTANCE, LABEL_K8S_MANAGED_BY, MANAGED_BY_PLUGIN } from '../instances/labels.js';
 
 /** libpq's variables and the container variables that hold them, in the order the platforms use them. */
