@@ -4,13 +4,13 @@
 // through the agent and over SSH: NOT_READY for Ceph 19, with the copies' places and the OSD they name;
 // READY for 16, as ceph-volume 16.2 says.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { closeSync, existsSync, openSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, openSync, writeSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { kubectlOdoo } from '../harness/plugin.js';
 import { bluestoreLabelBytes } from '../../lib/nodes/testing/fixtures.js';
 import { createLabSpace, GiB, requireRoot, type LabSpace } from './deviceLab.js';
-import { agentRequest, startLocalAgent, type LocalAgent } from './localAgent.js';
+import { agentRequest, startHostAgent, type LocalAgent } from './localAgent.js';
 import { SSHD, startSshd, type Sshd } from './sshd.js';
 
 const CEPH_VOLUME = '/usr/sbin/ceph-volume';
@@ -58,21 +58,7 @@ describe.skipIf(!runs || !SSHD || !existsSync(CEPH_VOLUME))('BlueStore label cop
         closeSync(fd);
       }
       sshd = await startSshd(join(space.dir, 'ssh'));
-      const tokenFile = join(space.dir, 'token');
-      writeFileSync(tokenFile, `${TOKEN}\n`);
-      const config = join(space.dir, 'agent.json');
-      writeFileSync(
-        config,
-        JSON.stringify({
-          devices: ['/dev/null'],
-          allowLoopDevices: true,
-          listen: { host: '127.0.0.1', port: 0 },
-          tokenFile,
-          summaryIntervalSeconds: 3600,
-          hostPaths: { proc: '/proc', sys: '/sys', dev: '/dev', udev: '/run/udev', modules: '/lib/modules', kubeletPods: join(space.dir, 'pods') },
-        }),
-      );
-      agent = await startLocalAgent({ node: 'copies', configFile: config });
+      agent = await startHostAgent(space.dir, 'copies', TOKEN);
     } catch (e) {
       await sshd?.stop();
       space.cleanup();
