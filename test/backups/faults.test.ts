@@ -308,3 +308,68 @@ describe('signals at every step of a restore', () => {
     await resetToOld();
   });
 });
+
+describe('signals at every step of a files-only restore of a platform archive', () => {
+  const backups = () => join(root, 'backups');
+  let toNew: string;
+  let toOld: string;
+  let filesNew: Record<string, string>;
+  let filesOld: Record<string, string>;
+
+  /** `tar czf` of a copy of the volume, changed by `change`, as the platform writes its archives. */
+  function platformArchive(name: string, change: (dir: string) => void): { path: string; files: Record<string, string> } {
+    const dir = join(root, `archived-${name}`);
+    execFileSync('cp', ['-a', inst.dataDir, dir]);
+    for (const e of readdirSync(dir).filter((n) => n.startsWith('.odoo-restore-'))) rmSync(join(dir, e), { recursive: true, force: true });
+    change(dir);
+    const path = `active/${CUSTOMER}/${name}.tar.gz`;
+    mkdirSync(join(backups(), 'active', CUSTOMER), { recursive: true });
+    execFileSync('tar', ['czf', join(backups(), path), '-C', dir, '.']);
+    return { path, files: treeSnapshot(dir) };
+  }
+  const filesOnlyEnv = (path: string) => ({ ...restoreEnv(backups(), path), FILES_ONLY: '1' });
+
+  beforeAll(() => {
+    ({ path: toOld, files: filesOld } = platformArchive('platform-old', () => undefined));
+    ({ path: toNew, files: filesNew } = platformArchive('platform-new', (dir) => {
+      writeFileSync(join(dir, 'conf', 'odoo.conf'), '[options]\ndb_name = faults\n; from the platform archive\n');
+      writeFileSync(join(dir, 'filestore', DB, 'only-in-the-archive'), randomBytes(70_000));
+      rmSync(join(dir, 'sessions'), { recursive: true, force: true });
+    }));
+    expect(filesNew).not.toEqual(filesOld);
+  });
+
+  it.each([
+    ['check', 'SIGKILL', 'old'],
+    ['files+database', 'SIGTERM', 'old'],
+    ['swap', 'SIGKILL', 'old'],
+    ['out-1', 'SIGTERM', 'new'],
+    ['out-1', 'SIGKILL', 'new'],
+    ['in-1', 'SIGKILL', 'new'],
+  ] as const)('%s, %s: wholly the %s files after recover, the database never touched', async (point, signal, after) => {
+    const rows = await databaseSnapshot(pg, DB);
+    expect(treeSnapshot(inst.dataDir, (rel) => rel.startsWith('.odoo-restore-'))).toEqual(filesOld);
+    const pause = join(root, `pause-files-only-${point}`);
+    writeFileSync(pause, '');
+    const { child, done } = startScript(RESTORE_SCRIPT, { ...filesOnlyEnv(toNew), PAUSE_AT: point, PAUSE_FILE: pause });
+    let out = '';
+    child.stdout!.on('data', (d) => (out += d));
+    child.stderr!.on('data', (d) => (out += d));
+    await waitFor(`the restore to pause at ${point}`, () => out.includes(`PAUSED ${point}`), 60_000);
+    if (signal === 'SIGTERM') process.kill(child.pid!, 'SIGTERM');
+    else process.kill(-child.pid!, 'SIGKILL');
+    rmSync(pause, { force: true });
+    expect((await done).code === 0).toBe(false);
+    const applied = await recover('apply');
+    expect(applied.code, applied.output).toBe(0);
+    expect((await recover('cleanup')).code).toBe(0);
+    expect(treeSnapshot(inst.dataDir)).toEqual(after === 'new' ? filesNew : filesOld);
+    expect(await databaseSnapshot(pg, DB)).toBe(rows);
+    expect(await sideDatabases()).toEqual([]);
+    if (after === 'new') {
+      const back = await runScript(RESTORE_SCRIPT, filesOnlyEnv(toOld));
+      expect(back.code, back.output).toBe(0);
+      expect((await recover('cleanup')).code).toBe(0);
+    }
+  });
+});
