@@ -210,6 +210,24 @@ describe('signals during a backup', () => {
   });
 });
 
+/**
+ * Runs the restore script until it pauses at `point`, then signals it as the kubelet would (SIGTERM to
+ * PID 1, or SIGKILL to the whole container) and lets it end.
+ */
+async function restoreInterruptedAt(env: Record<string, string>, point: string, signal: 'SIGTERM' | 'SIGKILL') {
+  const pause = join(root, `pause-restore-${point}`);
+  writeFileSync(pause, '');
+  const { child, done } = startScript(RESTORE_SCRIPT, { ...env, PAUSE_AT: point, PAUSE_FILE: pause });
+  let out = '';
+  child.stdout!.on('data', (d) => (out += d));
+  child.stderr!.on('data', (d) => (out += d));
+  await waitFor(`the restore to pause at ${point}`, () => out.includes(`PAUSED ${point}`), 60_000);
+  if (signal === 'SIGTERM') process.kill(child.pid!, 'SIGTERM');
+  else process.kill(-child.pid!, 'SIGKILL');
+  rmSync(pause, { force: true });
+  return done;
+}
+
 describe('signals at every step of a restore', () => {
   const backups = () => join(root, 'backups');
   let fromSet: string;
@@ -258,18 +276,7 @@ describe('signals at every step of a restore', () => {
     ['out-1', 'SIGKILL', 'new', 'killed'],
     ['in-1', 'SIGKILL', 'new', 'killed'],
   ] as const)('%s, %s: wholly %s after recover (STATE %s)', async (point, signal, after, stateLine) => {
-    const pause = join(root, `pause-restore-${point}`);
-    writeFileSync(pause, '');
-    const env = restoreEnv(backups(), fromSet);
-    const { child, done } = startScript(RESTORE_SCRIPT, { ...env, PAUSE_AT: point, PAUSE_FILE: pause });
-    let out = '';
-    child.stdout!.on('data', (d) => (out += d));
-    child.stderr!.on('data', (d) => (out += d));
-    await waitFor(`the restore to pause at ${point}`, () => out.includes(`PAUSED ${point}`), 60_000);
-    if (signal === 'SIGTERM') process.kill(child.pid!, 'SIGTERM');
-    else process.kill(-child.pid!, 'SIGKILL');
-    rmSync(pause, { force: true });
-    const r = await done;
+    const r = await restoreInterruptedAt(restoreEnv(backups(), fromSet), point, signal);
     expect(r.code === 0).toBe(false);
     if (stateLine !== 'killed') expect(r.output).toMatch(new RegExp(`^STATE ${stateLine}$`, 'm'));
     else expect(r.output).not.toMatch(/^STATE /m);
@@ -349,17 +356,7 @@ describe('signals at every step of a files-only restore of a platform archive', 
   ] as const)('%s, %s: wholly the %s files after recover, the database never touched', async (point, signal, after) => {
     const rows = await databaseSnapshot(pg, DB);
     expect(treeSnapshot(inst.dataDir, (rel) => rel.startsWith('.odoo-restore-'))).toEqual(filesOld);
-    const pause = join(root, `pause-files-only-${point}`);
-    writeFileSync(pause, '');
-    const { child, done } = startScript(RESTORE_SCRIPT, { ...filesOnlyEnv(toNew), PAUSE_AT: point, PAUSE_FILE: pause });
-    let out = '';
-    child.stdout!.on('data', (d) => (out += d));
-    child.stderr!.on('data', (d) => (out += d));
-    await waitFor(`the restore to pause at ${point}`, () => out.includes(`PAUSED ${point}`), 60_000);
-    if (signal === 'SIGTERM') process.kill(child.pid!, 'SIGTERM');
-    else process.kill(-child.pid!, 'SIGKILL');
-    rmSync(pause, { force: true });
-    expect((await done).code === 0).toBe(false);
+    expect((await restoreInterruptedAt(filesOnlyEnv(toNew), point, signal)).code === 0).toBe(false);
     const applied = await recover('apply');
     expect(applied.code, applied.output).toBe(0);
     expect((await recover('cleanup')).code).toBe(0);
