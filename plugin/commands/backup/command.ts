@@ -2,7 +2,7 @@ import type { CommandDef } from '../../cli/command.js';
 import type { CommandContext } from '../../cli/context.js';
 import { CheckFailedError, UsageError } from '../../../lib/errors.js';
 import { printResult, printStructured, toYaml } from '../../core/output/printer.js';
-import { completeInstanceName, instanceNamespace, rejectAllNamespaces } from '../../instances/commandSupport.js';
+import { completeInstanceName, instanceNamespace } from '../../instances/commandSupport.js';
 import { validateInstanceReference } from '../../instances/names.js';
 import { CONSISTENCY_MODES, totalSize, type ConsistencyMode } from '../../backups/manifest.js';
 import { parseQualifiedBackupRef } from '../../backups/naming.js';
@@ -25,6 +25,7 @@ export async function printObject(ctx: CommandContext, obj: any): Promise<void> 
 
 const verifyCommand: CommandDef<{ backup: string; restoreTest: boolean }> = {
   command: 'verify <backup>',
+  scope: 'namespace',
   describe: 'Check a backup set: checksums, archive and dump listings; --restore-test restores it into a scratch database and folder. A platform archive: gzip, tar, paths and layout',
   outputs: ['table', 'wide', 'json', 'yaml'],
   builder: (y) =>
@@ -32,7 +33,6 @@ const verifyCommand: CommandDef<{ backup: string; restoreTest: boolean }> = {
       .positional('backup', { type: 'string', describe: 'INSTANCE/TIMESTAMP, INSTANCE/latest, active/CUSTOMER/INSTANCE/TIMESTAMP, or a platform archive active/CUSTOMER/NAME.tar.gz' })
       .option('restore-test', { type: 'boolean', default: false, describe: 'Also restore into a scratch database and folder and match every attachment row to its file' }),
   async run(ctx, args) {
-    rejectAllNamespaces(ctx, 'backup verify');
     if (!parsePlatformArchivePath(args.backup)) parseQualifiedBackupRef(args.backup);
     const { backupDeps } = await import('../../backups/commandSupport.js');
     const { runVerify } = await import('../../backups/verify.js');
@@ -55,11 +55,11 @@ const verifyCommand: CommandDef<{ backup: string; restoreTest: boolean }> = {
 
 const pinCommand = (pinned: boolean): CommandDef<{ backup: string }> => ({
   command: `${pinned ? 'pin' : 'unpin'} <backup>`,
+  scope: 'namespace',
   describe: pinned ? 'Pin a backup set: prune never deletes it' : 'Unpin a backup set',
   outputs: ['table', 'json', 'yaml', 'name'],
   builder: (y) => y.positional('backup', { type: 'string', describe: 'INSTANCE/TIMESTAMP or active/CUSTOMER/INSTANCE/TIMESTAMP' }),
   async run(ctx, args) {
-    rejectAllNamespaces(ctx, pinned ? 'backup pin' : 'backup unpin');
     parseQualifiedBackupRef(args.backup);
     const { backupDeps } = await import('../../backups/commandSupport.js');
     const { setPinned } = await import('../../backups/prune.js');
@@ -72,6 +72,8 @@ const pinCommand = (pinned: boolean): CommandDef<{ backup: string }> => ({
 export const backupCommand: CommandDef<BackupArgs> = {
   // [name], not <name>: a required positional here would also be demanded by the subcommands.
   command: 'backup [name]',
+  scope: 'instance',
+  dryRun: { describe: 'Print the Job that would run; change nothing' },
   describe: 'Back up an instance: database dump and data volume of the same moment, checksummed, into the backups volume',
   outputs: ['table', 'json', 'yaml', 'name'],
   // The options are not global (yargs' default): they are this command's, and verify/pin/unpin must
@@ -86,12 +88,10 @@ export const backupCommand: CommandDef<BackupArgs> = {
         global: false,
         describe: 'live: the instance keeps running (dump snapshot, then files); stop: stopped during the copy and started again (implies --wait)',
       })
-      .option('export-odoo-zip', { type: 'boolean', default: false, global: false, describe: 'Also write odoo.zip, which Odoo\'s database manager restores' })
-      .option('dry-run', { type: 'boolean', default: false, global: false, describe: 'Print the Job that would run; change nothing' }),
+      .option('export-odoo-zip', { type: 'boolean', default: false, global: false, describe: 'Also write odoo.zip, which Odoo\'s database manager restores' }),
   subcommands: [verifyCommand, pinCommand(true), pinCommand(false)],
   complete: completeInstanceName,
   async run(ctx, args) {
-    rejectAllNamespaces(ctx, 'backup');
     if (!args.name) throw new UsageError('backup needs the instance NAME (or a subcommand: verify, pin, unpin)');
     const name = validateInstanceReference(args.name);
     if (!(CONSISTENCY_MODES as readonly string[]).includes(args.consistency)) {

@@ -89,6 +89,8 @@ const PRUNE_COLUMNS = [
 
 const pruneCommand: CommandDef<PruneArgs> = {
   command: 'prune [name]',
+  scope: 'namespace',
+  dryRun: { describe: 'Show what would be kept and deleted; delete nothing' },
   describe: 'Delete backup sets a retention policy does not keep (per instance; never the newest complete one or a pinned one); asks first unless --yes',
   outputs: ['table', 'json', 'yaml', 'name'],
   builder: (y) =>
@@ -101,7 +103,6 @@ const pruneCommand: CommandDef<PruneArgs> = {
       .option('keep-weekly', { type: 'string', describe: 'Keep the newest set of each of the last N ISO weeks that have sets' })
       .option('keep-monthly', { type: 'string', describe: 'Keep the newest set of each of the last N months that have sets' })
       .option('include-platform', { type: 'boolean', default: false, describe: 'Also prune the platform\'s own archives (active/CUSTOMER/NAME.tar.gz), by the same rules in their own group' })
-      .option('dry-run', { type: 'boolean', default: false, describe: 'Show what would be kept and deleted; delete nothing' })
       .option('yes', { alias: 'y', type: 'boolean', default: false, describe: 'Delete without asking (the plan is not shown first)' }),
   complete: completeInstanceName,
   async run(ctx, args) {
@@ -155,6 +156,7 @@ const pruneCommand: CommandDef<PruneArgs> = {
 
 export const backupsCommand: CommandDef<ScopeArgs> = {
   command: 'backups [name]',
+  scope: 'namespace',
   describe: 'List backup sets (of an instance, a customer, or all with -A): time, size, state, age, safety backups, and the platform\'s own archives',
   outputs: ['table', 'wide', 'json', 'yaml', 'name'],
   builder: (y) =>

@@ -14,6 +14,8 @@ interface ListArgs {
 
 export const listCommand: CommandDef<ListArgs> = {
   command: 'list',
+  scope: 'fleet',
+  outputs: ['table', 'wide', 'json', 'yaml', 'name'],
   aliases: ['ls'],
   describe: 'List instances (the plugin\'s and the platform\'s) with status, storage and URL',
   builder: (y) =>

@@ -1,7 +1,7 @@
 import type { CommandDef } from '../../cli/command.js';
 import { DeclinedError, UsageError } from '../../../lib/errors.js';
 import { printStructured } from '../../core/output/printer.js';
-import { completeInstanceName, instanceNamespace, rejectAllNamespaces } from '../../instances/commandSupport.js';
+import { completeInstanceName, instanceNamespace } from '../../instances/commandSupport.js';
 import { validateInstanceReference } from '../../instances/names.js';
 import { describeSetTime, restoreQuestion, validateRestoreArgs } from '../../backups/restore.js';
 import { printObject } from '../backup/command.js';
@@ -19,6 +19,8 @@ interface RestoreArgs {
 
 export const restoreCommand: CommandDef<RestoreArgs> = {
   command: 'restore <name>',
+  scope: 'instance',
+  dryRun: { describe: 'Show which backup and print the restore Job; change nothing' },
   describe: 'Restore an instance from a backup set: safety backup first, database and files swapped in together; asks first unless --yes',
   outputs: ['table', 'json', 'yaml', 'name'],
   builder: (y) =>
@@ -35,11 +37,9 @@ export const restoreCommand: CommandDef<RestoreArgs> = {
       .option('domain', { type: 'string', describe: 'With --to NEW: the copy\'s host name (a copy has no ingress otherwise)' })
       .option('subdomain', { type: 'string', describe: 'With --to NEW: the copy\'s host name as SUBDOMAIN.<baseDomain>' })
       .option('files-only', { type: 'boolean', default: false, describe: 'Replace the files only and leave the database as it is (needed for a platform archive, active/CUSTOMER/NAME.tar.gz)' })
-      .option('dry-run', { type: 'boolean', default: false, describe: 'Show which backup and print the restore Job; change nothing' })
       .option('yes', { alias: 'y', type: 'boolean', default: false, describe: 'Do not ask for confirmation' }),
   complete: completeInstanceName,
   async run(ctx, args) {
-    rejectAllNamespaces(ctx, 'restore');
     const name = validateInstanceReference(args.name);
     if (!args.from) throw new UsageError('--from is required: the backup to restore (see "kubectl odoo backups NAME")');
     validateRestoreArgs({ name, from: args.from, to: args.to, filesOnly: args.filesOnly });

@@ -77,6 +77,7 @@ function renderInstance(ctx: CommandContext, s: InstanceStorage): string {
 
 export const storageCommand: CommandDef<Args> = {
   command: 'storage [name]',
+  scope: 'fleet',
   complete: completeInstanceName,
   describe: "Where an instance's volume is mounted, how full it is, what is big inside, and what is wrong (-A: every volume)",
   // -o name (persistentvolumeclaim/...) is for the table of volumes; storage NAME refuses it.
