@@ -27,6 +27,7 @@ import { shellCommand } from '../commands/shell/command.js';
 import { psqlCommandDef } from '../commands/psql/command.js';
 import { odooShellCommand } from '../commands/odoo-shell/command.js';
 import { maintenanceCommand } from '../commands/maintenance/command.js';
+import { reportCommand } from '../commands/report/command.js';
 
 // Listed in the order --help shows them: instances, their storage and config, backups, nodes, the tool itself.
 export const COMMANDS: CommandDef[] = [
@@ -52,6 +53,7 @@ export const COMMANDS: CommandDef[] = [
   psqlCommandDef,
   odooShellCommand,
   maintenanceCommand,
+  reportCommand,
   nodesCommand,
   agentCommand,
   versionCommand,
