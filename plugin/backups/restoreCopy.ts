@@ -120,7 +120,7 @@ export interface CopyOutcome {
 
 // Asks the copy's database server whether its database exists: the count, as `EXISTS <n>`. The name
 // reaches the SQL as a psql variable, quoted by psql.
-const DATABASE_EXISTS_SCRIPT = [
+export const DATABASE_EXISTS_SCRIPT = [
   'set -eu',
   'n=$(psql -X -q -At -v ON_ERROR_STOP=1 -d "${MAINTENANCE_DB:-postgres}" -v target="$PGDATABASE" -f - <<\'SQL\'',
   "select count(*) from pg_database where datname = :'target';",

@@ -44,7 +44,7 @@ export function dbEnvironmentOf(deployment: any): DbEnvironment {
 export const PSQL_SCRIPT = [
   'while [ "$#" -gt 0 ] && [ "$1" != -- ]; do',
   '  case "$2" in ""|[0-9]*|*[!A-Za-z0-9_]*) echo "kubectl-odoo: bad variable name" >&2; exit 2;; esac',
-  '  eval "v=\\${$2-}"',
+  '  v=; eval "v=\\${$2-}"',
   '  export "$1=$v"',
   '  shift 2',
   'done',
