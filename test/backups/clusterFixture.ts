@@ -37,12 +37,12 @@ async function boundDir(cluster: TestCluster, pvc: string): Promise<string> {
   return dir;
 }
 
-export async function startBackupWorld(pg: TestPostgres, opts: { name?: string; db?: string; attachments?: number } = {}): Promise<BackupWorld> {
+export async function startBackupWorld(pg: TestPostgres, opts: { name?: string; db?: string; attachments?: number; odooStandIn?: boolean } = {}): Promise<BackupWorld> {
   const name = opts.name ?? 'odoo-acme-1a2b3c4d';
   const db = opts.db ?? 'acme';
   const owner = `odoo_${db}`;
   await pg.createRole(owner, DB_PASSWORD, { createdb: true });
-  const cluster = await startTestCluster();
+  const cluster = await startTestCluster({ odooStandIn: opts.odooStandIn });
   const { store } = cluster;
   store.create('namespaces', { metadata: { name: NS } });
   store.create('secrets', { metadata: { name: `${db}-db`, namespace: NS }, stringData: { username: owner, password: DB_PASSWORD } });
