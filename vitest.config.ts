@@ -11,7 +11,7 @@ export default defineConfig({
     },
   ],
   test: {
-    include: ['plugin/**/*.test.ts', 'agent/**/*.test.ts', 'test/**/*.test.ts', 'scripts/**/*.test.ts'],
+    include: ['plugin/**/*.test.ts', 'lib/**/*.test.ts', 'agent/**/*.test.ts', 'test/**/*.test.ts', 'scripts/**/*.test.ts'],
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: 'forks',

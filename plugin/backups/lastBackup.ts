@@ -8,13 +8,13 @@
 // replaced) are not regular backups and never count. A set finished by an orphaned Job is recorded in
 // the annotation when status sees it, so it is not forgotten once the Job's TTL removes the Job.
 import { Writable } from 'node:stream';
-import type { KubeClient } from '../core/kube/client.js';
-import { RESOURCES } from '../core/kube/resources.js';
-import { JOB_POD_LABEL, jobOutcome } from '../core/kube/jobs.js';
-import { streamPodLogs } from '../core/kube/logs.js';
+import type { KubeClient } from '../../lib/kube/client.js';
+import { RESOURCES } from '../../lib/kube/resources.js';
+import { JOB_POD_LABEL, jobOutcome } from '../../lib/kube/jobs.js';
+import { streamPodLogs } from '../../lib/kube/logs.js';
 import type { InstanceObjects } from '../instances/resolve.js';
 import type { LastBackupInfo } from '../instances/statusReport.js';
-import { formatBytes } from './listing.js';
+import { formatBytes } from '../../lib/bytes.js';
 import { LABEL_BACKUP_SET, LABEL_INSTANCE, LABEL_MANAGED_BY, LABEL_OPERATION } from './jobSpecs.js';
 import { isSafetyBackup, type BackupReason } from './manifest.js';
 import { parseBackupTimestamp } from './naming.js';

@@ -1,12 +1,13 @@
 import type { CommandDef } from '../../cli/command.js';
 import type { CommandContext } from '../../cli/context.js';
-import { DeclinedError, UsageError } from '../../core/errors.js';
+import { DeclinedError, UsageError } from '../../../lib/errors.js';
 import { printResult, printStructured } from '../../core/output/printer.js';
 import { renderTable } from '../../core/output/table.js';
 import { completeInstanceName, instanceNamespace } from '../../instances/commandSupport.js';
 import { isValidCustomerId } from '../../backups/naming.js';
 import { validateInstanceReference } from '../../instances/names.js';
-import { formatAge, formatBytes, type BackupSetInfo } from '../../backups/listing.js';
+import { formatAge, type BackupSetInfo } from '../../backups/listing.js';
+import { formatBytes } from '../../../lib/bytes.js';
 import type { PruneDecision } from '../../backups/retention.js';
 
 interface ScopeArgs {

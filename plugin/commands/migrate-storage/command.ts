@@ -2,11 +2,12 @@
 import type { CommandDef } from '../../cli/command.js';
 import { completeInstanceName, instanceNamespace } from '../../instances/commandSupport.js';
 import type { CommandContext } from '../../cli/context.js';
-import { CancelledError, FailureError, UsageError } from '../../core/errors.js';
+import { CancelledError, FailureError, UsageError } from '../../../lib/errors.js';
 import { printResult, printStructured } from '../../core/output/printer.js';
 import { validateInstanceReference } from '../../instances/names.js';
 import { parseTimeout } from '../../instances/wait.js';
-import { parseStorageSize, formatBytes } from '../../instances/quantity.js';
+import { parseStorageSize } from '../../instances/quantity.js';
+import { formatBytes } from '../../../lib/bytes.js';
 import type { MigrationReport, MigrationOptions } from '../../migration/run.js';
 
 interface Args {
