@@ -8,12 +8,12 @@ import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'n
 import { basename, dirname, join } from 'node:path';
 import { Writable } from 'node:stream';
 import type { Clock } from '../cli/context.js';
-import type { KubeClient } from '../core/kube/client.js';
-import { RESOURCES } from '../core/kube/resources.js';
-import { streamPodLogs } from '../core/kube/logs.js';
-import { dumpYaml } from '../core/yaml.js';
+import type { KubeClient } from '../../lib/kube/client.js';
+import { RESOURCES } from '../../lib/kube/resources.js';
+import { streamPodLogs } from '../../lib/kube/logs.js';
+import { dumpYaml } from '../../lib/yaml.js';
 import type { InstanceObjects } from '../instances/resolve.js';
-import { summaryConfigMapName, parseSummaryConfigMap } from '../nodes/summary.js';
+import { summaryConfigMapName, parseSummaryConfigMap } from '../../lib/nodes/summary.js';
 import { parseOdooConf } from '../odooconf/parse.js';
 import { maskedLines } from '../odooconf/secrets.js';
 import { renderTable } from '../core/output/table.js';

@@ -7,9 +7,9 @@
 // back to the backup; a half-updated database is never started without someone deciding so.
 import { request } from 'node:http';
 import type { InstanceObjects } from '../instances/resolve.js';
-import { JOB_POD_LABEL, JobCancelledError, JobFailedError, runJob } from '../core/kube/jobs.js';
-import { RESOURCES } from '../core/kube/resources.js';
-import { CancelledError, FailureError, TimeoutError, UsageError } from '../core/errors.js';
+import { JOB_POD_LABEL, JobCancelledError, JobFailedError, runJob } from '../../lib/kube/jobs.js';
+import { RESOURCES } from '../../lib/kube/resources.js';
+import { CancelledError, FailureError, TimeoutError, UsageError } from '../../lib/errors.js';
 import { LABEL_INSTANCE, LABEL_MANAGED_BY, LABEL_OPERATION, LABEL_COMPONENT, backupTargetOf } from '../backups/jobSpecs.js';
 import type { BackupDeps } from '../backups/deps.js';
 import { scaleAndWait } from '../backups/deps.js';
@@ -124,7 +124,7 @@ function failureHint(inst: InstanceObjects, backup: string | undefined, job: str
 
 /** GET /web/health on the pod's port 8069 through the API server's port-forward. */
 async function webHealth(deps: BackupDeps, namespace: string, pod: string): Promise<number> {
-  const { connectPodPort } = await import('../core/kube/portForward.js');
+  const { connectPodPort } = await import('../../lib/kube/portForward.js');
   const stream = await connectPodPort(deps.kube, { namespace, pod, port: 8069 });
   try {
     return await new Promise<number>((resolve, reject) => {

@@ -3,7 +3,7 @@ import { existsSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { CommandDef } from '../../cli/command.js';
 import type { CommandContext } from '../../cli/context.js';
-import { DeclinedError, UsageError } from '../../core/errors.js';
+import { DeclinedError, UsageError } from '../../../lib/errors.js';
 import { completeInstanceName } from '../../instances/commandSupport.js';
 import type { FleetArgs } from '../../oncall/fleetTargets.js';
 import type { InstanceObjects } from '../../instances/resolve.js';

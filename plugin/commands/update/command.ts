@@ -1,6 +1,6 @@
 // kubectl odoo update NAME -m MODS | --all-modules [-i MODS] [--no-backup] [--dry-run] | --list-pending
 import type { CommandDef } from '../../cli/command.js';
-import { DeclinedError, UsageError } from '../../core/errors.js';
+import { DeclinedError, UsageError } from '../../../lib/errors.js';
 import { completeInstanceName } from '../../instances/commandSupport.js';
 
 interface UpdateArgs {
