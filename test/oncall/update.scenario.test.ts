@@ -139,6 +139,22 @@ describe('update', () => {
   }, 900_000);
 });
 
+describe('update --no-backup', () => {
+  it('without a terminal does not ask; a failure then says there is no backup to go back to', async () => {
+    const setsBefore = backupSets();
+    const r = await w.odoo(['update', w.name, '-m', 'broken_report', '--no-backup'], { timeoutMs: 300_000 });
+    expect(r.code).toBe(1);
+    expect(r.stderr).not.toMatch(/Type "/);
+    expect(r.stderr).toMatch(/^ {2}odoo\.tools\.convert\.ParseError: /m);
+    expect(r.stderr).toContain(`no backup was taken (--no-backup); "kubectl odoo backups ${w.name}" lists earlier ones\n`);
+    expect(r.stderr).not.toContain('kubectl odoo restore');
+    expect(backupSets()).toEqual(setsBefore);
+    expect(dep().spec.replicas).toBe(0);
+    const start = await w.odoo(['start', w.name, '--wait'], { timeoutMs: 120_000 });
+    expect(start.code, start.stderr).toBe(0);
+  }, 400_000);
+});
+
 describe('while in maintenance', () => {
   it('update, restore and start are refused with the way out, and start no Job', async () => {
     const jobNames = () => w.cluster.store.list('jobs', NS).map((j: any) => j.metadata.name);
