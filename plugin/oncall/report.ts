@@ -19,6 +19,7 @@ import { maskedLines } from '../odooconf/secrets.js';
 import { renderTable } from '../core/output/table.js';
 import type { BundleEntry } from './bundleArchive.js';
 import { redactObject, redactSecret, referencedSecrets } from './redact.js';
+import { maintenanceRecordOf } from '../instances/status.js';
 
 /** A screen as its command prints it, and the data behind it (what -o json prints). */
 export interface Screen {
@@ -106,7 +107,17 @@ export async function collectInstanceBundle(deps: ReportDeps, inst: InstanceObje
     replicaSets = (await kube.list(RESOURCES.replicasets, { namespace: ns })).items.filter((r: any) => (r.metadata?.ownerReferences ?? []).some((o: any) => o.uid === uid));
     put('objects/replicasets.yaml', list(replicaSets.map((r) => redactObject({ apiVersion: 'apps/v1', kind: 'ReplicaSet', ...r }))));
   });
-  put('objects/pods.yaml', list(inst.pods.map(redactObject)));
+  // In maintenance, its maintenance pod is where the work happens.
+  const pods = [...inst.pods];
+  const maintenance = maintenanceRecordOf(inst.deployment);
+  if (maintenance?.pod) {
+    await attempt(`maintenance pod ${maintenance.pod}`, async () => {
+      const p = await kube.getOptional(RESOURCES.pods, maintenance.pod!, ns);
+      if (!p) throw new Error('not found (recreated by "kubectl odoo maintenance on")');
+      pods.push({ apiVersion: 'v1', kind: 'Pod', ...p });
+    });
+  }
+  put('objects/pods.yaml', list(pods.map(redactObject)));
   if (inst.service) put('objects/service.yaml', dumpYaml(redactObject(inst.service)));
   if (inst.ingress) put('objects/ingress.yaml', dumpYaml(redactObject(inst.ingress)));
   if (inst.ingressRoute) put('objects/ingressroute.yaml', dumpYaml(redactObject(inst.ingressRoute)));
@@ -129,7 +140,7 @@ export async function collectInstanceBundle(deps: ReportDeps, inst: InstanceObje
 
   // Events of the Deployment, its ReplicaSets, pods, PVC and Service.
   await attempt('events', async () => {
-    const names = [inst.name, ...replicaSets.map((r) => r.metadata.name), ...inst.pods.map((p) => p.metadata.name), ...(inst.pvc ? [inst.pvc.metadata.name] : [])];
+    const names = [inst.name, ...replicaSets.map((r) => r.metadata.name), ...pods.map((p) => p.metadata.name), ...(inst.pvc ? [inst.pvc.metadata.name] : [])];
     const seen = new Set<string>();
     const events: any[] = [];
     for (const n of [...new Set(names)]) {
@@ -157,7 +168,7 @@ export async function collectInstanceBundle(deps: ReportDeps, inst: InstanceObje
 
   // Logs: every container of every pod, and the previous container's when it restarted.
   if (opts.logs) {
-    for (const pod of inst.pods) {
+    for (const pod of pods) {
       const statuses: any[] = pod.status?.containerStatuses ?? [];
       for (const c of [...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? [])]) {
         const st = statuses.find((s) => s.name === c.name) ?? (pod.status?.initContainerStatuses ?? []).find((s: any) => s.name === c.name);
@@ -183,7 +194,7 @@ export async function collectInstanceBundle(deps: ReportDeps, inst: InstanceObje
   });
 
   // The node agent's last summary of the node the instance runs on.
-  const node = (inst.pods.find((p) => p.status?.phase === 'Running' && p.spec?.nodeName) ?? inst.pods.find((p) => p.spec?.nodeName))?.spec?.nodeName;
+  const node = (pods.find((p) => p.status?.phase === 'Running' && p.spec?.nodeName) ?? pods.find((p) => p.spec?.nodeName))?.spec?.nodeName;
   if (!node) {
     errors.push('node summary: the instance has no pod on a node');
   } else {

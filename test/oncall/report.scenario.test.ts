@@ -166,4 +166,22 @@ describe('report: bad usage, secrets, partial failures', () => {
     // No temporary file is left beside the bundle.
     expect(readdirSync(scratch).filter((n) => n.endsWith('.tmp'))).toEqual([]);
   }, 240_000);
+
+  it('in maintenance: the maintenance pod is in the bundle, odoo.conf read from the stopped instance\'s volume', async () => {
+    const on = await w.odoo(['maintenance', 'on', w.name], { timeoutMs: 120_000 });
+    expect(on.code, on.stderr).toBe(0);
+    try {
+      const file = join(scratch, 'maintenance.zip');
+      const r = await w.odoo(['report', w.name, '-f', file, '--logs'], { timeoutMs: 180_000 });
+      expect(r.code, r.stderr).toBe(0);
+      const dir = join(extract(file), 'maintenance', w.name);
+      expect(readFileSync(join(dir, 'objects', 'pods.yaml'), 'utf8')).toMatch(new RegExp(`^ {6}name: ${w.name}-maintenance$`, 'm'));
+      expect(existsSync(join(dir, 'logs', `${w.name}-maintenance`, 'odoo.log'))).toBe(true);
+      expect(readFileSync(join(dir, 'status.txt'), 'utf8')).toMatch(/maintenance/);
+      expect(readFileSync(join(dir, 'odoo.conf'), 'utf8')).toMatch(/^admin_passwd = \*{8}$/m);
+    } finally {
+      const off = await w.odoo(['maintenance', 'off', w.name], { timeoutMs: 120_000 });
+      expect(off.code, off.stderr).toBe(0);
+    }
+  }, 400_000);
 });
