@@ -1,7 +1,7 @@
 // The README's "On call" examples, run as written against the playground `npm run cluster` starts:
 // every command in order must exit 0 and print no error.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { startPlayground, type Playground } from '../cluster/playground.js';
 import { ROOT } from '../harness/plugin.js';
@@ -16,6 +16,8 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await playground?.stop();
+  // The bundles the examples write.
+  for (const c of commands) for (const f of c.matchAll(/-f (\/tmp\/\S+)/g)) rmSync(f[1], { force: true });
 });
 
 describe('README: On call', () => {
