@@ -10,7 +10,7 @@ import type { InstanceObjects } from '../instances/resolve.js';
 import { JOB_POD_LABEL, JobCancelledError, JobFailedError, runJob } from '../../lib/kube/jobs.js';
 import { RESOURCES } from '../../lib/kube/resources.js';
 import { CancelledError, FailureError, TimeoutError, UsageError } from '../../lib/errors.js';
-import { LABEL_INSTANCE, LABEL_MANAGED_BY, LABEL_OPERATION, LABEL_COMPONENT, backupTargetOf } from '../backups/jobSpecs.js';
+import { LABEL_INSTANCE, LABEL_MANAGED_BY, LABEL_OPERATION, LABEL_COMPONENT, backupTargetOf, pauseHookEnv } from '../backups/jobSpecs.js';
 import type { BackupDeps } from '../backups/deps.js';
 import { scaleAndWait } from '../backups/deps.js';
 import { ensureBackupsPvc, planBackup, runBackupJob } from '../backups/backup.js';
@@ -62,7 +62,9 @@ export function buildUpdateJob(inst: InstanceObjects, r: UpdateRequest, id: stri
   const name = jobName(UPDATE_OPERATION, inst.name, id);
   const labels: Record<string, string> = { [LABEL_MANAGED_BY]: 'kubectl-odoo', [LABEL_COMPONENT]: UPDATE_OPERATION, [LABEL_OPERATION]: UPDATE_OPERATION, [LABEL_INSTANCE]: inst.name.slice(0, 63) };
   const spec = { ...pod.spec, terminationGracePeriodSeconds: 30 };
-  spec.containers = [{ ...pod.spec.containers[0], command: odooArgv(odooConfPath(inst), odooUpdateArgs(database, r)) }];
+  const c = pod.spec.containers[0];
+  const pause = pauseHookEnv();
+  spec.containers = [{ ...c, command: odooArgv(odooConfPath(inst), odooUpdateArgs(database, r)), ...(pause.length ? { env: [...(c.env ?? []), ...pause] } : {}) }];
   return {
     apiVersion: 'batch/v1',
     kind: 'Job',

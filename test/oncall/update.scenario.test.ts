@@ -4,12 +4,14 @@
 // the last log lines and a restore command that, run as printed, brings back the state from before.
 // Also what update and restore do while the instance is in maintenance.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readdirSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startPostgres, type TestPostgres } from '../fixtures/postgres.js';
 import { CUSTOMER, DB_PASSWORD, NS, readyPods, waitFor, type BackupWorld } from '../backups/clusterFixture.js';
 import { startOncallWorld } from './world.js';
-import { kubectlOdoo } from '../harness/plugin.js';
+import { KUBECTL, kubectlOdoo, pluginEnv } from '../harness/plugin.js';
 
 let pg: TestPostgres;
 let w: BackupWorld;
@@ -149,6 +151,39 @@ describe('update --no-backup', () => {
     expect(r.stderr).toContain(`no backup was taken (--no-backup); "kubectl odoo backups ${w.name}" lists earlier ones\n`);
     expect(r.stderr).not.toContain('kubectl odoo restore');
     expect(backupSets()).toEqual(setsBefore);
+    expect(dep().spec.replicas).toBe(0);
+    const start = await w.odoo(['start', w.name, '--wait'], { timeoutMs: 120_000 });
+    expect(start.code, start.stderr).toBe(0);
+  }, 400_000);
+});
+
+describe('update interrupted', () => {
+  it('Ctrl-C while odoo runs: the Job is deleted, the instance stays stopped with the restore command, and recover does not start it', async () => {
+    const pauses = mkdtempSync(join(tmpdir(), 'kubectl-odoo-pause-'));
+    const pause = join(pauses, 'update');
+    writeFileSync(pause, '');
+    const env = pluginEnv({ KUBECONFIG: w.cluster.kubeconfigPath, KUBECTL_ODOO_PAUSE: `update:${pause}` });
+    const child = spawn(KUBECTL, ['odoo', '-n', NS, 'update', w.name, '-m', 'web'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (out += d));
+    const exited = new Promise<number>((resolve) => child.on('close', (code) => resolve(code ?? 128)));
+    try {
+      await waitFor('odoo to pause in the update Job', () => out.includes('  | PAUSED update'), 180_000);
+      child.kill('SIGINT');
+      expect(await exited, out).toBe(130);
+    } finally {
+      rmSync(pauses, { recursive: true, force: true });
+    }
+    const sets = backupSets();
+    const backup = `active/${CUSTOMER}/${w.name}/${sets[sets.length - 1]}`;
+    expect(out).toMatch(new RegExp(`^error: interrupted: module update of ${w.name} stopped \\(Job odoo-update-\\S+ deleted\\)$`, 'm'));
+    expect(out).toContain(`to go back to the state before the update (it starts the instance again):\n  kubectl odoo restore ${w.name} -n ${NS} --from ${backup} --yes\n`);
+    await waitFor('the update Job to be gone', () => updateJobs().every((j: any) => j.status?.failed || j.metadata.deletionTimestamp) || updateJobs().length === 0);
+    expect(dep().spec.replicas).toBe(0);
+    expect(w.cluster.store.get('leases', NS, `odoo-lock-${w.name}`)).toBeUndefined();
+    const rec = await w.odoo(['recover', w.name, '--yes'], { timeoutMs: 240_000 });
+    expect(rec.code, rec.stderr).toBe(0);
     expect(dep().spec.replicas).toBe(0);
     const start = await w.odoo(['start', w.name, '--wait'], { timeoutMs: 120_000 });
     expect(start.code, start.stderr).toBe(0);
