@@ -160,7 +160,8 @@ describe('report: bad usage, secrets, partial failures', () => {
     expect(errors).toMatch(/^node summary of \S+: no summary ConfigMap kubectl-odoo-node-\S+ in namespace kubectl-odoo \(is the node agent installed\?\)$/m);
     expect(readFileSync(join(dir, 'README.txt'), 'utf8')).toMatch(new RegExp(`^Not collected:\\n  ${w.name}: events: `, 'm'));
     expect(existsSync(join(dir, w.name, 'objects', 'deployment.yaml'))).toBe(true);
-    expect(existsSync(join(dir, w.name, 'backups.txt'))).toBe(true);
+    // --all lists the backups volume once, and each instance gets its own sets.
+    expect(readFileSync(join(dir, w.name, 'backups.txt'), 'utf8')).toMatch(new RegExp(`^active/cust-7/${w.name}/\\S+ +\\S+ +\\S+ +complete`, 'm'));
     expect(existsSync(join(dir, w.name, 'odoo.conf'))).toBe(true);
     expect(existsSync(join(dir, w.name, 'events.txt'))).toBe(false);
     // No temporary file is left beside the bundle.

@@ -21,8 +21,11 @@ function fileTime(d: Date): string {
   return d.toISOString().replace(/\.\d{3}Z$/, 'Z').replace(/[-:]/g, '');
 }
 
-/** The screens, as status, storage, backups and config get produce them, without colour. */
-async function reportDeps(ctx: CommandContext): Promise<ReportDeps> {
+/**
+ * The screens, as status, storage, backups and config get produce them, without colour. For many
+ * instances the backups volume is listed once (one Job), not once per instance.
+ */
+async function reportDeps(ctx: CommandContext, many: boolean): Promise<ReportDeps> {
   const { makeColors } = await import('../../core/output/colors.js');
   const { collectStatusReport, renderStatusReport } = await import('../../instances/statusReport.js');
   const { lastBackupProvider } = await import('../../instances/lastBackup.js');
@@ -42,6 +45,7 @@ async function reportDeps(ctx: CommandContext): Promise<ReportDeps> {
   const plain = makeColors(false);
   const files = { kube, exec, clock: ctx.clock, signal: ctx.signal, progress: ctx.progress };
   let backups: Awaited<ReturnType<typeof backupDeps>> | undefined;
+  let everySet: Promise<Awaited<ReturnType<typeof listBackupSets>>> | undefined;
   return {
     kube,
     clock: ctx.clock,
@@ -59,8 +63,10 @@ async function reportDeps(ctx: CommandContext): Promise<ReportDeps> {
     },
     async backups(inst) {
       backups ??= await backupDeps(ctx);
-      const scope = await resolveBackupScope(backups, { namespace: inst.namespace, instance: inst.name });
-      const sets = await listBackupSets(backups, scope, { platform: true });
+      const b = backups;
+      const sets = many
+        ? (await (everySet ??= listBackupSets(b, { namespace: inst.namespace }, { platform: true }))).filter((s) => s.instance === inst.name || s.instances?.includes(inst.name))
+        : await listBackupSets(b, await resolveBackupScope(b, { namespace: inst.namespace, instance: inst.name }), { platform: true });
       const { rows, columns } = backupRows({ clock: ctx.clock, colors: plain }, sets);
       return { text: rows.length ? renderTable(rows, columns, { aligned: true, wide: true }) : `No backups found for instance ${inst.name}.\n`, data: sets.map((s) => ({ ...s, time: s.time.toISOString() })) };
     },
@@ -102,7 +108,7 @@ export const reportCommand: CommandDef<ReportArgs> = {
     if (args.includeSecrets && !args.yes && !ctx.io.stdin.isTTY) {
       throw new UsageError('--include-secrets puts Secret values in clear into the bundle: it asks first, and without a terminal needs --yes');
     }
-    const { instances } = await resolveTargets(ctx, 'report', args);
+    const { instances, many } = await resolveTargets(ctx, 'report', args);
     if (args.includeSecrets && !args.yes) {
       if (!(await ctx.confirm(`The bundle will hold the Secret values and odoo.conf passwords of ${instances.map((i) => i.name).join(', ')} in clear.`, 'yes'))) {
         throw new DeclinedError('not confirmed; no bundle was written');
@@ -111,7 +117,7 @@ export const reportCommand: CommandDef<ReportArgs> = {
     const { collectInstanceBundle, renderReadme, writeFileAtomic } = await import('../../oncall/report.js');
     const { whoAmI } = await import('../../backups/commandSupport.js');
     const { pluginVersion } = await import('../../core/buildInfo.js');
-    const deps = await reportDeps(ctx);
+    const deps = await reportDeps(ctx, many);
     const opts: ReportOptions = { logs: args.logs, tail: args.tail, includeSecrets: args.includeSecrets };
     const root = (file.split('/').pop() ?? 'report').replace(/\.(zip|tar\.gz|tgz)$/i, '');
     const bundles = [];
