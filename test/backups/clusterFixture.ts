@@ -37,15 +37,18 @@ async function boundDir(cluster: TestCluster, pvc: string): Promise<string> {
   return dir;
 }
 
-/** `image`: the instance's image (bitnami's keeps its data at /bitnami/odoo, the official one at /var/lib/odoo). */
-export async function startBackupWorld(pg: TestPostgres, opts: { name?: string; db?: string; attachments?: number; image?: string } = {}): Promise<BackupWorld> {
+/**
+ * `image`: the instance's image (bitnami's keeps its data at /bitnami/odoo, the official one at /var/lib/odoo).
+ * `odooStandIn`: the simulated Odoo pods run the test cluster's Odoo stand-in (odoo.conf, /web/health).
+ */
+export async function startBackupWorld(pg: TestPostgres, opts: { name?: string; db?: string; attachments?: number; image?: string; odooStandIn?: boolean } = {}): Promise<BackupWorld> {
   const image = opts.image ?? 'odoo:17';
   const mountPath = /bitnami/.test(image) ? '/bitnami/odoo' : '/var/lib/odoo';
   const name = opts.name ?? 'odoo-acme-1a2b3c4d';
   const db = opts.db ?? 'acme';
   const owner = `odoo_${db}`;
   await pg.createRole(owner, DB_PASSWORD, { createdb: true });
-  const cluster = await startTestCluster();
+  const cluster = await startTestCluster({ odooStandIn: opts.odooStandIn });
   const { store } = cluster;
   store.create('namespaces', { metadata: { name: NS } });
   store.create('secrets', { metadata: { name: `${db}-db`, namespace: NS }, stringData: { username: owner, password: DB_PASSWORD } });

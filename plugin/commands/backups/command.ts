@@ -35,7 +35,8 @@ function noteOf(s: BackupSetInfo): string {
   return s.error ?? (s.safety ? `taken before restoring ${s.manifest?.restoring ?? 'another set'}` : '');
 }
 
-function backupRows(ctx: CommandContext, sets: BackupSetInfo[]) {
+/** The backups NAME table (the support bundle holds it too). */
+export function backupRows(ctx: Pick<CommandContext, 'clock' | 'colors'>, sets: BackupSetInfo[]) {
   const now = ctx.clock.now().getTime();
   const c = ctx.colors;
   const color = (text: string, s: BackupSetInfo) =>

@@ -72,6 +72,10 @@ export const restoreCommand: CommandDef<RestoreArgs> = {
       return;
     }
     if (args.dryRun) return printObject(ctx, plan.job);
+    // A maintenance pod holds the volume and someone is working in it: the restore would swap the files
+    // under them and start the instance at the end. End the maintenance first.
+    const { refuseInMaintenance } = await import('../../oncall/maintenance.js');
+    await refuseInMaintenance(deps.kube, plan.namespace, plan.target.name);
     // Busy is said before the question, not after the user confirmed.
     const { refuseIfBusy } = await import('../../backups/backup.js');
     await refuseIfBusy(deps, plan.target);

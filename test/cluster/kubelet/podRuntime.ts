@@ -21,6 +21,8 @@ export interface RuntimeDeps {
   runDaemonSetPods?: boolean;
   /** Writes the pod's /etc/hosts (the cluster's Service names) and returns its path. */
   etcHosts(pod: any): string;
+  /** First on the PATH of Odoo containers (see buildContainerEnv). */
+  odooPath?: string;
 }
 
 interface ContainerRun {
@@ -222,7 +224,7 @@ export class PodRuntime {
     let env: Record<string, string> | undefined;
     while (!run.terminating) {
       try {
-        env = await buildContainerEnv(run.pod, c.spec, this.lookup());
+        env = await buildContainerEnv(run.pod, c.spec, this.lookup(), this.deps.odooPath);
         break;
       } catch (e) {
         if (!(e instanceof ContainerConfigError)) throw e;
