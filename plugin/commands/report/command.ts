@@ -79,6 +79,7 @@ async function reportDeps(ctx: CommandContext, many: boolean): Promise<ReportDep
 
 export const reportCommand: CommandDef<ReportArgs> = {
   command: 'report [name]',
+  scope: 'namespace',
   describe: 'Write a support bundle (.zip or .tar.gz) of an instance: objects, events, status, storage, logs, odoo.conf, backups, node summary; secrets redacted',
   outputs: ['table', 'json', 'yaml'],
   builder: (y) =>

@@ -16,6 +16,8 @@ interface UpdateArgs {
 
 export const updateCommand: CommandDef<UpdateArgs> = {
   command: 'update <name>',
+  scope: 'instance',
+  dryRun: { describe: 'Print the plan and the Job; change nothing' },
   describe: 'Update (or install) Odoo modules safely: lock, stop, backup, odoo -u in a Job, start and wait for /web/health; left stopped with the restore command on failure',
   outputs: ['table', 'json', 'yaml'],
   builder: (y) =>
@@ -25,7 +27,6 @@ export const updateCommand: CommandDef<UpdateArgs> = {
       .option('all-modules', { type: 'boolean', default: false, describe: 'Update every installed module (odoo -u all)' })
       .option('install', { alias: 'i', type: 'string', describe: 'Modules to install, separated by commas (odoo -i)' })
       .option('backup', { type: 'boolean', default: true, describe: 'Back up the instance first (--no-backup skips it; asked about on a terminal)' })
-      .option('dry-run', { type: 'boolean', default: false, describe: 'Print the plan and the Job; change nothing' })
       .option('list-pending', { type: 'boolean', default: false, describe: 'Show the modules waiting in "to upgrade", "to install" or "to remove" (read through psql)' })
       .option('yes', { alias: 'y', type: 'boolean', default: false, describe: 'With --no-backup: do not ask' }),
   complete: completeInstanceName,
