@@ -7,8 +7,8 @@
 // prefix allowed is the 8-character id8 of `odoo-<db>-<id8>`. Two instances answering to one name, by
 // whatever keys, is an error: the command never picks one.
 import { UsageError } from '../core/errors.js';
-import { deriveInstanceFacts } from './facts.js';
-import { instanceIdOf, instanceNameOf, LABEL_DATABASE } from './labels.js';
+import { deriveInstanceFacts, type InstanceFacts } from './facts.js';
+import { instanceNameOf, LABEL_DATABASE } from './labels.js';
 
 /** How a name matched an instance, in the words the error and `list` use. */
 export type InstanceKey = 'Deployment name' | 'instance name' | 'database' | 'instance id' | 'PVC name' | 'id8';
@@ -22,14 +22,18 @@ const HEX8 = /^[0-9a-f]{8}$/;
  * 8-character prefix only, while its PVC carries the full id people see elsewhere.
  */
 export function instanceIdsOf(deployment: any): string[] {
-  const id = instanceIdOf(deployment?.metadata?.labels) ?? instanceIdOf(deployment?.spec?.template?.metadata?.labels);
+  return instanceIdsOfFacts(deriveInstanceFacts(deployment));
+}
+
+/** instanceIdsOf, from the facts already derived from the Deployment. */
+export function instanceIdsOfFacts(facts: Pick<InstanceFacts, 'instanceId' | 'pvcName'>): string[] {
   const ids = new Set<string>();
   const add = (x: string) => {
     ids.add(x);
     ids.add(x.replace(/-/g, ''));
   };
-  if (id) add(id);
-  const m = /^odoo-instance-(.+)$/.exec(deriveInstanceFacts(deployment).pvcName ?? '');
+  if (facts.instanceId) add(facts.instanceId);
+  const m = /^odoo-instance-(.+)$/.exec(facts.pvcName ?? '');
   if (m) add(m[1]);
   return [...ids];
 }

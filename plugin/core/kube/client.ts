@@ -247,20 +247,37 @@ export class KubeClient {
     }
   }
 
+  /**
+   * The pages of a list (limit/continue). The next page is asked for as soon as a page arrives, before
+   * the caller works on it, so the server prepares one page while the caller reads the other; it is
+   * parsed only when the caller gets to it, so no more than one parsed page is held at a time.
+   */
   async *listPages<T = any>(type: ResourceType, opts: ListOptions = {}): AsyncGenerator<ListResult<T>> {
-    let cont: string | undefined;
-    do {
-      const res = await this.request<{ items: T[] | null; metadata: { resourceVersion?: string; continue?: string } }>({
-        method: 'GET',
-        path: resourcePath(type, { namespace: opts.namespace }),
-        query: { labelSelector: opts.labelSelector, fieldSelector: opts.fieldSelector, limit: opts.pageSize ?? 500, continue: cont },
-      });
+    const fetchPage = (cont: string | undefined) => {
+      const page = this.send(
+        {
+          method: 'GET',
+          path: resourcePath(type, { namespace: opts.namespace }),
+          query: { labelSelector: opts.labelSelector, fieldSelector: opts.fieldSelector, limit: opts.pageSize ?? 500, continue: cont },
+        },
+        false,
+      );
+      // A caller that stops early never awaits the page asked for ahead: its failure is nobody's.
+      page.catch(() => {});
+      return page;
+    };
+    let next = fetchPage(undefined);
+    for (;;) {
+      const { body } = await next;
+      const res: { items: T[] | null; metadata?: { resourceVersion?: string; continue?: string } } = body ? JSON.parse(body) : { items: [] };
+      const cont = res.metadata?.continue || undefined;
+      if (cont) next = fetchPage(cont);
       const kind = type.kind;
       // List items carry no kind/apiVersion on the wire; add them so callers can treat objects uniformly.
       const items = (res.items ?? []).map((o: any) => (o.kind ? o : { apiVersion: apiVersionFor(type), kind, ...o }));
       yield { items, resourceVersion: res.metadata?.resourceVersion ?? '' };
-      cont = res.metadata?.continue || undefined;
-    } while (cont);
+      if (!cont) return;
+    }
   }
 
   async create<T = any>(type: ResourceType, obj: any, opts: { namespace?: string; dryRun?: boolean } = {}): Promise<T> {
