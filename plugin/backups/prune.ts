@@ -5,8 +5,8 @@
 // Pinning: a set is pinned by a file named PINNED in its folder (outside the checksummed files, so
 // pinning never changes a set). Prune never deletes a pinned set, and the delete Job checks the marker
 // again right before it deletes, so a set pinned while a prune runs is kept.
-import { runJob } from '../core/kube/jobs.js';
-import { UsageError } from '../core/errors.js';
+import { runJob } from '../../lib/kube/jobs.js';
+import { UsageError } from '../../lib/errors.js';
 import type { BackupDeps } from './deps.js';
 import { buildSetOpsJob } from './jobSpecs.js';
 import { listBackupSets, findBackupSet, type ListScope } from './list.js';
@@ -61,7 +61,7 @@ export async function executePrune(deps: BackupDeps, opts: { scope: ListScope; d
   const { decisions } = opts;
   const doomed = decisions.filter((d) => !d.keep).map((d) => d.set.folder);
   if (doomed.length === 0) return { decisions, deleted: [], skipped: [], dryRun: false };
-  const job = buildSetOpsJob({ namespace: opts.scope.namespace, op: 'delete', folders: doomed, opId: formatBackupTimestamp(deps.clock.now()), instance: opts.scope.instance }, deps.settings, deps.settings.defaultImage);
+  const job = buildSetOpsJob({ namespace: opts.scope.namespace, op: 'delete', folders: doomed, opId: formatBackupTimestamp(deps.clock.now()), instance: opts.scope.instance, placement: opts.scope.placement }, deps.settings, deps.settings.defaultImage);
   const r = await runJob(deps.kube, job, { namespace: opts.scope.namespace, clock: deps.clock, signal: deps.signal, timeoutMs: 3_600_000, what: 'prune' });
   const grab = (prefix: string) => r.log.split('\n').filter((l) => l.startsWith(prefix)).map((l) => l.slice(prefix.length).split(' ')[0]);
   return { decisions, deleted: grab('DELETED '), skipped: grab('SKIPPED '), dryRun: false };

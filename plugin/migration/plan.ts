@@ -2,12 +2,17 @@
 // configured class, ReadWriteOnce, sized from the plan), the Jobs that copy and verify (legacy directory
 // read-only at /legacy, the PVC at /target), and the Deployment with its data volume switched.
 import { posix } from 'node:path';
-import { UsageError } from '../core/errors.js';
+import { UsageError } from '../../lib/errors.js';
 import type { InstanceObjects } from '../instances/resolve.js';
 import { formatBytes, parseStorageSize } from '../instances/quantity.js';
 import { LABEL_APP, APP_ODOO_PVC, LABEL_MANAGED_BY, MANAGED_BY_SAASODOO, LABEL_K8S_MANAGED_BY, MANAGED_BY_PLUGIN, LABEL_K8S_COMPONENT, LABEL_K8S_INSTANCE, LABEL_SAAS_INSTANCE_ID } from '../instances/labels.js';
-import { verifyScript } from './verify.js';
-import { JOB_POD_LABEL } from '../core/kube/jobs.js';
+import { VERIFY_TREES_SCRIPT } from './verify.js';
+import copySh from './sh/copy.sh';
+import { helperImage, helperPodSpec, placementOf } from '../core/helperPod.js';
+
+/** The image of a migration Job when the instance names none: it needs only sh, find, cp (rsync if present). */
+const MIGRATION_FALLBACK_IMAGE = 'debian:bookworm-slim';
+import { JOB_POD_LABEL } from '../../lib/kube/jobs.js';
 
 /** On the PVC: the legacy directory it was copied from. On the Deployment after the switch: the same. */
 export const ANNOTATION_MIGRATED_FROM = 'kubectl-odoo.io/migrated-from';
@@ -138,16 +143,13 @@ export function buildTargetPvc(legacy: LegacyInstance, size: string, storageClas
   };
 }
 
-/**
- * Mirrors the legacy directory into the PVC. With rsync (in most images that have it) only what changed
- * moves; without it the target is emptied and copied whole. Owners, modes, times and links are kept.
- */
-export const COPY_SCRIPT = [
-  'set -eu',
-  `if command -v rsync >/dev/null 2>&1; then exec rsync -a --delete --numeric-ids ${SOURCE_MOUNT}/ ${TARGET_MOUNT}/; fi`,
-  `find ${TARGET_MOUNT} -mindepth 1 -delete`,
-  `cp -a ${SOURCE_MOUNT}/. ${TARGET_MOUNT}/`,
-].join('\n');
+/** Mirrors the legacy directory into the PVC (sh/copy.sh). */
+export const COPY_SCRIPT = copySh;
+/** The mount paths, as the copy and verify scripts read them. */
+const TREE_ENV = [
+  { name: 'SOURCE_DIR', value: SOURCE_MOUNT },
+  { name: 'TARGET_DIR', value: TARGET_MOUNT },
+];
 
 export type JobKind = 'copy' | 'verify' | 'measure' | 'drop';
 
@@ -156,6 +158,7 @@ interface JobSpecInput {
   kind: JobKind;
   suffix: string;
   command: string[];
+  env?: { name: string; value: string }[];
   volumes: any[];
   mounts: any[];
   deadlineSeconds: number;
@@ -165,7 +168,6 @@ interface JobSpecInput {
 
 function buildJob(j: JobSpecInput): any {
   const name = `${j.legacy.name.slice(0, 40)}-${j.kind}-${j.suffix}`.replace(/-+/g, '-');
-  const tmpl = j.template ?? {};
   return {
     apiVersion: 'batch/v1',
     kind: 'Job',
@@ -175,23 +177,19 @@ function buildJob(j: JobSpecInput): any {
       activeDeadlineSeconds: j.deadlineSeconds,
       template: {
         metadata: { labels: { ...ownerLabels(j.legacy), [JOB_POD_LABEL]: name } },
-        spec: {
-          restartPolicy: 'Never',
-          nodeSelector: tmpl.nodeSelector,
-          tolerations: tmpl.tolerations,
-          imagePullSecrets: tmpl.imagePullSecrets,
-          containers: [
-            {
-              name: j.kind,
-              image: j.legacy.image ?? 'debian:bookworm-slim',
-              command: j.command,
-              // Root keeps every owner and mode exactly as they are.
-              securityContext: { runAsUser: 0, runAsGroup: 0 },
-              volumeMounts: j.mounts,
-            },
-          ],
+        spec: helperPodSpec({
+          container: {
+            name: j.kind,
+            image: helperImage(undefined, j.legacy.image) || MIGRATION_FALLBACK_IMAGE,
+            command: j.command,
+            ...(j.env ? { env: j.env } : {}),
+            // Root keeps every owner and mode exactly as they are.
+            securityContext: { runAsUser: 0, runAsGroup: 0 },
+            volumeMounts: j.mounts,
+          },
           volumes: j.volumes,
-        },
+          placement: placementOf({ spec: { template: { spec: j.template ?? {} } } }),
+        }),
       },
     },
   };
@@ -212,6 +210,7 @@ export function buildCopyJob(legacy: LegacyInstance, suffix: string, deadlineSec
     deadlineSeconds,
     template,
     command: ['sh', '-c', COPY_SCRIPT],
+    env: TREE_ENV,
     volumes: [sourceVolume(legacy), targetVolume(legacy)],
     mounts: [
       { name: 'legacy', mountPath: SOURCE_MOUNT, readOnly: true },
@@ -227,7 +226,8 @@ export function buildVerifyJob(legacy: LegacyInstance, suffix: string, deadlineS
     suffix,
     deadlineSeconds,
     template,
-    command: ['sh', '-c', verifyScript(SOURCE_MOUNT, TARGET_MOUNT)],
+    command: ['sh', '-c', VERIFY_TREES_SCRIPT],
+    env: TREE_ENV,
     volumes: [sourceVolume(legacy), targetVolume(legacy)],
     mounts: [
       { name: 'legacy', mountPath: SOURCE_MOUNT, readOnly: true },
