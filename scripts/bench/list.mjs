@@ -69,6 +69,11 @@ export async function run({ root }) {
     ].map(([type, labelSelector]) => ({ path: resourcePath(type), labelSelector }));
     const ca = Buffer.from(/certificate-authority-data: (\S+)/.exec(readFileSync(cluster.kubeconfigPath, 'utf8'))[1], 'base64').toString();
     const rawEnv = { ...env, BENCH_RAW_LIST: JSON.stringify({ url: cluster.url, ca, token: cluster.token, pageSize, lists }) };
+    // What status must read at the least to resolve a name: every instance Deployment of the namespace.
+    const resolveEnv = {
+      ...env,
+      BENCH_RAW_LIST: JSON.stringify({ url: cluster.url, ca, token: cluster.token, pageSize, lists: [{ path: resourcePath(R.deployments, { namespace: 'saasodoo' }), labelSelector: INSTANCE_SELECTOR }] }),
+    };
     const rawList = [process.execPath, join(root, 'scripts/bench/lib/rawList.mjs')];
     const plugin = [process.execPath, join(root, 'dist/kubectl-odoo'), 'list', '-A'];
     const kubectlList = ['/usr/bin/kubectl', 'get', 'deploy,pvc,pods', '-A', '-l', 'app in (odoo,odoo-instance)', '-o', 'json'];
@@ -94,9 +99,11 @@ export async function run({ root }) {
     }
     const st = [];
     const kg = [];
+    const rs = [];
     for (let i = 0; i < STATUS_RUNS; i++) {
       st.push(await run(status));
       kg.push(await run(kubectlGet));
+      rs.push(await run(rawList, resolveEnv));
     }
     const inputs = `${INSTANCES} instances (${objects} deployments, pods, PVCs), pages of ${pageSize}`;
     const ms = (xs) => xs.map((x) => x.ms);
@@ -133,6 +140,17 @@ export async function run({ root }) {
         floor: ms(kg),
         floorWhat: 'kubectl get deploy,pvc,pods,svc,ingress -l',
         target: { text: '<= 1.2x', ratioMax: 1.2 },
+      }),
+      figure({
+        id: 'status.time.resolve',
+        figure: 'status NAME (its name resolution)',
+        inputs: `1 of ${INSTANCES} instances, through kubectl`,
+        unit: 'ms',
+        value: ms(st),
+        floor: ms(rs),
+        floorWhat: "raw client reading the namespace's Deployments",
+        target: { text: 'for reference' },
+        note: 'a name may be a database (from the env), an id without dashes or an id8 prefix, which no label selector finds: status reads every instance Deployment of the namespace to refuse a name two instances answer to',
       }),
     ];
   } finally {
