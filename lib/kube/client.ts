@@ -266,17 +266,12 @@ export class KubeClient {
       page.catch(() => {});
       return page;
     };
-    let next = fetchPage(undefined);
-    for (;;) {
-      const { body } = await next;
-      const res: { items: T[] | null; metadata?: { resourceVersion?: string; continue?: string } } = body ? JSON.parse(body) : { items: [] };
-      const cont = res.metadata?.continue || undefined;
-      if (cont) next = fetchPage(cont);
-      const kind = type.kind;
-      // List items carry no kind/apiVersion on the wire; add them so callers can treat objects uniformly.
-      const items = (res.items ?? []).map((o: any) => (o.kind ? o : { apiVersion: apiVersionFor(type), kind, ...o }));
-      yield { items, resourceVersion: res.metadata?.resourceVersion ?? '' };
-      if (!cont) return;
+    let next: Promise<{ body?: string }> | undefined = fetchPage(undefined);
+    while (next) {
+      // Parsed apart from this frame, so the page's text is not held while the caller works on it.
+      const page: ListResult<T> & { cont?: string } = parseListPage<T>((await next).body, type);
+      next = page.cont ? fetchPage(page.cont) : undefined;
+      yield { items: page.items, resourceVersion: page.resourceVersion };
     }
   }
 
@@ -400,6 +395,14 @@ export class KubeClient {
     const wsUrl = u.href.replace(/^http/, 'ws');
     return { url: wsUrl, options: { headers: await this.conn.authHeaders(), ...this.conn.tls } };
   }
+}
+
+function parseListPage<T>(body: string | undefined, type: ResourceType): ListResult<T> & { cont?: string } {
+  const res: { items: T[] | null; metadata?: { resourceVersion?: string; continue?: string } } = body ? JSON.parse(body) : { items: [] };
+  const kind = type.kind;
+  // List items carry no kind/apiVersion on the wire; add them so callers can treat objects uniformly.
+  const items = (res.items ?? []).map((o: any) => (o.kind ? o : { apiVersion: apiVersionFor(type), kind, ...o }));
+  return { items, resourceVersion: res.metadata?.resourceVersion ?? '', cont: res.metadata?.continue || undefined };
 }
 
 function apiVersionFor(type: ResourceType): string {
