@@ -30,7 +30,7 @@ async function loadTs(root, entries) {
   const dir = mkdtempSync(join(tmpdir(), 'bench-backup-mod-'));
   const file = join(dir, 'mod.mjs');
   const contents = entries.map(([name, path]) => `export * as ${name} from ${JSON.stringify(join(root, path))};`).join('\n');
-  await build({ stdin: { contents, resolveDir: root, loader: 'ts' }, bundle: true, format: 'esm', platform: 'node', outfile: file, logLevel: 'error' });
+  await build({ stdin: { contents, resolveDir: root, loader: 'ts' }, bundle: true, format: 'esm', platform: 'node', outfile: file, logLevel: 'error', loader: { '.sh': 'text' } });
   const mod = await import(pathToFileURL(file).href);
   rmSync(dir, { recursive: true, force: true });
   return mod;

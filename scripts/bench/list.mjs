@@ -28,7 +28,7 @@ export async function loadTestCluster(root) {
       `export { startTestCluster } from ${from('test/cluster/index.ts')};`,
       `export { seedInstances } from ${from('test/cluster/seed.ts')};`,
       `export { INSTANCE_SELECTOR, INSTANCE_PVC_SELECTOR } from ${from('plugin/instances/labels.ts')};`,
-      `export { RESOURCES, resourcePath } from ${from('plugin/core/kube/resources.ts')};`,
+      `export { RESOURCES, resourcePath } from ${from('lib/kube/resources.ts')};`,
       `export { DEFAULT_LIST_PAGE_SIZE } from ${from('plugin/instances/resolveFleet.ts')};`,
       '',
     ].join('\n'),
