@@ -16,30 +16,37 @@ const SECONDS = Number(process.env.BENCH_WATCH_SECONDS ?? 3);
 const BURSTS = Math.max(3, Number(process.env.BENCH_WATCH_BURSTS ?? 3));
 const TICKS_PER_SECOND = 100;
 
-/** CPU seconds a process has used (user + system; kubectl execs the plugin, so the pid is the plugin's). */
+/** CPU seconds a process has used (user + system; kubectl execs the plugin, so its pid is the plugin's). */
 function cpuSeconds(pid) {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
   return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
 }
 
-/** Counts the lines a child prints, and when the last one came. */
-function countLines(child) {
-  const c = { lines: 0, lastAt: 0, stderr: '' };
+const now = () => performance.timeOrigin + performance.now();
+
+/** Runs a command under lib/lineCounter.mjs: how many lines it printed, when the last one came, its pid. */
+async function countLines(root, cmd, args, env) {
+  const counter = spawn(process.execPath, [join(root, 'scripts/bench/lib/lineCounter.mjs'), cmd, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const c = { counter, lines: 0, lastAt: 0, stderr: '' };
   let buf = '';
-  child.stderr.on('data', (d) => (c.stderr += d));
-  child.stdout.on('data', (d) => {
-    buf += d;
-    let nl;
-    while ((nl = buf.indexOf('\n')) >= 0) {
-      buf = buf.slice(nl + 1);
-      c.lines++;
-      c.lastAt = performance.now();
-    }
+  counter.stderr.on('data', (d) => (c.stderr += d));
+  const pid = new Promise((resolve) => {
+    counter.stdout.on('data', (d) => {
+      buf += d;
+      let nl;
+      while ((nl = buf.indexOf('\n')) >= 0) {
+        const [a, b] = buf.slice(0, nl).split(' ');
+        buf = buf.slice(nl + 1);
+        if (a === 'pid') resolve(Number(b));
+        else [c.lines, c.lastAt] = [Number(a), Number(b)];
+      }
+    });
   });
+  c.pid = await pid;
   c.waitLines = async (n, ms) => {
     const deadline = performance.now() + ms;
     while (c.lines < n) {
-      if (performance.now() > deadline) throw new Error(`printed ${c.lines} of ${n} lines; stderr: ${c.stderr.slice(0, 300)}`);
+      if (performance.now() > deadline) throw new Error(`${cmd} printed ${c.lines} of ${n} lines; stderr: ${c.stderr.slice(0, 300)}`);
       await new Promise((r) => setTimeout(r, 20));
     }
   };
@@ -54,16 +61,14 @@ export async function run({ root }) {
   try {
     seedInstances(cluster, INSTANCES, {});
     const env = { ...process.env, KUBECONFIG: cluster.kubeconfigPath, PATH: `${join(root, 'dist')}:${process.env.PATH}`, NO_COLOR: '1' };
-    child = spawn('/usr/bin/kubectl', ['odoo', 'watch', '-A', '-o', 'json'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    const watch = countLines(child);
+    const watch = await countLines(root, '/usr/bin/kubectl', ['odoo', 'watch', '-A', '-o', 'json'], env);
+    child = watch.counter;
     // The floor: a raw watch of the same pods, started once the plugin has printed every instance.
     await watch.waitLines(INSTANCES, 60_000);
     const ca = Buffer.from(/certificate-authority-data: (\S+)/.exec(readFileSync(cluster.kubeconfigPath, 'utf8'))[1], 'base64').toString();
-    raw = spawn(process.execPath, [join(root, 'scripts/bench/lib/rawWatch.mjs')], {
-      env: { ...env, BENCH_RAW_WATCH: JSON.stringify({ url: cluster.url, ca, token: cluster.token, path: '/api/v1/pods', labelSelector: 'app=odoo' }) },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    const floor = countLines(raw);
+    const rawEnv = { ...env, BENCH_RAW_WATCH: JSON.stringify({ url: cluster.url, ca, token: cluster.token, path: '/api/v1/pods', labelSelector: 'app=odoo' }) };
+    const floor = await countLines(root, process.execPath, [join(root, 'scripts/bench/lib/rawWatch.mjs')], rawEnv);
+    raw = floor.counter;
     await floor.waitLines(1, 30_000);
 
     // The seeded pods, one per running instance; flipping Ready changes the instance's status.
@@ -79,11 +84,11 @@ export async function run({ root }) {
     for (let b = 0; b < BURSTS; b++) {
       const before = watch.lines;
       const rawBefore = floor.lines;
-      const cpuBefore = cpuSeconds(child.pid);
-      const start = performance.now();
+      const cpuBefore = cpuSeconds(watch.pid);
+      const start = now();
       let n = 0;
       while (n < total) {
-        const due = Math.min(total, Math.floor(((performance.now() - start) / 1000) * RATE) + 1);
+        const due = Math.min(total, Math.floor(((now() - start) / 1000) * RATE) + 1);
         for (; n < due; n++, flips++) {
           // The stored pod, read without a copy (update copies what it is given).
           const pod = cluster.store.peek('pods', 'saasodoo', pods[flips % pods.length].metadata.name);
@@ -93,7 +98,7 @@ export async function run({ root }) {
         }
         await new Promise((r) => setTimeout(r, 2));
       }
-      const end = performance.now();
+      const end = now();
       await watch.waitLines(before + total, 120_000);
       await floor.waitLines(rawBefore + total, 120_000);
       made.push(total / ((end - start) / 1000));
@@ -101,7 +106,7 @@ export async function run({ root }) {
       received.push(total / ((floor.lastAt - start) / 1000));
       lags.push(Math.max(0, watch.lastAt - end));
       rawLags.push(Math.max(0, floor.lastAt - end));
-      busy.push((cpuSeconds(child.pid) - cpuBefore) / ((watch.lastAt - start) / 1000));
+      busy.push((cpuSeconds(watch.pid) - cpuBefore) / ((watch.lastAt - start) / 1000));
     }
     const share = (x) => `${(x * 100).toFixed(0)}%`;
     const rates = made.map((x) => x.toFixed(0)).join(', ');
@@ -123,7 +128,7 @@ export async function run({ root }) {
       figure({ id: 'watch.lag', figure: 'watch, lag of the last line', inputs, unit: 'ms', value: lags, floor: rawLags, floorWhat: 'raw watch of the pods', target: { text: '< 1000 ms', max: 1000 } }),
     ];
   } finally {
-    child?.kill('SIGINT');
+    child?.kill('SIGTERM');
     raw?.kill('SIGTERM');
     await cluster.stop();
     cleanup();
