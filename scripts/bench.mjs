@@ -7,7 +7,7 @@
 // The results are written to bench/results.json (copy it away to compare a later run with it).
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
+import { cpus, loadavg, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
@@ -47,6 +47,8 @@ const machine = {
   memoryGiB: Math.round((totalmem() / 2 ** 30) * 10) / 10,
   node: process.version,
   date: new Date().toISOString(),
+  // Other work on the machine moves every figure; the ratios, measured side by side, move less.
+  loadAverageAtStart: loadavg()[0],
 };
 
 const rows = [];
@@ -76,7 +78,9 @@ for (const r of rows) {
     r.met === undefined ? '-' : r.met ? 'met' : 'NOT MET',
   ]);
 }
-console.log(`${machine.cpus} CPUs (${machine.cpuModel}), ${machine.memoryGiB} GiB memory, Node ${machine.node}; median of n runs (min–max)`);
+machine.loadAverageAtEnd = loadavg()[0];
+const load = `load average ${machine.loadAverageAtStart.toFixed(1)} at the start, ${machine.loadAverageAtEnd.toFixed(1)} at the end`;
+console.log(`${machine.cpus} CPUs (${machine.cpuModel}), ${machine.memoryGiB} GiB memory, Node ${machine.node}, ${load}; median of n runs (min–max)`);
 printAligned(table);
 const notes = rows.filter((r) => r.note);
 if (notes.length) {
