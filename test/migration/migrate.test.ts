@@ -7,7 +7,7 @@ import { appendFileSync, chownSync, mkdirSync, mkdtempSync, readFileSync, rmSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startTestCluster, type TestCluster } from '../cluster/index.js';
-import { KUBECTL, kubectlOdoo, pluginEnv } from '../harness/plugin.js';
+import { KUBECTL, kubectlOdoo, pluginEnv, operatorArgs } from '../harness/plugin.js';
 import { deploymentName, ensureNamespace, pvcDir, pvcName, seedInstance, waitFor, waitReady, type SeedInstance } from '../storage/instanceFixture.js';
 import { compareTrees, parseVerifyOutput, verifyScript } from '../../plugin/migration/verify.js';
 
@@ -309,7 +309,7 @@ describe('migrate-storage failures keep the legacy volume', () => {
     seedInstance(cluster, { ...s, hostPath: legacy });
     await waitReady(cluster, s);
     // kubectl execs the plugin in its own process, so the signal reaches the plugin as Ctrl-C would.
-    const child = spawn(KUBECTL, ['odoo', 'migrate-storage', deploymentName(s)], { env: pluginEnv({ KUBECONFIG: cluster.kubeconfigPath }), stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(KUBECTL, ['odoo', ...operatorArgs(cluster.kubeconfigPath), 'migrate-storage', deploymentName(s)], { env: pluginEnv({ KUBECONFIG: cluster.kubeconfigPath }), stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
@@ -421,7 +421,7 @@ describe('migrate-storage interrupted', () => {
 
   it('SIGKILL after the stop leaves it locked and stopped, status says so, recover starts it again on whole data', async () => {
     const before = snapshot(legacy);
-    const child = spawn(KUBECTL, ['odoo', '-n', ns, 'migrate-storage', deploymentName(s)], { env: pluginEnv({ KUBECONFIG: cluster.kubeconfigPath }), stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(KUBECTL, ['odoo', ...operatorArgs(cluster.kubeconfigPath), '-n', ns, 'migrate-storage', deploymentName(s)], { env: pluginEnv({ KUBECONFIG: cluster.kubeconfigPath }), stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
     child.stderr!.on('data', (d) => (stderr += d));
     const exited = new Promise((r) => child.on('close', r));

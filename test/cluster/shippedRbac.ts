@@ -1,0 +1,37 @@
+// The RBAC objects of manifests/ (the operators' Roles, the agent's), held by the test cluster as if an
+// admin had applied them: cluster-scoped ones from the start, namespaced ones as soon as their
+// namespace exists (`kubectl create namespace saasodoo` gives it the operator's Role and RoleBinding).
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { loadAll } from 'js-yaml';
+import type { Store } from './store.js';
+
+const MANIFESTS = fileURLToPath(new URL('../../manifests/', import.meta.url));
+const KINDS: Record<string, string> = { Role: 'roles', RoleBinding: 'rolebindings', ClusterRole: 'clusterroles', ClusterRoleBinding: 'clusterrolebindings' };
+
+/** Every Role, ClusterRole and binding in manifests/*.yaml, with the plural it is stored under. */
+export function shippedRbacObjects(dir = MANIFESTS): { plural: string; obj: any }[] {
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.yaml'))
+    .sort()
+    .flatMap((f) => loadAll(readFileSync(join(dir, f), 'utf8')) as any[])
+    .filter((d) => d && typeof d === 'object' && d.apiVersion === 'rbac.authorization.k8s.io/v1' && KINDS[d.kind])
+    .map((obj) => ({ plural: KINDS[obj.kind], obj }));
+}
+
+/** Creates the shipped RBAC objects now (cluster-scoped) and whenever their namespace appears. */
+export function installShippedRbac(store: Store): void {
+  const objects = shippedRbacObjects();
+  const createIn = (namespace: string | undefined) => {
+    for (const { plural, obj } of objects) {
+      if ((obj.metadata.namespace ?? undefined) !== namespace) continue;
+      if (!store.get(plural, namespace, obj.metadata.name)) store.create(plural, obj);
+    }
+  };
+  createIn(undefined);
+  for (const ns of store.list('namespaces')) createIn(ns.metadata.name);
+  store.onChange('namespaces', (c) => {
+    if (c.type === 'ADDED') createIn(c.snap.obj.metadata.name);
+  });
+}
