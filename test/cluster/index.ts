@@ -19,6 +19,7 @@ export { Store } from './store.js';
 export { Faults } from './faults.js';
 export { StatusError } from './errors.js';
 export { pvDataDir } from './volumes.js';
+export { bindOperatorsIn } from './shippedRbac.js';
 
 export interface Kubelet extends KubeletHandlers {
   start(): void | Promise<void>;

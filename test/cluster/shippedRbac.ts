@@ -26,7 +26,9 @@ export function installShippedRbac(store: Store): void {
   const createIn = (namespace: string | undefined) => {
     for (const { plural, obj } of objects) {
       if ((obj.metadata.namespace ?? undefined) !== namespace) continue;
-      if (!store.get(plural, namespace, obj.metadata.name)) store.create(plural, obj);
+      // As `kubectl apply` leaves them, so that applying manifests/ again is a patch, not a takeover.
+      const applied = { ...obj, metadata: { ...obj.metadata, annotations: { ...obj.metadata.annotations, 'kubectl.kubernetes.io/last-applied-configuration': JSON.stringify(obj) + '\n' } } };
+      if (!store.get(plural, namespace, obj.metadata.name)) store.create(plural, applied);
     }
   };
   createIn(undefined);
@@ -35,3 +37,16 @@ export function installShippedRbac(store: Store): void {
     if (c.type === 'ADDED') createIn(c.snap.obj.metadata.name);
   });
 }
+
+/**
+ * What an admin does for each further instance namespace (README, RBAC): binds the operators'
+ * namespace ClusterRole there, as manifests/operator-rbac.yaml does in saasodoo.
+ */
+export function bindOperatorsIn(store: Store, namespace: string): void {
+  const shipped = shippedRbacObjects().find((o) => o.plural === 'rolebindings' && o.obj.roleRef?.name === OPERATOR_NAMESPACE_ROLE);
+  if (!shipped) throw new Error(`manifests/ has no RoleBinding of ClusterRole ${OPERATOR_NAMESPACE_ROLE}`);
+  if (store.get('rolebindings', namespace, shipped.obj.metadata.name)) return;
+  store.create('rolebindings', { ...shipped.obj, metadata: { ...shipped.obj.metadata, namespace } });
+}
+
+export const OPERATOR_NAMESPACE_ROLE = 'kubectl-odoo-operator-namespace';
