@@ -25,7 +25,7 @@ describe('explainForbidden', () => {
 
   it('says how to bind the operators in another instance namespace', () => {
     expect(explainForbidden(refusal('patch', 'deployments', 'apps', 'tenants'), manifests)).toContain(
-      'bound by RoleBinding kubectl-odoo-operator-namespace in namespace saasodoo; for namespace tenants: kubectl create rolebinding kubectl-odoo-operator-namespace -n tenants --clusterrole kubectl-odoo-operator-namespace --group kubectl-odoo-operators.',
+      'bound by RoleBinding kubectl-odoo-operator-namespace in namespace saasodoo; to work in namespace tenants: kubectl create rolebinding kubectl-odoo-operator-namespace -n tenants --clusterrole kubectl-odoo-operator-namespace --group kubectl-odoo-operators.',
     );
   });
 
