@@ -16,6 +16,7 @@ import { toTable, type IncludeObject } from './tables.js';
 import { decodeKubernetesProtobuf } from './protobuf.js';
 import { parseJsonNodes, nodeOf, decodeBody, fieldValidationOf, warningHeader, decodePatched, patchStrictErrors } from './decode.js';
 import type { Faults, FaultRule } from './faults.js';
+import { podSecurityWarnings } from './podSecurity.js';
 import { authorize, forbiddenMessage, requestAttributes, rulesFor, type RequestAttributes, type UserInfo } from './rbac.js';
 
 /** What the kubelet half of the cluster serves for pods and nodes. */
@@ -252,6 +253,15 @@ export class ApiServer {
     return this.serveResource(req, res, route, q, isWatch, entry, rules);
   }
 
+  /** The namespace's Pod Security warn level, as Warning headers on a pod or workload write. */
+  private podSecurityWarn(res: ServerResponse, def: ResourceDef, obj: any): void {
+    if (!def.namespaced) return;
+    const warnings = podSecurityWarnings(def.plural, this.store.peek('namespaces', undefined, obj.metadata?.namespace)?.metadata?.labels, obj);
+    if (!warnings.length) return;
+    const prev = res.getHeader('Warning');
+    res.setHeader('Warning', [...(Array.isArray(prev) ? prev : prev ? [String(prev)] : []), ...warnings.map(warningHeader)]);
+  }
+
   /** SelfSubjectAccessReview and SelfSubjectRulesReview: what the requesting user may do. */
   private async review(req: IncomingMessage, res: ServerResponse, route: Route, user: UserInfo): Promise<void> {
     if ((req.method ?? 'GET') !== 'POST' || route.name !== undefined) throw methodNotAllowed();
@@ -317,6 +327,7 @@ export class ApiServer {
           const body = await this.readObject(req, res, def, q, 'create');
           const obj = this.checkBody(def, body, namespace, undefined);
           const created = this.store.create(def.plural, obj, { dryRun });
+          this.podSecurityWarn(res, def, created);
           return this.send(res, 201, created);
         }
         case 'DELETE':
@@ -349,7 +360,9 @@ export class ApiServer {
       case 'PUT': {
         const body = await this.readObject(req, res, def, q, 'update');
         const obj = this.checkBody(def, body, namespace, name);
-        return this.send(res, 200, this.store.update(def.plural, obj, { dryRun, subresource: mode }));
+        const updated = this.store.update(def.plural, obj, { dryRun, subresource: mode });
+        if (mode === 'main') this.podSecurityWarn(res, def, updated);
+        return this.send(res, 200, updated);
       }
       case 'PATCH': {
         const ct = (req.headers['content-type'] ?? '').split(';')[0].trim();
@@ -393,7 +406,9 @@ export class ApiServer {
         if (patch?.metadata?.resourceVersion === undefined || format === 'json') {
           if (format !== 'json' || patched.metadata.resourceVersion === cur.metadata.resourceVersion) patched.metadata.resourceVersion = cur.metadata.resourceVersion;
         }
-        return this.send(res, 200, this.store.update(def.plural, patched, { dryRun, subresource: mode }));
+        const result = this.store.update(def.plural, patched, { dryRun, subresource: mode });
+        if (mode === 'main') this.podSecurityWarn(res, def, result);
+        return this.send(res, 200, result);
       }
       case 'DELETE': {
         if (sub) throw methodNotAllowed();

@@ -8,7 +8,7 @@
 // controller reports them; SuccessfulCreate/SuccessfulDelete events. The pods are simulated by ./pods.ts.
 import type { Controller, ControllerContext } from './index.js';
 import { QueuedController, keyOf, controllerRef, tolerate } from './queue.js';
-import { isActive, isReady, templateHash } from './workloads.js';
+import { createOrRecord, isActive, isReady, templateHash } from './workloads.js';
 import { recordEvent } from '../events.js';
 import { randomSuffix } from '../store.js';
 
@@ -113,7 +113,7 @@ export class DaemonSetController extends QueuedController implements Controller 
       };
       const known = new Set((spec.tolerations ?? []).map((t: any) => `${t.key}/${t.effect}`));
       spec.tolerations = [...(spec.tolerations ?? []), ...DAEMON_TOLERATIONS.filter((t) => !known.has(`${t.key}/${t.effect}`))];
-      const pod = store.create('pods', {
+      const pod = createOrRecord(store, ds, src, {
         metadata: {
           name: `${name}-${randomSuffix()}`,
           generateName: `${name}-`,
@@ -124,6 +124,7 @@ export class DaemonSetController extends QueuedController implements Controller 
         },
         spec,
       });
+      if (!pod) continue;
       byNode.set(node, [pod]);
       recordEvent(store, ds, 'Normal', 'SuccessfulCreate', `Created pod: ${pod.metadata.name}`, src);
     }
