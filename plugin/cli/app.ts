@@ -15,7 +15,7 @@ export interface AppDeps {
   env: Env;
   clock: Clock;
   /** Overrides the API client (tests); default builds one from the kubeconfig. */
-  kubeFactory?: (globals: GlobalOptions, config: PluginConfig, env: Env, log: (l: string) => void) => Promise<KubeClient>;
+  kubeFactory?: (globals: GlobalOptions, config: PluginConfig, env: Env, log: (l: string) => void, clock: Clock) => Promise<KubeClient>;
   signal?: AbortSignal;
 }
 
@@ -55,13 +55,14 @@ export function globalsFrom(argv: Record<string, any>): GlobalOptions {
   };
 }
 
-async function defaultKubeFactory(globals: GlobalOptions, config: PluginConfig, env: Env, log: (l: string) => void): Promise<KubeClient> {
+async function defaultKubeFactory(globals: GlobalOptions, config: PluginConfig, env: Env, log: (l: string) => void, clock: Clock): Promise<KubeClient> {
   const { loadKubeconfig } = await import('../../lib/kube/kubeconfig.js');
   const { buildConnection } = await import('../../lib/kube/connection.js');
   const { KubeClient } = await import('../../lib/kube/client.js');
   const resolved = loadKubeconfig({ kubeconfig: globals.kubeconfig, context: globals.context, env });
   const conn = buildConnection(resolved, async (r) => (await (await import('../core/heavy/load.js')).loadHeavy()).clientNodeAuth(r));
-  return new KubeClient(conn, { retry: config.retry, verbosity: globals.verbose, log });
+  // Retry back-offs and Retry-After dates go through the command's clock like every other wait.
+  return new KubeClient(conn, { retry: config.retry, verbosity: globals.verbose, log, sleep: (ms) => clock.sleep(ms), now: () => clock.now().getTime() });
 }
 
 const DISPOSE = Symbol('dispose');
@@ -79,7 +80,7 @@ export function makeContext(deps: AppDeps, globals: GlobalOptions, config: Plugi
     colors,
     clock: deps.clock,
     signal,
-    kube: () => (client ??= (deps.kubeFactory ?? defaultKubeFactory)(globals, config, env, log)),
+    kube: () => (client ??= (deps.kubeFactory ?? defaultKubeFactory)(globals, config, env, log, deps.clock)),
     namespace: () => globals.namespace || config.namespace,
     progress: (m) => io.stderr.write(`${m}\n`),
     confirm: (question, expected) => confirmByTyping(io, question, expected),

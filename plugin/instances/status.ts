@@ -84,7 +84,7 @@ function warningFor(events: any[] | undefined, objName: string | undefined, reas
   return matching[0];
 }
 
-export function deriveInstanceStatus(input: StatusInput, now: Date = new Date()): InstanceStatus {
+export function deriveInstanceStatus(input: StatusInput, now: Date): InstanceStatus {
   const { deployment } = input;
   const pods = input.pods ?? [];
   const desired = deployment?.spec?.replicas ?? 1;

@@ -4,7 +4,8 @@
 import { posix } from 'node:path';
 import { UsageError } from '../../lib/errors.js';
 import type { InstanceObjects } from '../instances/resolve.js';
-import { formatBytes, parseStorageSize } from '../instances/quantity.js';
+import { parseStorageSize } from '../instances/quantity.js';
+import { formatBytes } from '../../lib/bytes.js';
 import { LABEL_APP, APP_ODOO_PVC, LABEL_MANAGED_BY, MANAGED_BY_SAASODOO, LABEL_K8S_MANAGED_BY, MANAGED_BY_PLUGIN, LABEL_K8S_COMPONENT, LABEL_K8S_INSTANCE, LABEL_SAAS_INSTANCE_ID } from '../instances/labels.js';
 import { VERIFY_TREES_SCRIPT } from './verify.js';
 import copySh from './sh/copy.sh';

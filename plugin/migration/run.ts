@@ -10,7 +10,7 @@ import type { Clock } from '../cli/context.js';
 import { CancelledError, ConflictError, DeclinedError, UsageError } from '../../lib/errors.js';
 import { resolveInstance, type InstanceObjects } from '../instances/resolve.js';
 import { listInstances } from '../instances/resolveFleet.js';
-import { formatBytes } from '../instances/quantity.js';
+import { formatBytes } from '../../lib/bytes.js';
 import {
   ANNOTATION_MIGRATED_FROM,
   ANNOTATION_MIGRATION,

@@ -10,7 +10,7 @@ import { startPostgres, type TestPostgres } from '../fixtures/postgres.js';
 import { addAttachments, databaseSnapshot, treeSnapshot } from './odooFixture.js';
 import { startBackupWorld, readyPods, waitFor, CUSTOMER, DB_PASSWORD, NS, type BackupWorld } from './clusterFixture.js';
 import { KUBECTL, pluginEnv, operatorArgs } from '../harness/plugin.js';
-import { formatBytes } from '../../plugin/backups/listing.js';
+import { formatBytes } from '../../lib/bytes.js';
 import { pvDataDir } from '../cluster/volumes.js';
 
 let pg: TestPostgres;

@@ -124,7 +124,7 @@ describe('Pod Security Admission through client-node', () => {
       const failed = list.items.filter((ev) => ev.reason === 'FailedCreate' && ev.involvedObject.kind === 'ReplicaSet');
       return failed.length ? failed : undefined;
     }, 'the ReplicaSet\'s FailedCreate event');
-    expect(events[0].message).toMatch(/^Error creating: pods "agentish-[a-z0-9]+-[a-z0-9]{5}" is forbidden: violates PodSecurity "baseline:latest": non-default capabilities \(container "a" must not include "NET_ADMIN", "SYS_ADMIN" in securityContext.capabilities.add\)$/);
+    expect(events![0].message).toMatch(/^Error creating: pods "agentish-[a-z0-9]+-[a-z0-9]{5}" is forbidden: violates PodSecurity "baseline:latest": non-default capabilities \(container "a" must not include "NET_ADMIN", "SYS_ADMIN" in securityContext.capabilities.add\)$/);
     expect(cluster.store.list('pods', 'base').filter((p: any) => p.metadata.name.startsWith('agentish'))).toEqual([]);
   });
 });

@@ -173,7 +173,7 @@ describe('the shared tree mounted whole, each instance by subPath (seed 001, opt
       [deploymentName(shop), shopDir, pvcName(shop)],
     ]);
     const du = (d: string) => Number(execFileSync('du', ['-sk', d], { encoding: 'utf8' }).split('\t')[0]) * 1024;
-    const { formatBytes } = await import('../../plugin/instances/quantity.js');
+    const { formatBytes } = await import('../../lib/bytes.js');
     expect(rows.map((r) => r[2])).toEqual([formatBytes(du(otherDir)), formatBytes(du(shopDir))]);
   });
 
@@ -377,7 +377,7 @@ describe('migrate-storage --all', () => {
       [deploymentName(b), lb, pvcName(b), '10Gi'],
     ]);
     const du = (d: string) => Number(execFileSync('du', ['-sk', d], { encoding: 'utf8' }).split('\t')[0]) * 1024;
-    const { formatBytes } = await import('../../plugin/instances/quantity.js');
+    const { formatBytes } = await import('../../lib/bytes.js');
     expect(rows.map((r) => r[2])).toEqual([formatBytes(du(la)), formatBytes(du(lb))]);
 
     const r = await odoo(['migrate-storage', '--all', '-n', 'fleet']);

@@ -6,7 +6,8 @@ import { CancelledError, FailureError, UsageError } from '../../../lib/errors.js
 import { printResult, printStructured } from '../../core/output/printer.js';
 import { validateInstanceReference } from '../../instances/names.js';
 import { parseTimeout } from '../../instances/wait.js';
-import { parseStorageSize, formatBytes } from '../../instances/quantity.js';
+import { parseStorageSize } from '../../instances/quantity.js';
+import { formatBytes } from '../../../lib/bytes.js';
 import type { MigrationReport, MigrationOptions } from '../../migration/run.js';
 
 interface Args {
