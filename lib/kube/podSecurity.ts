@@ -49,8 +49,9 @@ export async function admitHelperPod(kube: KubeClient, namespace: string, podSpe
     const m = e instanceof ApiError && e.status === 403 ? VIOLATION_RE.exec(e.apiStatus?.message ?? e.message) : null;
     if (!m) return;
     const needed = levelNeeded(m[3]);
-    throw new FailureError(`${what} cannot run in namespace ${namespace}: its pod violates PodSecurity "${m[1]}:${m[2]}" enforced there: ${m[3]}; nothing was changed`, {
-      hint: `it needs the namespace to enforce at most ${needed}: kubectl label namespace ${namespace} pod-security.kubernetes.io/enforce=${needed} --overwrite`,
-    });
+    // The label in the message itself: callers that report a step's failure keep only the message.
+    throw new FailureError(
+      `${what} cannot run in namespace ${namespace}: its pod violates PodSecurity "${m[1]}:${m[2]}" enforced there: ${m[3]}; it needs the namespace label pod-security.kubernetes.io/enforce=${needed} (kubectl label namespace ${namespace} pod-security.kubernetes.io/enforce=${needed} --overwrite); nothing was changed`,
+    );
   }
 }

@@ -447,3 +447,25 @@ describe('migrate-storage interrupted', () => {
     expect(cluster.store.get('leases', ns, `odoo-lock-${name}`)).toBeUndefined();
   }, 300_000);
 });
+
+describe('migrate-storage in a namespace that enforces Pod Security baseline', () => {
+  const s: SeedInstance = { namespace: 'pinned', db: 'wayne', id: 'b0c2c3d4e5f60718293a4b5c6d7e8f90', replicas: 0 };
+
+  it('is refused before anything changes, with the namespace label its hostPath Jobs need', async () => {
+    const legacy = makeLegacyTree(s.db, s.id);
+    seedInstance(cluster, { ...s, hostPath: legacy });
+    const ns = cluster.store.get('namespaces', undefined, 'pinned');
+    ns.metadata.labels = { ...ns.metadata.labels, 'pod-security.kubernetes.io/enforce': 'baseline' };
+    cluster.store.update('namespaces', ns);
+    const r = await odoo(['-n', 'pinned', 'migrate-storage', deploymentName(s)]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(
+      /^✗ measure: measure Job \S+ cannot run in namespace pinned: its pod violates PodSecurity "baseline:latest" enforced there: hostPath volumes \(volume "legacy"\); it needs the namespace label pod-security.kubernetes.io\/enforce=privileged \(kubectl label namespace pinned pod-security.kubernetes.io\/enforce=privileged --overwrite\); nothing was changed\n/m,
+    );
+    expect(cluster.store.list('jobs', 'pinned')).toEqual([]);
+    expect(cluster.store.list('persistentvolumeclaims', 'pinned').filter((p: any) => p.metadata.name === pvcName(s))).toEqual([]);
+    expect(cluster.store.get('leases', 'pinned', `odoo-lock-${deploymentName(s)}`)).toBeUndefined();
+    const d = cluster.store.get('deployments', 'pinned', deploymentName(s));
+    expect(d.spec.template.spec.volumes.find((v: any) => v.name === 'odoo-data').hostPath.path).toBe(legacy);
+  });
+});
