@@ -113,8 +113,11 @@ export function parseListing(output: string, runningTimestamps: ReadonlySet<stri
     const { hasManifest, ...info } = s;
     if (info.state === 'partial') {
       if (failures.has(folder)) {
-        info.state = 'failed';
-        info.error = failures.get(folder);
+        // A set cut short by a signal (Ctrl-C, the Job deleted, the node draining) is partial, not failed:
+        // nothing went wrong in the backup itself.
+        const why = failures.get(folder)!;
+        info.state = /^interrupted\b/.test(why) || /exit code (129|130|137|143)\b/.test(why) ? 'partial' : 'failed';
+        info.error = why;
       } else if (runningTimestamps.has(`${info.instance}/${info.timestamp}`)) {
         info.state = 'running';
       } else {

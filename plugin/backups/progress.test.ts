@@ -102,6 +102,8 @@ describe('parseBackupListing', () => {
     'SET\tactive/c/acme/.partial-20250118T103000Z\t10\t0\t0',
     'FAILED\tactive/c/acme/.partial-20250118T103000Z\tdatabase dump failed: no route',
     'SET\tactive/c/acme/.partial-20250119T103000Z\t10\t0\t0',
+    'SET\tactive/c/acme/.partial-20250119T113000Z\t10\t0\t0',
+    'FAILED\tactive/c/acme/.partial-20250119T113000Z\tinterrupted (signal 15) before it was complete',
     'SET\tactive/c/acme/20250120T103000Z\t10\t1\t0',
     'MANIFEST\tactive/c/acme/20250120T103000Z\t{"format":"kubectl-odoo.backup/v1"}',
     'DONE list',
@@ -111,15 +113,17 @@ describe('parseBackupListing', () => {
     const sets = parseBackupListing(out, new Set(['acme/20250119T103000Z']));
     expect(sets.map((s) => [s.timestamp, s.state, s.pinned, s.error ?? ''])).toEqual([
       ['20250120T103000Z', 'partial', false, 'manifest field "timestamp" is missing'],
+      // Cut short by a signal (Ctrl-C, Job deleted): partial, as the README says, not failed.
+      ['20250119T113000Z', 'partial', false, 'interrupted (signal 15) before it was complete'],
       ['20250119T103000Z', 'running', false, ''],
       ['20250118T103000Z', 'failed', false, 'database dump failed: no route'],
       ['20250117T103000Z', 'partial', false, 'interrupted before it was complete'],
       ['20250116T103000Z', 'partial', false, 'manifest.json is missing'],
       ['20250115T103000Z', 'complete', true, ''],
     ]);
-    expect(sets[5]).toMatchObject({ path: 'active/c/acme/20250115T103000Z', bytes: 5000, manifest: { odooVersion: '17.0' } });
-    expect(sets[3].path).toBe('active/c/acme/20250117T103000Z');
-    expect(sets[3].folder).toBe('active/c/acme/.partial-20250117T103000Z');
+    expect(sets[6]).toMatchObject({ path: 'active/c/acme/20250115T103000Z', bytes: 5000, manifest: { odooVersion: '17.0' } });
+    expect(sets[4].path).toBe('active/c/acme/20250117T103000Z');
+    expect(sets[4].folder).toBe('active/c/acme/.partial-20250117T103000Z');
   });
 
   it('a set made before sets were proven is unproven, one whose files lost bytes is damaged; neither is "latest"', () => {

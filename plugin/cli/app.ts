@@ -151,6 +151,8 @@ function registerCommand(y: Argv, def: CommandDef, deps: AppDeps, state: RunStat
           const globals = globalsFrom(argv);
           if (def.outputs && !def.outputs.includes(globals.output)) {
             const name = `${SCRIPT_NAME} ${argv._.join(' ')}`.trim();
+            // A command that prints only text (a log, a shell, a script) has no other format to offer.
+            if (def.outputs.length === 1 && def.outputs[0] === 'table') throw new UsageError(`-o ${globals.output} is not supported by "${name}": it prints text only`);
             throw new UsageError(`-o ${globals.output} is not supported by "${name}": use ${def.outputs.map((o) => `-o ${o}`).join(' or ')}`);
           }
           const config = loadPluginConfig(deps.env);

@@ -92,7 +92,8 @@ export function deriveInstanceStatus(input: StatusInput, now: Date): InstanceSta
   const ready = Math.max(deployment?.status?.readyReplicas ?? 0, readyPods);
   const pod = currentPod(pods);
   const base = {
-    ready: Math.min(ready, Math.max(desired, ready)),
+    // A pod still shutting down after a scale to 0 is not "1/0 ready": readiness counts up to what is wanted.
+    ready: Math.min(ready, desired),
     desired,
     restarts: pod ? restartsOf(pod) : 0,
     podPhase: pod?.status?.phase,

@@ -72,7 +72,7 @@ describe('migrate-storage of one instance', () => {
     const r = await odoo(['migrate-storage', deploymentName(s), '--dry-run']);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(new RegExp(`^dry run ${ns}/${deploymentName(s)}: ${legacy} \\(\\d+(\\.\\d)?Ki\\) would move to PVC ${pvcName(s)} \\(10Gi\\); nothing changed \\(-o yaml shows the objects\\)\n$`));
-    expect(r.stderr).toMatch(/\n✓ measure: .* holds \d+(\.\d)?Ki/);
+    expect(r.stderr).toMatch(/\n✓ measure: .* uses \d+(\.\d)?Ki on disk \(du\)/);
     const y = await odoo(['migrate-storage', deploymentName(s), '--dry-run', '-o', 'json']);
     expect(JSON.parse(y.stdout).objects.map((o: any) => o.kind)).toEqual(['PersistentVolumeClaim', 'Job', 'Job', 'Deployment']);
     expect(cluster.store.get('persistentvolumeclaims', ns, pvcName(s))).toBeUndefined();
@@ -91,7 +91,7 @@ describe('migrate-storage of one instance', () => {
     const t = [...before.values()];
     const files = t.filter((e) => e.type === 'f').length;
     expect(r.stderr).toContain(`✓ verify: source and copy match: ${files} files`);
-    expect(r.stdout).toMatch(new RegExp(`^migrated ${ns}/${deploymentName(s)}: ${legacy} -> PVC ${pvcName(s)} \\(10Gi\\), ${files} files and \\d+(\\.\\d)?Ki verified\n  ${legacy} is left untouched; remove it with "kubectl odoo migrate-storage ${deploymentName(s)} --drop-legacy" once you are satisfied\n$`));
+    expect(r.stdout).toMatch(new RegExp(`^migrated ${ns}/${deploymentName(s)}: ${legacy} -> PVC ${pvcName(s)} \\(10Gi\\), ${files} files and \\d+(\\.\\d)?Ki of file data verified\n  ${legacy} is left untouched; remove it with "kubectl odoo migrate-storage ${deploymentName(s)} --drop-legacy" once you are satisfied\n$`));
 
     // The Deployment now mounts the PVC under the same volume name, and runs.
     expect(dataVolume(s)).toEqual({ name: 'odoo-data', persistentVolumeClaim: { claimName: pvcName(s) } });
