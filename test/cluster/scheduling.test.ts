@@ -67,7 +67,7 @@ describe('scheduling through the real kubectl', () => {
     expect((await k(['taint', 'nodes', 'node-3', 'maintenance=now:NoExecute'])).code).toBe(0);
     await eventually(() => !cluster.store.get('pods', NS, victim.metadata.name) || cluster.store.get('pods', NS, victim.metadata.name).metadata.deletionTimestamp, 'the eviction');
     expect(await eventsFor(victim.metadata.name, 'TaintManagerEviction')).toEqual([`Marking for deletion Pod ${NS}/${victim.metadata.name}`]);
-    const replacement = await eventually(async () => (await eventsFor('pinned-', 'FailedScheduling')).find((m) => m.includes('maintenance')), 'the replacement unschedulable');
+    const replacement = await eventually(async () => (await eventsFor('pinned-', 'FailedScheduling')).find((m: string) => m.includes('maintenance')), 'the replacement unschedulable');
     expect(replacement).toBe('0/3 nodes are available: 1 node(s) had untolerated taint {maintenance: now}, 2 node(s) didn\'t match Pod\'s node affinity/selector. preemption: 0/3 nodes are available: 3 Preemption is not helpful for scheduling.');
     expect((await k(['taint', 'nodes', 'node-3', 'maintenance-'])).code).toBe(0);
   });
@@ -114,5 +114,18 @@ describe('scheduling through client-node', () => {
     expect(pod!.status!.conditions!.find((c) => c.type === 'PodScheduled')).toMatchObject({ reason: 'Unschedulable', message });
     const events = await core.listNamespacedEvent({ namespace: NS, fieldSelector: 'involvedObject.name=cp-only,reason=FailedScheduling' });
     expect(events.items.map((e) => [e.type, e.message, e.source?.component])).toEqual([['Warning', message, 'default-scheduler']]);
+  });
+});
+
+describe('npm run cluster', () => {
+  it('taints its control-plane node as kubeadm does', async () => {
+    const { startPlayground } = await import('./playground.js');
+    const playground = await startPlayground();
+    try {
+      const r = await runKubectl(['get', 'nodes', '-o', 'jsonpath={range .items[*]}{.metadata.name}={.spec.taints}{"\\n"}{end}'], { kubeconfig: playground.cluster.kubeconfigPath });
+      expect(r.stdout).toBe('node-1=[{"effect":"NoSchedule","key":"node-role.kubernetes.io/control-plane"}]\nnode-2=\nnode-3=\n');
+    } finally {
+      await playground.stop();
+    }
   });
 });
