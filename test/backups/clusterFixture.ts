@@ -37,7 +37,10 @@ async function boundDir(cluster: TestCluster, pvc: string): Promise<string> {
   return dir;
 }
 
-export async function startBackupWorld(pg: TestPostgres, opts: { name?: string; db?: string; attachments?: number } = {}): Promise<BackupWorld> {
+/** `image`: the instance's image (bitnami's keeps its data at /bitnami/odoo, the official one at /var/lib/odoo). */
+export async function startBackupWorld(pg: TestPostgres, opts: { name?: string; db?: string; attachments?: number; image?: string } = {}): Promise<BackupWorld> {
+  const image = opts.image ?? 'odoo:17';
+  const mountPath = /bitnami/.test(image) ? '/bitnami/odoo' : '/var/lib/odoo';
   const name = opts.name ?? 'odoo-acme-1a2b3c4d';
   const db = opts.db ?? 'acme';
   const owner = `odoo_${db}`;
@@ -70,7 +73,7 @@ export async function startBackupWorld(pg: TestPostgres, opts: { name?: string; 
           containers: [
             {
               name: 'odoo',
-              image: 'odoo:17',
+              image,
               ports: [{ containerPort: 8069 }],
               env: [
                 { name: 'ODOO_DATABASE_HOST', value: '127.0.0.1' },
@@ -79,7 +82,7 @@ export async function startBackupWorld(pg: TestPostgres, opts: { name?: string; 
                 { name: 'ODOO_DATABASE_USER', valueFrom: { secretKeyRef: { name: `${db}-db`, key: 'username' } } },
                 { name: 'ODOO_DATABASE_PASSWORD', valueFrom: { secretKeyRef: { name: `${db}-db`, key: 'password' } } },
               ],
-              volumeMounts: [{ name: 'odoo-data', mountPath: '/var/lib/odoo' }],
+              volumeMounts: [{ name: 'odoo-data', mountPath }],
               readinessProbe: { httpGet: { path: '/web/health', port: 8069 } },
             },
           ],
