@@ -1,11 +1,13 @@
 // The scheduler and the simulated kubelet for pods owned by a ReplicaSet or DaemonSet (Job and bare
-// pods really run, in ./kubelet). Scheduling checks CPU/memory requests against node allocatable,
-// nodeSelector and the pod's PVCs; FailedScheduling events carry the scheduler's message. The
+// pods really run, in ./kubelet). Scheduling runs the default profile's filters in order (cordoned
+// nodes, taints against tolerations, nodeSelector and required node affinity, requests against
+// allocatable) after the pod's PVCs; FailedScheduling events carry the scheduler's message. The
 // lifecycle is Pending → ContainerCreating → Running → Ready after the readiness probe's
 // initialDelaySeconds (scaled by timeScale), with the kubelet's events. Failures are injected per pod
 // with the annotation `test.kubectl-odoo.io/simulate` (on the pod template):
 //   ErrImagePull      image pull fails: ErrImagePull / ImagePullBackOff (also for an image whose
-//                     name contains "does-not-exist")
+//                     name contains "does-not-exist", and one of the private registry pulled without
+//                     an imagePullSecrets entry for it: ../registry.ts)
 //   CrashLoopBackOff  the container exits with code 1 and restarts with back-off, restartCount rising
 //   ReadinessFailure  the container runs but its readiness probe fails
 import { createHash, randomBytes } from 'node:crypto';
