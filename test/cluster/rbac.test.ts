@@ -30,6 +30,8 @@ beforeAll(async () => {
   cluster = await startTestCluster({ kubelet: false, controllers: false });
   await ok(admin(['create', 'namespace', NS]));
   await ok(admin(['create', 'namespace', 'kubectl-odoo']));
+  // The agent's service account and its RBAC come with the agent's manifests.
+  for (const f of ['agent-serviceaccount.yaml', 'agent-rbac.yaml']) await ok(admin(['apply', '-f', `manifests/${f}`]));
   await ok(admin(['-n', NS, 'create', 'secret', 'generic', 'odoo-db', `--from-literal=password=${PASSWORD}`]));
   await ok(admin(['-n', NS, 'create', 'configmap', 'settings', '--from-literal=a=1']));
 });

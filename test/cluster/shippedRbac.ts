@@ -1,7 +1,8 @@
-// The RBAC objects of manifests/ (the operators' Roles, the agent's), held by the test cluster as if an
-// admin had applied them: cluster-scoped ones from the start, namespaced ones as soon as their
-// namespace exists (`kubectl create namespace saasodoo` gives it the operator's Role and RoleBinding).
-import { readFileSync, readdirSync } from 'node:fs';
+// The operators' RBAC of manifests/operator-rbac.yaml, held by the test cluster as if an admin had
+// applied it: cluster-scoped objects from the start, namespaced ones as soon as their namespace exists
+// (`kubectl create namespace saasodoo` gives it the operators' RoleBinding). The agent's own RBAC
+// (agent-rbac.yaml) comes with the agent, by `kubectl apply -k manifests/` or `kubectl odoo agent install`.
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadAll } from 'js-yaml';
@@ -10,12 +11,9 @@ import type { Store } from './store.js';
 const MANIFESTS = fileURLToPath(new URL('../../manifests/', import.meta.url));
 const KINDS: Record<string, string> = { Role: 'roles', RoleBinding: 'rolebindings', ClusterRole: 'clusterroles', ClusterRoleBinding: 'clusterrolebindings' };
 
-/** Every Role, ClusterRole and binding in manifests/*.yaml, with the plural it is stored under. */
+/** Every Role, ClusterRole and binding in manifests/operator-rbac.yaml, with the plural it is stored under. */
 export function shippedRbacObjects(dir = MANIFESTS): { plural: string; obj: any }[] {
-  return readdirSync(dir)
-    .filter((f) => f.endsWith('.yaml'))
-    .sort()
-    .flatMap((f) => loadAll(readFileSync(join(dir, f), 'utf8')) as any[])
+  return (loadAll(readFileSync(join(dir, 'operator-rbac.yaml'), 'utf8')) as any[])
     .filter((d) => d && typeof d === 'object' && d.apiVersion === 'rbac.authorization.k8s.io/v1' && KINDS[d.kind])
     .map((obj) => ({ plural: KINDS[obj.kind], obj }));
 }
