@@ -6,6 +6,7 @@ import { DeploymentController, ReplicaSetController } from './workloads.js';
 import { PodController } from './pods.js';
 import { DaemonSetController } from './daemonsets.js';
 import { VolumeController } from './volumes.js';
+import { TaintEvictionController } from './taintEviction.js';
 
 export interface ControllerContext {
   store: Store;
@@ -40,6 +41,7 @@ export function startControllers(store: Store, opts: Omit<ControllerContext, 'st
     new DaemonSetController(ctx),
     new PodController(ctx, { timeScale: opts.timeScale ?? 0.01, simulateAll: opts.simulateAllPods ?? false, runDaemonSetPods: opts.runDaemonSetPods ?? false }),
     new VolumeController(ctx),
+    new TaintEvictionController(ctx, opts.timeScale ?? 0.01),
     new GarbageCollector(ctx),
   ];
   const tick = () => {
