@@ -45,6 +45,7 @@ describe('manifests/', () => {
         'ClusterRole/kubectl-odoo-operator:fleet',
         'ClusterRole/kubectl-odoo-operator:instances',
         'ClusterRole/kubectl-odoo-operator:jobs',
+        'ClusterRole/kubectl-odoo-operator:oncall',
         'ClusterRole/kubectl-odoo-operator:migration',
         'ClusterRole/kubectl-odoo-operator:storage',
         'ClusterRole/odoo-node-agent',
