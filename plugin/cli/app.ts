@@ -1,5 +1,6 @@
 // Builds the yargs CLI from the explicit command list and runs one invocation.
 // The exit code of every run is decided here (see exitCodeFor); nothing else calls process.exit.
+import { editDistance } from '../instances/names.js';
 import yargs, { type Argv } from 'yargs';
 import { parseDryRun, type CommandDef } from './command.js';
 import type { CommandContext, Clock, Env, GlobalOptions, IOStreams } from './context.js';
@@ -327,13 +328,6 @@ export function unknownCommand(args: string[], commands: CommandDef[]): UsageErr
   });
 }
 
-function editDistance(a: string, b: string): number {
-  const d = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array(b.length).fill(0)]);
-  for (let j = 1; j <= b.length; j++) d[0][j] = j;
-  for (let i = 1; i <= a.length; i++)
-    for (let j = 1; j <= b.length; j++) d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
-  return d[a.length][b.length];
-}
 
 function normaliseYargsMessage(msg: string, args?: string[]): string {
   // yargs phrases ("Unknown argument: x", "Invalid values:\n  Argument: output, Given: ...") become one
