@@ -229,6 +229,28 @@ describe('kubectl odoo agent install --no-build, nodes check, agent uninstall', 
     }
   });
 
+  it('is refused without a permission the agent\'s roles grant: Kubernetes refuses to grant what the installer does not hold', async () => {
+    const rules = cluster.store.get('clusterroles', undefined, 'kubectl-odoo-agent-installer').rules;
+    const without = rules.filter((r: any) => !r.resources.includes('persistentvolumeclaims'));
+    expect(without.length).toBe(rules.length - 1);
+    expect((await kc(['patch', 'clusterrole', 'kubectl-odoo-agent-installer', '--type', 'merge', '-p', JSON.stringify({ rules: without })])).code).toBe(0);
+    try {
+      const r = await odoo(['agent', 'install']);
+      expect(r.code).toBe(1);
+      expect(r.stderr.split('\n').slice(0, 2)).toEqual([
+        'error: forbidden: clusterroles.rbac.authorization.k8s.io "odoo-node-agent" is forbidden: user "agent-installer" (groups=["kubectl-odoo-agent-installers" "system:authenticated"]) is attempting to grant RBAC permissions not currently held:',
+        '{APIGroups:[""], Resources:["persistentvolumeclaims"], Verbs:["get" "list"]}',
+      ]);
+      expect(await exists('clusterrole/odoo-node-agent')).toBe(false);
+    } finally {
+      expect((await kc(['patch', 'clusterrole', 'kubectl-odoo-agent-installer', '--type', 'merge', '-p', JSON.stringify({ rules })])).code).toBe(0);
+    }
+    // What it applied before the refusal, uninstall removes.
+    const gone = await odoo(['agent', 'uninstall', '--yes']);
+    expect(gone.code, gone.stderr).toBe(0);
+    await waitFor('the agent namespace gone', async () => !(await exists(`namespace/${NS}`)));
+  });
+
   it('leaves a namespace it did not create, and what others put there', async () => {
     expect((await kc(['create', 'namespace', NS])).code).toBe(0);
     expect((await kc(['-n', NS, 'create', 'configmap', 'team-notes', '--from-literal=owner=platform'])).code).toBe(0);
