@@ -2,7 +2,9 @@
 import type { Argv } from 'yargs';
 import type { CommandContext } from '../cli/context.js';
 import { UsageError } from '../../lib/errors.js';
-import { printStructured, type OutputFormat } from '../core/output/printer.js';
+import { printAction as printActionTo, type ActionOutput, type OutputFormat } from '../core/output/printer.js';
+
+export type { ActionOutput } from '../core/output/printer.js';
 import { instanceNames } from './resolve.js';
 import { validateInstanceReference, validateNamespace } from './names.js';
 import { parseTimeout } from './wait.js';
@@ -31,18 +33,9 @@ export function waitTimeout(ctx: CommandContext, flag: unknown): number {
 /** -o formats of commands that change one instance: a sentence, the result as json/yaml, or `-o name`. */
 export const ACTION_OUTPUTS = ['table', 'json', 'yaml', 'name'] as const satisfies readonly OutputFormat[];
 
-/** What an action command prints: sentences for people, `kind/name` for -o name, `data` for json/yaml. */
-export interface ActionOutput {
-  lines: string[];
-  name: string;
-  data: unknown;
-}
-
-export async function printAction(ctx: CommandContext, out: ActionOutput): Promise<void> {
-  const format = ctx.globals.output;
-  if (await printStructured(ctx.io, format, out.data)) return;
-  if (format === 'name') ctx.io.stdout.write(`${out.name}\n`);
-  else for (const l of out.lines) ctx.io.stdout.write(`${l}\n`);
+/** What an action command prints (core/output/printer.ts printAction), to the command's streams. */
+export function printAction(ctx: CommandContext, out: ActionOutput): Promise<void> {
+  return printActionTo(ctx.io, ctx.globals.output, out);
 }
 
 /** ` (dry run)` / ` (server dry run)`, as kubectl marks what it did not really do. */

@@ -1,7 +1,7 @@
 import type { CommandDef } from '../../cli/command.js';
 import type { CommandContext } from '../../cli/context.js';
 import { CheckFailedError, UsageError } from '../../../lib/errors.js';
-import { printResult, printStructured, toYaml } from '../../core/output/printer.js';
+import { printObjects, printResult, printStructured } from '../../core/output/printer.js';
 import { completeInstanceName, instanceNamespace } from '../../instances/commandSupport.js';
 import { validateInstanceReference } from '../../instances/names.js';
 import { CONSISTENCY_MODES, totalSize, type ConsistencyMode } from '../../backups/manifest.js';
@@ -16,11 +16,9 @@ interface BackupArgs {
   dryRun: boolean;
 }
 
-/** Prints a Job for --dry-run: YAML unless -o json; `job.batch/NAME` for -o name. */
-export async function printObject(ctx: CommandContext, obj: any): Promise<void> {
-  if (await printStructured(ctx.io, ctx.globals.output, obj)) return;
-  if (ctx.globals.output === 'name') ctx.io.stdout.write(`job.batch/${obj?.metadata?.name}\n`);
-  else ctx.io.stdout.write(await toYaml(obj));
+/** Prints the Job (or List) a --dry-run would run: YAML, a List with -o json, `job.batch/NAME` with -o name. */
+export function printObject(ctx: CommandContext, obj: any): Promise<void> {
+  return printObjects(ctx.io, ctx.globals.output, obj?.kind === 'List' ? obj.items : [obj]);
 }
 
 const verifyCommand: CommandDef<{ backup: string; restoreTest: boolean }> = {
