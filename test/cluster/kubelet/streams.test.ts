@@ -176,10 +176,13 @@ describe('cp', () => {
     const dest = `/tmp/cp-dest-${process.pid}`;
     const mk = await kc(['-n', ns, 'exec', 'shell', '--', 'mkdir', '-p', dest]);
     expect(mk.code, mk.stderr).toBe(0);
-    await new k8s.Cp(clientNodeConfig()).cpToPod(ns, 'shell', 'main', src, dest);
-    const sum = await eventuallyText(() => kc(['-n', ns, 'exec', 'shell', '--', 'sha256sum', `${dest}/blob.bin`]));
-    expect(sum.split(' ')[0]).toBe(createHash('sha256').update(bytes).digest('hex'));
-    expect((await kc(['-n', ns, 'exec', 'shell', '--', 'rm', '-r', dest])).code).toBe(0);
+    try {
+      await new k8s.Cp(clientNodeConfig()).cpToPod(ns, 'shell', 'main', src, dest);
+      const sum = await eventuallyText(() => kc(['-n', ns, 'exec', 'shell', '--', 'sha256sum', `${dest}/blob.bin`]));
+      expect(sum.split(' ')[0]).toBe(createHash('sha256').update(bytes).digest('hex'));
+    } finally {
+      expect((await kc(['-n', ns, 'exec', 'shell', '--', 'rm', '-r', dest])).code).toBe(0);
+    }
   });
 });
 
