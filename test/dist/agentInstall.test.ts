@@ -184,6 +184,8 @@ describe('kubectl odoo agent install --no-build, nodes check, agent uninstall', 
     expect(r.stdout).toContain('daemonset.apps/odoo-node-agent serverside-applied');
     expect(r.stderr).toMatch(/^The node agent goes from version \S+ to \S+, one node at a time/m);
     await waitFor('the agent pod replaced and ready', () => agentPods().some((p: any) => p.metadata.name !== before && p.status?.containerStatuses?.[0]?.ready));
+    // The old pod listens on the same host port until it is gone.
+    await waitFor('the old agent pod gone', () => !cluster.store.get('pods', NS, before));
     const check = await odoo(['nodes', 'check', '-o', 'json']);
     expect(JSON.parse(check.stdout).nodes[0].devices.map((d: any) => d.device), check.stdout + check.stderr).toEqual([`${DEVICE}-2`]);
     // The version label set by hand on the old pod is gone with it.
