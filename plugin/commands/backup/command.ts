@@ -2,7 +2,7 @@ import type { CommandDef } from '../../cli/command.js';
 import type { CommandContext } from '../../cli/context.js';
 import { CheckFailedError, UsageError } from '../../../lib/errors.js';
 import { printObjects, printResult, printStructured } from '../../core/output/printer.js';
-import { completeInstanceName, instanceNamespace } from '../../instances/commandSupport.js';
+import { completeInstanceName, instanceNamespace } from '../support/instance.js';
 import { validateInstanceReference } from '../../instances/names.js';
 import { CONSISTENCY_MODES, totalSize, type ConsistencyMode } from '../../backups/manifest.js';
 import { parseQualifiedBackupRef } from '../../backups/naming.js';
@@ -32,7 +32,7 @@ const verifyCommand: CommandDef<{ backup: string; restoreTest: boolean }> = {
       .option('restore-test', { type: 'boolean', default: false, describe: 'Also restore into a scratch database and folder and match every attachment row to its file' }),
   async run(ctx, args) {
     if (!parsePlatformArchivePath(args.backup)) parseQualifiedBackupRef(args.backup);
-    const { backupDeps } = await import('../../backups/commandSupport.js');
+    const { backupDeps } = await import('../support/backupDeps.js');
     const { runVerify } = await import('../../backups/verify.js');
     const report = await runVerify(await backupDeps(ctx), { namespace: instanceNamespace(ctx), backup: args.backup, restoreTest: args.restoreTest });
     if (!(await printStructured(ctx.io, ctx.globals.output, report))) {
@@ -59,7 +59,7 @@ const pinCommand = (pinned: boolean): CommandDef<{ backup: string }> => ({
   builder: (y) => y.positional('backup', { type: 'string', describe: 'INSTANCE/TIMESTAMP or active/CUSTOMER/INSTANCE/TIMESTAMP' }),
   async run(ctx, args) {
     parseQualifiedBackupRef(args.backup);
-    const { backupDeps } = await import('../../backups/commandSupport.js');
+    const { backupDeps } = await import('../support/backupDeps.js');
     const { setPinned } = await import('../../backups/prune.js');
     const path = await setPinned(await backupDeps(ctx), { namespace: instanceNamespace(ctx), backup: args.backup, pinned });
     if (await printStructured(ctx.io, ctx.globals.output, { backup: path, pinned })) return;
@@ -96,7 +96,7 @@ export const backupCommand: CommandDef<BackupArgs> = {
       throw new UsageError(`invalid --consistency "${args.consistency}": use stop or live`);
     }
     const consistency = args.consistency as ConsistencyMode;
-    const { backupDeps } = await import('../../backups/commandSupport.js');
+    const { backupDeps } = await import('../support/backupDeps.js');
     const { startBackup } = await import('../../backups/backup.js');
     const deps = await backupDeps(ctx);
     const started = ctx.clock.now().getTime();

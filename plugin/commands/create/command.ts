@@ -3,7 +3,7 @@ import type { CommandContext } from '../../cli/context.js';
 import { UsageError } from '../../../lib/errors.js';
 import { objectRef, printObjects, printResult } from '../../core/output/printer.js';
 import { buildCreateSpec, type CreateFlags } from '../../instances/createOptions.js';
-import { instanceNamespace, parseDryRun, waitTimeout } from '../../instances/commandSupport.js';
+import { instanceNamespace, parseDryRun, waitTimeout } from '../support/instance.js';
 import { INGRESS_KINDS } from '../../instances/manifests.js';
 
 interface CreateArgs extends CreateFlags {

@@ -1,7 +1,7 @@
 import type { CommandDef } from '../../cli/command.js';
 import { DeclinedError, UsageError } from '../../../lib/errors.js';
 import { printStructured } from '../../core/output/printer.js';
-import { completeInstanceName, instanceNamespace } from '../../instances/commandSupport.js';
+import { completeInstanceName, instanceNamespace } from '../support/instance.js';
 import { validateInstanceReference } from '../../instances/names.js';
 import { describeSetTime, restoreQuestion, validateRestoreArgs } from '../../backups/restore.js';
 import { printObject } from '../backup/command.js';
@@ -43,7 +43,7 @@ export const restoreCommand: CommandDef<RestoreArgs> = {
     const name = validateInstanceReference(args.name);
     if (!args.from) throw new UsageError('--from is required: the backup to restore (see "kubectl odoo backups NAME")');
     validateRestoreArgs({ name, from: args.from, to: args.to, filesOnly: args.filesOnly });
-    const { backupDeps } = await import('../../backups/commandSupport.js');
+    const { backupDeps } = await import('../support/backupDeps.js');
     const { planRestore, executeRestore, isCopyPlan } = await import('../../backups/restore.js');
     const deps = await backupDeps(ctx);
     if ((args.domain !== undefined || args.subdomain !== undefined) && args.to === undefined) {

@@ -1,10 +1,10 @@
 // What the backup commands share: their dependencies built from the command context.
 import { hostname, userInfo } from 'node:os';
-import type { CommandContext } from '../cli/context.js';
-import { pluginVersion } from '../core/buildInfo.js';
-import { UsageError } from '../../lib/errors.js';
-import { parseTimeout } from '../instances/wait.js';
-import type { BackupDeps } from './deps.js';
+import type { CommandContext } from '../../cli/context.js';
+import { pluginVersion } from '../../core/buildInfo.js';
+import { UsageError } from '../../../lib/errors.js';
+import { parseTimeout } from '../../instances/wait.js';
+import type { BackupDeps } from '../../backups/deps.js';
 
 const COMPRESSIONS = ['auto', 'zstd', 'pigz', 'gzip'];
 

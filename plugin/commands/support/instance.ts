@@ -1,13 +1,13 @@
 // Pieces every instance command shares: the namespace, NAME completion, --dry-run and --timeout parsing.
 import type { Argv } from 'yargs';
-import type { CommandContext } from '../cli/context.js';
-import { UsageError } from '../../lib/errors.js';
-import { printAction as printActionTo, type ActionOutput, type OutputFormat } from '../core/output/printer.js';
+import type { CommandContext } from '../../cli/context.js';
+import { UsageError } from '../../../lib/errors.js';
+import { printAction as printActionTo, type ActionOutput, type OutputFormat } from '../../core/output/printer.js';
 
-export type { ActionOutput } from '../core/output/printer.js';
-import { instanceNames } from './resolve.js';
-import { validateInstanceReference, validateNamespace } from './names.js';
-import { parseTimeout } from './wait.js';
+export type { ActionOutput } from '../../core/output/printer.js';
+import { instanceNames } from '../../instances/resolve.js';
+import { validateInstanceReference, validateNamespace } from '../../instances/names.js';
+import { parseTimeout } from '../../instances/wait.js';
 
 export function instanceNamespace(ctx: CommandContext): string {
   return validateNamespace(ctx.namespace());
@@ -21,7 +21,7 @@ export async function completeInstanceName(ctx: CommandContext, _args: unknown, 
 
 export type DryRun = 'client' | 'server' | undefined;
 
-import { parseDryRun } from '../cli/command.js';
+import { parseDryRun } from '../../cli/command.js';
 
 export { parseDryRun };
 
@@ -88,8 +88,8 @@ export function prepareInstanceAction(ctx: CommandContext, command: string, args
  */
 export async function refuseWhileBusy(ctx: CommandContext, namespace: string, name: string): Promise<void> {
   const kube = await ctx.kube();
-  const { resolveInstance } = await import('./resolve.js');
-  const { assertNotBusy } = await import('../backups/lock.js');
+  const { resolveInstance } = await import('../../instances/resolve.js');
+  const { assertNotBusy } = await import('../../backups/lock.js');
   const inst = await resolveInstance(kube, namespace, name);
   await assertNotBusy(kube, namespace, inst.name, ctx.clock);
 }
