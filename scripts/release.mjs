@@ -8,6 +8,8 @@
 //   release/kubectl-odoo_<version>_<os>_<arch>.tar.gz         kubectl-odoo, kubectl_complete-odoo, LICENSE, README.md
 //   release/kubectl-odoo_<version>_<os>_<arch>.tar.gz.sha256  "<sha256>  <archive>" (sha256sum -c reads it)
 // and plugins/odoo.yaml, a krew Plugin manifest whose uri for each archive is <base-url>/<archive>.
+// The homepage comes from --homepage, KUBECTL_ODOO_HOMEPAGE or "homepage" of package.json (the project
+// names none: where it is published is the publisher's choice), else a placeholder with a warning.
 // The base URL defaults to the homepage's release download folder for the tag v<version>
 // (KUBECTL_ODOO_RELEASE_BASE_URL overrides it too). Archives are reproducible: fixed owner and mtime.
 import { execFileSync } from 'node:child_process';
@@ -18,6 +20,9 @@ import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync, constants } from 'node:zlib';
 import { buildBinaries, parseTargets } from './build-binary.mjs';
+
+/** The homepage when none is configured: a reserved .example name (RFC 2606), never a real site. */
+export const PLACEHOLDER_HOMEPAGE = 'https://kubectl-odoo.example';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
@@ -142,8 +147,9 @@ function option(argv, name) {
 
 export async function release(argv) {
   const args = [...argv];
-  const homepage = option(args, 'homepage') ?? pkg.homepage;
-  if (!homepage) throw new Error('no homepage: set "homepage" in package.json or pass --homepage URL');
+  const homepage = option(args, 'homepage') ?? process.env.KUBECTL_ODOO_HOMEPAGE ?? pkg.homepage ?? PLACEHOLDER_HOMEPAGE;
+  if (homepage === PLACEHOLDER_HOMEPAGE)
+    process.stderr.write(`Warning: no homepage configured; the manifest names the placeholder ${PLACEHOLDER_HOMEPAGE}: pass --homepage URL (or set KUBECTL_ODOO_HOMEPAGE, or "homepage" in package.json) before publishing\n`);
   const baseUrl = (option(args, 'base-url') ?? process.env.KUBECTL_ODOO_RELEASE_BASE_URL ?? `${homepage}/releases/download/v${pkg.version}`).replace(/\/+$/, '');
   const out = option(args, 'out') ?? join(root, 'release');
   const manifestPath = option(args, 'manifest') ?? join(root, 'plugins', `${PLUGIN_NAME}.yaml`);

@@ -260,7 +260,9 @@ export async function runApp(args: string[], deps: AppDeps): Promise<number> {
     const verbose = args.some((a) => /^-v(=|$)/.test(a) || a.startsWith('--v=')) && args.length > 0;
     const message = formatError(e, verbose);
     if (message) deps.io.stderr.write(message + '\n');
-    const forbidden = message && (await import('../core/forbiddenHint.js')).explainForbidden(message, (await import('../core/manifests.js')).shippedManifests());
+    const [top] = commandsNamed(args);
+    const agentCommand = !!top && verb(top) === 'agent';
+    const forbidden = message && (await import('../core/forbiddenHint.js')).explainForbidden(message, (await import('../core/manifests.js')).shippedManifests(), { agentCommand });
     if (forbidden) deps.io.stderr.write(forbidden + '\n');
     if (e instanceof UsageError && !e.hint) deps.io.stderr.write(`See "${SCRIPT_NAME} ${commandPath(args)}--help" for usage.\n`);
     return exitCodeFor(e);

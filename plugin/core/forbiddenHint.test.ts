@@ -35,4 +35,11 @@ describe('explainForbidden', () => {
       'operator may not "get" on "secrets" in namespace saasodoo, and no Role or ClusterRole in manifests/ grants it: kubectl-odoo does not give operators that; run it as a cluster admin',
     );
   });
+
+  it('for the agent commands, names the installers\' ClusterRole and nothing of the operators\'', () => {
+    expect(explainForbidden(refusal('patch', 'daemonsets', 'apps', 'kubectl-odoo'), manifests, { agentCommand: true })).toBe(
+      'operator may not "patch" on "daemonsets" (API group apps) in namespace kubectl-odoo. ClusterRole kubectl-odoo-agent-installer in manifests/agent-installer-rbac.yaml grants it, bound by ClusterRoleBinding kubectl-odoo-agent-installer. Ask a cluster admin to apply manifests/ (kubectl apply -k manifests/) and bind you to it.',
+    );
+    expect(explainForbidden(refusal('create', 'pods/portforward', '', 'kubectl-odoo'), manifests, { agentCommand: true })).not.toContain('operator-rbac.yaml');
+  });
 });

@@ -56,14 +56,18 @@ function mayBe(user: string, s: any, bindingNamespace: string | undefined): bool
   return s.kind === 'Group';
 }
 
+/** The ClusterRole for `kubectl odoo agent install`, `upgrade`, `uninstall` and `status`. */
+export const INSTALLER_RBAC_FILE = 'agent-installer-rbac.yaml';
+
 /**
  * The hint for a refusal: the role in manifests/ that grants it and how it is bound, or that none does.
  * Undefined when the message is not an RBAC refusal.
  */
-export function explainForbidden(message: string, manifests: Record<string, string>): string | undefined {
+export function explainForbidden(message: string, manifests: Record<string, string>, opts: { agentCommand?: boolean } = {}): string | undefined {
   const r = parseRefusal(message);
   if (!r) return undefined;
-  const docs = rbacDocs(manifests);
+  // The agent commands are granted by the installers' role alone; the operators' commands never by it.
+  const docs = rbacDocs(manifests).filter((d) => (d.file === INSTALLER_RBAC_FILE) === !!opts.agentCommand);
   const what = `${q(r.verb)} on ${q(r.resource)}${r.group ? ` (API group ${r.group})` : ''} ${r.namespace ? `in namespace ${r.namespace}` : 'at the cluster scope'}`;
   const roles = docs.filter((d) => (d.obj.kind === 'ClusterRole' || (d.obj.kind === 'Role' && (!r.namespace || d.obj.metadata?.namespace === r.namespace))) && (d.obj.rules ?? []).some((rule: any) => ruleGrants(rule, r)));
   const aggregators = docs.filter((d) => d.obj.kind === 'ClusterRole' && d.obj.aggregationRule);

@@ -283,6 +283,23 @@ describe('client-node against the test cluster', () => {
     await eventually(async () => (await core.readNamespacedPersistentVolumeClaim({ namespace: NS, name: 'dynamic' })).status?.capacity?.storage === '2Gi', 'the claim grown');
   });
 
+  it('leaves a claim Pending with the PV controller\'s event: VolumeMismatch for a PV of another class, ProvisioningFailed for a missing class', async () => {
+    await core.createPersistentVolume({ body: { metadata: { name: 'other-class-pv' }, spec: { capacity: { storage: '5Gi' }, accessModes: ['ReadWriteOnce'], storageClassName: '', hostPath: { path: '/srv/other' } } } });
+    await core.createNamespacedPersistentVolumeClaim({
+      namespace: NS,
+      body: { metadata: { name: 'wrong-class' }, spec: { accessModes: ['ReadWriteOnce'], storageClassName: 'rook-cephfs', volumeName: 'other-class-pv', resources: { requests: { storage: '1Gi' } } } },
+    });
+    await core.createNamespacedPersistentVolumeClaim({ namespace: NS, body: { metadata: { name: 'no-class' }, spec: { accessModes: ['ReadWriteOnce'], storageClassName: 'cephfs-quota', resources: { requests: { storage: '1Gi' } } } } });
+    const eventOf = (name: string, reason: string) =>
+      eventually(async () => (await core.listNamespacedEvent({ namespace: NS, fieldSelector: `involvedObject.name=${name},reason=${reason}` })).items[0], `the ${reason} event`);
+    const mismatch = await eventOf('wrong-class', 'VolumeMismatch');
+    expect([mismatch!.type, mismatch!.message]).toEqual(['Warning', 'Cannot bind to requested volume "other-class-pv": storageClassName does not match']);
+    const missing = await eventOf('no-class', 'ProvisioningFailed');
+    expect([missing!.type, missing!.message]).toEqual(['Warning', 'storageclass.storage.k8s.io "cephfs-quota" not found']);
+    for (const name of ['wrong-class', 'no-class']) expect((await core.readNamespacedPersistentVolumeClaim({ namespace: NS, name })).status?.phase).toBe('Pending');
+    expect((await core.readPersistentVolume({ name: 'other-class-pv' })).status?.phase).toBe('Available');
+  });
+
   it('decodes bodies before validating them and follows fieldValidation (Strict, Warn, Ignore, default Warn)', async () => {
     const https = await import('node:https');
     const path = `/api/v1/namespaces/${NS}/configmaps`;

@@ -55,17 +55,20 @@ export interface TestClusterOptions {
   configDir?: string;
 }
 
-/** The kubeconfig contexts: the cluster admin (current), the same over a client certificate, an operator. */
+/** The kubeconfig contexts: the cluster admin (current), the same over a client certificate, an operator, an agent installer. */
 export const ADMIN_CONTEXT = 'test-cluster';
 export const OPERATOR_CONTEXT = 'operator';
 /** The user of the operator context, in the group manifests/operator-rbac.yaml binds. */
 export const OPERATOR_USER: UserInfo = { name: 'operator', groups: ['kubectl-odoo-operators'] };
+/** The context of a person bound by manifests/agent-installer-rbac.yaml: who runs `kubectl odoo agent install`. */
+export const INSTALLER_CONTEXT = 'agent-installer';
+export const INSTALLER_USER: UserInfo = { name: 'agent-installer', groups: ['kubectl-odoo-agent-installers'] };
 /** The node agent's service account (manifests/agent-serviceaccount.yaml), bound by manifests/agent-rbac.yaml. */
 export const AGENT_USER: UserInfo = { name: 'system:serviceaccount:kubectl-odoo:odoo-node-agent', groups: ['system:serviceaccounts', 'system:serviceaccounts:kubectl-odoo'] };
 
 export interface TestCluster {
   url: string;
-  /** Contexts: ADMIN_CONTEXT (current), `${ADMIN_CONTEXT}-cert`, OPERATOR_CONTEXT. */
+  /** Contexts: ADMIN_CONTEXT (current), `${ADMIN_CONTEXT}-cert`, OPERATOR_CONTEXT, INSTALLER_CONTEXT. */
   kubeconfigPath: string;
   /** A kubeconfig whose only user is the node agent's service account. */
   agentKubeconfigPath: string;
@@ -92,6 +95,7 @@ export async function startTestCluster(opts: TestClusterOptions = {}): Promise<T
   const certs = makeCerts(configDir);
   const token = randomBytes(24).toString('hex');
   const operatorToken = randomBytes(24).toString('hex');
+  const installerToken = randomBytes(24).toString('hex');
   const agentToken = randomBytes(24).toString('hex');
   const store = new Store({ historySize: opts.historySize });
   const faults = new Faults();
@@ -107,14 +111,14 @@ export async function startTestCluster(opts: TestClusterOptions = {}): Promise<T
   const server = new ApiServer({
     store,
     faults,
-    tokens: { [token]: { name: 'test-admin', groups: ['system:masters'] }, [operatorToken]: OPERATOR_USER, [agentToken]: AGENT_USER },
+    tokens: { [token]: { name: 'test-admin', groups: ['system:masters'] }, [operatorToken]: OPERATOR_USER, [installerToken]: INSTALLER_USER, [agentToken]: AGENT_USER },
     tls: { key: certs.serverKey, cert: certs.serverCert, ca: certs.caCert },
     kubelet,
     bookmarkIntervalMs: opts.bookmarkIntervalMs,
   });
   const url = await server.listen(opts.port ?? 0);
   const kubeconfigPath = join(configDir, 'kubeconfig');
-  writeKubeconfig(kubeconfigPath, { url, token, operatorToken, certs });
+  writeKubeconfig(kubeconfigPath, { url, token, operatorToken, installerToken, certs });
   const agentKubeconfigPath = join(configDir, 'agent-kubeconfig');
   writeKubeconfig(agentKubeconfigPath, { url, agentToken, certs });
   const controllers = opts.controllers === false ? undefined : startControllers(store, { tickMs, dataDir, nodes, timeScale: opts.timeScale, simulateAllPods: !kubelet, runDaemonSetPods });

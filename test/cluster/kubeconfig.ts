@@ -1,10 +1,10 @@
 // The kubeconfigs a test cluster hands to kubectl and client-node. The main one has the admin over a
 // token (current context) and over a client certificate, and the operator bound by
-// manifests/operator-rbac.yaml; the agent's holds only the node agent's service account.
+// manifests/operator-rbac.yaml and the agent installer bound by manifests/agent-installer-rbac.yaml; the agent's holds only the node agent's service account.
 import { writeFileSync } from 'node:fs';
 import type { ClusterCerts } from './certs.js';
 
-export function writeKubeconfig(path: string, opts: { url: string; token?: string; operatorToken?: string; agentToken?: string; certs: ClusterCerts; namespace?: string }): void {
+export function writeKubeconfig(path: string, opts: { url: string; token?: string; operatorToken?: string; installerToken?: string; agentToken?: string; certs: ClusterCerts; namespace?: string }): void {
   const b64 = (s: string) => Buffer.from(s).toString('base64');
   const ns = opts.namespace ? `\n    namespace: ${opts.namespace}` : '';
   const users: string[] = [];
@@ -20,6 +20,7 @@ export function writeKubeconfig(path: string, opts: { url: string; token?: strin
     add('test-cluster-cert', 'test-admin-cert', `    client-certificate-data: ${b64(opts.certs.clientCert)}\n    client-key-data: ${b64(opts.certs.clientKey)}`);
   }
   if (opts.operatorToken) add('operator', 'operator', `    token: ${opts.operatorToken}`);
+  if (opts.installerToken) add('agent-installer', 'agent-installer', `    token: ${opts.installerToken}`);
   if (opts.agentToken) add('odoo-node-agent', 'odoo-node-agent', `    token: ${opts.agentToken}`);
   const text = `apiVersion: v1
 kind: Config

@@ -1,10 +1,11 @@
 // RBAC in the test cluster as the API server enforces it, through the real kubectl and through
 // @kubernetes/client-node: the operator bound by manifests/operator-rbac.yaml, the agent's service
 // account bound by manifests/agent-rbac.yaml, the 403 Status bodies and messages, aggregation,
-// unresolved role references, and the self reviews behind `kubectl auth can-i`.
+// unresolved role references, the self reviews behind `kubectl auth can-i`, and escalation prevention
+// (writing a Role or binding that grants more than the writer holds).
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import * as k8s from '@kubernetes/client-node';
-import { startTestCluster, OPERATOR_CONTEXT, type TestCluster } from './index.js';
+import { startTestCluster, INSTALLER_CONTEXT, OPERATOR_CONTEXT, type TestCluster } from './index.js';
 import { kubectl as runKubectl, type RunResult } from '../harness/plugin.js';
 import { KubeClient } from '../../lib/kube/client.js';
 import { RESOURCES } from '../../lib/kube/resources.js';
@@ -194,5 +195,43 @@ describe('RBAC through @kubernetes/client-node and the plugin\'s client', () => 
     expect((e as ApiError).status).toBe(403);
     expect((e as ApiError).apiStatus?.reason).toBe('Forbidden');
     expect((await kube.list(RESOURCES.leases, { namespace: NS })).items).toEqual([]);
+  });
+});
+
+describe('escalation prevention: no Role or binding that grants more than its writer holds', () => {
+  const installer = (args: string[]) => runKubectl(args, { kubeconfig: cluster.kubeconfigPath, context: INSTALLER_CONTEXT });
+  const held = 'user "agent-installer" (groups=["kubectl-odoo-agent-installers" "system:authenticated"]) is attempting to grant RBAC permissions not currently held:';
+
+  it('through kubectl: a Role with a verb the writer lacks and a binding to cluster-admin are 403; what it holds it may grant', async () => {
+    const role = await installer(['-n', NS, 'create', 'role', 'pod-deleter', '--verb=delete,get', '--resource=pods']);
+    expect(role.code).toBe(1);
+    expect(role.stderr).toBe(`Error from server (Forbidden): roles.rbac.authorization.k8s.io "pod-deleter" is forbidden: ${held}\n{APIGroups:[""], Resources:["pods"], Verbs:["delete"]}\n`);
+    const binding = await installer(['create', 'clusterrolebinding', 'me-admin', '--clusterrole=cluster-admin', '--user=agent-installer']);
+    expect(binding.code).toBe(1);
+    expect(binding.stderr).toBe(`error: failed to create clusterrolebinding: clusterrolebindings.rbac.authorization.k8s.io "me-admin" is forbidden: ${held}\n{APIGroups:["*"], Resources:["*"], Verbs:["*"]}\n{NonResourceURLs:["*"], Verbs:["*"]}\n`);
+    await ok(installer(['-n', NS, 'create', 'role', 'pod-reader', '--verb=get,list', '--resource=pods']));
+    await ok(installer(['-n', NS, 'create', 'rolebinding', 'pod-reader', '--role=pod-reader', '--user=someone']));
+    expect(cluster.store.get('clusterrolebindings', undefined, 'me-admin')).toBeUndefined();
+    expect(cluster.store.get('roles', NS, 'pod-deleter')).toBeUndefined();
+  });
+
+  it('through client-node: the 403 Status with reason Forbidden names the missing rights', async () => {
+    const kc = new k8s.KubeConfig();
+    kc.loadFromFile(cluster.kubeconfigPath);
+    kc.setCurrentContext(INSTALLER_CONTEXT);
+    const rbac = kc.makeApiClient(k8s.RbacAuthorizationV1Api);
+    const e: any = await rbac
+      .createClusterRole({ body: { metadata: { name: 'secret-names' }, rules: [{ apiGroups: [''], resources: ['secrets'], resourceNames: ['a'], verbs: ['update', 'watch'] }] } })
+      .then(
+        () => undefined,
+        (err) => err,
+      );
+    expect(e.code).toBe(403);
+    expect(JSON.parse(e.body)).toMatchObject({
+      reason: 'Forbidden',
+      details: { name: 'secret-names', group: 'rbac.authorization.k8s.io', kind: 'clusterroles' },
+      message: `clusterroles.rbac.authorization.k8s.io "secret-names" is forbidden: ${held}\n{APIGroups:[""], Resources:["secrets"], ResourceNames:["a"], Verbs:["update"]}\n{APIGroups:[""], Resources:["secrets"], ResourceNames:["a"], Verbs:["watch"]}`,
+    });
+    expect(cluster.store.get('clusterroles', undefined, 'secret-names')).toBeUndefined();
   });
 });

@@ -117,6 +117,60 @@ describe('scheduling through client-node', () => {
   });
 });
 
+describe('taint eviction and image pulls through client-node', () => {
+  let core: k8s.CoreV1Api;
+  beforeAll(() => {
+    const kc = new k8s.KubeConfig();
+    kc.loadFromFile(cluster.kubeconfigPath);
+    core = kc.makeApiClient(k8s.CoreV1Api);
+  });
+  const pod = (name: string, spec: Partial<k8s.V1PodSpec>): k8s.V1Pod => ({ metadata: { name }, spec: { containers: [{ name: 'c', image: 'busybox' }], ...spec } });
+  const gone = async (name: string) => {
+    try {
+      return !!(await core.readNamespacedPod({ name, namespace: NS })).metadata?.deletionTimestamp;
+    } catch (e: any) {
+      return e.code === 404;
+    }
+  };
+
+  it('a NoExecute taint evicts the pod that does not tolerate it, with the TaintManagerEviction event, and keeps the one that does', async () => {
+    const onNode2 = { nodeSelector: { 'kubernetes.io/hostname': 'node-2' } };
+    await core.createNamespacedPod({ namespace: NS, body: pod('evicted', onNode2) });
+    await core.createNamespacedPod({ namespace: NS, body: pod('tolerant-ne', { ...onNode2, tolerations: [{ key: 'drain', operator: 'Exists', effect: 'NoExecute' }] }) });
+    await eventually(async () => (await core.readNamespacedPod({ name: 'evicted', namespace: NS })).spec?.nodeName === 'node-2', 'the pod on node-2');
+    await eventually(async () => (await core.readNamespacedPod({ name: 'tolerant-ne', namespace: NS })).spec?.nodeName === 'node-2', 'the tolerating pod on node-2');
+    await core.patchNode({ name: 'node-2', body: [{ op: 'add', path: '/spec/taints', value: [{ key: 'drain', value: 'now', effect: 'NoExecute' }] }] });
+    try {
+      await eventually(() => gone('evicted'), 'the eviction');
+      const events = await core.listNamespacedEvent({ namespace: NS, fieldSelector: 'involvedObject.name=evicted,reason=TaintManagerEviction' });
+      expect(events.items.map((e) => e.message)).toEqual([`Marking for deletion Pod ${NS}/evicted`]);
+      expect(await gone('tolerant-ne')).toBe(false);
+    } finally {
+      await core.patchNode({ name: 'node-2', body: [{ op: 'remove', path: '/spec/taints' }] });
+    }
+  });
+
+  it('an image of the private registry: ErrImagePull then ImagePullBackOff and the Failed events without a pull secret, Running with one', async () => {
+    const image = `${PRIVATE_REGISTRY}/saasodoo/odoo:17`;
+    await core.createNamespacedPod({ namespace: NS, body: pod('private-cn', { containers: [{ name: 'odoo', image }] }) });
+    const reasons = new Set<string>();
+    await eventually(async () => {
+      const r = (await core.readNamespacedPod({ name: 'private-cn', namespace: NS })).status?.containerStatuses?.[0]?.state?.waiting?.reason;
+      if (r) reasons.add(r);
+      return reasons.has('ImagePullBackOff');
+    }, 'ImagePullBackOff');
+    expect(reasons.has('ErrImagePull')).toBe(true);
+    const failed = (await core.listNamespacedEvent({ namespace: NS, fieldSelector: 'involvedObject.name=private-cn,reason=Failed' })).items.map((e) => e.message);
+    expect(failed).toContain(
+      `Failed to pull image "${image}": rpc error: code = Unknown desc = failed to pull and unpack image "${image}": failed to resolve reference "${image}": unexpected status from HEAD request to https://${PRIVATE_REGISTRY}/v2/saasodoo/odoo/manifests/17: 401 Unauthorized`,
+    );
+    const auth = { auths: { [PRIVATE_REGISTRY]: { username: 'ci', password: 'pw', auth: Buffer.from('ci:pw').toString('base64') } } };
+    await core.createNamespacedSecret({ namespace: NS, body: { metadata: { name: 'regcred-cn' }, type: 'kubernetes.io/dockerconfigjson', data: { '.dockerconfigjson': Buffer.from(JSON.stringify(auth)).toString('base64') } } });
+    await core.createNamespacedPod({ namespace: NS, body: pod('private-cn-auth', { containers: [{ name: 'odoo', image }], imagePullSecrets: [{ name: 'regcred-cn' }] }) });
+    await eventually(async () => (await core.readNamespacedPod({ name: 'private-cn-auth', namespace: NS })).status?.phase === 'Running', 'the pod with the pull secret running');
+  });
+});
+
 describe('npm run cluster', () => {
   it('taints its control-plane node as kubeadm does', async () => {
     const { startPlayground } = await import('./playground.js');

@@ -17,6 +17,7 @@ import { decodeKubernetesProtobuf } from './protobuf.js';
 import { parseJsonNodes, nodeOf, decodeBody, fieldValidationOf, warningHeader, decodePatched, patchStrictErrors } from './decode.js';
 import type { Faults, FaultRule } from './faults.js';
 import { podSecurityWarnings } from './podSecurity.js';
+import { confirmNoEscalation } from './escalation.js';
 import { authorize, forbiddenMessage, requestAttributes, rulesFor, type RequestAttributes, type UserInfo } from './rbac.js';
 
 /** What the kubelet half of the cluster serves for pods and nodes. */
@@ -250,7 +251,7 @@ export class ApiServer {
     if (!route) throw notFoundPath();
     if (isWatch && route.name && url.pathname.includes('/watch/')) route = { ...route, name: undefined };
     if (route.def.group === 'authorization.k8s.io') return this.review(req, res, route, user);
-    return this.serveResource(req, res, route, q, isWatch, entry, rules);
+    return this.serveResource(req, res, route, q, isWatch, entry, rules, user);
   }
 
   /** The namespace's Pod Security warn level, as Warning headers on a pod or workload write. */
@@ -314,7 +315,7 @@ export class ApiServer {
     return { def, namespace, name: rest[1], sub: rest[2], subPath: rest.slice(3) };
   }
 
-  private async serveResource(req: IncomingMessage, res: ServerResponse, route: Route, q: URLSearchParams, isWatch: boolean, entry: { status?: number }, faultRules: FaultRule[]): Promise<void> {
+  private async serveResource(req: IncomingMessage, res: ServerResponse, route: Route, q: URLSearchParams, isWatch: boolean, entry: { status?: number }, faultRules: FaultRule[], user: UserInfo): Promise<void> {
     const method = req.method ?? 'GET';
     const { def, namespace, name, sub } = route;
     if (def.namespaced && name !== undefined && namespace === undefined) throw notFoundPath();
@@ -326,6 +327,7 @@ export class ApiServer {
         case 'POST': {
           const body = await this.readObject(req, res, def, q, 'create');
           const obj = this.checkBody(def, body, namespace, undefined);
+          confirmNoEscalation(this.store, user, def, obj);
           const created = this.store.create(def.plural, obj, { dryRun });
           this.podSecurityWarn(res, def, created);
           return this.send(res, 201, created);
@@ -360,6 +362,7 @@ export class ApiServer {
       case 'PUT': {
         const body = await this.readObject(req, res, def, q, 'update');
         const obj = this.checkBody(def, body, namespace, name);
+        confirmNoEscalation(this.store, user, def, obj);
         const updated = this.store.update(def.plural, obj, { dryRun, subresource: mode });
         if (mode === 'main') this.podSecurityWarn(res, def, updated);
         return this.send(res, 200, updated);
@@ -388,6 +391,7 @@ export class ApiServer {
         if (!cur) {
           if (format === 'apply') {
             const obj = this.checkBody(def, patch ?? {}, namespace, name);
+            confirmNoEscalation(this.store, user, def, obj);
             return this.send(res, 201, this.store.create(def.plural, obj, { dryRun }));
           }
           throw notFound(def, name);
@@ -406,6 +410,7 @@ export class ApiServer {
         if (patch?.metadata?.resourceVersion === undefined || format === 'json') {
           if (format !== 'json' || patched.metadata.resourceVersion === cur.metadata.resourceVersion) patched.metadata.resourceVersion = cur.metadata.resourceVersion;
         }
+        confirmNoEscalation(this.store, user, def, patched);
         const result = this.store.update(def.plural, patched, { dryRun, subresource: mode });
         if (mode === 'main') this.podSecurityWarn(res, def, result);
         return this.send(res, 200, result);

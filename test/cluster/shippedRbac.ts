@@ -1,4 +1,5 @@
-// The operators' RBAC of manifests/operator-rbac.yaml, held by the test cluster as if an admin had
+// The operators' RBAC of manifests/operator-rbac.yaml and the agent installers' of
+// manifests/agent-installer-rbac.yaml, held by the test cluster as if an admin had
 // applied it: cluster-scoped objects from the start, namespaced ones as soon as their namespace exists
 // (`kubectl create namespace saasodoo` gives it the operators' RoleBinding). The agent's own RBAC
 // (agent-rbac.yaml) comes with the agent, by `kubectl apply -k manifests/` or `kubectl odoo agent install`.
@@ -14,9 +15,12 @@ const MANIFESTS = ((here) => [join(here, '..', '..', 'manifests'), join(here, '.
 );
 const KINDS: Record<string, string> = { Role: 'roles', RoleBinding: 'rolebindings', ClusterRole: 'clusterroles', ClusterRoleBinding: 'clusterrolebindings' };
 
-/** Every Role, ClusterRole and binding in manifests/operator-rbac.yaml, with the plural it is stored under. */
+/** The files of manifests/ whose RBAC a cluster admin applies for the people who run kubectl odoo. */
+export const PEOPLE_RBAC_FILES = ['operator-rbac.yaml', 'agent-installer-rbac.yaml'];
+
+/** Every Role, ClusterRole and binding in those files, with the plural it is stored under. */
 export function shippedRbacObjects(dir = MANIFESTS): { plural: string; obj: any }[] {
-  return (loadAll(read(join(dir, 'operator-rbac.yaml'), 'utf8')) as any[])
+  return PEOPLE_RBAC_FILES.flatMap((f) => loadAll(read(join(dir, f), 'utf8')) as any[])
     .filter((d) => d && typeof d === 'object' && d.apiVersion === 'rbac.authorization.k8s.io/v1' && KINDS[d.kind])
     .map((obj) => ({ plural: KINDS[obj.kind], obj }));
 }

@@ -1,13 +1,15 @@
 // `kubectl odoo agent install --no-build` on the test cluster, whose kubelet runs the DaemonSet's pod as
 // a real process: the bundled agent runs from the ConfigMap install made, after the tools check, and
 // `nodes check` reaches it through the API server's port-forward. Then agent status, the version-skew
-// warnings, and uninstall, which asks first and removes only what install created.
+// warnings, and uninstall, which asks first and removes only what install created. The agent commands
+// run as a person bound only by manifests/agent-installer-rbac.yaml (the permissions the README
+// documents), nodes check as the operator bound by manifests/operator-rbac.yaml.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import yaml from 'js-yaml';
-import { startTestCluster, type TestCluster } from '../cluster/index.js';
+import { INSTALLER_CONTEXT, OPERATOR_CONTEXT, startTestCluster, type TestCluster } from '../cluster/index.js';
 import { KUBECTL, kubectl, kubectlOdoo, pluginEnv, type RunResult } from '../harness/plugin.js';
 import { waitFor } from '../harness/waitFor.js';
 import { freePort } from '../fixtures/postgres.js';
@@ -26,14 +28,16 @@ describe('kubectl odoo agent install --no-build, nodes check, agent uninstall', 
   let port: number;
   let madeHere: string[] = [];
 
-  const odoo = (args: string[], stdin?: string): Promise<RunResult> => kubectlOdoo(args, { kubeconfig: cluster.kubeconfigPath, context: null, env, stdin, timeoutMs: 120_000 });
+  /** The agent commands as the agent installer; nodes as the operator. */
+  const odoo = (args: string[], stdin?: string): Promise<RunResult> =>
+    kubectlOdoo(args, { kubeconfig: cluster.kubeconfigPath, context: args[0] === 'agent' ? INSTALLER_CONTEXT : OPERATOR_CONTEXT, env, stdin, timeoutMs: 120_000 });
   const kc = (args: string[]) => kubectl(args, { kubeconfig: cluster.kubeconfigPath });
   const agentPods = () => cluster.store.list('pods', NS, 'app.kubernetes.io/name=odoo-node-agent').filter((p: any) => !p.metadata.deletionTimestamp);
   const exists = async (ref: string, ns?: string) => (await kc([...(ns ? ['-n', ns] : []), 'get', ref, '-o', 'name'])).code === 0;
 
   /** install, filling the token Secret as Kubernetes' token controller would (the test cluster has none). */
   async function install(): Promise<RunResult> {
-    const child = spawn(KUBECTL, ['odoo', 'agent', 'install'], { env: pluginEnv({ KUBECONFIG: cluster.kubeconfigPath, ...env }), stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(KUBECTL, ['odoo', '--context', INSTALLER_CONTEXT, 'agent', 'install'], { env: pluginEnv({ KUBECONFIG: cluster.kubeconfigPath, ...env }), stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
@@ -180,8 +184,10 @@ describe('kubectl odoo agent install --no-build, nodes check, agent uninstall', 
     expect(r.stdout).toContain('daemonset.apps/odoo-node-agent serverside-applied');
     expect(r.stderr).toMatch(/^The node agent goes from version \S+ to \S+, one node at a time/m);
     await waitFor('the agent pod replaced and ready', () => agentPods().some((p: any) => p.metadata.name !== before && p.status?.containerStatuses?.[0]?.ready));
+    // The old pod listens on the same host port until it is gone.
+    await waitFor('the old agent pod gone', () => !cluster.store.get('pods', NS, before));
     const check = await odoo(['nodes', 'check', '-o', 'json']);
-    expect(JSON.parse(check.stdout).nodes[0].devices.map((d: any) => d.device)).toEqual([`${DEVICE}-2`]);
+    expect(JSON.parse(check.stdout).nodes[0].devices.map((d: any) => d.device), check.stdout + check.stderr).toEqual([`${DEVICE}-2`]);
     // The version label set by hand on the old pod is gone with it.
     expect(check.stderr).not.toContain('Warning: the agent on');
   });
@@ -207,6 +213,46 @@ describe('kubectl odoo agent install --no-build, nodes check, agent uninstall', 
     await waitFor('the agent process stopped', () => cluster.store.list('pods', NS).length === 0);
   });
 
+  it('is refused with one rule of the installer role fewer, before it changes anything', async () => {
+    const role = cluster.store.get('clusterroles', undefined, 'kubectl-odoo-agent-installer');
+    const rules = role.rules;
+    const without = rules.filter((r: any) => !r.resources.includes('daemonsets'));
+    expect(without.length).toBe(rules.length - 1);
+    expect((await kc(['patch', 'clusterrole', 'kubectl-odoo-agent-installer', '--type', 'merge', '-p', JSON.stringify({ rules: without })])).code).toBe(0);
+    try {
+      const r = await odoo(['agent', 'install']);
+      expect(r.code).toBe(1);
+      const [first, hint] = r.stderr.split('\n');
+      expect(first).toMatch(/^error: forbidden: daemonsets\.apps "odoo-node-agent" is forbidden: User "agent-installer" cannot \S+ resource "daemonsets" in API group "apps" in the namespace "kubectl-odoo"$/);
+      expect(hint).toContain('ClusterRole kubectl-odoo-agent-installer in manifests/agent-installer-rbac.yaml grants it');
+      expect(await exists(`namespace/${NS}`)).toBe(false);
+    } finally {
+      expect((await kc(['patch', 'clusterrole', 'kubectl-odoo-agent-installer', '--type', 'merge', '-p', JSON.stringify({ rules })])).code).toBe(0);
+    }
+  });
+
+  it('is refused without a permission the agent\'s roles grant: Kubernetes refuses to grant what the installer does not hold', async () => {
+    const rules = cluster.store.get('clusterroles', undefined, 'kubectl-odoo-agent-installer').rules;
+    const without = rules.filter((r: any) => !r.resources.includes('persistentvolumeclaims'));
+    expect(without.length).toBe(rules.length - 1);
+    expect((await kc(['patch', 'clusterrole', 'kubectl-odoo-agent-installer', '--type', 'merge', '-p', JSON.stringify({ rules: without })])).code).toBe(0);
+    try {
+      const r = await odoo(['agent', 'install']);
+      expect(r.code).toBe(1);
+      expect(r.stderr.split('\n').slice(0, 2)).toEqual([
+        'error: forbidden: clusterroles.rbac.authorization.k8s.io "odoo-node-agent" is forbidden: user "agent-installer" (groups=["kubectl-odoo-agent-installers" "system:authenticated"]) is attempting to grant RBAC permissions not currently held:',
+        '{APIGroups:[""], Resources:["persistentvolumeclaims"], Verbs:["get" "list"]}',
+      ]);
+      expect(await exists('clusterrole/odoo-node-agent')).toBe(false);
+    } finally {
+      expect((await kc(['patch', 'clusterrole', 'kubectl-odoo-agent-installer', '--type', 'merge', '-p', JSON.stringify({ rules })])).code).toBe(0);
+    }
+    // What it applied before the refusal, uninstall removes.
+    const gone = await odoo(['agent', 'uninstall', '--yes']);
+    expect(gone.code, gone.stderr).toBe(0);
+    await waitFor('the agent namespace gone', async () => !(await exists(`namespace/${NS}`)));
+  });
+
   it('leaves a namespace it did not create, and what others put there', async () => {
     expect((await kc(['create', 'namespace', NS])).code).toBe(0);
     expect((await kc(['-n', NS, 'create', 'configmap', 'team-notes', '--from-literal=owner=platform'])).code).toBe(0);
@@ -225,5 +271,22 @@ describe('kubectl odoo agent install --no-build, nodes check, agent uninstall', 
     expect(await exists(`namespace/${NS}`)).toBe(true);
     expect(await exists('configmap/team-notes', NS)).toBe(true);
     for (const ref of ['daemonset/odoo-node-agent', 'configmap/odoo-node-agent-bundle', 'secret/odoo-node-agent-token', 'serviceaccount/odoo-node-agent']) expect(await exists(ref, NS), ref).toBe(false);
+  });
+});
+
+describe('the permissions agent install documents', () => {
+  it('are the rules of the ClusterRole shipped in manifests/agent-installer-rbac.yaml', () => {
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    const section = readme.slice(readme.indexOf('## The node agent: install, status, upgrade, uninstall'));
+    const block = /Who runs `agent install`[^]*?```yaml\n([^]*?)```/.exec(section);
+    expect(block).not.toBeNull();
+    const documented = yaml.loadAll(block![1]) as any[];
+    const shipped = yaml.loadAll(readFileSync(new URL('../../manifests/agent-installer-rbac.yaml', import.meta.url), 'utf8')) as any[];
+    const role = (docs: any[]) => docs.find((d) => d?.kind === 'ClusterRole' && d.metadata.name === 'kubectl-odoo-agent-installer');
+    expect(role(documented)).toBeDefined();
+    expect(role(documented).rules).toEqual(role(shipped).rules);
+    const binding = shipped.find((d) => d?.kind === 'ClusterRoleBinding');
+    expect(binding.roleRef.name).toBe('kubectl-odoo-agent-installer');
+    expect(binding.subjects).toEqual([{ apiGroup: 'rbac.authorization.k8s.io', kind: 'Group', name: 'kubectl-odoo-agent-installers' }]);
   });
 });

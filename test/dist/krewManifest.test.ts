@@ -22,6 +22,10 @@ describe('validateKrewManifest', () => {
     expect(validateKrewManifest(manifest(), 'odoo.yaml')).toEqual([]);
   });
 
+  it('accepts a platform without files (krew then takes every file of the archive)', () => {
+    expect(validateKrewManifest(manifest({ platforms: [platform({ files: undefined })] }), 'odoo.yaml')).toEqual([]);
+  });
+
   it.each([
     ['another apiVersion', manifest({}, { apiVersion: 'krew.googlecontainertools.github.com/v1alpha1' }), 'odoo.yaml', /apiVersion="krew.googlecontainertools.github.com\/v1alpha1"/],
     ['a name other than the file', manifest({}, { metadata: { name: 'odoo2' } }), 'odoo.yaml', /should be named "odoo", not "odoo2"/],
@@ -31,11 +35,14 @@ describe('validateKrewManifest', () => {
     ['no short description', manifest({ shortDescription: '' }), 'odoo.yaml', /should have a short description/],
     ['a version without v', manifest({ version: '0.1.0' }), 'odoo.yaml', /failed to parse plugin version/],
     ['no platforms', manifest({ platforms: [] }), 'odoo.yaml', /should have a platform specified/],
-    ['a short sha256', manifest({ platforms: [platform({ sha256: 'abc' })] }), 'odoo.yaml', /sha256 value abc is not valid/],
+    ['a short sha256', manifest({ platforms: [platform({ sha256: 'abc' })] }), 'odoo.yaml', /`sha256` value abc is not valid/],
     ['an upper-case sha256', manifest({ platforms: [platform({ sha256: 'A'.repeat(64) })] }), 'odoo.yaml', /is not valid/],
-    ['no uri', manifest({ platforms: [platform({ uri: '' })] }), 'odoo.yaml', /URI has to be set/],
-    ['no bin', manifest({ platforms: [platform({ bin: '' })] }), 'odoo.yaml', /bin has to be set/],
-    ['no files', manifest({ platforms: [platform({ files: [] })] }), 'odoo.yaml', /without specifying file operations/],
+    ['no uri', manifest({ platforms: [platform({ uri: '' })] }), 'odoo.yaml', /`uri` has to be set/],
+    ['no bin', manifest({ platforms: [platform({ bin: '' })] }), 'odoo.yaml', /`bin` has to be set/],
+    ['an empty files list', manifest({ platforms: [platform({ files: [] })] }), 'odoo.yaml', /`files` has to be unspecified or non-empty/],
+    ['a file operation without to', manifest({ platforms: [platform({ files: [{ from: 'kubectl-odoo' }] })] }), 'odoo.yaml', /`to` field has to be set/],
+    ['a short description over two lines', manifest({ shortDescription: 'Manage\nOdoo' }), 'odoo.yaml', /should not have line breaks in short description/],
+    ['empty matchExpressions', manifest({ platforms: [platform({ selector: { matchLabels: { os: 'linux' }, matchExpressions: [] } })] }), 'odoo.yaml', /`matchExpressions` specified but empty/],
     ['no selector', manifest({ platforms: [platform({ selector: undefined })] }), 'odoo.yaml', /nil selector/],
     ['an empty selector', manifest({ platforms: [platform({ selector: {} })] }), 'odoo.yaml', /empty selector/],
     ['a selector key other than os/arch', manifest({ platforms: [platform({ selector: { matchLabels: { os: 'linux', distro: 'debian' } } })] }), 'odoo.yaml', /key "distro" not supported/],

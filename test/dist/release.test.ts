@@ -12,6 +12,7 @@ import { KUBECTL, ROOT } from '../harness/plugin.js';
 import { validateKrewManifest } from './krewManifest.js';
 
 const BASE_URL = 'https://downloads.example.org/kubectl-odoo/v0.1.0';
+const HOMEPAGE = 'https://downloads.example.org/kubectl-odoo';
 const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
 
 describe('release archives and the krew manifest', () => {
@@ -22,7 +23,7 @@ describe('release archives and the krew manifest', () => {
   beforeAll(() => {
     dir = mkdtempSync(join(tmpdir(), 'kubectl-odoo-release-'));
     manifestPath = join(dir, 'plugins', 'odoo.yaml');
-    execFileSync(process.execPath, [join(ROOT, 'scripts/release.mjs'), '--out', join(dir, 'release'), '--manifest', manifestPath, '--base-url', `${BASE_URL}/`], {
+    execFileSync(process.execPath, [join(ROOT, 'scripts/release.mjs'), '--out', join(dir, 'release'), '--manifest', manifestPath, '--base-url', `${BASE_URL}/`, '--homepage', HOMEPAGE], {
       cwd: ROOT,
       stdio: ['ignore', 'ignore', 'pipe'],
     });
@@ -35,7 +36,7 @@ describe('release archives and the krew manifest', () => {
   it('writes a manifest that krew accepts', () => {
     expect(validateKrewManifest(manifest, basename(manifestPath))).toEqual([]);
     expect(manifest.spec.version).toBe(`v${pkg.version}`);
-    expect(manifest.spec.homepage).toBe(pkg.homepage);
+    expect(manifest.spec.homepage).toBe(HOMEPAGE);
     for (const key of ['shortDescription', 'description', 'caveats']) expect(manifest.spec[key], key).toMatch(/\S/);
     expect(manifest.spec.caveats).toContain('kubectl odoo agent install');
   });

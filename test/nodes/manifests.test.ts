@@ -40,6 +40,7 @@ describe('manifests/', () => {
     const kinds = objs.map((o) => `${o.kind}/${o.metadata.name}`).sort();
     expect(kinds).toEqual(
       [
+        'ClusterRole/kubectl-odoo-agent-installer',
         'ClusterRole/kubectl-odoo-operator',
         'ClusterRole/kubectl-odoo-operator-namespace',
         'ClusterRole/kubectl-odoo-operator:fleet',
@@ -49,6 +50,7 @@ describe('manifests/', () => {
         'ClusterRole/kubectl-odoo-operator:migration',
         'ClusterRole/kubectl-odoo-operator:storage',
         'ClusterRole/odoo-node-agent',
+        'ClusterRoleBinding/kubectl-odoo-agent-installer',
         'ClusterRoleBinding/kubectl-odoo-operator',
         'ClusterRoleBinding/odoo-node-agent',
         'DaemonSet/odoo-node-agent',

@@ -2,6 +2,7 @@
 // clients (execInPod, streamPodLogs, openPortForward), the real kubectl and client-node.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, connect, type Server } from 'node:net';
@@ -165,6 +166,35 @@ describe('exec', () => {
     await waitFor('the output', () => out.text() === 'out\n' && err.text() === 'err\n');
   });
 });
+
+describe('cp', () => {
+  it("client-node's Cp copies a directory into the pod (tar over exec), byte for byte", async () => {
+    const src = join(cluster.dataDir, 'cp-src');
+    mkdirSync(src, { recursive: true });
+    const bytes = Buffer.from(Array.from({ length: 70_000 }, (_, i) => (i * 7) % 256));
+    writeFileSync(join(src, 'blob.bin'), bytes);
+    const dest = `/tmp/cp-dest-${process.pid}`;
+    const mk = await kc(['-n', ns, 'exec', 'shell', '--', 'mkdir', '-p', dest]);
+    expect(mk.code, mk.stderr).toBe(0);
+    try {
+      await new k8s.Cp(clientNodeConfig()).cpToPod(ns, 'shell', 'main', src, dest);
+      const sum = await eventuallyText(() => kc(['-n', ns, 'exec', 'shell', '--', 'sha256sum', `${dest}/blob.bin`]));
+      expect(sum.split(' ')[0]).toBe(createHash('sha256').update(bytes).digest('hex'));
+    } finally {
+      expect((await kc(['-n', ns, 'exec', 'shell', '--', 'rm', '-r', dest])).code).toBe(0);
+    }
+  });
+});
+
+async function eventuallyText(run: () => Promise<{ code: number; stdout: string }>): Promise<string> {
+  let out = '';
+  await waitFor('the copied file', async () => {
+    const r = await run();
+    out = r.stdout;
+    return r.code === 0;
+  });
+  return out;
+}
 
 describe('attach', () => {
   it("client-node's Attach receives the container's output from now on until it exits", async () => {
