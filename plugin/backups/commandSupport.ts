@@ -5,6 +5,7 @@ import { pluginVersion } from '../core/buildInfo.js';
 import { UsageError } from '../core/errors.js';
 import { parseTimeout } from '../instances/wait.js';
 import type { BackupDeps } from './deps.js';
+import { parseSlotCap, type SlotCaps } from './slots.js';
 
 const COMPRESSIONS = ['auto', 'zstd', 'pigz', 'gzip'];
 
@@ -38,5 +39,14 @@ export async function backupDeps(ctx: CommandContext): Promise<BackupDeps> {
     toolVersion: pluginVersion(),
     holder: whoAmI(),
     instanceTimeoutMs: parseTimeout(String(c.waitTimeout ?? '10m'), 'waitTimeout (config)'),
+  };
+}
+
+/** The caps on backups at once: the flags, else the config file's backupConcurrency. */
+export function slotCapsOf(ctx: CommandContext, flags: { maxPerNode?: string; maxCluster?: string } = {}): SlotCaps {
+  const c = (ctx.config.backupConcurrency ?? {}) as Record<string, unknown>;
+  return {
+    perNode: flags.maxPerNode !== undefined ? parseSlotCap('--max-per-node', flags.maxPerNode) : parseSlotCap('config backupConcurrency.perNode', c.perNode),
+    cluster: flags.maxCluster !== undefined ? parseSlotCap('--max-cluster', flags.maxCluster) : parseSlotCap('config backupConcurrency.cluster', c.cluster),
   };
 }

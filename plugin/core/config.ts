@@ -54,6 +54,8 @@ export const DEFAULT_CONFIG: PluginConfig = {
   backupImage: '',
   backupCompression: 'auto',
   backupTimeout: '6h',
+  // Backups at once (fleet runs, schedules, backup --wait): at most perNode on one node, cluster in all.
+  backupConcurrency: { perNode: 1, cluster: 4 },
   // Node agent (agent install): an image built from agent/Dockerfile ('' = none: run the bundled agent
   // from a ConfigMap on agentNodeImage, a stock Node.js image), and the port it listens on (host network).
   agentImage: '',
@@ -114,6 +116,7 @@ export function loadPluginConfig(env: Record<string, string | undefined>, home?:
   const merged = { ...structuredClone(DEFAULT_CONFIG), ...(doc as Record<string, unknown>) } as PluginConfig;
   merged.retry = { ...DEFAULT_CONFIG.retry, ...((doc as any).retry ?? {}) };
   merged.nodeChecks = { ...DEFAULT_CONFIG.nodeChecks, ...((doc as any).nodeChecks ?? {}) };
+  merged.backupConcurrency = { ...(DEFAULT_CONFIG.backupConcurrency as object), ...((doc as any).backupConcurrency ?? {}) };
   if (typeof merged.devices === 'string') merged.devices = [merged.devices];
   return merged;
 }
