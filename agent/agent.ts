@@ -1,12 +1,12 @@
 // What the agent does, apart from how it is reached: inspect devices, refresh the node summary,
 // report disk usage, and (only when enabled in its config) wipe one named device.
 import { promises as fs, constants } from 'node:fs';
-import type { KubeClient } from '../plugin/core/kube/client.js';
-import { collectNodeFacts, collectDeviceFacts, hostDevicePath } from '../plugin/nodes/collectFacts.js';
-import type { HostAccess } from '../plugin/nodes/hostAccess.js';
-import { buildNodeReport, type DiskUsage, type JudgePolicy, type NodeReport } from '../plugin/nodes/report.js';
-import { judgeOsdReadiness, DEFAULT_READINESS_POLICY } from '../plugin/nodes/judgeOsdReadiness.js';
-import type { CephRelease } from '../plugin/nodes/cephRelease.js';
+import type { KubeClient } from '../lib/kube/client.js';
+import { collectNodeFacts, collectDeviceFacts, hostDevicePath } from '../lib/nodes/collectFacts.js';
+import type { HostAccess } from '../lib/nodes/hostAccess.js';
+import { buildNodeReport, type DiskUsage, type JudgePolicy, type NodeReport } from '../lib/nodes/report.js';
+import { judgeOsdReadiness, DEFAULT_READINESS_POLICY } from '../lib/nodes/judgeOsdReadiness.js';
+import type { CephRelease } from '../lib/nodes/cephRelease.js';
 import type { AgentConfig } from './config.js';
 import { collectDiskUsage } from './usage.js';
 import { writeSummary } from './summary.js';

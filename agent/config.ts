@@ -1,9 +1,9 @@
 // The agent's configuration: a YAML or JSON file (mounted from a ConfigMap) over built-in defaults.
 import { readFileSync } from 'node:fs';
-import { parseYaml } from '../plugin/core/yaml.js';
-import { CEPH_RELEASES, DEFAULT_CEPH_RELEASE, parseCephRelease, UUID_RE, type CephRelease } from '../plugin/nodes/cephRelease.js';
-import type { HostPaths } from '../plugin/nodes/hostAccess.js';
-import { DEFAULT_PREREQUISITE_POLICY, type PrerequisitePolicy } from '../plugin/nodes/judgePrerequisites.js';
+import { parseYaml } from '../lib/yaml.js';
+import { CEPH_RELEASES, DEFAULT_CEPH_RELEASE, parseCephRelease, UUID_RE, type CephRelease } from '../lib/nodes/cephRelease.js';
+import type { HostPaths } from '../lib/nodes/hostAccess.js';
+import { DEFAULT_PREREQUISITE_POLICY, type PrerequisitePolicy } from '../lib/nodes/judgePrerequisites.js';
 
 export interface AgentConfig {
   /** Devices to judge, as host paths. */

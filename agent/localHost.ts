@@ -9,8 +9,8 @@
 import { spawn } from 'node:child_process';
 import { promises as fs, constants } from 'node:fs';
 import { join } from 'node:path';
-import type { Probe } from '../plugin/nodes/facts.js';
-import type { ExecOutcome, HostAccess } from '../plugin/nodes/hostAccess.js';
+import type { Probe } from '../lib/nodes/facts.js';
+import type { ExecOutcome, HostAccess } from '../lib/nodes/hostAccess.js';
 
 const fail = (e: unknown): Probe => ({ ok: false, error: (e as NodeJS.ErrnoException).code ?? (e as Error).message });
 

@@ -5,18 +5,17 @@
 //   odoo-node-agent [--config FILE] [--kubeconfig FILE] [--port N]
 //
 // NODE_NAME (downward API) names the node. In a pod the in-cluster service account is used.
-import { existsSync } from 'node:fs';
 import { loadAgentConfig, ConfigError } from './config.js';
 import { createLocalHostAccess } from './localHost.js';
 import { NodeAgent, type Log } from './agent.js';
 import { startAgentServer } from './server.js';
-import { KubeClient } from '../plugin/core/kube/client.js';
-import { buildConnection } from '../plugin/core/kube/connection.js';
-import { loadKubeconfig } from '../plugin/core/kube/kubeconfig.js';
+import { KubeClient } from '../lib/kube/client.js';
+import { buildConnection } from '../lib/kube/connection.js';
+import { loadKubeconfig } from '../lib/kube/kubeconfig.js';
+import { inClusterKubeconfig } from '../lib/kube/inCluster.js';
 
 declare const __KUBECTL_ODOO_VERSION__: string | undefined;
 const VERSION = typeof __KUBECTL_ODOO_VERSION__ === 'string' ? __KUBECTL_ODOO_VERSION__ : 'dev';
-const SA_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
 
 // One JSON object per line on stderr: what log collectors expect from a DaemonSet.
 const log: Log = (level, msg, fields = {}) => process.stderr.write(`${JSON.stringify({ time: new Date().toISOString(), level, msg, ...fields })}\n`);
@@ -29,16 +28,8 @@ function argValue(argv: string[], name: string): string | undefined {
 
 function kubeClient(kubeconfig: string | undefined, env: NodeJS.ProcessEnv): KubeClient | undefined {
   if (kubeconfig) return new KubeClient(buildConnection(loadKubeconfig({ kubeconfig, env })), { userAgent: `odoo-node-agent/${VERSION}` });
-  if (env.KUBERNETES_SERVICE_HOST && existsSync(`${SA_DIR}/token`)) {
-    const host = env.KUBERNETES_SERVICE_HOST.includes(':') ? `[${env.KUBERNETES_SERVICE_HOST}]` : env.KUBERNETES_SERVICE_HOST;
-    const resolved: any = {
-      contextName: 'in-cluster',
-      context: { cluster: 'in-cluster', user: 'in-cluster' },
-      cluster: { server: `https://${host}:${env.KUBERNETES_SERVICE_PORT ?? '443'}`, certificateAuthority: `${SA_DIR}/ca.crt` },
-      user: { tokenFile: `${SA_DIR}/token` },
-    };
-    return new KubeClient(buildConnection(resolved), { userAgent: `odoo-node-agent/${VERSION}` });
-  }
+  const inCluster = inClusterKubeconfig(env);
+  if (inCluster) return new KubeClient(buildConnection(inCluster), { userAgent: `odoo-node-agent/${VERSION}` });
   return undefined;
 }
 

@@ -2,7 +2,7 @@
 // and then one {id, result} or {id, error}. Connections must present the token from the mounted Secret
 // (Authorization: Bearer ...); anything else is refused and logged, and the agent keeps running. The
 // token is checked again on every request and periodically, so rotating the Secret ends old connections.
-import { CEPH_RELEASES, UUID_RE, type CephRelease } from '../plugin/nodes/cephRelease.js';
+import { CEPH_RELEASES, UUID_RE, type CephRelease } from '../lib/nodes/cephRelease.js';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';

@@ -1,11 +1,11 @@
 // The per-node summary ConfigMap (like Rook's discover daemon keeps local-device-<node>): the plugin
 // reads every node's summary with one list call.
 import { createHash } from 'node:crypto';
-import type { KubeClient } from '../plugin/core/kube/client.js';
-import { RESOURCES } from '../plugin/core/kube/resources.js';
-import { isConflict, isNotFound } from '../plugin/core/kube/errors.js';
-import type { NodeReport } from '../plugin/nodes/report.js';
-import { SUMMARY_INTERVAL_ANNOTATION, SUMMARY_KEY, SUMMARY_LABELS, summaryConfigMapName } from '../plugin/nodes/summary.js';
+import type { KubeClient } from '../lib/kube/client.js';
+import { RESOURCES } from '../lib/kube/resources.js';
+import { isConflict, isNotFound } from '../lib/kube/errors.js';
+import type { NodeReport } from '../lib/nodes/report.js';
+import { SUMMARY_INTERVAL_ANNOTATION, SUMMARY_KEY, SUMMARY_LABELS, summaryConfigMapName } from '../lib/nodes/summary.js';
 
 export function buildSummaryConfigMap(namespace: string, report: NodeReport, intervalSeconds: number): any {
   return {

@@ -2,10 +2,10 @@
 // instances that kubelet mounted here, mapped back to their PVC and instance.
 import { promises as fs } from 'node:fs';
 import { posix } from 'node:path';
-import type { KubeClient } from '../plugin/core/kube/client.js';
-import { RESOURCES } from '../plugin/core/kube/resources.js';
-import type { DiskUsage, FilesystemUsage, VolumeUsage } from '../plugin/nodes/report.js';
-import { parseMountinfo } from '../plugin/nodes/parse.js';
+import type { KubeClient } from '../lib/kube/client.js';
+import { RESOURCES } from '../lib/kube/resources.js';
+import type { DiskUsage, FilesystemUsage, VolumeUsage } from '../lib/nodes/report.js';
+import { parseMountinfo } from '../lib/nodes/parse.js';
 
 export interface UsageOptions {
   node: string;

@@ -18,6 +18,8 @@ const common = {
   platform: 'node',
   target: 'node20',
   logLevel: 'warning',
+  // The shell programs the Jobs run live in .sh files and are bundled as text.
+  loader: { '.sh': 'text' },
   minifyWhitespace: true,
   minifySyntax: true,
   legalComments: 'none',

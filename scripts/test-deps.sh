@@ -21,6 +21,7 @@ command -v parted >/dev/null 2>&1 || [ -x /usr/sbin/parted ] || need+=(parted)
 command -v mkfs.xfs >/dev/null 2>&1 || [ -x /usr/sbin/mkfs.xfs ] || need+=(xfsprogs)
 command -v mkfs.vfat >/dev/null 2>&1 || [ -x /usr/sbin/mkfs.vfat ] || need+=(dosfstools)
 command -v perl >/dev/null 2>&1 || need+=(perl-base)
+command -v shellcheck >/dev/null 2>&1 || need+=(shellcheck) # the shell programs are linted in the suite
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     echo "installing test dependencies: ${need[*]}" >&2

@@ -1,9 +1,9 @@
 // `kubectl odoo backup NAME`: one complete backup set (database dump + data archive of the same
 // moment + manifest) made by a Job that mounts the instance volume read-only and the backups volume.
 import { resolveInstance, type InstanceObjects } from '../instances/resolve.js';
-import { runJob, type JobResult } from '../core/kube/jobs.js';
-import { RESOURCES } from '../core/kube/resources.js';
-import { ConflictError, FailureError } from '../core/errors.js';
+import { runJob, type JobResult } from '../../lib/kube/jobs.js';
+import { RESOURCES } from '../../lib/kube/resources.js';
+import { ConflictError, FailureError } from '../../lib/errors.js';
 import type { BackupDeps } from './deps.js';
 import { scaleAndWait } from './deps.js';
 import { backupTargetOf, buildBackupJob, type BackupTarget } from './jobSpecs.js';

@@ -2,7 +2,7 @@
 import { hostname, userInfo } from 'node:os';
 import type { CommandContext } from '../cli/context.js';
 import { pluginVersion } from '../core/buildInfo.js';
-import { UsageError } from '../core/errors.js';
+import { UsageError } from '../../lib/errors.js';
 import { parseTimeout } from '../instances/wait.js';
 import type { BackupDeps } from './deps.js';
 import { parseSlotCap, type SlotCaps } from './slots.js';

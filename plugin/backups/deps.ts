@@ -1,6 +1,6 @@
 // What the backup operations need from the outside world, passed in (tests give a real test cluster).
-import type { KubeClient } from '../core/kube/client.js';
-import { RESOURCES } from '../core/kube/resources.js';
+import type { KubeClient } from '../../lib/kube/client.js';
+import { RESOURCES } from '../../lib/kube/resources.js';
 import type { Clock } from '../cli/context.js';
 import { waitForInstance } from '../instances/wait.js';
 import type { JobSettings } from './jobSpecs.js';

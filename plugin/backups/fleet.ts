@@ -2,7 +2,7 @@
 // exactly what `backup NAME --wait` does, within the caps on backups at once (slots.ts). An interrupt
 // stops starting new ones; those already running are followed to their end.
 import { listInstances } from '../instances/resolveFleet.js';
-import { CliError, CancelledError } from '../core/errors.js';
+import { CliError, CancelledError } from '../../lib/errors.js';
 import type { ConsistencyMode } from './manifest.js';
 import type { BackupDeps } from './deps.js';
 import { startBackup } from './backup.js';

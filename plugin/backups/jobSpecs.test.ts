@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { backupTargetOf, buildBackupJob, buildListJob, buildRemoveReplacedJob, buildRestoreJob, buildSetOpsJob, buildVerifyJob, type BackupTarget } from './jobSpecs.js';
 import { BACKUP_SCRIPT, LIST_SCRIPT, RECOVER_SCRIPT, RESTORE_SCRIPT, SET_OPS_SCRIPT, VERIFY_SCRIPT } from './scripts.js';
 import { buildManifestBase } from './manifest.js';
-import { JOB_POD_LABEL } from '../core/kube/jobs.js';
+import { JOB_POD_LABEL } from '../../lib/kube/jobs.js';
 import { deriveInstanceFacts } from '../instances/facts.js';
 
 const settings = { backupsPvc: 'odoo-backups-pvc', compression: 'auto', deadlineSeconds: 3600 };

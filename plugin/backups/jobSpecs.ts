@@ -4,8 +4,8 @@
 // environment variable. Database credentials are copied from the instance's own container env as
 // they are defined there: a secretKeyRef stays a secretKeyRef, so no secret value is ever written into
 // a Job, printed, or put on a command line.
-import { JOB_POD_LABEL } from '../core/kube/jobs.js';
-import { FailureError } from '../core/errors.js';
+import { JOB_POD_LABEL } from '../../lib/kube/jobs.js';
+import { FailureError } from '../../lib/errors.js';
 import type { DbSettings, EnvSource } from '../instances/facts.js';
 import type { InstanceObjects } from '../instances/resolve.js';
 import { BACKUP_SCRIPT, DROP_DATABASE_SCRIPT, LIST_SCRIPT, RECOVER_SCRIPT, RESTORE_PREFLIGHT_SCRIPT, RESTORE_SCRIPT, SET_OPS_SCRIPT, VERIFY_SCRIPT } from './scripts.js';

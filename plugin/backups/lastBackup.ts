@@ -8,10 +8,10 @@
 // replaced) are not regular backups and never count. A set finished by an orphaned Job is recorded in
 // the annotation when status sees it, so it is not forgotten once the Job's TTL removes the Job.
 import { Writable } from 'node:stream';
-import type { KubeClient } from '../core/kube/client.js';
-import { RESOURCES } from '../core/kube/resources.js';
-import { JOB_POD_LABEL, jobOutcome } from '../core/kube/jobs.js';
-import { streamPodLogs } from '../core/kube/logs.js';
+import type { KubeClient } from '../../lib/kube/client.js';
+import { RESOURCES } from '../../lib/kube/resources.js';
+import { JOB_POD_LABEL, jobOutcome } from '../../lib/kube/jobs.js';
+import { streamPodLogs } from '../../lib/kube/logs.js';
 import type { InstanceObjects } from '../instances/resolve.js';
 import type { LastBackupInfo } from '../instances/statusReport.js';
 import { formatBytes } from './listing.js';

@@ -2,13 +2,13 @@
 // it read-only prints what is there (LIST_SCRIPT); the sets are then judged here (complete, partial,
 // failed, or running when their backup Job is still active). The platform's volume-only archives are
 // listed by the same Job and matched to instances here.
-import { runJob } from '../core/kube/jobs.js';
-import { RESOURCES } from '../core/kube/resources.js';
-import { NotFoundError, UsageError, FailureError } from '../core/errors.js';
+import { runJob } from '../../lib/kube/jobs.js';
+import { RESOURCES } from '../../lib/kube/resources.js';
+import { NotFoundError, UsageError, FailureError } from '../../lib/errors.js';
 import type { BackupDeps } from './deps.js';
 import { ensureBackupsPvc } from './backup.js';
 import { buildListJob, LABEL_BACKUP_SET, LABEL_INSTANCE, LABEL_MANAGED_BY, LABEL_OPERATION } from './jobSpecs.js';
-import { jobOutcome } from '../core/kube/jobs.js';
+import { jobOutcome } from '../../lib/kube/jobs.js';
 import { newestComplete, parseListing, platformBackups, sortBackups, type BackupSetInfo } from './listing.js';
 import { formatBackupTimestamp, validateBackupInstanceName, type BackupRef } from './naming.js';
 import { parsePlatformArchivePath, type ArchiveCandidate } from './platformArchives.js';

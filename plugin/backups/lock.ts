@@ -10,11 +10,11 @@
 // the plugin never frees an instance that a Job is still changing. A lock that is neither renewed nor
 // kept by a running Job was left by an interrupted operation: it stays, and "kubectl odoo recover"
 // resolves it. A ConfigMap lock of the same name (what earlier versions wrote) is honoured as well.
-import type { KubeClient } from '../core/kube/client.js';
-import { RESOURCES } from '../core/kube/resources.js';
-import { isAlreadyExists, isConflict, isNotFound } from '../core/kube/errors.js';
-import { jobOutcome } from '../core/kube/jobs.js';
-import { ConflictError } from '../core/errors.js';
+import type { KubeClient } from '../../lib/kube/client.js';
+import { RESOURCES } from '../../lib/kube/resources.js';
+import { isAlreadyExists, isConflict, isNotFound } from '../../lib/kube/errors.js';
+import { jobOutcome } from '../../lib/kube/jobs.js';
+import { ConflictError } from '../../lib/errors.js';
 import type { Clock } from '../cli/context.js';
 import { LABEL_COMPONENT, LABEL_INSTANCE, LABEL_MANAGED_BY, LABEL_OPERATION } from './jobSpecs.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { UsageError } from '../core/errors.js';
+import { UsageError } from '../../lib/errors.js';
 import {
   backupSetPath,
   formatBackupTimestamp,

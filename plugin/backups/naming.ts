@@ -6,7 +6,7 @@
 //   active/<customer-id>/<instance>/.deleting-<timestamp>/  being pruned; never listed
 // A set is written under `.partial-` and renamed to its final name only when every file is written and
 // checksummed, so nothing with the final name is ever incomplete.
-import { UsageError } from '../core/errors.js';
+import { UsageError } from '../../lib/errors.js';
 
 /** 20250115T103000Z: UTC, sortable as text, safe in paths and label values. */
 export const TIMESTAMP_RE = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { archiveOwners, archiveTime, dateInArchiveName, judgeArchiveLayout, parsePlatformArchivePath, type ArchiveCandidate } from './platformArchives.js';
 import { parseListing, platformBackups } from './listing.js';
-import { UsageError } from '../core/errors.js';
+import { UsageError } from '../../lib/errors.js';
 
 describe('parsePlatformArchivePath', () => {
   it('takes active/CUSTOMER/NAME.tar.gz and .tgz', () => {

@@ -2,7 +2,7 @@
 // volume as `active/<customer-id>/<backup-name>.tar.gz` (a tar of the data volume, no database dump).
 // Pure: recognising their paths, their time, which instance they belong to, and whether their layout is
 // an Odoo data volume. Restoring one (files only) uses the same path check and layout judge.
-import { UsageError } from '../core/errors.js';
+import { UsageError } from '../../lib/errors.js';
 import { ACTIVE_DIR, isValidCustomerId } from './naming.js';
 
 export const PLATFORM_ARCHIVE_EXTENSIONS = ['.tar.gz', '.tgz'] as const;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseKeepCount, validatePolicy } from './prune.js';
-import { UsageError } from '../core/errors.js';
+import { UsageError } from '../../lib/errors.js';
 
 describe('validatePolicy', () => {
   it.each([

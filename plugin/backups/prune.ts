@@ -5,8 +5,8 @@
 // Pinning: a set is pinned by a file named PINNED in its folder (outside the checksummed files, so
 // pinning never changes a set). Prune never deletes a pinned set, and the delete Job checks the marker
 // again right before it deletes, so a set pinned while a prune runs is kept.
-import { runJob } from '../core/kube/jobs.js';
-import { UsageError } from '../core/errors.js';
+import { runJob } from '../../lib/kube/jobs.js';
+import { UsageError } from '../../lib/errors.js';
 import type { BackupDeps } from './deps.js';
 import { buildSetOpsJob } from './jobSpecs.js';
 import { listBackupSets, findBackupSet, type ListScope } from './list.js';

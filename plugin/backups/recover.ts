@@ -6,11 +6,11 @@
 // started), remove staging that never began to swap, give the instance back its replicas, and once it is
 // ready again remove what committed restores replaced. Run twice, the second run finds nothing to do.
 import { resolveInstance, type InstanceObjects } from '../instances/resolve.js';
-import type { KubeClient } from '../core/kube/client.js';
+import type { KubeClient } from '../../lib/kube/client.js';
 import type { LeftoversInfo, OperationInfo } from '../instances/statusReport.js';
-import { runJob } from '../core/kube/jobs.js';
-import { RESOURCES } from '../core/kube/resources.js';
-import { ConflictError, FailureError } from '../core/errors.js';
+import { runJob } from '../../lib/kube/jobs.js';
+import { RESOURCES } from '../../lib/kube/resources.js';
+import { ConflictError, FailureError } from '../../lib/errors.js';
 import type { BackupDeps } from './deps.js';
 import { scaleAndWait } from './deps.js';
 import { backupTargetOf, buildRecoverJob, type BackupTarget } from './jobSpecs.js';

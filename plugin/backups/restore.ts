@@ -12,10 +12,10 @@
 // planRestore reads (and changes nothing), so the command can show the plan and ask before
 // executeRestore changes anything.
 import { resolveInstance, type InstanceObjects } from '../instances/resolve.js';
-import { JobCancelledError, JobFailedError, runJob } from '../core/kube/jobs.js';
-import { RESOURCES } from '../core/kube/resources.js';
-import { CancelledError, ConflictError, FailureError, NotFoundError, UsageError } from '../core/errors.js';
-import { isNotFound } from '../core/kube/errors.js';
+import { JobCancelledError, JobFailedError, runJob } from '../../lib/kube/jobs.js';
+import { RESOURCES } from '../../lib/kube/resources.js';
+import { CancelledError, ConflictError, FailureError, NotFoundError, UsageError } from '../../lib/errors.js';
+import { isNotFound } from '../../lib/kube/errors.js';
 import type { BackupDeps } from './deps.js';
 import { scaleAndWait } from './deps.js';
 import { ensureBackupsPvc, planBackup, runBackupJob } from './backup.js';

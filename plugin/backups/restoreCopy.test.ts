@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG } from '../core/config.js';
-import { ConflictError, FailureError, UsageError } from '../core/errors.js';
+import { ConflictError, FailureError, UsageError } from '../../lib/errors.js';
 import { deriveInstanceFacts } from '../instances/facts.js';
 import type { InstanceObjects } from '../instances/resolve.js';
 import { buildCopyDatabaseCheckJob, copySpecOf, copyStorageSize, copyTargetOf, judgeCopyDatabaseCheck } from './restoreCopy.js';

@@ -6,8 +6,8 @@
 // it, an odoo.conf on the volume pointed at it), then started. When any step fails, what this run
 // created (the objects and the database) is removed again; NAME is only read.
 import type { PluginConfig } from '../core/config.js';
-import { CancelledError, ConflictError, FailureError, UsageError } from '../core/errors.js';
-import { runJob } from '../core/kube/jobs.js';
+import { CancelledError, ConflictError, FailureError, UsageError } from '../../lib/errors.js';
+import { runJob } from '../../lib/kube/jobs.js';
 import { createInstance, removeCreatedInstance, type CreateInstanceResult } from '../instances/create.js';
 import { buildCreateSpec, type CreateFlags } from '../instances/createOptions.js';
 import { deriveInstanceFacts } from '../instances/facts.js';
@@ -120,7 +120,7 @@ export interface CopyOutcome {
 
 // Asks the copy's database server whether its database exists: the count, as `EXISTS <n>`. The name
 // reaches the SQL as a psql variable, quoted by psql.
-const DATABASE_EXISTS_SCRIPT = [
+export const DATABASE_EXISTS_SCRIPT = [
   'set -eu',
   'n=$(psql -X -q -At -v ON_ERROR_STOP=1 -d "${MAINTENANCE_DB:-postgres}" -v target="$PGDATABASE" -f - <<\'SQL\'',
   "select count(*) from pg_database where datname = :'target';",

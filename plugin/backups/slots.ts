@@ -7,10 +7,10 @@
 // (409 again when another took it first). A backup takes its node's slot and a cluster slot before its
 // Job is created, renews them while it runs and deletes them when done; when none is free it waits,
 // so the Jobs queue instead of piling onto the same node and the backups volume.
-import type { KubeClient } from '../core/kube/client.js';
-import { RESOURCES } from '../core/kube/resources.js';
-import { isAlreadyExists, isConflict, isNotFound } from '../core/kube/errors.js';
-import { CancelledError, UsageError } from '../core/errors.js';
+import type { KubeClient } from '../../lib/kube/client.js';
+import { RESOURCES } from '../../lib/kube/resources.js';
+import { isAlreadyExists, isConflict, isNotFound } from '../../lib/kube/errors.js';
+import { CancelledError, UsageError } from '../../lib/errors.js';
 import type { Clock } from '../cli/context.js';
 import { microTime } from './lock.js';
 import { LABEL_COMPONENT, LABEL_INSTANCE, LABEL_MANAGED_BY } from './jobSpecs.js';

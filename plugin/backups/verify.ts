@@ -3,8 +3,8 @@
 // and folder and checks every attachment row against its file (sha1 and size), then removes them.
 // A platform archive (active/<customer>/<name>.tar.gz) is checked for what it is, a volume without a
 // database: gzip and tar integrity, safe entry paths, and an Odoo data volume's layout.
-import { runJob, JobFailedError } from '../core/kube/jobs.js';
-import { UsageError } from '../core/errors.js';
+import { runJob, JobFailedError } from '../../lib/kube/jobs.js';
+import { UsageError } from '../../lib/errors.js';
 import { resolveInstance } from '../instances/resolve.js';
 import type { BackupDeps } from './deps.js';
 import { backupTargetOf, buildVerifyJob } from './jobSpecs.js';

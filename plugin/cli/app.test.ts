@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseVerbosity } from './app.js';
-import { UsageError } from '../core/errors.js';
+import { UsageError } from '../../lib/errors.js';
 
 // kubectl reads -v with strconv.ParseInt(value, 10, 32): a base-10 int32, nothing else.
 describe('parseVerbosity', () => {

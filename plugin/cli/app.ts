@@ -4,11 +4,11 @@ import yargs, { type Argv } from 'yargs';
 import type { CommandDef } from './command.js';
 import type { CommandContext, Clock, Env, GlobalOptions, IOStreams } from './context.js';
 import { COMMANDS } from './commands.js';
-import { UsageError, exitCodeFor, formatError, CancelledError, CliError } from '../core/errors.js';
+import { UsageError, exitCodeFor, formatError, CancelledError, CliError } from '../../lib/errors.js';
 import { OUTPUT_FORMATS, type OutputFormat } from '../core/output/printer.js';
 import { colorEnabled, makeColors, type ColorMode } from '../core/output/colors.js';
 import { loadPluginConfig, type PluginConfig } from '../core/config.js';
-import type { KubeClient } from '../core/kube/client.js';
+import type { KubeClient } from '../../lib/kube/client.js';
 
 export interface AppDeps {
   io: IOStreams;
@@ -56,9 +56,9 @@ export function globalsFrom(argv: Record<string, any>): GlobalOptions {
 }
 
 async function defaultKubeFactory(globals: GlobalOptions, config: PluginConfig, env: Env, log: (l: string) => void): Promise<KubeClient> {
-  const { loadKubeconfig } = await import('../core/kube/kubeconfig.js');
-  const { buildConnection } = await import('../core/kube/connection.js');
-  const { KubeClient } = await import('../core/kube/client.js');
+  const { loadKubeconfig } = await import('../../lib/kube/kubeconfig.js');
+  const { buildConnection } = await import('../../lib/kube/connection.js');
+  const { KubeClient } = await import('../../lib/kube/client.js');
   const resolved = loadKubeconfig({ kubeconfig: globals.kubeconfig, context: globals.context, env });
   const conn = buildConnection(resolved, async (r) => (await (await import('../core/heavy/load.js')).loadHeavy()).clientNodeAuth(r));
   return new KubeClient(conn, { retry: config.retry, verbosity: globals.verbose, log });

@@ -127,15 +127,15 @@ async function flagValue(
     if (name === 'namespace') {
       const ctx = ctxFactory(parsed);
       const kube = await ctx.kube();
-      const { RESOURCES } = await import('../core/kube/resources.js');
+      const { RESOURCES } = await import('../../lib/kube/resources.js');
       const list = await kube.list(RESOURCES.namespaces);
       return { candidates: list.items.map((n: any) => n.metadata.name).filter((n: string) => n.startsWith(partial)), directive: DIRECTIVE_NO_FILE };
     }
     if (name === 'context') {
       const ctx = ctxFactory(parsed);
-      const { kubeconfigPaths, mergeKubeconfigs } = await import('../core/kube/kubeconfig.js');
+      const { kubeconfigPaths, mergeKubeconfigs } = await import('../../lib/kube/kubeconfig.js');
       const { readFileSync, existsSync } = await import('node:fs');
-      const { parseYaml } = await import('../core/yaml.js');
+      const { parseYaml } = await import('../../lib/yaml.js');
       const { paths } = kubeconfigPaths(globalsFrom(parsed).kubeconfig, ctx.env);
       const merged = mergeKubeconfigs(paths.filter((p) => existsSync(p)).map((p) => ({ path: p, doc: parseYaml(readFileSync(p, 'utf8')) as any })));
       return { candidates: [...merged.contexts.keys()].filter((n) => n.startsWith(partial)), directive: DIRECTIVE_NO_FILE };

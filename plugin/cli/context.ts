@@ -1,14 +1,13 @@
 // What every command receives: its IO streams, global options, config, clock and a lazy API client.
-import type { KubeClient } from '../core/kube/client.js';
+import type { KubeClient } from '../../lib/kube/client.js';
 import type { Colors, ColorMode } from '../core/output/colors.js';
 import type { OutputFormat } from '../core/output/printer.js';
 import type { PluginConfig } from '../core/config.js';
+import type { Clock, IOStreams } from '../../lib/io.js';
 
-export interface IOStreams {
-  stdin: NodeJS.ReadableStream & { isTTY?: boolean };
-  stdout: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
-  stderr: NodeJS.WritableStream & { isTTY?: boolean };
-}
+export type { Clock, IOStreams } from '../../lib/io.js';
+export { realClock } from '../../lib/io.js';
+
 
 export interface GlobalOptions {
   kubeconfig?: string;
@@ -21,10 +20,6 @@ export interface GlobalOptions {
   verbose: number;
 }
 
-export interface Clock {
-  now(): Date;
-  sleep(ms: number, signal?: AbortSignal): Promise<void>;
-}
 
 export type Env = Record<string, string | undefined>;
 
@@ -46,21 +41,3 @@ export interface CommandContext {
   /** Aborted on Ctrl-C, so long waits and watches stop cleanly. */
   signal: AbortSignal;
 }
-
-export const realClock: Clock = {
-  now: () => new Date(),
-  sleep: (ms, signal) =>
-    new Promise((resolve) => {
-      if (signal?.aborted) return resolve();
-      const onAbort = () => {
-        clearTimeout(t);
-        resolve();
-      };
-      // The listener goes away with the timer: long polls must not pile listeners onto the signal.
-      const t = setTimeout(() => {
-        signal?.removeEventListener('abort', onAbort);
-        resolve();
-      }, ms);
-      signal?.addEventListener('abort', onAbort, { once: true });
-    }),
-};

@@ -3,8 +3,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { homedir } from 'node:os';
-import { UsageError } from './errors.js';
-import { parseYaml } from './yaml.js';
+import { UsageError } from '../../lib/errors.js';
+import { parseYaml } from '../../lib/yaml.js';
 
 export interface PluginConfig {
   /** Namespace of instances when -n is not given. */

@@ -1,7 +1,7 @@
 // Pieces every instance command shares: the namespace, NAME completion, --dry-run and --timeout parsing.
 import type { Argv } from 'yargs';
 import type { CommandContext } from '../cli/context.js';
-import { UsageError } from '../core/errors.js';
+import { UsageError } from '../../lib/errors.js';
 import { printStructured, type OutputFormat } from '../core/output/printer.js';
 import { instanceNames } from './resolve.js';
 import { validateInstanceReference, validateNamespace } from './names.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { judgeExistingInstance, judgeExistingVolume } from './create.js';
-import { ConflictError, UsageError } from '../core/errors.js';
+import { ConflictError, UsageError } from '../../lib/errors.js';
 import { ANNOTATION_KEPT_AFTER_DELETE } from './labels.js';
 import type { InstanceSpec } from './manifests.js';
 

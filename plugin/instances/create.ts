@@ -2,10 +2,10 @@
 // create PVC, Service, ingress and, last, the Deployment (its existence is what makes an instance).
 // If a step fails, the objects this run created are deleted again; objects a previous, interrupted run
 // left behind are recognised by their labels and reused, so running create again resumes.
-import type { KubeClient } from '../core/kube/client.js';
-import { RESOURCES, type ResourceType } from '../core/kube/resources.js';
-import { ApiError, isAlreadyExists, isNotFound } from '../core/kube/errors.js';
-import { ConflictError, FailureError, NotFoundError, UsageError, CancelledError } from '../core/errors.js';
+import type { KubeClient } from '../../lib/kube/client.js';
+import { RESOURCES, type ResourceType } from '../../lib/kube/resources.js';
+import { ApiError, isAlreadyExists, isNotFound } from '../../lib/kube/errors.js';
+import { ConflictError, FailureError, NotFoundError, UsageError, CancelledError } from '../../lib/errors.js';
 import { buildInstanceManifests, type InstanceSpec } from './manifests.js';
 import { ANNOTATION_KEPT_AFTER_DELETE, customerIdOf, instanceIdOf, isInstanceWorkload, isPluginManaged } from './labels.js';
 import { compareQuantities, displayStorage } from './quantity.js';

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { buildCreateSpec } from './createOptions.js';
 import { buildInstanceManifests } from './manifests.js';
 import { DEFAULT_CONFIG } from '../core/config.js';
-import { UsageError } from '../core/errors.js';
+import { UsageError } from '../../lib/errors.js';
 
 const config = structuredClone(DEFAULT_CONFIG);
 

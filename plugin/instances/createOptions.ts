@@ -1,5 +1,5 @@
 // `create` flags into an InstanceSpec: every check on user input happens here, before any API call.
-import { UsageError } from '../core/errors.js';
+import { UsageError } from '../../lib/errors.js';
 import type { PluginConfig } from '../core/config.js';
 import { INGRESS_KINDS, imageFor, type IngressKind, type InstanceSpec } from './manifests.js';
 import { databaseNameFor, validateInstanceName } from './names.js';

@@ -3,9 +3,9 @@
 // instance is stopped first (nothing may hold the database), a final backup is taken unless --no-backup
 // (the same backup `kubectl odoo backup NAME --consistency stop` makes), and after the objects are
 // deleted a short Job drops the database with the instance's own credentials.
-import { CancelledError, FailureError } from '../core/errors.js';
-import { runJob } from '../core/kube/jobs.js';
-import { RESOURCES } from '../core/kube/resources.js';
+import { CancelledError, FailureError } from '../../lib/errors.js';
+import { runJob } from '../../lib/kube/jobs.js';
+import { RESOURCES } from '../../lib/kube/resources.js';
 import type { BackupDeps } from '../backups/deps.js';
 import { scaleAndWait } from '../backups/deps.js';
 import { startBackup } from '../backups/backup.js';

@@ -1,8 +1,8 @@
 // start / stop / restart / set-resources: the Deployment changes the platform makes too (scale 1/0, a
 // pod template annotation for a new pod, container resources).
-import type { KubeClient } from '../core/kube/client.js';
-import { RESOURCES } from '../core/kube/resources.js';
-import { ConflictError } from '../core/errors.js';
+import type { KubeClient } from '../../lib/kube/client.js';
+import { RESOURCES } from '../../lib/kube/resources.js';
+import { ConflictError } from '../../lib/errors.js';
 import { findInstanceDeployment } from './resolve.js';
 import { deriveInstanceFacts, odooContainer } from './facts.js';
 import { ANNOTATION_RESTARTED_AT } from './labels.js';

@@ -1,6 +1,6 @@
 // Which pod and container `logs NAME` reads: the instance's newest pod (the running one when there is
 // one), and its Odoo container.
-import { NotFoundError } from '../core/errors.js';
+import { NotFoundError } from '../../lib/errors.js';
 import type { InstanceObjects } from './resolve.js';
 
 export function pickLogPod(o: InstanceObjects): { pod: string; container?: string } {

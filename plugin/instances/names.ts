@@ -1,7 +1,7 @@
 // Instance names: a plugin instance's name becomes its Deployment, Service and ingress name, its instance
 // id label and part of its PVC name (`odoo-instance-<name>`), so it must be a DNS-1035 label short enough
 // for all of them.
-import { UsageError } from '../core/errors.js';
+import { UsageError } from '../../lib/errors.js';
 
 const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 /** Pod names add "-<10-char hash>-<5-char suffix>" and must still fit a 63-character hostname. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { compareQuantities, displayStorage, formatBytes, parseCpu, parseMemory, parseQuantity, parseStorageSize } from './quantity.js';
-import { UsageError } from '../core/errors.js';
+import { UsageError } from '../../lib/errors.js';
 
 describe('parseStorageSize', () => {
   it.each([

@@ -5,7 +5,7 @@
 // the same grammar, the same suffix table, non-zero values rounded away from zero to a whole nano, and
 // binary-SI values above 2^63-1 flagged where Kubernetes would silently cap them. So a size we accept is
 // the size the API server stores, never a different one.
-import { UsageError } from '../core/errors.js';
+import { UsageError } from '../../lib/errors.js';
 
 const BINARY_EXP: Record<string, number> = { Ki: 10, Mi: 20, Gi: 30, Ti: 40, Pi: 50, Ei: 60 };
 const DECIMAL_EXP: Record<string, number> = { n: -9, u: -6, m: -3, '': 0, k: 3, M: 6, G: 9, T: 12, P: 15, E: 18 };

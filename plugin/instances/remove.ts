@@ -2,10 +2,10 @@
 // recognised as the instance's own are touched: the Service must select the instance's pods, the
 // ingress must route to that Service, the PVC must be the instance's data volume and mounted by no other
 // workload. Deletes carry the uid seen, so an object re-created meanwhile is left alone.
-import type { KubeClient } from '../core/kube/client.js';
-import { RESOURCES, type ResourceType } from '../core/kube/resources.js';
-import { ApiError } from '../core/kube/errors.js';
-import { ConflictError, NotFoundError } from '../core/errors.js';
+import type { KubeClient } from '../../lib/kube/client.js';
+import { RESOURCES, type ResourceType } from '../../lib/kube/resources.js';
+import { ApiError } from '../../lib/kube/errors.js';
+import { ConflictError, NotFoundError } from '../../lib/errors.js';
 import type { InstanceObjects } from './resolve.js';
 import { describeRemains, type InstanceRemains } from './resolveRemains.js';
 import { ANNOTATION_KEPT_AFTER_DELETE, instanceIdOf } from './labels.js';

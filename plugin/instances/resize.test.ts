@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { judgeResize } from './resize.js';
-import { FailureError, UsageError } from '../core/errors.js';
+import { FailureError, UsageError } from '../../lib/errors.js';
 
 const pvc = (size: string, sc = 'rook-cephfs', phase = 'Bound') => ({ metadata: { name: 'odoo-instance-acme' }, spec: { storageClassName: sc, resources: { requests: { storage: size } } }, status: { phase, capacity: { storage: size } } });
 const expandable = { metadata: { name: 'rook-cephfs' }, allowVolumeExpansion: true };

@@ -1,8 +1,8 @@
 // Growing an instance's volume: the new size must be larger than the current request and the PVC's
 // StorageClass must allow expansion; both are checked before the PVC is touched.
-import type { KubeClient } from '../core/kube/client.js';
-import { RESOURCES } from '../core/kube/resources.js';
-import { FailureError, UsageError } from '../core/errors.js';
+import type { KubeClient } from '../../lib/kube/client.js';
+import { RESOURCES } from '../../lib/kube/resources.js';
+import { FailureError, UsageError } from '../../lib/errors.js';
 import { resolveInstance } from './resolve.js';
 import { compareQuantities, displayStorage } from './quantity.js';
 

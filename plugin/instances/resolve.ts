@@ -2,8 +2,8 @@
 // scheme or the plugin's) with its pods, data PVC, Service and Ingress/IngressRoute. It is resolved from
 // any name people use for it (resolveMatch.ts), with a handful of calls. Many instances: resolveFleet.ts;
 // what deleted or half-created ones left: resolveRemains.ts.
-import type { KubeClient } from '../core/kube/client.js';
-import { RESOURCES } from '../core/kube/resources.js';
+import type { KubeClient } from '../../lib/kube/client.js';
+import { RESOURCES } from '../../lib/kube/resources.js';
 import { APP_ODOO, INSTANCE_SELECTOR, LABEL_APP, isInstanceWorkload } from './labels.js';
 import { deriveInstanceFacts, ingressRouteRoutesTo, ingressRoutesTo, instanceUrl, matchesLabels, type InstanceFacts } from './facts.js';
 import { closeMatches } from './names.js';

@@ -1,7 +1,7 @@
 // Every instance of a namespace (or of all) with its pods, PVC and ingress, from one paged list per
 // resource type joined in memory: never a call per instance.
-import type { KubeClient } from '../core/kube/client.js';
-import { RESOURCES } from '../core/kube/resources.js';
+import type { KubeClient } from '../../lib/kube/client.js';
+import { RESOURCES } from '../../lib/kube/resources.js';
 import { ANNOTATION_KEPT_AFTER_DELETE, ANNOTATION_MAINTENANCE, INSTANCE_PVC_SELECTOR, INSTANCE_SELECTOR, instanceIdOf, isInstanceWorkload } from './labels.js';
 import { deploymentNameOfPod, deriveInstanceFacts, ingressRouteRoutesTo, ingressRoutesTo, instanceUrl, matchesLabels } from './facts.js';
 import { optional, serviceNameAlternative } from './resolveKube.js';

@@ -1,5 +1,5 @@
 // Small helpers for reading instance objects from the API, shared by the resolvers.
-import { ApiError } from '../core/kube/errors.js';
+import { ApiError } from '../../lib/kube/errors.js';
 
 /** Undefined when the API has no such resource (e.g. no Traefik CRDs installed). */
 export async function optional<T>(p: Promise<T>): Promise<T | undefined> {

@@ -6,7 +6,7 @@
 // id (as labelled, without dashes, or as in its `odoo-instance-<id>` PVC) and its PVC name. The one
 // prefix allowed is the 8-character id8 of `odoo-<db>-<id8>`. Two instances answering to one name, by
 // whatever keys, is an error: the command never picks one.
-import { UsageError } from '../core/errors.js';
+import { UsageError } from '../../lib/errors.js';
 import { deriveInstanceFacts } from './facts.js';
 import { instanceIdOf, instanceNameOf, LABEL_DATABASE } from './labels.js';
 

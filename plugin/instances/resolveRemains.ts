@@ -1,8 +1,8 @@
 // What is left of instances that have no Deployment: volumes kept by delete, objects of a create that
 // did not finish; for one name (commands say what to do with them) and for a whole listing (kept volumes).
-import type { KubeClient } from '../core/kube/client.js';
-import { RESOURCES, type ResourceType } from '../core/kube/resources.js';
-import { NotFoundError, UsageError } from '../core/errors.js';
+import type { KubeClient } from '../../lib/kube/client.js';
+import { RESOURCES, type ResourceType } from '../../lib/kube/resources.js';
+import { NotFoundError, UsageError } from '../../lib/errors.js';
 import { ANNOTATION_KEPT_AFTER_DELETE, APP_ODOO, APP_ODOO_PVC, customerIdOf, INSTANCE_PVC_SELECTOR, INSTANCE_SELECTOR, instanceIdOf, instanceNameOf, isPluginManaged, LABEL_APP } from './labels.js';
 import { deriveInstanceFacts } from './facts.js';
 import { instanceIdsOf } from './resolveMatch.js';

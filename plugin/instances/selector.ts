@@ -1,7 +1,7 @@
 // Label selectors as kubectl's -l takes them, checked before they reach the server so a typo is a
 // one-line usage error rather than an API error: `a=b`, `a==b`, `a!=b`, `a in (x,y)`, `a notin (x)`,
 // `a`, `!a`, joined with commas.
-import { UsageError } from '../core/errors.js';
+import { UsageError } from '../../lib/errors.js';
 
 const NAME = '[A-Za-z0-9](?:[-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?';
 const KEY = `(?:[a-z0-9](?:[-a-z0-9]*[a-z0-9])?(?:\\.[a-z0-9](?:[-a-z0-9]*[a-z0-9])?)*/)?${NAME}`;

@@ -1,7 +1,7 @@
 // `status NAME`: one screen that answers "is it healthy", in sections (instance, storage, network,
 // recent warnings). The report is plain data (what -o json|yaml prints); rendering is separate.
-import type { KubeClient } from '../core/kube/client.js';
-import { RESOURCES } from '../core/kube/resources.js';
+import type { KubeClient } from '../../lib/kube/client.js';
+import { RESOURCES } from '../../lib/kube/resources.js';
 import type { Colors } from '../core/output/colors.js';
 import { resolveInstance, type InstanceObjects } from './resolve.js';
 import { deriveInstanceStatus, statusText, type InstanceStatus } from './status.js';

@@ -2,7 +2,7 @@
 // platform instances. Pure.
 import type { Column } from '../core/output/table.js';
 import type { Colors } from '../core/output/colors.js';
-import { UsageError } from '../core/errors.js';
+import { UsageError } from '../../lib/errors.js';
 import type { InstanceObjects } from './resolve.js';
 import type { KeptVolume } from './resolveRemains.js';
 import { deriveInstanceStatus, statusText, type InstanceStatusName } from './status.js';

@@ -1,10 +1,10 @@
 // Waiting for an instance to become ready or stopped, or for a PVC resize to finish, by following the
 // objects with list+watch (so dropped watches and 410 Gone do not lose the moment it happens), with a
 // clear TimeoutError saying what was last seen.
-import type { KubeClient } from '../core/kube/client.js';
-import { RESOURCES } from '../core/kube/resources.js';
-import { startInformer, type Informer } from '../core/kube/informer.js';
-import { TimeoutError, CancelledError, UsageError } from '../core/errors.js';
+import type { KubeClient } from '../../lib/kube/client.js';
+import { RESOURCES } from '../../lib/kube/resources.js';
+import { startInformer, type Informer } from '../../lib/kube/informer.js';
+import { TimeoutError, CancelledError, UsageError } from '../../lib/errors.js';
 import type { Clock } from '../cli/context.js';
 import { deriveInstanceStatus, statusText, type InstanceStatus } from './status.js';
 import { compareQuantities, displayStorage } from './quantity.js';

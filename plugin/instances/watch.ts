@@ -3,9 +3,9 @@
 // only when that instance's status or reason differs from the last one emitted. Because the informers
 // relist after 410 Gone and resume after dropped watches, and emission compares against what was last
 // emitted, no transition is lost or printed twice.
-import type { KubeClient } from '../core/kube/client.js';
-import { RESOURCES } from '../core/kube/resources.js';
-import { startInformer, keyOf, type InformerEvent } from '../core/kube/informer.js';
+import type { KubeClient } from '../../lib/kube/client.js';
+import { RESOURCES } from '../../lib/kube/resources.js';
+import { startInformer, keyOf, type InformerEvent } from '../../lib/kube/informer.js';
 import { INSTANCE_PVC_SELECTOR, INSTANCE_SELECTOR, instanceIdOf, isInstanceWorkload } from './labels.js';
 import { deploymentNameOfPod, deriveInstanceFacts, matchesLabels, type InstanceFacts } from './facts.js';
 import { deriveInstanceStatus, type InstanceStatusName } from './status.js';

@@ -1,7 +1,7 @@
 // Stopping, starting and restarting an instance as part of a larger operation, each followed to the
 // end with the instances' own wait (list+watch, clear timeout).
-import type { KubeClient } from '../core/kube/client.js';
-import { RESOURCES } from '../core/kube/resources.js';
+import type { KubeClient } from '../../lib/kube/client.js';
+import { RESOURCES } from '../../lib/kube/resources.js';
 import type { Clock } from '../cli/context.js';
 import { restartInstance } from '../instances/lifecycle.js';
 import { waitForInstance } from '../instances/wait.js';

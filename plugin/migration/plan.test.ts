@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { buildCopyJob, buildDropJob, buildMeasureJob, buildTargetPvc, buildVerifyJob, chooseSize, instanceDirectoryProblem, legacyInstanceOf, parseDuSizes, parseMigrationRecord, splitLegacyPath, switchToHostPath, switchToPvc } from './plan.js';
 import { deriveInstanceFacts } from '../instances/facts.js';
-import { UsageError } from '../core/errors.js';
+import { UsageError } from '../../lib/errors.js';
 
 const GI = 2 ** 30;
 const hostPathVolume = { name: 'odoo-data', hostPath: { path: '/mnt/cephfs/odoo_instances/odoo_data_acme_1a2b3c4d/', type: 'DirectoryOrCreate' } };

@@ -2,12 +2,13 @@
 // configured class, ReadWriteOnce, sized from the plan), the Jobs that copy and verify (legacy directory
 // read-only at /legacy, the PVC at /target), and the Deployment with its data volume switched.
 import { posix } from 'node:path';
-import { UsageError } from '../core/errors.js';
+import { UsageError } from '../../lib/errors.js';
 import type { InstanceObjects } from '../instances/resolve.js';
 import { formatBytes, parseStorageSize } from '../instances/quantity.js';
 import { LABEL_APP, APP_ODOO_PVC, LABEL_MANAGED_BY, MANAGED_BY_SAASODOO, LABEL_K8S_MANAGED_BY, MANAGED_BY_PLUGIN, LABEL_K8S_COMPONENT, LABEL_K8S_INSTANCE, LABEL_SAAS_INSTANCE_ID } from '../instances/labels.js';
-import { verifyScript } from './verify.js';
-import { JOB_POD_LABEL } from '../core/kube/jobs.js';
+import { VERIFY_TREES_SCRIPT } from './verify.js';
+import copySh from './sh/copy.sh';
+import { JOB_POD_LABEL } from '../../lib/kube/jobs.js';
 
 /** On the PVC: the legacy directory it was copied from. On the Deployment after the switch: the same. */
 export const ANNOTATION_MIGRATED_FROM = 'kubectl-odoo.io/migrated-from';
@@ -138,16 +139,13 @@ export function buildTargetPvc(legacy: LegacyInstance, size: string, storageClas
   };
 }
 
-/**
- * Mirrors the legacy directory into the PVC. With rsync (in most images that have it) only what changed
- * moves; without it the target is emptied and copied whole. Owners, modes, times and links are kept.
- */
-export const COPY_SCRIPT = [
-  'set -eu',
-  `if command -v rsync >/dev/null 2>&1; then exec rsync -a --delete --numeric-ids ${SOURCE_MOUNT}/ ${TARGET_MOUNT}/; fi`,
-  `find ${TARGET_MOUNT} -mindepth 1 -delete`,
-  `cp -a ${SOURCE_MOUNT}/. ${TARGET_MOUNT}/`,
-].join('\n');
+/** Mirrors the legacy directory into the PVC (sh/copy.sh). */
+export const COPY_SCRIPT = copySh;
+/** The mount paths, as the copy and verify scripts read them. */
+const TREE_ENV = [
+  { name: 'SOURCE_DIR', value: SOURCE_MOUNT },
+  { name: 'TARGET_DIR', value: TARGET_MOUNT },
+];
 
 export type JobKind = 'copy' | 'verify' | 'measure' | 'drop';
 
@@ -156,6 +154,7 @@ interface JobSpecInput {
   kind: JobKind;
   suffix: string;
   command: string[];
+  env?: { name: string; value: string }[];
   volumes: any[];
   mounts: any[];
   deadlineSeconds: number;
@@ -185,6 +184,7 @@ function buildJob(j: JobSpecInput): any {
               name: j.kind,
               image: j.legacy.image ?? 'debian:bookworm-slim',
               command: j.command,
+              ...(j.env ? { env: j.env } : {}),
               // Root keeps every owner and mode exactly as they are.
               securityContext: { runAsUser: 0, runAsGroup: 0 },
               volumeMounts: j.mounts,
@@ -212,6 +212,7 @@ export function buildCopyJob(legacy: LegacyInstance, suffix: string, deadlineSec
     deadlineSeconds,
     template,
     command: ['sh', '-c', COPY_SCRIPT],
+    env: TREE_ENV,
     volumes: [sourceVolume(legacy), targetVolume(legacy)],
     mounts: [
       { name: 'legacy', mountPath: SOURCE_MOUNT, readOnly: true },
@@ -227,7 +228,8 @@ export function buildVerifyJob(legacy: LegacyInstance, suffix: string, deadlineS
     suffix,
     deadlineSeconds,
     template,
-    command: ['sh', '-c', verifyScript(SOURCE_MOUNT, TARGET_MOUNT)],
+    command: ['sh', '-c', VERIFY_TREES_SCRIPT],
+    env: TREE_ENV,
     volumes: [sourceVolume(legacy), targetVolume(legacy)],
     mounts: [
       { name: 'legacy', mountPath: SOURCE_MOUNT, readOnly: true },

@@ -4,10 +4,10 @@
 // count; any failure puts the replicas back, and a failure to come up on the PVC switches the volume
 // back. The legacy directory is only ever read (dropLegacy removes it, separately, when asked).
 import { randomBytes } from 'node:crypto';
-import type { KubeClient } from '../core/kube/client.js';
-import { RESOURCES } from '../core/kube/resources.js';
+import type { KubeClient } from '../../lib/kube/client.js';
+import { RESOURCES } from '../../lib/kube/resources.js';
 import type { Clock } from '../cli/context.js';
-import { CancelledError, ConflictError, DeclinedError, UsageError } from '../core/errors.js';
+import { CancelledError, ConflictError, DeclinedError, UsageError } from '../../lib/errors.js';
 import { resolveInstance, type InstanceObjects } from '../instances/resolve.js';
 import { listInstances } from '../instances/resolveFleet.js';
 import { formatBytes } from '../instances/quantity.js';
@@ -32,7 +32,7 @@ import {
   type LegacyInstance,
 } from './plan.js';
 import { compareTrees, parseVerifyOutput, type Verification } from './verify.js';
-import { JobFailedError, runJob, type JobResult } from '../core/kube/jobs.js';
+import { JobFailedError, runJob, type JobResult } from '../../lib/kube/jobs.js';
 import { scaleInstance, waitFor } from './lifecycle.js';
 import { withInstanceLock, type InstanceLock } from '../backups/lock.js';
 import { describeUsers, findPathUsers } from './sharing.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { describeUsers, findPathUsers, hostDirectoriesOfPodSpec, overlapOf } from './sharing.js';
-import { ApiError } from '../core/kube/errors.js';
+import { ApiError } from '../../lib/kube/errors.js';
 
 const L = '/mnt/cephfs/odoo_instances/odoo_data_shop_abcd1234';
 

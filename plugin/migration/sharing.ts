@@ -2,9 +2,9 @@
 // tree one hostPath (/mnt/cephfs) is typically mounted by many workloads with different subPaths, so a
 // directory counts as used when any workload shows it, a directory above it (which contains it) or one
 // below it (part of it). PersistentVolumes backed by hostPath or local paths count too.
-import type { KubeClient } from '../core/kube/client.js';
-import { RESOURCES, type ResourceType } from '../core/kube/resources.js';
-import { ApiError } from '../core/kube/errors.js';
+import type { KubeClient } from '../../lib/kube/client.js';
+import { RESOURCES, type ResourceType } from '../../lib/kube/resources.js';
+import { ApiError } from '../../lib/kube/errors.js';
 import { hostDirectoryOf } from './plan.js';
 
 export type Overlap = 'the same directory' | 'a directory above it' | 'a directory inside it';

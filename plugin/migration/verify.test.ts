@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, mkdirSync, writeFileSync, symlinkSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { compareTrees, parseTree, parseVerifyOutput, verifyScript, type Tree } from './verify.js';
+import { compareTrees, parseTree, parseVerifyOutput, VERIFY_TREES_SCRIPT, type Tree } from './verify.js';
 
 const tree = (entries: [string, string, number?, string?][]): Tree =>
   new Map(entries.map(([p, type, size = 0, x]) => [p, { type, size, ...(type === 'f' ? { sha256: x } : type === 'l' ? { link: x } : {}) }]));
@@ -48,7 +48,7 @@ describe('verifyScript against real trees', () => {
         symlinkSync('filestore', join(root, side, 'link'));
       }
       writeFileSync(join(root, 'b', 'big'), Buffer.alloc(100_000, 2));
-      const out = execFileSync('sh', ['-c', verifyScript(join(root, 'a'), join(root, 'b'))], { encoding: 'utf8' });
+      const out = execFileSync('sh', ['-c', VERIFY_TREES_SCRIPT], { encoding: 'utf8', env: { ...process.env, SOURCE_DIR: join(root, 'a'), TARGET_DIR: join(root, 'b') } });
       const { source, target } = parseVerifyOutput(out);
       expect(source.get('filestore/dir with space/new\nline')).toMatchObject({ type: 'f', size: 1 });
       expect(source.get('link')).toEqual({ type: 'l', size: 0, link: 'filestore' });

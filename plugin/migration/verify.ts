@@ -1,6 +1,8 @@
 // Verification of a copied tree: both sides are listed by the same Job (GNU find and sha256sum, NUL
 // separated so any file name survives) and compared here: entry types, sizes, checksums, link targets.
 
+import verifySh from './sh/verify.sh';
+
 export interface TreeEntry {
   /** f file, d directory, l symlink, other find %y letters for special files. */
   type: string;
@@ -38,21 +40,8 @@ export const SECTION = {
   end: '\u0000@@end\u0000',
 } as const;
 
-/** The shell script of the verify Job: constant text; the trees are at fixed mount paths. */
-export function verifyScript(source: string, target: string): string {
-  const list = (dir: string, list: string, sums: string) =>
-    [
-      `printf '${escapeForPrintf(list)}'`,
-      `(cd ${dir} && find . -mindepth 1 -printf '%y\\0%s\\0%p\\0%l\\0')`,
-      `printf '${escapeForPrintf(sums)}'`,
-      `(cd ${dir} && find . -type f -print0 | xargs -0 -r sha256sum -z --)`,
-    ].join('\n');
-  return ['set -eu', list(source, SECTION.sourceList, SECTION.sourceSums), list(target, SECTION.targetList, SECTION.targetSums), `printf '${escapeForPrintf(SECTION.end)}'`].join('\n');
-}
-
-function escapeForPrintf(s: string): string {
-  return s.replace(/\u0000/g, '\\000');
-}
+/** The shell script of the verify Job (sh/verify.sh): constant text; the trees come as SOURCE_DIR and TARGET_DIR. */
+export const VERIFY_TREES_SCRIPT = verifySh;
 
 /** Splits the Job's output into the two trees; throws if the output is cut short. */
 export function parseVerifyOutput(out: string): { source: Tree; target: Tree } {

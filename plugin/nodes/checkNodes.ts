@@ -1,19 +1,19 @@
 // `nodes check`: fresh inspections, through each node's agent (port-forward to the DaemonSet pod) or
 // over SSH, all nodes in parallel with a bound on concurrency; then the verdict over all of them.
-import type { KubeClient } from '../core/kube/client.js';
-import { RESOURCES } from '../core/kube/resources.js';
-import { isNotFound } from '../core/kube/errors.js';
-import type { Check, DeviceVerdict } from './facts.js';
-import { buildNodeReport, reportChecks, type JudgePolicy, type NodeReport } from './report.js';
-import { computeCephCapacity, type CapacityPolicy, type CephCapacity } from './capacity.js';
-import { AGENT_POD_SELECTOR, AGENT_PORT, AGENT_TOKEN_SECRET } from './summary.js';
+import type { KubeClient } from '../../lib/kube/client.js';
+import { RESOURCES } from '../../lib/kube/resources.js';
+import { isNotFound } from '../../lib/kube/errors.js';
+import type { Check, DeviceVerdict } from '../../lib/nodes/facts.js';
+import { buildNodeReport, reportChecks, type JudgePolicy, type NodeReport } from '../../lib/nodes/report.js';
+import { computeCephCapacity, type CapacityPolicy, type CephCapacity } from '../../lib/nodes/capacity.js';
+import { AGENT_POD_SELECTOR, AGENT_PORT, AGENT_TOKEN_SECRET } from '../../lib/nodes/summary.js';
 import { AgentError, callAgent } from './agentClient.js';
-import { collectNodeFacts } from './collectFacts.js';
-import { HOST_PATHS_ON_HOST, type HostAccess } from './hostAccess.js';
+import { collectNodeFacts } from '../../lib/nodes/collectFacts.js';
+import { HOST_PATHS_ON_HOST, type HostAccess } from '../../lib/nodes/hostAccess.js';
 import type { SshTarget } from './sshHost.js';
-import { fleetConcurrency, mapLimit } from './mapLimit.js';
-import { clockSample, DEFAULT_CLUSTER_POLICY, judgeCluster, type ClockSample } from './judgeCluster.js';
-import { CEPH_RELEASES, cephReleaseFromImage, DEFAULT_CEPH_RELEASE, UUID_RE, type CephRelease } from './cephRelease.js';
+import { fleetConcurrency, mapLimit } from '../../lib/nodes/mapLimit.js';
+import { clockSample, DEFAULT_CLUSTER_POLICY, judgeCluster, type ClockSample } from '../../lib/nodes/judgeCluster.js';
+import { CEPH_RELEASES, cephReleaseFromImage, DEFAULT_CEPH_RELEASE, UUID_RE, type CephRelease } from '../../lib/nodes/cephRelease.js';
 
 export interface NodeCheckResult {
   node: string;

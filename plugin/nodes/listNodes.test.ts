@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { describeUnready, joinNodeSummaries, nodeSummariesData } from './listNodes.js';
-import { parseSummaryConfigMap } from './summary.js';
+import { parseSummaryConfigMap } from '../../lib/nodes/summary.js';
 import { renderNodeList } from './render.js';
 import { makeColors } from '../core/output/colors.js';
 

@@ -1,10 +1,10 @@
 // `nodes`: every Node of the cluster with its agent's last summary, from two list calls (Nodes and the
 // summary ConfigMaps). A node without a summary, or with one too old to trust, is shown as such and
 // keeps the answer from being "ready": a readiness gate must never pass on nodes nobody checked.
-import type { KubeClient } from '../core/kube/client.js';
-import { RESOURCES } from '../core/kube/resources.js';
-import type { NodeReport } from './report.js';
-import { SUMMARY_SELECTOR, parseSummaryConfigMap, type ParsedSummary } from './summary.js';
+import type { KubeClient } from '../../lib/kube/client.js';
+import { RESOURCES } from '../../lib/kube/resources.js';
+import type { NodeReport } from '../../lib/nodes/report.js';
+import { SUMMARY_SELECTOR, parseSummaryConfigMap, type ParsedSummary } from '../../lib/nodes/summary.js';
 
 /** A summary older than this many of its agent's refresh intervals is stale (the agent is likely gone). */
 export const STALE_AFTER_INTERVALS = 3;

@@ -1,11 +1,11 @@
 // The screens of `nodes` and `nodes check`: pure text from reports (tables via the shared table layer).
 import type { Colors } from '../core/output/colors.js';
 import { renderTable, type Column } from '../core/output/table.js';
-import type { Check, DeviceVerdict } from './facts.js';
+import type { Check, DeviceVerdict } from '../../lib/nodes/facts.js';
 import type { ChecksOutput } from './checkNodes.js';
-import { describeCapacity, formatBytes } from './capacity.js';
-import { formatReason, reasonMark } from './judgeOsdReadiness.js';
-import type { DiskUsage, NodeReport } from './report.js';
+import { describeCapacity, formatBytes } from '../../lib/nodes/capacity.js';
+import { formatReason, reasonMark } from '../../lib/nodes/judgeOsdReadiness.js';
+import type { DiskUsage, NodeReport } from '../../lib/nodes/report.js';
 import { STALE_AFTER_INTERVALS, type NodeSummaries, type NodeSummaryItem } from './listNodes.js';
 
 export function colorVerdict(c: Colors, v: string): string {

@@ -2,8 +2,8 @@
 // plain POSIX shell command (cat, ls, head, readlink, stat, blkid, lsblk, pvs), so the machine needs no
 // Node.js. Host keys are checked against known_hosts before anything is sent.
 import type { Client as SshClientType, ConnectConfig } from 'ssh2';
-import type { Probe } from './facts.js';
-import { shellQuote, type ExecOutcome, type HostAccess } from './hostAccess.js';
+import type { Probe } from '../../lib/nodes/facts.js';
+import { shellQuote, type ExecOutcome, type HostAccess } from '../../lib/nodes/hostAccess.js';
 import { verifyHostKeyWithFile } from './knownHosts.js';
 
 export interface SshTarget {

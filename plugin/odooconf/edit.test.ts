@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { applyAssignments, parseAssignments } from './edit.js';
 import { effectiveOptions, parseOdooConf } from './parse.js';
-import { UsageError } from '../core/errors.js';
+import { UsageError } from '../../lib/errors.js';
 import { unknownOptionWarning } from './knownOptions.js';
 
 const BASE = [

@@ -1,6 +1,6 @@
 // Changing odoo.conf keys the way a careful person would by hand: only the lines of the changed options
 // are rewritten; comments, order, spelling and every other line stay as they were.
-import { UsageError } from '../core/errors.js';
+import { UsageError } from '../../lib/errors.js';
 import { OPTIONS_SECTION, parseOdooConf, type ConfOption, type ParsedConf } from './parse.js';
 import { isSecretKey } from './secrets.js';
 

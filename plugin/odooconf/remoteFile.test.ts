@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readPodFile, replacePodFile } from './remoteFile.js';
 import type { PodExec } from '../storage/podExec.js';
-import { ConflictError, NotFoundError } from '../core/errors.js';
+import { ConflictError, NotFoundError } from '../../lib/errors.js';
 
 // Runs the command on this machine as the pod would: argv as given, stdin piped.
 const localExec: PodExec = (req) =>

@@ -2,7 +2,7 @@
 // the path and the expected checksum of the old content are its only arguments, so no value from a
 // user ever becomes shell text (the platform's `cat > odoo.conf <<'EOF'` broke on a value containing EOF).
 import { createHash } from 'node:crypto';
-import { ConflictError, FailureError, NotFoundError } from '../core/errors.js';
+import { ConflictError, FailureError, NotFoundError } from '../../lib/errors.js';
 import type { PodExec } from '../storage/podExec.js';
 
 export interface PodTarget {

@@ -1,8 +1,8 @@
 // `config get` and `config set`: read odoo.conf from the instance's volume (through its running pod or
 // a short-lived pod that mounts the volume), show it masked, and write changes with a diff first.
-import type { KubeClient } from '../core/kube/client.js';
+import type { KubeClient } from '../../lib/kube/client.js';
 import type { Clock } from '../cli/context.js';
-import { FailureError, NotFoundError, UsageError } from '../core/errors.js';
+import { FailureError, NotFoundError, UsageError } from '../../lib/errors.js';
 import { resolveInstance, type InstanceObjects } from '../instances/resolve.js';
 import { withInstanceFiles } from '../storage/volumePod.js';
 import type { PodExec } from '../storage/podExec.js';

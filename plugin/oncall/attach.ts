@@ -4,7 +4,7 @@ import type { CommandContext } from '../cli/context.js';
 import { instanceNamespace, rejectAllNamespaces } from '../instances/commandSupport.js';
 import { validateInstanceReference } from '../instances/names.js';
 import type { InstanceObjects } from '../instances/resolve.js';
-import type { KubeClient } from '../core/kube/client.js';
+import type { KubeClient } from '../../lib/kube/client.js';
 
 export async function resolveForSession(ctx: CommandContext, command: string, name: string): Promise<{ kube: KubeClient; inst: InstanceObjects }> {
   rejectAllNamespaces(ctx, command);

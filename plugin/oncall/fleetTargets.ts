@@ -1,8 +1,8 @@
 // NAME, -l SELECTOR or --all: the instances a command acts on, and the list shown before acting on many.
 import type { CommandContext } from '../cli/context.js';
-import { UsageError, DeclinedError } from '../core/errors.js';
-import type { KubeClient } from '../core/kube/client.js';
-import { RESOURCES } from '../core/kube/resources.js';
+import { UsageError, DeclinedError } from '../../lib/errors.js';
+import type { KubeClient } from '../../lib/kube/client.js';
+import { RESOURCES } from '../../lib/kube/resources.js';
 import { instanceNamespace, rejectAllNamespaces } from '../instances/commandSupport.js';
 import { validateInstanceReference } from '../instances/names.js';
 import type { InstanceObjects } from '../instances/resolve.js';

@@ -5,10 +5,10 @@
 // while it is there, status and list show "maintenance". The instance lock (the Lease) is held only while
 // "on" and "off" change the instance, so backups (their Job mounts the volume next to the maintenance
 // pod) and config set (through a short-lived pod) work during a maintenance, and "off" waits for them.
-import type { KubeClient } from '../core/kube/client.js';
-import { RESOURCES } from '../core/kube/resources.js';
-import { isAlreadyExists } from '../core/kube/errors.js';
-import { ConflictError, TimeoutError } from '../core/errors.js';
+import type { KubeClient } from '../../lib/kube/client.js';
+import { RESOURCES } from '../../lib/kube/resources.js';
+import { isAlreadyExists } from '../../lib/kube/errors.js';
+import { ConflictError, TimeoutError } from '../../lib/errors.js';
 import type { BackupDeps } from '../backups/deps.js';
 import { scaleAndWait } from '../backups/deps.js';
 import { acquireInstanceLock } from '../backups/lock.js';

@@ -4,7 +4,7 @@
 // line, in our output or in an object; the fallback pod takes it from the Secret by reference.
 import { odooContainer } from '../instances/facts.js';
 import type { InstanceObjects } from '../instances/resolve.js';
-import { FailureError } from '../core/errors.js';
+import { FailureError } from '../../lib/errors.js';
 import { LABEL_K8S_COMPONENT, LABEL_K8S_INSTANCE, LABEL_K8S_MANAGED_BY, MANAGED_BY_PLUGIN } from '../instances/labels.js';
 
 /** libpq's variables and the container variables that hold them, in the order the platforms use them. */
@@ -44,7 +44,7 @@ export function dbEnvironmentOf(deployment: any): DbEnvironment {
 export const PSQL_SCRIPT = [
   'while [ "$#" -gt 0 ] && [ "$1" != -- ]; do',
   '  case "$2" in ""|[0-9]*|*[!A-Za-z0-9_]*) echo "kubectl-odoo: bad variable name" >&2; exit 2;; esac',
-  '  eval "v=\\${$2-}"',
+  '  v=; eval "v=\\${$2-}"',
   '  export "$1=$v"',
   '  shift 2',
   'done',

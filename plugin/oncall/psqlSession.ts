@@ -2,8 +2,8 @@
 // the same database variables (deleted afterwards, whatever happens).
 import { randomBytes } from 'node:crypto';
 import type { CommandContext } from '../cli/context.js';
-import type { KubeClient } from '../core/kube/client.js';
-import { RESOURCES } from '../core/kube/resources.js';
+import type { KubeClient } from '../../lib/kube/client.js';
+import { RESOURCES } from '../../lib/kube/resources.js';
 import type { InstanceObjects } from '../instances/resolve.js';
 import type { PodTarget } from '../odooconf/remoteFile.js';
 import { waitForPodRunning } from '../storage/volumePod.js';
@@ -20,7 +20,7 @@ export interface PsqlRun {
 /** The running Odoo container, when there is one; undefined when the instance does not run. */
 async function containerWithPsql(kube: KubeClient, target: PodTarget | undefined, signal: AbortSignal): Promise<PodTarget | undefined> {
   if (!target) return undefined;
-  const { execInPod } = await import('../core/kube/exec.js');
+  const { execInPod } = await import('../../lib/kube/exec.js');
   const probe = await execInPod(kube, { ...target, command: HAS_PSQL, signal });
   return probe.exitCode === 0 ? target : undefined;
 }

@@ -2,9 +2,9 @@
 // terminal in the container when stdin and stdout are terminals (raw mode, size followed), plain
 // streams otherwise; the remote exit code becomes the plugin's.
 import type { IOStreams } from '../cli/context.js';
-import type { KubeClient } from '../core/kube/client.js';
-import type { TerminalSize } from '../core/kube/exec.js';
-import { ConflictError, RemoteExitError } from '../core/errors.js';
+import type { KubeClient } from '../../lib/kube/client.js';
+import type { TerminalSize } from '../../lib/kube/exec.js';
+import { ConflictError, RemoteExitError } from '../../lib/errors.js';
 import type { InstanceObjects } from '../instances/resolve.js';
 import type { PodTarget } from '../odooconf/remoteFile.js';
 import { runningInstancePod } from '../storage/volumePod.js';
@@ -52,7 +52,7 @@ export interface SessionOptions {
 
 /** Runs the command attached to io; a non-zero exit is thrown as RemoteExitError (the plugin exits with it). */
 export async function runAttached(kube: KubeClient, io: IOStreams, opts: SessionOptions): Promise<void> {
-  const { execInPod } = await import('../core/kube/exec.js');
+  const { execInPod } = await import('../../lib/kube/exec.js');
   const tty = opts.input === undefined && wantsTerminal(io);
   const stdin = io.stdin as TtyIn;
   if (tty) stdin.setRawMode?.(true);

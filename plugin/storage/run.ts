@@ -1,15 +1,15 @@
 // `storage NAME` and `storage -A`: where an instance's volume is, how full it is, what is big inside it
 // and what is wrong with it, from the PVC, PV, StorageClass, events, pods, the node agents' summaries
 // and the kubelets' stats.
-import type { KubeClient } from '../core/kube/client.js';
-import { RESOURCES } from '../core/kube/resources.js';
-import { ApiError } from '../core/kube/errors.js';
+import type { KubeClient } from '../../lib/kube/client.js';
+import { RESOURCES } from '../../lib/kube/resources.js';
+import { ApiError } from '../../lib/kube/errors.js';
 import type { Clock } from '../cli/context.js';
 import { resolveInstance, type InstanceObjects } from '../instances/resolve.js';
 import { listFleet } from '../instances/resolveFleet.js';
 import { formatBytes } from '../instances/quantity.js';
 import type { PodExec } from './podExec.js';
-import { SUMMARY_SELECTOR, parseSummaryConfigMap } from '../nodes/summary.js';
+import { SUMMARY_SELECTOR, parseSummaryConfigMap } from '../../lib/nodes/summary.js';
 import { withInstanceFiles, runningInstancePod } from './volumePod.js';
 import {
   againstPvcCapacity,

@@ -2,9 +2,9 @@
 // that needs the files while the instance is stopped (editing odoo.conf, measuring usage). It runs the
 // instance's own image with the instance's security context, so files keep the owner Odoo expects.
 import { randomBytes } from 'node:crypto';
-import type { KubeClient } from '../core/kube/client.js';
-import { RESOURCES } from '../core/kube/resources.js';
-import { FailureError, TimeoutError } from '../core/errors.js';
+import type { KubeClient } from '../../lib/kube/client.js';
+import { RESOURCES } from '../../lib/kube/resources.js';
+import { FailureError, TimeoutError } from '../../lib/errors.js';
 import type { Clock } from '../cli/context.js';
 import type { InstanceObjects } from '../instances/resolve.js';
 import { LABEL_K8S_COMPONENT, LABEL_K8S_INSTANCE, LABEL_K8S_MANAGED_BY, MANAGED_BY_PLUGIN } from '../instances/labels.js';

@@ -7,11 +7,11 @@ import * as k8s from '@kubernetes/client-node';
 import { startTestCluster, type TestCluster } from './index.js';
 import { seedInstances } from './seed.js';
 import { eventually } from './testing.js';
-import { KubeClient } from '../../plugin/core/kube/client.js';
-import { RESOURCES } from '../../plugin/core/kube/resources.js';
-import { loadKubeconfig } from '../../plugin/core/kube/kubeconfig.js';
-import { buildConnection } from '../../plugin/core/kube/connection.js';
-import { ApiError } from '../../plugin/core/kube/errors.js';
+import { KubeClient } from '../../lib/kube/client.js';
+import { RESOURCES } from '../../lib/kube/resources.js';
+import { loadKubeconfig } from '../../lib/kube/kubeconfig.js';
+import { buildConnection } from '../../lib/kube/connection.js';
+import { ApiError } from '../../lib/kube/errors.js';
 
 let cluster: TestCluster;
 let kc: k8s.KubeConfig;

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { startTestCluster, type TestCluster } from '../cluster/index.js';
 import { KUBECTL, kubectlOdoo, pluginEnv } from '../harness/plugin.js';
 import { deploymentName, ensureNamespace, pvcDir, pvcName, seedInstance, waitFor, waitReady, type SeedInstance } from '../storage/instanceFixture.js';
-import { compareTrees, parseVerifyOutput, verifyScript } from '../../plugin/migration/verify.js';
+import { compareTrees, parseVerifyOutput, VERIFY_TREES_SCRIPT } from '../../plugin/migration/verify.js';
 
 let cluster: TestCluster;
 const legacyRoot = mkdtempSync(join(tmpdir(), 'odoo_instances-'));
@@ -39,7 +39,7 @@ function makeLegacyTree(db: string, id: string): string {
 
 /** Listing + checksums of a directory, as the verify Job computes them. */
 function snapshot(dir: string) {
-  const out = execFileSync('sh', ['-c', verifyScript(dir, dir)], { encoding: 'utf8', maxBuffer: 64 << 20 });
+  const out = execFileSync('sh', ['-c', VERIFY_TREES_SCRIPT], { encoding: 'utf8', maxBuffer: 64 << 20, env: { ...process.env, SOURCE_DIR: dir, TARGET_DIR: dir } });
   return parseVerifyOutput(out).source;
 }
 

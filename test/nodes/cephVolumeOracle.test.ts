@@ -11,7 +11,7 @@ import { closeSync, existsSync, openSync, writeFileSync, writeSync } from 'node:
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { kubectlOdoo } from '../harness/plugin.js';
-import { bluestoreLabelBytes } from '../../plugin/nodes/testFixtures.js';
+import { bluestoreLabelBytes } from '../../lib/nodes/testing/fixtures.js';
 import { createLabSpace, GiB, lvmConfig, requireRoot, sh, type LabSpace } from './deviceLab.js';
 import { agentRequest, startLocalAgent, type LocalAgent } from './localAgent.js';
 import { SSHD, startSshd, type Sshd } from './sshd.js';

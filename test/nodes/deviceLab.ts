@@ -7,7 +7,7 @@ import { mkdirSync, mkdtempSync, openSync, closeSync, writeSync, rmSync, writeFi
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { bluestoreLabelBytes } from '../../plugin/nodes/testFixtures.js';
+import { bluestoreLabelBytes } from '../../lib/nodes/testing/fixtures.js';
 
 export const GiB = 1 << 30;
 

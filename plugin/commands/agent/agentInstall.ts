@@ -1,9 +1,9 @@
 // Applying and removing the agent's objects: server-side apply (field manager kubectl-odoo) in
 // dependency order, never over objects that install did not create, and removal of exactly the objects
 // that carry install's label.
-import type { KubeClient } from '../../core/kube/client.js';
-import { resourcePath } from '../../core/kube/resources.js';
-import { ConflictError, NotFoundError, CancelledError } from '../../core/errors.js';
+import type { KubeClient } from '../../../lib/kube/client.js';
+import { resourcePath } from '../../../lib/kube/resources.js';
+import { ConflictError, NotFoundError, CancelledError } from '../../../lib/errors.js';
 import type { Clock } from '../../cli/context.js';
 import { createdByInstall, DAEMONSET_NAME, objectRef, resourceTypeOf, VERSION_LABEL } from './agentObjects.js';
 

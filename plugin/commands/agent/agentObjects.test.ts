@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { agentAssets } from './assets.js';
 import { buildAgentObjects, CHECK_TOOLS_SCRIPT, createdByInstall, objectRef, selectAgentDocuments, type AgentInstallOptions } from './agentObjects.js';
-import { parseYaml } from '../../core/yaml.js';
+import { parseYaml } from '../../../lib/yaml.js';
 
 const docs = selectAgentDocuments(agentAssets().manifests);
 const noBuild = (over: Partial<AgentInstallOptions> = {}): AgentInstallOptions => ({

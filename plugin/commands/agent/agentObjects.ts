@@ -3,8 +3,8 @@
 // namespace, labelled as made by the install, and either on an image built from agent/Dockerfile or, with
 // --no-build, on a stock Node.js image running the bundled agent from a ConfigMap after a tools check.
 import { createHash } from 'node:crypto';
-import { dumpYaml, parseYaml, parseYamlAll } from '../../core/yaml.js';
-import { apiVersionOf, RESOURCES, type ResourceType } from '../../core/kube/resources.js';
+import { dumpYaml, parseYaml, parseYamlAll } from '../../../lib/yaml.js';
+import { apiVersionOf, RESOURCES, type ResourceType } from '../../../lib/kube/resources.js';
 
 /** The manifests hold the agent in this namespace; install moves it to the configured one. */
 const MANIFEST_NAMESPACE = 'kubectl-odoo';

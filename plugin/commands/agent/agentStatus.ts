@@ -1,7 +1,7 @@
 // `agent status`: per node, the agent pod on it, the version and image it runs, whether it is ready (and
 // why not, in kubectl's STATUS words), and how old its last node summary is; and the nodes whose agent
 // is another version than this plugin.
-import { parseSummaryConfigMap } from '../../nodes/summary.js';
+import { parseSummaryConfigMap } from '../../../lib/nodes/summary.js';
 import { formatAge } from '../../instances/summary.js';
 import { VERSION_LABEL } from './agentObjects.js';
 

@@ -2,7 +2,7 @@
 // come from agentObjects.ts, applying and removing them from agentInstall.ts, the status from agentStatus.ts.
 import type { CommandDef } from '../../cli/command.js';
 import type { CommandContext } from '../../cli/context.js';
-import { DeclinedError, NotFoundError, UsageError } from '../../core/errors.js';
+import { DeclinedError, NotFoundError, UsageError } from '../../../lib/errors.js';
 import { pluginVersion } from '../../core/buildInfo.js';
 import { printResult, type OutputFormat } from '../../core/output/printer.js';
 import type { AgentMode } from './agentObjects.js';
@@ -72,7 +72,7 @@ function printable(obj: any): any {
 
 async function printObjects(ctx: CommandContext, format: OutputFormat, objects: any[], line: (o: any, i: number) => string): Promise<void> {
   if (format === 'yaml') {
-    const { dumpYaml } = await import('../../core/yaml.js');
+    const { dumpYaml } = await import('../../../lib/yaml.js');
     ctx.io.stdout.write(objects.map((o) => dumpYaml(printable(o))).join('---\n'));
   } else if (format === 'json') {
     ctx.io.stdout.write(JSON.stringify({ apiVersion: 'v1', kind: 'List', items: objects.map(printable) }, null, 2) + '\n');
@@ -147,8 +147,8 @@ export const agentStatusCommand: CommandDef<AgentArgs> = {
     const ns = agentNamespace(ctx, args);
     const kube = await ctx.kube();
     const { installedDaemonSet } = await import('./agentInstall.js');
-    const { RESOURCES } = await import('../../core/kube/resources.js');
-    const { AGENT_POD_SELECTOR, SUMMARY_SELECTOR } = await import('../../nodes/summary.js');
+    const { RESOURCES } = await import('../../../lib/kube/resources.js');
+    const { AGENT_POD_SELECTOR, SUMMARY_SELECTOR } = await import('../../../lib/nodes/summary.js');
     const { deriveAgentStatus, versionSkewWarnings, summaryAge } = await import('./agentStatus.js');
     const { MODE_ANNOTATION } = await import('./agentObjects.js');
     const ds = await installedDaemonSet(kube, ns);
@@ -216,8 +216,8 @@ export const agentUninstallCommand: CommandDef<UninstallArgs> = {
     }
     await removeAgent(kube, planned, (ref) => ctx.io.stdout.write(`${ref} deleted\n`));
     if (!namespaceGoes) {
-      const { RESOURCES } = await import('../../core/kube/resources.js');
-      const { SUMMARY_SELECTOR } = await import('../../nodes/summary.js');
+      const { RESOURCES } = await import('../../../lib/kube/resources.js');
+      const { SUMMARY_SELECTOR } = await import('../../../lib/nodes/summary.js');
       const left = (await kube.list(RESOURCES.configmaps, { namespace: ns, labelSelector: SUMMARY_SELECTOR })).items.length;
       if (left) ctx.progress(`Left in namespace ${ns} (not made by install): ${left} node summary ConfigMap(s) the agents wrote; remove them with: kubectl -n ${ns} delete configmaps -l ${SUMMARY_SELECTOR}`);
     }

@@ -1,8 +1,8 @@
 // `nodes check` warns, like `agent status`, when an agent runs another version than this plugin.
-import type { KubeClient } from '../../core/kube/client.js';
-import { RESOURCES } from '../../core/kube/resources.js';
+import type { KubeClient } from '../../../lib/kube/client.js';
+import { RESOURCES } from '../../../lib/kube/resources.js';
 import { pluginVersion } from '../../core/buildInfo.js';
-import { AGENT_POD_SELECTOR } from '../../nodes/summary.js';
+import { AGENT_POD_SELECTOR } from '../../../lib/nodes/summary.js';
 import { deriveAgentStatus, versionSkewWarnings } from './agentStatus.js';
 
 export async function warnOnAgentVersionSkew(kube: KubeClient, namespace: string, warn: (line: string) => void): Promise<void> {

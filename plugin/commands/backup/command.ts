@@ -1,6 +1,6 @@
 import type { CommandDef } from '../../cli/command.js';
 import type { CommandContext } from '../../cli/context.js';
-import { CancelledError, CheckFailedError, FailureError, NotFoundError, UsageError } from '../../core/errors.js';
+import { CancelledError, CheckFailedError, FailureError, NotFoundError, UsageError } from '../../../lib/errors.js';
 import { printResult, printStructured, toYaml } from '../../core/output/printer.js';
 import { completeInstanceName, instanceNamespace, rejectAllNamespaces } from '../../instances/commandSupport.js';
 import { validateInstanceReference } from '../../instances/names.js';

@@ -1,6 +1,6 @@
 import type { CommandDef } from '../../cli/command.js';
 import type { CommandContext } from '../../cli/context.js';
-import { DeclinedError, UsageError } from '../../core/errors.js';
+import { DeclinedError, UsageError } from '../../../lib/errors.js';
 import { printResult, printStructured } from '../../core/output/printer.js';
 import { renderTable } from '../../core/output/table.js';
 import { completeInstanceName, instanceNamespace } from '../../instances/commandSupport.js';

@@ -1,5 +1,5 @@
 import type { CommandDef } from '../../cli/command.js';
-import { UsageError } from '../../core/errors.js';
+import { UsageError } from '../../../lib/errors.js';
 import { BASH_COMPLETION, FISH_COMPLETION, ZSH_COMPLETION } from './scripts.js';
 
 const SCRIPTS: Record<string, string> = { bash: BASH_COMPLETION, zsh: ZSH_COMPLETION, fish: FISH_COMPLETION };

@@ -1,5 +1,5 @@
 import type { CommandDef } from '../../cli/command.js';
-import { UsageError } from '../../core/errors.js';
+import { UsageError } from '../../../lib/errors.js';
 import { printResult } from '../../core/output/printer.js';
 import { buildCreateSpec, type CreateFlags } from '../../instances/createOptions.js';
 import { instanceNamespace, parseDryRun, rejectAllNamespaces, waitTimeout } from '../../instances/commandSupport.js';

@@ -1,5 +1,5 @@
 import type { CommandDef } from '../../cli/command.js';
-import { DeclinedError, FailureError, UsageError } from '../../core/errors.js';
+import { DeclinedError, FailureError, UsageError } from '../../../lib/errors.js';
 import {
   ACTION_OUTPUTS,
   DRY_RUN_OPTION,
@@ -47,7 +47,7 @@ export const deleteCommand: CommandDef<DeleteArgs> = {
     const { resolveInstance } = await import('../../instances/resolve.js');
     const { InstanceNotFoundError } = await import('../../instances/resolveRemains.js');
     const { planDelete, planDeleteRemains, checkPvcDeletable, checkRemainsVolumeDeletable, executeDelete } = await import('../../instances/remove.js');
-    const { RESOURCES } = await import('../../core/kube/resources.js');
+    const { RESOURCES } = await import('../../../lib/kube/resources.js');
 
     // The instance; or, when it has no Deployment, what is left of it (a kept volume, an unfinished create).
     let instance: Awaited<ReturnType<typeof resolveInstance>> | undefined;

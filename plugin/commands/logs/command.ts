@@ -1,5 +1,5 @@
 import type { CommandDef } from '../../cli/command.js';
-import { UsageError } from '../../core/errors.js';
+import { UsageError } from '../../../lib/errors.js';
 import { completeInstanceName, instanceNamespace, rejectAllNamespaces } from '../../instances/commandSupport.js';
 import { validateInstanceReference } from '../../instances/names.js';
 import { parseTimeout } from '../../instances/wait.js';
@@ -37,7 +37,7 @@ export const logsCommand: CommandDef<LogsArgs> = {
     const kube = await ctx.kube();
     const { resolveInstance } = await import('../../instances/resolve.js');
     const { pickLogPod } = await import('../../instances/logPod.js');
-    const { streamPodLogs } = await import('../../core/kube/logs.js');
+    const { streamPodLogs } = await import('../../../lib/kube/logs.js');
     const o = await resolveInstance(kube, namespace, name);
     const { pod, container } = pickLogPod(o);
     await streamPodLogs(

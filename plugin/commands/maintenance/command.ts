@@ -1,7 +1,7 @@
 import type { Argv } from 'yargs';
 import type { CommandDef } from '../../cli/command.js';
 import type { CommandContext } from '../../cli/context.js';
-import { FailureError } from '../../core/errors.js';
+import { FailureError } from '../../../lib/errors.js';
 import { completeInstanceName } from '../../instances/commandSupport.js';
 import type { FleetArgs } from '../../oncall/fleetTargets.js';
 
@@ -94,7 +94,7 @@ export const maintenanceCommand: CommandDef = {
         const { runAttached, LOGIN_SHELL } = await import('../../oncall/session.js');
         const { maintenancePodName } = await import('../../oncall/maintenance.js');
         const { maintenanceRecordOf } = await import('../../instances/status.js');
-        const { ConflictError } = await import('../../core/errors.js');
+        const { ConflictError } = await import('../../../lib/errors.js');
         const { kube, inst } = await resolveForSession(ctx, 'maintenance shell', args.name);
         const record = maintenanceRecordOf(inst.deployment);
         if (!record) throw new ConflictError(`instance ${inst.name} is not in maintenance`, { hint: `"kubectl odoo maintenance on ${inst.name}" starts one; "kubectl odoo shell ${inst.name}" opens a shell in the running instance` });

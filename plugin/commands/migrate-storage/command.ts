@@ -2,7 +2,7 @@
 import type { CommandDef } from '../../cli/command.js';
 import { completeInstanceName, instanceNamespace } from '../../instances/commandSupport.js';
 import type { CommandContext } from '../../cli/context.js';
-import { CancelledError, FailureError, UsageError } from '../../core/errors.js';
+import { CancelledError, FailureError, UsageError } from '../../../lib/errors.js';
 import { printResult, printStructured } from '../../core/output/printer.js';
 import { validateInstanceReference } from '../../instances/names.js';
 import { parseTimeout } from '../../instances/wait.js';

@@ -5,11 +5,11 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { CommandDef } from '../../cli/command.js';
 import type { CommandContext } from '../../cli/context.js';
-import { CheckFailedError, UsageError } from '../../core/errors.js';
+import { CheckFailedError, UsageError } from '../../../lib/errors.js';
 import { DEFAULT_CONFIG } from '../../core/config.js';
 import { printStructured } from '../../core/output/printer.js';
 import { parseSshTarget, type SshTarget } from '../../nodes/sshHost.js';
-import { CEPH_RELEASES, DEFAULT_CEPH_RELEASE, parseCephRelease, UUID_RE, type CephRelease } from '../../nodes/cephRelease.js';
+import { CEPH_RELEASES, DEFAULT_CEPH_RELEASE, parseCephRelease, UUID_RE, type CephRelease } from '../../../lib/nodes/cephRelease.js';
 
 interface NodesArgs {
   'agent-namespace'?: string;
@@ -68,7 +68,7 @@ export const nodesCheckCommand: CommandDef<CheckArgs> = {
       if (ctx.globals.verbose > 0 || ctx.io.stderr.isTTY) ctx.progress(`${node}: ${message}`);
     };
     let results;
-    let clusterChecks: import('../../nodes/facts.js').Check[] = [];
+    let clusterChecks: import('../../../lib/nodes/facts.js').Check[] = [];
     let ceph: import('../../nodes/checkNodes.js').JudgeTarget;
     if (opts.ssh) {
       ceph = resolveJudgeTarget(opts.judge, undefined);
@@ -76,7 +76,7 @@ export const nodesCheckCommand: CommandDef<CheckArgs> = {
       const { loadHeavy } = await import('../../core/heavy/load.js');
       const { SshClient } = await loadHeavy();
       const ssh = opts.ssh;
-      const { DEFAULT_JUDGE_POLICY } = await import('../../nodes/report.js');
+      const { DEFAULT_JUDGE_POLICY } = await import('../../../lib/nodes/report.js');
       const policy = {
         ...DEFAULT_JUDGE_POLICY,
         readiness: { ...DEFAULT_JUDGE_POLICY.readiness, allowLoopDevices: ssh.allowLoop, release: ceph.release, ...(ceph.cephFsid ? { cephFsid: ceph.cephFsid } : {}) },
@@ -94,7 +94,7 @@ export const nodesCheckCommand: CommandDef<CheckArgs> = {
       );
     } else {
       const kube = await ctx.kube();
-      const { openPortForward } = await import('../../core/kube/portForward.js');
+      const { openPortForward } = await import('../../../lib/kube/portForward.js');
       // Only a flag left unset needs the CephCluster.
       ceph = resolveJudgeTarget(opts.judge, opts.judge.release !== undefined && opts.judge.cephFsid ? undefined : await readCephClusters(kube));
       ({ results, clusterChecks } = await checkNodesThroughAgents(kube, (t) => openPortForward(kube, t), {

@@ -1,5 +1,5 @@
 import type { CommandDef } from '../../cli/command.js';
-import { DeclinedError, UsageError } from '../../core/errors.js';
+import { DeclinedError, UsageError } from '../../../lib/errors.js';
 import { printStructured } from '../../core/output/printer.js';
 import { completeInstanceName, instanceNamespace, rejectAllNamespaces } from '../../instances/commandSupport.js';
 import { validateInstanceReference } from '../../instances/names.js';

@@ -1,6 +1,6 @@
 import type { CommandDef } from '../../cli/command.js';
 import { printStructured } from '../../core/output/printer.js';
-import { UsageError } from '../../core/errors.js';
+import { UsageError } from '../../../lib/errors.js';
 import { completeInstanceName, instanceNamespace, rejectAllNamespaces } from '../../instances/commandSupport.js';
 import { validateInstanceReference } from '../../instances/names.js';
 

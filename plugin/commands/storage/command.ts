@@ -2,7 +2,7 @@
 import type { CommandDef } from '../../cli/command.js';
 import { completeInstanceName, instanceNamespace } from '../../instances/commandSupport.js';
 import type { CommandContext } from '../../cli/context.js';
-import { UsageError } from '../../core/errors.js';
+import { UsageError } from '../../../lib/errors.js';
 import { printResult, printStructured } from '../../core/output/printer.js';
 import { validateInstanceReference } from '../../instances/names.js';
 import { formatBytes } from '../../instances/quantity.js';

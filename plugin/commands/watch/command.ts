@@ -1,5 +1,5 @@
 import type { CommandDef } from '../../cli/command.js';
-import { UsageError } from '../../core/errors.js';
+import { UsageError } from '../../../lib/errors.js';
 import { instanceNamespace } from '../../instances/commandSupport.js';
 import { validateLabelSelector } from '../../instances/selector.js';
 

@@ -1,7 +1,7 @@
 // Large libraries that only some commands need. The bundle keeps this chunk compressed and evaluates it
 // on first use, so `kubectl odoo --help` does not pay for compiling the Kubernetes client.
 import { KubeConfig } from '@kubernetes/client-node';
-import type { ResolvedKubeconfig } from '../kube/kubeconfig.js';
+import type { ResolvedKubeconfig } from '../../../lib/kube/kubeconfig.js';
 
 export { KubeConfig };
 /** SSH client for `nodes check --ssh`. */

@@ -1,6 +1,6 @@
 // The one printer layer: every command hands its data here with a table description.
-import type { IOStreams } from '../../cli/context.js';
-import { UsageError } from '../errors.js';
+import type { IOStreams } from '../../../lib/io.js';
+import { UsageError } from '../../../lib/errors.js';
 import { renderTable, type Column } from './table.js';
 
 export const OUTPUT_FORMATS = ['table', 'wide', 'json', 'yaml', 'name'] as const;
@@ -41,7 +41,7 @@ export async function printResult<T>(io: IOStreams, format: OutputFormat, p: Pri
 }
 
 export async function toYaml(data: unknown): Promise<string> {
-  const { dumpYaml } = await import('../yaml.js');
+  const { dumpYaml } = await import('../../../lib/yaml.js');
   return dumpYaml(data);
 }
 

@@ -10,11 +10,11 @@ import { PassThrough, Readable, Writable } from 'node:stream';
 import * as k8s from '@kubernetes/client-node';
 import { startTestCluster, type TestCluster } from '../index.js';
 import { kubectl } from '../../harness/plugin.js';
-import { execInPod } from '../../../plugin/core/kube/exec.js';
-import { streamPodLogs } from '../../../plugin/core/kube/logs.js';
-import { connectPodPort, openPortForward } from '../../../plugin/core/kube/portForward.js';
-import { ApiError } from '../../../plugin/core/kube/errors.js';
-import type { KubeClient } from '../../../plugin/core/kube/client.js';
+import { execInPod } from '../../../lib/kube/exec.js';
+import { streamPodLogs } from '../../../lib/kube/logs.js';
+import { connectPodPort, openPortForward } from '../../../lib/kube/portForward.js';
+import { ApiError } from '../../../lib/kube/errors.js';
+import type { KubeClient } from '../../../lib/kube/client.js';
 import { barePod, boundClaim, createNamespace, kubeClientFor, podPhase, waitFor } from './testing.js';
 
 let cluster: TestCluster;

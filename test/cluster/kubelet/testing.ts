@@ -1,9 +1,9 @@
 // Helpers for the kubelet's scenario tests: a cluster, a KubeClient for it, statically provisioned
 // (pre-bound) volumes, and waiting for what the cluster holds.
 import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
-import { KubeClient } from '../../../plugin/core/kube/client.js';
-import { buildConnection } from '../../../plugin/core/kube/connection.js';
-import { loadKubeconfig } from '../../../plugin/core/kube/kubeconfig.js';
+import { KubeClient } from '../../../lib/kube/client.js';
+import { buildConnection } from '../../../lib/kube/connection.js';
+import { loadKubeconfig } from '../../../lib/kube/kubeconfig.js';
 import { pvDataDir } from '../volumes.js';
 import type { TestCluster } from '../index.js';
 import { waitFor } from '../../harness/waitFor.js';

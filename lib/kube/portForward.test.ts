@@ -4,7 +4,7 @@ import { once } from 'node:events';
 import { connect } from 'node:net';
 import { openPortForward, podPortStream } from './portForward.js';
 import type { WebSocketLike } from './exec.js';
-import { FakeSocket, fakeKube } from './fakeWebSocket.js';
+import { FakeSocket, fakeKube } from './testing/fakeWebSocket.js';
 
 const port8069 = Buffer.from([8069 & 255, 8069 >> 8]);
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { judgePrerequisites } from './judgePrerequisites.js';
 import type { Check, HostFacts } from './facts.js';
-import { healthyHostFacts } from './testFixtures.js';
+import { healthyHostFacts } from './testing/fixtures.js';
 
 const missing = (tool: string) => ({ ok: false as const, error: `${tool} not available`, missing: true });
 const noModules: Partial<HostFacts> = {

@@ -19,7 +19,7 @@ import { Writable } from 'node:stream';
 import { RESOURCES } from './resources.js';
 import { streamPodLogs } from './logs.js';
 import { isNotFound } from './errors.js';
-import type { Clock } from '../../cli/context.js';
+import type { Clock } from '../io.js';
 import { CancelledError, FailureError, TimeoutError } from '../errors.js';
 
 export const JOB_POD_LABEL = 'kubectl-odoo.io/job';

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { judgeOsdReadiness, formatReason, reasonMark, DEFAULT_READINESS_POLICY } from './judgeOsdReadiness.js';
 import type { CephRelease } from './cephRelease.js';
 import type { DeviceFacts, HostFacts, Verdict } from './facts.js';
-import { bluestoreLabelBytes, cleanPartitionFacts, healthyHostFacts, HOST_MOUNTINFO } from './testFixtures.js';
+import { bluestoreLabelBytes, cleanPartitionFacts, healthyHostFacts, HOST_MOUNTINFO } from './testing/fixtures.js';
 
 const sysfs = (over: Record<string, unknown>): DeviceFacts['sysfs'] => {
   const base = cleanPartitionFacts().sysfs;

@@ -1,6 +1,6 @@
 // Facts of a healthy node with a clean 150 GB /dev/sda2, as the collectors would record them; tests
 // change one thing at a time.
-import type { DeviceFacts, HostFacts } from './facts.js';
+import type { DeviceFacts, HostFacts } from '../facts.js';
 
 export const SDA2_BYTES = 150_000_000_000;
 

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { PassThrough, Readable, Writable } from 'node:stream';
 import { execInPod, execQuery, exitCodeFromStatus, type WebSocketLike } from './exec.js';
 import { ApiError } from './errors.js';
-import { FakeSocket, fakeKube } from './fakeWebSocket.js';
+import { FakeSocket, fakeKube } from './testing/fakeWebSocket.js';
 import { CancelledError, FailureError } from '../errors.js';
 
 /** Runs execInPod against a fake socket; `serve` plays the server once the socket exists. */
