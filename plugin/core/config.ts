@@ -56,6 +56,10 @@ export const DEFAULT_CONFIG: PluginConfig = {
   backupTimeout: '6h',
   // Backups at once (fleet runs, schedules, backup --wait): at most perNode on one node, cluster in all.
   backupConcurrency: { perNode: 1, cluster: 4 },
+  // Scheduled backups run kubectl-odoo in the cluster: from an image that has it on PATH, or ('') the
+  // bundled plugin from a ConfigMap on a stock Node.js image.
+  scheduleImage: '',
+  scheduleNodeImage: 'node:22-bookworm-slim',
   // Node agent (agent install): an image built from agent/Dockerfile ('' = none: run the bundled agent
   // from a ConfigMap on agentNodeImage, a stock Node.js image), and the port it listens on (host network).
   agentImage: '',

@@ -7,6 +7,7 @@ import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { load as loadYaml } from 'js-yaml';
 import { Store, Snapshot, hasStatusSubresource, type Change, type DeleteOptions } from './store.js';
+import type { ServiceAccountTokens } from './serviceAccounts.js';
 import { StatusError, badRequest, notFound, notFoundPath, methodNotAllowed, unauthorized, tooManyRequests, internalError, serviceUnavailable, conflict, STALE_OBJECT } from './errors.js';
 import { RESOURCE_DEFS, apiVersionOf, resourceDef, type ResourceDef } from './resources.js';
 import { SERVER_VERSION, apiVersions, apiGroupList, apiGroupDoc, apiResourceList, openApiV3Root, openApiV3Doc } from './discovery.js';
@@ -29,6 +30,8 @@ export interface ApiServerOptions {
   store: Store;
   faults: Faults;
   token: string;
+  /** Tokens of service accounts, minted for pods' projected volumes. */
+  serviceAccounts?: ServiceAccountTokens;
   tls: { key: string; cert: string; ca: string };
   kubelet?: KubeletHandlers;
   /** How often a watch with allowWatchBookmarks gets a BOOKMARK. */
@@ -92,6 +95,10 @@ export class ApiServer {
   private authenticate(req: IncomingMessage): string | undefined {
     const auth = req.headers.authorization;
     if (auth === `Bearer ${this.opts.token}`) return 'test-admin';
+    if (auth?.startsWith('Bearer ') && this.opts.serviceAccounts) {
+      const sa = this.opts.serviceAccounts.authenticate(auth.slice(7));
+      if (sa) return sa;
+    }
     const sock = req.socket as TLSSocket;
     if (sock.authorized) {
       const cn = sock.getPeerCertificate()?.subject?.CN;

@@ -11,6 +11,7 @@ import { validateLabelSelector } from '../../instances/selector.js';
 import { isValidCustomerId } from '../../backups/naming.js';
 import type { SlotCaps } from '../../backups/slots.js';
 import type { FleetResult } from '../../backups/fleet.js';
+import { scheduleCommand } from './schedule.js';
 
 interface BackupArgs {
   name?: string;
@@ -19,6 +20,7 @@ interface BackupArgs {
   customer?: string;
   maxPerNode?: string;
   maxCluster?: string;
+  keep?: string;
   wait: boolean;
   consistency: string;
   exportOdooZip: boolean;
@@ -102,8 +104,9 @@ export const backupCommand: CommandDef<BackupArgs> = {
       .option('customer', { type: 'string', global: false, describe: 'Back up the instances of this customer id' })
       // Strings, parsed by parseSlotCap: yargs turns "abc" into NaN.
       .option('max-per-node', { type: 'string', global: false, describe: 'At most this many backups at once on one node (config backupConcurrency.perNode, default 1)' })
-      .option('max-cluster', { type: 'string', global: false, describe: 'At most this many backups at once in all (config backupConcurrency.cluster, default 4)' }),
-  subcommands: [verifyCommand, pinCommand(true), pinCommand(false)],
+      .option('max-cluster', { type: 'string', global: false, describe: 'At most this many backups at once in all (config backupConcurrency.cluster, default 4)' })
+      .option('keep', { type: 'string', global: false, describe: 'After a complete backup, apply this retention to the instance\'s sets (implies --wait): last=7,daily=14,weekly=8,monthly=12' }),
+  subcommands: [verifyCommand, pinCommand(true), pinCommand(false), scheduleCommand],
   complete: completeInstanceName,
   async run(ctx, args) {
     rejectAllNamespaces(ctx, 'backup');
@@ -115,6 +118,9 @@ export const backupCommand: CommandDef<BackupArgs> = {
       throw new UsageError(`invalid --consistency "${args.consistency}": use stop or live`);
     }
     const consistency = args.consistency as ConsistencyMode;
+    const { parseKeep } = await import('../../backups/schedule.js');
+    const keep = args.keep !== undefined ? parseKeep(args.keep) : undefined;
+    if (keep && fleet) throw new UsageError('--keep is for one instance (and its schedule); prune a fleet with "kubectl odoo backups prune"');
     const { backupDeps, slotCapsOf } = await import('../../backups/commandSupport.js');
     const caps = slotCapsOf(ctx, args);
     if (fleet) return runFleet(ctx, args, consistency, caps);
@@ -126,12 +132,18 @@ export const backupCommand: CommandDef<BackupArgs> = {
       namespace: instanceNamespace(ctx),
       name,
       consistency,
-      wait: args.wait || consistency === 'stop',
+      wait: args.wait || consistency === 'stop' || keep !== undefined,
       exportOdooZip: args.exportOdooZip,
       dryRun: args.dryRun,
       slots: caps,
     });
     if (args.dryRun) return printObject(ctx, out.job);
+    if (keep && out.manifest) {
+      // Only after a complete backup: a set is never deleted before a newer complete one exists.
+      const { applyRetention } = await import('../../backups/prune.js');
+      const pruned = await applyRetention(deps, { namespace: out.manifest.namespace, instance: out.manifest.instance, customerId: out.manifest.customerId, policy: keep });
+      ctx.progress(`retention ${args.keep}: ${pruned.deleted.length} older set(s) deleted, ${pruned.decisions.filter((d) => d.keep).length} kept`);
+    }
     if (await printStructured(ctx.io, ctx.globals.output, { backup: out.path, job: out.jobName, state: out.manifest ? 'complete' : 'running', bytes: out.bytes, manifest: out.manifest })) return;
     if (ctx.globals.output === 'name') {
       ctx.io.stdout.write(`backup/${out.path}\n`);

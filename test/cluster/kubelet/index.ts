@@ -11,6 +11,7 @@ import type { Duplex } from 'node:stream';
 import { podHostsFile } from './clusterDns.js';
 import { handleExec } from './execServer.js';
 import { JobController } from './jobController.js';
+import type { ServiceAccountTokens } from '../serviceAccounts.js';
 import { handleLog } from './logServer.js';
 import { PodRuntime } from './podRuntime.js';
 import { OdooStandIn } from './odooStandIn.js';
@@ -35,6 +36,8 @@ export interface KubeletOptions {
   odooStandIn?: boolean;
   /** psql for the Odoo stand-in (default: Debian's, else the one on PATH). */
   psql?: string;
+  /** Service account tokens for projected volumes, and where pods reach the API server. */
+  serviceAccounts?: ServiceAccountTokens;
 }
 
 export interface Kubelet {
@@ -69,7 +72,7 @@ export function createKubelet(opts: KubeletOptions): Kubelet {
   proxy.onChange(() => {
     for (const pod of hostsOf.values()) writeHosts(pod);
   });
-  const runtime = new PodRuntime({ store, dataDir, tickMs, etcHosts: writeHosts, runDaemonSetPods: opts.runDaemonSetPods });
+  const runtime = new PodRuntime({ store, dataDir, tickMs, etcHosts: writeHosts, runDaemonSetPods: opts.runDaemonSetPods, serviceAccounts: opts.serviceAccounts });
   const jobs = new JobController({ store, tickMs });
   const execProcesses = new Map<string, Set<SandboxProcess>>();
   const unsubscribe: (() => void)[] = [];
