@@ -7,6 +7,7 @@ import type { IncomingMessage } from 'node:http';
 import { ApiError, ConnectionError, apiErrorFromResponse, isGone } from './errors.js';
 import { resourcePath, type ResourceType } from './resources.js';
 import type { Connection } from './connection.js';
+import { realClock } from '../io.js';
 
 export type Query = Record<string, string | number | boolean | undefined>;
 
@@ -35,6 +36,8 @@ export interface KubeClientOptions {
   retry?: Partial<RetryPolicy>;
   timeoutMs?: number;
   sleep?: (ms: number) => Promise<void>;
+  /** Retry-After dates and request timings are read from it (default the real clock). */
+  now?: () => number;
   /** -v level: 6 logs every request like kubectl does. */
   verbosity?: number;
   log?: (line: string) => void;
@@ -85,6 +88,7 @@ export class KubeClient {
   private readonly retry: RetryPolicy;
   private readonly timeoutMs: number;
   private readonly sleep: (ms: number) => Promise<void>;
+  private readonly now: () => number;
   private readonly agent: https.Agent | http.Agent;
   private readonly verbosity: number;
   private readonly log: (line: string) => void;
@@ -96,6 +100,7 @@ export class KubeClient {
     this.retry = { ...DEFAULT_RETRY, ...opts.retry };
     this.timeoutMs = opts.timeoutMs ?? 60_000;
     this.sleep = opts.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
+    this.now = opts.now ?? (() => realClock.now().getTime());
     this.verbosity = opts.verbosity ?? 0;
     this.log = opts.log ?? (() => {});
     this.userAgent = opts.userAgent ?? 'kubectl-odoo';
@@ -133,7 +138,7 @@ export class KubeClient {
     let attempt = 0;
     for (;;) {
       attempt++;
-      const started = Date.now();
+      const started = this.now();
       let outcome: { status: number; headers: http.IncomingHttpHeaders; body?: string; stream?: IncomingMessage } | undefined;
       let netErr: (Error & { code?: string }) | undefined;
       try {
@@ -143,7 +148,7 @@ export class KubeClient {
       }
       if (this.verbosity >= 6) {
         const what = outcome ? `${outcome.status}` : `failed (${netErr?.code ?? netErr?.message})`;
-        this.log(`${req.method} ${this.url(req.path, req.query).href} ${what} in ${Date.now() - started} milliseconds`);
+        this.log(`${req.method} ${this.url(req.path, req.query).href} ${what} in ${this.now() - started} milliseconds`);
       }
       if (outcome && outcome.status < 400) return outcome;
       const retried = attempt > 1;
@@ -168,7 +173,7 @@ export class KubeClient {
       const secs = Number(ra);
       if (Number.isFinite(secs) && secs >= 0) return Math.min(secs * 1000, this.retry.maxRetryAfterMs);
       const date = Date.parse(ra);
-      if (!Number.isNaN(date)) return Math.min(Math.max(0, date - Date.now()), this.retry.maxRetryAfterMs);
+      if (!Number.isNaN(date)) return Math.min(Math.max(0, date - this.now()), this.retry.maxRetryAfterMs);
     }
     const exp = Math.min(this.retry.maxDelayMs, this.retry.baseDelayMs * 2 ** (attempt - 1));
     // Full jitter in [exp/2, exp] keeps many clients from retrying in lockstep.

@@ -2,6 +2,7 @@
 // usable is raw divided by the replication factor, and realistically 7-10% of that goes to overhead
 // (BlueStore metadata, RocksDB, and the headroom Ceph keeps before its full ratios).
 // 3 x 150 GB: 450 GB raw, 150 GB usable at 3x, ~135-140 GB realistic.
+import { formatByteRange, formatBytes } from '../bytes.js';
 
 export interface CapacityPolicy {
   replication: number;
@@ -32,31 +33,13 @@ export function computeCephCapacity(readyDeviceBytes: number[], policy: Capacity
   };
 }
 
-/** Decimal units, as disk vendors and the storage plan ("150GB") count. */
-export function formatBytes(n: number): string {
-  const units = ['B', 'kB', 'MB', 'GB', 'TB', 'PB'];
-  let i = 0;
-  let v = n;
-  while (v >= 1000 && i < units.length - 1) {
-    v /= 1000;
-    i++;
-  }
-  const s = v >= 100 || i === 0 ? Math.round(v).toString() : v >= 10 ? v.toFixed(1).replace(/\.0$/, '') : v.toFixed(2);
-  return `${s} ${units[i]}`;
-}
 
 export function describeCapacity(c: CephCapacity): string {
   if (c.devices === 0) return 'Ceph capacity: no READY devices';
   return (
     `Ceph capacity from ${c.devices} READY device${c.devices === 1 ? '' : 's'}: raw ${formatBytes(c.rawBytes)}, ` +
     `usable ${formatBytes(c.usableBytes)} at ${c.replication}x replication, ` +
-    `realistic ~${formatRange(c.realisticBytes)} after overhead`
+    `realistic ~${formatByteRange(c.realisticBytes)} after overhead`
   );
 }
 
-/** "135-140 GB", or "950 GB-1.02 TB" when the units differ. */
-export function formatRange([lo, hi]: [number, number]): string {
-  const [lv, lu] = formatBytes(lo).split(' ');
-  const h = formatBytes(hi);
-  return h.endsWith(` ${lu}`) ? `${lv}-${h}` : `${lv} ${lu}-${h}`;
-}

@@ -26,8 +26,8 @@ describe('judgeCluster', () => {
       ['kernel everywhere', 'ok', 'kernel on all 3 nodes'],
       ['rbd module everywhere', 'ok', 'rbd module loadable on all 3 nodes'],
       ['ceph module everywhere', 'ok', 'ceph module loadable on all 3 nodes'],
-      ['usable capacity', 'ok', '150 GB usable at 3x with one copy per node'],
-      ['osd size gap', 'ok', 'largest OSD 150 GB, smallest 150 GB, gap 0 B'],
+      ['usable capacity', 'ok', '139.7Gi usable at 3x with one copy per node'],
+      ['osd size gap', 'ok', 'largest OSD 139.7Gi, smallest 139.7Gi, gap 0'],
     ]);
   });
 
@@ -84,13 +84,13 @@ describe('judgeCluster', () => {
       name: 'one larger node: the others cannot mirror all of it',
       nodes: [node('n1', { devices: [device('READY', 300)] }), node('n2'), node('n3')],
       check: 'usable capacity',
-      want: { status: 'warning', message: "150 GB usable at 3x with one copy per node (not 200 GB: the nodes' READY capacity is unequal)" },
+      want: { status: 'warning', message: "139.7Gi usable at 3x with one copy per node (not 186.3Gi: the nodes' READY capacity is unequal)" },
     },
     {
       name: 'OSDs of very different sizes',
       nodes: [node('n1', { devices: [device('READY', 300)] }), node('n2'), node('n3')],
       check: 'osd size gap',
-      want: { status: 'warning', message: 'largest OSD 300 GB, smallest 150 GB, gap 150 GB: CRUSH weights by size, so the larger OSDs take more data and fill first' },
+      want: { status: 'warning', message: 'largest OSD 279.4Gi, smallest 139.7Gi, gap 139.7Gi: CRUSH weights by size, so the larger OSDs take more data and fill first' },
     },
     {
       name: 'fewer nodes than replicas: nothing usable',

@@ -4,7 +4,7 @@
 // the nodes' reports and the clock offsets measured while checking them.
 import type { Check } from './facts.js';
 import type { NodeReport } from './report.js';
-import { formatBytes } from './capacity.js';
+import { formatBytes } from '../bytes.js';
 
 /** A node's clock against the reference clock, measured at the midpoint of one round trip. */
 export interface ClockSample {

@@ -6,6 +6,9 @@
 // a Job, printed, or put on a command line.
 import { JOB_POD_LABEL } from '../../lib/kube/jobs.js';
 import { FailureError } from '../../lib/errors.js';
+import { helperImage, helperPodSpec, placementOf, type PodPlacement } from '../core/helperPod.js';
+
+export { placementOf, type PodPlacement } from '../core/helperPod.js';
 import type { DbSettings, EnvSource } from '../instances/facts.js';
 import type { InstanceObjects } from '../instances/resolve.js';
 import { BACKUP_SCRIPT, DROP_DATABASE_SCRIPT, LIST_SCRIPT, RECOVER_SCRIPT, RESTORE_PREFLIGHT_SCRIPT, RESTORE_SCRIPT, SET_OPS_SCRIPT, VERIFY_SCRIPT } from './scripts.js';
@@ -40,32 +43,6 @@ export interface BackupTarget {
   replicas: number;
   /** Where and how the instance's pods schedule and pull: its Jobs do the same. */
   placement?: PodPlacement;
-}
-
-/**
- * What a helper pod takes from the instance's pod template so it can schedule where the instance can
- * and pull what it pulls: a tainted node, a private registry. Pod (anti-)affinity is not copied: it
- * would keep a Job away from the very node its RWO volume is attached to.
- */
-export interface PodPlacement {
-  tolerations?: any[];
-  nodeSelector?: Record<string, string>;
-  nodeAffinity?: any;
-  imagePullSecrets?: any[];
-  priorityClassName?: string;
-  fsGroup?: number;
-}
-
-export function placementOf(deployment: any): PodPlacement {
-  const spec = deployment?.spec?.template?.spec ?? {};
-  const out: PodPlacement = {};
-  if (spec.tolerations?.length) out.tolerations = spec.tolerations;
-  if (spec.nodeSelector && Object.keys(spec.nodeSelector).length) out.nodeSelector = spec.nodeSelector;
-  if (spec.affinity?.nodeAffinity) out.nodeAffinity = spec.affinity.nodeAffinity;
-  if (spec.imagePullSecrets?.length) out.imagePullSecrets = spec.imagePullSecrets;
-  if (spec.priorityClassName) out.priorityClassName = spec.priorityClassName;
-  if (spec.securityContext?.fsGroup !== undefined) out.fsGroup = spec.securityContext.fsGroup;
-  return out;
 }
 
 /** Customer folder for instances that carry no customer id label. */
@@ -151,41 +128,22 @@ export function buildJob(p: JobParams): any {
   const inst = labelValue(p.instance);
   if (inst) labels[LABEL_INSTANCE] = inst;
   if (p.setTimestamp) labels[LABEL_BACKUP_SET] = p.setTimestamp.toLowerCase();
-  const podSpec: any = {
-    restartPolicy: 'Never',
+  const podSpec = helperPodSpec({
+    container: {
+      name: p.operation,
+      image: p.image,
+      imagePullPolicy: 'IfNotPresent',
+      command: ['/bin/sh', '-c', p.script],
+      env: [...p.env, ...pauseHookEnv()],
+      volumeMounts: p.volumes.map((v) => ({ name: v.name, mountPath: v.mountPath, readOnly: v.readOnly })),
+      resources: { requests: { cpu: '100m', memory: '128Mi' } },
+    },
+    volumes: p.volumes.map((v) => ({ name: v.name, persistentVolumeClaim: { claimName: v.claimName, readOnly: v.readOnly } })),
     // Root reads every file of the volume whatever its owner, and restores owners as they were.
     securityContext: { runAsUser: 0, runAsGroup: 0 },
-    containers: [
-      {
-        name: p.operation,
-        image: p.image,
-        imagePullPolicy: 'IfNotPresent',
-        command: ['/bin/sh', '-c', p.script],
-        env: [...p.env, ...pauseHookEnv()],
-        volumeMounts: p.volumes.map((v) => ({ name: v.name, mountPath: v.mountPath, readOnly: v.readOnly })),
-        resources: { requests: { cpu: '100m', memory: '128Mi' } },
-      },
-    ],
-    volumes: p.volumes.map((v) => ({ name: v.name, persistentVolumeClaim: { claimName: v.claimName, readOnly: v.readOnly } })),
-  };
-  const pl = p.placement ?? {};
-  if (pl.tolerations) podSpec.tolerations = pl.tolerations;
-  if (pl.nodeSelector) podSpec.nodeSelector = pl.nodeSelector;
-  if (pl.imagePullSecrets) podSpec.imagePullSecrets = pl.imagePullSecrets;
-  if (pl.priorityClassName) podSpec.priorityClassName = pl.priorityClassName;
-  if (pl.fsGroup !== undefined) podSpec.securityContext.fsGroup = pl.fsGroup;
-  if (p.nodeName) {
-    // Pinned to the node where the instance's RWO volume is attached (which meets its node rules).
-    podSpec.affinity = {
-      nodeAffinity: {
-        requiredDuringSchedulingIgnoredDuringExecution: {
-          nodeSelectorTerms: [{ matchExpressions: [{ key: 'kubernetes.io/hostname', operator: 'In', values: [p.nodeName] }] }],
-        },
-      },
-    };
-  } else if (pl.nodeAffinity) {
-    podSpec.affinity = { nodeAffinity: pl.nodeAffinity };
-  }
+    placement: p.placement,
+    nodeName: p.nodeName,
+  });
   return {
     apiVersion: 'batch/v1',
     kind: 'Job',
@@ -217,7 +175,7 @@ export function buildBackupJob(t: BackupTarget, base: ManifestBase, s: JobSettin
     operation: 'backup',
     instance: t.name,
     setTimestamp: base.timestamp,
-    image: s.image || t.image,
+    image: helperImage(s.image, t.image),
     script: BACKUP_SCRIPT,
     env: [
       ...databaseEnv(t.db, t.database),
@@ -255,7 +213,7 @@ export function buildRestoreJob(t: BackupTarget, p: RestoreJobParams, s: JobSett
     namespace: t.namespace,
     operation: 'restore',
     instance: t.name,
-    image: s.image || t.image,
+    image: helperImage(s.image, t.image),
     script: RESTORE_SCRIPT,
     env: [
       ...databaseEnv(t.db, t.database),
@@ -298,7 +256,7 @@ export function buildRecoverJob(t: BackupTarget, mode: 'inspect' | 'apply' | 'cl
     namespace: t.namespace,
     operation: 'recover',
     instance: t.name,
-    image: s.image || t.image,
+    image: helperImage(s.image, t.image),
     script: RECOVER_SCRIPT,
     env: [
       ...databaseEnv(t.db, t.database),
@@ -320,7 +278,7 @@ export function buildRestorePreflightJob(t: BackupTarget, p: { setPath: string; 
     namespace: t.namespace,
     operation: 'verify',
     instance: t.name,
-    image: s.image || t.image,
+    image: helperImage(s.image, t.image),
     script: RESTORE_PREFLIGHT_SCRIPT,
     env: [
       { name: 'DATA_DIR', value: DATA_MOUNT },
@@ -344,7 +302,7 @@ export function buildDropDatabaseJob(t: BackupTarget, opId: string, s: JobSettin
     namespace: t.namespace,
     operation: 'restore',
     instance: t.name,
-    image: s.image || t.image,
+    image: helperImage(s.image, t.image),
     script: DROP_DATABASE_SCRIPT,
     env: [...databaseEnv(t.db, t.database), { name: 'DROP_DB', value: t.database }],
     volumes: [],
@@ -358,6 +316,8 @@ export interface VerifyJobParams {
   setPath: string;
   instance: string;
   opId: string;
+  /** Placement and pull settings of the instance whose set it is, when known. */
+  placement?: PodPlacement;
   /** For --restore-test: the instance whose database server and credentials host the scratch database. */
   restoreTest?: { target: BackupTarget; sourceDatabase: string; scratchDatabase: string };
 }
@@ -369,7 +329,7 @@ export function buildVerifyJob(p: VerifyJobParams, s: JobSettings, image: string
     namespace: p.namespace,
     operation: 'verify',
     instance: p.instance,
-    image: s.image || image,
+    image: helperImage(s.image, image),
     script: VERIFY_SCRIPT,
     env: [
       ...(rt ? databaseEnv(rt.target.db, rt.target.database) : []),
@@ -387,16 +347,17 @@ export function buildVerifyJob(p: VerifyJobParams, s: JobSettings, image: string
     // The restore test stages files under staging/ on the backups volume (it has the room).
     volumes: [backupsVolume(s, !rt)],
     deadlineSeconds: s.deadlineSeconds,
+    placement: rt?.target.placement ?? p.placement,
   });
 }
 
-export function buildListJob(p: { namespace: string; customerGlob: string; instanceGlob: string; opId: string }, s: JobSettings, image: string): any {
+export function buildListJob(p: { namespace: string; customerGlob: string; instanceGlob: string; opId: string; placement?: PodPlacement }, s: JobSettings, image: string): any {
   return buildJob({
     name: jobName('list', p.instanceGlob === '*' ? 'all' : p.instanceGlob, p.opId),
     namespace: p.namespace,
     operation: 'list',
     instance: p.instanceGlob === '*' ? undefined : p.instanceGlob,
-    image: s.image || image,
+    image: helperImage(s.image, image),
     script: LIST_SCRIPT,
     env: [
       { name: 'BACKUP_ROOT', value: BACKUPS_MOUNT },
@@ -405,16 +366,17 @@ export function buildListJob(p: { namespace: string; customerGlob: string; insta
     ],
     volumes: [backupsVolume(s, true)],
     deadlineSeconds: 600,
+    placement: p.placement,
   });
 }
 
-export function buildSetOpsJob(p: { namespace: string; op: 'delete' | 'pin' | 'unpin'; folders: string[]; opId: string; instance?: string }, s: JobSettings, image: string): any {
+export function buildSetOpsJob(p: { namespace: string; op: 'delete' | 'pin' | 'unpin'; folders: string[]; opId: string; instance?: string; placement?: PodPlacement }, s: JobSettings, image: string): any {
   return buildJob({
     name: jobName(p.op === 'delete' ? 'prune' : p.op, p.instance ?? 'sets', p.opId),
     namespace: p.namespace,
     operation: p.op === 'delete' ? 'prune' : 'pin',
     instance: p.instance,
-    image: s.image || image,
+    image: helperImage(s.image, image),
     script: SET_OPS_SCRIPT,
     env: [
       { name: 'BACKUP_ROOT', value: BACKUPS_MOUNT },
@@ -423,5 +385,6 @@ export function buildSetOpsJob(p: { namespace: string; op: 'delete' | 'pin' | 'u
     ],
     volumes: [backupsVolume(s, false)],
     deadlineSeconds: 3600,
+    placement: p.placement,
   });
 }

@@ -19,7 +19,7 @@ const SAFETY = 'safety-before-restore';
 describe('judgeLastBackup', () => {
   it.each([
     ['nothing known', dep(), [], undefined],
-    ['the recorded backup', dep(recorded), [], { name: recorded.path, state: 'complete', size: '2.0KiB' }],
+    ['the recorded backup', dep(recorded), [], { name: recorded.path, state: 'complete', size: '2Ki' }],
     ['a newer running Job beside the recorded one', dep(recorded), [job('20250116T000000Z')], { name: recorded.path, state: 'complete', attempt: { name: `${PARENT}/20250116T000000Z`, state: 'running' } }],
     ['a newer failed Job beside the recorded one', dep(recorded), [job('20250116T000000Z', 'failed')], { name: recorded.path, attempt: { state: 'failed', location: 'Job odoo-backup-acme-20250116t000000z' } }],
     ['an older failed Job is not news', dep(recorded), [job('20250114T000000Z', 'failed')], { name: recorded.path, state: 'complete', attempt: undefined }],
@@ -40,7 +40,7 @@ describe('judgeLastBackup', () => {
   it('asks to record a set an orphaned Job finished, with the size its log gave', () => {
     const j = job('20250116T000000Z', 'complete');
     expect(judgeLastBackup(dep(recorded), [j]).unrecorded).toMatchObject({ path: `${PARENT}/20250116T000000Z`, job: j.metadata.name });
-    expect(judgeLastBackup(dep(recorded), [j], new Map([[j.metadata.name, 4096]])).info?.size).toBe('4.0KiB');
+    expect(judgeLastBackup(dep(recorded), [j], new Map([[j.metadata.name, 4096]])).info?.size).toBe('4Ki');
     expect(judgeLastBackup(dep(recorded), []).unrecorded).toBeUndefined();
   });
 

@@ -14,7 +14,7 @@ import { JOB_POD_LABEL, jobOutcome } from '../../lib/kube/jobs.js';
 import { streamPodLogs } from '../../lib/kube/logs.js';
 import type { InstanceObjects } from '../instances/resolve.js';
 import type { LastBackupInfo } from '../instances/statusReport.js';
-import { formatBytes } from './listing.js';
+import { formatBytes } from '../../lib/bytes.js';
 import { LABEL_BACKUP_SET, LABEL_INSTANCE, LABEL_MANAGED_BY, LABEL_OPERATION } from './jobSpecs.js';
 import { isSafetyBackup, type BackupReason } from './manifest.js';
 import { parseBackupTimestamp } from './naming.js';

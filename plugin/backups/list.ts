@@ -7,6 +7,7 @@ import { RESOURCES } from '../../lib/kube/resources.js';
 import { NotFoundError, UsageError, FailureError } from '../../lib/errors.js';
 import type { BackupDeps } from './deps.js';
 import { ensureBackupsPvc } from './backup.js';
+import { placementOf, type PodPlacement } from '../core/helperPod.js';
 import { buildListJob, LABEL_BACKUP_SET, LABEL_INSTANCE, LABEL_MANAGED_BY, LABEL_OPERATION } from './jobSpecs.js';
 import { jobOutcome } from '../../lib/kube/jobs.js';
 import { newestComplete, parseListing, platformBackups, sortBackups, type BackupSetInfo } from './listing.js';
@@ -22,6 +23,8 @@ export interface ListScope {
   customerId?: string;
   /** The instance's Deployment name: the folder its sets are in (see resolveBackupScope). */
   instance?: string;
+  /** That instance's placement and pull settings, for the Jobs that read its sets. */
+  placement?: PodPlacement;
 }
 
 export interface ListOptions {
@@ -38,7 +41,7 @@ export async function resolveBackupScope(deps: BackupDeps, scope: ListScope): Pr
   if (scope.instance === undefined) return scope;
   try {
     const d = await findInstanceDeployment(deps.kube, scope.namespace, scope.instance);
-    return { ...scope, instance: d.metadata.name };
+    return { ...scope, instance: d.metadata.name, placement: placementOf(d) };
   } catch (e) {
     if (!(e instanceof InstanceNotFoundError)) throw e;
     validateBackupInstanceName(scope.instance);
@@ -50,7 +53,7 @@ export async function resolveBackupScope(deps: BackupDeps, scope: ListScope): Pr
 export async function listBackupSets(deps: BackupDeps, scope: ListScope, opts: ListOptions = {}): Promise<BackupSetInfo[]> {
   await ensureBackupsPvc(deps, scope.namespace);
   const job = buildListJob(
-    { namespace: scope.namespace, customerGlob: scope.customerId ?? '*', instanceGlob: scope.instance ?? '*', opId: formatBackupTimestamp(deps.clock.now()) + randomSuffix() },
+    { namespace: scope.namespace, customerGlob: scope.customerId ?? '*', instanceGlob: scope.instance ?? '*', opId: formatBackupTimestamp(deps.clock.now()) + randomSuffix(), placement: scope.placement },
     deps.settings,
     deps.settings.defaultImage,
   );

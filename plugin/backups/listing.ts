@@ -6,6 +6,8 @@
 //   FAILED   <path>  <first line of the FAILED file>
 //   FILE     <path>  <name>  <bytes>      every file in the folder
 //   ARCHIVE  <path>  <bytes>  <mtime, seconds since the epoch>     a platform archive (platformArchives.ts)
+import { formatBytes } from '../../lib/bytes.js';
+
 import { checkManifest, isSafetyBackup, type BackupManifest } from './manifest.js';
 import { formatBackupTimestamp, parseBackupTimestamp, parseSetFolder, backupSetPath } from './naming.js';
 import { archiveOwners, archiveTime, platformArchiveOf, type ArchiveCandidate } from './platformArchives.js';
@@ -111,8 +113,11 @@ export function parseListing(output: string, runningTimestamps: ReadonlySet<stri
     const { hasManifest, ...info } = s;
     if (info.state === 'partial') {
       if (failures.has(folder)) {
-        info.state = 'failed';
-        info.error = failures.get(folder);
+        // A set cut short by a signal (Ctrl-C, the Job deleted, the node draining) is partial, not failed:
+        // nothing went wrong in the backup itself.
+        const why = failures.get(folder)!;
+        info.state = /^interrupted\b/.test(why) || /exit code (129|130|137|143)\b/.test(why) ? 'partial' : 'failed';
+        info.error = why;
       } else if (runningTimestamps.has(`${info.instance}/${info.timestamp}`)) {
         info.state = 'running';
       } else {
@@ -188,16 +193,6 @@ export function formatAge(ms: number): string {
   return `${Math.floor(d / 365)}y${d % 365}d`;
 }
 
-export function formatBytes(n: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let v = n;
-  let i = 0;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  return i === 0 ? `${n}B` : `${v.toFixed(v < 10 ? 1 : 0)}${units[i]}`;
-}
 
 /**
  * What "latest" means: the newest complete set that is not a safety backup. A safety backup holds the

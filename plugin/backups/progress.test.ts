@@ -21,7 +21,7 @@ describe('progress', () => {
   });
 
   it('formats bytes, rate and ETA', () => {
-    expect(formatProgress({ bytes: 50e6, total: 150e6, elapsedMs: 10_000 })).toBe('data 48MiB / 143MiB (33%), 5.0 MB/s, ETA 0:20');
+    expect(formatProgress({ bytes: 50e6, total: 150e6, elapsedMs: 10_000 })).toBe('data 47.7Mi / 143.1Mi (33%), 4.8Mi/s, ETA 0:20');
   });
 
   it('reports phases always and bytes at most every few seconds', () => {
@@ -34,7 +34,7 @@ describe('progress', () => {
     feed('tar: PROGRESS:data:2001');
     t = 5000;
     feed('tar: PROGRESS:data:3001');
-    expect(out).toEqual(['  data...', '  data 20MiB / 98MiB (20%), 5.1 MB/s, ETA 0:16']);
+    expect(out).toEqual(['  data...', '  data 19.5Mi / 97.7Mi (20%), 4.9Mi/s, ETA 0:16']);
   });
 });
 
@@ -66,7 +66,7 @@ describe('progress of a real GNU tar run', () => {
     expect(figures).toEqual(totalsOf(stderr, 'TOTAL'));
     expect(Math.max(...figures)).toBeLessThanOrEqual(archive);
     expect(archive - figures[figures.length - 1]).toBeLessThanOrEqual(100 * 10240);
-    // What a user sees after the first ~10 MB: about 10 MB, not 1000 times that.
+    // What a user sees after the first ~10 MB: about 10Mi, not 1000 times that.
     const out: string[] = [];
     let t = 0;
     const feed = makeProgressReporter((l) => out.push(l), () => t, 0);
@@ -75,7 +75,7 @@ describe('progress of a real GNU tar run', () => {
     const tenMb = stderr.split('\n').filter((l) => l.includes('PROGRESS:data:'))[9];
     t = 2000;
     feed(tenMb);
-    expect(out[1]).toMatch(/^ {2}data 9\.\dMiB \/ 24MiB \(\d\d%\), 5\.\d MB\/s, ETA 0:0\d$/);
+    expect(out[1]).toMatch(/^ {2}data 9\.\dMi \/ 2\d(\.\d)?Mi \(\d\d%\), 4\.\dMi\/s, ETA 0:0\d$/);
   });
 
   it('restoring: the figures equal what tar has read', () => {
@@ -102,6 +102,8 @@ describe('parseBackupListing', () => {
     'SET\tactive/c/acme/.partial-20250118T103000Z\t10\t0\t0',
     'FAILED\tactive/c/acme/.partial-20250118T103000Z\tdatabase dump failed: no route',
     'SET\tactive/c/acme/.partial-20250119T103000Z\t10\t0\t0',
+    'SET\tactive/c/acme/.partial-20250119T113000Z\t10\t0\t0',
+    'FAILED\tactive/c/acme/.partial-20250119T113000Z\tinterrupted (signal 15) before it was complete',
     'SET\tactive/c/acme/20250120T103000Z\t10\t1\t0',
     'MANIFEST\tactive/c/acme/20250120T103000Z\t{"format":"kubectl-odoo.backup/v1"}',
     'DONE list',
@@ -111,15 +113,17 @@ describe('parseBackupListing', () => {
     const sets = parseBackupListing(out, new Set(['acme/20250119T103000Z']));
     expect(sets.map((s) => [s.timestamp, s.state, s.pinned, s.error ?? ''])).toEqual([
       ['20250120T103000Z', 'partial', false, 'manifest field "timestamp" is missing'],
+      // Cut short by a signal (Ctrl-C, Job deleted): partial, as the README says, not failed.
+      ['20250119T113000Z', 'partial', false, 'interrupted (signal 15) before it was complete'],
       ['20250119T103000Z', 'running', false, ''],
       ['20250118T103000Z', 'failed', false, 'database dump failed: no route'],
       ['20250117T103000Z', 'partial', false, 'interrupted before it was complete'],
       ['20250116T103000Z', 'partial', false, 'manifest.json is missing'],
       ['20250115T103000Z', 'complete', true, ''],
     ]);
-    expect(sets[5]).toMatchObject({ path: 'active/c/acme/20250115T103000Z', bytes: 5000, manifest: { odooVersion: '17.0' } });
-    expect(sets[3].path).toBe('active/c/acme/20250117T103000Z');
-    expect(sets[3].folder).toBe('active/c/acme/.partial-20250117T103000Z');
+    expect(sets[6]).toMatchObject({ path: 'active/c/acme/20250115T103000Z', bytes: 5000, manifest: { odooVersion: '17.0' } });
+    expect(sets[4].path).toBe('active/c/acme/20250117T103000Z');
+    expect(sets[4].folder).toBe('active/c/acme/.partial-20250117T103000Z');
   });
 
   it('a set made before sets were proven is unproven, one whose files lost bytes is damaged; neither is "latest"', () => {

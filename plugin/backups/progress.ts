@@ -1,7 +1,7 @@
 // Progress of a backup or restore Job from its log lines (see the protocol in scripts.ts): bytes done,
 // rate and time left, printed on stderr at most every few seconds.
 import { TAR_RECORD_BYTES } from './scripts.js';
-import { formatBytes } from './listing.js';
+import { formatBytes, formatRate } from '../../lib/bytes.js';
 
 export type ProgressEvent =
   | { kind: 'total'; data: number; db: number }
@@ -35,13 +35,13 @@ export function formatDuration(seconds: number): string {
   return h ? `${h}:${String(m).padStart(2, '0')}:${sec}` : `${m}:${sec}`;
 }
 
-/** "data 1.2GiB / 3.4GiB (35%), 45.1 MB/s, ETA 0:50" */
+/** "data 1.2Gi / 3.4Gi (35%), 43Mi/s, ETA 0:50" */
 export function formatProgress(p: { bytes: number; total: number; elapsedMs: number }): string {
   const rate = p.elapsedMs > 0 ? p.bytes / (p.elapsedMs / 1000) : 0;
   const total = Math.max(p.total, p.bytes);
   const pct = total > 0 ? Math.min(100, Math.floor((p.bytes / total) * 100)) : 0;
   const eta = rate > 0 && total > p.bytes ? `, ETA ${formatDuration((total - p.bytes) / rate)}` : '';
-  return `data ${formatBytes(p.bytes)} / ${formatBytes(total)} (${pct}%), ${(rate / 1e6).toFixed(1)} MB/s${eta}`;
+  return `data ${formatBytes(p.bytes)} / ${formatBytes(total)} (${pct}%), ${formatRate(rate)}${eta}`;
 }
 
 /** Feeds log lines, writes progress lines through `write` (at most every `everyMs`, phases always). */

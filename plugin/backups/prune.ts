@@ -61,7 +61,7 @@ export async function executePrune(deps: BackupDeps, opts: { scope: ListScope; d
   const { decisions } = opts;
   const doomed = decisions.filter((d) => !d.keep).map((d) => d.set.folder);
   if (doomed.length === 0) return { decisions, deleted: [], skipped: [], dryRun: false };
-  const job = buildSetOpsJob({ namespace: opts.scope.namespace, op: 'delete', folders: doomed, opId: formatBackupTimestamp(deps.clock.now()), instance: opts.scope.instance }, deps.settings, deps.settings.defaultImage);
+  const job = buildSetOpsJob({ namespace: opts.scope.namespace, op: 'delete', folders: doomed, opId: formatBackupTimestamp(deps.clock.now()), instance: opts.scope.instance, placement: opts.scope.placement }, deps.settings, deps.settings.defaultImage);
   const r = await runJob(deps.kube, job, { namespace: opts.scope.namespace, clock: deps.clock, signal: deps.signal, timeoutMs: 3_600_000, what: 'prune' });
   const grab = (prefix: string) => r.log.split('\n').filter((l) => l.startsWith(prefix)).map((l) => l.slice(prefix.length).split(' ')[0]);
   return { decisions, deleted: grab('DELETED '), skipped: grab('SKIPPED '), dryRun: false };

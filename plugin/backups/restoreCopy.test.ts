@@ -95,7 +95,7 @@ describe('the check for the copy\'s database', () => {
     const c = job.spec.template.spec.containers[0];
     expect(job.metadata.name).toBe('odoo-check-acme-test-20250101t000000z');
     expect(c.env).toEqual(expect.arrayContaining([{ name: 'PGDATABASE', value: 'acme_test' }, { name: 'PGHOST', value: 'pg.db' }, { name: 'PGPASSWORD', valueFrom: { secretKeyRef: { name: 'acme-db', key: 'password' } } }]));
-    expect(job.spec.template.spec.volumes).toEqual([]);
+    expect(job.spec.template.spec.volumes ?? []).toEqual([]);
     expect(c.command[2]).not.toContain('acme_test');
   });
   it.each([

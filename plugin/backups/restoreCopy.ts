@@ -5,6 +5,7 @@
 // stopped, filled by the restore Job (the database under NEW's name, the filestore folder renamed to
 // it, an odoo.conf on the volume pointed at it), then started. When any step fails, what this run
 // created (the objects and the database) is removed again; NAME is only read.
+import { helperImage } from '../core/helperPod.js';
 import type { PluginConfig } from '../core/config.js';
 import { CancelledError, ConflictError, FailureError, UsageError } from '../../lib/errors.js';
 import { runJob } from '../../lib/kube/jobs.js';
@@ -137,7 +138,7 @@ export function buildCopyDatabaseCheckJob(t: BackupTarget, opId: string, s: JobS
     namespace: t.namespace,
     operation: 'restore',
     instance: t.name,
-    image: s.image || t.image,
+    image: helperImage(s.image, t.image),
     script: DATABASE_EXISTS_SCRIPT,
     env: databaseEnv(t.db, t.database),
     volumes: [],

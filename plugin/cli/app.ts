@@ -15,7 +15,7 @@ export interface AppDeps {
   env: Env;
   clock: Clock;
   /** Overrides the API client (tests); default builds one from the kubeconfig. */
-  kubeFactory?: (globals: GlobalOptions, config: PluginConfig, env: Env, log: (l: string) => void) => Promise<KubeClient>;
+  kubeFactory?: (globals: GlobalOptions, config: PluginConfig, env: Env, log: (l: string) => void, clock: Clock) => Promise<KubeClient>;
   signal?: AbortSignal;
 }
 
@@ -55,7 +55,7 @@ export function globalsFrom(argv: Record<string, any>): GlobalOptions {
   };
 }
 
-async function defaultKubeFactory(globals: GlobalOptions, config: PluginConfig, env: Env, log: (l: string) => void): Promise<KubeClient> {
+async function defaultKubeFactory(globals: GlobalOptions, config: PluginConfig, env: Env, log: (l: string) => void, clock: Clock): Promise<KubeClient> {
   const { loadKubeconfig } = await import('../../lib/kube/kubeconfig.js');
   const { buildConnection } = await import('../../lib/kube/connection.js');
   const { KubeClient } = await import('../../lib/kube/client.js');
@@ -67,7 +67,8 @@ async function defaultKubeFactory(globals: GlobalOptions, config: PluginConfig, 
   const inCluster = none ? inClusterKubeconfig(env) : undefined;
   const resolved = inCluster ?? loadKubeconfig({ kubeconfig: globals.kubeconfig, context: globals.context, env });
   const conn = buildConnection(resolved, async (r) => (await (await import('../core/heavy/load.js')).loadHeavy()).clientNodeAuth(r));
-  return new KubeClient(conn, { retry: config.retry, verbosity: globals.verbose, log });
+  // Retry back-offs and Retry-After dates go through the command's clock like every other wait.
+  return new KubeClient(conn, { retry: config.retry, verbosity: globals.verbose, log, sleep: (ms) => clock.sleep(ms), now: () => clock.now().getTime() });
 }
 
 const DISPOSE = Symbol('dispose');
@@ -85,7 +86,7 @@ export function makeContext(deps: AppDeps, globals: GlobalOptions, config: Plugi
     colors,
     clock: deps.clock,
     signal,
-    kube: () => (client ??= (deps.kubeFactory ?? defaultKubeFactory)(globals, config, env, log)),
+    kube: () => (client ??= (deps.kubeFactory ?? defaultKubeFactory)(globals, config, env, log, deps.clock)),
     namespace: () => globals.namespace || config.namespace,
     progress: (m) => io.stderr.write(`${m}\n`),
     confirm: (question, expected) => confirmByTyping(io, question, expected),
@@ -156,6 +157,8 @@ function registerCommand(y: Argv, def: CommandDef, deps: AppDeps, state: RunStat
           const globals = globalsFrom(argv);
           if (def.outputs && !def.outputs.includes(globals.output)) {
             const name = `${SCRIPT_NAME} ${argv._.join(' ')}`.trim();
+            // A command that prints only text (a log, a shell, a script) has no other format to offer.
+            if (def.outputs.length === 1 && def.outputs[0] === 'table') throw new UsageError(`-o ${globals.output} is not supported by "${name}": it prints text only`);
             throw new UsageError(`-o ${globals.output} is not supported by "${name}": use ${def.outputs.map((o) => `-o ${o}`).join(' or ')}`);
           }
           const config = loadPluginConfig(deps.env);

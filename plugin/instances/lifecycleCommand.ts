@@ -38,6 +38,24 @@ export function lifecycleCommand(v: LifecycleVerb): CommandDef<InstanceActionArg
       if (v.verb !== 'stop') await (await import('../oncall/maintenance.js')).refuseInMaintenance(await ctx.kube(), namespace, name);
       const r = await v.act(ctx, namespace, name, dryRun);
       const replicas = r.deployment.spec?.replicas;
+      // With --wait the result line comes once it is true: "stopped" after the pod is gone.
+      if (args.wait && !r.dryRun) {
+        const kube = await ctx.kube();
+        const { waitForInstance } = await import('./wait.js');
+        const { statusText } = await import('./status.js');
+        const until = v.verb === 'stop' ? 'stopped' : 'ready';
+        ctx.progress(`waiting for instance ${r.name} to ${until === 'ready' ? 'become ready' : 'stop'}...`);
+        await waitForInstance(kube, {
+          namespace: r.namespace,
+          name: r.name,
+          podSelector: r.podSelector,
+          until,
+          timeoutMs,
+          clock: ctx.clock,
+          signal: ctx.signal,
+          onProgress: (s) => ctx.progress(`  ${r.name}: ${statusText(s)}${s.message ? ` - ${s.message}` : ''}`),
+        });
+      }
       await printAction(ctx, {
         lines: [r.changed ? `instance/${r.name} ${v.done}${dryRunSuffix(dryRun)}` : `instance/${r.name} is already ${v.already}`],
         name: `instance/${r.name}`,
@@ -50,23 +68,6 @@ export function lifecycleCommand(v: LifecycleVerb): CommandDef<InstanceActionArg
           ...(r.dryRun ? { dryRun: r.dryRun, patch: { kind: 'Deployment', name: r.name, body: r.patch } } : {}),
         },
       });
-      if (!args.wait) return;
-      const kube = await ctx.kube();
-      const { waitForInstance } = await import('./wait.js');
-      const { statusText } = await import('./status.js');
-      const until = v.verb === 'stop' ? 'stopped' : 'ready';
-      ctx.progress(`waiting for instance ${r.name} to ${until === 'ready' ? 'become ready' : 'stop'}...`);
-      await waitForInstance(kube, {
-        namespace: r.namespace,
-        name: r.name,
-        podSelector: r.podSelector,
-        until,
-        timeoutMs,
-        clock: ctx.clock,
-        signal: ctx.signal,
-        onProgress: (s) => ctx.progress(`  ${r.name}: ${statusText(s)}${s.message ? ` - ${s.message}` : ''}`),
-      });
-      ctx.progress(until === 'ready' ? `instance ${r.name} is ready` : `instance ${r.name} is stopped`);
     },
   };
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { compareQuantities, displayStorage, formatBytes, parseCpu, parseMemory, parseQuantity, parseStorageSize } from './quantity.js';
+import { compareQuantities, displayStorage, parseCpu, parseMemory, parseQuantity, parseStorageSize } from './quantity.js';
+import { formatBytes } from '../../lib/bytes.js';
 import { UsageError } from '../../lib/errors.js';
 
 describe('parseStorageSize', () => {

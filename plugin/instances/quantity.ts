@@ -5,6 +5,8 @@
 // the same grammar, the same suffix table, non-zero values rounded away from zero to a whole nano, and
 // binary-SI values above 2^63-1 flagged where Kubernetes would silently cap them. So a size we accept is
 // the size the API server stores, never a different one.
+import { formatBytes } from '../../lib/bytes.js';
+
 import { UsageError } from '../../lib/errors.js';
 
 const BINARY_EXP: Record<string, number> = { Ki: 10, Mi: 20, Gi: 30, Ti: 40, Pi: 50, Ei: 60 };
@@ -136,19 +138,6 @@ export function parseMemory(text: string, flag = '--memory'): Quantity {
   return q;
 }
 
-/** Bytes as the largest binary unit that keeps it short: 10737418240 → "10Gi", 1.5 GiB → "1.5Gi". */
-export function formatBytes(bytes: number | undefined): string {
-  if (bytes === undefined || !Number.isFinite(bytes)) return '';
-  const units = ['Ei', 'Pi', 'Ti', 'Gi', 'Mi', 'Ki'];
-  for (const u of units) {
-    const f = BINARY[u];
-    if (Math.abs(bytes) >= f) {
-      const v = bytes / f;
-      return `${Number.isInteger(v) ? v : Number(v.toFixed(1))}${u}`;
-    }
-  }
-  return String(bytes);
-}
 
 /** A quantity string normalised for display (`10737418240` → `10Gi`); other texts as they are. */
 export function displayStorage(text: string | undefined): string {

@@ -150,11 +150,11 @@ export function describeInstanceDatabase(o: InstanceObjects): string | undefined
  * A kept PVC is first marked as kept. `client` dry run: nothing is sent, the plan is the answer;
  * `server`: every call is sent with dryRun=All, so the API server checks it and stores nothing.
  */
-export async function executeDelete(kube: KubeClient, namespace: string, plan: DeletePlan, progress: (l: string) => void, dryRun?: DeleteDryRun): Promise<string[]> {
+export async function executeDelete(kube: KubeClient, namespace: string, plan: DeletePlan, progress: (l: string) => void, dryRun: DeleteDryRun | undefined, now: Date): Promise<string[]> {
   if (dryRun === 'client') return plan.targets.map(targetName);
   const serverDryRun = dryRun === 'server';
   if (plan.keptPvc) {
-    const since = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+    const since = now.toISOString().replace(/\.\d+Z$/, 'Z');
     const patch = { metadata: { annotations: { [ANNOTATION_KEPT_AFTER_DELETE]: since, ...(plan.keptDatabase ? { [ANNOTATION_KEPT_DATABASE]: plan.keptDatabase } : {}) } } };
     try {
       await kube.patch(RESOURCES.persistentvolumeclaims, plan.keptPvc, patch, { namespace, patchType: 'merge', dryRun: serverDryRun });

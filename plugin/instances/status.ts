@@ -84,7 +84,7 @@ function warningFor(events: any[] | undefined, objName: string | undefined, reas
   return matching[0];
 }
 
-export function deriveInstanceStatus(input: StatusInput, now: Date = new Date()): InstanceStatus {
+export function deriveInstanceStatus(input: StatusInput, now: Date): InstanceStatus {
   const { deployment } = input;
   const pods = input.pods ?? [];
   const desired = deployment?.spec?.replicas ?? 1;
@@ -92,7 +92,8 @@ export function deriveInstanceStatus(input: StatusInput, now: Date = new Date())
   const ready = Math.max(deployment?.status?.readyReplicas ?? 0, readyPods);
   const pod = currentPod(pods);
   const base = {
-    ready: Math.min(ready, Math.max(desired, ready)),
+    // A pod still shutting down after a scale to 0 is not "1/0 ready": readiness counts up to what is wanted.
+    ready: Math.min(ready, desired),
     desired,
     restarts: pod ? restartsOf(pod) : 0,
     podPhase: pod?.status?.phase,

@@ -4,7 +4,7 @@ import type { KubeClient } from '../../lib/kube/client.js';
 import { RESOURCES } from '../../lib/kube/resources.js';
 import type { Colors } from '../core/output/colors.js';
 import { resolveInstance, type InstanceObjects } from './resolve.js';
-import { deriveInstanceStatus, statusText, type InstanceStatus } from './status.js';
+import { currentPod, deriveInstanceStatus, statusText, type InstanceStatus } from './status.js';
 import { serviceDns, type EnvSource } from './facts.js';
 import { compareQuantities, displayStorage } from './quantity.js';
 import { formatAge, styleStatus } from './summary.js';
@@ -124,7 +124,13 @@ export interface StatusReport {
     ingress?: string;
     url?: string;
   };
-  events: { type: string; reason: string; object: string; message: string; count: number; lastSeen?: string }[];
+  /**
+   * Recent warnings. `old` marks one last seen before the instance last became healthy (ready): the
+   * FailedScheduling of a volume still attaching at creation, say, which no longer says anything.
+   */
+  events: { type: string; reason: string; object: string; message: string; count: number; lastSeen?: string; old?: boolean }[];
+  /** When the running instance last became ready (its pod's Ready condition). */
+  healthySince?: string;
   /** null: none; undefined: nothing could tell. */
   operation?: OperationInfo | null;
   leftovers?: LeftoversInfo | null;
@@ -155,6 +161,7 @@ export function buildStatusReport(o: InstanceObjects, storageClass: any | undefi
   }
   const svc = o.service;
   const ts = (e: any) => e.lastTimestamp ?? e.eventTime ?? e.firstTimestamp ?? e.metadata?.creationTimestamp;
+  const healthySince = s.status === 'running' ? readySince(currentPod(o.pods)) : undefined;
   const events = (o.events ?? [])
     .filter((e) => e.type === 'Warning')
     .sort((a, b) => Date.parse(ts(b) ?? '') - Date.parse(ts(a) ?? ''))
@@ -166,6 +173,7 @@ export function buildStatusReport(o: InstanceObjects, storageClass: any | undefi
       message: String(e.message ?? '').trim(),
       count: e.count ?? e.series?.count ?? 1,
       lastSeen: ts(e),
+      ...(healthySince && Date.parse(ts(e) ?? '') < Date.parse(healthySince) ? { old: true } : {}),
     }));
   const f = o.facts;
   return {
@@ -221,6 +229,7 @@ export function buildStatusReport(o: InstanceObjects, storageClass: any | undefi
       url: o.url,
     },
     events,
+    ...(healthySince ? { healthySince } : {}),
   };
 }
 
@@ -317,10 +326,19 @@ export function renderStatusReport(r: StatusReport, colors: Colors, now: Date): 
   row('URL', n.url);
 
   section('Events');
-  if (r.events.length === 0) lines.push('  no recent warnings');
-  for (const e of r.events) {
+  const fresh = r.events.filter((e) => !e.old);
+  const old = r.events.length - fresh.length;
+  if (fresh.length === 0) lines.push(old ? '  no warnings since the instance became ready' : '  no recent warnings');
+  for (const e of fresh) {
     const age = e.lastSeen ? formatAge(e.lastSeen, now) : '?';
     lines.push(`  ${colors.yellow(`${e.reason}`)} ${e.object} (${age} ago${e.count > 1 ? `, x${e.count}` : ''}): ${e.message.replace(/\s+/g, ' ')}`);
   }
+  if (old) lines.push(`  ${old} older warning${old === 1 ? '' : 's'} from before it became ready ${formatAge(r.healthySince!, now)} ago (-o json lists ${old === 1 ? 'it' : 'them'})`);
   return lines.join('\n') + '\n';
+}
+
+/** When the pod's Ready condition last turned True. */
+function readySince(pod: any): string | undefined {
+  const c = (pod?.status?.conditions ?? []).find((x: any) => x.type === 'Ready' && x.status === 'True');
+  return c?.lastTransitionTime;
 }

@@ -4,10 +4,15 @@
 import { posix } from 'node:path';
 import { UsageError } from '../../lib/errors.js';
 import type { InstanceObjects } from '../instances/resolve.js';
-import { formatBytes, parseStorageSize } from '../instances/quantity.js';
+import { parseStorageSize } from '../instances/quantity.js';
+import { formatBytes } from '../../lib/bytes.js';
 import { LABEL_APP, APP_ODOO_PVC, LABEL_MANAGED_BY, MANAGED_BY_SAASODOO, LABEL_K8S_MANAGED_BY, MANAGED_BY_PLUGIN, LABEL_K8S_COMPONENT, LABEL_K8S_INSTANCE, LABEL_SAAS_INSTANCE_ID } from '../instances/labels.js';
 import { VERIFY_TREES_SCRIPT } from './verify.js';
 import copySh from './sh/copy.sh';
+import { helperImage, helperPodSpec, placementOf } from '../core/helperPod.js';
+
+/** The image of a migration Job when the instance names none: it needs only sh, find, cp (rsync if present). */
+const MIGRATION_FALLBACK_IMAGE = 'debian:bookworm-slim';
 import { JOB_POD_LABEL } from '../../lib/kube/jobs.js';
 
 /** On the PVC: the legacy directory it was copied from. On the Deployment after the switch: the same. */
@@ -164,7 +169,6 @@ interface JobSpecInput {
 
 function buildJob(j: JobSpecInput): any {
   const name = `${j.legacy.name.slice(0, 40)}-${j.kind}-${j.suffix}`.replace(/-+/g, '-');
-  const tmpl = j.template ?? {};
   return {
     apiVersion: 'batch/v1',
     kind: 'Job',
@@ -174,24 +178,19 @@ function buildJob(j: JobSpecInput): any {
       activeDeadlineSeconds: j.deadlineSeconds,
       template: {
         metadata: { labels: { ...ownerLabels(j.legacy), [JOB_POD_LABEL]: name } },
-        spec: {
-          restartPolicy: 'Never',
-          nodeSelector: tmpl.nodeSelector,
-          tolerations: tmpl.tolerations,
-          imagePullSecrets: tmpl.imagePullSecrets,
-          containers: [
-            {
-              name: j.kind,
-              image: j.legacy.image ?? 'debian:bookworm-slim',
-              command: j.command,
-              ...(j.env ? { env: j.env } : {}),
-              // Root keeps every owner and mode exactly as they are.
-              securityContext: { runAsUser: 0, runAsGroup: 0 },
-              volumeMounts: j.mounts,
-            },
-          ],
+        spec: helperPodSpec({
+          container: {
+            name: j.kind,
+            image: helperImage(undefined, j.legacy.image) || MIGRATION_FALLBACK_IMAGE,
+            command: j.command,
+            ...(j.env ? { env: j.env } : {}),
+            // Root keeps every owner and mode exactly as they are.
+            securityContext: { runAsUser: 0, runAsGroup: 0 },
+            volumeMounts: j.mounts,
+          },
           volumes: j.volumes,
-        },
+          placement: placementOf({ spec: { template: { spec: j.template ?? {} } } }),
+        }),
       },
     },
   };

@@ -10,7 +10,7 @@ import type { Clock } from '../cli/context.js';
 import { CancelledError, ConflictError, DeclinedError, UsageError } from '../../lib/errors.js';
 import { resolveInstance, type InstanceObjects } from '../instances/resolve.js';
 import { listInstances } from '../instances/resolveFleet.js';
-import { formatBytes } from '../instances/quantity.js';
+import { formatBytes } from '../../lib/bytes.js';
 import {
   ANNOTATION_MIGRATED_FROM,
   ANNOTATION_MIGRATION,
@@ -156,7 +156,7 @@ async function migrateLegacyLocked(deps: MigrationDeps, inst: InstanceObjects, l
     report.usedBytes = used;
     const sized = chooseSize(used, opts.size, opts.sizeForced);
     report.size = sized.size;
-    ok('measure', `${legacy.legacyPath} holds ${used === undefined ? 'an unknown amount' : formatBytes(used)}${sized.note ? `; ${sized.note}` : ''}`);
+    ok('measure', `${legacy.legacyPath} uses ${used === undefined ? 'an unknown amount' : formatBytes(used) || '0'} on disk (du)${sized.note ? `; ${sized.note}` : ''}`);
 
     const pvc = buildTargetPvc(legacy, sized.size, opts.storageClass);
     if (opts.dryRun) {
@@ -208,7 +208,7 @@ async function migrateLegacyLocked(deps: MigrationDeps, inst: InstanceObjects, l
       return fail('verify', (e as Error).message);
     }
     report.verification = verification;
-    const counts = `${verification.source.files} files, ${verification.source.directories} directories, ${formatBytes(verification.source.bytes) || '0'} (${verification.source.bytes} bytes)`;
+    const counts = `${verification.source.files} files, ${verification.source.directories} directories, ${formatBytes(verification.source.bytes) || '0'} of file data (${verification.source.bytes} bytes)`;
     if (!verification.ok) {
       return fail('verify', `the copy differs from ${legacy.legacyPath}: ${verification.differences.map((d) => `${d.path}: ${d.problem}`).join('; ')}`);
     }

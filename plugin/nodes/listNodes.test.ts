@@ -46,7 +46,7 @@ describe('joinNodeSummaries', () => {
     expect(data.nodes[1].error).toBe('stale summary: 2h old, the agent refreshes it every 5m (is its pod running?)');
     expect(data.nodes[2].error).toBe('no summary from the node agent (is an odoo-node-agent pod running on n3? kubectl -n kubectl-odoo get pods -o wide)');
     const text = renderNodeList(s, makeColors(false), { wide: false, aligned: false, namespace: NS });
-    expect(text).toMatch(/^n2\t\/dev\/sda2\t150 GB\tREADY\t.*\t2h \(stale\)$/m);
+    expect(text).toMatch(/^n2\t\/dev\/sda2\t139.7Gi\tREADY\t.*\t2h \(stale\)$/m);
     expect(text).toMatch(/^n3\t-\t-\tUNKNOWN\tno agent summary\t/m);
     expect(text).toContain('n2: stale summary: 2h old');
     expect(text).toContain('1 of 3 nodes ready (');

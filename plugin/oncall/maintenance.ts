@@ -7,6 +7,7 @@
 // pod) and config set (through a short-lived pod) work during a maintenance, and "off" waits for them.
 import type { KubeClient } from '../../lib/kube/client.js';
 import { RESOURCES } from '../../lib/kube/resources.js';
+import { helperImage, helperPodSpec, placementOf } from '../core/helperPod.js';
 import { isAlreadyExists } from '../../lib/kube/errors.js';
 import { ConflictError, TimeoutError } from '../../lib/errors.js';
 import type { BackupDeps } from '../backups/deps.js';
@@ -42,30 +43,24 @@ export function buildMaintenancePod(inst: InstanceObjects): any {
       namespace: inst.namespace,
       labels: { [LABEL_K8S_MANAGED_BY]: MANAGED_BY_PLUGIN, [LABEL_K8S_COMPONENT]: MAINTENANCE_COMPONENT, [LABEL_K8S_INSTANCE]: inst.name.slice(0, 63) },
     },
-    spec: {
-      restartPolicy: 'Never',
-      terminationGracePeriodSeconds: 5,
-      serviceAccountName: tmpl.serviceAccountName,
-      securityContext: tmpl.securityContext,
-      nodeSelector: tmpl.nodeSelector,
-      affinity: tmpl.affinity,
-      tolerations: tmpl.tolerations,
-      imagePullSecrets: tmpl.imagePullSecrets,
-      containers: [
-        {
-          name: c.name ?? 'odoo',
-          image: c.image,
-          command: WAITING_COMMAND,
-          env: c.env,
-          envFrom: c.envFrom,
-          workingDir: c.workingDir,
-          volumeMounts: c.volumeMounts,
-          securityContext: c.securityContext,
-          resources: c.resources,
-        },
-      ],
+    spec: helperPodSpec({
+      container: {
+        name: c.name ?? 'odoo',
+        image: helperImage(undefined, c.image),
+        command: WAITING_COMMAND,
+        env: c.env,
+        envFrom: c.envFrom,
+        workingDir: c.workingDir,
+        volumeMounts: c.volumeMounts,
+        securityContext: c.securityContext,
+        resources: c.resources,
+      },
       volumes: tmpl.volumes,
-    },
+      securityContext: tmpl.securityContext,
+      serviceAccountName: tmpl.serviceAccountName,
+      placement: placementOf(inst.deployment),
+      terminationGracePeriodSeconds: 5,
+    }),
   };
 }
 

@@ -5,6 +5,7 @@
 import { odooContainer } from '../instances/facts.js';
 import type { InstanceObjects } from '../instances/resolve.js';
 import { FailureError } from '../../lib/errors.js';
+import { helperPodSpec, placementOf } from '../core/helperPod.js';
 import { LABEL_K8S_COMPONENT, LABEL_K8S_INSTANCE, LABEL_K8S_MANAGED_BY, MANAGED_BY_PLUGIN } from '../instances/labels.js';
 
 /** libpq's variables and the container variables that hold them, in the order the platforms use them. */
@@ -71,7 +72,6 @@ const PSQL_POD_SECONDS = 3600;
 
 /** A short-lived pod with psql and the instance's database variables, taken from the same Secrets by reference. */
 export function buildPsqlPod(inst: InstanceObjects, db: DbEnvironment, image: string, suffix: string): any {
-  const tmpl = inst.deployment?.spec?.template?.spec ?? {};
   return {
     apiVersion: 'v1',
     kind: 'Pod',
@@ -80,23 +80,18 @@ export function buildPsqlPod(inst: InstanceObjects, db: DbEnvironment, image: st
       namespace: inst.namespace,
       labels: { [LABEL_K8S_MANAGED_BY]: MANAGED_BY_PLUGIN, [LABEL_K8S_COMPONENT]: PSQL_POD_COMPONENT, [LABEL_K8S_INSTANCE]: inst.name },
     },
-    spec: {
-      restartPolicy: 'Never',
+    spec: helperPodSpec({
+      container: {
+        name: 'psql',
+        image,
+        command: ['sleep', String(PSQL_POD_SECONDS)],
+        env: db.entries,
+        resources: { requests: { cpu: '10m', memory: '32Mi' }, limits: { memory: '128Mi' } },
+      },
+      placement: placementOf(inst.deployment),
       // A pod the plugin could not delete (killed, network gone) ends itself.
       activeDeadlineSeconds: PSQL_POD_SECONDS,
       terminationGracePeriodSeconds: 1,
-      nodeSelector: tmpl.nodeSelector,
-      tolerations: tmpl.tolerations,
-      imagePullSecrets: tmpl.imagePullSecrets,
-      containers: [
-        {
-          name: 'psql',
-          image,
-          command: ['sleep', String(PSQL_POD_SECONDS)],
-          env: db.entries,
-          resources: { requests: { cpu: '10m', memory: '32Mi' }, limits: { memory: '128Mi' } },
-        },
-      ],
-    },
+    }),
   };
 }

@@ -1,7 +1,8 @@
 // What an instance's storage objects say, and what an on-call person must be warned about: a full
 // volume, a resize that is not finishing, a PVC that never binds (and the events that say why), a
 // ReadWriteOnce volume written from two nodes. Pure functions over API objects.
-import { formatBytes, parseQuantity } from '../instances/quantity.js';
+import { parseQuantity } from '../instances/quantity.js';
+import { formatBytes } from '../../lib/bytes.js';
 
 export interface UsageThresholds {
   /** Percent used above which a volume is shown yellow and warned about. */

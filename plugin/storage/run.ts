@@ -7,7 +7,7 @@ import { ApiError } from '../../lib/kube/errors.js';
 import type { Clock } from '../cli/context.js';
 import { resolveInstance, type InstanceObjects } from '../instances/resolve.js';
 import { listFleet } from '../instances/resolveFleet.js';
-import { formatBytes } from '../instances/quantity.js';
+import { formatBytes } from '../../lib/bytes.js';
 import type { PodExec } from './podExec.js';
 import { SUMMARY_SELECTOR, parseSummaryConfigMap } from '../../lib/nodes/summary.js';
 import { withInstanceFiles, runningInstancePod } from './volumePod.js';

@@ -4,6 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import type { KubeClient } from '../../lib/kube/client.js';
 import { RESOURCES } from '../../lib/kube/resources.js';
+import { helperImage, helperPodSpec, placementOf } from '../core/helperPod.js';
 import { FailureError, TimeoutError } from '../../lib/errors.js';
 import type { Clock } from '../cli/context.js';
 import type { InstanceObjects } from '../instances/resolve.js';
@@ -47,28 +48,23 @@ export function buildVolumePod(inst: InstanceObjects, suffix: string): any {
       namespace: inst.namespace,
       labels: { [LABEL_K8S_MANAGED_BY]: MANAGED_BY_PLUGIN, [LABEL_K8S_COMPONENT]: VOLUME_POD_COMPONENT, [LABEL_K8S_INSTANCE]: inst.name },
     },
-    spec: {
-      restartPolicy: 'Never',
+    spec: helperPodSpec({
+      container: {
+        name: CONTAINER,
+        image: helperImage(undefined, inst.facts.image ?? container.image),
+        command: ['sleep', String(LIFETIME_SECONDS)],
+        securityContext: container.securityContext,
+        // subPathExpr expands from the container's environment: give the helper the same.
+        ...(data.mount.subPathExpr && container.env ? { env: container.env } : {}),
+        volumeMounts: [data.mount],
+        resources: { requests: { cpu: '10m', memory: '32Mi' }, limits: { memory: '256Mi' } },
+      },
+      volumes: [data.volume],
+      securityContext: tmpl.securityContext,
+      placement: placementOf(inst.deployment),
       activeDeadlineSeconds: LIFETIME_SECONDS,
       terminationGracePeriodSeconds: 1,
-      securityContext: tmpl.securityContext,
-      nodeSelector: tmpl.nodeSelector,
-      tolerations: tmpl.tolerations,
-      imagePullSecrets: tmpl.imagePullSecrets,
-      containers: [
-        {
-          name: CONTAINER,
-          image: inst.facts.image ?? container.image,
-          command: ['sleep', String(LIFETIME_SECONDS)],
-          securityContext: container.securityContext,
-          // subPathExpr expands from the container's environment: give the helper the same.
-          ...(data.mount.subPathExpr && container.env ? { env: container.env } : {}),
-          volumeMounts: [data.mount],
-          resources: { requests: { cpu: '10m', memory: '32Mi' }, limits: { memory: '256Mi' } },
-        },
-      ],
-      volumes: [data.volume],
-    },
+    }),
   };
 }
 

@@ -70,7 +70,7 @@ describe('status: last backup', { timeout: 120_000 }, () => {
     expect((await kc(cluster)(['-n', NS, 'delete', 'job', `odoo-backup-acme-${ts.toLowerCase()}`, '--wait=true'])).code).toBe(0);
     expect(await lastBackupLine()).toBe(fromJob);
     const json = JSON.parse((await run(['status', 'acme', '-o', 'json'])).stdout);
-    expect(json.instance.lastBackup).toMatchObject({ name: `active/42/acme/${ts}`, state: 'complete', size: '4.0KiB' });
+    expect(json.instance.lastBackup).toMatchObject({ name: `active/42/acme/${ts}`, state: 'complete', size: '4Ki' });
   });
 
   it('a safety backup taken before a restore is not the last backup', async () => {

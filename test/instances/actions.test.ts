@@ -32,7 +32,7 @@ describe('-o on action commands', { timeout: 120_000 }, () => {
   it('formats a command cannot print are refused before anything happens', async () => {
     const logs = await run(['logs', 'acme', '-o', 'json']);
     expect(logs.code).toBe(2);
-    expect(logs.stderr.split('\n')[0]).toBe('error: -o json is not supported by "kubectl odoo logs": use -o table');
+    expect(logs.stderr.split('\n')[0]).toBe('error: -o json is not supported by "kubectl odoo logs": it prints text only');
     const wide = await run(['stop', 'acme', '-o', 'wide']);
     expect(wide.code).toBe(2);
     expect((await deployment()).spec.replicas).toBe(1);

@@ -119,7 +119,9 @@ describe('an instance from create to delete', { timeout: 180_000 }, () => {
   it('stop and start scale 0/1 and follow readiness; start of a running instance is a no-op', async () => {
     const stop = await run(['stop', 'acme', '--wait', '--timeout', '60s']);
     expect(stop.stdout).toBe('instance/acme stopped\n');
-    expect(stop.stderr).toMatch(/instance acme is stopped\n$/);
+    // The result line comes once it is true: after the wait, which reported on stderr.
+    expect(stop.stderr).toMatch(/^waiting for instance acme to stop\.\.\.\n/);
+    expect(stop.stderr).not.toMatch(/instance acme is stopped/);
     expect((await getJson(cluster, ['-n', NS, 'get', 'deployment', 'acme'])).spec.replicas).toBe(0);
     expect((await getJson(cluster, ['-n', NS, 'get', 'pods', '-l', 'saasodoo.io/instance-id=acme'])).items).toEqual([]);
     expect((await run(['stop', 'acme'])).stdout).toBe('instance/acme is already stopped\n');
@@ -127,7 +129,7 @@ describe('an instance from create to delete', { timeout: 180_000 }, () => {
     expect(listed[0]).toMatchObject({ status: 'stopped', ready: '0/0' });
     const start = await run(['start', 'acme', '--wait', '--timeout', '60s']);
     expect(start.stdout).toBe('instance/acme started\n');
-    expect(start.stderr).toMatch(/instance acme is ready\n$/);
+    expect(start.stderr).toMatch(/^waiting for instance acme to become ready\.\.\.\n/);
     expect(JSON.parse((await run(['list', '-o', 'json'])).stdout)[0]).toMatchObject({ status: 'running', ready: '1/1' });
     const again = await run(['start', 'acme']);
     expect(again.code).toBe(0);

@@ -11,7 +11,7 @@ import type { TestCluster } from '../cluster/index.js';
 import { pvDataDir } from '../cluster/volumes.js';
 import { kubectlOdoo } from '../harness/plugin.js';
 import { waitFor } from '../harness/waitFor.js';
-import { formatBytes } from '../../plugin/backups/listing.js';
+import { formatBytes } from '../../lib/bytes.js';
 import { bitnamiVolume } from '../backups/bitnamiVolume.js';
 import { NS, applyObjects, clusterWithNamespace, getJson, kc, odoo, seed000Instance, seed002Instance, seed004Instance, seedStorageClasses } from './helpers.js';
 

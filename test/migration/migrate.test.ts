@@ -72,7 +72,7 @@ describe('migrate-storage of one instance', () => {
     const r = await odoo(['migrate-storage', deploymentName(s), '--dry-run']);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(new RegExp(`^dry run ${ns}/${deploymentName(s)}: ${legacy} \\(\\d+(\\.\\d)?Ki\\) would move to PVC ${pvcName(s)} \\(10Gi\\); nothing changed \\(-o yaml shows the objects\\)\n$`));
-    expect(r.stderr).toMatch(/\n✓ measure: .* holds \d+(\.\d)?Ki/);
+    expect(r.stderr).toMatch(/\n✓ measure: .* uses \d+(\.\d)?Ki on disk \(du\)/);
     const y = await odoo(['migrate-storage', deploymentName(s), '--dry-run', '-o', 'json']);
     expect(JSON.parse(y.stdout).objects.map((o: any) => o.kind)).toEqual(['PersistentVolumeClaim', 'Job', 'Job', 'Deployment']);
     expect(cluster.store.get('persistentvolumeclaims', ns, pvcName(s))).toBeUndefined();
@@ -91,7 +91,7 @@ describe('migrate-storage of one instance', () => {
     const t = [...before.values()];
     const files = t.filter((e) => e.type === 'f').length;
     expect(r.stderr).toContain(`✓ verify: source and copy match: ${files} files`);
-    expect(r.stdout).toMatch(new RegExp(`^migrated ${ns}/${deploymentName(s)}: ${legacy} -> PVC ${pvcName(s)} \\(10Gi\\), ${files} files and \\d+(\\.\\d)?Ki verified\n  ${legacy} is left untouched; remove it with "kubectl odoo migrate-storage ${deploymentName(s)} --drop-legacy" once you are satisfied\n$`));
+    expect(r.stdout).toMatch(new RegExp(`^migrated ${ns}/${deploymentName(s)}: ${legacy} -> PVC ${pvcName(s)} \\(10Gi\\), ${files} files and \\d+(\\.\\d)?Ki of file data verified\n  ${legacy} is left untouched; remove it with "kubectl odoo migrate-storage ${deploymentName(s)} --drop-legacy" once you are satisfied\n$`));
 
     // The Deployment now mounts the PVC under the same volume name, and runs.
     expect(dataVolume(s)).toEqual({ name: 'odoo-data', persistentVolumeClaim: { claimName: pvcName(s) } });
@@ -173,7 +173,7 @@ describe('the shared tree mounted whole, each instance by subPath (seed 001, opt
       [deploymentName(shop), shopDir, pvcName(shop)],
     ]);
     const du = (d: string) => Number(execFileSync('du', ['-sk', d], { encoding: 'utf8' }).split('\t')[0]) * 1024;
-    const { formatBytes } = await import('../../plugin/instances/quantity.js');
+    const { formatBytes } = await import('../../lib/bytes.js');
     expect(rows.map((r) => r[2])).toEqual([formatBytes(du(otherDir)), formatBytes(du(shopDir))]);
   });
 
@@ -377,7 +377,7 @@ describe('migrate-storage --all', () => {
       [deploymentName(b), lb, pvcName(b), '10Gi'],
     ]);
     const du = (d: string) => Number(execFileSync('du', ['-sk', d], { encoding: 'utf8' }).split('\t')[0]) * 1024;
-    const { formatBytes } = await import('../../plugin/instances/quantity.js');
+    const { formatBytes } = await import('../../lib/bytes.js');
     expect(rows.map((r) => r[2])).toEqual([formatBytes(du(la)), formatBytes(du(lb))]);
 
     const r = await odoo(['migrate-storage', '--all', '-n', 'fleet']);

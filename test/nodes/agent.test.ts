@@ -136,10 +136,10 @@ describe.skipIf(!runs)('odoo-node-agent on real devices, through kubectl odoo no
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('error: not ready: node-1');
     const lines = r.stdout.split('\n');
-    expect(lines).toContainEqual(expect.stringMatching(new RegExp(`^node-1\\t${lab.devices.raw}\\t6\\.44 GB\\tREADY\\t\\t`)));
-    expect(lines).toContainEqual(expect.stringMatching(new RegExp(`^node-1\\t${lab.devices.small}\\t1\\.07 GB\\tNOT_READY\\tInsufficient space \\(<5GB\\)`)));
+    expect(lines).toContainEqual(expect.stringMatching(new RegExp(`^node-1\\t${lab.devices.raw}\\t6Gi\\tREADY\\t\\t`)));
+    expect(lines).toContainEqual(expect.stringMatching(new RegExp(`^node-1\\t${lab.devices.small}\\t1Gi\\tNOT_READY\\tInsufficient space \\(<5GB\\)`)));
     expect(r.stdout).toContain(`  - Has BlueStore device label (osd_uuid ${lab.osdUuid})`);
-    expect(r.stdout).toContain('Ceph capacity from 1 READY device: raw 6.44 GB, usable 2.15 GB at 3x replication, realistic ~1.93-2.00 GB after overhead');
+    expect(r.stdout).toContain('Ceph capacity from 1 READY device: raw 6Gi, usable 2Gi at 3x replication, realistic ~1.8-1.9Gi after overhead');
   });
 
   it('--device judges another device for one check', async () => {
@@ -192,7 +192,7 @@ describe.skipIf(!runs)('odoo-node-agent on real devices, through kubectl odoo no
 
     const before = await odoo(['nodes', 'check', 'node-2']);
     expect(before.code).toBe(1);
-    expect(before.stdout).toMatch(new RegExp(`node-2\\t${wipeTarget}\\t6\\.44 GB\\tNOT_READY\\tHas a FileSystem \\(ext4\\)`));
+    expect(before.stdout).toMatch(new RegExp(`node-2\\t${wipeTarget}\\t6Gi\\tNOT_READY\\tHas a FileSystem \\(ext4\\)`));
 
     const done = await agentRequest(agent2.port, TOKEN, JSON.stringify({ id: 8, method: 'wipe', params: { device: wipeTarget, confirm: wipeTarget } }));
     expect(done.messages.filter((m) => m.progress).map((m) => m.progress.step)).toEqual(['wiping', 'verifying']);
@@ -204,7 +204,7 @@ describe.skipIf(!runs)('odoo-node-agent on real devices, through kubectl odoo no
     const r = await odoo(['nodes', 'check', 'node-2']);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(new RegExp(`^node-2\\t${wipeTarget}\\t6\\.44 GB\\tREADY\\t\\t(ok|warning: mtu)$`, "m"));
+    expect(r.stdout).toMatch(new RegExp(`^node-2\\t${wipeTarget}\\t6Gi\\tREADY\\t\\t(ok|warning: mtu)$`, "m"));
     expect(r.stdout).toContain('1 of 1 node ready');
     const both = await odoo(['nodes', 'check', 'node-1', 'node-2', '-o', 'yaml', '--replication', '2']);
     expect(both.code).toBe(1);
@@ -332,7 +332,7 @@ describe.skipIf(!runs)('odoo-node-agent on real devices, through kubectl odoo no
     expect(table.code).toBe(1);
     expect(table.stderr).toBe('error: not ready: node-1; not checked: node-3 (no summary)\n');
     expect(table.stdout).toMatch(/^node-3\t-\t-\tUNKNOWN\tno agent summary\t/m);
-    expect(table.stdout).toMatch(new RegExp(`^node-1\\t${lab.devices.raw}\\t6\\.44 GB\\tREADY\\t\\t[^\\t]+\\t.*1 volume \\(fullest 16% abc123\\)`, 'm'));
-    expect(table.stdout).toMatch(new RegExp(`^node-2\\t${wipeTarget}\\t6\\.44 GB\\tREADY\\t\\t(ok|warning: mtu)\\t`, "m"));
+    expect(table.stdout).toMatch(new RegExp(`^node-1\\t${lab.devices.raw}\\t6Gi\\tREADY\\t\\t[^\\t]+\\t.*1 volume \\(fullest 16% abc123\\)`, 'm'));
+    expect(table.stdout).toMatch(new RegExp(`^node-2\\t${wipeTarget}\\t6Gi\\tREADY\\t\\t(ok|warning: mtu)\\t`, "m"));
   });
 });

@@ -83,7 +83,7 @@ describe.skipIf(!runs || !SSHD)('nodes check --ssh against a real sshd', () => {
   it('judges loop devices as ceph-volume does by default (not acceptable) and prints the table', async () => {
     const r = await odoo(['nodes', 'check', '--ssh', target(), '-i', userKey, '--known-hosts', join(dir, 'known_hosts'), '--device', lab.devices.raw]);
     expect(r.code).toBe(1);
-    expect(r.stdout).toMatch(new RegExp(`\\t${lab.devices.raw}\\t6\\.44 GB\\tNOT_READY\\tDevice type is not acceptable\\. It should be raw device or partition \\(type loop\\)\\t`));
+    expect(r.stdout).toMatch(new RegExp(`\\t${lab.devices.raw}\\t6Gi\\tNOT_READY\\tDevice type is not acceptable\\. It should be raw device or partition \\(type loop\\)\\t`));
   });
 
   it('rejects a malformed target before connecting', async () => {

@@ -133,8 +133,8 @@ describe('nodes without a working agent', () => {
     }
     const r = await odoo(['nodes']);
     expect(r.code).toBe(1);
-    expect(r.stdout).toMatch(/^node-1\t\/dev\/sda2\t150 GB\tREADY\t.*\t2h \(stale\)$/m);
-    expect(r.stdout).toMatch(/^node-2\t\/dev\/sda2\t150 GB\tREADY\t/m);
+    expect(r.stdout).toMatch(/^node-1\t\/dev\/sda2\t139.7Gi\tREADY\t.*\t2h \(stale\)$/m);
+    expect(r.stdout).toMatch(/^node-2\t\/dev\/sda2\t139.7Gi\tREADY\t/m);
     expect(r.stdout).toMatch(/^node-3\t-\t-\tUNKNOWN\tno agent summary\t/m);
     expect(r.stdout).toContain('node-1: stale summary: 2h old, the agent refreshes it every 5m (is its pod running?)');
     expect(r.stdout).toContain('1 of 3 nodes ready');

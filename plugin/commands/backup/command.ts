@@ -154,7 +154,7 @@ export const backupCommand: CommandDef<BackupArgs> = {
       ctx.progress(`follow it with: kubectl odoo backups ${name}   or   kubectl logs -f job/${out.jobName} -n ${instanceNamespace(ctx)}`);
       return;
     }
-    const { formatBytes } = await import('../../backups/listing.js');
+    const { formatBytes } = await import('../../../lib/bytes.js');
     const secs = Math.round((ctx.clock.now().getTime() - started) / 1000);
     const parts = out.manifest.files.map((f) => `${f.name} ${formatBytes(f.size)}`).join(', ');
     // The same figure "backups" lists: the files in the set's folder.

@@ -6,7 +6,8 @@ import { renderTable } from '../../core/output/table.js';
 import { completeInstanceName, instanceNamespace } from '../../instances/commandSupport.js';
 import { isValidCustomerId } from '../../backups/naming.js';
 import { validateInstanceReference } from '../../instances/names.js';
-import { formatAge, formatBytes, type BackupSetInfo } from '../../backups/listing.js';
+import { formatAge, type BackupSetInfo } from '../../backups/listing.js';
+import { formatBytes } from '../../../lib/bytes.js';
 import type { PruneDecision } from '../../backups/retention.js';
 
 interface ScopeArgs {

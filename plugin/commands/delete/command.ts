@@ -120,7 +120,7 @@ export const deleteCommand: CommandDef<DeleteArgs> = {
     }
     let done: string[];
     try {
-      done = await executeDelete(kube, namespace, plan, (l) => ctx.progress(l), dryRun);
+      done = await executeDelete(kube, namespace, plan, (l) => ctx.progress(l), dryRun, ctx.clock.now());
     } catch (e) {
       if (!drop) throw e;
       // Say what happened before: the instance was stopped for the drop, and the final backup exists.

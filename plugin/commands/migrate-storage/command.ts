@@ -6,7 +6,8 @@ import { CancelledError, FailureError, UsageError } from '../../../lib/errors.js
 import { printResult, printStructured } from '../../core/output/printer.js';
 import { validateInstanceReference } from '../../instances/names.js';
 import { parseTimeout } from '../../instances/wait.js';
-import { parseStorageSize, formatBytes } from '../../instances/quantity.js';
+import { parseStorageSize } from '../../instances/quantity.js';
+import { formatBytes } from '../../../lib/bytes.js';
 import type { MigrationReport, MigrationOptions } from '../../migration/run.js';
 
 interface Args {
@@ -51,11 +52,11 @@ function printOutcome(ctx: CommandContext, r: MigrationReport): void {
   const out = ctx.io.stdout;
   const who = `${r.namespace}/${r.instance}`;
   if (r.ok && r.objects) {
-    const used = r.usedBytes === undefined ? 'size unknown' : formatBytes(r.usedBytes) || '0';
+    const used = r.usedBytes === undefined ? 'size unknown' : `${formatBytes(r.usedBytes) || '0'} on disk`;
     out.write(`dry run ${who}: ${r.legacyPath} (${used}) would move to PVC ${r.pvc} (${r.size}); nothing changed (-o yaml shows the objects)\n`);
   } else if (r.ok) {
     const v = r.verification?.source;
-    out.write(`migrated ${who}: ${r.legacyPath} -> PVC ${r.pvc} (${r.size})${v ? `, ${v.files} files and ${formatBytes(v.bytes) || '0'} verified` : ''}\n`);
+    out.write(`migrated ${who}: ${r.legacyPath} -> PVC ${r.pvc} (${r.size})${v ? `, ${v.files} files and ${formatBytes(v.bytes) || '0'} of file data verified` : ''}\n`);
     out.write(`  ${r.legacyPath} is left untouched; remove it with "kubectl odoo migrate-storage ${r.instance} --drop-legacy" once you are satisfied\n`);
   } else {
     const last = r.steps.at(-1);

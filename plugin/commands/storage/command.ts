@@ -5,7 +5,7 @@ import type { CommandContext } from '../../cli/context.js';
 import { UsageError } from '../../../lib/errors.js';
 import { printResult, printStructured } from '../../core/output/printer.js';
 import { validateInstanceReference } from '../../instances/names.js';
-import { formatBytes } from '../../instances/quantity.js';
+import { formatBytes } from '../../../lib/bytes.js';
 import type { InstanceStorage, SortKey, UsageRow } from '../../storage/run.js';
 import type { Level, UsageThresholds } from '../../storage/facts.js';
 

@@ -19,7 +19,8 @@ export function colorEnabled(mode: ColorMode, isTTY: boolean, env: Record<string
   return isTTY && env.TERM !== 'dumb';
 }
 
-const wrap = (on: boolean, open: number, close: number) => (s: string) => (on ? `\u001b[${open}m${s}\u001b[${close}m` : s);
+// An empty cell stays empty: no colour codes around nothing.
+const wrap = (on: boolean, open: number, close: number) => (s: string) => (on && s !== '' ? `\u001b[${open}m${s}\u001b[${close}m` : s);
 
 export function makeColors(enabled: boolean): Colors {
   return {

@@ -56,3 +56,12 @@ describe('colour decisions', () => {
     expect(makeColors(false).red('abc')).toBe('abc');
   });
 });
+
+describe('colours', () => {
+  it('leave an empty cell empty, with no escape codes around nothing', async () => {
+    const { makeColors } = await import('./colors.js');
+    const c = makeColors(true);
+    expect(c.yellow('')).toBe('');
+    expect(c.yellow('safety')).toBe('\u001b[33msafety\u001b[39m');
+  });
+});
