@@ -183,7 +183,7 @@ async function runFleet(ctx: CommandContext, args: BackupArgs, consistency: Cons
   const { backupDeps } = await import('../../backups/commandSupport.js');
   const { runFleetBackup, planFleetJobs } = await import('../../backups/fleet.js');
   const { FleetDisplay } = await import('../../backups/fleetDisplay.js');
-  const { formatBytes } = await import('../../backups/listing.js');
+  const { formatBytes } = await import('../../../lib/bytes.js');
   const deps = await backupDeps(ctx);
   const namespace = instanceNamespace(ctx);
   const scope = { namespace, labelSelector, customerId: args.customer };
