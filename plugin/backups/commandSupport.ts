@@ -50,3 +50,8 @@ export function slotCapsOf(ctx: CommandContext, flags: { maxPerNode?: string; ma
     cluster: flags.maxCluster !== undefined ? parseSlotCap('--max-cluster', flags.maxCluster) : parseSlotCap('config backupConcurrency.cluster', c.cluster),
   };
 }
+
+/** The off-site remote's Secret and the rclone image, from the config file. */
+export function offsiteSettingsOf(ctx: CommandContext): { secret: string; image: string } {
+  return { secret: String(ctx.config.offsiteSecret), image: String(ctx.config.rcloneImage) };
+}

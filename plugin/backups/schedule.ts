@@ -37,6 +37,8 @@ export interface ScheduleSpec {
   window?: Window;
   consistency: ConsistencyMode;
   keep?: RetentionPolicy;
+  /** Each run also copies the instance's complete sets off-site (backups sync). */
+  offsite?: boolean;
 }
 
 export function parseEvery(raw: string): Every {
@@ -160,7 +162,7 @@ function labelsOf(component: string, instance?: string): Record<string, string> 
 /** The CronJob of one instance (pure). */
 export function buildScheduleCronJob(p: { namespace: string; instance: string; spec: ScheduleSpec }, runner: RunnerSettings): any {
   const schedule = cronScheduleFor(p.spec, p.namespace, p.instance);
-  const args = ['backup', p.instance, '--wait', '-n', p.namespace, '--consistency', p.spec.consistency, ...(p.spec.keep ? ['--keep', formatKeep(p.spec.keep)] : [])];
+  const args = ['backup', p.instance, '--wait', '-n', p.namespace, '--consistency', p.spec.consistency, ...(p.spec.keep ? ['--keep', formatKeep(p.spec.keep)] : []), ...(p.spec.offsite ? ['--offsite'] : [])];
   const command = runner.image ? ['kubectl-odoo', ...args] : ['node', `${BUNDLE_DIR}/kubectl-odoo`, ...args];
   const labels = labelsOf('backup-schedule', p.instance);
   const record = {
@@ -168,6 +170,7 @@ export function buildScheduleCronJob(p: { namespace: string; instance: string; s
     ...(p.spec.window ? { window: formatWindow(p.spec.window) } : {}),
     consistency: p.spec.consistency,
     ...(p.spec.keep ? { keep: formatKeep(p.spec.keep) } : {}),
+    ...(p.spec.offsite ? { offsite: true } : {}),
   };
   // The service account's token is projected explicitly (the same volume admission would add), so the
   // run reaches the API however the ServiceAccount's automount is set.
@@ -232,7 +235,7 @@ export function buildScheduleCronJob(p: { namespace: string; instance: string; s
 }
 
 /** What a scheduled run reads and changes: the instance, its Jobs and their logs, the locks and slots. */
-export function buildRunnerObjects(namespace: string, bundle?: string): any[] {
+export function buildRunnerObjects(namespace: string, bundle?: string, offsiteSecret?: string): any[] {
   const labels = labelsOf('backup-runner');
   const meta = (name: string) => ({ name, namespace, labels });
   const objects: any[] = [
@@ -251,6 +254,8 @@ export function buildRunnerObjects(namespace: string, bundle?: string): any[] {
         { apiGroups: ['traefik.io'], resources: ['ingressroutes'], verbs: ['get', 'list'] },
         { apiGroups: ['batch'], resources: ['jobs'], verbs: ['get', 'list', 'watch', 'create', 'delete'] },
         { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['get', 'list', 'create', 'update', 'delete'] },
+        // --offsite: the sync checks that the remote's Secret is there (its Job mounts it by name).
+        ...(offsiteSecret ? [{ apiGroups: [''], resources: ['secrets'], resourceNames: [offsiteSecret], verbs: ['get'] }] : []),
       ],
     },
     {
@@ -291,6 +296,7 @@ export interface ScheduleRecord {
   window?: string;
   consistency: string;
   keep?: string;
+  offsite?: boolean;
 }
 
 export function readScheduleRecord(cronJob: any): ScheduleRecord | undefined {
@@ -312,6 +318,7 @@ export interface ScheduleRow {
   window?: string;
   consistency: string;
   keep?: string;
+  offsite: boolean;
   nextRun?: string;
   lastScheduleTime?: string;
   lastSuccessfulTime?: string;
@@ -337,6 +344,7 @@ export function scheduleRowOf(cronJob: any, now: Date): ScheduleRow {
     ...(rec.window ? { window: rec.window } : {}),
     consistency: rec.consistency,
     ...(rec.keep ? { keep: rec.keep } : {}),
+    offsite: !!rec.offsite,
     ...(nextRun ? { nextRun } : {}),
     ...(cronJob.status?.lastScheduleTime ? { lastScheduleTime: cronJob.status.lastScheduleTime } : {}),
     ...(cronJob.status?.lastSuccessfulTime ? { lastSuccessfulTime: cronJob.status.lastSuccessfulTime } : {}),

@@ -38,6 +38,7 @@ export function scheduleInfoOf(cronJob: any, now: Date): ScheduleInfo {
     every: rec?.every ?? schedule,
     ...(rec?.window ? { window: rec.window } : {}),
     ...(rec?.keep ? { keep: rec.keep } : {}),
+    ...(rec?.offsite ? { offsite: true } : {}),
     ...(next ? { nextRun: next.toISOString() } : {}),
     ...(intervalMs ? { intervalMs } : {}),
     ...(cronJob.status?.lastScheduleTime ? { lastScheduleTime: cronJob.status.lastScheduleTime } : {}),

@@ -60,6 +60,9 @@ export const DEFAULT_CONFIG: PluginConfig = {
   // bundled plugin from a ConfigMap on a stock Node.js image.
   scheduleImage: '',
   scheduleNodeImage: 'node:22-bookworm-slim',
+  // Off-site copies: the Secret with rclone.conf and remote, and the image that runs rclone.
+  offsiteSecret: 'odoo-backups-offsite',
+  rcloneImage: 'rclone/rclone:1.60',
   // Node agent (agent install): an image built from agent/Dockerfile ('' = none: run the bundled agent
   // from a ConfigMap on agentNodeImage, a stock Node.js image), and the port it listens on (host network).
   agentImage: '',

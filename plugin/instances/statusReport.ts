@@ -17,6 +17,8 @@ export interface ScheduleInfo {
   every: string;
   window?: string;
   keep?: string;
+  /** Each run copies the sets off-site too. */
+  offsite?: boolean;
   nextRun?: string;
   /** Between two runs. */
   intervalMs?: number;
@@ -259,7 +261,7 @@ export function describeSchedule(s: ScheduleInfo, now: Date, colors: Colors): st
   const [min, hour] = s.schedule.split(' ');
   const at =
     s.every === 'daily' ? `daily at ${hour.padStart(2, '0')}:${min.padStart(2, '0')} UTC` : s.every === 'hourly' ? `hourly at minute ${min} UTC` : `"${s.schedule}" (UTC)`;
-  const extra = [s.window ? `window ${s.window}` : '', s.keep ? `keep ${s.keep}` : ''].filter(Boolean).join(', ');
+  const extra = [s.window ? `window ${s.window}` : '', s.keep ? `keep ${s.keep}` : '', s.offsite ? 'off-site copy' : ''].filter(Boolean).join(', ');
   const next = s.suspended ? 'suspended' : s.nextRun ? `next in ${formatAge(now.toISOString(), new Date(s.nextRun))} (${s.nextRun.replace(':00.000Z', 'Z')})` : 'no next run';
   const missed = s.missedRun ? colors.red(`; missed the run due ${s.missedRun.replace(':00.000Z', 'Z')}`) : '';
   return `${at}${extra ? ` (${extra})` : ''}, ${next}${missed}`;

@@ -4,13 +4,12 @@
 // the others, and Ctrl-C that stops starting new backups while the running one finishes. Jobs are held
 // at an exact step by the scripts' pause hook, so nothing depends on timing.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startPostgres, type TestPostgres } from '../fixtures/postgres.js';
 import { addBackupInstance, startBackupWorld, waitFor, CUSTOMER, DB_PASSWORD, NS, type BackupWorld } from './clusterFixture.js';
-import { KUBECTL, pluginEnv } from '../harness/plugin.js';
+import { startOdooInBackground } from './background.js';
 
 let pg: TestPostgres;
 let w: BackupWorld;
@@ -40,19 +39,7 @@ const finished = (j: any) => (j.status?.conditions ?? []).some((c: any) => ['Com
 const backupJobs = () => w.cluster.store.list('jobs', NS).filter((j: any) => j.metadata.labels?.['kubectl-odoo.io/operation'] === 'backup' && !j.metadata.deletionTimestamp && !finished(j));
 const slotLeases = () => w.cluster.store.list('leases', NS).filter((l: any) => l.metadata.name.startsWith('odoo-backup-slot-'));
 
-function startOdoo(args: string[], pause?: { point: string; file: string }): { child: ChildProcess; out: () => string; stdout: () => string; exited: Promise<number> } {
-  const env = pluginEnv({ KUBECONFIG: w.cluster.kubeconfigPath, ...(pause ? { KUBECTL_ODOO_PAUSE: `${pause.point}:${pause.file}` } : {}) });
-  const child = spawn(KUBECTL, ['odoo', '-n', NS, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let text = '';
-  let stdout = '';
-  child.stdout!.on('data', (d) => {
-    text += d;
-    stdout += d;
-  });
-  child.stderr!.on('data', (d) => (text += d));
-  const exited = new Promise<number>((resolve) => child.on('close', (code, sig) => resolve(code ?? (sig === 'SIGKILL' ? 137 : 128))));
-  return { child, out: () => text, stdout: () => stdout, exited };
-}
+const startOdoo = (args: string[], pause?: { point: string; file: string }) => startOdooInBackground(w, args, pause);
 
 async function pausedJobs(point: string): Promise<string[]> {
   const out: string[] = [];

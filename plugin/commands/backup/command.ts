@@ -21,6 +21,7 @@ interface BackupArgs {
   maxPerNode?: string;
   maxCluster?: string;
   keep?: string;
+  offsite: boolean;
   wait: boolean;
   consistency: string;
   exportOdooZip: boolean;
@@ -105,7 +106,8 @@ export const backupCommand: CommandDef<BackupArgs> = {
       // Strings, parsed by parseSlotCap: yargs turns "abc" into NaN.
       .option('max-per-node', { type: 'string', global: false, describe: 'At most this many backups at once on one node (config backupConcurrency.perNode, default 1)' })
       .option('max-cluster', { type: 'string', global: false, describe: 'At most this many backups at once in all (config backupConcurrency.cluster, default 4)' })
-      .option('keep', { type: 'string', global: false, describe: 'After a complete backup, apply this retention to the instance\'s sets (implies --wait): last=7,daily=14,weekly=8,monthly=12' }),
+      .option('keep', { type: 'string', global: false, describe: 'After a complete backup, apply this retention to the instance\'s sets (implies --wait): last=7,daily=14,weekly=8,monthly=12' })
+      .option('offsite', { type: 'boolean', default: false, global: false, describe: 'After a complete backup (and --keep), copy the instance\'s complete sets to the off-site remote, as backups sync NAME (implies --wait)' }),
   subcommands: [verifyCommand, pinCommand(true), pinCommand(false), scheduleCommand],
   complete: completeInstanceName,
   async run(ctx, args) {
@@ -121,6 +123,7 @@ export const backupCommand: CommandDef<BackupArgs> = {
     const { parseKeep } = await import('../../backups/schedule.js');
     const keep = args.keep !== undefined ? parseKeep(args.keep) : undefined;
     if (keep && fleet) throw new UsageError('--keep is for one instance (and its schedule); prune a fleet with "kubectl odoo backups prune"');
+    if (args.offsite && fleet) throw new UsageError('--offsite is for one instance (and its schedule); copy a fleet with "kubectl odoo backups sync --all"');
     const { backupDeps, slotCapsOf } = await import('../../backups/commandSupport.js');
     const caps = slotCapsOf(ctx, args);
     if (fleet) return runFleet(ctx, args, consistency, caps);
@@ -132,7 +135,7 @@ export const backupCommand: CommandDef<BackupArgs> = {
       namespace: instanceNamespace(ctx),
       name,
       consistency,
-      wait: args.wait || consistency === 'stop' || keep !== undefined,
+      wait: args.wait || consistency === 'stop' || keep !== undefined || args.offsite,
       exportOdooZip: args.exportOdooZip,
       dryRun: args.dryRun,
       slots: caps,
@@ -143,6 +146,15 @@ export const backupCommand: CommandDef<BackupArgs> = {
       const { applyRetention } = await import('../../backups/prune.js');
       const pruned = await applyRetention(deps, { namespace: out.manifest.namespace, instance: out.manifest.instance, customerId: out.manifest.customerId, policy: keep });
       ctx.progress(`retention ${args.keep}: ${pruned.deleted.length} older set(s) deleted, ${pruned.decisions.filter((d) => d.keep).length} kept`);
+    }
+    if (args.offsite && out.manifest) {
+      const { offsiteSettingsOf } = await import('../../backups/commandSupport.js');
+      const { listBackupSets } = await import('../../backups/list.js');
+      const { syncSets } = await import('../../backups/offsite.js');
+      const scope = { namespace: out.manifest.namespace, instance: out.manifest.instance, customerId: out.manifest.customerId };
+      const paths = (await listBackupSets(deps, scope)).filter((s) => s.kind === 'set' && s.state === 'complete').map((s) => s.path).sort();
+      const synced = await syncSets(deps, offsiteSettingsOf(ctx), scope.namespace, paths);
+      ctx.progress(`off-site: ${synced.filter((x) => x.result === 'copied').length} set(s) copied and verified, ${synced.filter((x) => x.result === 'present').length} already there`);
     }
     if (await printStructured(ctx.io, ctx.globals.output, { backup: out.path, job: out.jobName, state: out.manifest ? 'complete' : 'running', bytes: out.bytes, manifest: out.manifest })) return;
     if (ctx.globals.output === 'name') {

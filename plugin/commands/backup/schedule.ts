@@ -22,6 +22,7 @@ interface ScheduleArgs extends TargetArgs {
   window?: string;
   consistency: string;
   keep?: string;
+  offsite: boolean;
 }
 
 function targetsOf(ctx: CommandContext, args: TargetArgs, verb: string): ScheduleTargets {
@@ -82,6 +83,7 @@ function scheduleColumns(ctx: CommandContext) {
     { header: 'SCHEDULE', value: (r: ScheduleRow) => r.schedule },
     { header: 'NEXT RUN', value: (r: ScheduleRow) => (r.suspended ? 'suspended' : r.nextRun ? `${r.nextRun.replace(':00.000Z', 'Z')} (in ${until(r.nextRun)})` : '') },
     { header: 'KEEP', value: (r: ScheduleRow) => r.keep ?? '' },
+    { header: 'OFFSITE', value: (r: ScheduleRow) => (r.offsite ? 'yes' : ''), wide: true },
     { header: 'CONSISTENCY', value: (r: ScheduleRow) => r.consistency, wide: true },
     { header: 'LAST RUN', value: (r: ScheduleRow) => r.lastScheduleTime ?? '', wide: true },
     { header: 'LAST SUCCESS', value: (r: ScheduleRow) => r.lastSuccessfulTime ?? '', wide: true },
@@ -139,7 +141,8 @@ export const scheduleCommand: CommandDef<ScheduleArgs> = {
       .option('every', { type: 'string', describe: 'daily, hourly, or a cron schedule in UTC ("30 2 * * 0")' })
       .option('window', { type: 'string', describe: 'HH:MM-HH:MM (UTC): daily and hourly runs are spread over it by a hash of each instance' })
       .option('consistency', { type: 'string', default: 'live', describe: 'live or stop, as for backup' })
-      .option('keep', { type: 'string', describe: 'Retention after each run: last=7,daily=14,weekly=8,monthly=12' }),
+      .option('keep', { type: 'string', describe: 'Retention after each run: last=7,daily=14,weekly=8,monthly=12' })
+      .option('offsite', { type: 'boolean', default: false, describe: 'Each run also copies the instance\'s complete sets to the off-site remote (backups sync)' }),
   subcommands: [listCommand, deleteCommand],
   complete: completeInstanceName,
   async run(ctx, args) {
@@ -151,13 +154,13 @@ export const scheduleCommand: CommandDef<ScheduleArgs> = {
     if (window && every.kind === 'cron') throw new UsageError('--window spreads daily and hourly schedules; a cron schedule runs as written');
     if (!(CONSISTENCY_MODES as readonly string[]).includes(args.consistency)) throw new UsageError(`invalid --consistency "${args.consistency}": use stop or live`);
     const keep = args.keep !== undefined ? parseKeep(args.keep) : undefined;
-    const spec = { every, ...(window ? { window } : {}), consistency: args.consistency as ConsistencyMode, ...(keep ? { keep } : {}) };
+    const spec = { every, ...(window ? { window } : {}), consistency: args.consistency as ConsistencyMode, ...(keep ? { keep } : {}), ...(args.offsite ? { offsite: true } : {}) };
     const { backupDeps } = await import('../../backups/commandSupport.js');
     const { planSchedules, applySchedules } = await import('../../backups/scheduleOps.js');
     const deps = await backupDeps(ctx);
     const image = String(ctx.config.scheduleImage ?? '');
     const runner = { image: image || undefined, nodeImage: String(ctx.config.scheduleNodeImage), deadlineSeconds: deps.settings.deadlineSeconds + 3600 };
-    const objects = await planSchedules(deps, t, spec, runner, image ? undefined : pluginBundle());
+    const objects = await planSchedules(deps, t, spec, runner, image ? undefined : pluginBundle(), String(ctx.config.offsiteSecret));
     if (args.dryRun) return printObjects(ctx, objects);
     await applySchedules(deps, t, objects);
     const cronJobs = objects.filter((o) => o.kind === 'CronJob');
