@@ -87,9 +87,10 @@ export function createLocalHostAccess(opts: { env?: NodeJS.ProcessEnv } = {}): H
         return fail(e);
       }
     },
-    async readHead(path, bytes) {
+    async readHead(path, bytes, offset = 0) {
       // dd in a child, so a read that never returns costs a killed process, not a stuck agent.
-      const r = await runWithDeadline(['dd', `if=${path}`, `bs=${bytes}`, 'count=1', 'status=none'], { env, timeoutMs: DEVICE_READ_TIMEOUT_MS });
+      const skip = offset ? [`skip=${Math.floor(offset / bytes)}`] : [];
+      const r = await runWithDeadline(['dd', `if=${path}`, `bs=${bytes}`, ...skip, 'count=1', 'status=none'], { env, timeoutMs: DEVICE_READ_TIMEOUT_MS });
       if (r.timedOut) return { ok: false, error: `${DEVICE_DID_NOT_ANSWER} within ${DEVICE_READ_TIMEOUT_MS / 1000} s` };
       if (r.missing) return { ok: false, error: 'dd not available' };
       if (r.code !== 0) return { ok: false, error: ddError(r) };

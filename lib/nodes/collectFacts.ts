@@ -7,6 +7,8 @@ import { mapLimit } from './mapLimit.js';
 
 // BlueStore's label (with ceph_fsid in its meta) fits in its first 4 KiB block.
 const HEAD_BYTES = 4096;
+/** Where BlueStore keeps copies of its label besides offset 0 (Ceph 19: BlueStore.cc bdev_label_positions). */
+export const BLUESTORE_LABEL_COPIES = [1, 10, 100, 1000].map((gib) => gib * 2 ** 30);
 const TOOL_TIMEOUT_MS = 10_000;
 const MODULE_DIRS: Record<string, string> = { rbd: 'kernel/drivers/block', ceph: 'kernel/fs/ceph' };
 
@@ -130,6 +132,9 @@ export async function collectDeviceFacts(host: HostAccess, device: string, paths
   ]);
   const facts: DeviceFacts = { ...base, realPath, sysfs, blkid, head, lsblk, pvs, udev, byId, exclusiveOpen };
   if (sysfs.ok && sysfs.value.parent) facts.parentHead = await host.readHead(`${paths.dev}/${sysfs.value.parent}`, HEAD_BYTES);
+  const size = sysfs.ok && sysfs.value.size !== undefined ? Number(sysfs.value.size) * 512 : NaN;
+  const copies = BLUESTORE_LABEL_COPIES.filter((offset) => offset + HEAD_BYTES <= size);
+  if (copies.length) facts.labelCopies = await Promise.all(copies.map(async (offset) => ({ offset, probe: await host.readHead(realPath, HEAD_BYTES, offset) })));
   return facts;
 }
 

@@ -39,6 +39,11 @@ export interface DeviceFacts {
   head: Probe;
   /** First bytes of the parent disk (partitions only), base64. */
   parentHead?: Probe;
+  /**
+   * The 4096 bytes at each place BlueStore (Ceph 19 and later) keeps copies of its label, 1, 10, 100 and
+   * 1000 GiB in, where the device is large enough; base64.
+   */
+  labelCopies?: { offset: number; probe: Probe }[];
   /** `lsblk -J -b -o ...` for the device. */
   lsblk: Probe;
   /** `pvs` restricted to this device. */

@@ -16,8 +16,8 @@ export interface HostAccess {
   exec(argv: string[], opts?: { timeoutMs?: number }): Promise<ExecOutcome>;
   /** File contents; ok:false with error "ENOENT" when it does not exist. */
   readText(path: string): Promise<Probe>;
-  /** The first `bytes` bytes, base64. */
-  readHead(path: string, bytes: number): Promise<Probe>;
+  /** `bytes` bytes from `offset` (a multiple of `bytes`; 0: the first ones), base64. */
+  readHead(path: string, bytes: number, offset?: number): Promise<Probe>;
   /** Entry names, one per line. */
   list(dir: string): Promise<Probe>;
   realpath(path: string): Promise<Probe>;

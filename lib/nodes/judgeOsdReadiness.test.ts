@@ -193,6 +193,41 @@ const cases: Case[] = [
     verdict: 'NOT_READY',
     reasons: ['Has a FileSystem (ext4)', 'because it contains a filesystem "ext4" [rook]', 'Failed to determine if device is BlueStore (EIO)'],
   },
+  ...(() => {
+    // A Ceph 19 OSD whose first MiB was zeroed: its label copies at 1 and 10 GiB are still there.
+    const uuid = '0f0e0d0c-1111-4222-8333-444455556666';
+    const copies = (second: DeviceFacts['head'] = { ok: true, out: bluestoreHead(uuid) }): Partial<DeviceFacts> => ({
+      labelCopies: [
+        { offset: 2 ** 30, probe: { ok: true, out: bluestoreHead(uuid) } },
+        { offset: 10 * 2 ** 30, probe: second },
+        { offset: 100 * 2 ** 30, probe: { ok: true, out: Buffer.alloc(4096).toString('base64') } },
+      ],
+    });
+    const copy = `Has a copy of a BlueStore device label (at 1 GiB (osd_uuid ${uuid}), 10 GiB (osd_uuid ${uuid}): Ceph 19's BlueStore reads it when the label at 0 is gone; ceph-volume 19 would accept this device) [kubectl-odoo]`;
+    return [
+      { name: 'label copies at 1 and 10 GiB, Ceph 19', device: copies(), release: 19, verdict: 'NOT_READY', reasons: [copy] },
+      { name: 'label copies at 1 and 10 GiB, Ceph 18 (no copies before 19)', device: copies(), release: 18, verdict: 'READY', reasons: [] },
+      { name: 'label copies at 1 and 10 GiB, Ceph 16', device: copies(), verdict: 'READY', reasons: [] },
+      {
+        name: 'a label copy that cannot be read, Ceph 19',
+        device: copies({ ok: false, error: 'EIO' }),
+        release: 19,
+        verdict: 'NOT_READY',
+        reasons: [
+          `Has a copy of a BlueStore device label (at 1 GiB (osd_uuid ${uuid}): Ceph 19's BlueStore reads it when the label at 0 is gone; ceph-volume 19 would accept this device) [kubectl-odoo]`,
+          'Failed to read the copies of a BlueStore device label (at 10 GiB: EIO) [kubectl-odoo]',
+        ],
+      },
+      { name: 'only an unreadable label copy, Ceph 19', device: { labelCopies: [{ offset: 2 ** 30, probe: { ok: false, error: 'EIO' } }] }, release: 19, verdict: 'UNKNOWN', reasons: ['Failed to read the copies of a BlueStore device label (at 1 GiB: EIO) [kubectl-odoo]'] },
+      {
+        name: 'the label at 0 and its copies, Ceph 19: the label is the reason',
+        device: { ...copies(), head: { ok: true, out: bluestoreHead(uuid) } },
+        release: 19,
+        verdict: 'NOT_READY',
+        reasons: [`Has BlueStore device label (osd_uuid ${uuid})`, `detected an existing OSD. UUID=${uuid} [rook]`],
+      },
+    ] satisfies Case[];
+  })(),
   {
     name: 'several problems at once, each listed',
     device: { blkid: blkid('TYPE=ext4'), sysfs: sysfs({ ro: '1', size: '2097152' }) },

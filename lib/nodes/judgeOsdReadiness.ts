@@ -38,6 +38,8 @@ export const OWN_REASONS = {
   holder: 'Held by another block device',
   swap: 'Device is in use as swap',
   lvmPv: 'LVM physical volume',
+  labelCopy: 'Has a copy of a BlueStore device label',
+  labelCopyUnknown: 'Failed to read the copies of a BlueStore device label',
   blkidMissing: 'blkid not available',
   lsblkMissing: 'lsblk not available',
 } as const;
@@ -142,7 +144,7 @@ export function judgeOsdReadiness(facts: DeviceFacts, host: Pick<HostFacts, 'mou
       cv('bluestore-label', 'not-ready', label.osdUuid ? `osd_uuid ${label.osdUuid}` : undefined);
       out.bluestore = judgeLabelOwner(label.osdUuid, label.meta, policy.cephFsid);
       rookOsdReason(out.bluestore, rook);
-    }
+    } else if (policy.release >= 19) labelCopies(facts, policy, out, own);
   }
   if (type === 'part' || facts.parentHead) {
     if (!facts.parentHead) cv('parent-bluestore-unknown', 'unknown', 'parent device not found');
@@ -187,6 +189,28 @@ export function judgeOsdReadiness(facts: DeviceFacts, host: Pick<HostFacts, 'mou
   if (host.swaps.ok && parseSwaps(host.swaps.out).some((s) => paths.has(s))) own('swap', 'not-ready', OWN_REASONS.swap);
 
   return finish(out, policy.release);
+}
+
+/**
+ * BlueStore from Ceph 19 on keeps copies of its label 1, 10, 100 and 1000 GiB into the device and reads
+ * them when the one at offset 0 is gone: a device whose first MiB was zeroed, or whose signature wipefs
+ * removed, still holds that OSD for Ceph 19, though ceph-volume (which reads the first 22 bytes only)
+ * calls it available.
+ */
+function labelCopies(facts: DeviceFacts, policy: ReadinessPolicy, out: DeviceVerdict, own: (code: string, kind: Reason['kind'], message: string, detail?: string) => void): void {
+  const gib = (offset: number) => `${offset / 2 ** 30} GiB`;
+  const found: string[] = [];
+  for (const { offset, probe } of facts.labelCopies ?? []) {
+    if (!probe.ok) {
+      own('bluestore-label-copy-unknown', 'unknown', OWN_REASONS.labelCopyUnknown, `at ${gib(offset)}: ${probe.error}`);
+      continue;
+    }
+    const label = parseBluestoreLabel(Buffer.from(probe.out, 'base64'));
+    if (!label) continue;
+    found.push(`${gib(offset)}${label.osdUuid ? ` (osd_uuid ${label.osdUuid})` : ''}`);
+    out.bluestore ??= judgeLabelOwner(label.osdUuid, label.meta, policy.cephFsid);
+  }
+  if (found.length) own('bluestore-label-copy', 'not-ready', OWN_REASONS.labelCopy, `at ${found.join(', ')}: Ceph ${policy.release}'s BlueStore reads it when the label at 0 is gone`);
 }
 
 /** Whose OSD a BlueStore label belongs to, given the fsid of the cluster being deployed. */

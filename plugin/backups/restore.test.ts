@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { describeInterruption, restoreJobState, restoreQuestion, validateRestoreArgs, type InterruptionFacts } from './restore.js';
+import { describeInterruption, layoutMismatch, restoreJobState, restoreQuestion, validateRestoreArgs, type InterruptionFacts } from './restore.js';
 
 const base: Omit<InterruptionFacts, 'stage'> = {
   instance: 'acme',
@@ -85,4 +85,21 @@ describe('restore arguments and question', () => {
       /^This replaces the database and files of instance acme-copy in namespace saasodoo with a copy of acme's backup active\/c\/acme\/20250115T103000Z /,
     );
   });
+  it('says a files-only restore leaves the database as it is', () => {
+    const archive = { kind: 'platform' as const, path: 'active/customer-001/backup-2025-01-15.tar.gz', time: new Date('2025-01-15T02:13:07Z') };
+    expect(restoreQuestion({ namespace: 'saasodoo', target: { name: 'acme' }, set: archive, filesOnly: true })).toBe(
+      'This replaces the files of instance acme in namespace saasodoo with platform archive active/customer-001/backup-2025-01-15.tar.gz (taken 2025-01-15T02:13:07Z); its database is left as it is. acme is stopped meanwhile; a safety backup of its current state is taken first.',
+    );
+    expect(restoreQuestion({ namespace: 'saasodoo', target: { name: 'acme' }, set, filesOnly: true })).toMatch(/^This replaces the files of instance acme in namespace saasodoo with the files of backup active\/c\/acme\/20250115T103000Z \(taken .*\); its database is left as it is\./);
+  });
+});
+
+describe('layoutMismatch', () => {
+  it.each([
+    ['bitnami', '/bitnami/odoo', undefined],
+    ['official', '/var/lib/odoo/', undefined],
+    ['bitnami', '/data', undefined], // neither image's mount: not judged
+    ['bitnami', '/var/lib/odoo', "it holds a bitnami image's volume (conf/, data/filestore/), but the instance's image keeps its data at /var/lib/odoo, where Odoo would not find that filestore"],
+    ['official', '/bitnami/odoo', "it holds the official image's volume (filestore/ at the top), but the instance's image keeps its data at /bitnami/odoo, where Odoo would not find that filestore"],
+  ] as const)('%s archive, volume at %s', (layout, mount, want) => expect(layoutMismatch(layout, mount)).toBe(want));
 });

@@ -22,7 +22,7 @@ import { ensureBackupsPvc, planBackup, runBackupJob } from './backup.js';
 import { backupTargetOf, buildRemoveReplacedJob, buildRestoreJob, buildRestorePreflightJob, type BackupTarget } from './jobSpecs.js';
 import { acquireInstanceLock } from './lock.js';
 import { findBackupSet, findPlatformArchive } from './list.js';
-import { parsePlatformArchivePath, type PlatformArchiveRef } from './platformArchives.js';
+import { parsePlatformArchivePath, type ArchiveLayout, type PlatformArchiveRef } from './platformArchives.js';
 import { runVerify } from './verify.js';
 import { type BackupSetInfo } from './listing.js';
 import { formatBytes } from '../../lib/bytes.js';
@@ -131,22 +131,46 @@ export async function planRestore(deps: BackupDeps, opts: RestoreOptions): Promi
 }
 
 /**
- * A platform archive to restore into `target`: it must be one of the target's customer, and pass the
- * checks "backup verify" makes (gzip and tar intact, no entry or link leaving the volume, an Odoo data
- * volume's layout) before anything changes.
+ * A platform archive to restore into `target`: it must be the target's as "backups" lists it (its
+ * customer's, or matched by the target's id or database when the target has no customer id, and not
+ * named after another instance), hold the layout of the target's image, and pass the checks "backup
+ * verify" makes (gzip and tar intact, no entry or link leaving the volume, an Odoo data volume's
+ * layout) before anything changes.
  */
 async function platformArchiveFor(deps: BackupDeps, namespace: string, archive: PlatformArchiveRef, target: BackupTarget): Promise<BackupSetInfo> {
-  if (archive.customerId !== target.customerId) {
-    throw new UsageError(`${archive.path} belongs to customer ${archive.customerId}; instance ${target.name} is customer ${target.customerId}`);
-  }
   const set = await findPlatformArchive(deps, namespace, archive.path);
+  const owners = set.instances ?? (set.instance ? [set.instance] : []);
+  if (!owners.includes(target.name)) {
+    const whose = owners.length ? `it is ${owners.join(' or ')}'s (customer ${archive.customerId})` : `it belongs to customer ${archive.customerId}`;
+    throw new UsageError(`${archive.path} is not an archive of instance ${target.name} (customer ${target.customerId}): ${whose}; nothing was changed`, {
+      hint: `see "kubectl odoo backups ${target.name}" for its archives`,
+    });
+  }
   deps.progress(`checking ${archive.path}`);
   const report = await runVerify(deps, { namespace, backup: archive.path, restoreTest: false });
   const failed = report.checks.filter((c) => !c.ok && c.check !== 'database');
   if (failed.length) {
     throw new FailureError(`${archive.path} cannot be restored: ${failed.map((c) => `${c.check}: ${c.detail}`).join('; ')}; nothing was changed`);
   }
+  const problem = report.layout && layoutMismatch(report.layout, target.dataMountPath);
+  if (problem) throw new UsageError(`${archive.path} cannot be restored into ${target.name}: ${problem}; nothing was changed`);
   return set;
+}
+
+const LAYOUT_MOUNTS: Record<ArchiveLayout, { mount: string; what: string }> = {
+  bitnami: { mount: '/bitnami/odoo', what: "a bitnami image's volume (conf/, data/filestore/)" },
+  official: { mount: '/var/lib/odoo', what: "the official image's volume (filestore/ at the top)" },
+};
+
+/**
+ * Why an archive of `layout` does not fit an instance whose volume is mounted at `mount`: Odoo would
+ * not find its filestore where the image's data_dir points. Undefined when it fits or the mount is
+ * neither image's.
+ */
+export function layoutMismatch(layout: ArchiveLayout, mount: string): string | undefined {
+  const want = Object.entries(LAYOUT_MOUNTS).find(([, m]) => m.mount === mount.replace(/\/+$/, ''));
+  if (!want || want[0] === layout) return undefined;
+  return `it holds ${LAYOUT_MOUNTS[layout].what}, but the instance's image keeps its data at ${mount}, where Odoo would not find that filestore`;
 }
 
 /** --to names no instance: plan a new one shaped like the source, filled from the set (reads only). */
@@ -186,7 +210,7 @@ export function describeSetTime(set: Pick<BackupSetInfo, 'time'>): string {
 }
 
 /** The question the command asks before a restore (the answer to type is the target's name). */
-export function restoreQuestion(plan: { namespace: string; target: Pick<BackupTarget, 'name'>; set: Pick<BackupSetInfo, 'path' | 'time'>; copyFrom?: string; kind?: 'copy'; spec?: Pick<InstanceSpec, 'database' | 'host'> }): string {
+export function restoreQuestion(plan: { namespace: string; target: Pick<BackupTarget, 'name'>; set: Pick<BackupSetInfo, 'path' | 'time'> & { kind?: BackupSetInfo['kind'] }; copyFrom?: string; kind?: 'copy'; spec?: Pick<InstanceSpec, 'database' | 'host'>; filesOnly?: boolean }): string {
   const t = plan.target.name;
   if (plan.kind === 'copy' && plan.spec) {
     return (
@@ -194,11 +218,13 @@ export function restoreQuestion(plan: { namespace: string; target: Pick<BackupTa
       `with its own database ${plan.spec.database} and ${plan.spec.host ? `host name ${plan.spec.host}` : 'no ingress'}; ${plan.copyFrom} is not changed.`
     );
   }
+  const stopped = `${t} is stopped meanwhile; a safety backup of its current state is taken first.`;
+  if (plan.filesOnly) {
+    const what = plan.set.kind === 'platform' ? `platform archive ${plan.set.path}` : `the files of backup ${plan.set.path}`;
+    return `This replaces the files of instance ${t} in namespace ${plan.namespace} with ${what} (${describeSetTime(plan.set)}); its database is left as it is. ${stopped}`;
+  }
   const what = plan.copyFrom ? `a copy of ${plan.copyFrom}'s backup ${plan.set.path}` : `backup ${plan.set.path}`;
-  return (
-    `This replaces the database and files of instance ${t} in namespace ${plan.namespace} with ${what} (${describeSetTime(plan.set)}). ` +
-    `${t} is stopped meanwhile; a safety backup of its current state is taken first.`
-  );
+  return `This replaces the database and files of instance ${t} in namespace ${plan.namespace} with ${what} (${describeSetTime(plan.set)}). ${stopped}`;
 }
 
 /** Where the restore Job's last STATE line left the instance (scripts.ts, RESTORE_SCRIPT). */

@@ -177,8 +177,9 @@ export async function connectSsh(SshClient: new () => SshClientType, target: Ssh
       const r = await run(`cat -- ${q(path)}`);
       return r.code === 0 ? { ok: true, out: r.stdout.toString('utf8') } : fileError(r.stderr, r.code, r.error);
     },
-    async readHead(path, bytes) {
-      const r = await run(`head -c ${Number(bytes)} -- ${q(path)}`);
+    async readHead(path, bytes, offset = 0) {
+      // dd's skip counts blocks of bs bytes; POSIX dd reports its record counts on stderr.
+      const r = await run(offset ? `dd if=${q(path)} bs=${Number(bytes)} skip=${Math.floor(offset / bytes)} count=1` : `head -c ${Number(bytes)} -- ${q(path)}`);
       return r.code === 0 ? { ok: true, out: r.stdout.toString('base64') } : fileError(r.stderr, r.code, r.error);
     },
     async list(dir) {

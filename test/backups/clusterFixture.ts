@@ -45,6 +45,8 @@ export interface InstanceSpec {
   customer?: string;
   labels?: Record<string, string>;
   attachments?: number;
+  /** The instance's image (bitnami's keeps its data at /bitnami/odoo, the official one at /var/lib/odoo). */
+  image?: string;
 }
 
 /**
@@ -54,6 +56,8 @@ export interface InstanceSpec {
 export async function addBackupInstance(cluster: TestCluster, pg: TestPostgres, spec: InstanceSpec): Promise<{ dataDir: string; inst: OdooInstanceData; owner: string }> {
   const { store } = cluster;
   const { name, db, id } = spec;
+  const image = spec.image ?? 'odoo:17';
+  const mountPath = /bitnami/.test(image) ? '/bitnami/odoo' : '/var/lib/odoo';
   const owner = `odoo_${db}`;
   await pg.createRole(owner, DB_PASSWORD, { createdb: true });
   store.create('secrets', { metadata: { name: `${db}-db`, namespace: NS }, stringData: { username: owner, password: DB_PASSWORD } });
@@ -83,7 +87,7 @@ export async function addBackupInstance(cluster: TestCluster, pg: TestPostgres, 
           containers: [
             {
               name: 'odoo',
-              image: 'odoo:17',
+              image,
               ports: [{ containerPort: 8069 }],
               env: [
                 { name: 'ODOO_DATABASE_HOST', value: '127.0.0.1' },
@@ -92,7 +96,7 @@ export async function addBackupInstance(cluster: TestCluster, pg: TestPostgres, 
                 { name: 'ODOO_DATABASE_USER', valueFrom: { secretKeyRef: { name: `${db}-db`, key: 'username' } } },
                 { name: 'ODOO_DATABASE_PASSWORD', valueFrom: { secretKeyRef: { name: `${db}-db`, key: 'password' } } },
               ],
-              volumeMounts: [{ name: 'odoo-data', mountPath: '/var/lib/odoo' }],
+              volumeMounts: [{ name: 'odoo-data', mountPath }],
               readinessProbe: { httpGet: { path: '/web/health', port: 8069 } },
             },
           ],
@@ -106,7 +110,8 @@ export async function addBackupInstance(cluster: TestCluster, pg: TestPostgres, 
   return { dataDir, inst, owner };
 }
 
-export async function startBackupWorld(pg: TestPostgres, opts: { name?: string; db?: string; attachments?: number } = {}): Promise<BackupWorld> {
+/** `image`: the instance's image (bitnami's keeps its data at /bitnami/odoo, the official one at /var/lib/odoo). */
+export async function startBackupWorld(pg: TestPostgres, opts: { name?: string; db?: string; attachments?: number; image?: string } = {}): Promise<BackupWorld> {
   const name = opts.name ?? 'odoo-acme-1a2b3c4d';
   const db = opts.db ?? 'acme';
   const cluster = await startTestCluster();
@@ -116,7 +121,7 @@ export async function startBackupWorld(pg: TestPostgres, opts: { name?: string; 
     metadata: { name: 'odoo-backups-pvc', namespace: NS },
     spec: { accessModes: ['ReadWriteMany'], storageClassName: 'rook-cephfs', resources: { requests: { storage: '50Gi' } } },
   });
-  const { dataDir, inst, owner } = await addBackupInstance(cluster, pg, { name, db, id: '1a2b3c4d5e6f47a8b9c0d1e2f3a4b5c6', attachments: opts.attachments });
+  const { dataDir, inst, owner } = await addBackupInstance(cluster, pg, { name, db, id: '1a2b3c4d5e6f47a8b9c0d1e2f3a4b5c6', attachments: opts.attachments, image: opts.image });
   const backupsDir = await boundDir(cluster, 'odoo-backups-pvc');
   return {
     cluster,

@@ -210,6 +210,24 @@ describe('signals during a backup', () => {
   });
 });
 
+/**
+ * Runs the restore script until it pauses at `point`, then signals it as the kubelet would (SIGTERM to
+ * PID 1, or SIGKILL to the whole container) and lets it end.
+ */
+async function restoreInterruptedAt(env: Record<string, string>, point: string, signal: 'SIGTERM' | 'SIGKILL') {
+  const pause = join(root, `pause-restore-${point}`);
+  writeFileSync(pause, '');
+  const { child, done } = startScript(RESTORE_SCRIPT, { ...env, PAUSE_AT: point, PAUSE_FILE: pause });
+  let out = '';
+  child.stdout!.on('data', (d) => (out += d));
+  child.stderr!.on('data', (d) => (out += d));
+  await waitFor(`the restore to pause at ${point}`, () => out.includes(`PAUSED ${point}`), 60_000);
+  if (signal === 'SIGTERM') process.kill(child.pid!, 'SIGTERM');
+  else process.kill(-child.pid!, 'SIGKILL');
+  rmSync(pause, { force: true });
+  return done;
+}
+
 describe('signals at every step of a restore', () => {
   const backups = () => join(root, 'backups');
   let fromSet: string;
@@ -258,18 +276,7 @@ describe('signals at every step of a restore', () => {
     ['out-1', 'SIGKILL', 'new', 'killed'],
     ['in-1', 'SIGKILL', 'new', 'killed'],
   ] as const)('%s, %s: wholly %s after recover (STATE %s)', async (point, signal, after, stateLine) => {
-    const pause = join(root, `pause-restore-${point}`);
-    writeFileSync(pause, '');
-    const env = restoreEnv(backups(), fromSet);
-    const { child, done } = startScript(RESTORE_SCRIPT, { ...env, PAUSE_AT: point, PAUSE_FILE: pause });
-    let out = '';
-    child.stdout!.on('data', (d) => (out += d));
-    child.stderr!.on('data', (d) => (out += d));
-    await waitFor(`the restore to pause at ${point}`, () => out.includes(`PAUSED ${point}`), 60_000);
-    if (signal === 'SIGTERM') process.kill(child.pid!, 'SIGTERM');
-    else process.kill(-child.pid!, 'SIGKILL');
-    rmSync(pause, { force: true });
-    const r = await done;
+    const r = await restoreInterruptedAt(restoreEnv(backups(), fromSet), point, signal);
     expect(r.code === 0).toBe(false);
     if (stateLine !== 'killed') expect(r.output).toMatch(new RegExp(`^STATE ${stateLine}$`, 'm'));
     else expect(r.output).not.toMatch(/^STATE /m);
@@ -306,5 +313,60 @@ describe('signals at every step of a restore', () => {
     expect(await instanceState()).toEqual(stateNew);
     expect((await recover('cleanup')).code).toBe(0);
     await resetToOld();
+  });
+});
+
+describe('signals at every step of a files-only restore of a platform archive', () => {
+  const backups = () => join(root, 'backups');
+  let toNew: string;
+  let toOld: string;
+  let filesNew: Record<string, string>;
+  let filesOld: Record<string, string>;
+
+  /** `tar czf` of a copy of the volume, changed by `change`, as the platform writes its archives. */
+  function platformArchive(name: string, change: (dir: string) => void): { path: string; files: Record<string, string> } {
+    const dir = join(root, `archived-${name}`);
+    execFileSync('cp', ['-a', inst.dataDir, dir]);
+    for (const e of readdirSync(dir).filter((n) => n.startsWith('.odoo-restore-'))) rmSync(join(dir, e), { recursive: true, force: true });
+    change(dir);
+    const path = `active/${CUSTOMER}/${name}.tar.gz`;
+    mkdirSync(join(backups(), 'active', CUSTOMER), { recursive: true });
+    execFileSync('tar', ['czf', join(backups(), path), '-C', dir, '.']);
+    return { path, files: treeSnapshot(dir) };
+  }
+  const filesOnlyEnv = (path: string) => ({ ...restoreEnv(backups(), path), FILES_ONLY: '1' });
+
+  beforeAll(() => {
+    ({ path: toOld, files: filesOld } = platformArchive('platform-old', () => undefined));
+    ({ path: toNew, files: filesNew } = platformArchive('platform-new', (dir) => {
+      writeFileSync(join(dir, 'conf', 'odoo.conf'), '[options]\ndb_name = faults\n; from the platform archive\n');
+      writeFileSync(join(dir, 'filestore', DB, 'only-in-the-archive'), randomBytes(70_000));
+      rmSync(join(dir, 'sessions'), { recursive: true, force: true });
+    }));
+    expect(filesNew).not.toEqual(filesOld);
+  });
+
+  it.each([
+    ['check', 'SIGKILL', 'old'],
+    ['files+database', 'SIGTERM', 'old'],
+    ['swap', 'SIGKILL', 'old'],
+    ['out-1', 'SIGTERM', 'new'],
+    ['out-1', 'SIGKILL', 'new'],
+    ['in-1', 'SIGKILL', 'new'],
+  ] as const)('%s, %s: wholly the %s files after recover, the database never touched', async (point, signal, after) => {
+    const rows = await databaseSnapshot(pg, DB);
+    expect(treeSnapshot(inst.dataDir, (rel) => rel.startsWith('.odoo-restore-'))).toEqual(filesOld);
+    expect((await restoreInterruptedAt(filesOnlyEnv(toNew), point, signal)).code === 0).toBe(false);
+    const applied = await recover('apply');
+    expect(applied.code, applied.output).toBe(0);
+    expect((await recover('cleanup')).code).toBe(0);
+    expect(treeSnapshot(inst.dataDir)).toEqual(after === 'new' ? filesNew : filesOld);
+    expect(await databaseSnapshot(pg, DB)).toBe(rows);
+    expect(await sideDatabases()).toEqual([]);
+    if (after === 'new') {
+      const back = await runScript(RESTORE_SCRIPT, filesOnlyEnv(toOld));
+      expect(back.code, back.output).toBe(0);
+      expect((await recover('cleanup')).code).toBe(0);
+    }
   });
 });

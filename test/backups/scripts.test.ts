@@ -434,3 +434,88 @@ describe('list and set operations', () => {
     expect(() => ops('delete', ['../etc'])).toThrow();
   });
 });
+
+describe('restore script on a platform archive (volume only)', () => {
+  const archive = (name: string) => `active/${CUSTOMER}/${name}.tar.gz`;
+  /** A bitnami volume as the instance holds it, in a folder of its own. */
+  function bitnamiInstance(name: string, marker: string): string {
+    const dir = join(root, name);
+    mkdirSync(join(dir, 'conf'), { recursive: true });
+    writeFileSync(join(dir, 'conf', 'odoo.conf'), `[options]\n; ${marker}\ndb_name = ${DB}\n`);
+    mkdirSync(join(dir, 'data', 'filestore', DB, 'ab'), { recursive: true });
+    writeFileSync(join(dir, 'data', 'filestore', DB, 'ab', `ab${marker}`), marker);
+    return dir;
+  }
+
+  it('needs FILES_ONLY: a platform archive holds no database, so nothing is touched without it', async () => {
+    const src = bitnamiInstance('archived-1', 'archived');
+    const target = bitnamiInstance('target-1', 'current');
+    mkdirSync(join(backupRoot, 'active', CUSTOMER), { recursive: true });
+    execFileSync('tar', ['czf', join(backupRoot, archive('backup-2025-01-15')), '-C', src, '.']);
+    const files = treeSnapshot(target);
+    const run = await runScript(RESTORE_SCRIPT, restoreEnv(archive('backup-2025-01-15'), DB, target));
+    expect(run.code).toBe(1);
+    expect(run.output).toContain(`ERROR ${archive('backup-2025-01-15')} holds no database: restore it with --files-only`);
+    expect(treeSnapshot(target)).toEqual(files);
+  });
+
+  it('restores the files of a tar of /bitnami (wrapped in odoo/) and leaves the database as it is', async () => {
+    const bitnamiRoot = join(root, 'bitnami-root');
+    const src = bitnamiInstance(join('bitnami-root', 'odoo'), 'wrapped');
+    execFileSync('tar', ['czf', join(backupRoot, archive('backup-2025-01-16')), '-C', bitnamiRoot, 'odoo']);
+    const target = bitnamiInstance('target-2', 'current');
+    const rows = await databaseSnapshot(pg, DB);
+    const before = await databases();
+    const run = await runScript(RESTORE_SCRIPT, { ...restoreEnv(archive('backup-2025-01-16'), DB, target), FILES_ONLY: '1' });
+    expect(run.output).toContain(`DONE ${archive('backup-2025-01-16')}`);
+    expect(run.code).toBe(0);
+    expect(treeSnapshot(target, (rel) => rel.startsWith('.odoo-restore'))).toEqual(treeSnapshot(src));
+    expect(readdirSync(target).filter((n) => n.startsWith('.odoo-restore'))).toEqual([]);
+    expect(await databaseSnapshot(pg, DB)).toBe(rows);
+    expect(await databases()).toEqual(before);
+  });
+
+  it('FILES_ONLY with one of our sets restores its files and keeps the database as it is now', async () => {
+    const b = await backup({ consistency: 'stop' });
+    expect(b.run.code).toBe(0);
+    const files = treeSnapshot(inst.dataDir);
+    await pg.psql("INSERT INTO res_partner (name) VALUES ('kept by a files-only restore')", { database: DB });
+    writeFileSync(join(inst.dataDir, 'conf', 'odoo.conf'), 'changed after the backup\n');
+    const rows = await databaseSnapshot(pg, DB);
+    const run = await runScript(RESTORE_SCRIPT, { ...restoreEnv(b.path), FILES_ONLY: '1' });
+    expect(run.output).toContain(`DONE ${b.path}`);
+    expect(run.code).toBe(0);
+    expect(treeSnapshot(inst.dataDir)).toEqual(files);
+    expect(await databaseSnapshot(pg, DB)).toBe(rows);
+    await expectNoRestoreLeftovers();
+  });
+
+  it('refuses entries and links with absolute or ".." paths before extracting anything', async () => {
+    const work = bitnamiInstance(join('evil', 'volume'), 'evil');
+    const planted = join(root, 'evil', 'planted');
+    const absolute = join(root, 'evil-absolute', 'planted');
+    writeFileSync(planted, 'x');
+    mkdirSync(join(absolute, '..'), { recursive: true });
+    writeFileSync(absolute, 'x');
+    execFileSync('ln', ['-s', '../../../etc', join(work, 'conf', 'up')]);
+    const target = bitnamiInstance('target-3', 'current');
+    const files = treeSnapshot(target);
+    const archives = [
+      ['dotdot', ['conf', 'data', '../planted']],
+      ['absolute', ['conf', 'data', absolute]],
+      ['link', ['data', 'conf/up']],
+    ] as const;
+    for (const [name, members] of archives) execFileSync('tar', ['czf', join(backupRoot, archive(name)), '-P', ...members], { cwd: work });
+    // What an extraction would bring back.
+    rmSync(planted);
+    rmSync(absolute);
+    for (const [name] of archives) {
+      const run = await runScript(RESTORE_SCRIPT, { ...restoreEnv(archive(name), DB, target), FILES_ONLY: '1' });
+      expect(run.code, name).toBe(1);
+      expect(run.output, name).toContain(`ERROR the archive ${archive(name)} has entries or links with absolute or ".." paths: refused, nothing extracted`);
+      expect(existsSync(planted), name).toBe(false);
+      expect(existsSync(absolute), name).toBe(false);
+      expect(treeSnapshot(target), name).toEqual(files);
+    }
+  });
+});

@@ -288,6 +288,22 @@ describe('the platform\'s volume-only archives', { timeout: 300_000 }, () => {
     expect(restoreTest.stderr.split('\n')[0]).toBe('error: --restore-test needs a database dump; active/customer-001/backup-2025-01-15.tar.gz is a platform archive (volume only): verify it without --restore-test');
   });
 
+  it('restore --files-only takes an archive matched to the instance by any of its names, and refuses another instance\'s', async () => {
+    const legacy = 'active/legacy/shop-2025-01-10.tar.gz';
+    for (const ref of Object.values(shapes[1].forms)) {
+      const r = await run(['restore', ref, '--from', legacy, '--files-only', '--dry-run', '-o', 'json']);
+      expect(r.code, `${ref}: ${r.stderr}`).toBe(0);
+      const spec = JSON.parse(r.stdout).spec.template.spec;
+      expect(spec.containers[0].env).toEqual(expect.arrayContaining([{ name: 'SET_PATH', value: legacy }, { name: 'FILES_ONLY', value: '1' }]));
+      expect(spec.volumes.map((v: any) => v.persistentVolumeClaim?.claimName)).toContain(shapes[1].pvc);
+    }
+    const other = await run(['restore', 'acmeshop', '--from', legacy, '--files-only', '--dry-run']);
+    expect(other.code).toBe(2);
+    expect(other.stderr.split('\n').find((l) => l.startsWith('error: '))).toBe(
+      `error: ${legacy} is not an archive of instance odoo-acmeshop-5b6c7d8e (customer customer-001): it is odoo-shop-7c1d9e0a's (customer legacy); nothing was changed`,
+    );
+  });
+
   it('prune never touches platform archives unless --include-platform', async () => {
     const dir = join(pvDir('odoo-backups-pvc'), 'active/customer-001');
     const archives = () => execFileSync('ls', [dir]).toString().split('\n').filter((f) => f.endsWith('.tar.gz'));

@@ -71,7 +71,7 @@ describe('migrate-storage of one instance', () => {
   it('--dry-run measures and shows the plan, creating nothing', async () => {
     const r = await odoo(['migrate-storage', deploymentName(s), '--dry-run']);
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(new RegExp(`^dry run ${ns}/${deploymentName(s)}: ${legacy} \\(\\d+(\\.\\d)?Ki\\) would move to PVC ${pvcName(s)} \\(10Gi\\); nothing changed \\(-o yaml shows the objects\\)\n$`));
+    expect(r.stdout).toMatch(new RegExp(`^dry run ${ns}/${deploymentName(s)}: ${legacy} \\(\\d+(\\.\\d)?Ki on disk\\) would move to PVC ${pvcName(s)} \\(10Gi\\); nothing changed \\(-o yaml shows the objects\\)\n$`));
     expect(r.stderr).toMatch(/\n✓ measure: .* uses \d+(\.\d)?Ki on disk \(du\)/);
     const y = await odoo(['migrate-storage', deploymentName(s), '--dry-run', '-o', 'json']);
     expect(JSON.parse(y.stdout).objects.map((o: any) => o.kind)).toEqual(['PersistentVolumeClaim', 'Job', 'Job', 'Deployment']);

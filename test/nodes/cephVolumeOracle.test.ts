@@ -13,7 +13,7 @@ import { randomUUID } from 'node:crypto';
 import { kubectlOdoo } from '../harness/plugin.js';
 import { bluestoreLabelBytes } from '../../lib/nodes/testing/fixtures.js';
 import { createLabSpace, GiB, lvmConfig, requireRoot, sh, type LabSpace } from './deviceLab.js';
-import { agentRequest, startLocalAgent, type LocalAgent } from './localAgent.js';
+import { agentRequest, startHostAgent, type LocalAgent } from './localAgent.js';
 import { SSHD, startSshd, type Sshd } from './sshd.js';
 
 const CEPH_VOLUME = '/usr/sbin/ceph-volume';
@@ -227,21 +227,7 @@ describe.skipIf(!runs || missing.length > 0)('ceph-volume 16.2 as the oracle of 
     space = createLabSpace('oracle');
     try {
       sshd = await startSshd(join(space.dir, 'ssh'));
-      const tokenFile = join(space.dir, 'token');
-      writeFileSync(tokenFile, `${TOKEN}\n`);
-      const config = join(space.dir, 'agent.json');
-      writeFileSync(
-        config,
-        JSON.stringify({
-          devices: ['/dev/null'],
-          allowLoopDevices: true,
-          listen: { host: '127.0.0.1', port: 0 },
-          tokenFile,
-          summaryIntervalSeconds: 3600,
-          hostPaths: { proc: '/proc', sys: '/sys', dev: '/dev', udev: '/run/udev', modules: '/lib/modules', kubeletPods: join(space.dir, 'pods') },
-        }),
-      );
-      agent = await startLocalAgent({ node: 'oracle', configFile: config });
+      agent = await startHostAgent(space.dir, 'oracle', TOKEN);
 
       for (const group of GROUPS) {
         const devices = group.map((st) => [st.name, st.make(space)] as const);

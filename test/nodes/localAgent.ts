@@ -47,6 +47,28 @@ export async function startLocalAgent(opts: { node: string; configFile: string; 
 }
 
 /**
+ * The agent on this machine's own host (its /proc, /sys, /dev, udev and modules), loop devices allowed,
+ * with `token` in a file under `dir`: what the device tests judge real loop devices with.
+ */
+export async function startHostAgent(dir: string, node: string, token: string): Promise<LocalAgent> {
+  const tokenFile = join(dir, 'token');
+  writeFileSync(tokenFile, `${token}\n`);
+  const configFile = join(dir, 'agent.json');
+  writeFileSync(
+    configFile,
+    JSON.stringify({
+      devices: ['/dev/null'],
+      allowLoopDevices: true,
+      listen: { host: '127.0.0.1', port: 0 },
+      tokenFile,
+      summaryIntervalSeconds: 3600,
+      hostPaths: { proc: '/proc', sys: '/sys', dev: '/dev', udev: '/run/udev', modules: '/lib/modules', kubeletPods: join(dir, 'pods') },
+    }),
+  );
+  return startLocalAgent({ node, configFile });
+}
+
+/**
  * A host whose prerequisites are all met: /proc entries point at the real ones except the module list
  * (rbd and ceph loaded), a udev control socket is present, and chronyc reports a synchronised clock.
  */

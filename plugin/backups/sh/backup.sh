@@ -104,6 +104,10 @@ captured() { # captured NAME WHAT: fail with the reason of the stage of capture 
     *) fail "computing the sha256 of $1 failed" ;;
   esac
 }
+# Runs a capture in the background and waits for it: a shell waiting in `wait` takes a TERM at once
+# (its trap ends the script), where one running a pipeline in the foreground would hold it until
+# pg_dump or tar ends, which, behind a lock, may be never.
+waiting() { "$@" & waitpid=$!; wait "$waitpid"; }
 dump_db() { pg_dump --format=custom --compress=0 2>"$WORK/pgdump-err"; }
 # .odoo-restore-*: the files a restore replaced, until they are removed (never part of the instance).
 # shellcheck disable=SC2046 # tar_progress prints options, split into words on purpose
@@ -116,16 +120,16 @@ if [ "$CONSISTENCY" = stop ]; then
   # Nothing writes while the instance is stopped: dump and archive at the same time.
   phase database+data
   capture "$DB_FILE" dump_db & dbpid=$!
-  capture "$DATA_FILE" archive_data || captured "$DATA_FILE" "archiving the data volume failed"
+  waiting capture "$DATA_FILE" archive_data || captured "$DATA_FILE" "archiving the data volume failed"
   wait "$dbpid" || captured "$DB_FILE" "$(dump_failed)"
 else
   # Live: the dump is a snapshot taken when it starts; archiving the files after it ends captures every
   # file a dumped attachment row points to (Odoo's filestore only adds files, and removes unreferenced
   # ones in its garbage collection).
   phase database
-  capture "$DB_FILE" dump_db || captured "$DB_FILE" "$(dump_failed)"
+  waiting capture "$DB_FILE" dump_db || captured "$DB_FILE" "$(dump_failed)"
   phase data
-  capture "$DATA_FILE" archive_data || captured "$DATA_FILE" "archiving the data volume failed"
+  waiting capture "$DATA_FILE" archive_data || captured "$DATA_FILE" "archiving the data volume failed"
 fi
 
 if [ "${EXPORT_ODOO_ZIP:-0}" = 1 ]; then
