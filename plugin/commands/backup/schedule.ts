@@ -39,10 +39,10 @@ function targetsOf(ctx: CommandContext, args: TargetArgs, verb: string): Schedul
 
 const targetOptions = (y: any) =>
   y
-    .positional('name', { type: 'string', describe: 'Instance name, instance id or platform Deployment name' })
-    .option('all', { type: 'boolean', default: false, describe: 'Every instance of the namespace' })
-    .option('selector', { alias: 'l', type: 'string', describe: 'The instances whose Deployments match this label selector' })
-    .option('dry-run', { type: 'boolean', default: false, describe: 'Print the objects; change nothing' });
+    .positional('name', { type: 'string', global: false, describe: 'Instance name, instance id or platform Deployment name' })
+    .option('all', { type: 'boolean', default: false, global: false, describe: 'Every instance of the namespace' })
+    .option('selector', { alias: 'l', type: 'string', global: false, describe: 'The instances whose Deployments match this label selector' })
+    .option('dry-run', { type: 'boolean', default: false, global: false, describe: 'Print the objects; change nothing' });
 
 /** The plugin a scheduled run executes: this very bundle (dist/kubectl-odoo), unless scheduleImage has one. */
 function pluginBundle(): string {
@@ -112,7 +112,7 @@ const deleteCommand: CommandDef<TargetArgs & { yes: boolean }> = {
   command: 'delete [name]',
   describe: 'Delete backup schedules (the backups they made stay); -l and --all ask first unless --yes',
   outputs: ['table', 'json', 'yaml', 'name'],
-  builder: (y) => targetOptions(y).option('yes', { alias: 'y', type: 'boolean', default: false, describe: 'Do not ask' }),
+  builder: (y) => targetOptions(y).option('yes', { alias: 'y', type: 'boolean', default: false, global: false, describe: 'Do not ask' }),
   complete: completeInstanceName,
   async run(ctx, args) {
     const t = targetsOf(ctx, args, 'backup schedule delete');
@@ -138,11 +138,11 @@ export const scheduleCommand: CommandDef<ScheduleArgs> = {
   outputs: ['table', 'json', 'yaml', 'name'],
   builder: (y) =>
     targetOptions(y)
-      .option('every', { type: 'string', describe: 'daily, hourly, or a cron schedule in UTC ("30 2 * * 0")' })
-      .option('window', { type: 'string', describe: 'HH:MM-HH:MM (UTC): daily and hourly runs are spread over it by a hash of each instance' })
-      .option('consistency', { type: 'string', default: 'live', describe: 'live or stop, as for backup' })
-      .option('keep', { type: 'string', describe: 'Retention after each run: last=7,daily=14,weekly=8,monthly=12' })
-      .option('offsite', { type: 'boolean', default: false, describe: 'Each run also copies the instance\'s complete sets to the off-site remote (backups sync)' }),
+      .option('every', { type: 'string', global: false, describe: 'daily, hourly, or a cron schedule in UTC ("30 2 * * 0")' })
+      .option('window', { type: 'string', global: false, describe: 'HH:MM-HH:MM (UTC): daily and hourly runs are spread over it by a hash of each instance' })
+      .option('consistency', { type: 'string', default: 'live', global: false, describe: 'live or stop, as for backup' })
+      .option('keep', { type: 'string', global: false, describe: 'Retention after each run: last=7,daily=14,weekly=8,monthly=12' })
+      .option('offsite', { type: 'boolean', default: false, global: false, describe: 'Each run also copies the instance\'s complete sets to the off-site remote (backups sync)' }),
   subcommands: [listCommand, deleteCommand],
   complete: completeInstanceName,
   async run(ctx, args) {
