@@ -14,6 +14,7 @@ command -v rsync >/dev/null 2>&1 || need+=(rsync)
 command -v rclone >/dev/null 2>&1 || need+=(rclone) # off-site copies (backups sync) and their WebDAV test target
 [ -x /usr/bin/python3 ] || need+=(python3) # the test cluster's exec -t terminal
 command -v zip >/dev/null 2>&1 || need+=(zip unzip)
+command -v unzip >/dev/null 2>&1 || need+=(unzip) # the support bundle tests extract what report wrote
 # The readiness oracle: Debian's ceph-volume (16.2) needs udevadm; the device states need these tools.
 [ -x /usr/sbin/ceph-volume ] || need+=(ceph-osd)
 command -v udevadm >/dev/null 2>&1 || [ -x /usr/bin/udevadm ] || need+=(udev)

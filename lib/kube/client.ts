@@ -252,20 +252,32 @@ export class KubeClient {
     }
   }
 
+  /**
+   * The pages of a list (limit/continue). The next page is asked for as soon as a page arrives, before
+   * the caller works on it, so the server prepares one page while the caller reads the other; it is
+   * parsed only when the caller gets to it, so no more than one parsed page is held at a time.
+   */
   async *listPages<T = any>(type: ResourceType, opts: ListOptions = {}): AsyncGenerator<ListResult<T>> {
-    let cont: string | undefined;
-    do {
-      const res = await this.request<{ items: T[] | null; metadata: { resourceVersion?: string; continue?: string } }>({
-        method: 'GET',
-        path: resourcePath(type, { namespace: opts.namespace }),
-        query: { labelSelector: opts.labelSelector, fieldSelector: opts.fieldSelector, limit: opts.pageSize ?? 500, continue: cont },
-      });
-      const kind = type.kind;
-      // List items carry no kind/apiVersion on the wire; add them so callers can treat objects uniformly.
-      const items = (res.items ?? []).map((o: any) => (o.kind ? o : { apiVersion: apiVersionFor(type), kind, ...o }));
-      yield { items, resourceVersion: res.metadata?.resourceVersion ?? '' };
-      cont = res.metadata?.continue || undefined;
-    } while (cont);
+    const fetchPage = (cont: string | undefined) => {
+      const page = this.send(
+        {
+          method: 'GET',
+          path: resourcePath(type, { namespace: opts.namespace }),
+          query: { labelSelector: opts.labelSelector, fieldSelector: opts.fieldSelector, limit: opts.pageSize ?? 500, continue: cont },
+        },
+        false,
+      );
+      // A caller that stops early never awaits the page asked for ahead: its failure is nobody's.
+      page.catch(() => {});
+      return page;
+    };
+    let next: Promise<{ body?: string }> | undefined = fetchPage(undefined);
+    while (next) {
+      // Parsed apart from this frame, so the page's text is not held while the caller works on it.
+      const page: ListResult<T> & { cont?: string } = parseListPage<T>((await next).body, type);
+      next = page.cont ? fetchPage(page.cont) : undefined;
+      yield { items: page.items, resourceVersion: page.resourceVersion };
+    }
   }
 
   async create<T = any>(type: ResourceType, obj: any, opts: { namespace?: string; dryRun?: boolean } = {}): Promise<T> {
@@ -388,6 +400,14 @@ export class KubeClient {
     const wsUrl = u.href.replace(/^http/, 'ws');
     return { url: wsUrl, options: { headers: await this.conn.authHeaders(), ...this.conn.tls } };
   }
+}
+
+function parseListPage<T>(body: string | undefined, type: ResourceType): ListResult<T> & { cont?: string } {
+  const res: { items: T[] | null; metadata?: { resourceVersion?: string; continue?: string } } = body ? JSON.parse(body) : { items: [] };
+  const kind = type.kind;
+  // List items carry no kind/apiVersion on the wire; add them so callers can treat objects uniformly.
+  const items = (res.items ?? []).map((o: any) => (o.kind ? o : { apiVersion: apiVersionFor(type), kind, ...o }));
+  return { items, resourceVersion: res.metadata?.resourceVersion ?? '', cont: res.metadata?.continue || undefined };
 }
 
 function apiVersionFor(type: ResourceType): string {

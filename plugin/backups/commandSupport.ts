@@ -38,7 +38,7 @@ export async function backupDeps(ctx: CommandContext): Promise<BackupDeps> {
     },
     toolVersion: pluginVersion(),
     holder: whoAmI(),
-    instanceTimeoutMs: parseTimeout(String(c.waitTimeout ?? '10m'), 'waitTimeout (config)'),
+    instanceTimeoutMs: parseTimeout(c.waitTimeout, 'waitTimeout (config)'),
   };
 }
 

@@ -117,7 +117,7 @@ function labelValue(v: string | undefined): string | undefined {
  * The scripts' test hook (see point() in scripts.ts): KUBECTL_ODOO_PAUSE=<point>:<file> in the plugin's
  * environment makes its Jobs wait at that point while the file exists. Unset, it adds nothing.
  */
-function pauseHookEnv(): any[] {
+export function pauseHookEnv(): any[] {
   const raw = process.env.KUBECTL_ODOO_PAUSE;
   const m = raw ? /^([a-z0-9+-]+):(\/.+)$/.exec(raw) : null;
   return m ? [{ name: 'PAUSE_AT', value: m[1] }, { name: 'PAUSE_FILE', value: m[2] }] : [];

@@ -173,10 +173,10 @@ export async function inspectInstanceLock(kube: KubeClient, namespace: string, i
   return { lock, state: judgeLock(lock, now, job) };
 }
 
-/** Backup/restore Jobs of the instance that have not finished. */
+/** Backup, restore, recover and module update Jobs of the instance that have not finished. */
 export async function runningOperations(kube: KubeClient, namespace: string, instance: string): Promise<any[]> {
   const jobs = await kube.list(RESOURCES.jobs, { namespace, labelSelector: `${LABEL_MANAGED_BY}=kubectl-odoo,${LABEL_INSTANCE}=${instance}` });
-  return jobs.items.filter((j: any) => ['backup', 'restore', 'recover'].includes(j.metadata?.labels?.[LABEL_OPERATION]) && !jobOutcome(j));
+  return jobs.items.filter((j: any) => ['backup', 'restore', 'recover', 'update'].includes(j.metadata?.labels?.[LABEL_OPERATION]) && !jobOutcome(j));
 }
 
 /**
@@ -196,8 +196,8 @@ export async function assertNotBusy(kube: KubeClient, namespace: string, instanc
 
 export interface InstanceLock {
   readonly record: LockRecord;
-  /** Records the phase (and the Job doing the work, or none) in the lock. */
-  update(change: { phase?: string; job?: string | null }): Promise<void>;
+  /** Records the phase (and the Job doing the work, or none, and the replicas to give back) in the lock. */
+  update(change: { phase?: string; job?: string | null; replicas?: number }): Promise<void>;
   release(): Promise<void>;
 }
 
@@ -276,6 +276,7 @@ export async function acquireInstanceLock(kube: KubeClient, opts: LockOptions): 
     },
     async update(change) {
       if (change.phase !== undefined) current.phase = change.phase;
+      if (change.replicas !== undefined) current.replicas = change.replicas;
       if (change.job === null) delete current.job;
       else if (change.job !== undefined) current.job = change.job;
       await write();

@@ -1,7 +1,7 @@
 // Builds the yargs CLI from the explicit command list and runs one invocation.
 // The exit code of every run is decided here (see exitCodeFor); nothing else calls process.exit.
 import yargs, { type Argv } from 'yargs';
-import type { CommandDef } from './command.js';
+import { parseDryRun, type CommandDef } from './command.js';
 import type { CommandContext, Clock, Env, GlobalOptions, IOStreams } from './context.js';
 import { COMMANDS } from './commands.js';
 import { UsageError, exitCodeFor, formatError, CancelledError, CliError } from '../../lib/errors.js';
@@ -146,6 +146,7 @@ function registerCommand(y: Argv, def: CommandDef, deps: AppDeps, state: RunStat
     def.describe,
     (sub: Argv) => {
       let b = def.builder ? def.builder(sub) : sub;
+      if (def.dryRun) b = b.option('dry-run', { type: 'string', global: false, describe: def.dryRun.describe + (def.dryRun.server ? ' (--dry-run=server: the API server also checks every change and stores nothing)' : '') });
       for (const child of def.subcommands ?? []) b = registerCommand(b, child, deps, state);
       if (def.subcommands?.length && !def.run) b = b.demandCommand(1, `${SCRIPT_NAME} ${def.command.split(' ')[0]} needs a subcommand`);
       return b;
@@ -155,11 +156,17 @@ function registerCommand(y: Argv, def: CommandDef, deps: AppDeps, state: RunStat
           state.ran = true;
           parseVerbosity(argv.v);
           const globals = globalsFrom(argv);
+          const name = `${SCRIPT_NAME} ${argv._.join(' ')}`.trim();
           if (def.outputs && !def.outputs.includes(globals.output)) {
-            const name = `${SCRIPT_NAME} ${argv._.join(' ')}`.trim();
             // A command that prints only text (a log, a shell, a script) has no other format to offer.
             if (def.outputs.length === 1 && def.outputs[0] === 'table') throw new UsageError(`-o ${globals.output} is not supported by "${name}": it prints text only`);
             throw new UsageError(`-o ${globals.output} is not supported by "${name}": use ${def.outputs.map((o) => `-o ${o}`).join(' or ')}`);
+          }
+          enforceScope(def, name, globals);
+          if (def.dryRun) {
+            const mode = parseDryRun(argv['dry-run']);
+            if (mode === 'server' && !def.dryRun.server) throw new UsageError(`--dry-run=server is not supported by "${name}": nothing it does can be checked by the API server alone; use --dry-run`);
+            argv['dry-run'] = argv.dryRun = mode;
           }
           const config = loadPluginConfig(deps.env);
           const ctx = makeContext(deps, globals, config, state.signal);
@@ -174,6 +181,15 @@ function registerCommand(y: Argv, def: CommandDef, deps: AppDeps, state: RunStat
     undefined,
   ) as Argv;
 }
+
+/** -A where a command declares it acts on one instance or one namespace: one message for all. */
+function enforceScope(def: CommandDef, name: string, globals: GlobalOptions): void {
+  if (!globals.allNamespaces) return;
+  const command = name.slice(SCRIPT_NAME.length + 1);
+  if (def.scope === 'instance') throw new UsageError(`${command} acts on one instance: use -n NAMESPACE instead of -A`);
+  if (def.scope === 'namespace') throw new UsageError(`${command} works in one namespace at a time: use -n NAMESPACE instead of -A`);
+}
+
 
 interface RunState {
   ran: boolean;
@@ -333,6 +349,13 @@ function normaliseYargsMessage(msg: string, args?: string[]): string {
   if (invalid) {
     const choices = invalid[3].split(/,\s*/).map((c) => c.replace(/^"|"$/g, ''));
     return `invalid value ${invalid[2]} for --${invalid[1]}: use one of ${choices.join(', ')}`;
+  }
+  // "Unknown arguments: dry-run, dryRun": yargs names a dashed flag twice (its camel-case twin); say it once, as typed.
+  const unknown = /^Unknown arguments?: (.*)$/.exec(first);
+  if (unknown) {
+    const names = unknown[1].split(/,\s*/).filter((n, _i, all) => !(/[A-Z]/.test(n) && all.includes(n.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`))));
+    const flags = names.map((n) => (n.length === 1 ? `-${n}` : /^[a-z]/i.test(n) && args?.some((a) => a === `--${n}` || a.startsWith(`--${n}=`)) ? `--${n}` : n));
+    return `unknown ${flags.length === 1 ? (flags[0].startsWith('-') ? 'flag' : 'argument') : 'arguments'}: ${flags.join(', ')}`;
   }
   const oneLine = msg.replace(/\s*\n\s*/g, ' ').trim();
   return oneLine.charAt(0).toLowerCase() + oneLine.slice(1);

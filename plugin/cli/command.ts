@@ -2,6 +2,9 @@
 import type { Argv } from 'yargs';
 import type { CommandContext } from './context.js';
 import type { OutputFormat } from '../core/output/printer.js';
+import { UsageError } from '../../lib/errors.js';
+
+export type CommandScope = 'instance' | 'namespace' | 'fleet' | 'cluster';
 
 export interface CommandDef<A = any> {
   /** yargs command string, e.g. "create <name>". */
@@ -17,6 +20,27 @@ export interface CommandDef<A = any> {
    * never silently prints text. Absent: the command handles every format itself.
    */
   outputs?: readonly OutputFormat[];
+  /**
+   * What one run acts on, which decides -A: `instance` (one instance; -A refused), `namespace` (one
+   * namespace at a time; -A refused), `fleet` (a namespace, or every one with -A), `cluster` (nodes,
+   * the agent; no namespace). Every command that runs declares it.
+   */
+  scope?: CommandScope;
+  /**
+   * --dry-run, declared once here so it reads the same everywhere, as kubectl takes it: `--dry-run` or
+   * `--dry-run=client` shows what would happen and changes nothing; `--dry-run=server` (where `server`
+   * is set) also has the API server check every change and store nothing; `--dry-run=none` is a run.
+   * The command gets `dryRun`: 'client' | 'server' | undefined.
+   */
+  dryRun?: { server?: boolean; describe: string };
   /** Completes positional arguments (instance names and the like). */
   complete?: (ctx: CommandContext, args: A, partial: string) => Promise<string[]>;
+}
+
+/** `--dry-run` / `--dry-run=client` / `--dry-run=server` / `--dry-run=none`, as kubectl takes it. */
+export function parseDryRun(v: unknown): 'client' | 'server' | undefined {
+  if (v === undefined || v === false || v === 'none') return undefined;
+  if (v === '' || v === true || v === 'client') return 'client';
+  if (v === 'server') return 'server';
+  throw new UsageError(`invalid --dry-run "${v}": use client, server or none`);
 }

@@ -27,6 +27,8 @@ import { shellCommand } from '../commands/shell/command.js';
 import { psqlCommandDef } from '../commands/psql/command.js';
 import { odooShellCommand } from '../commands/odoo-shell/command.js';
 import { maintenanceCommand } from '../commands/maintenance/command.js';
+import { reportCommand } from '../commands/report/command.js';
+import { updateCommand } from '../commands/update/command.js';
 
 // Listed in the order --help shows them: instances, their storage and config, backups, nodes, the tool itself.
 export const COMMANDS: CommandDef[] = [
@@ -52,6 +54,8 @@ export const COMMANDS: CommandDef[] = [
   psqlCommandDef,
   odooShellCommand,
   maintenanceCommand,
+  updateCommand,
+  reportCommand,
   nodesCommand,
   agentCommand,
   versionCommand,

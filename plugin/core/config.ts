@@ -20,8 +20,44 @@ export interface PluginConfig {
   /** nodes check: parallel nodes (unset: sized to the fleet), per-node timeout, share of usable capacity lost to overhead [least, most]. */
   nodeChecks: { concurrency?: number; timeoutSeconds: number; capacityOverhead: [number, number] };
   retry: { maxAttempts: number; baseDelayMs: number };
-  /** Anything else a command reads with its own defaults (e.g. image, domain). */
-  [key: string]: unknown;
+  /** create: the image (without tag), the Odoo version (its tag), and the instance's size and resources. */
+  image: string;
+  odooVersion: string;
+  storage: string;
+  /** The largest volume create and resize accept without --force. */
+  maxStorage: string;
+  cpu: string;
+  memory: string;
+  /** create: Ingress or IngressRoute, the domain instances are served under, database Secret and server. */
+  ingress: string;
+  baseDomain: string;
+  dbSecret: string;
+  dbHost: string;
+  dbPort: string;
+  /** How long --wait waits when --timeout is not given. */
+  waitTimeout: string;
+  storageWarnPercent: number;
+  storageCriticalPercent: number;
+  /** Backups: Job image ('' = the instance's own), compression (auto|zstd|pigz|gzip), Job deadline. */
+  backupImage: string;
+  backupCompression: string;
+  backupTimeout: string;
+  /** Backups at once (fleet runs, schedules, backup --wait): per node and in all. */
+  backupConcurrency: { perNode: number; cluster: number };
+  /** Scheduled runs: an image with kubectl-odoo on PATH ('' = the bundle from a ConfigMap on scheduleNodeImage). */
+  scheduleImage: string;
+  scheduleNodeImage: string;
+  /** Off-site copies: the Secret with rclone.conf and remote, and the image that runs rclone. */
+  offsiteSecret: string;
+  rcloneImage: string;
+  /** Node agent: image built from agent/Dockerfile ('' = the bundled agent on agentNodeImage), its port. */
+  agentImage: string;
+  agentNodeImage: string;
+  agentPort: number;
+  /** psql NAME: the image of the short-lived pod used when the Odoo container has no psql. */
+  psqlImage: string;
+  /** create: the customer id when --customer is not given (no default). */
+  customer?: string;
 }
 
 export const DEFAULT_CONFIG: PluginConfig = {
@@ -83,7 +119,7 @@ export function validateConfig(doc: Record<string, unknown>, path: string): void
       const close = known.filter((k) => editDistance(k.toLowerCase(), key.toLowerCase()) <= 2);
       throw new UsageError(`config file ${path}: unknown key "${key}"${close.length ? ` (did you mean "${close[0]}"?)` : ''}`);
     }
-    const def = key in DEFAULT_CONFIG ? DEFAULT_CONFIG[key] : undefined;
+    const def = key in DEFAULT_CONFIG ? (DEFAULT_CONFIG as unknown as Record<string, unknown>)[key] : undefined;
     const want = def === undefined ? OPTIONAL_KEYS[key] : Array.isArray(def) ? 'array' : typeof def;
     const got = Array.isArray(value) ? 'array' : value === null ? 'null' : typeof value;
     const ok = got === want || (key === 'devices' && got === 'string') || (want === 'string' && got === 'number');

@@ -19,22 +19,14 @@ export async function completeInstanceName(ctx: CommandContext, _args: unknown, 
 
 export type DryRun = 'client' | 'server' | undefined;
 
-/** `--dry-run` / `--dry-run=client` / `--dry-run=server` / `--dry-run=none`, as kubectl takes it. */
-export function parseDryRun(v: unknown): DryRun {
-  if (v === undefined || v === false || v === 'none') return undefined;
-  if (v === '' || v === true || v === 'client') return 'client';
-  if (v === 'server') return 'server';
-  throw new UsageError(`invalid --dry-run "${v}": use client, server or none`);
-}
+import { parseDryRun } from '../cli/command.js';
+
+export { parseDryRun };
 
 export function waitTimeout(ctx: CommandContext, flag: unknown): number {
-  return parseTimeout(String(flag ?? ctx.config.waitTimeout ?? '10m'));
+  return parseTimeout(flag === undefined ? ctx.config.waitTimeout : String(flag), flag === undefined ? 'waitTimeout (config)' : '--timeout');
 }
 
-/** `-A` only where a command lists or watches many instances. */
-export function rejectAllNamespaces(ctx: CommandContext, command: string): void {
-  if (ctx.globals.allNamespaces) throw new UsageError(`${command} acts on one instance: use -n NAMESPACE instead of -A`);
-}
 
 /** -o formats of commands that change one instance: a sentence, the result as json/yaml, or `-o name`. */
 export const ACTION_OUTPUTS = ['table', 'json', 'yaml', 'name'] as const satisfies readonly OutputFormat[];
@@ -58,10 +50,8 @@ export function dryRunSuffix(dryRun: DryRun): string {
   return dryRun === 'client' ? ' (dry run)' : dryRun === 'server' ? ' (server dry run)' : '';
 }
 
-export const DRY_RUN_OPTION = {
-  type: 'string',
-  describe: 'client: show what would change and change nothing; server: the API server also checks the change and stores nothing',
-} as const;
+/** --dry-run of the commands that change one instance (CommandDef.dryRun): the API server can check them too. */
+export const INSTANCE_DRY_RUN = { server: true, describe: 'Show what would change and change nothing' } as const;
 
 /** --dry-run with --wait makes no sense: nothing changes that could be waited for. */
 export function rejectWaitWithDryRun(dryRun: DryRun, wait: boolean | undefined): void {
@@ -73,8 +63,7 @@ export function instanceActionOptions(y: Argv, waitDescribe: string): Argv {
   return y
     .positional('name', { type: 'string', describe: 'Instance name, instance id or platform Deployment name' })
     .option('wait', { type: 'boolean', default: false, describe: waitDescribe })
-    .option('timeout', { type: 'string', describe: 'How long --wait waits (default 10m)' })
-    .option('dry-run', DRY_RUN_OPTION);
+    .option('timeout', { type: 'string', describe: 'How long --wait waits (default 10m)' });
 }
 
 export interface InstanceActionArgs {
@@ -93,7 +82,6 @@ export interface InstanceAction {
 
 /** Checks those flags before anything is read from the cluster. */
 export function prepareInstanceAction(ctx: CommandContext, command: string, args: InstanceActionArgs): InstanceAction {
-  rejectAllNamespaces(ctx, command);
   const name = validateInstanceReference(args.name);
   const dryRun = parseDryRun(args.dryRun);
   rejectWaitWithDryRun(dryRun, args.wait);

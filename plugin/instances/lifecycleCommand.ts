@@ -7,6 +7,7 @@ import {
   completeInstanceName,
   dryRunSuffix,
   instanceActionOptions,
+  INSTANCE_DRY_RUN,
   prepareInstanceAction,
   refuseWhileBusy,
   printAction,
@@ -28,6 +29,8 @@ export interface LifecycleVerb {
 export function lifecycleCommand(v: LifecycleVerb): CommandDef<InstanceActionArgs> {
   return {
     command: `${v.verb} <name>`,
+    scope: 'instance',
+    dryRun: INSTANCE_DRY_RUN,
     describe: v.describe,
     outputs: ACTION_OUTPUTS,
     builder: (y) => instanceActionOptions(y, v.verb === 'stop' ? 'Wait until the pod is gone' : 'Wait until the instance is ready'),

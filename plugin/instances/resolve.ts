@@ -10,7 +10,7 @@ import { closeMatches } from './names.js';
 import { id8sOf, instanceKeysOf, pickInstance } from './resolveMatch.js';
 import { describeRemains, findInstanceRemains, InstanceNotFoundError } from './resolveRemains.js';
 import { optional, selectorOf, serviceNameAlternative, withKind } from './resolveKube.js';
-import { slimDeployment } from './resolveFleet.js';
+import { DEFAULT_LIST_PAGE_SIZE, slimDeployment } from './resolveFleet.js';
 
 export interface InstanceObjects {
   namespace: string;
@@ -44,7 +44,7 @@ export interface ResolveOptions {
 export async function findInstanceDeployment(kube: KubeClient, namespace: string, name: string): Promise<any> {
   // Page by page, keeping only what matching reads: 10,000 instances stay small in memory.
   const instances: any[] = [];
-  for await (const page of kube.listPages(RESOURCES.deployments, { namespace, labelSelector: INSTANCE_SELECTOR })) {
+  for await (const page of kube.listPages(RESOURCES.deployments, { namespace, labelSelector: INSTANCE_SELECTOR, pageSize: DEFAULT_LIST_PAGE_SIZE })) {
     for (const d of page.items) if (isInstanceWorkload(d.metadata?.labels)) instances.push(slimDeployment(d));
   }
   const hit = pickInstance(name, instances, namespace);

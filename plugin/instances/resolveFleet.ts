@@ -5,8 +5,11 @@ import { RESOURCES } from '../../lib/kube/resources.js';
 import { ANNOTATION_KEPT_AFTER_DELETE, ANNOTATION_LAST_BACKUP, ANNOTATION_MAINTENANCE, INSTANCE_PVC_SELECTOR, INSTANCE_SELECTOR, instanceIdOf, isInstanceWorkload } from './labels.js';
 import { deploymentNameOfPod, deriveInstanceFacts, ingressRouteRoutesTo, ingressRoutesTo, instanceUrl, matchesLabels } from './facts.js';
 import { optional, serviceNameAlternative } from './resolveKube.js';
-import { keptVolumesOf, type KeptVolume } from './resolveRemains.js';
+import { instanceClaims, keptVolumesOf, type KeptVolume } from './resolveRemains.js';
 import type { InstanceObjects } from './resolve.js';
+
+/** Objects per page of the fleet's lists (limit/continue). */
+export const DEFAULT_LIST_PAGE_SIZE = 1000;
 
 export interface ListInstancesOptions {
   namespace?: string;
@@ -53,21 +56,34 @@ export function slimDeployment(d: any): any {
   };
 }
 
+/** The pod conditions status reads. */
+const POD_CONDITIONS_READ = new Set(['Ready', 'PodScheduled']);
+
 export function slimPod(p: any): any {
+  const m = p.metadata ?? {};
   const s = p.status ?? {};
   const cs = (l: any[] | undefined) =>
-    l?.map((c: any) => ({ name: c.name, ready: c.ready, restartCount: c.restartCount, state: c.state, lastState: c.lastState ? { terminated: c.lastState.terminated } : undefined }));
+    l?.map((c: any) => ({ name: c.name, restartCount: c.restartCount, state: c.state, lastState: c.lastState ? { terminated: c.lastState.terminated } : undefined }));
+  // The ReplicaSet owner is how a pod is matched to its Deployment; nothing else of the metadata is read.
+  const owner = (m.ownerReferences ?? []).find((o: any) => o.kind === 'ReplicaSet');
   return {
     apiVersion: 'v1',
     kind: 'Pod',
-    metadata: slimMeta(p.metadata ?? {}),
+    metadata: {
+      name: m.name,
+      namespace: m.namespace,
+      creationTimestamp: m.creationTimestamp,
+      deletionTimestamp: m.deletionTimestamp,
+      labels: m.labels,
+      ownerReferences: owner ? [{ kind: owner.kind, name: owner.name }] : undefined,
+    },
     spec: { nodeName: p.spec?.nodeName },
     status: {
       phase: s.phase,
       reason: s.reason,
       message: s.message,
       startTime: s.startTime,
-      conditions: s.conditions,
+      conditions: s.conditions?.filter((c: any) => POD_CONDITIONS_READ.has(c.type)),
       containerStatuses: cs(s.containerStatuses),
       initContainerStatuses: cs(s.initContainerStatuses),
     },
@@ -113,22 +129,81 @@ export async function listInstances(kube: KubeClient, opts: ListInstancesOptions
  * the instance using a volume may simply not be in the listing.
  */
 export async function listFleet(kube: KubeClient, opts: ListInstancesOptions): Promise<{ instances: InstanceObjects[]; keptVolumes: KeptVolume[] }> {
+  const scope = listScope(opts);
+  const [deployments, [pods, pvcs, ingresses, routes]] = await Promise.all([
+    listSlim(kube, RESOURCES.deployments, scope.deployments, slimDeployment),
+    listAroundDeployments(kube, scope),
+  ]);
+  const instances = joinInstances(deployments, pods, pvcs, ingresses, routes);
+  return { instances, keptVolumes: opts.labelSelector ? [] : keptVolumesOf(instances, pvcs) };
+}
+
+/**
+ * What listFleet finds, summarised by `summarize`, without holding the fleet: pods, PVCs and ingresses
+ * are listed (in parallel) and indexed first, then the Deployments page by page, each page joined and
+ * summarised as it arrives. Only the summaries are kept, never the Deployments, so 10,000 instances
+ * take little more memory than their pods and volumes.
+ */
+export async function summarizeFleet<R>(kube: KubeClient, opts: ListInstancesOptions, summarize: (o: InstanceObjects) => R): Promise<{ rows: R[]; keptVolumes: KeptVolume[] }> {
+  const scope = listScope(opts);
+  const [pods, pvcs, ingresses, routes] = await listAroundDeployments(kube, scope);
+  const join = fleetJoiner(pods, pvcs, ingresses, routes);
+  const claims = instanceClaims();
+  const rows: R[] = [];
+  for await (const page of kube.listPages(RESOURCES.deployments, scope.deployments)) {
+    for (const d of page.items) {
+      const o = join(d);
+      if (!o) continue;
+      claims.add(o);
+      rows.push(summarize(o));
+    }
+  }
+  return { rows, keptVolumes: opts.labelSelector ? [] : claims.keptAmong(pvcs) };
+}
+
+interface ListScope {
+  deployments: { namespace?: string; labelSelector: string; pageSize: number };
+  namespace?: string;
+  pageSize: number;
+}
+
+function listScope(opts: ListInstancesOptions): ListScope {
   const namespace = opts.allNamespaces ? undefined : opts.namespace;
-  const pageSize = opts.pageSize ?? 1000;
-  const depSelector = opts.labelSelector ? `${INSTANCE_SELECTOR},${opts.labelSelector}` : INSTANCE_SELECTOR;
-  const [deployments, pods, pvcs, ingresses, routes] = await Promise.all([
-    listSlim(kube, RESOURCES.deployments, { namespace, labelSelector: depSelector, pageSize }, slimDeployment),
-    listSlim(kube, RESOURCES.pods, { namespace, labelSelector: INSTANCE_SELECTOR, pageSize }, slimPod),
+  const pageSize = opts.pageSize ?? DEFAULT_LIST_PAGE_SIZE;
+  const labelSelector = opts.labelSelector ? `${INSTANCE_SELECTOR},${opts.labelSelector}` : INSTANCE_SELECTOR;
+  return { deployments: { namespace, labelSelector, pageSize }, namespace, pageSize };
+}
+
+/**
+ * The pods, PVCs, Ingresses and IngressRoutes of instances (the last two empty when not served),
+ * slimmed. The two large lists one after the other: each page of them is asked for ahead anyway.
+ */
+async function listAroundDeployments(kube: KubeClient, { namespace, pageSize }: ListScope): Promise<[any[], any[], any[], any[]]> {
+  const pods = await listSlim(kube, RESOURCES.pods, { namespace, labelSelector: INSTANCE_SELECTOR, pageSize }, slimPod);
+  const [pvcs, ingresses, routes] = await Promise.all([
     listSlim(kube, RESOURCES.persistentvolumeclaims, { namespace, labelSelector: INSTANCE_PVC_SELECTOR, pageSize }, slimPvc),
     optional(listSlim(kube, RESOURCES.ingresses, { namespace, labelSelector: INSTANCE_SELECTOR, pageSize }, slimIngress)),
     optional(listSlim(kube, RESOURCES.ingressroutes, { namespace, pageSize }, slimRoute)),
   ]);
-  const instances = joinInstances(deployments, pods, pvcs, ingresses ?? [], routes ?? []);
-  return { instances, keptVolumes: opts.labelSelector ? [] : keptVolumesOf(instances, pvcs) };
+  return [pods, pvcs, ingresses ?? [], routes ?? []];
 }
 
 /** Joins listed objects into instances (pure; also used by watch). */
 export function joinInstances(deployments: any[], pods: any[], pvcs: any[], ingresses: any[], routes: any[]): InstanceObjects[] {
+  const join = fleetJoiner(pods, pvcs, ingresses, routes);
+  const out: InstanceObjects[] = [];
+  for (const d of deployments) {
+    const o = join(d);
+    if (o) out.push(o);
+  }
+  return out;
+}
+
+/**
+ * Indexes pods, PVCs and ingresses once; the function returned joins one Deployment with its objects
+ * (undefined when it is not an instance's workload). Pure.
+ */
+export function fleetJoiner(pods: any[], pvcs: any[], ingresses: any[], routes: any[]): (deployment: any) => InstanceObjects | undefined {
   const key = (ns: string, n: string) => `${ns}/${n}`;
   const podsByDeployment = new Map<string, any[]>();
   const podsById = new Map<string, any[]>();
@@ -146,9 +221,8 @@ export function joinInstances(deployments: any[], pods: any[], pvcs: any[], ingr
   const routeByService = new Map<string, any>();
   for (const r of routes) for (const rt of r.spec?.routes ?? []) for (const s of rt.services ?? []) routeByService.set(key(r.metadata.namespace, s.name), r);
 
-  const out: InstanceObjects[] = [];
-  for (const d of deployments) {
-    if (!isInstanceWorkload(d.metadata?.labels)) continue;
+  return (d) => {
+    if (!isInstanceWorkload(d.metadata?.labels)) return undefined;
     const ns = d.metadata.namespace;
     const name = d.metadata.name;
     const facts = deriveInstanceFacts(d);
@@ -161,7 +235,7 @@ export function joinInstances(deployments: any[], pods: any[], pvcs: any[], ingr
     const ingress = byName && services.some((s) => ingressRoutesTo(byName, s)) ? byName : firstOf(ingressByService, services.map((s) => key(ns, s)));
     const rByName = routeByName.get(key(ns, name));
     const ingressRoute = rByName && services.some((s) => ingressRouteRoutesTo(rByName, s)) ? rByName : firstOf(routeByService, services.map((s) => key(ns, s)));
-    out.push({
+    return {
       namespace: ns,
       name,
       deployment: d,
@@ -172,9 +246,8 @@ export function joinInstances(deployments: any[], pods: any[], pvcs: any[], ingr
       pods: instancePods ?? [],
       url: instanceUrl(ingress, ingressRoute),
       facts,
-    });
-  }
-  return out;
+    };
+  };
 }
 
 function backendServices(i: any): string[] {

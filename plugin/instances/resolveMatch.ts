@@ -7,8 +7,8 @@
 // prefix allowed is the 8-character id8 of `odoo-<db>-<id8>`. Two instances answering to one name, by
 // whatever keys, is an error: the command never picks one.
 import { UsageError } from '../../lib/errors.js';
-import { deriveInstanceFacts } from './facts.js';
-import { instanceIdOf, instanceNameOf, LABEL_DATABASE } from './labels.js';
+import { deriveInstanceFacts, type InstanceFacts } from './facts.js';
+import { instanceNameOf, LABEL_DATABASE } from './labels.js';
 
 /** How a name matched an instance, in the words the error and `list` use. */
 export type InstanceKey = 'Deployment name' | 'instance name' | 'database' | 'instance id' | 'PVC name' | 'id8';
@@ -22,22 +22,26 @@ const HEX8 = /^[0-9a-f]{8}$/;
  * 8-character prefix only, while its PVC carries the full id people see elsewhere.
  */
 export function instanceIdsOf(deployment: any): string[] {
-  const id = instanceIdOf(deployment?.metadata?.labels) ?? instanceIdOf(deployment?.spec?.template?.metadata?.labels);
+  return instanceIdsOfFacts(deriveInstanceFacts(deployment));
+}
+
+/** instanceIdsOf, from the facts already derived from the Deployment. */
+export function instanceIdsOfFacts(facts: Pick<InstanceFacts, 'instanceId' | 'pvcName'>): string[] {
   const ids = new Set<string>();
   const add = (x: string) => {
     ids.add(x);
     ids.add(x.replace(/-/g, ''));
   };
-  if (id) add(id);
-  const m = /^odoo-instance-(.+)$/.exec(deriveInstanceFacts(deployment).pvcName ?? '');
+  if (facts.instanceId) add(facts.instanceId);
+  const m = /^odoo-instance-(.+)$/.exec(facts.pvcName ?? '');
   if (m) add(m[1]);
   return [...ids];
 }
 
 /** The database names an instance carries: the `database` label (Deployment or pods) and ODOO_DATABASE_NAME. */
-export function databaseNamesOf(deployment: any): string[] {
+export function databaseNamesOf(deployment: any, facts: InstanceFacts = deriveInstanceFacts(deployment)): string[] {
   const names = [
-    deriveInstanceFacts(deployment).db.name?.value,
+    facts.db.name?.value,
     deployment?.spec?.template?.metadata?.labels?.[LABEL_DATABASE],
     deployment?.metadata?.labels?.[LABEL_DATABASE],
   ];
@@ -47,16 +51,16 @@ export function databaseNamesOf(deployment: any): string[] {
 type ExactKey = Exclude<InstanceKey, 'id8'>;
 
 /** Every exact name of an instance with the key it comes from; a value may come from several keys. */
-function exactKeysOf(deployment: any): { key: ExactKey; value: string }[] {
+function exactKeysOf(deployment: any, facts: InstanceFacts = deriveInstanceFacts(deployment)): { key: ExactKey; value: string }[] {
   const out: { key: ExactKey; value: string }[] = [];
   const add = (key: ExactKey, value: string | undefined) => {
     if (value) out.push({ key, value });
   };
   add('Deployment name', deployment?.metadata?.name);
-  for (const id of instanceIdsOf(deployment)) add('instance id', id);
+  for (const id of instanceIdsOfFacts(facts)) add('instance id', id);
   add('instance name', instanceNameOf(deployment?.metadata?.labels) ?? instanceNameOf(deployment?.spec?.template?.metadata?.labels));
-  for (const db of databaseNamesOf(deployment)) add('database', db);
-  add('PVC name', deriveInstanceFacts(deployment).pvcName);
+  for (const db of databaseNamesOf(deployment, facts)) add('database', db);
+  add('PVC name', facts.pvcName);
   return out;
 }
 
@@ -67,8 +71,8 @@ export function instanceKeysOf(deployment: any): { key: ExactKey; value: string 
 }
 
 /** The 8-character id8 of an instance: the start of its instance id (without dashes). */
-export function id8sOf(deployment: any): string[] {
-  return [...new Set(instanceIdsOf(deployment).map((id) => id.replace(/-/g, '').slice(0, 8)).filter((x) => HEX8.test(x)))];
+export function id8sOf(deployment: any, facts: InstanceFacts = deriveInstanceFacts(deployment)): string[] {
+  return [...new Set(instanceIdsOfFacts(facts).map((id) => id.replace(/-/g, '').slice(0, 8)).filter((x) => HEX8.test(x)))];
 }
 
 /**
@@ -76,8 +80,10 @@ export function id8sOf(deployment: any): string[] {
  * except an 8-hex-character ref that starts one of the instance's ids (its id8).
  */
 export function matchInstanceKeys(ref: string, deployment: any): InstanceKey[] {
-  const keys = new Set<InstanceKey>(exactKeysOf(deployment).filter((k) => k.value === ref).map((k) => k.key));
-  if (keys.size === 0 && id8sOf(deployment).includes(ref)) keys.add('id8');
+  // Derived once: matching runs over every instance of the namespace.
+  const facts = deriveInstanceFacts(deployment);
+  const keys = new Set<InstanceKey>(exactKeysOf(deployment, facts).filter((k) => k.value === ref).map((k) => k.key));
+  if (keys.size === 0 && id8sOf(deployment, facts).includes(ref)) keys.add('id8');
   return KEY_ORDER.filter((k) => keys.has(k));
 }
 

@@ -5,7 +5,7 @@ import { RESOURCES, type ResourceType } from '../../lib/kube/resources.js';
 import { NotFoundError, UsageError } from '../../lib/errors.js';
 import { ANNOTATION_KEPT_AFTER_DELETE, APP_ODOO, APP_ODOO_PVC, customerIdOf, INSTANCE_PVC_SELECTOR, INSTANCE_SELECTOR, instanceIdOf, instanceNameOf, isPluginManaged, LABEL_APP } from './labels.js';
 import { deriveInstanceFacts } from './facts.js';
-import { instanceIdsOf } from './resolveMatch.js';
+import { instanceIdsOf, instanceIdsOfFacts } from './resolveMatch.js';
 import { optional, withKind } from './resolveKube.js';
 import type { InstanceObjects } from './resolve.js';
 
@@ -121,22 +121,36 @@ export interface KeptVolume {
 
 /** Instance data volumes no listed instance mounts and whose instance id no instance carries (pure). */
 export function keptVolumesOf(instances: InstanceObjects[], pvcs: any[]): KeptVolume[] {
+  const claims = instanceClaims();
+  for (const o of instances) claims.add(o);
+  return claims.keptAmong(pvcs);
+}
+
+/**
+ * The volumes and ids instances claim, gathered one instance at a time (as a listing summarises them
+ * page by page); keptAmong then tells which PVCs no instance claims.
+ */
+export function instanceClaims(): { add(o: InstanceObjects): void; keptAmong(pvcs: any[]): KeptVolume[] } {
   const used = new Set<string>();
   const ids = new Set<string>();
-  for (const o of instances) {
-    if (o.pvcName) used.add(`${o.namespace}/${o.pvcName}`);
-    for (const id of instanceIdsOf(o.deployment)) ids.add(`${o.namespace}/${id}`);
-  }
-  const out: KeptVolume[] = [];
-  for (const p of pvcs) {
-    const ns = p.metadata.namespace;
-    if (!isInstanceDataVolume(p) || used.has(`${ns}/${p.metadata.name}`)) continue;
-    const id = instanceIdOf(p.metadata?.labels);
-    // A volume whose instance still exists (e.g. made by migrate-storage before the switch) is not kept.
-    if (id && ids.has(`${ns}/${id}`)) continue;
-    const customerId = customerIdOf(p.metadata?.labels);
-    const keptSince = p.metadata?.annotations?.[ANNOTATION_KEPT_AFTER_DELETE];
-    out.push({ namespace: ns, name: instanceNameOfVolume(p), pvc: p, ...(id ? { instanceId: id } : {}), ...(customerId ? { customerId } : {}), ...(keptSince ? { keptSince } : {}) });
-  }
-  return out.sort((a, b) => a.namespace.localeCompare(b.namespace) || a.name.localeCompare(b.name));
+  return {
+    add(o) {
+      if (o.pvcName) used.add(`${o.namespace}/${o.pvcName}`);
+      for (const id of instanceIdsOfFacts(o.facts)) ids.add(`${o.namespace}/${id}`);
+    },
+    keptAmong(pvcs) {
+      const out: KeptVolume[] = [];
+      for (const p of pvcs) {
+        const ns = p.metadata.namespace;
+        if (!isInstanceDataVolume(p) || used.has(`${ns}/${p.metadata.name}`)) continue;
+        const id = instanceIdOf(p.metadata?.labels);
+        // A volume whose instance still exists (e.g. made by migrate-storage before the switch) is not kept.
+        if (id && ids.has(`${ns}/${id}`)) continue;
+        const customerId = customerIdOf(p.metadata?.labels);
+        const keptSince = p.metadata?.annotations?.[ANNOTATION_KEPT_AFTER_DELETE];
+        out.push({ namespace: ns, name: instanceNameOfVolume(p), pvc: p, ...(id ? { instanceId: id } : {}), ...(customerId ? { customerId } : {}), ...(keptSince ? { keptSince } : {}) });
+      }
+      return out.sort((a, b) => a.namespace.localeCompare(b.namespace) || a.name.localeCompare(b.name));
+    },
+  };
 }

@@ -156,8 +156,11 @@ export function parseSortKey(v: unknown): SortKey {
 
 const STATUS_ORDER: Record<string, number> = { error: 0, creating: 1, starting: 2, stopping: 3, deleting: 4, running: 5, maintenance: 6, stopped: 7, deleted: 8 };
 
+// The same order as String.prototype.localeCompare, at a fraction of its cost for 10,000 rows.
+const collator = new Intl.Collator();
+
 export function sortSummaries(rows: InstanceSummary[], key: SortKey): InstanceSummary[] {
-  const byName = (a: InstanceSummary, b: InstanceSummary) => a.namespace.localeCompare(b.namespace) || a.name.localeCompare(b.name);
+  const byName = (a: InstanceSummary, b: InstanceSummary) => collator.compare(a.namespace, b.namespace) || collator.compare(a.name, b.name);
   const cmp: Record<SortKey, (a: InstanceSummary, b: InstanceSummary) => number> = {
     name: byName,
     // Newest first, like "what did I just create".

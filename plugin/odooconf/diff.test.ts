@@ -27,6 +27,10 @@ describe('masking', () => {
     ['smtp_password', true],
     ['db_host', false],
     ['smtp_user', false],
+    ['api_key', true],
+    ['stripe_secret', true],
+    ['github_token', true],
+    ['keyring_path', false],
   ])('%s secret=%s', (k, secret) => expect(isSecretKey(k)).toBe(secret));
 
   it('masks secret values on key and continuation lines, never other lines', () => {

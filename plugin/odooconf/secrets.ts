@@ -4,7 +4,8 @@ import type { ParsedConf } from './parse.js';
 
 export const MASK = '********';
 
-const SECRET_KEY_RE = /(passw|secret|token)/;
+// admin_passwd, db_password, smtp_password, and any key that names a password, secret, token or ends in key.
+const SECRET_KEY_RE = /(passw|secret|token|key$)/;
 
 export function isSecretKey(key: string): boolean {
   return SECRET_KEY_RE.test(key.toLowerCase());

@@ -3,7 +3,7 @@ import type { CommandContext } from '../cli/context.js';
 import { UsageError, DeclinedError } from '../../lib/errors.js';
 import type { KubeClient } from '../../lib/kube/client.js';
 import { RESOURCES } from '../../lib/kube/resources.js';
-import { instanceNamespace, rejectAllNamespaces } from '../instances/commandSupport.js';
+import { instanceNamespace } from '../instances/commandSupport.js';
 import { validateInstanceReference } from '../instances/names.js';
 import type { InstanceObjects } from '../instances/resolve.js';
 import { validateLabelSelector } from '../instances/selector.js';
@@ -23,7 +23,6 @@ export function checkFleetArgs(command: string, args: FleetArgs): void {
 }
 
 export async function resolveTargets(ctx: CommandContext, command: string, args: FleetArgs): Promise<{ kube: KubeClient; instances: InstanceObjects[]; many: boolean }> {
-  rejectAllNamespaces(ctx, command);
   checkFleetArgs(command, args);
   const namespace = instanceNamespace(ctx);
   const selector = args.selector !== undefined ? validateLabelSelector(args.selector) : undefined;

@@ -21,6 +21,14 @@ export function odooContainerTarget(inst: InstanceObjects): PodTarget {
   });
 }
 
+/** Why no Odoo container runs, in a few words: stopped, its pod being replaced, or not started yet. */
+export function whyNotRunning(inst: InstanceObjects): string {
+  if ((inst.deployment?.spec?.replicas ?? 1) === 0) return `instance ${inst.name} is stopped`;
+  const leaving = inst.pods.find((p) => p.metadata?.deletionTimestamp);
+  if (leaving) return `the pod of instance ${inst.name} is being replaced (${leaving.metadata.name} is terminating)`;
+  return `instance ${inst.name} has no running Odoo container yet`;
+}
+
 /** bash when the image has it, else sh. */
 export const LOGIN_SHELL = 'if command -v bash >/dev/null 2>&1; then exec bash; else exec sh; fi';
 

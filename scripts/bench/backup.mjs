@@ -15,7 +15,8 @@
 //    is the fallback). Both sides run on it;
 //  - restore and tar xzf run BENCH_BACKUP_ROUNDS times (default 5), alternating which goes first, and
 //    the medians are compared, so one noisy moment on a shared machine does not decide the figure.
-// MB/s is data volume bytes / wall time. Higher is better; ratio = ours / tar (target >= 1).
+// MB/s is data volume bytes / wall time. Higher is better; ratio = ours / tar (target >= 1). The backup
+// and tar czf run once each; restore and tar xzf BENCH_BACKUP_ROUNDS times.
 import { execFileSync, spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync, readdirSync } from 'node:fs';
@@ -23,12 +24,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
+import { figure } from './lib/figures.mjs';
 
 async function loadTs(root, entries) {
   const dir = mkdtempSync(join(tmpdir(), 'bench-backup-mod-'));
   const file = join(dir, 'mod.mjs');
   const contents = entries.map(([name, path]) => `export * as ${name} from ${JSON.stringify(join(root, path))};`).join('\n');
-  await build({ stdin: { contents, resolveDir: root, loader: 'ts' }, bundle: true, format: 'esm', platform: 'node', outfile: file, logLevel: 'error' });
+  await build({ stdin: { contents, resolveDir: root, loader: 'ts' }, bundle: true, format: 'esm', platform: 'node', outfile: file, logLevel: 'error', loader: { '.sh': 'text' } });
   const mod = await import(pathToFileURL(file).href);
   rmSync(dir, { recursive: true, force: true });
   return mod;
@@ -251,29 +253,36 @@ export async function run({ root }) {
       }
     }
     rmSync(tgz);
-    const tarX = median(tarXs);
-    const restoreSecs = median(restores);
     const phaseNames = Object.keys(phaseRuns[0] ?? {});
     const phaseNote = phaseNames.map((p) => `${p} ${median(phaseRuns.map((r) => r[p] ?? 0)).toFixed(2)}s`).join(', ');
     const secs = (xs) => xs.map((x) => x.toFixed(1)).join('/');
     const gib = (dataBytes / 2 ** 30).toFixed(2);
+    const inputs = `${gib} GiB, ${rows.length} files + ${rows.length} rows on ${vol.kind}`;
     return [
-      {
-        name: 'backup MB/s (dump + archive + sha256 vs tar czf)',
-        baseline: mbps(tarC),
-        value: mbps(backupSecs),
-        ratio: mbps(backupSecs) / mbps(tarC),
-        target: '>= 1x',
-        note: `${gib} GiB, ${rows.length} files + ${rows.length} rows on ${vol.kind}; ${comp}; set ${(setBytes / 2 ** 20).toFixed(0)} MiB vs tgz ${(tgzBytes / 2 ** 20).toFixed(0)} MiB; ${backupSecs.toFixed(1)}s vs ${tarC.toFixed(1)}s`,
-      },
-      {
-        name: 'restore MB/s (verify + staging + pg_restore + flush + swap vs tar xzf)',
-        baseline: mbps(tarX),
-        value: mbps(restoreSecs),
-        ratio: mbps(restoreSecs) / mbps(tarX),
-        target: '>= 1x',
-        note: `median of ${rounds}: ${secs(restores)}s vs ${secs(tarXs)}s; phases: ${phaseNote}; then, with the instance up, removal of the replaced data ${median(removals).toFixed(2)}s; safety backup and pod start-up not included`,
-      },
+      figure({
+        id: 'backup.speed',
+        figure: 'backup MB/s (dump + archive + sha256)',
+        inputs,
+        unit: 'MB/s',
+        value: [mbps(backupSecs)],
+        floor: [mbps(tarC)],
+        floorWhat: 'tar czf',
+        higherIsBetter: true,
+        target: { text: '>= 1x', ratioMin: 1 },
+        note: `${comp}; set ${(setBytes / 2 ** 20).toFixed(0)} MiB vs tgz ${(tgzBytes / 2 ** 20).toFixed(0)} MiB; ${backupSecs.toFixed(1)}s vs ${tarC.toFixed(1)}s; one run each`,
+      }),
+      figure({
+        id: 'restore.speed',
+        figure: 'restore MB/s (verify + staging + pg_restore + flush + swap)',
+        inputs,
+        unit: 'MB/s',
+        value: restores.map(mbps),
+        floor: tarXs.map(mbps),
+        floorWhat: 'tar xzf',
+        higherIsBetter: true,
+        target: { text: '>= 1x', ratioMin: 1 },
+        note: `${rounds} rounds: ${secs(restores)}s vs ${secs(tarXs)}s; phases: ${phaseNote}; then, with the instance up, removal of the replaced data ${median(removals).toFixed(2)}s; safety backup and pod start-up not included`,
+      }),
     ];
   } finally {
     await pg.stop();

@@ -311,7 +311,8 @@ describe('verify, bad input, prune', () => {
     // One clear line each, naming what was typed once.
     for (const [args, line] of [
       [['backups', 'prune', w.name, '--keep-last', 'abc'], 'error: invalid --keep-last "abc": give a whole number of backups, e.g. --keep-last 7'],
-      [['backups', 'prune', '-A', '--keep-daily', '-1'], 'error: invalid --keep-daily "-1": give a whole number of backups, e.g. --keep-daily 7'],
+      [['backups', 'prune', '--keep-daily', '-1'], 'error: invalid --keep-daily "-1": give a whole number of backups, e.g. --keep-daily 7'],
+      [['backups', 'prune', '-A', '--keep-last', '3'], 'error: backups prune works in one namespace at a time: use -n NAMESPACE instead of -A'],
       [['backup', 'verify', 'nope'], 'error: invalid backup "nope": it does not say which instance it belongs to; use INSTANCE/TIMESTAMP, INSTANCE/latest or active/CUSTOMER/INSTANCE/TIMESTAMP (as "kubectl odoo backups" lists them)'],
       [['restore', w.name, '--from', 'latest', '--to', 'acme.copy'], 'error: --to: invalid instance name "acme.copy": names are lower-case letters, digits and "-", at most 63 characters (e.g. acme or odoo-acme-1a2b3c4d)'],
       [['backups', 'Acme'], 'error: invalid instance name "Acme": names are lower-case letters, digits and "-" (e.g. acme or odoo-acme-1a2b3c4d)'],

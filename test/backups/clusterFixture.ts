@@ -110,11 +110,14 @@ export async function addBackupInstance(cluster: TestCluster, pg: TestPostgres, 
   return { dataDir, inst, owner };
 }
 
-/** `image`: the instance's image (bitnami's keeps its data at /bitnami/odoo, the official one at /var/lib/odoo). */
-export async function startBackupWorld(pg: TestPostgres, opts: { name?: string; db?: string; attachments?: number; image?: string } = {}): Promise<BackupWorld> {
+/**
+ * `image`: the instance's image (bitnami's keeps its data at /bitnami/odoo, the official one at /var/lib/odoo).
+ * `odooStandIn`: the simulated Odoo pods run the test cluster's Odoo stand-in (odoo.conf, /web/health).
+ */
+export async function startBackupWorld(pg: TestPostgres, opts: { name?: string; db?: string; attachments?: number; image?: string; odooStandIn?: boolean } = {}): Promise<BackupWorld> {
   const name = opts.name ?? 'odoo-acme-1a2b3c4d';
   const db = opts.db ?? 'acme';
-  const cluster = await startTestCluster();
+  const cluster = await startTestCluster({ odooStandIn: opts.odooStandIn });
   const { store } = cluster;
   store.create('namespaces', { metadata: { name: NS } });
   store.create('persistentvolumeclaims', {

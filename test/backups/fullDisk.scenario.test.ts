@@ -126,7 +126,7 @@ describe("a restore that does not fit on the instance's volume", () => {
     try {
       const r = await w.odoo(['restore', w.name, '--from', 'latest', '--yes'], { timeoutMs: 240_000 });
       expect(r.code).toBe(1);
-      expect(r.stderr).toMatch(/^error: not enough space on odoo-acme-1a2b3c4d's volume to stage the restore: \d+(\.\d)?MiB needed, \d+(\.\d)?MiB free; nothing was changed$/m);
+      expect(r.stderr).toMatch(/^error: not enough space on odoo-acme-1a2b3c4d's volume to stage the restore: \d+(\.\d)?Mi needed, \d+(\.\d)?Mi free; nothing was changed$/m);
       expect(r.stderr).not.toMatch(/stopping/);
       expect(w.cluster.store.get('deployments', NS, w.name).spec.replicas).toBe(1);
       expect(w.cluster.store.get('leases', NS, `odoo-lock-${w.name}`)).toBeUndefined();

@@ -62,7 +62,7 @@ describe('bad usage is exit 2 with one line', () => {
   it.each([
     [['frobnicate'], /^error: unknown command "frobnicate" for "kubectl odoo"\nRun "kubectl odoo --help" for the commands\.$/m],
     [['-n', 'x', 'lsit'], /unknown command "lsit" for "kubectl odoo"\nDid you mean "list"\? Run/],
-    [['version', '--nope'], /unknown argument/],
+    [['version', '--nope'], /^error: unknown flag: --nope$/m],
     [['version', '-o', 'xml'], /^error: invalid value "xml" for --output: use one of table, wide, json, yaml, name$/m],
     [['create'], /^error: missing required argument: usage is "kubectl odoo create <name>"\nSee "kubectl odoo create --help" for usage\.$/m],
     [['create', 'acme', '--storage', '-5Gi'], /^error: invalid value "-5Gi": sizes and quantities cannot be negative$/m],

@@ -76,10 +76,13 @@ describe('an instance from create to delete', { timeout: 180_000 }, () => {
     const client = await run(['create', 'globex', '--customer', '7', '--dry-run=client', '-o', 'json']);
     expect(client.code).toBe(0);
     expect(JSON.parse(client.stdout).items.map((o: any) => `${o.kind}/${o.metadata.name}`)).toEqual(['PersistentVolumeClaim/odoo-instance-globex', 'Service/globex', 'Ingress/globex', 'Deployment/globex']);
+    // As kubectl prints a dry run: one line per object, and the objects the API server checked with -o yaml.
     const server = await run(['create', 'globex', '--customer', '7', '--dry-run=server']);
     expect(server.code).toBe(0);
-    expect(server.stdout).toContain('kind: Deployment');
-    expect(server.stdout).toContain('uid:');
+    expect(server.stdout).toBe('persistentvolumeclaim/odoo-instance-globex created (server dry run)\nservice/globex created (server dry run)\ningress/globex created (server dry run)\ndeployment/globex created (server dry run)\n');
+    const yaml = await run(['create', 'globex', '--customer', '7', '--dry-run=server', '-o', 'yaml']);
+    expect(yaml.stdout).toContain('kind: Deployment');
+    expect(yaml.stdout).toContain('uid:');
     expect((await objectNames(cluster)).filter((n) => n.includes('globex'))).toEqual([]);
   });
 

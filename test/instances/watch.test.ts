@@ -77,6 +77,6 @@ describe('watch', () => {
   it('rejects formats it cannot stream', async () => {
     const r = await run(['watch', '-o', 'yaml']);
     expect(r.code).toBe(2);
-    expect(r.stderr.split('\n')[0]).toBe('error: watch prints lines for people or -o json (one object per line), not -o yaml');
+    expect(r.stderr.split('\n')[0]).toBe('error: -o yaml is not supported by "kubectl odoo watch": use -o table or -o json');
   });
 });

@@ -125,7 +125,8 @@ describe('psql', () => {
     expect((await w.kubectl(['patch', 'deployment', w.name, '--type', 'strategic', '-p', patch])).code).toBe(0);
     // Ready, and the old pod gone (a deleted pod stays Terminating until its container has exited).
     const terminating = () => w.cluster.store.list('pods', NS).filter((p: any) => p.metadata.labels?.['saasodoo.io/customer-id'] && p.metadata.deletionTimestamp).length;
-    await waitFor('the new pod to be ready', () => readyPods(w).length === 1 && terminating() === 0 && readyPods(w)[0].spec.containers[0].env.some((e: any) => e.name === 'PATH'), 90_000);
+    // The pod before had a PATH too (the stand-in's): the new one is the one with this PATH.
+    await waitFor('the new pod to be ready', () => readyPods(w).length === 1 && terminating() === 0 && readyPods(w)[0].spec.containers[0].env.some((e: any) => e.name === 'PATH' && e.value === bin), 90_000);
     const seen: any[] = [];
     const off = w.cluster.store.onChange('pods', (c) => {
       const p = c.snap.copy();

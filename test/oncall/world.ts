@@ -9,8 +9,9 @@ import { startBackupWorld, readyPods, waitFor, type BackupWorld } from '../backu
 
 export const STANDINS = join(dirname(fileURLToPath(import.meta.url)), '..', 'cluster', 'standins');
 
-export async function startOncallWorld(pg: TestPostgres, opts: { attachments?: number } = {}): Promise<BackupWorld> {
-  const w = await startBackupWorld(pg, { attachments: opts.attachments ?? 2 });
+/** odooStandIn: the simulated Odoo pods serve /web/health (see test/cluster/kubelet/odooStandIn.ts). */
+export async function startOncallWorld(pg: TestPostgres, opts: { attachments?: number; odooStandIn?: boolean } = {}): Promise<BackupWorld> {
+  const w = await startBackupWorld(pg, { attachments: opts.attachments ?? 2, odooStandIn: opts.odooStandIn });
   const patch = JSON.stringify({ spec: { template: { spec: { containers: [{ name: 'odoo', env: [{ name: 'PATH', value: `${STANDINS}:${DEFAULT_PATH}` }] }] } } } });
   const r = await w.kubectl(['patch', 'deployment', w.name, '--type', 'strategic', '-p', patch]);
   expect(r.code, r.stderr).toBe(0);

@@ -86,7 +86,6 @@ const applyOptions = (y: any) =>
     .option('image', { type: 'string', requiresArg: true, describe: 'Run this image, built from agent/Dockerfile (default from config: agentImage)' })
     // Given as --no-build: the bundled agent from a ConfigMap on a stock Node.js image.
     .option('build', { type: 'boolean', describe: '--no-build: no image to build, the bundled agent from a ConfigMap on a stock Node.js image (config: agentNodeImage); the default without --image or agentImage' })
-    .option('dry-run', { type: 'boolean', default: false, describe: 'Print the objects it would apply, change nothing (-o yaml for the manifests)' })
     .option('agent-namespace', { type: 'string', requiresArg: true, describe: 'Namespace of the agent (default from config: kubectl-odoo)' });
 
 async function applyRun(ctx: CommandContext, args: ApplyArgs, upgrade: boolean): Promise<void> {
@@ -120,6 +119,8 @@ async function applyRun(ctx: CommandContext, args: ApplyArgs, upgrade: boolean):
 
 export const agentInstallCommand: CommandDef<ApplyArgs> = {
   command: 'install',
+  scope: 'cluster',
+  dryRun: { describe: 'Print the objects it would apply, change nothing (-o yaml for the manifests)' },
   describe: 'Install the node agent (server-side apply of its namespace, accounts, RBAC, Secrets and DaemonSet)',
   outputs: ['table', 'yaml', 'json'],
   builder: (y) =>
@@ -132,6 +133,8 @@ export const agentInstallCommand: CommandDef<ApplyArgs> = {
 
 export const agentUpgradeCommand: CommandDef<ApplyArgs> = {
   command: 'upgrade',
+  scope: 'cluster',
+  dryRun: { describe: 'Print the objects it would apply, change nothing (-o yaml for the manifests)' },
   describe: "Move the installed agent to this plugin's version and the current config (keeps its image unless told)",
   outputs: ['table', 'yaml', 'json'],
   builder: (y) => applyOptions(y).example('$0 agent upgrade', 'after upgrading the plugin, or changing devices/agentPort in the config file'),
@@ -140,6 +143,7 @@ export const agentUpgradeCommand: CommandDef<ApplyArgs> = {
 
 export const agentStatusCommand: CommandDef<AgentArgs> = {
   command: 'status',
+  scope: 'cluster',
   describe: 'Per node: the agent pod, its version and image, readiness, and the age of its last summary',
   outputs: ['table', 'wide', 'json', 'yaml'],
   builder: (y) => y.option('agent-namespace', { type: 'string', requiresArg: true, describe: 'Namespace of the agent (default from config: kubectl-odoo)' }),
@@ -189,12 +193,13 @@ export const agentStatusCommand: CommandDef<AgentArgs> = {
 
 export const agentUninstallCommand: CommandDef<UninstallArgs> = {
   command: 'uninstall',
+  scope: 'cluster',
+  dryRun: { describe: 'Print what it would delete, change nothing' },
   describe: 'Remove what "agent install" created (asks first)',
   outputs: ['table'],
   builder: (y) =>
     y
       .option('yes', { alias: 'y', type: 'boolean', default: false, describe: 'Do not ask for confirmation' })
-      .option('dry-run', { type: 'boolean', default: false, describe: 'Print what it would delete, change nothing' })
       .option('agent-namespace', { type: 'string', requiresArg: true, describe: 'Namespace of the agent (default from config: kubectl-odoo)' }),
   async run(ctx, args) {
     const ns = agentNamespace(ctx, args);

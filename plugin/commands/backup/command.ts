@@ -2,7 +2,7 @@ import type { CommandDef } from '../../cli/command.js';
 import type { CommandContext } from '../../cli/context.js';
 import { CancelledError, CheckFailedError, FailureError, NotFoundError, UsageError } from '../../../lib/errors.js';
 import { printResult, printStructured, toYaml } from '../../core/output/printer.js';
-import { completeInstanceName, instanceNamespace, rejectAllNamespaces } from '../../instances/commandSupport.js';
+import { completeInstanceName, instanceNamespace } from '../../instances/commandSupport.js';
 import { validateInstanceReference } from '../../instances/names.js';
 import { CONSISTENCY_MODES, totalSize, type ConsistencyMode } from '../../backups/manifest.js';
 import { parseQualifiedBackupRef } from '../../backups/naming.js';
@@ -37,6 +37,7 @@ export async function printObject(ctx: CommandContext, obj: any): Promise<void> 
 
 const verifyCommand: CommandDef<{ backup: string; restoreTest: boolean }> = {
   command: 'verify <backup>',
+  scope: 'namespace',
   describe: 'Check a backup set: checksums, archive and dump listings; --restore-test restores it into a scratch database and folder. A platform archive: gzip, tar, paths and layout',
   outputs: ['table', 'wide', 'json', 'yaml'],
   builder: (y) =>
@@ -44,7 +45,6 @@ const verifyCommand: CommandDef<{ backup: string; restoreTest: boolean }> = {
       .positional('backup', { type: 'string', describe: 'INSTANCE/TIMESTAMP, INSTANCE/latest, active/CUSTOMER/INSTANCE/TIMESTAMP, or a platform archive active/CUSTOMER/NAME.tar.gz' })
       .option('restore-test', { type: 'boolean', default: false, describe: 'Also restore into a scratch database and folder and match every attachment row to its file' }),
   async run(ctx, args) {
-    rejectAllNamespaces(ctx, 'backup verify');
     if (!parsePlatformArchivePath(args.backup)) parseQualifiedBackupRef(args.backup);
     const { backupDeps } = await import('../../backups/commandSupport.js');
     const { runVerify } = await import('../../backups/verify.js');
@@ -67,11 +67,11 @@ const verifyCommand: CommandDef<{ backup: string; restoreTest: boolean }> = {
 
 const pinCommand = (pinned: boolean): CommandDef<{ backup: string }> => ({
   command: `${pinned ? 'pin' : 'unpin'} <backup>`,
+  scope: 'namespace',
   describe: pinned ? 'Pin a backup set: prune never deletes it' : 'Unpin a backup set',
   outputs: ['table', 'json', 'yaml', 'name'],
   builder: (y) => y.positional('backup', { type: 'string', describe: 'INSTANCE/TIMESTAMP or active/CUSTOMER/INSTANCE/TIMESTAMP' }),
   async run(ctx, args) {
-    rejectAllNamespaces(ctx, pinned ? 'backup pin' : 'backup unpin');
     parseQualifiedBackupRef(args.backup);
     const { backupDeps } = await import('../../backups/commandSupport.js');
     const { setPinned } = await import('../../backups/prune.js');
@@ -84,6 +84,8 @@ const pinCommand = (pinned: boolean): CommandDef<{ backup: string }> => ({
 export const backupCommand: CommandDef<BackupArgs> = {
   // [name], not <name>: a required positional here would also be demanded by the subcommands.
   command: 'backup [name]',
+  scope: 'instance',
+  dryRun: { describe: 'Print the Job that would run; change nothing' },
   describe: 'Back up an instance: database dump and data volume of the same moment, checksummed, into the backups volume',
   outputs: ['table', 'json', 'yaml', 'name'],
   // The options are not global (yargs' default): they are this command's, and verify/pin/unpin must
@@ -99,7 +101,6 @@ export const backupCommand: CommandDef<BackupArgs> = {
         describe: 'live: the instance keeps running (dump snapshot, then files); stop: stopped during the copy and started again (implies --wait)',
       })
       .option('export-odoo-zip', { type: 'boolean', default: false, global: false, describe: 'Also write odoo.zip, which Odoo\'s database manager restores' })
-      .option('dry-run', { type: 'boolean', default: false, global: false, describe: 'Print the Job that would run; change nothing' })
       .option('all', { type: 'boolean', default: false, global: false, describe: 'Back up every instance of the namespace (a fleet run: each as with --wait, within the caps)' })
       .option('selector', { alias: 'l', type: 'string', global: false, describe: 'Back up the instances whose Deployments match this label selector' })
       .option('customer', { type: 'string', global: false, describe: 'Back up the instances of this customer id' })
@@ -111,7 +112,6 @@ export const backupCommand: CommandDef<BackupArgs> = {
   subcommands: [verifyCommand, pinCommand(true), pinCommand(false), scheduleCommand],
   complete: completeInstanceName,
   async run(ctx, args) {
-    rejectAllNamespaces(ctx, 'backup');
     const fleet = args.all || args.selector !== undefined || args.customer !== undefined;
     if (args.name && fleet) throw new UsageError('backup takes an instance NAME or --all / -l / --customer, not both');
     if (!args.name && !fleet) throw new UsageError('backup needs the instance NAME, or --all / -l SELECTOR / --customer ID (or a subcommand: verify, pin, unpin, schedule)');

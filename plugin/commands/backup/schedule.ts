@@ -4,7 +4,7 @@ import type { CommandDef } from '../../cli/command.js';
 import type { CommandContext } from '../../cli/context.js';
 import { DeclinedError, UsageError } from '../../../lib/errors.js';
 import { printResult, printStructured, toYaml } from '../../core/output/printer.js';
-import { completeInstanceName, instanceNamespace, rejectAllNamespaces } from '../../instances/commandSupport.js';
+import { completeInstanceName, instanceNamespace } from '../../instances/commandSupport.js';
 import { validateInstanceReference } from '../../instances/names.js';
 import { validateLabelSelector } from '../../instances/selector.js';
 import { CONSISTENCY_MODES, type ConsistencyMode } from '../../backups/manifest.js';
@@ -14,7 +14,7 @@ interface TargetArgs {
   name?: string;
   all: boolean;
   selector?: string;
-  dryRun: boolean;
+  dryRun?: 'client' | 'server';
 }
 
 interface ScheduleArgs extends TargetArgs {
@@ -26,7 +26,6 @@ interface ScheduleArgs extends TargetArgs {
 }
 
 function targetsOf(ctx: CommandContext, args: TargetArgs, verb: string): ScheduleTargets {
-  rejectAllNamespaces(ctx, verb);
   const given = [args.name !== undefined, args.all, args.selector !== undefined].filter(Boolean).length;
   if (given !== 1) throw new UsageError(`${verb} takes one of: an instance NAME, -l SELECTOR or --all`);
   return {
@@ -41,8 +40,7 @@ const targetOptions = (y: any) =>
   y
     .positional('name', { type: 'string', global: false, describe: 'Instance name, instance id or platform Deployment name' })
     .option('all', { type: 'boolean', default: false, global: false, describe: 'Every instance of the namespace' })
-    .option('selector', { alias: 'l', type: 'string', global: false, describe: 'The instances whose Deployments match this label selector' })
-    .option('dry-run', { type: 'boolean', default: false, global: false, describe: 'Print the objects; change nothing' });
+    .option('selector', { alias: 'l', type: 'string', global: false, describe: 'The instances whose Deployments match this label selector' });
 
 /** The plugin a scheduled run executes: this very bundle (dist/kubectl-odoo), unless scheduleImage has one. */
 function pluginBundle(): string {
@@ -93,6 +91,7 @@ function scheduleColumns(ctx: CommandContext) {
 
 const listCommand: CommandDef<Record<string, never>> = {
   command: 'list',
+  scope: 'fleet',
   describe: 'List the backup schedules (of the namespace, or all with -A): when each runs next, its window and retention',
   outputs: ['table', 'wide', 'json', 'yaml', 'name'],
   async run(ctx) {
@@ -110,6 +109,8 @@ const listCommand: CommandDef<Record<string, never>> = {
 
 const deleteCommand: CommandDef<TargetArgs & { yes: boolean }> = {
   command: 'delete [name]',
+  scope: 'namespace',
+  dryRun: { describe: 'Show which schedules would be deleted; delete nothing' },
   describe: 'Delete backup schedules (the backups they made stay); -l and --all ask first unless --yes',
   outputs: ['table', 'json', 'yaml', 'name'],
   builder: (y) => targetOptions(y).option('yes', { alias: 'y', type: 'boolean', default: false, global: false, describe: 'Do not ask' }),
@@ -126,7 +127,7 @@ const deleteCommand: CommandDef<TargetArgs & { yes: boolean }> = {
       if (!(await ctx.confirm(`This deletes ${n} backup schedule(s) in namespace ${t.namespace}: ${names.join(', ')}.`, n))) throw new DeclinedError('not confirmed; no schedule was deleted');
     }
     if (!args.dryRun) await deleteSchedules(deps, t.namespace, doomed);
-    if (await printStructured(ctx.io, ctx.globals.output, { dryRun: args.dryRun, deleted: names })) return;
+    if (await printStructured(ctx.io, ctx.globals.output, { dryRun: !!args.dryRun, deleted: names })) return;
     for (const n of names) ctx.io.stdout.write(ctx.globals.output === 'name' ? `cronjob.batch/${n}\n` : `cronjob.batch/${n} deleted${args.dryRun ? ' (dry run)' : ''}\n`);
     if (!names.length) ctx.progress(`No backup schedules found in namespace ${t.namespace}.`);
   },
@@ -134,6 +135,8 @@ const deleteCommand: CommandDef<TargetArgs & { yes: boolean }> = {
 
 export const scheduleCommand: CommandDef<ScheduleArgs> = {
   command: 'schedule [name]',
+  scope: 'namespace',
+  dryRun: { describe: 'Print the objects it would apply; change nothing' },
   describe: 'Back up instances on a schedule (a CronJob per instance, spread over a window), then apply retention',
   outputs: ['table', 'json', 'yaml', 'name'],
   builder: (y) =>

@@ -36,7 +36,8 @@ function noteOf(s: BackupSetInfo): string {
   return s.error ?? (s.safety ? `taken before restoring ${s.manifest?.restoring ?? 'another set'}` : '');
 }
 
-function backupRows(ctx: CommandContext, sets: BackupSetInfo[]) {
+/** The backups NAME table (the support bundle holds it too). */
+export function backupRows(ctx: Pick<CommandContext, 'clock' | 'colors'>, sets: BackupSetInfo[]) {
   const now = ctx.clock.now().getTime();
   const c = ctx.colors;
   const color = (text: string, s: BackupSetInfo) =>
@@ -90,6 +91,8 @@ const PRUNE_COLUMNS = [
 
 const pruneCommand: CommandDef<PruneArgs> = {
   command: 'prune [name]',
+  scope: 'namespace',
+  dryRun: { describe: 'Show what would be kept and deleted; delete nothing' },
   describe: 'Delete backup sets a retention policy does not keep (per instance; never the newest complete one or a pinned one); asks first unless --yes',
   outputs: ['table', 'json', 'yaml', 'name'],
   builder: (y) =>
@@ -102,7 +105,6 @@ const pruneCommand: CommandDef<PruneArgs> = {
       .option('keep-weekly', { type: 'string', describe: 'Keep the newest set of each of the last N ISO weeks that have sets' })
       .option('keep-monthly', { type: 'string', describe: 'Keep the newest set of each of the last N months that have sets' })
       .option('include-platform', { type: 'boolean', default: false, describe: 'Also prune the platform\'s own archives (active/CUSTOMER/NAME.tar.gz), by the same rules in their own group' })
-      .option('dry-run', { type: 'boolean', default: false, describe: 'Show what would be kept and deleted; delete nothing' })
       .option('yes', { alias: 'y', type: 'boolean', default: false, describe: 'Delete without asking (the plan is not shown first)' }),
   complete: completeInstanceName,
   async run(ctx, args) {
@@ -174,19 +176,20 @@ async function listRemote(ctx: CommandContext, deps: any, o: { secret: string; i
 
 interface SyncArgs extends ScopeArgs {
   all: boolean;
-  dryRun: boolean;
+  dryRun?: 'client' | 'server';
 }
 
 const syncCommand: CommandDef<SyncArgs> = {
   command: 'sync [name]',
+  scope: 'namespace',
+  dryRun: { describe: 'Show which sets would be copied; copy nothing' },
   describe: 'Copy complete backup sets to the off-site rclone remote (Secret odoo-backups-offsite), each file verified there, the manifest last',
   outputs: ['table', 'json', 'yaml', 'name'],
   builder: (y) =>
     y
       .positional('name', { type: 'string', describe: 'Only this instance\'s sets' })
       .option('customer', { type: 'string', describe: 'Only this customer\'s sets' })
-      .option('all', { type: 'boolean', default: false, describe: 'Every complete set in the namespace' })
-      .option('dry-run', { type: 'boolean', default: false, describe: 'Show which sets would be copied; copy nothing' }),
+      .option('all', { type: 'boolean', default: false, describe: 'Every complete set in the namespace' }),
   complete: completeInstanceName,
   async run(ctx, args) {
     const given = [args.name !== undefined, args.customer !== undefined, args.all].filter(Boolean).length;
@@ -206,7 +209,7 @@ const syncCommand: CommandDef<SyncArgs> = {
       const done = await syncSets(deps, offsiteSettingsOf(ctx), scope.namespace, paths);
       rows = done.map((d) => ({ backup: d.backup, result: d.result === 'copied' ? 'copied, verified' : 'already on the remote' }));
     }
-    if (await printStructured(ctx.io, ctx.globals.output, { dryRun: args.dryRun, sets: rows })) return;
+    if (await printStructured(ctx.io, ctx.globals.output, { dryRun: !!args.dryRun, sets: rows })) return;
     await printResult(ctx.io, ctx.globals.output, {
       rows,
       columns: [
@@ -221,6 +224,7 @@ const syncCommand: CommandDef<SyncArgs> = {
 
 export const backupsCommand: CommandDef<ScopeArgs> = {
   command: 'backups [name]',
+  scope: 'namespace',
   describe: 'List backup sets (of an instance, a customer, or all with -A): time, size, state, age, safety backups, and the platform\'s own archives',
   outputs: ['table', 'wide', 'json', 'yaml', 'name'],
   builder: (y) =>

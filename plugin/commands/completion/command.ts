@@ -6,6 +6,7 @@ const SCRIPTS: Record<string, string> = { bash: BASH_COMPLETION, zsh: ZSH_COMPLE
 
 export const completionCommand: CommandDef<{ shell: string }> = {
   command: 'completion <shell>',
+  scope: 'cluster',
   describe: 'Print a shell completion script (bash, zsh or fish) for kubectl-odoo',
   outputs: ['table'],
   builder: (y) =>

@@ -1,10 +1,9 @@
 // kubectl odoo config get|set: read and change odoo.conf keys of an instance.
 import type { CommandDef } from '../../cli/command.js';
-import { completeInstanceName, instanceNamespace, refuseWhileBusy } from '../../instances/commandSupport.js';
+import { completeInstanceName, instanceNamespace, refuseWhileBusy, waitTimeout } from '../../instances/commandSupport.js';
 import type { CommandContext } from '../../cli/context.js';
 import { printResult, printStructured } from '../../core/output/printer.js';
 import { validateInstanceReference } from '../../instances/names.js';
-import { parseTimeout } from '../../instances/wait.js';
 
 interface GetArgs {
   name: string;
@@ -30,6 +29,7 @@ async function deps(ctx: CommandContext) {
 
 const getCommand: CommandDef<GetArgs> = {
   command: 'get <name> [key]',
+  scope: 'instance',
   complete: completeInstanceName,
   describe: "Show an instance's odoo.conf options (secrets masked), or one option's value",
   outputs: ['table', 'wide', 'json', 'yaml'],
@@ -63,6 +63,8 @@ const getCommand: CommandDef<GetArgs> = {
 
 const setCommand: CommandDef<SetArgs> = {
   command: 'set <name> <assignments..>',
+  scope: 'instance',
+  dryRun: { describe: 'Only show the diff' },
   complete: completeInstanceName,
   describe: 'Change odoo.conf options (KEY=VALUE ...); shows the diff, keeps odoo.conf.bak',
   // The diff on a terminal; -o json|yaml: what changed, with the (masked) diff.
@@ -72,7 +74,6 @@ const setCommand: CommandDef<SetArgs> = {
       .positional('name', { type: 'string', describe: 'Instance name' })
       .positional('assignments', { type: 'string', array: true, describe: 'KEY=VALUE, e.g. db_host=pg-dedicated-1' })
       .option('restart', { type: 'boolean', default: false, describe: 'Restart the instance afterwards (Odoo reads odoo.conf only at start)' })
-      .option('dry-run', { type: 'boolean', default: false, describe: 'Only show the diff' })
       .option('show-secrets', { type: 'boolean', default: false, describe: 'Show secret values in the diff' })
       .option('allow-empty', { type: 'boolean', default: false, describe: 'Allow an empty value for admin_passwd or another secret (e.g. admin_passwd=)' })
       .option('timeout', { type: 'string', describe: 'How long --restart waits for readiness (default from the config file, 10m)' }),
@@ -85,7 +86,7 @@ const setCommand: CommandDef<SetArgs> = {
       const warning = unknownOptionWarning(a.key);
       if (warning) ctx.io.stderr.write(`warning: ${warning}\n`);
     }
-    const timeoutMs = parseTimeout(args.timeout ?? String(ctx.config.waitTimeout ?? '10m'));
+    const timeoutMs = waitTimeout(ctx, args.timeout);
     await refuseWhileBusy(ctx, instanceNamespace(ctx), args.name);
     const { setConfig } = await import('../../odooconf/run.js');
     const d = await deps(ctx);

@@ -1,8 +1,9 @@
 import type { CommandDef } from '../../cli/command.js';
+import type { CommandContext } from '../../cli/context.js';
 import { UsageError } from '../../../lib/errors.js';
 import { printResult } from '../../core/output/printer.js';
 import { buildCreateSpec, type CreateFlags } from '../../instances/createOptions.js';
-import { instanceNamespace, parseDryRun, rejectAllNamespaces, waitTimeout } from '../../instances/commandSupport.js';
+import { instanceNamespace, parseDryRun, waitTimeout } from '../../instances/commandSupport.js';
 import { INGRESS_KINDS } from '../../instances/manifests.js';
 
 interface CreateArgs extends CreateFlags {
@@ -14,6 +15,9 @@ interface CreateArgs extends CreateFlags {
 
 export const createCommand: CommandDef<CreateArgs> = {
   command: 'create <name>',
+  scope: 'instance',
+  outputs: ['table', 'json', 'yaml', 'name'],
+  dryRun: { server: true, describe: 'Print the objects it would create; create nothing' },
   describe: 'Create an Odoo instance: PVC, Deployment, Service and ingress',
   builder: (y) =>
     y
@@ -33,21 +37,19 @@ export const createCommand: CommandDef<CreateArgs> = {
       .option('env', { type: 'string', array: true, describe: 'Extra environment variable KEY=VALUE (repeatable; never secrets)' })
       .option('reuse-volume', { type: 'boolean', default: false, describe: 'Bring back a deleted instance on the volume "delete" kept (same customer only)' })
       .option('wait', { type: 'boolean', default: false, describe: 'Wait until the instance is ready' })
-      .option('timeout', { type: 'string', describe: 'How long --wait waits (default 10m)' })
-      .option('dry-run', { type: 'string', describe: 'client: print the objects; server: also validate them with the API server' }),
+      .option('timeout', { type: 'string', describe: 'How long --wait waits (default 10m)' }),
   complete: async () => [],
   async run(ctx, args) {
-    rejectAllNamespaces(ctx, 'create');
     const dryRun = parseDryRun(args.dryRun);
     if (dryRun && args.wait) throw new UsageError('--wait cannot be used with --dry-run: nothing is created to wait for');
     const timeoutMs = waitTimeout(ctx, args.timeout);
     const spec = buildCreateSpec(args, ctx.config, instanceNamespace(ctx));
     const { createSteps, createInstance } = await import('../../instances/create.js');
-    const format = ctx.globals.output === 'table' || ctx.globals.output === 'wide' ? (dryRun ? 'yaml' : ctx.globals.output) : ctx.globals.output;
+    const format = ctx.globals.output;
     const asList = (items: any[]) => ({ apiVersion: 'v1', kind: 'List', items });
     if (dryRun === 'client') {
       const objects = createSteps(spec).map((s) => s.object);
-      await printResult(ctx.io, format, { rows: objects, columns: [], data: asList(objects), name: (o) => `${o.kind.toLowerCase()}/${o.metadata.name}` });
+      await printDryRun(ctx, objects, 'dry run');
       return;
     }
     const kube = await ctx.kube();
@@ -61,7 +63,7 @@ export const createCommand: CommandDef<CreateArgs> = {
       storageClassGiven: args.storageClass !== undefined,
     });
     if (dryRun === 'server') {
-      await printResult(ctx.io, format, { rows: result.objects, columns: [], data: asList(result.objects), name: (o) => `${o.kind.toLowerCase()}/${o.metadata.name}` });
+      await printDryRun(ctx, result.objects, 'server dry run');
       return;
     }
     if (format === 'json' || format === 'yaml') await printResult(ctx.io, format, { rows: [], columns: [], data: asList(result.objects) });
@@ -86,3 +88,14 @@ export const createCommand: CommandDef<CreateArgs> = {
     }
   },
 };
+
+/**
+ * What a dry run would create, as kubectl prints it: `kind/name created (dry run)` lines, the objects as
+ * a List with -o json|yaml, `kind/name` with -o name.
+ */
+async function printDryRun(ctx: CommandContext, objects: any[], how: string): Promise<void> {
+  const ref = (o: any) => `${String(o.kind).toLowerCase()}/${o.metadata.name}`;
+  const format = ctx.globals.output;
+  if (format === 'json' || format === 'yaml') return printResult(ctx.io, format, { rows: [], columns: [], data: { apiVersion: 'v1', kind: 'List', items: objects } });
+  for (const o of objects) ctx.io.stdout.write(format === 'name' ? `${ref(o)}\n` : `${ref(o)} created (${how})\n`);
+}

@@ -2,13 +2,12 @@ import type { CommandDef } from '../../cli/command.js';
 import { DeclinedError, FailureError, UsageError } from '../../../lib/errors.js';
 import {
   ACTION_OUTPUTS,
-  DRY_RUN_OPTION,
+  INSTANCE_DRY_RUN,
   completeInstanceName,
   dryRunSuffix,
   instanceNamespace,
   parseDryRun,
   printAction,
-  rejectAllNamespaces,
 } from '../../instances/commandSupport.js';
 import { validateInstanceReference } from '../../instances/names.js';
 
@@ -23,6 +22,8 @@ interface DeleteArgs {
 
 export const deleteCommand: CommandDef<DeleteArgs> = {
   command: 'delete <name>',
+  scope: 'instance',
+  dryRun: INSTANCE_DRY_RUN,
   describe: 'Delete an instance\'s Deployment, Service and ingress; its volume stays unless --delete-data',
   outputs: ACTION_OUTPUTS,
   builder: (y) =>
@@ -31,11 +32,9 @@ export const deleteCommand: CommandDef<DeleteArgs> = {
       .option('yes', { alias: 'y', type: 'boolean', default: false, describe: 'Do not ask for confirmation' })
       .option('delete-data', { type: 'boolean', default: false, describe: 'Also delete the PVC and all its data (asks a second time unless --yes); the database on the database server is kept' })
       .option('drop-database', { type: 'boolean', default: false, describe: 'With --delete-data: also drop the instance\'s database on its server, after a final backup (asks a third time unless --yes)' })
-      .option('backup', { type: 'boolean', default: true, describe: 'Take the final backup before --drop-database (--no-backup drops without one)' })
-      .option('dry-run', DRY_RUN_OPTION),
+      .option('backup', { type: 'boolean', default: true, describe: 'Take the final backup before --drop-database (--no-backup drops without one)' }),
   complete: completeInstanceName,
   async run(ctx, args) {
-    rejectAllNamespaces(ctx, 'delete');
     const name = validateInstanceReference(args.name);
     const dryRun = parseDryRun(args.dryRun);
     if (args.dropDatabase && !args.deleteData) {

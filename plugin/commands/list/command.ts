@@ -14,6 +14,8 @@ interface ListArgs {
 
 export const listCommand: CommandDef<ListArgs> = {
   command: 'list',
+  scope: 'fleet',
+  outputs: ['table', 'wide', 'json', 'yaml', 'name'],
   aliases: ['ls'],
   describe: 'List instances (the plugin\'s and the platform\'s) with status, storage and URL',
   builder: (y) =>
@@ -31,14 +33,14 @@ export const listCommand: CommandDef<ListArgs> = {
     const namespace = ctx.globals.allNamespaces ? undefined : instanceNamespace(ctx);
     const customer = args.customer !== undefined ? String(args.customer) : undefined;
     const kube = await ctx.kube();
-    const { listFleet } = await import('../../instances/resolveFleet.js');
+    const { summarizeFleet } = await import('../../instances/resolveFleet.js');
     const { summarizeInstance, summarizeKeptVolume, sortSummaries, summaryColumns } = await import('../../instances/summary.js');
     const { displayStorage } = await import('../../instances/quantity.js');
     const now = ctx.clock.now();
-    const fleet = await listFleet(kube, { namespace, allNamespaces: ctx.globals.allNamespaces, labelSelector: selector });
+    const fleet = await summarizeFleet(kube, { namespace, allNamespaces: ctx.globals.allNamespaces, labelSelector: selector }, (o) => summarizeInstance(o, now));
     // Customer ids live in a label only one platform scheme sets, so filter on the derived fact.
     const kept = fleet.keptVolumes.filter((k) => customer === undefined || k.customerId === customer);
-    let rows = fleet.instances.map((o) => summarizeInstance(o, now));
+    let rows = fleet.rows;
     if (customer !== undefined) rows = rows.filter((r) => r.customerId === customer);
     if (args.includeKept) rows.push(...kept.map(summarizeKeptVolume));
     rows = sortSummaries(rows, sort);

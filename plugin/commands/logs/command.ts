@@ -1,6 +1,6 @@
 import type { CommandDef } from '../../cli/command.js';
 import { UsageError } from '../../../lib/errors.js';
-import { completeInstanceName, instanceNamespace, rejectAllNamespaces } from '../../instances/commandSupport.js';
+import { completeInstanceName, instanceNamespace } from '../../instances/commandSupport.js';
 import { validateInstanceReference } from '../../instances/names.js';
 import { parseTimeout } from '../../instances/wait.js';
 
@@ -15,6 +15,7 @@ interface LogsArgs {
 
 export const logsCommand: CommandDef<LogsArgs> = {
   command: 'logs <name>',
+  scope: 'instance',
   describe: 'Print the Odoo log of an instance\'s pod',
   // The log is text as Odoo wrote it; there is no structure to print as json/yaml.
   outputs: ['table'],
@@ -28,7 +29,6 @@ export const logsCommand: CommandDef<LogsArgs> = {
       .option('timestamps', { type: 'boolean', default: false, describe: 'Prefix each line with its time' }),
   complete: completeInstanceName,
   async run(ctx, args) {
-    rejectAllNamespaces(ctx, 'logs');
     const name = validateInstanceReference(args.name);
     if (args.tail !== undefined && (!Number.isInteger(args.tail) || args.tail < 0)) throw new UsageError(`invalid --tail "${args.tail}": a number of lines, 0 or more`);
     const sinceSeconds = args.since !== undefined ? Math.max(1, Math.round(parseTimeout(args.since, '--since') / 1000)) : undefined;

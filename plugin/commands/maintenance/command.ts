@@ -66,6 +66,7 @@ export const maintenanceCommand: CommandDef = {
   subcommands: [
     {
       command: 'on [name]',
+      scope: 'namespace',
       describe: 'Stop the instance and start its maintenance pod; start refuses until "maintenance off"',
       outputs: ['table', 'json', 'yaml'],
       builder: fleetOptions,
@@ -74,6 +75,7 @@ export const maintenanceCommand: CommandDef = {
     },
     {
       command: 'off [name]',
+      scope: 'namespace',
       describe: 'Remove the maintenance pod and give the instance back its replicas from before',
       outputs: ['table', 'json', 'yaml'],
       builder: fleetOptions,
@@ -82,6 +84,7 @@ export const maintenanceCommand: CommandDef = {
     },
     {
       command: 'shell <name>',
+      scope: 'instance',
       describe: 'Open a shell in the maintenance pod (-c CMD runs one command)',
       outputs: ['table'],
       builder: (y) =>

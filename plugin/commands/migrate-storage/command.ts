@@ -1,6 +1,6 @@
 // kubectl odoo migrate-storage: move legacy instances from the shared CephFS directory to their own PVC.
 import type { CommandDef } from '../../cli/command.js';
-import { completeInstanceName, instanceNamespace } from '../../instances/commandSupport.js';
+import { completeInstanceName, instanceNamespace, waitTimeout } from '../../instances/commandSupport.js';
 import type { CommandContext } from '../../cli/context.js';
 import { CancelledError, FailureError, UsageError } from '../../../lib/errors.js';
 import { printResult, printStructured } from '../../core/output/printer.js';
@@ -38,7 +38,7 @@ function options(ctx: CommandContext, args: Args): MigrationOptions {
     storageClass: args.storageClass ?? ctx.config.storageClass,
     size: args.size ?? String(ctx.config.storage ?? '10Gi'),
     sizeForced: args.size !== undefined,
-    timeoutMs: parseTimeout(args.timeout ?? String(ctx.config.waitTimeout ?? '10m')),
+    timeoutMs: waitTimeout(ctx, args.timeout),
     jobDeadlineSeconds: Math.ceil(parseTimeout(args.jobTimeout ?? '6h', '--job-timeout') / 1000),
     dryRun: args.dryRun,
   };
@@ -74,6 +74,8 @@ function stateAfterStop(r: MigrationReport): string {
 
 export const migrateStorageCommand: CommandDef<Args> = {
   command: 'migrate-storage [name]',
+  scope: 'fleet',
+  dryRun: { describe: 'Measure and show the plan and objects; change nothing' },
   complete: completeInstanceName,
   describe: 'Move a legacy instance from its shared CephFS hostPath directory to its own PVC (copy, verify, switch)',
   // --plan is a table (wide: the same); a migration prints its outcome, -o json|yaml the full report.
@@ -83,7 +85,6 @@ export const migrateStorageCommand: CommandDef<Args> = {
       .positional('name', { type: 'string', describe: 'Instance name' })
       .option('all', { type: 'boolean', default: false, describe: 'Every legacy instance of the namespace (-A: all namespaces), one by one' })
       .option('plan', { type: 'boolean', default: false, describe: 'With --all: list legacy instances, their size and the PVC each would get' })
-      .option('dry-run', { type: 'boolean', default: false, describe: 'Measure and show the plan and objects; change nothing' })
       .option('drop-legacy', { type: 'boolean', default: false, describe: 'After a successful migration: remove the legacy directory (asks first)' })
       .option('yes', { type: 'boolean', default: false, describe: 'Do not ask for confirmation (--drop-legacy)' })
       .option('size', { type: 'string', describe: 'PVC size (default: the plan size from the config file, grown to fit the data)' })

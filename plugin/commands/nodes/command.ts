@@ -35,6 +35,7 @@ const agentNamespace = (ctx: CommandContext, args: NodesArgs) => args['agent-nam
 
 export const nodesCheckCommand: CommandDef<CheckArgs> = {
   command: 'check [node..]',
+  scope: 'cluster',
   outputs: ['table', 'wide', 'json', 'yaml'],
   describe: 'Inspect nodes now: OSD readiness of their devices, prerequisites, Ceph capacity (exit 0 only when all are ready)',
   builder: (y) =>
@@ -223,6 +224,7 @@ function validateJudgeArgs(args: CheckArgs): { release?: CephRelease; cephFsid?:
 
 export const nodesCommand: CommandDef<NodesArgs> = {
   command: 'nodes',
+  scope: 'cluster',
   describe: 'Node readiness for Ceph OSDs, prerequisites and disk usage, from the node agents',
   builder: (y) =>
     y

@@ -7,6 +7,7 @@ interface OdooShellArgs {
 
 export const odooShellCommand: CommandDef<OdooShellArgs> = {
   command: 'odoo-shell <name>',
+  scope: 'instance',
   describe: 'Run "odoo shell -d <database>" in the instance\'s running Odoo container',
   outputs: ['table'],
   builder: (y) => y.positional('name', { type: 'string', describe: 'Instance name, instance id or platform Deployment name' }),

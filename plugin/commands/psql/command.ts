@@ -10,6 +10,7 @@ interface PsqlArgs {
 
 export const psqlCommandDef: CommandDef<PsqlArgs> = {
   command: 'psql <name>',
+  scope: 'instance',
   describe: 'Start psql on the instance\'s database with its own credentials (-c SQL, -f FILE for scripts)',
   outputs: ['table'],
   builder: (y) =>

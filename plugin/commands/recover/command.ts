@@ -1,7 +1,7 @@
 import type { CommandDef } from '../../cli/command.js';
 import { DeclinedError } from '../../../lib/errors.js';
 import { printStructured } from '../../core/output/printer.js';
-import { completeInstanceName, instanceNamespace, rejectAllNamespaces } from '../../instances/commandSupport.js';
+import { completeInstanceName, instanceNamespace } from '../../instances/commandSupport.js';
 import { validateInstanceReference } from '../../instances/names.js';
 
 interface RecoverArgs {
@@ -12,16 +12,16 @@ interface RecoverArgs {
 
 export const recoverCommand: CommandDef<RecoverArgs> = {
   command: 'recover <name>',
+  scope: 'instance',
+  dryRun: { describe: 'Show what was found and what recover would do; change nothing' },
   describe: 'Finish or undo what an interrupted restore, backup or migration left: the swap, the lock, the replicas, the replaced files and database; asks first unless --yes',
   outputs: ['table', 'json', 'yaml'],
   builder: (y) =>
     y
       .positional('name', { type: 'string', describe: 'The instance' })
-      .option('dry-run', { type: 'boolean', default: false, describe: 'Show what was found and what recover would do; change nothing' })
       .option('yes', { alias: 'y', type: 'boolean', default: false, describe: 'Do not ask for confirmation' }),
   complete: completeInstanceName,
   async run(ctx, args) {
-    rejectAllNamespaces(ctx, 'recover');
     const name = validateInstanceReference(args.name);
     const { backupDeps } = await import('../../backups/commandSupport.js');
     const { planRecover, describeRecoverPlan, executeRecover } = await import('../../backups/recover.js');

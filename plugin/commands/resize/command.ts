@@ -5,6 +5,7 @@ import {
   completeInstanceName,
   dryRunSuffix,
   instanceActionOptions,
+  INSTANCE_DRY_RUN,
   prepareInstanceAction,
   refuseWhileBusy,
   printAction,
@@ -19,6 +20,8 @@ interface ResizeArgs extends InstanceActionArgs {
 
 export const resizeCommand: CommandDef<ResizeArgs> = {
   command: 'resize <name>',
+  scope: 'instance',
+  dryRun: INSTANCE_DRY_RUN,
   describe: 'Grow an instance\'s volume (never shrinks)',
   outputs: ACTION_OUTPUTS,
   builder: (y) =>

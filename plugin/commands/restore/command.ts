@@ -1,7 +1,7 @@
 import type { CommandDef } from '../../cli/command.js';
 import { DeclinedError, UsageError } from '../../../lib/errors.js';
 import { printStructured } from '../../core/output/printer.js';
-import { completeInstanceName, instanceNamespace, rejectAllNamespaces } from '../../instances/commandSupport.js';
+import { completeInstanceName, instanceNamespace } from '../../instances/commandSupport.js';
 import { validateInstanceReference } from '../../instances/names.js';
 import { describeSetTime, restoreQuestion, validateRestoreArgs } from '../../backups/restore.js';
 import { parseBackupRef } from '../../backups/naming.js';
@@ -20,6 +20,8 @@ interface RestoreArgs {
 
 export const restoreCommand: CommandDef<RestoreArgs> = {
   command: 'restore <name>',
+  scope: 'instance',
+  dryRun: { describe: 'Show which backup and print the restore Job; change nothing' },
   describe: 'Restore an instance from a backup set: safety backup first, database and files swapped in together; asks first unless --yes',
   outputs: ['table', 'json', 'yaml', 'name'],
   builder: (y) =>
@@ -36,11 +38,9 @@ export const restoreCommand: CommandDef<RestoreArgs> = {
       .option('domain', { type: 'string', describe: 'With --to NEW: the copy\'s host name (a copy has no ingress otherwise)' })
       .option('subdomain', { type: 'string', describe: 'With --to NEW: the copy\'s host name as SUBDOMAIN.<baseDomain>' })
       .option('files-only', { type: 'boolean', default: false, describe: 'Replace the files only and leave the database as it is (needed for a platform archive, active/CUSTOMER/NAME.tar.gz)' })
-      .option('dry-run', { type: 'boolean', default: false, describe: 'Show which backup and print the restore Job; change nothing' })
       .option('yes', { alias: 'y', type: 'boolean', default: false, describe: 'Do not ask for confirmation' }),
   complete: completeInstanceName,
   async run(ctx, args) {
-    rejectAllNamespaces(ctx, 'restore');
     const name = validateInstanceReference(args.name);
     if (!args.from) throw new UsageError('--from is required: the backup to restore (see "kubectl odoo backups NAME")');
     const remoteRef = args.from.startsWith('remote:') ? parseBackupRef(args.from.slice('remote:'.length)) : undefined;
@@ -84,6 +84,10 @@ export const restoreCommand: CommandDef<RestoreArgs> = {
       return;
     }
     if (args.dryRun) return printObject(ctx, plan.job);
+    // A maintenance pod holds the volume and someone is working in it: the restore would swap the files
+    // under them and start the instance at the end. End the maintenance first.
+    const { refuseInMaintenance } = await import('../../oncall/maintenance.js');
+    await refuseInMaintenance(deps.kube, plan.namespace, plan.target.name);
     // Busy is said before the question, not after the user confirmed.
     const { refuseIfBusy } = await import('../../backups/backup.js');
     await refuseIfBusy(deps, plan.target);

@@ -5,6 +5,7 @@ import {
   completeInstanceName,
   dryRunSuffix,
   instanceActionOptions,
+  INSTANCE_DRY_RUN,
   prepareInstanceAction,
   refuseWhileBusy,
   printAction,
@@ -19,6 +20,8 @@ interface SetResourcesArgs extends InstanceActionArgs {
 
 export const setResourcesCommand: CommandDef<SetResourcesArgs> = {
   command: 'set-resources <name>',
+  scope: 'instance',
+  dryRun: INSTANCE_DRY_RUN,
   describe: 'Change an instance\'s CPU and memory (requests = limits); the pod is recreated',
   outputs: ACTION_OUTPUTS,
   builder: (y) =>

@@ -8,6 +8,7 @@ interface ShellArgs {
 
 export const shellCommand: CommandDef<ShellArgs> = {
   command: 'shell <name>',
+  scope: 'instance',
   describe: 'Open a shell in the instance\'s running Odoo container (-c CMD runs one command)',
   outputs: ['table'],
   builder: (y) =>

@@ -1,7 +1,7 @@
 import type { CommandDef } from '../../cli/command.js';
 import { printStructured } from '../../core/output/printer.js';
 import { UsageError } from '../../../lib/errors.js';
-import { completeInstanceName, instanceNamespace, rejectAllNamespaces } from '../../instances/commandSupport.js';
+import { completeInstanceName, instanceNamespace } from '../../instances/commandSupport.js';
 import { validateInstanceReference } from '../../instances/names.js';
 
 interface StatusArgs {
@@ -10,13 +10,13 @@ interface StatusArgs {
 
 export const statusCommand: CommandDef<StatusArgs> = {
   command: 'status <name>',
+  scope: 'instance',
+  outputs: ['table', 'json', 'yaml'],
   describe: 'Is the instance healthy: workload, pod, storage, network and recent warnings',
   builder: (y) => y.positional('name', { type: 'string', describe: 'Instance name, instance id or platform Deployment name' }),
   complete: completeInstanceName,
   async run(ctx, args) {
-    rejectAllNamespaces(ctx, 'status');
     const name = validateInstanceReference(args.name);
-    if (ctx.globals.output === 'name' || ctx.globals.output === 'wide') throw new UsageError(`status prints a screen or -o json|yaml, not -o ${ctx.globals.output}`);
     const kube = await ctx.kube();
     const { collectStatusReport, renderStatusReport } = await import('../../instances/statusReport.js');
     const { lastBackupProvider } = await import('../../instances/lastBackup.js');

@@ -15,20 +15,23 @@ interface Args {
   sort: SortKey;
 }
 
-function thresholds(ctx: CommandContext): UsageThresholds {
+export function storageThresholds(ctx: Pick<CommandContext, 'config'>): UsageThresholds {
   return {
     warnPercent: Number(ctx.config.storageWarnPercent ?? 85),
     criticalPercent: Number(ctx.config.storageCriticalPercent ?? 95),
   };
 }
 
-function paint(ctx: CommandContext, level: Level, text: string): string {
+type Painter = Pick<CommandContext, 'colors'>;
+
+function paint(ctx: Painter, level: Level, text: string): string {
   return level === 'critical' ? ctx.colors.red(text) : level === 'warning' ? ctx.colors.yellow(text) : text;
 }
 
 const pct = (used: number, cap: number) => (cap > 0 ? `${Math.round((100 * used) / cap)}%` : '?');
 
-function renderInstance(ctx: CommandContext, s: InstanceStorage): string {
+/** The storage NAME screen (the support bundle holds it too). */
+export function renderInstanceStorage(ctx: Painter, s: InstanceStorage): string {
   const b = ctx.colors.bold;
   const lines: string[] = [`${b('Instance:')}     ${s.namespace}/${s.instance}`];
   if (s.hostPath) {
@@ -77,6 +80,7 @@ function renderInstance(ctx: CommandContext, s: InstanceStorage): string {
 
 export const storageCommand: CommandDef<Args> = {
   command: 'storage [name]',
+  scope: 'fleet',
   complete: completeInstanceName,
   describe: "Where an instance's volume is mounted, how full it is, what is big inside, and what is wrong (-A: every volume)",
   // -o name (persistentvolumeclaim/...) is for the table of volumes; storage NAME refuses it.
@@ -97,13 +101,13 @@ export const storageCommand: CommandDef<Args> = {
       const { kubeExec } = await import('../../storage/podExec.js');
       const s = await run.describeStorage(
         { kube, exec: kubeExec(kube), clock: ctx.clock, signal: ctx.signal, progress: ctx.progress },
-        { namespace: instanceNamespace(ctx), name: args.name, measure: args.measure, thresholds: thresholds(ctx), agentNamespace: ctx.config.agentNamespace },
+        { namespace: instanceNamespace(ctx), name: args.name, measure: args.measure, thresholds: storageThresholds(ctx), agentNamespace: ctx.config.agentNamespace },
       );
-      if (!(await printStructured(ctx.io, ctx.globals.output, s))) ctx.io.stdout.write(renderInstance(ctx, s));
+      if (!(await printStructured(ctx.io, ctx.globals.output, s))) ctx.io.stdout.write(renderInstanceStorage(ctx, s));
       return;
     }
     const scope = { namespace: ctx.globals.allNamespaces ? undefined : instanceNamespace(ctx), allNamespaces: ctx.globals.allNamespaces };
-    const { rows, notes } = await run.fleetUsage({ kube, clock: ctx.clock }, scope, thresholds(ctx), ctx.config.agentNamespace);
+    const { rows, notes } = await run.fleetUsage({ kube, clock: ctx.clock }, scope, storageThresholds(ctx), ctx.config.agentNamespace);
     const sorted = run.sortUsageRows(rows, args.sort);
     for (const n of notes) ctx.io.stderr.write(`warning: ${n}\n`);
     await printResult(ctx.io, ctx.globals.output, {

@@ -17,6 +17,7 @@ export interface VersionInfo {
 
 export const versionCommand: CommandDef<VersionArgs> = {
   command: 'version',
+  scope: 'cluster',
   describe: 'Print the plugin, client library and server versions',
   outputs: ['table', 'json', 'yaml'],
   builder: (y) => y.option('client', { type: 'boolean', default: false, describe: 'Client versions only; do not contact the server' }),

@@ -10,6 +10,8 @@ interface WatchArgs {
 
 export const watchCommand: CommandDef<WatchArgs> = {
   command: 'watch',
+  scope: 'fleet',
+  outputs: ['table', 'json'],
   describe: 'Stream instances\' status transitions as they happen (Ctrl-C to stop)',
   builder: (y) =>
     y
@@ -17,7 +19,6 @@ export const watchCommand: CommandDef<WatchArgs> = {
       .option('customer', { type: 'string', describe: 'Only instances of this customer id' }),
   async run(ctx, args) {
     const format = ctx.globals.output;
-    if (format !== 'table' && format !== 'json') throw new UsageError(`watch prints lines for people or -o json (one object per line), not -o ${format}`);
     const selector = args.selector !== undefined ? validateLabelSelector(args.selector) : undefined;
     const namespace = ctx.globals.allNamespaces ? undefined : instanceNamespace(ctx);
     const kube = await ctx.kube();

@@ -1,6 +1,7 @@
 // A container's environment as the kubelet builds it: envFrom first, then env (later wins), values
 // from Secrets, ConfigMaps and the downward API, and $(VAR) references expanded (also in command/args).
 import { podFieldValue } from './podVolumes.js';
+import { isOdooImage } from './odooImage.js';
 
 export interface EnvLookup {
   configMap(namespace: string, name: string): Promise<any | undefined>;
@@ -15,9 +16,14 @@ export class ContainerConfigError extends Error {}
 /** What an image's config would normally provide; the test cluster runs host tools instead of images. */
 export const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
-export async function buildContainerEnv(pod: any, container: any, lookup: EnvLookup): Promise<Record<string, string>> {
+/**
+ * `odooPath`: a folder put first on the PATH of containers of an Odoo image, as the image has its `odoo`
+ * executable there (the playground's Odoo stand-in, test/cluster/standins/odoo).
+ */
+export async function buildContainerEnv(pod: any, container: any, lookup: EnvLookup, odooPath?: string): Promise<Record<string, string>> {
   const ns = pod.metadata.namespace;
-  const env: Record<string, string> = { PATH: DEFAULT_PATH, HOSTNAME: pod.spec?.hostname ?? pod.metadata.name, HOME: '/root' };
+  const path = odooPath && isOdooImage(container.image) ? `${odooPath}:${DEFAULT_PATH}` : DEFAULT_PATH;
+  const env: Record<string, string> = { PATH: path, HOSTNAME: pod.spec?.hostname ?? pod.metadata.name, HOME: '/root' };
   // The kubelet gives every container the kubernetes Service's address (env below may override it).
   if (lookup.apiServer?.port) {
     const { host, port } = lookup.apiServer;

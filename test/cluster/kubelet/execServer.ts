@@ -42,6 +42,8 @@ export interface ExecDeps {
   processes: Map<string, Set<SandboxProcess>>;
   /** Writes the pod's /etc/hosts (the cluster's Service names) and returns its path. */
   etcHosts(pod: any): string;
+  /** First on the PATH of Odoo containers (see buildContainerEnv). */
+  odooPath?: string;
 }
 
 /** Which container a request means, with the API server's validation messages. */
@@ -85,7 +87,7 @@ export async function handleExec(deps: ExecDeps, req: IncomingMessage, socket: D
   let env: Record<string, string>;
   let mounts;
   try {
-    env = await buildContainerEnv(pod, picked.spec, lookup);
+    env = await buildContainerEnv(pod, picked.spec, lookup, deps.odooPath);
     mounts = [...containerMounts(picked.spec, await prepareVolumes(pod, deps.dataDir, lookup)), { source: deps.etcHosts(pod), target: '/etc/hosts', readOnly: false }];
   } catch (e) {
     if (e instanceof ContainerConfigError || e instanceof VolumeSetupError) return rejectUpgrade(socket, internalError(`unable to upgrade connection: ${e.message}`));

@@ -4,8 +4,9 @@
 // nodes/{name}/proxy/stats/summary. See podRuntime.ts and sandbox.ts for how containers run. It also
 // plays kube-proxy and DNS for the pods it runs (serviceProxy.ts, clusterDns.ts: Service names in each
 // pod's /etc/hosts) and stands in for the Odoo process of simulated Odoo pods (odooStandIn.ts).
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { podHostsFile } from './clusterDns.js';
@@ -72,7 +73,9 @@ export function createKubelet(opts: KubeletOptions): Kubelet {
   proxy.onChange(() => {
     for (const pod of hostsOf.values()) writeHosts(pod);
   });
-  const runtime = new PodRuntime({ store, dataDir, tickMs, etcHosts: writeHosts, runDaemonSetPods: opts.runDaemonSetPods, serviceAccounts: opts.serviceAccounts });
+  // With the stand-in, Odoo containers and Jobs find its `odoo` executable as the image has one.
+  const odooPath = opts.odooStandIn ? standInsDir() : undefined;
+  const runtime = new PodRuntime({ store, dataDir, tickMs, etcHosts: writeHosts, runDaemonSetPods: opts.runDaemonSetPods, odooPath, serviceAccounts: opts.serviceAccounts });
   const jobs = new JobController({ store, tickMs });
   const execProcesses = new Map<string, Set<SandboxProcess>>();
   const unsubscribe: (() => void)[] = [];
@@ -135,7 +138,7 @@ export function createKubelet(opts: KubeletOptions): Kubelet {
     },
     handleExec(req, socket, head, pod, query) {
       return guard(
-        () => handleExec({ store, dataDir, runtime, processes: execProcesses, etcHosts: writeHosts }, req, socket, head, pod, query),
+        () => handleExec({ store, dataDir, runtime, processes: execProcesses, etcHosts: writeHosts, odooPath }, req, socket, head, pod, query),
         (m) => (socket.writable ? rejectUpgrade(socket, internalError(m)) : socket.destroy()),
       );
     },
@@ -166,4 +169,10 @@ function defaultPsql(): string {
   } catch {
     return 'psql';
   }
+}
+
+/** test/cluster/standins, from this file in the sources or from the bundle `npm run cluster` makes in .cluster/. */
+function standInsDir(): string | undefined {
+  const here = dirname(fileURLToPath(import.meta.url));
+  return [join(here, '..', 'standins'), join(here, '..', 'test', 'cluster', 'standins')].find((d) => existsSync(join(d, 'odoo')));
 }

@@ -24,6 +24,8 @@ export interface RuntimeDeps {
   etcHosts(pod: any): string;
   /** Service account tokens and the API server's address for pods. */
   serviceAccounts?: ServiceAccountTokens;
+  /** First on the PATH of Odoo containers (see buildContainerEnv). */
+  odooPath?: string;
 }
 
 interface ContainerRun {
@@ -225,7 +227,7 @@ export class PodRuntime {
     let env: Record<string, string> | undefined;
     while (!run.terminating) {
       try {
-        env = await buildContainerEnv(run.pod, c.spec, this.lookup());
+        env = await buildContainerEnv(run.pod, c.spec, this.lookup(), this.deps.odooPath);
         break;
       } catch (e) {
         if (!(e instanceof ContainerConfigError)) throw e;
