@@ -1,6 +1,12 @@
 // Typed errors thrown anywhere in the plugin; main maps them to exit codes and one-line messages.
 
-export type ErrorKind = 'usage' | 'not-found' | 'conflict' | 'forbidden' | 'invalid' | 'api' | 'timeout' | 'cancelled' | 'interrupted' | 'check-failed' | 'failure' | 'exit-code';
+/**
+ * What went wrong, which decides the exit code (exitCodeFor): `usage` 2, `interrupted` 130 (Ctrl-C),
+ * `exit-code` the remote command's own, every other kind 1. The other kinds say which 1 it is, for
+ * callers that react to it (`forbidden` gets the RBAC hint, `not-found` a suggestion, `declined` is a
+ * confirmation the user did not give).
+ */
+export type ErrorKind = 'usage' | 'not-found' | 'conflict' | 'forbidden' | 'invalid' | 'api' | 'timeout' | 'declined' | 'interrupted' | 'check-failed' | 'failure' | 'exit-code';
 
 export class CliError extends Error {
   readonly kind: ErrorKind;
@@ -48,7 +54,7 @@ export class CancelledError extends CliError {
 /** The user declined a confirmation: exit 1, nothing changed. */
 export class DeclinedError extends CliError {
   constructor(message = 'not confirmed; nothing was changed') {
-    super('cancelled', message);
+    super('declined', message);
   }
 }
 

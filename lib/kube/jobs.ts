@@ -19,6 +19,7 @@ import { Writable } from 'node:stream';
 import { RESOURCES } from './resources.js';
 import { streamPodLogs } from './logs.js';
 import { isNotFound } from './errors.js';
+import { admitHelperPod } from './podSecurity.js';
 import type { Clock } from '../io.js';
 import { CancelledError, FailureError, TimeoutError } from '../errors.js';
 
@@ -116,6 +117,7 @@ export async function deleteJob(kube: KubeClient, namespace: string, name: strin
 }
 
 export async function runJob(kube: KubeClient, job: any, opts: JobRunOptions): Promise<JobResult> {
+  await admitHelperPod(kube, opts.namespace, job.spec?.template?.spec, opts.what ?? `job ${job.metadata.name}`);
   await kube.create(RESOURCES.jobs, job, { namespace: opts.namespace });
   return followJob(kube, opts.namespace, job.metadata.name, opts);
 }

@@ -3,6 +3,7 @@
 import { resolveInstance, type InstanceObjects } from '../instances/resolve.js';
 import { runJob, type JobResult } from '../../lib/kube/jobs.js';
 import { RESOURCES } from '../../lib/kube/resources.js';
+import { admitHelperPod } from '../../lib/kube/podSecurity.js';
 import { ConflictError, FailureError } from '../../lib/errors.js';
 import type { BackupDeps } from './deps.js';
 import { scaleAndWait } from './deps.js';
@@ -99,6 +100,7 @@ export async function startBackup(deps: BackupDeps, opts: BackupOptions): Promis
   let outcome: BackupOutcome = { path: plan.path, jobName: plan.job.metadata.name, job: plan.job };
   if (opts.dryRun) return outcome;
   await ensureBackupsPvc(deps, target.namespace);
+  await admitHelperPod(deps.kube, target.namespace, plan.job.spec.template.spec, `the backup Job of ${target.name}`);
 
   if (!opts.wait && opts.consistency === 'live') {
     // No lock is held for a Job nobody follows; the running Job itself tells others the instance is busy.

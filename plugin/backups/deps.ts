@@ -1,8 +1,8 @@
 // What the backup operations need from the outside world, passed in (tests give a real test cluster).
+import { scaleAndWait as followScale, type FollowedInstance } from '../instances/lifecycle.js';
 import type { KubeClient } from '../../lib/kube/client.js';
 import { RESOURCES } from '../../lib/kube/resources.js';
 import type { Clock } from '../cli/context.js';
-import { waitForInstance } from '../instances/wait.js';
 import type { JobSettings } from './jobSpecs.js';
 
 export interface BackupDeps {
@@ -22,17 +22,7 @@ export interface BackupDeps {
   instanceTimeoutMs: number;
 }
 
-/** Scales the instance's Deployment and waits until it is stopped (0) or ready (> 0). */
-export async function scaleAndWait(deps: BackupDeps, inst: { namespace: string; name: string; podSelector: Record<string, string> }, replicas: number): Promise<void> {
-  await deps.kube.patch(RESOURCES.deployments, inst.name, { spec: { replicas } }, { namespace: inst.namespace });
-  await waitForInstance(deps.kube, {
-    namespace: inst.namespace,
-    name: inst.name,
-    podSelector: inst.podSelector,
-    until: replicas === 0 ? 'stopped' : 'ready',
-    timeoutMs: deps.instanceTimeoutMs,
-    clock: deps.clock,
-    signal: deps.signal,
-    onProgress: (s) => deps.progress(`  ${inst.name}: ${s.status}${s.reason ? ` (${s.reason})` : ''}`),
-  });
+/** Scales the instance's Deployment and waits until it is stopped (0) or ready (> 0), within the backup's timeout. */
+export function scaleAndWait(deps: BackupDeps, inst: FollowedInstance, replicas: number): Promise<void> {
+  return followScale({ ...deps, timeoutMs: deps.instanceTimeoutMs }, inst, replicas);
 }

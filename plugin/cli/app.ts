@@ -1,5 +1,6 @@
 // Builds the yargs CLI from the explicit command list and runs one invocation.
 // The exit code of every run is decided here (see exitCodeFor); nothing else calls process.exit.
+import { editDistance } from '../instances/names.js';
 import yargs, { type Argv } from 'yargs';
 import { parseDryRun, type CommandDef } from './command.js';
 import type { CommandContext, Clock, Env, GlobalOptions, IOStreams } from './context.js';
@@ -265,6 +266,8 @@ export async function runApp(args: string[], deps: AppDeps): Promise<number> {
     const verbose = args.some((a) => /^-v(=|$)/.test(a) || a.startsWith('--v=')) && args.length > 0;
     const message = formatError(e, verbose);
     if (message) deps.io.stderr.write(message + '\n');
+    const forbidden = message && (await import('../core/forbiddenHint.js')).explainForbidden(message, (await import('../core/manifests.js')).shippedManifests());
+    if (forbidden) deps.io.stderr.write(forbidden + '\n');
     if (e instanceof UsageError && !e.hint) deps.io.stderr.write(`See "${SCRIPT_NAME} ${commandPath(args)}--help" for usage.\n`);
     return exitCodeFor(e);
   }
@@ -329,13 +332,6 @@ export function unknownCommand(args: string[], commands: CommandDef[]): UsageErr
   });
 }
 
-function editDistance(a: string, b: string): number {
-  const d = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array(b.length).fill(0)]);
-  for (let j = 1; j <= b.length; j++) d[0][j] = j;
-  for (let i = 1; i <= a.length; i++)
-    for (let j = 1; j <= b.length; j++) d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
-  return d[a.length][b.length];
-}
 
 function normaliseYargsMessage(msg: string, args?: string[]): string {
   // yargs phrases ("Unknown argument: x", "Invalid values:\n  Argument: output, Given: ...") become one

@@ -1,5 +1,6 @@
 // The plugin's config file: every default is a flag and an entry here.
 // Location: $KUBECTL_ODOO_CONFIG, else $XDG_CONFIG_HOME/kubectl-odoo/config.yaml, else ~/.config/kubectl-odoo/config.yaml.
+import { editDistance } from '../instances/names.js';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { homedir } from 'node:os';
@@ -127,13 +128,6 @@ export function validateConfig(doc: Record<string, unknown>, path: string): void
   }
 }
 
-function editDistance(a: string, b: string): number {
-  const d = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array(b.length).fill(0)]);
-  for (let j = 1; j <= b.length; j++) d[0][j] = j;
-  for (let i = 1; i <= a.length; i++)
-    for (let j = 1; j <= b.length; j++) d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
-  return d[a.length][b.length];
-}
 
 export function configPath(env: Record<string, string | undefined>, home = homedir()): string {
   if (env.KUBECTL_ODOO_CONFIG) return env.KUBECTL_ODOO_CONFIG;

@@ -6,6 +6,8 @@ import { ConflictError } from '../../lib/errors.js';
 import { findInstanceDeployment } from './resolve.js';
 import { deriveInstanceFacts, odooContainer } from './facts.js';
 import { ANNOTATION_RESTARTED_AT } from './labels.js';
+import type { Clock } from '../../lib/io.js';
+import { waitForInstance } from './wait.js';
 
 /** `client`: nothing is sent, the change is computed locally; `server`: the patch is sent with dryRun=All. */
 export type ChangeDryRun = 'client' | 'server' | undefined;
@@ -52,7 +54,7 @@ async function patchDeployment(kube: KubeClient, dep: any, patch: any, patchType
 }
 
 /** Scales to `replicas` (1 = start, 0 = stop); no change when it already is. */
-export async function scaleInstance(kube: KubeClient, namespace: string, ref: string, replicas: 0 | 1, dryRun?: ChangeDryRun): Promise<LifecycleResult> {
+export async function setReplicas(kube: KubeClient, namespace: string, ref: string, replicas: 0 | 1, dryRun?: ChangeDryRun): Promise<LifecycleResult> {
   const dep = await findInstanceDeployment(kube, namespace, ref);
   const current = dep.spec?.replicas ?? 1;
   if ((replicas === 0 && current === 0) || (replicas === 1 && current >= 1)) return result(dep, false, undefined, dryRun);
@@ -98,4 +100,46 @@ export async function setInstanceResources(kube: KubeClient, namespace: string, 
   };
   const updated = await patchDeployment(kube, dep, patch, 'strategic', dryRun, local);
   return { ...result(updated, true, patch, dryRun), before };
+}
+
+/** What following an instance to the end of a change needs: the one wait, with its clock and timeout. */
+export interface FollowDeps {
+  kube: KubeClient;
+  clock: Clock;
+  signal?: AbortSignal;
+  progress: (m: string) => void;
+  timeoutMs: number;
+}
+
+/** The instance as a change follows it: where its pods are found. */
+export interface FollowedInstance {
+  namespace: string;
+  name: string;
+  podSelector: Record<string, string>;
+}
+
+/** Waits until the instance is ready or stopped (list+watch, a clear timeout), reporting its states. */
+export async function waitUntil(deps: FollowDeps, inst: FollowedInstance, until: 'ready' | 'stopped'): Promise<void> {
+  await waitForInstance(deps.kube, {
+    namespace: inst.namespace,
+    name: inst.name,
+    podSelector: inst.podSelector,
+    until,
+    timeoutMs: deps.timeoutMs,
+    clock: deps.clock,
+    signal: deps.signal,
+    onProgress: (s) => deps.progress(`  ${inst.name}: ${s.status}${s.reason ? ` (${s.reason})` : ''}`),
+  });
+}
+
+/** Scales the instance's Deployment within a larger operation and waits until it is stopped (0) or ready. */
+export async function scaleAndWait(deps: FollowDeps, inst: FollowedInstance, replicas: number): Promise<void> {
+  await deps.kube.patch(RESOURCES.deployments, inst.name, { spec: { replicas } }, { namespace: inst.namespace });
+  await waitUntil(deps, inst, replicas === 0 ? 'stopped' : 'ready');
+}
+
+/** A new pod (a pod template annotation, as restart makes), followed until it is ready. */
+export async function restartAndWait(deps: FollowDeps, inst: FollowedInstance): Promise<void> {
+  await restartInstance(deps.kube, inst.namespace, inst.name, deps.clock.now());
+  await waitUntil(deps, inst, 'ready');
 }

@@ -33,7 +33,7 @@ import {
 } from './plan.js';
 import { compareTrees, parseVerifyOutput, type Verification } from './verify.js';
 import { JobFailedError, runJob, type JobResult } from '../../lib/kube/jobs.js';
-import { scaleInstance, waitFor } from './lifecycle.js';
+import { scaleAndWait, waitUntil } from '../instances/lifecycle.js';
 import { withInstanceLock, type InstanceLock } from '../backups/lock.js';
 import { describeUsers, findPathUsers } from './sharing.js';
 
@@ -191,7 +191,7 @@ async function migrateLegacyLocked(deps: MigrationDeps, inst: InstanceObjects, l
       stopped = true;
       current = 'stop';
       await lock?.update({ phase: 'stop', job: null });
-      await scaleInstance({ ...deps, timeoutMs: opts.timeoutMs }, inst, 0);
+      await scaleAndWait({ ...deps, timeoutMs: opts.timeoutMs }, { namespace: inst.namespace, name: inst.name, podSelector: inst.facts.podSelector }, 0);
       ok('stop', `${legacy.name} stopped`);
     }
 
@@ -225,7 +225,7 @@ async function migrateLegacyLocked(deps: MigrationDeps, inst: InstanceObjects, l
     if (running) {
       current = 'start';
       try {
-        await waitFor({ ...deps, timeoutMs: opts.timeoutMs }, inst, 'ready');
+        await waitUntil({ ...deps, timeoutMs: opts.timeoutMs }, { namespace: inst.namespace, name: inst.name, podSelector: inst.facts.podSelector }, 'ready');
       } catch (e) {
         const cur = await deps.kube.get(RESOURCES.deployments, legacy.name, legacy.namespace);
         await deps.kube.replace(RESOURCES.deployments, switchToHostPath(cur, inst.deployment), { namespace: legacy.namespace });

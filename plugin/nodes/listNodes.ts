@@ -3,6 +3,7 @@
 // keeps the answer from being "ready": a readiness gate must never pass on nodes nobody checked.
 import type { KubeClient } from '../../lib/kube/client.js';
 import { RESOURCES } from '../../lib/kube/resources.js';
+import { ApiError } from '../../lib/kube/errors.js';
 import type { NodeReport } from '../../lib/nodes/report.js';
 import { SUMMARY_SELECTOR, parseSummaryConfigMap, type ParsedSummary } from '../../lib/nodes/summary.js';
 
@@ -32,6 +33,8 @@ export interface NodeSummaries {
   /** Every node of the cluster has a fresh, ready summary (and there is at least one node). */
   ready: boolean;
   nodes: NodeSummaryItem[];
+  /** The summaries could not be read (RBAC): the API server's refusal. */
+  forbidden?: string;
 }
 
 export function describeInterval(seconds: number): string {
@@ -73,12 +76,22 @@ export function joinNodeSummaries(nodeNames: string[], summaries: ParsedSummary[
 }
 
 export async function listNodeSummaries(kube: KubeClient, namespace: string, now: Date): Promise<NodeSummaries> {
-  const [nodes, configMaps] = await Promise.all([kube.list(RESOURCES.nodes), kube.list(RESOURCES.configmaps, { namespace, labelSelector: SUMMARY_SELECTOR })]);
-  return joinNodeSummaries(
+  let forbidden: string | undefined;
+  const [nodes, configMaps] = await Promise.all([
+    kube.list(RESOURCES.nodes),
+    // Without the agent's manifests there is no Role that lets operators read its namespace either.
+    kube.list(RESOURCES.configmaps, { namespace, labelSelector: SUMMARY_SELECTOR }).catch((e) => {
+      if (!(e instanceof ApiError && e.status === 403)) throw e;
+      forbidden = e.message;
+      return { items: [] };
+    }),
+  ]);
+  const joined = joinNodeSummaries(
     nodes.items.map((n: any) => n.metadata.name as string),
     configMaps.items.map(parseSummaryConfigMap),
     { now, namespace },
   );
+  return forbidden ? { ...joined, forbidden } : joined;
 }
 
 /** `nodes -o json|yaml`: the verdict, then each node with its summary state and last report. */

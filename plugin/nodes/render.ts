@@ -93,7 +93,9 @@ export function renderNodeList(s: NodeSummaries, c: Colors, opts: { wide: boolea
   };
   let text = renderTable(rows, deviceColumns(c, { usage: true, age }), opts);
   const inCluster = s.nodes.filter((i) => i.summary !== 'orphaned');
-  if (inCluster.length && inCluster.every((i) => i.summary === 'missing')) {
+  if (s.forbidden) {
+    text += `\nThe node summaries in namespace ${opts.namespace} cannot be read (${s.forbidden}): is the node agent installed (kubectl apply -k manifests/, which also lets operators read them)? Without it: kubectl odoo nodes check --ssh root@HOST\n`;
+  } else if (inCluster.length && inCluster.every((i) => i.summary === 'missing')) {
     // One explanation instead of the same one per node.
     text += `\nNo node has a summary in namespace ${opts.namespace}: is the node agent installed (kubectl apply -k manifests/)? Without it: kubectl odoo nodes check --ssh root@HOST\n`;
   } else {

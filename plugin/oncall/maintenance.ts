@@ -17,6 +17,7 @@ import { ANNOTATION_MAINTENANCE, LABEL_K8S_COMPONENT, LABEL_K8S_INSTANCE, LABEL_
 import { maintenanceRecordOf, type MaintenanceRecord } from '../instances/status.js';
 import { findInstanceDeployment, type InstanceObjects } from '../instances/resolve.js';
 import { waitForPodRunning } from '../storage/volumePod.js';
+import { admitHelperPod } from '../../lib/kube/podSecurity.js';
 
 export const MAINTENANCE_COMPONENT = 'maintenance';
 
@@ -74,6 +75,7 @@ export interface MaintenanceResult {
 async function startPod(deps: BackupDeps, inst: InstanceObjects): Promise<string> {
   const pod = buildMaintenancePod(inst);
   try {
+    await admitHelperPod(deps.kube, inst.namespace, pod.spec, `the maintenance pod of ${inst.name}`);
     await deps.kube.create(RESOURCES.pods, pod, { namespace: inst.namespace });
     deps.progress(`started maintenance pod ${pod.metadata.name}`);
   } catch (e) {

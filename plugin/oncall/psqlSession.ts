@@ -9,6 +9,7 @@ import type { PodTarget } from '../odooconf/remoteFile.js';
 import { waitForPodRunning } from '../storage/volumePod.js';
 import { buildPsqlPod, dbEnvironmentOf, HAS_PSQL, psqlCommand, requirePassword } from './psql.js';
 import { runAttached, whyNotRunning } from './session.js';
+import { admitHelperPod } from '../../lib/kube/podSecurity.js';
 
 export interface PsqlRun {
   /** psql's own arguments (-c SQL, -f -). */
@@ -36,6 +37,7 @@ export async function runPsql(ctx: CommandContext, kube: KubeClient, inst: Insta
   }
   const pod = buildPsqlPod(inst, db, String(ctx.config.psqlImage), randomBytes(3).toString('hex'));
   ctx.progress(`${running ? `the Odoo container of ${inst.name} has no psql` : whyNotRunning(inst)}: starting pod ${pod.metadata.name} with psql`);
+  await admitHelperPod(kube, inst.namespace, pod.spec, `the psql pod of ${inst.name}`);
   await kube.create(RESOURCES.pods, pod, { namespace: inst.namespace });
   try {
     await waitForPodRunning({ kube, clock: ctx.clock, signal: ctx.signal, progress: (m) => ctx.progress(m) }, inst.namespace, pod.metadata.name);

@@ -10,6 +10,7 @@ import type { Clock } from '../cli/context.js';
 import type { InstanceObjects } from '../instances/resolve.js';
 import { LABEL_K8S_COMPONENT, LABEL_K8S_INSTANCE, LABEL_K8S_MANAGED_BY, MANAGED_BY_PLUGIN } from '../instances/labels.js';
 import type { PodTarget } from '../odooconf/remoteFile.js';
+import { admitHelperPod } from '../../lib/kube/podSecurity.js';
 
 export const VOLUME_POD_COMPONENT = 'volume-access';
 /** A forgotten helper pod ends itself. */
@@ -98,6 +99,7 @@ export async function withInstanceFiles<T>(deps: VolumeAccessDeps, inst: Instanc
   if (running) return fn(running, false);
   const pod = buildVolumePod(inst, randomBytes(3).toString('hex'));
   deps.progress(`instance ${inst.name} is not running: starting pod ${pod.metadata.name} that mounts its volume`);
+  await admitHelperPod(deps.kube, inst.namespace, pod.spec, `the volume pod of ${inst.name}`);
   await deps.kube.create(RESOURCES.pods, pod, { namespace: inst.namespace });
   try {
     await waitForPodRunning(deps, inst.namespace, pod.metadata.name);

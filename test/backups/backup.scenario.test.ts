@@ -9,7 +9,7 @@ import { execFileSync } from 'node:child_process';
 import { startPostgres, type TestPostgres } from '../fixtures/postgres.js';
 import { addAttachments, databaseSnapshot, treeSnapshot } from './odooFixture.js';
 import { startBackupWorld, readyPods, waitFor, CUSTOMER, DB_PASSWORD, NS, type BackupWorld } from './clusterFixture.js';
-import { KUBECTL, pluginEnv } from '../harness/plugin.js';
+import { KUBECTL, pluginEnv, operatorArgs } from '../harness/plugin.js';
 import { formatBytes } from '../../lib/bytes.js';
 import { pvDataDir } from '../cluster/volumes.js';
 
@@ -232,7 +232,7 @@ describe('an interrupted restore', () => {
     const waiting = "select count(*) from pg_stat_activity where wait_event_type = 'Lock' and query ilike 'CREATE DATABASE%'";
     try {
       await waitFor('the blocker to hold its lock', async () => Number(await pg.psql("select count(*) from pg_locks l join pg_database d on d.oid = l.objid where d.datname = 'template0' and l.granted")) > 0);
-      const child = spawn(KUBECTL, ['odoo', '-n', NS, 'restore', w.name, '--from', first.ts, '--yes'], { env: pluginEnv({ KUBECONFIG: w.cluster.kubeconfigPath }), stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(KUBECTL, ['odoo', ...operatorArgs(w.cluster.kubeconfigPath), '-n', NS, 'restore', w.name, '--from', first.ts, '--yes'], { env: pluginEnv({ KUBECONFIG: w.cluster.kubeconfigPath }), stdio: ['ignore', 'pipe', 'pipe'] });
       let stdout = '';
       let stderr = '';
       child.stdout!.on('data', (d) => (stdout += d));

@@ -21,7 +21,8 @@ export interface BackupWorld {
   dataDir: string;
   backupsDir: string;
   inst: OdooInstanceData;
-  odoo(args: string[], opts?: { timeoutMs?: number; stdin?: string }): Promise<RunResult>;
+  /** The plugin, as the operator; `context: null` runs it as the admin (the kubeconfig's current context). */
+  odoo(args: string[], opts?: { timeoutMs?: number; stdin?: string; context?: string | null }): Promise<RunResult>;
   kubectl(args: string[]): Promise<RunResult>;
 }
 
@@ -134,7 +135,7 @@ export async function startBackupWorld(pg: TestPostgres, opts: { name?: string; 
     dataDir,
     backupsDir,
     inst,
-    odoo: (args, o = {}) => kubectlOdoo(['-n', NS, ...args], { kubeconfig: cluster.kubeconfigPath, timeoutMs: o.timeoutMs ?? 120_000, stdin: o.stdin }),
+    odoo: (args, o = {}) => kubectlOdoo(['-n', NS, ...args], { kubeconfig: cluster.kubeconfigPath, timeoutMs: o.timeoutMs ?? 120_000, stdin: o.stdin, context: o.context }),
     kubectl: (args) => kubectl(['-n', NS, ...args], { kubeconfig: cluster.kubeconfigPath }),
   };
 }

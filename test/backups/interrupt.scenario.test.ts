@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { startPostgres, type TestPostgres } from '../fixtures/postgres.js';
 import { addAttachments, databaseSnapshot, treeSnapshot } from './odooFixture.js';
 import { startBackupWorld, readyPods, waitFor, NS, type BackupWorld } from './clusterFixture.js';
-import { KUBECTL, pluginEnv } from '../harness/plugin.js';
+import { KUBECTL, pluginEnv, operatorArgs } from '../harness/plugin.js';
 
 let pg: TestPostgres;
 let w: BackupWorld;
@@ -27,7 +27,7 @@ const replicas = () => w.cluster.store.get('deployments', NS, w.name)?.spec?.rep
 /** `kubectl odoo ...` started in the background, with the pause hook set; its output as it comes. */
 function startOdoo(args: string[], pause?: { point: string; file: string }): { child: ChildProcess; out: () => string; exited: Promise<number> } {
   const env = pluginEnv({ KUBECONFIG: w.cluster.kubeconfigPath, ...(pause ? { KUBECTL_ODOO_PAUSE: `${pause.point}:${pause.file}` } : {}) });
-  const child = spawn(KUBECTL, ['odoo', '-n', NS, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(KUBECTL, ['odoo', ...operatorArgs(w.cluster.kubeconfigPath), '-n', NS, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let text = '';
   child.stdout!.on('data', (d) => (text += d));
   child.stderr!.on('data', (d) => (text += d));

@@ -1,10 +1,9 @@
 // Every deadline goes through the injected clock: a fake clock makes the --wait timeout and a Job's
 // deadline fire at once, and the user sees the same message as after a real wait.
-import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestCluster, type TestCluster } from '../cluster/index.js';
 import { seedInstances } from '../cluster/seed.js';
-import { runApp } from '../../plugin/cli/app.js';
+import { startInProcess } from '../harness/inProcess.js';
 import { FakeClock } from '../../lib/testing/fakeClock.js';
 import { KubeClient } from '../../lib/kube/client.js';
 import { buildConnection } from '../../lib/kube/connection.js';
@@ -20,26 +19,16 @@ beforeAll(async () => {
 });
 afterAll(async () => cluster?.stop());
 
-function buffers() {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (d) => (out += d));
-  stderr.on('data', (d) => (err += d));
-  const stdin = new PassThrough();
-  return { io: { stdin, stdout, stderr }, out: () => out, err: () => err };
-}
 
 describe('the clock', () => {
   it('start --wait times out on the fake clock with the last status seen', async () => {
     const [inst] = seedInstances(cluster, 1, { states: { stopped: 1 }, image: 'registry.invalid/odoo-does-not-exist:17', seed: 41 });
     const clock = new FakeClock();
-    const b = buffers();
-    const run = runApp(['start', inst.deployment, '--wait', '--timeout', '10m', '--kubeconfig', cluster.kubeconfigPath], { io: b.io, env: { NO_COLOR: '1' }, clock });
+    const b = startInProcess(['start', inst.deployment, '--wait', '--timeout', '10m', '--kubeconfig', cluster.kubeconfigPath], { clock });
+    const run = b.done;
     // The wait has begun once its 10-minute sleep is pending; let the informers see the image fail.
     await waitFor('the 10-minute wait to begin', () => clock.pending().includes(600_000), 20_000).catch((e) => {
-      throw new Error(`${e.message}; pending ${clock.pending()}; stderr: ${b.err()}; stdout: ${b.out()}`);
+      throw new Error(`${e.message}; pending ${clock.pending()}; stderr: ${b.stderr()}; stdout: ${b.stdout()}`);
     });
     await waitFor('the pull of the missing image to fail', () => {
       const pod = cluster.store.list('pods', 'saasodoo').find((p: any) => p.metadata.name.startsWith(inst.deployment));
@@ -49,7 +38,7 @@ describe('the clock', () => {
     clock.advance(600_000);
     const code = await run;
     expect(code).not.toBe(0);
-    expect(b.err()).toMatch(new RegExp(`instance ${inst.deployment} did not become ready within 10m \\(last status: .*ImagePull`));
+    expect(b.stderr()).toMatch(new RegExp(`instance ${inst.deployment} did not become ready within 10m \\(last status: .*ImagePull`));
   });
 
   it("a Job's deadline fires on the fake clock, and the Job is deleted", async () => {

@@ -1,12 +1,10 @@
 // The command contract, command by command: each declares its scope, its -o formats and its --dry-run,
 // and the app refuses the same way everywhere (exit 2, one line, nothing run) what a command does not take.
-import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { runApp } from '../../plugin/cli/app.js';
+import { runInProcess } from '../harness/inProcess.js';
 import { COMMANDS } from '../../plugin/cli/commands.js';
 import type { CommandDef } from '../../plugin/cli/command.js';
 import { OUTPUT_FORMATS } from '../../plugin/core/output/printer.js';
-import { realClock } from '../../lib/io.js';
 
 interface Leaf {
   path: string[];
@@ -34,18 +32,7 @@ function leaves(defs: CommandDef[], prefix: string[] = []): Leaf[] {
 // No kubeconfig anywhere: a refusal must come before any API call, or the run fails differently.
 const env = { NO_COLOR: '1', KUBECONFIG: '/nonexistent/kubeconfig', KUBECTL_ODOO_CONFIG: undefined, HOME: '/nonexistent' };
 
-async function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (d) => (out += d));
-  stderr.on('data', (d) => (err += d));
-  const stdin = new PassThrough();
-  stdin.end();
-  const code = await runApp(args, { io: { stdin, stdout, stderr }, env, clock: realClock });
-  return { code, stdout: out, stderr: err };
-}
+const run = (args: string[]) => runInProcess(args, { env });
 
 const all = leaves(COMMANDS);
 const label = (l: Leaf) => l.path.join(' ');

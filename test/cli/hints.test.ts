@@ -2,12 +2,10 @@
 // --drop-legacy") names a command that exists, with flags it takes: a walk over the product's own text.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { runApp } from '../../plugin/cli/app.js';
+import { runInProcess } from '../harness/inProcess.js';
 import { COMMANDS } from '../../plugin/cli/commands.js';
 import type { CommandDef } from '../../plugin/cli/command.js';
-import { realClock } from '../../lib/io.js';
 
 const root = join(import.meta.dirname, '../..');
 
@@ -71,13 +69,8 @@ function mentions(): Mention[] {
 }
 
 async function help(path: string[]): Promise<{ code: number; text: string }> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let text = '';
-  stdout.on('data', (d) => (text += d));
-  stderr.on('data', (d) => (text += d));
-  const code = await runApp([...path, '--help'], { io: { stdin: new PassThrough(), stdout, stderr }, env: { NO_COLOR: '1' }, clock: realClock });
-  return { code, text };
+  const r = await runInProcess([...path, '--help']);
+  return { code: r.code, text: r.stdout + r.stderr };
 }
 
 describe('commands named in hints and errors', () => {

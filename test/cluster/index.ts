@@ -13,11 +13,14 @@ import { writeKubeconfig } from './kubeconfig.js';
 import { bootstrapCluster } from './bootstrap.js';
 import { ServiceAccountTokens } from './serviceAccounts.js';
 import { startControllers, type Controllers } from './controllers/index.js';
+import { bootstrapPolicy, type UserInfo } from './rbac.js';
+import { installShippedRbac } from './shippedRbac.js';
 
 export { Store } from './store.js';
 export { Faults } from './faults.js';
 export { StatusError } from './errors.js';
 export { pvDataDir } from './volumes.js';
+export { bindOperatorsIn } from './shippedRbac.js';
 
 export interface Kubelet extends KubeletHandlers {
   start(): void | Promise<void>;
@@ -53,9 +56,21 @@ export interface TestClusterOptions {
   configDir?: string;
 }
 
+/** The kubeconfig contexts: the cluster admin (current), the same over a client certificate, an operator. */
+export const ADMIN_CONTEXT = 'test-cluster';
+export const OPERATOR_CONTEXT = 'operator';
+/** The user of the operator context, in the group manifests/operator-rbac.yaml binds. */
+export const OPERATOR_USER: UserInfo = { name: 'operator', groups: ['kubectl-odoo-operators'] };
+/** The node agent's service account (manifests/agent-serviceaccount.yaml), bound by manifests/agent-rbac.yaml. */
+export const AGENT_USER: UserInfo = { name: 'system:serviceaccount:kubectl-odoo:odoo-node-agent', groups: ['system:serviceaccounts', 'system:serviceaccounts:kubectl-odoo'] };
+
 export interface TestCluster {
   url: string;
+  /** Contexts: ADMIN_CONTEXT (current), `${ADMIN_CONTEXT}-cert`, OPERATOR_CONTEXT. */
   kubeconfigPath: string;
+  /** A kubeconfig whose only user is the node agent's service account. */
+  agentKubeconfigPath: string;
+  /** The admin's bearer token. */
   token: string;
   dataDir: string;
   store: Store;
@@ -77,9 +92,15 @@ export async function startTestCluster(opts: TestClusterOptions = {}): Promise<T
   mkdirSync(join(dataDir, 'pv'), { recursive: true });
   const certs = makeCerts(configDir);
   const token = randomBytes(24).toString('hex');
+  const operatorToken = randomBytes(24).toString('hex');
+  const agentToken = randomBytes(24).toString('hex');
   const store = new Store({ historySize: opts.historySize });
   const faults = new Faults();
   bootstrapCluster(store, { nodes, storageClasses: opts.storageClasses });
+  const policy = bootstrapPolicy();
+  for (const r of policy.clusterRoles) store.create('clusterroles', r);
+  for (const b of policy.clusterRoleBindings) store.create('clusterrolebindings', b);
+  installShippedRbac(store);
 
   let kubelet: Kubelet | undefined;
   const runDaemonSetPods = opts.kubelet !== false && !!opts.runDaemonSetPods;
@@ -88,7 +109,7 @@ export async function startTestCluster(opts: TestClusterOptions = {}): Promise<T
   const server = new ApiServer({
     store,
     faults,
-    token,
+    tokens: { [token]: { name: 'test-admin', groups: ['system:masters'] }, [operatorToken]: OPERATOR_USER, [agentToken]: AGENT_USER },
     serviceAccounts,
     tls: { key: certs.serverKey, cert: certs.serverCert, ca: certs.caCert },
     kubelet,
@@ -97,7 +118,9 @@ export async function startTestCluster(opts: TestClusterOptions = {}): Promise<T
   const url = await server.listen(opts.port ?? 0);
   serviceAccounts.apiPort = new URL(url).port;
   const kubeconfigPath = join(configDir, 'kubeconfig');
-  writeKubeconfig(kubeconfigPath, { url, token, certs });
+  writeKubeconfig(kubeconfigPath, { url, token, operatorToken, certs });
+  const agentKubeconfigPath = join(configDir, 'agent-kubeconfig');
+  writeKubeconfig(agentKubeconfigPath, { url, agentToken, certs });
   const controllers = opts.controllers === false ? undefined : startControllers(store, { tickMs, dataDir, nodes, timeScale: opts.timeScale, simulateAllPods: !kubelet, runDaemonSetPods, caCert: certs.caCert });
   await kubelet?.start();
 
@@ -105,6 +128,7 @@ export async function startTestCluster(opts: TestClusterOptions = {}): Promise<T
   return {
     url,
     kubeconfigPath,
+    agentKubeconfigPath,
     token,
     dataDir,
     store,

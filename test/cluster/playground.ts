@@ -1,7 +1,7 @@
 // The playground `npm run cluster` starts, for people and for the README's test alike: the test cluster
 // with the Odoo stand-in, and, when Debian's PostgreSQL is installed, a real PostgreSQL in the cluster's
 // folder behind the Service `postgres` in saasodoo with the database Secret's role
-// (test/fixtures/playgroundDatabase.ts).
+// (test/fixtures/playgroundDatabase.ts). Its control-plane node is tainted, as kubeadm's is.
 import { chmodSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { startTestCluster, type TestCluster, type TestClusterOptions } from './index.js';
@@ -18,6 +18,7 @@ export interface Playground {
 
 export async function startPlayground(opts: Omit<TestClusterOptions, 'odooStandIn'> = {}): Promise<Playground> {
   const cluster = await startTestCluster({ ...opts, odooStandIn: true });
+  taintControlPlane(cluster);
   let pg: TestPostgres | undefined;
   try {
     findPostgresBinDir();
@@ -35,4 +36,14 @@ export async function startPlayground(opts: Omit<TestClusterOptions, 'odooStandI
     await pg?.stop();
     await cluster.stop();
   }
+}
+
+/** As kubeadm leaves it: the control-plane node (node-1) takes no ordinary pods. */
+export const CONTROL_PLANE_TAINT = { key: 'node-role.kubernetes.io/control-plane', effect: 'NoSchedule' };
+
+function taintControlPlane(cluster: TestCluster): void {
+  const node = cluster.store.list('nodes').find((n: any) => 'node-role.kubernetes.io/control-plane' in (n.metadata.labels ?? {}));
+  if (!node) return;
+  node.spec = { ...node.spec, taints: [...(node.spec?.taints ?? []), CONTROL_PLANE_TAINT] };
+  cluster.store.update('nodes', node);
 }

@@ -38,6 +38,13 @@ const SCHEMAS: Record<string, Record<number, Field>> = {
   },
   OwnerReference: { 1: f('kind', 'string'), 3: f('name', 'string'), 4: f('uid', 'string'), 5: f('apiVersion', 'string'), 6: f('controller', 'bool'), 7: f('blockOwnerDeletion', 'bool') },
   Namespace: { 1: f('metadata', { msg: 'ObjectMeta' }), 2: f('spec', { msg: 'NamespaceSpec' }) },
+  // kubectl auth can-i (k8s.io/api/authorization/v1/generated.proto).
+  SelfSubjectAccessReview: { 1: f('metadata', { msg: 'ObjectMeta' }), 2: f('spec', { msg: 'SelfSubjectAccessReviewSpec' }) },
+  SelfSubjectAccessReviewSpec: { 1: f('resourceAttributes', { msg: 'ResourceAttributes' }), 2: f('nonResourceAttributes', { msg: 'NonResourceAttributes' }) },
+  ResourceAttributes: { 1: f('namespace', 'string'), 2: f('verb', 'string'), 3: f('group', 'string'), 4: f('version', 'string'), 5: f('resource', 'string'), 6: f('subresource', 'string'), 7: f('name', 'string') },
+  NonResourceAttributes: { 1: f('path', 'string'), 2: f('verb', 'string') },
+  SelfSubjectRulesReview: { 1: f('metadata', { msg: 'ObjectMeta' }), 2: f('spec', { msg: 'SelfSubjectRulesReviewSpec' }) },
+  SelfSubjectRulesReviewSpec: { 1: f('namespace', 'string') },
   NamespaceSpec: { 1: f('finalizers', 'string', true) },
   ConfigMap: { 1: f('metadata', { msg: 'ObjectMeta' }), 2: f('data', { map: 'string' }), 3: f('binaryData', { map: 'bytes' }), 4: f('immutable', 'bool') },
   Secret: { 1: f('metadata', { msg: 'ObjectMeta' }), 2: f('data', { map: 'bytes' }), 3: f('type', 'string'), 4: f('stringData', { map: 'string' }), 5: f('immutable', 'bool') },

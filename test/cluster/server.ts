@@ -17,6 +17,8 @@ import { toTable, type IncludeObject } from './tables.js';
 import { decodeKubernetesProtobuf } from './protobuf.js';
 import { parseJsonNodes, nodeOf, decodeBody, fieldValidationOf, warningHeader, decodePatched, patchStrictErrors } from './decode.js';
 import type { Faults, FaultRule } from './faults.js';
+import { podSecurityWarnings } from './podSecurity.js';
+import { authorize, forbiddenMessage, requestAttributes, rulesFor, type RequestAttributes, type UserInfo } from './rbac.js';
 
 /** What the kubelet half of the cluster serves for pods and nodes. */
 export interface KubeletHandlers {
@@ -29,7 +31,8 @@ export interface KubeletHandlers {
 export interface ApiServerOptions {
   store: Store;
   faults: Faults;
-  token: string;
+  /** Bearer tokens and the users they authenticate (client certificates: CN is the user, O the groups). */
+  tokens: Record<string, UserInfo>;
   /** Tokens of service accounts, minted for pods' projected volumes. */
   serviceAccounts?: ServiceAccountTokens;
   tls: { key: string; cert: string; ca: string };
@@ -92,19 +95,29 @@ export class ApiServer {
 
   // ---- plumbing ----
 
-  private authenticate(req: IncomingMessage): string | undefined {
+  private authenticate(req: IncomingMessage): UserInfo | undefined {
     const auth = req.headers.authorization;
-    if (auth === `Bearer ${this.opts.token}`) return 'test-admin';
-    if (auth?.startsWith('Bearer ') && this.opts.serviceAccounts) {
-      const sa = this.opts.serviceAccounts.authenticate(auth.slice(7));
-      if (sa) return sa;
+    const withAuthenticated = (u: UserInfo): UserInfo => ({ name: u.name, groups: [...u.groups, 'system:authenticated'] });
+    if (auth?.startsWith('Bearer ')) {
+      const token = auth.slice(7);
+      const u = Object.hasOwn(this.opts.tokens, token) ? this.opts.tokens[token] : this.opts.serviceAccounts?.authenticate(token);
+      return u && withAuthenticated(u);
     }
     const sock = req.socket as TLSSocket;
     if (sock.authorized) {
-      const cn = sock.getPeerCertificate()?.subject?.CN;
-      return typeof cn === 'string' ? cn : 'client-cert';
+      const subject = sock.getPeerCertificate()?.subject;
+      const cn = subject?.CN;
+      const o = subject?.O;
+      return withAuthenticated({ name: typeof cn === 'string' ? cn : 'client-cert', groups: o === undefined ? [] : Array.isArray(o) ? o : [o] });
     }
     return undefined;
+  }
+
+  /** The RBAC authorizer's decision; a refusal is the 403 the API server's authorization filter writes. */
+  private authorizeRequest(user: UserInfo, attrs: RequestAttributes): void {
+    const d = authorize(this.store, user, attrs);
+    if (d.allowed) return;
+    throw forbidden(user, attrs, d.reason);
   }
 
   private send(res: ServerResponse, code: number, body: string | object, contentType = 'application/json'): void {
@@ -206,13 +219,15 @@ export class ApiServer {
     const q = url.searchParams;
     const isWatch = q.get('watch') === 'true' || q.get('watch') === '1' || url.pathname.includes('/watch/');
     const user = this.authenticate(req);
-    const entry = { method, path: url.pathname, query: url.search, watch: isWatch, user, at: Date.now(), status: undefined as number | undefined };
+    const entry = { method, path: url.pathname, query: url.search, watch: isWatch, user: user?.name, at: Date.now(), status: undefined as number | undefined };
     this.opts.faults.requestLog.push(entry);
     res.on('finish', () => (entry.status = res.statusCode));
     res.on('close', () => (entry.status ??= res.writableFinished ? res.statusCode : 0));
     const rules = this.opts.faults.take(method, url.pathname, isWatch);
     if (rules.length && (await this.applyFaults(rules, req, res, entry))) return;
     if (!user) throw unauthorized();
+    const attrs = requestAttributes(method, url.pathname, q);
+    this.authorizeRequest(user, attrs);
     const segs = url.pathname.split('/').filter(Boolean).map(decodeURIComponent);
     const p = url.pathname.replace(/\/+$/, '') || '/';
     if (method === 'GET') {
@@ -238,7 +253,47 @@ export class ApiServer {
     let route = this.route(segs);
     if (!route) throw notFoundPath();
     if (isWatch && route.name && url.pathname.includes('/watch/')) route = { ...route, name: undefined };
+    if (route.def.group === 'authorization.k8s.io') return this.review(req, res, route, user);
     return this.serveResource(req, res, route, q, isWatch, entry, rules);
+  }
+
+  /** The namespace's Pod Security warn level, as Warning headers on a pod or workload write. */
+  private podSecurityWarn(res: ServerResponse, def: ResourceDef, obj: any): void {
+    if (!def.namespaced) return;
+    const warnings = podSecurityWarnings(def.plural, this.store.peek('namespaces', undefined, obj.metadata?.namespace)?.metadata?.labels, obj);
+    if (!warnings.length) return;
+    const prev = res.getHeader('Warning');
+    res.setHeader('Warning', [...(Array.isArray(prev) ? prev : prev ? [String(prev)] : []), ...warnings.map(warningHeader)]);
+  }
+
+  /** SelfSubjectAccessReview and SelfSubjectRulesReview: what the requesting user may do. */
+  private async review(req: IncomingMessage, res: ServerResponse, route: Route, user: UserInfo): Promise<void> {
+    if ((req.method ?? 'GET') !== 'POST' || route.name !== undefined) throw methodNotAllowed();
+    const body = (await this.readBody(req)) ?? {};
+    const spec = body.spec ?? {};
+    const head = { kind: route.def.kind, apiVersion: 'authorization.k8s.io/v1', metadata: { creationTimestamp: null } };
+    if (route.def.plural === 'selfsubjectrulesreviews') {
+      const namespace = spec.namespace ?? '';
+      if (!namespace) throw badRequest('no namespace on request');
+      const { rules, errors } = rulesFor(this.store, user, namespace);
+      const status: any = {
+        resourceRules: rules.filter((r) => !r.nonResourceURLs?.length).map((r) => ({ verbs: r.verbs, ...(r.apiGroups ? { apiGroups: r.apiGroups } : {}), ...(r.resources ? { resources: r.resources } : {}), ...(r.resourceNames ? { resourceNames: r.resourceNames } : {}) })),
+        nonResourceRules: rules.filter((r) => r.nonResourceURLs?.length).map((r) => ({ verbs: r.verbs, nonResourceURLs: r.nonResourceURLs })),
+        incomplete: errors.length > 0,
+      };
+      if (errors.length) status.evaluationError = errors.map((e) => e.message).join(', ');
+      return this.send(res, 201, { ...head, spec: {}, status });
+    }
+    const ra = spec.resourceAttributes;
+    const nra = spec.nonResourceAttributes;
+    // ValidateSelfSubjectAccessReviewSpec (before 1.33's declarative union check).
+    if (!ra && !nra) throw invalidReview(route.def.kind, 'spec.resourceAttributes', 'Invalid value: "null": exactly one of nonResourceAttributes or resourceAttributes must be specified');
+    if (ra && nra) throw invalidReview(route.def.kind, 'spec.nonResourceAttributes', `Invalid value: ${JSON.stringify(nra)}: cannot be specified in combination with resourceAttributes`);
+    const attrs: RequestAttributes = ra
+      ? { verb: ra.verb ?? '', resourceRequest: true, apiGroup: ra.group ?? '', apiVersion: ra.version, resource: ra.resource ?? '', subresource: ra.subresource ?? '', name: ra.name ?? '', namespace: ra.namespace ?? '' }
+      : { verb: nra.verb ?? '', resourceRequest: false, path: nra.path ?? '' };
+    const d = authorize(this.store, user, attrs);
+    return this.send(res, 201, { ...head, spec, status: { allowed: d.allowed, ...(d.reason ? { reason: d.reason } : {}) } });
   }
 
   private route(segs: string[]): Route | undefined {
@@ -276,6 +331,7 @@ export class ApiServer {
           const body = await this.readObject(req, res, def, q, 'create');
           const obj = this.checkBody(def, body, namespace, undefined);
           const created = this.store.create(def.plural, obj, { dryRun });
+          this.podSecurityWarn(res, def, created);
           return this.send(res, 201, created);
         }
         case 'DELETE':
@@ -308,7 +364,9 @@ export class ApiServer {
       case 'PUT': {
         const body = await this.readObject(req, res, def, q, 'update');
         const obj = this.checkBody(def, body, namespace, name);
-        return this.send(res, 200, this.store.update(def.plural, obj, { dryRun, subresource: mode }));
+        const updated = this.store.update(def.plural, obj, { dryRun, subresource: mode });
+        if (mode === 'main') this.podSecurityWarn(res, def, updated);
+        return this.send(res, 200, updated);
       }
       case 'PATCH': {
         const ct = (req.headers['content-type'] ?? '').split(';')[0].trim();
@@ -352,7 +410,9 @@ export class ApiServer {
         if (patch?.metadata?.resourceVersion === undefined || format === 'json') {
           if (format !== 'json' || patched.metadata.resourceVersion === cur.metadata.resourceVersion) patched.metadata.resourceVersion = cur.metadata.resourceVersion;
         }
-        return this.send(res, 200, this.store.update(def.plural, patched, { dryRun, subresource: mode }));
+        const result = this.store.update(def.plural, patched, { dryRun, subresource: mode });
+        if (mode === 'main') this.podSecurityWarn(res, def, result);
+        return this.send(res, 200, result);
       }
       case 'DELETE': {
         if (sub) throw methodNotAllowed();
@@ -501,9 +561,10 @@ export class ApiServer {
     try {
       const url = new URL(req.url ?? '/', 'https://127.0.0.1');
       const user = this.authenticate(req);
-      const entry = { method: req.method ?? 'GET', path: url.pathname, query: url.search, watch: false, user, at: Date.now(), status: 101 as number | undefined };
+      const entry = { method: req.method ?? 'GET', path: url.pathname, query: url.search, watch: false, user: user?.name, at: Date.now(), status: 101 as number | undefined };
       this.opts.faults.requestLog.push(entry);
       if (!user) return reject(unauthorized());
+      this.authorizeRequest(user, requestAttributes(req.method ?? 'GET', url.pathname, url.searchParams));
       const route = this.route(url.pathname.split('/').filter(Boolean).map(decodeURIComponent));
       if (!route || route.def.plural !== 'pods' || !route.name || !['exec', 'attach', 'portforward'].includes(route.sub ?? '')) return reject(notFoundPath());
       const pod = this.store.get('pods', route.namespace, route.name);
@@ -624,6 +685,24 @@ export class ApiServer {
     backlogDone = true;
   }
 
+}
+
+/** responsewriters.Forbidden: NewForbidden(group/resource, name, "<forbiddenMessage>[: <reason>]"). */
+function forbidden(user: UserInfo, a: RequestAttributes, reason: string): StatusError {
+  const msg = forbiddenMessage(user, a) + (reason ? `: ${reason}` : '');
+  if (!a.resourceRequest) return new StatusError({ message: `forbidden: ${msg}`, reason: 'Forbidden', details: {}, code: 403 });
+  const gr = a.apiGroup ? `${a.resource}.${a.apiGroup}` : a.resource!;
+  const details = { ...(a.name ? { name: a.name } : {}), ...(a.apiGroup ? { group: a.apiGroup } : {}), kind: a.resource };
+  return new StatusError({ message: a.name ? `${gr} ${JSON.stringify(a.name)} is forbidden: ${msg}` : `${gr} is forbidden: ${msg}`, reason: 'Forbidden', details, code: 403 });
+}
+
+function invalidReview(kind: string, field: string, detail: string): StatusError {
+  return new StatusError({
+    message: `${kind}.authorization.k8s.io "" is invalid: ${field}: ${detail}`,
+    reason: 'Invalid',
+    details: { group: 'authorization.k8s.io', kind, causes: [{ reason: 'FieldValueInvalid', message: detail, field }] },
+    code: 422,
+  });
 }
 
 function addWarnings(res: ServerResponse, warnings: string[]): void {

@@ -3,6 +3,7 @@
 // of a real cluster work together (opaque random tokens here, not signed JWTs), and where pods find the
 // API server (KUBERNETES_SERVICE_HOST/PORT: this machine's loopback, the test cluster's own port).
 import { randomBytes } from 'node:crypto';
+import type { UserInfo } from './rbac.js';
 
 export class ServiceAccountTokens {
   private readonly tokens = new Map<string, { namespace: string; name: string; expiresAt: number }>();
@@ -16,10 +17,10 @@ export class ServiceAccountTokens {
     return token;
   }
 
-  /** The user a bearer token authenticates, or undefined. */
-  authenticate(token: string, now = Date.now()): string | undefined {
+  /** The user a bearer token authenticates (with the service account groups), or undefined. */
+  authenticate(token: string, now = Date.now()): UserInfo | undefined {
     const t = this.tokens.get(token);
     if (!t || t.expiresAt < now) return undefined;
-    return `system:serviceaccount:${t.namespace}:${t.name}`;
+    return { name: `system:serviceaccount:${t.namespace}:${t.name}`, groups: ['system:serviceaccounts', `system:serviceaccounts:${t.namespace}`] };
   }
 }

@@ -6,6 +6,7 @@ import { invalid, forbidden, type StatusCause } from './errors.js';
 import { resourceDef, type ResourceDef } from './resources.js';
 import type { Store } from './store.js';
 import { parseQuantity } from './quantity.js';
+import { admitPod } from './podSecurity.js';
 
 const DNS1123_LABEL = '[a-z0-9]([-a-z0-9]*[a-z0-9])?';
 const DNS1123_SUBDOMAIN_RE = new RegExp(`^${DNS1123_LABEL}(\\.${DNS1123_LABEL})*$`);
@@ -442,7 +443,8 @@ function specificCauses(def: ResourceDef, obj: any): StatusCause[] {
 export function validateCreate(def: ResourceDef, obj: any, store: Store): void {
   const causes = [...objectCauses(def, obj), ...specificCauses(def, obj)];
   if (causes.length) throw invalid(def, obj.metadata.name ?? '', causes);
-  void store;
+  // Validating admission: Pod Security, for every creator (kubectl, the Job and ReplicaSet controllers).
+  if (def.plural === 'pods') admitPod(store.peek('namespaces', undefined, obj.metadata.namespace)?.metadata?.labels, obj);
 }
 
 export function validateUpdate(def: ResourceDef, obj: any, old: any, store: Store): void {

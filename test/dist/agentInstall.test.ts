@@ -26,7 +26,7 @@ describe('kubectl odoo agent install --no-build, nodes check, agent uninstall', 
   let port: number;
   let madeHere: string[] = [];
 
-  const odoo = (args: string[], stdin?: string): Promise<RunResult> => kubectlOdoo(args, { kubeconfig: cluster.kubeconfigPath, env, stdin, timeoutMs: 120_000 });
+  const odoo = (args: string[], stdin?: string): Promise<RunResult> => kubectlOdoo(args, { kubeconfig: cluster.kubeconfigPath, context: null, env, stdin, timeoutMs: 120_000 });
   const kc = (args: string[]) => kubectl(args, { kubeconfig: cluster.kubeconfigPath });
   const agentPods = () => cluster.store.list('pods', NS, 'app.kubernetes.io/name=odoo-node-agent').filter((p: any) => !p.metadata.deletionTimestamp);
   const exists = async (ref: string, ns?: string) => (await kc([...(ns ? ['-n', ns] : []), 'get', ref, '-o', 'name'])).code === 0;

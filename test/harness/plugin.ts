@@ -3,7 +3,7 @@
 import { spawn } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const DIST = join(ROOT, 'dist');
@@ -22,6 +22,35 @@ export interface RunOptions {
   timeoutMs?: number;
   /** Run dist/kubectl-odoo directly instead of through kubectl. */
   direct?: boolean;
+  /**
+   * The kubeconfig context. The plugin runs as the test cluster's operator (bound by
+   * manifests/operator-rbac.yaml) unless told otherwise; `null` takes the current (admin) context.
+   */
+  context?: string | null;
+}
+
+/** The context the test cluster's kubeconfig gives the operator user (test/cluster/kubeconfig.ts). */
+export const OPERATOR_CONTEXT = 'operator';
+
+/**
+ * `--context operator` when the kubeconfig is a test cluster's (it has that context): the plugin's
+ * arguments that make it run as the operator rather than as the admin.
+ */
+export function operatorArgs(kubeconfig: string | undefined): string[] {
+  if (!kubeconfig || !existsSync(kubeconfig)) return [];
+  return /^- name: operator$/m.test(readFileSync(kubeconfig, 'utf8')) ? ['--context', OPERATOR_CONTEXT] : [];
+}
+
+/** Context flags go first; for `__complete` (whose last word is the one being completed) just before that word. */
+function withContextArgs(args: string[], ctx: string[]): string[] {
+  if (args[0] === '__complete' && args.length > 1) return [...args.slice(0, -1), ...ctx, args[args.length - 1]];
+  return [...ctx, ...args];
+}
+
+function contextArgs(opts: RunOptions): string[] {
+  if (opts.context === null) return [];
+  if (opts.context !== undefined) return ['--context', opts.context];
+  return operatorArgs(opts.kubeconfig);
 }
 
 export function pluginEnv(extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
@@ -35,17 +64,18 @@ export function pluginEnv(extra: Record<string, string | undefined> = {}): NodeJ
   return env;
 }
 
-/** `kubectl odoo <args>`; resolves with the exit code and both streams. */
+/** `kubectl odoo <args>` as the operator; resolves with the exit code and both streams. */
 export function kubectlOdoo(args: string[], opts: RunOptions = {}): Promise<RunResult> {
   const env = pluginEnv({ ...(opts.kubeconfig ? { KUBECONFIG: opts.kubeconfig } : {}), ...opts.env });
-  const [cmd, argv] = opts.direct ? [join(DIST, 'kubectl-odoo'), args] : [KUBECTL, ['odoo', ...args]];
+  const withContext = args.includes('--context') ? args : withContextArgs(args, contextArgs(opts));
+  const [cmd, argv] = opts.direct ? [join(DIST, 'kubectl-odoo'), withContext] : [KUBECTL, ['odoo', ...withContext]];
   return run(cmd, argv, env, opts);
 }
 
-/** The real kubectl, for asserting what the cluster holds. */
+/** The real kubectl, for seeding and asserting what the cluster holds: as the admin unless told otherwise. */
 export function kubectl(args: string[], opts: RunOptions = {}): Promise<RunResult> {
   const env = pluginEnv({ ...(opts.kubeconfig ? { KUBECONFIG: opts.kubeconfig } : {}), ...opts.env });
-  return run(KUBECTL, args, env, opts);
+  return run(KUBECTL, opts.context ? ['--context', opts.context, ...args] : args, env, opts);
 }
 
 function run(cmd: string, args: string[], env: NodeJS.ProcessEnv, opts: RunOptions): Promise<RunResult> {

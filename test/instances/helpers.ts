@@ -3,7 +3,7 @@
 // process (watch) whose output lines can be awaited.
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { startTestCluster, type TestCluster, type TestClusterOptions } from '../cluster/index.js';
-import { KUBECTL, kubectl, kubectlOdoo, pluginEnv, type RunResult } from '../harness/plugin.js';
+import { KUBECTL, kubectl, kubectlOdoo, pluginEnv, type RunResult, operatorArgs } from '../harness/plugin.js';
 
 export const NS = 'saasodoo';
 
@@ -72,7 +72,7 @@ export class LiveCommand {
   readonly exited: Promise<number>;
 
   constructor(cluster: TestCluster, args: string[]) {
-    this.child = spawn(KUBECTL, ['odoo', ...args], { env: pluginEnv({ KUBECONFIG: cluster.kubeconfigPath }), stdio: ['pipe', 'pipe', 'pipe'] });
+    this.child = spawn(KUBECTL, ['odoo', ...operatorArgs(cluster.kubeconfigPath), ...args], { env: pluginEnv({ KUBECONFIG: cluster.kubeconfigPath }), stdio: ['pipe', 'pipe', 'pipe'] });
     let buf = '';
     this.child.stdout.on('data', (d) => {
       buf += d;

@@ -24,7 +24,6 @@ describe('bad input: one line, exit 2, nothing created', () => {
     [['create', 'acme', '--customer', '1', '--image', 'odoo:17', '--odoo-version', '16'], /cannot be used together/],
     [['create', 'acme', '--customer', '1', '--env', 'ODOO_PASSWORD=x'], /never written into the Deployment as literals/],
     [['create', 'acme'], /--customer is required/],
-    [['create', 'acme', '--customer', '1', '--db-secret', 'nope'], /--db-secret nope: no such Secret/],
     [['create', 'acme', '--customer', '1', '--storage-class', 'gold'], /--storage-class gold: no such StorageClass \(available: .*rook-cephfs/],
     [['list', '-l', 'app = odoo x'], /^error: invalid -l selector/],
     [['resize', 'acme'], /--storage is required/],
@@ -35,6 +34,15 @@ describe('bad input: one line, exit 2, nothing created', () => {
     expect(r.code).toBe(2);
     expect(r.stderr.split('\n')[0]).toMatch(message);
     expect(r.stdout).toBe('');
+    expect(await objectNames(cluster)).toEqual([]);
+  });
+});
+
+describe('the database Secret', () => {
+  it('an admin, who may read Secrets, is refused a missing one (exit 2, nothing created)', async () => {
+    const r = await kubectlOdoo(['-n', NS, 'create', 'acme', '--customer', '1', '--db-secret', 'nope'], { kubeconfig: cluster.kubeconfigPath, context: null });
+    expect(r.code).toBe(2);
+    expect(r.stderr.split('\n')[0]).toMatch(/--db-secret nope: no such Secret/);
     expect(await objectNames(cluster)).toEqual([]);
   });
 });

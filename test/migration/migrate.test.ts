@@ -7,7 +7,7 @@ import { appendFileSync, chownSync, mkdirSync, mkdtempSync, readFileSync, rmSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startTestCluster, type TestCluster } from '../cluster/index.js';
-import { KUBECTL, kubectlOdoo, pluginEnv } from '../harness/plugin.js';
+import { KUBECTL, kubectlOdoo, pluginEnv, operatorArgs } from '../harness/plugin.js';
 import { deploymentName, ensureNamespace, pvcDir, pvcName, seedInstance, waitFor, waitReady, type SeedInstance } from '../storage/instanceFixture.js';
 import { compareTrees, parseVerifyOutput, VERIFY_TREES_SCRIPT } from '../../plugin/migration/verify.js';
 
@@ -309,7 +309,7 @@ describe('migrate-storage failures keep the legacy volume', () => {
     seedInstance(cluster, { ...s, hostPath: legacy });
     await waitReady(cluster, s);
     // kubectl execs the plugin in its own process, so the signal reaches the plugin as Ctrl-C would.
-    const child = spawn(KUBECTL, ['odoo', 'migrate-storage', deploymentName(s)], { env: pluginEnv({ KUBECONFIG: cluster.kubeconfigPath }), stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(KUBECTL, ['odoo', ...operatorArgs(cluster.kubeconfigPath), 'migrate-storage', deploymentName(s)], { env: pluginEnv({ KUBECONFIG: cluster.kubeconfigPath }), stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
@@ -421,7 +421,7 @@ describe('migrate-storage interrupted', () => {
 
   it('SIGKILL after the stop leaves it locked and stopped, status says so, recover starts it again on whole data', async () => {
     const before = snapshot(legacy);
-    const child = spawn(KUBECTL, ['odoo', '-n', ns, 'migrate-storage', deploymentName(s)], { env: pluginEnv({ KUBECONFIG: cluster.kubeconfigPath }), stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(KUBECTL, ['odoo', ...operatorArgs(cluster.kubeconfigPath), '-n', ns, 'migrate-storage', deploymentName(s)], { env: pluginEnv({ KUBECONFIG: cluster.kubeconfigPath }), stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
     child.stderr!.on('data', (d) => (stderr += d));
     const exited = new Promise((r) => child.on('close', r));
@@ -446,4 +446,26 @@ describe('migrate-storage interrupted', () => {
     expect(snapshot(legacy)).toEqual(before);
     expect(cluster.store.get('leases', ns, `odoo-lock-${name}`)).toBeUndefined();
   }, 300_000);
+});
+
+describe('migrate-storage in a namespace that enforces Pod Security baseline', () => {
+  const s: SeedInstance = { namespace: 'pinned', db: 'wayne', id: 'b0c2c3d4e5f60718293a4b5c6d7e8f90', replicas: 0 };
+
+  it('is refused before anything changes, with the namespace label its hostPath Jobs need', async () => {
+    const legacy = makeLegacyTree(s.db, s.id);
+    seedInstance(cluster, { ...s, hostPath: legacy });
+    const ns = cluster.store.get('namespaces', undefined, 'pinned');
+    ns.metadata.labels = { ...ns.metadata.labels, 'pod-security.kubernetes.io/enforce': 'baseline' };
+    cluster.store.update('namespaces', ns);
+    const r = await odoo(['-n', 'pinned', 'migrate-storage', deploymentName(s)]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(
+      /^✗ measure: measure Job \S+ cannot run in namespace pinned: its pod violates PodSecurity "baseline:latest" enforced there: hostPath volumes \(volume "legacy"\); it needs the namespace label pod-security.kubernetes.io\/enforce=privileged \(kubectl label namespace pinned pod-security.kubernetes.io\/enforce=privileged --overwrite\); nothing was changed\n/m,
+    );
+    expect(cluster.store.list('jobs', 'pinned')).toEqual([]);
+    expect(cluster.store.list('persistentvolumeclaims', 'pinned').filter((p: any) => p.metadata.name === pvcName(s))).toEqual([]);
+    expect(cluster.store.get('leases', 'pinned', `odoo-lock-${deploymentName(s)}`)).toBeUndefined();
+    const d = cluster.store.get('deployments', 'pinned', deploymentName(s));
+    expect(d.spec.template.spec.volumes.find((v: any) => v.name === 'odoo-data').hostPath.path).toBe(legacy);
+  });
 });

@@ -80,9 +80,9 @@ describe.skipIf(!runs)('odoo-node-agent on real devices, through kubectl odoo no
           wipe: { enabled: true },
         }),
       );
-      agent1 = await startLocalAgent({ node: 'node-1', configFile: node1Config, kubeconfig: cluster.kubeconfigPath });
+      agent1 = await startLocalAgent({ node: 'node-1', configFile: node1Config, kubeconfig: cluster.agentKubeconfigPath });
       cleanups.push(() => agent1.stop());
-      agent2 = await startLocalAgent({ node: 'node-2', configFile: node2Config, kubeconfig: cluster.kubeconfigPath, env: { PATH: `${healthy.binDir}:${process.env.PATH}` } });
+      agent2 = await startLocalAgent({ node: 'node-2', configFile: node2Config, kubeconfig: cluster.agentKubeconfigPath, env: { PATH: `${healthy.binDir}:${process.env.PATH}` } });
       cleanups.push(() => agent2.stop());
       await waitFor('the DaemonSet\'s pods running', () => ['node-1', 'node-2', 'node-3'].every((n) => daemonPodOn(n)?.status?.phase === 'Running'));
       // Each DaemonSet pod's port 8765 is forwarded to the agent standing in for it on this machine.

@@ -63,7 +63,8 @@ describe('report NAME', () => {
     const b = await w.odoo(['backup', w.name, '--wait'], { timeoutMs: 180_000 });
     expect(b.code, b.stderr).toBe(0);
     const file = join(scratch, 'bundle.zip');
-    const r = await w.odoo(['report', w.name, '-f', file, '--logs', '--tail', '50'], { timeoutMs: 180_000 });
+    // As an admin, who can read the Secrets (an operator cannot: see the 403 test below): they show redacted.
+    const r = await w.odoo(['report', w.name, '-f', file, '--logs', '--tail', '50'], { timeoutMs: 180_000, context: null });
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toBe(`${file}\n`);
     const dir = extract(file);
@@ -130,11 +131,11 @@ describe('report: bad usage, secrets, partial failures', () => {
 
   it('--include-secrets is refused without a terminal unless --yes; with --yes the values are in clear', async () => {
     const file = join(scratch, 'clear.tar.gz');
-    const r = await w.odoo(['report', w.name, '-f', file, '--include-secrets']);
+    const r = await w.odoo(['report', w.name, '-f', file, '--include-secrets'], { context: null });
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/^error: --include-secrets puts Secret values in clear into the bundle: it asks first, and without a terminal needs --yes$/m);
     expect(existsSync(file)).toBe(false);
-    const y = await w.odoo(['report', w.name, '-f', file, '--include-secrets', '--yes'], { timeoutMs: 180_000 });
+    const y = await w.odoo(['report', w.name, '-f', file, '--include-secrets', '--yes'], { timeoutMs: 180_000, context: null });
     expect(y.code, y.stderr).toBe(0);
     const dir = join(extract(file), 'clear');
     expect(readFileSync(join(dir, w.name, 'odoo.conf'), 'utf8')).toMatch(new RegExp(`^admin_passwd = ${ADMIN_PASSWD}$`, 'm'));
@@ -158,7 +159,10 @@ describe('report: bad usage, secrets, partial failures', () => {
     const errors = readFileSync(join(dir, w.name, 'errors.txt'), 'utf8');
     expect(errors).toMatch(/^events: .*forbidden/im);
     expect(errors).toMatch(/^node summary of \S+: no summary ConfigMap kubectl-odoo-node-\S+ in namespace kubectl-odoo \(is the node agent installed\?\)$/m);
-    expect(readFileSync(join(dir, 'README.txt'), 'utf8')).toMatch(new RegExp(`^Not collected:\\n  ${w.name}: events: `, 'm'));
+    expect(readFileSync(join(dir, 'README.txt'), 'utf8')).toMatch(new RegExp(`^Not collected:\\n(  .*\\n)*  ${w.name}: events: `, 'm'));
+    // The operator may not read Secrets: that is written down, and no value is in the bundle.
+    expect(errors).toMatch(/^secret \S+: forbidden: secrets "\S+" is forbidden: User "operator" cannot get resource "secrets"/m);
+    expect(existsSync(join(dir, w.name, 'objects', 'secrets.yaml'))).toBe(false);
     expect(existsSync(join(dir, w.name, 'objects', 'deployment.yaml'))).toBe(true);
     // --all lists the backups volume once, and each instance gets its own sets.
     expect(readFileSync(join(dir, w.name, 'backups.txt'), 'utf8')).toMatch(new RegExp(`^active/cust-7/${w.name}/\\S+ +\\S+ +\\S+ +complete`, 'm'));

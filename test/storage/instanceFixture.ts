@@ -5,6 +5,7 @@ import { mkdirSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TestCluster } from '../cluster/index.js';
 import { pvDataDir } from '../cluster/volumes.js';
+import { bindOperatorsIn } from '../cluster/shippedRbac.js';
 import { waitFor } from '../harness/waitFor.js';
 
 export interface SeedInstance {
@@ -34,8 +35,10 @@ export function pvcName(s: SeedInstance): string {
   return `odoo-instance-${s.id}`;
 }
 
+/** The namespace, made by the admin, with the operators bound in it as the README says. */
 export function ensureNamespace(cluster: TestCluster, name: string): void {
   if (!cluster.store.get('namespaces', undefined, name)) cluster.store.create('namespaces', { metadata: { name } });
+  bindOperatorsIn(cluster.store, name);
 }
 
 export function seedInstance(cluster: TestCluster, s: SeedInstance): void {

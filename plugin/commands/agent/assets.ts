@@ -1,8 +1,9 @@
 // What `agent install` applies and ships: the manifests of manifests/ and the bundled agent
 // (dist/odoo-node-agent.mjs), embedded by the bundler, or read from the source tree when unbundled.
-import { readFileSync, readdirSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { shippedManifests } from '../../core/manifests.js';
 
 export interface AgentAssets {
   /** manifests/*.yaml by file name. */
@@ -16,17 +17,11 @@ declare const __KUBECTL_ODOO_AGENT_ASSETS__: AgentAssets | undefined;
 export function agentAssets(): AgentAssets {
   if (typeof __KUBECTL_ODOO_AGENT_ASSETS__ === 'object') return __KUBECTL_ODOO_AGENT_ASSETS__;
   const root = fileURLToPath(new URL('../../../', import.meta.url));
-  const dir = join(root, 'manifests');
-  const manifests = Object.fromEntries(
-    readdirSync(dir)
-      .filter((f) => f.endsWith('.yaml'))
-      .map((f) => [f, readFileSync(join(dir, f), 'utf8')]),
-  );
   let agent: string;
   try {
     agent = readFileSync(join(root, 'dist', 'odoo-node-agent.mjs'), 'utf8');
   } catch {
     throw new Error('dist/odoo-node-agent.mjs is missing: run npm run build');
   }
-  return { manifests, agent };
+  return { manifests: shippedManifests(), agent };
 }

@@ -112,9 +112,10 @@ const setCommand: CommandDef<SetArgs> = {
         ctx.progress(`Odoo reads odoo.conf only at start: the change takes effect after "kubectl odoo restart ${r.instance}" (or use --restart)`);
       } else {
         const { resolveInstance } = await import('../../instances/resolve.js');
-        const { restartAndWait } = await import('../../migration/lifecycle.js');
+        const { restartAndWait } = await import('../../instances/lifecycle.js');
         ctx.progress(`restarting ${r.instance} so Odoo reads the new odoo.conf`);
-        await restartAndWait({ ...d, timeoutMs }, await resolveInstance(d.kube, instanceNamespace(ctx), r.instance));
+        const inst = await resolveInstance(d.kube, instanceNamespace(ctx), r.instance);
+        await restartAndWait({ ...d, timeoutMs }, { namespace: inst.namespace, name: inst.name, podSelector: inst.facts.podSelector });
         restarted = true;
         ctx.progress(`${r.instance} is ready with the new odoo.conf`);
       }

@@ -28,7 +28,7 @@ function fileTime(d: Date): string {
 async function reportDeps(ctx: CommandContext, many: boolean): Promise<ReportDeps> {
   const { makeColors } = await import('../../core/output/colors.js');
   const { collectStatusReport, renderStatusReport } = await import('../../instances/statusReport.js');
-  const { lastBackupProvider } = await import('../../instances/lastBackup.js');
+  const { lastBackupOf: lastBackupProvider } = await import('../../backups/lastBackup.js');
   const { operationStatus } = await import('../../backups/recover.js');
   const { describeStorage } = await import('../../storage/run.js');
   const { kubeExec } = await import('../../storage/podExec.js');

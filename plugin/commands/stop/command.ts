@@ -5,5 +5,5 @@ export const stopCommand = lifecycleCommand({
   describe: 'Stop an instance (scale its Deployment to 0; the volume stays)',
   done: 'stopped',
   already: 'stopped',
-  act: async (ctx, namespace, name, dryRun) => (await import('../../instances/lifecycle.js')).scaleInstance(await ctx.kube(), namespace, name, 0, dryRun),
+  act: async (ctx, namespace, name, dryRun) => (await import('../../instances/lifecycle.js')).setReplicas(await ctx.kube(), namespace, name, 0, dryRun),
 });

@@ -8,9 +8,10 @@
 // controller reports them; SuccessfulCreate/SuccessfulDelete events. The pods are simulated by ./pods.ts.
 import type { Controller, ControllerContext } from './index.js';
 import { QueuedController, keyOf, controllerRef, tolerate } from './queue.js';
-import { isActive, isReady, templateHash } from './workloads.js';
+import { createOrRecord, isActive, isReady, templateHash } from './workloads.js';
 import { recordEvent } from '../events.js';
 import { randomSuffix } from '../store.js';
+import { matchesNodeAffinity, untoleratedTaint } from '../scheduling.js';
 
 /** The tolerations the daemon controller adds to every pod it creates. */
 const DAEMON_TOLERATIONS = [
@@ -22,21 +23,11 @@ const DAEMON_TOLERATIONS = [
   { key: 'node.kubernetes.io/unschedulable', operator: 'Exists', effect: 'NoSchedule' },
 ];
 
-function tolerates(tolerations: any[], taint: any): boolean {
-  return tolerations.some((t) => {
-    if (t.effect && t.effect !== taint.effect) return false;
-    if (!t.key) return t.operator === 'Exists';
-    if (t.key !== taint.key) return false;
-    return t.operator === 'Exists' || (t.value ?? '') === (taint.value ?? '');
-  });
-}
-
-/** Whether the DaemonSet's pod belongs on this node. */
+/** Whether the DaemonSet's pod belongs on this node: its node selector and affinity, and the taints. */
 export function nodeFits(template: any, node: any): boolean {
   const spec = template?.spec ?? {};
-  if (Object.entries(spec.nodeSelector ?? {}).some(([k, v]) => node.metadata.labels?.[k] !== v)) return false;
-  const tolerations = [...(spec.tolerations ?? []), ...DAEMON_TOLERATIONS];
-  return (node.spec?.taints ?? []).filter((t: any) => t.effect === 'NoSchedule' || t.effect === 'NoExecute').every((t: any) => tolerates(tolerations, t));
+  if (!matchesNodeAffinity(spec, node)) return false;
+  return !untoleratedTaint(node, [...(spec.tolerations ?? []), ...DAEMON_TOLERATIONS]);
 }
 
 export class DaemonSetController extends QueuedController implements Controller {
@@ -113,7 +104,7 @@ export class DaemonSetController extends QueuedController implements Controller 
       };
       const known = new Set((spec.tolerations ?? []).map((t: any) => `${t.key}/${t.effect}`));
       spec.tolerations = [...(spec.tolerations ?? []), ...DAEMON_TOLERATIONS.filter((t) => !known.has(`${t.key}/${t.effect}`))];
-      const pod = store.create('pods', {
+      const pod = createOrRecord(store, ds, src, {
         metadata: {
           name: `${name}-${randomSuffix()}`,
           generateName: `${name}-`,
@@ -124,6 +115,7 @@ export class DaemonSetController extends QueuedController implements Controller 
         },
         spec,
       });
+      if (!pod) continue;
       byNode.set(node, [pod]);
       recordEvent(store, ds, 'Normal', 'SuccessfulCreate', `Created pod: ${pod.metadata.name}`, src);
     }

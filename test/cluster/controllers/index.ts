@@ -7,6 +7,7 @@ import { PodController } from './pods.js';
 import { DaemonSetController } from './daemonsets.js';
 import { VolumeController } from './volumes.js';
 import { CronJobController } from './cronjobs.js';
+import { TaintEvictionController } from './taintEviction.js';
 
 export interface ControllerContext {
   store: Store;
@@ -44,6 +45,7 @@ export function startControllers(store: Store, opts: Omit<ControllerContext, 'st
     new PodController(ctx, { timeScale: opts.timeScale ?? 0.01, simulateAll: opts.simulateAllPods ?? false, runDaemonSetPods: opts.runDaemonSetPods ?? false }),
     new VolumeController(ctx),
     new CronJobController(ctx),
+    new TaintEvictionController(ctx, opts.timeScale ?? 0.01),
     new GarbageCollector(ctx),
   ];
   const tick = () => {

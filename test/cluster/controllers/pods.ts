@@ -1,11 +1,13 @@
 // The scheduler and the simulated kubelet for pods owned by a ReplicaSet or DaemonSet (Job and bare
-// pods really run, in ./kubelet). Scheduling checks CPU/memory requests against node allocatable,
-// nodeSelector and the pod's PVCs; FailedScheduling events carry the scheduler's message. The
+// pods really run, in ./kubelet). Scheduling runs the default profile's filters in order (cordoned
+// nodes, taints against tolerations, nodeSelector and required node affinity, requests against
+// allocatable) after the pod's PVCs; FailedScheduling events carry the scheduler's message. The
 // lifecycle is Pending → ContainerCreating → Running → Ready after the readiness probe's
 // initialDelaySeconds (scaled by timeScale), with the kubelet's events. Failures are injected per pod
 // with the annotation `test.kubectl-odoo.io/simulate` (on the pod template):
 //   ErrImagePull      image pull fails: ErrImagePull / ImagePullBackOff (also for an image whose
-//                     name contains "does-not-exist")
+//                     name contains "does-not-exist", and one of the private registry pulled without
+//                     an imagePullSecrets entry for it: ../registry.ts)
 //   CrashLoopBackOff  the container exits with code 1 and restarts with back-off, restartCount rising
 //   ReadinessFailure  the container runs but its readiness probe fails
 import { createHash, randomBytes } from 'node:crypto';
@@ -15,6 +17,8 @@ import { recordEvent } from '../events.js';
 import { rfc3339 } from '../store.js';
 import { StatusError } from '../errors.js';
 import { parseQuantity } from '../quantity.js';
+import { pullRefusal } from '../registry.js';
+import { NODE_AFFINITY_REASON, matchesNodeAffinity, taintReason, toleratesTaint, untoleratedTaint } from '../scheduling.js';
 
 export const SIMULATE_ANNOTATION = 'test.kubectl-odoo.io/simulate';
 
@@ -132,7 +136,7 @@ export class PodController implements Controller {
     const nodes = store.scan('nodes');
     const src = { component: 'default-scheduler' };
     const fail = (reasons: string, preemption: string) => {
-      const message = `0/${nodes.length} nodes are available: ${reasons}. preemption: 0/${nodes.length} nodes are available: ${nodes.length} ${preemption}.`;
+      const message = `0/${nodes.length} nodes are available: ${reasons}. preemption: 0/${nodes.length} nodes are available: ${preemption}.`;
       const copy = store.get('pods', pod.metadata.namespace, pod.metadata.name);
       const prev = (copy.status.conditions ?? []).find((c: any) => c.type === 'PodScheduled');
       if (prev?.message !== message) {
@@ -147,38 +151,54 @@ export class PodController implements Controller {
       const claim = v.persistentVolumeClaim?.claimName;
       if (!claim) continue;
       const pvc = store.peek('persistentvolumeclaims', pod.metadata.namespace, claim);
-      if (!pvc) return fail(`persistentvolumeclaim "${claim}" not found`, 'Preemption is not helpful for scheduling');
-      if (pvc.metadata.deletionTimestamp) return fail(`persistentvolumeclaim "${claim}" is being deleted`, 'Preemption is not helpful for scheduling');
-      if (pvc.status?.phase !== 'Bound') return fail('pod has unbound immediate PersistentVolumeClaims', 'Preemption is not helpful for scheduling');
+      const all = `${nodes.length} Preemption is not helpful for scheduling`;
+      if (!pvc) return fail(`persistentvolumeclaim "${claim}" not found`, all);
+      if (pvc.metadata.deletionTimestamp) return fail(`persistentvolumeclaim "${claim}" is being deleted`, all);
+      if (pvc.status?.phase !== 'Bound') return fail('pod has unbound immediate PersistentVolumeClaims', all);
     }
     const req = podRequests(pod);
     const counts = new Map<string, number>();
-    const note = (r: string) => counts.set(r, (counts.get(r) ?? 0) + 1);
+    // Per node the first filter that fails, in the default profile's order; a node refused by an
+    // unresolvable filter (taints, node affinity, unschedulable) cannot be helped by preemption.
+    const preemption = new Map<string, number>();
+    const note = (r: string, unresolvable: boolean) => {
+      counts.set(r, (counts.get(r) ?? 0) + 1);
+      const p = unresolvable ? 'Preemption is not helpful for scheduling' : 'No preemption victims found for incoming pod';
+      preemption.set(p, (preemption.get(p) ?? 0) + 1);
+    };
     const fits: { name: string; pods: number }[] = [];
-    let selectorMisses = 0;
     for (const n of nodes) {
-      const sel = pod.spec.nodeSelector ?? {};
-      if (Object.entries(sel).some(([k, v]) => n.metadata.labels?.[k] !== v)) {
-        note("node(s) didn't match Pod's node affinity/selector");
-        selectorMisses++;
+      if (n.spec?.unschedulable && !(pod.spec.tolerations ?? []).some((t: any) => toleratesTaint(t, { key: 'node.kubernetes.io/unschedulable', effect: 'NoSchedule' }))) {
+        note('node(s) were unschedulable', true);
         continue;
       }
-      if (n.spec?.unschedulable) {
-        note('node(s) were unschedulable');
+      const taint = untoleratedTaint(n, pod.spec.tolerations);
+      if (taint) {
+        note(taintReason(taint), true);
+        continue;
+      }
+      if (!matchesNodeAffinity(pod.spec, n)) {
+        note(NODE_AFFINITY_REASON, true);
         continue;
       }
       const u = usage.get(n.metadata.name) ?? { cpu: 0, memory: 0, pods: 0 };
       const alloc = n.status?.allocatable ?? {};
-      let ok = true;
-      if (req.cpu && u.cpu + req.cpu > (parseQuantity(alloc.cpu) ?? Infinity)) (note('Insufficient cpu'), (ok = false));
-      if (req.memory && u.memory + req.memory > (parseQuantity(alloc.memory) ?? Infinity)) (note('Insufficient memory'), (ok = false));
-      if (u.pods + 1 > (parseQuantity(alloc.pods) ?? 110)) (note('Too many pods'), (ok = false));
-      if (ok) fits.push({ name: n.metadata.name, pods: u.pods });
+      const insufficient: string[] = [];
+      if (u.pods + 1 > (parseQuantity(alloc.pods) ?? 110)) insufficient.push('Too many pods');
+      if (req.cpu && u.cpu + req.cpu > (parseQuantity(alloc.cpu) ?? Infinity)) insufficient.push('Insufficient cpu');
+      if (req.memory && u.memory + req.memory > (parseQuantity(alloc.memory) ?? Infinity)) insufficient.push('Insufficient memory');
+      if (insufficient.length) {
+        for (const r of insufficient) counts.set(r, (counts.get(r) ?? 0) + 1);
+        preemption.set('No preemption victims found for incoming pod', (preemption.get('No preemption victims found for incoming pod') ?? 0) + 1);
+        continue;
+      }
+      fits.push({ name: n.metadata.name, pods: u.pods });
     }
     if (!fits.length) {
-      const reasons = [...counts].sort(([a], [b]) => (a < b ? -1 : 1)).map(([r, c]) => `${c} ${r}`).join(', ');
-      const preemption = selectorMisses === nodes.length ? 'Preemption is not helpful for scheduling' : 'No preemption victims found for incoming pod';
-      return fail(reasons || 'no nodes available to schedule pods', preemption);
+      // FitError.Error(): the "<count> <reason>" strings sorted.
+      const histogram = (m: Map<string, number>) => [...m].map(([r, c]) => `${c} ${r}`).sort().join(', ');
+      const reasons = histogram(counts) || 'no nodes available to schedule pods';
+      return fail(reasons, histogram(preemption));
     }
     fits.sort((a, b) => a.pods - b.pods || (a.name < b.name ? -1 : 1));
     const node = fits[0].name;
@@ -208,7 +228,9 @@ export class PodController implements Controller {
     const node = pod.spec.nodeName;
     const src = { component: 'kubelet', host: node };
     const containers: any[] = pod.spec.containers ?? [];
-    const mode = pod.metadata.annotations?.[SIMULATE_ANNOTATION] ?? (containers.some((c) => /does-not-exist/.test(c.image ?? '')) ? 'ErrImagePull' : '');
+    const refused = new Map(containers.map((c) => [c.name, pullRefusal(store, pod, c.image ?? '')]));
+    const mode = pod.metadata.annotations?.[SIMULATE_ANNOTATION] ?? (containers.some((c) => /does-not-exist/.test(c.image ?? '') || refused.get(c.name)) ? 'ErrImagePull' : '');
+    const notFound = (image: string) => `failed to pull and unpack image "docker.io/${image}": failed to resolve reference "docker.io/${image}": docker.io/${image}: not found`;
     const key = keyOf(pod.metadata.namespace, pod.metadata.name);
     const later = (ms: number) => this.queue.addAfter(key, now + Math.max(this.step, ms));
     const fieldPath = (c: any) => `spec.containers{${c.name}}`;
@@ -271,9 +293,7 @@ export class PodController implements Controller {
         const backoff = (st.containerStatuses?.[0]?.state?.waiting?.reason ?? '') === 'ErrImagePull';
         const reason = backoff ? 'ImagePullBackOff' : 'ErrImagePull';
         st.containerStatuses = containers.map((c, i) => {
-          const msg = backoff
-            ? `Back-off pulling image "${c.image}"`
-            : `failed to pull and unpack image "docker.io/${c.image}": failed to resolve reference "docker.io/${c.image}": docker.io/${c.image}: not found`;
+          const msg = backoff ? `Back-off pulling image "${c.image}"` : (refused.get(c.name) ?? notFound(c.image));
           return statusOf(c, i, { waiting: { reason, message: msg } }, false);
         });
         write();
@@ -282,7 +302,8 @@ export class PodController implements Controller {
             recordEvent(store, pod, 'Normal', 'BackOff', `Back-off pulling image "${c.image}"`, src, fieldPath(c));
             recordEvent(store, pod, 'Warning', 'Failed', 'Error: ImagePullBackOff', src, fieldPath(c));
           } else {
-            recordEvent(store, pod, 'Warning', 'Failed', `Failed to pull image "${c.image}": rpc error: code = NotFound desc = failed to pull and unpack image "docker.io/${c.image}": failed to resolve reference "docker.io/${c.image}": docker.io/${c.image}: not found`, src, fieldPath(c));
+            const why = refused.get(c.name);
+            recordEvent(store, pod, 'Warning', 'Failed', `Failed to pull image "${c.image}": rpc error: code = ${why ? 'Unknown' : 'NotFound'} desc = ${why ?? notFound(c.image)}`, src, fieldPath(c));
             recordEvent(store, pod, 'Warning', 'Failed', 'Error: ErrImagePull', src, fieldPath(c));
           }
         }

@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import type { Controller, ControllerContext } from './index.js';
 import { QueuedController, keyOf, controllerRef, tolerate } from './queue.js';
 import { recordEvent } from '../events.js';
-import { rfc3339, randomSuffix } from '../store.js';
+import { rfc3339, randomSuffix, StatusError, type Store } from '../store.js';
 
 const SAFE = 'bcdfghjklmnpqrstvwxz2456789';
 
@@ -211,7 +211,7 @@ export class ReplicaSetController extends QueuedController implements Controller
     if (active.length < desired) {
       for (let i = active.length; i < desired; i++) {
         const tpl = rs.spec.template ?? {};
-        const pod = store.create('pods', {
+        const pod = createOrRecord(store, rs, src, {
           metadata: {
             name: `${name}-${randomSuffix()}`,
             generateName: `${name}-`,
@@ -222,6 +222,7 @@ export class ReplicaSetController extends QueuedController implements Controller
           },
           spec: JSON.parse(JSON.stringify(tpl.spec ?? {})),
         });
+        if (!pod) break;
         recordEvent(store, rs, 'Normal', 'SuccessfulCreate', `Created pod: ${pod.metadata.name}`, src);
       }
     } else if (active.length > desired) {
@@ -250,3 +251,17 @@ export class ReplicaSetController extends QueuedController implements Controller
 }
 
 export { isReady, isActive };
+
+/**
+ * A controller's pod create; a refusal (Pod Security, a terminating namespace) becomes the owner's
+ * FailedCreate event, `Error creating: <the API error>`, as the controllers report it.
+ */
+export function createOrRecord(store: Store, owner: any, src: { component: string }, pod: any): any | undefined {
+  try {
+    return store.create('pods', pod);
+  } catch (e) {
+    if (!(e instanceof StatusError) || e.code !== 403) throw e;
+    recordEvent(store, owner, 'Warning', 'FailedCreate', `Error creating: ${e.message}`, src);
+    return undefined;
+  }
+}
