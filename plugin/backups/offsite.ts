@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { runJob } from '../../lib/kube/jobs.js';
 import { RESOURCES } from '../../lib/kube/resources.js';
 import { FailureError, UsageError } from '../../lib/errors.js';
+import { ApiError } from '../../lib/kube/errors.js';
 import type { BackupDeps } from './deps.js';
 import { ensureBackupsPvc } from './backup.js';
 import { BACKUPS_MOUNT, buildJob } from './jobSpecs.js';
@@ -36,20 +37,29 @@ export function buildOffsiteJob(p: { namespace: string; mode: OffsiteMode; sets:
       { name: 'MODE', value: p.mode },
       { name: 'BACKUP_ROOT', value: BACKUPS_MOUNT },
       { name: 'SETS', value: p.sets.join('\n') },
-      { name: 'REMOTE', valueFrom: { secretKeyRef: { name: o.secret, key: 'remote' } } },
+      // Optional, so a missing Secret is the Job's one-line error rather than a pod that never starts.
+      { name: 'REMOTE', valueFrom: { secretKeyRef: { name: o.secret, key: 'remote', optional: true } } },
       { name: 'RCLONE_SOURCE_CONFIG', value: `${CONFIG_DIR}/rclone.conf` },
+      { name: 'OFFSITE_SECRET', value: o.secret },
     ],
     volumes: [{ name: 'backups', claimName: s.backupsPvc, mountPath: BACKUPS_MOUNT, readOnly: p.mode !== 'fetch' }],
     deadlineSeconds: s.deadlineSeconds,
   });
   const pod = job.spec.template.spec;
   pod.containers[0].volumeMounts.push({ name: 'offsite', mountPath: CONFIG_DIR, readOnly: true });
-  pod.volumes.push({ name: 'offsite', secret: { secretName: o.secret, items: [{ key: 'rclone.conf', path: 'rclone.conf' }], defaultMode: 0o400 } });
+  pod.volumes.push({ name: 'offsite', secret: { secretName: o.secret, items: [{ key: 'rclone.conf', path: 'rclone.conf' }], defaultMode: 0o400, optional: true } });
   return job;
 }
 
 async function ensureSecret(deps: BackupDeps, namespace: string, o: OffsiteSettings): Promise<void> {
-  const secret = await deps.kube.getOptional(RESOURCES.secrets, o.secret, namespace);
+  let secret: any;
+  try {
+    secret = await deps.kube.getOptional(RESOURCES.secrets, o.secret, namespace);
+  } catch (e) {
+    // Who may not read Secrets (the operator role) leaves the check to the Job, which says the same.
+    if (e instanceof ApiError && e.status === 403) return;
+    throw e;
+  }
   const keys = Object.keys({ ...(secret?.data ?? {}), ...(secret?.stringData ?? {}) });
   if (!secret || !keys.includes('rclone.conf') || !keys.includes('remote')) {
     throw new UsageError(`off-site copies need the Secret ${o.secret} in namespace ${namespace} with the keys rclone.conf and remote${secret ? ` (it has: ${keys.join(', ') || 'nothing'})` : ''}`, {

@@ -40,8 +40,10 @@ describe('manifests/', () => {
     const kinds = objs.map((o) => `${o.kind}/${o.metadata.name}`).sort();
     expect(kinds).toEqual(
       [
+        'ClusterRole/kubectl-odoo-backup-scheduler',
         'ClusterRole/kubectl-odoo-operator',
         'ClusterRole/kubectl-odoo-operator-namespace',
+        'ClusterRole/kubectl-odoo-operator:backup-schedules',
         'ClusterRole/kubectl-odoo-operator:fleet',
         'ClusterRole/kubectl-odoo-operator:instances',
         'ClusterRole/kubectl-odoo-operator:jobs',

@@ -7,6 +7,10 @@
 # reads every one back from the remote (rclone hashsum --download) and compares it with SHA256SUMS, and
 # writes the manifest last. A copy cut short leaves no manifest, and the next sync copies what is missing
 # or differs (rclone compares sizes and times) and verifies all of it again.
+if [ ! -f "$RCLONE_SOURCE_CONFIG" ] || [ -z "${REMOTE:-}" ]; then
+  say "ERROR off-site copies need the Secret $OFFSITE_SECRET in this namespace with the keys rclone.conf and remote"
+  exit 1
+fi
 conf=$(mktemp)
 sums=$(mktemp)
 errs=$(mktemp)
