@@ -87,7 +87,7 @@ describe('an instance from create to delete', { timeout: 180_000 }, () => {
     // As kubectl prints a dry run: one line per object, and the objects the API server checked with -o yaml.
     const server = await run(['create', 'globex', '--customer', '7', '--dry-run=server']);
     expect(server.code).toBe(0);
-    expect(server.stdout).toBe('persistentvolumeclaim/odoo-instance-globex created (server dry run)\nservice/globex created (server dry run)\ningress/globex created (server dry run)\ndeployment/globex created (server dry run)\n');
+    expect(server.stdout).toBe('persistentvolumeclaim/odoo-instance-globex created (server dry run)\nservice/globex created (server dry run)\ningress.networking.k8s.io/globex created (server dry run)\ndeployment.apps/globex created (server dry run)\n');
     const yaml = await run(['create', 'globex', '--customer', '7', '--dry-run=server', '-o', 'yaml']);
     expect(yaml.stdout).toContain('kind: Deployment');
     expect(yaml.stdout).toContain('uid:');

@@ -4,7 +4,7 @@ import type { CommandDef } from '../../cli/command.js';
 import type { CommandContext } from '../../cli/context.js';
 import { DeclinedError, NotFoundError, UsageError } from '../../../lib/errors.js';
 import { pluginVersion } from '../../core/buildInfo.js';
-import { printResult, type OutputFormat } from '../../core/output/printer.js';
+import { printObjects, printResult, type OutputFormat } from '../../core/output/printer.js';
 import type { AgentMode } from './agentObjects.js';
 
 interface AgentArgs {
@@ -70,15 +70,8 @@ function printable(obj: any): any {
   return o;
 }
 
-async function printObjects(ctx: CommandContext, format: OutputFormat, objects: any[], line: (o: any, i: number) => string): Promise<void> {
-  if (format === 'yaml') {
-    const { dumpYaml } = await import('../../../lib/yaml.js');
-    ctx.io.stdout.write(objects.map((o) => dumpYaml(printable(o))).join('---\n'));
-  } else if (format === 'json') {
-    ctx.io.stdout.write(JSON.stringify({ apiVersion: 'v1', kind: 'List', items: objects.map(printable) }, null, 2) + '\n');
-  } else {
-    objects.forEach((o, i) => ctx.io.stdout.write(`${line(o, i)}\n`));
-  }
+function printAgentObjects(ctx: CommandContext, format: OutputFormat, objects: any[], line: (o: any, i: number) => string): Promise<void> {
+  return printObjects(ctx.io, format, objects.map(printable), line);
 }
 
 const applyOptions = (y: any) =>
@@ -95,15 +88,15 @@ async function applyRun(ctx: CommandContext, args: ApplyArgs, upgrade: boolean):
   if (args['dry-run'] && !upgrade) {
     // Needs no cluster: what install applies follows from the flags and the config file alone.
     const objects = await objectsToApply(ctx, args, await resolveMode(ctx, args));
-    return printObjects(ctx, ctx.globals.output, objects, (o) => `${objectRef(o)} serverside-applied (dry run)`);
+    return printAgentObjects(ctx, ctx.globals.output, objects, (o) => `${objectRef(o)} serverside-applied (dry run)`);
   }
   const kube = await ctx.kube();
   const installed = upgrade ? await installedDaemonSet(kube, ns) : undefined;
   const objects = await objectsToApply(ctx, args, await resolveMode(ctx, args, installed));
-  if (args['dry-run']) return printObjects(ctx, ctx.globals.output, objects, (o) => `${objectRef(o)} serverside-applied (dry run)`);
+  if (args['dry-run']) return printAgentObjects(ctx, ctx.globals.output, objects, (o) => `${objectRef(o)} serverside-applied (dry run)`);
   const deps = { clock: ctx.clock, signal: ctx.signal, progress: ctx.progress };
   const applied = upgrade ? await upgradeAgent(kube, objects, deps) : await installAgent(kube, objects, deps);
-  await printObjects(
+  await printAgentObjects(
     ctx,
     ctx.globals.output,
     applied.map((a) => a.object),

@@ -1,8 +1,8 @@
 import type { CommandDef } from '../../cli/command.js';
 import type { CommandContext } from '../../cli/context.js';
 import { CancelledError, CheckFailedError, FailureError, NotFoundError, UsageError } from '../../../lib/errors.js';
-import { printResult, printStructured, toYaml } from '../../core/output/printer.js';
-import { completeInstanceName, instanceNamespace } from '../../instances/commandSupport.js';
+import { printObjects, printResult, printStructured } from '../../core/output/printer.js';
+import { completeInstanceName, instanceNamespace } from '../support/instance.js';
 import { validateInstanceReference } from '../../instances/names.js';
 import { CONSISTENCY_MODES, totalSize, type ConsistencyMode } from '../../backups/manifest.js';
 import { parseQualifiedBackupRef } from '../../backups/naming.js';
@@ -28,11 +28,9 @@ interface BackupArgs {
   dryRun: boolean;
 }
 
-/** Prints a Job for --dry-run: YAML unless -o json; `job.batch/NAME` for -o name. */
-export async function printObject(ctx: CommandContext, obj: any): Promise<void> {
-  if (await printStructured(ctx.io, ctx.globals.output, obj)) return;
-  if (ctx.globals.output === 'name') ctx.io.stdout.write(`job.batch/${obj?.metadata?.name}\n`);
-  else ctx.io.stdout.write(await toYaml(obj));
+/** Prints the Job (or List) a --dry-run would run: YAML, a List with -o json, `job.batch/NAME` with -o name. */
+export function printObject(ctx: CommandContext, obj: any): Promise<void> {
+  return printObjects(ctx.io, ctx.globals.output, obj?.kind === 'List' ? obj.items : [obj]);
 }
 
 const verifyCommand: CommandDef<{ backup: string; restoreTest: boolean }> = {
@@ -46,7 +44,7 @@ const verifyCommand: CommandDef<{ backup: string; restoreTest: boolean }> = {
       .option('restore-test', { type: 'boolean', default: false, describe: 'Also restore into a scratch database and folder and match every attachment row to its file' }),
   async run(ctx, args) {
     if (!parsePlatformArchivePath(args.backup)) parseQualifiedBackupRef(args.backup);
-    const { backupDeps } = await import('../../backups/commandSupport.js');
+    const { backupDeps } = await import('../support/backupDeps.js');
     const { runVerify } = await import('../../backups/verify.js');
     const report = await runVerify(await backupDeps(ctx), { namespace: instanceNamespace(ctx), backup: args.backup, restoreTest: args.restoreTest });
     if (!(await printStructured(ctx.io, ctx.globals.output, report))) {
@@ -73,7 +71,7 @@ const pinCommand = (pinned: boolean): CommandDef<{ backup: string }> => ({
   builder: (y) => y.positional('backup', { type: 'string', describe: 'INSTANCE/TIMESTAMP or active/CUSTOMER/INSTANCE/TIMESTAMP' }),
   async run(ctx, args) {
     parseQualifiedBackupRef(args.backup);
-    const { backupDeps } = await import('../../backups/commandSupport.js');
+    const { backupDeps } = await import('../support/backupDeps.js');
     const { setPinned } = await import('../../backups/prune.js');
     const path = await setPinned(await backupDeps(ctx), { namespace: instanceNamespace(ctx), backup: args.backup, pinned });
     if (await printStructured(ctx.io, ctx.globals.output, { backup: path, pinned })) return;
@@ -124,7 +122,7 @@ export const backupCommand: CommandDef<BackupArgs> = {
     const keep = args.keep !== undefined ? parseKeep(args.keep) : undefined;
     if (keep && fleet) throw new UsageError('--keep is for one instance (and its schedule); prune a fleet with "kubectl odoo backups prune"');
     if (args.offsite && fleet) throw new UsageError('--offsite is for one instance (and its schedule); copy a fleet with "kubectl odoo backups sync --all"');
-    const { backupDeps, slotCapsOf } = await import('../../backups/commandSupport.js');
+    const { backupDeps, slotCapsOf } = await import('../support/backupDeps.js');
     const caps = slotCapsOf(ctx, args);
     if (fleet) return runFleet(ctx, args, consistency, caps);
     const name = validateInstanceReference(args.name!);
@@ -148,7 +146,7 @@ export const backupCommand: CommandDef<BackupArgs> = {
       ctx.progress(`retention ${args.keep}: ${pruned.deleted.length} older set(s) deleted, ${pruned.decisions.filter((d) => d.keep).length} kept`);
     }
     if (args.offsite && out.manifest) {
-      const { offsiteSettingsOf } = await import('../../backups/commandSupport.js');
+      const { offsiteSettingsOf } = await import('../support/backupDeps.js');
       const { listBackupSets } = await import('../../backups/list.js');
       const { syncSets } = await import('../../backups/offsite.js');
       const scope = { namespace: out.manifest.namespace, instance: out.manifest.instance, customerId: out.manifest.customerId };
@@ -192,7 +190,7 @@ async function runFleet(ctx: CommandContext, args: BackupArgs, consistency: Cons
   const labelSelector = args.selector !== undefined ? validateLabelSelector(args.selector) : undefined;
   if (args.customer !== undefined && !isValidCustomerId(args.customer)) throw new UsageError(`--customer "${args.customer}" is not a valid customer id (letters, digits, ".", "_" and "-")`);
   if (args.exportOdooZip) throw new UsageError('--export-odoo-zip is for one instance: back it up with backup NAME --export-odoo-zip');
-  const { backupDeps } = await import('../../backups/commandSupport.js');
+  const { backupDeps } = await import('../support/backupDeps.js');
   const { runFleetBackup, planFleetJobs } = await import('../../backups/fleet.js');
   const { FleetDisplay } = await import('../../backups/fleetDisplay.js');
   const { formatBytes } = await import('../../../lib/bytes.js');

@@ -4,7 +4,7 @@ import type { CommandDef } from '../../cli/command.js';
 import type { CommandContext } from '../../cli/context.js';
 import { DeclinedError, UsageError } from '../../../lib/errors.js';
 import { printResult, printStructured, toYaml } from '../../core/output/printer.js';
-import { completeInstanceName, instanceNamespace } from '../../instances/commandSupport.js';
+import { completeInstanceName, instanceNamespace } from '../support/instance.js';
 import { validateInstanceReference } from '../../instances/names.js';
 import { validateLabelSelector } from '../../instances/selector.js';
 import { CONSISTENCY_MODES, type ConsistencyMode } from '../../backups/manifest.js';
@@ -117,7 +117,7 @@ const deleteCommand: CommandDef<TargetArgs & { yes: boolean }> = {
   complete: completeInstanceName,
   async run(ctx, args) {
     const t = targetsOf(ctx, args, 'backup schedule delete');
-    const { backupDeps } = await import('../../backups/commandSupport.js');
+    const { backupDeps } = await import('../support/backupDeps.js');
     const { schedulesToDelete, deleteSchedules } = await import('../../backups/scheduleOps.js');
     const deps = await backupDeps(ctx);
     const doomed = await schedulesToDelete(deps, t);
@@ -158,7 +158,7 @@ export const scheduleCommand: CommandDef<ScheduleArgs> = {
     if (!(CONSISTENCY_MODES as readonly string[]).includes(args.consistency)) throw new UsageError(`invalid --consistency "${args.consistency}": use stop or live`);
     const keep = args.keep !== undefined ? parseKeep(args.keep) : undefined;
     const spec = { every, ...(window ? { window } : {}), consistency: args.consistency as ConsistencyMode, ...(keep ? { keep } : {}), ...(args.offsite ? { offsite: true } : {}) };
-    const { backupDeps } = await import('../../backups/commandSupport.js');
+    const { backupDeps } = await import('../support/backupDeps.js');
     const { planSchedules, applySchedules } = await import('../../backups/scheduleOps.js');
     const deps = await backupDeps(ctx);
     const image = String(ctx.config.scheduleImage ?? '');

@@ -3,7 +3,7 @@ import type { CommandContext } from '../../cli/context.js';
 import { DeclinedError, UsageError } from '../../../lib/errors.js';
 import { printResult, printStructured } from '../../core/output/printer.js';
 import { renderTable } from '../../core/output/table.js';
-import { completeInstanceName, instanceNamespace } from '../../instances/commandSupport.js';
+import { completeInstanceName, instanceNamespace } from '../support/instance.js';
 import { isValidCustomerId } from '../../backups/naming.js';
 import { validateInstanceReference } from '../../instances/names.js';
 import { formatAge, type BackupSetInfo } from '../../backups/listing.js';
@@ -117,7 +117,7 @@ const pruneCommand: CommandDef<PruneArgs> = {
       keepMonthly: parseKeepCount('--keep-monthly', args.keepMonthly),
     };
     validatePolicy(policy);
-    const { backupDeps } = await import('../../backups/commandSupport.js');
+    const { backupDeps } = await import('../support/backupDeps.js');
     const { resolveBackupScope } = await import('../../backups/list.js');
     const deps = await backupDeps(ctx);
     const scope = await resolveBackupScope(deps, typed);
@@ -195,7 +195,7 @@ const syncCommand: CommandDef<SyncArgs> = {
     const given = [args.name !== undefined, args.customer !== undefined, args.all].filter(Boolean).length;
     if (given !== 1) throw new UsageError('backups sync takes one of: an instance NAME, --customer ID or --all');
     const typed = scopeFrom(ctx, args);
-    const { backupDeps, offsiteSettingsOf } = await import('../../backups/commandSupport.js');
+    const { backupDeps, offsiteSettingsOf } = await import('../support/backupDeps.js');
     const { listBackupSets, resolveBackupScope } = await import('../../backups/list.js');
     const { syncSets } = await import('../../backups/offsite.js');
     const deps = await backupDeps(ctx);
@@ -236,7 +236,7 @@ export const backupsCommand: CommandDef<ScopeArgs> = {
   subcommands: [pruneCommand, syncCommand],
   complete: completeInstanceName,
   async run(ctx, args) {
-    const { backupDeps, offsiteSettingsOf } = await import('../../backups/commandSupport.js');
+    const { backupDeps, offsiteSettingsOf } = await import('../support/backupDeps.js');
     const { listBackupSets, resolveBackupScope } = await import('../../backups/list.js');
     const deps = await backupDeps(ctx);
     const scope = await resolveBackupScope(deps, scopeFrom(ctx, args));

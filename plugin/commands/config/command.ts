@@ -1,6 +1,6 @@
 // kubectl odoo config get|set: read and change odoo.conf keys of an instance.
 import type { CommandDef } from '../../cli/command.js';
-import { completeInstanceName, instanceNamespace, refuseWhileBusy, waitTimeout } from '../../instances/commandSupport.js';
+import { completeInstanceName, instanceNamespace, refuseWhileBusy, waitTimeout } from '../support/instance.js';
 import type { CommandContext } from '../../cli/context.js';
 import { printResult, printStructured } from '../../core/output/printer.js';
 import { validateInstanceReference } from '../../instances/names.js';

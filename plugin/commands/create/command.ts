@@ -1,9 +1,9 @@
 import type { CommandDef } from '../../cli/command.js';
 import type { CommandContext } from '../../cli/context.js';
 import { UsageError } from '../../../lib/errors.js';
-import { printResult } from '../../core/output/printer.js';
+import { objectRef, printObjects, printResult } from '../../core/output/printer.js';
 import { buildCreateSpec, type CreateFlags } from '../../instances/createOptions.js';
-import { instanceNamespace, parseDryRun, waitTimeout } from '../../instances/commandSupport.js';
+import { instanceNamespace, parseDryRun, waitTimeout } from '../support/instance.js';
 import { INGRESS_KINDS } from '../../instances/manifests.js';
 
 interface CreateArgs extends CreateFlags {
@@ -89,13 +89,7 @@ export const createCommand: CommandDef<CreateArgs> = {
   },
 };
 
-/**
- * What a dry run would create, as kubectl prints it: `kind/name created (dry run)` lines, the objects as
- * a List with -o json|yaml, `kind/name` with -o name.
- */
-async function printDryRun(ctx: CommandContext, objects: any[], how: string): Promise<void> {
-  const ref = (o: any) => `${String(o.kind).toLowerCase()}/${o.metadata.name}`;
-  const format = ctx.globals.output;
-  if (format === 'json' || format === 'yaml') return printResult(ctx.io, format, { rows: [], columns: [], data: { apiVersion: 'v1', kind: 'List', items: objects } });
-  for (const o of objects) ctx.io.stdout.write(format === 'name' ? `${ref(o)}\n` : `${ref(o)} created (${how})\n`);
+/** What a dry run would create, as kubectl prints it: `kind.group/name created (dry run)` lines. */
+function printDryRun(ctx: CommandContext, objects: any[], how: string): Promise<void> {
+  return printObjects(ctx.io, ctx.globals.output, objects, (o) => `${objectRef(o)} created (${how})`);
 }

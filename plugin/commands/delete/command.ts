@@ -8,7 +8,7 @@ import {
   instanceNamespace,
   parseDryRun,
   printAction,
-} from '../../instances/commandSupport.js';
+} from '../support/instance.js';
 import { validateInstanceReference } from '../../instances/names.js';
 
 interface DeleteArgs {
@@ -112,7 +112,7 @@ export const deleteCommand: CommandDef<DeleteArgs> = {
     }
     let drop: { deps: import('../../backups/deps.js').BackupDeps; target: import('../../backups/jobSpecs.js').BackupTarget; finalBackup?: string } | undefined;
     if (args.dropDatabase && !dryRun) {
-      const { backupDeps } = await import('../../backups/commandSupport.js');
+      const { backupDeps } = await import('../support/backupDeps.js');
       const { prepareDatabaseDrop } = await import('../../instances/dropDatabase.js');
       const deps = await backupDeps(ctx);
       drop = { deps, ...(await prepareDatabaseDrop(deps, instance!, { backup: args.backup })) };

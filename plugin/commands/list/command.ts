@@ -1,7 +1,7 @@
 import type { CommandDef } from '../../cli/command.js';
 import { UsageError } from '../../../lib/errors.js';
 import { printResult } from '../../core/output/printer.js';
-import { instanceNamespace } from '../../instances/commandSupport.js';
+import { instanceNamespace } from '../support/instance.js';
 import { validateLabelSelector } from '../../instances/selector.js';
 import { SORT_KEYS, parseSortKey } from '../../instances/summary.js';
 

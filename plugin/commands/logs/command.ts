@@ -1,6 +1,6 @@
 import type { CommandDef } from '../../cli/command.js';
 import { UsageError } from '../../../lib/errors.js';
-import { completeInstanceName, instanceNamespace } from '../../instances/commandSupport.js';
+import { completeInstanceName, instanceNamespace } from '../support/instance.js';
 import { validateInstanceReference } from '../../instances/names.js';
 import { parseTimeout } from '../../instances/wait.js';
 

@@ -2,8 +2,8 @@ import type { Argv } from 'yargs';
 import type { CommandDef } from '../../cli/command.js';
 import type { CommandContext } from '../../cli/context.js';
 import { FailureError } from '../../../lib/errors.js';
-import { completeInstanceName } from '../../instances/commandSupport.js';
-import type { FleetArgs } from '../../oncall/fleetTargets.js';
+import { completeInstanceName } from '../support/instance.js';
+import type { FleetArgs } from '../support/fleetTargets.js';
 
 const fleetOptions = (y: Argv) =>
   y
@@ -13,9 +13,9 @@ const fleetOptions = (y: Argv) =>
     .option('yes', { alias: 'y', type: 'boolean', default: false, describe: 'Act on the listed instances without asking' });
 
 async function runOnFleet(ctx: CommandContext, args: FleetArgs, mode: 'on' | 'off'): Promise<void> {
-  const { resolveTargets, confirmMany } = await import('../../oncall/fleetTargets.js');
+  const { resolveTargets, confirmMany } = await import('../support/fleetTargets.js');
   const { maintenanceOn, maintenanceOff } = await import('../../oncall/maintenance.js');
-  const { backupDeps } = await import('../../backups/commandSupport.js');
+  const { backupDeps } = await import('../support/backupDeps.js');
   const { deriveInstanceStatus, statusText } = await import('../../instances/status.js');
   const { instances, many } = await resolveTargets(ctx, `maintenance ${mode}`, args);
   if (many) {
@@ -93,7 +93,7 @@ export const maintenanceCommand: CommandDef = {
           .option('command', { alias: 'c', type: 'string', describe: 'Run this command with sh -c instead of an interactive shell; its exit code is ours' }),
       complete: completeInstanceName,
       async run(ctx, args: ShellArgs) {
-        const { resolveForSession } = await import('../../oncall/attach.js');
+        const { resolveForSession } = await import('../support/attach.js');
         const { runAttached, LOGIN_SHELL } = await import('../../oncall/session.js');
         const { maintenancePodName } = await import('../../oncall/maintenance.js');
         const { maintenanceRecordOf } = await import('../../instances/status.js');

@@ -1,6 +1,6 @@
 // kubectl odoo migrate-storage: move legacy instances from the shared CephFS directory to their own PVC.
 import type { CommandDef } from '../../cli/command.js';
-import { completeInstanceName, instanceNamespace, waitTimeout } from '../../instances/commandSupport.js';
+import { completeInstanceName, instanceNamespace, waitTimeout } from '../support/instance.js';
 import type { CommandContext } from '../../cli/context.js';
 import { CancelledError, FailureError, UsageError } from '../../../lib/errors.js';
 import { printResult, printStructured } from '../../core/output/printer.js';
@@ -95,7 +95,7 @@ export const migrateStorageCommand: CommandDef<Args> = {
     validate(args, ctx.globals.allNamespaces);
     const opts = options(ctx, args);
     const run = await import('../../migration/run.js');
-    const { whoAmI } = await import('../../backups/commandSupport.js');
+    const { whoAmI } = await import('../support/backupDeps.js');
     const deps = { kube: await ctx.kube(), clock: ctx.clock, signal: ctx.signal, progress: ctx.progress, holder: whoAmI() };
     const scope = { namespace: ctx.globals.allNamespaces ? undefined : instanceNamespace(ctx), allNamespaces: ctx.globals.allNamespaces };
 

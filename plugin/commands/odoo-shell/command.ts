@@ -1,5 +1,5 @@
 import type { CommandDef } from '../../cli/command.js';
-import { completeInstanceName } from '../../instances/commandSupport.js';
+import { completeInstanceName } from '../support/instance.js';
 
 interface OdooShellArgs {
   name: string;
@@ -13,7 +13,7 @@ export const odooShellCommand: CommandDef<OdooShellArgs> = {
   builder: (y) => y.positional('name', { type: 'string', describe: 'Instance name, instance id or platform Deployment name' }),
   complete: completeInstanceName,
   async run(ctx, args) {
-    const { resolveForSession } = await import('../../oncall/attach.js');
+    const { resolveForSession } = await import('../support/attach.js');
     const { odooContainerTarget, runAttached } = await import('../../oncall/session.js');
     const { odooConfPath } = await import('../../odooconf/run.js');
     const { odooArgv } = await import('../../oncall/odooRun.js');

@@ -1,6 +1,6 @@
 import type { CommandDef } from '../../cli/command.js';
 import { UsageError } from '../../../lib/errors.js';
-import { completeInstanceName } from '../../instances/commandSupport.js';
+import { completeInstanceName } from '../support/instance.js';
 
 interface PsqlArgs {
   name: string;
@@ -31,8 +31,8 @@ export const psqlCommandDef: CommandDef<PsqlArgs> = {
         throw new UsageError(`cannot read -f ${args.file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
       }
     }
-    const { resolveForSession } = await import('../../oncall/attach.js');
-    const { runPsql } = await import('../../oncall/psqlSession.js');
+    const { resolveForSession } = await import('../support/attach.js');
+    const { runPsql } = await import('../support/psqlSession.js');
     const { runningInstancePod } = await import('../../storage/volumePod.js');
     const { kube, inst } = await resolveForSession(ctx, 'psql', args.name);
     const script = args.command !== undefined ? ['-c', args.command] : input !== undefined ? ['-f', '-'] : [];

@@ -1,7 +1,7 @@
 import type { CommandDef } from '../../cli/command.js';
 import { DeclinedError } from '../../../lib/errors.js';
 import { printStructured } from '../../core/output/printer.js';
-import { completeInstanceName, instanceNamespace } from '../../instances/commandSupport.js';
+import { completeInstanceName, instanceNamespace } from '../support/instance.js';
 import { validateInstanceReference } from '../../instances/names.js';
 
 interface RecoverArgs {
@@ -23,7 +23,7 @@ export const recoverCommand: CommandDef<RecoverArgs> = {
   complete: completeInstanceName,
   async run(ctx, args) {
     const name = validateInstanceReference(args.name);
-    const { backupDeps } = await import('../../backups/commandSupport.js');
+    const { backupDeps } = await import('../support/backupDeps.js');
     const { planRecover, describeRecoverPlan, executeRecover } = await import('../../backups/recover.js');
     const deps = await backupDeps(ctx);
     const plan = await planRecover(deps, instanceNamespace(ctx), name);

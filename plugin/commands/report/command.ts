@@ -4,8 +4,8 @@ import { dirname, resolve } from 'node:path';
 import type { CommandDef } from '../../cli/command.js';
 import type { CommandContext } from '../../cli/context.js';
 import { DeclinedError, UsageError } from '../../../lib/errors.js';
-import { completeInstanceName } from '../../instances/commandSupport.js';
-import type { FleetArgs } from '../../oncall/fleetTargets.js';
+import { completeInstanceName } from '../support/instance.js';
+import type { FleetArgs } from '../support/fleetTargets.js';
 import type { InstanceObjects } from '../../instances/resolve.js';
 import type { ReportDeps, ReportOptions } from '../../oncall/report.js';
 
@@ -34,7 +34,7 @@ async function reportDeps(ctx: CommandContext, many: boolean): Promise<ReportDep
   const { kubeExec } = await import('../../storage/podExec.js');
   const { renderInstanceStorage, storageThresholds } = await import('../storage/command.js');
   const { backupRows } = await import('../backups/command.js');
-  const { backupDeps } = await import('../../backups/commandSupport.js');
+  const { backupDeps } = await import('../support/backupDeps.js');
   const { listBackupSets, resolveBackupScope } = await import('../../backups/list.js');
   const { renderTable } = await import('../../core/output/table.js');
   const { withInstanceFiles } = await import('../../storage/volumePod.js');
@@ -94,7 +94,7 @@ export const reportCommand: CommandDef<ReportArgs> = {
       .option('yes', { alias: 'y', type: 'boolean', default: false, describe: 'With --include-secrets: do not ask' }),
   complete: completeInstanceName,
   async run(ctx, args) {
-    const { checkFleetArgs, resolveTargets } = await import('../../oncall/fleetTargets.js');
+    const { checkFleetArgs, resolveTargets } = await import('../support/fleetTargets.js');
     const { bundleFormatOf, writeBundle } = await import('../../oncall/bundleArchive.js');
     checkFleetArgs('report', args);
     if (args.tail !== undefined && (!Number.isInteger(args.tail) || args.tail < 0)) throw new UsageError(`invalid --tail "${args.tail}": a number of lines, 0 or more`);
@@ -116,7 +116,7 @@ export const reportCommand: CommandDef<ReportArgs> = {
       }
     }
     const { collectInstanceBundle, renderReadme, writeFileAtomic } = await import('../../oncall/report.js');
-    const { whoAmI } = await import('../../backups/commandSupport.js');
+    const { whoAmI } = await import('../support/backupDeps.js');
     const { pluginVersion } = await import('../../core/buildInfo.js');
     const deps = await reportDeps(ctx, many);
     const opts: ReportOptions = { logs: args.logs, tail: args.tail, includeSecrets: args.includeSecrets };

@@ -1,7 +1,7 @@
 import type { CommandDef } from '../../cli/command.js';
 import { DeclinedError, UsageError } from '../../../lib/errors.js';
 import { printStructured } from '../../core/output/printer.js';
-import { completeInstanceName, instanceNamespace } from '../../instances/commandSupport.js';
+import { completeInstanceName, instanceNamespace } from '../support/instance.js';
 import { validateInstanceReference } from '../../instances/names.js';
 import { describeSetTime, restoreQuestion, validateRestoreArgs } from '../../backups/restore.js';
 import { parseBackupRef } from '../../backups/naming.js';
@@ -46,7 +46,7 @@ export const restoreCommand: CommandDef<RestoreArgs> = {
     const remoteRef = args.from.startsWith('remote:') ? parseBackupRef(args.from.slice('remote:'.length)) : undefined;
     if (remoteRef && (args.to !== undefined || args.filesOnly)) throw new UsageError('--from remote:SET restores into NAME itself: fetch the set with "restore NAME --from remote:SET" first, then use --to or --files-only with the set\'s path');
     if (!remoteRef) validateRestoreArgs({ name, from: args.from, to: args.to, filesOnly: args.filesOnly });
-    const { backupDeps, offsiteSettingsOf } = await import('../../backups/commandSupport.js');
+    const { backupDeps, offsiteSettingsOf } = await import('../support/backupDeps.js');
     const { planRestore, executeRestore, isCopyPlan } = await import('../../backups/restore.js');
     const deps = await backupDeps(ctx);
     if (remoteRef) {

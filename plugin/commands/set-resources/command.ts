@@ -10,7 +10,7 @@ import {
   refuseWhileBusy,
   printAction,
   type InstanceActionArgs,
-} from '../../instances/commandSupport.js';
+} from '../support/instance.js';
 import { parseCpu, parseMemory } from '../../instances/quantity.js';
 
 interface SetResourcesArgs extends InstanceActionArgs {

@@ -1,5 +1,5 @@
 import type { CommandDef } from '../../cli/command.js';
-import { completeInstanceName } from '../../instances/commandSupport.js';
+import { completeInstanceName } from '../support/instance.js';
 
 interface ShellArgs {
   name: string;
@@ -17,7 +17,7 @@ export const shellCommand: CommandDef<ShellArgs> = {
       .option('command', { alias: 'c', type: 'string', describe: 'Run this command with sh -c instead of an interactive shell; its exit code is ours' }),
   complete: completeInstanceName,
   async run(ctx, args) {
-    const { resolveForSession } = await import('../../oncall/attach.js');
+    const { resolveForSession } = await import('../support/attach.js');
     const { odooContainerTarget, runAttached, LOGIN_SHELL } = await import('../../oncall/session.js');
     const { kube, inst } = await resolveForSession(ctx, 'shell', args.name);
     const target = odooContainerTarget(inst);

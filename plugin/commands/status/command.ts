@@ -1,7 +1,7 @@
 import type { CommandDef } from '../../cli/command.js';
 import { printStructured } from '../../core/output/printer.js';
 import { UsageError } from '../../../lib/errors.js';
-import { completeInstanceName, instanceNamespace } from '../../instances/commandSupport.js';
+import { completeInstanceName, instanceNamespace } from '../support/instance.js';
 import { validateInstanceReference } from '../../instances/names.js';
 
 interface StatusArgs {

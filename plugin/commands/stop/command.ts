@@ -1,4 +1,4 @@
-import { lifecycleCommand } from '../../instances/lifecycleCommand.js';
+import { lifecycleCommand } from '../lifecycle.js';
 
 export const stopCommand = lifecycleCommand({
   verb: 'stop',

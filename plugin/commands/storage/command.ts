@@ -1,6 +1,6 @@
 // kubectl odoo storage [NAME] [-A]: one instance's volume in detail, or every volume's usage as a table.
 import type { CommandDef } from '../../cli/command.js';
-import { completeInstanceName, instanceNamespace } from '../../instances/commandSupport.js';
+import { completeInstanceName, instanceNamespace } from '../support/instance.js';
 import type { CommandContext } from '../../cli/context.js';
 import { UsageError } from '../../../lib/errors.js';
 import { printResult, printStructured } from '../../core/output/printer.js';

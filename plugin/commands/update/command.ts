@@ -1,7 +1,7 @@
 // kubectl odoo update NAME -m MODS | --all-modules [-i MODS] [--no-backup] [--dry-run] | --list-pending
 import type { CommandDef } from '../../cli/command.js';
 import { DeclinedError, UsageError } from '../../../lib/errors.js';
-import { completeInstanceName } from '../../instances/commandSupport.js';
+import { completeInstanceName } from '../support/instance.js';
 
 interface UpdateArgs {
   name: string;
@@ -41,15 +41,15 @@ export const updateCommand: CommandDef<UpdateArgs> = {
       if (args.allModules && args.modules !== undefined) throw new UsageError('-m and --all-modules cannot be used together: name the modules, or update them all');
       if (!update && !install.length) throw new UsageError('update needs modules: -m MOD[,MOD...], --all-modules or -i MOD[,MOD...] (or --list-pending)');
     }
-    const { resolveForSession } = await import('../../oncall/attach.js');
+    const { resolveForSession } = await import('../support/attach.js');
     const { kube, inst } = await resolveForSession(ctx, 'update', args.name);
     if (args.listPending) {
-      const { runPsql } = await import('../../oncall/psqlSession.js');
+      const { runPsql } = await import('../support/psqlSession.js');
       const { runningInstancePod } = await import('../../storage/volumePod.js');
       await runPsql(ctx, kube, inst, runningInstancePod(inst), { args: ['-v', 'ON_ERROR_STOP=1', '-c', PENDING_SQL] });
       return;
     }
-    const { backupDeps } = await import('../../backups/commandSupport.js');
+    const { backupDeps } = await import('../support/backupDeps.js');
     const deps = await backupDeps(ctx);
     const plan = planUpdate(deps, inst, { update, install, backup: args.backup });
     if (args.dryRun) {

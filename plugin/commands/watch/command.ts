@@ -1,6 +1,6 @@
 import type { CommandDef } from '../../cli/command.js';
 import { UsageError } from '../../../lib/errors.js';
-import { instanceNamespace } from '../../instances/commandSupport.js';
+import { instanceNamespace } from '../support/instance.js';
 import { validateLabelSelector } from '../../instances/selector.js';
 
 interface WatchArgs {

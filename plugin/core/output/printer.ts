@@ -53,3 +53,42 @@ export async function printStructured(io: IOStreams, format: OutputFormat, data:
   }
   return false;
 }
+
+/** `kind.group/name`, as kubectl names an object (`deployment.apps/acme`, `job.batch/x`, `service/acme`). */
+export function objectRef(o: { apiVersion?: string; kind?: string; metadata?: { name?: string } }): string {
+  const group = o.apiVersion?.includes('/') ? o.apiVersion.split('/')[0] : '';
+  return `${String(o.kind ?? '').toLowerCase()}${group ? `.${group}` : ''}/${o.metadata?.name ?? ''}`;
+}
+
+/**
+ * Objects a command would create (a dry run) or has applied: one line each for people (`line`, else
+ * the objects as YAML), `kind.group/name` with -o name, the object (several: a List) with -o json, YAML
+ * documents with -o yaml
+ * (what `kubectl apply -f -` takes back).
+ */
+export async function printObjects(io: IOStreams, format: OutputFormat, objects: unknown[], line?: (o: any, i: number) => string): Promise<void> {
+  if (format === 'json') {
+    // One object as itself, several as a List: what kubectl prints.
+    io.stdout.write(JSON.stringify(objects.length === 1 ? objects[0] : { apiVersion: 'v1', kind: 'List', items: objects }, null, 2) + '\n');
+  } else if (format === 'name') {
+    for (const o of objects) io.stdout.write(`${objectRef(o as any)}\n`);
+  } else if (format === 'yaml' || !line) {
+    const { dumpYaml } = await import('../../../lib/yaml.js');
+    io.stdout.write(objects.map((o) => dumpYaml(o)).join('---\n'));
+  } else {
+    objects.forEach((o, i) => io.stdout.write(`${line(o, i)}\n`));
+  }
+}
+
+/** What an action command prints: sentences for people, `kind/name` for -o name, `data` for json/yaml. */
+export interface ActionOutput {
+  lines: string[];
+  name: string;
+  data: unknown;
+}
+
+export async function printAction(io: IOStreams, format: OutputFormat, out: ActionOutput): Promise<void> {
+  if (await printStructured(io, format, out.data)) return;
+  if (format === 'name') io.stdout.write(`${out.name}\n`);
+  else for (const l of out.lines) io.stdout.write(`${l}\n`);
+}

@@ -1,15 +1,15 @@
 // Where psql runs: in the instance's Odoo container when it has psql, else in a short-lived pod with
 // the same database variables (deleted afterwards, whatever happens).
 import { randomBytes } from 'node:crypto';
-import type { CommandContext } from '../cli/context.js';
-import type { KubeClient } from '../../lib/kube/client.js';
-import { RESOURCES } from '../../lib/kube/resources.js';
-import type { InstanceObjects } from '../instances/resolve.js';
-import type { PodTarget } from '../odooconf/remoteFile.js';
-import { waitForPodRunning } from '../storage/volumePod.js';
-import { buildPsqlPod, dbEnvironmentOf, HAS_PSQL, psqlCommand, requirePassword } from './psql.js';
-import { runAttached, whyNotRunning } from './session.js';
-import { admitHelperPod } from '../../lib/kube/podSecurity.js';
+import type { CommandContext } from '../../cli/context.js';
+import type { KubeClient } from '../../../lib/kube/client.js';
+import { RESOURCES } from '../../../lib/kube/resources.js';
+import type { InstanceObjects } from '../../instances/resolve.js';
+import type { PodTarget } from '../../odooconf/remoteFile.js';
+import { waitForPodRunning } from '../../storage/volumePod.js';
+import { buildPsqlPod, dbEnvironmentOf, HAS_PSQL, psqlCommand, requirePassword } from '../../oncall/psql.js';
+import { runAttached, whyNotRunning } from '../../oncall/session.js';
+import { admitHelperPod } from '../../../lib/kube/podSecurity.js';
 
 export interface PsqlRun {
   /** psql's own arguments (-c SQL, -f -). */
@@ -21,7 +21,7 @@ export interface PsqlRun {
 /** The running Odoo container, when there is one; undefined when the instance does not run. */
 async function containerWithPsql(kube: KubeClient, target: PodTarget | undefined, signal: AbortSignal): Promise<PodTarget | undefined> {
   if (!target) return undefined;
-  const { execInPod } = await import('../../lib/kube/exec.js');
+  const { execInPod } = await import('../../../lib/kube/exec.js');
   const probe = await execInPod(kube, { ...target, command: HAS_PSQL, signal });
   return probe.exitCode === 0 ? target : undefined;
 }

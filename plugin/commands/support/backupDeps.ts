@@ -1,11 +1,11 @@
 // What the backup commands share: their dependencies built from the command context.
 import { hostname, userInfo } from 'node:os';
-import type { CommandContext } from '../cli/context.js';
-import { pluginVersion } from '../core/buildInfo.js';
-import { UsageError } from '../../lib/errors.js';
-import { parseTimeout } from '../instances/wait.js';
-import type { BackupDeps } from './deps.js';
-import { parseSlotCap, type SlotCaps } from './slots.js';
+import type { CommandContext } from '../../cli/context.js';
+import { pluginVersion } from '../../core/buildInfo.js';
+import { UsageError } from '../../../lib/errors.js';
+import { parseTimeout } from '../../instances/wait.js';
+import type { BackupDeps } from '../../backups/deps.js';
+import { parseSlotCap, type SlotCaps } from '../../backups/slots.js';
 
 const COMPRESSIONS = ['auto', 'zstd', 'pigz', 'gzip'];
 

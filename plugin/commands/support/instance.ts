@@ -1,11 +1,13 @@
 // Pieces every instance command shares: the namespace, NAME completion, --dry-run and --timeout parsing.
 import type { Argv } from 'yargs';
-import type { CommandContext } from '../cli/context.js';
-import { UsageError } from '../../lib/errors.js';
-import { printStructured, type OutputFormat } from '../core/output/printer.js';
-import { instanceNames } from './resolve.js';
-import { validateInstanceReference, validateNamespace } from './names.js';
-import { parseTimeout } from './wait.js';
+import type { CommandContext } from '../../cli/context.js';
+import { UsageError } from '../../../lib/errors.js';
+import { printAction as printActionTo, type ActionOutput, type OutputFormat } from '../../core/output/printer.js';
+
+export type { ActionOutput } from '../../core/output/printer.js';
+import { instanceNames } from '../../instances/resolve.js';
+import { validateInstanceReference, validateNamespace } from '../../instances/names.js';
+import { parseTimeout } from '../../instances/wait.js';
 
 export function instanceNamespace(ctx: CommandContext): string {
   return validateNamespace(ctx.namespace());
@@ -19,7 +21,7 @@ export async function completeInstanceName(ctx: CommandContext, _args: unknown, 
 
 export type DryRun = 'client' | 'server' | undefined;
 
-import { parseDryRun } from '../cli/command.js';
+import { parseDryRun } from '../../cli/command.js';
 
 export { parseDryRun };
 
@@ -31,18 +33,9 @@ export function waitTimeout(ctx: CommandContext, flag: unknown): number {
 /** -o formats of commands that change one instance: a sentence, the result as json/yaml, or `-o name`. */
 export const ACTION_OUTPUTS = ['table', 'json', 'yaml', 'name'] as const satisfies readonly OutputFormat[];
 
-/** What an action command prints: sentences for people, `kind/name` for -o name, `data` for json/yaml. */
-export interface ActionOutput {
-  lines: string[];
-  name: string;
-  data: unknown;
-}
-
-export async function printAction(ctx: CommandContext, out: ActionOutput): Promise<void> {
-  const format = ctx.globals.output;
-  if (await printStructured(ctx.io, format, out.data)) return;
-  if (format === 'name') ctx.io.stdout.write(`${out.name}\n`);
-  else for (const l of out.lines) ctx.io.stdout.write(`${l}\n`);
+/** What an action command prints (core/output/printer.ts printAction), to the command's streams. */
+export function printAction(ctx: CommandContext, out: ActionOutput): Promise<void> {
+  return printActionTo(ctx.io, ctx.globals.output, out);
 }
 
 /** ` (dry run)` / ` (server dry run)`, as kubectl marks what it did not really do. */
@@ -95,8 +88,8 @@ export function prepareInstanceAction(ctx: CommandContext, command: string, args
  */
 export async function refuseWhileBusy(ctx: CommandContext, namespace: string, name: string): Promise<void> {
   const kube = await ctx.kube();
-  const { resolveInstance } = await import('./resolve.js');
-  const { assertNotBusy } = await import('../backups/lock.js');
+  const { resolveInstance } = await import('../../instances/resolve.js');
+  const { assertNotBusy } = await import('../../backups/lock.js');
   const inst = await resolveInstance(kube, namespace, name);
   await assertNotBusy(kube, namespace, inst.name, ctx.clock);
 }

@@ -13,8 +13,8 @@ import {
   printAction,
   type DryRun,
   type InstanceActionArgs,
-} from './commandSupport.js';
-import type { LifecycleResult } from './lifecycle.js';
+} from './support/instance.js';
+import type { LifecycleResult } from '../instances/lifecycle.js';
 
 export interface LifecycleVerb {
   verb: 'start' | 'stop' | 'restart';
@@ -44,8 +44,8 @@ export function lifecycleCommand(v: LifecycleVerb): CommandDef<InstanceActionArg
       // With --wait the result line comes once it is true: "stopped" after the pod is gone.
       if (args.wait && !r.dryRun) {
         const kube = await ctx.kube();
-        const { waitForInstance } = await import('./wait.js');
-        const { statusText } = await import('./status.js');
+        const { waitForInstance } = await import('../instances/wait.js');
+        const { statusText } = await import('../instances/status.js');
         const until = v.verb === 'stop' ? 'stopped' : 'ready';
         ctx.progress(`waiting for instance ${r.name} to ${until === 'ready' ? 'become ready' : 'stop'}...`);
         await waitForInstance(kube, {

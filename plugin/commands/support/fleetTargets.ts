@@ -1,12 +1,12 @@
 // NAME, -l SELECTOR or --all: the instances a command acts on, and the list shown before acting on many.
-import type { CommandContext } from '../cli/context.js';
-import { UsageError, DeclinedError } from '../../lib/errors.js';
-import type { KubeClient } from '../../lib/kube/client.js';
-import { RESOURCES } from '../../lib/kube/resources.js';
-import { instanceNamespace } from '../instances/commandSupport.js';
-import { validateInstanceReference } from '../instances/names.js';
-import type { InstanceObjects } from '../instances/resolve.js';
-import { validateLabelSelector } from '../instances/selector.js';
+import type { CommandContext } from '../../cli/context.js';
+import { UsageError, DeclinedError } from '../../../lib/errors.js';
+import type { KubeClient } from '../../../lib/kube/client.js';
+import { RESOURCES } from '../../../lib/kube/resources.js';
+import { instanceNamespace } from './instance.js';
+import { validateInstanceReference } from '../../instances/names.js';
+import type { InstanceObjects } from '../../instances/resolve.js';
+import { validateLabelSelector } from '../../instances/selector.js';
 
 export interface FleetArgs {
   name?: string;
@@ -29,11 +29,11 @@ export async function resolveTargets(ctx: CommandContext, command: string, args:
   const ref = args.name !== undefined ? validateInstanceReference(args.name) : undefined;
   const kube = await ctx.kube();
   if (ref !== undefined) {
-    const { resolveInstance } = await import('../instances/resolve.js');
+    const { resolveInstance } = await import('../../instances/resolve.js');
     return { kube, instances: [await resolveInstance(kube, namespace, ref)], many: false };
   }
-  const { listInstances } = await import('../instances/resolveFleet.js');
-  const { collectInstanceObjects } = await import('../instances/resolve.js');
+  const { listInstances } = await import('../../instances/resolveFleet.js');
+  const { collectInstanceObjects } = await import('../../instances/resolve.js');
   const listed = await listInstances(kube, { namespace, labelSelector: selector });
   // The listing is slimmed; the work needs each Deployment whole.
   const instances: InstanceObjects[] = [];
