@@ -4,7 +4,8 @@ import { formatByteRange, formatBytes, formatRate } from './bytes.js';
 describe('formatBytes', () => {
   it.each([
     [0, '0'],
-    [512, '512'],
+    [512, '512B'],
+    [737, '737B'],
     [1024, '1Ki'],
     [4096, '4Ki'],
     [1_000_000, '976.6Ki'],

@@ -1,5 +1,5 @@
 // The one way sizes are shown, everywhere: kubectl's binary suffixes, as in a PVC's `10Gi` or `512Mi`,
-// with one decimal where it matters (1.5Gi). Below 1Ki the plain number of bytes.
+// with one decimal where it matters (1.5Gi). Below 1Ki the bytes with a B (737B), so no size is unitless; zero is 0.
 
 const UNITS: [string, number][] = [
   ['Ei', 2 ** 60],
@@ -10,7 +10,7 @@ const UNITS: [string, number][] = [
   ['Ki', 2 ** 10],
 ];
 
-/** 10737418240 → "10Gi", 1.5 GiB → "1.5Gi", 1023 → "1023"; '' for an unknown size. */
+/** 10737418240 → "10Gi", 1.5 GiB → "1.5Gi", 737 → "737B", 0 → "0"; '' for an unknown size. */
 export function formatBytes(bytes: number | undefined): string {
   if (bytes === undefined || !Number.isFinite(bytes)) return '';
   for (const [u, f] of UNITS) {
@@ -21,7 +21,8 @@ export function formatBytes(bytes: number | undefined): string {
       return `${v}${u}`;
     }
   }
-  return String(Math.round(bytes));
+  const n = Math.round(bytes);
+  return n === 0 ? '0' : `${n}B`;
 }
 
 /** "125.7-130.4Gi", or "950.5Gi-1.1Ti" when the units differ. */

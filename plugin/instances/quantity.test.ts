@@ -100,7 +100,7 @@ describe('compare and format', () => {
     expect(parseQuantity('1e3')?.value).toBe(1000);
     expect(parseQuantity('1.5.2Gi')).toBeUndefined();
   });
-  it.each([[10 * 2 ** 30, '10Gi'], [1.5 * 2 ** 30, '1.5Gi'], [512, '512'], [2 ** 20, '1Mi']])('formatBytes %d', (b, t) => expect(formatBytes(b)).toBe(t));
+  it.each([[10 * 2 ** 30, '10Gi'], [1.5 * 2 ** 30, '1.5Gi'], [512, '512B'], [2 ** 20, '1Mi']])('formatBytes %d', (b, t) => expect(formatBytes(b)).toBe(t));
   it('displays byte counts the server returns as binary units', () => {
     expect(displayStorage('10737418240')).toBe('10Gi');
     expect(displayStorage('10Gi')).toBe('10Gi');

@@ -9,7 +9,7 @@ const pod = (name: string, node: string, phase = 'Running', extra: any = {}) => 
 const TOKEN = { token: 't' };
 const CAPACITY = { replication: 3, overhead: [0.07, 0.1] as [number, number] };
 const CEPH = resolveJudgeTarget({}, undefined);
-const NO_SECRET = { error: 'secret kubectl-odoo/odoo-node-agent-token not found: is the node agent installed (kubectl apply -k manifests/)?' };
+const NO_SECRET = { error: 'secret kubectl-odoo/odoo-node-agent-token not found: is the node agent installed (kubectl odoo agent install)?' };
 
 describe('planAgentChecks', () => {
   it.each([
@@ -68,7 +68,7 @@ describe('planAgentChecks', () => {
 
 describe('agentClusterChecks', () => {
   it('names the installation problem once', () => {
-    expect(agentClusterChecks('kubectl-odoo', [], NO_SECRET)).toEqual([{ name: 'agent', status: 'error', message: 'no odoo-node-agent pods in namespace kubectl-odoo: install the DaemonSet (kubectl apply -k manifests/) or use --ssh' }]);
+    expect(agentClusterChecks('kubectl-odoo', [], NO_SECRET)).toEqual([{ name: 'agent', status: 'error', message: 'no odoo-node-agent pods in namespace kubectl-odoo: install it with \"kubectl odoo agent install\" or use --ssh' }]);
     expect(agentClusterChecks('kubectl-odoo', [pod('a', 'n1')], NO_SECRET)).toEqual([{ name: 'agent', status: 'error', message: NO_SECRET.error }]);
     expect(agentClusterChecks('kubectl-odoo', [pod('a', 'n1')], TOKEN)).toEqual([]);
   });

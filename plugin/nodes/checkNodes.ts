@@ -153,7 +153,7 @@ export function planAgentChecks(requested: string[], clusterNodes: string[] | un
 /** Problems that concern every node at once, for the report's cluster checks. */
 export function agentClusterChecks(namespace: string, agentPods: any[], token: AgentToken): Check[] {
   const checks: Check[] = [];
-  if (!agentPods.length) checks.push({ name: 'agent', status: 'error', message: `no odoo-node-agent pods in namespace ${namespace}: install the DaemonSet (kubectl apply -k manifests/) or use --ssh` });
+  if (!agentPods.length) checks.push({ name: 'agent', status: 'error', message: `no odoo-node-agent pods in namespace ${namespace}: install it with "kubectl odoo agent install" or use --ssh` });
   else if ('error' in token) checks.push({ name: 'agent', status: 'error', message: token.error });
   return checks;
 }
@@ -163,7 +163,7 @@ async function readAgentToken(kube: KubeClient, namespace: string): Promise<Agen
   try {
     secret = await kube.get(RESOURCES.secrets, AGENT_TOKEN_SECRET, namespace);
   } catch (e) {
-    if (isNotFound(e)) return { error: `secret ${namespace}/${AGENT_TOKEN_SECRET} not found: is the node agent installed (kubectl apply -k manifests/)?` };
+    if (isNotFound(e)) return { error: `secret ${namespace}/${AGENT_TOKEN_SECRET} not found: is the node agent installed (kubectl odoo agent install)?` };
     return { error: `cannot read secret ${namespace}/${AGENT_TOKEN_SECRET}: ${(e as Error).message}` };
   }
   const token = Buffer.from(secret?.data?.token ?? '', 'base64').toString('utf8').trim();

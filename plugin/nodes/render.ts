@@ -94,10 +94,10 @@ export function renderNodeList(s: NodeSummaries, c: Colors, opts: { wide: boolea
   let text = renderTable(rows, deviceColumns(c, { usage: true, age }), opts);
   const inCluster = s.nodes.filter((i) => i.summary !== 'orphaned');
   if (s.forbidden) {
-    text += `\nThe node summaries in namespace ${opts.namespace} cannot be read (${s.forbidden}): is the node agent installed (kubectl apply -k manifests/, which also lets operators read them)? Without it: kubectl odoo nodes check --ssh root@HOST\n`;
+    text += `\nThe node summaries in namespace ${opts.namespace} cannot be read (${s.forbidden}): is the node agent installed (kubectl odoo agent install, which also lets operators read them)? Without it: kubectl odoo nodes check --ssh root@HOST\n`;
   } else if (inCluster.length && inCluster.every((i) => i.summary === 'missing')) {
     // One explanation instead of the same one per node.
-    text += `\nNo node has a summary in namespace ${opts.namespace}: is the node agent installed (kubectl apply -k manifests/)? Without it: kubectl odoo nodes check --ssh root@HOST\n`;
+    text += `\nNo node has a summary in namespace ${opts.namespace}: is the node agent installed (kubectl odoo agent install)? Without it: kubectl odoo nodes check --ssh root@HOST\n`;
   } else {
     const notes = s.nodes.filter((i) => i.error).map((i) => `${i.node}: ${i.error}`);
     if (notes.length) text += `\n${notes.join('\n')}\n`;

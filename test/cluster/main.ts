@@ -31,7 +31,7 @@ async function main(): Promise<void> {
   console.log(`  export KUBECONFIG=${cluster.kubeconfigPath}`);
   console.log('  kubectl get ns,pods,pvc -A');
   console.log('');
-  console.log('Press Ctrl-C to stop.');
+  console.log(`Press Ctrl-C to stop, or from another shell: kill -INT ${process.pid}`);
   let stopping = false;
   const stop = async () => {
     if (stopping) return;

@@ -2,18 +2,21 @@
 // applied it: cluster-scoped objects from the start, namespaced ones as soon as their namespace exists
 // (`kubectl create namespace saasodoo` gives it the operators' RoleBinding). The agent's own RBAC
 // (agent-rbac.yaml) comes with the agent, by `kubectl apply -k manifests/` or `kubectl odoo agent install`.
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readFileSync as read } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadAll } from 'js-yaml';
 import type { Store } from './store.js';
 
-const MANIFESTS = fileURLToPath(new URL('../../manifests/', import.meta.url));
+/** manifests/, from this file in the sources (test/cluster/) or from the bundle `npm run cluster` makes in .cluster/. */
+const MANIFESTS = ((here) => [join(here, '..', '..', 'manifests'), join(here, '..', 'manifests')].find((d) => existsSync(join(d, 'operator-rbac.yaml'))) ?? join(here, '..', '..', 'manifests'))(
+  dirname(fileURLToPath(import.meta.url)),
+);
 const KINDS: Record<string, string> = { Role: 'roles', RoleBinding: 'rolebindings', ClusterRole: 'clusterroles', ClusterRoleBinding: 'clusterrolebindings' };
 
 /** Every Role, ClusterRole and binding in manifests/operator-rbac.yaml, with the plural it is stored under. */
 export function shippedRbacObjects(dir = MANIFESTS): { plural: string; obj: any }[] {
-  return (loadAll(readFileSync(join(dir, 'operator-rbac.yaml'), 'utf8')) as any[])
+  return (loadAll(read(join(dir, 'operator-rbac.yaml'), 'utf8')) as any[])
     .filter((d) => d && typeof d === 'object' && d.apiVersion === 'rbac.authorization.k8s.io/v1' && KINDS[d.kind])
     .map((obj) => ({ plural: KINDS[obj.kind], obj }));
 }

@@ -39,12 +39,12 @@ describe('nodes without a working agent', () => {
     // An admin may read the (missing) namespace; an operator has no Role there before the manifests are applied.
     const asAdmin = await kubectlOdoo(['nodes'], { kubeconfig: cluster.kubeconfigPath, context: null });
     expect(asAdmin.code).toBe(1);
-    expect(asAdmin.stdout).toContain('No node has a summary in namespace kubectl-odoo: is the node agent installed (kubectl apply -k manifests/)?');
+    expect(asAdmin.stdout).toContain('No node has a summary in namespace kubectl-odoo: is the node agent installed (kubectl odoo agent install)?');
     const r = await odoo(['nodes']);
     expect(r.code).toBe(1);
     for (const n of NODES) expect(r.stdout).toMatch(new RegExp(`^${n}\\t-\\t-\\tUNKNOWN\\tno agent summary\\t`, 'm'));
     expect(r.stdout).toContain(
-      'The node summaries in namespace kubectl-odoo cannot be read (forbidden: configmaps is forbidden: User "operator" cannot list resource "configmaps" in API group "" in the namespace "kubectl-odoo"): is the node agent installed (kubectl apply -k manifests/, which also lets operators read them)?',
+      'The node summaries in namespace kubectl-odoo cannot be read (forbidden: configmaps is forbidden: User "operator" cannot list resource "configmaps" in API group "" in the namespace "kubectl-odoo"): is the node agent installed (kubectl odoo agent install, which also lets operators read them)?',
     );
     expect(r.stdout).toContain('0 of 3 nodes ready');
     expect(r.stderr).toBe('error: not checked: node-1 (no summary), node-2 (no summary), node-3 (no summary)\n');
@@ -74,7 +74,7 @@ describe('nodes without a working agent', () => {
         error: `no odoo-node-agent pod on node ${n}`,
       })),
     );
-    expect(out.clusterChecks).toEqual([{ name: 'agent', status: 'error', message: 'no odoo-node-agent pods in namespace kubectl-odoo: install the DaemonSet (kubectl apply -k manifests/) or use --ssh' }]);
+    expect(out.clusterChecks).toEqual([{ name: 'agent', status: 'error', message: 'no odoo-node-agent pods in namespace kubectl-odoo: install it with \"kubectl odoo agent install\" or use --ssh' }]);
     expect(out.capacity.devices).toBe(0);
 
     const table = await odoo(['nodes', 'check', 'node-1', 'node-9']);

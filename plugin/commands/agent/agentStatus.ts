@@ -34,13 +34,19 @@ function terminationMessage(cs: any): string | undefined {
 /** The STATUS column kubectl prints for a pod. */
 export function podStatusText(pod: any): string {
   if (pod.metadata?.deletionTimestamp) return 'Terminating';
+  // As kubectl's STATUS column: from the init containers' statuses; a pod whose init containers all
+  // finished (or that reports none yet while Running) is past them.
   const inits = pod.spec?.initContainers ?? [];
-  for (const [i, c] of inits.entries()) {
-    const cs = (pod.status?.initContainerStatuses ?? []).find((s: any) => s.name === c.name);
-    if (cs?.state?.terminated?.exitCode === 0) continue;
-    const reason = containerReason(cs);
-    if (reason && reason !== 'PodInitializing') return `Init:${reason}`;
-    return `Init:${i}/${inits.length}`;
+  const initStatuses: any[] = pod.status?.initContainerStatuses ?? [];
+  if (initStatuses.length) {
+    for (const [i, cs] of initStatuses.entries()) {
+      if (cs?.state?.terminated?.exitCode === 0) continue;
+      const reason = containerReason(cs);
+      if (reason && reason !== 'PodInitializing') return `Init:${reason}`;
+      return `Init:${i}/${inits.length || initStatuses.length}`;
+    }
+  } else if (inits.length && (pod.status?.phase ?? 'Pending') === 'Pending' && !(pod.status?.containerStatuses ?? []).length) {
+    return `Init:0/${inits.length}`;
   }
   for (const cs of pod.status?.containerStatuses ?? []) {
     const reason = containerReason(cs);

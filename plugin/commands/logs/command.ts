@@ -1,6 +1,6 @@
 import type { CommandDef } from '../../cli/command.js';
 import { UsageError } from '../../../lib/errors.js';
-import { completeInstanceName, instanceNamespace } from '../support/instance.js';
+import { completeInstanceName, instanceNamespace, parseTail } from '../support/instance.js';
 import { validateInstanceReference } from '../../instances/names.js';
 import { parseTimeout } from '../../instances/wait.js';
 
@@ -23,14 +23,14 @@ export const logsCommand: CommandDef<LogsArgs> = {
     y
       .positional('name', { type: 'string', describe: 'Instance name, instance id or platform Deployment name' })
       .option('follow', { alias: 'f', type: 'boolean', default: false, describe: 'Keep streaming new lines' })
-      .option('tail', { type: 'number', describe: 'Only the last N lines' })
+      .option('tail', { type: 'string', requiresArg: true, describe: 'Only the last N lines' })
       .option('since', { type: 'string', describe: 'Only lines newer than this, e.g. 10m or 1h' })
       .option('previous', { alias: 'p', type: 'boolean', default: false, describe: 'The previous (crashed) container\'s log' })
       .option('timestamps', { type: 'boolean', default: false, describe: 'Prefix each line with its time' }),
   complete: completeInstanceName,
   async run(ctx, args) {
     const name = validateInstanceReference(args.name);
-    if (args.tail !== undefined && (!Number.isInteger(args.tail) || args.tail < 0)) throw new UsageError(`invalid --tail "${args.tail}": a number of lines, 0 or more`);
+    if (args.tail !== undefined) args.tail = parseTail(args.tail);
     const sinceSeconds = args.since !== undefined ? Math.max(1, Math.round(parseTimeout(args.since, '--since') / 1000)) : undefined;
     if (args.previous && args.follow) throw new UsageError('--previous and --follow cannot be used together: the previous container has ended');
     const namespace = instanceNamespace(ctx);
@@ -47,3 +47,4 @@ export const logsCommand: CommandDef<LogsArgs> = {
     );
   },
 };
+

@@ -4,7 +4,7 @@ import { dirname, resolve } from 'node:path';
 import type { CommandDef } from '../../cli/command.js';
 import type { CommandContext } from '../../cli/context.js';
 import { DeclinedError, UsageError } from '../../../lib/errors.js';
-import { completeInstanceName } from '../support/instance.js';
+import { completeInstanceName, parseTail } from '../support/instance.js';
 import type { FleetArgs } from '../support/fleetTargets.js';
 import type { InstanceObjects } from '../../instances/resolve.js';
 import type { ReportDeps, ReportOptions } from '../../oncall/report.js';
@@ -89,7 +89,7 @@ export const reportCommand: CommandDef<ReportArgs> = {
       .option('all', { type: 'boolean', default: false, describe: 'Every instance of the namespace' })
       .option('file', { alias: 'f', type: 'string', describe: 'The bundle to write: .zip or .tar.gz (default report-<name>-<time>.zip in the current folder)' })
       .option('logs', { type: 'boolean', default: false, describe: 'Also collect the container logs (and the previous container\'s after a restart)' })
-      .option('tail', { type: 'number', describe: 'With --logs: only the last N lines of each log' })
+      .option('tail', { type: 'string', requiresArg: true, describe: 'With --logs: only the last N lines of each log' })
       .option('include-secrets', { type: 'boolean', default: false, describe: 'Put Secret values and odoo.conf passwords in clear into the bundle (asks first)' })
       .option('yes', { alias: 'y', type: 'boolean', default: false, describe: 'With --include-secrets: do not ask' }),
   complete: completeInstanceName,
@@ -97,7 +97,7 @@ export const reportCommand: CommandDef<ReportArgs> = {
     const { checkFleetArgs, resolveTargets } = await import('../support/fleetTargets.js');
     const { bundleFormatOf, writeBundle } = await import('../../oncall/bundleArchive.js');
     checkFleetArgs('report', args);
-    if (args.tail !== undefined && (!Number.isInteger(args.tail) || args.tail < 0)) throw new UsageError(`invalid --tail "${args.tail}": a number of lines, 0 or more`);
+    if (args.tail !== undefined) args.tail = parseTail(args.tail);
     if (args.tail !== undefined && !args.logs) throw new UsageError('--tail goes with --logs');
     const started = ctx.clock.now();
     const label = args.name ?? ctx.namespace();
@@ -142,3 +142,4 @@ export const reportCommand: CommandDef<ReportArgs> = {
     ctx.progress(`support bundle of ${bundles.length} instance(s) written${errors.length ? `; ${errors.length} part(s) could not be collected (listed in README.txt)` : ''}`);
   },
 };
+

@@ -93,3 +93,10 @@ export async function refuseWhileBusy(ctx: CommandContext, namespace: string, na
   const inst = await resolveInstance(kube, namespace, name);
   await assertNotBusy(kube, namespace, inst.name, ctx.clock);
 }
+
+/** --tail N: a whole number of lines, 0 or more, as typed (the flag is read as text so "abc" is named). */
+export function parseTail(v: unknown): number {
+  const text = String(v).trim();
+  if (!/^\d+$/.test(text)) throw new UsageError(`invalid --tail "${text}": a number of lines, 0 or more`);
+  return Number(text);
+}
