@@ -11,6 +11,7 @@ command -v cryptsetup >/dev/null 2>&1 || [ -x /usr/sbin/cryptsetup ] || need+=(c
 command -v ssh-keygen >/dev/null 2>&1 || need+=(openssh-client)
 command -v pigz >/dev/null 2>&1 || need+=(pigz)
 command -v rsync >/dev/null 2>&1 || need+=(rsync)
+command -v rclone >/dev/null 2>&1 || need+=(rclone) # off-site copies (backups sync) and their WebDAV test target
 [ -x /usr/bin/python3 ] || need+=(python3) # the test cluster's exec -t terminal
 command -v zip >/dev/null 2>&1 || need+=(zip unzip)
 command -v unzip >/dev/null 2>&1 || need+=(unzip) # the support bundle tests extract what report wrote

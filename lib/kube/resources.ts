@@ -34,6 +34,8 @@ export const RESOURCES = {
   statefulsets: r('apps', 'v1', 'statefulsets', 'StatefulSet'),
   jobs: r('batch', 'v1', 'jobs', 'Job'),
   cronjobs: r('batch', 'v1', 'cronjobs', 'CronJob'),
+  roles: r('rbac.authorization.k8s.io', 'v1', 'roles', 'Role'),
+  rolebindings: r('rbac.authorization.k8s.io', 'v1', 'rolebindings', 'RoleBinding'),
   ingresses: r('networking.k8s.io', 'v1', 'ingresses', 'Ingress'),
   storageclasses: r('storage.k8s.io', 'v1', 'storageclasses', 'StorageClass', false),
   ingressroutes: r('traefik.io', 'v1alpha1', 'ingressroutes', 'IngressRoute'),

@@ -12,6 +12,7 @@ import { buildManifestBase, checkManifest, totalSize, type BackupManifest, type 
 import { lastBackupAnnotationPatch } from './lastBackup.js';
 import { backupSetPath, formatBackupTimestamp } from './naming.js';
 import { makeProgressReporter } from './progress.js';
+import { acquireBackupSlots, type BackupSlots, type SlotCaps } from './slots.js';
 import { acquireInstanceLock, busyMessage, inspectInstanceLock, runningOperations, type InstanceLock } from './lock.js';
 
 export interface BackupOptions {
@@ -22,6 +23,12 @@ export interface BackupOptions {
   wait: boolean;
   exportOdooZip: boolean;
   dryRun: boolean;
+  /** Wait for a free backup slot (node and cluster caps) before the Job starts; only for backups followed to their end. */
+  slots?: SlotCaps;
+  /** Stops the wait for a slot (default deps.signal). */
+  slotSignal?: AbortSignal;
+  /** Called when the wait is over and the backup begins. */
+  onBegin?: () => void;
 }
 
 export interface BackupOutcome {
@@ -89,8 +96,8 @@ export async function runBackupJob(deps: BackupDeps, target: BackupTarget, job: 
 export async function startBackup(deps: BackupDeps, opts: BackupOptions): Promise<BackupOutcome> {
   const inst = await resolveInstance(deps.kube, opts.namespace, opts.name);
   const target = backupTargetOf(inst);
-  const plan = planBackup(deps, target, opts.consistency, opts.exportOdooZip);
-  const outcome: BackupOutcome = { path: plan.path, jobName: plan.job.metadata.name, job: plan.job };
+  let plan = planBackup(deps, target, opts.consistency, opts.exportOdooZip);
+  let outcome: BackupOutcome = { path: plan.path, jobName: plan.job.metadata.name, job: plan.job };
   if (opts.dryRun) return outcome;
   await ensureBackupsPvc(deps, target.namespace);
   await admitHelperPod(deps.kube, target.namespace, plan.job.spec.template.spec, `the backup Job of ${target.name}`);
@@ -102,7 +109,33 @@ export async function startBackup(deps: BackupDeps, opts: BackupOptions): Promis
     return { ...outcome, started: true };
   }
 
-  const lock = await acquireInstanceLock(deps.kube, { namespace: target.namespace, instance: target.name, operation: 'backup', holder: deps.holder, clock: deps.clock, replicas: target.replicas, phase: 'starting' });
+  let slots: BackupSlots | undefined;
+  if (opts.slots) {
+    // A busy instance is refused before it queues for a slot; the lock is taken once one is free.
+    await refuseIfBusy(deps, target);
+    slots = await acquireBackupSlots(deps.kube, {
+      namespace: target.namespace,
+      instance: target.name,
+      // A stopped instance's Job may run on any node: it counts against the cluster cap only.
+      node: opts.consistency === 'stop' ? undefined : target.nodeName,
+      caps: opts.slots,
+      holder: deps.holder,
+      clock: deps.clock,
+      signal: opts.slotSignal ?? deps.signal,
+      onWait: (why) => deps.progress(`waiting for a backup slot: ${why}`),
+    });
+    // The set is named after the moment it is taken, not the moment it was queued.
+    plan = planBackup(deps, target, opts.consistency, opts.exportOdooZip);
+    outcome = { path: plan.path, jobName: plan.job.metadata.name, job: plan.job };
+  }
+  opts.onBegin?.();
+  let lock: InstanceLock;
+  try {
+    lock = await acquireInstanceLock(deps.kube, { namespace: target.namespace, instance: target.name, operation: 'backup', holder: deps.holder, clock: deps.clock, replicas: target.replicas, phase: 'starting' });
+  } catch (e) {
+    await slots?.release();
+    throw e;
+  }
   try {
     const run = async () => {
       await lock.update({ phase: 'backup', job: plan.job.metadata.name });
@@ -114,6 +147,7 @@ export async function startBackup(deps: BackupDeps, opts: BackupOptions): Promis
     return { ...outcome, manifest: done.manifest, bytes: done.bytes };
   } finally {
     await lock.release();
+    await slots?.release();
   }
 }
 

@@ -25,7 +25,7 @@ export const LABEL_BACKUP_SET = 'kubectl-odoo.io/backup-set';
 export const DATA_MOUNT = '/data';
 export const BACKUPS_MOUNT = '/backups';
 
-export type Operation = 'backup' | 'restore' | 'verify' | 'list' | 'prune' | 'pin' | 'recover';
+export type Operation = 'backup' | 'restore' | 'verify' | 'list' | 'prune' | 'pin' | 'recover' | 'offsite';
 
 /** What a backup needs to know about an instance. */
 export interface BackupTarget {

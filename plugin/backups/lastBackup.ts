@@ -18,8 +18,9 @@ import { formatBytes } from '../../lib/bytes.js';
 import { LABEL_BACKUP_SET, LABEL_INSTANCE, LABEL_MANAGED_BY, LABEL_OPERATION } from './jobSpecs.js';
 import { isSafetyBackup, type BackupReason } from './manifest.js';
 import { parseBackupTimestamp } from './naming.js';
+import { ANNOTATION_LAST_BACKUP } from '../instances/labels.js';
 
-export const LAST_BACKUP_ANNOTATION = 'kubectl-odoo.io/last-backup';
+export const LAST_BACKUP_ANNOTATION = ANNOTATION_LAST_BACKUP;
 
 export interface RecordedBackup {
   path: string;

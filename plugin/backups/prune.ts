@@ -74,3 +74,13 @@ export async function setPinned(deps: BackupDeps, opts: { namespace: string; bac
   await runJob(deps.kube, job, { namespace: opts.namespace, clock: deps.clock, signal: deps.signal, timeoutMs: 300_000, what: opts.pinned ? 'pin' : 'unpin' });
   return set.path;
 }
+
+/**
+ * Retention right after a backup (backup --keep, scheduled runs): the instance's own sets, regular and
+ * safety, by the rules prune applies; the platform's archives are left alone.
+ */
+export async function applyRetention(deps: BackupDeps, opts: { namespace: string; instance: string; customerId: string; policy: RetentionPolicy }): Promise<PruneResult> {
+  const scope = { namespace: opts.namespace, instance: opts.instance, customerId: opts.customerId };
+  const { decisions } = await planPruneRun(deps, { scope, policy: opts.policy });
+  return executePrune(deps, { scope, decisions });
+}

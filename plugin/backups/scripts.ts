@@ -27,6 +27,7 @@ import sh_restore_preflight from './sh/restore-preflight.sh';
 import sh_list from './sh/list.sh';
 import sh_verify from './sh/verify.sh';
 import sh_set_ops from './sh/set-ops.sh';
+import sh_offsite from './sh/offsite.sh';
 
 /** tar records between progress lines: 1000 x 10 KiB = ~10 MB. */
 export const CHECKPOINT_RECORDS = 1000;
@@ -142,3 +143,12 @@ export const VERIFY_SCRIPT =
 export const SET_OPS_SCRIPT =
   PRELUDE +
   sh_set_ops;
+
+/**
+ * Off-site copies with rclone (backups sync, backups --remote, restore --from remote:SET). Env: MODE,
+ * BACKUP_ROOT, REMOTE, RCLONE_SOURCE_CONFIG, SETS. Prints PRESENT/SYNCED/FETCHED <path> a set, FILE
+ * <size> <path> a remote file (list).
+ */
+export const OFFSITE_SCRIPT =
+  PRELUDE +
+  sh_offsite;

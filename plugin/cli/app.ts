@@ -60,7 +60,13 @@ async function defaultKubeFactory(globals: GlobalOptions, config: PluginConfig, 
   const { loadKubeconfig } = await import('../../lib/kube/kubeconfig.js');
   const { buildConnection } = await import('../../lib/kube/connection.js');
   const { KubeClient } = await import('../../lib/kube/client.js');
-  const resolved = loadKubeconfig({ kubeconfig: globals.kubeconfig, context: globals.context, env });
+  // As kubectl: with no kubeconfig at all, a pod uses its service account (scheduled backups run so).
+  const { existsSync } = await import('node:fs');
+  const { kubeconfigPaths } = await import('../../lib/kube/kubeconfig.js');
+  const { inClusterKubeconfig } = await import('../../lib/kube/inCluster.js');
+  const none = !globals.kubeconfig && !kubeconfigPaths(undefined, env).paths.some((p) => existsSync(p));
+  const inCluster = none ? inClusterKubeconfig(env) : undefined;
+  const resolved = inCluster ?? loadKubeconfig({ kubeconfig: globals.kubeconfig, context: globals.context, env });
   const conn = buildConnection(resolved, async (r) => (await (await import('../core/heavy/load.js')).loadHeavy()).clientNodeAuth(r));
   // Retry back-offs and Retry-After dates go through the command's clock like every other wait.
   return new KubeClient(conn, { retry: config.retry, verbosity: globals.verbose, log, sleep: (ms) => clock.sleep(ms), now: () => clock.now().getTime() });

@@ -43,6 +43,14 @@ export interface PluginConfig {
   backupImage: string;
   backupCompression: string;
   backupTimeout: string;
+  /** Backups at once (fleet runs, schedules, backup --wait): per node and in all. */
+  backupConcurrency: { perNode: number; cluster: number };
+  /** Scheduled runs: an image with kubectl-odoo on PATH ('' = the bundle from a ConfigMap on scheduleNodeImage). */
+  scheduleImage: string;
+  scheduleNodeImage: string;
+  /** Off-site copies: the Secret with rclone.conf and remote, and the image that runs rclone. */
+  offsiteSecret: string;
+  rcloneImage: string;
   /** Node agent: image built from agent/Dockerfile ('' = the bundled agent on agentNodeImage), its port. */
   agentImage: string;
   agentNodeImage: string;
@@ -83,6 +91,15 @@ export const DEFAULT_CONFIG: PluginConfig = {
   backupImage: '',
   backupCompression: 'auto',
   backupTimeout: '6h',
+  // Backups at once (fleet runs, schedules, backup --wait): at most perNode on one node, cluster in all.
+  backupConcurrency: { perNode: 1, cluster: 4 },
+  // Scheduled backups run kubectl-odoo in the cluster: from an image that has it on PATH, or ('') the
+  // bundled plugin from a ConfigMap on a stock Node.js image.
+  scheduleImage: '',
+  scheduleNodeImage: 'node:22-bookworm-slim',
+  // Off-site copies: the Secret with rclone.conf and remote, and the image that runs rclone.
+  offsiteSecret: 'odoo-backups-offsite',
+  rcloneImage: 'rclone/rclone:1.60',
   // Node agent (agent install): an image built from agent/Dockerfile ('' = none: run the bundled agent
   // from a ConfigMap on agentNodeImage, a stock Node.js image), and the port it listens on (host network).
   agentImage: '',
@@ -136,6 +153,7 @@ export function loadPluginConfig(env: Record<string, string | undefined>, home?:
   const merged = { ...structuredClone(DEFAULT_CONFIG), ...(doc as Record<string, unknown>) } as PluginConfig;
   merged.retry = { ...DEFAULT_CONFIG.retry, ...((doc as any).retry ?? {}) };
   merged.nodeChecks = { ...DEFAULT_CONFIG.nodeChecks, ...((doc as any).nodeChecks ?? {}) };
+  merged.backupConcurrency = { ...(DEFAULT_CONFIG.backupConcurrency as object), ...((doc as any).backupConcurrency ?? {}) };
   if (typeof merged.devices === 'string') merged.devices = [merged.devices];
   return merged;
 }

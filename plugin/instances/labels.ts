@@ -39,6 +39,8 @@ export const ANNOTATION_RESTARTED_AT = 'kubectl.kubernetes.io/restartedAt';
 export const ANNOTATION_KEPT_AFTER_DELETE = 'kubectl-odoo.io/kept-after-delete';
 /** On the Deployment while the instance is in maintenance (kubectl odoo maintenance on): a JSON record. */
 export const ANNOTATION_MAINTENANCE = 'kubectl-odoo.io/maintenance';
+/** The newest complete backup a followed backup recorded on the Deployment (JSON: path, takenAt, bytes). */
+export const ANNOTATION_LAST_BACKUP = 'kubectl-odoo.io/last-backup';
 
 /** Server-side selector that finds instance Deployments, pods, Services and Ingresses of either scheme. */
 export const INSTANCE_SELECTOR = `${LABEL_APP}=${APP_ODOO}`;

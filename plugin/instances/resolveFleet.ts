@@ -2,7 +2,7 @@
 // resource type joined in memory: never a call per instance.
 import type { KubeClient } from '../../lib/kube/client.js';
 import { RESOURCES } from '../../lib/kube/resources.js';
-import { ANNOTATION_KEPT_AFTER_DELETE, ANNOTATION_MAINTENANCE, INSTANCE_PVC_SELECTOR, INSTANCE_SELECTOR, instanceIdOf, isInstanceWorkload } from './labels.js';
+import { ANNOTATION_KEPT_AFTER_DELETE, ANNOTATION_LAST_BACKUP, ANNOTATION_MAINTENANCE, INSTANCE_PVC_SELECTOR, INSTANCE_SELECTOR, instanceIdOf, isInstanceWorkload } from './labels.js';
 import { deploymentNameOfPod, deriveInstanceFacts, ingressRouteRoutesTo, ingressRoutesTo, instanceUrl, matchesLabels } from './facts.js';
 import { optional, serviceNameAlternative } from './resolveKube.js';
 import { instanceClaims, keptVolumesOf, type KeptVolume } from './resolveRemains.js';
@@ -19,9 +19,9 @@ export interface ListInstancesOptions {
   pageSize?: number;
 }
 
-/** The annotations status reads: a kept volume's, and a maintenance record. */
+/** The annotations status and list read: a kept volume's, a maintenance record, the last backup. */
 function keptAnnotations(a: Record<string, string> | undefined): { annotations?: Record<string, string> } {
-  const kept = Object.fromEntries([ANNOTATION_KEPT_AFTER_DELETE, ANNOTATION_MAINTENANCE].filter((k) => a?.[k]).map((k) => [k, a![k]]));
+  const kept = Object.fromEntries([ANNOTATION_KEPT_AFTER_DELETE, ANNOTATION_MAINTENANCE, ANNOTATION_LAST_BACKUP].filter((k) => a?.[k]).map((k) => [k, a![k]]));
   return Object.keys(kept).length ? { annotations: kept } : {};
 }
 

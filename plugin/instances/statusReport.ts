@@ -10,6 +10,27 @@ import { compareQuantities, displayStorage } from './quantity.js';
 import { formatAge, styleStatus } from './summary.js';
 
 /** What the backups area knows about an instance's newest backup. */
+/** An instance's backup schedule (its CronJob), as status shows it. */
+export interface ScheduleInfo {
+  cronJob: string;
+  schedule: string;
+  every: string;
+  window?: string;
+  keep?: string;
+  /** Each run copies the sets off-site too. */
+  offsite?: boolean;
+  nextRun?: string;
+  /** Between two runs. */
+  intervalMs?: number;
+  lastScheduleTime?: string;
+  lastSuccessfulTime?: string;
+  /** A run that was due, whose starting deadline passed, and that never started. */
+  missedRun?: string;
+  suspended: boolean;
+}
+
+export type ScheduleProvider = (kube: KubeClient, instance: InstanceObjects, now: Date) => Promise<ScheduleInfo | null>;
+
 export interface LastBackupInfo {
   name: string;
   /** ISO time the backup was taken. */
@@ -55,6 +76,7 @@ export interface StatusReportOptions {
   now: Date;
   lastBackup?: LastBackupProvider;
   operation?: OperationProvider;
+  schedule?: ScheduleProvider;
 }
 
 export interface StatusReport {
@@ -114,6 +136,8 @@ export interface StatusReport {
   /** null: none; undefined: nothing could tell. */
   operation?: OperationInfo | null;
   leftovers?: LeftoversInfo | null;
+  /** null: no schedule; undefined: nothing could tell. */
+  schedule?: ScheduleInfo | null;
 }
 
 /** How an env setting is shown: the literal, or where the Secret keeps it (never a secret value). */
@@ -214,12 +238,13 @@ export function buildStatusReport(o: InstanceObjects, storageClass: any | undefi
 export async function collectStatusReport(kube: KubeClient, namespace: string, name: string, opts: StatusReportOptions): Promise<StatusReport> {
   const o = await resolveInstance(kube, namespace, name, { events: true });
   const scName = o.pvc?.spec?.storageClassName;
-  const [sc, backup, op] = await Promise.all([
+  const [sc, backup, op, schedule] = await Promise.all([
     scName ? kube.getOptional(RESOURCES.storageclasses, scName).catch(() => undefined) : undefined,
     opts.lastBackup ? opts.lastBackup(kube, o).then((b) => b ?? null).catch(() => undefined) : undefined,
     opts.operation ? opts.operation(kube, o, opts.now).catch(() => undefined) : undefined,
+    opts.schedule ? opts.schedule(kube, o, opts.now).catch(() => undefined) : undefined,
   ]);
-  const report = buildStatusReport(o, sc, backup, opts.now);
+  const report = { ...buildStatusReport(o, sc, backup, opts.now), ...(opts.schedule ? { schedule } : {}) };
   return op ? { ...report, operation: op.operation, leftovers: op.leftovers } : report;
 }
 
@@ -229,6 +254,27 @@ export function describeLastBackup(b: LastBackupInfo, now: Date): string {
     `${x.name}${x.takenAt ? `, ${formatAge(x.takenAt, now)} ago` : ''}${x.state ? ` (${x.state}${withLocation && x.location ? `, ${x.location}` : ''})` : ''}`;
   const first = one(b, b.state !== 'complete');
   return b.attempt ? `${first}; newer: ${one(b.attempt, true)}` : first;
+}
+
+/** "daily at 02:37 UTC (window 01:00-05:00, keep last=7), next in 5h03m (2025-01-16T02:37Z)" */
+export function describeSchedule(s: ScheduleInfo, now: Date, colors: Colors): string {
+  const [min, hour] = s.schedule.split(' ');
+  const at =
+    s.every === 'daily' ? `daily at ${hour.padStart(2, '0')}:${min.padStart(2, '0')} UTC` : s.every === 'hourly' ? `hourly at minute ${min} UTC` : `"${s.schedule}" (UTC)`;
+  const extra = [s.window ? `window ${s.window}` : '', s.keep ? `keep ${s.keep}` : '', s.offsite ? 'off-site copy' : ''].filter(Boolean).join(', ');
+  const next = s.suspended ? 'suspended' : s.nextRun ? `next in ${formatAge(now.toISOString(), new Date(s.nextRun))} (${s.nextRun.replace(':00.000Z', 'Z')})` : 'no next run';
+  const missed = s.missedRun ? colors.red(`; missed the run due ${s.missedRun.replace(':00.000Z', 'Z')}`) : '';
+  return `${at}${extra ? ` (${extra})` : ''}, ${next}${missed}`;
+}
+
+/** Set when the newest complete backup is older than twice the schedule's interval (or there is none after that long). */
+export function staleBackupWarning(b: LastBackupInfo | null | undefined, s: ScheduleInfo | null | undefined, now: Date): string | undefined {
+  if (!s?.intervalMs || b === undefined) return undefined;
+  const limit = 2 * s.intervalMs;
+  const since = b && b.state === 'complete' && b.takenAt ? Date.parse(b.takenAt) : undefined;
+  const interval = formatAge(new Date(now.getTime() - s.intervalMs).toISOString(), now);
+  if (since !== undefined) return now.getTime() - since > limit ? `older than twice the schedule's interval (${interval})` : undefined;
+  return undefined;
 }
 
 export function renderStatusReport(r: StatusReport, colors: Colors, now: Date): string {
@@ -252,7 +298,9 @@ export function renderStatusReport(r: StatusReport, colors: Colors, now: Date): 
   row('Data mount', i.dataMountPath);
   row('Created', i.createdAt ? `${formatAge(i.createdAt, now)} ago (${i.createdAt})` : undefined);
   const b = i.lastBackup;
-  row('Last backup', b === undefined ? 'unknown' : b === null ? colors.yellow('none') : describeLastBackup(b, now));
+  const stale = staleBackupWarning(b, r.schedule, now);
+  row('Last backup', (b === undefined ? 'unknown' : b === null ? colors.yellow('none') : describeLastBackup(b, now)) + (stale ? colors.red(` - warning: ${stale}`) : ''));
+  if (r.schedule !== undefined) row('Schedule', r.schedule === null ? 'none' : describeSchedule(r.schedule, now, colors));
 
   if (r.operation || r.leftovers) {
     section('Operation');

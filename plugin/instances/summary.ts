@@ -1,5 +1,6 @@
 // One row per instance for list/watch tables and their -o json|yaml: the same fields for plugin and
 // platform instances. Pure.
+import { ANNOTATION_LAST_BACKUP } from './labels.js';
 import type { Column } from '../core/output/table.js';
 import type { Colors } from '../core/output/colors.js';
 import { UsageError } from '../../lib/errors.js';
@@ -35,6 +36,8 @@ export interface InstanceSummary {
   node?: string;
   pod?: string;
   createdAt?: string;
+  /** When the newest complete backup recorded on the Deployment was taken. */
+  lastBackupAt?: string;
   labelScheme: string;
   /** Only the volume of a deleted instance is left. */
   kept?: true;
@@ -70,6 +73,15 @@ export function summaryStatusText(r: InstanceSummary): string {
   return statusText(r as { status: InstanceStatusName; reason?: string });
 }
 
+function lastBackupAt(deployment: any): { lastBackupAt?: string } {
+  try {
+    const t = JSON.parse(deployment?.metadata?.annotations?.[ANNOTATION_LAST_BACKUP] ?? 'null')?.takenAt;
+    return typeof t === 'string' && !Number.isNaN(Date.parse(t)) ? { lastBackupAt: t } : {};
+  } catch {
+    return {};
+  }
+}
+
 export function summarizeInstance(o: InstanceObjects, now: Date): InstanceSummary {
   const s = deriveInstanceStatus({ deployment: o.deployment, pods: o.pods, pvc: o.pvc, events: o.events }, now);
   const requested = o.pvc?.spec?.resources?.requests?.storage;
@@ -100,6 +112,7 @@ export function summarizeInstance(o: InstanceObjects, now: Date): InstanceSummar
       phase: o.pvc ? o.pvc.status?.phase : o.pvcName ? 'Missing' : undefined,
       resizing,
     },
+    ...lastBackupAt(o.deployment),
     url: o.url,
     image: o.facts.image,
     node: s.node,
@@ -199,6 +212,7 @@ export function summaryColumns(now: Date, colors: Colors, allNamespaces: boolean
     { header: 'storage-class', value: (r) => r.storage.storageClass ?? '<none>', wide: true },
     { header: 'node', value: (r) => r.node ?? '<none>', wide: true },
     { header: 'image', value: (r) => r.image ?? '<none>', wide: true },
+    { header: 'last backup', value: (r) => (r.lastBackupAt ? `${formatAge(r.lastBackupAt, now)} ago` : '<none>'), wide: true },
   );
   return cols;
 }

@@ -38,27 +38,38 @@ async function boundDir(cluster: TestCluster, pvc: string): Promise<string> {
   return dir;
 }
 
+export interface InstanceSpec {
+  name: string;
+  db: string;
+  /** The platform's instance id (32 hex digits). */
+  id: string;
+  customer?: string;
+  labels?: Record<string, string>;
+  attachments?: number;
+  /** The instance's image (bitnami's keeps its data at /bitnami/odoo, the official one at /var/lib/odoo). */
+  image?: string;
+}
+
 /**
- * `image`: the instance's image (bitnami's keeps its data at /bitnami/odoo, the official one at /var/lib/odoo).
- * `odooStandIn`: the simulated Odoo pods run the test cluster's Odoo stand-in (odoo.conf, /web/health).
+ * One instance as the platform makes it (Secret, PVC, Deployment), its database in `pg` owned by its
+ * own role, and its files on its volume.
  */
-export async function startBackupWorld(pg: TestPostgres, opts: { name?: string; db?: string; attachments?: number; image?: string; odooStandIn?: boolean } = {}): Promise<BackupWorld> {
-  const image = opts.image ?? 'odoo:17';
+export async function addBackupInstance(cluster: TestCluster, pg: TestPostgres, spec: InstanceSpec): Promise<{ dataDir: string; inst: OdooInstanceData; owner: string }> {
+  const { store } = cluster;
+  const { name, db, id } = spec;
+  const image = spec.image ?? 'odoo:17';
   const mountPath = /bitnami/.test(image) ? '/bitnami/odoo' : '/var/lib/odoo';
-  const name = opts.name ?? 'odoo-acme-1a2b3c4d';
-  const db = opts.db ?? 'acme';
   const owner = `odoo_${db}`;
   await pg.createRole(owner, DB_PASSWORD, { createdb: true });
-  const cluster = await startTestCluster({ odooStandIn: opts.odooStandIn });
-  const { store } = cluster;
-  store.create('namespaces', { metadata: { name: NS } });
   store.create('secrets', { metadata: { name: `${db}-db`, namespace: NS }, stringData: { username: owner, password: DB_PASSWORD } });
-  store.create('persistentvolumeclaims', {
-    metadata: { name: 'odoo-backups-pvc', namespace: NS },
-    spec: { accessModes: ['ReadWriteMany'], storageClassName: 'rook-cephfs', resources: { requests: { storage: '50Gi' } } },
-  });
-  const id = '1a2b3c4d5e6f47a8b9c0d1e2f3a4b5c6';
-  const labels = { app: 'odoo', 'managed-by': 'saasodoo', 'saasodoo.io/instance-id': id, 'saasodoo.io/customer-id': CUSTOMER, 'saasodoo.io/instance-name': db };
+  const labels = {
+    app: 'odoo',
+    'managed-by': 'saasodoo',
+    'saasodoo.io/instance-id': id,
+    'saasodoo.io/customer-id': spec.customer ?? CUSTOMER,
+    'saasodoo.io/instance-name': db,
+    ...spec.labels,
+  };
   store.create('persistentvolumeclaims', {
     metadata: { name: `odoo-instance-${id}`, namespace: NS, labels: { app: 'odoo-instance', 'managed-by': 'saasodoo' } },
     spec: { accessModes: ['ReadWriteOnce'], storageClassName: 'rook-cephfs', resources: { requests: { storage: '10Gi' } } },
@@ -96,8 +107,26 @@ export async function startBackupWorld(pg: TestPostgres, opts: { name?: string; 
     },
   });
   const dataDir = await boundDir(cluster, `odoo-instance-${id}`);
+  const inst = await createOdooInstance(pg, { database: db, owner, password: DB_PASSWORD, dataDir, attachments: spec.attachments ?? 30 });
+  return { dataDir, inst, owner };
+}
+
+/**
+ * `image`: the instance's image (bitnami's keeps its data at /bitnami/odoo, the official one at /var/lib/odoo).
+ * `odooStandIn`: the simulated Odoo pods run the test cluster's Odoo stand-in (odoo.conf, /web/health).
+ */
+export async function startBackupWorld(pg: TestPostgres, opts: { name?: string; db?: string; attachments?: number; image?: string; odooStandIn?: boolean } = {}): Promise<BackupWorld> {
+  const name = opts.name ?? 'odoo-acme-1a2b3c4d';
+  const db = opts.db ?? 'acme';
+  const cluster = await startTestCluster({ odooStandIn: opts.odooStandIn });
+  const { store } = cluster;
+  store.create('namespaces', { metadata: { name: NS } });
+  store.create('persistentvolumeclaims', {
+    metadata: { name: 'odoo-backups-pvc', namespace: NS },
+    spec: { accessModes: ['ReadWriteMany'], storageClassName: 'rook-cephfs', resources: { requests: { storage: '50Gi' } } },
+  });
+  const { dataDir, inst, owner } = await addBackupInstance(cluster, pg, { name, db, id: '1a2b3c4d5e6f47a8b9c0d1e2f3a4b5c6', attachments: opts.attachments, image: opts.image });
   const backupsDir = await boundDir(cluster, 'odoo-backups-pvc');
-  const inst = await createOdooInstance(pg, { database: db, owner, password: DB_PASSWORD, dataDir, attachments: opts.attachments ?? 30 });
   return {
     cluster,
     name,

@@ -11,6 +11,7 @@ import { ApiServer, type KubeletHandlers } from './server.js';
 import { makeCerts } from './certs.js';
 import { writeKubeconfig } from './kubeconfig.js';
 import { bootstrapCluster } from './bootstrap.js';
+import { ServiceAccountTokens } from './serviceAccounts.js';
 import { startControllers, type Controllers } from './controllers/index.js';
 import { bootstrapPolicy, type UserInfo } from './rbac.js';
 import { installShippedRbac } from './shippedRbac.js';
@@ -107,21 +108,24 @@ export async function startTestCluster(opts: TestClusterOptions = {}): Promise<T
 
   let kubelet: Kubelet | undefined;
   const runDaemonSetPods = opts.kubelet !== false && !!opts.runDaemonSetPods;
-  if (opts.kubelet !== false) kubelet = await loadKubelet(store, dataDir, tickMs, opts.odooStandIn ?? false, runDaemonSetPods);
+  const serviceAccounts = new ServiceAccountTokens();
+  if (opts.kubelet !== false) kubelet = await loadKubelet(store, dataDir, tickMs, opts.odooStandIn ?? false, runDaemonSetPods, serviceAccounts);
   const server = new ApiServer({
     store,
     faults,
     tokens: { [token]: { name: 'test-admin', groups: ['system:masters'] }, [operatorToken]: OPERATOR_USER, [installerToken]: INSTALLER_USER, [agentToken]: AGENT_USER },
+    serviceAccounts,
     tls: { key: certs.serverKey, cert: certs.serverCert, ca: certs.caCert },
     kubelet,
     bookmarkIntervalMs: opts.bookmarkIntervalMs,
   });
   const url = await server.listen(opts.port ?? 0);
+  serviceAccounts.apiPort = new URL(url).port;
   const kubeconfigPath = join(configDir, 'kubeconfig');
   writeKubeconfig(kubeconfigPath, { url, token, operatorToken, installerToken, certs });
   const agentKubeconfigPath = join(configDir, 'agent-kubeconfig');
   writeKubeconfig(agentKubeconfigPath, { url, agentToken, certs });
-  const controllers = opts.controllers === false ? undefined : startControllers(store, { tickMs, dataDir, nodes, timeScale: opts.timeScale, simulateAllPods: !kubelet, runDaemonSetPods });
+  const controllers = opts.controllers === false ? undefined : startControllers(store, { tickMs, dataDir, nodes, timeScale: opts.timeScale, simulateAllPods: !kubelet, runDaemonSetPods, caCert: certs.caCert });
   await kubelet?.start();
 
   let stopped = false;
@@ -148,8 +152,8 @@ export async function startTestCluster(opts: TestClusterOptions = {}): Promise<T
   };
 }
 
-async function loadKubelet(store: Store, dataDir: string, tickMs: number, odooStandIn: boolean, runDaemonSetPods: boolean): Promise<Kubelet | undefined> {
+async function loadKubelet(store: Store, dataDir: string, tickMs: number, odooStandIn: boolean, runDaemonSetPods: boolean, serviceAccounts: ServiceAccountTokens): Promise<Kubelet | undefined> {
   // Loaded only when wanted: it brings the process runner and the WebSocket servers.
   const mod = await import('./kubelet/index.js');
-  return mod.createKubelet({ store, dataDir, tickMs, odooStandIn, runDaemonSetPods }) as unknown as Kubelet;
+  return mod.createKubelet({ store, dataDir, tickMs, odooStandIn, runDaemonSetPods, serviceAccounts }) as unknown as Kubelet;
 }

@@ -66,15 +66,52 @@ const SCHEMAS: Record<string, Record<number, Field>> = {
   PodTemplateSpec: { 1: f('metadata', { msg: 'ObjectMeta' }), 2: f('spec', { msg: 'PodSpec' }) },
   Pod: { 1: f('metadata', { msg: 'ObjectMeta' }), 2: f('spec', { msg: 'PodSpec' }) },
   PodSpec: {
+    1: f('volumes', { msg: 'Volume' }, true),
     2: f('containers', { msg: 'Container' }, true),
     3: f('restartPolicy', 'string'),
     4: f('terminationGracePeriodSeconds', 'int'),
     6: f('dnsPolicy', 'string'),
     7: f('nodeSelector', { map: 'string' }),
     8: f('serviceAccountName', 'string'),
+    9: f('serviceAccount', 'string'),
     10: f('nodeName', 'string'),
+    11: f('hostNetwork', 'bool'),
     20: f('initContainers', { msg: 'Container' }, true),
+    21: f('automountServiceAccountToken', 'bool'),
   },
+  // A Volume's source is an embedded message whose fields JSON puts on the Volume itself (inline: name '').
+  Volume: { 1: f('name', 'string'), 2: f('', { msg: 'VolumeSource' }) },
+  VolumeSource: {
+    1: f('hostPath', { msg: 'HostPathVolumeSource' }),
+    2: f('emptyDir', { msg: 'EmptyDirVolumeSource' }),
+    6: f('secret', { msg: 'SecretVolumeSource' }),
+    10: f('persistentVolumeClaim', { msg: 'PersistentVolumeClaimVolumeSource' }),
+    16: f('downwardAPI', { msg: 'DownwardAPIVolumeSource' }),
+    19: f('configMap', { msg: 'ConfigMapVolumeSource' }),
+    26: f('projected', { msg: 'ProjectedVolumeSource' }),
+  },
+  HostPathVolumeSource: { 1: f('path', 'string'), 2: f('type', 'string') },
+  EmptyDirVolumeSource: { 1: f('medium', 'string'), 2: f('sizeLimit', 'quantity') },
+  SecretVolumeSource: { 1: f('secretName', 'string'), 2: f('items', { msg: 'KeyToPath' }, true), 3: f('defaultMode', 'int'), 4: f('optional', 'bool') },
+  PersistentVolumeClaimVolumeSource: { 1: f('claimName', 'string'), 2: f('readOnly', 'bool') },
+  DownwardAPIVolumeSource: { 1: f('items', { msg: 'DownwardAPIVolumeFile' }, true), 2: f('defaultMode', 'int') },
+  ConfigMapVolumeSource: { 1: f('', { msg: 'LocalObjectReference' }), 2: f('items', { msg: 'KeyToPath' }, true), 3: f('defaultMode', 'int'), 4: f('optional', 'bool') },
+  ProjectedVolumeSource: { 1: f('sources', { msg: 'VolumeProjection' }, true), 2: f('defaultMode', 'int') },
+  VolumeProjection: {
+    1: f('secret', { msg: 'SecretProjection' }),
+    2: f('downwardAPI', { msg: 'DownwardAPIProjection' }),
+    3: f('configMap', { msg: 'ConfigMapProjection' }),
+    4: f('serviceAccountToken', { msg: 'ServiceAccountTokenProjection' }),
+  },
+  SecretProjection: { 1: f('', { msg: 'LocalObjectReference' }), 2: f('items', { msg: 'KeyToPath' }, true), 4: f('optional', 'bool') },
+  ConfigMapProjection: { 1: f('', { msg: 'LocalObjectReference' }), 2: f('items', { msg: 'KeyToPath' }, true), 4: f('optional', 'bool') },
+  DownwardAPIProjection: { 1: f('items', { msg: 'DownwardAPIVolumeFile' }, true) },
+  ServiceAccountTokenProjection: { 1: f('audience', 'string'), 2: f('expirationSeconds', 'int'), 3: f('path', 'string') },
+  LocalObjectReference: { 1: f('name', 'string') },
+  KeyToPath: { 1: f('key', 'string'), 2: f('path', 'string'), 3: f('mode', 'int') },
+  DownwardAPIVolumeFile: { 1: f('path', 'string'), 2: f('fieldRef', { msg: 'ObjectFieldSelector' }), 4: f('mode', 'int') },
+  ObjectFieldSelector: { 1: f('apiVersion', 'string'), 2: f('fieldPath', 'string') },
+  VolumeMount: { 1: f('name', 'string'), 2: f('readOnly', 'bool'), 3: f('mountPath', 'string'), 4: f('subPath', 'string'), 5: f('mountPropagation', 'string'), 6: f('subPathExpr', 'string') },
   Container: {
     1: f('name', 'string'),
     2: f('image', 'string'),
@@ -84,13 +121,17 @@ const SCHEMAS: Record<string, Record<number, Field>> = {
     6: f('ports', { msg: 'ContainerPort' }, true),
     7: f('env', { msg: 'EnvVar' }, true),
     8: f('resources', { msg: 'ResourceRequirements' }),
+    9: f('volumeMounts', { msg: 'VolumeMount' }, true),
     14: f('imagePullPolicy', 'string'),
     16: f('stdin', 'bool'),
     17: f('stdinOnce', 'bool'),
     18: f('tty', 'bool'),
   },
   ContainerPort: { 1: f('name', 'string'), 2: f('hostPort', 'int'), 3: f('containerPort', 'int'), 4: f('protocol', 'string') },
-  EnvVar: { 1: f('name', 'string'), 2: f('value', 'string') },
+  EnvVar: { 1: f('name', 'string'), 2: f('value', 'string'), 3: f('valueFrom', { msg: 'EnvVarSource' }) },
+  EnvVarSource: { 1: f('fieldRef', { msg: 'ObjectFieldSelector' }), 3: f('configMapKeyRef', { msg: 'KeySelector' }), 4: f('secretKeyRef', { msg: 'KeySelector' }) },
+  // ConfigMapKeySelector and SecretKeySelector share their layout.
+  KeySelector: { 1: f('', { msg: 'LocalObjectReference' }), 2: f('key', 'string'), 3: f('optional', 'bool') },
   ResourceRequirements: { 1: f('limits', { map: 'quantity' }), 2: f('requests', { map: 'quantity' }) },
   Service: { 1: f('metadata', { msg: 'ObjectMeta' }), 2: f('spec', { msg: 'ServiceSpec' }) },
   ServiceSpec: {
@@ -191,6 +232,11 @@ function decodeMessage(buf: Buffer, type: string): any {
       }
       out[field.name] ??= {};
       out[field.name][k] = v;
+      continue;
+    }
+    if (typeof kind === 'object' && field.name === '') {
+      // An embedded message JSON inlines (a Volume's source, a LocalObjectReference).
+      Object.assign(out, decodeMessage(r.bytes(), kind.msg));
       continue;
     }
     if (typeof kind === 'object') value = decodeMessage(r.bytes(), kind.msg);

@@ -7,6 +7,7 @@ import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { load as loadYaml } from 'js-yaml';
 import { Store, Snapshot, hasStatusSubresource, type Change, type DeleteOptions } from './store.js';
+import type { ServiceAccountTokens } from './serviceAccounts.js';
 import { StatusError, badRequest, notFound, notFoundPath, methodNotAllowed, unauthorized, tooManyRequests, internalError, serviceUnavailable, conflict, STALE_OBJECT } from './errors.js';
 import { RESOURCE_DEFS, apiVersionOf, resourceDef, type ResourceDef } from './resources.js';
 import { SERVER_VERSION, apiVersions, apiGroupList, apiGroupDoc, apiResourceList, openApiV3Root, openApiV3Doc } from './discovery.js';
@@ -33,6 +34,8 @@ export interface ApiServerOptions {
   faults: Faults;
   /** Bearer tokens and the users they authenticate (client certificates: CN is the user, O the groups). */
   tokens: Record<string, UserInfo>;
+  /** Tokens of service accounts, minted for pods' projected volumes. */
+  serviceAccounts?: ServiceAccountTokens;
   tls: { key: string; cert: string; ca: string };
   kubelet?: KubeletHandlers;
   /** How often a watch with allowWatchBookmarks gets a BOOKMARK. */
@@ -97,7 +100,8 @@ export class ApiServer {
     const auth = req.headers.authorization;
     const withAuthenticated = (u: UserInfo): UserInfo => ({ name: u.name, groups: [...u.groups, 'system:authenticated'] });
     if (auth?.startsWith('Bearer ')) {
-      const u = Object.hasOwn(this.opts.tokens, auth.slice(7)) ? this.opts.tokens[auth.slice(7)] : undefined;
+      const token = auth.slice(7);
+      const u = Object.hasOwn(this.opts.tokens, token) ? this.opts.tokens[token] : this.opts.serviceAccounts?.authenticate(token);
       return u && withAuthenticated(u);
     }
     const sock = req.socket as TLSSocket;

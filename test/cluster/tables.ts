@@ -153,6 +153,18 @@ const TABLES: Record<string, { columns: Column[]; cells: Cells }> = {
       return [o.metadata.name, s.desiredNumberScheduled ?? 0, s.currentNumberScheduled ?? 0, s.numberReady ?? 0, s.updatedNumberScheduled ?? 0, s.numberAvailable ?? 0, ns, age(o, now)];
     },
   },
+  cronjobs: {
+    columns: [NAME, { name: 'Schedule' }, { name: 'Timezone' }, { name: 'Suspend' }, { name: 'Active' }, { name: 'Last Schedule' }, AGE],
+    cells: (o, now) => [
+      o.metadata.name,
+      o.spec?.schedule ?? '',
+      o.spec?.timeZone ?? '<none>',
+      o.spec?.suspend ? 'True' : 'False',
+      (o.status?.active ?? []).length,
+      o.status?.lastScheduleTime ? humanDuration(now - Date.parse(o.status.lastScheduleTime)) : '<none>',
+      age(o, now),
+    ],
+  },
   jobs: {
     columns: [NAME, { name: 'Status' }, { name: 'Completions' }, { name: 'Duration' }, AGE],
     cells: (o, now) => {

@@ -1,6 +1,7 @@
 // Defaults, validation and admission for the resources the cluster serves: enough of the real
 // strategies (pkg/registry/*/strategy.go, pkg/apis/*/validation) and admission plugins to give the
 // same 422s and 403s a real API server gives for the mistakes our tools can make.
+import { parseCron } from '../../lib/cron.js';
 import { invalid, forbidden, type StatusCause } from './errors.js';
 import { resourceDef, type ResourceDef } from './resources.js';
 import type { Store } from './store.js';
@@ -167,6 +168,17 @@ export function prepareCreate(def: ResourceDef, obj: any, store: Store): void {
         tpl.metadata.labels = { ...(tpl.metadata.labels ?? {}), 'batch.kubernetes.io/controller-uid': uid, 'batch.kubernetes.io/job-name': md.name, 'controller-uid': uid, 'job-name': md.name };
       }
       defaultPodSpec(tpl.spec);
+      obj.status ??= {};
+      break;
+    }
+    case 'cronjobs': {
+      // pkg/apis/batch/v1/defaults.go
+      obj.spec ??= {};
+      obj.spec.concurrencyPolicy ??= 'Allow';
+      obj.spec.suspend ??= false;
+      obj.spec.successfulJobsHistoryLimit ??= 3;
+      obj.spec.failedJobsHistoryLimit ??= 1;
+      defaultPodSpec(obj.spec.jobTemplate?.spec?.template?.spec);
       obj.status ??= {};
       break;
     }
@@ -368,6 +380,28 @@ function specificCauses(def: ResourceDef, obj: any): StatusCause[] {
       const causes = podSpecCauses(obj.spec?.template?.spec, 'spec.template.spec');
       const rp = obj.spec?.template?.spec?.restartPolicy;
       if (rp && rp !== 'OnFailure' && rp !== 'Never') causes.push(unsupported('spec.template.spec.restartPolicy', rp, ['OnFailure', 'Never']));
+      return causes;
+    }
+    case 'cronjobs': {
+      // pkg/apis/batch/validation: the schedule parses (robfig/cron ParseStandard), the policy is known,
+      // the name leaves room for the Jobs' suffix, the Job template's restartPolicy is OnFailure or Never.
+      const causes = podSpecCauses(obj.spec?.jobTemplate?.spec?.template?.spec, 'spec.jobTemplate.spec.template.spec');
+      const schedule = obj.spec?.schedule;
+      if (!schedule) causes.push(required('spec.schedule'));
+      else {
+        try {
+          parseCron(schedule);
+        } catch (e) {
+          causes.push(invalidValue('spec.schedule', schedule, (e as Error).message));
+        }
+      }
+      const cp = obj.spec?.concurrencyPolicy;
+      if (cp && !['Allow', 'Forbid', 'Replace'].includes(cp)) causes.push(unsupported('spec.concurrencyPolicy', cp, ['Allow', 'Forbid', 'Replace']));
+      const tz = obj.spec?.timeZone;
+      if (tz !== undefined && !['UTC', 'Etc/UTC'].includes(tz)) causes.push(invalidValue('spec.timeZone', tz, 'unknown time zone (the test cluster knows UTC and Etc/UTC)'));
+      if ((obj.metadata?.name ?? '').length > 52) causes.push(invalidValue('metadata.name', obj.metadata.name, 'must be no more than 52 characters'));
+      const rp = obj.spec?.jobTemplate?.spec?.template?.spec?.restartPolicy;
+      if (rp && rp !== 'OnFailure' && rp !== 'Never') causes.push(unsupported('spec.jobTemplate.spec.template.spec.restartPolicy', rp, ['OnFailure', 'Never']));
       return causes;
     }
     case 'persistentvolumeclaims':

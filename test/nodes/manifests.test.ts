@@ -41,8 +41,10 @@ describe('manifests/', () => {
     expect(kinds).toEqual(
       [
         'ClusterRole/kubectl-odoo-agent-installer',
+        'ClusterRole/kubectl-odoo-backup-scheduler',
         'ClusterRole/kubectl-odoo-operator',
         'ClusterRole/kubectl-odoo-operator-namespace',
+        'ClusterRole/kubectl-odoo-operator:backup-schedules',
         'ClusterRole/kubectl-odoo-operator:fleet',
         'ClusterRole/kubectl-odoo-operator:instances',
         'ClusterRole/kubectl-odoo-operator:jobs',

@@ -19,7 +19,7 @@ export interface Sshd {
   stop(): Promise<void>;
 }
 
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   return new Promise((resolve) => {
     const s = createServer();
     s.listen(0, '127.0.0.1', () => {
@@ -29,7 +29,8 @@ async function freePort(): Promise<number> {
   });
 }
 
-export async function startSshd(dir: string): Promise<Sshd> {
+/** `extraConfig`: more sshd_config lines (e.g. the sftp Subsystem for an rclone SFTP remote). */
+export async function startSshd(dir: string, extraConfig: string[] = []): Promise<Sshd> {
   if (!SSHD) throw new Error('sshd is missing: scripts/test-deps.sh installs openssh-server');
   mkdirSync(dir, { recursive: true });
   execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', join(dir, 'host_ed25519')]);
@@ -51,6 +52,7 @@ export async function startSshd(dir: string): Promise<Sshd> {
       'KbdInteractiveAuthentication no',
       'StrictModes no',
       'UsePAM no',
+      ...extraConfig,
     ].join('\n') + '\n',
   );
   mkdirSync('/run/sshd', { recursive: true });

@@ -1,15 +1,27 @@
 import type { CommandDef } from '../../cli/command.js';
 import type { CommandContext } from '../../cli/context.js';
-import { CheckFailedError, UsageError } from '../../../lib/errors.js';
+import { CancelledError, CheckFailedError, FailureError, NotFoundError, UsageError } from '../../../lib/errors.js';
 import { printObjects, printResult, printStructured } from '../../core/output/printer.js';
 import { completeInstanceName, instanceNamespace } from '../support/instance.js';
 import { validateInstanceReference } from '../../instances/names.js';
 import { CONSISTENCY_MODES, totalSize, type ConsistencyMode } from '../../backups/manifest.js';
 import { parseQualifiedBackupRef } from '../../backups/naming.js';
 import { parsePlatformArchivePath } from '../../backups/platformArchives.js';
+import { validateLabelSelector } from '../../instances/selector.js';
+import { isValidCustomerId } from '../../backups/naming.js';
+import type { SlotCaps } from '../../backups/slots.js';
+import type { FleetResult } from '../../backups/fleet.js';
+import { scheduleCommand } from './schedule.js';
 
 interface BackupArgs {
   name?: string;
+  all: boolean;
+  selector?: string;
+  customer?: string;
+  maxPerNode?: string;
+  maxCluster?: string;
+  keep?: string;
+  offsite: boolean;
   wait: boolean;
   consistency: string;
   exportOdooZip: boolean;
@@ -86,17 +98,34 @@ export const backupCommand: CommandDef<BackupArgs> = {
         global: false,
         describe: 'live: the instance keeps running (dump snapshot, then files); stop: stopped during the copy and started again (implies --wait)',
       })
-      .option('export-odoo-zip', { type: 'boolean', default: false, global: false, describe: 'Also write odoo.zip, which Odoo\'s database manager restores' }),
-  subcommands: [verifyCommand, pinCommand(true), pinCommand(false)],
+      .option('export-odoo-zip', { type: 'boolean', default: false, global: false, describe: 'Also write odoo.zip, which Odoo\'s database manager restores' })
+      .option('all', { type: 'boolean', default: false, global: false, describe: 'Back up every instance of the namespace (a fleet run: each as with --wait, within the caps)' })
+      .option('selector', { alias: 'l', type: 'string', global: false, describe: 'Back up the instances whose Deployments match this label selector' })
+      .option('customer', { type: 'string', global: false, describe: 'Back up the instances of this customer id' })
+      // Strings, parsed by parseSlotCap: yargs turns "abc" into NaN.
+      .option('max-per-node', { type: 'string', global: false, describe: 'At most this many backups at once on one node (config backupConcurrency.perNode, default 1)' })
+      .option('max-cluster', { type: 'string', global: false, describe: 'At most this many backups at once in all (config backupConcurrency.cluster, default 4)' })
+      .option('keep', { type: 'string', global: false, describe: 'After a complete backup, apply this retention to the instance\'s sets (implies --wait): last=7,daily=14,weekly=8,monthly=12' })
+      .option('offsite', { type: 'boolean', default: false, global: false, describe: 'After a complete backup (and --keep), copy the instance\'s complete sets to the off-site remote, as backups sync NAME (implies --wait)' }),
+  subcommands: [verifyCommand, pinCommand(true), pinCommand(false), scheduleCommand],
   complete: completeInstanceName,
   async run(ctx, args) {
-    if (!args.name) throw new UsageError('backup needs the instance NAME (or a subcommand: verify, pin, unpin)');
-    const name = validateInstanceReference(args.name);
+    const fleet = args.all || args.selector !== undefined || args.customer !== undefined;
+    if (args.name && fleet) throw new UsageError('backup takes an instance NAME or --all / -l / --customer, not both');
+    if (!args.name && !fleet) throw new UsageError('backup needs the instance NAME, or --all / -l SELECTOR / --customer ID (or a subcommand: verify, pin, unpin, schedule)');
+    if (args.all && (args.selector !== undefined || args.customer !== undefined)) throw new UsageError('--all backs up every instance: use it without -l and --customer');
     if (!(CONSISTENCY_MODES as readonly string[]).includes(args.consistency)) {
       throw new UsageError(`invalid --consistency "${args.consistency}": use stop or live`);
     }
     const consistency = args.consistency as ConsistencyMode;
-    const { backupDeps } = await import('../support/backupDeps.js');
+    const { parseKeep } = await import('../../backups/schedule.js');
+    const keep = args.keep !== undefined ? parseKeep(args.keep) : undefined;
+    if (keep && fleet) throw new UsageError('--keep is for one instance (and its schedule); prune a fleet with "kubectl odoo backups prune"');
+    if (args.offsite && fleet) throw new UsageError('--offsite is for one instance (and its schedule); copy a fleet with "kubectl odoo backups sync --all"');
+    const { backupDeps, slotCapsOf } = await import('../support/backupDeps.js');
+    const caps = slotCapsOf(ctx, args);
+    if (fleet) return runFleet(ctx, args, consistency, caps);
+    const name = validateInstanceReference(args.name!);
     const { startBackup } = await import('../../backups/backup.js');
     const deps = await backupDeps(ctx);
     const started = ctx.clock.now().getTime();
@@ -104,11 +133,27 @@ export const backupCommand: CommandDef<BackupArgs> = {
       namespace: instanceNamespace(ctx),
       name,
       consistency,
-      wait: args.wait || consistency === 'stop',
+      wait: args.wait || consistency === 'stop' || keep !== undefined || args.offsite,
       exportOdooZip: args.exportOdooZip,
       dryRun: args.dryRun,
+      slots: caps,
     });
     if (args.dryRun) return printObject(ctx, out.job);
+    if (keep && out.manifest) {
+      // Only after a complete backup: a set is never deleted before a newer complete one exists.
+      const { applyRetention } = await import('../../backups/prune.js');
+      const pruned = await applyRetention(deps, { namespace: out.manifest.namespace, instance: out.manifest.instance, customerId: out.manifest.customerId, policy: keep });
+      ctx.progress(`retention ${args.keep}: ${pruned.deleted.length} older set(s) deleted, ${pruned.decisions.filter((d) => d.keep).length} kept`);
+    }
+    if (args.offsite && out.manifest) {
+      const { offsiteSettingsOf } = await import('../support/backupDeps.js');
+      const { listBackupSets } = await import('../../backups/list.js');
+      const { syncSets } = await import('../../backups/offsite.js');
+      const scope = { namespace: out.manifest.namespace, instance: out.manifest.instance, customerId: out.manifest.customerId };
+      const paths = (await listBackupSets(deps, scope)).filter((s) => s.kind === 'set' && s.state === 'complete').map((s) => s.path).sort();
+      const synced = await syncSets(deps, offsiteSettingsOf(ctx), scope.namespace, paths);
+      ctx.progress(`off-site: ${synced.filter((x) => x.result === 'copied').length} set(s) copied and verified, ${synced.filter((x) => x.result === 'present').length} already there`);
+    }
     if (await printStructured(ctx.io, ctx.globals.output, { backup: out.path, job: out.jobName, state: out.manifest ? 'complete' : 'running', bytes: out.bytes, manifest: out.manifest })) return;
     if (ctx.globals.output === 'name') {
       ctx.io.stdout.write(`backup/${out.path}\n`);
@@ -126,3 +171,63 @@ export const backupCommand: CommandDef<BackupArgs> = {
     ctx.io.stdout.write(`backup/${out.path} complete: ${formatBytes(out.bytes ?? totalSize(out.manifest))} on the backups volume (${parts}) in ${secs}s\n`);
   },
 };
+
+const FLEET_COLUMNS = (ctx: CommandContext, formatBytes: (n: number) => string) => [
+  { header: 'INSTANCE', value: (r: FleetResult) => r.instance },
+  {
+    header: 'RESULT',
+    value: (r: FleetResult) => r.state,
+    style: (t: string, r: FleetResult) => (r.state === 'complete' ? ctx.colors.green(t) : r.state === 'failed' ? ctx.colors.red(t) : ctx.colors.yellow(t)),
+  },
+  { header: 'BACKUP', value: (r: FleetResult) => r.backup ?? '' },
+  { header: 'SIZE', value: (r: FleetResult) => (r.bytes !== undefined ? formatBytes(r.bytes) : '') },
+  { header: 'SECONDS', value: (r: FleetResult) => (r.seconds !== undefined ? String(r.seconds) : '') },
+  { header: 'ERROR', value: (r: FleetResult) => r.error ?? '' },
+];
+
+/** backup --all / -l / --customer: one backup per instance within the caps, then a summary. */
+async function runFleet(ctx: CommandContext, args: BackupArgs, consistency: ConsistencyMode, caps: SlotCaps): Promise<void> {
+  const labelSelector = args.selector !== undefined ? validateLabelSelector(args.selector) : undefined;
+  if (args.customer !== undefined && !isValidCustomerId(args.customer)) throw new UsageError(`--customer "${args.customer}" is not a valid customer id (letters, digits, ".", "_" and "-")`);
+  if (args.exportOdooZip) throw new UsageError('--export-odoo-zip is for one instance: back it up with backup NAME --export-odoo-zip');
+  const { backupDeps } = await import('../support/backupDeps.js');
+  const { runFleetBackup, planFleetJobs } = await import('../../backups/fleet.js');
+  const { FleetDisplay } = await import('../../backups/fleetDisplay.js');
+  const { formatBytes } = await import('../../../lib/bytes.js');
+  const deps = await backupDeps(ctx);
+  const namespace = instanceNamespace(ctx);
+  const scope = { namespace, labelSelector, customerId: args.customer };
+  if (args.dryRun) {
+    const jobs = await planFleetJobs(deps, { ...scope, consistency });
+    if (ctx.globals.output === 'name') {
+      for (const j of jobs) ctx.io.stdout.write(`job.batch/${j.metadata.name}\n`);
+      return;
+    }
+    return printObject(ctx, { apiVersion: 'v1', kind: 'List', items: jobs });
+  }
+  const display = new FleetDisplay(ctx.io.stderr as any);
+  const results = await runFleetBackup(
+    deps,
+    { ...scope, consistency, caps, stopStarting: ctx.signal },
+    {
+      planned: (rs) => display.planned(rs),
+      update: (r, detail) => display.update(r, detail),
+      interrupted: (running) =>
+        display.say(
+          running.length
+            ? `interrupted: no more backups start; still running: ${running.join(', ')} (followed to their end; Ctrl-C again exits and leaves their Jobs running)`
+            : 'interrupted: no more backups start',
+        ),
+    },
+  );
+  if (!results.length) throw new NotFoundError(`no instance matches in namespace ${namespace}${labelSelector ? ` with -l ${labelSelector}` : ''}${args.customer ? ` for customer ${args.customer}` : ''}`);
+  if (!(await printStructured(ctx.io, ctx.globals.output, results))) {
+    await printResult(ctx.io, ctx.globals.output, { rows: results, columns: FLEET_COLUMNS(ctx, formatBytes), name: (r) => (r.backup ? `backup/${r.backup}` : `instance/${r.instance}`) });
+  }
+  const failed = results.filter((r) => r.state === 'failed');
+  const notStarted = results.filter((r) => r.state === 'not started');
+  const done = results.length - failed.length - notStarted.length;
+  if (notStarted.length) throw new CancelledError(`interrupted: ${done} of ${results.length} backed up, ${failed.length} failed, ${notStarted.length} not started: ${notStarted.map((r) => r.instance).join(', ')}`);
+  if (failed.length) throw new FailureError(`${failed.length} of ${results.length} backups failed: ${failed.map((r) => r.instance).join(', ')}`);
+  ctx.progress(`${results.length} of ${results.length} instances backed up`);
+}

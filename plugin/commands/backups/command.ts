@@ -13,6 +13,7 @@ import type { PruneDecision } from '../../backups/retention.js';
 interface ScopeArgs {
   name?: string;
   customer?: string;
+  remote?: boolean;
 }
 
 /** NAME (any name the instance answers to), --customer C, or everything (-A or nothing): validated before anything runs. */
@@ -155,6 +156,72 @@ const pruneCommand: CommandDef<PruneArgs> = {
   },
 };
 
+async function listRemote(ctx: CommandContext, deps: any, o: { secret: string; image: string }, scope: { namespace: string; instance?: string; customerId?: string }): Promise<void> {
+  const { listRemoteSets } = await import('../../backups/offsite.js');
+  const { formatBytes } = await import('../../../lib/bytes.js');
+  const sets = (await listRemoteSets(deps, o, scope.namespace)).filter(
+    (s) => (scope.instance === undefined || s.instance === scope.instance) && (scope.customerId === undefined || s.customerId === scope.customerId),
+  );
+  await printResult(ctx.io, ctx.globals.output, {
+    rows: sets,
+    columns: [
+      { header: 'BACKUP', value: (s) => s.path },
+      { header: 'SIZE', value: (s) => formatBytes(s.bytes) },
+      { header: 'STATE', value: (s) => s.state, style: (t, s) => (s.state === 'complete' ? ctx.colors.green(t) : ctx.colors.yellow(t)) },
+    ],
+    name: (s) => `remote:${s.path}`,
+    empty: 'No backups found on the remote.',
+  });
+}
+
+interface SyncArgs extends ScopeArgs {
+  all: boolean;
+  dryRun?: 'client' | 'server';
+}
+
+const syncCommand: CommandDef<SyncArgs> = {
+  command: 'sync [name]',
+  scope: 'namespace',
+  dryRun: { describe: 'Show which sets would be copied; copy nothing' },
+  describe: 'Copy complete backup sets to the off-site rclone remote (Secret odoo-backups-offsite), each file verified there, the manifest last',
+  outputs: ['table', 'json', 'yaml', 'name'],
+  builder: (y) =>
+    y
+      .positional('name', { type: 'string', describe: 'Only this instance\'s sets' })
+      .option('customer', { type: 'string', describe: 'Only this customer\'s sets' })
+      .option('all', { type: 'boolean', default: false, describe: 'Every complete set in the namespace' }),
+  complete: completeInstanceName,
+  async run(ctx, args) {
+    const given = [args.name !== undefined, args.customer !== undefined, args.all].filter(Boolean).length;
+    if (given !== 1) throw new UsageError('backups sync takes one of: an instance NAME, --customer ID or --all');
+    const typed = scopeFrom(ctx, args);
+    const { backupDeps, offsiteSettingsOf } = await import('../support/backupDeps.js');
+    const { listBackupSets, resolveBackupScope } = await import('../../backups/list.js');
+    const { syncSets } = await import('../../backups/offsite.js');
+    const deps = await backupDeps(ctx);
+    const scope = await resolveBackupScope(deps, typed);
+    // Complete sets only: a partial, failed, damaged or unproven one is never copied off-site.
+    const sets = (await listBackupSets(deps, scope)).filter((s) => s.kind === 'set' && s.state === 'complete');
+    const paths = sets.map((s) => s.path).sort();
+    let rows: { backup: string; result: string }[];
+    if (args.dryRun) rows = paths.map((p) => ({ backup: p, result: 'would copy' }));
+    else {
+      const done = await syncSets(deps, offsiteSettingsOf(ctx), scope.namespace, paths);
+      rows = done.map((d) => ({ backup: d.backup, result: d.result === 'copied' ? 'copied, verified' : 'already on the remote' }));
+    }
+    if (await printStructured(ctx.io, ctx.globals.output, { dryRun: !!args.dryRun, sets: rows })) return;
+    await printResult(ctx.io, ctx.globals.output, {
+      rows,
+      columns: [
+        { header: 'BACKUP', value: (r) => r.backup },
+        { header: 'RESULT', value: (r) => r.result },
+      ],
+      name: (r) => `remote:${r.backup}`,
+      empty: 'No complete backup sets to copy.',
+    });
+  },
+};
+
 export const backupsCommand: CommandDef<ScopeArgs> = {
   command: 'backups [name]',
   scope: 'namespace',
@@ -164,14 +231,16 @@ export const backupsCommand: CommandDef<ScopeArgs> = {
     y
       .positional('name', { type: 'string', describe: 'Instance name (the backups of an instance that was deleted are listed too)' })
       // Not global: "backups prune" declares its own.
-      .option('customer', { type: 'string', describe: 'Only this customer\'s sets', global: false }),
-  subcommands: [pruneCommand],
+      .option('customer', { type: 'string', describe: 'Only this customer\'s sets', global: false })
+      .option('remote', { type: 'boolean', default: false, global: false, describe: 'List the sets on the off-site remote instead (complete: its manifest is there; partial: a copy cut short)' }),
+  subcommands: [pruneCommand, syncCommand],
   complete: completeInstanceName,
   async run(ctx, args) {
-    const { backupDeps } = await import('../support/backupDeps.js');
+    const { backupDeps, offsiteSettingsOf } = await import('../support/backupDeps.js');
     const { listBackupSets, resolveBackupScope } = await import('../../backups/list.js');
     const deps = await backupDeps(ctx);
     const scope = await resolveBackupScope(deps, scopeFrom(ctx, args));
+    if (args.remote) return listRemote(ctx, deps, offsiteSettingsOf(ctx), scope);
     const sets = await listBackupSets(deps, scope, { platform: true });
     if (await printStructured(ctx.io, ctx.globals.output, sets.map((s) => ({ ...s, time: s.time.toISOString() })))) return;
     await printResult(ctx.io, ctx.globals.output, {

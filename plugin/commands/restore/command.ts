@@ -4,6 +4,7 @@ import { printStructured } from '../../core/output/printer.js';
 import { completeInstanceName, instanceNamespace } from '../support/instance.js';
 import { validateInstanceReference } from '../../instances/names.js';
 import { describeSetTime, restoreQuestion, validateRestoreArgs } from '../../backups/restore.js';
+import { parseBackupRef } from '../../backups/naming.js';
 import { printObject } from '../backup/command.js';
 
 interface RestoreArgs {
@@ -42,10 +43,21 @@ export const restoreCommand: CommandDef<RestoreArgs> = {
   async run(ctx, args) {
     const name = validateInstanceReference(args.name);
     if (!args.from) throw new UsageError('--from is required: the backup to restore (see "kubectl odoo backups NAME")');
-    validateRestoreArgs({ name, from: args.from, to: args.to, filesOnly: args.filesOnly });
-    const { backupDeps } = await import('../support/backupDeps.js');
+    const remoteRef = args.from.startsWith('remote:') ? parseBackupRef(args.from.slice('remote:'.length)) : undefined;
+    if (remoteRef && (args.to !== undefined || args.filesOnly)) throw new UsageError('--from remote:SET restores into NAME itself: fetch the set with "restore NAME --from remote:SET" first, then use --to or --files-only with the set\'s path');
+    if (!remoteRef) validateRestoreArgs({ name, from: args.from, to: args.to, filesOnly: args.filesOnly });
+    const { backupDeps, offsiteSettingsOf } = await import('../support/backupDeps.js');
     const { planRestore, executeRestore, isCopyPlan } = await import('../../backups/restore.js');
     const deps = await backupDeps(ctx);
+    if (remoteRef) {
+      // Fetched onto the backups volume (checked against its checksums), then restored as any set is.
+      const { resolveInstance } = await import('../../instances/resolve.js');
+      const { backupTargetOf } = await import('../../backups/jobSpecs.js');
+      const { bringBackRemoteSet } = await import('../../backups/offsite.js');
+      const target = backupTargetOf(await resolveInstance(deps.kube, instanceNamespace(ctx), name));
+      if (args.dryRun) throw new UsageError('--dry-run cannot show a restore from the remote before the set is fetched: list it with "kubectl odoo backups --remote"');
+      args.from = await bringBackRemoteSet(deps, offsiteSettingsOf(ctx), { namespace: target.namespace, instance: target.name, customerId: target.customerId, ref: remoteRef });
+    }
     if ((args.domain !== undefined || args.subdomain !== undefined) && args.to === undefined) {
       throw new UsageError('--domain/--subdomain are for a new instance made with --to NEW');
     }

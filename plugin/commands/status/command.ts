@@ -22,7 +22,8 @@ export const statusCommand: CommandDef<StatusArgs> = {
     const { lastBackupOf: lastBackupProvider } = await import('../../backups/lastBackup.js');
     const now = ctx.clock.now();
     const { operationStatus } = await import('../../backups/recover.js');
-    const report = await collectStatusReport(kube, instanceNamespace(ctx), name, { now, lastBackup: lastBackupProvider, operation: operationStatus });
+    const { scheduleStatusOf } = await import('../../backups/scheduleStatus.js');
+    const report = await collectStatusReport(kube, instanceNamespace(ctx), name, { now, lastBackup: lastBackupProvider, operation: operationStatus, schedule: scheduleStatusOf });
     if (await printStructured(ctx.io, ctx.globals.output, report)) return;
     ctx.io.stdout.write(renderStatusReport(report, ctx.colors, now));
   },

@@ -5,6 +5,7 @@ import { pluginVersion } from '../../core/buildInfo.js';
 import { UsageError } from '../../../lib/errors.js';
 import { parseTimeout } from '../../instances/wait.js';
 import type { BackupDeps } from '../../backups/deps.js';
+import { parseSlotCap, type SlotCaps } from '../../backups/slots.js';
 
 const COMPRESSIONS = ['auto', 'zstd', 'pigz', 'gzip'];
 
@@ -39,4 +40,18 @@ export async function backupDeps(ctx: CommandContext): Promise<BackupDeps> {
     holder: whoAmI(),
     instanceTimeoutMs: parseTimeout(c.waitTimeout, 'waitTimeout (config)'),
   };
+}
+
+/** The caps on backups at once: the flags, else the config file's backupConcurrency. */
+export function slotCapsOf(ctx: CommandContext, flags: { maxPerNode?: string; maxCluster?: string } = {}): SlotCaps {
+  const c = (ctx.config.backupConcurrency ?? {}) as Record<string, unknown>;
+  return {
+    perNode: flags.maxPerNode !== undefined ? parseSlotCap('--max-per-node', flags.maxPerNode) : parseSlotCap('config backupConcurrency.perNode', c.perNode),
+    cluster: flags.maxCluster !== undefined ? parseSlotCap('--max-cluster', flags.maxCluster) : parseSlotCap('config backupConcurrency.cluster', c.cluster),
+  };
+}
+
+/** The off-site remote's Secret and the rclone image, from the config file. */
+export function offsiteSettingsOf(ctx: CommandContext): { secret: string; image: string } {
+  return { secret: String(ctx.config.offsiteSecret), image: String(ctx.config.rcloneImage) };
 }

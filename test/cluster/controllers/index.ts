@@ -6,6 +6,7 @@ import { DeploymentController, ReplicaSetController } from './workloads.js';
 import { PodController } from './pods.js';
 import { DaemonSetController } from './daemonsets.js';
 import { VolumeController } from './volumes.js';
+import { CronJobController } from './cronjobs.js';
 import { TaintEvictionController } from './taintEviction.js';
 
 export interface ControllerContext {
@@ -19,6 +20,8 @@ export interface ControllerContext {
   simulateAllPods?: boolean;
   /** The kubelet runs DaemonSet pods, so they are not simulated. */
   runDaemonSetPods?: boolean;
+  /** The API server's CA (PEM): the kube-root-ca.crt ConfigMap of every namespace holds it. */
+  caCert?: string;
 }
 
 export interface Controller {
@@ -41,6 +44,7 @@ export function startControllers(store: Store, opts: Omit<ControllerContext, 'st
     new DaemonSetController(ctx),
     new PodController(ctx, { timeScale: opts.timeScale ?? 0.01, simulateAll: opts.simulateAllPods ?? false, runDaemonSetPods: opts.runDaemonSetPods ?? false }),
     new VolumeController(ctx),
+    new CronJobController(ctx),
     new TaintEvictionController(ctx, opts.timeScale ?? 0.01),
     new GarbageCollector(ctx),
   ];

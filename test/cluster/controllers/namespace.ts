@@ -36,7 +36,7 @@ export class NamespaceController implements Controller {
           store.peek('configmaps', ns, 'kube-root-ca.crt') ??
           store.create('configmaps', {
             metadata: { name: 'kube-root-ca.crt', namespace: ns, annotations: { 'kubernetes.io/description': 'Contains a CA bundle that can be used to verify the kube-apiserver when using internal endpoints such as the internal service IP or kubernetes.default.svc. No other usage is guaranteed across distributions of Kubernetes clusters.' } },
-            data: { 'ca.crt': '-----BEGIN CERTIFICATE-----\n(test cluster)\n-----END CERTIFICATE-----\n' },
+            data: { 'ca.crt': this.ctx.caCert ?? '-----BEGIN CERTIFICATE-----\n(test cluster)\n-----END CERTIFICATE-----\n' },
           }),
       );
     }

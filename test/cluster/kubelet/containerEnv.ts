@@ -6,6 +6,8 @@ import { isOdooImage } from './odooImage.js';
 export interface EnvLookup {
   configMap(namespace: string, name: string): Promise<any | undefined>;
   secret(namespace: string, name: string): Promise<any | undefined>;
+  /** Where pods reach the API server: the kubelet's KUBERNETES_SERVICE_HOST/PORT for every container. */
+  apiServer?: { host: string; port: string };
 }
 
 /** The container cannot be configured yet: status waiting/CreateContainerConfigError, retried. */
@@ -22,6 +24,11 @@ export async function buildContainerEnv(pod: any, container: any, lookup: EnvLoo
   const ns = pod.metadata.namespace;
   const path = odooPath && isOdooImage(container.image) ? `${odooPath}:${DEFAULT_PATH}` : DEFAULT_PATH;
   const env: Record<string, string> = { PATH: path, HOSTNAME: pod.spec?.hostname ?? pod.metadata.name, HOME: '/root' };
+  // The kubelet gives every container the kubernetes Service's address (env below may override it).
+  if (lookup.apiServer?.port) {
+    const { host, port } = lookup.apiServer;
+    Object.assign(env, { KUBERNETES_SERVICE_HOST: host, KUBERNETES_SERVICE_PORT: port, KUBERNETES_SERVICE_PORT_HTTPS: port, KUBERNETES_PORT: `tcp://${host}:${port}` });
+  }
   const cache = new Map<string, any>();
   const fetch = async (kind: 'Secret' | 'ConfigMap', name: string) => {
     const key = `${kind}/${name}`;

@@ -12,6 +12,7 @@ import type { Duplex } from 'node:stream';
 import { podHostsFile } from './clusterDns.js';
 import { handleExec } from './execServer.js';
 import { JobController } from './jobController.js';
+import type { ServiceAccountTokens } from '../serviceAccounts.js';
 import { handleLog } from './logServer.js';
 import { PodRuntime } from './podRuntime.js';
 import { OdooStandIn } from './odooStandIn.js';
@@ -36,6 +37,8 @@ export interface KubeletOptions {
   odooStandIn?: boolean;
   /** psql for the Odoo stand-in (default: Debian's, else the one on PATH). */
   psql?: string;
+  /** Service account tokens for projected volumes, and where pods reach the API server. */
+  serviceAccounts?: ServiceAccountTokens;
 }
 
 export interface Kubelet {
@@ -72,7 +75,7 @@ export function createKubelet(opts: KubeletOptions): Kubelet {
   });
   // With the stand-in, Odoo containers and Jobs find its `odoo` executable as the image has one.
   const odooPath = opts.odooStandIn ? standInsDir() : undefined;
-  const runtime = new PodRuntime({ store, dataDir, tickMs, etcHosts: writeHosts, runDaemonSetPods: opts.runDaemonSetPods, odooPath });
+  const runtime = new PodRuntime({ store, dataDir, tickMs, etcHosts: writeHosts, runDaemonSetPods: opts.runDaemonSetPods, odooPath, serviceAccounts: opts.serviceAccounts });
   const jobs = new JobController({ store, tickMs });
   const execProcesses = new Map<string, Set<SandboxProcess>>();
   const unsubscribe: (() => void)[] = [];

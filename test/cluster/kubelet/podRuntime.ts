@@ -11,6 +11,7 @@ import { buildContainerEnv, containerArgv, ContainerConfigError } from './contai
 import { containerMounts, podDir, prepareVolumes, VolumeSetupError, type PreparedVolume } from './podVolumes.js';
 import { podConditions, podPhase, shouldRestart, terminatedReason, type ContainerState, type PodPhase } from './podStatus.js';
 import { resolveExecutable, signalNumber, spawnInSandbox, type SandboxProcess } from './sandbox.js';
+import type { ServiceAccountTokens } from '../serviceAccounts.js';
 import { deleteObject, getObject, objectLookup, recordEvent, updateWithRetry, type KubeletStore } from './store.js';
 
 export interface RuntimeDeps {
@@ -21,6 +22,8 @@ export interface RuntimeDeps {
   runDaemonSetPods?: boolean;
   /** Writes the pod's /etc/hosts (the cluster's Service names) and returns its path. */
   etcHosts(pod: any): string;
+  /** Service account tokens and the API server's address for pods. */
+  serviceAccounts?: ServiceAccountTokens;
   /** First on the PATH of Odoo containers (see buildContainerEnv). */
   odooPath?: string;
 }
@@ -348,7 +351,17 @@ export class PodRuntime {
   }
 
   private lookup() {
-    return objectLookup(this.deps.store);
+    const sa = this.deps.serviceAccounts;
+    const store = this.deps.store;
+    return {
+      ...objectLookup(store),
+      ...(sa
+        ? {
+            apiServer: { host: sa.apiHost, port: sa.apiPort },
+            serviceAccountToken: async (ns: string, name: string, exp: number) => ((await getObject(store, 'serviceaccounts', ns, name)) ? sa.mint(ns, name, exp) : undefined),
+          }
+        : {}),
+    };
   }
 
   /** Writes the pod status from the run's state; writes are serialised per pod. */

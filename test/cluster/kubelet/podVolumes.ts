@@ -12,6 +12,8 @@ export interface VolumeLookup {
   pv(name: string): Promise<any | undefined>;
   configMap(namespace: string, name: string): Promise<any | undefined>;
   secret(namespace: string, name: string): Promise<any | undefined>;
+  /** A token for the service account (TokenRequest); undefined: none can be minted here. */
+  serviceAccountToken?(namespace: string, name: string, expirationSeconds: number): Promise<string | undefined>;
 }
 
 export interface PreparedVolume {
@@ -196,8 +198,15 @@ async function projectedFiles(pod: any, projected: any, lookup: VolumeLookup, vo
     } else if (src.downwardAPI) {
       out.push(...downwardFiles(pod, src.downwardAPI.items ?? [], mode));
     } else if (src.serviceAccountToken) {
-      // A bound token is not minted here; the file exists so programs that read it do not crash.
-      out.push({ path: src.serviceAccountToken.path, content: Buffer.from('test-cluster-service-account-token'), mode });
+      // Minted for the pod's service account, as the kubelet asks TokenRequest; the API server accepts it.
+      const sa = pod.spec?.serviceAccountName || 'default';
+      const exp = src.serviceAccountToken.expirationSeconds ?? 3600;
+      let token: string | undefined;
+      if (lookup.serviceAccountToken) {
+        token = await lookup.serviceAccountToken(ns, sa, exp);
+        if (token === undefined) throw new VolumeSetupError(`MountVolume.SetUp failed for volume "${volume}" : failed to fetch token: serviceaccounts "${sa}" not found`);
+      }
+      out.push({ path: src.serviceAccountToken.path, content: Buffer.from(token ?? 'test-cluster-service-account-token'), mode });
     }
   }
   return out;
