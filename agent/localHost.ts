@@ -16,6 +16,8 @@ const fail = (e: unknown): Probe => ({ ok: false, error: (e as NodeJS.ErrnoExcep
 
 /** What readHead and exclusiveOpen report when the device does not answer in time; the judge shows it. */
 export const DEVICE_DID_NOT_ANSWER = 'device did not answer';
+/** Exclusive opens tried, 100 ms apart, before a device is judged held. */
+const EXCLUSIVE_OPEN_TRIES = 3;
 /** Seconds the first bytes of a device (or its exclusive open) may take. */
 export const DEVICE_READ_TIMEOUT_MS = 5_000;
 const MAX_OUTPUT_BYTES = 8 << 20;
@@ -136,14 +138,20 @@ export function createLocalHostAccess(opts: { env?: NodeJS.ProcessEnv } = {}): H
       // mounted, held by device-mapper/md, or opened exclusively by someone else.
       // Opening does no I/O on the device for disks, partitions and dm, but an open that never returns
       // would hold one of libuv's few threads: it is given up on at the deadline all the same.
+      // A holder that lets go within EXCLUSIVE_OPEN_TRIES x 100 ms (another probe's own exclusive open,
+      // udev's) is no holder: only one that stays is "locked".
       const open = (async (): Promise<Probe> => {
-        try {
-          const fh = await fs.open(path, constants.O_RDONLY | constants.O_EXCL);
-          await fh.close();
-          return { ok: true, out: 'free' };
-        } catch (e) {
-          const code = (e as NodeJS.ErrnoException).code;
-          return code === 'EBUSY' ? { ok: true, out: `busy: ${code}` } : fail(e);
+        for (let attempt = 1; ; attempt++) {
+          try {
+            const fh = await fs.open(path, constants.O_RDONLY | constants.O_EXCL);
+            await fh.close();
+            return { ok: true, out: 'free' };
+          } catch (e) {
+            const code = (e as NodeJS.ErrnoException).code;
+            if (code !== 'EBUSY') return fail(e);
+            if (attempt >= EXCLUSIVE_OPEN_TRIES) return { ok: true, out: `busy: ${code}` };
+            await new Promise((r) => setTimeout(r, 100));
+          }
         }
       })();
       let timer: NodeJS.Timeout | undefined;

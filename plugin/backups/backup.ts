@@ -10,7 +10,7 @@ import { scaleAndWait } from './deps.js';
 import { backupTargetOf, buildBackupJob, type BackupTarget } from './jobSpecs.js';
 import { buildManifestBase, checkManifest, totalSize, type BackupManifest, type ConsistencyMode } from './manifest.js';
 import { lastBackupAnnotationPatch } from './lastBackup.js';
-import { backupSetPath, formatBackupTimestamp } from './naming.js';
+import { backupSetPath, formatBackupTimestamp, jobName } from './naming.js';
 import { makeProgressReporter } from './progress.js';
 import { acquireBackupSlots, type BackupSlots, type SlotCaps } from './slots.js';
 import { acquireInstanceLock, busyMessage, inspectInstanceLock, runningOperations, type InstanceLock } from './lock.js';
@@ -46,8 +46,8 @@ export interface BackupOutcome {
 }
 
 /** `safety`: the backup a restore takes first, marked so "latest" never picks it. */
-export function planBackup(deps: BackupDeps, target: BackupTarget, consistency: ConsistencyMode, exportOdooZip: boolean, safety?: { restoring: string }) {
-  const timestamp = formatBackupTimestamp(deps.clock.now());
+export function planBackup(deps: BackupDeps, target: BackupTarget, consistency: ConsistencyMode, exportOdooZip: boolean, safety?: { restoring: string }, at: Date = deps.clock.now()) {
+  const timestamp = formatBackupTimestamp(at);
   const base = buildManifestBase({
     timestamp,
     instance: target.name,
@@ -63,6 +63,20 @@ export function planBackup(deps: BackupDeps, target: BackupTarget, consistency: 
   // Stopped instances have no pod to share a node with: the Job may run anywhere.
   const job = buildBackupJob(consistency === 'stop' ? { ...target, nodeName: undefined } : target, base, deps.settings, { exportOdooZip });
   return { base, job, path: backupSetPath({ customerId: target.customerId, instance: target.name, timestamp }) };
+}
+
+/**
+ * The time a new backup of the instance is named by (its set, its Job): now, unless a backup of the
+ * instance already took this second (a retry right after a refusal leaves its failed Job behind), then
+ * the next second. A set is named to the second.
+ */
+export async function freshBackupTime(deps: BackupDeps, target: BackupTarget): Promise<Date> {
+  for (let attempt = 0; ; attempt++) {
+    const now = deps.clock.now();
+    const taken = await deps.kube.getOptional(RESOURCES.jobs, jobName('backup', target.name, formatBackupTimestamp(now)), target.namespace);
+    if (!taken || attempt >= 3) return now;
+    await deps.clock.sleep(1000 - (now.getTime() % 1000) + 10, deps.signal);
+  }
 }
 
 /** Runs a planned backup Job to its end with progress; the manifest it wrote, checked. */
@@ -96,7 +110,7 @@ export async function runBackupJob(deps: BackupDeps, target: BackupTarget, job: 
 export async function startBackup(deps: BackupDeps, opts: BackupOptions): Promise<BackupOutcome> {
   const inst = await resolveInstance(deps.kube, opts.namespace, opts.name);
   const target = backupTargetOf(inst);
-  let plan = planBackup(deps, target, opts.consistency, opts.exportOdooZip);
+  let plan = planBackup(deps, target, opts.consistency, opts.exportOdooZip, undefined, opts.dryRun ? undefined : await freshBackupTime(deps, target));
   let outcome: BackupOutcome = { path: plan.path, jobName: plan.job.metadata.name, job: plan.job };
   if (opts.dryRun) return outcome;
   await ensureBackupsPvc(deps, target.namespace);
@@ -125,7 +139,7 @@ export async function startBackup(deps: BackupDeps, opts: BackupOptions): Promis
       onWait: (why) => deps.progress(`waiting for a backup slot: ${why}`),
     });
     // The set is named after the moment it is taken, not the moment it was queued.
-    plan = planBackup(deps, target, opts.consistency, opts.exportOdooZip);
+    plan = planBackup(deps, target, opts.consistency, opts.exportOdooZip, undefined, await freshBackupTime(deps, target));
     outcome = { path: plan.path, jobName: plan.job.metadata.name, job: plan.job };
   }
   opts.onBegin?.();

@@ -18,7 +18,7 @@ import { CancelledError, ConflictError, FailureError, NotFoundError, UsageError 
 import { isNotFound } from '../../lib/kube/errors.js';
 import type { BackupDeps } from './deps.js';
 import { scaleAndWait } from './deps.js';
-import { ensureBackupsPvc, planBackup, runBackupJob } from './backup.js';
+import { ensureBackupsPvc, freshBackupTime, planBackup, runBackupJob } from './backup.js';
 import { backupTargetOf, buildRemoveReplacedJob, buildRestoreJob, buildRestorePreflightJob, type BackupTarget } from './jobSpecs.js';
 import { acquireInstanceLock } from './lock.js';
 import { findBackupSet, findPlatformArchive } from './list.js';
@@ -345,7 +345,7 @@ export async function executeRestore(deps: BackupDeps, plan: RestorePlan): Promi
       }
       progress.stage = 'safety-backup';
       deps.progress(`safety backup of ${target.name}`);
-      const safety = planBackup(deps, target, 'stop', false, { restoring: set.path });
+      const safety = planBackup(deps, target, 'stop', false, { restoring: set.path }, await freshBackupTime(deps, target));
       await lock.update({ phase: 'safety-backup', job: safety.job.metadata.name });
       try {
         await runBackupJob(deps, target, safety.job);

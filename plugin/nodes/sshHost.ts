@@ -49,12 +49,15 @@ const ENV_PREFIX = 'export LC_ALL=C LVM_SUPPRESS_FD_WARNINGS=1 PATH="$PATH:/usr/
  * busy, the processes that have the device open (from /proc/PID/fd) are named.
  */
 export function exclusiveOpenScript(path: string): string {
-  const perl = `perl -MFcntl -e 'if (sysopen(my $f, $ARGV[0], O_RDONLY|O_EXCL)) { print "free\\n"; exit 0 } if ($!{EBUSY}) { print "busy: EBUSY"; exit 0 } print STDERR "$!\\n"; exit 1' "$p"`;
-  const python = `python3 -c 'import errno, os, sys
-try:
-    os.close(os.open(sys.argv[1], os.O_RDONLY | os.O_EXCL)); print("free"); sys.exit(0)
-except OSError as e:
-    if e.errno != errno.EBUSY: sys.exit(e.strerror)
+  // Three tries 100 ms apart, as the agent does: only a holder that stays makes the device "locked".
+  const perl = `perl -MFcntl -e 'for my $i (1..3) { if (sysopen(my $f, $ARGV[0], O_RDONLY|O_EXCL)) { print "free\\n"; exit 0 } last unless $!{EBUSY}; select(undef, undef, undef, 0.1) if $i < 3 } if ($!{EBUSY}) { print "busy: EBUSY"; exit 0 } print STDERR "$!\\n"; exit 1' "$p"`;
+  const python = `python3 -c 'import errno, os, sys, time
+for i in range(3):
+    try:
+        os.close(os.open(sys.argv[1], os.O_RDONLY | os.O_EXCL)); print("free"); sys.exit(0)
+    except OSError as e:
+        if e.errno != errno.EBUSY: sys.exit(e.strerror)
+    if i < 2: time.sleep(0.1)
 sys.stdout.write("busy: EBUSY")' "$p"`;
   const openers = `for f in $(find /proc/[0-9]*/fd -lname "$p" 2>/dev/null); do pid=\${f#/proc/}; pid=\${pid%%/*}; printf ' %s(%s)' "$(cat /proc/$pid/comm 2>/dev/null)" "$pid"; done`;
   return [

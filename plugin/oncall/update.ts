@@ -13,7 +13,7 @@ import { CancelledError, FailureError, TimeoutError, UsageError } from '../../li
 import { LABEL_INSTANCE, LABEL_MANAGED_BY, LABEL_OPERATION, LABEL_COMPONENT, backupTargetOf, pauseHookEnv } from '../backups/jobSpecs.js';
 import type { BackupDeps } from '../backups/deps.js';
 import { scaleAndWait } from '../backups/deps.js';
-import { ensureBackupsPvc, planBackup, runBackupJob } from '../backups/backup.js';
+import { ensureBackupsPvc, freshBackupTime, planBackup, runBackupJob } from '../backups/backup.js';
 import { acquireInstanceLock } from '../backups/lock.js';
 import { formatBackupTimestamp, jobName } from '../backups/naming.js';
 import { odooConfPath } from '../odooconf/run.js';
@@ -179,7 +179,7 @@ export async function executeUpdate(deps: BackupDeps, plan: UpdatePlan, onLogLin
       await scaleAndWait(deps, ref, 0);
     }
     if (plan.request.backup) {
-      const b = planBackup(deps, target, 'stop', false);
+      const b = planBackup(deps, target, 'stop', false, undefined, await freshBackupTime(deps, target));
       await lock.update({ phase: 'backup', job: b.job.metadata.name });
       deps.progress(`backing up ${inst.name} before the update`);
       try {
