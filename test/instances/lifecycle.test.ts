@@ -94,6 +94,12 @@ describe('an instance from create to delete', { timeout: 180_000 }, () => {
     expect((await objectNames(cluster)).filter((n) => n.includes('globex'))).toEqual([]);
   });
 
+  it('list in a namespace that does not exist says so (a typo at 3 a.m.), as the admin who may look', async () => {
+    const r = await kubectlOdoo(['list', '-n', 'nosuchns'], { kubeconfig: cluster.kubeconfigPath, context: null });
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe('No instances found in namespace nosuchns (there is no such namespace).\n');
+  });
+
   it('list shows it with customer, status, ready, storage and URL', async () => {
     const r = await run(['list', '-o', 'json']);
     expect(r.code).toBe(0);

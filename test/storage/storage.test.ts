@@ -306,7 +306,7 @@ describe('storage of a volume whose resize waits for the file system', () => {
 
 describe('bad input', () => {
   it.each([
-    [['storage', 'x', '-A'], 'error: give an instance NAME or -A, not both'],
+    [['storage', 'x', '-A'], 'error: storage NAME acts on one instance: use -n NAMESPACE instead of -A (or -A without a NAME, for every namespace)'],
     [['storage', '--measure'], 'error: --measure goes with an instance NAME'],
     [['storage', 'Bad/Name'], 'error: invalid instance name "Bad/Name": give the Deployment name, instance id, platform instance name or database name (letters, digits, "-", "_" and ".", e.g. acme or odoo-acme-1a2b3c4d)'],
     [['storage', 'x', '-o', 'name'], 'error: -o name is for the table of volumes ("kubectl odoo storage -o name"); for one instance use -o json or yaml'],

@@ -1,3 +1,5 @@
+import type { KubeClient } from '../../../lib/kube/client.js';
+import { RESOURCES } from '../../../lib/kube/resources.js';
 import type { CommandDef } from '../../cli/command.js';
 import { UsageError } from '../../../lib/errors.js';
 import { printResult } from '../../core/output/printer.js';
@@ -49,7 +51,7 @@ export const listCommand: CommandDef<ListArgs> = {
       rows,
       columns: summaryColumns(now, ctx.colors, ctx.globals.allNamespaces, rows),
       name: (r) => (r.kept ? `persistentvolumeclaim/${r.storage.pvc}` : `instance/${r.name}`),
-      empty: namespace ? `No instances found in namespace ${namespace}.` : 'No instances found.',
+      empty: namespace ? `No instances found in namespace ${namespace}${rows.length === 0 && (await namespaceMissing(kube, namespace)) ? ' (there is no such namespace)' : ''}.` : 'No instances found.',
     });
     // Volumes of deleted instances keep using storage; say so where people look, without changing what scripts read.
     if (!args.includeKept && kept.length && (format === 'table' || format === 'wide')) {
@@ -61,3 +63,12 @@ export const listCommand: CommandDef<ListArgs> = {
     }
   },
 };
+
+/** Whether the namespace is known not to exist (a 404); false when it exists or cannot be read. */
+async function namespaceMissing(kube: KubeClient, namespace: string): Promise<boolean> {
+  try {
+    return (await kube.getOptional(RESOURCES.namespaces, namespace)) === undefined;
+  } catch {
+    return false;
+  }
+}

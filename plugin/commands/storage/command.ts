@@ -92,7 +92,7 @@ export const storageCommand: CommandDef<Args> = {
       .option('sort', { type: 'string', choices: ['use', 'used', 'capacity', 'name'], default: 'use', describe: 'Table order (use = percent full, highest first)' }),
   async run(ctx, args) {
     if (args.name !== undefined) validateInstanceReference(args.name);
-    if (args.name !== undefined && ctx.globals.allNamespaces) throw new UsageError('give an instance NAME or -A, not both');
+    if (args.name !== undefined && ctx.globals.allNamespaces) throw new UsageError('storage NAME acts on one instance: use -n NAMESPACE instead of -A (or -A without a NAME, for every namespace)');
     if (args.measure && args.name === undefined) throw new UsageError('--measure goes with an instance NAME');
     if (args.name !== undefined && ctx.globals.output === 'name') throw new UsageError('-o name is for the table of volumes ("kubectl odoo storage -o name"); for one instance use -o json or yaml');
     const kube = await ctx.kube();
