@@ -240,7 +240,7 @@ export async function run({ root }) {
       );
       phaseRuns.push(phases);
       // What the command then does with the instance up.
-      removals.push(await timed(() => runSh(scripts.REMOVE_REPLACED_SCRIPT, { ...dbEnv, ...side })));
+      removals.push(await timed(() => runSh(scripts.RECOVER_SCRIPT, { ...dbEnv, ...side, MODE: 'cleanup' })));
       execFileSync('sync');
     };
     for (let i = 0; i < rounds; i++) {
