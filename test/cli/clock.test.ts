@@ -34,7 +34,8 @@ describe('the clock', () => {
       const pod = cluster.store.list('pods', 'saasodoo').find((p: any) => p.metadata.name.startsWith(inst.deployment));
       return /ImagePull/.test(JSON.stringify(pod?.status?.containerStatuses ?? ''));
     }, 20_000);
-    await new Promise((r) => setTimeout(r, 300));
+    // The wait itself has seen it (its progress line), so the timeout names it as the last status.
+    await waitFor('the wait to report the failing pull', () => /ImagePull/.test(b.stderr()), 20_000);
     clock.advance(600_000);
     const code = await run;
     expect(code).not.toBe(0);

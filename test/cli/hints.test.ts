@@ -61,8 +61,7 @@ function mentions(): Mention[] {
         continue;
       }
       const flags = tokens.filter((t) => /^--?[a-z]/i.test(t)).map((t) => t.replace(/=.*$/, ''));
-      const m = [said];
-      out.push({ where, text: m[0], path, flags });
+      out.push({ where, text: said, path, flags });
     }
   }
   return out;

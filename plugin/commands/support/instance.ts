@@ -51,7 +51,7 @@ export function rejectWaitWithDryRun(dryRun: DryRun, wait: boolean | undefined):
   if (dryRun && wait) throw new UsageError('--wait cannot be used with --dry-run: nothing changes that could be waited for');
 }
 
-/** NAME, --wait, --timeout and --dry-run: the flags of every command that changes one instance. */
+/** NAME, --wait and --timeout: the flags of every command that changes one instance (--dry-run comes from CommandDef.dryRun). */
 export function instanceActionOptions(y: Argv, waitDescribe: string): Argv {
   return y
     .positional('name', { type: 'string', describe: 'Instance name, instance id or platform Deployment name' })
