@@ -1,6 +1,7 @@
 // What an instance's storage objects say, and what an on-call person must be warned about: a full
 // volume, a resize that is not finishing, a PVC that never binds (and the events that say why), a
 // ReadWriteOnce volume written from two nodes. Pure functions over API objects.
+import type { CoreV1Event, Read, V1PersistentVolume, V1PersistentVolumeClaim, V1Pod, V1StorageClass } from '../../lib/kube/models.js';
 import { parseQuantity } from '../instances/quantity.js';
 import { formatBytes } from '../../lib/bytes.js';
 
@@ -78,19 +79,19 @@ export interface PvcFacts {
   resizePending: boolean;
 }
 
-export function derivePvcFacts(pvc: any, pv?: any): PvcFacts {
+export function derivePvcFacts(pvc: Read<V1PersistentVolumeClaim>, pv?: Read<V1PersistentVolume>): PvcFacts {
   const requested: string | undefined = pvc?.spec?.resources?.requests?.storage;
   const capacity: string | undefined = pvc?.status?.capacity?.storage;
-  const resizeConditions = (pvc?.status?.conditions ?? [])
-    .filter((c: any) => c.status !== 'False')
-    .map((c: any) => ({ type: c.type, message: c.message || undefined }));
+  const resizeConditions: PvcFacts['resizeConditions'] = (pvc?.status?.conditions ?? [])
+    .filter((c) => c.status !== 'False')
+    .map((c) => ({ type: c.type ?? '', message: c.message || undefined }));
   for (const [res, state] of Object.entries(pvc?.status?.allocatedResourceStatuses ?? {})) {
-    if (res === 'storage' && !resizeConditions.some((c: any) => c.type === state)) resizeConditions.push({ type: String(state) });
+    if (res === 'storage' && !resizeConditions.some((c) => c.type === state)) resizeConditions.push({ type: String(state) });
   }
   const bigger = requested && capacity ? quantityBytes(requested) > quantityBytes(capacity) : false;
-  const attrs = pv?.spec?.csi?.volumeAttributes ?? {};
+  const attrs: Record<string, string | undefined> = pv?.spec?.csi?.volumeAttributes ?? {};
   return {
-    name: pvc?.metadata?.name,
+    name: pvc?.metadata?.name ?? '',
     phase: pvc?.status?.phase ?? 'Pending',
     requested,
     capacity,
@@ -122,7 +123,18 @@ export function usageLevel(percent: number, t: UsageThresholds = DEFAULT_THRESHO
  * Usage per PVC from kubelet stats summaries (`/api/v1/nodes/<node>/proxy/stats/summary`). A volume
  * mounted by several pods (RWX, or RWO not enforced on CephFS) is reported by each of them: it counts once.
  */
-export function usageByPvc(summaries: { node: string; summary: any }[]): Map<string, VolumeUsage> {
+/** A kubelet's stats summary as read (the fields used here), with the node that gave it. */
+export interface NodeStatsSummary {
+  node: string;
+  summary: {
+    pods?: {
+      podRef?: { name?: string; namespace?: string; uid?: string };
+      volume?: { name?: string; pvcRef?: { name?: string; namespace?: string }; usedBytes?: number; capacityBytes?: number; availableBytes?: number; time?: string }[];
+    }[];
+  };
+}
+
+export function usageByPvc(summaries: NodeStatsSummary[]): Map<string, VolumeUsage> {
   const out = new Map<string, VolumeUsage & { time: string }>();
   for (const { node, summary } of summaries) {
     for (const pod of summary?.pods ?? []) {
@@ -182,21 +194,21 @@ export function usageFromAgentReports(reports: AgentVolumeReport[], now: Date, m
 }
 
 /** Pods (not finished) whose volumes use the claim. */
-export function mountsOf(pods: any[], pvcName: string): VolumeMount[] {
+export function mountsOf(pods: Read<V1Pod>[], pvcName: string): VolumeMount[] {
   return pods
     .filter((p) => p.status?.phase !== 'Succeeded' && p.status?.phase !== 'Failed')
-    .filter((p) => (p.spec?.volumes ?? []).some((v: any) => v.persistentVolumeClaim?.claimName === pvcName))
-    .map((p) => ({ pod: p.metadata.name, node: p.spec?.nodeName || undefined, phase: p.status?.phase }));
+    .filter((p) => (p.spec?.volumes ?? []).some((v) => v.persistentVolumeClaim?.claimName === pvcName))
+    .map((p) => ({ pod: p.metadata?.name ?? '', node: p.spec?.nodeName || undefined, phase: p.status?.phase }));
 }
 
 export interface WarningInputs {
   pvcName: string;
-  pvc?: any;
+  pvc?: Read<V1PersistentVolumeClaim>;
   facts?: PvcFacts;
   /** undefined: not looked up; null: the PVC's StorageClass does not exist. */
-  storageClass?: any | null;
+  storageClass?: Read<V1StorageClass> | null;
   /** Events about the PVC (newest last). */
-  events: any[];
+  events: Read<CoreV1Event>[];
   mounts: VolumeMount[];
   usage?: VolumeUsage;
   thresholds?: UsageThresholds;
@@ -208,7 +220,7 @@ export function storageWarnings(input: WarningInputs): StorageWarning[] {
   const out: StorageWarning[] = [];
   const t = input.thresholds ?? DEFAULT_THRESHOLDS;
   const warnEvents = input.events.filter((e) => e.type === 'Warning' || e.reason === 'ExternalProvisioning');
-  const eventLines = (filter: (e: any) => boolean) =>
+  const eventLines = (filter: (e: Read<CoreV1Event>) => boolean) =>
     uniqueMessages(warnEvents.filter(filter)).map((m) => `  event: ${m}`).join('\n');
 
   if (!input.pvc) {
@@ -278,7 +290,7 @@ export function storageWarnings(input: WarningInputs): StorageWarning[] {
   return out;
 }
 
-function uniqueMessages(events: any[]): string[] {
+function uniqueMessages(events: Read<CoreV1Event>[]): string[] {
   const seen = new Set<string>();
   const out: string[] = [];
   for (const e of events) {

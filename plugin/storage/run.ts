@@ -2,6 +2,7 @@
 // and what is wrong with it, from the PVC, PV, StorageClass, events, pods, the node agents' summaries
 // and the kubelets' stats.
 import type { KubeClient } from '../../lib/kube/client.js';
+import type { CoreV1Event, Read, V1ConfigMap, V1PersistentVolume, V1PersistentVolumeClaim, V1StorageClass } from '../../lib/kube/models.js';
 import { RESOURCES } from '../../lib/kube/resources.js';
 import { ApiError } from '../../lib/kube/errors.js';
 import type { Clock } from '../cli/context.js';
@@ -28,6 +29,8 @@ import {
   type StorageWarning,
   type UsageThresholds,
   type VolumeMount,
+  type AgentVolumeReport,
+  type NodeStatsSummary,
   type VolumeUsage,
 } from './facts.js';
 
@@ -62,10 +65,10 @@ const AGENT_REPORT_MAX_AGE_MS = 5 * 60_000;
  * and from the kubelet stats summary of each node without a fresh agent report.
  */
 async function volumeUsage(kube: KubeClient, agentNamespace: string, nodes: string[], now: Date): Promise<{ usage: Map<string, VolumeUsage>; errors: string[] }> {
-  let reports: any[] = [];
+  let reports: AgentVolumeReport[] = [];
   try {
-    const cms = await kube.list(RESOURCES.configmaps, { namespace: agentNamespace, labelSelector: SUMMARY_SELECTOR });
-    reports = cms.items.map((cm: any) => parseSummaryConfigMap(cm).report).filter(Boolean);
+    const cms = await kube.list<Read<V1ConfigMap>>(RESOURCES.configmaps, { namespace: agentNamespace, labelSelector: SUMMARY_SELECTOR });
+    reports = cms.items.map((cm) => parseSummaryConfigMap(cm).report).filter((r): r is NonNullable<typeof r> => !!r);
   } catch {
     // No agent installed (or no permission to read its namespace): the kubelet answers instead.
   }
@@ -77,8 +80,8 @@ async function volumeUsage(kube: KubeClient, agentNamespace: string, nodes: stri
 }
 
 /** Kubelet stats summaries of the given nodes (failures become notes, not errors). */
-async function nodeSummaries(kube: KubeClient, nodes: string[]): Promise<{ summaries: { node: string; summary: any }[]; errors: string[] }> {
-  const summaries: { node: string; summary: any }[] = [];
+async function nodeSummaries(kube: KubeClient, nodes: string[]): Promise<{ summaries: NodeStatsSummary[]; errors: string[] }> {
+  const summaries: NodeStatsSummary[] = [];
   const errors: string[] = [];
   const queue = [...new Set(nodes)];
   const worker = async () => {
@@ -101,17 +104,17 @@ export async function describeStorage(
   const inst = await resolveInstance(deps.kube, opts.namespace, opts.name, { events: true });
   const out: InstanceStorage = { instance: inst.name, namespace: inst.namespace, pvcName: inst.pvcName, hostPath: inst.facts.hostPath, mounts: [], warnings: [] };
   const nsPods = (await deps.kube.list(RESOURCES.pods, { namespace: inst.namespace })).items;
-  let pvEvents: any[] = [];
-  let storageClass: any | null | undefined;
+  let pvEvents: Read<CoreV1Event>[] = [];
+  let storageClass: Read<V1StorageClass> | null | undefined;
   let rawUsage: VolumeUsage | undefined;
   if (inst.facts.hostPath) {
     out.mounts = inst.pods.filter((p) => p.status?.phase !== 'Succeeded' && p.status?.phase !== 'Failed').map((p) => ({ pod: p.metadata.name, node: p.spec?.nodeName, phase: p.status?.phase }));
   } else if (inst.pvcName) {
     const pvc = inst.pvc;
-    let pv: any;
+    let pv: Read<V1PersistentVolume> | undefined;
     [pv, storageClass] = await Promise.all([
-      pvc?.spec?.volumeName ? deps.kube.getOptional(RESOURCES.persistentvolumes, pvc.spec.volumeName) : undefined,
-      pvc?.spec?.storageClassName ? deps.kube.getOptional(RESOURCES.storageclasses, pvc.spec.storageClassName).then((sc) => sc ?? null) : undefined,
+      pvc?.spec?.volumeName ? deps.kube.getOptional<Read<V1PersistentVolume>>(RESOURCES.persistentvolumes, pvc.spec.volumeName) : undefined,
+      pvc?.spec?.storageClassName ? deps.kube.getOptional<Read<V1StorageClass>>(RESOURCES.storageclasses, pvc.spec.storageClassName).then((sc) => sc ?? null) : undefined,
     ]);
     if (pvc) out.pvc = derivePvcFacts(pvc, pv);
     out.mounts = mountsOf(nsPods, inst.pvcName);
@@ -161,13 +164,13 @@ export async function describeStorage(
 }
 
 /** The PVC's size: its capacity once bound, else what it requests. */
-function pvcCapacityBytes(pvc: any): number | undefined {
+function pvcCapacityBytes(pvc: Read<V1PersistentVolumeClaim> | undefined): number | undefined {
   const b = quantityBytes(pvc?.status?.capacity?.storage ?? pvc?.spec?.resources?.requests?.storage);
   return Number.isFinite(b) ? b : undefined;
 }
 
-function sortEvents(events: any[]): any[] {
-  const t = (e: any) => e.lastTimestamp ?? e.eventTime ?? e.metadata?.creationTimestamp ?? '';
+function sortEvents(events: Read<CoreV1Event>[]): Read<CoreV1Event>[] {
+  const t = (e: Read<CoreV1Event>) => e.lastTimestamp ?? e.eventTime ?? e.metadata?.creationTimestamp ?? '';
   return [...events].sort((a, b) => String(t(a)).localeCompare(String(t(b))));
 }
 

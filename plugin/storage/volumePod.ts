@@ -11,6 +11,7 @@ import type { InstanceObjects } from '../instances/resolve.js';
 import { LABEL_K8S_COMPONENT, LABEL_K8S_INSTANCE, LABEL_K8S_MANAGED_BY, MANAGED_BY_PLUGIN } from '../instances/labels.js';
 import type { PodTarget } from '../odooconf/remoteFile.js';
 import { admitHelperPod } from '../../lib/kube/podSecurity.js';
+import type { Read, V1Container, V1ContainerStatus, V1Pod, V1PodCondition, V1PodSpec, V1Volume, V1VolumeMount } from '../../lib/kube/models.js';
 
 export const VOLUME_POD_COMPONENT = 'volume-access';
 /** A forgotten helper pod ends itself. */
@@ -22,23 +23,24 @@ const CONTAINER = 'files';
  * shows the same directory: with the instance's subPath, so a legacy instance on the shared tree
  * (hostPath /mnt/cephfs, subPath odoo_instances/odoo_data_...) sees only its own directory.
  */
-export function dataVolumeOf(inst: InstanceObjects): { volume: any; mount: any } {
-  const spec = inst.deployment?.spec?.template?.spec ?? {};
-  const container = (spec.containers ?? []).find((c: any) => c.name === inst.facts.container);
-  const mount = (container?.volumeMounts ?? []).find((m: any) => m.mountPath === inst.facts.dataMountPath);
-  const volume = mount && (spec.volumes ?? []).find((v: any) => v.name === mount.name);
+export function dataVolumeOf(inst: InstanceObjects): { volume: V1Volume; mount: V1VolumeMount } {
+  const spec: Read<V1PodSpec> = inst.deployment?.spec?.template?.spec ?? {};
+  const container = (spec.containers ?? []).find((c) => c.name === inst.facts.container);
+  const mount = (container?.volumeMounts ?? []).find((m) => m.mountPath === inst.facts.dataMountPath);
+  const volume = mount && (spec.volumes ?? []).find((v) => v.name === mount.name);
   const at = { name: 'data', mountPath: inst.facts.dataMountPath };
-  if (volume) {
+  if (volume && mount) {
     const sub = mount.subPath ? { subPath: mount.subPath } : mount.subPathExpr ? { subPathExpr: mount.subPathExpr } : {};
-    return { volume: { ...volume, name: 'data' }, mount: { ...at, ...sub } };
+    // The Deployment's volume as it was read: what the API server accepted for the instance.
+    return { volume: { ...(volume as V1Volume), name: 'data' }, mount: { ...at, ...sub } };
   }
   if (inst.pvcName) return { volume: { name: 'data', persistentVolumeClaim: { claimName: inst.pvcName } }, mount: at };
   throw new FailureError(`instance ${inst.name} has no data volume mounted at ${inst.facts.dataMountPath}`);
 }
 
-export function buildVolumePod(inst: InstanceObjects, suffix: string): any {
-  const tmpl = inst.deployment?.spec?.template?.spec ?? {};
-  const container = (tmpl.containers ?? []).find((c: any) => c.name === inst.facts.container) ?? {};
+export function buildVolumePod(inst: InstanceObjects, suffix: string): V1Pod & { metadata: { name: string } } {
+  const tmpl: V1PodSpec | undefined = inst.deployment?.spec?.template?.spec;
+  const container: Partial<V1Container> = (tmpl?.containers ?? []).find((c) => c.name === inst.facts.container) ?? {};
   const name = `${inst.name.slice(0, 63 - 7)}-f${suffix}`.replace(/[^a-z0-9-]/g, '-');
   const data = dataVolumeOf(inst);
   return {
@@ -61,7 +63,7 @@ export function buildVolumePod(inst: InstanceObjects, suffix: string): any {
         resources: { requests: { cpu: '10m', memory: '32Mi' }, limits: { memory: '256Mi' } },
       },
       volumes: [data.volume],
-      securityContext: tmpl.securityContext,
+      securityContext: tmpl?.securityContext,
       placement: placementOf(inst.deployment),
       activeDeadlineSeconds: LIFETIME_SECONDS,
       terminationGracePeriodSeconds: 1,
@@ -75,9 +77,9 @@ export function runningInstancePod(inst: InstanceObjects): PodTarget | undefined
     (p) =>
       !p.metadata?.deletionTimestamp &&
       p.status?.phase === 'Running' &&
-      (p.status?.containerStatuses ?? []).some((c: any) => c.name === inst.facts.container && c.state?.running),
+      (p.status?.containerStatuses ?? []).some((c: Read<V1ContainerStatus>) => c.name === inst.facts.container && c.state?.running),
   );
-  const ready = alive.find((p) => (p.status?.conditions ?? []).some((c: any) => c.type === 'Ready' && c.status === 'True'));
+  const ready = alive.find((p) => (p.status?.conditions ?? []).some((c: Read<V1PodCondition>) => c.type === 'Ready' && c.status === 'True'));
   const pod = ready ?? alive[0];
   return pod ? { namespace: inst.namespace, pod: pod.metadata.name, container: inst.facts.container } : undefined;
 }
@@ -111,11 +113,11 @@ export async function withInstanceFiles<T>(deps: VolumeAccessDeps, inst: Instanc
 
 export async function waitForPodRunning(deps: VolumeAccessDeps, namespace: string, name: string): Promise<void> {
   const deadline = deps.clock.now().getTime() + (deps.timeoutMs ?? 120_000);
-  let last: any;
+  let last: Read<V1Pod>;
   for (;;) {
-    last = await deps.kube.get(RESOURCES.pods, name, namespace);
+    last = await deps.kube.get<Read<V1Pod>>(RESOURCES.pods, name, namespace);
     const phase = last.status?.phase;
-    if (phase === 'Running' && (last.status?.containerStatuses ?? []).every((c: any) => c.state?.running)) return;
+    if (phase === 'Running' && (last.status?.containerStatuses ?? []).every((c) => c.state?.running)) return;
     if (phase === 'Failed' || phase === 'Succeeded') throw new FailureError(`pod ${name} ended (${phase}) before it could be used: ${podProblem(last)}`);
     if (deps.signal?.aborted) throw new FailureError('interrupted');
     if (deps.clock.now().getTime() > deadline) throw new TimeoutError(`pod ${name} did not start: ${podProblem(last)}`);
@@ -123,10 +125,10 @@ export async function waitForPodRunning(deps: VolumeAccessDeps, namespace: strin
   }
 }
 
-export function podProblem(pod: any): string {
-  const waiting = (pod?.status?.containerStatuses ?? []).map((c: any) => c.state?.waiting ?? c.state?.terminated).find(Boolean);
+export function podProblem(pod: Read<V1Pod> | undefined): string {
+  const waiting = (pod?.status?.containerStatuses ?? []).map((c) => c.state?.waiting ?? c.state?.terminated).find(Boolean);
   if (waiting?.reason) return `${waiting.reason}${waiting.message ? `: ${waiting.message}` : ''}`;
-  const cond = (pod?.status?.conditions ?? []).find((c: any) => c.status === 'False' && c.message);
+  const cond = (pod?.status?.conditions ?? []).find((c) => c.status === 'False' && c.message);
   if (cond) return `${cond.reason ?? cond.type}: ${cond.message}`;
   return pod?.status?.message ?? `phase ${pod?.status?.phase ?? 'Pending'}`;
 }

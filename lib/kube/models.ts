@@ -1,0 +1,35 @@
+// Kubernetes objects as the plugin and the agent read them: client-node's model types, with every field
+// optional. What comes back from the API server may lack any field a model marks required (a dry-run
+// object before defaulting, an old server, a partial fixture), so code that reads objects takes them
+// as `Read<T>` and guards each field; objects we build are written as the full model.
+export type {
+  CoreV1Event,
+  V1ConfigMap,
+  V1Container,
+  V1ContainerStatus,
+  V1CronJob,
+  V1DaemonSet,
+  V1Deployment,
+  V1EnvVar,
+  V1Ingress,
+  V1Job,
+  V1JobSpec,
+  V1Lease,
+  V1Namespace,
+  V1Node,
+  V1PersistentVolume,
+  V1PersistentVolumeClaim,
+  V1Pod,
+  V1PodCondition,
+  V1PodSpec,
+  V1PodTemplateSpec,
+  V1ReplicaSet,
+  V1Secret,
+  V1Service,
+  V1StorageClass,
+  V1Volume,
+  V1VolumeMount,
+} from '@kubernetes/client-node';
+
+/** An object as read: every field, at every depth, may be missing. */
+export type Read<T> = T extends (infer U)[] ? Read<U>[] : T extends Date ? T : T extends object ? { [K in keyof T]?: Read<T[K]> } : T;
