@@ -31,5 +31,8 @@ export type {
   V1VolumeMount,
 } from '@kubernetes/client-node';
 
-/** An object as read: every field, at every depth, may be missing. */
-export type Read<T> = T extends (infer U)[] ? Read<U>[] : T extends Date ? T : T extends object ? { [K in keyof T]?: Read<T[K]> } : T;
+/**
+ * An object as read from the API server: every field, at every depth, may be missing, and times are the
+ * RFC 3339 strings of the JSON (client-node's models type them as Date, which its own deserializer makes).
+ */
+export type Read<T> = T extends (infer U)[] ? Read<U>[] : T extends Date ? string : T extends object ? { [K in keyof T]?: Read<T[K]> } : T;
