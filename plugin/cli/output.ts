@@ -5,6 +5,8 @@ import { UsageError } from '../../lib/errors.js';
 import { printAction, printObjects, printResult, printStructured, type ActionOutput, type OutputFormat, type Printable } from '../core/output/printer.js';
 
 interface Outcome {
+  /** Lines for stderr once the output is printed: notes on the result, what to do next. */
+  notes?: string[];
   /** Thrown once the output is printed: a check that found problems, a run that stopped part-way. */
   failure?: Error;
 }
@@ -45,13 +47,18 @@ export interface TextOutput extends Outcome {
 export type CommandOutput = TableOutput | ObjectsOutput | ActionResult | ScreenOutput | TextOutput;
 
 export const showTable = <T>(p: Printable<T> & Outcome): TableOutput<T> => ({ kind: 'table', ...p });
-export const showObjects = (objects: unknown[], line?: (o: any, i: number) => string): ObjectsOutput => ({ kind: 'objects', objects, line });
+export const showObjects = (objects: unknown[], line?: (o: any, i: number) => string, more: Outcome = {}): ObjectsOutput => ({ kind: 'objects', objects, line, ...more });
 export const showAction = (a: ActionOutput & Outcome): ActionResult => ({ kind: 'action', ...a });
 export const showScreen = (text: string, data: unknown, more: Omit<ScreenOutput, 'kind' | 'text' | 'data'> = {}): ScreenOutput => ({ kind: 'screen', text, data, ...more });
-export const showText = (text: string): TextOutput => ({ kind: 'text', text });
+export const showText = (text: string, more: Outcome = {}): TextOutput => ({ kind: 'text', text, ...more });
 
-/** Prints a command's output in the format of -o. */
+/** Prints a command's output in the format of -o, then its notes on stderr. */
 export async function printOutput(io: IOStreams, format: OutputFormat, out: CommandOutput): Promise<void> {
+  await printBody(io, format, out);
+  for (const n of out.notes ?? []) io.stderr.write(`${n}\n`);
+}
+
+async function printBody(io: IOStreams, format: OutputFormat, out: CommandOutput): Promise<void> {
   switch (out.kind) {
     case 'table':
       return printResult(io, format, out);
