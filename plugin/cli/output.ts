@@ -28,12 +28,14 @@ export interface ActionResult extends ActionOutput, Outcome {
   kind: 'action';
 }
 
-/** A screen of text (a status, a report, an outcome) for people; `data` for -o json|yaml. */
+/** A screen of text (a status, a report, an outcome) for people; `data` for -o json|yaml, `names` for -o name. */
 export interface ScreenOutput extends Outcome {
   kind: 'screen';
   /** Printed as it is, so it ends with its own newline. */
   text: string;
   data: unknown;
+  /** One per line with -o name (e.g. "cronjob.batch/x"); without them the screen refuses -o name. */
+  names?: string[];
   /** Printed on stderr when the screen has no text (table output). */
   empty?: string;
 }
@@ -68,7 +70,11 @@ async function printBody(io: IOStreams, format: OutputFormat, out: CommandOutput
       return printAction(io, format, out);
     case 'screen':
       if (await printStructured(io, format, out.data)) return;
-      if (format === 'name') throw new UsageError('-o name is not supported by this command; use table, json or yaml');
+      if (format === 'name') {
+        if (!out.names) throw new UsageError('-o name is not supported by this command; use table, json or yaml');
+        for (const n of out.names) io.stdout.write(`${n}\n`);
+        return;
+      }
       if (out.text) io.stdout.write(out.text);
       else if (out.empty) io.stderr.write(`${out.empty}\n`);
       return;

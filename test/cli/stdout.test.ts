@@ -46,13 +46,6 @@ const SESSION_MODULES = [
   'update/command.ts', // update --list-pending prints psql's own table
 ];
 
-/** Not converted yet: they still print for themselves. An entry goes once its module no longer does. */
-const STILL_PRINTING = [
-  'backup/command.ts',
-  'backup/schedule.ts',
-  'restore/command.ts',
-];
-
 const offences = (text: string, patterns: RegExp[]) =>
   text
     .split('\n')
@@ -74,24 +67,14 @@ describe('stdout in plugin/commands', () => {
   });
 
   it('no module writes to stdout except the streams', () => {
-    const found = files
-      .filter((f) => !STILL_PRINTING.includes(f.rel))
-      // A stream writes its lines as they come; it still returns, never prints, anything else.
-      .flatMap((f) => offences(f.text, STREAM_MODULES.includes(f.rel) ? [PRINTS] : WRITES_STDOUT).map((o) => `${f.rel}:${o.n}: ${o.line}`));
+    // A stream writes its lines as they come; it still returns, never prints, anything else.
+    const found = files.flatMap((f) => offences(f.text, STREAM_MODULES.includes(f.rel) ? [PRINTS] : WRITES_STDOUT).map((o) => `${f.rel}:${o.n}: ${o.line}`));
     expect(found).toEqual([]);
   });
 
   it('only the stream modules hand the terminal over', () => {
-    const found = files.filter((f) => !SESSION_MODULES.includes(f.rel) && !STILL_PRINTING.includes(f.rel) && offences(f.text, HANDS_OVER).length).map((f) => f.rel);
+    const found = files.filter((f) => !SESSION_MODULES.includes(f.rel) && offences(f.text, HANDS_OVER).length).map((f) => f.rel);
     expect(found).toEqual([]);
-  });
-
-  it('the list of modules not converted yet holds only modules that still print', () => {
-    const stale = STILL_PRINTING.filter((rel) => {
-      const f = files.find((x) => x.rel === rel);
-      return !f || offences(f.text, WRITES_STDOUT).length === 0;
-    });
-    expect(stale).toEqual([]);
   });
 
   it('the streams are declared on their commands', () => {
