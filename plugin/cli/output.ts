@@ -40,7 +40,7 @@ export interface ScreenOutput extends Outcome {
   empty?: string;
 }
 
-/** Text that has no other form (a shell script, one option's value); its command takes only -o table. */
+/** Text printed as it is whatever -o says: a shell script, one option's value, a line before a wait in table output. */
 export interface TextOutput extends Outcome {
   kind: 'text';
   text: string;
