@@ -7,6 +7,7 @@ import type { CommandContext, Clock, Env, GlobalOptions, IOStreams } from './con
 import { COMMANDS } from './commands.js';
 import { UsageError, exitCodeFor, formatError, CancelledError, CliError } from '../../lib/errors.js';
 import { OUTPUT_FORMATS, type OutputFormat } from '../core/output/printer.js';
+import { printOutput } from './output.js';
 import { colorEnabled, makeColors, type ColorMode } from '../core/output/colors.js';
 import { loadPluginConfig, type PluginConfig } from '../core/config.js';
 import type { KubeClient } from '../../lib/kube/client.js';
@@ -89,6 +90,7 @@ export function makeContext(deps: AppDeps, globals: GlobalOptions, config: Plugi
     signal,
     kube: () => (client ??= (deps.kubeFactory ?? defaultKubeFactory)(globals, config, env, log, deps.clock)),
     namespace: () => globals.namespace || config.namespace,
+    show: (out) => printOutput(io, globals.output, out),
     progress: (m) => io.stderr.write(`${m}\n`),
     confirm: (question, expected) => confirmByTyping(io, question, expected),
   };
@@ -172,7 +174,11 @@ function registerCommand(y: Argv, def: CommandDef, deps: AppDeps, state: RunStat
           const config = loadPluginConfig(deps.env);
           const ctx = makeContext(deps, globals, config, state.signal);
           try {
-            await def.run!(ctx, argv);
+            const out = await def.run!(ctx, argv);
+            if (out) {
+              await printOutput(deps.io, globals.output, out);
+              if (out.failure) throw out.failure;
+            }
           } finally {
             await disposeContext(ctx);
           }

@@ -1,6 +1,8 @@
-// The shape of a command module: flags become typed args, `run` does the work with the context.
+// The shape of a command module: flags become typed args, `run` does the work with the context and
+// returns what to show; the app prints it (cli/output.ts).
 import type { Argv } from 'yargs';
 import type { CommandContext } from './context.js';
+import type { CommandOutput } from './output.js';
 import type { OutputFormat } from '../core/output/printer.js';
 import { UsageError } from '../../lib/errors.js';
 
@@ -12,7 +14,17 @@ export interface CommandDef<A = any> {
   describe: string;
   aliases?: string[];
   builder?: (y: Argv) => Argv<any>;
-  run?: (ctx: CommandContext, args: A) => Promise<void>;
+  /**
+   * Does the work and returns its output (cli/output.ts: a table, objects, an action, a screen, text),
+   * which the app prints in the -o format. Nothing returned: the command printed nothing on stdout, or
+   * is a `stream`.
+   */
+  run?: (ctx: CommandContext, args: A) => Promise<CommandOutput | void>;
+  /**
+   * The command writes to stdout itself as it goes, which no returned output can do: a log, a watch,
+   * an interactive session. Every other command leaves stdout to the app.
+   */
+  stream?: boolean;
   /** Nested commands (e.g. "nodes check"). */
   subcommands?: CommandDef[];
   /**

@@ -4,6 +4,7 @@ import type { Colors, ColorMode } from '../core/output/colors.js';
 import type { OutputFormat } from '../core/output/printer.js';
 import type { PluginConfig } from '../core/config.js';
 import type { Clock, IOStreams } from '../../lib/io.js';
+import type { CommandOutput } from './output.js';
 
 export type { Clock, IOStreams } from '../../lib/io.js';
 export { realClock } from '../../lib/io.js';
@@ -34,6 +35,11 @@ export interface CommandContext {
   kube(): Promise<KubeClient>;
   /** -n, else the config file's namespace, else "saasodoo". */
   namespace(): string;
+  /**
+   * Prints an output now rather than when run returns: a result that stands whatever the wait after it
+   * brings ("created" before create --wait waits; the diff before config set --restart restarts).
+   */
+  show(out: CommandOutput): Promise<void>;
   /** A progress line on stderr (never on stdout, which carries data). */
   progress(message: string): void;
   /** Asks the user to type `expected`; false when stdin is not a terminal and gives nothing. */

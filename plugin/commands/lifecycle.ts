@@ -2,6 +2,7 @@
 // print the result, optionally follow readiness.
 import type { CommandDef } from '../cli/command.js';
 import type { CommandContext } from '../cli/context.js';
+import { showAction } from '../cli/output.js';
 import {
   ACTION_OUTPUTS,
   completeInstanceName,
@@ -10,7 +11,6 @@ import {
   INSTANCE_DRY_RUN,
   prepareInstanceAction,
   refuseWhileBusy,
-  printAction,
   type DryRun,
   type InstanceActionArgs,
 } from './support/instance.js';
@@ -59,7 +59,7 @@ export function lifecycleCommand(v: LifecycleVerb): CommandDef<InstanceActionArg
           onProgress: (s) => ctx.progress(`  ${r.name}: ${statusText(s)}${s.message ? ` - ${s.message}` : ''}`),
         });
       }
-      await printAction(ctx, {
+      return showAction({
         lines: [r.changed ? `instance/${r.name} ${v.done}${dryRunSuffix(dryRun)}` : `instance/${r.name} is already ${v.already}`],
         name: `instance/${r.name}`,
         data: {

@@ -4,7 +4,7 @@ import type { CommandDef } from '../../cli/command.js';
 import type { CommandContext } from '../../cli/context.js';
 import { DeclinedError, NotFoundError, UsageError } from '../../../lib/errors.js';
 import { pluginVersion } from '../../core/buildInfo.js';
-import { printObjects, printResult, type OutputFormat } from '../../core/output/printer.js';
+import { showObjects, showTable, showText, type CommandOutput } from '../../cli/output.js';
 import type { AgentMode } from './agentObjects.js';
 
 interface AgentArgs {
@@ -70,8 +70,8 @@ function printable(obj: any): any {
   return o;
 }
 
-function printAgentObjects(ctx: CommandContext, format: OutputFormat, objects: any[], line: (o: any, i: number) => string): Promise<void> {
-  return printObjects(ctx.io, format, objects.map(printable), line);
+function agentObjectsOutput(objects: any[], line: (o: any, i: number) => string, notes?: string[]): CommandOutput {
+  return showObjects(objects.map(printable), line, { notes });
 }
 
 const applyOptions = (y: any) =>
@@ -81,32 +81,30 @@ const applyOptions = (y: any) =>
     .option('build', { type: 'boolean', describe: '--no-build: no image to build, the bundled agent from a ConfigMap on a stock Node.js image (config: agentNodeImage); the default without --image or agentImage' })
     .option('agent-namespace', { type: 'string', requiresArg: true, describe: 'Namespace of the agent (default from config: kubectl-odoo)' });
 
-async function applyRun(ctx: CommandContext, args: ApplyArgs, upgrade: boolean): Promise<void> {
+async function applyRun(ctx: CommandContext, args: ApplyArgs, upgrade: boolean): Promise<CommandOutput> {
   const ns = agentNamespace(ctx, args);
   const { installAgent, upgradeAgent, installedDaemonSet } = await import('./agentInstall.js');
   const { objectRef, VERSION_LABEL } = await import('./agentObjects.js');
   if (args['dry-run'] && !upgrade) {
     // Needs no cluster: what install applies follows from the flags and the config file alone.
     const objects = await objectsToApply(ctx, args, await resolveMode(ctx, args));
-    return printAgentObjects(ctx, ctx.globals.output, objects, (o) => `${objectRef(o)} serverside-applied (dry run)`);
+    return agentObjectsOutput(objects, (o) => `${objectRef(o)} serverside-applied (dry run)`);
   }
   const kube = await ctx.kube();
   const installed = upgrade ? await installedDaemonSet(kube, ns) : undefined;
   const objects = await objectsToApply(ctx, args, await resolveMode(ctx, args, installed));
-  if (args['dry-run']) return printAgentObjects(ctx, ctx.globals.output, objects, (o) => `${objectRef(o)} serverside-applied (dry run)`);
+  if (args['dry-run']) return agentObjectsOutput(objects, (o) => `${objectRef(o)} serverside-applied (dry run)`);
   const deps = { clock: ctx.clock, signal: ctx.signal, progress: ctx.progress };
   const applied = upgrade ? await upgradeAgent(kube, objects, deps) : await installAgent(kube, objects, deps);
-  await printAgentObjects(
-    ctx,
-    ctx.globals.output,
+  const from = installed?.metadata?.labels?.[VERSION_LABEL];
+  return agentObjectsOutput(
     applied.map((a) => a.object),
     (_o, i) => `${applied[i].ref} ${applied[i].skipped ? `unchanged (${applied[i].skipped})` : 'serverside-applied'}`,
-  );
-  const from = installed?.metadata?.labels?.[VERSION_LABEL];
-  ctx.progress(
-    upgrade
-      ? `The node agent goes from version ${from ?? 'unknown'} to ${pluginVersion()}, one node at a time; follow it with: kubectl odoo agent status`
-      : `The node agent starts on every node; follow it with: kubectl odoo agent status`,
+    [
+      upgrade
+        ? `The node agent goes from version ${from ?? 'unknown'} to ${pluginVersion()}, one node at a time; follow it with: kubectl odoo agent status`
+        : `The node agent starts on every node; follow it with: kubectl odoo agent status`,
+    ],
   );
 }
 
@@ -156,7 +154,12 @@ export const agentStatusCommand: CommandDef<AgentArgs> = {
     ]);
     const rows = deriveAgentStatus({ nodes: nodes.items.map((n: any) => n.metadata.name), pods: pods.items, summaries: summaries.items });
     const now = ctx.clock.now();
-    await printResult(ctx.io, ctx.globals.output, {
+    const notes: string[] = [];
+    if (ctx.globals.output === 'table' || ctx.globals.output === 'wide') {
+      notes.push(...versionSkewWarnings(rows, pluginVersion()));
+      for (const r of rows) if (r.problem && ctx.globals.output === 'table') notes.push(`${r.node}: ${r.problem}`);
+    }
+    return showTable({
       rows,
       columns: [
         { header: 'NODE', value: (r) => r.node },
@@ -176,11 +179,8 @@ export const agentStatusCommand: CommandDef<AgentArgs> = {
         nodes: rows.map((r) => ({ ...r, summaryAge: r.summaryAt ? summaryAge(r, now) : undefined })),
       },
       name: (r) => `node/${r.node}`,
+      notes,
     });
-    if (ctx.globals.output === 'table' || ctx.globals.output === 'wide') {
-      for (const w of versionSkewWarnings(rows, pluginVersion())) ctx.progress(w);
-      for (const r of rows) if (r.problem && ctx.globals.output === 'table') ctx.progress(`${r.node}: ${r.problem}`);
-    }
   },
 };
 
@@ -203,16 +203,14 @@ export const agentUninstallCommand: CommandDef<UninstallArgs> = {
     const planned = await plannedRemoval(kube, await objectsToApply(ctx, args, await resolveMode(ctx, { ...args, build: false })));
     if (!planned.length) throw new NotFoundError(`nothing of the node agent installed by kubectl odoo in namespace ${ns}`);
     const refs = planned.map(objectRef);
-    if (args['dry-run']) {
-      for (const r of refs) ctx.io.stdout.write(`${r} deleted (dry run)\n`);
-      return;
-    }
+    if (args['dry-run']) return showText(refs.map((r) => `${r} deleted (dry run)\n`).join(''));
     const namespaceGoes = planned.some((o) => o.kind === 'Namespace');
     if (!args.yes) {
       const question = `This removes the node agent: ${refs.join(', ')}${namespaceGoes ? ` (deleting namespace ${ns} deletes everything in it, the node summaries too)` : ''}.`;
       if (!(await ctx.confirm(question, ns))) throw new DeclinedError('not confirmed; nothing was deleted');
     }
-    await removeAgent(kube, planned, (ref) => ctx.io.stdout.write(`${ref} deleted\n`));
+    // Each object as it goes: an error part-way must not hide what was already deleted.
+    await removeAgent(kube, planned, (ref) => void ctx.show(showText(`${ref} deleted\n`)));
     if (!namespaceGoes) {
       const { RESOURCES } = await import('../../../lib/kube/resources.js');
       const { SUMMARY_SELECTOR } = await import('../../../lib/nodes/summary.js');

@@ -1,7 +1,8 @@
 import type { CommandDef } from '../../cli/command.js';
 import type { CommandContext } from '../../cli/context.js';
 import { CancelledError, CheckFailedError, FailureError, NotFoundError, UsageError } from '../../../lib/errors.js';
-import { printObjects, printResult, printStructured } from '../../core/output/printer.js';
+import { renderTable } from '../../core/output/table.js';
+import { showAction, showObjects, showScreen, showTable, type CommandOutput } from '../../cli/output.js';
 import { completeInstanceName, instanceNamespace } from '../support/instance.js';
 import { validateInstanceReference } from '../../instances/names.js';
 import { CONSISTENCY_MODES, totalSize, type ConsistencyMode } from '../../backups/manifest.js';
@@ -28,11 +29,6 @@ interface BackupArgs {
   dryRun: boolean;
 }
 
-/** Prints the Job (or List) a --dry-run would run: YAML, a List with -o json, `job.batch/NAME` with -o name. */
-export function printObject(ctx: CommandContext, obj: any): Promise<void> {
-  return printObjects(ctx.io, ctx.globals.output, obj?.kind === 'List' ? obj.items : [obj]);
-}
-
 const verifyCommand: CommandDef<{ backup: string; restoreTest: boolean }> = {
   command: 'verify <backup>',
   scope: 'namespace',
@@ -47,19 +43,18 @@ const verifyCommand: CommandDef<{ backup: string; restoreTest: boolean }> = {
     const { backupDeps } = await import('../support/backupDeps.js');
     const { runVerify } = await import('../../backups/verify.js');
     const report = await runVerify(await backupDeps(ctx), { namespace: instanceNamespace(ctx), backup: args.backup, restoreTest: args.restoreTest });
-    if (!(await printStructured(ctx.io, ctx.globals.output, report))) {
-      await printResult(ctx.io, ctx.globals.output, {
-        rows: report.checks,
-        columns: [
-          { header: 'CHECK', value: (c) => c.check },
-          { header: 'RESULT', value: (c) => (c.ok ? 'ok' : 'FAIL'), style: (t, c) => (c.ok ? ctx.colors.green(t) : ctx.colors.red(t)) },
-          { header: 'DETAIL', value: (c) => c.detail },
-        ],
-      });
-      for (const p of report.problems) ctx.io.stdout.write(`  ${p}\n`);
-      if (report.note) ctx.io.stdout.write(`note: ${report.note}\n`);
-    }
-    if (!report.ok) throw new CheckFailedError(`backup ${report.backup} failed verification`);
+    type Check = (typeof report.checks)[number];
+    const columns = [
+      { header: 'CHECK', value: (c: Check) => c.check },
+      { header: 'RESULT', value: (c: Check) => (c.ok ? 'ok' : 'FAIL'), style: (t: string, c: Check) => (c.ok ? ctx.colors.green(t) : ctx.colors.red(t)) },
+      { header: 'DETAIL', value: (c: Check) => c.detail },
+    ];
+    const text = [
+      report.checks.length ? renderTable(report.checks, columns, { wide: ctx.globals.output === 'wide', aligned: !!ctx.io.stdout.isTTY }) : '',
+      ...report.problems.map((p) => `  ${p}\n`),
+      report.note ? `note: ${report.note}\n` : '',
+    ].join('');
+    return showScreen(text, report, { failure: report.ok ? undefined : new CheckFailedError(`backup ${report.backup} failed verification`) });
   },
 };
 
@@ -74,8 +69,7 @@ const pinCommand = (pinned: boolean): CommandDef<{ backup: string }> => ({
     const { backupDeps } = await import('../support/backupDeps.js');
     const { setPinned } = await import('../../backups/prune.js');
     const path = await setPinned(await backupDeps(ctx), { namespace: instanceNamespace(ctx), backup: args.backup, pinned });
-    if (await printStructured(ctx.io, ctx.globals.output, { backup: path, pinned })) return;
-    ctx.io.stdout.write(ctx.globals.output === 'name' ? `backup/${path}\n` : `backup/${path} ${pinned ? 'pinned' : 'unpinned'}\n`);
+    return showAction({ lines: [`backup/${path} ${pinned ? 'pinned' : 'unpinned'}`], name: `backup/${path}`, data: { backup: path, pinned } });
   },
 });
 
@@ -138,7 +132,7 @@ export const backupCommand: CommandDef<BackupArgs> = {
       dryRun: args.dryRun,
       slots: caps,
     });
-    if (args.dryRun) return printObject(ctx, out.job);
+    if (args.dryRun) return showObjects([out.job]);
     if (keep && out.manifest) {
       // Only after a complete backup: a set is never deleted before a newer complete one exists.
       const { applyRetention } = await import('../../backups/prune.js');
@@ -154,21 +148,16 @@ export const backupCommand: CommandDef<BackupArgs> = {
       const synced = await syncSets(deps, offsiteSettingsOf(ctx), scope.namespace, paths);
       ctx.progress(`off-site: ${synced.filter((x) => x.result === 'copied').length} set(s) copied and verified, ${synced.filter((x) => x.result === 'present').length} already there`);
     }
-    if (await printStructured(ctx.io, ctx.globals.output, { backup: out.path, job: out.jobName, state: out.manifest ? 'complete' : 'running', bytes: out.bytes, manifest: out.manifest })) return;
-    if (ctx.globals.output === 'name') {
-      ctx.io.stdout.write(`backup/${out.path}\n`);
-      return;
-    }
+    const result = { name: `backup/${out.path}`, data: { backup: out.path, job: out.jobName, state: out.manifest ? 'complete' : 'running', bytes: out.bytes, manifest: out.manifest } };
     if (!out.manifest) {
-      ctx.io.stdout.write(`backup/${out.path} started (Job ${out.jobName})\n`);
-      ctx.progress(`follow it with: kubectl odoo backups ${name}   or   kubectl logs -f job/${out.jobName} -n ${instanceNamespace(ctx)}`);
-      return;
+      const follow = `follow it with: kubectl odoo backups ${name}   or   kubectl logs -f job/${out.jobName} -n ${instanceNamespace(ctx)}`;
+      return showAction({ ...result, lines: [`backup/${out.path} started (Job ${out.jobName})`], notes: ctx.globals.output === 'table' ? [follow] : [] });
     }
     const { formatBytes } = await import('../../../lib/bytes.js');
     const secs = Math.round((ctx.clock.now().getTime() - started) / 1000);
     const parts = out.manifest.files.map((f) => `${f.name} ${formatBytes(f.size)}`).join(', ');
     // The same figure "backups" lists: the files in the set's folder.
-    ctx.io.stdout.write(`backup/${out.path} complete: ${formatBytes(out.bytes ?? totalSize(out.manifest))} on the backups volume (${parts}) in ${secs}s\n`);
+    return showAction({ ...result, lines: [`backup/${out.path} complete: ${formatBytes(out.bytes ?? totalSize(out.manifest))} on the backups volume (${parts}) in ${secs}s`] });
   },
 };
 
@@ -186,7 +175,7 @@ const FLEET_COLUMNS = (ctx: CommandContext, formatBytes: (n: number) => string) 
 ];
 
 /** backup --all / -l / --customer: one backup per instance within the caps, then a summary. */
-async function runFleet(ctx: CommandContext, args: BackupArgs, consistency: ConsistencyMode, caps: SlotCaps): Promise<void> {
+async function runFleet(ctx: CommandContext, args: BackupArgs, consistency: ConsistencyMode, caps: SlotCaps): Promise<CommandOutput> {
   const labelSelector = args.selector !== undefined ? validateLabelSelector(args.selector) : undefined;
   if (args.customer !== undefined && !isValidCustomerId(args.customer)) throw new UsageError(`--customer "${args.customer}" is not a valid customer id (letters, digits, ".", "_" and "-")`);
   if (args.exportOdooZip) throw new UsageError('--export-odoo-zip is for one instance: back it up with backup NAME --export-odoo-zip');
@@ -198,12 +187,7 @@ async function runFleet(ctx: CommandContext, args: BackupArgs, consistency: Cons
   const namespace = instanceNamespace(ctx);
   const scope = { namespace, labelSelector, customerId: args.customer };
   if (args.dryRun) {
-    const jobs = await planFleetJobs(deps, { ...scope, consistency });
-    if (ctx.globals.output === 'name') {
-      for (const j of jobs) ctx.io.stdout.write(`job.batch/${j.metadata.name}\n`);
-      return;
-    }
-    return printObject(ctx, { apiVersion: 'v1', kind: 'List', items: jobs });
+    return showObjects(await planFleetJobs(deps, { ...scope, consistency }));
   }
   const display = new FleetDisplay(ctx.io.stderr as any);
   const results = await runFleetBackup(
@@ -221,13 +205,19 @@ async function runFleet(ctx: CommandContext, args: BackupArgs, consistency: Cons
     },
   );
   if (!results.length) throw new NotFoundError(`no instance matches in namespace ${namespace}${labelSelector ? ` with -l ${labelSelector}` : ''}${args.customer ? ` for customer ${args.customer}` : ''}`);
-  if (!(await printStructured(ctx.io, ctx.globals.output, results))) {
-    await printResult(ctx.io, ctx.globals.output, { rows: results, columns: FLEET_COLUMNS(ctx, formatBytes), name: (r) => (r.backup ? `backup/${r.backup}` : `instance/${r.instance}`) });
-  }
   const failed = results.filter((r) => r.state === 'failed');
   const notStarted = results.filter((r) => r.state === 'not started');
   const done = results.length - failed.length - notStarted.length;
-  if (notStarted.length) throw new CancelledError(`interrupted: ${done} of ${results.length} backed up, ${failed.length} failed, ${notStarted.length} not started: ${notStarted.map((r) => r.instance).join(', ')}`);
-  if (failed.length) throw new FailureError(`${failed.length} of ${results.length} backups failed: ${failed.map((r) => r.instance).join(', ')}`);
-  ctx.progress(`${results.length} of ${results.length} instances backed up`);
+  const failure = notStarted.length
+    ? new CancelledError(`interrupted: ${done} of ${results.length} backed up, ${failed.length} failed, ${notStarted.length} not started: ${notStarted.map((r) => r.instance).join(', ')}`)
+    : failed.length
+      ? new FailureError(`${failed.length} of ${results.length} backups failed: ${failed.map((r) => r.instance).join(', ')}`)
+      : undefined;
+  return showTable({
+    rows: results,
+    columns: FLEET_COLUMNS(ctx, formatBytes),
+    name: (r) => (r.backup ? `backup/${r.backup}` : `instance/${r.instance}`),
+    failure,
+    notes: failure ? [] : [`${results.length} of ${results.length} instances backed up`],
+  });
 }

@@ -3,7 +3,8 @@ import { readFileSync, realpathSync } from 'node:fs';
 import type { CommandDef } from '../../cli/command.js';
 import type { CommandContext } from '../../cli/context.js';
 import { DeclinedError, UsageError } from '../../../lib/errors.js';
-import { printResult, printStructured, toYaml } from '../../core/output/printer.js';
+import { toYaml } from '../../core/output/printer.js';
+import { showScreen, showTable } from '../../cli/output.js';
 import { completeInstanceName, instanceNamespace } from '../support/instance.js';
 import { validateInstanceReference } from '../../instances/names.js';
 import { validateLabelSelector } from '../../instances/selector.js';
@@ -57,14 +58,10 @@ function pluginBundle(): string {
   return text;
 }
 
-async function printObjects(ctx: CommandContext, objects: any[]): Promise<void> {
+/** What a dry run would apply: one List (YAML for people too), `kind/name` with -o name. */
+async function objectsOutput(objects: any[]) {
   const list = { apiVersion: 'v1', kind: 'List', items: objects };
-  if (await printStructured(ctx.io, ctx.globals.output, list)) return;
-  if (ctx.globals.output === 'name') {
-    for (const o of objects) ctx.io.stdout.write(`${o.kind.toLowerCase()}/${o.metadata.name}\n`);
-    return;
-  }
-  ctx.io.stdout.write(await toYaml(list));
+  return showScreen(await toYaml(list), list, { names: objects.map((o) => `${o.kind.toLowerCase()}/${o.metadata.name}`) });
 }
 
 function scheduleColumns(ctx: CommandContext) {
@@ -98,7 +95,7 @@ const listCommand: CommandDef<Record<string, never>> = {
     const { listSchedules } = await import('../../backups/schedule.js');
     const namespace = ctx.globals.allNamespaces ? undefined : instanceNamespace(ctx);
     const rows = await listSchedules(await ctx.kube(), namespace, ctx.clock.now());
-    await printResult(ctx.io, ctx.globals.output, {
+    return showTable({
       rows,
       columns: scheduleColumns(ctx),
       name: (r) => `cronjob.batch/${r.cronJob}`,
@@ -127,9 +124,11 @@ const deleteCommand: CommandDef<TargetArgs & { yes: boolean }> = {
       if (!(await ctx.confirm(`This deletes ${n} backup schedule(s) in namespace ${t.namespace}: ${names.join(', ')}.`, n))) throw new DeclinedError('not confirmed; no schedule was deleted');
     }
     if (!args.dryRun) await deleteSchedules(deps, t.namespace, doomed);
-    if (await printStructured(ctx.io, ctx.globals.output, { dryRun: !!args.dryRun, deleted: names })) return;
-    for (const n of names) ctx.io.stdout.write(ctx.globals.output === 'name' ? `cronjob.batch/${n}\n` : `cronjob.batch/${n} deleted${args.dryRun ? ' (dry run)' : ''}\n`);
-    if (!names.length) ctx.progress(`No backup schedules found in namespace ${t.namespace}.`);
+    const structured = ctx.globals.output === 'json' || ctx.globals.output === 'yaml';
+    return showScreen(names.map((n) => `cronjob.batch/${n} deleted${args.dryRun ? ' (dry run)' : ''}\n`).join(''), { dryRun: !!args.dryRun, deleted: names }, {
+      names: names.map((n) => `cronjob.batch/${n}`),
+      notes: !names.length && !structured ? [`No backup schedules found in namespace ${t.namespace}.`] : [],
+    });
   },
 };
 
@@ -164,12 +163,13 @@ export const scheduleCommand: CommandDef<ScheduleArgs> = {
     const image = String(ctx.config.scheduleImage ?? '');
     const runner = { image: image || undefined, nodeImage: String(ctx.config.scheduleNodeImage), deadlineSeconds: deps.settings.deadlineSeconds + 3600 };
     const objects = await planSchedules(deps, t, spec, runner, image ? undefined : pluginBundle(), String(ctx.config.offsiteSecret));
-    if (args.dryRun) return printObjects(ctx, objects);
+    if (args.dryRun) return objectsOutput(objects);
     await applySchedules(deps, t, objects);
     const cronJobs = objects.filter((o) => o.kind === 'CronJob');
-    if (await printStructured(ctx.io, ctx.globals.output, cronJobs.map((c) => ({ instance: c.metadata.labels['kubectl-odoo.io/instance'], cronJob: c.metadata.name, schedule: c.spec.schedule })))) return;
-    for (const c of cronJobs) {
-      ctx.io.stdout.write(ctx.globals.output === 'name' ? `cronjob.batch/${c.metadata.name}\n` : `cronjob.batch/${c.metadata.name} scheduled: "${c.spec.schedule}" (UTC)\n`);
-    }
+    return showScreen(
+      cronJobs.map((c) => `cronjob.batch/${c.metadata.name} scheduled: "${c.spec.schedule}" (UTC)\n`).join(''),
+      cronJobs.map((c) => ({ instance: c.metadata.labels['kubectl-odoo.io/instance'], cronJob: c.metadata.name, schedule: c.spec.schedule })),
+      { names: cronJobs.map((c) => `cronjob.batch/${c.metadata.name}`) },
+    );
   },
 };

@@ -1,7 +1,7 @@
 import type { CommandDef } from '../../cli/command.js';
 import type { CommandContext } from '../../cli/context.js';
 import { DeclinedError, UsageError } from '../../../lib/errors.js';
-import { printResult, printStructured } from '../../core/output/printer.js';
+import { showTable, type CommandOutput } from '../../cli/output.js';
 import { renderTable } from '../../core/output/table.js';
 import { completeInstanceName, instanceNamespace } from '../support/instance.js';
 import { isValidCustomerId } from '../../backups/naming.js';
@@ -144,25 +144,26 @@ const pruneCommand: CommandDef<PruneArgs> = {
         d.keep ? 'keep' : skipped.has(d.set.folder) ? 'kept (pinned meanwhile)' : deleted.has(d.set.folder) ? 'deleted' : 'not deleted',
       );
     }
-    if (await printStructured(ctx.io, ctx.globals.output, { dryRun: args.dryRun, decisions: rows })) return;
-    await printResult(ctx.io, ctx.globals.output, {
-      rows: ctx.globals.output === 'name' ? rows.filter((r) => r.action === (args.dryRun ? 'would delete' : 'deleted')) : rows,
+    const gone = rows.filter((r) => r.action === (args.dryRun ? 'would delete' : 'deleted'));
+    const structured = ctx.globals.output === 'json' || ctx.globals.output === 'yaml';
+    return showTable({
+      rows: ctx.globals.output === 'name' ? gone : rows,
       columns: PRUNE_COLUMNS,
+      data: { dryRun: args.dryRun, decisions: rows },
       name: (r) => `backup/${r.backup}`,
       empty: 'No backups found.',
+      notes: structured ? [] : [args.dryRun ? `${gone.length} set(s) would be deleted; run again without --dry-run to delete them` : `${gone.length} set(s) deleted`],
     });
-    const n = rows.filter((r) => r.action === (args.dryRun ? 'would delete' : 'deleted')).length;
-    ctx.progress(args.dryRun ? `${n} set(s) would be deleted; run again without --dry-run to delete them` : `${n} set(s) deleted`);
   },
 };
 
-async function listRemote(ctx: CommandContext, deps: any, o: { secret: string; image: string }, scope: { namespace: string; instance?: string; customerId?: string }): Promise<void> {
+async function listRemote(ctx: CommandContext, deps: any, o: { secret: string; image: string }, scope: { namespace: string; instance?: string; customerId?: string }): Promise<CommandOutput> {
   const { listRemoteSets } = await import('../../backups/offsite.js');
   const { formatBytes } = await import('../../../lib/bytes.js');
   const sets = (await listRemoteSets(deps, o, scope.namespace)).filter(
     (s) => (scope.instance === undefined || s.instance === scope.instance) && (scope.customerId === undefined || s.customerId === scope.customerId),
   );
-  await printResult(ctx.io, ctx.globals.output, {
+  return showTable({
     rows: sets,
     columns: [
       { header: 'BACKUP', value: (s) => s.path },
@@ -209,13 +210,13 @@ const syncCommand: CommandDef<SyncArgs> = {
       const done = await syncSets(deps, offsiteSettingsOf(ctx), scope.namespace, paths);
       rows = done.map((d) => ({ backup: d.backup, result: d.result === 'copied' ? 'copied, verified' : 'already on the remote' }));
     }
-    if (await printStructured(ctx.io, ctx.globals.output, { dryRun: !!args.dryRun, sets: rows })) return;
-    await printResult(ctx.io, ctx.globals.output, {
+    return showTable({
       rows,
       columns: [
         { header: 'BACKUP', value: (r) => r.backup },
         { header: 'RESULT', value: (r) => r.result },
       ],
+      data: { dryRun: !!args.dryRun, sets: rows },
       name: (r) => `remote:${r.backup}`,
       empty: 'No complete backup sets to copy.',
     });
@@ -242,9 +243,9 @@ export const backupsCommand: CommandDef<ScopeArgs> = {
     const scope = await resolveBackupScope(deps, scopeFrom(ctx, args));
     if (args.remote) return listRemote(ctx, deps, offsiteSettingsOf(ctx), scope);
     const sets = await listBackupSets(deps, scope, { platform: true });
-    if (await printStructured(ctx.io, ctx.globals.output, sets.map((s) => ({ ...s, time: s.time.toISOString() })))) return;
-    await printResult(ctx.io, ctx.globals.output, {
+    return showTable({
       ...backupRows(ctx, sets),
+      data: sets.map((s) => ({ ...s, time: s.time.toISOString() })),
       name: (s) => `backup/${s.path}`,
       empty: `No backups found in namespace ${scope.namespace}${scope.instance ? ` for instance ${scope.instance}` : ''}${scope.customerId ? ` for customer ${scope.customerId}` : ''}.`,
     });

@@ -1,5 +1,6 @@
 import type { CommandDef } from '../../cli/command.js';
 import { UsageError } from '../../../lib/errors.js';
+import { showText } from '../../cli/output.js';
 import { BASH_COMPLETION, FISH_COMPLETION, ZSH_COMPLETION } from './scripts.js';
 
 const SCRIPTS: Record<string, string> = { bash: BASH_COMPLETION, zsh: ZSH_COMPLETION, fish: FISH_COMPLETION };
@@ -14,6 +15,6 @@ export const completionCommand: CommandDef<{ shell: string }> = {
   async run(ctx, args) {
     const script = SCRIPTS[args.shell];
     if (!script) throw new UsageError(`unsupported shell "${args.shell}": use bash, zsh or fish`);
-    ctx.io.stdout.write(script);
+    return showText(script);
   },
 };

@@ -2,7 +2,7 @@
 import type { CommandDef } from '../../cli/command.js';
 import { completeInstanceName, instanceNamespace, refuseWhileBusy, waitTimeout } from '../support/instance.js';
 import type { CommandContext } from '../../cli/context.js';
-import { printResult, printStructured } from '../../core/output/printer.js';
+import { showScreen, showTable, showText } from '../../cli/output.js';
 import { validateInstanceReference } from '../../instances/names.js';
 
 interface GetArgs {
@@ -45,11 +45,8 @@ const getCommand: CommandDef<GetArgs> = {
     const view = await getConfig(await deps(ctx), { namespace: instanceNamespace(ctx), name: args.name, key: args.key, showSecrets: args.showSecrets });
     for (const p of view.problems) ctx.io.stderr.write(`warning: ${view.path} ${p} (Odoo refuses to start with this file)\n`);
     if (view.masked.length) ctx.io.stderr.write(`note: ${view.masked.join(', ')} ${view.masked.length > 1 ? 'are secrets' : 'is a secret'}, shown as ${MASK}; --show-secrets prints ${view.masked.length > 1 ? 'them' : 'it'}\n`);
-    if (args.key !== undefined && ctx.globals.output === 'table') {
-      ctx.io.stdout.write(`${view.entries[0].value}\n`);
-      return;
-    }
-    await printResult(ctx.io, ctx.globals.output, {
+    if (args.key !== undefined && ctx.globals.output === 'table') return showText(`${view.entries[0].value}\n`);
+    return showTable({
       rows: view.entries,
       columns: [
         { header: 'key', value: (e) => (e.section === 'options' ? e.key : `[${e.section}] ${e.key}`) },
@@ -97,7 +94,8 @@ const setCommand: CommandDef<SetArgs> = {
       assignments,
       dryRun: args.dryRun,
       showSecrets: args.showSecrets,
-      onDiff: structured ? undefined : (diff) => ctx.io.stdout.write(diff),
+      // The diff comes as soon as it is known: it stands whatever --restart brings after it.
+      onDiff: structured ? undefined : (diff) => void ctx.show(showText(diff)),
     });
     let restarted = false;
     if (!r.changed) {
@@ -120,7 +118,7 @@ const setCommand: CommandDef<SetArgs> = {
         ctx.progress(`${r.instance} is ready with the new odoo.conf`);
       }
     }
-    await printStructured(ctx.io, ctx.globals.output, {
+    return showScreen('', {
       instance: r.instance,
       namespace: instanceNamespace(ctx),
       path: r.path,

@@ -1,7 +1,7 @@
 import type { CommandDef } from '../../cli/command.js';
-import type { CommandContext } from '../../cli/context.js';
 import { UsageError } from '../../../lib/errors.js';
-import { objectRef, printObjects, printResult } from '../../core/output/printer.js';
+import { objectRef } from '../../core/output/printer.js';
+import { showAction, showObjects } from '../../cli/output.js';
 import { buildCreateSpec, type CreateFlags } from '../../instances/createOptions.js';
 import { instanceNamespace, parseDryRun, waitTimeout } from '../support/instance.js';
 import { INGRESS_KINDS } from '../../instances/manifests.js';
@@ -45,12 +45,9 @@ export const createCommand: CommandDef<CreateArgs> = {
     const timeoutMs = waitTimeout(ctx, args.timeout);
     const spec = buildCreateSpec(args, ctx.config, instanceNamespace(ctx));
     const { createSteps, createInstance } = await import('../../instances/create.js');
-    const format = ctx.globals.output;
     const asList = (items: any[]) => ({ apiVersion: 'v1', kind: 'List', items });
     if (dryRun === 'client') {
-      const objects = createSteps(spec).map((s) => s.object);
-      await printDryRun(ctx, objects, 'dry run');
-      return;
+      return dryRunOutput(createSteps(spec).map((s) => s.object), 'dry run');
     }
     const kube = await ctx.kube();
     const result = await createInstance(kube, {
@@ -62,34 +59,30 @@ export const createCommand: CommandDef<CreateArgs> = {
       storageGiven: args.storage !== undefined,
       storageClassGiven: args.storageClass !== undefined,
     });
-    if (dryRun === 'server') {
-      await printDryRun(ctx, result.objects, 'server dry run');
-      return;
-    }
-    if (format === 'json' || format === 'yaml') await printResult(ctx.io, format, { rows: [], columns: [], data: asList(result.objects) });
-    else if (format === 'name') ctx.io.stdout.write(`instance/${spec.name}\n`);
-    else ctx.io.stdout.write(`instance/${spec.name} created\n`);
-    if (args.wait) {
-      const { waitForInstance } = await import('../../instances/wait.js');
-      const { statusText } = await import('../../instances/status.js');
-      const { instanceSelectorLabels } = await import('../../instances/labels.js');
-      ctx.progress(`waiting for instance ${spec.name} to become ready (timeout ${args.timeout ?? ctx.config.waitTimeout})...`);
-      await waitForInstance(kube, {
-        namespace: spec.namespace,
-        name: spec.name,
-        podSelector: instanceSelectorLabels(spec),
-        until: 'ready',
-        timeoutMs,
-        clock: ctx.clock,
-        signal: ctx.signal,
-        onProgress: (s) => ctx.progress(`  ${spec.name}: ${statusText(s)}${s.message ? ` - ${s.message}` : ''}`),
-      });
-      ctx.progress(`instance ${spec.name} is ready`);
-    }
+    if (dryRun === 'server') return dryRunOutput(result.objects, 'server dry run');
+    const created = showAction({ lines: [`instance/${spec.name} created`], name: `instance/${spec.name}`, data: asList(result.objects) });
+    if (!args.wait) return created;
+    // The instance exists whatever the wait brings: that is said first.
+    await ctx.show(created);
+    const { waitForInstance } = await import('../../instances/wait.js');
+    const { statusText } = await import('../../instances/status.js');
+    const { instanceSelectorLabels } = await import('../../instances/labels.js');
+    ctx.progress(`waiting for instance ${spec.name} to become ready (timeout ${args.timeout ?? ctx.config.waitTimeout})...`);
+    await waitForInstance(kube, {
+      namespace: spec.namespace,
+      name: spec.name,
+      podSelector: instanceSelectorLabels(spec),
+      until: 'ready',
+      timeoutMs,
+      clock: ctx.clock,
+      signal: ctx.signal,
+      onProgress: (s) => ctx.progress(`  ${spec.name}: ${statusText(s)}${s.message ? ` - ${s.message}` : ''}`),
+    });
+    ctx.progress(`instance ${spec.name} is ready`);
   },
 };
 
 /** What a dry run would create, as kubectl prints it: `kind.group/name created (dry run)` lines. */
-function printDryRun(ctx: CommandContext, objects: any[], how: string): Promise<void> {
-  return printObjects(ctx.io, ctx.globals.output, objects, (o) => `${objectRef(o)} created (${how})`);
+function dryRunOutput(objects: any[], how: string) {
+  return showObjects(objects, (o) => `${objectRef(o)} created (${how})`);
 }

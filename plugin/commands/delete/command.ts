@@ -7,8 +7,8 @@ import {
   dryRunSuffix,
   instanceNamespace,
   parseDryRun,
-  printAction,
 } from '../support/instance.js';
+import { showAction } from '../../cli/output.js';
 import { validateInstanceReference } from '../../instances/names.js';
 
 interface DeleteArgs {
@@ -167,7 +167,7 @@ export const deleteCommand: CommandDef<DeleteArgs> = {
         ...(database ? [`${database} ${args.dropDatabase ? `dropped${args.backup ? ' after a final backup' : ''}` : 'kept'}${suffix}`] : []),
       ];
     }
-    await printAction(ctx, {
+    return showAction({
       lines,
       name: oName,
       data: {

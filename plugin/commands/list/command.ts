@@ -2,7 +2,7 @@ import type { KubeClient } from '../../../lib/kube/client.js';
 import { RESOURCES } from '../../../lib/kube/resources.js';
 import type { CommandDef } from '../../cli/command.js';
 import { UsageError } from '../../../lib/errors.js';
-import { printResult } from '../../core/output/printer.js';
+import { showTable } from '../../cli/output.js';
 import { instanceNamespace } from '../support/instance.js';
 import { validateLabelSelector } from '../../instances/selector.js';
 import { SORT_KEYS, parseSortKey } from '../../instances/summary.js';
@@ -47,7 +47,7 @@ export const listCommand: CommandDef<ListArgs> = {
     if (args.includeKept) rows.push(...kept.map(summarizeKeptVolume));
     rows = sortSummaries(rows, sort);
     const format = ctx.globals.output;
-    await printResult(ctx.io, format, {
+    const table = showTable({
       rows,
       columns: summaryColumns(now, ctx.colors, ctx.globals.allNamespaces, rows),
       name: (r) => (r.kept ? `persistentvolumeclaim/${r.storage.pvc}` : `instance/${r.name}`),
@@ -57,10 +57,9 @@ export const listCommand: CommandDef<ListArgs> = {
     if (!args.includeKept && kept.length && (format === 'table' || format === 'wide')) {
       const shown = kept.slice(0, 5).map((k) => `${ctx.globals.allNamespaces ? `${k.namespace}/` : ''}${k.pvc.metadata.name} ${displayStorage(k.pvc.spec?.resources?.requests?.storage) || '?'}`);
       const more = kept.length > shown.length ? `, and ${kept.length - shown.length} more` : '';
-      ctx.io.stderr.write(
-        `${kept.length} volume(s) of deleted instances kept: ${shown.join(', ')}${more}. List them with --include-kept; remove one with "kubectl odoo delete NAME --delete-data".\n`,
-      );
+      table.notes = [`${kept.length} volume(s) of deleted instances kept: ${shown.join(', ')}${more}. List them with --include-kept; remove one with "kubectl odoo delete NAME --delete-data".`];
     }
+    return table;
   },
 };
 

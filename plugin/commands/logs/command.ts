@@ -19,6 +19,7 @@ export const logsCommand: CommandDef<LogsArgs> = {
   describe: 'Print the Odoo log of an instance\'s pod',
   // The log is text as Odoo wrote it; there is no structure to print as json/yaml.
   outputs: ['table'],
+  stream: true,
   builder: (y) =>
     y
       .positional('name', { type: 'string', describe: 'Instance name, instance id or platform Deployment name' })

@@ -1,6 +1,7 @@
 import type { Argv } from 'yargs';
 import type { CommandDef } from '../../cli/command.js';
 import type { CommandContext } from '../../cli/context.js';
+import { showScreen, showText, type CommandOutput } from '../../cli/output.js';
 import { FailureError } from '../../../lib/errors.js';
 import { completeInstanceName } from '../support/instance.js';
 import type { FleetArgs } from '../support/fleetTargets.js';
@@ -12,7 +13,7 @@ const fleetOptions = (y: Argv) =>
     .option('all', { type: 'boolean', default: false, describe: 'Every instance of the namespace' })
     .option('yes', { alias: 'y', type: 'boolean', default: false, describe: 'Act on the listed instances without asking' });
 
-async function runOnFleet(ctx: CommandContext, args: FleetArgs, mode: 'on' | 'off'): Promise<void> {
+async function runOnFleet(ctx: CommandContext, args: FleetArgs, mode: 'on' | 'off'): Promise<CommandOutput | void> {
   const { resolveTargets, confirmMany } = await import('../support/fleetTargets.js');
   const { maintenanceOn, maintenanceOff } = await import('../../oncall/maintenance.js');
   const { backupDeps } = await import('../support/backupDeps.js');
@@ -42,7 +43,8 @@ async function runOnFleet(ctx: CommandContext, args: FleetArgs, mode: 'on' | 'of
             : r.changed
               ? `instance/${r.instance}: maintenance ended, pod ${r.pod} removed, started again (${r.replicas} ${r.replicas === 1 ? 'replica' : 'replicas'})`
               : `instance/${r.instance} is not in maintenance`;
-        ctx.io.stdout.write(`${line}\n`);
+        // Each instance's line as it is done: a fleet takes a while, and a later failure must not hide it.
+        await ctx.show(showText(`${line}\n`));
       }
     } catch (e) {
       if (!many) throw e;
@@ -50,9 +52,9 @@ async function runOnFleet(ctx: CommandContext, args: FleetArgs, mode: 'on' | 'of
       ctx.io.stderr.write(`error: ${inst.name}: ${(e as Error).message}\n`);
     }
   }
-  const { printStructured } = await import('../../core/output/printer.js');
-  await printStructured(ctx.io, ctx.globals.output, many ? results : results[0]);
-  if (failed.length) throw new FailureError(`maintenance ${mode} failed for ${failed.length} of ${instances.length} instance(s): ${failed.join(', ')}`);
+  return showScreen('', many ? results : results[0], {
+    failure: failed.length ? new FailureError(`maintenance ${mode} failed for ${failed.length} of ${instances.length} instance(s): ${failed.join(', ')}`) : undefined,
+  });
 }
 
 interface ShellArgs {
@@ -87,6 +89,7 @@ export const maintenanceCommand: CommandDef = {
       scope: 'instance',
       describe: 'Open a shell in the maintenance pod (-c CMD runs one command)',
       outputs: ['table'],
+      stream: true,
       builder: (y) =>
         y
           .positional('name', { type: 'string', describe: 'Instance name, instance id or platform Deployment name' })

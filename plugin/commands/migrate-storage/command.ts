@@ -3,7 +3,7 @@ import type { CommandDef } from '../../cli/command.js';
 import { completeInstanceName, instanceNamespace, waitTimeout } from '../support/instance.js';
 import type { CommandContext } from '../../cli/context.js';
 import { CancelledError, FailureError, UsageError } from '../../../lib/errors.js';
-import { printResult, printStructured } from '../../core/output/printer.js';
+import { showScreen, showTable } from '../../cli/output.js';
 import { validateInstanceReference } from '../../instances/names.js';
 import { parseTimeout } from '../../instances/wait.js';
 import { parseStorageSize } from '../../instances/quantity.js';
@@ -48,21 +48,22 @@ function options(ctx: CommandContext, args: Args): MigrationOptions {
  * The outcome on stdout. Every step was already printed on stderr as it happened, so this says only
  * how it ended and what to do next, not the steps again.
  */
-function printOutcome(ctx: CommandContext, r: MigrationReport): void {
-  const out = ctx.io.stdout;
+function outcomeText(ctx: CommandContext, r: MigrationReport): string {
+  const out: string[] = [];
   const who = `${r.namespace}/${r.instance}`;
   if (r.ok && r.objects) {
     const used = r.usedBytes === undefined ? 'size unknown' : `${formatBytes(r.usedBytes) || '0'} on disk`;
-    out.write(`dry run ${who}: ${r.legacyPath} (${used}) would move to PVC ${r.pvc} (${r.size}); nothing changed (-o yaml shows the objects)\n`);
+    out.push(`dry run ${who}: ${r.legacyPath} (${used}) would move to PVC ${r.pvc} (${r.size}); nothing changed (-o yaml shows the objects)`);
   } else if (r.ok) {
     const v = r.verification?.source;
-    out.write(`migrated ${who}: ${r.legacyPath} -> PVC ${r.pvc} (${r.size})${v ? `, ${v.files} files and ${formatBytes(v.bytes) || '0'} of file data verified` : ''}\n`);
-    out.write(`  ${r.legacyPath} is left untouched; remove it with "kubectl odoo migrate-storage ${r.instance} --drop-legacy" once you are satisfied\n`);
+    out.push(`migrated ${who}: ${r.legacyPath} -> PVC ${r.pvc} (${r.size})${v ? `, ${v.files} files and ${formatBytes(v.bytes) || '0'} of file data verified` : ''}`);
+    out.push(`  ${r.legacyPath} is left untouched; remove it with "kubectl odoo migrate-storage ${r.instance} --drop-legacy" once you are satisfied`);
   } else {
     const last = r.steps.at(-1);
-    out.write(`${ctx.colors.red('failed')} ${who}: stopped at ${r.stoppedAt}${last && !last.ok ? `: ${last.detail}` : ''}\n`);
-    out.write(`  ${stateAfterStop(r)}\n`);
+    out.push(`${ctx.colors.red('failed')} ${who}: stopped at ${r.stoppedAt}${last && !last.ok ? `: ${last.detail}` : ''}`);
+    out.push(`  ${stateAfterStop(r)}`);
   }
+  return out.map((l) => `${l}\n`).join('');
 }
 
 /** What a stopped migration left behind, for the report and the interrupt message. */
@@ -103,14 +104,11 @@ export const migrateStorageCommand: CommandDef<Args> = {
       const r = await run.dropLegacy(deps, instanceNamespace(ctx), args.name!, (inst, path) =>
         args.yes ? Promise.resolve(true) : ctx.confirm(`This removes ${path}, the legacy data directory of ${inst}, for good.`, inst),
       );
-      if (!(await printStructured(ctx.io, ctx.globals.output, { instance: r.instance, namespace: instanceNamespace(ctx), removed: r.legacyPath }))) {
-        ctx.io.stdout.write(`removed ${r.legacyPath} (legacy directory of ${r.instance})\n`);
-      }
-      return;
+      return showScreen(`removed ${r.legacyPath} (legacy directory of ${r.instance})\n`, { instance: r.instance, namespace: instanceNamespace(ctx), removed: r.legacyPath });
     }
     if (args.plan) {
       const rows = await run.planAll(deps, scope, opts);
-      await printResult(ctx.io, ctx.globals.output, {
+      return showTable({
         rows,
         columns: [
           ...(ctx.globals.allNamespaces ? [{ header: 'namespace', value: (r: (typeof rows)[number]) => r.namespace }] : []),
@@ -123,24 +121,25 @@ export const migrateStorageCommand: CommandDef<Args> = {
         ],
         empty: 'No legacy instances (every instance already has its own PVC)',
       });
-      return;
     }
     if (args.all) {
       const reports = await run.migrateAll(deps, scope, opts);
-      if (!(await printStructured(ctx.io, ctx.globals.output, reports))) {
-        for (const r of reports) printOutcome(ctx, r);
-        if (reports.length === 0) ctx.io.stderr.write('No legacy instances to migrate\n');
-        else ctx.io.stdout.write(`summary: ${reports.filter((r) => r.ok).length} migrated, ${reports.filter((r) => !r.ok).length} failed\n`);
-      }
+      const text = reports.length ? `${reports.map((r) => outcomeText(ctx, r)).join('')}summary: ${reports.filter((r) => r.ok).length} migrated, ${reports.filter((r) => !r.ok).length} failed\n` : '';
       const stopped = reports.find((r) => r.interrupted);
-      if (stopped) throw new CancelledError(`interrupted: migration of ${stopped.namespace}/${stopped.instance} stopped at ${stopped.stoppedAt}; ${stateAfterStop(stopped)}; instances after it were not started`);
       const failed = reports.filter((r) => !r.ok);
-      if (failed.length) throw new FailureError(`${failed.length} of ${reports.length} migrations failed`);
-      return;
+      const failure = stopped
+        ? new CancelledError(`interrupted: migration of ${stopped.namespace}/${stopped.instance} stopped at ${stopped.stoppedAt}; ${stateAfterStop(stopped)}; instances after it were not started`)
+        : failed.length
+          ? new FailureError(`${failed.length} of ${reports.length} migrations failed`)
+          : undefined;
+      return showScreen(text, reports, { empty: 'No legacy instances to migrate', failure });
     }
     const r = await run.migrateInstance(deps, instanceNamespace(ctx), args.name!, opts);
-    if (!(await printStructured(ctx.io, ctx.globals.output, r))) printOutcome(ctx, r);
-    if (r.interrupted) throw new CancelledError(`interrupted: migration of ${r.instance} stopped at ${r.stoppedAt}; ${stateAfterStop(r)}`);
-    if (!r.ok) throw new FailureError(`migration of ${r.instance} stopped at ${r.stoppedAt}`);
+    const failure = r.interrupted
+      ? new CancelledError(`interrupted: migration of ${r.instance} stopped at ${r.stoppedAt}; ${stateAfterStop(r)}`)
+      : !r.ok
+        ? new FailureError(`migration of ${r.instance} stopped at ${r.stoppedAt}`)
+        : undefined;
+    return showScreen(outcomeText(ctx, r), r, { failure });
   },
 };

@@ -7,7 +7,7 @@ import type { CommandDef } from '../../cli/command.js';
 import type { CommandContext } from '../../cli/context.js';
 import { CheckFailedError, UsageError } from '../../../lib/errors.js';
 import { DEFAULT_CONFIG } from '../../core/config.js';
-import { printStructured } from '../../core/output/printer.js';
+import { showScreen } from '../../cli/output.js';
 import { parseSshTarget, type SshTarget } from '../../nodes/sshHost.js';
 import { CEPH_RELEASES, DEFAULT_CEPH_RELEASE, parseCephRelease, UUID_RE, type CephRelease } from '../../../lib/nodes/cephRelease.js';
 
@@ -118,11 +118,9 @@ export const nodesCheckCommand: CommandDef<CheckArgs> = {
       devicesOnly: opts.devicesOnly,
       wholeCluster: !!opts.ssh || opts.nodes.length === 0,
     });
-    if (!(await printStructured(ctx.io, ctx.globals.output, out))) {
-      const { renderChecks } = await import('../../nodes/render.js');
-      ctx.io.stdout.write(renderChecks(out, ctx.colors, { wide: ctx.globals.output === 'wide', aligned: !!ctx.io.stdout.isTTY }));
-    }
-    if (!out.ready) throw new CheckFailedError(describeFailedChecks(out));
+    const { renderChecks } = await import('../../nodes/render.js');
+    const text = renderChecks(out, ctx.colors, { wide: ctx.globals.output === 'wide', aligned: !!ctx.io.stdout.isTTY });
+    return showScreen(text, out, { failure: out.ready ? undefined : new CheckFailedError(describeFailedChecks(out)) });
   },
 };
 
@@ -238,12 +236,10 @@ export const nodesCommand: CommandDef<NodesArgs> = {
     const { listNodeSummaries, nodeSummariesData, describeUnready } = await import('../../nodes/listNodes.js');
     const namespace = agentNamespace(ctx, args);
     const summaries = await listNodeSummaries(kube, namespace, ctx.clock.now());
-    if (!(await printStructured(ctx.io, ctx.globals.output, nodeSummariesData(summaries)))) {
-      const { renderNodeList } = await import('../../nodes/render.js');
-      ctx.io.stdout.write(renderNodeList(summaries, ctx.colors, { wide: ctx.globals.output === 'wide', aligned: !!ctx.io.stdout.isTTY, namespace }));
-    }
+    const { renderNodeList } = await import('../../nodes/render.js');
+    const text = renderNodeList(summaries, ctx.colors, { wide: ctx.globals.output === 'wide', aligned: !!ctx.io.stdout.isTTY, namespace });
     // Exit 0 only when every node has a fresh READY summary, so scripts can gate on it.
-    if (!summaries.ready) throw new CheckFailedError(describeUnready(summaries));
+    return showScreen(text, nodeSummariesData(summaries), { failure: summaries.ready ? undefined : new CheckFailedError(describeUnready(summaries)) });
   },
 };
 

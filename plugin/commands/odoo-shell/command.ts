@@ -10,6 +10,7 @@ export const odooShellCommand: CommandDef<OdooShellArgs> = {
   scope: 'instance',
   describe: 'Run "odoo shell -d <database>" in the instance\'s running Odoo container',
   outputs: ['table'],
+  stream: true,
   builder: (y) => y.positional('name', { type: 'string', describe: 'Instance name, instance id or platform Deployment name' }),
   complete: completeInstanceName,
   async run(ctx, args) {

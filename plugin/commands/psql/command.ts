@@ -13,6 +13,7 @@ export const psqlCommandDef: CommandDef<PsqlArgs> = {
   scope: 'instance',
   describe: 'Start psql on the instance\'s database with its own credentials (-c SQL, -f FILE for scripts)',
   outputs: ['table'],
+  stream: true,
   builder: (y) =>
     y
       .positional('name', { type: 'string', describe: 'Instance name, instance id or platform Deployment name' })

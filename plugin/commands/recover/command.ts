@@ -1,6 +1,6 @@
 import type { CommandDef } from '../../cli/command.js';
 import { DeclinedError } from '../../../lib/errors.js';
-import { printStructured } from '../../core/output/printer.js';
+import { showScreen } from '../../cli/output.js';
 import { completeInstanceName, instanceNamespace } from '../support/instance.js';
 import { validateInstanceReference } from '../../instances/names.js';
 
@@ -31,18 +31,13 @@ export const recoverCommand: CommandDef<RecoverArgs> = {
     const nothing = plan.actions.length === 0;
     if (args.dryRun || nothing) {
       const result = { instance: plan.instance, actions: plan.actions, notes: plan.notes, restores: plan.restores, lock: plan.lock ?? null };
-      if (await printStructured(ctx.io, ctx.globals.output, result)) return;
-      if (screen) ctx.io.stdout.write(`${screen}\n`);
-      if (nothing) ctx.io.stdout.write(`instance/${plan.instance}: nothing to recover\n`);
-      return;
+      return showScreen(`${screen ? `${screen}\n` : ''}${nothing ? `instance/${plan.instance}: nothing to recover\n` : ''}`, result);
     }
     ctx.progress(screen);
     if (!args.yes && !(await ctx.confirm(`Recover instance ${plan.instance} in namespace ${plan.namespace} as above.`, plan.instance))) {
       throw new DeclinedError('not confirmed; nothing was changed');
     }
     const out = await executeRecover(deps, plan);
-    if (await printStructured(ctx.io, ctx.globals.output, out)) return;
-    for (const d of out.done) ctx.io.stdout.write(`instance/${out.instance}: ${d}\n`);
-    for (const n of out.notes) ctx.progress(`note: ${n}`);
+    return showScreen(out.done.map((d) => `instance/${out.instance}: ${d}\n`).join(''), out, { notes: ctx.globals.output === 'table' ? out.notes.map((n) => `note: ${n}`) : [] });
   },
 };

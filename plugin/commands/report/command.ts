@@ -3,6 +3,7 @@ import { existsSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { CommandDef } from '../../cli/command.js';
 import type { CommandContext } from '../../cli/context.js';
+import { showScreen } from '../../cli/output.js';
 import { DeclinedError, UsageError } from '../../../lib/errors.js';
 import { completeInstanceName, parseTail } from '../support/instance.js';
 import type { FleetArgs } from '../support/fleetTargets.js';
@@ -136,10 +137,8 @@ export const reportCommand: CommandDef<ReportArgs> = {
     writeFileAtomic(file, writeBundle(format, [{ path: `${root}/README.txt`, content: readme }, ...bundles.flatMap((b) => b.files)], started));
     const errors = bundles.flatMap((b) => b.errors.map((e) => `${b.instance}: ${e}`));
     for (const e of errors) ctx.io.stderr.write(`warning: not collected: ${e}\n`);
-    const { printStructured } = await import('../../core/output/printer.js');
-    if (await printStructured(ctx.io, ctx.globals.output, { file, format, instances: bundles.map((b) => b.instance), errors, secretsIncluded: args.includeSecrets })) return;
-    ctx.io.stdout.write(`${file}\n`);
-    ctx.progress(`support bundle of ${bundles.length} instance(s) written${errors.length ? `; ${errors.length} part(s) could not be collected (listed in README.txt)` : ''}`);
+    const written = `support bundle of ${bundles.length} instance(s) written${errors.length ? `; ${errors.length} part(s) could not be collected (listed in README.txt)` : ''}`;
+    return showScreen(`${file}\n`, { file, format, instances: bundles.map((b) => b.instance), errors, secretsIncluded: args.includeSecrets }, { notes: ctx.globals.output === 'table' ? [written] : [] });
   },
 };
 

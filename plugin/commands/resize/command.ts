@@ -1,4 +1,5 @@
 import type { CommandDef } from '../../cli/command.js';
+import { showAction, showText } from '../../cli/output.js';
 import { UsageError } from '../../../lib/errors.js';
 import {
   ACTION_OUTPUTS,
@@ -8,7 +9,6 @@ import {
   INSTANCE_DRY_RUN,
   prepareInstanceAction,
   refuseWhileBusy,
-  printAction,
   type InstanceActionArgs,
 } from '../support/instance.js';
 import { parseStorageSize, displayStorage } from '../../instances/quantity.js';
@@ -52,13 +52,10 @@ export const resizeCommand: CommandDef<ResizeArgs> = {
     const requested = plan.unchanged
       ? `instance/${plan.instance}: PVC ${plan.pvc} already requests ${displayStorage(plan.to)}`
       : `instance/${plan.instance}: PVC ${plan.pvc} resize requested${dryRunSuffix(dryRun)}: ${displayStorage(plan.from)} -> ${displayStorage(plan.to)}`;
-    if (!args.wait) {
-      await printAction(ctx, { lines: [requested], name: `instance/${plan.instance}`, data: data(plan.capacity) });
-      return;
-    }
+    if (!args.wait) return showAction({ lines: [requested], name: `instance/${plan.instance}`, data: data(plan.capacity) });
     // With --wait, people see the request at once; json/yaml get one object with the final capacity.
     const structured = ctx.globals.output !== 'table';
-    if (!structured) ctx.io.stdout.write(`${requested}\n`);
+    if (!structured) await ctx.show(showText(`${requested}\n`));
     const { waitForPvcResize } = await import('../../instances/wait.js');
     const p = await waitForPvcResize(kube, {
       namespace: plan.namespace,
@@ -70,7 +67,6 @@ export const resizeCommand: CommandDef<ResizeArgs> = {
       onProgress: (p) =>
         ctx.progress(`  requested ${displayStorage(p.requested)}, capacity ${displayStorage(p.capacity) || 'unknown'}${p.conditions.length ? ` (${p.conditions.join(', ')})` : ''}`),
     });
-    if (structured) await printAction(ctx, { lines: [], name: `instance/${plan.instance}`, data: data(p.capacity) });
-    else ctx.io.stdout.write(`instance/${plan.instance}: PVC ${plan.pvc} now has ${displayStorage(p.capacity)}\n`);
+    return showAction({ lines: [`instance/${plan.instance}: PVC ${plan.pvc} now has ${displayStorage(p.capacity)}`], name: `instance/${plan.instance}`, data: data(p.capacity) });
   },
 };

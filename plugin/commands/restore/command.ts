@@ -1,11 +1,10 @@
 import type { CommandDef } from '../../cli/command.js';
 import { DeclinedError, UsageError } from '../../../lib/errors.js';
-import { printStructured } from '../../core/output/printer.js';
+import { showAction, showObjects } from '../../cli/output.js';
 import { completeInstanceName, instanceNamespace } from '../support/instance.js';
 import { validateInstanceReference } from '../../instances/names.js';
 import { describeSetTime, restoreQuestion, validateRestoreArgs } from '../../backups/restore.js';
 import { parseBackupRef } from '../../backups/naming.js';
-import { printObject } from '../backup/command.js';
 
 interface RestoreArgs {
   name: string;
@@ -67,7 +66,7 @@ export const restoreCommand: CommandDef<RestoreArgs> = {
     if (isCopyPlan(plan)) {
       if (args.dryRun) {
         ctx.progress(`instance ${plan.spec.name} does not exist: it would be created as a copy of ${plan.source} (database ${plan.spec.database}), then filled by the restore Job`);
-        return printObject(ctx, { apiVersion: 'v1', kind: 'List', items: [...plan.objects, plan.job] });
+        return showObjects([...plan.objects, plan.job]);
       }
       const { refuseIfBusy } = await import('../../backups/backup.js');
       await refuseIfBusy(deps, plan.target);
@@ -78,12 +77,9 @@ export const restoreCommand: CommandDef<RestoreArgs> = {
         throw new DeclinedError('not confirmed; nothing was created or changed');
       }
       const out = await executeCopy(deps, plan);
-      if (await printStructured(ctx.io, ctx.globals.output, out)) return;
-      if (ctx.globals.output === 'name') ctx.io.stdout.write(`instance/${out.instance}\n`);
-      else ctx.io.stdout.write(`instance/${out.instance} created as a copy of ${out.copyOf} from ${out.restored} (database ${out.database}) and ready\n`);
-      return;
+      return showAction({ lines: [`instance/${out.instance} created as a copy of ${out.copyOf} from ${out.restored} (database ${out.database}) and ready`], name: `instance/${out.instance}`, data: out });
     }
-    if (args.dryRun) return printObject(ctx, plan.job);
+    if (args.dryRun) return showObjects([plan.job]);
     // A maintenance pod holds the volume and someone is working in it: the restore would swap the files
     // under them and start the instance at the end. End the maintenance first.
     const { refuseInMaintenance } = await import('../../oncall/maintenance.js');
@@ -95,8 +91,6 @@ export const restoreCommand: CommandDef<RestoreArgs> = {
       throw new DeclinedError('not confirmed; nothing was restored or changed');
     }
     const out = await executeRestore(deps, plan);
-    if (await printStructured(ctx.io, ctx.globals.output, out)) return;
-    if (ctx.globals.output === 'name') ctx.io.stdout.write(`instance/${out.instance}\n`);
-    else ctx.io.stdout.write(`instance/${out.instance} restored from ${out.restored} and ready (safety backup: ${out.safetyBackup})\n`);
+    return showAction({ lines: [`instance/${out.instance} restored from ${out.restored} and ready (safety backup: ${out.safetyBackup})`], name: `instance/${out.instance}`, data: out });
   },
 };

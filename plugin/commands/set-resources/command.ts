@@ -1,4 +1,5 @@
 import type { CommandDef } from '../../cli/command.js';
+import { showAction } from '../../cli/output.js';
 import { UsageError } from '../../../lib/errors.js';
 import {
   ACTION_OUTPUTS,
@@ -8,7 +9,6 @@ import {
   INSTANCE_DRY_RUN,
   prepareInstanceAction,
   refuseWhileBusy,
-  printAction,
   type InstanceActionArgs,
 } from '../support/instance.js';
 import { parseCpu, parseMemory } from '../../instances/quantity.js';
@@ -38,7 +38,7 @@ export const setResourcesCommand: CommandDef<SetResourcesArgs> = {
     const { setInstanceResources } = await import('../../instances/lifecycle.js');
     const r = await setInstanceResources(kube, namespace, name, change, dryRun);
     const now = [change.cpu ? `cpu ${change.cpu}` : '', change.memory ? `memory ${change.memory}` : ''].filter(Boolean).join(', ');
-    await printAction(ctx, {
+    const result = showAction({
       lines: [r.changed ? `instance/${r.name} resources set${dryRunSuffix(dryRun)}: ${now} (was cpu ${r.before.cpu ?? '-'}, memory ${r.before.memory ?? '-'})` : `instance/${r.name} already has ${now}`],
       name: `instance/${r.name}`,
       data: {
@@ -51,7 +51,9 @@ export const setResourcesCommand: CommandDef<SetResourcesArgs> = {
         ...(r.dryRun ? { dryRun: r.dryRun, patch: { kind: 'Deployment', name: r.name, body: r.patch } } : {}),
       },
     });
-    if (!args.wait || !r.changed) return;
+    if (!args.wait || !r.changed) return result;
+    // The change is made and stands whatever the wait brings: it is shown first.
+    await ctx.show(result);
     const { waitForInstance } = await import('../../instances/wait.js');
     const replicas = r.deployment.spec?.replicas ?? 1;
     if (replicas === 0) return;

@@ -11,6 +11,7 @@ export const shellCommand: CommandDef<ShellArgs> = {
   scope: 'instance',
   describe: 'Open a shell in the instance\'s running Odoo container (-c CMD runs one command)',
   outputs: ['table'],
+  stream: true,
   builder: (y) =>
     y
       .positional('name', { type: 'string', describe: 'Instance name, instance id or platform Deployment name' })

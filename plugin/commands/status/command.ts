@@ -1,5 +1,5 @@
 import type { CommandDef } from '../../cli/command.js';
-import { printStructured } from '../../core/output/printer.js';
+import { showScreen } from '../../cli/output.js';
 import { UsageError } from '../../../lib/errors.js';
 import { completeInstanceName, instanceNamespace } from '../support/instance.js';
 import { validateInstanceReference } from '../../instances/names.js';
@@ -24,7 +24,6 @@ export const statusCommand: CommandDef<StatusArgs> = {
     const { operationStatus } = await import('../../backups/recover.js');
     const { scheduleStatusOf } = await import('../../backups/scheduleStatus.js');
     const report = await collectStatusReport(kube, instanceNamespace(ctx), name, { now, lastBackup: lastBackupProvider, operation: operationStatus, schedule: scheduleStatusOf });
-    if (await printStructured(ctx.io, ctx.globals.output, report)) return;
-    ctx.io.stdout.write(renderStatusReport(report, ctx.colors, now));
+    return showScreen(renderStatusReport(report, ctx.colors, now), report);
   },
 };

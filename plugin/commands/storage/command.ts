@@ -3,7 +3,7 @@ import type { CommandDef } from '../../cli/command.js';
 import { completeInstanceName, instanceNamespace } from '../support/instance.js';
 import type { CommandContext } from '../../cli/context.js';
 import { UsageError } from '../../../lib/errors.js';
-import { printResult, printStructured } from '../../core/output/printer.js';
+import { showScreen, showTable } from '../../cli/output.js';
 import { validateInstanceReference } from '../../instances/names.js';
 import { formatBytes } from '../../../lib/bytes.js';
 import type { InstanceStorage, SortKey, UsageRow } from '../../storage/run.js';
@@ -103,14 +103,13 @@ export const storageCommand: CommandDef<Args> = {
         { kube, exec: kubeExec(kube), clock: ctx.clock, signal: ctx.signal, progress: ctx.progress },
         { namespace: instanceNamespace(ctx), name: args.name, measure: args.measure, thresholds: storageThresholds(ctx), agentNamespace: ctx.config.agentNamespace },
       );
-      if (!(await printStructured(ctx.io, ctx.globals.output, s))) ctx.io.stdout.write(renderInstanceStorage(ctx, s));
-      return;
+      return showScreen(renderInstanceStorage(ctx, s), s);
     }
     const scope = { namespace: ctx.globals.allNamespaces ? undefined : instanceNamespace(ctx), allNamespaces: ctx.globals.allNamespaces };
     const { rows, notes } = await run.fleetUsage({ kube, clock: ctx.clock }, scope, storageThresholds(ctx), ctx.config.agentNamespace);
     const sorted = run.sortUsageRows(rows, args.sort);
     for (const n of notes) ctx.io.stderr.write(`warning: ${n}\n`);
-    await printResult(ctx.io, ctx.globals.output, {
+    return showTable({
       rows: sorted,
       columns: [
         ...(ctx.globals.allNamespaces ? [{ header: 'namespace', value: (r: UsageRow) => r.namespace }] : []),

@@ -2,9 +2,7 @@
 import type { Argv } from 'yargs';
 import type { CommandContext } from '../../cli/context.js';
 import { UsageError } from '../../../lib/errors.js';
-import { printAction as printActionTo, type ActionOutput, type OutputFormat } from '../../core/output/printer.js';
-
-export type { ActionOutput } from '../../core/output/printer.js';
+import type { OutputFormat } from '../../core/output/printer.js';
 import { instanceNames } from '../../instances/resolve.js';
 import { validateInstanceReference, validateNamespace } from '../../instances/names.js';
 import { parseTimeout } from '../../instances/wait.js';
@@ -32,11 +30,6 @@ export function waitTimeout(ctx: CommandContext, flag: unknown): number {
 
 /** -o formats of commands that change one instance: a sentence, the result as json/yaml, or `-o name`. */
 export const ACTION_OUTPUTS = ['table', 'json', 'yaml', 'name'] as const satisfies readonly OutputFormat[];
-
-/** What an action command prints (core/output/printer.ts printAction), to the command's streams. */
-export function printAction(ctx: CommandContext, out: ActionOutput): Promise<void> {
-  return printActionTo(ctx.io, ctx.globals.output, out);
-}
 
 /** ` (dry run)` / ` (server dry run)`, as kubectl marks what it did not really do. */
 export function dryRunSuffix(dryRun: DryRun): string {

@@ -2,6 +2,7 @@
 import type { CommandDef } from '../../cli/command.js';
 import { DeclinedError, UsageError } from '../../../lib/errors.js';
 import { completeInstanceName } from '../support/instance.js';
+import { showObjects, showScreen } from '../../cli/output.js';
 
 interface UpdateArgs {
   name: string;
@@ -54,8 +55,7 @@ export const updateCommand: CommandDef<UpdateArgs> = {
     const plan = planUpdate(deps, inst, { update, install, backup: args.backup });
     if (args.dryRun) {
       ctx.io.stderr.write(`plan for ${inst.name} (database ${inst.facts.database}):\n${plan.steps.map((s, i) => `  ${i + 1}. ${s}\n`).join('')}`);
-      const { printObject } = await import('../backup/command.js');
-      return printObject(ctx, plan.job);
+      return showObjects([plan.job]);
     }
     const { refuseInMaintenance } = await import('../../oncall/maintenance.js');
     await refuseInMaintenance(kube, inst.namespace, inst.name);
@@ -67,10 +67,11 @@ export const updateCommand: CommandDef<UpdateArgs> = {
     }
     try {
       const out = await executeUpdate(deps, plan, (line) => ctx.io.stderr.write(`  | ${line}\n`));
-      const { printStructured } = await import('../../core/output/printer.js');
-      if (await printStructured(ctx.io, ctx.globals.output, { ...out, namespace: inst.namespace, modules: update ?? [], installed: install })) return;
       const what = [update ? `updated ${update === 'all' ? 'all modules' : update.join(',')}` : '', install.length ? `installed ${install.join(',')}` : ''].filter(Boolean).join(', ');
-      ctx.io.stdout.write(`instance/${out.instance}: ${what}${out.backup ? ` (backup before: ${out.backup})` : ''}; ${out.started ? 'started again, /web/health answers' : 'left stopped, as it was'}\n`);
+      return showScreen(
+        `instance/${out.instance}: ${what}${out.backup ? ` (backup before: ${out.backup})` : ''}; ${out.started ? 'started again, /web/health answers' : 'left stopped, as it was'}\n`,
+        { ...out, namespace: inst.namespace, modules: update ?? [], installed: install },
+      );
     } catch (e) {
       if (e instanceof UpdateFailedError) ctx.io.stderr.write(`last lines of the log:\n${e.lastLines.map((l) => `  ${l}\n`).join('')}`);
       throw e;

@@ -1,5 +1,5 @@
 import type { CommandDef } from '../../cli/command.js';
-import { printStructured } from '../../core/output/printer.js';
+import { showScreen } from '../../cli/output.js';
 import { clientNodeVersion, pluginVersion } from '../../core/buildInfo.js';
 import { renderTable } from '../../core/output/table.js';
 
@@ -32,16 +32,13 @@ export const versionCommand: CommandDef<VersionArgs> = {
         info.serverError = (e as Error).message;
       }
     }
-    if (await printStructured(ctx.io, ctx.globals.output, info)) return;
     const rows: [string, string][] = [
       ['Plugin Version:', `v${info.plugin}`],
       ['client-node Version:', info.clientNode],
       ['Node.js Version:', info.node],
     ];
     if (info.server) rows.push(['Server Version:', info.server.gitVersion]);
-    ctx.io.stdout.write(
-      renderTable(rows, [{ header: '', value: (r) => r[0] }, { header: '', value: (r) => r[1] }], { aligned: true, headers: false }),
-    );
-    if (info.serverError) ctx.io.stderr.write(`Server Version: unavailable: ${info.serverError}\n`);
+    const text = renderTable(rows, [{ header: '', value: (r) => r[0] }, { header: '', value: (r) => r[1] }], { aligned: true, headers: false });
+    return showScreen(text, info, { notes: info.serverError && ctx.globals.output === 'table' ? [`Server Version: unavailable: ${info.serverError}`] : [] });
   },
 };

@@ -12,6 +12,7 @@ export const watchCommand: CommandDef<WatchArgs> = {
   command: 'watch',
   scope: 'fleet',
   outputs: ['table', 'json'],
+  stream: true,
   describe: 'Stream instances\' status transitions as they happen (Ctrl-C to stop)',
   builder: (y) =>
     y
