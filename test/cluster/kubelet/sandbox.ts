@@ -31,6 +31,8 @@ export interface SandboxSpec {
   stdio?: StdioOptions;
   /** Run argv as PID 1 of a new PID namespace, as a container's main process (not for exec sessions). */
   pidNamespace?: boolean;
+  /** Join this network namespace first (/proc/<pid>/ns/net): a host-network pod's node (nodeNetwork.ts). */
+  netns?: string;
 }
 
 // $1 = mount binary, $2 = number of mounts, then (source, target, ro|rw) triples, then workdir, then argv.
@@ -53,6 +55,7 @@ exec "$@"`;
 
 const MOUNT_BIN = ['/usr/bin/mount', '/bin/mount'].find((p) => existsSync(p)) ?? 'mount';
 const UNSHARE_BIN = ['/usr/bin/unshare', '/bin/unshare'].find((p) => existsSync(p)) ?? 'unshare';
+const NSENTER_BIN = ['/usr/bin/nsenter', '/bin/nsenter'].find((p) => existsSync(p)) ?? 'nsenter';
 
 /** Orders mounts so a parent mountPath is mounted before the ones nested in it, as the kubelet does. */
 export function orderMounts(mounts: BindMount[]): BindMount[] {
@@ -238,7 +241,10 @@ export function spawnInSandbox(spec: SandboxSpec): SandboxProcess {
   args.push(spec.workingDir ?? '', ...spec.argv);
   let child: ChildProcess;
   try {
-    child = spawn(UNSHARE_BIN, args, { env: spec.env, stdio: spec.stdio ?? ['ignore', 'pipe', 'pipe'], detached: true });
+    // nsenter joins the network namespace and execs unshare: the process (and its group) stays the same.
+    child = spec.netns
+      ? spawn(NSENTER_BIN, [`--net=${spec.netns}`, '--', UNSHARE_BIN, ...args], { env: spec.env, stdio: spec.stdio ?? ['ignore', 'pipe', 'pipe'], detached: true })
+      : spawn(UNSHARE_BIN, args, { env: spec.env, stdio: spec.stdio ?? ['ignore', 'pipe', 'pipe'], detached: true });
   } catch (e) {
     for (const p of points) releaseMountPoint(p.target, p.isDir);
     throw e;
