@@ -6,7 +6,7 @@
 //     error and a data stream with headers streamType, port and requestID (portforward.k8s.io). The pod's port is found through the annotation
 // `test.kubectl-odoo.io/port-<containerPort>: "127.0.0.1:<localPort>"`, so a process running on this
 // machine (an agent, an echo server) can stand in for the pod; a host-network pod the kubelet runs is
-// reached at 127.0.0.1:<containerPort>, where it listens; otherwise the connection is refused,
+// reached at 127.0.0.1:<port> of its node's own network (nodeNetwork.ts); otherwise the connection is refused,
 // and the error channel says so as a real kubelet does for a closed port.
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
