@@ -147,8 +147,13 @@ describe('kubectl odoo agent install --no-build, nodes check, agent uninstall', 
     expect(out.nodes.map((n: any) => [n.node, n.pod, n.version, n.image, n.ready, n.status])).toEqual([
       ['node-1', agentPods()[0].metadata.name, out.pluginVersion, 'node:22-bookworm-slim', true, 'Running'],
     ]);
-    const table = await odoo(['agent', 'status']);
-    expect(table.stdout.split('\n')[0].split('\t')).toEqual(['node-1', agentPods()[0].metadata.name, out.pluginVersion, 'node:22-bookworm-slim', 'true', 'Running', '0', '<none>']);
+    // The agent writes its summary through the API with the service account token mounted in its pod.
+    const row = await waitFor('the agent summary', async () => {
+      const cells = (await odoo(['agent', 'status'])).stdout.split('\n')[0].split('\t');
+      return cells[7] !== '<none>' ? cells : undefined;
+    });
+    expect(row.slice(0, 7)).toEqual(['node-1', agentPods()[0].metadata.name, out.pluginVersion, 'node:22-bookworm-slim', 'true', 'Running', '0']);
+    expect(row[7]).toMatch(/^\d+s$/);
   });
 
   it('refuses a second install and says to upgrade', async () => {
