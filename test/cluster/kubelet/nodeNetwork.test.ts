@@ -3,11 +3,11 @@
 // that one; one that listens nowhere gets the kubelet's "connection refused"; pods in that network
 // still reach the API server at KUBERNETES_SERVICE_HOST:PORT with their projected service account token.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { get } from 'node:http';
 import { startTestCluster, type TestCluster } from '../index.js';
-import { KUBECTL, kubectl, pluginEnv } from '../../harness/plugin.js';
-import { barePod, createNamespace, podPhase, waitFor } from './testing.js';
+import { kubectl } from '../../harness/plugin.js';
+import { barePod, createNamespace, kubectlPortForward, podPhase, waitFor } from './testing.js';
 
 let cluster: TestCluster;
 const ns = 'node-networks';
@@ -39,18 +39,9 @@ function hostNetworkPod(name: string, node: string): any {
 }
 
 async function portForward(pod: string): Promise<{ port: number; stderr: () => string }> {
-  const proc = spawn(KUBECTL, ['port-forward', '-n', ns, `pod/${pod}`, `:${PORT}`], { env: pluginEnv({ KUBECONFIG: cluster.kubeconfigPath }), stdio: ['ignore', 'pipe', 'pipe'] });
-  children.push(proc);
-  let out = '';
-  let err = '';
-  proc.stdout!.on('data', (d) => (out += d));
-  proc.stderr!.on('data', (d) => (err += d));
-  const port = await waitFor('kubectl port-forward to listen', () => {
-    if (proc.exitCode !== null) throw new Error(`kubectl port-forward exited: ${err}`);
-    const m = out.match(/Forwarding from 127\.0\.0\.1:(\d+) -> \d+/);
-    return m ? Number(m[1]) : undefined;
-  });
-  return { port, stderr: () => err };
+  const pf = await kubectlPortForward(cluster, ns, `pod/${pod}`, PORT);
+  children.push(pf.proc);
+  return pf;
 }
 
 function httpGet(port: number): Promise<{ status?: number; body: string; error?: string }> {
