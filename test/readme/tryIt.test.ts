@@ -43,8 +43,8 @@ describe('README: Try it without a cluster', () => {
   it('reached each node through its own agent', async () => {
     const r = await runReadmeLine('kubectl odoo nodes check -o json', playground.cluster.kubeconfigPath);
     const out = JSON.parse(r.stdout);
-    expect(out.nodes.map((n: any) => [n.node, n.source, n.error, n.devices.map((d: any) => d.verdict)])).toEqual(
-      ['node-1', 'node-2', 'node-3'].map((n) => [n, 'agent', undefined, ['NOT_READY']]),
+    expect(out.nodes.map((n: any) => [n.node, n.source, n.error, n.devices.map((d: any) => d.device)])).toEqual(
+      ['node-1', 'node-2', 'node-3'].map((n) => [n, 'agent', undefined, ['/dev/sda2']]),
     );
   }, 120_000);
 
