@@ -125,7 +125,7 @@ export async function startTestCluster(opts: TestClusterOptions = {}): Promise<T
   writeKubeconfig(kubeconfigPath, { url, token, operatorToken, installerToken, certs });
   const agentKubeconfigPath = join(configDir, 'agent-kubeconfig');
   writeKubeconfig(agentKubeconfigPath, { url, agentToken, certs });
-  const controllers = opts.controllers === false ? undefined : startControllers(store, { tickMs, dataDir, nodes, timeScale: opts.timeScale, simulateAllPods: !kubelet, runDaemonSetPods, caCert: certs.caCert });
+  const controllers = opts.controllers === false ? undefined : startControllers(store, { tickMs, dataDir, nodes, timeScale: opts.timeScale, simulateAllPods: !kubelet, runDaemonSetPods, caCert: certs.caCert, serviceAccounts });
   await kubelet?.start();
 
   let stopped = false;

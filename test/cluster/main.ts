@@ -1,5 +1,5 @@
 // `npm run cluster`: the playground (test/cluster/playground.ts) in the foreground, until Ctrl-C.
-import { startPlayground } from './playground.js';
+import { LEGACY_INSTANCE, startPlayground } from './playground.js';
 import { seedInstances } from './seed.js';
 
 function flag(name: string): string | undefined {
@@ -20,6 +20,7 @@ async function main(): Promise<void> {
     console.log(`no database for the playground: ${playground.missing}`);
     console.log('  Odoo pods will wait for one, and backups cannot run. On Debian: sudo apt-get install postgresql, then start the cluster again.');
   }
+  console.log(`legacy instance ${LEGACY_INSTANCE.database}: its data on the shared tree (hostPath), for kubectl odoo migrate-storage`);
   if (seed > 0) {
     const started = Date.now();
     seedInstances(cluster, seed, {});

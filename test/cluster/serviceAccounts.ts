@@ -17,10 +17,26 @@ export class ServiceAccountTokens {
     return token;
   }
 
+  /** Tokens of service-account token Secrets (controllers/tokens.ts), valid while their Secret holds them. */
+  private readonly secretTokens = new Map<string, { namespace: string; name: string; secret: string }>();
+
+  newLegacyToken(): string {
+    return randomBytes(32).toString('base64url');
+  }
+
+  registerSecret(namespace: string, secret: string, serviceAccount: string, token: string): void {
+    this.revokeSecret(namespace, secret);
+    this.secretTokens.set(token, { namespace, name: serviceAccount, secret });
+  }
+
+  revokeSecret(namespace: string, secret: string): void {
+    for (const [token, t] of this.secretTokens) if (t.namespace === namespace && t.secret === secret) this.secretTokens.delete(token);
+  }
+
   /** The user a bearer token authenticates (with the service account groups), or undefined. */
   authenticate(token: string, now = Date.now()): UserInfo | undefined {
-    const t = this.tokens.get(token);
-    if (!t || t.expiresAt < now) return undefined;
+    const t = this.secretTokens.get(token) ?? this.tokens.get(token);
+    if (!t || ('expiresAt' in t && t.expiresAt < now)) return undefined;
     return { name: `system:serviceaccount:${t.namespace}:${t.name}`, groups: ['system:serviceaccounts', `system:serviceaccounts:${t.namespace}`] };
   }
 }

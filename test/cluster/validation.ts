@@ -116,6 +116,7 @@ export function prepareCreate(def: ResourceDef, obj: any, store: Store): void {
       defaultPodSpec(obj.spec);
       obj.spec.serviceAccountName ??= 'default';
       obj.spec.serviceAccount ??= obj.spec.serviceAccountName;
+      mountServiceAccountToken(obj, store);
       obj.spec.enableServiceLinks ??= true;
       obj.spec.preemptionPolicy ??= 'PreemptLowerPriority';
       obj.spec.priority ??= 0;
@@ -239,6 +240,39 @@ export function prepareCreate(def: ResourceDef, obj: any, store: Store): void {
     case 'ingressroutes':
     case 'cephclusters':
       break;
+  }
+}
+
+const SERVICE_ACCOUNT_MOUNT = '/var/run/secrets/kubernetes.io/serviceaccount';
+
+/**
+ * The ServiceAccount admission plugin (plugin/pkg/admission/serviceaccount): unless the pod or its
+ * service account sets automountServiceAccountToken: false, a projected volume kube-api-access-<5>
+ * (a bound token, the cluster CA, the namespace) is mounted read-only at
+ * /var/run/secrets/kubernetes.io/serviceaccount in every container that has nothing mounted there.
+ * (A missing service account is not refused here, as the real plugin would.)
+ */
+function mountServiceAccountToken(pod: any, store: Store): void {
+  const sa = store.peek('serviceaccounts', pod.metadata.namespace, pod.spec.serviceAccountName);
+  if (!sa || (pod.spec.automountServiceAccountToken ?? sa.automountServiceAccountToken) === false) return;
+  const name = `kube-api-access-${Array.from({ length: 5 }, () => 'bcdfghjklmnpqrstvwxz2456789'[Math.floor(Math.random() * 27)]).join('')}`;
+  pod.spec.volumes = [
+    ...(pod.spec.volumes ?? []),
+    {
+      name,
+      projected: {
+        defaultMode: 420,
+        sources: [
+          { serviceAccountToken: { expirationSeconds: 3607, path: 'token' } },
+          { configMap: { name: 'kube-root-ca.crt', items: [{ key: 'ca.crt', path: 'ca.crt' }] } },
+          { downwardAPI: { items: [{ path: 'namespace', fieldRef: { apiVersion: 'v1', fieldPath: 'metadata.namespace' } }] } },
+        ],
+      },
+    },
+  ];
+  for (const c of [...(pod.spec.initContainers ?? []), ...(pod.spec.containers ?? [])]) {
+    if ((c.volumeMounts ?? []).some((m: any) => m.mountPath === SERVICE_ACCOUNT_MOUNT)) continue;
+    c.volumeMounts = [...(c.volumeMounts ?? []), { name, readOnly: true, mountPath: SERVICE_ACCOUNT_MOUNT }];
   }
 }
 

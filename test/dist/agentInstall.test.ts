@@ -5,17 +5,16 @@
 // run as a person bound only by manifests/agent-installer-rbac.yaml (the permissions the README
 // documents), nodes check as the operator bound by manifests/operator-rbac.yaml.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { tmpdir } from 'node:os';
 import yaml from 'js-yaml';
 import { INSTALLER_CONTEXT, OPERATOR_CONTEXT, startTestCluster, type TestCluster } from '../cluster/index.js';
-import { KUBECTL, kubectl, kubectlOdoo, pluginEnv, type RunResult } from '../harness/plugin.js';
+import { kubectl, kubectlOdoo, type RunResult } from '../harness/plugin.js';
 import { waitFor } from '../harness/waitFor.js';
 import { freePort } from '../fixtures/postgres.js';
 
 const NS = 'kubectl-odoo';
-const TOKEN = 'test-agent-token-3c91d2';
 const DEVICE = '/dev/kubectl-odoo-test-no-such-device';
 // hostPath volumes of the DaemonSet (type DirectoryOrCreate) that the kubelet creates on this machine
 // when missing; removed afterwards if this test made them. Deepest first.
@@ -35,27 +34,16 @@ describe('kubectl odoo agent install --no-build, nodes check, agent uninstall', 
   const agentPods = () => cluster.store.list('pods', NS, 'app.kubernetes.io/name=odoo-node-agent').filter((p: any) => !p.metadata.deletionTimestamp);
   const exists = async (ref: string, ns?: string) => (await kc([...(ns ? ['-n', ns] : []), 'get', ref, '-o', 'name'])).code === 0;
 
-  /** install, filling the token Secret as Kubernetes' token controller would (the test cluster has none). */
-  async function install(): Promise<RunResult> {
-    const child = spawn(KUBECTL, ['odoo', '--context', INSTALLER_CONTEXT, 'agent', 'install'], { env: pluginEnv({ KUBECONFIG: cluster.kubeconfigPath, ...env }), stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    const exited = new Promise<number>((resolve) => child.on('close', (code) => resolve(code ?? 1)));
-    await waitFor('the token Secret', async () => (await kc(['-n', NS, 'get', 'secret', 'odoo-node-agent-token'])).code === 0);
-    const patched = await kc(['-n', NS, 'patch', 'secret', 'odoo-node-agent-token', '--type', 'merge', '-p', JSON.stringify({ data: { token: Buffer.from(TOKEN).toString('base64') } })]);
-    expect(patched.code).toBe(0);
-    return { code: await exited, stdout, stderr };
-  }
+  /** install as the README gives it; Kubernetes' tokens controller fills the token Secret meanwhile. */
+  const install = () => odoo(['agent', 'install']);
+  /** The token the tokens controller wrote, read from the cluster's store (never printed). */
+  const agentToken = (): string => Buffer.from(cluster.store.get('secrets', NS, 'odoo-node-agent-token')?.data?.token ?? '', 'base64').toString();
 
   beforeAll(async () => {
     madeHere = HOST_DIRS.filter((d) => !existsSync(d));
-    // Not under /tmp: the agent pod mounts an emptyDir at /tmp, and the test kubelet's sandbox resolves
-    // volume sources after the mounts before them, so sources under /tmp would be hidden.
-    dir = mkdtempSync(join('/var/tmp', 'kubectl-odoo-agent-install-'));
+    // Under /tmp, where the agent pod mounts an emptyDir: its volumes' sources there stay reachable.
+    dir = mkdtempSync(join(tmpdir(), 'kubectl-odoo-agent-install-'));
     port = await freePort();
-    // One node: every agent pod listens on the host's network, and this machine has one.
     cluster = await startTestCluster({ nodes: ['node-1'], runDaemonSetPods: true, storageClasses: false, configDir: join(dir, 'cluster') });
     const config = join(dir, 'config.yaml');
     writeFileSync(config, `devices: [${DEVICE}]\nagentPort: ${port}\n`);
@@ -132,7 +120,9 @@ describe('kubectl odoo agent install --no-build, nodes check, agent uninstall', 
       'configmap/odoo-node-agent-bundle serverside-applied',
       'daemonset.apps/odoo-node-agent serverside-applied',
     ]);
-    expect(r.stderr).not.toContain(TOKEN);
+    expect(agentToken()).not.toBe('');
+    // Compared as a boolean, so that a failure does not print the token either.
+    expect((r.stdout + r.stderr).includes(agentToken())).toBe(false);
     await waitFor('the agent pod ready', () => agentPods().some((p: any) => p.status?.containerStatuses?.[0]?.ready));
     const [pod] = agentPods();
     expect(pod.status.initContainerStatuses.map((s: any) => [s.name, s.state.terminated?.exitCode])).toEqual([['check-tools', 0]]);
@@ -157,8 +147,13 @@ describe('kubectl odoo agent install --no-build, nodes check, agent uninstall', 
     expect(out.nodes.map((n: any) => [n.node, n.pod, n.version, n.image, n.ready, n.status])).toEqual([
       ['node-1', agentPods()[0].metadata.name, out.pluginVersion, 'node:22-bookworm-slim', true, 'Running'],
     ]);
-    const table = await odoo(['agent', 'status']);
-    expect(table.stdout.split('\n')[0].split('\t')).toEqual(['node-1', agentPods()[0].metadata.name, out.pluginVersion, 'node:22-bookworm-slim', 'true', 'Running', '0', '<none>']);
+    // The agent writes its summary through the API with the service account token mounted in its pod.
+    const row = await waitFor('the agent summary', async () => {
+      const cells = (await odoo(['agent', 'status'])).stdout.split('\n')[0].split('\t');
+      return cells[7] !== '<none>' ? cells : undefined;
+    });
+    expect(row.slice(0, 7)).toEqual(['node-1', agentPods()[0].metadata.name, out.pluginVersion, 'node:22-bookworm-slim', 'true', 'Running', '0']);
+    expect(row[7]).toMatch(/^\d+s$/);
   });
 
   it('refuses a second install and says to upgrade', async () => {
@@ -263,8 +258,9 @@ describe('kubectl odoo agent install --no-build, nodes check, agent uninstall', 
     const upgraded = await odoo(['agent', 'upgrade', '-o', 'json']);
     expect(upgraded.code).toBe(0);
     const items = JSON.parse(upgraded.stdout).items;
-    expect(items.find((o: any) => o.metadata.name === 'odoo-node-agent-token').data).toEqual({ token: '<redacted>' });
-    expect(upgraded.stdout).not.toContain(Buffer.from(TOKEN).toString('base64'));
+    expect(items.find((o: any) => o.metadata.name === 'odoo-node-agent-token').data).toEqual({ 'ca.crt': '<redacted>', namespace: '<redacted>', token: '<redacted>' });
+    expect(upgraded.stdout.includes(agentToken())).toBe(false);
+    expect(upgraded.stdout.includes(Buffer.from(agentToken()).toString('base64'))).toBe(false);
     const gone = await odoo(['agent', 'uninstall', '--yes']);
     expect(gone.code).toBe(0);
     expect(gone.stdout).not.toContain('namespace/');

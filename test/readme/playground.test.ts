@@ -1,11 +1,13 @@
 // `npm run cluster` as the README gives it: the bundle it builds starts, serves the kubectl the README
-// points at it, and stops on the Ctrl-C it names (by the PID it prints).
+// points at it, runs the node agent `agent install` puts on its nodes, and stops on the Ctrl-C it names
+// (by the PID it prints).
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { kubectl, kubectlOdoo, ROOT } from '../harness/plugin.js';
+import { INSTALLER_CONTEXT } from '../cluster/index.js';
 import { waitFor } from '../harness/waitFor.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'playground-'));
@@ -27,6 +29,14 @@ describe('npm run cluster', () => {
       expect(ns.stdout).toContain('namespace/saasodoo');
       const list = await kubectlOdoo(['list'], { kubeconfig });
       expect(list.code, list.stderr).toBe(0);
+      // The bundle runs the node agent on every node, each in its node's network, with its token filled.
+      const install = await kubectlOdoo(['agent', 'install'], { kubeconfig, context: INSTALLER_CONTEXT });
+      expect(install.code, install.stderr).toBe(0);
+      expect(install.stderr).not.toMatch(/has not filled the token Secret/);
+      const rollout = await kubectl(['rollout', 'status', 'daemonset/odoo-node-agent', '-n', 'kubectl-odoo', '--timeout=120s'], { kubeconfig, timeoutMs: 150_000 });
+      expect(rollout.code, rollout.stderr).toBe(0);
+      const check = await kubectlOdoo(['nodes', 'check', '-o', 'json'], { kubeconfig });
+      expect(JSON.parse(check.stdout).nodes.map((n: any) => [n.node, n.source, n.error])).toEqual(['node-1', 'node-2', 'node-3'].map((n) => [n, 'agent', undefined]));
       const pid = Number(/kill -INT (\d+)/.exec(out)?.[1]);
       expect(pid).toBeGreaterThan(0);
       process.kill(pid, 'SIGINT');

@@ -94,7 +94,8 @@ export class GarbageCollector implements Controller {
   }
 }
 
-function ignoreGone(fn: () => void): void {
+/** Runs a write that may find its object deleted (404) or changed (409) meanwhile: both are left to the next round. */
+export function ignoreGone(fn: () => void): void {
   try {
     fn();
   } catch (e) {

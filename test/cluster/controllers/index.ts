@@ -8,6 +8,8 @@ import { DaemonSetController } from './daemonsets.js';
 import { VolumeController } from './volumes.js';
 import { CronJobController } from './cronjobs.js';
 import { TaintEvictionController } from './taintEviction.js';
+import { TokensController } from './tokens.js';
+import type { ServiceAccountTokens } from '../serviceAccounts.js';
 
 export interface ControllerContext {
   store: Store;
@@ -22,6 +24,8 @@ export interface ControllerContext {
   runDaemonSetPods?: boolean;
   /** The API server's CA (PEM): the kube-root-ca.crt ConfigMap of every namespace holds it. */
   caCert?: string;
+  /** Where the tokens controller registers the tokens it writes, so the API server accepts them. */
+  serviceAccounts?: ServiceAccountTokens;
 }
 
 export interface Controller {
@@ -47,6 +51,7 @@ export function startControllers(store: Store, opts: Omit<ControllerContext, 'st
     new CronJobController(ctx),
     new TaintEvictionController(ctx, opts.timeScale ?? 0.01),
     new GarbageCollector(ctx),
+    ...(opts.serviceAccounts ? [new TokensController(ctx, opts.serviceAccounts)] : []),
   ];
   const tick = () => {
     const now = Date.now();

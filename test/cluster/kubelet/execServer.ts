@@ -44,6 +44,8 @@ export interface ExecDeps {
   etcHosts(pod: any): string;
   /** First on the PATH of Odoo containers (see buildContainerEnv). */
   odooPath?: string;
+  /** The network namespace a host-network pod's processes join: its node's. */
+  hostNetworkOf?(pod: any): Promise<string | undefined>;
 }
 
 /** Which container a request means, with the API server's validation messages. */
@@ -112,7 +114,9 @@ export async function handleExec(deps: ExecDeps, req: IncomingMessage, socket: D
     return finish(internalError(cause));
   }
 
+  const netns = deps.runtime.has(pod.metadata?.uid) ? await deps.hostNetworkOf?.(pod) : undefined;
   const proc = spawnInSandbox({
+    netns,
     argv: tty ? onTerminal(command) : command,
     env,
     workingDir: picked.spec.workingDir,

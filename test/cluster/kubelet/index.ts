@@ -22,6 +22,7 @@ import type { SandboxProcess } from './sandbox.js';
 import { buildStatsSummary } from './statsSummary.js';
 import { findPostgresBinDir } from '../../fixtures/postgres.js';
 import { ServiceProxy, type Endpoint } from './serviceProxy.js';
+import { NodeNetworks } from './nodeNetwork.js';
 import { listObjects, objectLookup, type KubeletStore, type StoreEvent } from './store.js';
 import { internalError, rejectUpgrade, respondStatus, type Query } from './streamProtocol.js';
 
@@ -56,9 +57,14 @@ export function createKubelet(opts: KubeletOptions): Kubelet {
   const { store, dataDir } = opts;
   const items = (r: any): any[] => (Array.isArray(r) ? r : (r?.items ?? []));
   const lookup = objectLookup(store);
-  // A host-network pod this kubelet runs listens on this machine's own ports.
+  // Host-network pods this kubelet runs share their node's network, one per node (nodeNetwork.ts), and
+  // are reached on its loopback.
+  const networks = new NodeNetworks({ dir: join(dataDir, 'nodes'), api: () => ({ host: opts.serviceAccounts?.apiHost ?? '127.0.0.1', port: opts.serviceAccounts?.apiPort ?? '' }) });
+  const hostNetworkOf = (pod: any): Promise<string | undefined> => (pod.spec?.hostNetwork && pod.spec?.nodeName ? networks.namespaceOf(pod.spec.nodeName) : Promise.resolve(undefined));
   const endpointOf = (pod: any, port: number): Endpoint | undefined =>
-    standIn?.endpoint(pod.metadata.uid, port) ?? portTarget(pod, port) ?? (runtime.has(pod.metadata?.uid) && pod.spec?.hostNetwork ? { host: '127.0.0.1', port } : undefined);
+    standIn?.endpoint(pod.metadata.uid, port) ??
+    portTarget(pod, port) ??
+    (runtime.has(pod.metadata?.uid) && pod.spec?.hostNetwork ? { host: '127.0.0.1', port, dial: () => networks.dial(pod.spec.nodeName, port) } : undefined);
   const proxy: ServiceProxy = new ServiceProxy({ podsIn: (ns) => items(store.list('pods', ns)), endpointOf });
   const standIn: OdooStandIn | undefined = opts.odooStandIn ? new OdooStandIn({ dataDir, lookup, proxy, psql: opts.psql ?? defaultPsql(), tickMs }) : undefined;
   // Pods given an /etc/hosts, rewritten in place (the bind mount keeps the inode) when Services change.
@@ -75,7 +81,7 @@ export function createKubelet(opts: KubeletOptions): Kubelet {
   });
   // With the stand-in, Odoo containers and Jobs find its `odoo` executable as the image has one.
   const odooPath = opts.odooStandIn ? standInsDir() : undefined;
-  const runtime = new PodRuntime({ store, dataDir, tickMs, etcHosts: writeHosts, runDaemonSetPods: opts.runDaemonSetPods, odooPath, serviceAccounts: opts.serviceAccounts });
+  const runtime = new PodRuntime({ store, dataDir, tickMs, etcHosts: writeHosts, runDaemonSetPods: opts.runDaemonSetPods, odooPath, serviceAccounts: opts.serviceAccounts, hostNetworkOf });
   const jobs = new JobController({ store, tickMs });
   const execProcesses = new Map<string, Set<SandboxProcess>>();
   const unsubscribe: (() => void)[] = [];
@@ -135,10 +141,11 @@ export function createKubelet(opts: KubeletOptions): Kubelet {
       await runtime.stop();
       await standIn?.stop();
       await proxy.stop();
+      await networks.stop();
     },
     handleExec(req, socket, head, pod, query) {
       return guard(
-        () => handleExec({ store, dataDir, runtime, processes: execProcesses, etcHosts: writeHosts, odooPath }, req, socket, head, pod, query),
+        () => handleExec({ store, dataDir, runtime, processes: execProcesses, etcHosts: writeHosts, odooPath, hostNetworkOf }, req, socket, head, pod, query),
         (m) => (socket.writable ? rejectUpgrade(socket, internalError(m)) : socket.destroy()),
       );
     },

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startTestCluster, type TestCluster } from '../index.js';
 import { KUBECTL, kubectl, pluginEnv } from '../../harness/plugin.js';
-import { barePod, createNamespace, podPhase, waitFor } from './testing.js';
+import { barePod, createNamespace, kubectlPortForward, podPhase, waitFor } from './testing.js';
 
 let cluster: TestCluster;
 const ns = 'kubectl-streams';
@@ -41,20 +41,10 @@ afterAll(async () => {
 
 const kc = (args: string[], opts: { stdin?: string; timeoutMs?: number } = {}) => kubectl(args, { kubeconfig: cluster.kubeconfigPath, ...opts });
 
-/** Starts `kubectl port-forward` and resolves with the local port it printed. */
 async function portForward(target: string, remote: number, env: Record<string, string> = {}): Promise<{ port: number; proc: ChildProcess; stderr: () => string }> {
-  const proc = spawn(KUBECTL, ['port-forward', '-v=6', '-n', ns, target, `:${remote}`], { env: pluginEnv({ KUBECONFIG: cluster.kubeconfigPath, ...env }), stdio: ['ignore', 'pipe', 'pipe'] });
-  children.push(proc);
-  let out = '';
-  let err = '';
-  proc.stdout!.on('data', (d) => (out += d));
-  proc.stderr!.on('data', (d) => (err += d));
-  const port = await waitFor('kubectl port-forward to listen', () => {
-    if (proc.exitCode !== null) throw new Error(`kubectl port-forward exited: ${err}`);
-    const m = out.match(/Forwarding from 127\.0\.0\.1:(\d+) -> (\d+)/);
-    return m ? Number(m[1]) : undefined;
-  });
-  return { port, proc, stderr: () => err };
+  const pf = await kubectlPortForward(cluster, ns, target, remote, env);
+  children.push(pf.proc);
+  return pf;
 }
 
 /** Sends bytes through a local port and resolves with everything that came back once the far side closed. */

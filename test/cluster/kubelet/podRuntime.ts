@@ -26,6 +26,8 @@ export interface RuntimeDeps {
   serviceAccounts?: ServiceAccountTokens;
   /** First on the PATH of Odoo containers (see buildContainerEnv). */
   odooPath?: string;
+  /** The network namespace a host-network pod joins: its node's (nodeNetwork.ts). */
+  hostNetworkOf?(pod: any): Promise<string | undefined>;
 }
 
 interface ContainerRun {
@@ -258,7 +260,8 @@ export class PodRuntime {
     let proc: SandboxProcess;
     try {
       const mounts = [...containerMounts(c.spec, volumes), { source: this.deps.etcHosts(run.pod), target: '/etc/hosts', readOnly: false }];
-      proc = spawnInSandbox({ argv, env, workingDir: c.spec.workingDir, mounts, pidNamespace: true });
+      const netns = await this.deps.hostNetworkOf?.(run.pod);
+      proc = spawnInSandbox({ argv, env, workingDir: c.spec.workingDir, mounts, pidNamespace: true, netns });
     } catch (e) {
       return failStart((e as Error).message);
     }

@@ -6,13 +6,13 @@
 //     error and a data stream with headers streamType, port and requestID (portforward.k8s.io). The pod's port is found through the annotation
 // `test.kubectl-odoo.io/port-<containerPort>: "127.0.0.1:<localPort>"`, so a process running on this
 // machine (an agent, an echo server) can stand in for the pod; a host-network pod the kubelet runs is
-// reached at 127.0.0.1:<containerPort>, where it listens; otherwise the connection is refused,
+// reached at 127.0.0.1:<port> of its node's own network (nodeNetwork.ts); otherwise the connection is refused,
 // and the error channel says so as a real kubelet does for a closed port.
 import type { IncomingMessage } from 'node:http';
-import { connect, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import { SpdySession } from './spdy.js';
+import { connectEndpoint, type Endpoint } from './serviceProxy.js';
 import { acceptWebSocket, badRequest, frame, internalError, PORT_FORWARD_PROTOCOLS, queryAll, queryOf, rejectUpgrade, type Query } from './streamProtocol.js';
 
 export const PORT_ANNOTATION_PREFIX = 'test.kubectl-odoo.io/port-';
@@ -45,7 +45,7 @@ export async function handlePortForward(
   head: Buffer,
   pod: any,
   query?: Query,
-  targetOf: (pod: any, port: number) => { host: string; port: number } | undefined = portTarget,
+  targetOf: (pod: any, port: number) => Endpoint | undefined = portTarget,
 ): Promise<void> {
   const spdy = spdyTransport(req);
   if (spdy) {
@@ -59,7 +59,7 @@ export async function handlePortForward(
   const ws = await acceptWebSocket(req, socket, head, PORT_FORWARD_PROTOCOLS);
   if (!ws) return;
 
-  const conns: (Socket | undefined)[] = [];
+  const conns: (Duplex | undefined)[] = [];
   let open = ports.length;
   const doneOne = () => {
     if (--open === 0 && ws.readyState === ws.OPEN) ws.close(1000);
@@ -78,7 +78,7 @@ export async function handlePortForward(
       fail(`dial tcp4 127.0.0.1:${port}: connect: connection refused`);
       return;
     }
-    const conn = connect(target.port, target.host);
+    const conn = connectEndpoint(target);
     conns[i] = conn;
     let connected = false;
     conn.on('connect', () => (connected = true));
@@ -139,7 +139,7 @@ async function serveSpdy(
   head: Buffer,
   transport: 'websocket' | 'upgrade',
   pod: any,
-  targetOf: (pod: any, port: number) => { host: string; port: number } | undefined,
+  targetOf: (pod: any, port: number) => Endpoint | undefined,
 ): Promise<void> {
   let write: (b: Buffer) => void;
   let closeTransport: () => void;
@@ -171,7 +171,7 @@ async function serveSpdy(
     port?: number;
     error?: number;
     data?: number;
-    conn?: Socket;
+    conn?: Duplex & { connecting?: boolean };
     pending: Buffer[];
     clientDone: boolean;
   }
@@ -220,7 +220,7 @@ async function serveSpdy(
     if (!Number.isInteger(port) || port < 1 || port > 65535) return finish(`invalid port`);
     const target = targetOf(pod, port);
     if (!target) return finish(`dial tcp4 127.0.0.1:${port}: connect: connection refused`);
-    const conn = connect(target.port, target.host);
+    const conn = connectEndpoint(target);
     p.conn = conn;
     let connected = false;
     conn.on('connect', () => {

@@ -12,8 +12,9 @@
 // container's main process is the one unshare started, and its process group is ours to kill.
 import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { accessSync, appendFileSync, constants as fsConstants, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmdirSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { accessSync, appendFileSync, mkdtempSync, constants as fsConstants, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmdirSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, normalize, sep } from 'node:path';
+import { tmpdir } from 'node:os';
 
 export interface BindMount {
   /** Host path backing the volume (a directory, or a file for a subPath/item mount). */
@@ -31,28 +32,56 @@ export interface SandboxSpec {
   stdio?: StdioOptions;
   /** Run argv as PID 1 of a new PID namespace, as a container's main process (not for exec sessions). */
   pidNamespace?: boolean;
+  /** Join this network namespace first (/proc/<pid>/ns/net): a host-network pod's node (nodeNetwork.ts). */
+  netns?: string;
 }
 
-// $1 = mount binary, $2 = number of mounts, then (source, target, ro|rw) triples, then workdir, then argv.
-// Mount points still missing at this stage lie inside an earlier volume (nested mountPaths): they are
-// created there, as runc does.
+// $1 = mount binary, $2 = number of mounts, $3 = an empty staging directory, then (source, target,
+// ro|rw) triples, then workdir, then argv.
+// Every source is first bound into a private tmpfs on the staging directory, reached afterwards through
+// an open descriptor (fd 9) to it: as a runtime resolves every source on the host, a volume mounted over
+// a path (an emptyDir at /tmp, say) must not hide the sources of the volumes mounted after it. Only
+// positions are spliced into the eval, never values.
+// Mount points still missing at the second stage lie inside an earlier volume (nested mountPaths): they
+// are created there, as runc does.
 const SCRIPT = `set -e
-mnt=$1; n=$2; shift 2
-while [ "$n" -gt 0 ]; do
-  src=$1; dst=$2; mode=$3; shift 3
+mnt=$1; n=$2; st=$3; shift 3
+"$mnt" -t tmpfs -o mode=0700 tmpfs "$st"
+i=0
+while [ "$i" -lt "$n" ]; do
+  eval "src=\\\${$((3 * i + 1))}"
+  if [ -d "$src" ]; then mkdir -- "$st/$i"; else : > "$st/$i"; fi
+  "$mnt" --bind -- "$src" "$st/$i"
+  i=$((i + 1))
+done
+exec 9< "$st"
+i=0
+while [ "$i" -lt "$n" ]; do
+  src=/proc/self/fd/9/$i; dst=$2; mode=$3; shift 3
   if [ ! -e "$dst" ]; then
     if [ -d "$src" ]; then mkdir -p -- "$dst"; else mkdir -p -- "$(dirname -- "$dst")"; : > "$dst"; fi
   fi
   "$mnt" --bind -- "$src" "$dst"
   if [ "$mode" = ro ]; then "$mnt" -o remount,bind,ro -- "$dst"; fi
-  n=$((n - 1))
+  i=$((i + 1))
 done
+exec 9<&-
 wd=$1; shift
 if [ -n "$wd" ]; then mkdir -p -- "$wd"; cd -- "$wd"; fi
 exec "$@"`;
 
 const MOUNT_BIN = ['/usr/bin/mount', '/bin/mount'].find((p) => existsSync(p)) ?? 'mount';
 const UNSHARE_BIN = ['/usr/bin/unshare', '/bin/unshare'].find((p) => existsSync(p)) ?? 'unshare';
+const NSENTER_BIN = ['/usr/bin/nsenter', '/bin/nsenter'].find((p) => existsSync(p)) ?? 'nsenter';
+
+/** Only ever an empty directory: never recursive, as volumes were bound below it in the container. */
+function removeStage(stage: string): void {
+  try {
+    rmdirSync(stage);
+  } catch {
+    /* already gone */
+  }
+}
 
 /** Orders mounts so a parent mountPath is mounted before the ones nested in it, as the kubelet does. */
 export function orderMounts(mounts: BindMount[]): BindMount[] {
@@ -233,14 +262,20 @@ export function spawnInSandbox(spec: SandboxSpec): SandboxProcess {
     acquireMountPoint(m.target, isDir);
     points.push({ target: m.target, isDir });
   }
-  const args = ['--mount', '--propagation', 'private', ...(spec.pidNamespace ? ['--pid', '--fork', '--mount-proc'] : []), '--', '/bin/sh', '-c', SCRIPT, 'sh', MOUNT_BIN, String(mounts.length)];
+  // Empty on the host: the tmpfs on it exists only in the container's mount namespace.
+  const stage = mkdtempSync(join(tmpdir(), 'kubectl-odoo-sandbox-'));
+  const args = ['--mount', '--propagation', 'private', ...(spec.pidNamespace ? ['--pid', '--fork', '--mount-proc'] : []), '--', '/bin/sh', '-c', SCRIPT, 'sh', MOUNT_BIN, String(mounts.length), stage];
   for (const m of mounts) args.push(m.source, m.target, m.readOnly ? 'ro' : 'rw');
   args.push(spec.workingDir ?? '', ...spec.argv);
   let child: ChildProcess;
   try {
-    child = spawn(UNSHARE_BIN, args, { env: spec.env, stdio: spec.stdio ?? ['ignore', 'pipe', 'pipe'], detached: true });
+    // nsenter joins the network namespace and execs unshare: the process (and its group) stays the same.
+    child = spec.netns
+      ? spawn(NSENTER_BIN, [`--net=${spec.netns}`, '--', UNSHARE_BIN, ...args], { env: spec.env, stdio: spec.stdio ?? ['ignore', 'pipe', 'pipe'], detached: true })
+      : spawn(UNSHARE_BIN, args, { env: spec.env, stdio: spec.stdio ?? ['ignore', 'pipe', 'pipe'], detached: true });
   } catch (e) {
     for (const p of points) releaseMountPoint(p.target, p.isDir);
+    removeStage(stage);
     throw e;
   }
   installExitHook();
@@ -261,6 +296,7 @@ export function spawnInSandbox(spec: SandboxSpec): SandboxProcess {
         }
       }
       for (const p of points) releaseMountPoint(p.target, p.isDir);
+      removeStage(stage);
       resolve({ code: code ?? (signal ? 128 + signalNumber(signal) : 1), signal });
     };
     child.on('exit', finish);

@@ -8,12 +8,19 @@
 // With no backend the connection is closed at once. Only loopback backends are ever dialled.
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { randomInt } from 'node:crypto';
+import type { Duplex } from 'node:stream';
 import { parseServiceName, type ServiceAddress } from './clusterDns.js';
 import type { StoreEvent } from './store.js';
 
 export const BACKEND_ANNOTATION_PREFIX = 'test.kubectl-odoo.io/backend-';
 
-export type Endpoint = { host: string; port: number };
+/** A port on this machine; `dial` when it is reached another way (inside a node's network, nodeNetwork.ts). */
+export type Endpoint = { host: string; port: number; dial?: () => Duplex };
+
+/** Connects to an endpoint: a socket that emits 'connect', or an 'error' with the errno code. */
+export function connectEndpoint(ep: Endpoint): Duplex & { connecting?: boolean } {
+  return ep.dial ? ep.dial() : connect(ep.port, ep.host);
+}
 
 export interface ServiceProxyDeps {
   /** Current pods of a namespace (synchronous: the in-process store). */
@@ -37,7 +44,7 @@ export class ServiceProxy {
   private readonly services = new Map<string, ServiceEntry>();
   private readonly block = [randomInt(100, 250), randomInt(0, 256)];
   private next = 2;
-  private readonly sockets = new Set<Socket>();
+  private readonly sockets = new Set<Duplex>();
   private listeners: (() => void)[] = [];
 
   constructor(private readonly deps: ServiceProxyDeps) {}
@@ -137,7 +144,7 @@ export class ServiceProxy {
     sock.on('error', () => {});
     const ep = this.backend(e, p);
     if (!ep) return void sock.destroy();
-    const up = connect(ep.port, ep.host);
+    const up = connectEndpoint(ep);
     this.sockets.add(up);
     up.on('close', () => this.sockets.delete(up));
     up.on('error', () => sock.destroy());

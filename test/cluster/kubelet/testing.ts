@@ -1,6 +1,8 @@
 // Helpers for the kubelet's scenario tests: a cluster, a KubeClient for it, statically provisioned
 // (pre-bound) volumes, and waiting for what the cluster holds.
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { KUBECTL, pluginEnv } from '../../harness/plugin.js';
 import { KubeClient } from '../../../lib/kube/client.js';
 import { buildConnection } from '../../../lib/kube/connection.js';
 import { loadKubeconfig } from '../../../lib/kube/kubeconfig.js';
@@ -14,6 +16,32 @@ export function kubeClientFor(cluster: TestCluster): KubeClient {
 }
 
 export { waitFor } from '../../harness/waitFor.js';
+
+/** Starts the real `kubectl port-forward` (killed by the caller, through `proc`) and resolves with the local port it printed. */
+export async function kubectlPortForward(
+  cluster: TestCluster,
+  namespace: string,
+  target: string,
+  remote: number,
+  env: Record<string, string> = {},
+): Promise<{ port: number; proc: ChildProcess; stderr: () => string }> {
+  const proc = spawn(KUBECTL, ['port-forward', '-v=6', '-n', namespace, target, `:${remote}`], { env: pluginEnv({ KUBECONFIG: cluster.kubeconfigPath, ...env }), stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  proc.stdout!.on('data', (d) => (out += d));
+  proc.stderr!.on('data', (d) => (err += d));
+  try {
+    const port = await waitFor('kubectl port-forward to listen', () => {
+      if (proc.exitCode !== null) throw new Error(`kubectl port-forward exited: ${err}`);
+      const m = out.match(/Forwarding from 127\.0\.0\.1:(\d+) -> (\d+)/);
+      return m ? Number(m[1]) : undefined;
+    });
+    return { port, proc, stderr: () => err };
+  } catch (e) {
+    proc.kill('SIGKILL');
+    throw e;
+  }
+}
 
 export function createNamespace(cluster: TestCluster, name: string): void {
   cluster.store.create('namespaces', { metadata: { name } });
