@@ -33,35 +33,77 @@ export function printObject(ctx: CommandContext, obj: any): Promise<void> {
   return printObjects(ctx.io, ctx.globals.output, obj?.kind === 'List' ? obj.items : [obj]);
 }
 
-const verifyCommand: CommandDef<{ backup: string; restoreTest: boolean }> = {
+const verifyCommand: CommandDef<{ backup: string; restoreTest: boolean; drill: boolean; dryRun?: string }> = {
   command: 'verify <backup>',
   scope: 'namespace',
-  describe: 'Check a backup set: checksums, archive and dump listings; --restore-test restores it into a scratch database and folder. A platform archive: gzip, tar, paths and layout',
+  dryRun: { describe: 'With --drill: print the plan and the objects and Jobs the drill would make; change nothing' },
+  describe: 'Check a backup set: checksums, archive and dump listings; --restore-test restores it into a scratch database and folder; --drill into a throwaway instance that must serve. A platform archive: gzip, tar, paths and layout',
   outputs: ['table', 'wide', 'json', 'yaml'],
   builder: (y) =>
     y
       .positional('backup', { type: 'string', describe: 'INSTANCE/TIMESTAMP, INSTANCE/latest, active/CUSTOMER/INSTANCE/TIMESTAMP, or a platform archive active/CUSTOMER/NAME.tar.gz' })
-      .option('restore-test', { type: 'boolean', default: false, describe: 'Also restore into a scratch database and folder and match every attachment row to its file' }),
+      .option('restore-test', { type: 'boolean', default: false, describe: 'Also restore into a scratch database and folder and match every attachment row to its file' })
+      .option('drill', {
+        type: 'boolean',
+        default: false,
+        describe: 'Restore drill: restore into a throwaway instance (own database and volume, no Ingress), neutralize it, start it, wait for /web/health, match every attachment to its file, then remove it all',
+      }),
   async run(ctx, args) {
+    if (args.drill) return runDrillCommand(ctx, args);
+    if (args.dryRun) throw new UsageError('--dry-run is for --drill: verify itself changes nothing');
     if (!parsePlatformArchivePath(args.backup)) parseQualifiedBackupRef(args.backup);
     const { backupDeps } = await import('../support/backupDeps.js');
     const { runVerify } = await import('../../backups/verify.js');
     const report = await runVerify(await backupDeps(ctx), { namespace: instanceNamespace(ctx), backup: args.backup, restoreTest: args.restoreTest });
     if (!(await printStructured(ctx.io, ctx.globals.output, report))) {
-      await printResult(ctx.io, ctx.globals.output, {
-        rows: report.checks,
-        columns: [
-          { header: 'CHECK', value: (c) => c.check },
-          { header: 'RESULT', value: (c) => (c.ok ? 'ok' : 'FAIL'), style: (t, c) => (c.ok ? ctx.colors.green(t) : ctx.colors.red(t)) },
-          { header: 'DETAIL', value: (c) => c.detail },
-        ],
-      });
+      await printChecks(ctx, report.checks);
       for (const p of report.problems) ctx.io.stdout.write(`  ${p}\n`);
       if (report.note) ctx.io.stdout.write(`note: ${report.note}\n`);
     }
     if (!report.ok) throw new CheckFailedError(`backup ${report.backup} failed verification`);
   },
 };
+
+function printChecks(ctx: CommandContext, checks: { check: string; ok: boolean; detail: string }[]): Promise<void> {
+  return printResult(ctx.io, ctx.globals.output, {
+    rows: checks,
+    columns: [
+      { header: 'CHECK', value: (c) => c.check },
+      { header: 'RESULT', value: (c) => (c.ok ? 'ok' : 'FAIL'), style: (t, c) => (c.ok ? ctx.colors.green(t) : ctx.colors.red(t)) },
+      { header: 'DETAIL', value: (c) => c.detail },
+    ],
+  });
+}
+
+/** backup verify NAME/SET --drill [--dry-run]. */
+async function runDrillCommand(ctx: CommandContext, args: { backup: string; restoreTest: boolean; dryRun?: string }): Promise<void> {
+  if (args.restoreTest) throw new UsageError('--drill and --restore-test are two kinds of check: give one');
+  if (parsePlatformArchivePath(args.backup)) throw new UsageError(`--drill needs a backup set with a database dump; ${args.backup} is a platform archive (volume only)`);
+  parseQualifiedBackupRef(args.backup);
+  const { backupDeps } = await import('../support/backupDeps.js');
+  const { planDrill, runDrill } = await import('../../backups/drill.js');
+  const deps = await backupDeps(ctx);
+  const plan = await planDrill(deps, { namespace: instanceNamespace(ctx), backup: args.backup, config: ctx.config });
+  if (args.dryRun) {
+    const steps = [
+      `drill of ${plan.set.path} into the throwaway instance ${plan.spec.name} (database ${plan.spec.database}, ${plan.spec.storage} on ${plan.spec.storageClass}, no Ingress):`,
+      `  1. create ${plan.spec.name} stopped and restore the set into it (Job ${plan.job.metadata.name})`,
+      `  2. neutralize its database (mail servers and crons off, web.base.url ${plan.baseUrl}) and match every attachment to its file (Job ${plan.drillJob.metadata.name})`,
+      `  3. start it and wait for /web/health`,
+      `  4. remove everything it made: Deployment, Service, PVC, Jobs and database ${plan.spec.database}`,
+    ];
+    for (const l of steps) ctx.progress(l);
+    return printObject(ctx, { apiVersion: 'v1', kind: 'List', items: [...plan.objects, plan.job, plan.drillJob] });
+  }
+  const verdict = await runDrill(deps, plan);
+  if (!(await printStructured(ctx.io, ctx.globals.output, verdict))) {
+    await printChecks(ctx, verdict.checks);
+    for (const m of verdict.missing) ctx.io.stdout.write(`  MISSING ${m}\n`);
+    const word = verdict.ok ? ctx.colors.green('PASSED') : ctx.colors.red('FAILED');
+    ctx.io.stdout.write(`drill of ${verdict.backup}: ${word} in ${verdict.seconds}s\n`);
+  }
+  if (!verdict.ok) throw new CheckFailedError(`the drill of ${verdict.backup} failed: ${verdict.checks.filter((c) => !c.ok).map((c) => c.check).join(', ')}`);
+}
 
 const pinCommand = (pinned: boolean): CommandDef<{ backup: string }> => ({
   command: `${pinned ? 'pin' : 'unpin'} <backup>`,
