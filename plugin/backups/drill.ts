@@ -22,11 +22,15 @@ import { makeProgressReporter } from './progress.js';
 import { copyPlanFor } from './restore.js';
 import { copySpecOf, createAndFillCopy, startCopy, undoCopy, type CopyPlan, type CopyProgress } from './restoreCopy.js';
 import { ensureBackupsPvc } from './backup.js';
+import { ANNOTATION_LAST_DRILL } from '../instances/labels.js';
+import { readDrillRecord, type DrillRecord } from '../instances/statusReport.js';
+
+export { readDrillRecord, type DrillRecord };
 
 /** On every object of a drill's throwaway instance: the instance whose backup it drills. */
 export const DRILL_LABEL = 'kubectl-odoo.io/drill-of';
 /** On the instance's Deployment: the last drill's verdict (JSON, see DrillRecord). */
-export const LAST_DRILL_ANNOTATION = 'kubectl-odoo.io/last-drill';
+export const LAST_DRILL_ANNOTATION = ANNOTATION_LAST_DRILL;
 
 /** How often a scheduled run drills (backup --drill CADENCE): the days a verdict stays fresh. */
 export const DRILL_CADENCES = { daily: 1, weekly: 7, monthly: 30 } as const;
@@ -64,15 +68,6 @@ export interface DrillVerdict {
   left: string[];
   startedAt: string;
   seconds: number;
-}
-
-/** What `status` shows of the last drill. */
-export interface DrillRecord {
-  backup: string;
-  at: string;
-  ok: boolean;
-  /** The failed checks, "check: detail". */
-  failed?: string[];
 }
 
 export interface DrillPlan extends CopyPlan {
@@ -198,18 +193,6 @@ async function recordDrill(deps: BackupDeps, namespace: string, instance: string
     await deps.kube.patch(RESOURCES.deployments, instance, { metadata: { annotations: { [LAST_DRILL_ANNOTATION]: JSON.stringify(record) } } }, { namespace });
   } catch (e) {
     deps.progress(`warning: could not record the drill on deployment ${instance}: ${(e as Error).message}`);
-  }
-}
-
-/** The last drill recorded on a Deployment, if any (pure). */
-export function readDrillRecord(deployment: any): DrillRecord | undefined {
-  const raw = deployment?.metadata?.annotations?.[LAST_DRILL_ANNOTATION];
-  if (!raw) return undefined;
-  try {
-    const r = JSON.parse(raw);
-    return typeof r?.backup === 'string' && typeof r?.at === 'string' && typeof r?.ok === 'boolean' ? r : undefined;
-  } catch {
-    return undefined;
   }
 }
 

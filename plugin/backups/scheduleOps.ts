@@ -24,7 +24,7 @@ async function instanceNames(deps: BackupDeps, t: ScheduleTargets): Promise<stri
 /** The objects a schedule needs: the runner's (ServiceAccount, Role, RoleBinding, the plugin's ConfigMap) and a CronJob per instance. */
 export async function planSchedules(deps: BackupDeps, t: ScheduleTargets, spec: ScheduleSpec, runner: RunnerSettings, bundle?: string, offsiteSecret?: string): Promise<any[]> {
   const names = await instanceNames(deps, t);
-  return [...buildRunnerObjects(t.namespace, runner.image ? undefined : bundle, spec.offsite ? offsiteSecret : undefined), ...names.map((instance) => buildScheduleCronJob({ namespace: t.namespace, instance, spec }, runner))];
+  return [...buildRunnerObjects(t.namespace, runner.image ? undefined : bundle, spec.offsite ? offsiteSecret : undefined, !!spec.drill), ...names.map((instance) => buildScheduleCronJob({ namespace: t.namespace, instance, spec }, runner))];
 }
 
 export async function applySchedules(deps: BackupDeps, t: ScheduleTargets, objects: any[]): Promise<any[]> {

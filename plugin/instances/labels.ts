@@ -41,6 +41,8 @@ export const ANNOTATION_KEPT_AFTER_DELETE = 'kubectl-odoo.io/kept-after-delete';
 export const ANNOTATION_MAINTENANCE = 'kubectl-odoo.io/maintenance';
 /** The newest complete backup a followed backup recorded on the Deployment (JSON: path, takenAt, bytes). */
 export const ANNOTATION_LAST_BACKUP = 'kubectl-odoo.io/last-backup';
+/** The last restore drill's verdict, recorded on the Deployment (JSON: backup, at, ok, failed). */
+export const ANNOTATION_LAST_DRILL = 'kubectl-odoo.io/last-drill';
 
 /** Server-side selector that finds instance Deployments, pods, Services and Ingresses of either scheme. */
 export const INSTANCE_SELECTOR = `${LABEL_APP}=${APP_ODOO}`;

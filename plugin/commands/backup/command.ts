@@ -12,6 +12,8 @@ import { isValidCustomerId } from '../../backups/naming.js';
 import type { SlotCaps } from '../../backups/slots.js';
 import type { FleetResult } from '../../backups/fleet.js';
 import { scheduleCommand } from './schedule.js';
+import type { BackupDeps } from '../../backups/deps.js';
+import type { DrillCadence, DrillVerdict } from '../../backups/drill.js';
 
 interface BackupArgs {
   name?: string;
@@ -22,6 +24,7 @@ interface BackupArgs {
   maxCluster?: string;
   keep?: string;
   offsite: boolean;
+  drill?: string;
   wait: boolean;
   consistency: string;
   exportOdooZip: boolean;
@@ -96,14 +99,41 @@ async function runDrillCommand(ctx: CommandContext, args: { backup: string; rest
     return printObject(ctx, { apiVersion: 'v1', kind: 'List', items: [...plan.objects, plan.job, plan.drillJob] });
   }
   const verdict = await runDrill(deps, plan);
-  if (!(await printStructured(ctx.io, ctx.globals.output, verdict))) {
-    await printChecks(ctx, verdict.checks);
-    for (const m of verdict.missing) ctx.io.stdout.write(`  MISSING ${m}\n`);
-    const word = verdict.ok ? ctx.colors.green('PASSED') : ctx.colors.red('FAILED');
-    ctx.io.stdout.write(`drill of ${verdict.backup}: ${word} in ${verdict.seconds}s\n`);
-  }
+  if (!(await printStructured(ctx.io, ctx.globals.output, verdict))) await printDrillVerdict(ctx, verdict);
+  throwIfDrillFailed(verdict);
+}
+
+async function printDrillVerdict(ctx: CommandContext, verdict: DrillVerdict): Promise<void> {
+  await printChecks(ctx, verdict.checks);
+  for (const m of verdict.missing) ctx.io.stdout.write(`  MISSING ${m}\n`);
+  const word = verdict.ok ? ctx.colors.green('PASSED') : ctx.colors.red('FAILED');
+  ctx.io.stdout.write(`drill of ${verdict.backup}: ${word} in ${verdict.seconds}s\n`);
+}
+
+function throwIfDrillFailed(verdict: DrillVerdict): void {
   if (!verdict.ok) throw new CheckFailedError(`the drill of ${verdict.backup} failed: ${verdict.checks.filter((c) => !c.ok).map((c) => c.check).join(', ')}`);
 }
+
+/**
+ * backup NAME --drill CADENCE (what a schedule with --drill runs): after the complete backup, drill it
+ * when the last drill is older than the cadence. Undefined when no drill was due.
+ */
+async function drillIfDue(ctx: CommandContext, deps: BackupDeps, manifest: { namespace: string; instance: string; timestamp: string }, cadence: DrillCadence): Promise<DrillVerdict | undefined> {
+  const { planDrill, runDrill, readDrillRecord, drillDue, DRILL_CADENCES } = await import('../../backups/drill.js');
+  const { RESOURCES } = await import('../../../lib/kube/resources.js');
+  const dep = await deps.kube.get(RESOURCES.deployments, manifest.instance, manifest.namespace);
+  const last = readDrillRecord(dep);
+  const now = ctx.clock.now();
+  if (!drillDue(last, cadence, now)) {
+    const next = new Date(Date.parse(last!.at) + DRILL_CADENCES[cadence] * 86_400_000);
+    ctx.progress(`drill: the last one (${last!.backup}, ${last!.at}) is less than a ${cadence === 'daily' ? 'day' : cadence.replace(/ly$/, '')} old; next one due ${next.toISOString()}`);
+    return undefined;
+  }
+  ctx.progress(`drill: ${last ? `the last one was ${last.at}` : 'none yet'}; drilling the new backup`);
+  const plan = await planDrill(deps, { namespace: manifest.namespace, backup: `${manifest.instance}/${manifest.timestamp}`, config: ctx.config });
+  return runDrill(deps, plan);
+}
+
 
 const pinCommand = (pinned: boolean): CommandDef<{ backup: string }> => ({
   command: `${pinned ? 'pin' : 'unpin'} <backup>`,
@@ -148,7 +178,8 @@ export const backupCommand: CommandDef<BackupArgs> = {
       .option('max-per-node', { type: 'string', global: false, describe: 'At most this many backups at once on one node (config backupConcurrency.perNode, default 1)' })
       .option('max-cluster', { type: 'string', global: false, describe: 'At most this many backups at once in all (config backupConcurrency.cluster, default 4)' })
       .option('keep', { type: 'string', global: false, describe: 'After a complete backup, apply this retention to the instance\'s sets (implies --wait): last=7,daily=14,weekly=8,monthly=12' })
-      .option('offsite', { type: 'boolean', default: false, global: false, describe: 'After a complete backup (and --keep), copy the instance\'s complete sets to the off-site remote, as backups sync NAME (implies --wait)' }),
+      .option('offsite', { type: 'boolean', default: false, global: false, describe: 'After a complete backup (and --keep), copy the instance\'s complete sets to the off-site remote, as backups sync NAME (implies --wait)' })
+      .option('drill', { type: 'string', global: false, describe: 'daily, weekly or monthly: after a complete backup, drill it (as backup verify --drill) when the last drill is older than that (implies --wait)' }),
   subcommands: [verifyCommand, pinCommand(true), pinCommand(false), scheduleCommand],
   complete: completeInstanceName,
   async run(ctx, args) {
@@ -164,6 +195,9 @@ export const backupCommand: CommandDef<BackupArgs> = {
     const keep = args.keep !== undefined ? parseKeep(args.keep) : undefined;
     if (keep && fleet) throw new UsageError('--keep is for one instance (and its schedule); prune a fleet with "kubectl odoo backups prune"');
     if (args.offsite && fleet) throw new UsageError('--offsite is for one instance (and its schedule); copy a fleet with "kubectl odoo backups sync --all"');
+    const { parseDrillCadence } = await import('../../backups/drill.js');
+    const drill = args.drill !== undefined ? parseDrillCadence(args.drill) : undefined;
+    if (drill && fleet) throw new UsageError('--drill is for one instance (and its schedule); drill a set with "kubectl odoo backup verify NAME/SET --drill"');
     const { backupDeps, slotCapsOf } = await import('../support/backupDeps.js');
     const caps = slotCapsOf(ctx, args);
     if (fleet) return runFleet(ctx, args, consistency, caps);
@@ -175,7 +209,7 @@ export const backupCommand: CommandDef<BackupArgs> = {
       namespace: instanceNamespace(ctx),
       name,
       consistency,
-      wait: args.wait || consistency === 'stop' || keep !== undefined || args.offsite,
+      wait: args.wait || consistency === 'stop' || keep !== undefined || args.offsite || drill !== undefined,
       exportOdooZip: args.exportOdooZip,
       dryRun: args.dryRun,
       slots: caps,
@@ -196,9 +230,14 @@ export const backupCommand: CommandDef<BackupArgs> = {
       const synced = await syncSets(deps, offsiteSettingsOf(ctx), scope.namespace, paths);
       ctx.progress(`off-site: ${synced.filter((x) => x.result === 'copied').length} set(s) copied and verified, ${synced.filter((x) => x.result === 'present').length} already there`);
     }
-    if (await printStructured(ctx.io, ctx.globals.output, { backup: out.path, job: out.jobName, state: out.manifest ? 'complete' : 'running', bytes: out.bytes, manifest: out.manifest })) return;
+    const drilled = drill && out.manifest ? await drillIfDue(ctx, deps, out.manifest, drill) : undefined;
+    if (await printStructured(ctx.io, ctx.globals.output, { backup: out.path, job: out.jobName, state: out.manifest ? 'complete' : 'running', bytes: out.bytes, manifest: out.manifest, ...(drilled ? { drill: drilled } : {}) })) {
+      if (drilled) throwIfDrillFailed(drilled);
+      return;
+    }
     if (ctx.globals.output === 'name') {
       ctx.io.stdout.write(`backup/${out.path}\n`);
+      if (drilled) throwIfDrillFailed(drilled);
       return;
     }
     if (!out.manifest) {
@@ -211,6 +250,10 @@ export const backupCommand: CommandDef<BackupArgs> = {
     const parts = out.manifest.files.map((f) => `${f.name} ${formatBytes(f.size)}`).join(', ');
     // The same figure "backups" lists: the files in the set's folder.
     ctx.io.stdout.write(`backup/${out.path} complete: ${formatBytes(out.bytes ?? totalSize(out.manifest))} on the backups volume (${parts}) in ${secs}s\n`);
+    if (drilled) {
+      await printDrillVerdict(ctx, drilled);
+      throwIfDrillFailed(drilled);
+    }
   },
 };
 
