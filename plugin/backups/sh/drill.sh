@@ -13,7 +13,8 @@ if psql -X -q -At -v ON_ERROR_STOP=1 -v base_url="$BASE_URL" -f - > "$TMP/neutra
 BEGIN;
 CREATE TEMP TABLE drill_result (ord serial, what text, detail text) ON COMMIT DROP;
 SELECT set_config('drill.base_url', :'base_url', true) \g /dev/null
-DO $$
+-- A named dollar quote: Kubernetes turns "$$" in a container's command into "$".
+DO $neutralize$
 DECLARE n bigint;
 BEGIN
   IF to_regclass('ir_config_parameter') IS NULL THEN
@@ -53,7 +54,7 @@ BEGIN
     ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value;
   INSERT INTO drill_result (what, detail) VALUES ('web.base.url', current_setting('drill.base_url'));
 END
-$$;
+$neutralize$;
 SELECT 'NEUTRALIZE ' || what || ' ' || detail FROM drill_result ORDER BY ord;
 COMMIT;
 SQL
