@@ -150,7 +150,7 @@ describe('backup verify --drill', () => {
     child.stderr.on('data', (d) => (out += d));
     const exited = new Promise<number>((resolve) => child.on('close', (code) => resolve(code ?? 128)));
     try {
-      await waitFor('the drill Job to pause', () => out.includes('PAUSED attachments'), 240_000);
+      await waitFor('the drill Job to pause', () => out.includes('\n  attachments...'), 240_000);
       // Neutralized by then, in the drill's own database (the instance's is as it was).
       const db = (await drillDatabases()).split('\n')[0];
       const q = (sql: string) => pg.psql(sql, { database: db, args: ['-At'] });
