@@ -5,13 +5,14 @@
 // the plan and makes nothing; status shows the last drill; a schedule with --drill runs the drill.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startPostgres, type TestPostgres } from '../fixtures/postgres.js';
 import { IR_CONFIG_PARAMETER_DDL, IR_MODEL_DATA_DDL, MAIL_AND_CRON_DDL } from '../cluster/kubelet/odooImage.js';
 import { CUSTOMER, DB_PASSWORD, NS, readyPods, startBackupWorld, waitFor, type BackupWorld } from './clusterFixture.js';
-import { KUBECTL, pluginEnv } from '../harness/plugin.js';
+import { KUBECTL, pluginEnv, ROOT } from '../harness/plugin.js';
+import { parseYamlAll } from '../../lib/yaml.js';
 
 let pg: TestPostgres;
 let w: BackupWorld;
@@ -221,6 +222,42 @@ describe('scheduled drills', () => {
     expect(due.stdout).toContain(`drill of ${set}: FAILED in `);
     expect(JSON.parse(deployment().metadata.annotations['kubectl-odoo.io/last-drill'])).toMatchObject({ backup: set, ok: false });
     await waitFor('the drill objects to be gone', () => drillObjects().length === 0, 60_000);
+    expect(await drillDatabases()).toBe('');
+  }, 600_000);
+
+  it('a scheduled run (kubectl create job --from=cronjob/...) drills in the cluster with the runner\'s Role alone', async () => {
+    // What an admin grants whoever sets up schedules (README: Access control), bound in the namespace.
+    const role = parseYamlAll(readFileSync(join(ROOT, 'manifests', 'backup-scheduler-rbac.yaml'), 'utf8')).find((o: any) => o?.kind === 'ClusterRole');
+    w.cluster.store.create('clusterroles', role);
+    w.cluster.store.create('rolebindings', {
+      metadata: { name: 'kubectl-odoo-backup-scheduler', namespace: NS },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'kubectl-odoo-backup-scheduler' },
+      subjects: [{ kind: 'Group', apiGroup: 'rbac.authorization.k8s.io', name: 'kubectl-odoo-operators' }],
+    });
+    const applied = await w.odoo(['backup', 'schedule', w.name, '--every', 'daily', '--drill', 'weekly']);
+    expect(applied.code, applied.stderr).toBe(0);
+    // The filestore has its file again; the last drill was a week ago: this run drills and passes.
+    const lost = w.inst.attachments[2];
+    writeFileSync(join(w.dataDir, 'filestore', w.db, lost.storeFname), Buffer.alloc(0));
+    const old = JSON.parse(deployment().metadata.annotations['kubectl-odoo.io/last-drill']);
+    const aged = JSON.stringify({ ...old, at: new Date(Date.now() - 8 * 86_400_000).toISOString() });
+    expect((await w.kubectl(['annotate', '--overwrite', 'deployment', w.name, `kubectl-odoo.io/last-drill=${aged}`])).code).toBe(0);
+    const run = await w.kubectl(['create', 'job', '--from', `cronjob/odoo-backup-${w.name}`, 'drill-now']);
+    expect(run.code, run.stderr).toBe(0);
+    const job = await waitFor('the run to finish', () => {
+      const j = w.cluster.store.get('jobs', NS, 'drill-now');
+      return (j?.status?.conditions ?? []).some((c: any) => ['Complete', 'Failed'].includes(c.type) && c.status === 'True') ? j : undefined;
+    }, 400_000);
+    const logs = await w.kubectl(['logs', 'job/drill-now']);
+    expect(job.status.conditions.some((c: any) => c.type === 'Complete' && c.status === 'True'), logs.stdout + logs.stderr).toBe(true);
+    const set = /^backup\/(\S+) complete/m.exec(logs.stdout)![1];
+    expect(logs.stdout).toContain(`drill of ${set}: PASSED in `);
+    expect(logs.stdout + logs.stderr).not.toContain(DB_PASSWORD);
+    expect(JSON.parse(deployment().metadata.annotations['kubectl-odoo.io/last-drill'])).toMatchObject({ backup: set, ok: true });
+    const status = await w.odoo(['status', w.name]);
+    expect(status.stdout).toMatch(/Schedule:\s+daily at \d\d:\d\d UTC \(drill weekly\), next in /);
+    expect(status.stdout).toMatch(new RegExp(`^ {2}Last drill: +${set}, \\d+s ago \\(passed\\)$`, 'm'));
+    await waitFor('the drill objects to be gone', () => drillObjects().filter((o) => o !== 'jobs/drill-now' && !o.startsWith('pods/drill-now')).length === 0, 60_000);
     expect(await drillDatabases()).toBe('');
   }, 600_000);
 });
