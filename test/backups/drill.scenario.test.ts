@@ -5,14 +5,13 @@
 // the plan and makes nothing; status shows the last drill; a schedule with --drill runs the drill.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startPostgres, type TestPostgres } from '../fixtures/postgres.js';
 import { IR_CONFIG_PARAMETER_DDL, IR_MODEL_DATA_DDL, MAIL_AND_CRON_DDL } from '../cluster/kubelet/odooImage.js';
-import { CUSTOMER, DB_PASSWORD, NS, readyPods, startBackupWorld, waitFor, type BackupWorld } from './clusterFixture.js';
-import { KUBECTL, pluginEnv, ROOT } from '../harness/plugin.js';
-import { parseYamlAll } from '../../lib/yaml.js';
+import { CUSTOMER, DB_PASSWORD, grantScheduler, NS, readyPods, serveThroughStandIn, startBackupWorld, waitFor, type BackupWorld } from './clusterFixture.js';
+import { KUBECTL, pluginEnv } from '../harness/plugin.js';
 
 let pg: TestPostgres;
 let w: BackupWorld;
@@ -51,18 +50,7 @@ beforeAll(async () => {
      INSERT INTO ir_config_parameter (key, value) VALUES ('web.base.url', 'https://acme.example.com');`,
     { database: w.db, user: w.owner, password: DB_PASSWORD },
   );
-  // The official image's entrypoint reads HOST, PORT, USER and PASSWORD, and odoo.conf has the same
-  // settings: the stand-in's Odoo reaches the database and /web/health answers 200.
-  writeFileSync(join(w.dataDir, 'conf', 'odoo.conf'), `[options]\ndb_name = ${w.db}\ndb_host = 127.0.0.1\ndb_port = ${pg.port}\ndb_user = ${w.owner}\ndb_password = ${DB_PASSWORD}\n`);
-  const env = [
-    { name: 'HOST', value: '127.0.0.1' },
-    { name: 'PORT', value: String(pg.port) },
-    { name: 'USER', valueFrom: { secretKeyRef: { name: `${w.db}-db`, key: 'username' } } },
-    { name: 'PASSWORD', valueFrom: { secretKeyRef: { name: `${w.db}-db`, key: 'password' } } },
-  ];
-  const r = await w.kubectl(['patch', 'deployment', w.name, '--type', 'strategic', '-p', JSON.stringify({ spec: { template: { spec: { containers: [{ name: 'odoo', env }] } } } })]);
-  expect(r.code, r.stderr).toBe(0);
-  await waitFor('the instance to be ready with HOST and PORT', () => readyPods(w).length === 1 && readyPods(w)[0].spec.containers[0].env.some((e: any) => e.name === 'PORT'), 120_000);
+  await serveThroughStandIn(w, pg);
   good = await backup();
 }, 300_000);
 
@@ -226,14 +214,7 @@ describe('scheduled drills', () => {
   }, 600_000);
 
   it('a scheduled run (kubectl create job --from=cronjob/...) drills in the cluster with the runner\'s Role alone', async () => {
-    // What an admin grants whoever sets up schedules (README: Access control), bound in the namespace.
-    const role = parseYamlAll(readFileSync(join(ROOT, 'manifests', 'backup-scheduler-rbac.yaml'), 'utf8')).find((o: any) => o?.kind === 'ClusterRole');
-    w.cluster.store.create('clusterroles', role);
-    w.cluster.store.create('rolebindings', {
-      metadata: { name: 'kubectl-odoo-backup-scheduler', namespace: NS },
-      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'kubectl-odoo-backup-scheduler' },
-      subjects: [{ kind: 'Group', apiGroup: 'rbac.authorization.k8s.io', name: 'kubectl-odoo-operators' }],
-    });
+    grantScheduler(w);
     const applied = await w.odoo(['backup', 'schedule', w.name, '--every', 'daily', '--drill', 'weekly']);
     expect(applied.code, applied.stderr).toBe(0);
     // The filestore has its file again; the last drill was a week ago: this run drills and passes.

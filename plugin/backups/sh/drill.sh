@@ -15,25 +15,20 @@ CREATE TEMP TABLE drill_result (ord serial, what text, detail text) ON COMMIT DR
 SELECT set_config('drill.base_url', :'base_url', true) \g /dev/null
 -- A named dollar quote: Kubernetes turns "$$" in a container's command into "$".
 DO $neutralize$
-DECLARE n bigint;
+DECLARE n bigint; t text;
 BEGIN
   IF to_regclass('ir_config_parameter') IS NULL THEN
     RAISE EXCEPTION 'no ir_config_parameter table: this is not an Odoo database';
   END IF;
-  IF to_regclass('ir_mail_server') IS NULL THEN
-    INSERT INTO drill_result (what, detail) VALUES ('outgoing-mail', 'no ir_mail_server table');
-  ELSE
-    UPDATE ir_mail_server SET active = false WHERE active IS DISTINCT FROM false;
-    GET DIAGNOSTICS n = ROW_COUNT;
-    INSERT INTO drill_result (what, detail) VALUES ('outgoing-mail', n || ' server(s) turned off');
-  END IF;
-  IF to_regclass('fetchmail_server') IS NULL THEN
-    INSERT INTO drill_result (what, detail) VALUES ('incoming-mail', 'no fetchmail_server table');
-  ELSE
-    UPDATE fetchmail_server SET active = false WHERE active IS DISTINCT FROM false;
-    GET DIAGNOSTICS n = ROW_COUNT;
-    INSERT INTO drill_result (what, detail) VALUES ('incoming-mail', n || ' server(s) turned off');
-  END IF;
+  FOREACH t IN ARRAY ARRAY['outgoing-mail:ir_mail_server', 'incoming-mail:fetchmail_server'] LOOP
+    IF to_regclass(split_part(t, ':', 2)) IS NULL THEN
+      INSERT INTO drill_result (what, detail) VALUES (split_part(t, ':', 1), 'no ' || split_part(t, ':', 2) || ' table');
+    ELSE
+      EXECUTE format('UPDATE %I SET active = false WHERE active IS DISTINCT FROM false', split_part(t, ':', 2));
+      GET DIAGNOSTICS n = ROW_COUNT;
+      INSERT INTO drill_result (what, detail) VALUES (split_part(t, ':', 1), n || ' server(s) turned off');
+    END IF;
+  END LOOP;
   IF to_regclass('mail_template') IS NOT NULL THEN
     UPDATE mail_template SET mail_server_id = NULL WHERE mail_server_id IS NOT NULL;
   END IF;
