@@ -22,13 +22,13 @@ import { makeProgressReporter } from './progress.js';
 import { copyPlanFor } from './restore.js';
 import { copySpecOf, createAndFillCopy, startCopy, undoCopy, type CopyPlan, type CopyProgress } from './restoreCopy.js';
 import { ensureBackupsPvc } from './backup.js';
-import { ANNOTATION_LAST_DRILL } from '../instances/labels.js';
+import { ANNOTATION_LAST_DRILL, LABEL_DRILL_OF } from '../instances/labels.js';
 import { readDrillRecord, type DrillRecord } from '../instances/statusReport.js';
 
 export { readDrillRecord, type DrillRecord };
 
 /** On every object of a drill's throwaway instance: the instance whose backup it drills. */
-export const DRILL_LABEL = 'kubectl-odoo.io/drill-of';
+export const DRILL_LABEL = LABEL_DRILL_OF;
 /** On the instance's Deployment: the last drill's verdict (JSON, see DrillRecord). */
 export const LAST_DRILL_ANNOTATION = ANNOTATION_LAST_DRILL;
 

@@ -1,7 +1,8 @@
 // backup verify NAME/SET --drill through the real kubectl against the test cluster, with a real
 // PostgreSQL, real tar and the Odoo stand-in (it serves /web/health from the drill's own pod): a good set
 // passes and leaves nothing behind; a set whose filestore lacks an attachment's file fails naming it; a
-// drill stopped by Ctrl-C (paused in its Job, after neutralizing) removes what it made; --dry-run shows
+// drill stopped by Ctrl-C (paused in its Job, after neutralizing) removes what it made, and fleet runs
+// and schedules meanwhile leave its throwaway instance alone; --dry-run shows
 // the plan and makes nothing; status shows the last drill; a schedule with --drill runs the drill.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
@@ -150,6 +151,11 @@ describe('backup verify --drill', () => {
         /^database\.is_neutralized=true\nweb\.base\.url=http:\/\/odoo-acme-1a2b3c4d-drill-[a-z0-9]+\.saasodoo\.svc\.cluster\.local:8069\n$/,
       );
       expect(drillObjects().length).toBeGreaterThan(0);
+      // A fleet run and a fleet schedule leave the throwaway instance alone.
+      const fleet = await w.odoo(['backup', '--all', '--dry-run', '-o', 'name']);
+      expect(fleet.stdout).toMatch(new RegExp(`^job\\.batch/odoo-backup-${w.name}-\\S+\\n$`));
+      const schedules = await w.odoo(['backup', 'schedule', '--all', '--every', 'daily', '--dry-run', '-o', 'json']);
+      expect(JSON.parse(schedules.stdout).items.filter((o: any) => o.kind === 'CronJob').map((o: any) => o.metadata.name)).toEqual([`odoo-backup-${w.name}`]);
       child.kill('SIGINT');
       expect(await exited, out).toBe(130);
     } finally {
