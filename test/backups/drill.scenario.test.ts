@@ -1,6 +1,6 @@
 // backup verify NAME/SET --drill through the real kubectl against the test cluster, with a real
 // PostgreSQL, real tar and the Odoo stand-in (it serves /web/health from the drill's own pod): a good set
-// passes and leaves nothing behind; a set whose filestore lacks an attachment's file fails naming it; a
+// passes and leaves nothing behind, and so does one whose start the API server refuses; a set whose filestore lacks an attachment's file fails naming it; a
 // drill stopped by Ctrl-C (paused in its Job, after neutralizing) removes what it made, and fleet runs
 // and schedules meanwhile leave its throwaway instance alone; --dry-run shows
 // the plan and makes nothing; status shows the last drill; a schedule with --drill runs the drill.
@@ -105,6 +105,21 @@ describe('backup verify --drill', () => {
     expect(status.stdout).toMatch(new RegExp(`^ {2}Last drill: +${good}, \\d+s ago \\(passed\\)$`, 'm'));
     const json = JSON.parse((await w.odoo(['status', w.name, '-o', 'json'])).stdout);
     expect(json.lastDrill).toMatchObject({ backup: good, ok: true });
+  }, 400_000);
+
+  it('a drill whose start is refused by the API server fails at web-health and still removes everything', async () => {
+    const fault = w.cluster.faults.error(422, { method: 'PATCH', path: /\/deployments\/odoo-acme-1a2b3c4d-drill-[a-z0-9]+(\/scale)?$/, times: 1 });
+    try {
+      const r = await w.odoo(['backup', 'verify', `${w.name}/latest`, '--drill', '-o', 'json'], { timeoutMs: 300_000 });
+      expect(r.code, r.stderr).toBe(1);
+      const v = JSON.parse(r.stdout);
+      expect(v.checks.map((c: any) => `${c.check}:${c.ok}`)).toEqual(['restore:true', 'neutralize:true', 'attachments:true', 'web-health:false', 'cleanup:true']);
+      expect(fault.hits).toBe(1);
+    } finally {
+      fault.remove();
+    }
+    await waitFor('the drill objects to be gone', () => drillObjects().length === 0, 60_000);
+    expect(await drillDatabases()).toBe('');
   }, 400_000);
 
   it('a set whose filestore lacks an attachment\'s file fails, naming the file, and removes everything', async () => {
