@@ -2,6 +2,7 @@
 // exactly what `backup NAME --wait` does, within the caps on backups at once (slots.ts). An interrupt
 // stops starting new ones; those already running are followed to their end.
 import { listInstances } from '../instances/resolveFleet.js';
+import { isDrillInstance } from '../instances/labels.js';
 import { CliError, CancelledError } from '../../lib/errors.js';
 import type { ConsistencyMode } from './manifest.js';
 import type { BackupDeps } from './deps.js';
@@ -60,6 +61,8 @@ type FleetScope = Pick<FleetBackupOptions, 'namespace' | 'labelSelector' | 'cust
 /** The instances a fleet run backs up, in the order they start. */
 async function selectFleet(deps: BackupDeps, scope: FleetScope) {
   let instances = await listInstances(deps.kube, { namespace: scope.namespace, labelSelector: scope.labelSelector });
+  // A restore drill's throwaway instance is removed within minutes; it is never backed up.
+  instances = instances.filter((i) => !isDrillInstance(i.deployment));
   if (scope.customerId !== undefined) instances = instances.filter((i) => i.facts.customerId === scope.customerId);
   instances.sort((a, b) => a.name.localeCompare(b.name));
   const nodeOf = (i: (typeof instances)[number]) => i.pods.find((p: any) => p.status?.phase === 'Running')?.spec?.nodeName ?? '';

@@ -11,7 +11,7 @@ import { helperImage, helperPodSpec, placementOf, type PodPlacement } from '../c
 export { placementOf, type PodPlacement } from '../core/helperPod.js';
 import type { DbSettings, EnvSource } from '../instances/facts.js';
 import type { InstanceObjects } from '../instances/resolve.js';
-import { BACKUP_SCRIPT, DROP_DATABASE_SCRIPT, LIST_SCRIPT, RECOVER_SCRIPT, RESTORE_PREFLIGHT_SCRIPT, RESTORE_SCRIPT, SET_OPS_SCRIPT, VERIFY_SCRIPT } from './scripts.js';
+import { BACKUP_SCRIPT, DRILL_SCRIPT, DROP_DATABASE_SCRIPT, LIST_SCRIPT, RECOVER_SCRIPT, RESTORE_PREFLIGHT_SCRIPT, RESTORE_SCRIPT, SET_OPS_SCRIPT, VERIFY_SCRIPT } from './scripts.js';
 import { encodeManifestBase, type ManifestBase } from './manifest.js';
 import { instanceBackupDir, isValidDatabaseName, jobName } from './naming.js';
 
@@ -25,7 +25,7 @@ export const LABEL_BACKUP_SET = 'kubectl-odoo.io/backup-set';
 export const DATA_MOUNT = '/data';
 export const BACKUPS_MOUNT = '/backups';
 
-export type Operation = 'backup' | 'restore' | 'verify' | 'list' | 'prune' | 'pin' | 'recover' | 'offsite';
+export type Operation = 'backup' | 'restore' | 'verify' | 'list' | 'prune' | 'pin' | 'recover' | 'offsite' | 'drill';
 
 /** What a backup needs to know about an instance. */
 export interface BackupTarget {
@@ -386,5 +386,26 @@ export function buildSetOpsJob(p: { namespace: string; op: 'delete' | 'pin' | 'u
     volumes: [backupsVolume(s, false)],
     deadlineSeconds: 3600,
     placement: p.placement,
+  });
+}
+
+/**
+ * A restore drill's database steps on its throwaway instance, stopped: neutralize its database, then
+ * match every attachment row to its file on its volume (mounted read-only). Values reach the script
+ * and its SQL only through the environment.
+ */
+export function buildDrillJob(t: BackupTarget, p: { opId: string; baseUrl: string }, s: JobSettings): any {
+  return buildJob({
+    name: jobName('drill', t.name, p.opId),
+    namespace: t.namespace,
+    operation: 'drill',
+    instance: t.name,
+    image: helperImage(s.image, t.image),
+    script: DRILL_SCRIPT,
+    env: [...databaseEnv(t.db, t.database), { name: 'DATA_DIR', value: DATA_MOUNT }, { name: 'BASE_URL', value: p.baseUrl }],
+    volumes: [dataVolume(t, true)],
+    deadlineSeconds: s.deadlineSeconds,
+    nodeName: t.nodeName,
+    placement: t.placement,
   });
 }

@@ -173,16 +173,9 @@ export function layoutMismatch(layout: ArchiveLayout, mount: string): string | u
   return `it holds ${LAYOUT_MOUNTS[layout].what}, but the instance's image keeps its data at ${mount}, where Odoo would not find that filestore`;
 }
 
-/** --to names no instance: plan a new one shaped like the source, filled from the set (reads only). */
-async function planCopy(deps: BackupDeps, opts: RestoreOptions & { to: string }, ref: BackupRef): Promise<RestoreCopyPlan> {
-  const problem = instanceNameProblem(opts.to);
-  if (problem) throw new UsageError(`--to: invalid name "${opts.to}" for a new instance: ${problem} (e.g. acme-test)`);
-  if (!opts.copy) throw new NotFoundError(`instance ${opts.to} (--to) does not exist in namespace ${opts.namespace}`);
-  const source = await resolveInstance(deps.kube, opts.namespace, opts.name);
-  const sourceTarget = backupTargetOf(source);
-  await ensureBackupsPvc(deps, opts.namespace);
-  const set = await findBackupSet(deps, opts.namespace, ref, opts.name);
-  const spec = copySpecOf(source, { name: opts.to, namespace: opts.namespace, dataBytes: set.manifest!.dataBytes, ...opts.copy });
+/** The plan that makes `spec` a new instance filled from `set`, a backup of `source` (reads nothing). */
+export function copyPlanFor(deps: BackupDeps, p: { namespace: string; source: InstanceObjects; set: BackupSetInfo; spec: InstanceSpec }): CopyPlan & { set: BackupSetInfo; objects: any[] } {
+  const { spec, set } = p;
   const target = copyTargetOf(spec);
   const opId = formatBackupTimestamp(deps.clock.now());
   const job = buildRestoreJob(
@@ -195,9 +188,22 @@ async function planCopy(deps: BackupDeps, opts: RestoreOptions & { to: string },
       opId,
       newInstance: true,
     },
-    { ...deps.settings, image: deps.settings.image || sourceTarget.image || undefined },
+    { ...deps.settings, image: deps.settings.image || backupTargetOf(p.source).image || undefined },
   );
-  return { kind: 'copy', namespace: opts.namespace, spec, target, set, job, opId, source: source.name, latest: ref.timestamp === 'latest', copyFrom: source.name, objects: copyObjects(spec) };
+  return { namespace: p.namespace, spec, target, set, job, opId, source: p.source.name, objects: copyObjects(spec) };
+}
+
+/** --to names no instance: plan a new one shaped like the source, filled from the set (reads only). */
+async function planCopy(deps: BackupDeps, opts: RestoreOptions & { to: string }, ref: BackupRef): Promise<RestoreCopyPlan> {
+  const problem = instanceNameProblem(opts.to);
+  if (problem) throw new UsageError(`--to: invalid name "${opts.to}" for a new instance: ${problem} (e.g. acme-test)`);
+  if (!opts.copy) throw new NotFoundError(`instance ${opts.to} (--to) does not exist in namespace ${opts.namespace}`);
+  const source = await resolveInstance(deps.kube, opts.namespace, opts.name);
+  backupTargetOf(source); // a source that cannot be backed up cannot be copied either: said before anything is read
+  await ensureBackupsPvc(deps, opts.namespace);
+  const set = await findBackupSet(deps, opts.namespace, ref, opts.name);
+  const spec = copySpecOf(source, { name: opts.to, namespace: opts.namespace, dataBytes: set.manifest!.dataBytes, ...opts.copy });
+  return { kind: 'copy', ...copyPlanFor(deps, { namespace: opts.namespace, source, set, spec }), latest: ref.timestamp === 'latest', copyFrom: source.name };
 }
 
 export function isCopyPlan(plan: RestorePlan | RestoreCopyPlan): plan is RestoreCopyPlan {

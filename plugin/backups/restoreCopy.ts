@@ -180,6 +180,44 @@ export async function checkCopyDatabaseFree(deps: BackupDeps, plan: CopyPlan): P
   judgeCopyDatabaseCheck(log, spec, plan.source);
 }
 
+/** What a copy run has made so far: what undoCopy removes again. */
+export interface CopyProgress {
+  created?: CreateInstanceResult;
+  databaseCreated: boolean;
+}
+
+/** Creates the copy stopped and restores the set into it, noting in `made` what exists. */
+export async function createAndFillCopy(deps: BackupDeps, plan: Pick<CopyPlan, 'namespace' | 'spec' | 'set' | 'job'>, made: CopyProgress): Promise<void> {
+  const { spec, set } = plan;
+  deps.progress(`creating instance ${spec.name} (stopped; database ${spec.database}, ${spec.storage} on ${spec.storageClass})`);
+  made.created = await createInstance(deps.kube, { spec, signal: deps.signal, progress: (l) => deps.progress(`  ${l}`) });
+  deps.progress(`restoring ${set.path} into ${spec.name}`);
+  const report = makeProgressReporter(deps.progress, () => deps.clock.now().getTime());
+  await runJob(deps.kube, plan.job, {
+    namespace: plan.namespace,
+    clock: deps.clock,
+    signal: deps.signal,
+    timeoutMs: deps.settings.deadlineSeconds * 1000 + 120_000,
+    what: `restore of ${set.path} into ${spec.name}`,
+    // A failed Job is not kept: its pod would hold the volume that is removed with the copy (the
+    // Job's ERROR line is in the message).
+    keep: 'none',
+    onLine: (line) => {
+      // From COMMITTED on the database is the copy's; before, the Job drops it itself when it fails.
+      if (/^(COMMITTED|REPLACED |DONE )/.test(line)) made.databaseCreated = true;
+      report(line);
+    },
+    onStatus: (s) => deps.progress(`  ${s}`),
+  });
+  made.databaseCreated = true;
+}
+
+/** Starts the filled copy and waits until it is ready. */
+export function startCopy(deps: BackupDeps, spec: InstanceSpec): Promise<void> {
+  deps.progress(`starting ${spec.name}`);
+  return scaleAndWait(deps, { namespace: spec.namespace, name: spec.name, podSelector: copyPodSelector(spec) }, 1);
+}
+
 /**
  * Creates the copy stopped, restores the set into it, starts it and waits until it is ready. On any
  * failure (or Ctrl-C) the objects and the database this run created are removed again.
@@ -187,37 +225,15 @@ export async function checkCopyDatabaseFree(deps: BackupDeps, plan: CopyPlan): P
 export async function executeCopy(deps: BackupDeps, plan: CopyPlan): Promise<CopyOutcome> {
   const { spec, target, set } = plan;
   const lock = await acquireInstanceLock(deps.kube, { namespace: plan.namespace, instance: target.name, operation: 'restore', holder: deps.holder, clock: deps.clock });
-  let created: CreateInstanceResult | undefined;
-  let databaseCreated = false;
+  const made: CopyProgress = { databaseCreated: false };
   try {
-    deps.progress(`creating instance ${spec.name} (stopped; database ${spec.database}, ${spec.storage} on ${spec.storageClass})`);
-    created = await createInstance(deps.kube, { spec, signal: deps.signal, progress: (l) => deps.progress(`  ${l}`) });
-    deps.progress(`restoring ${set.path} into ${spec.name}`);
-    const report = makeProgressReporter(deps.progress, () => deps.clock.now().getTime());
-    await runJob(deps.kube, plan.job, {
-      namespace: plan.namespace,
-      clock: deps.clock,
-      signal: deps.signal,
-      timeoutMs: deps.settings.deadlineSeconds * 1000 + 120_000,
-      what: `restore of ${set.path} into ${spec.name}`,
-      // A failed Job is not kept: its pod would hold the volume that is removed with the copy (the
-      // Job's ERROR line is in the message).
-      keep: 'none',
-      onLine: (line) => {
-        // From COMMITTED on the database is the copy's; before, the Job drops it itself when it fails.
-        if (/^(COMMITTED|REPLACED |DONE )/.test(line)) databaseCreated = true;
-        report(line);
-      },
-      onStatus: (s) => deps.progress(`  ${s}`),
-    });
-    databaseCreated = true;
-    deps.progress(`starting ${spec.name}`);
-    await scaleAndWait(deps, { namespace: spec.namespace, name: spec.name, podSelector: copyPodSelector(spec) }, 1);
+    await createAndFillCopy(deps, plan, made);
+    await startCopy(deps, spec);
     return { instance: spec.name, restored: set.path, copyOf: plan.source, database: spec.database };
   } catch (e) {
     const interrupted = e instanceof CancelledError || !!deps.signal?.aborted;
-    const left = await undoCopy(deps, plan, created, databaseCreated);
-    const what = left.length ? `could not remove ${left.join(', ')}; remove them by hand` : `what it created was removed (${spec.name}'s objects${databaseCreated ? ` and database ${spec.database}` : ''}); ${plan.source} was not changed`;
+    const left = await undoCopy(deps, plan, made);
+    const what = left.length ? `could not remove ${left.join(', ')}; remove them by hand` : `what it created was removed (${spec.name}'s objects${made.databaseCreated ? ` and database ${spec.database}` : ''}); ${plan.source} was not changed`;
     if (interrupted) throw new CancelledError(`interrupted: the copy ${spec.name} of ${set.path} was not finished; ${what}`);
     throw new FailureError(`making instance ${spec.name} from ${set.path} failed: ${(e as Error).message}; ${what}`, { hint: (e as { hint?: string }).hint, cause: e });
   } finally {
@@ -229,10 +245,13 @@ function copyPodSelector(spec: InstanceSpec): Record<string, string> {
   return buildInstanceManifests(spec).deployment.spec.selector.matchLabels;
 }
 
-/** Removes the copy's database (when this run made it) and objects; returns what is left. */
-async function undoCopy(deps: BackupDeps, plan: CopyPlan, created: CreateInstanceResult | undefined, databaseCreated: boolean): Promise<string[]> {
+/** Removes the copy's database (when this run made it) and objects; returns what is left. Runs whatever the signal says. */
+export async function undoCopy(deps: BackupDeps, plan: Pick<CopyPlan, 'namespace' | 'spec' | 'target' | 'opId'>, made: CopyProgress): Promise<string[]> {
   const left: string[] = [];
   const { spec, target } = plan;
+  const { created, databaseCreated } = made;
+  // Without the (possibly aborted) signal: the removal must run to its end after a Ctrl-C.
+  deps = { ...deps, signal: undefined };
   if (created && created.created.some((c) => c.startsWith('Deployment/'))) {
     // Stopped first, so nothing holds the database while it is dropped.
     await scaleAndWait(deps, { namespace: spec.namespace, name: spec.name, podSelector: copyPodSelector(spec) }, 0).catch(() => {});

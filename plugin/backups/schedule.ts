@@ -39,6 +39,8 @@ export interface ScheduleSpec {
   keep?: RetentionPolicy;
   /** Each run also copies the instance's complete sets off-site (backups sync). */
   offsite?: boolean;
+  /** A run also drills its new backup when the last drill is older than this (backup --drill). */
+  drill?: 'daily' | 'weekly' | 'monthly';
 }
 
 export function parseEvery(raw: string): Every {
@@ -162,7 +164,7 @@ function labelsOf(component: string, instance?: string): Record<string, string> 
 /** The CronJob of one instance (pure). */
 export function buildScheduleCronJob(p: { namespace: string; instance: string; spec: ScheduleSpec }, runner: RunnerSettings): any {
   const schedule = cronScheduleFor(p.spec, p.namespace, p.instance);
-  const args = ['backup', p.instance, '--wait', '-n', p.namespace, '--consistency', p.spec.consistency, ...(p.spec.keep ? ['--keep', formatKeep(p.spec.keep)] : []), ...(p.spec.offsite ? ['--offsite'] : [])];
+  const args = ['backup', p.instance, '--wait', '-n', p.namespace, '--consistency', p.spec.consistency, ...(p.spec.keep ? ['--keep', formatKeep(p.spec.keep)] : []), ...(p.spec.offsite ? ['--offsite'] : []), ...(p.spec.drill ? ['--drill', p.spec.drill] : [])];
   const command = runner.image ? ['kubectl-odoo', ...args] : ['node', `${BUNDLE_DIR}/kubectl-odoo`, ...args];
   const labels = labelsOf('backup-schedule', p.instance);
   const record = {
@@ -171,6 +173,7 @@ export function buildScheduleCronJob(p: { namespace: string; instance: string; s
     consistency: p.spec.consistency,
     ...(p.spec.keep ? { keep: formatKeep(p.spec.keep) } : {}),
     ...(p.spec.offsite ? { offsite: true } : {}),
+    ...(p.spec.drill ? { drill: p.spec.drill } : {}),
   };
   // The service account's token is projected explicitly (the same volume admission would add), so the
   // run reaches the API however the ServiceAccount's automount is set.
@@ -235,7 +238,7 @@ export function buildScheduleCronJob(p: { namespace: string; instance: string; s
 }
 
 /** What a scheduled run reads and changes: the instance, its Jobs and their logs, the locks and slots. */
-export function buildRunnerObjects(namespace: string, bundle?: string, offsiteSecret?: string): any[] {
+export function buildRunnerObjects(namespace: string, bundle?: string, offsiteSecret?: string, drill = false): any[] {
   const labels = labelsOf('backup-runner');
   const meta = (name: string) => ({ name, namespace, labels });
   const objects: any[] = [
@@ -256,6 +259,14 @@ export function buildRunnerObjects(namespace: string, bundle?: string, offsiteSe
         { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['get', 'list', 'create', 'update', 'delete'] },
         // --offsite: the sync checks that the remote's Secret is there (its Job mounts it by name).
         ...(offsiteSecret ? [{ apiGroups: [''], resources: ['secrets'], resourceNames: [offsiteSecret], verbs: ['get'] }] : []),
+        // --drill: the throwaway instance is made and removed again (its Deployment, Service and volume).
+        ...(drill
+          ? [
+              { apiGroups: ['apps'], resources: ['deployments'], verbs: ['create', 'delete'] },
+              { apiGroups: [''], resources: ['services', 'persistentvolumeclaims'], verbs: ['create', 'delete'] },
+              { apiGroups: [''], resources: ['pods/portforward'], verbs: ['create', 'get'] },
+            ]
+          : []),
       ],
     },
     {
@@ -297,6 +308,7 @@ export interface ScheduleRecord {
   consistency: string;
   keep?: string;
   offsite?: boolean;
+  drill?: string;
 }
 
 export function readScheduleRecord(cronJob: any): ScheduleRecord | undefined {
@@ -319,6 +331,7 @@ export interface ScheduleRow {
   consistency: string;
   keep?: string;
   offsite: boolean;
+  drill?: string;
   nextRun?: string;
   lastScheduleTime?: string;
   lastSuccessfulTime?: string;
@@ -345,6 +358,7 @@ export function scheduleRowOf(cronJob: any, now: Date): ScheduleRow {
     consistency: rec.consistency,
     ...(rec.keep ? { keep: rec.keep } : {}),
     offsite: !!rec.offsite,
+    ...(rec.drill ? { drill: rec.drill } : {}),
     ...(nextRun ? { nextRun } : {}),
     ...(cronJob.status?.lastScheduleTime ? { lastScheduleTime: cronJob.status.lastScheduleTime } : {}),
     ...(cronJob.status?.lastSuccessfulTime ? { lastSuccessfulTime: cronJob.status.lastSuccessfulTime } : {}),

@@ -3,6 +3,7 @@ import { RESOURCES } from '../../lib/kube/resources.js';
 import { NotFoundError } from '../../lib/errors.js';
 import { resolveInstance } from '../instances/resolve.js';
 import { listInstances } from '../instances/resolveFleet.js';
+import { isDrillInstance } from '../instances/labels.js';
 import type { BackupDeps } from './deps.js';
 import { ensureBackupsPvc } from './backup.js';
 import { backupTargetOf } from './jobSpecs.js';
@@ -16,7 +17,8 @@ async function instanceNames(deps: BackupDeps, t: ScheduleTargets): Promise<stri
     return [inst.name];
   }
   const list = await listInstances(deps.kube, { namespace: t.namespace, labelSelector: t.labelSelector });
-  const names = list.map((i) => i.name).sort();
+  // A restore drill's throwaway instance is removed within minutes: it gets no schedule.
+  const names = list.filter((i) => !isDrillInstance(i.deployment)).map((i) => i.name).sort();
   if (!names.length) throw new NotFoundError(`no instance matches in namespace ${t.namespace}${t.labelSelector ? ` with -l ${t.labelSelector}` : ''}`);
   return names;
 }
@@ -24,7 +26,7 @@ async function instanceNames(deps: BackupDeps, t: ScheduleTargets): Promise<stri
 /** The objects a schedule needs: the runner's (ServiceAccount, Role, RoleBinding, the plugin's ConfigMap) and a CronJob per instance. */
 export async function planSchedules(deps: BackupDeps, t: ScheduleTargets, spec: ScheduleSpec, runner: RunnerSettings, bundle?: string, offsiteSecret?: string): Promise<any[]> {
   const names = await instanceNames(deps, t);
-  return [...buildRunnerObjects(t.namespace, runner.image ? undefined : bundle, spec.offsite ? offsiteSecret : undefined), ...names.map((instance) => buildScheduleCronJob({ namespace: t.namespace, instance, spec }, runner))];
+  return [...buildRunnerObjects(t.namespace, runner.image ? undefined : bundle, spec.offsite ? offsiteSecret : undefined, !!spec.drill), ...names.map((instance) => buildScheduleCronJob({ namespace: t.namespace, instance, spec }, runner))];
 }
 
 export async function applySchedules(deps: BackupDeps, t: ScheduleTargets, objects: any[]): Promise<any[]> {

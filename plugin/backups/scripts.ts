@@ -28,6 +28,7 @@ import sh_list from './sh/list.sh';
 import sh_verify from './sh/verify.sh';
 import sh_set_ops from './sh/set-ops.sh';
 import sh_offsite from './sh/offsite.sh';
+import sh_drill from './sh/drill.sh';
 
 /** tar records between progress lines: 1000 x 10 KiB = ~10 MB. */
 export const CHECKPOINT_RECORDS = 1000;
@@ -152,3 +153,14 @@ export const SET_OPS_SCRIPT =
 export const OFFSITE_SCRIPT =
   PRELUDE +
   sh_offsite;
+
+/**
+ * A restore drill's database steps on the throwaway instance, before it starts. Env: PG* (its database
+ * and credentials), DATA_DIR (its volume, read-only), BASE_URL (its address). Prints
+ *   NEUTRALIZE <what> <detail>     what neutralizing changed
+ *   MISSING <store_fname>          an attachment row without its file (the first 20)
+ *   CHECK neutralize|attachments ok|fail <detail>
+ */
+export const DRILL_SCRIPT =
+  PRELUDE +
+  sh_drill;

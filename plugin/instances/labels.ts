@@ -41,6 +41,15 @@ export const ANNOTATION_KEPT_AFTER_DELETE = 'kubectl-odoo.io/kept-after-delete';
 export const ANNOTATION_MAINTENANCE = 'kubectl-odoo.io/maintenance';
 /** The newest complete backup a followed backup recorded on the Deployment (JSON: path, takenAt, bytes). */
 export const ANNOTATION_LAST_BACKUP = 'kubectl-odoo.io/last-backup';
+/** The last restore drill's verdict, recorded on the Deployment (JSON: backup, at, ok, failed). */
+export const ANNOTATION_LAST_DRILL = 'kubectl-odoo.io/last-drill';
+/** On every object of a restore drill's throwaway instance: the instance whose backup it drills. */
+export const LABEL_DRILL_OF = 'kubectl-odoo.io/drill-of';
+
+/** A restore drill's throwaway instance: fleet runs and schedules leave it alone. */
+export function isDrillInstance(deployment: any): boolean {
+  return !!deployment?.metadata?.labels?.[LABEL_DRILL_OF];
+}
 
 /** Server-side selector that finds instance Deployments, pods, Services and Ingresses of either scheme. */
 export const INSTANCE_SELECTOR = `${LABEL_APP}=${APP_ODOO}`;

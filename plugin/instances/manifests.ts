@@ -28,6 +28,8 @@ export interface InstanceSpec extends InstanceIdentity {
   env: [string, string][];
   /** Replicas to create with (default 1); 0 creates it stopped (a copy is filled before it starts). */
   replicas?: number;
+  /** More labels on every object and on the pods (a restore drill's throwaway instance is found by one). */
+  labels?: Record<string, string>;
 }
 
 export interface InstanceManifests {
@@ -72,7 +74,7 @@ function databaseEnv(spec: InstanceSpec): any[] {
 }
 
 export function buildInstanceManifests(spec: InstanceSpec): InstanceManifests {
-  const labels = instanceLabels(spec);
+  const labels = { ...instanceLabels(spec), ...spec.labels };
   const meta = (name: string, extra: Record<string, string> = {}) => ({ name, namespace: spec.namespace, labels: { ...labels, ...extra } });
   const pvcName = pvcNameFor(spec.instanceId);
   const selector = instanceSelectorLabels(spec);
@@ -106,7 +108,7 @@ export function buildInstanceManifests(spec: InstanceSpec): InstanceManifests {
       strategy: { type: 'Recreate' },
       selector: { matchLabels: selector },
       template: {
-        metadata: { labels: instancePodLabels(spec) },
+        metadata: { labels: { ...instancePodLabels(spec), ...spec.labels } },
         spec: {
           containers: [
             {

@@ -8,6 +8,7 @@ import { currentPod, deriveInstanceStatus, statusText, type InstanceStatus } fro
 import { serviceDns, type EnvSource } from './facts.js';
 import { compareQuantities, displayStorage } from './quantity.js';
 import { formatAge, styleStatus } from './summary.js';
+import { ANNOTATION_LAST_DRILL } from './labels.js';
 
 /** What the backups area knows about an instance's newest backup. */
 /** An instance's backup schedule (its CronJob), as status shows it. */
@@ -19,6 +20,8 @@ export interface ScheduleInfo {
   keep?: string;
   /** Each run copies the sets off-site too. */
   offsite?: boolean;
+  /** How often a run also drills its new backup (daily, weekly, monthly). */
+  drill?: string;
   nextRun?: string;
   /** Between two runs. */
   intervalMs?: number;
@@ -27,6 +30,27 @@ export interface ScheduleInfo {
   /** A run that was due, whose starting deadline passed, and that never started. */
   missedRun?: string;
   suspended: boolean;
+}
+
+/** The last restore drill (backup verify --drill), as recorded on the Deployment. */
+export interface DrillRecord {
+  backup: string;
+  at: string;
+  ok: boolean;
+  /** The failed checks, "check: detail". */
+  failed?: string[];
+}
+
+/** The last drill recorded on a Deployment, if any (pure). */
+export function readDrillRecord(deployment: any): DrillRecord | undefined {
+  const raw = deployment?.metadata?.annotations?.[ANNOTATION_LAST_DRILL];
+  if (!raw) return undefined;
+  try {
+    const r = JSON.parse(raw);
+    return typeof r?.backup === 'string' && typeof r?.at === 'string' && typeof r?.ok === 'boolean' ? r : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 export type ScheduleProvider = (kube: KubeClient, instance: InstanceObjects, now: Date) => Promise<ScheduleInfo | null>;
@@ -138,6 +162,8 @@ export interface StatusReport {
   leftovers?: LeftoversInfo | null;
   /** null: no schedule; undefined: nothing could tell. */
   schedule?: ScheduleInfo | null;
+  /** The last restore drill, when one was recorded. */
+  lastDrill?: DrillRecord;
 }
 
 /** How an env setting is shown: the literal, or where the Secret keeps it (never a secret value). */
@@ -244,7 +270,8 @@ export async function collectStatusReport(kube: KubeClient, namespace: string, n
     opts.operation ? opts.operation(kube, o, opts.now).catch(() => undefined) : undefined,
     opts.schedule ? opts.schedule(kube, o, opts.now).catch(() => undefined) : undefined,
   ]);
-  const report = { ...buildStatusReport(o, sc, backup, opts.now), ...(opts.schedule ? { schedule } : {}) };
+  const lastDrill = readDrillRecord(o.deployment);
+  const report = { ...buildStatusReport(o, sc, backup, opts.now), ...(opts.schedule ? { schedule } : {}), ...(lastDrill ? { lastDrill } : {}) };
   return op ? { ...report, operation: op.operation, leftovers: op.leftovers } : report;
 }
 
@@ -261,7 +288,7 @@ export function describeSchedule(s: ScheduleInfo, now: Date, colors: Colors): st
   const [min, hour] = s.schedule.split(' ');
   const at =
     s.every === 'daily' ? `daily at ${hour.padStart(2, '0')}:${min.padStart(2, '0')} UTC` : s.every === 'hourly' ? `hourly at minute ${min} UTC` : `"${s.schedule}" (UTC)`;
-  const extra = [s.window ? `window ${s.window}` : '', s.keep ? `keep ${s.keep}` : '', s.offsite ? 'off-site copy' : ''].filter(Boolean).join(', ');
+  const extra = [s.window ? `window ${s.window}` : '', s.keep ? `keep ${s.keep}` : '', s.offsite ? 'off-site copy' : '', s.drill ? `drill ${s.drill}` : ''].filter(Boolean).join(', ');
   const next = s.suspended ? 'suspended' : s.nextRun ? `next in ${formatAge(now.toISOString(), new Date(s.nextRun))} (${s.nextRun.replace(':00.000Z', 'Z')})` : 'no next run';
   const missed = s.missedRun ? colors.red(`; missed the run due ${s.missedRun.replace(':00.000Z', 'Z')}`) : '';
   return `${at}${extra ? ` (${extra})` : ''}, ${next}${missed}`;
@@ -301,6 +328,9 @@ export function renderStatusReport(r: StatusReport, colors: Colors, now: Date): 
   const stale = staleBackupWarning(b, r.schedule, now);
   row('Last backup', (b === undefined ? 'unknown' : b === null ? colors.yellow('none') : describeLastBackup(b, now)) + (stale ? colors.red(` - warning: ${stale}`) : ''));
   if (r.schedule !== undefined) row('Schedule', r.schedule === null ? 'none' : describeSchedule(r.schedule, now, colors));
+  const d = r.lastDrill;
+  if (d) row('Last drill', `${d.backup}, ${formatAge(d.at, now)} ago ${d.ok ? colors.green('(passed)') : colors.red(`(FAILED: ${(d.failed ?? []).join('; ')})`)}`);
+  else if (r.schedule?.drill) row('Last drill', colors.yellow('none yet'));
 
   if (r.operation || r.leftovers) {
     section('Operation');

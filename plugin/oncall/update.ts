@@ -5,11 +5,10 @@
 // log streamed, then start the instance and wait until /web/health answers. When the update fails the
 // instance stays stopped: the error gives the last lines of the log and the restore command that goes
 // back to the backup; a half-updated database is never started without someone deciding so.
-import { request } from 'node:http';
 import type { InstanceObjects } from '../instances/resolve.js';
 import { JOB_POD_LABEL, JobCancelledError, JobFailedError, runJob } from '../../lib/kube/jobs.js';
 import { RESOURCES } from '../../lib/kube/resources.js';
-import { CancelledError, FailureError, TimeoutError, UsageError } from '../../lib/errors.js';
+import { CancelledError, FailureError, UsageError } from '../../lib/errors.js';
 import { LABEL_INSTANCE, LABEL_MANAGED_BY, LABEL_OPERATION, LABEL_COMPONENT, backupTargetOf, pauseHookEnv } from '../backups/jobSpecs.js';
 import type { BackupDeps } from '../backups/deps.js';
 import { scaleAndWait } from '../backups/deps.js';
@@ -18,7 +17,7 @@ import { acquireInstanceLock } from '../backups/lock.js';
 import { formatBackupTimestamp, jobName } from '../backups/naming.js';
 import { odooConfPath } from '../odooconf/run.js';
 import { HEALTH_PATH } from '../instances/manifests.js';
-import { runningInstancePod } from '../storage/volumePod.js';
+import { waitForWebHealth } from '../instances/webHealth.js';
 import { buildMaintenancePod } from './maintenance.js';
 import { odooArgv } from './odooRun.js';
 
@@ -124,48 +123,6 @@ function failureHint(inst: InstanceObjects, backup: string | undefined, job: str
   return `${inst.name} is left stopped: its database may be half updated. The whole log: kubectl logs job/${job} -n ${inst.namespace}\n${back}`;
 }
 
-/** GET /web/health on the pod's port 8069 through the API server's port-forward. */
-async function webHealth(deps: BackupDeps, namespace: string, pod: string): Promise<number> {
-  const { connectPodPort } = await import('../../lib/kube/portForward.js');
-  const stream = await connectPodPort(deps.kube, { namespace, pod, port: 8069 });
-  try {
-    return await new Promise<number>((resolve, reject) => {
-      const req = request({ createConnection: () => stream as any, path: HEALTH_PATH, method: 'GET', headers: { Host: 'localhost', Connection: 'close' }, timeout: 15_000 }, (res) => {
-        res.resume();
-        res.on('end', () => resolve(res.statusCode ?? 0));
-      });
-      req.on('timeout', () => req.destroy(new Error('no answer within 15s')));
-      req.on('error', reject);
-      req.end();
-    });
-  } finally {
-    stream.destroy();
-  }
-}
-
-async function waitForWebHealth(deps: BackupDeps, inst: InstanceObjects): Promise<void> {
-  const { resolveInstance } = await import('../instances/resolve.js');
-  const deadline = deps.clock.now().getTime() + deps.instanceTimeoutMs;
-  let last = '';
-  let said = '';
-  for (;;) {
-    const pod = runningInstancePod(await resolveInstance(deps.kube, inst.namespace, inst.name));
-    try {
-      if (pod) {
-        const status = await webHealth(deps, inst.namespace, pod.pod);
-        if (status === 200) return;
-        last = `${HEALTH_PATH} answered ${status}`;
-      } else last = 'no running pod';
-    } catch (e) {
-      last = (e as Error).message;
-    }
-    if (last !== said) deps.progress(`  waiting for ${HEALTH_PATH}: ${(said = last)}`);
-    if (deps.signal?.aborted) throw new CancelledError(`interrupted while waiting for ${HEALTH_PATH} of ${inst.name}; the update itself succeeded`);
-    if (deps.clock.now().getTime() > deadline) throw new TimeoutError(`${inst.name} was updated and started, but ${HEALTH_PATH} did not answer 200 (${last})`);
-    await deps.clock.sleep(1000, deps.signal);
-  }
-}
-
 export async function executeUpdate(deps: BackupDeps, plan: UpdatePlan, onLogLine: (line: string) => void): Promise<UpdateOutcome> {
   const { inst, replicas, job } = plan;
   const target = backupTargetOf(inst);
@@ -223,7 +180,7 @@ export async function executeUpdate(deps: BackupDeps, plan: UpdatePlan, onLogLin
       await lock.update({ phase: 'starting', job: null });
       deps.progress(`starting ${inst.name}`);
       await scaleAndWait(deps, ref, replicas);
-      await waitForWebHealth(deps, inst);
+      await waitForWebHealth(deps, inst, { interrupted: 'the update itself succeeded', timedOut: `${inst.name} was updated and started` });
       started = true;
     }
     return { instance: inst.name, job: job.metadata.name, backup, started };

@@ -328,9 +328,12 @@ describe('verify, bad input, prune', () => {
     for (const sub of ['pin', 'unpin', 'verify']) {
       const help = await w.odoo(['backup', sub, '--help']);
       expect(help.code).toBe(0);
-      for (const flag of ['--consistency', '--export-odoo-zip', '--dry-run', '--wait']) expect(help.stdout, `backup ${sub}`).not.toContain(flag);
+      // verify has a --dry-run of its own, for --drill.
+      for (const flag of ['--consistency', '--export-odoo-zip', ...(sub === 'verify' ? [] : ['--dry-run']), '--wait']) expect(help.stdout, `backup ${sub}`).not.toContain(flag);
     }
-    expect((await w.odoo(['backup', 'verify', '--help'])).stdout).toContain('--restore-test');
+    const verify = (await w.odoo(['backup', 'verify', '--help'])).stdout;
+    expect(verify).toContain('--restore-test');
+    expect(verify).toMatch(/--dry-run +With --drill: print the plan/);
     const parent = (await w.odoo(['backup', '--help'])).stdout;
     for (const flag of ['--consistency', '--export-odoo-zip', '--dry-run', '--wait']) expect(parent).toContain(flag);
     const prune = (await w.odoo(['backups', 'prune', '--help'])).stdout;

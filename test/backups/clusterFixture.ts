@@ -1,10 +1,12 @@
 // A test cluster with one Odoo instance whose database lives in a real PostgreSQL on 127.0.0.1 and
 // whose data volume is a real directory, plus the shared backups PVC. The instance's credentials are
 // in a Secret its Deployment references, as on the platform.
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseYamlAll } from '../../lib/yaml.js';
 import { startTestCluster, type TestCluster } from '../cluster/index.js';
 import { pvDataDir } from '../cluster/volumes.js';
-import { kubectl, kubectlOdoo, type RunResult } from '../harness/plugin.js';
+import { kubectl, kubectlOdoo, ROOT, type RunResult } from '../harness/plugin.js';
 import type { TestPostgres } from '../fixtures/postgres.js';
 import { createOdooInstance, type OdooInstanceData } from './odooFixture.js';
 import { waitFor } from '../harness/waitFor.js';
@@ -146,4 +148,36 @@ export function readyPods(w: BackupWorld): any[] {
     .list('pods', NS)
     .filter((p: any) => p.metadata.labels?.['saasodoo.io/customer-id'] === CUSTOMER && !p.metadata.deletionTimestamp)
     .filter((p: any) => (p.status?.conditions ?? []).some((c: any) => c.type === 'Ready' && c.status === 'True'));
+}
+
+/**
+ * For a world started with odooStandIn: the official image's entrypoint reads HOST, PORT, USER and
+ * PASSWORD, and odoo.conf has the same settings (as the image writes them at its first start), so the
+ * stand-in's Odoo reaches the database and /web/health answers 200. Waits until the instance is ready so.
+ */
+export async function serveThroughStandIn(w: BackupWorld, pg: TestPostgres): Promise<void> {
+  writeFileSync(join(w.dataDir, 'conf', 'odoo.conf'), `[options]\ndb_name = ${w.db}\ndb_host = 127.0.0.1\ndb_port = ${pg.port}\ndb_user = ${w.owner}\ndb_password = ${DB_PASSWORD}\n`);
+  const env = [
+    { name: 'HOST', value: '127.0.0.1' },
+    { name: 'PORT', value: String(pg.port) },
+    { name: 'USER', valueFrom: { secretKeyRef: { name: `${w.db}-db`, key: 'username' } } },
+    { name: 'PASSWORD', valueFrom: { secretKeyRef: { name: `${w.db}-db`, key: 'password' } } },
+  ];
+  const r = await w.kubectl(['patch', 'deployment', w.name, '--type', 'strategic', '-p', JSON.stringify({ spec: { template: { spec: { containers: [{ name: 'odoo', env }] } } } })]);
+  if (r.code !== 0) throw new Error(`kubectl patch failed: ${r.stderr}`);
+  await waitFor('the instance to be ready with HOST and PORT', () => readyPods(w).length === 1 && readyPods(w)[0].spec.containers[0].env.some((e: any) => e.name === 'PORT'), 120_000);
+}
+
+/**
+ * What an admin grants whoever sets up schedules (README: Access control): the ClusterRole of
+ * manifests/backup-scheduler-rbac.yaml, bound in the namespace.
+ */
+export function grantScheduler(w: BackupWorld): void {
+  const role = parseYamlAll(readFileSync(join(ROOT, 'manifests', 'backup-scheduler-rbac.yaml'), 'utf8')).find((o: any) => o?.kind === 'ClusterRole');
+  w.cluster.store.create('clusterroles', role);
+  w.cluster.store.create('rolebindings', {
+    metadata: { name: 'kubectl-odoo-backup-scheduler', namespace: NS },
+    roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'kubectl-odoo-backup-scheduler' },
+    subjects: [{ kind: 'Group', apiGroup: 'rbac.authorization.k8s.io', name: 'kubectl-odoo-operators' }],
+  });
 }

@@ -4,12 +4,10 @@
 // its service account's token, takes a complete backup of the instance (its Job run for real against
 // PostgreSQL) and applies the retention, keeping the pinned set.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { parseYamlAll } from '../../lib/yaml.js';
-import { ROOT } from '../harness/plugin.js';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { startPostgres, type TestPostgres } from '../fixtures/postgres.js';
-import { addBackupInstance, startBackupWorld, readyPods, waitFor, CUSTOMER, DB_PASSWORD, NS, type BackupWorld } from './clusterFixture.js';
+import { addBackupInstance, grantScheduler, startBackupWorld, readyPods, waitFor, CUSTOMER, DB_PASSWORD, NS, type BackupWorld } from './clusterFixture.js';
 
 let pg: TestPostgres;
 let w: BackupWorld;
@@ -26,15 +24,7 @@ beforeAll(async () => {
   w = await startBackupWorld(pg, { attachments: 5 });
   await addBackupInstance(w.cluster, pg, { name: BETA, db: 'beta', id: '2b3c4d5e6f7a48b9c0d1e2f3a4b5c6d7', labels: { tier: 'gold' }, attachments: 5 });
   await waitFor('the instance to be ready', () => readyPods(w).length >= 2, 120_000);
-  // What an admin grants whoever sets up schedules (README: Access control): the ClusterRole of
-  // manifests/backup-scheduler-rbac.yaml, bound in the namespace.
-  const role = parseYamlAll(readFileSync(join(ROOT, 'manifests', 'backup-scheduler-rbac.yaml'), 'utf8')).find((o: any) => o?.kind === 'ClusterRole');
-  w.cluster.store.create('clusterroles', role);
-  w.cluster.store.create('rolebindings', {
-    metadata: { name: 'kubectl-odoo-backup-scheduler', namespace: NS },
-    roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'kubectl-odoo-backup-scheduler' },
-    subjects: [{ kind: 'Group', apiGroup: 'rbac.authorization.k8s.io', name: 'kubectl-odoo-operators' }],
-  });
+  grantScheduler(w);
 }, 240_000);
 
 afterAll(async () => {

@@ -9,7 +9,7 @@ import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startPostgres, type TestPostgres } from '../fixtures/postgres.js';
-import { CUSTOMER, DB_PASSWORD, NS, readyPods, waitFor, type BackupWorld } from '../backups/clusterFixture.js';
+import { CUSTOMER, NS, readyPods, serveThroughStandIn, waitFor, type BackupWorld } from '../backups/clusterFixture.js';
 import { startOncallWorld } from './world.js';
 import { KUBECTL, kubectlOdoo, pluginEnv } from '../harness/plugin.js';
 
@@ -27,19 +27,7 @@ async function modules(): Promise<Record<string, string>> {
 beforeAll(async () => {
   pg = await startPostgres();
   w = await startOncallWorld(pg, { odooStandIn: true });
-  // The official image's entrypoint reads HOST, PORT, USER and PASSWORD, and odoo.conf has the same
-  // settings (as the image writes them at its first start): the stand-in's Odoo reaches the database
-  // and /web/health answers 200.
-  writeFileSync(join(w.dataDir, 'conf', 'odoo.conf'), `[options]\ndb_name = ${w.db}\ndb_host = 127.0.0.1\ndb_port = ${pg.port}\ndb_user = ${w.owner}\ndb_password = ${DB_PASSWORD}\n`);
-  const env = [
-    { name: 'HOST', value: '127.0.0.1' },
-    { name: 'PORT', value: String(pg.port) },
-    { name: 'USER', valueFrom: { secretKeyRef: { name: `${w.db}-db`, key: 'username' } } },
-    { name: 'PASSWORD', valueFrom: { secretKeyRef: { name: `${w.db}-db`, key: 'password' } } },
-  ];
-  const r = await w.kubectl(['patch', 'deployment', w.name, '--type', 'strategic', '-p', JSON.stringify({ spec: { template: { spec: { containers: [{ name: 'odoo', env }] } } } })]);
-  expect(r.code, r.stderr).toBe(0);
-  await waitFor('the instance to be ready with HOST and PORT', () => readyPods(w).length === 1 && readyPods(w)[0].spec.containers[0].env.some((e: any) => e.name === 'PORT'), 120_000);
+  await serveThroughStandIn(w, pg);
 }, 180_000);
 
 afterAll(async () => {

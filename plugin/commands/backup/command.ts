@@ -13,6 +13,8 @@ import { isValidCustomerId } from '../../backups/naming.js';
 import type { SlotCaps } from '../../backups/slots.js';
 import type { FleetResult } from '../../backups/fleet.js';
 import { scheduleCommand } from './schedule.js';
+import type { BackupDeps } from '../../backups/deps.js';
+import type { DrillCadence, DrillVerdict } from '../../backups/drill.js';
 
 interface BackupArgs {
   name?: string;
@@ -23,40 +25,104 @@ interface BackupArgs {
   maxCluster?: string;
   keep?: string;
   offsite: boolean;
+  drill?: string;
   wait: boolean;
   consistency: string;
   exportOdooZip: boolean;
   dryRun: boolean;
 }
 
-const verifyCommand: CommandDef<{ backup: string; restoreTest: boolean }> = {
+const verifyCommand: CommandDef<{ backup: string; restoreTest: boolean; drill: boolean; dryRun?: string }> = {
   command: 'verify <backup>',
   scope: 'namespace',
-  describe: 'Check a backup set: checksums, archive and dump listings; --restore-test restores it into a scratch database and folder. A platform archive: gzip, tar, paths and layout',
+  dryRun: { describe: 'With --drill: print the plan and the objects and Jobs the drill would make; change nothing' },
+  describe: 'Check a backup set: checksums, archive and dump listings; --restore-test restores it into a scratch database and folder; --drill into a throwaway instance that must serve. A platform archive: gzip, tar, paths and layout',
   outputs: ['table', 'wide', 'json', 'yaml'],
   builder: (y) =>
     y
       .positional('backup', { type: 'string', describe: 'INSTANCE/TIMESTAMP, INSTANCE/latest, active/CUSTOMER/INSTANCE/TIMESTAMP, or a platform archive active/CUSTOMER/NAME.tar.gz' })
-      .option('restore-test', { type: 'boolean', default: false, describe: 'Also restore into a scratch database and folder and match every attachment row to its file' }),
+      .option('restore-test', { type: 'boolean', default: false, describe: 'Also restore into a scratch database and folder and match every attachment row to its file' })
+      .option('drill', {
+        type: 'boolean',
+        default: false,
+        describe: 'Restore drill: restore into a throwaway instance (own database and volume, no Ingress), neutralize it, start it, wait for /web/health, match every attachment to its file, then remove it all',
+      }),
   async run(ctx, args) {
+    if (args.drill) return runDrillCommand(ctx, args);
+    if (args.dryRun) throw new UsageError('--dry-run is for --drill: verify itself changes nothing');
     if (!parsePlatformArchivePath(args.backup)) parseQualifiedBackupRef(args.backup);
     const { backupDeps } = await import('../support/backupDeps.js');
     const { runVerify } = await import('../../backups/verify.js');
     const report = await runVerify(await backupDeps(ctx), { namespace: instanceNamespace(ctx), backup: args.backup, restoreTest: args.restoreTest });
-    type Check = (typeof report.checks)[number];
-    const columns = [
-      { header: 'CHECK', value: (c: Check) => c.check },
-      { header: 'RESULT', value: (c: Check) => (c.ok ? 'ok' : 'FAIL'), style: (t: string, c: Check) => (c.ok ? ctx.colors.green(t) : ctx.colors.red(t)) },
-      { header: 'DETAIL', value: (c: Check) => c.detail },
-    ];
-    const text = [
-      report.checks.length ? renderTable(report.checks, columns, { wide: ctx.globals.output === 'wide', aligned: !!ctx.io.stdout.isTTY }) : '',
-      ...report.problems.map((p) => `  ${p}\n`),
-      report.note ? `note: ${report.note}\n` : '',
-    ].join('');
+    const text = [checksText(ctx, report.checks), ...report.problems.map((p) => `  ${p}\n`), report.note ? `note: ${report.note}\n` : ''].join('');
     return showScreen(text, report, { failure: report.ok ? undefined : new CheckFailedError(`backup ${report.backup} failed verification`) });
   },
 };
+
+/** The CHECK/RESULT/DETAIL table of a verify or a drill ('' when there are no checks). */
+function checksText(ctx: CommandContext, checks: { check: string; ok: boolean; detail: string }[]): string {
+  type Check = (typeof checks)[number];
+  const columns = [
+    { header: 'CHECK', value: (c: Check) => c.check },
+    { header: 'RESULT', value: (c: Check) => (c.ok ? 'ok' : 'FAIL'), style: (t: string, c: Check) => (c.ok ? ctx.colors.green(t) : ctx.colors.red(t)) },
+    { header: 'DETAIL', value: (c: Check) => c.detail },
+  ];
+  return checks.length ? renderTable(checks, columns, { wide: ctx.globals.output === 'wide', aligned: !!ctx.io.stdout.isTTY }) : '';
+}
+
+/** backup verify NAME/SET --drill [--dry-run]. */
+async function runDrillCommand(ctx: CommandContext, args: { backup: string; restoreTest: boolean; dryRun?: string }): Promise<CommandOutput> {
+  if (args.restoreTest) throw new UsageError('--drill and --restore-test are two kinds of check: give one');
+  if (parsePlatformArchivePath(args.backup)) throw new UsageError(`--drill needs a backup set with a database dump; ${args.backup} is a platform archive (volume only)`);
+  parseQualifiedBackupRef(args.backup);
+  const { backupDeps } = await import('../support/backupDeps.js');
+  const { planDrill, runDrill } = await import('../../backups/drill.js');
+  const deps = await backupDeps(ctx);
+  const plan = await planDrill(deps, { namespace: instanceNamespace(ctx), backup: args.backup, config: ctx.config });
+  if (args.dryRun) {
+    const steps = [
+      `drill of ${plan.set.path} into the throwaway instance ${plan.spec.name} (database ${plan.spec.database}, ${plan.spec.storage} on ${plan.spec.storageClass}, no Ingress):`,
+      `  1. create ${plan.spec.name} stopped and restore the set into it (Job ${plan.job.metadata.name})`,
+      `  2. neutralize its database (mail servers and crons off, web.base.url ${plan.baseUrl}) and match every attachment to its file (Job ${plan.drillJob.metadata.name})`,
+      `  3. start it and wait for /web/health`,
+      `  4. remove everything it made: Deployment, Service, PVC, Jobs and database ${plan.spec.database}`,
+    ];
+    for (const l of steps) ctx.progress(l);
+    return showObjects([...plan.objects, plan.job, plan.drillJob]);
+  }
+  const verdict = await runDrill(deps, plan);
+  return showScreen(drillVerdictText(ctx, verdict), verdict, { failure: drillFailure(verdict) });
+}
+
+function drillVerdictText(ctx: CommandContext, verdict: DrillVerdict): string {
+  const word = verdict.ok ? ctx.colors.green('PASSED') : ctx.colors.red('FAILED');
+  return [checksText(ctx, verdict.checks), ...verdict.missing.map((m) => `  MISSING ${m}\n`), `drill of ${verdict.backup}: ${word} in ${verdict.seconds}s\n`].join('');
+}
+
+function drillFailure(verdict: DrillVerdict): Error | undefined {
+  return verdict.ok ? undefined : new CheckFailedError(`the drill of ${verdict.backup} failed: ${verdict.checks.filter((c) => !c.ok).map((c) => c.check).join(', ')}`);
+}
+
+/**
+ * backup NAME --drill CADENCE (what a schedule with --drill runs): after the complete backup, drill it
+ * when the last drill is older than the cadence. Undefined when no drill was due.
+ */
+async function drillIfDue(ctx: CommandContext, deps: BackupDeps, manifest: { namespace: string; instance: string; timestamp: string }, cadence: DrillCadence): Promise<DrillVerdict | undefined> {
+  const { planDrill, runDrill, readDrillRecord, drillDue, DRILL_CADENCES } = await import('../../backups/drill.js');
+  const { RESOURCES } = await import('../../../lib/kube/resources.js');
+  const dep = await deps.kube.get(RESOURCES.deployments, manifest.instance, manifest.namespace);
+  const last = readDrillRecord(dep);
+  const now = ctx.clock.now();
+  if (!drillDue(last, cadence, now)) {
+    const next = new Date(Date.parse(last!.at) + DRILL_CADENCES[cadence] * 86_400_000);
+    ctx.progress(`drill: the last one (${last!.backup}, ${last!.at}) is less than a ${cadence === 'daily' ? 'day' : cadence.replace(/ly$/, '')} old; next one due ${next.toISOString()}`);
+    return undefined;
+  }
+  ctx.progress(`drill: ${last ? `the last one was ${last.at}` : 'none yet'}; drilling the new backup`);
+  const plan = await planDrill(deps, { namespace: manifest.namespace, backup: `${manifest.instance}/${manifest.timestamp}`, config: ctx.config });
+  return runDrill(deps, plan);
+}
+
 
 const pinCommand = (pinned: boolean): CommandDef<{ backup: string }> => ({
   command: `${pinned ? 'pin' : 'unpin'} <backup>`,
@@ -100,7 +166,8 @@ export const backupCommand: CommandDef<BackupArgs> = {
       .option('max-per-node', { type: 'string', global: false, describe: 'At most this many backups at once on one node (config backupConcurrency.perNode, default 1)' })
       .option('max-cluster', { type: 'string', global: false, describe: 'At most this many backups at once in all (config backupConcurrency.cluster, default 4)' })
       .option('keep', { type: 'string', global: false, describe: 'After a complete backup, apply this retention to the instance\'s sets (implies --wait): last=7,daily=14,weekly=8,monthly=12' })
-      .option('offsite', { type: 'boolean', default: false, global: false, describe: 'After a complete backup (and --keep), copy the instance\'s complete sets to the off-site remote, as backups sync NAME (implies --wait)' }),
+      .option('offsite', { type: 'boolean', default: false, global: false, describe: 'After a complete backup (and --keep), copy the instance\'s complete sets to the off-site remote, as backups sync NAME (implies --wait)' })
+      .option('drill', { type: 'string', global: false, describe: 'daily, weekly or monthly: after a complete backup, drill it (as backup verify --drill) when the last drill is older than that (implies --wait)' }),
   subcommands: [verifyCommand, pinCommand(true), pinCommand(false), scheduleCommand],
   complete: completeInstanceName,
   async run(ctx, args) {
@@ -116,6 +183,9 @@ export const backupCommand: CommandDef<BackupArgs> = {
     const keep = args.keep !== undefined ? parseKeep(args.keep) : undefined;
     if (keep && fleet) throw new UsageError('--keep is for one instance (and its schedule); prune a fleet with "kubectl odoo backups prune"');
     if (args.offsite && fleet) throw new UsageError('--offsite is for one instance (and its schedule); copy a fleet with "kubectl odoo backups sync --all"');
+    const { parseDrillCadence } = await import('../../backups/drill.js');
+    const drill = args.drill !== undefined ? parseDrillCadence(args.drill) : undefined;
+    if (drill && fleet) throw new UsageError('--drill is for one instance (and its schedule); drill a set with "kubectl odoo backup verify NAME/SET --drill"');
     const { backupDeps, slotCapsOf } = await import('../support/backupDeps.js');
     const caps = slotCapsOf(ctx, args);
     if (fleet) return runFleet(ctx, args, consistency, caps);
@@ -127,7 +197,7 @@ export const backupCommand: CommandDef<BackupArgs> = {
       namespace: instanceNamespace(ctx),
       name,
       consistency,
-      wait: args.wait || consistency === 'stop' || keep !== undefined || args.offsite,
+      wait: args.wait || consistency === 'stop' || keep !== undefined || args.offsite || drill !== undefined,
       exportOdooZip: args.exportOdooZip,
       dryRun: args.dryRun,
       slots: caps,
@@ -148,7 +218,11 @@ export const backupCommand: CommandDef<BackupArgs> = {
       const synced = await syncSets(deps, offsiteSettingsOf(ctx), scope.namespace, paths);
       ctx.progress(`off-site: ${synced.filter((x) => x.result === 'copied').length} set(s) copied and verified, ${synced.filter((x) => x.result === 'present').length} already there`);
     }
-    const result = { name: `backup/${out.path}`, data: { backup: out.path, job: out.jobName, state: out.manifest ? 'complete' : 'running', bytes: out.bytes, manifest: out.manifest } };
+    const drilled = drill && out.manifest ? await drillIfDue(ctx, deps, out.manifest, drill) : undefined;
+    const result = {
+      name: `backup/${out.path}`,
+      data: { backup: out.path, job: out.jobName, state: out.manifest ? 'complete' : 'running', bytes: out.bytes, manifest: out.manifest, ...(drilled ? { drill: drilled } : {}) },
+    };
     if (!out.manifest) {
       const follow = `follow it with: kubectl odoo backups ${name}   or   kubectl logs -f job/${out.jobName} -n ${instanceNamespace(ctx)}`;
       return showAction({ ...result, lines: [`backup/${out.path} started (Job ${out.jobName})`], notes: ctx.globals.output === 'table' ? [follow] : [] });
@@ -157,7 +231,9 @@ export const backupCommand: CommandDef<BackupArgs> = {
     const secs = Math.round((ctx.clock.now().getTime() - started) / 1000);
     const parts = out.manifest.files.map((f) => `${f.name} ${formatBytes(f.size)}`).join(', ');
     // The same figure "backups" lists: the files in the set's folder.
-    return showAction({ ...result, lines: [`backup/${out.path} complete: ${formatBytes(out.bytes ?? totalSize(out.manifest))} on the backups volume (${parts}) in ${secs}s`] });
+    const line = `backup/${out.path} complete: ${formatBytes(out.bytes ?? totalSize(out.manifest))} on the backups volume (${parts}) in ${secs}s`;
+    if (drilled) return showScreen(`${line}\n${drillVerdictText(ctx, drilled)}`, result.data, { names: [result.name], failure: drillFailure(drilled) });
+    return showAction({ ...result, lines: [line] });
   },
 };
 

@@ -24,6 +24,7 @@ interface ScheduleArgs extends TargetArgs {
   consistency: string;
   keep?: string;
   offsite: boolean;
+  drill?: string;
 }
 
 function targetsOf(ctx: CommandContext, args: TargetArgs, verb: string): ScheduleTargets {
@@ -79,6 +80,7 @@ function scheduleColumns(ctx: CommandContext) {
     { header: 'NEXT RUN', value: (r: ScheduleRow) => (r.suspended ? 'suspended' : r.nextRun ? `${r.nextRun.replace(':00.000Z', 'Z')} (in ${until(r.nextRun)})` : '') },
     { header: 'KEEP', value: (r: ScheduleRow) => r.keep ?? '' },
     { header: 'OFFSITE', value: (r: ScheduleRow) => (r.offsite ? 'yes' : ''), wide: true },
+    { header: 'DRILL', value: (r: ScheduleRow) => r.drill ?? '', wide: true },
     { header: 'CONSISTENCY', value: (r: ScheduleRow) => r.consistency, wide: true },
     { header: 'LAST RUN', value: (r: ScheduleRow) => r.lastScheduleTime ?? '', wide: true },
     { header: 'LAST SUCCESS', value: (r: ScheduleRow) => r.lastSuccessfulTime ?? '', wide: true },
@@ -144,7 +146,8 @@ export const scheduleCommand: CommandDef<ScheduleArgs> = {
       .option('window', { type: 'string', global: false, describe: 'HH:MM-HH:MM (UTC): daily and hourly runs are spread over it by a hash of each instance' })
       .option('consistency', { type: 'string', default: 'live', global: false, describe: 'live or stop, as for backup' })
       .option('keep', { type: 'string', global: false, describe: 'Retention after each run: last=7,daily=14,weekly=8,monthly=12' })
-      .option('offsite', { type: 'boolean', default: false, global: false, describe: 'Each run also copies the instance\'s complete sets to the off-site remote (backups sync)' }),
+      .option('offsite', { type: 'boolean', default: false, global: false, describe: 'Each run also copies the instance\'s complete sets to the off-site remote (backups sync)' })
+      .option('drill', { type: 'string', global: false, describe: 'daily, weekly or monthly: a run also drills its new backup (backup verify --drill) when the last drill is older than that' }),
   subcommands: [listCommand, deleteCommand],
   complete: completeInstanceName,
   async run(ctx, args) {
@@ -156,7 +159,9 @@ export const scheduleCommand: CommandDef<ScheduleArgs> = {
     if (window && every.kind === 'cron') throw new UsageError('--window spreads daily and hourly schedules; a cron schedule runs as written');
     if (!(CONSISTENCY_MODES as readonly string[]).includes(args.consistency)) throw new UsageError(`invalid --consistency "${args.consistency}": use stop or live`);
     const keep = args.keep !== undefined ? parseKeep(args.keep) : undefined;
-    const spec = { every, ...(window ? { window } : {}), consistency: args.consistency as ConsistencyMode, ...(keep ? { keep } : {}), ...(args.offsite ? { offsite: true } : {}) };
+    const { parseDrillCadence } = await import('../../backups/drill.js');
+    const drill = args.drill !== undefined ? parseDrillCadence(args.drill) : undefined;
+    const spec = { every, ...(window ? { window } : {}), consistency: args.consistency as ConsistencyMode, ...(keep ? { keep } : {}), ...(args.offsite ? { offsite: true } : {}), ...(drill ? { drill } : {}) };
     const { backupDeps } = await import('../support/backupDeps.js');
     const { planSchedules, applySchedules } = await import('../../backups/scheduleOps.js');
     const deps = await backupDeps(ctx);

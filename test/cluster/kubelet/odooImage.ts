@@ -116,10 +116,35 @@ export function odooSettings(flavour: OdooFlavour, confText: string): OdooSettin
   };
 }
 
+const MAGIC = 'create_uid integer, create_date timestamp without time zone, write_uid integer, write_date timestamp without time zone';
+
+/** ir_model_data as base_data.sql creates it (external ids: the cron neutralize keeps is found by one). */
+export const IR_MODEL_DATA_DDL = `CREATE TABLE ir_model_data (id serial NOT NULL, create_uid integer, create_date timestamp without time zone DEFAULT (now() at time zone 'UTC'),
+  write_date timestamp without time zone DEFAULT (now() at time zone 'UTC'), write_uid integer, res_id integer, noupdate boolean DEFAULT False,
+  name varchar NOT NULL, module varchar NOT NULL, model varchar NOT NULL, primary key(id));`;
+
+/** ir_config_parameter as its model defines it (key unique, as its SQL constraint). */
+export const IR_CONFIG_PARAMETER_DDL = `CREATE TABLE ir_config_parameter (id serial NOT NULL, key varchar NOT NULL UNIQUE, value text NOT NULL, ${MAGIC}, primary key(id));`;
+
+/**
+ * The tables Odoo's neutralize changes besides ir_config_parameter, with the columns of their models:
+ * ir.mail_server and ir.cron (base), fetchmail.server (mail; the fetchmail module before 14).
+ */
+export const MAIL_AND_CRON_DDL = `CREATE TABLE ir_mail_server (id serial NOT NULL, name varchar NOT NULL, from_filter varchar, smtp_host varchar, smtp_port integer,
+  smtp_authentication varchar NOT NULL, smtp_user varchar, smtp_pass varchar, smtp_encryption varchar NOT NULL, smtp_ssl_certificate bytea,
+  smtp_ssl_private_key bytea, smtp_debug boolean, sequence integer, active boolean, ${MAGIC}, primary key(id));
+CREATE TABLE ir_cron (id serial NOT NULL, ir_actions_server_id integer NOT NULL, cron_name varchar, user_id integer NOT NULL, active boolean,
+  interval_number integer, interval_type varchar, numbercall integer, doall boolean, nextcall timestamp without time zone NOT NULL,
+  lastcall timestamp without time zone, priority integer, ${MAGIC}, primary key(id));
+CREATE TABLE fetchmail_server (id serial NOT NULL, name varchar NOT NULL, active boolean, state varchar, server varchar, port integer,
+  server_type varchar NOT NULL, is_ssl boolean, attach boolean, original boolean, date timestamp without time zone, "user" varchar,
+  password varchar, object_id integer, priority integer, configuration text, script varchar, ${MAGIC}, primary key(id));`;
+
 /**
  * The tables `odoo -i base` leaves that tools look at: base_data.sql's bootstrap schema
  * (odoo/addons/base/data/base_data.sql) with the columns the ORM then adds for the fields read here,
- * ir_attachment as its model defines it (store_fname points into the filestore), and the
+ * ir_attachment as its model defines it (store_fname points into the filestore), the tables
+ * neutralize changes, and the
  * ir_config_parameter rows a new database gets.
  */
 export function baseSchemaSql(dbUuid: string): string {
@@ -135,9 +160,7 @@ CREATE TABLE ir_module_module (id serial NOT NULL, ${magic}, website character v
   category_id integer REFERENCES ir_module_category ON DELETE SET NULL, description jsonb, application boolean default False, demo boolean default False,
   web boolean DEFAULT FALSE, license character varying(32), sequence integer DEFAULT 100, auto_install boolean default False, to_buy boolean default False, primary key(id));
 CREATE TABLE ir_module_module_dependency (id serial NOT NULL, name character varying, module_id integer REFERENCES ir_module_module ON DELETE cascade, auto_install_required boolean DEFAULT true, primary key(id));
-CREATE TABLE ir_model_data (id serial NOT NULL, create_uid integer, create_date timestamp without time zone DEFAULT (now() at time zone 'UTC'),
-  write_date timestamp without time zone DEFAULT (now() at time zone 'UTC'), write_uid integer, res_id integer, noupdate boolean DEFAULT False,
-  name varchar NOT NULL, module varchar NOT NULL, model varchar NOT NULL, primary key(id));
+${IR_MODEL_DATA_DDL}
 CREATE TABLE res_currency (id serial, name varchar NOT NULL, symbol varchar NOT NULL, primary key(id));
 CREATE TABLE res_company (id serial, name varchar, partner_id integer, currency_id integer, sequence integer, create_date timestamp without time zone, primary key(id));
 CREATE TABLE res_partner (id serial, company_id integer, create_date timestamp without time zone, name varchar, primary key(id));
@@ -146,7 +169,8 @@ CREATE TABLE ir_attachment (id serial NOT NULL, name varchar NOT NULL, descripti
   file_size integer, checksum varchar(40), mimetype varchar, index_content text, ${magic}, primary key(id));
 CREATE INDEX ir_attachment_res_idx ON ir_attachment (res_model, res_id);
 CREATE INDEX ir_attachment__store_fname_index ON ir_attachment (store_fname);
-CREATE TABLE ir_config_parameter (id serial NOT NULL, key varchar NOT NULL UNIQUE, value text NOT NULL, ${magic}, primary key(id));
+${IR_CONFIG_PARAMETER_DDL}
+${MAIL_AND_CRON_DDL}
 INSERT INTO res_currency (id, name, symbol) VALUES (1, 'USD', '$');
 INSERT INTO res_company (id, name, partner_id, currency_id, create_date) VALUES (1, 'My Company', 1, 1, now() at time zone 'UTC');
 INSERT INTO res_partner (id, name, company_id, create_date) VALUES (1, 'My Company', 1, now() at time zone 'UTC'), (2, 'Administrator', 1, now() at time zone 'UTC');
