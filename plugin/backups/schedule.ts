@@ -39,6 +39,8 @@ export interface ScheduleSpec {
   keep?: RetentionPolicy;
   /** Each run also copies the instance's complete sets off-site (backups sync). */
   offsite?: boolean;
+  /** With offsite: retention applied to the instance's sets on the remote after the copy. */
+  keepRemote?: RetentionPolicy;
 }
 
 export function parseEvery(raw: string): Every {
@@ -76,16 +78,16 @@ export function parseWindow(raw: string): Window {
 
 const KEEP_KEYS: Record<string, keyof RetentionPolicy> = { last: 'keepLast', daily: 'keepDaily', weekly: 'keepWeekly', monthly: 'keepMonthly' };
 
-/** "last=7,daily=14,weekly=8,monthly=12". */
-export function parseKeep(raw: string): RetentionPolicy {
+/** "last=7,daily=14,weekly=8,monthly=12" (of --keep, or of --keep-remote). */
+export function parseKeep(raw: string, flag = '--keep'): RetentionPolicy {
   const policy: RetentionPolicy = {};
   for (const part of raw.split(',')) {
     const m = /^\s*([a-z]+)=(\d+)\s*$/.exec(part);
     const key = m ? KEEP_KEYS[m[1]] : undefined;
-    if (!m || !key) throw new UsageError(`invalid --keep "${raw}": give RULE=N,... with rules last, daily, weekly, monthly, e.g. --keep last=7,daily=14,weekly=8,monthly=12`);
-    if (policy[key] !== undefined) throw new UsageError(`invalid --keep "${raw}": ${m[1]} is given twice`);
+    if (!m || !key) throw new UsageError(`invalid ${flag} "${raw}": give RULE=N,... with rules last, daily, weekly, monthly, e.g. ${flag} last=7,daily=14,weekly=8,monthly=12`);
+    if (policy[key] !== undefined) throw new UsageError(`invalid ${flag} "${raw}": ${m[1]} is given twice`);
     const n = Number(m[2]);
-    if (n < 1) throw new UsageError(`invalid --keep "${raw}": ${m[1]}=0 keeps nothing, and the newest complete backup is always kept; give 1 or more`);
+    if (n < 1) throw new UsageError(`invalid ${flag} "${raw}": ${m[1]}=0 keeps nothing, and the newest complete backup is always kept; give 1 or more`);
     policy[key] = n;
   }
   return policy;
@@ -162,7 +164,7 @@ function labelsOf(component: string, instance?: string): Record<string, string> 
 /** The CronJob of one instance (pure). */
 export function buildScheduleCronJob(p: { namespace: string; instance: string; spec: ScheduleSpec }, runner: RunnerSettings): any {
   const schedule = cronScheduleFor(p.spec, p.namespace, p.instance);
-  const args = ['backup', p.instance, '--wait', '-n', p.namespace, '--consistency', p.spec.consistency, ...(p.spec.keep ? ['--keep', formatKeep(p.spec.keep)] : []), ...(p.spec.offsite ? ['--offsite'] : [])];
+  const args = ['backup', p.instance, '--wait', '-n', p.namespace, '--consistency', p.spec.consistency, ...(p.spec.keep ? ['--keep', formatKeep(p.spec.keep)] : []), ...(p.spec.offsite ? ['--offsite'] : []), ...(p.spec.keepRemote ? ['--keep-remote', formatKeep(p.spec.keepRemote)] : [])];
   const command = runner.image ? ['kubectl-odoo', ...args] : ['node', `${BUNDLE_DIR}/kubectl-odoo`, ...args];
   const labels = labelsOf('backup-schedule', p.instance);
   const record = {
@@ -171,6 +173,7 @@ export function buildScheduleCronJob(p: { namespace: string; instance: string; s
     consistency: p.spec.consistency,
     ...(p.spec.keep ? { keep: formatKeep(p.spec.keep) } : {}),
     ...(p.spec.offsite ? { offsite: true } : {}),
+    ...(p.spec.keepRemote ? { keepRemote: formatKeep(p.spec.keepRemote) } : {}),
   };
   // The service account's token is projected explicitly (the same volume admission would add), so the
   // run reaches the API however the ServiceAccount's automount is set.
@@ -297,6 +300,7 @@ export interface ScheduleRecord {
   consistency: string;
   keep?: string;
   offsite?: boolean;
+  keepRemote?: string;
 }
 
 export function readScheduleRecord(cronJob: any): ScheduleRecord | undefined {
@@ -319,6 +323,7 @@ export interface ScheduleRow {
   consistency: string;
   keep?: string;
   offsite: boolean;
+  keepRemote?: string;
   nextRun?: string;
   lastScheduleTime?: string;
   lastSuccessfulTime?: string;
@@ -345,6 +350,7 @@ export function scheduleRowOf(cronJob: any, now: Date): ScheduleRow {
     consistency: rec.consistency,
     ...(rec.keep ? { keep: rec.keep } : {}),
     offsite: !!rec.offsite,
+    ...(rec.keepRemote ? { keepRemote: rec.keepRemote } : {}),
     ...(nextRun ? { nextRun } : {}),
     ...(cronJob.status?.lastScheduleTime ? { lastScheduleTime: cronJob.status.lastScheduleTime } : {}),
     ...(cronJob.status?.lastSuccessfulTime ? { lastSuccessfulTime: cronJob.status.lastSuccessfulTime } : {}),

@@ -39,6 +39,7 @@ export function scheduleInfoOf(cronJob: any, now: Date): ScheduleInfo {
     ...(rec?.window ? { window: rec.window } : {}),
     ...(rec?.keep ? { keep: rec.keep } : {}),
     ...(rec?.offsite ? { offsite: true } : {}),
+    ...(rec?.keepRemote ? { keepRemote: rec.keepRemote } : {}),
     ...(next ? { nextRun: next.toISOString() } : {}),
     ...(intervalMs ? { intervalMs } : {}),
     ...(cronJob.status?.lastScheduleTime ? { lastScheduleTime: cronJob.status.lastScheduleTime } : {}),

@@ -19,6 +19,7 @@ export interface ScheduleInfo {
   keep?: string;
   /** Each run copies the sets off-site too. */
   offsite?: boolean;
+  keepRemote?: string;
   nextRun?: string;
   /** Between two runs. */
   intervalMs?: number;
@@ -261,7 +262,7 @@ export function describeSchedule(s: ScheduleInfo, now: Date, colors: Colors): st
   const [min, hour] = s.schedule.split(' ');
   const at =
     s.every === 'daily' ? `daily at ${hour.padStart(2, '0')}:${min.padStart(2, '0')} UTC` : s.every === 'hourly' ? `hourly at minute ${min} UTC` : `"${s.schedule}" (UTC)`;
-  const extra = [s.window ? `window ${s.window}` : '', s.keep ? `keep ${s.keep}` : '', s.offsite ? 'off-site copy' : ''].filter(Boolean).join(', ');
+  const extra = [s.window ? `window ${s.window}` : '', s.keep ? `keep ${s.keep}` : '', s.offsite ? 'off-site copy' : '', s.keepRemote ? `keep off-site ${s.keepRemote}` : ''].filter(Boolean).join(', ');
   const next = s.suspended ? 'suspended' : s.nextRun ? `next in ${formatAge(now.toISOString(), new Date(s.nextRun))} (${s.nextRun.replace(':00.000Z', 'Z')})` : 'no next run';
   const missed = s.missedRun ? colors.red(`; missed the run due ${s.missedRun.replace(':00.000Z', 'Z')}`) : '';
   return `${at}${extra ? ` (${extra})` : ''}, ${next}${missed}`;

@@ -22,6 +22,7 @@ interface BackupArgs {
   maxCluster?: string;
   keep?: string;
   offsite: boolean;
+  keepRemote?: string;
   wait: boolean;
   consistency: string;
   exportOdooZip: boolean;
@@ -106,7 +107,8 @@ export const backupCommand: CommandDef<BackupArgs> = {
       .option('max-per-node', { type: 'string', global: false, describe: 'At most this many backups at once on one node (config backupConcurrency.perNode, default 1)' })
       .option('max-cluster', { type: 'string', global: false, describe: 'At most this many backups at once in all (config backupConcurrency.cluster, default 4)' })
       .option('keep', { type: 'string', global: false, describe: 'After a complete backup, apply this retention to the instance\'s sets (implies --wait): last=7,daily=14,weekly=8,monthly=12' })
-      .option('offsite', { type: 'boolean', default: false, global: false, describe: 'After a complete backup (and --keep), copy the instance\'s complete sets to the off-site remote, as backups sync NAME (implies --wait)' }),
+      .option('offsite', { type: 'boolean', default: false, global: false, describe: 'After a complete backup (and --keep), copy the instance\'s complete sets to the off-site remote, as backups sync NAME (implies --wait)' })
+      .option('keep-remote', { type: 'string', global: false, describe: 'With --offsite: after the copy, apply this retention to the instance\'s sets on the remote (same rules as --keep)' }),
   subcommands: [verifyCommand, pinCommand(true), pinCommand(false), scheduleCommand],
   complete: completeInstanceName,
   async run(ctx, args) {
@@ -122,6 +124,9 @@ export const backupCommand: CommandDef<BackupArgs> = {
     const keep = args.keep !== undefined ? parseKeep(args.keep) : undefined;
     if (keep && fleet) throw new UsageError('--keep is for one instance (and its schedule); prune a fleet with "kubectl odoo backups prune"');
     if (args.offsite && fleet) throw new UsageError('--offsite is for one instance (and its schedule); copy a fleet with "kubectl odoo backups sync --all"');
+    const keepRemote = args.keepRemote !== undefined ? parseKeep(args.keepRemote, '--keep-remote') : undefined;
+    if (keepRemote && fleet) throw new UsageError('--keep-remote is for one instance (and its schedule); prune the remote with "kubectl odoo backups prune --remote"');
+    if (keepRemote && !args.offsite) throw new UsageError('--keep-remote is retention for the off-site copies: give it with --offsite');
     const { backupDeps, slotCapsOf } = await import('../support/backupDeps.js');
     const caps = slotCapsOf(ctx, args);
     if (fleet) return runFleet(ctx, args, consistency, caps);
@@ -153,6 +158,13 @@ export const backupCommand: CommandDef<BackupArgs> = {
       const paths = (await listBackupSets(deps, scope)).filter((s) => s.kind === 'set' && s.state === 'complete').map((s) => s.path).sort();
       const synced = await syncSets(deps, offsiteSettingsOf(ctx), scope.namespace, paths);
       ctx.progress(`off-site: ${synced.filter((x) => x.result === 'copied').length} set(s) copied and verified, ${synced.filter((x) => x.result === 'present').length} already there`);
+      if (keepRemote) {
+        // After the copy: the newest set is then whole on the remote before any older one goes.
+        const { applyRemoteRetention } = await import('../../backups/offsite.js');
+        const { decisions, result } = await applyRemoteRetention(deps, offsiteSettingsOf(ctx), scope, keepRemote);
+        const skipped = result.skipped.length ? `, ${result.skipped.length} kept after all (${result.skipped.map((x) => x.why).join(', ')})` : '';
+        ctx.progress(`off-site retention ${args.keepRemote}: ${result.deleted.length} older set(s) deleted from the remote, ${decisions.filter((d) => d.keep).length} kept${skipped}`);
+      }
     }
     if (await printStructured(ctx.io, ctx.globals.output, { backup: out.path, job: out.jobName, state: out.manifest ? 'complete' : 'running', bytes: out.bytes, manifest: out.manifest })) return;
     if (ctx.globals.output === 'name') {

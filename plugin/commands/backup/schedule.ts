@@ -23,6 +23,7 @@ interface ScheduleArgs extends TargetArgs {
   consistency: string;
   keep?: string;
   offsite: boolean;
+  keepRemote?: string;
 }
 
 function targetsOf(ctx: CommandContext, args: TargetArgs, verb: string): ScheduleTargets {
@@ -82,6 +83,7 @@ function scheduleColumns(ctx: CommandContext) {
     { header: 'NEXT RUN', value: (r: ScheduleRow) => (r.suspended ? 'suspended' : r.nextRun ? `${r.nextRun.replace(':00.000Z', 'Z')} (in ${until(r.nextRun)})` : '') },
     { header: 'KEEP', value: (r: ScheduleRow) => r.keep ?? '' },
     { header: 'OFFSITE', value: (r: ScheduleRow) => (r.offsite ? 'yes' : ''), wide: true },
+    { header: 'KEEP REMOTE', value: (r: ScheduleRow) => r.keepRemote ?? '', wide: true },
     { header: 'CONSISTENCY', value: (r: ScheduleRow) => r.consistency, wide: true },
     { header: 'LAST RUN', value: (r: ScheduleRow) => r.lastScheduleTime ?? '', wide: true },
     { header: 'LAST SUCCESS', value: (r: ScheduleRow) => r.lastSuccessfulTime ?? '', wide: true },
@@ -145,7 +147,8 @@ export const scheduleCommand: CommandDef<ScheduleArgs> = {
       .option('window', { type: 'string', global: false, describe: 'HH:MM-HH:MM (UTC): daily and hourly runs are spread over it by a hash of each instance' })
       .option('consistency', { type: 'string', default: 'live', global: false, describe: 'live or stop, as for backup' })
       .option('keep', { type: 'string', global: false, describe: 'Retention after each run: last=7,daily=14,weekly=8,monthly=12' })
-      .option('offsite', { type: 'boolean', default: false, global: false, describe: 'Each run also copies the instance\'s complete sets to the off-site remote (backups sync)' }),
+      .option('offsite', { type: 'boolean', default: false, global: false, describe: 'Each run also copies the instance\'s complete sets to the off-site remote (backups sync)' })
+      .option('keep-remote', { type: 'string', global: false, describe: 'With --offsite: retention of the instance\'s sets on the remote after each copy, same rules as --keep: last=7,daily=30,monthly=12' }),
   subcommands: [listCommand, deleteCommand],
   complete: completeInstanceName,
   async run(ctx, args) {
@@ -157,7 +160,9 @@ export const scheduleCommand: CommandDef<ScheduleArgs> = {
     if (window && every.kind === 'cron') throw new UsageError('--window spreads daily and hourly schedules; a cron schedule runs as written');
     if (!(CONSISTENCY_MODES as readonly string[]).includes(args.consistency)) throw new UsageError(`invalid --consistency "${args.consistency}": use stop or live`);
     const keep = args.keep !== undefined ? parseKeep(args.keep) : undefined;
-    const spec = { every, ...(window ? { window } : {}), consistency: args.consistency as ConsistencyMode, ...(keep ? { keep } : {}), ...(args.offsite ? { offsite: true } : {}) };
+    const keepRemote = args.keepRemote !== undefined ? parseKeep(args.keepRemote, '--keep-remote') : undefined;
+    if (keepRemote && !args.offsite) throw new UsageError('--keep-remote is retention for the off-site copies: give it with --offsite');
+    const spec = { every, ...(window ? { window } : {}), consistency: args.consistency as ConsistencyMode, ...(keep ? { keep } : {}), ...(args.offsite ? { offsite: true } : {}), ...(keepRemote ? { keepRemote } : {}) };
     const { backupDeps } = await import('../support/backupDeps.js');
     const { planSchedules, applySchedules } = await import('../../backups/scheduleOps.js');
     const deps = await backupDeps(ctx);
