@@ -9,14 +9,14 @@
 // The two sides alternate over BENCH_FLEET_ROUNDS rounds (default 3, at least 3). Needs dist/ (npm run build).
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
 import { figure } from './lib/figures.mjs';
 
 async function loadFixtures(root) {
-  const dir = mkdtempSync(join(tmpdir(), 'kubectl-odoo-bench-fleet-'));
+  // One level below the repository, as `npm run cluster` bundles it: the test cluster finds manifests/ (its RBAC) from there.
+  const dir = mkdtempSync(join(root, '.bench-fleet-'));
   const entry = join(dir, 'entry.ts');
   const from = (p) => JSON.stringify(join(root, p));
   writeFileSync(entry, [`export { startBackupWorld, addBackupInstance, NS } from ${from('test/backups/clusterFixture.ts')};`, `export { startPostgres } from ${from('test/fixtures/postgres.ts')};`, ''].join('\n'));
