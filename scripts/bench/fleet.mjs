@@ -8,34 +8,18 @@
 // proof, overlapped across nodes. Figures in backups per minute; ratio = the speed-up (higher is better).
 // The two sides alternate over BENCH_FLEET_ROUNDS rounds (default 3, at least 3). Needs dist/ (npm run build).
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { build } from 'esbuild';
 import { figure } from './lib/figures.mjs';
+import { importBundled } from './lib/bundle.mjs';
 
-async function loadFixtures(root) {
-  // One level below the repository, as `npm run cluster` bundles it: the test cluster finds manifests/ (its RBAC) from there.
-  const dir = mkdtempSync(join(root, '.bench-fleet-'));
-  const entry = join(dir, 'entry.ts');
-  const from = (p) => JSON.stringify(join(root, p));
-  writeFileSync(entry, [`export { startBackupWorld, addBackupInstance, NS } from ${from('test/backups/clusterFixture.ts')};`, `export { startPostgres } from ${from('test/fixtures/postgres.ts')};`, ''].join('\n'));
-  writeFileSync(join(dir, 'package.json'), '{"type": "module"}\n');
-  const outfile = join(dir, 'fixtures.mjs');
-  await build({
-    entryPoints: [entry],
-    outfile,
-    bundle: true,
-    platform: 'node',
-    target: 'node20',
-    format: 'esm',
-    logLevel: 'warning',
-    loader: { '.sh': 'text' },
-    banner: { js: "import{createRequire as __cr}from'node:module';const require=__cr(import.meta.url);" },
-  });
-  const mod = await import(pathToFileURL(outfile).href);
-  return { ...mod, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
-}
+// One level below the repository, as `npm run cluster` bundles the cluster: the test cluster finds
+// manifests/ (the operators' RBAC) from there.
+const loadFixtures = (root) =>
+  importBundled(root, root, '.bench-fleet-', [
+    ['startBackupWorld, addBackupInstance, NS', 'test/backups/clusterFixture.ts'],
+    ['startPostgres', 'test/fixtures/postgres.ts'],
+  ]);
 
 /** `kubectl odoo ARGS` as the test cluster's operator; resolves with the wall time in seconds. */
 function odoo(root, kubeconfig, ns, args) {
