@@ -235,11 +235,18 @@ describe.each(targets)('$name', (target) => {
     expect(setNames(remoteDir)).toContain(stray);
 
     const localBefore = setNames(setsDir());
+    const pruned = await w.odoo(['backups', 'prune', w.name, '--remote', '--keep-last', '1', '--yes', '-o', 'json']);
+    expect(pruned.code, pruned.stderr).toBe(0);
+    const doomed = [...plan.values()].filter((v) => v.startsWith('would delete')).length;
+    expect(JSON.parse(pruned.stdout).decisions.filter((d: any) => d.action === 'deleted')).toHaveLength(doomed);
+    expect(pruned.stderr).toContain(`${doomed} set(s) deleted from the remote`);
+    expect(setNames(remoteDir)).toEqual([ts, newestSafety, newest].sort());
+
+    // What a scheduled run with --offsite --keep-remote does: the new set is copied, then the one it replaces goes.
     const r = await w.odoo(['backup', w.name, '--offsite', '--keep-remote', 'last=1']);
     expect(r.code, r.stderr).toBe(0);
     const made = /\/(\d{8}T\d{6}Z) complete: /.exec(r.stdout)![1];
-    const doomed = [...plan.values()].filter((v) => v.startsWith('would delete')).length + 1;
-    expect(r.stderr).toContain(`off-site retention last=1: ${doomed} older set(s) deleted from the remote, 3 kept`);
+    expect(r.stderr).toContain('off-site retention last=1: 1 older set(s) deleted from the remote, 3 kept');
     expect(setNames(remoteDir)).toEqual([ts, newestSafety, made].sort());
     expect(existsSync(join(remoteDir, made, 'manifest.json'))).toBe(true);
     // Only the remote: every set of the backups volume is still there.
@@ -248,5 +255,8 @@ describe.each(targets)('$name', (target) => {
     const bad = await w.odoo(['backup', w.name, '--keep-remote', 'last=1']);
     expect(bad.stderr.split('\n')[0]).toBe('error: --keep-remote is retention for the off-site copies: give it with --offsite');
     expect(bad.code).toBe(2);
+    const platform = await w.odoo(['backups', 'prune', '--remote', '--keep-last', '1', '--include-platform', '--yes']);
+    expect(platform.stderr.split('\n')[0]).toBe("error: --include-platform is for the backups volume: the platform's archives are never copied off-site");
+    expect(platform.code).toBe(2);
   }, 300_000);
 });

@@ -118,15 +118,15 @@ const pruneCommand: CommandDef<PruneArgs> = {
       keepMonthly: parseKeepCount('--keep-monthly', args.keepMonthly),
     };
     validatePolicy(policy);
-    const { backupDeps } = await import('../support/backupDeps.js');
+    if (args.remote && args.includePlatform) throw new UsageError('--include-platform is for the backups volume: the platform\'s archives are never copied off-site');
+    const { backupDeps, offsiteSettingsOf } = await import('../support/backupDeps.js');
     const { resolveBackupScope } = await import('../../backups/list.js');
     const deps = await backupDeps(ctx);
-    if (args.remote && args.includePlatform) throw new UsageError('--include-platform is for the backups volume: the platform\'s archives are never copied off-site');
     const scope = await resolveBackupScope(deps, typed);
-    const offsite = args.remote ? await import('../../backups/offsite.js') : undefined;
-    const o = args.remote ? (await import('../support/backupDeps.js')).offsiteSettingsOf(ctx) : undefined;
-    const { decisions, platformLeftOut } = offsite
-      ? { decisions: await offsite.planRemotePruneRun(deps, o!, scope, policy), platformLeftOut: 0 }
+    // --remote: the same plan, table and question over the sets on the off-site remote.
+    const remote = args.remote ? { ...(await import('../../backups/offsite.js')), settings: offsiteSettingsOf(ctx) } : undefined;
+    const { decisions, platformLeftOut } = remote
+      ? { decisions: await remote.planRemotePruneRun(deps, remote.settings, scope, policy), platformLeftOut: 0 }
       : await planPruneRun(deps, { scope, policy, includePlatform: args.includePlatform });
     if (platformLeftOut) ctx.progress(`${platformLeftOut} platform archive(s) left out: prune touches them only with --include-platform`);
     const doomed = decisions.filter((d) => !d.keep);
@@ -139,14 +139,14 @@ const pruneCommand: CommandDef<PruneArgs> = {
         ctx.io.stderr.write(renderTable(planRows(decisions, (d) => (d.keep ? 'keep' : 'delete')), PRUNE_COLUMNS, { aligned: true }));
         const where = scope.instance ? `of instance ${scope.instance}` : scope.customerId ? `of customer ${scope.customerId}` : `in namespace ${scope.namespace}`;
         const n = String(doomed.length);
-        if (!(await ctx.confirm(`This deletes ${n} backup set(s) ${where}${offsite ? ' from the off-site remote' : ''} for good (marked "delete" above).`, n))) {
+        if (!(await ctx.confirm(`This deletes ${n} backup set(s) ${where}${remote ? ' from the off-site remote' : ''} for good (marked "delete" above).`, n))) {
           throw new DeclinedError('not confirmed; no backup was deleted');
         }
       }
       let deleted: Set<string>;
       let skipped: Map<string, string>;
-      if (offsite) {
-        const result = await offsite.executeRemotePrune(deps, o!, scope.namespace, decisions);
+      if (remote) {
+        const result = await remote.executeRemotePrune(deps, remote.settings, scope.namespace, decisions);
         deleted = new Set(result.deleted);
         skipped = new Map(result.skipped.map((x) => [x.path, x.why === 'pinned' ? 'pinned meanwhile' : `${x.why} meanwhile`]));
       } else {
