@@ -13,6 +13,10 @@ import type { BackupDeps } from './deps.js';
 import { ensureBackupsPvc } from './backup.js';
 import { BACKUPS_MOUNT, buildJob } from './jobSpecs.js';
 import { formatBackupTimestamp, parseSetFolder } from './naming.js';
+import { LABEL_MANAGED_BY, LABEL_OPERATION } from './jobSpecs.js';
+import { jobOutcome } from '../../lib/kube/jobs.js';
+import { parseListing, type BackupSetInfo } from './listing.js';
+import { planPrune, type PruneDecision, type RetentionPolicy } from './retention.js';
 import { OFFSITE_SCRIPT } from './scripts.js';
 
 export interface OffsiteSettings {
@@ -22,10 +26,10 @@ export interface OffsiteSettings {
 
 const CONFIG_DIR = '/etc/kubectl-odoo-offsite';
 
-export type OffsiteMode = 'sync' | 'list' | 'fetch';
+export type OffsiteMode = 'sync' | 'list' | 'fetch' | 'inventory' | 'prune';
 
 /** The Job of one off-site step (pure). */
-export function buildOffsiteJob(p: { namespace: string; mode: OffsiteMode; sets: string[]; opId: string; instance?: string }, o: OffsiteSettings, s: BackupDeps['settings']): any {
+export function buildOffsiteJob(p: { namespace: string; mode: OffsiteMode; sets: string[]; opId: string; instance?: string; globs?: { customer: string; instance: string } }, o: OffsiteSettings, s: BackupDeps['settings']): any {
   const job = buildJob({
     name: `odoo-offsite-${p.mode}-${p.opId}`.toLowerCase().slice(0, 63).replace(/-+$/, ''),
     namespace: p.namespace,
@@ -41,6 +45,7 @@ export function buildOffsiteJob(p: { namespace: string; mode: OffsiteMode; sets:
       { name: 'REMOTE', valueFrom: { secretKeyRef: { name: o.secret, key: 'remote', optional: true } } },
       { name: 'RCLONE_SOURCE_CONFIG', value: `${CONFIG_DIR}/rclone.conf` },
       { name: 'OFFSITE_SECRET', value: o.secret },
+      ...(p.globs ? [{ name: 'CUSTOMER_GLOB', value: p.globs.customer }, { name: 'INSTANCE_GLOB', value: p.globs.instance }] : []),
     ],
     volumes: [{ name: 'backups', claimName: s.backupsPvc, mountPath: BACKUPS_MOUNT, readOnly: p.mode !== 'fetch' }],
     deadlineSeconds: s.deadlineSeconds,
@@ -68,7 +73,7 @@ async function ensureSecret(deps: BackupDeps, namespace: string, o: OffsiteSetti
   }
 }
 
-async function runOffsite(deps: BackupDeps, o: OffsiteSettings, p: { namespace: string; mode: OffsiteMode; sets: string[]; instance?: string }, what: string): Promise<string[]> {
+async function runOffsite(deps: BackupDeps, o: OffsiteSettings, p: { namespace: string; mode: OffsiteMode; sets: string[]; instance?: string; globs?: { customer: string; instance: string } }, what: string): Promise<string[]> {
   await ensureBackupsPvc(deps, p.namespace);
   await ensureSecret(deps, p.namespace, o);
   const opId = `${formatBackupTimestamp(deps.clock.now())}-${randomBytes(2).toString('hex')}`;
@@ -161,4 +166,86 @@ export async function bringBackRemoteSet(deps: BackupDeps, o: OffsiteSettings, p
   const how = await fetchRemoteSet(deps, o, p.namespace, path);
   deps.progress(how === 'fetched' ? `fetched ${path} from the remote; its checksums match` : `${path} is on the backups volume already`);
   return path;
+}
+
+/** The scope of a remote prune: an instance (its Deployment name), a customer, or every set. */
+export interface RemoteScope {
+  namespace: string;
+  customerId?: string;
+  instance?: string;
+}
+
+/**
+ * The remote's sets in scope, judged by the same rules as the backups volume's (complete only with a
+ * valid manifest whose files have their sizes; safety backups by their manifest; pinned on either side).
+ * A copy cut short (no manifest) is "running" while a sync Job of the namespace still runs.
+ */
+export async function inventoryRemote(deps: BackupDeps, o: OffsiteSettings, scope: RemoteScope): Promise<BackupSetInfo[]> {
+  const globs = { customer: scope.customerId ?? '*', instance: scope.instance ?? '*' };
+  const [lines, syncing] = await Promise.all([
+    runOffsite(deps, o, { namespace: scope.namespace, mode: 'inventory', sets: [], instance: scope.instance, globs }, 'listing the remote'),
+    syncRunning(deps, scope.namespace),
+  ]);
+  return parseListing(lines.join('\n')).sets.map((s) => {
+    if (s.state !== 'partial') return s;
+    if (syncing) return { ...s, state: 'running' as const, error: undefined };
+    return { ...s, error: s.error === 'manifest.json is missing' ? 'a copy cut short (no manifest on the remote)' : s.error };
+  });
+}
+
+async function syncRunning(deps: BackupDeps, namespace: string): Promise<boolean> {
+  const jobs = await deps.kube.list(RESOURCES.jobs, { namespace, labelSelector: `${LABEL_MANAGED_BY}=kubectl-odoo,${LABEL_OPERATION}=offsite` });
+  return jobs.items.some((j: any) => String(j.metadata?.name).startsWith('odoo-offsite-sync-') && !jobOutcome(j));
+}
+
+export interface RemotePruneDecision extends PruneDecision {
+  /** For a complete set to delete: the newer complete set kept on the remote that must still be whole then. */
+  guard?: string;
+}
+
+/**
+ * Retention for the remote (pure): planPrune's decisions, and a complete set is deleted only when a newer
+ * complete set of its instance is kept there (its guard, checked again by the Job right before the delete).
+ */
+export function planRemotePrune(sets: readonly BackupSetInfo[], policy: RetentionPolicy): RemotePruneDecision[] {
+  const decisions = planPrune(sets, policy);
+  return decisions.map((d) => {
+    if (d.keep || d.set.state !== 'complete') return d;
+    const newer = decisions
+      .filter((k) => k.keep && k.set.state === 'complete' && k.set.customerId === d.set.customerId && k.set.instance === d.set.instance && k.set.timestamp > d.set.timestamp)
+      .sort((a, b) => b.set.timestamp.localeCompare(a.set.timestamp))[0];
+    return newer ? { ...d, guard: newer.set.path } : { ...d, keep: true, reasons: ['no newer complete set on the remote'] };
+  });
+}
+
+/** What a remote prune would do, reading only. */
+export async function planRemotePruneRun(deps: BackupDeps, o: OffsiteSettings, scope: RemoteScope, policy: RetentionPolicy): Promise<RemotePruneDecision[]> {
+  return planRemotePrune(await inventoryRemote(deps, o, scope), policy);
+}
+
+export interface RemotePruneResult {
+  deleted: string[];
+  /** Sets the Job kept after all, and why (pinned meanwhile, their newer set gone). */
+  skipped: { path: string; why: string }[];
+}
+
+/** Deletes from the remote what a plan does not keep. */
+export async function executeRemotePrune(deps: BackupDeps, o: OffsiteSettings, namespace: string, decisions: RemotePruneDecision[]): Promise<RemotePruneResult> {
+  const doomed = decisions.filter((d) => !d.keep);
+  if (!doomed.length) return { deleted: [], skipped: [] };
+  const lines = await runOffsite(deps, o, { namespace, mode: 'prune', sets: doomed.map((d) => `${d.set.path} ${d.guard ?? '-'}`) }, 'pruning the remote');
+  const deleted: string[] = [];
+  const skipped: { path: string; why: string }[] = [];
+  for (const l of lines) {
+    const m = /^(DELETED|SKIPPED) (\S+)(?: (.*))?$/.exec(l);
+    if (m?.[1] === 'DELETED') deleted.push(m[2]);
+    else if (m) skipped.push({ path: m[2], why: m[3] ?? '' });
+  }
+  return { deleted, skipped };
+}
+
+/** Retention on the remote after a scheduled run's sync (backup NAME --offsite --keep-remote). */
+export async function applyRemoteRetention(deps: BackupDeps, o: OffsiteSettings, scope: RemoteScope & { instance: string; customerId: string }, policy: RetentionPolicy): Promise<{ decisions: RemotePruneDecision[]; result: RemotePruneResult }> {
+  const decisions = await planRemotePruneRun(deps, o, scope, policy);
+  return { decisions, result: await executeRemotePrune(deps, o, scope.namespace, decisions) };
 }

@@ -65,6 +65,13 @@ describe('schedules', () => {
     const withImage = buildScheduleCronJob({ namespace: 'ns', instance: 'acme', spec: { every: { kind: 'hourly' }, consistency: 'stop' } }, { image: 'reg/kubectl-odoo:1', nodeImage: 'x', deadlineSeconds: 1 });
     expect(withImage.spec.jobTemplate.spec.template.spec.containers[0].command.slice(0, 2)).toEqual(['kubectl-odoo', 'backup']);
     expect(withImage.spec.jobTemplate.spec.template.spec.volumes.map((v: any) => v.name)).toEqual(['kube-api-access']);
+    const offsite = buildScheduleCronJob(
+      { namespace: 'ns', instance: 'acme', spec: { every: { kind: 'daily' }, consistency: 'live', keep: { keepLast: 7 }, offsite: true, keepRemote: { keepLast: 3, keepMonthly: 12 } } },
+      { image: 'reg/kubectl-odoo:1', nodeImage: 'x', deadlineSeconds: 1 },
+    );
+    expect(offsite.spec.jobTemplate.spec.template.spec.containers[0].command.slice(-4)).toEqual(['last=7', '--offsite', '--keep-remote', 'last=3,monthly=12']);
+    expect(JSON.parse(offsite.metadata.annotations['kubectl-odoo.io/schedule'])).toMatchObject({ keep: 'last=7', offsite: true, keepRemote: 'last=3,monthly=12' });
+    expect(() => parseKeep('daily=0', '--keep-remote')).toThrow('invalid --keep-remote "daily=0"');
   });
 
   it('status: next run, a missed run, and a warning past twice the interval', () => {

@@ -41,6 +41,8 @@ export interface ScheduleSpec {
   offsite?: boolean;
   /** A run also drills its new backup when the last drill is older than this (backup --drill). */
   drill?: 'daily' | 'weekly' | 'monthly';
+  /** With offsite: retention applied to the instance's sets on the remote after the copy. */
+  keepRemote?: RetentionPolicy;
 }
 
 export function parseEvery(raw: string): Every {
@@ -78,16 +80,16 @@ export function parseWindow(raw: string): Window {
 
 const KEEP_KEYS: Record<string, keyof RetentionPolicy> = { last: 'keepLast', daily: 'keepDaily', weekly: 'keepWeekly', monthly: 'keepMonthly' };
 
-/** "last=7,daily=14,weekly=8,monthly=12". */
-export function parseKeep(raw: string): RetentionPolicy {
+/** "last=7,daily=14,weekly=8,monthly=12" (of --keep, or of --keep-remote). */
+export function parseKeep(raw: string, flag = '--keep'): RetentionPolicy {
   const policy: RetentionPolicy = {};
   for (const part of raw.split(',')) {
     const m = /^\s*([a-z]+)=(\d+)\s*$/.exec(part);
     const key = m ? KEEP_KEYS[m[1]] : undefined;
-    if (!m || !key) throw new UsageError(`invalid --keep "${raw}": give RULE=N,... with rules last, daily, weekly, monthly, e.g. --keep last=7,daily=14,weekly=8,monthly=12`);
-    if (policy[key] !== undefined) throw new UsageError(`invalid --keep "${raw}": ${m[1]} is given twice`);
+    if (!m || !key) throw new UsageError(`invalid ${flag} "${raw}": give RULE=N,... with rules last, daily, weekly, monthly, e.g. ${flag} last=7,daily=14,weekly=8,monthly=12`);
+    if (policy[key] !== undefined) throw new UsageError(`invalid ${flag} "${raw}": ${m[1]} is given twice`);
     const n = Number(m[2]);
-    if (n < 1) throw new UsageError(`invalid --keep "${raw}": ${m[1]}=0 keeps nothing, and the newest complete backup is always kept; give 1 or more`);
+    if (n < 1) throw new UsageError(`invalid ${flag} "${raw}": ${m[1]}=0 keeps nothing, and the newest complete backup is always kept; give 1 or more`);
     policy[key] = n;
   }
   return policy;
@@ -164,7 +166,7 @@ function labelsOf(component: string, instance?: string): Record<string, string> 
 /** The CronJob of one instance (pure). */
 export function buildScheduleCronJob(p: { namespace: string; instance: string; spec: ScheduleSpec }, runner: RunnerSettings): any {
   const schedule = cronScheduleFor(p.spec, p.namespace, p.instance);
-  const args = ['backup', p.instance, '--wait', '-n', p.namespace, '--consistency', p.spec.consistency, ...(p.spec.keep ? ['--keep', formatKeep(p.spec.keep)] : []), ...(p.spec.offsite ? ['--offsite'] : []), ...(p.spec.drill ? ['--drill', p.spec.drill] : [])];
+  const args = ['backup', p.instance, '--wait', '-n', p.namespace, '--consistency', p.spec.consistency, ...(p.spec.keep ? ['--keep', formatKeep(p.spec.keep)] : []), ...(p.spec.offsite ? ['--offsite'] : []), ...(p.spec.keepRemote ? ['--keep-remote', formatKeep(p.spec.keepRemote)] : []), ...(p.spec.drill ? ['--drill', p.spec.drill] : [])];
   const command = runner.image ? ['kubectl-odoo', ...args] : ['node', `${BUNDLE_DIR}/kubectl-odoo`, ...args];
   const labels = labelsOf('backup-schedule', p.instance);
   const record = {
@@ -174,6 +176,7 @@ export function buildScheduleCronJob(p: { namespace: string; instance: string; s
     ...(p.spec.keep ? { keep: formatKeep(p.spec.keep) } : {}),
     ...(p.spec.offsite ? { offsite: true } : {}),
     ...(p.spec.drill ? { drill: p.spec.drill } : {}),
+    ...(p.spec.keepRemote ? { keepRemote: formatKeep(p.spec.keepRemote) } : {}),
   };
   // The service account's token is projected explicitly (the same volume admission would add), so the
   // run reaches the API however the ServiceAccount's automount is set.
@@ -309,6 +312,7 @@ export interface ScheduleRecord {
   keep?: string;
   offsite?: boolean;
   drill?: string;
+  keepRemote?: string;
 }
 
 export function readScheduleRecord(cronJob: any): ScheduleRecord | undefined {
@@ -332,6 +336,7 @@ export interface ScheduleRow {
   keep?: string;
   offsite: boolean;
   drill?: string;
+  keepRemote?: string;
   nextRun?: string;
   lastScheduleTime?: string;
   lastSuccessfulTime?: string;
@@ -359,6 +364,7 @@ export function scheduleRowOf(cronJob: any, now: Date): ScheduleRow {
     ...(rec.keep ? { keep: rec.keep } : {}),
     offsite: !!rec.offsite,
     ...(rec.drill ? { drill: rec.drill } : {}),
+    ...(rec.keepRemote ? { keepRemote: rec.keepRemote } : {}),
     ...(nextRun ? { nextRun } : {}),
     ...(cronJob.status?.lastScheduleTime ? { lastScheduleTime: cronJob.status.lastScheduleTime } : {}),
     ...(cronJob.status?.lastSuccessfulTime ? { lastSuccessfulTime: cronJob.status.lastSuccessfulTime } : {}),

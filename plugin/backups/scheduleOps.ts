@@ -1,4 +1,5 @@
 // backup schedule / schedule list / schedule delete: which instances, which objects, applied or shown.
+import type { KubeClient } from '../../lib/kube/client.js';
 import { RESOURCES } from '../../lib/kube/resources.js';
 import { NotFoundError } from '../../lib/errors.js';
 import { resolveInstance } from '../instances/resolve.js';
@@ -6,8 +7,8 @@ import { listInstances } from '../instances/resolveFleet.js';
 import { isDrillInstance } from '../instances/labels.js';
 import type { BackupDeps } from './deps.js';
 import { ensureBackupsPvc } from './backup.js';
-import { backupTargetOf } from './jobSpecs.js';
-import { applyObject, buildRunnerObjects, buildScheduleCronJob, scheduleName, SCHEDULE_SELECTOR, type RunnerSettings, type ScheduleSpec, type ScheduleTargets } from './schedule.js';
+import { backupTargetOf, LABEL_COMPONENT } from './jobSpecs.js';
+import { applyObject, buildRunnerObjects, readScheduleRecord, buildScheduleCronJob, scheduleName, SCHEDULE_SELECTOR, type RunnerSettings, type ScheduleSpec, type ScheduleTargets } from './schedule.js';
 
 async function instanceNames(deps: BackupDeps, t: ScheduleTargets): Promise<string[]> {
   if (t.name) {
@@ -60,4 +61,10 @@ export async function schedulesToDelete(deps: BackupDeps, t: ScheduleTargets): P
 export async function deleteSchedules(deps: BackupDeps, namespace: string, cronJobs: any[]): Promise<void> {
   // Background: the Jobs of the schedule go with it, a running one included (as kubectl delete cronjob does).
   for (const c of cronJobs) await deps.kube.deleteIfExists(RESOURCES.cronjobs, c.metadata.name, { namespace, propagationPolicy: 'Background' });
+}
+
+/** The backup schedule (CronJob) of an instance by its Deployment name, if it has one kubectl-odoo made. */
+export async function instanceSchedule(kube: KubeClient, namespace: string, instance: string): Promise<any | undefined> {
+  const cronJob = await kube.getOptional(RESOURCES.cronjobs, scheduleName(instance), namespace);
+  return readScheduleRecord(cronJob) && cronJob.metadata?.labels?.[LABEL_COMPONENT] === 'backup-schedule' ? cronJob : undefined;
 }

@@ -40,6 +40,7 @@ export function scheduleInfoOf(cronJob: any, now: Date): ScheduleInfo {
     ...(rec?.keep ? { keep: rec.keep } : {}),
     ...(rec?.offsite ? { offsite: true } : {}),
     ...(rec?.drill ? { drill: rec.drill } : {}),
+    ...(rec?.keepRemote ? { keepRemote: rec.keepRemote } : {}),
     ...(next ? { nextRun: next.toISOString() } : {}),
     ...(intervalMs ? { intervalMs } : {}),
     ...(cronJob.status?.lastScheduleTime ? { lastScheduleTime: cronJob.status.lastScheduleTime } : {}),

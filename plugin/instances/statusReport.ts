@@ -22,6 +22,7 @@ export interface ScheduleInfo {
   offsite?: boolean;
   /** How often a run also drills its new backup (daily, weekly, monthly). */
   drill?: string;
+  keepRemote?: string;
   nextRun?: string;
   /** Between two runs. */
   intervalMs?: number;
@@ -288,7 +289,7 @@ export function describeSchedule(s: ScheduleInfo, now: Date, colors: Colors): st
   const [min, hour] = s.schedule.split(' ');
   const at =
     s.every === 'daily' ? `daily at ${hour.padStart(2, '0')}:${min.padStart(2, '0')} UTC` : s.every === 'hourly' ? `hourly at minute ${min} UTC` : `"${s.schedule}" (UTC)`;
-  const extra = [s.window ? `window ${s.window}` : '', s.keep ? `keep ${s.keep}` : '', s.offsite ? 'off-site copy' : '', s.drill ? `drill ${s.drill}` : ''].filter(Boolean).join(', ');
+  const extra = [s.window ? `window ${s.window}` : '', s.keep ? `keep ${s.keep}` : '', s.offsite ? 'off-site copy' : '', s.keepRemote ? `keep off-site ${s.keepRemote}` : '', s.drill ? `drill ${s.drill}` : ''].filter(Boolean).join(', ');
   const next = s.suspended ? 'suspended' : s.nextRun ? `next in ${formatAge(now.toISOString(), new Date(s.nextRun))} (${s.nextRun.replace(':00.000Z', 'Z')})` : 'no next run';
   const missed = s.missedRun ? colors.red(`; missed the run due ${s.missedRun.replace(':00.000Z', 'Z')}`) : '';
   return `${at}${extra ? ` (${extra})` : ''}, ${next}${missed}`;

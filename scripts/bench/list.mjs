@@ -6,47 +6,25 @@
 //  - `status NAME` against `kubectl get deploy,pvc,pods,svc,ingress -l instance-id=<id>` for the same
 //    instance (target <= 1.2x).
 // The sides run interleaved, so machine noise hits them alike; each figure is the median of the runs.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { build } from 'esbuild';
 import { figure, timed } from './lib/figures.mjs';
+import { importBundled } from './lib/bundle.mjs';
 
 const INSTANCES = Number(process.env.BENCH_LIST_INSTANCES ?? 10_000);
 const RUNS = 3;
 const STATUS_RUNS = 5;
 
 /** Bundles the test cluster (TypeScript) and imports it: { startTestCluster, seedInstances, ... }. */
-export async function loadTestCluster(root) {
-  const dir = mkdtempSync(join(tmpdir(), 'kubectl-odoo-bench-'));
-  const entry = join(dir, 'entry.ts');
-  const from = (p) => JSON.stringify(join(root, p));
-  writeFileSync(
-    entry,
-    [
-      `export { startTestCluster } from ${from('test/cluster/index.ts')};`,
-      `export { seedInstances } from ${from('test/cluster/seed.ts')};`,
-      `export { INSTANCE_SELECTOR, INSTANCE_PVC_SELECTOR } from ${from('plugin/instances/labels.ts')};`,
-      `export { RESOURCES, resourcePath } from ${from('lib/kube/resources.ts')};`,
-      `export { DEFAULT_LIST_PAGE_SIZE } from ${from('plugin/instances/resolveFleet.ts')};`,
-      '',
-    ].join('\n'),
-  );
-  writeFileSync(join(dir, 'package.json'), '{"type": "module"}\n');
-  const outfile = join(dir, 'cluster.mjs');
-  await build({
-    entryPoints: [entry],
-    outfile,
-    bundle: true,
-    platform: 'node',
-    target: 'node20',
-    format: 'esm',
-    logLevel: 'warning',
-    banner: { js: "import{createRequire as __cr}from'node:module';const require=__cr(import.meta.url);" },
-  });
-  const mod = await import(pathToFileURL(outfile).href);
-  return { ...mod, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+export function loadTestCluster(root) {
+  return importBundled(root, tmpdir(), 'kubectl-odoo-bench-', [
+    ['startTestCluster', 'test/cluster/index.ts'],
+    ['seedInstances', 'test/cluster/seed.ts'],
+    ['INSTANCE_SELECTOR, INSTANCE_PVC_SELECTOR', 'plugin/instances/labels.ts'],
+    ['RESOURCES, resourcePath', 'lib/kube/resources.ts'],
+    ['DEFAULT_LIST_PAGE_SIZE', 'plugin/instances/resolveFleet.ts'],
+  ]);
 }
 
 export async function run({ root }) {

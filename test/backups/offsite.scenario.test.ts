@@ -4,10 +4,10 @@
 // then resumed and verified; a remote file damaged with its size and time kept is caught by the
 // read-back and copied again by the next sync; a set deleted from the backups volume is restored from
 // the remote through the same checks and swap. The remote's credentials never show.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startPostgres, type TestPostgres } from '../fixtures/postgres.js';
@@ -141,7 +141,8 @@ describe.each(targets)('$name', (target) => {
     const remoteData = join(remoteSet, 'data.tar.zst');
     writeFileSync(remoteData, readFileSync(remoteData).subarray(0, Math.floor(statSync(remoteData).size / 2)));
 
-    const r = await w.odoo(['backups', 'sync', w.name]);
+    // Every set of the backups volume is copied (the cases before made several): a slow machine gets time.
+    const r = await w.odoo(['backups', 'sync', w.name], { timeoutMs: 360_000 });
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toContain(`active/${CUSTOMER}/${w.name}/${ts}\tcopied, verified\n`);
     for (const f of readdirSync(join(setsDir(), ts))) expect(sha256(join(remoteSet, f)), f).toBe(sha256(join(setsDir(), ts, f)));
@@ -153,7 +154,7 @@ describe.each(targets)('$name', (target) => {
     expect(results.map((x: any) => x.backup)).toContain(`active/${CUSTOMER}/${w.name}/${ts}`);
     expect(new Set(results.map((x: any) => x.result))).toEqual(new Set(['already on the remote']));
     expect(r.stdout + r.stderr + listed.stdout + listed.stderr).not.toContain(WEBDAV_PASSWORD);
-  }, 240_000);
+  }, 600_000);
 
   it('a remote file damaged with its size and time kept is caught by the read-back, and copied again by the next sync', async () => {
     const remoteSet = join(target.root, 'active', CUSTOMER, w.name, ts);
@@ -205,4 +206,57 @@ describe.each(targets)('$name', (target) => {
     const remote = JSON.parse((await w.odoo(['backups', '--remote', w.name, '-o', 'json'])).stdout);
     expect(remote.find((x: any) => x.timestamp === made)?.state).toBe('complete');
   }, 240_000);
+
+  it('retention on the remote (prune --remote, backup --offsite --keep-remote): pinned, the newest safety backup and the newest set stay; the backups volume is not touched', async () => {
+    const remoteDir = join(target.root, 'active', CUSTOMER, w.name);
+    const setNames = (dir: string) => readdirSync(dir).filter((d) => /^\d{8}T\d{6}Z$/.test(d)).sort();
+    const isSafety = (d: string) => existsSync(join(remoteDir, d, 'manifest.json')) && JSON.parse(readFileSync(join(remoteDir, d, 'manifest.json'), 'utf8')).reason === 'safety-before-restore';
+    // The oldest set is pinned on the backups volume; a copy cut short of a set long gone lies on the remote.
+    expect((await w.odoo(['backup', 'pin', `${w.name}/${ts}`])).code).toBe(0);
+    onTestFinished(async () => {
+      // The next target's cases compare the set's files with the remote's: the marker goes again.
+      await w.odoo(['backup', 'unpin', `${w.name}/${ts}`]);
+    });
+    const stray = '20200101T000000Z';
+    mkdirSync(join(remoteDir, stray));
+    writeFileSync(join(remoteDir, stray, 'db.dump.zst'), 'cut short');
+    const safety = setNames(remoteDir).filter(isSafety);
+    expect(safety.length).toBeGreaterThan(0);
+    const newestSafety = safety[safety.length - 1];
+    const newest = setNames(remoteDir).filter((d) => !isSafety(d) && d !== stray).pop()!;
+
+    const dry = await w.odoo(['backups', 'prune', w.name, '--remote', '--keep-last', '1', '--dry-run', '-o', 'json']);
+    expect(dry.code, dry.stderr).toBe(0);
+    const plan = new Map<string, string>(JSON.parse(dry.stdout).decisions.map((d: any) => [d.backup.split('/').pop(), `${d.action}: ${d.reason}`]));
+    expect(plan.get(ts)).toBe('keep: pinned');
+    expect(plan.get(newestSafety)).toBe('keep: newest safety backup');
+    expect(plan.get(newest)).toBe('keep: newest complete, last 1');
+    expect(plan.get(stray)).toBe('would delete: partial, not restorable');
+    expect([...plan.keys()].sort()).toEqual(setNames(remoteDir));
+    expect(setNames(remoteDir)).toContain(stray);
+
+    const localBefore = setNames(setsDir());
+    const pruned = await w.odoo(['backups', 'prune', w.name, '--remote', '--keep-last', '1', '--yes', '-o', 'json'], { timeoutMs: 360_000 });
+    expect(pruned.code, pruned.stderr).toBe(0);
+    const doomed = [...plan.values()].filter((v) => v.startsWith('would delete')).length;
+    expect(JSON.parse(pruned.stdout).decisions.filter((d: any) => d.action === 'deleted')).toHaveLength(doomed);
+    expect(setNames(remoteDir)).toEqual([ts, newestSafety, newest].sort());
+
+    // What a scheduled run with --offsite --keep-remote does: the new set is copied, then the one it replaces goes.
+    const r = await w.odoo(['backup', w.name, '--offsite', '--keep-remote', 'last=1'], { timeoutMs: 360_000 });
+    expect(r.code, r.stderr).toBe(0);
+    const made = /\/(\d{8}T\d{6}Z) complete: /.exec(r.stdout)![1];
+    expect(r.stderr).toContain('off-site retention last=1: 1 older set(s) deleted from the remote, 3 kept');
+    expect(setNames(remoteDir)).toEqual([ts, newestSafety, made].sort());
+    expect(existsSync(join(remoteDir, made, 'manifest.json'))).toBe(true);
+    // Only the remote: every set of the backups volume is still there.
+    expect(setNames(setsDir())).toEqual([...localBefore, made].sort());
+
+    const bad = await w.odoo(['backup', w.name, '--keep-remote', 'last=1']);
+    expect(bad.stderr.split('\n')[0]).toBe('error: --keep-remote is retention for the off-site copies: give it with --offsite');
+    expect(bad.code).toBe(2);
+    const platform = await w.odoo(['backups', 'prune', '--remote', '--keep-last', '1', '--include-platform', '--yes']);
+    expect(platform.stderr.split('\n')[0]).toBe("error: --include-platform is for the backups volume: the platform's archives are never copied off-site");
+    expect(platform.code).toBe(2);
+  }, 900_000);
 });

@@ -43,6 +43,8 @@ describe('backup schedule', () => {
       [['backup', 'schedule', w.name, '--every', 'daily', '--keep', 'last=0'], /invalid --keep "last=0"/],
       [['backup', 'schedule', w.name, '--every', 'daily', '--keep', 'yearly=2'], /invalid --keep "yearly=2": give RULE=N/],
       [['backup', 'schedule', w.name, '--all', '--every', 'daily'], /takes one of: an instance NAME, -l SELECTOR or --all/],
+      [['backup', 'schedule', w.name, '--every', 'daily', '--keep-remote', 'last=7'], /^error: --keep-remote is retention for the off-site copies: give it with --offsite$/],
+      [['backup', 'schedule', w.name, '--every', 'daily', '--offsite', '--keep-remote', 'monthly=0'], /^error: invalid --keep-remote "monthly=0": monthly=0 keeps nothing/],
     ] as const) {
       const r = await w.odoo([...args]);
       expect(r.stderr.split('\n')[0], args.join(' ')).toMatch(msg);
@@ -65,6 +67,12 @@ describe('backup schedule', () => {
     ]);
     expect(cronJobs()).toEqual([]);
     expect(w.cluster.store.list('serviceaccounts', NS).map((s: any) => s.metadata.name)).not.toContain('kubectl-odoo-backup');
+    // --offsite --keep-remote: each run copies the sets off-site, then applies the remote's retention.
+    const off = await w.odoo(['backup', 'schedule', w.name, '--every', 'daily', '--keep', 'last=7', '--offsite', '--keep-remote', 'last=7,monthly=12', '--dry-run', '-o', 'json']);
+    expect(off.code, off.stderr).toBe(0);
+    const cj = JSON.parse(off.stdout).items.find((o: any) => o.kind === 'CronJob');
+    expect(cj.spec.jobTemplate.spec.template.spec.containers[0].command.slice(-4)).toEqual(['last=7', '--offsite', '--keep-remote', 'last=7,monthly=12']);
+    expect(cronJobs()).toEqual([]);
   });
 
   it('spreads the instances over the window, stably, and lists them with their next run', async () => {

@@ -1,7 +1,8 @@
 # shellcheck shell=sh
-# Off-site copies with rclone. Env: MODE (sync|list|fetch), BACKUP_ROOT, REMOTE (remote:path, from the
-# Secret), RCLONE_SOURCE_CONFIG (the Secret's rclone.conf, read-only), SETS (sync, fetch: one set path
-# active/<customer>/<instance>/<timestamp> a line).
+# Off-site copies with rclone. Env: MODE (sync|list|fetch|inventory|prune), BACKUP_ROOT, REMOTE
+# (remote:path, from the Secret), RCLONE_SOURCE_CONFIG (the Secret's rclone.conf, read-only), SETS (sync,
+# fetch: one set path active/<customer>/<instance>/<timestamp> a line; prune: "<set> <guard>" a line),
+# CUSTOMER_GLOB and INSTANCE_GLOB (inventory: a name or *).
 #
 # A set on the remote is whole only when its manifest.json is there: sync copies the other files first,
 # reads every one back from the remote (rclone hashsum --download) and compares it with SHA256SUMS, and
@@ -82,6 +83,52 @@ case "$MODE" in
       flush_fs "$part"
       mv -- "$part" "$final"
       say "FETCHED $p"
+    done
+    ;;
+  inventory)
+    # The remote's sets in the list Job's own format (SET, MANIFEST, FILE lines), so they are judged by
+    # the same rules as the sets on the backups volume. A set counts as pinned when it is pinned on the
+    # backups volume or has a PINNED file on the remote.
+    for g in "$CUSTOMER_GLOB" "$INSTANCE_GLOB"; do
+      case "$g" in ''|*[!A-Za-z0-9_.*-]*|.*) say "ERROR invalid name pattern"; exit 1 ;; esac
+    done
+    rc lsf -R --files-only --format sp --separator ' ' --include "/$CUSTOMER_GLOB/$INSTANCE_GLOB/*/*" "$REMOTE/active" > "$sums" 2>/dev/null || :
+    awk -v OFS='\t' '
+      { size = $1; sub(/^[^ ]+ /, ""); n = split($0, part, "/"); if (n != 4) next
+        d = "active/" part[1] "/" part[2] "/" part[3]
+        if (!(d in bytes)) { order[++count] = d; bytes[d] = 0 }
+        bytes[d] += size
+        if (part[4] == "manifest.json") m[d] = 1
+        if (part[4] == "PINNED") p[d] = 1
+        print "FILE", d, part[4], size }
+      END { for (i = 1; i <= count; i++) { d = order[i]; print "SET", d, bytes[d], (d in m) ? 1 : 0, (d in p) ? 1 : 0 } }
+    ' "$sums" | while IFS="$(printf '\t')" read -r kind d a b c; do
+      if [ "$kind" = FILE ]; then printf 'FILE\t%s\t%s\t%s\n' "$d" "$a" "$b"; continue; fi
+      if [ -e "$BACKUP_ROOT/$d/PINNED" ]; then c=1; fi
+      printf 'SET\t%s\t%s\t%s\t%s\n' "$d" "$a" "$b" "$c"
+      if [ "$b" = 1 ]; then
+        body=$(rc cat "$REMOTE/$d/manifest.json") || { say "ERROR could not read the manifest of $d on the remote: $(why)"; exit 1; }
+        printf 'MANIFEST\t%s\t%s\n' "$d" "$(printf '%s' "$body" | tr -d '\n\t')"
+      fi
+    done
+    ;;
+  prune)
+    # Each line: a set to delete and the newer complete set that must still be whole on the remote
+    # ("-" for a copy cut short, which nothing can restore). Checked again right before each delete: a set
+    # pinned meanwhile, or whose newer set is gone, is kept. The manifest goes first, so a delete cut short
+    # leaves a partial copy, never one that looks whole.
+    printf '%s\n' "$SETS" | while read -r p guard; do
+      [ -n "$p" ] || continue
+      check_path "$p"
+      if [ -e "$BACKUP_ROOT/$p/PINNED" ] || [ -n "$(rc lsf "$REMOTE/$p" --include PINNED 2>/dev/null)" ]; then say "SKIPPED $p pinned"; continue; fi
+      if [ "$guard" != - ]; then
+        check_path "$guard"
+        [ -n "$(rc lsf "$REMOTE/$guard" --include manifest.json 2>/dev/null)" ] || { say "SKIPPED $p no newer complete set on the remote"; continue; }
+      fi
+      [ -n "$(rc lsf "$REMOTE/$p" 2>/dev/null)" ] || { say "GONE $p"; continue; }
+      rc deletefile "$REMOTE/$p/manifest.json" >/dev/null 2>&1 || :
+      rc purge "$REMOTE/$p" || { say "ERROR deleting $p from the remote failed: $(why)"; exit 1; }
+      say "DELETED $p"
     done
     ;;
   *) say "ERROR unknown mode $MODE"; exit 1 ;;

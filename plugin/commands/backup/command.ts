@@ -26,6 +26,7 @@ interface BackupArgs {
   keep?: string;
   offsite: boolean;
   drill?: string;
+  keepRemote?: string;
   wait: boolean;
   consistency: string;
   exportOdooZip: boolean;
@@ -167,7 +168,8 @@ export const backupCommand: CommandDef<BackupArgs> = {
       .option('max-cluster', { type: 'string', global: false, describe: 'At most this many backups at once in all (config backupConcurrency.cluster, default 4)' })
       .option('keep', { type: 'string', global: false, describe: 'After a complete backup, apply this retention to the instance\'s sets (implies --wait): last=7,daily=14,weekly=8,monthly=12' })
       .option('offsite', { type: 'boolean', default: false, global: false, describe: 'After a complete backup (and --keep), copy the instance\'s complete sets to the off-site remote, as backups sync NAME (implies --wait)' })
-      .option('drill', { type: 'string', global: false, describe: 'daily, weekly or monthly: after a complete backup, drill it (as backup verify --drill) when the last drill is older than that (implies --wait)' }),
+      .option('drill', { type: 'string', global: false, describe: 'daily, weekly or monthly: after a complete backup, drill it (as backup verify --drill) when the last drill is older than that (implies --wait)' })
+      .option('keep-remote', { type: 'string', global: false, describe: 'With --offsite: after the copy, apply this retention to the instance\'s sets on the remote (same rules as --keep)' }),
   subcommands: [verifyCommand, pinCommand(true), pinCommand(false), scheduleCommand],
   complete: completeInstanceName,
   async run(ctx, args) {
@@ -186,6 +188,9 @@ export const backupCommand: CommandDef<BackupArgs> = {
     const { parseDrillCadence } = await import('../../backups/drill.js');
     const drill = args.drill !== undefined ? parseDrillCadence(args.drill) : undefined;
     if (drill && fleet) throw new UsageError('--drill is for one instance (and its schedule); drill a set with "kubectl odoo backup verify NAME/SET --drill"');
+    const keepRemote = args.keepRemote !== undefined ? parseKeep(args.keepRemote, '--keep-remote') : undefined;
+    if (keepRemote && fleet) throw new UsageError('--keep-remote is for one instance (and its schedule); prune the remote with "kubectl odoo backups prune --remote"');
+    if (keepRemote && !args.offsite) throw new UsageError('--keep-remote is retention for the off-site copies: give it with --offsite');
     const { backupDeps, slotCapsOf } = await import('../support/backupDeps.js');
     const caps = slotCapsOf(ctx, args);
     if (fleet) return runFleet(ctx, args, consistency, caps);
@@ -217,6 +222,13 @@ export const backupCommand: CommandDef<BackupArgs> = {
       const paths = (await listBackupSets(deps, scope)).filter((s) => s.kind === 'set' && s.state === 'complete').map((s) => s.path).sort();
       const synced = await syncSets(deps, offsiteSettingsOf(ctx), scope.namespace, paths);
       ctx.progress(`off-site: ${synced.filter((x) => x.result === 'copied').length} set(s) copied and verified, ${synced.filter((x) => x.result === 'present').length} already there`);
+      if (keepRemote) {
+        // After the copy: the newest set is then whole on the remote before any older one goes.
+        const { applyRemoteRetention } = await import('../../backups/offsite.js');
+        const { decisions, result } = await applyRemoteRetention(deps, offsiteSettingsOf(ctx), scope, keepRemote);
+        const skipped = result.skipped.length ? `, ${result.skipped.length} kept after all (${result.skipped.map((x) => x.why).join(', ')})` : '';
+        ctx.progress(`off-site retention ${args.keepRemote}: ${result.deleted.length} older set(s) deleted from the remote, ${decisions.filter((d) => d.keep).length} kept${skipped}`);
+      }
     }
     const drilled = drill && out.manifest ? await drillIfDue(ctx, deps, out.manifest, drill) : undefined;
     const result = {

@@ -25,6 +25,7 @@ interface ScheduleArgs extends TargetArgs {
   keep?: string;
   offsite: boolean;
   drill?: string;
+  keepRemote?: string;
 }
 
 function targetsOf(ctx: CommandContext, args: TargetArgs, verb: string): ScheduleTargets {
@@ -81,6 +82,7 @@ function scheduleColumns(ctx: CommandContext) {
     { header: 'KEEP', value: (r: ScheduleRow) => r.keep ?? '' },
     { header: 'OFFSITE', value: (r: ScheduleRow) => (r.offsite ? 'yes' : ''), wide: true },
     { header: 'DRILL', value: (r: ScheduleRow) => r.drill ?? '', wide: true },
+    { header: 'KEEP REMOTE', value: (r: ScheduleRow) => r.keepRemote ?? '', wide: true },
     { header: 'CONSISTENCY', value: (r: ScheduleRow) => r.consistency, wide: true },
     { header: 'LAST RUN', value: (r: ScheduleRow) => r.lastScheduleTime ?? '', wide: true },
     { header: 'LAST SUCCESS', value: (r: ScheduleRow) => r.lastSuccessfulTime ?? '', wide: true },
@@ -147,7 +149,8 @@ export const scheduleCommand: CommandDef<ScheduleArgs> = {
       .option('consistency', { type: 'string', default: 'live', global: false, describe: 'live or stop, as for backup' })
       .option('keep', { type: 'string', global: false, describe: 'Retention after each run: last=7,daily=14,weekly=8,monthly=12' })
       .option('offsite', { type: 'boolean', default: false, global: false, describe: 'Each run also copies the instance\'s complete sets to the off-site remote (backups sync)' })
-      .option('drill', { type: 'string', global: false, describe: 'daily, weekly or monthly: a run also drills its new backup (backup verify --drill) when the last drill is older than that' }),
+      .option('drill', { type: 'string', global: false, describe: 'daily, weekly or monthly: a run also drills its new backup (backup verify --drill) when the last drill is older than that' })
+      .option('keep-remote', { type: 'string', global: false, describe: 'With --offsite: retention of the instance\'s sets on the remote after each copy, same rules as --keep: last=7,daily=30,monthly=12' }),
   subcommands: [listCommand, deleteCommand],
   complete: completeInstanceName,
   async run(ctx, args) {
@@ -161,7 +164,9 @@ export const scheduleCommand: CommandDef<ScheduleArgs> = {
     const keep = args.keep !== undefined ? parseKeep(args.keep) : undefined;
     const { parseDrillCadence } = await import('../../backups/drill.js');
     const drill = args.drill !== undefined ? parseDrillCadence(args.drill) : undefined;
-    const spec = { every, ...(window ? { window } : {}), consistency: args.consistency as ConsistencyMode, ...(keep ? { keep } : {}), ...(args.offsite ? { offsite: true } : {}), ...(drill ? { drill } : {}) };
+    const keepRemote = args.keepRemote !== undefined ? parseKeep(args.keepRemote, '--keep-remote') : undefined;
+    if (keepRemote && !args.offsite) throw new UsageError('--keep-remote is retention for the off-site copies: give it with --offsite');
+    const spec = { every, ...(window ? { window } : {}), consistency: args.consistency as ConsistencyMode, ...(keep ? { keep } : {}), ...(args.offsite ? { offsite: true } : {}), ...(keepRemote ? { keepRemote } : {}), ...(drill ? { drill } : {}) };
     const { backupDeps } = await import('../support/backupDeps.js');
     const { planSchedules, applySchedules } = await import('../../backups/scheduleOps.js');
     const deps = await backupDeps(ctx);

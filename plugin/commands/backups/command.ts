@@ -105,6 +105,7 @@ const pruneCommand: CommandDef<PruneArgs> = {
       .option('keep-weekly', { type: 'string', describe: 'Keep the newest set of each of the last N ISO weeks that have sets' })
       .option('keep-monthly', { type: 'string', describe: 'Keep the newest set of each of the last N months that have sets' })
       .option('include-platform', { type: 'boolean', default: false, describe: 'Also prune the platform\'s own archives (active/CUSTOMER/NAME.tar.gz), by the same rules in their own group' })
+      .option('remote', { type: 'boolean', default: false, describe: 'Prune the off-site copies on the rclone remote instead, by the same rules (a set pinned on the backups volume is kept there too)' })
       .option('yes', { alias: 'y', type: 'boolean', default: false, describe: 'Delete without asking (the plan is not shown first)' }),
   complete: completeInstanceName,
   async run(ctx, args) {
@@ -117,11 +118,16 @@ const pruneCommand: CommandDef<PruneArgs> = {
       keepMonthly: parseKeepCount('--keep-monthly', args.keepMonthly),
     };
     validatePolicy(policy);
-    const { backupDeps } = await import('../support/backupDeps.js');
+    if (args.remote && args.includePlatform) throw new UsageError('--include-platform is for the backups volume: the platform\'s archives are never copied off-site');
+    const { backupDeps, offsiteSettingsOf } = await import('../support/backupDeps.js');
     const { resolveBackupScope } = await import('../../backups/list.js');
     const deps = await backupDeps(ctx);
     const scope = await resolveBackupScope(deps, typed);
-    const { decisions, platformLeftOut } = await planPruneRun(deps, { scope, policy, includePlatform: args.includePlatform });
+    // --remote: the same plan, table and question over the sets on the off-site remote.
+    const remote = args.remote ? { ...(await import('../../backups/offsite.js')), settings: offsiteSettingsOf(ctx) } : undefined;
+    const { decisions, platformLeftOut } = remote
+      ? { decisions: await remote.planRemotePruneRun(deps, remote.settings, scope, policy), platformLeftOut: 0 }
+      : await planPruneRun(deps, { scope, policy, includePlatform: args.includePlatform });
     if (platformLeftOut) ctx.progress(`${platformLeftOut} platform archive(s) left out: prune touches them only with --include-platform`);
     const doomed = decisions.filter((d) => !d.keep);
     let rows: PruneRow[];
@@ -133,26 +139,35 @@ const pruneCommand: CommandDef<PruneArgs> = {
         ctx.io.stderr.write(renderTable(planRows(decisions, (d) => (d.keep ? 'keep' : 'delete')), PRUNE_COLUMNS, { aligned: true }));
         const where = scope.instance ? `of instance ${scope.instance}` : scope.customerId ? `of customer ${scope.customerId}` : `in namespace ${scope.namespace}`;
         const n = String(doomed.length);
-        if (!(await ctx.confirm(`This deletes ${n} backup set(s) ${where} for good (marked "delete" above).`, n))) {
+        if (!(await ctx.confirm(`This deletes ${n} backup set(s) ${where}${remote ? ' from the off-site remote' : ''} for good (marked "delete" above).`, n))) {
           throw new DeclinedError('not confirmed; no backup was deleted');
         }
       }
-      const result = await executePrune(deps, { scope, decisions });
-      const deleted = new Set(result.deleted);
-      const skipped = new Set(result.skipped);
+      let deleted: Set<string>;
+      let skipped: Map<string, string>;
+      if (remote) {
+        const result = await remote.executeRemotePrune(deps, remote.settings, scope.namespace, decisions);
+        deleted = new Set(result.deleted);
+        skipped = new Map(result.skipped.map((x) => [x.path, x.why === 'pinned' ? 'pinned meanwhile' : `${x.why} meanwhile`]));
+      } else {
+        const result = await executePrune(deps, { scope, decisions });
+        deleted = new Set(result.deleted);
+        skipped = new Map(result.skipped.map((f) => [f, 'pinned meanwhile']));
+      }
       rows = planRows(decisions, (d) =>
-        d.keep ? 'keep' : skipped.has(d.set.folder) ? 'kept (pinned meanwhile)' : deleted.has(d.set.folder) ? 'deleted' : 'not deleted',
+        d.keep ? 'keep' : skipped.has(d.set.folder) ? `kept (${skipped.get(d.set.folder)})` : deleted.has(d.set.folder) ? 'deleted' : 'not deleted',
       );
     }
     const gone = rows.filter((r) => r.action === (args.dryRun ? 'would delete' : 'deleted'));
     const structured = ctx.globals.output === 'json' || ctx.globals.output === 'yaml';
+    const from = args.remote ? ' from the remote' : '';
     return showTable({
       rows: ctx.globals.output === 'name' ? gone : rows,
       columns: PRUNE_COLUMNS,
       data: { dryRun: args.dryRun, decisions: rows },
-      name: (r) => `backup/${r.backup}`,
-      empty: 'No backups found.',
-      notes: structured ? [] : [args.dryRun ? `${gone.length} set(s) would be deleted; run again without --dry-run to delete them` : `${gone.length} set(s) deleted`],
+      name: (r) => `${args.remote ? 'remote:' : 'backup/'}${r.backup}`,
+      empty: args.remote ? 'No backups found on the remote.' : 'No backups found.',
+      notes: structured ? [] : [args.dryRun ? `${gone.length} set(s) would be deleted${from}; run again without --dry-run to delete them` : `${gone.length} set(s) deleted${from}`],
     });
   },
 };

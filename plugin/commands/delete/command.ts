@@ -84,6 +84,11 @@ export const deleteCommand: CommandDef<DeleteArgs> = {
     if (args.dropDatabase && !database) throw new FailureError(`--drop-database: instance ${who} does not name its database; nothing was deleted`);
     // Only a live instance's database can be dropped from here; a recorded one is dropped by hand.
     const dropHow = instance ? '--drop-database drops it too' : 'drop it on its server by hand if it is no longer needed';
+    // A backup schedule would go on firing against the deleted instance: it goes first, before anything
+    // else, so no scheduled run starts midway. The backups it made stay on the backups volume.
+    const { instanceSchedule } = await import('../../backups/scheduleOps.js');
+    const schedule = await instanceSchedule(kube, namespace, who);
+    if (schedule) plan = { ...plan, targets: [{ type: RESOURCES.cronjobs, name: schedule.metadata.name, uid: schedule.metadata.uid }, ...plan.targets] };
     const pvcTarget = plan.targets.find((t) => t.type === RESOURCES.persistentvolumeclaims);
     const others = plan.targets.filter((t) => t !== pvcTarget);
 
@@ -147,16 +152,17 @@ export const deleteCommand: CommandDef<DeleteArgs> = {
     }
     const suffix = dryRunSuffix(dryRun);
     const keptNote = plan.keptPvc ? ` (volume kept: PVC ${plan.keptPvc}; delete it with --delete-data)` : '';
+    const scheduleNote = schedule ? `; backup schedule cronjob/${schedule.metadata.name} removed (its backups are kept)` : '';
     let lines: string[];
     let oName: string;
     if (instance) {
-      lines = [`instance/${who} deleted${suffix}${keptNote}${databaseNote}`];
+      lines = [`instance/${who} deleted${suffix}${keptNote}${databaseNote}${scheduleNote}`];
       oName = `instance/${who}`;
     } else if (others.length === 0) {
       lines = [`persistentvolumeclaim/${pvcTarget!.name} deleted${suffix} (the volume kept from deleted instance ${who})${databaseNote}`];
       oName = `persistentvolumeclaim/${pvcTarget!.name}`;
     } else {
-      lines = [`instance/${who}: removed what an unfinished create left${suffix}: ${plan.targets.map((t) => `${t.type.kind.toLowerCase()}/${t.name}`).join(', ')}${keptNote}`];
+      lines = [`instance/${who}: removed what an unfinished create left${suffix}: ${plan.targets.map((t) => `${t.type.kind.toLowerCase()}/${t.name}`).join(', ')}${keptNote}${scheduleNote}`];
       oName = `instance/${who}`;
     }
     // A dry run lists each object as kubectl does, so people see exactly what would go.
@@ -176,6 +182,7 @@ export const deleteCommand: CommandDef<DeleteArgs> = {
         namespace,
         deleted: done,
         ...(plan.keptPvc ? { keptVolume: plan.keptPvc } : {}),
+        ...(schedule ? { backupSchedule: { cronJob: schedule.metadata.name, deleted: !dryRun, backupsKept: true } } : {}),
         ...(database
           ? { database: { ...(instance ? { name: instance.facts.database } : {}), description: database, dropped: !!drop, ...(drop?.finalBackup ? { finalBackup: drop.finalBackup } : {}) } }
           : {}),
