@@ -6,8 +6,7 @@
 //  - `status NAME` against `kubectl get deploy,pvc,pods,svc,ingress -l instance-id=<id>` for the same
 //    instance (target <= 1.2x).
 // The sides run interleaved, so machine noise hits them alike; each figure is the median of the runs.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
@@ -19,7 +18,9 @@ const STATUS_RUNS = 5;
 
 /** Bundles the test cluster (TypeScript) and imports it: { startTestCluster, seedInstances, ... }. */
 export async function loadTestCluster(root) {
-  const dir = mkdtempSync(join(tmpdir(), 'kubectl-odoo-bench-'));
+  // Two levels below the repository, as test/cluster/ is: the cluster finds manifests/ from there.
+  mkdirSync(join(root, 'bench'), { recursive: true });
+  const dir = mkdtempSync(join(root, 'bench', 'cluster-'));
   const entry = join(dir, 'entry.ts');
   const from = (p) => JSON.stringify(join(root, p));
   writeFileSync(
