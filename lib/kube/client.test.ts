@@ -153,6 +153,21 @@ describe('paging', () => {
     ]);
   });
 
+  it('leaves out the items of a page whose text pageMayMatch rules out, and still follows its continue token', async () => {
+    const pages: Record<string, object> = {
+      first: { kind: 'DeploymentList', apiVersion: 'apps/v1', metadata: { continue: 'p2', resourceVersion: '10' }, items: [{ metadata: { name: 'a' } }] },
+      p2: { kind: 'DeploymentList', apiVersion: 'apps/v1', metadata: { continue: 'p3', resourceVersion: '10' }, items: [{ metadata: { name: 'wanted' } }] },
+      // Items first: the metadata cannot be read without parsing the page, so it is parsed.
+      p3: { items: [{ metadata: { name: 'b' } }], metadata: { resourceVersion: '10' } },
+    };
+    handler = (req, res) => res.end(JSON.stringify(pages[new URL(req.url!, 'http://x').searchParams.get('continue') ?? 'first']));
+    const seen: string[] = [];
+    const r = await client.list(RESOURCES.deployments, { namespace: 'n', pageMayMatch: (text) => (seen.push(text), text.includes('wanted')) });
+    expect(r.items.map((i: any) => i.metadata.name)).toEqual(['wanted', 'b']);
+    expect(r.resourceVersion).toBe('10');
+    expect(seen).toHaveLength(3);
+  });
+
   it('restarts the list once when the continue token expired (410)', async () => {
     let served = 0;
     handler = (req, res) => {

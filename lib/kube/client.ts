@@ -51,6 +51,11 @@ export interface ListOptions {
   fieldSelector?: string;
   /** Page size for limit/continue; default 500 as kubectl. */
   pageSize?: number;
+  /**
+   * Reads a page's JSON text before it is parsed: a page it returns false for comes back without its
+   * items (never parsed), for callers that know from the text alone that nothing in it concerns them.
+   */
+  pageMayMatch?: (text: string) => boolean;
 }
 
 export interface ListResult<T> {
@@ -274,7 +279,7 @@ export class KubeClient {
     let next: Promise<{ body?: string }> | undefined = fetchPage(undefined);
     while (next) {
       // Parsed apart from this frame, so the page's text is not held while the caller works on it.
-      const page: ListResult<T> & { cont?: string } = parseListPage<T>((await next).body, type);
+      const page: ListResult<T> & { cont?: string } = parseListPage<T>((await next).body, type, opts.pageMayMatch);
       next = page.cont ? fetchPage(page.cont) : undefined;
       yield { items: page.items, resourceVersion: page.resourceVersion };
     }
@@ -402,12 +407,28 @@ export class KubeClient {
   }
 }
 
-function parseListPage<T>(body: string | undefined, type: ResourceType): ListResult<T> & { cont?: string } {
-  const res: { items: T[] | null; metadata?: { resourceVersion?: string; continue?: string } } = body ? JSON.parse(body) : { items: [] };
+function parseListPage<T>(body: string | undefined, type: ResourceType, mayMatch?: (text: string) => boolean): ListResult<T> & { cont?: string } {
+  const skipped = body && mayMatch && !mayMatch(body) ? listMetadataOnly(body) : undefined;
+  const res: { items: T[] | null; metadata?: { resourceVersion?: string; continue?: string } } = skipped ?? (body ? JSON.parse(body) : { items: [] });
   const kind = type.kind;
   // List items carry no kind/apiVersion on the wire; add them so callers can treat objects uniformly.
   const items = (res.items ?? []).map((o: any) => (o.kind ? o : { apiVersion: apiVersionFor(type), kind, ...o }));
   return { items, resourceVersion: res.metadata?.resourceVersion ?? '', cont: res.metadata?.continue || undefined };
+}
+
+/**
+ * A list's metadata without its items, from the text before `"items"` (the API server writes kind,
+ * apiVersion and metadata first); undefined when the text is not laid out so.
+ */
+function listMetadataOnly(body: string): { items: []; metadata: { resourceVersion?: string; continue?: string } } | undefined {
+  const at = body.indexOf(',"items":');
+  if (at < 0) return undefined;
+  try {
+    const head = JSON.parse(body.slice(0, at) + '}');
+    return head?.metadata && typeof head.metadata === 'object' ? { items: [], metadata: head.metadata } : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function apiVersionFor(type: ResourceType): string {

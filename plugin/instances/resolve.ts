@@ -7,7 +7,7 @@ import { RESOURCES } from '../../lib/kube/resources.js';
 import { APP_ODOO, INSTANCE_SELECTOR, LABEL_APP, isInstanceWorkload } from './labels.js';
 import { deriveInstanceFacts, ingressRouteRoutesTo, ingressRoutesTo, instanceUrl, matchesLabels, type InstanceFacts } from './facts.js';
 import { closeMatches } from './names.js';
-import { id8sOf, instanceKeysOf, pickInstance } from './resolveMatch.js';
+import { id8sOf, instanceKeysOf, matchInstanceKeys, pickInstance, textMayNameInstance } from './resolveMatch.js';
 import { describeRemains, findInstanceRemains, InstanceNotFoundError } from './resolveRemains.js';
 import { optional, selectorOf, serviceNameAlternative, withKind } from './resolveKube.js';
 import { DEFAULT_LIST_PAGE_SIZE, slimDeployment } from './resolveFleet.js';
@@ -41,15 +41,16 @@ export interface ResolveOptions {
  * that name. InstanceNotFoundError with close matches (and, when the instance was deleted but its
  * volume kept, what to do with the volume) when nothing fits.
  */
-export async function findInstanceDeployment(kube: KubeClient, namespace: string, name: string): Promise<any> {
-  // Page by page, keeping only what matching reads: 10,000 instances stay small in memory.
-  const instances: any[] = [];
-  for await (const page of kube.listPages(RESOURCES.deployments, { namespace, labelSelector: INSTANCE_SELECTOR, pageSize: DEFAULT_LIST_PAGE_SIZE })) {
-    for (const d of page.items) if (isInstanceWorkload(d.metadata?.labels)) instances.push(slimDeployment(d));
-  }
+export async function findInstanceDeployment(kube: KubeClient, namespace: string, name: string, named?: Promise<any>): Promise<any> {
+  // A page whose text cannot hold an instance of that name is not parsed (textMayNameInstance). The
+  // rare outcomes that need every instance (none or several match: close matches, the names only one
+  // candidate answers to) read them all again.
+  const mayName = textMayNameInstance(name);
+  let instances = await instanceDeployments(kube, namespace, mayName);
+  if (mayName && instances.filter((d) => matchInstanceKeys(name, d).length > 0).length !== 1) instances = await instanceDeployments(kube, namespace);
   const hit = pickInstance(name, instances, namespace);
   // The whole object for the caller (it may patch it); gone meanwhile: not found like any other name.
-  const full = hit && (await kube.getOptional(RESOURCES.deployments, hit.metadata.name, namespace));
+  const full = hit && ((hit.metadata.name === name && (await named)) || (await kube.getOptional(RESOURCES.deployments, hit.metadata.name, namespace)));
   if (full) return withKind(full, 'Deployment', 'apps/v1');
   const remains = await findInstanceRemains(kube, namespace, name).catch(() => undefined);
   if (remains) {
@@ -65,10 +66,30 @@ export async function findInstanceDeployment(kube: KubeClient, namespace: string
   });
 }
 
-/** Everything about one instance, fetched with a handful of calls. */
+/** Page by page, keeping only what matching reads: 10,000 instances stay small in memory. */
+async function instanceDeployments(kube: KubeClient, namespace: string, pageMayMatch?: (text: string) => boolean): Promise<any[]> {
+  const instances: any[] = [];
+  for await (const page of kube.listPages(RESOURCES.deployments, { namespace, labelSelector: INSTANCE_SELECTOR, pageSize: DEFAULT_LIST_PAGE_SIZE, pageMayMatch })) {
+    for (const d of page.items) if (isInstanceWorkload(d.metadata?.labels)) instances.push(slimDeployment(d));
+  }
+  return instances;
+}
+
+/**
+ * Everything about one instance, fetched with a handful of calls. The Deployment of that name, the
+ * usual answer, is read and its objects fetched while the name is checked against every instance;
+ * they are kept when it is the one the name resolves to, unchanged since.
+ */
 export async function resolveInstance(kube: KubeClient, namespace: string, name: string, opts: ResolveOptions = {}): Promise<InstanceObjects> {
-  const deployment = await findInstanceDeployment(kube, namespace, name);
-  return collectInstanceObjects(kube, deployment, opts);
+  const named = kube.getOptional(RESOURCES.deployments, name, namespace);
+  named.catch(() => {});
+  const early = named
+    .then((d) => (d && isInstanceWorkload(d.metadata?.labels) ? collectInstanceObjects(kube, withKind(d, 'Deployment', 'apps/v1'), opts) : undefined))
+    .catch(() => undefined);
+  const deployment = await findInstanceDeployment(kube, namespace, name, named.catch(() => undefined));
+  const ahead = await early;
+  const same = (a: any, b: any) => a.metadata.uid === b.metadata.uid && a.metadata.resourceVersion === b.metadata.resourceVersion;
+  return ahead && same(ahead.deployment, deployment) ? ahead : collectInstanceObjects(kube, deployment, opts);
 }
 
 export async function collectInstanceObjects(kube: KubeClient, deployment: any, opts: ResolveOptions = {}): Promise<InstanceObjects> {

@@ -130,3 +130,26 @@ export function pickInstance(ref: string, instances: any[], namespace: string): 
   }));
   throw new AmbiguousInstanceError(ref, namespace, candidates.sort((a, b) => (a.name < b.name ? -1 : 1)));
 }
+
+/** The PVC name a Deployment without a data volume is given: `odoo-instance-<id>` (facts.ts). */
+const DERIVED_PVC_PREFIX = 'odoo-instance-';
+
+/**
+ * Whether the JSON text of API objects may hold an instance `ref` names; false only when none in it
+ * does, so a list page the test fails need not be parsed. Every exact name is written in the text as
+ * it is; an id without dashes and an id8 are written with dashes between some of their characters; the
+ * PVC name of a Deployment without a data volume is `odoo-instance-` and its id. Undefined (no test)
+ * when `ref` has a character JSON may escape.
+ */
+export function textMayNameInstance(ref: string): ((text: string) => boolean) | undefined {
+  if (!/^[A-Za-z0-9._-]+$/.test(ref)) return undefined;
+  const forms = [ref];
+  if (ref.startsWith(DERIVED_PVC_PREFIX) && ref.length > DERIVED_PVC_PREFIX.length) forms.push(ref.slice(DERIVED_PVC_PREFIX.length));
+  const tests = forms.map((f): ((text: string) => boolean) => {
+    // With a dash it is no id without dashes nor an id8: only the name as it is.
+    if (f.includes('-')) return (text) => text.includes(f);
+    const spread = new RegExp([...f].map((c) => c.replace(/\./g, '\\.')).join('-*'));
+    return (text) => spread.test(text);
+  });
+  return (text) => tests.some((t) => t(text));
+}

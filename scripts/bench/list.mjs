@@ -2,23 +2,22 @@
 //  - `list -A`, time and peak memory, against its floor: a raw client (lib/rawList.mjs) that makes
 //    the same five lists in pages of the same size over one keep-alive connection and only runs
 //    JSON.parse on each page (targets: time <= 1.1x, peak RSS <= 1.5x); and, for users, against the
-//    peer `kubectl get deploy,pvc,pods -A -l ... -o json`;
-//  - `status NAME` against `kubectl get deploy,pvc,pods,svc,ingress -l instance-id=<id>` for the same
-//    instance (target <= 1.2x).
+//    peer `kubectl get deploy,pvc,pods -A -l ... -o json`.
+// `status NAME` on the same fleet: status.mjs.
 // The sides run interleaved, so machine noise hits them alike; each figure is the median of the runs.
-import { readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { figure, timed } from './lib/figures.mjs';
 import { importBundled } from './lib/bundle.mjs';
 
 const INSTANCES = Number(process.env.BENCH_LIST_INSTANCES ?? 10_000);
 const RUNS = 3;
-const STATUS_RUNS = 5;
 
 /** Bundles the test cluster (TypeScript) and imports it: { startTestCluster, seedInstances, ... }. */
 export function loadTestCluster(root) {
-  return importBundled(root, tmpdir(), 'kubectl-odoo-bench-', [
+  // Two levels below the repository, as test/cluster/ is: the cluster finds manifests/ from there.
+  mkdirSync(join(root, 'bench'), { recursive: true });
+  return importBundled(root, join(root, 'bench'), 'cluster-', [
     ['startTestCluster', 'test/cluster/index.ts'],
     ['seedInstances', 'test/cluster/seed.ts'],
     ['INSTANCE_SELECTOR, INSTANCE_PVC_SELECTOR', 'plugin/instances/labels.ts'],
@@ -31,7 +30,7 @@ export async function run({ root }) {
   const tc = await loadTestCluster(root);
   const cluster = await tc.startTestCluster({ kubelet: false, controllers: false });
   try {
-    const seeded = tc.seedInstances(cluster, INSTANCES, { states: { stopped: 0.1, crashing: 0.02, pvcPending: 0.01 } });
+    tc.seedInstances(cluster, INSTANCES, { states: { stopped: 0.1, crashing: 0.02, pvcPending: 0.01 } });
     const env = { ...process.env, KUBECONFIG: cluster.kubeconfigPath, PATH: `${join(root, 'dist')}:${process.env.PATH}`, NO_COLOR: '1' };
     const objects = ['deployments', 'pods', 'persistentvolumeclaims'].map((t) => cluster.store.list(t).length).reduce((a, b) => a + b, 0);
     const pageSize = tc.DEFAULT_LIST_PAGE_SIZE;
@@ -47,26 +46,14 @@ export async function run({ root }) {
     ].map(([type, labelSelector]) => ({ path: resourcePath(type), labelSelector }));
     const ca = Buffer.from(/certificate-authority-data: (\S+)/.exec(readFileSync(cluster.kubeconfigPath, 'utf8'))[1], 'base64').toString();
     const rawEnv = { ...env, BENCH_RAW_LIST: JSON.stringify({ url: cluster.url, ca, token: cluster.token, pageSize, lists }) };
-    // What status must read at the least to resolve a name: every instance Deployment of the namespace.
-    const resolveEnv = {
-      ...env,
-      BENCH_RAW_LIST: JSON.stringify({ url: cluster.url, ca, token: cluster.token, pageSize, lists: [{ path: resourcePath(R.deployments, { namespace: 'saasodoo' }), labelSelector: INSTANCE_SELECTOR }] }),
-    };
     const rawList = [process.execPath, join(root, 'scripts/bench/lib/rawList.mjs')];
     const plugin = [process.execPath, join(root, 'dist/kubectl-odoo'), 'list', '-A'];
     const kubectlList = ['/usr/bin/kubectl', 'get', 'deploy,pvc,pods', '-A', '-l', 'app in (odoo,odoo-instance)', '-o', 'json'];
-
-    // status: an instance in the middle of the listing, by its Deployment name.
-    const target = seeded[Math.floor(seeded.length / 2)];
-    const status = ['/usr/bin/kubectl', 'odoo', 'status', target.deployment, '-n', 'saasodoo'];
-    const kubectlGet = ['/usr/bin/kubectl', 'get', 'deploy,pvc,pods,svc,ingress', '-n', 'saasodoo', '-l', `instance-id=${target.id}`];
 
     const run = ([cmd, ...args], e = env) => timed(cmd, args, e);
     // Warm-up: API server caches, page cache for the binaries, kubectl's discovery cache.
     await run(rawList, rawEnv);
     await run(plugin);
-    await run(status);
-    await run(kubectlGet);
     const raw = [];
     const ours = [];
     const peer = [];
@@ -74,14 +61,6 @@ export async function run({ root }) {
       raw.push(await run(rawList, rawEnv));
       ours.push(await run(plugin));
       peer.push(await run(kubectlList));
-    }
-    const st = [];
-    const kg = [];
-    const rs = [];
-    for (let i = 0; i < STATUS_RUNS; i++) {
-      st.push(await run(status));
-      kg.push(await run(kubectlGet));
-      rs.push(await run(rawList, resolveEnv));
     }
     const inputs = `${INSTANCES} instances (${objects} deployments, pods, PVCs), pages of ${pageSize}`;
     const ms = (xs) => xs.map((x) => x.ms);
@@ -108,27 +87,6 @@ export async function run({ root }) {
         floor: mib(peer),
         floorWhat: 'kubectl get -o json',
         target: { text: '<= 1.5x', ratioMax: 1.5 },
-      }),
-      figure({
-        id: 'status.time',
-        figure: 'status NAME',
-        inputs: `1 of ${INSTANCES} instances, through kubectl`,
-        unit: 'ms',
-        value: ms(st),
-        floor: ms(kg),
-        floorWhat: 'kubectl get deploy,pvc,pods,svc,ingress -l',
-        target: { text: '<= 1.2x', ratioMax: 1.2 },
-      }),
-      figure({
-        id: 'status.time.resolve',
-        figure: 'status NAME (its name resolution)',
-        inputs: `1 of ${INSTANCES} instances, through kubectl`,
-        unit: 'ms',
-        value: ms(st),
-        floor: ms(rs),
-        floorWhat: "raw client reading the namespace's Deployments",
-        target: { text: 'for reference' },
-        note: 'a name may be a database (from the env), an id without dashes or an id8 prefix, which no label selector finds: status reads every instance Deployment of the namespace to refuse a name two instances answer to',
       }),
     ];
   } finally {

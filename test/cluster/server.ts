@@ -613,6 +613,7 @@ export class ApiServer {
       clearTimeout(timeoutTimer);
       clearTimeout(dropTimer);
       this.watchClosers.delete(close);
+      flush();
       res.end();
     };
     const write = (type: string, obj: any, json?: string) => {
@@ -622,10 +623,11 @@ export class ApiServer {
         objJson = JSON.stringify(toTable(def, [obj], { includeObject: include, resourceVersion: obj.metadata.resourceVersion, withColumns: firstTable }));
         firstTable = false;
       } else objJson = json ?? JSON.stringify(obj);
-      const line = `{"type":"${type}","object":${objJson}}\n`;
+      const line = watchEventLine(type, objJson);
       if (type !== 'BOOKMARK' && type !== 'ERROR' && dropAfterEvents !== undefined && ++sent >= dropAfterEvents) {
         // Dropped watch: the connection goes away once this event has reached the client.
         closed = true;
+        flush();
         res.write(line, () => {
           req.socket.destroy();
           closed = false;
@@ -633,7 +635,16 @@ export class ApiServer {
         });
         return;
       }
-      res.write(line);
+      queued.push(line);
+      if (queued.length === 1) setImmediate(flush);
+    };
+    // Lines written in one turn of the event loop go out in one write (in order): a burst of changes
+    // costs one socket write, not one per event.
+    const queued: Buffer[] = [];
+    const flush = () => {
+      if (!queued.length || res.writableEnded) return;
+      res.write(queued.length === 1 ? queued[0] : Buffer.concat(queued));
+      queued.length = 0;
     };
     const sendChange = (c: Change) => {
       const now = c.type === 'DELETED' ? false : matches(c.snap.obj);
@@ -690,6 +701,18 @@ export class ApiServer {
     backlogDone = true;
   }
 
+}
+
+// One change goes to every watch that selects it: its event line is encoded once per turn of the
+// event loop, whichever watch writes it first.
+const eventLines = new Map<string, Map<string, Buffer>>();
+function watchEventLine(type: string, objJson: string): Buffer {
+  if (eventLines.size === 0) setImmediate(() => eventLines.clear());
+  let byJson = eventLines.get(type);
+  if (!byJson) eventLines.set(type, (byJson = new Map()));
+  let line = byJson.get(objJson);
+  if (!line) byJson.set(objJson, (line = Buffer.from(`{"type":"${type}","object":${objJson}}\n`)));
+  return line;
 }
 
 /** responsewriters.Forbidden: NewForbidden(group/resource, name, "<forbiddenMessage>[: <reason>]"). */

@@ -18,16 +18,37 @@ export interface StoreEvent {
 
 /** One version of one object; never mutated once stored, so its JSON is cached. */
 export class Snapshot {
-  private cached?: string;
-  constructor(readonly obj: any) {}
+  private parsed?: any;
+  constructor(
+    obj: any,
+    private cached?: string,
+  ) {
+    this.parsed = obj;
+  }
+  /** The object (callers must not change it); a retired version parses its JSON again each time. */
+  get obj(): any {
+    return this.parsed ?? JSON.parse(this.json);
+  }
   get json(): string {
-    return (this.cached ??= JSON.stringify(this.obj));
+    return (this.cached ??= JSON.stringify(this.parsed));
+  }
+  /**
+   * Replaced by a newer version: only its JSON is kept (for watches from an older resourceVersion), so
+   * a long history holds strings rather than many small objects that every garbage collection walks.
+   */
+  retire(): void {
+    void this.json;
+    this.parsed = undefined;
   }
   /** A private copy a caller may change. */
   copy(): any {
     return JSON.parse(this.json);
   }
 }
+
+/** Stands for the resourceVersion while an update is serialised (no object holds this string). */
+const RV_PLACEHOLDER = '\u0000resourceVersion\u0000';
+const RV_PLACEHOLDER_JSON = JSON.stringify(RV_PLACEHOLDER);
 
 interface Entry {
   ns: string;
@@ -327,13 +348,19 @@ export class Store {
     if (md.resourceVersion && md.resourceVersion !== old.metadata.resourceVersion) throw conflict(def, md.name, STALE_OBJECT);
     if (md.uid && md.uid !== old.metadata.uid)
       throw conflict(def, md.name, `Precondition failed: UID in precondition: ${md.uid}, UID in object meta: ${old.metadata.uid}`);
-    let obj = JSON.parse(JSON.stringify(input));
     const mode = opts.subresource ?? 'all';
+    let obj: any;
     if (mode === 'status') {
-      obj = { ...JSON.parse(e.snap.json), status: obj.status };
-    } else if (mode === 'main' && hasStatusSubresource(def)) {
-      if (old.status === undefined) delete obj.status;
-      else obj.status = JSON.parse(JSON.stringify(old.status));
+      // Only the status comes from the input: the rest is copied from the stored version.
+      obj = JSON.parse(e.snap.json);
+      if (input.status === undefined) delete obj.status;
+      else obj.status = JSON.parse(JSON.stringify(input.status));
+    } else {
+      obj = JSON.parse(JSON.stringify(input));
+      if (mode === 'main' && hasStatusSubresource(def)) {
+        if (old.status === undefined) delete obj.status;
+        else obj.status = JSON.parse(JSON.stringify(old.status));
+      }
     }
     obj.apiVersion = old.apiVersion;
     obj.kind = old.kind;
@@ -346,16 +373,19 @@ export class Store {
     prepareUpdate(def, obj, old, this);
     if (tracksGeneration(def) && JSON.stringify(obj.spec) !== JSON.stringify(old.spec)) obj.metadata.generation = (old.metadata.generation ?? 1) + 1;
     validateUpdate(def, obj, old, this);
+    // Serialised once, with a placeholder for the resourceVersion: the same text tells a no-op update
+    // (which does not bump the resourceVersion, as on a real server) and becomes the new version's JSON.
+    obj.metadata.resourceVersion = RV_PLACEHOLDER;
+    const json = JSON.stringify(obj);
     obj.metadata.resourceVersion = old.metadata.resourceVersion;
-    // A no-op update does not bump the resourceVersion, as on a real server.
-    if (JSON.stringify(obj) === e.snap.json) return opts.dryRun ? obj : e.snap.copy();
+    if (json.replace(RV_PLACEHOLDER_JSON, JSON.stringify(old.metadata.resourceVersion)) === e.snap.json) return opts.dryRun ? obj : e.snap.copy();
     if (opts.dryRun) {
       obj.metadata.resourceVersion = String(this.rv + 1);
       return obj;
     }
     obj.metadata.resourceVersion = String(++this.rv);
     const prev = e.snap;
-    e.snap = new Snapshot(obj);
+    e.snap = new Snapshot(obj, json.replace(RV_PLACEHOLDER_JSON, JSON.stringify(obj.metadata.resourceVersion)));
     this.indexOwners(plural, ns, md.name, prev.obj, obj);
     // The last finalizer removed from an object being deleted: it goes away now, unless a grace period
     // still runs (a pod whose containers the kubelet is stopping), as ShouldDeleteDuringUpdate decides.
@@ -365,6 +395,7 @@ export class Store {
       return e.snap.copy();
     }
     this.emit({ rv: this.rv, plural, type: 'MODIFIED', snap: e.snap, prev });
+    prev.retire();
     return e.snap.copy();
   }
 
@@ -423,6 +454,7 @@ export class Store {
     e.snap = new Snapshot(obj);
     this.indexOwners(plural, e.ns, name, prev.obj, obj);
     this.emit({ rv: this.rv, plural, type: 'MODIFIED', snap: e.snap, prev });
+    prev.retire();
     return e.snap.copy();
   }
 
