@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildOffsiteJob, parseRemoteListing, planRemotePrune } from './offsite.js';
+import { buildOffsiteJob, parseRemoteListing, planRemotePrune, setsWorthCopying } from './offsite.js';
 import { parseListing } from './listing.js';
 import { buildManifestBase } from './manifest.js';
 
@@ -84,5 +84,14 @@ describe('retention on the remote', () => {
       ['20250112T020000Z', true, undefined],
       ['20250111T020000Z', false, 'active/c1/acme/20250112T020000Z'],
     ]);
+  });
+
+  it('a sync before --keep-remote copies only what the remote keeps: not the old local sets its retention would delete at once', () => {
+    const local = parseListing([...setLines('20250110T020000Z', { pinned: true }), ...setLines('20250112T020000Z'), ...setLines('20250113T020000Z'), ...setLines('20250115T020000Z')].join('\n')).sets;
+    const remote = parseListing([...setLines('20250113T020000Z')].join('\n')).sets;
+    // last=1: the new set 15 (and the pinned 10) are copied; 12 would go again right after; 13 is there.
+    expect(setsWorthCopying(local, remote, { keepLast: 1 })).toEqual(['active/c1/acme/20250110T020000Z', 'active/c1/acme/20250115T020000Z']);
+    // A longer history on the remote than the policy's: every local set it keeps is copied.
+    expect(setsWorthCopying(local, remote, { keepLast: 4 })).toEqual(local.map((s) => s.path).sort());
   });
 });

@@ -244,6 +244,18 @@ export async function executeRemotePrune(deps: BackupDeps, o: OffsiteSettings, n
   return { deleted, skipped };
 }
 
+/**
+ * Which local complete sets a sync followed by `policy` on the remote should copy (pure): those the
+ * remote's retention keeps once they are there. A set retention would delete right after is not copied,
+ * so a remote that keeps less than the backups volume does not receive the same old sets on every run.
+ */
+export function setsWorthCopying(local: readonly BackupSetInfo[], remote: readonly BackupSetInfo[], policy: RetentionPolicy): string[] {
+  const onRemote = new Set(remote.map((s) => s.path));
+  const union = [...remote, ...local.filter((s) => !onRemote.has(s.path))];
+  const kept = new Set(planRemotePrune(union, policy).filter((d) => d.keep).map((d) => d.set.path));
+  return local.filter((s) => s.state === 'complete' && kept.has(s.path)).map((s) => s.path).sort();
+}
+
 /** Retention on the remote after a scheduled run's sync (backup NAME --offsite --keep-remote). */
 export async function applyRemoteRetention(deps: BackupDeps, o: OffsiteSettings, scope: RemoteScope & { instance: string; customerId: string }, policy: RetentionPolicy): Promise<{ decisions: RemotePruneDecision[]; result: RemotePruneResult }> {
   const decisions = await planRemotePruneRun(deps, o, scope, policy);

@@ -147,13 +147,13 @@ export function buildCopyDatabaseCheckJob(t: BackupTarget, opId: string, s: JobS
 }
 
 /** Pure: what the check Job printed, judged. Throws when the database exists or nothing could tell. */
-export function judgeCopyDatabaseCheck(log: string, spec: Pick<InstanceSpec, 'name' | 'database' | 'dbHost' | 'dbPort'>, source: string): void {
+export function judgeCopyDatabaseCheck(log: string, spec: Pick<InstanceSpec, 'name' | 'database' | 'dbHost' | 'dbPort'>, source: string, from = 'latest'): void {
   const line = log.split('\n').find((l) => /^EXISTS \d+$/.test(l.trim()));
   const where = `database ${spec.database} on ${spec.dbHost}:${spec.dbPort}`;
   if (!line) throw new FailureError(`could not tell whether ${where} exists; nothing was created`);
   if (line.trim() === 'EXISTS 0') return;
   throw new ConflictError(`${where} already exists, and a new instance never takes over an existing database; nothing was created`, {
-    hint: `choose another --to name (the copy's database is named after it), or, if ${spec.database} is a leftover nobody uses, drop it on that server and run "kubectl odoo restore ${source} --to ${spec.name}" again`,
+    hint: `choose another --to name (the copy's database is named after it), or, if ${spec.database} is a leftover nobody uses, drop it on that server and run "kubectl odoo restore ${source} --from ${from} --to ${spec.name}" again`,
   });
 }
 
@@ -177,7 +177,7 @@ export async function checkCopyDatabaseFree(deps: BackupDeps, plan: CopyPlan): P
     if (e instanceof CancelledError) throw e;
     throw new FailureError(`could not tell whether database ${spec.database} exists on ${spec.dbHost}:${spec.dbPort}, so nothing was created: ${(e as Error).message}`, { cause: e });
   }
-  judgeCopyDatabaseCheck(log, spec, plan.source);
+  judgeCopyDatabaseCheck(log, spec, plan.source, plan.set.path.split('/').pop());
 }
 
 /** What a copy run has made so far: what undoCopy removes again. */

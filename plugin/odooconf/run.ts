@@ -48,8 +48,6 @@ export async function getConfig(
   if (opts.key !== undefined) {
     const key = opts.key.toLowerCase();
     validateKey(key);
-    // One value is what scripts capture with $(...): a mask there would pass for the value.
-    if (isSecretKey(key) && !opts.showSecrets) throw new UsageError(`${key} is a secret: add --show-secrets to print its value`);
   }
   const inst = await resolveInstance(deps.kube, opts.namespace, opts.name);
   const path = odooConfPath(inst);
@@ -67,6 +65,9 @@ export async function getConfig(
     const key = opts.key.toLowerCase();
     entries = entries.filter((e) => e.key === key && (e.section === 'options' || e.section === 'DEFAULT'));
     if (entries.length === 0) throw new NotFoundError(`odoo.conf of ${inst.name} has no option ${key} (Odoo uses its default)`);
+    // One value is what scripts capture with $(...): a mask there would pass for the value. Said only of
+    // an option that is there, so a mistyped name is not taken for a secret.
+    if (isSecretKey(key) && !opts.showSecrets) throw new UsageError(`${key} is a secret: add --show-secrets to print its value`);
   }
   const masked = opts.showSecrets ? [] : [...new Set(entries.filter((e) => isSecretKey(e.key) && e.value !== '').map((e) => e.key))];
   return { instance: inst.name, path, readFrom, entries, problems: conf.problems.map((p) => `line ${p.line}: ${p.message}`), masked };

@@ -7,12 +7,15 @@ import { startBackupWorld, readyPods, waitFor, NS, type BackupWorld } from './cl
 let pg: TestPostgres;
 let w: BackupWorld;
 
+let set: string;
+
 beforeAll(async () => {
   pg = await startPostgres();
   w = await startBackupWorld(pg, { attachments: 3 });
   await waitFor('the instance to be ready', () => readyPods(w).length > 0);
   const b = await w.odoo(['backup', w.name, '--wait']);
   expect(b.code, b.stderr).toBe(0);
+  set = /\/(\d{8}T\d{6}Z) complete: /.exec(b.stdout)![1];
 }, 180_000);
 
 afterAll(async () => {
@@ -30,7 +33,7 @@ describe('restore --to NEW', { timeout: 180_000 }, () => {
     const lines = r.stderr.split('\n');
     const error = lines.findIndex((l) => l.startsWith('error: '));
     expect(lines[error]).toBe(`error: database copy5 on 127.0.0.1:${pg.port} already exists, and a new instance never takes over an existing database; nothing was created`);
-    expect(lines[error + 1]).toBe(`choose another --to name (the copy's database is named after it), or, if copy5 is a leftover nobody uses, drop it on that server and run "kubectl odoo restore ${w.name} --to copy5" again`);
+    expect(lines[error + 1]).toBe(`choose another --to name (the copy's database is named after it), or, if copy5 is a leftover nobody uses, drop it on that server and run "kubectl odoo restore ${w.name} --from ${set} --to copy5" again`);
     // Nothing was created, not even for a moment: no instance object, no volume, no lock.
     // (Dry runs store nothing: the Pod Security check of each helper Job is one.)
     const posts = w.cluster.faults.requestLog.filter((e) => e.method === 'POST' && !/[?&]dryRun=All/.test(e.query)).map((e) => e.path);

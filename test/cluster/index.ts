@@ -42,6 +42,11 @@ export interface TestClusterOptions {
   odooStandIn?: boolean;
   /** Run the simulated controllers (default true). */
   controllers?: boolean;
+  /**
+   * Run the service-account tokens controller (default true). false is a kube-controller-manager started
+   * with --controllers=*,-serviceaccount-token: token Secrets stay unfilled.
+   */
+  tokensController?: boolean;
   /** Create the rook-cephfs and rook-ceph-block StorageClasses (default true). */
   storageClasses?: boolean;
   /** Simulated durations (readiness initialDelaySeconds, grace periods, back-offs) are scaled by this (default 0.01). */
@@ -125,7 +130,7 @@ export async function startTestCluster(opts: TestClusterOptions = {}): Promise<T
   writeKubeconfig(kubeconfigPath, { url, token, operatorToken, installerToken, certs });
   const agentKubeconfigPath = join(configDir, 'agent-kubeconfig');
   writeKubeconfig(agentKubeconfigPath, { url, agentToken, certs });
-  const controllers = opts.controllers === false ? undefined : startControllers(store, { tickMs, dataDir, nodes, timeScale: opts.timeScale, simulateAllPods: !kubelet, runDaemonSetPods, caCert: certs.caCert, serviceAccounts });
+  const controllers = opts.controllers === false ? undefined : startControllers(store, { tickMs, dataDir, nodes, timeScale: opts.timeScale, simulateAllPods: !kubelet, runDaemonSetPods, caCert: certs.caCert, serviceAccounts: opts.tokensController === false ? undefined : serviceAccounts });
   await kubelet?.start();
 
   let stopped = false;

@@ -21,7 +21,9 @@ const agentPodOn = (node: string) => cluster.store.list('pods', NS, 'app.kuberne
 
 describe('nodes without a working agent', () => {
   beforeAll(async () => {
-    cluster = await startTestCluster({ storageClasses: false });
+    // Without the tokens controller, as a controller manager started with --controllers=*,-serviceaccount-token:
+  // the token Secret is applied but stays unfilled until the test fills it.
+  cluster = await startTestCluster({ storageClasses: false, tokensController: false });
     // Accepts connections and never answers: an agent that hangs.
     silent = createServer((sock) => {
       held.add(sock);
@@ -101,7 +103,7 @@ describe('nodes without a working agent', () => {
     const ds = await kc(['-n', NS, 'get', 'daemonset', 'odoo-node-agent', '-o', 'jsonpath={.status.desiredNumberScheduled}/{.status.numberReady}']);
     expect(ds.stdout).toBe('3/3');
 
-    // The token Secret exists but Kubernetes' token controller (absent here) has not filled it.
+    // The token Secret exists but Kubernetes' tokens controller (not running here) has not filled it.
     const empty = await odoo(['nodes', 'check', '-o', 'json']);
     expect(empty.code).toBe(1);
     const tokenMessage = 'secret kubectl-odoo/odoo-node-agent-token has no "token" key yet (Kubernetes fills it for its ServiceAccount)';

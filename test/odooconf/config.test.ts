@@ -69,6 +69,13 @@ describe('config get', () => {
     expect(r.stderr.split('\n')[0]).toBe('error: db_password is a secret: add --show-secrets to print its value');
   });
 
+  it('a secret-looking name that is not in odoo.conf is not found (exit 1), not called a secret', async () => {
+    const r = await odoo(['config', 'get', deploymentName(running), 'nosuchkey']);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe('');
+    expect(r.stderr.split('\n')[0]).toBe(`error: odoo.conf of ${deploymentName(running)} has no option nosuchkey (Odoo uses its default)`);
+  });
+
   it('reads a stopped instance through a short-lived pod that is removed afterwards', async () => {
     const r = await odoo(['config', 'get', deploymentName(stopped), 'db_port', '-o', 'json']);
     expect(r.code).toBe(0);

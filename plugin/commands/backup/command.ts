@@ -219,7 +219,10 @@ export const backupCommand: CommandDef<BackupArgs> = {
       const { listBackupSets } = await import('../../backups/list.js');
       const { syncSets } = await import('../../backups/offsite.js');
       const scope = { namespace: out.manifest.namespace, instance: out.manifest.instance, customerId: out.manifest.customerId };
-      const paths = (await listBackupSets(deps, scope)).filter((s) => s.kind === 'set' && s.state === 'complete').map((s) => s.path).sort();
+      const local = (await listBackupSets(deps, scope)).filter((s) => s.kind === 'set' && s.state === 'complete');
+      // With --keep-remote, only the sets the remote's retention keeps are copied (not old ones it would delete at once).
+      const { inventoryRemote, setsWorthCopying } = await import('../../backups/offsite.js');
+      const paths = keepRemote ? setsWorthCopying(local, await inventoryRemote(deps, offsiteSettingsOf(ctx), scope), keepRemote) : local.map((s) => s.path).sort();
       const synced = await syncSets(deps, offsiteSettingsOf(ctx), scope.namespace, paths);
       ctx.progress(`off-site: ${synced.filter((x) => x.result === 'copied').length} set(s) copied and verified, ${synced.filter((x) => x.result === 'present').length} already there`);
       if (keepRemote) {
