@@ -63,7 +63,7 @@ export async function run({ root }) {
         floor: ms(rs),
         floorWhat: "raw client reading the namespace's Deployments",
         target: { text: 'for reference' },
-        note: 'a name may be a database (from the env), an id without dashes or an id8 prefix, which no label selector finds: status reads every instance Deployment of the namespace to refuse a name two instances answer to',
+        note: 'a name may be a database (from the env), an id without dashes or an id8 prefix, which no label selector finds: status reads every instance Deployment of the namespace to refuse a name two instances answer to, and parses only the pages whose text may hold the name',
       }),
     ];
   } finally {
