@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { agentClusterChecks, describeFailedChecks, planAgentChecks, resolveJudgeTarget, summariseChecks } from './checkNodes.js';
+import { AGENT_START_GRACE_MS, agentClusterChecks, agentMayBeStarting, describeFailedChecks, planAgentChecks, resolveJudgeTarget, summariseChecks } from './checkNodes.js';
 
 const pod = (name: string, node: string, phase = 'Running', extra: any = {}) => ({
   metadata: { name, ...extra.metadata },
@@ -109,4 +109,23 @@ describe('resolveJudgeTarget', () => {
       target: { release: 19, releaseName: 'squid', releaseFrom: 'default (the release current Rook deploys)' },
     },
   ])('$name', (c) => expect(resolveJudgeTarget(c.flags, c.clusters)).toEqual(c.target));
+});
+
+describe('agentMayBeStarting', () => {
+  const refused = new Error('port-forward to pod a port 8765 failed: error forwarding port 8765 to pod x, uid : failed to execute portforward in network namespace "n": failed to connect to localhost:8765 inside namespace "x", IPv4: dial tcp4 127.0.0.1:8765: connect: connection refused');
+  const started = Date.parse('2026-12-03T10:00:00Z');
+  it('tries again while a refusing agent started moments ago', () => {
+    expect(agentMayBeStarting(refused, started, started + 2_000)).toBe(true);
+  });
+  it('reports an agent that refuses long after it started', () => {
+    expect(agentMayBeStarting(refused, started, started + AGENT_START_GRACE_MS)).toBe(false);
+  });
+  it('reports other failures at once, and a pod without a start time', () => {
+    expect(agentMayBeStarting(new Error('pods "a" is forbidden: User "u" cannot create resource "pods/portforward"'), started, started + 1_000)).toBe(false);
+    expect(agentMayBeStarting(refused, undefined, started)).toBe(false);
+  });
+  it('takes the start time from the running container', () => {
+    const pod = { metadata: { name: 'a' }, spec: { nodeName: 'n1', containers: [{ name: 'agent', ports: [{ name: 'agent', containerPort: 8765 }] }] }, status: { phase: 'Running', containerStatuses: [{ state: { running: { startedAt: '2026-12-03T10:00:00Z' } } }] } };
+    expect(planAgentChecks(['n1'], ['n1'], [pod], { token: 't' })).toEqual([{ node: 'n1', pod: 'a', port: 8765, startedAtMs: started }]);
+  });
 });

@@ -119,7 +119,19 @@ export interface AgentCheckOptions {
 export type AgentToken = { token: string } | { error: string };
 
 /** What checking one node through its agent needs, or why it cannot be checked. */
-export type AgentCheckPlan = { node: string; pod: string; port: number } | { node: string; error: string };
+export type AgentCheckPlan = { node: string; pod: string; port: number; startedAtMs?: number } | { node: string; error: string };
+
+/**
+ * How long after its container started an agent that refuses connections is taken to be still starting:
+ * with no readiness gate of its own, the pod runs (and counts as ready) before the agent listens.
+ */
+export const AGENT_START_GRACE_MS = 15_000;
+
+/** Whether to try the agent again: it refused the connection and its container started moments ago. */
+export function agentMayBeStarting(err: Error | undefined, startedAtMs: number | undefined, nowMs: number, graceMs = AGENT_START_GRACE_MS): boolean {
+  if (!err || startedAtMs === undefined) return false;
+  return /connection refused/.test(err.message) && nowMs - startedAtMs < graceMs;
+}
 
 export const noAgentPodMessage = (node: string) => `no odoo-node-agent pod on node ${node}`;
 
@@ -146,7 +158,8 @@ export function planAgentChecks(requested: string[], clusterNodes: string[] | un
       return { node, error: `agent pod ${pod.metadata.name} is ${pod.status?.phase ?? 'not running'}${waiting ? ` (${waiting})` : ''}` };
     }
     if ('error' in token) return { node, error: token.error };
-    return { node, pod: pod.metadata.name, port: agentPort(pod) };
+    const startedAt = Date.parse((pod.status?.containerStatuses ?? []).map((c: any) => c.state?.running?.startedAt).find(Boolean) ?? '');
+    return { node, pod: pod.metadata.name, port: agentPort(pod), ...(Number.isFinite(startedAt) ? { startedAtMs: startedAt } : {}) };
   });
 }
 
@@ -192,16 +205,27 @@ export async function checkNodesThroughAgents(kube: KubeClient, openTunnel: Open
   const cordoned = new Set((nodeList?.items ?? []).filter((n: any) => n.spec?.unschedulable).map((n: any) => n.metadata.name as string));
   const schedulable = (node: string) => (nodeList ? { schedulable: !cordoned.has(node) } : {});
   const plans = planAgentChecks(opts.nodes, nodeList?.items.map((n: any) => n.metadata.name as string), pods, token);
+  const now = opts.now ?? Date.now;
   const results = await mapLimit(plans, fleetConcurrency(plans.length, opts.concurrency), async (plan): Promise<NodeCheckResult> => {
     const node = plan.node;
     if ('error' in plan) return { node, source: 'agent', error: plan.error };
+    for (let attempt = 0; ; attempt++) {
+      const result = await checkOneAgent(plan, attempt);
+      if (!result.retry || opts.signal?.aborted) return result.value;
+      opts.onProgress?.(node, `the agent on ${node} started moments ago and is not listening yet; trying again`);
+      await sleep(Math.min(250 * 2 ** attempt, 2000), opts.signal);
+    }
+  });
+  return { results, clusterChecks: agentClusterChecks(opts.namespace, pods, token) };
+
+  async function checkOneAgent(plan: { node: string; pod: string; port: number; startedAtMs?: number }, attempt: number): Promise<{ value: NodeCheckResult; retry?: boolean }> {
+    const node = plan.node;
     let tunnel: Tunnel | undefined;
     // The port-forward reports why a connection failed (refused inside the pod, forbidden) on the side.
     let tunnelError: Error | undefined;
     try {
       opts.onProgress?.(node, `port-forward to ${plan.pod}`);
       tunnel = await openTunnel({ namespace: opts.namespace, pod: plan.pod, port: plan.port, onError: (e) => (tunnelError ??= e) });
-      const now = opts.now ?? Date.now;
       const timing: { sentAtMs?: number } = {};
       let clock: ClockSample | undefined;
       const report = await callAgent<NodeReport>({
@@ -219,16 +243,29 @@ export async function checkNodesThroughAgents(kube: KubeClient, openTunnel: Open
           else opts.onProgress?.(node, `${p.step}${p.device ? ` ${p.device}` : ''}`);
         },
       });
-      return { node, source: 'agent', report, ...schedulable(node), ...(clock ? { clock } : {}) };
+      return { value: { node, source: 'agent', report, ...schedulable(node), ...(clock ? { clock } : {}) } };
     } catch (e) {
       const agentError = e instanceof AgentError ? e : undefined;
-      if (tunnelError && (!agentError || agentError.code === 'connection')) return { node, source: 'agent', error: tunnelError.message };
-      return { node, source: 'agent', error: (e as Error).message };
+      if (tunnelError && (!agentError || agentError.code === 'connection')) {
+        return { value: { node, source: 'agent', error: tunnelError.message }, retry: attempt < 10 && agentMayBeStarting(tunnelError, plan.startedAtMs, now()) };
+      }
+      return { value: { node, source: 'agent', error: (e as Error).message } };
     } finally {
       await tunnel?.close();
     }
+  }
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const t = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+    function done() {
+      clearTimeout(t);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    }
   });
-  return { results, clusterChecks: agentClusterChecks(opts.namespace, pods, token) };
 }
 
 function agentPort(pod: any): number {

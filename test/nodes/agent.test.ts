@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { connect, createServer, type AddressInfo } from 'node:net';
 import { startTestCluster, type TestCluster } from '../cluster/index.js';
 import { kubectl, kubectlOdoo } from '../harness/plugin.js';
 import { buildDeviceLab, expectedReasons, requireRoot, MISSING_DEVICE, NOT_A_BLOCK_DEVICE, type DeviceLab, type LabState } from './deviceLab.js';
@@ -334,5 +335,38 @@ describe.skipIf(!runs)('odoo-node-agent on real devices, through kubectl odoo no
     expect(table.stdout).toMatch(/^node-3\t-\t-\tUNKNOWN\tno agent summary\t/m);
     expect(table.stdout).toMatch(new RegExp(`^node-1\\t${lab.devices.raw}\\t6Gi\\tREADY\\t\\t[^\\t]+\\t.*1 volume \\(fullest 16% abc123\\)`, 'm'));
     expect(table.stdout).toMatch(new RegExp(`^node-2\\t${wipeTarget}\\t6Gi\\tREADY\\t\\t(ok|warning: mtu)\\t`, "m"));
+  });
+
+  it('tries again while an agent that started moments ago is not listening yet, then judges its node', async () => {
+    const old = daemonPodOn('node-3').metadata.name;
+    expect((await kc(['-n', NS, 'delete', 'pod', old, '--wait=false'])).code).toBe(0);
+    await waitFor("the DaemonSet's new pod on node-3 running", () => {
+      const p = daemonPodOn('node-3');
+      return p && p.metadata.name !== old && p.status?.phase === 'Running';
+    });
+    // A port nothing listens on yet: the agent of node-3 is still starting.
+    const free = createServer();
+    await new Promise<void>((r) => free.listen(0, '127.0.0.1', () => r()));
+    const port = (free.address() as AddressInfo).port;
+    await new Promise<void>((r) => free.close(() => r()));
+    expect((await kc(['-n', NS, 'annotate', 'pod', daemonPodOn('node-3').metadata.name, `test.kubectl-odoo.io/port-8765=127.0.0.1:${port}`])).code).toBe(0);
+    const checking = odoo(['nodes', 'check', 'node-3', '-o', 'json']);
+    await new Promise((r) => setTimeout(r, 1500));
+    // It starts listening: a relay to the agent of node-2 answers for it.
+    const relay = createServer((sock) => {
+      const up = connect(agent2.port, '127.0.0.1');
+      sock.pipe(up).pipe(sock);
+      up.on('error', () => sock.destroy());
+      sock.on('error', () => up.destroy());
+    });
+    await new Promise<void>((r) => relay.listen(port, '127.0.0.1', () => r()));
+    try {
+      const r = await checking;
+      const node = JSON.parse(r.stdout).nodes[0];
+      expect(node.error, r.stderr).toBeUndefined();
+      expect(node.devices.map((d: any) => d.device)).toEqual([wipeTarget]);
+    } finally {
+      await new Promise<void>((r) => relay.close(() => r()));
+    }
   });
 });
