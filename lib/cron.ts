@@ -25,6 +25,9 @@ const MACROS: Record<string, string> = {
   '@hourly': '0 * * * *',
 };
 
+/** The @-names a CronJob schedule accepts. */
+export const CRON_MACROS = Object.keys(MACROS);
+
 const MONTHS = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'];
 const DAYS = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'];
 

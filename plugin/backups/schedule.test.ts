@@ -7,7 +7,9 @@ describe('schedules', () => {
   it('parses --every, --window and --keep, and refuses what they do not allow', () => {
     expect(parseEvery('daily')).toEqual({ kind: 'daily' });
     expect(parseEvery('30 2 * * 0')).toEqual({ kind: 'cron', schedule: '30 2 * * 0' });
-    expect(() => parseEvery('weekly')).toThrow('invalid --every "weekly": use daily, hourly or a cron schedule');
+    expect(() => parseEvery('weekly')).toThrow('invalid --every "weekly": use daily, hourly, a cron schedule such as "30 2 * * *" or a macro such as @weekly; did you mean "@weekly"?');
+    expect(() => parseEvery('fortnightly')).toThrow(/^invalid --every "fortnightly": use daily, hourly, a cron schedule such as "30 2 \* \* \*" or a macro such as @weekly$/);
+    expect(parseEvery('@weekly')).toEqual({ kind: 'cron', schedule: '@weekly' });
     expect(parseWindow('01:00-05:00')).toEqual({ start: 60, end: 300 });
     expect(parseWindow('22:00-02:00')).toEqual({ start: 1320, end: 120 });
     expect(parseWindow('00:00-24:00')).toEqual({ start: 0, end: 0 });

@@ -10,7 +10,7 @@ import { createHash } from 'node:crypto';
 import type { KubeClient } from '../../lib/kube/client.js';
 import { RESOURCES, resourcePath, type ResourceType } from '../../lib/kube/resources.js';
 import { UsageError } from '../../lib/errors.js';
-import { nextCronTime, parseCron } from '../../lib/cron.js';
+import { CRON_MACROS, nextCronTime, parseCron } from '../../lib/cron.js';
 import type { ConsistencyMode } from './manifest.js';
 import type { RetentionPolicy } from './retention.js';
 import { LABEL_COMPONENT, LABEL_INSTANCE, LABEL_MANAGED_BY } from './jobSpecs.js';
@@ -51,7 +51,14 @@ export function parseEvery(raw: string): Every {
   try {
     parseCron(v);
   } catch (e) {
-    throw new UsageError(`invalid --every "${raw}": use daily, hourly or a cron schedule such as "30 2 * * *" (${(e as Error).message})`);
+    const choices = 'use daily, hourly, a cron schedule such as "30 2 * * *" or a macro such as @weekly';
+    // One word is a name, not a broken cron line: say which name was meant rather than count fields.
+    if (!/\s/.test(v)) {
+      const macro = `@${v.replace(/^@/, '')}`;
+      const meant = CRON_MACROS.includes(macro) ? `; did you mean "${macro}"?` : '';
+      throw new UsageError(`invalid --every "${raw}": ${choices}${meant}`);
+    }
+    throw new UsageError(`invalid --every "${raw}": ${(e as Error).message}; ${choices}`);
   }
   return { kind: 'cron', schedule: v };
 }

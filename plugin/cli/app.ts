@@ -235,10 +235,12 @@ export async function runApp(args: string[], deps: AppDeps): Promise<number> {
     return 0;
   }
   // yargs would read "--storage -5Gi" as the flags -5 -G -i; say what is wrong instead.
-  const negative = args.find((a) => /^-\d/.test(a) && !/^-\d+(\.\d+)?$/.test(a));
-  if (negative) {
-    const err = new UsageError(`invalid value "${negative}": sizes and quantities cannot be negative`);
+  const at = args.findIndex((a) => /^-\d/.test(a) && !/^-\d+(\.\d+)?$/.test(a));
+  if (at >= 0) {
+    const flag = at > 0 && /^--?[a-z]/i.test(args[at - 1]) && !args[at - 1].includes('=') ? ` for ${args[at - 1]}` : '';
+    const err = new UsageError(`invalid value "${args[at]}"${flag}: sizes and quantities cannot be negative`);
     deps.io.stderr.write(formatError(err) + '\n');
+    deps.io.stderr.write(`See "${SCRIPT_NAME} ${commandPath(args)}--help" for usage.\n`);
     return exitCodeFor(err);
   }
   const unknown = unknownCommand(args, COMMANDS);
@@ -319,7 +321,7 @@ const VALUE_FLAGS = new Set(['--kubeconfig', '--context', '-n', '--namespace', '
 
 /** Like cobra: `unknown command "x" for "kubectl odoo"`, with close matches (edit distance <= 2 or a prefix). */
 export function unknownCommand(args: string[], commands: CommandDef[]): UsageError | undefined {
-  let first: string | undefined;
+  const words: string[] = [];
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
     if (a === '--') break;
@@ -327,17 +329,29 @@ export function unknownCommand(args: string[], commands: CommandDef[]): UsageErr
       if (VALUE_FLAGS.has(a)) i++;
       continue;
     }
-    first = a;
-    break;
+    words.push(a);
   }
-  if (first === undefined) return undefined;
-  const names = commands.flatMap((c) => [c.command.split(' ')[0], ...(c.aliases ?? [])]).filter((n) => !n.startsWith('__'));
-  if (names.includes(first) || first.startsWith('__')) return undefined;
-  const primary = commands.map((c) => c.command.split(' ')[0]).filter((n) => !n.startsWith('__'));
-  const close = primary.filter((n) => editDistance(n, first!) <= 2 || (first!.length >= 3 && n.startsWith(first!)));
-  return new UsageError(`unknown command "${first}" for "${SCRIPT_NAME}"`, {
-    hint: close.length ? `Did you mean ${close.map((c) => `"${c}"`).join(' or ')}? Run "${SCRIPT_NAME} --help" for the commands.` : `Run "${SCRIPT_NAME} --help" for the commands.`,
-  });
+  // A group that takes no argument of its own (config, agent, maintenance, nodes) only takes its subcommands.
+  let level = commands;
+  const path: string[] = [];
+  for (const word of words) {
+    const names = level.flatMap((c) => [c.command.split(' ')[0], ...(c.aliases ?? [])]).filter((n) => !n.startsWith('__'));
+    if (word.startsWith('__')) return undefined;
+    if (!names.includes(word)) {
+      const parent = [SCRIPT_NAME, ...path].join(' ');
+      const primary = level.map((c) => c.command.split(' ')[0]).filter((n) => !n.startsWith('__'));
+      const close = primary.filter((n) => editDistance(n, word) <= 2 || (word.length >= 3 && n.startsWith(word)));
+      const help = path.length ? `Run "${parent} --help" for its commands.` : `Run "${SCRIPT_NAME} --help" for the commands.`;
+      return new UsageError(`unknown command "${word}" for "${parent}"`, {
+        hint: close.length ? `Did you mean ${close.map((c) => `"${c}"`).join(' or ')}? ${help}` : help,
+      });
+    }
+    const def = level.find((c) => c.command.split(' ')[0] === word || c.aliases?.includes(word))!;
+    if (!def.subcommands?.length || def.command.includes(' ')) return undefined;
+    path.push(def.command);
+    level = def.subcommands;
+  }
+  return undefined;
 }
 
 
@@ -351,7 +365,10 @@ function normaliseYargsMessage(msg: string, args?: string[]): string {
   }
   const invalid = /Argument: ([\w-]+), Given: ("[^"]*"|\S+), Choices: (.*)$/m.exec(msg);
   if (invalid) {
-    const choices = invalid[3].split(/,\s*/).map((c) => c.replace(/^"|"$/g, ''));
+    let choices = invalid[3].split(/,\s*/).map((c) => c.replace(/^"|"$/g, ''));
+    // -o is global: name the formats the command at hand prints, not every format some command prints.
+    const own = invalid[1] === 'output' && args ? commandsNamed(args).at(-1)?.outputs : undefined;
+    if (own) choices = choices.filter((c) => own.includes(c as OutputFormat));
     return `invalid value ${invalid[2]} for --${invalid[1]}: use one of ${choices.join(', ')}`;
   }
   // "Unknown arguments: dry-run, dryRun": yargs names a dashed flag twice (its camel-case twin); say it once, as typed.

@@ -58,6 +58,10 @@ describe('applyAssignments', () => {
 });
 
 describe('parseAssignments', () => {
+  it('takes what Odoo casts at start-up: whole numbers in its forms, numbers, choices, True/False', () => {
+    const ok = ['workers=4', 'limit_time_real=-1', 'limit_memory_hard=2_684_354_560', 'http_port=0x1f95', 'transient_age_limit=0.5', 'osv_memory_age_limit=1e1', 'db_sslmode=verify-full', 'log_level=debug_sql', 'max_cron_threads=False'];
+    expect(parseAssignments(ok).map((a) => a.value)).toEqual(ok.map((a) => a.split('=')[1]));
+  });
   it('an empty secret only with allowEmpty', () => {
     expect(parseAssignments(['admin_passwd=', 'db_password='], { allowEmpty: true })).toEqual([
       { key: 'admin_passwd', value: '' },
@@ -90,6 +94,13 @@ describe('parseAssignments', () => {
     [['admin_passwd='], /^admin_passwd= would empty the master password \(admin_passwd\); give a value, or add --allow-empty if that is really meant$/],
     [['db_password='], /^db_password= would empty the secret db_password;/],
     [['SMTP_PASSWORD='], /would empty the secret smtp_password/],
+    // Odoo casts these at start-up and stops on a value its checker refuses.
+    [['limit_time_real=abc'], /^invalid value "abc" for limit_time_real: Odoo reads it as a whole number and would not start with this value$/],
+    [['workers=2.5'], /for workers: Odoo reads it as a whole number/],
+    [['workers='], /for workers: Odoo reads it as a whole number/],
+    [['transient_age_limit=1h'], /for transient_age_limit: Odoo reads it as a number/],
+    [['db_sslmode=on'], /for db_sslmode: Odoo reads it as one of disable, allow, prefer, require, verify-ca, verify-full/],
+    [['log_level=verbose'], /for log_level: Odoo reads it as one of info, /],
   ] as [string[], RegExp][])('%j is refused', (args, msg) => {
     expect(() => parseAssignments(args)).toThrow(UsageError);
     expect(() => parseAssignments(args)).toThrow(msg);

@@ -49,6 +49,34 @@ export function validateValue(key: string, value: string): void {
   if (value !== value.trim()) {
     throw new UsageError(`the value of ${key} starts or ends with whitespace, which Odoo's config parser strips`);
   }
+  validateTyped(key, value);
+}
+
+// The options Odoo casts from odoo.conf with optparse's type checkers at start-up (odoo/tools/config.py,
+// _parse_config): a value the checker refuses stops the server ("option X: invalid integer value").
+const INT_OPTIONS = new Set([
+  'http_port', 'gevent_port', 'longpolling_port', 'db_port', 'smtp_port', 'db_maxconn', 'osv_memory_count_limit',
+  'max_cron_threads', 'workers', 'limit_memory_hard', 'limit_memory_soft', 'limit_time_cpu', 'limit_time_real',
+  'limit_request', 'limit_time_real_cron',
+]);
+const FLOAT_OPTIONS = new Set(['transient_age_limit', 'osv_memory_age_limit']);
+const CHOICE_OPTIONS: Record<string, readonly string[]> = {
+  db_sslmode: ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full'],
+  log_level: ['info', 'debug_rpc', 'warn', 'test', 'critical', 'runbot', 'debug_sql', 'error', 'debug', 'debug_rpc_answer', 'notset'],
+};
+// optparse's int checker: decimal (Python's int(), so digit groups may be joined by _), 0x, 0o, 0b.
+const INT_RE = /^[+-]?(\d+(_\d+)*|0[xX][0-9a-fA-F]+|0[oO][0-7]+|0[bB][01]+)$/;
+const FLOAT_RE = /^[+-]?((\d+(_\d+)*)(\.(\d+(_\d+)*)?)?|\.\d+(_\d+)*)([eE][+-]?\d+)?$/;
+// Odoo turns True/False (any case of the first letter) into booleans before casting; those are left as they are.
+const BOOLEAN_WORDS = new Set(['True', 'true', 'False', 'false']);
+
+function validateTyped(key: string, value: string): void {
+  if (BOOLEAN_WORDS.has(value)) return;
+  const refuse = (what: string) => new UsageError(`invalid value ${JSON.stringify(value)} for ${key}: Odoo reads it as ${what} and would not start with this value`);
+  if (INT_OPTIONS.has(key) && !INT_RE.test(value)) throw refuse('a whole number');
+  if (FLOAT_OPTIONS.has(key) && !FLOAT_RE.test(value)) throw refuse('a number');
+  const choices = CHOICE_OPTIONS[key];
+  if (choices && !choices.includes(value)) throw refuse(`one of ${choices.join(', ')}`);
 }
 
 /** The new file text with each assignment applied to [options] (added at the end of it when absent). */

@@ -36,7 +36,7 @@ describe('backup schedule', () => {
   it('refuses bad values with exit 2 and creates nothing', async () => {
     for (const [args, msg] of [
       [['backup', 'schedule', w.name], /backup schedule needs --every daily, hourly or a cron schedule/],
-      [['backup', 'schedule', w.name, '--every', 'weekly'], /invalid --every "weekly": use daily, hourly or a cron schedule/],
+      [['backup', 'schedule', w.name, '--every', 'weekly'], /^error: invalid --every "weekly": use daily, hourly, a cron schedule such as "30 2 \* \* \*" or a macro such as @weekly; did you mean "@weekly"\?$/m],
       [['backup', 'schedule', w.name, '--every', '61 * * * *'], /invalid --every "61 \* \* \* \*".*end of range \(61\) above maximum \(59\)/],
       [['backup', 'schedule', w.name, '--every', 'daily', '--window', '1-5'], /invalid --window "1-5": give HH:MM-HH:MM in UTC/],
       [['backup', 'schedule', w.name, '--every', '0 3 * * *', '--window', '01:00-05:00'], /--window spreads daily and hourly schedules/],
