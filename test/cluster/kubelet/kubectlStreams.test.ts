@@ -106,7 +106,10 @@ describe('kubectl exec, cp and logs -f', () => {
 
   it('exec -it gives the command a terminal', async () => {
     // kubectl asks for a TTY only when its own stdin is one: script(1) gives it a pseudo-terminal.
-    const cmd = `stty cols 100 rows 40; ${KUBECTL} exec -it -n ${ns} box -- sh -c 'test -t 0 && test -t 1 && echo has-a-tty; stty size'`;
+    // The size comes on the resize channel after the command has started, as with a real runtime, so the
+    // command waits for it (up to 5 s) rather than racing it.
+    const inPod = 'test -t 0 && test -t 1 && echo has-a-tty; i=0; while [ "$(stty size)" = "0 0" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i+1)); done; stty size';
+    const cmd = `stty cols 100 rows 40; ${KUBECTL} exec -it -n ${ns} box -- sh -c '${inPod}'`;
     const r = await new Promise<{ code: number | null; out: string }>((resolve) => {
       const p = spawn('script', ['-qec', cmd, '/dev/null'], { env: pluginEnv({ KUBECONFIG: cluster.kubeconfigPath }), stdio: ['pipe', 'pipe', 'pipe'] });
       children.push(p);
