@@ -16,6 +16,8 @@ import { freePort } from '../fixtures/postgres.js';
 
 const NS = 'kubectl-odoo';
 const DEVICE = '/dev/kubectl-odoo-test-no-such-device';
+/** An image built from agent/Dockerfile, as --image takes it. */
+const IMAGE = 'registry.example/odoo-node-agent:0.1.0';
 // hostPath volumes of the DaemonSet (type DirectoryOrCreate) that the kubelet creates on this machine
 // when missing; removed afterwards if this test made them. Deepest first.
 const HOST_DIRS = ['/var/lib/kubelet/pods', '/var/lib/kubelet', '/run/udev', '/lib/modules'];
@@ -267,6 +269,52 @@ describe('kubectl odoo agent install --no-build, nodes check, agent uninstall', 
     expect(await exists(`namespace/${NS}`)).toBe(true);
     expect(await exists('configmap/team-notes', NS)).toBe(true);
     for (const ref of ['daemonset/odoo-node-agent', 'configmap/odoo-node-agent-bundle', 'secret/odoo-node-agent-token', 'serviceaccount/odoo-node-agent']) expect(await exists(ref, NS), ref).toBe(false);
+  });
+
+  it('installs with --image: the DaemonSet runs that image, with no bundle and no tools check, and agent status shows it', async () => {
+    const r = await odoo(['agent', 'install', '--image', IMAGE]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).not.toContain('configmap/odoo-node-agent-bundle');
+    const spec = cluster.store.get('daemonsets', NS, 'odoo-node-agent').spec.template.spec;
+    expect(spec.containers.map((c: any) => [c.name, c.image])).toEqual([['agent', IMAGE]]);
+    expect(spec.initContainers).toBeUndefined();
+    expect(await exists('configmap/odoo-node-agent-bundle', NS)).toBe(false);
+    // The test kubelet runs host tools, never images: the agent that the image holds at /opt/odoo-node-agent is
+    // not there, so the container exits and restarts, as with an image that cannot run. What the user sees is
+    // the image it runs and its restarts (ready flips with each short run: the agent has no readiness probe).
+    const pod = await waitFor('the agent container of the image restarted', () => agentPods().find((p: any) => p.spec.containers[0].image === IMAGE && p.status?.containerStatuses?.[0]?.restartCount >= 1));
+    const out = JSON.parse((await odoo(['agent', 'status', '-o', 'json'])).stdout);
+    expect(out.mode).toBe('image');
+    expect(out.nodes.map((n: any) => [n.node, n.pod, n.version, n.image])).toEqual([['node-1', pod.metadata.name, out.pluginVersion, IMAGE]]);
+    expect(out.nodes[0].restarts).toBeGreaterThanOrEqual(1);
+    const table = await odoo(['agent', 'status']);
+    expect(table.stdout.split('\n')[0].split('\t').slice(0, 4)).toEqual(['node-1', pod.metadata.name, out.pluginVersion, IMAGE]);
+  });
+
+  it('upgrade keeps the image it was installed with; upgrade --no-build moves it to the bundled agent', async () => {
+    writeFileSync(env.KUBECTL_ODOO_CONFIG, `devices: [${DEVICE}-3]\nagentPort: ${port}\n`);
+    const kept = await odoo(['agent', 'upgrade']);
+    expect(kept.code, kept.stderr).toBe(0);
+    const ds = cluster.store.get('daemonsets', NS, 'odoo-node-agent');
+    expect(ds.metadata.annotations['kubectl-odoo.io/agent-install']).toBe('image');
+    expect(ds.spec.template.spec.containers[0].image).toBe(IMAGE);
+    expect(ds.spec.template.spec.initContainers).toBeUndefined();
+    expect(await exists('configmap/odoo-node-agent-bundle', NS)).toBe(false);
+    expect(JSON.parse((await odoo(['agent', 'status', '-o', 'json'])).stdout).mode).toBe('image');
+
+    const moved = await odoo(['agent', 'upgrade', '--no-build']);
+    expect(moved.code, moved.stderr).toBe(0);
+    expect(moved.stdout).toContain('configmap/odoo-node-agent-bundle serverside-applied');
+    await waitFor('the bundled agent ready', () => agentPods().some((p: any) => p.spec.containers[0].image === 'node:22-bookworm-slim' && p.status?.containerStatuses?.[0]?.ready));
+    const out = JSON.parse((await odoo(['agent', 'status', '-o', 'json'])).stdout);
+    expect(out.mode).toBe('no-build');
+    expect(out.nodes.map((n: any) => [n.image, n.ready])).toEqual([['node:22-bookworm-slim', true]]);
+    // And the next plain upgrade keeps that mode.
+    expect((await odoo(['agent', 'upgrade'])).code).toBe(0);
+    expect(cluster.store.get('daemonsets', NS, 'odoo-node-agent').spec.template.spec.containers[0].image).toBe('node:22-bookworm-slim');
+    const gone = await odoo(['agent', 'uninstall', '--yes']);
+    expect(gone.code, gone.stderr).toBe(0);
+    await waitFor('the agent process stopped', () => agentPods().length === 0);
   });
 });
 
