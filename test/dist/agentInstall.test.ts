@@ -1,7 +1,8 @@
 // `kubectl odoo agent install --no-build` on the test cluster, whose kubelet runs the DaemonSet's pod as
 // a real process: the bundled agent runs from the ConfigMap install made, after the tools check, and
 // `nodes check` reaches it through the API server's port-forward. Then agent status, the version-skew
-// warnings, and uninstall, which asks first and removes only what install created. The agent commands
+// warnings, and uninstall, which asks first and removes only what install created; then --image, which
+// upgrade keeps until told --no-build. The agent commands
 // run as a person bound only by manifests/agent-installer-rbac.yaml (the permissions the README
 // documents), nodes check as the operator bound by manifests/operator-rbac.yaml.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
