@@ -161,7 +161,7 @@ export class KubeClient {
       if (!retryable || attempt >= this.retry.maxAttempts) {
         if (outcome) {
           const body = outcome.body ?? (outcome.stream ? await readAll(outcome.stream) : '');
-          throw apiErrorFromResponse(outcome.status, body, { method: req.method, path: req.path, retried });
+          throw apiErrorFromResponse(outcome.status, body, { method: req.method, path: req.path, contentType: req.contentType, retried });
         }
         throw new ConnectionError(describeNetworkError(this.conn.server, netErr!, attempt), netErr);
       }

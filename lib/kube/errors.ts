@@ -70,7 +70,7 @@ export function isGone(e: unknown): e is ApiError {
 export function apiErrorFromResponse(
   status: number,
   body: string,
-  ctx: { method: string; path: string; retried?: boolean },
+  ctx: { method: string; path: string; contentType?: string; retried?: boolean },
 ): ApiError {
   let apiStatus: ApiStatus | undefined;
   try {
@@ -83,10 +83,10 @@ export function apiErrorFromResponse(
   return new ApiError(status, message, { apiStatus, retried: ctx.retried });
 }
 
-function sentenceFor(status: number, s: ApiStatus | undefined, body: string, ctx: { method: string; path: string }): string {
+function sentenceFor(status: number, s: ApiStatus | undefined, body: string, ctx: { method: string; path: string; contentType?: string }): string {
   if (s?.message) {
     if (status === 401) return `the server rejected our credentials (Unauthorized): check the kubeconfig user`;
-    if (status === 403) return `forbidden: ${stripPrefix(s.message)}`;
+    if (status === 403) return `forbidden: ${createOnApplyRefusal(s, ctx) ?? stripPrefix(s.message)}`;
     return s.message;
   }
   const text = body.trim().split('\n')[0]?.slice(0, 200);
@@ -104,6 +104,21 @@ function sentenceFor(status: number, s: ApiStatus | undefined, body: string, ctx
     default:
       return `the API server answered ${status} to ${ctx.method} ${ctx.path}${text ? `: ${text}` : ''}`;
   }
+}
+
+/**
+ * A server-side apply that would create its object is also authorized for "create" (the API server's
+ * patch handler), and that refusal carries no RBAC sentence: `configmaps "x" is forbidden: `. Say what
+ * it needs, in the words of an RBAC refusal, so the person (and the hint) can tell which verb is missing.
+ */
+function createOnApplyRefusal(s: ApiStatus, ctx: { method: string; path: string; contentType?: string }): string | undefined {
+  if (ctx.method !== 'PATCH' || ctx.contentType !== 'application/apply-patch+yaml') return undefined;
+  const m = /^(\S+) "([^"]+)" is forbidden:\s*$/.exec(s.message ?? '');
+  const resource = s.details?.kind;
+  if (!m || !resource) return undefined;
+  const namespace = resource === 'namespaces' ? m[2] : /\/namespaces\/([^/]+)\//.exec(ctx.path)?.[1];
+  const scope = namespace ? `in the namespace ${JSON.stringify(namespace)}` : 'at the cluster scope';
+  return `${m[1]} ${JSON.stringify(m[2])} is forbidden: server-side apply creates it, which needs "create" on resource ${JSON.stringify(resource)} in API group ${JSON.stringify(s.details?.group ?? '')} ${scope}`;
 }
 
 function stripPrefix(m: string): string {

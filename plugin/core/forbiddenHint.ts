@@ -4,7 +4,8 @@ import { parseYamlAll } from '../../lib/yaml.js';
 
 /** What the API server's refusal says was refused (responsewriters.forbiddenMessage). */
 export interface Refusal {
-  user: string;
+  /** Absent when the refusal does not name the user. */
+  user?: string;
   verb: string;
   /** "pods" or "pods/exec". */
   resource: string;
@@ -14,11 +15,15 @@ export interface Refusal {
 }
 
 const REFUSAL_RE = /User "([^"]*)" cannot (\S+) resource "([^"]+)" in API group "([^"]*)" (?:in the namespace "([^"]+)"|at the cluster scope)/;
+// The create check of a server-side apply names no user (lib/kube/errors.ts words it).
+const CREATE_ON_APPLY_RE = /server-side apply creates it, which needs "(\S+)" on resource "([^"]+)" in API group "([^"]*)" (?:in the namespace "([^"]+)"|at the cluster scope)/;
 
 export function parseRefusal(message: string): Refusal | undefined {
   const m = REFUSAL_RE.exec(message);
-  if (!m) return undefined;
-  return { user: m[1], verb: m[2], resource: m[3], group: m[4], ...(m[5] ? { namespace: m[5] } : {}) };
+  if (m) return { user: m[1], verb: m[2], resource: m[3], group: m[4], ...(m[5] ? { namespace: m[5] } : {}) };
+  const c = CREATE_ON_APPLY_RE.exec(message);
+  if (c) return { verb: c[1], resource: c[2], group: c[3], ...(c[4] ? { namespace: c[4] } : {}) };
+  return undefined;
 }
 
 interface Doc {
@@ -49,7 +54,8 @@ function selects(selectors: any[] | undefined, labels: Record<string, string> | 
 const q = JSON.stringify;
 
 /** Whether a binding's subject can be this user: service accounts by name, people by user name or any group. */
-function mayBe(user: string, s: any, bindingNamespace: string | undefined): boolean {
+function mayBe(user: string | undefined, s: any, bindingNamespace: string | undefined): boolean {
+  if (user === undefined) return true;
   const sa = /^system:serviceaccount:([^:]+):(.+)$/.exec(user);
   if (s.kind === 'ServiceAccount') return !!sa && sa[1] === (s.namespace ?? bindingNamespace) && sa[2] === s.name;
   if (s.kind === 'User') return s.name === user;
@@ -91,6 +97,7 @@ export function explainForbidden(message: string, manifests: Record<string, stri
     }
     lines.push(line);
   }
-  if (!lines.length) return `${r.user} may not ${what}, and no Role or ClusterRole in manifests/ grants it: kubectl-odoo does not give operators that; run it as a cluster admin`;
-  return `${r.user} may not ${what}. ${lines.join('; ')}. Ask a cluster admin to apply manifests/ (kubectl apply -k manifests/) and bind you to it.`;
+  const who = r.user ?? 'You';
+  if (!lines.length) return `${who} may not ${what}, and no Role or ClusterRole in manifests/ grants it: kubectl-odoo does not give operators that; run it as a cluster admin`;
+  return `${who} may not ${what}. ${lines.join('; ')}. Ask a cluster admin to apply manifests/ (kubectl apply -k manifests/) and bind you to it.`;
 }

@@ -1,8 +1,9 @@
 // RBAC in the test cluster as the API server enforces it, through the real kubectl and through
 // @kubernetes/client-node: the operator bound by manifests/operator-rbac.yaml, the agent's service
 // account bound by manifests/agent-rbac.yaml, the 403 Status bodies and messages, aggregation,
-// unresolved role references, the self reviews behind `kubectl auth can-i`, and escalation prevention
-// (writing a Role or binding that grants more than the writer holds).
+// unresolved role references, the self reviews behind `kubectl auth can-i`, the create permission a
+// server-side apply needs when it creates the object, and escalation prevention (writing a Role or
+// binding that grants more than the writer holds).
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import * as k8s from '@kubernetes/client-node';
 import { startTestCluster, INSTALLER_CONTEXT, OPERATOR_CONTEXT, type TestCluster } from './index.js';
@@ -195,6 +196,37 @@ describe('RBAC through @kubernetes/client-node and the plugin\'s client', () => 
     expect((e as ApiError).status).toBe(403);
     expect((e as ApiError).apiStatus?.reason).toBe('Forbidden');
     expect((await kube.list(RESOURCES.leases, { namespace: NS })).items).toEqual([]);
+  });
+});
+
+describe('server-side apply that creates the object needs create as well as patch', () => {
+  it('is refused without create, with the API server\'s empty RBAC reason; patches what exists; creates once create is granted', async () => {
+    await ok(admin(['-n', NS, 'create', 'role', 'configmap-applier', '--verb=patch', '--resource=configmaps']));
+    await ok(admin(['-n', NS, 'create', 'rolebinding', 'configmap-applier', '--role=configmap-applier', '--group=kubectl-odoo-operators']));
+    const kube = new KubeClient(buildConnection(loadKubeconfig({ kubeconfig: cluster.kubeconfigPath, context: OPERATOR_CONTEXT, env: {} })));
+    const apply = (name: string) =>
+      kube.request({
+        method: 'PATCH',
+        path: `/api/v1/namespaces/${NS}/configmaps/${name}`,
+        query: { fieldManager: 'test' },
+        body: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: NS }, data: { a: '2' } },
+        contentType: 'application/apply-patch+yaml',
+      });
+    const e = await apply('applied').then(
+      () => undefined,
+      (err) => err,
+    );
+    expect(e).toBeInstanceOf(ApiError);
+    expect((e as ApiError).status).toBe(403);
+    expect((e as ApiError).apiStatus).toMatchObject({ reason: 'Forbidden', message: 'configmaps "applied" is forbidden: ', details: { name: 'applied', kind: 'configmaps' } });
+    expect(cluster.store.get('configmaps', NS, 'applied')).toBeUndefined();
+    // An object that exists needs only patch.
+    expect((await apply('settings')).data).toEqual({ a: '2' });
+    await ok(admin(['-n', NS, 'create', 'role', 'configmap-creator', '--verb=create', '--resource=configmaps']));
+    await ok(admin(['-n', NS, 'create', 'rolebinding', 'configmap-creator', '--role=configmap-creator', '--group=kubectl-odoo-operators']));
+    expect((await apply('applied')).metadata.name).toBe('applied');
+    await ok(admin(['-n', NS, 'delete', 'role,rolebinding', 'configmap-applier', 'configmap-creator']));
+    await ok(admin(['-n', NS, 'delete', 'configmap', 'applied']));
   });
 });
 

@@ -396,6 +396,7 @@ export class ApiServer {
           if (format === 'apply') {
             const obj = this.checkBody(def, patch ?? {}, namespace, name);
             confirmNoEscalation(this.store, user, def, obj);
+            authorizeCreateOnApply(this.store, user, { verb: 'create', resourceRequest: true, apiGroup: def.group, apiVersion: def.version, resource: def.plural, subresource: sub, namespace, name });
             return this.send(res, 201, this.store.create(def.plural, obj, { dryRun }));
           }
           throw notFound(def, name);
@@ -722,6 +723,20 @@ function forbidden(user: UserInfo, a: RequestAttributes, reason: string): Status
   const gr = a.apiGroup ? `${a.resource}.${a.apiGroup}` : a.resource!;
   const details = { ...(a.name ? { name: a.name } : {}), ...(a.apiGroup ? { group: a.apiGroup } : {}), kind: a.resource };
   return new StatusError({ message: a.name ? `${gr} ${JSON.stringify(a.name)} is forbidden: ${msg}` : `${gr} is forbidden: ${msg}`, reason: 'Forbidden', details, code: 403 });
+}
+
+/**
+ * patch.go: an apply that creates the object also needs "create" on it (createAuthorizerAttributes,
+ * checked by withAuthorization once the RBAC storage has confirmed no escalation). Its refusal is
+ * NewForbidden(group/resource, name, <the authorizer's reason>), which RBAC leaves empty when no role
+ * reference failed to resolve.
+ */
+function authorizeCreateOnApply(store: Store, user: UserInfo, a: RequestAttributes): void {
+  const d = authorize(store, user, a);
+  if (d.allowed) return;
+  const gr = a.apiGroup ? `${a.resource}.${a.apiGroup}` : a.resource!;
+  const details = { name: a.name, ...(a.apiGroup ? { group: a.apiGroup } : {}), kind: a.resource };
+  throw new StatusError({ message: `${gr} ${JSON.stringify(a.name)} is forbidden: ${d.reason}`, reason: 'Forbidden', details, code: 403 });
 }
 
 function invalidReview(kind: string, field: string, detail: string): StatusError {

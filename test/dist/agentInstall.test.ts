@@ -1,7 +1,8 @@
 // `kubectl odoo agent install --no-build` on the test cluster, whose kubelet runs the DaemonSet's pod as
 // a real process: the bundled agent runs from the ConfigMap install made, after the tools check, and
 // `nodes check` reaches it through the API server's port-forward. Then agent status, the version-skew
-// warnings, and uninstall, which asks first and removes only what install created. The agent commands
+// warnings, and uninstall, which asks first and removes only what install created; then --image, which
+// upgrade keeps until told --no-build. The agent commands
 // run as a person bound only by manifests/agent-installer-rbac.yaml (the permissions the README
 // documents), nodes check as the operator bound by manifests/operator-rbac.yaml.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -16,6 +17,8 @@ import { freePort } from '../fixtures/postgres.js';
 
 const NS = 'kubectl-odoo';
 const DEVICE = '/dev/kubectl-odoo-test-no-such-device';
+/** An image built from agent/Dockerfile, as --image takes it. */
+const IMAGE = 'registry.example/odoo-node-agent:0.1.0';
 // hostPath volumes of the DaemonSet (type DirectoryOrCreate) that the kubelet creates on this machine
 // when missing; removed afterwards if this test made them. Deepest first.
 const HOST_DIRS = ['/var/lib/kubelet/pods', '/var/lib/kubelet', '/run/udev', '/lib/modules'];
@@ -268,6 +271,52 @@ describe('kubectl odoo agent install --no-build, nodes check, agent uninstall', 
     expect(await exists('configmap/team-notes', NS)).toBe(true);
     for (const ref of ['daemonset/odoo-node-agent', 'configmap/odoo-node-agent-bundle', 'secret/odoo-node-agent-token', 'serviceaccount/odoo-node-agent']) expect(await exists(ref, NS), ref).toBe(false);
   });
+
+  it('installs with --image: the DaemonSet runs that image, with no bundle and no tools check, and agent status shows it', async () => {
+    const r = await odoo(['agent', 'install', '--image', IMAGE]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).not.toContain('configmap/odoo-node-agent-bundle');
+    const spec = cluster.store.get('daemonsets', NS, 'odoo-node-agent').spec.template.spec;
+    expect(spec.containers.map((c: any) => [c.name, c.image])).toEqual([['agent', IMAGE]]);
+    expect(spec.initContainers).toBeUndefined();
+    expect(await exists('configmap/odoo-node-agent-bundle', NS)).toBe(false);
+    // The test kubelet runs host tools, never images: the agent that the image holds at /opt/odoo-node-agent is
+    // not there, so the container exits and restarts, as with an image that cannot run. What the user sees is
+    // the image it runs and its restarts (ready flips with each short run: the agent has no readiness probe).
+    const pod = await waitFor('the agent container of the image restarted', () => agentPods().find((p: any) => p.spec.containers[0].image === IMAGE && p.status?.containerStatuses?.[0]?.restartCount >= 1));
+    const out = JSON.parse((await odoo(['agent', 'status', '-o', 'json'])).stdout);
+    expect(out.mode).toBe('image');
+    expect(out.nodes.map((n: any) => [n.node, n.pod, n.version, n.image])).toEqual([['node-1', pod.metadata.name, out.pluginVersion, IMAGE]]);
+    expect(out.nodes[0].restarts).toBeGreaterThanOrEqual(1);
+    const table = await odoo(['agent', 'status']);
+    expect(table.stdout.split('\n')[0].split('\t').slice(0, 4)).toEqual(['node-1', pod.metadata.name, out.pluginVersion, IMAGE]);
+  });
+
+  it('upgrade keeps the image it was installed with; upgrade --no-build moves it to the bundled agent', async () => {
+    writeFileSync(env.KUBECTL_ODOO_CONFIG, `devices: [${DEVICE}-3]\nagentPort: ${port}\n`);
+    const kept = await odoo(['agent', 'upgrade']);
+    expect(kept.code, kept.stderr).toBe(0);
+    const ds = cluster.store.get('daemonsets', NS, 'odoo-node-agent');
+    expect(ds.metadata.annotations['kubectl-odoo.io/agent-install']).toBe('image');
+    expect(ds.spec.template.spec.containers[0].image).toBe(IMAGE);
+    expect(ds.spec.template.spec.initContainers).toBeUndefined();
+    expect(await exists('configmap/odoo-node-agent-bundle', NS)).toBe(false);
+    expect(JSON.parse((await odoo(['agent', 'status', '-o', 'json'])).stdout).mode).toBe('image');
+
+    const moved = await odoo(['agent', 'upgrade', '--no-build']);
+    expect(moved.code, moved.stderr).toBe(0);
+    expect(moved.stdout).toContain('configmap/odoo-node-agent-bundle serverside-applied');
+    await waitFor('the bundled agent ready', () => agentPods().some((p: any) => p.spec.containers[0].image === 'node:22-bookworm-slim' && p.status?.containerStatuses?.[0]?.ready));
+    const out = JSON.parse((await odoo(['agent', 'status', '-o', 'json'])).stdout);
+    expect(out.mode).toBe('no-build');
+    expect(out.nodes.map((n: any) => [n.image, n.ready])).toEqual([['node:22-bookworm-slim', true]]);
+    // And the next plain upgrade keeps that mode.
+    expect((await odoo(['agent', 'upgrade'])).code).toBe(0);
+    expect(cluster.store.get('daemonsets', NS, 'odoo-node-agent').spec.template.spec.containers[0].image).toBe('node:22-bookworm-slim');
+    const gone = await odoo(['agent', 'uninstall', '--yes']);
+    expect(gone.code, gone.stderr).toBe(0);
+    await waitFor('the agent process stopped', () => agentPods().length === 0);
+  });
 });
 
 describe('the permissions agent install documents', () => {
@@ -284,5 +333,134 @@ describe('the permissions agent install documents', () => {
     const binding = shipped.find((d) => d?.kind === 'ClusterRoleBinding');
     expect(binding.roleRef.name).toBe('kubectl-odoo-agent-installer');
     expect(binding.subjects).toEqual([{ apiGroup: 'rbac.authorization.k8s.io', kind: 'Group', name: 'kubectl-odoo-agent-installers' }]);
+  });
+});
+
+// Each permission of manifests/agent-installer-rbac.yaml, taken away alone, makes an agent command fail
+// with a 403: so the role the README documents holds nothing the commands do not need. A refused install
+// stops at its first 403; between cases the role is restored and the cluster brought back to the state the
+// next command starts from (nothing installed for install, installed for the others).
+type AgentVerb = 'install' | 'status' | 'upgrade' | 'uninstall';
+/** rbac: the authorizer's refusal; create: the create check of a server-side apply that creates; escalation: a Role or binding granting what the installer lacks. */
+type Refusal = 'rbac' | 'create' | 'escalation';
+const RBAC_GROUP = 'rbac.authorization.k8s.io';
+const NEEDED: [group: string, resource: string, verb: string, command: AgentVerb, refusal: Refusal][] = [
+  ['', 'namespaces', 'get', 'install', 'rbac'],
+  ['', 'namespaces', 'create', 'install', 'create'],
+  ['', 'namespaces', 'patch', 'install', 'rbac'],
+  ['', 'serviceaccounts', 'get', 'install', 'rbac'],
+  ['', 'serviceaccounts', 'create', 'install', 'create'],
+  ['', 'serviceaccounts', 'patch', 'install', 'rbac'],
+  ['', 'secrets', 'get', 'install', 'rbac'],
+  ['', 'secrets', 'create', 'install', 'create'],
+  ['', 'secrets', 'patch', 'install', 'rbac'],
+  ['', 'configmaps', 'get', 'install', 'rbac'],
+  // The agent's Role grants these on configmaps: the Role, applied before the ConfigMap, is refused first.
+  ['', 'configmaps', 'create', 'install', 'escalation'],
+  ['', 'configmaps', 'update', 'install', 'escalation'],
+  ['', 'configmaps', 'patch', 'install', 'escalation'],
+  ['apps', 'daemonsets', 'get', 'install', 'rbac'],
+  ['apps', 'daemonsets', 'create', 'install', 'create'],
+  ['apps', 'daemonsets', 'patch', 'install', 'rbac'],
+  ...(['roles', 'rolebindings', 'clusterroles', 'clusterrolebindings'] as const).flatMap((r) => [
+    [RBAC_GROUP, r, 'get', 'install', 'rbac'] as const,
+    [RBAC_GROUP, r, 'create', 'install', 'create'] as const,
+    [RBAC_GROUP, r, 'patch', 'install', 'rbac'] as const,
+  ]),
+  ['', 'pods', 'get', 'install', 'escalation'],
+  ['', 'pods', 'list', 'install', 'escalation'],
+  ['', 'persistentvolumeclaims', 'get', 'install', 'escalation'],
+  ['', 'persistentvolumeclaims', 'list', 'install', 'escalation'],
+  ['', 'nodes', 'list', 'status', 'rbac'],
+  ['', 'configmaps', 'list', 'status', 'rbac'],
+  ['', 'namespaces', 'delete', 'uninstall', 'rbac'],
+  ['', 'serviceaccounts', 'delete', 'uninstall', 'rbac'],
+  ['', 'secrets', 'delete', 'uninstall', 'rbac'],
+  ['', 'configmaps', 'delete', 'uninstall', 'rbac'],
+  ['apps', 'daemonsets', 'delete', 'uninstall', 'rbac'],
+  ...(['roles', 'rolebindings', 'clusterroles', 'clusterrolebindings'] as const).map((r) => [RBAC_GROUP, r, 'delete', 'uninstall', 'rbac'] as const),
+] as any;
+
+/** The rules with one verb on one resource taken away (the rest of its rule kept). */
+function withoutPermission(rules: any[], group: string, resource: string, verb: string): any[] {
+  return rules.flatMap((rule) => {
+    if (!rule.apiGroups.includes(group) || !rule.resources.includes(resource) || !rule.verbs.includes(verb)) return [rule];
+    const others = rule.resources.filter((r: string) => r !== resource);
+    const verbs = rule.verbs.filter((v: string) => v !== verb);
+    return [...(others.length ? [{ ...rule, resources: others }] : []), ...(verbs.length ? [{ ...rule, resources: [resource], verbs }] : [])];
+  });
+}
+
+describe('every permission of the agent installer role is needed by an agent command', () => {
+  const ROLE = 'kubectl-odoo-agent-installer';
+  let cluster: TestCluster;
+  let dir: string;
+  let env: Record<string, string>;
+  let rules: any[];
+  let state: 'absent' | 'installed' | 'unknown' = 'absent';
+
+  /** As the cluster admin (the kubeconfig's current context) unless a context is given. */
+  const run = (args: string[], context: string | null = null) => kubectlOdoo(args, { kubeconfig: cluster.kubeconfigPath, context, env, timeoutMs: 120_000 });
+  const setRules = (r: any[]) => cluster.store.update('clusterroles', { ...cluster.store.get('clusterroles', undefined, ROLE), rules: r });
+  const leftovers = () => [cluster.store.get('namespaces', undefined, NS), cluster.store.get('clusterroles', undefined, 'odoo-node-agent'), cluster.store.get('clusterrolebindings', undefined, 'odoo-node-agent')].filter(Boolean);
+
+  /** As a cluster admin: remove whatever a refused command left, then install if the command needs it. */
+  async function bringTo(want: 'absent' | 'installed'): Promise<void> {
+    if (state === want) return;
+    if (state !== 'absent') {
+      await run(['agent', 'uninstall', '--yes']);
+      await waitFor('nothing of the agent left', () => leftovers().length === 0);
+      state = 'absent';
+    }
+    if (want === 'installed') {
+      const r = await run(['agent', 'install']);
+      expect(r.code, r.stderr).toBe(0);
+      state = 'installed';
+    }
+  }
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'kubectl-odoo-installer-role-'));
+    cluster = await startTestCluster({ nodes: ['node-1'], kubelet: false, storageClasses: false, configDir: join(dir, 'cluster') });
+    const config = join(dir, 'config.yaml');
+    writeFileSync(config, `devices: [${DEVICE}]\n`);
+    env = { KUBECTL_ODOO_CONFIG: config };
+    rules = structuredClone(cluster.store.get('clusterroles', undefined, ROLE).rules);
+  });
+  afterAll(async () => {
+    await cluster?.stop();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('the table names every verb on every resource of the role, once', () => {
+    const granted = rules.flatMap((r: any) => r.apiGroups.flatMap((g: string) => r.resources.flatMap((res: string) => r.verbs.map((v: string) => `${g}/${res}/${v}`))));
+    expect(NEEDED.map(([g, res, v]) => `${g}/${res}/${v}`).sort()).toEqual([...granted].sort());
+  });
+
+  it.each(NEEDED)('without %s %s %s: agent %s is refused (%s)', async (group, resource, verb, command, refusal) => {
+    await bringTo(command === 'install' ? 'absent' : 'installed');
+    setRules(withoutPermission(rules, group, resource, verb));
+    let r: RunResult;
+    try {
+      r = await run(['agent', command, ...(command === 'uninstall' ? ['--yes'] : [])], INSTALLER_CONTEXT);
+    } finally {
+      setRules(rules);
+    }
+    if (command === 'install' || command === 'uninstall') state = 'unknown';
+    expect(r.code, r.stdout + r.stderr).toBe(1);
+    const lines = r.stderr.split('\n');
+    const gr = group ? `${resource}.${group}` : resource;
+    const where = `API group "${group}"`;
+    if (refusal === 'escalation') {
+      expect(lines[0]).toMatch(new RegExp(`^error: forbidden: \\S+ "odoo-node-agent" is forbidden: user "agent-installer" \\(groups=.*\\) is attempting to grant RBAC permissions not currently held:$`));
+      expect(lines.slice(1)).toContain(`{APIGroups:["${group}"], Resources:["${resource}"], Verbs:["${verb}"]}`);
+    } else {
+      const said = refusal === 'create' ? `server-side apply creates it, which needs "create" on resource "${resource}" in ${where}` : `User "agent-installer" cannot ${verb} resource "${resource}" in ${where}`;
+      expect(lines[0]).toMatch(/^error: forbidden: /);
+      expect(lines[0]).toContain(`${gr} `);
+      expect(lines[0]).toContain(said);
+      expect(r.stderr).toContain(`may not "${verb}" on "${resource}"`);
+      expect(r.stderr).toContain('ClusterRole kubectl-odoo-agent-installer in manifests/agent-installer-rbac.yaml grants it');
+    }
   });
 });

@@ -1,8 +1,9 @@
 // The single executable (npm run build:binary) where no Node.js is reachable: a chroot holding only the
 // binary, the C libraries it links, and a shell for the completion helper, run with `env -i` and
-// PATH=/bin. It answers --help, version, completion (also through kubectl_complete-odoo, as kubectl
-// calls it) and lists instances from the test cluster, which needs its compressed chunks (the app and
-// the Kubernetes client) to load inside the executable.
+// PATH=/bin. It answers --help, version (client only, and with the test cluster's server version),
+// completion (also through kubectl_complete-odoo, as kubectl calls it) and lists instances from the test
+// cluster, which needs its compressed chunks (the app and the Kubernetes client) to load inside the
+// executable.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
@@ -11,6 +12,7 @@ import { join } from 'node:path';
 import { DIST, ROOT } from '../harness/plugin.js';
 import { applyObjects, clusterWithNamespace, platformInstanceV1 } from '../instances/helpers.js';
 import type { TestCluster } from '../cluster/index.js';
+import { SERVER_VERSION } from '../cluster/discovery.js';
 import { buildMinimalRoot, hostTools, runInRoot, type MinimalRoot } from './minimalRoot.js';
 
 const onLinuxAmd64 = process.platform === 'linux' && process.arch === 'x64';
@@ -55,6 +57,16 @@ describe.skipIf(!onLinuxAmd64 && process.env.CI !== 'true')('the single executab
     const pkg = JSON.parse(execFileSync('cat', [join(ROOT, 'package.json')], { encoding: 'utf8' }));
     expect(r.stdout).toContain(`Plugin Version:        v${pkg.version}`);
     expect(r.stdout).toContain(`Node.js Version:       ${process.version}`);
+  });
+
+  it('prints its version and the version of the server it reached (the full app, not the --client fast path)', async () => {
+    const r = await runInRoot(root, ['kubectl-odoo', 'version'], { KUBECONFIG: '/tmp/kubeconfig' });
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const pkg = JSON.parse(execFileSync('cat', [join(ROOT, 'package.json')], { encoding: 'utf8' }));
+    expect(r.stdout).toContain(`Plugin Version:        v${pkg.version}`);
+    expect(r.stdout).toContain(`Server Version:        ${SERVER_VERSION.gitVersion}`);
+    expect(cluster.faults.requestLog.some((e) => e.path === '/version')).toBe(true);
   });
 
   it('prints the bash completion script and completes commands through kubectl_complete-odoo', async () => {
