@@ -20,6 +20,8 @@ export interface RunOptions {
   env?: Record<string, string | undefined>;
   stdin?: string;
   timeoutMs?: number;
+  /** The child's working directory (the test process's by default). */
+  cwd?: string;
   /** Run dist/kubectl-odoo directly instead of through kubectl. */
   direct?: boolean;
   /**
@@ -80,7 +82,7 @@ export function kubectl(args: string[], opts: RunOptions = {}): Promise<RunResul
 
 function run(cmd: string, args: string[], env: NodeJS.ProcessEnv, opts: RunOptions): Promise<RunResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { env, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(cmd, args, { env, cwd: opts.cwd, stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
