@@ -11,6 +11,7 @@ import { parseYamlAll } from '../../lib/yaml.js';
 import { startPostgres, type TestPostgres } from '../fixtures/postgres.js';
 import { NS, DB_PASSWORD, addBackupInstance, readyPods, type BackupWorld } from '../backups/clusterFixture.js';
 import { startOncallWorld } from './world.js';
+import { kubectlOdooOnTerminal } from '../harness/plugin.js';
 
 let pg: TestPostgres;
 let w: BackupWorld;
@@ -173,6 +174,23 @@ describe('report: bad usage, secrets, partial failures', () => {
     const dir = join(extract(file), 'clear');
     expect(readFileSync(join(dir, w.name, 'odoo.conf'), 'utf8')).toMatch(new RegExp(`^admin_passwd = ${ADMIN_PASSWD}$`, 'm'));
     expect(readFileSync(join(dir, w.name, 'objects', 'secrets.yaml'), 'utf8')).toContain(Buffer.from(DB_PASSWORD).toString('base64'));
+    expect(readFileSync(join(dir, 'README.txt'), 'utf8')).toContain('SECRETS ARE INCLUDED IN CLEAR');
+  }, 240_000);
+
+  it('--include-secrets on a terminal asks: another answer writes nothing and exits 1; typing "yes" writes the bundle', async () => {
+    const file = join(scratch, 'asked.zip');
+    const args = ['-n', NS, 'report', w.name, '-f', file, '--include-secrets'];
+    const question = new RegExp(`The bundle will hold the Secret values and odoo\\.conf passwords of ${w.name} in clear\\. Type "yes" to confirm: $`);
+    const no = await kubectlOdooOnTerminal(args, { kubeconfig: w.cluster.kubeconfigPath, context: null, answers: [{ after: question, type: 'no' }] });
+    expect(no.code, no.out).toBe(1);
+    expect(no.out).toContain('error: not confirmed; no bundle was written\r\n');
+    expect(existsSync(file)).toBe(false);
+    expect(readdirSync(scratch).filter((n) => n.includes('asked'))).toEqual([]);
+    const yes = await kubectlOdooOnTerminal(args, { kubeconfig: w.cluster.kubeconfigPath, context: null, timeoutMs: 180_000, answers: [{ after: question, type: 'yes' }] });
+    expect(yes.code, yes.out).toBe(0);
+    expect(yes.out).toContain(`${file}\r\n`);
+    const dir = join(extract(file), 'asked');
+    expect(readFileSync(join(dir, w.name, 'odoo.conf'), 'utf8')).toMatch(new RegExp(`^admin_passwd = ${ADMIN_PASSWD}$`, 'm'));
     expect(readFileSync(join(dir, 'README.txt'), 'utf8')).toContain('SECRETS ARE INCLUDED IN CLEAR');
   }, 240_000);
 
