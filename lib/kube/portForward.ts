@@ -14,7 +14,7 @@
 // until the pod's side closes or the stream is destroyed.
 import { createServer, type Server, type Socket } from 'node:net';
 import { Duplex } from 'node:stream';
-import { apiErrorFromResponse, ConnectionError } from './errors.js';
+import { ApiError, apiErrorFromResponse, ConnectionError } from './errors.js';
 import { FailureError } from '../errors.js';
 import type { KubeClient } from './client.js';
 import { webSocketFactory, type StreamDeps, type WebSocketLike } from './exec.js';
@@ -100,7 +100,10 @@ export async function connectPodPort(kube: Pick<KubeClient, 'websocketOptions'>,
     ws.on('unexpected-response', (_req, res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => reject(apiErrorFromResponse(res.statusCode ?? 500, Buffer.concat(chunks).toString('utf8'), { method: 'GET', path })));
+      res.on('end', () => {
+        const e = apiErrorFromResponse(res.statusCode ?? 500, Buffer.concat(chunks).toString('utf8'), { method: 'GET', path });
+        reject(new ApiError(e.status, `port-forward to ${label} failed: ${e.message}`, { reason: e.reason, apiStatus: e.apiStatus }));
+      });
     });
   }).catch((e) => {
     stream.destroy();

@@ -259,18 +259,28 @@ export function renderReadme(f: ReadmeFacts): string {
   return lines.join('\n') + '\n';
 }
 
-/** Writes the file whole or not at all: a temporary file beside it, flushed, then renamed over. */
-export function writeFileAtomic(file: string, data: Buffer): void {
+/** The two file operations of writeFileAtomic that can fail half-way (a full disk, a rename refused). */
+export interface AtomicWriteFs {
+  writeSync(fd: number, data: Buffer, offset: number): number;
+  renameSync(from: string, to: string): void;
+}
+
+/**
+ * Writes the file whole or not at all: a temporary file beside it, flushed, then renamed over. On a
+ * failure the temporary file is removed and `file` is as it was.
+ */
+export function writeFileAtomic(file: string, data: Buffer, fs: AtomicWriteFs = { writeSync, renameSync }): void {
   const tmp = join(dirname(file), `.${basename(file)}.${randomBytes(4).toString('hex')}.tmp`);
   try {
     const fd = openSync(tmp, 'wx', 0o600);
     try {
-      writeSync(fd, data);
+      // A write may take fewer bytes than given.
+      for (let off = 0; off < data.length; ) off += fs.writeSync(fd, data, off);
       fsyncSync(fd);
     } finally {
       closeSync(fd);
     }
-    renameSync(tmp, file);
+    fs.renameSync(tmp, file);
   } catch (e) {
     rmSync(tmp, { force: true });
     throw e;

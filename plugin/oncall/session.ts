@@ -1,6 +1,7 @@
 // A command in an instance's pod, wired to the user's terminal the way `kubectl exec -it` does it: a
 // terminal in the container when stdin and stdout are terminals (raw mode, size followed), plain
 // streams otherwise; the remote exit code becomes the plugin's.
+import { spawnSync } from 'node:child_process';
 import type { IOStreams } from '../cli/context.js';
 import type { KubeClient } from '../../lib/kube/client.js';
 import type { TerminalSize } from '../../lib/kube/exec.js';
@@ -32,7 +33,7 @@ export function whyNotRunning(inst: InstanceObjects): string {
 /** bash when the image has it, else sh. */
 export const LOGIN_SHELL = 'if command -v bash >/dev/null 2>&1; then exec bash; else exec sh; fi';
 
-type TtyIn = NodeJS.ReadableStream & { isTTY?: boolean; setRawMode?: (raw: boolean) => void };
+type TtyIn = NodeJS.ReadableStream & { isTTY?: boolean; fd?: number; setRawMode?: (raw: boolean) => void };
 type TtyOut = NodeJS.WritableStream & { isTTY?: boolean; columns?: number; rows?: number; on?: (e: 'resize', fn: () => void) => unknown; off?: (e: 'resize', fn: () => void) => unknown };
 
 /** Whether the session gets a terminal: stdin and stdout both are one (kubectl exec -it on a terminal). */
@@ -50,6 +51,15 @@ function terminalOf(out: TtyOut): TerminalSize {
   };
 }
 
+/**
+ * Node's raw mode leaves output processing on (\n written as \r\n), which the container's terminal
+ * already does: turned off, as kubectl exec -it and ssh have it, so full-screen programs draw right.
+ * setRawMode(false) gives the terminal back its settings from before.
+ */
+function outputProcessingOff(stdin: TtyIn): void {
+  if (typeof stdin.fd === 'number') spawnSync('stty', ['-opost'], { stdio: [stdin.fd, 'ignore', 'ignore'] });
+}
+
 export interface SessionOptions {
   target: PodTarget;
   command: string[];
@@ -63,7 +73,10 @@ export async function runAttached(kube: KubeClient, io: IOStreams, opts: Session
   const { execInPod } = await import('../../lib/kube/exec.js');
   const tty = opts.input === undefined && wantsTerminal(io);
   const stdin = io.stdin as TtyIn;
-  if (tty) stdin.setRawMode?.(true);
+  if (tty) {
+    stdin.setRawMode?.(true);
+    outputProcessingOff(stdin);
+  }
   try {
     const r = await execInPod(kube, {
       ...opts.target,

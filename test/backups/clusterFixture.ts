@@ -24,7 +24,7 @@ export interface BackupWorld {
   backupsDir: string;
   inst: OdooInstanceData;
   /** The plugin, as the operator; `context: null` runs it as the admin (the kubeconfig's current context). */
-  odoo(args: string[], opts?: { timeoutMs?: number; stdin?: string; context?: string | null }): Promise<RunResult>;
+  odoo(args: string[], opts?: { timeoutMs?: number; stdin?: string; context?: string | null; cwd?: string }): Promise<RunResult>;
   kubectl(args: string[]): Promise<RunResult>;
 }
 
@@ -137,7 +137,7 @@ export async function startBackupWorld(pg: TestPostgres, opts: { name?: string; 
     dataDir,
     backupsDir,
     inst,
-    odoo: (args, o = {}) => kubectlOdoo(['-n', NS, ...args], { kubeconfig: cluster.kubeconfigPath, timeoutMs: o.timeoutMs ?? 120_000, stdin: o.stdin, context: o.context }),
+    odoo: (args, o = {}) => kubectlOdoo(['-n', NS, ...args], { kubeconfig: cluster.kubeconfigPath, timeoutMs: o.timeoutMs ?? 120_000, stdin: o.stdin, context: o.context, cwd: o.cwd }),
     kubectl: (args) => kubectl(['-n', NS, ...args], { kubeconfig: cluster.kubeconfigPath }),
   };
 }

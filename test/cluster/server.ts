@@ -569,6 +569,17 @@ export class ApiServer {
       const user = this.authenticate(req);
       const entry = { method: req.method ?? 'GET', path: url.pathname, query: url.search, watch: false, user: user?.name, at: Date.now(), status: 101 as number | undefined };
       this.opts.faults.requestLog.push(entry);
+      // Error and reset faults answer an upgrade request too (exec, attach, port-forward).
+      for (const r of this.opts.faults.take(entry.method, url.pathname, false)) {
+        if (r.reset) {
+          entry.status = 0;
+          return void socket.destroy();
+        }
+        if (r.status) {
+          entry.status = r.status;
+          return reject(r.status === 429 ? tooManyRequests(r.retryAfterSeconds ?? 1) : r.status === 503 ? serviceUnavailable() : r.status === 500 ? internalError() : new StatusError({ message: `injected fault: ${r.status}`, reason: 'InternalError', code: r.status }));
+        }
+      }
       if (!user) return reject(unauthorized());
       this.authorizeRequest(user, requestAttributes(req.method ?? 'GET', url.pathname, url.searchParams));
       const route = this.route(url.pathname.split('/').filter(Boolean).map(decodeURIComponent));

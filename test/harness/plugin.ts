@@ -20,6 +20,8 @@ export interface RunOptions {
   env?: Record<string, string | undefined>;
   stdin?: string;
   timeoutMs?: number;
+  /** The child's working directory (the test process's by default). */
+  cwd?: string;
   /** Run dist/kubectl-odoo directly instead of through kubectl. */
   direct?: boolean;
   /**
@@ -80,7 +82,7 @@ export function kubectl(args: string[], opts: RunOptions = {}): Promise<RunResul
 
 function run(cmd: string, args: string[], env: NodeJS.ProcessEnv, opts: RunOptions): Promise<RunResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { env, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(cmd, args, { env, cwd: opts.cwd, stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
@@ -92,5 +94,42 @@ function run(cmd: string, args: string[], env: NodeJS.ProcessEnv, opts: RunOptio
       resolve({ code: code ?? (signal ? 128 : 1), stdout, stderr });
     });
     child.stdin.end(opts.stdin ?? '');
+  });
+}
+
+export interface TerminalRunOptions extends RunOptions {
+  /** Lines typed on the terminal, each once the output so far (after the previous answer) matches `after`. */
+  answers?: { after: RegExp; type: string }[];
+}
+
+/**
+ * `kubectl odoo <args>` as the operator on a pseudo-terminal (script(1)): stdin and stdout are a
+ * terminal, as when a person runs it. `out` is what the terminal showed: stdout, stderr and the echo
+ * of what was typed, with the terminal's \r\n line ends. The terminal has 100 columns and 40 rows.
+ */
+export function kubectlOdooOnTerminal(args: string[], opts: TerminalRunOptions = {}): Promise<{ code: number; out: string }> {
+  const env = pluginEnv({ ...(opts.kubeconfig ? { KUBECONFIG: opts.kubeconfig } : {}), TERM: 'xterm', ...opts.env });
+  const quote = (a: string) => `'${a.replace(/'/g, `'\\''`)}'`;
+  // A terminal of 100 columns and 40 rows (script's own has the size of its stdin, a pipe: none).
+  const cmd = `stty cols 100 rows 40; ${[KUBECTL, 'odoo', ...withContextArgs(args, contextArgs(opts))].map(quote).join(' ')}`;
+  return new Promise((resolve, reject) => {
+    const child = spawn('script', ['-qec', cmd, '/dev/null'], { env, cwd: opts.cwd, stdio: ['pipe', 'pipe', 'pipe'] });
+    const answers = [...(opts.answers ?? [])];
+    let out = '';
+    let from = 0;
+    child.stdout.on('data', (d) => {
+      out += d;
+      if (answers.length && answers[0].after.test(out.slice(from))) {
+        from = out.length;
+        child.stdin.write(`${answers.shift()!.type}\r`);
+      }
+    });
+    child.stderr.on('data', (d) => (out += d));
+    const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 60_000);
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code: code ?? (signal ? 128 : 1), out });
+    });
   });
 }

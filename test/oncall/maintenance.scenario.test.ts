@@ -102,6 +102,25 @@ describe('maintenance off', () => {
   }, 120_000);
 });
 
+describe('maintenance off after a scale-out', () => {
+  it('gives back the 2 replicas the instance had when it went into maintenance', async () => {
+    const scale = await w.kubectl(['scale', 'deployment', w.name, '--replicas=2']);
+    expect(scale.code, scale.stderr).toBe(0);
+    await waitFor('2 ready pods', () => readyPods(w).length === 2, 120_000);
+    const on = await w.odoo(['maintenance', 'on', w.name], { timeoutMs: 120_000 });
+    expect(on.code, on.stderr).toBe(0);
+    expect(dep().spec.replicas).toBe(0);
+    const off = await w.odoo(['maintenance', 'off', w.name], { timeoutMs: 120_000 });
+    expect(off.code, off.stderr).toBe(0);
+    expect(off.stdout).toBe(`instance/${w.name}: maintenance ended, pod ${POD} removed, started again (2 replicas)\n`);
+    expect(dep().spec.replicas).toBe(2);
+    await waitFor('2 ready pods again', () => readyPods(w).length === 2, 120_000);
+    const back = await w.kubectl(['scale', 'deployment', w.name, '--replicas=1']);
+    expect(back.code, back.stderr).toBe(0);
+    await waitFor('1 ready pod', () => readyPods(w).length === 1, 120_000);
+  }, 400_000);
+});
+
 describe('many instances', () => {
   it('-l lists the instances and asks first; without a terminal it needs --yes; --all --yes ends them', async () => {
     const bad = await w.odoo(['maintenance', 'on']);

@@ -4,12 +4,14 @@
 // is written down in the bundle instead of failing it.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
-import { appendFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
+import { parseYamlAll } from '../../lib/yaml.js';
 import { startPostgres, type TestPostgres } from '../fixtures/postgres.js';
-import { NS, DB_PASSWORD, readyPods, type BackupWorld } from '../backups/clusterFixture.js';
+import { NS, DB_PASSWORD, addBackupInstance, readyPods, type BackupWorld } from '../backups/clusterFixture.js';
 import { startOncallWorld } from './world.js';
+import { kubectlOdooOnTerminal } from '../harness/plugin.js';
 
 let pg: TestPostgres;
 let w: BackupWorld;
@@ -19,6 +21,7 @@ const SMTP_PASSWORD = 'smtp-pw-55120';
 const API_KEY = 'api-key-value-77231';
 const LITERAL_ENV = 'literal-env-secret-66102';
 const SECRETS = [DB_PASSWORD, ADMIN_PASSWD, SMTP_PASSWORD, API_KEY, LITERAL_ENV];
+const HOST = 'acme.odoo.example.com';
 
 beforeAll(async () => {
   pg = await startPostgres();
@@ -30,6 +33,18 @@ beforeAll(async () => {
   w.cluster.store.create('configmaps', {
     metadata: { name: `kubectl-odoo-node-${node}`, namespace: 'kubectl-odoo', labels: { 'app.kubernetes.io/name': 'odoo-node-agent', 'app.kubernetes.io/component': 'node-summary' } },
     data: { 'summary.json': JSON.stringify({ node, devices: [{ path: '/dev/sda2', verdict: 'READY' }] }) },
+  });
+  // The platform's Service and Ingress in front of the instance.
+  const selector = readyPods(w)[0].metadata.labels;
+  w.cluster.store.create('services', {
+    metadata: { name: w.name, namespace: NS, labels: { app: 'odoo' } },
+    spec: { selector: { app: selector.app, 'saasodoo.io/instance-id': selector['saasodoo.io/instance-id'] }, ports: [{ name: 'http', port: 8069, targetPort: 8069 }] },
+  });
+  w.cluster.store.create('ingresses', {
+    apiVersion: 'networking.k8s.io/v1',
+    kind: 'Ingress',
+    metadata: { name: w.name, namespace: NS },
+    spec: { rules: [{ host: HOST, http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: w.name, port: { number: 8069 } } } }] } }] },
   });
 }, 180_000);
 
@@ -72,7 +87,7 @@ describe('report NAME', () => {
     files = walk(root).map((f) => relative(root, f)).sort();
     const pod = readyPods(w)[0].metadata.name;
     const i = w.name;
-    for (const f of ['README.txt', `${i}/objects/deployment.yaml`, `${i}/objects/replicasets.yaml`, `${i}/objects/pods.yaml`, `${i}/objects/pvc.yaml`, `${i}/objects/pv.yaml`, `${i}/objects/storageclass.yaml`, `${i}/objects/secrets.yaml`, `${i}/events.txt`, `${i}/events.yaml`, `${i}/status.txt`, `${i}/status.json`, `${i}/storage.txt`, `${i}/storage.json`, `${i}/logs/${pod}/odoo.log`, `${i}/odoo.conf`, `${i}/backups.txt`, `${i}/backups.json`, `${i}/node-summary.json`]) {
+    for (const f of ['README.txt', `${i}/objects/deployment.yaml`, `${i}/objects/replicasets.yaml`, `${i}/objects/pods.yaml`, `${i}/objects/service.yaml`, `${i}/objects/ingress.yaml`, `${i}/objects/pvc.yaml`, `${i}/objects/pv.yaml`, `${i}/objects/storageclass.yaml`, `${i}/objects/secrets.yaml`, `${i}/events.txt`, `${i}/events.yaml`, `${i}/status.txt`, `${i}/status.json`, `${i}/storage.txt`, `${i}/storage.json`, `${i}/logs/${pod}/odoo.log`, `${i}/odoo.conf`, `${i}/backups.txt`, `${i}/backups.json`, `${i}/node-summary.json`]) {
       expect(files, f).toContain(f);
     }
     expect(read('README.txt')).toMatch(/^kubectl-odoo support bundle\n\nCreated: {3}\d{4}-\d\d-\d\dT.*Z\nBy: {8}\S+@\S+ with kubectl-odoo /);
@@ -83,6 +98,10 @@ describe('report NAME', () => {
     expect(read(`${i}/backups.txt`)).toMatch(/^BACKUP +TIME +SIZE +STATE[^\n]*\nactive\/cust-7\/odoo-acme-1a2b3c4d\/\S+ +\S+ +\S+ +complete/);
     expect(read(`${i}/events.txt`)).toMatch(/^LAST SEEN +TYPE +REASON +OBJECT +COUNT +MESSAGE\n/);
     expect(read(`${i}/objects/deployment.yaml`)).toMatch(/^kind: Deployment$/m);
+    const [service] = parseYamlAll(read(`${i}/objects/service.yaml`)) as any[];
+    expect([service.kind, service.metadata.name, service.spec.ports[0].port]).toEqual(['Service', i, 8069]);
+    const [ingress] = parseYamlAll(read(`${i}/objects/ingress.yaml`)) as any[];
+    expect([ingress.kind, ingress.metadata.name, ingress.spec.rules[0].host, ingress.spec.rules[0].http.paths[0].backend.service.name]).toEqual(['Ingress', i, HOST, i]);
     expect(JSON.parse(read(`${i}/node-summary.json`)).report.devices[0].verdict).toBe('READY');
     expect(read(`${i}/logs/${pod}/odoo.log`).length).toBeGreaterThan(0);
     expect(files.some((f) => f.endsWith('errors.txt'))).toBe(false);
@@ -110,6 +129,21 @@ describe('report NAME', () => {
       }
     }
   });
+
+  it('without -f writes report-<name>-<time>.zip in the current folder', async () => {
+    const cwd = realpathSync(mkdtempSync(join(scratch, 'cwd-')));
+    const r = await w.odoo(['report', w.name], { cwd, timeoutMs: 180_000 });
+    expect(r.code, r.stderr).toBe(0);
+    const names = readdirSync(cwd);
+    expect(names).toHaveLength(1);
+    expect(names[0]).toMatch(new RegExp(`^report-${w.name}-\\d{8}T\\d{6}Z\\.zip$`));
+    expect(r.stdout).toBe(`${join(cwd, names[0])}\n`);
+    const dir = extract(join(cwd, names[0]));
+    const top = names[0].replace(/\.zip$/, '');
+    expect(readdirSync(dir)).toEqual([top]);
+    expect(readFileSync(join(dir, top, 'README.txt'), 'utf8')).toContain(`Instances: ${w.name}\n`);
+    expect(existsSync(join(dir, top, w.name, 'objects', 'deployment.yaml'))).toBe(true);
+  }, 240_000);
 });
 
 describe('report: bad usage, secrets, partial failures', () => {
@@ -143,6 +177,23 @@ describe('report: bad usage, secrets, partial failures', () => {
     expect(readFileSync(join(dir, 'README.txt'), 'utf8')).toContain('SECRETS ARE INCLUDED IN CLEAR');
   }, 240_000);
 
+  it('--include-secrets on a terminal asks: another answer writes nothing and exits 1; typing "yes" writes the bundle', async () => {
+    const file = join(scratch, 'asked.zip');
+    const args = ['-n', NS, 'report', w.name, '-f', file, '--include-secrets'];
+    const question = new RegExp(`The bundle will hold the Secret values and odoo\\.conf passwords of ${w.name} in clear\\. Type "yes" to confirm: $`);
+    const no = await kubectlOdooOnTerminal(args, { kubeconfig: w.cluster.kubeconfigPath, context: null, answers: [{ after: question, type: 'no' }] });
+    expect(no.code, no.out).toBe(1);
+    expect(no.out).toContain('error: not confirmed; no bundle was written\r\n');
+    expect(existsSync(file)).toBe(false);
+    expect(readdirSync(scratch).filter((n) => n.includes('asked'))).toEqual([]);
+    const yes = await kubectlOdooOnTerminal(args, { kubeconfig: w.cluster.kubeconfigPath, context: null, timeoutMs: 180_000, answers: [{ after: question, type: 'yes' }] });
+    expect(yes.code, yes.out).toBe(0);
+    expect(yes.out).toContain(`${file}\r\n`);
+    const dir = join(extract(file), 'asked');
+    expect(readFileSync(join(dir, w.name, 'odoo.conf'), 'utf8')).toMatch(new RegExp(`^admin_passwd = ${ADMIN_PASSWD}$`, 'm'));
+    expect(readFileSync(join(dir, 'README.txt'), 'utf8')).toContain('SECRETS ARE INCLUDED IN CLEAR');
+  }, 240_000);
+
   it('a 403 on events and a missing node summary are written into the bundle; the rest is collected (--all, tar.gz)', async () => {
     w.cluster.store.delete('configmaps', 'kubectl-odoo', `kubectl-odoo-node-${readyPods(w)[0].spec.nodeName}`);
     const fault = w.cluster.faults.error(403, { method: 'GET', path: /\/namespaces\/saasodoo\/events$/ });
@@ -170,6 +221,27 @@ describe('report: bad usage, secrets, partial failures', () => {
     expect(existsSync(join(dir, w.name, 'events.txt'))).toBe(false);
     // No temporary file is left beside the bundle.
     expect(readdirSync(scratch).filter((n) => n.endsWith('.tmp'))).toEqual([]);
+  }, 240_000);
+
+  it('-l SELECTOR: only the instances whose Deployment matches are in the bundle; a selector that matches none writes nothing', async () => {
+    const other = 'odoo-beta-9f8e7d6c';
+    await addBackupInstance(w.cluster, pg, { name: other, db: 'beta', id: '9f8e7d6c5b4a43219876fedcba012345', customer: 'cust-8', attachments: 1 });
+    const file = join(scratch, 'selected.zip');
+    const r = await w.odoo(['report', '-l', 'saasodoo.io/customer-id=cust-7', '-f', file], { timeoutMs: 180_000 });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toBe(`${file}\n`);
+    const dir = join(extract(file), 'selected');
+    expect(readdirSync(dir).sort()).toEqual(['README.txt', w.name]);
+    const readme = readFileSync(join(dir, 'README.txt'), 'utf8');
+    expect(readme).toContain(`Instances: ${w.name}\n`);
+    expect(readme).toContain('Command:   kubectl odoo report -l saasodoo.io/customer-id=cust-7\n');
+    expect(existsSync(join(dir, w.name, 'objects', 'deployment.yaml'))).toBe(true);
+    const none = join(scratch, 'none.zip');
+    const n = await w.odoo(['report', '-l', 'saasodoo.io/customer-id=nobody', '-f', none]);
+    expect(n.code, n.stderr).toBe(0);
+    expect(n.stdout).toBe('');
+    expect(n.stderr).toBe('No instances found in namespace saasodoo; no bundle was written.\n');
+    expect(existsSync(none)).toBe(false);
   }, 240_000);
 
   it('in maintenance: the maintenance pod is in the bundle, odoo.conf read from the stopped instance\'s volume', async () => {

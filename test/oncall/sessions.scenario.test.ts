@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { startPostgres, type TestPostgres } from '../fixtures/postgres.js';
 import { readyPods, waitFor, NS, DB_PASSWORD, type BackupWorld } from '../backups/clusterFixture.js';
 import { startOncallWorld } from './world.js';
+import { kubectlOdooOnTerminal } from '../harness/plugin.js';
 
 let pg: TestPostgres;
 let w: BackupWorld;
@@ -49,6 +50,23 @@ describe('shell', () => {
     const r = await w.odoo(['shell', w.name], { stdin: 'echo from-stdin\nexit 3\n' });
     expect(r.code, r.stderr).toBe(3);
     expect(r.stdout).toBe('from-stdin\n');
+  }, 60_000);
+
+  it('on a terminal the command gets one too (as exec -it), with the terminal\'s size', async () => {
+    const r = await kubectlOdooOnTerminal(['-n', NS, 'shell', w.name, '-c', 'test -t 0 && test -t 1 && echo has-a-tty; stty size; exit 6'], { kubeconfig: w.cluster.kubeconfigPath });
+    expect(r.out).toContain('has-a-tty\r\n');
+    // The size kubectl-odoo sent on the resize channel; one \r per line end: the local terminal adds none.
+    expect(r.out).toBe('has-a-tty\r\n40 100\r\n');
+    expect(r.code, r.out).toBe(6);
+  }, 60_000);
+
+  it('without -c on a terminal: an interactive shell on a TTY, typed into, whose exit code is ours', async () => {
+    const r = await kubectlOdooOnTerminal(['-n', NS, 'shell', w.name], {
+      kubeconfig: w.cluster.kubeconfigPath,
+      answers: [{ after: /[#$] $/, type: 'test -t 0 && echo "tty-$ODOO_DATABASE_NAME"; exit 4' }],
+    });
+    expect(r.out).toContain('tty-acme\r\n');
+    expect(r.code, r.out).toBe(4);
   }, 60_000);
 
   it('a stopped instance is refused with what to do instead', async () => {

@@ -7,11 +7,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { startPostgres, type TestPostgres } from '../fixtures/postgres.js';
 import { CUSTOMER, NS, readyPods, serveThroughStandIn, waitFor, type BackupWorld } from '../backups/clusterFixture.js';
 import { startOncallWorld } from './world.js';
-import { KUBECTL, kubectlOdoo, pluginEnv } from '../harness/plugin.js';
+import { KUBECTL, kubectlOdoo, kubectlOdooOnTerminal, pluginEnv } from '../harness/plugin.js';
 
 let pg: TestPostgres;
 let w: BackupWorld;
@@ -130,6 +130,24 @@ describe('update', () => {
 });
 
 describe('update --no-backup', () => {
+  it('on a terminal asks first; another answer than the instance name changes nothing', async () => {
+    const setsBefore = backupSets();
+    const jobsBefore = updateJobs();
+    const before = await modules();
+    const r = await kubectlOdooOnTerminal(['-n', NS, 'update', w.name, '-m', 'web', '--no-backup'], {
+      kubeconfig: w.cluster.kubeconfigPath,
+      answers: [{ after: new RegExp(`Update ${w.name} without a backup first\\? A failed update then has nothing to go back to\\. Type "${w.name}" to confirm: $`), type: 'no' }],
+    });
+    expect(r.code, r.out).toBe(1);
+    expect(r.out).toContain('error: not confirmed; nothing was changed\r\n');
+    expect(updateJobs()).toEqual(jobsBefore);
+    expect(dep().spec.replicas).toBe(1);
+    expect(readyPods(w).length).toBe(1);
+    expect(w.cluster.store.get('leases', NS, `odoo-lock-${w.name}`)).toBeUndefined();
+    expect(backupSets()).toEqual(setsBefore);
+    expect(await modules()).toEqual(before);
+  }, 120_000);
+
   it('without a terminal does not ask; a failure then says there is no backup to go back to', async () => {
     const setsBefore = backupSets();
     const r = await w.odoo(['update', w.name, '-m', 'broken_report', '--no-backup'], { timeoutMs: 300_000 });
@@ -204,4 +222,47 @@ describe('while in maintenance', () => {
       expect(off.code, off.stderr).toBe(0);
     }
   }, 300_000);
+});
+
+describe('update --all-modules', () => {
+  it('runs odoo -u all: every installed module is updated, the others are left alone', async () => {
+    // The broken module of the failing update is uninstalled first.
+    await pg.psql("update ir_module_module set state = 'uninstalled' where name = 'broken_report'", { database: w.db });
+    const before = await modules();
+    const r = await w.odoo(['update', w.name, '--all-modules', '--no-backup'], { timeoutMs: 300_000 });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toBe(`instance/${w.name}: updated all modules; started again, /web/health answers\n`);
+    const installed = Object.keys(before).filter((m) => before[m].startsWith('installed '));
+    expect(installed).toEqual(expect.arrayContaining(['base', 'web', 'sale']));
+    expect(r.stderr).toMatch(new RegExp(`^ {2}\\| .* INFO acme odoo\\.modules\\.loading: ${installed.length} modules loaded`, 'm'));
+    const after = await modules();
+    for (const m of Object.keys(before)) expect(after[m], m).toBe(installed.includes(m) ? `${before[m]}.1` : before[m]);
+    expect(dep().spec.replicas).toBe(1);
+    expect(readyPods(w).length).toBe(1);
+  }, 400_000);
+});
+
+describe('update: /web/health after the Job', () => {
+  it('when /web/health does not answer, update fails after the wait and says so; the instance is left updated and started', async () => {
+    const config = join(mkdtempSync(join(tmpdir(), 'kubectl-odoo-config-')), 'config.yaml');
+    writeFileSync(config, 'waitTimeout: 30s\n');
+    const before = await modules();
+    // /web/health is reached through port-forward: refused, the health check gets no answer.
+    const fault = w.cluster.faults.error(503, { path: /\/pods\/[^/]+\/portforward$/ });
+    let r;
+    try {
+      r = await kubectlOdoo(['-n', NS, 'update', w.name, '-m', 'web', '--no-backup'], { kubeconfig: w.cluster.kubeconfigPath, env: { KUBECTL_ODOO_CONFIG: config }, timeoutMs: 300_000 });
+    } finally {
+      fault.remove();
+      rmSync(dirname(config), { recursive: true, force: true });
+    }
+    expect(r.code).not.toBe(0);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(new RegExp(`^error: ${w.name} was updated and started, but /web/health did not answer 200 \\(port-forward to pod \\S+ port 8069 failed: the server is currently unable to handle the request\\)$`, 'm'));
+    expect(r.stderr).toMatch(/^ {2}waiting for \/web\/health: port-forward to pod /m);
+    expect((await modules()).web).toBe(`${before.web}.1`);
+    expect(dep().spec.replicas).toBe(1);
+    expect(readyPods(w).length).toBe(1);
+    expect(w.cluster.store.get('leases', NS, `odoo-lock-${w.name}`)).toBeUndefined();
+  }, 400_000);
 });

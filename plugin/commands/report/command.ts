@@ -111,6 +111,10 @@ export const reportCommand: CommandDef<ReportArgs> = {
       throw new UsageError('--include-secrets puts Secret values in clear into the bundle: it asks first, and without a terminal needs --yes');
     }
     const { instances, many } = await resolveTargets(ctx, 'report', args);
+    if (many && !instances.length) {
+      ctx.io.stderr.write(`No instances found in namespace ${ctx.namespace()}; no bundle was written.\n`);
+      return;
+    }
     if (args.includeSecrets && !args.yes) {
       if (!(await ctx.confirm(`The bundle will hold the Secret values and odoo.conf passwords of ${instances.map((i) => i.name).join(', ')} in clear.`, 'yes'))) {
         throw new DeclinedError('not confirmed; no bundle was written');

@@ -258,6 +258,20 @@ describe('port-forward', () => {
     }
   });
 
+  it('a pod that does not exist fails the upgrade with the API error, naming the port-forward', async () => {
+    const err = await connectPodPort(kube, { namespace: ns, pod: 'nosuch', port: 8069 }).then(() => undefined, (e: Error) => e);
+    expect(err?.message).toBe('port-forward to pod nosuch port 8069 failed: pods "nosuch" not found');
+    expect((err as any).status).toBe(404);
+  });
+
+  it('an injected 503 answers the upgrade request as it answers any other', async () => {
+    const fault = cluster.faults.error(503, { path: /\/pods\/shell\/portforward$/, times: 1 });
+    const err = await connectPodPort(kube, { namespace: ns, pod: 'shell', port: 8069 }).then(() => undefined, (e: Error) => e);
+    expect(fault.hits).toBe(1);
+    expect(err?.message).toBe('port-forward to pod shell port 8069 failed: the server is currently unable to handle the request');
+    expect((err as any).status).toBe(503);
+  });
+
   it('a port nobody listens on fails with the kubelet error on the error channel', async () => {
     const stream = await connectPodPort(kube, { namespace: ns, pod: 'shell', port: 9999 });
     const [err] = await once(stream, 'error');
