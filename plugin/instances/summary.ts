@@ -1,6 +1,6 @@
 // One row per instance for list/watch tables and their -o json|yaml: the same fields for plugin and
 // platform instances. Pure.
-import { ANNOTATION_LAST_BACKUP } from './labels.js';
+import { ANNOTATION_LAST_BACKUP, LABEL_DRILL_OF } from './labels.js';
 import type { Column } from '../core/output/table.js';
 import type { Colors } from '../core/output/colors.js';
 import { UsageError } from '../../lib/errors.js';
@@ -39,6 +39,8 @@ export interface InstanceSummary {
   /** When the newest complete backup recorded on the Deployment was taken. */
   lastBackupAt?: string;
   labelScheme: string;
+  /** A restore drill's throwaway instance: the instance whose backup it drills. */
+  drillOf?: string;
   /** Only the volume of a deleted instance is left. */
   kept?: true;
   keptSince?: string;
@@ -70,7 +72,8 @@ export function summarizeKeptVolume(k: KeptVolume): InstanceSummary {
 /** The STATUS column: `deleted (volume kept)` for a kept volume, else the status text. */
 export function summaryStatusText(r: InstanceSummary): string {
   if (r.kept) return 'deleted (volume kept)';
-  return statusText(r as { status: InstanceStatusName; reason?: string });
+  const text = statusText(r as { status: InstanceStatusName; reason?: string });
+  return r.drillOf ? `drill of ${r.drillOf}: ${text}` : text;
 }
 
 function lastBackupAt(deployment: any): { lastBackupAt?: string } {
@@ -119,6 +122,7 @@ export function summarizeInstance(o: InstanceObjects, now: Date): InstanceSummar
     pod: s.pod,
     createdAt: o.deployment?.metadata?.creationTimestamp,
     labelScheme: o.facts.scheme,
+    ...(o.deployment?.metadata?.labels?.[LABEL_DRILL_OF] ? { drillOf: o.deployment.metadata.labels[LABEL_DRILL_OF] } : {}),
   };
 }
 

@@ -171,9 +171,20 @@ describe('backup verify --drill', () => {
       expect(fleet.stdout).toMatch(new RegExp(`^job\\.batch/odoo-backup-${w.name}-\\S+\\n$`));
       const schedules = await w.odoo(['backup', 'schedule', '--all', '--every', 'daily', '--dry-run', '-o', 'json']);
       expect(JSON.parse(schedules.stdout).items.filter((o: any) => o.kind === 'CronJob').map((o: any) => o.metadata.name)).toEqual([`odoo-backup-${w.name}`]);
+      // list shows it for what it is; maintenance on the whole namespace leaves it alone.
+      const list = await w.odoo(['list', '-o', 'wide']);
+      expect(list.stdout).toMatch(new RegExp(`^${w.name}-drill-[a-z0-9]+\\t.*\\tdrill of ${w.name}: (stopped|creating|starting|running)\\t`, 'm'));
+      const listJson = JSON.parse((await w.odoo(['list', '-o', 'json'])).stdout);
+      expect(listJson.filter((i: any) => i.drillOf).map((i: any) => i.drillOf)).toEqual([w.name]);
+      const maintRun = await w.odoo(['maintenance', 'off', '--all', '--yes']);
+      expect(maintRun.code, maintRun.stderr).toBe(0);
+      expect(maintRun.stderr).toBe(`End the maintenance of 1 instance(s) in namespace ${NS}:\n  ${w.name}  running\n`);
       child.kill('SIGINT');
       expect(await exited, out).toBe(130);
     } finally {
+      // A failed assertion above must not leave the drill paused for the tests after it.
+      if (child.exitCode === null) child.kill('SIGINT');
+      await exited;
       rmSync(pauses, { recursive: true, force: true });
     }
     expect(out).toMatch(new RegExp(`^error: interrupted: the drill of ${good} was stopped; odoo-acme-1a2b3c4d-drill-[a-z0-9]+'s Deployment, Service, volume and Jobs and database odoo_acme_1a2b3c4d_drill_[a-z0-9]+ removed$`, 'm'));

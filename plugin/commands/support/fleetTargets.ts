@@ -34,10 +34,14 @@ export async function resolveTargets(ctx: CommandContext, command: string, args:
   }
   const { listInstances } = await import('../../instances/resolveFleet.js');
   const { collectInstanceObjects } = await import('../../instances/resolve.js');
+  const { isDrillInstance } = await import('../../instances/labels.js');
   const listed = await listInstances(kube, { namespace, labelSelector: selector });
+  // A restore drill's throwaway instance is removed within minutes, and the drill owns it: -l and
+  // --all leave it alone, as fleet backups do.
+  const own = listed.filter((i) => !isDrillInstance(i.deployment));
   // The listing is slimmed; the work needs each Deployment whole.
   const instances: InstanceObjects[] = [];
-  for (const i of listed.sort((a, b) => (a.name < b.name ? -1 : 1))) {
+  for (const i of own.sort((a, b) => (a.name < b.name ? -1 : 1))) {
     instances.push(await collectInstanceObjects(kube, await kube.get(RESOURCES.deployments, i.name, namespace)));
   }
   return { kube, instances, many: true };
