@@ -21,8 +21,11 @@ export interface AgentCallOptions {
   now?: () => number;
 }
 
+// Loaded on first use (so commands that never reach an agent do not pay for it), then reused per node.
+let wsModule: Promise<unknown> | undefined;
+
 export async function callAgent<T = unknown>(opts: AgentCallOptions): Promise<T> {
-  const { default: WebSocket } = (await import('ws')) as unknown as { default: typeof WebSocketType };
+  const { default: WebSocket } = (await (wsModule ??= import('ws'))) as unknown as { default: typeof WebSocketType };
   return new Promise<T>((resolve, reject) => {
     // No per-message compression: answers are small, and a deflate context per node costs CPU across a fleet.
     const ws = new WebSocket(opts.url, { headers: { Authorization: `Bearer ${opts.token}` }, handshakeTimeout: 15_000, perMessageDeflate: false });
