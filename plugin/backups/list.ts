@@ -11,7 +11,7 @@ import { placementOf, type PodPlacement } from '../core/helperPod.js';
 import { buildListJob, LABEL_BACKUP_SET, LABEL_INSTANCE, LABEL_MANAGED_BY, LABEL_OPERATION } from './jobSpecs.js';
 import { jobOutcome } from '../../lib/kube/jobs.js';
 import { newestComplete, parseListing, platformBackups, sortBackups, type BackupSetInfo } from './listing.js';
-import { formatBackupTimestamp, validateBackupInstanceName, type BackupRef } from './naming.js';
+import { formatBackupTimestamp, isValidInstanceName, type BackupRef } from './naming.js';
 import { parsePlatformArchivePath, type ArchiveCandidate } from './platformArchives.js';
 import { findInstanceDeployment } from '../instances/resolve.js';
 import { InstanceNotFoundError } from '../instances/resolveRemains.js';
@@ -43,8 +43,8 @@ export async function resolveBackupScope(deps: BackupDeps, scope: ListScope): Pr
     const d = await findInstanceDeployment(deps.kube, scope.namespace, scope.instance);
     return { ...scope, instance: d.metadata.name, placement: placementOf(d) };
   } catch (e) {
-    if (!(e instanceof InstanceNotFoundError)) throw e;
-    validateBackupInstanceName(scope.instance);
+    // A name that cannot be a folder is no deleted instance's either: not found, as for every command.
+    if (!(e instanceof InstanceNotFoundError) || !isValidInstanceName(scope.instance)) throw e;
     return scope;
   }
 }
@@ -118,12 +118,16 @@ async function runningBackups(deps: BackupDeps, namespace: string): Promise<Set<
 
 /**
  * The one set a reference names. `contextInstance` fills in the instance for "latest" and bare
- * timestamps. Only complete sets are returned; partial and failed ones get a clear error.
+ * timestamps. The instance of INSTANCE/TIMESTAMP and the context one resolve as every instance name
+ * does (resolveBackupScope); the full path names its folder as it is. Only complete sets are
+ * returned; partial and failed ones get a clear error.
  */
 export async function findBackupSet(deps: BackupDeps, namespace: string, ref: BackupRef, contextInstance?: string): Promise<BackupSetInfo> {
-  const instance = ref.instance ?? contextInstance;
-  if (!instance) throw new UsageError(`backup "${ref.timestamp}" does not say which instance it belongs to: use INSTANCE/TIMESTAMP or the full path from "kubectl odoo backups"`);
-  const sets = await listBackupSets(deps, { namespace, customerId: ref.customerId, instance });
+  const named = ref.instance ?? contextInstance;
+  if (!named) throw new UsageError(`backup "${ref.timestamp}" does not say which instance it belongs to: use INSTANCE/TIMESTAMP or the full path from "kubectl odoo backups"`);
+  const scope = ref.customerId ? { namespace, customerId: ref.customerId, instance: named } : await resolveBackupScope(deps, { namespace, instance: named });
+  const instance = scope.instance!;
+  const sets = await listBackupSets(deps, scope);
   const label = `${ref.customerId ? `active/${ref.customerId}/` : ''}${instance}/${ref.timestamp}`;
   if (ref.timestamp === 'latest') {
     // "latest" is never a safety backup: after a restore, that would be the state the restore replaced.

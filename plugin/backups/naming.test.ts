@@ -33,6 +33,9 @@ describe('parseBackupRef', () => {
     ['20250115T103000Z', { timestamp: '20250115T103000Z' }],
     ['acme/20250115T103000Z', { instance: 'acme', timestamp: '20250115T103000Z' }],
     ['acme/latest', { instance: 'acme', timestamp: 'latest' }],
+    // INSTANCE is any name the instance answers to: a database or platform name may have upper case, "_" and ".".
+    ['Shop_EU.v2/latest', { instance: 'Shop_EU.v2', timestamp: 'latest' }],
+    ['5B6C7D8E-1111-4000-A000-000000000007/20250115T103000Z', { instance: '5B6C7D8E-1111-4000-A000-000000000007', timestamp: '20250115T103000Z' }],
     ['active/cust-1/acme/20250115T103000Z/', { customerId: 'cust-1', instance: 'acme', timestamp: '20250115T103000Z' }],
   ])('accepts %s', (raw, ref) => {
     expect(parseBackupRef(raw)).toEqual(ref);
@@ -41,7 +44,9 @@ describe('parseBackupRef', () => {
   it.each([
     ['', /^backup reference is empty: use latest, /],
     ['yesterday', /^invalid backup "yesterday": use latest, a timestamp like 20250115T103000Z, INSTANCE\/TIMESTAMP or active\/CUSTOMER\/INSTANCE\/TIMESTAMP \(as "kubectl odoo backups" lists them\)$/],
-    ['Acme/20250115T103000Z', /^invalid backup "Acme\/20250115T103000Z": "Acme" is not an instance name \(lower-case letters, digits and "-"\)$/],
+    ['acme$/20250115T103000Z', /^invalid backup "acme\$\/20250115T103000Z": "acme\$" is not an instance name \(its Deployment name, instance id, platform instance name or database: letters, digits, "-", "_" and "."\)$/],
+    ['a..b/latest', /^invalid backup "a\.\.b\/latest": "a\.\.b" is not an instance name/],
+    ['active/cust-1/Acme/20250115T103000Z', /^invalid backup ".*": "Acme" is not an instance's folder \(its Deployment name: lower-case letters, digits and "-"\)$/],
     ['acme/2025', /^invalid backup "acme\/2025": "2025" is not a backup timestamp \(YYYYMMDDTHHMMSSZ, e.g. 20250115T103000Z\) or latest$/],
     ['acme/.partial-20250115T103000Z', /incomplete set and cannot be used/],
     ['active/../acme/20250115T103000Z', /^invalid backup ".*": "\.\." is not a customer id$/],

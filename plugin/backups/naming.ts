@@ -7,6 +7,7 @@
 // A set is written under `.partial-` and renamed to its final name only when every file is written and
 // checksummed, so nothing with the final name is ever incomplete.
 import { UsageError } from '../../lib/errors.js';
+import { isInstanceReference } from '../instances/names.js';
 
 /** 20250115T103000Z: UTC, sortable as text, safe in paths and label values. */
 export const TIMESTAMP_RE = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/;
@@ -84,7 +85,7 @@ export function parseSetFolder(rel: string): (BackupSetId & { partial: boolean }
  * A BACKUP reference as a user types it:
  *   latest                                  the newest complete set of the instance in context
  *   20250115T103000Z                        a set of the instance in context
- *   acme/20250115T103000Z                   a set of instance acme (any customer)
+ *   acme/20250115T103000Z                   a set of instance acme (any customer), named by any of its names
  *   active/cust-1/acme/20250115T103000Z     the full path, as `kubectl odoo backups` prints it
  */
 export interface BackupRef {
@@ -128,8 +129,15 @@ export function parseBackupRef(raw: string, opts: { qualified?: boolean } = {}):
     if (whole) throw new UsageError(`invalid backup "${raw}": use ${forms}`);
     throw new UsageError(`invalid backup "${raw}": "${ts}" is not a backup timestamp (YYYYMMDDTHHMMSSZ, e.g. 20250115T103000Z) or latest`);
   };
+  // In INSTANCE/TIMESTAMP the instance is named as any command takes it (database, instance id, ...);
+  // in the full path it is the folder, its Deployment name.
   const checkInstance = (name: string) => {
-    if (!isValidInstanceName(name)) throw new UsageError(`invalid backup "${raw}": "${name}" is not an instance name (lower-case letters, digits and "-")`);
+    if (!isValidInstanceName(name)) throw new UsageError(`invalid backup "${raw}": "${name}" is not an instance's folder (its Deployment name: lower-case letters, digits and "-")`);
+  };
+  const checkReference = (name: string) => {
+    if (!isInstanceReference(name)) {
+      throw new UsageError(`invalid backup "${raw}": "${name}" is not an instance name (its Deployment name, instance id, platform instance name or database: letters, digits, "-", "_" and ".")`);
+    }
   };
   if (parts.length === 1) {
     if (opts.qualified) {
@@ -139,7 +147,7 @@ export function parseBackupRef(raw: string, opts: { qualified?: boolean } = {}):
     return { timestamp: parts[0] };
   }
   if (parts.length === 2) {
-    checkInstance(parts[0]);
+    checkReference(parts[0]);
     checkTimestamp(parts[1]);
     return { instance: parts[0], timestamp: parts[1] };
   }

@@ -16,6 +16,7 @@ import { formatBackupTimestamp, parseSetFolder } from './naming.js';
 import { LABEL_MANAGED_BY, LABEL_OPERATION } from './jobSpecs.js';
 import { jobOutcome } from '../../lib/kube/jobs.js';
 import { parseListing, type BackupSetInfo } from './listing.js';
+import { resolveBackupScope } from './list.js';
 import { planPrune, type PruneDecision, type RetentionPolicy } from './retention.js';
 import { OFFSITE_SCRIPT } from './scripts.js';
 
@@ -155,7 +156,8 @@ export async function fetchRemoteSet(deps: BackupDeps, o: OffsiteSettings, names
  * the restore then uses as any other set (same checks, same safety backup, same swap).
  */
 export async function bringBackRemoteSet(deps: BackupDeps, o: OffsiteSettings, p: { namespace: string; instance: string; customerId: string; ref: { customerId?: string; instance?: string; timestamp: string } }): Promise<string> {
-  const instance = p.ref.instance ?? p.instance;
+  // INSTANCE/TIMESTAMP names the instance as any command does; the full path names its folder.
+  const instance = p.ref.instance === undefined ? p.instance : p.ref.customerId ? p.ref.instance : (await resolveBackupScope(deps, { namespace: p.namespace, instance: p.ref.instance })).instance!;
   const customerId = p.ref.customerId ?? p.customerId;
   let path: string;
   if (p.ref.timestamp === 'latest') {

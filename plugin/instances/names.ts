@@ -30,12 +30,17 @@ export function validateInstanceName(name: string, what = 'instance name'): stri
  */
 export function validateInstanceReference(name: string): string {
   const n = String(name ?? '');
-  if (!n || n.length > 253 || !/^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/.test(n) || n.includes('..')) {
+  if (!isInstanceReference(n)) {
     throw new UsageError(
       `invalid instance name "${name}": give the Deployment name, instance id, platform instance name or database name (letters, digits, "-", "_" and ".", e.g. acme or odoo-acme-1a2b3c4d)`,
     );
   }
   return n;
+}
+
+/** Whether `n` can be a name an instance answers to (validateInstanceReference without the error). */
+export function isInstanceReference(n: string): boolean {
+  return !!n && n.length <= 253 && /^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/.test(n) && !n.includes('..');
 }
 
 /** A namespace given with -n: a DNS-1123 label. */

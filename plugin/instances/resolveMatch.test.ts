@@ -55,6 +55,16 @@ describe('matchInstanceKeys: every platform name, exactly', () => {
     ['shop', client, ['instance name']],
     ['shop_', client, []],
     ['prod1234', prod, ['Deployment name', 'instance id', 'instance name']],
+    // A UUID is one id in either case, dashed or not: the dashed form of the id only a PVC name holds.
+    ['9f8e7d6c-5b4a-3928-1706-f5e4d3c2b1a0', v1, ['instance id']],
+    ['9F8E7D6C-5B4A-3928-1706-F5E4D3C2B1A0', v1, ['instance id']],
+    ['9F8E7D6C5B4A39281706F5E4D3C2B1A0', v1, ['instance id']],
+    ['5B6C7D8E-1111-4000-A000-000000000007', client, ['instance id']],
+    ['5B6C7D8E', client, ['id8']],
+    ['9f8e7d6c-5b4a-3928-1706-f5e4d3c2b1a', v1, []],
+    ['9f8e7d6c5b4a-3928-1706-f5e4d3c2b1a0', v1, []],
+    ['ODOO-SHOP-7C1D9E0A', guide, []],
+    ['SHOP', guide, []],
   ])('%s', (ref, d, keys) => expect(matchInstanceKeys(ref as string, d)).toEqual(keys));
   it('lists each name once for completion', () => {
     expect(instanceKeysOf(guide).map((k) => `${k.key}=${k.value}`)).toEqual(['Deployment name=odoo-shop-7c1d9e0a', 'instance id=7c1d9e0a', 'database=shop', 'PVC name=odoo-shop-7c1d9e0a-storage']);

@@ -15,11 +15,29 @@ export type InstanceKey = 'Deployment name' | 'instance name' | 'database' | 'in
 
 const KEY_ORDER: InstanceKey[] = ['Deployment name', 'instance id', 'instance name', 'database', 'PVC name', 'id8'];
 const HEX8 = /^[0-9a-f]{8}$/;
+const HEX8_ANY_CASE = /^[0-9a-f]{8}$/i;
+
+const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const HEX32_RE = /^[0-9a-f]{32}$/i;
+
+/**
+ * A UUID is one id whatever its case and whether it has its dashes (RFC 9562): its 32-hex form in lower
+ * case, or undefined when `s` is no UUID.
+ */
+export function uuidHexOf(s: string): string | undefined {
+  return UUID_RE.test(s) || HEX32_RE.test(s) ? s.replace(/-/g, '').toLowerCase() : undefined;
+}
+
+/** The dashed 8-4-4-4-12 form of a 32-hex id. */
+function dashedUuid(hex: string): string {
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
 
 /**
  * Every id an instance is known by: its instance-id label (as written and without dashes) and the id in
  * its data PVC's name (`odoo-instance-<id>`): the refactoring guide labels Deployments with the
- * 8-character prefix only, while its PVC carries the full id people see elsewhere.
+ * 8-character prefix only, while its PVC carries the full id people see elsewhere. A UUID is known in
+ * both forms: the platform's tickets show it dashed, its PVC name (seed 000) holds the 32-hex form.
  */
 export function instanceIdsOf(deployment: any): string[] {
   return instanceIdsOfFacts(deriveInstanceFacts(deployment));
@@ -31,6 +49,11 @@ export function instanceIdsOfFacts(facts: Pick<InstanceFacts, 'instanceId' | 'pv
   const add = (x: string) => {
     ids.add(x);
     ids.add(x.replace(/-/g, ''));
+    const hex = uuidHexOf(x);
+    if (hex) {
+      ids.add(hex);
+      ids.add(dashedUuid(hex));
+    }
   };
   if (facts.instanceId) add(facts.instanceId);
   const m = /^odoo-instance-(.+)$/.exec(facts.pvcName ?? '');
@@ -82,8 +105,11 @@ export function id8sOf(deployment: any, facts: InstanceFacts = deriveInstanceFac
 export function matchInstanceKeys(ref: string, deployment: any): InstanceKey[] {
   // Derived once: matching runs over every instance of the namespace.
   const facts = deriveInstanceFacts(deployment);
-  const keys = new Set<InstanceKey>(exactKeysOf(deployment, facts).filter((k) => k.value === ref).map((k) => k.key));
-  if (keys.size === 0 && id8sOf(deployment, facts).includes(ref)) keys.add('id8');
+  // An id is typed as the ticket shows it: a UUID or an id8 in upper case is the same id.
+  const uuid = uuidHexOf(ref);
+  const sameId = (value: string) => value === ref || (!!uuid && uuidHexOf(value) === uuid);
+  const keys = new Set<InstanceKey>(exactKeysOf(deployment, facts).filter((k) => (k.key === 'instance id' ? sameId(k.value) : k.value === ref)).map((k) => k.key));
+  if (keys.size === 0 && HEX8_ANY_CASE.test(ref) && id8sOf(deployment, facts).includes(ref.toLowerCase())) keys.add('id8');
   return KEY_ORDER.filter((k) => keys.has(k));
 }
 
@@ -145,10 +171,18 @@ export function textMayNameInstance(ref: string): ((text: string) => boolean) | 
   if (!/^[A-Za-z0-9._-]+$/.test(ref)) return undefined;
   const forms = [ref];
   if (ref.startsWith(DERIVED_PVC_PREFIX) && ref.length > DERIVED_PVC_PREFIX.length) forms.push(ref.slice(DERIVED_PVC_PREFIX.length));
+  // A dashed UUID may be written as its 32-hex form only (a PVC name); ids match in either case.
+  const uuid = uuidHexOf(ref);
+  if (uuid) forms.push(uuid);
   const tests = forms.map((f): ((text: string) => boolean) => {
+    const flags = /^[0-9a-f-]+$/i.test(f) ? 'i' : '';
     // With a dash it is no id without dashes nor an id8: only the name as it is.
-    if (f.includes('-')) return (text) => text.includes(f);
-    const spread = new RegExp([...f].map((c) => c.replace(/\./g, '\\.')).join('-*'));
+    if (f.includes('-')) {
+      if (!flags) return (text) => text.includes(f);
+      const written = new RegExp(f, flags);
+      return (text) => written.test(text);
+    }
+    const spread = new RegExp([...f].map((c) => c.replace(/\./g, '\\.')).join('-*'), flags);
     return (text) => spread.test(text);
   });
   return (text) => tests.some((t) => t(text));

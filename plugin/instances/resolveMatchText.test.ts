@@ -17,6 +17,7 @@ const refs = [
   '1a2b3c4d-0000-4000-a000-000000000042', '1a2b3c4d000040000a000000000042', '1a2b3c4d', 'globex-erp',
   'shop', '7c1d9e0a', 'odoo-shop-7c1d9e0a-storage', 'shop_eu.v2', '5b6c7d8e', '5b6c7d8e11114000a000000000000007',
   'abcdef01', 'abcdef0122224000a000000000000003', 'odoo-instance-abcdef01-2222-4000-a000-000000000003',
+  '9f8e7d6c-5b4a-3928-1706-f5e4d3c2b1a0', '9F8E7D6C5B4A39281706F5E4D3C2B1A0', '5B6C7D8E-1111-4000-A000-000000000007', '5B6C7D8E', 'ABCDEF01',
 ];
 
 describe('textMayNameInstance', () => {
@@ -25,6 +26,9 @@ describe('textMayNameInstance', () => {
       const text = JSON.stringify({ kind: 'DeploymentList', items: [d] });
       for (const ref of refs) if (matchInstanceKeys(ref, d).length) expect(textMayNameInstance(ref)!(text), `${ref} in ${d.metadata.name}`).toBe(true);
     }
+  });
+  it('every one of those names matches an instance of the fleet', () => {
+    for (const ref of refs) expect(fleet.some((d) => matchInstanceKeys(ref, d).length > 0), ref).toBe(true);
   });
   it('rules out text that holds no such name', () => {
     const text = JSON.stringify({ kind: 'DeploymentList', items: fleet });

@@ -40,6 +40,11 @@ async function boundDir(cluster: TestCluster, pvc: string): Promise<string> {
   return dir;
 }
 
+/** The instance's credentials Secret: a DNS subdomain, while a database name may hold "_". */
+export function credentialsSecretName(db: string): string {
+  return `${db.replace(/_/g, '-')}-db`;
+}
+
 export interface InstanceSpec {
   name: string;
   db: string;
@@ -62,8 +67,9 @@ export async function addBackupInstance(cluster: TestCluster, pg: TestPostgres, 
   const image = spec.image ?? 'odoo:17';
   const mountPath = /bitnami/.test(image) ? '/bitnami/odoo' : '/var/lib/odoo';
   const owner = `odoo_${db}`;
+  const secret = credentialsSecretName(db);
   await pg.createRole(owner, DB_PASSWORD, { createdb: true });
-  store.create('secrets', { metadata: { name: `${db}-db`, namespace: NS }, stringData: { username: owner, password: DB_PASSWORD } });
+  store.create('secrets', { metadata: { name: secret, namespace: NS }, stringData: { username: owner, password: DB_PASSWORD } });
   const labels = {
     app: 'odoo',
     'managed-by': 'saasodoo',
@@ -96,8 +102,8 @@ export async function addBackupInstance(cluster: TestCluster, pg: TestPostgres, 
                 { name: 'ODOO_DATABASE_HOST', value: '127.0.0.1' },
                 { name: 'ODOO_DATABASE_PORT_NUMBER', value: String(pg.port) },
                 { name: 'ODOO_DATABASE_NAME', value: db },
-                { name: 'ODOO_DATABASE_USER', valueFrom: { secretKeyRef: { name: `${db}-db`, key: 'username' } } },
-                { name: 'ODOO_DATABASE_PASSWORD', valueFrom: { secretKeyRef: { name: `${db}-db`, key: 'password' } } },
+                { name: 'ODOO_DATABASE_USER', valueFrom: { secretKeyRef: { name: secret, key: 'username' } } },
+                { name: 'ODOO_DATABASE_PASSWORD', valueFrom: { secretKeyRef: { name: secret, key: 'password' } } },
               ],
               volumeMounts: [{ name: 'odoo-data', mountPath }],
               readinessProbe: { httpGet: { path: '/web/health', port: 8069 } },
@@ -116,8 +122,12 @@ export async function addBackupInstance(cluster: TestCluster, pg: TestPostgres, 
 /**
  * `image`: the instance's image (bitnami's keeps its data at /bitnami/odoo, the official one at /var/lib/odoo).
  * `odooStandIn`: the simulated Odoo pods run the test cluster's Odoo stand-in (odoo.conf, /web/health).
+ * `labels`: added to (or replacing) the Deployment's and its pods' labels.
  */
-export async function startBackupWorld(pg: TestPostgres, opts: { name?: string; db?: string; attachments?: number; image?: string; odooStandIn?: boolean } = {}): Promise<BackupWorld> {
+export async function startBackupWorld(
+  pg: TestPostgres,
+  opts: { name?: string; db?: string; attachments?: number; image?: string; odooStandIn?: boolean; labels?: Record<string, string> } = {},
+): Promise<BackupWorld> {
   const name = opts.name ?? 'odoo-acme-1a2b3c4d';
   const db = opts.db ?? 'acme';
   const cluster = await startTestCluster({ odooStandIn: opts.odooStandIn });
@@ -127,7 +137,7 @@ export async function startBackupWorld(pg: TestPostgres, opts: { name?: string; 
     metadata: { name: 'odoo-backups-pvc', namespace: NS },
     spec: { accessModes: ['ReadWriteMany'], storageClassName: 'rook-cephfs', resources: { requests: { storage: '50Gi' } } },
   });
-  const { dataDir, inst, owner } = await addBackupInstance(cluster, pg, { name, db, id: '1a2b3c4d5e6f47a8b9c0d1e2f3a4b5c6', attachments: opts.attachments, image: opts.image });
+  const { dataDir, inst, owner } = await addBackupInstance(cluster, pg, { name, db, id: '1a2b3c4d5e6f47a8b9c0d1e2f3a4b5c6', attachments: opts.attachments, image: opts.image, labels: opts.labels });
   const backupsDir = await boundDir(cluster, 'odoo-backups-pvc');
   return {
     cluster,
@@ -160,8 +170,8 @@ export async function serveThroughStandIn(w: BackupWorld, pg: TestPostgres): Pro
   const env = [
     { name: 'HOST', value: '127.0.0.1' },
     { name: 'PORT', value: String(pg.port) },
-    { name: 'USER', valueFrom: { secretKeyRef: { name: `${w.db}-db`, key: 'username' } } },
-    { name: 'PASSWORD', valueFrom: { secretKeyRef: { name: `${w.db}-db`, key: 'password' } } },
+    { name: 'USER', valueFrom: { secretKeyRef: { name: credentialsSecretName(w.db), key: 'username' } } },
+    { name: 'PASSWORD', valueFrom: { secretKeyRef: { name: credentialsSecretName(w.db), key: 'password' } } },
   ];
   const r = await w.kubectl(['patch', 'deployment', w.name, '--type', 'strategic', '-p', JSON.stringify({ spec: { template: { spec: { containers: [{ name: 'odoo', env }] } } } })]);
   if (r.code !== 0) throw new Error(`kubectl patch failed: ${r.stderr}`);

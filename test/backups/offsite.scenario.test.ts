@@ -180,7 +180,8 @@ describe.each(targets)('$name', (target) => {
     const before = await databaseSnapshot(pg, w.db);
     await pg.psql(`DELETE FROM res_partner WHERE id > 100`, { database: w.db });
     rmSync(join(setsDir(), ts), { recursive: true });
-    const r = await w.odoo(['restore', w.name, '--from', `remote:${ts}`, '--yes'], { timeoutMs: 300_000 });
+    // The set named by the instance's database and id8 (its folder is its Deployment name).
+    const r = await w.odoo(['restore', w.db, '--from', `remote:1a2b3c4d/${ts}`, '--yes'], { timeoutMs: 300_000 });
     const fetchLog = async () => {
       const j = w.cluster.store.list('jobs', NS).find((x: any) => x.metadata.name.startsWith('odoo-offsite-fetch'));
       return j ? (await w.kubectl(['logs', `job/${j.metadata.name}`])).stdout : '';

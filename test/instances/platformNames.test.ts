@@ -64,7 +64,15 @@ const shapes: Shape[] = [
     pvc: `odoo-instance-${C.hex}`,
     running: false,
     dbHost: 'pg-initech.internal',
-    forms: { 'Deployment name': 'odoo-initech-9f8e7d6c', database: 'initech', '32-hex id': C.hex, id8: '9f8e7d6c', 'PVC name': `odoo-instance-${C.hex}` },
+    forms: {
+      'Deployment name': 'odoo-initech-9f8e7d6c',
+      database: 'initech',
+      // Only the PVC name holds the id, as 32 hex digits; the ticket shows it as a UUID.
+      'instance id': '9f8e7d6c-5b4a-3928-1706-f5e4d3c2b1a0',
+      '32-hex id': C.hex,
+      id8: '9f8e7d6c',
+      'PVC name': `odoo-instance-${C.hex}`,
+    },
   },
 ];
 
@@ -195,9 +203,30 @@ describe('every name form on every command', { timeout: 600_000 }, () => {
       expect(r.code, ref).toBe(1);
       expect(r.stderr.split('\n')[0]).toBe(`error: instance "${ref}" not found in namespace ${NS}`);
     }
+    // The dashed form of a 32-hex id is exact too: cut short or run on, it is no id.
+    for (const ref of ['9f8e7d6c-5b4a-3928-1706-f5e4d3c2b1a', '9f8e7d6c-5b4a-3928-1706-f5e4d3c2b1a0-x']) {
+      const r = await run(['status', ref]);
+      expect(r.code, ref).toBe(1);
+      expect(r.stderr.split('\n')[0]).toBe(`error: instance "${ref}" not found in namespace ${NS}`);
+    }
     const del = await run(['delete', 'odoo-shop-7c1d9e0a-old', '--yes']);
     expect(del.code).toBe(1);
     expect((await getJson(cluster, ['-n', NS, 'get', 'deployment', 'odoo-shop-7c1d9e0a'])).metadata.name).toBe('odoo-shop-7c1d9e0a');
+  });
+});
+
+describe('an id typed in upper case', () => {
+  it('is the same id, as a UUID, its 32-hex form or its id8; other names keep their case', async () => {
+    for (const ref of [A.id.toUpperCase(), C.hex.toUpperCase(), '9F8E7D6C-5B4A-3928-1706-F5E4D3C2B1A0', '5B6C7D8E']) {
+      const r = await run(['status', ref, '-o', 'json']);
+      expect(r.code, `${ref}: ${r.stderr}`).toBe(0);
+      expect(JSON.parse(r.stdout).instance.name, ref).toBe(ref.startsWith('5') ? 'odoo-acmeshop-5b6c7d8e' : 'odoo-initech-9f8e7d6c');
+    }
+    for (const ref of ['ODOO-SHOP-7C1D9E0A', 'SHOP', 'ACME-WEBSHOP']) {
+      const r = await run(['status', ref]);
+      expect(r.code, ref).toBe(1);
+      expect(r.stderr.split('\n')[0]).toBe(`error: instance "${ref}" not found in namespace ${NS}`);
+    }
   });
 });
 
