@@ -365,10 +365,13 @@ export class KubeClient {
       try {
         for await (const chunk of stream) {
           buf += (chunk as Buffer).toString('utf8');
+          // Lines are cut from the buffer by position and the rest kept once per chunk: a chunk holding
+          // thousands of events is not copied once per event.
+          let start = 0;
           let nl: number;
-          while ((nl = buf.indexOf('\n')) >= 0) {
-            const line = buf.slice(0, nl).trim();
-            buf = buf.slice(nl + 1);
+          while ((nl = buf.indexOf('\n', start)) >= 0) {
+            const line = buf.slice(start, nl).trim();
+            start = nl + 1;
             if (!line) continue;
             const ev = JSON.parse(line) as WatchEvent<T>;
             if (ev.type === 'ERROR') {
@@ -377,6 +380,7 @@ export class KubeClient {
             }
             yield ev;
           }
+          buf = buf.slice(start);
         }
       } catch (e) {
         if (e instanceof ApiError) throw e;

@@ -127,7 +127,8 @@ async function sizeFromJobLog(kube: KubeClient, namespace: string, job: string):
   return line ? Number(line.slice(5)) : undefined;
 }
 
-export async function lastBackupOf(kube: KubeClient, inst: InstanceObjects): Promise<LastBackupInfo | undefined> {
+/** `mayRecord`, when given, decides whether the orphaned Job's set may be recorded (status reads ahead). */
+export async function lastBackupOf(kube: KubeClient, inst: InstanceObjects, mayRecord?: Promise<boolean>): Promise<LastBackupInfo | undefined> {
   const jobs = await kube.list(RESOURCES.jobs, { namespace: inst.namespace, labelSelector: `${LABEL_MANAGED_BY}=kubectl-odoo,${LABEL_OPERATION}=backup,${LABEL_INSTANCE}=${inst.name}` });
   const first = judgeLastBackup(inst.deployment, jobs.items);
   if (!first.unrecorded) return first.info;
@@ -136,7 +137,7 @@ export async function lastBackupOf(kube: KubeClient, inst: InstanceObjects): Pro
   const { info } = judgeLastBackup(inst.deployment, jobs.items, bytes !== undefined ? new Map([[job.job, bytes]]) : new Map());
   // Recorded where the Job would have recorded it, had its plugin lived; the Job goes with its TTL. A
   // reader without the right to patch still gets the answer.
-  if (bytes !== undefined) {
+  if (bytes !== undefined && (mayRecord === undefined || (await mayRecord))) {
     await kube
       .patch(RESOURCES.deployments, inst.name, lastBackupAnnotationPatch({ path: job.path, takenAt: job.takenAt.toISOString(), bytes }), { namespace: inst.namespace })
       .catch(() => undefined);

@@ -32,6 +32,12 @@ export interface InstanceObjects {
 export interface ResolveOptions {
   /** Also fetch the events of the Deployment, its pods and PVC (for status). */
   events?: boolean;
+  /**
+   * Called with the objects of the Deployment named `name`, fetched ahead while the name is checked
+   * against every instance; they are what resolveInstance returns (the same object) when the name
+   * resolves to it unchanged, so a caller may start its own reads on them meanwhile.
+   */
+  onAhead?: (o: InstanceObjects) => void;
 }
 
 /**
@@ -85,6 +91,10 @@ export async function resolveInstance(kube: KubeClient, namespace: string, name:
   named.catch(() => {});
   const early = named
     .then((d) => (d && isInstanceWorkload(d.metadata?.labels) ? collectInstanceObjects(kube, withKind(d, 'Deployment', 'apps/v1'), opts) : undefined))
+    .then((o) => {
+      if (o) opts.onAhead?.(o);
+      return o;
+    })
     .catch(() => undefined);
   const deployment = await findInstanceDeployment(kube, namespace, name, named.catch(() => undefined));
   const ahead = await early;

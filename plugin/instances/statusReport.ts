@@ -72,7 +72,7 @@ export interface LastBackupInfo {
  * Hook for the "last backup" line: given the resolved instance, returns its newest backup (or undefined
  * when there is none). Supplied by the backups area; without it the line says "unknown".
  */
-export type LastBackupProvider = (kube: KubeClient, instance: InstanceObjects) => Promise<LastBackupInfo | undefined>;
+export type LastBackupProvider = (kube: KubeClient, instance: InstanceObjects, mayRecord?: Promise<boolean>) => Promise<LastBackupInfo | undefined>;
 
 /** An operation that holds the instance, one an interruption left, and what a restore left behind. */
 export interface OperationInfo {
@@ -263,14 +263,31 @@ export function buildStatusReport(o: InstanceObjects, storageClass: any | undefi
 }
 
 export async function collectStatusReport(kube: KubeClient, namespace: string, name: string, opts: StatusReportOptions): Promise<StatusReport> {
-  const o = await resolveInstance(kube, namespace, name, { events: true });
-  const scName = o.pvc?.spec?.storageClassName;
-  const [sc, backup, op, schedule] = await Promise.all([
-    scName ? kube.getOptional(RESOURCES.storageclasses, scName).catch(() => undefined) : undefined,
-    opts.lastBackup ? opts.lastBackup(kube, o).then((b) => b ?? null).catch(() => undefined) : undefined,
-    opts.operation ? opts.operation(kube, o, opts.now).catch(() => undefined) : undefined,
-    opts.schedule ? opts.schedule(kube, o, opts.now).catch(() => undefined) : undefined,
-  ]);
+  // What the report reads beside the instance's own objects (storage class, backups, lock, schedule)
+  // starts on the objects fetched ahead for the Deployment of that name, while the name is still being
+  // checked against every instance; it is used only when the name resolves to those very objects. The
+  // last-backup reader records nothing until then (a refused name changes nothing).
+  const readExtras = (o: InstanceObjects, mayRecord?: Promise<boolean>) => {
+    const scName = o.pvc?.spec?.storageClassName;
+    return Promise.all([
+      scName ? kube.getOptional(RESOURCES.storageclasses, scName).catch(() => undefined) : undefined,
+      opts.lastBackup ? opts.lastBackup(kube, o, mayRecord).then((b) => b ?? null).catch(() => undefined) : undefined,
+      opts.operation ? opts.operation(kube, o, opts.now).catch(() => undefined) : undefined,
+      opts.schedule ? opts.schedule(kube, o, opts.now).catch(() => undefined) : undefined,
+    ]);
+  };
+  let ahead: { o: InstanceObjects; extras: ReturnType<typeof readExtras> } | undefined;
+  let settle!: (same: boolean) => void;
+  const resolvedToAhead = new Promise<boolean>((r) => (settle = r));
+  let o: InstanceObjects;
+  try {
+    o = await resolveInstance(kube, namespace, name, { events: true, onAhead: (a) => (ahead = { o: a, extras: readExtras(a, resolvedToAhead) }) });
+  } catch (e) {
+    settle(false);
+    throw e;
+  }
+  settle(ahead?.o === o);
+  const [sc, backup, op, schedule] = await (ahead?.o === o ? ahead.extras : readExtras(o));
   const lastDrill = readDrillRecord(o.deployment);
   const report = { ...buildStatusReport(o, sc, backup, opts.now), ...(opts.schedule ? { schedule } : {}), ...(lastDrill ? { lastDrill } : {}) };
   return op ? { ...report, operation: op.operation, leftovers: op.leftovers } : report;

@@ -1,6 +1,7 @@
 // The "Last backup" line of status against the test cluster: a set finished by a backup Job whose plugin
 // was killed (nobody recorded it) shows, in the same form as a recorded one, and stays known after the
-// Job is gone; a restore's safety backup never becomes the last backup.
+// Job is gone; a name status refuses records nothing; a restore's safety backup never becomes the last
+// backup.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestCluster } from '../cluster/index.js';
 import { applyObjects, clusterWithNamespace, getJson, kc, NS, odoo } from '../instances/helpers.js';
@@ -71,6 +72,25 @@ describe('status: last backup', { timeout: 120_000 }, () => {
     expect(await lastBackupLine()).toBe(fromJob);
     const json = JSON.parse((await run(['status', 'acme', '-o', 'json'])).stdout);
     expect(json.instance.lastBackup).toMatchObject({ name: `active/42/acme/${ts}`, state: 'complete', size: '4Ki' });
+  });
+
+  it('a name status refuses as ambiguous records nothing on either instance', async () => {
+    const before = (await getJson(cluster, ['-n', NS, 'get', 'deployment', 'acme'])).metadata.annotations['kubectl-odoo.io/last-backup'];
+    const ts = '20250118T100000Z';
+    await applyObjects(cluster, [backupJob(ts)]);
+    await waitFor('the orphaned backup Job to finish', finished(`odoo-backup-acme-${ts.toLowerCase()}`));
+    expect((await run(['create', 'beta', '--customer', '43', '--storage', '1Gi', '--ingress', 'none'])).code).toBe(0);
+    // beta now also answers to "acme" (its platform instance-name).
+    expect((await kc(cluster)(['-n', NS, 'label', 'deployment', 'beta', 'saasodoo.io/instance-name=acme', '--overwrite'])).code).toBe(0);
+    const r = await run(['status', 'acme']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('"acme" is ambiguous');
+    expect((await getJson(cluster, ['-n', NS, 'get', 'deployment', 'acme'])).metadata.annotations['kubectl-odoo.io/last-backup']).toBe(before);
+    expect((await getJson(cluster, ['-n', NS, 'get', 'deployment', 'beta'])).metadata.annotations?.['kubectl-odoo.io/last-backup']).toBeUndefined();
+    // Once the name is acme's alone again, status records the set.
+    expect((await kc(cluster)(['-n', NS, 'label', 'deployment', 'beta', 'saasodoo.io/instance-name=beta', '--overwrite'])).code).toBe(0);
+    expect(await lastBackupLine()).toMatch(/^active\/42\/acme\/20250118T100000Z, \S+ ago \(complete\)$/);
+    expect(JSON.parse((await getJson(cluster, ['-n', NS, 'get', 'deployment', 'acme'])).metadata.annotations['kubectl-odoo.io/last-backup']).path).toBe(`active/42/acme/${ts}`);
   });
 
   it('a safety backup taken before a restore is not the last backup', async () => {

@@ -25,17 +25,39 @@ export const watchCommand: CommandDef<WatchArgs> = {
     const kube = await ctx.kube();
     const { watchInstances, formatTransition } = await import('../../instances/watch.js');
     const { styleStatus } = await import('../../instances/summary.js');
-    await watchInstances(kube, {
-      namespace,
-      labelSelector: selector,
-      customer: args.customer !== undefined ? String(args.customer) : undefined,
-      signal: ctx.signal,
-      now: () => ctx.clock.now(),
-      log: ctx.globals.verbose >= 4 ? (l) => ctx.progress(l) : undefined,
-      emit: (t) => {
-        if (format === 'json') ctx.io.stdout.write(JSON.stringify(t) + '\n');
-        else ctx.io.stdout.write(formatTransition({ ...t, to: styleStatus(ctx.colors, t.to, t.to) as any }, !namespace) + '\n');
-      },
-    });
+    // Lines are gathered and written once per turn of the event loop: a burst of thousands of
+    // transitions costs a few writes, not one write each.
+    let out = '';
+    let flushing = false;
+    const flush = () => {
+      flushing = false;
+      if (!out) return;
+      const text = out;
+      out = '';
+      ctx.io.stdout.write(text);
+    };
+    const print = (line: string) => {
+      out += line + '\n';
+      if (!flushing) {
+        flushing = true;
+        setImmediate(flush);
+      }
+    };
+    try {
+      await watchInstances(kube, {
+        namespace,
+        labelSelector: selector,
+        customer: args.customer !== undefined ? String(args.customer) : undefined,
+        signal: ctx.signal,
+        now: () => ctx.clock.now(),
+        log: ctx.globals.verbose >= 4 ? (l) => ctx.progress(l) : undefined,
+        emit: (t) => {
+          if (format === 'json') print(JSON.stringify(t));
+          else print(formatTransition({ ...t, to: styleStatus(ctx.colors, t.to, t.to) as any }, !namespace));
+        },
+      });
+    } finally {
+      flush();
+    }
   },
 };
