@@ -22,6 +22,7 @@ import { isNotFound } from './errors.js';
 import { admitHelperPod } from './podSecurity.js';
 import type { Clock } from '../io.js';
 import { CancelledError, FailureError, TimeoutError } from '../errors.js';
+import type { Read, V1Job, V1Pod } from './models.js';
 
 export const JOB_POD_LABEL = 'kubectl-odoo.io/job';
 
@@ -74,7 +75,7 @@ export class JobFailedError extends FailureError {
   }
 }
 
-export function jobOutcome(job: any): 'succeeded' | 'failed' | undefined {
+export function jobOutcome(job: Read<V1Job> | undefined): 'succeeded' | 'failed' | undefined {
   for (const c of job?.status?.conditions ?? []) {
     if (c.status !== 'True') continue;
     if (c.type === 'Complete' || c.type === 'SuccessCriteriaMet') return 'succeeded';
@@ -87,27 +88,27 @@ export function jobOutcome(job: any): 'succeeded' | 'failed' | undefined {
 }
 
 /** Why a Job failed, from what it said last ("ERROR ..." lines), else from its pod or conditions. */
-export function describeJobFailure(log: string, pod: any, job: any): string {
+export function describeJobFailure(log: string, pod: Read<V1Pod> | undefined, job: Read<V1Job> | undefined): string {
   const errors = log.split('\n').filter((l) => l.startsWith('ERROR ')).map((l) => l.slice(6).trim());
   if (errors.length) return errors[0];
-  const term = (pod?.status?.containerStatuses ?? []).map((c: any) => c.state?.terminated).find(Boolean);
+  const term = (pod?.status?.containerStatuses ?? []).map((c) => c.state?.terminated).find(Boolean);
   if (term) {
     const parts = [`exit code ${term.exitCode}`, term.reason, term.message?.trim()].filter(Boolean);
     const tail = log.trim().split('\n').slice(-3).join(' / ');
     return `${parts.join(', ')}${tail ? `: ${tail}` : ''}`;
   }
-  const cond = (job?.status?.conditions ?? []).find((c: any) => (c.type === 'Failed' || c.type === 'FailureTarget') && c.status === 'True');
+  const cond = (job?.status?.conditions ?? []).find((c) => (c.type === 'Failed' || c.type === 'FailureTarget') && c.status === 'True');
   if (cond) return `${cond.reason ?? 'Failed'}${cond.message ? `: ${cond.message}` : ''}`;
   return 'the Job failed';
 }
 
 /** "Pending: ContainerCreating", "Running", ...: what the pod is doing, for progress and timeouts. */
-export function describePodState(pod: any): string {
+export function describePodState(pod: Read<V1Pod> | undefined): string {
   if (!pod) return 'no pod yet';
   const phase = pod.status?.phase ?? 'Pending';
-  const waiting = (pod.status?.containerStatuses ?? []).map((c: any) => c.state?.waiting).find(Boolean);
+  const waiting = (pod.status?.containerStatuses ?? []).map((c) => c.state?.waiting).find(Boolean);
   if (waiting) return `${phase}: ${waiting.reason}${waiting.message ? ` (${waiting.message})` : ''}`;
-  const unsched = (pod.status?.conditions ?? []).find((c: any) => c.type === 'PodScheduled' && c.status === 'False');
+  const unsched = (pod.status?.conditions ?? []).find((c) => c.type === 'PodScheduled' && c.status === 'False');
   if (unsched) return `${phase}: ${unsched.reason ?? 'Unschedulable'}${unsched.message ? ` (${unsched.message})` : ''}`;
   return phase;
 }
@@ -116,10 +117,11 @@ export async function deleteJob(kube: KubeClient, namespace: string, name: strin
   await kube.deleteIfExists(RESOURCES.jobs, name, { namespace, propagationPolicy: 'Foreground' });
 }
 
-export async function runJob(kube: KubeClient, job: any, opts: JobRunOptions): Promise<JobResult> {
-  await admitHelperPod(kube, opts.namespace, job.spec?.template?.spec, opts.what ?? `job ${job.metadata.name}`);
+export async function runJob(kube: KubeClient, job: V1Job, opts: JobRunOptions): Promise<JobResult> {
+  const name = job.metadata?.name ?? '';
+  await admitHelperPod(kube, opts.namespace, job.spec?.template?.spec, opts.what ?? `job ${name}`);
   await kube.create(RESOURCES.jobs, job, { namespace: opts.namespace });
-  return followJob(kube, opts.namespace, job.metadata.name, opts);
+  return followJob(kube, opts.namespace, name, opts);
 }
 
 export async function followJob(kube: KubeClient, namespace: string, name: string, opts: JobRunOptions): Promise<JobResult> {
@@ -127,8 +129,8 @@ export async function followJob(kube: KubeClient, namespace: string, name: strin
   const pollMs = opts.pollMs ?? 1000;
   const started = opts.clock.now().getTime();
   const logs = new LogFollower(kube, namespace, opts.onLine);
-  let pod: any;
-  let job: any;
+  let pod: Read<V1Pod> | undefined;
+  let job: Read<V1Job> | undefined;
   let lastState = '';
   let polls = 0;
   try {
@@ -136,23 +138,23 @@ export async function followJob(kube: KubeClient, namespace: string, name: strin
       if (opts.signal?.aborted) {
         await deleteJob(kube, namespace, name).catch(() => undefined);
         if (opts.drainOnCancelMs && pod) {
-          const drained = await drainPod(kube, namespace, pod.metadata.name, opts.clock, opts.drainOnCancelMs, logs);
+          const drained = await drainPod(kube, namespace, pod.metadata?.name ?? '', opts.clock, opts.drainOnCancelMs, logs);
           throw new JobCancelledError(`interrupted: ${what} stopped (Job ${name} deleted)`, logs.text(), drained);
         }
         throw new JobCancelledError(`interrupted: ${what} stopped (Job ${name} deleted)`, logs.text(), !pod);
       }
-      job = await kube.getOptional(RESOURCES.jobs, name, namespace);
+      job = await kube.getOptional<Read<V1Job>>(RESOURCES.jobs, name, namespace);
       if (!job) throw new FailureError(`${what} failed: Job ${name} was deleted while it ran`);
-      const pods = await kube.list(RESOURCES.pods, { namespace, labelSelector: `${JOB_POD_LABEL}=${name}` });
+      const pods = await kube.list<Read<V1Pod>>(RESOURCES.pods, { namespace, labelSelector: `${JOB_POD_LABEL}=${name}` });
       // The newest pod is the one that matters (backoffLimit 0 means there is only one).
-      pod = pods.items.sort((a: any, b: any) => String(b.metadata?.creationTimestamp).localeCompare(String(a.metadata?.creationTimestamp)))[0] ?? pod;
+      pod = pods.items.sort((a, b) => String(b.metadata?.creationTimestamp).localeCompare(String(a.metadata?.creationTimestamp)))[0] ?? pod;
       const state = describePodState(pod);
       if (state !== lastState) {
-        opts.onStatus?.(pod ? `pod ${pod.metadata.name}: ${state}` : `waiting for the pod of Job ${name}`);
+        opts.onStatus?.(pod ? `pod ${pod.metadata?.name}: ${state}` : `waiting for the pod of Job ${name}`);
         lastState = state;
       }
       const phase = pod?.status?.phase;
-      if (pod && (phase === 'Running' || phase === 'Succeeded' || phase === 'Failed')) logs.start(pod.metadata.name);
+      if (pod?.metadata?.name && (phase === 'Running' || phase === 'Succeeded' || phase === 'Failed')) logs.start(pod.metadata.name);
       const outcome = jobOutcome(job);
       if (outcome) {
         const log = await logs.finish(pod?.metadata?.name);
@@ -185,9 +187,9 @@ async function drainPod(kube: KubeClient, namespace: string, pod: string, clock:
   logs.start(pod);
   const deadline = clock.now().getTime() + ms;
   for (;;) {
-    const p = await kube.getOptional(RESOURCES.pods, pod, namespace).catch(() => 'unknown' as const);
+    const p = await kube.getOptional<Read<V1Pod>>(RESOURCES.pods, pod, namespace).catch(() => 'unknown' as const);
     if (p === undefined) break;
-    if (p !== 'unknown' && ['Succeeded', 'Failed'].includes(p.status?.phase)) break;
+    if (p !== 'unknown' && ['Succeeded', 'Failed'].includes(p.status?.phase ?? '')) break;
     if (clock.now().getTime() > deadline) return false;
     await clock.sleep(200);
   }

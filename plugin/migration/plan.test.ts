@@ -101,8 +101,8 @@ describe('legacy instances on the shared tree (hostPath /mnt/cephfs + subPath)',
     const l = legacyInstanceOf(inst(shared([dataMount])))!;
     expect(l).toMatchObject({ legacyPath: '/mnt/cephfs/odoo_instances/odoo_data_acme_1a2b3c4d', hostPath: '/mnt/cephfs', subPath: 'odoo_instances/odoo_data_acme_1a2b3c4d' });
     expect(l.problem).toBeUndefined();
-    expect(buildCopyJob(l, 'ab12', 60).spec.template.spec.volumes[0].hostPath.path).toBe('/mnt/cephfs/odoo_instances/odoo_data_acme_1a2b3c4d');
-    expect(buildDropJob(l, 'ab12').spec.template.spec.volumes[0].hostPath.path).toBe('/mnt/cephfs/odoo_instances');
+    expect(buildCopyJob(l, 'ab12', 60).spec!.template.spec!.volumes![0].hostPath!.path).toBe('/mnt/cephfs/odoo_instances/odoo_data_acme_1a2b3c4d');
+    expect(buildDropJob(l, 'ab12').spec!.template.spec!.volumes![0].hostPath!.path).toBe('/mnt/cephfs/odoo_instances');
   });
   it.each([
     [{ name: 'cephfs', mountPath: '/var/lib/odoo' }, /"\/mnt\/cephfs" is not an instance's own data directory/],
@@ -123,21 +123,21 @@ describe('legacy instances on the shared tree (hostPath /mnt/cephfs + subPath)',
     const d = shared([dataMount, backups], [{ name: 'sidecar', volumeMounts: [addons] }]);
     const l = legacyInstanceOf(inst(d))!;
     const on = switchToPvc(d, l);
-    const spec = on.spec.template.spec;
+    const spec = on.spec!.template!.spec!;
     expect(spec.volumes).toEqual([d.spec.template.spec.volumes[0], { name: 'odoo-data', persistentVolumeClaim: { claimName: 'odoo-instance-1a2b3c4d5e6f' } }]);
-    expect(spec.containers[0].volumeMounts).toEqual([{ name: 'odoo-data', mountPath: '/var/lib/odoo' }, backups]);
-    expect(spec.containers[1].volumeMounts).toEqual([{ name: 'odoo-data', mountPath: '/mnt/extra-addons', subPath: 'addons', readOnly: true }]);
-    expect(JSON.parse(on.metadata.annotations['kubectl-odoo.io/migration'])).toEqual({ hostPath: '/mnt/cephfs', subPath: 'odoo_instances/odoo_data_acme_1a2b3c4d', legacyPath: l.legacyPath, pvc: l.pvcName });
+    expect(spec.containers![0].volumeMounts).toEqual([{ name: 'odoo-data', mountPath: '/var/lib/odoo' }, backups]);
+    expect(spec.containers![1].volumeMounts).toEqual([{ name: 'odoo-data', mountPath: '/mnt/extra-addons', subPath: 'addons', readOnly: true }]);
+    expect(JSON.parse(on.metadata!.annotations!['kubectl-odoo.io/migration']!)).toEqual({ hostPath: '/mnt/cephfs', subPath: 'odoo_instances/odoo_data_acme_1a2b3c4d', legacyPath: l.legacyPath, pvc: l.pvcName });
     expect(legacyInstanceOf(inst(on))).toBeUndefined();
     const back = switchToHostPath(on, d);
-    expect(back.spec.template.spec).toEqual(d.spec.template.spec);
-    expect(back.metadata.annotations).toEqual({});
+    expect(back.spec!.template!.spec).toEqual(d.spec.template.spec);
+    expect(back.metadata!.annotations).toEqual({});
   });
   it('a volume used only by the data mount is replaced under its name, without the subPath', () => {
     const d = shared([dataMount]);
-    const spec = switchToPvc(d, legacyInstanceOf(inst(d))!).spec.template.spec;
+    const spec = switchToPvc(d, legacyInstanceOf(inst(d))!).spec!.template!.spec!;
     expect(spec.volumes).toEqual([{ name: 'cephfs', persistentVolumeClaim: { claimName: 'odoo-instance-1a2b3c4d5e6f' } }]);
-    expect(spec.containers[0].volumeMounts).toEqual([{ name: 'cephfs', mountPath: '/var/lib/odoo' }]);
+    expect(spec.containers![0].volumeMounts).toEqual([{ name: 'cephfs', mountPath: '/var/lib/odoo' }]);
   });
 });
 
@@ -158,7 +158,7 @@ describe('objects', () => {
   });
   it('the copy Job mounts the legacy directory read-only and never retries silently', () => {
     const job = buildCopyJob(legacy, 'ab12', 3600);
-    const pod = job.spec.template.spec;
+    const pod = job.spec!.template.spec!;
     expect(job.spec).toMatchObject({ backoffLimit: 0, activeDeadlineSeconds: 3600 });
     expect(pod.volumes).toEqual([
       { name: 'legacy', hostPath: { path: legacy.legacyPath, type: 'Directory' } },
@@ -168,26 +168,26 @@ describe('objects', () => {
       { name: 'legacy', mountPath: '/legacy', readOnly: true },
       { name: 'target', mountPath: '/target' },
     ]);
-    expect(job.spec.template.metadata.labels['kubectl-odoo.io/job']).toBe(job.metadata.name);
+    expect(job.spec!.template.metadata!.labels!['kubectl-odoo.io/job']).toBe(job.metadata!.name);
   });
   it('measure and drop pass directory names as argv, never through a shell', () => {
     const names = ['odoo_data_a b_1a2b3c4d', 'odoo_data_$(x)_1a2b3c4d'];
-    expect(buildMeasureJob(legacy, '/mnt/cephfs/odoo_instances', names, 'cd34').spec.template.spec.containers[0].command).toEqual(['du', '-sk', '--', ...names.map((n) => `/legacy/${n}`)]);
+    expect(buildMeasureJob(legacy, '/mnt/cephfs/odoo_instances', names, 'cd34').spec!.template.spec!.containers[0].command).toEqual(['du', '-sk', '--', ...names.map((n) => `/legacy/${n}`)]);
     expect(() => buildMeasureJob(legacy, '/mnt/cephfs', ['odoo_instances'], 'cd34')).toThrow(UsageError);
-    const drop = buildDropJob(legacy, 'ef56').spec.template.spec;
+    const drop = buildDropJob(legacy, 'ef56').spec!.template.spec!;
     expect(drop.containers[0].command).toEqual(['rm', '-rf', '--', '/legacy/odoo_data_acme_1a2b3c4d']);
-    expect(drop.volumes[0].hostPath.path).toBe('/mnt/cephfs/odoo_instances');
+    expect(drop.volumes![0].hostPath!.path).toBe('/mnt/cephfs/odoo_instances');
   });
   it('switching keeps the volume name and other volumes, and switching back restores the original', () => {
     const on = switchToPvc(deployment, legacy);
-    expect(on.spec.template.spec.volumes).toEqual([{ name: 'tmp', emptyDir: {} }, { name: 'odoo-data', persistentVolumeClaim: { claimName: 'odoo-instance-1a2b3c4d5e6f' } }]);
-    expect(on.metadata.annotations).toEqual({
+    expect(on.spec!.template!.spec!.volumes).toEqual([{ name: 'tmp', emptyDir: {} }, { name: 'odoo-data', persistentVolumeClaim: { claimName: 'odoo-instance-1a2b3c4d5e6f' } }]);
+    expect(on.metadata!.annotations).toEqual({
       'kubectl-odoo.io/migrated-from': legacy.legacyPath,
       'kubectl-odoo.io/migration': JSON.stringify({ hostPath: legacy.legacyPath, legacyPath: legacy.legacyPath, pvc: legacy.pvcName }),
     });
-    expect(on.metadata.resourceVersion).toBe('7');
+    expect(on.metadata!.resourceVersion).toBe('7');
     const back = switchToHostPath(on, deployment);
-    expect(back.spec.template.spec.volumes).toEqual(deployment.spec.template.spec.volumes);
+    expect(back.spec!.template!.spec!.volumes).toEqual(deployment.spec.template.spec.volumes);
     expect(deployment.spec.template.spec.volumes[1]).toBe(hostPathVolume);
   });
 });

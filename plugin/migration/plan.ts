@@ -14,6 +14,7 @@ import { helperImage, helperPodSpec, placementOf } from '../core/helperPod.js';
 /** The image of a migration Job when the instance names none: it needs only sh, find, cp (rsync if present). */
 const MIGRATION_FALLBACK_IMAGE = 'debian:bookworm-slim';
 import { JOB_POD_LABEL } from '../../lib/kube/jobs.js';
+import type { Read, V1Container, V1Deployment, V1EnvVar, V1Job, V1PersistentVolumeClaim, V1PodSpec, V1Volume, V1VolumeMount } from '../../lib/kube/models.js';
 
 /** On the PVC: the legacy directory it was copied from. On the Deployment after the switch: the same. */
 export const ANNOTATION_MIGRATED_FROM = 'kubectl-odoo.io/migrated-from';
@@ -51,11 +52,11 @@ export function hostDirectoryOf(hostPath: string, subPath: string | undefined): 
 
 /** The legacy facts of an instance whose data volume is a hostPath; undefined for PVC-backed ones. */
 export function legacyInstanceOf(inst: InstanceObjects): LegacyInstance | undefined {
-  const spec = inst.deployment?.spec?.template?.spec ?? {};
-  const container = (spec.containers ?? []).find((c: any) => c.name === inst.facts.container);
-  const mount = (container?.volumeMounts ?? []).find((m: any) => m.mountPath === inst.facts.dataMountPath);
-  const volume = mount && (spec.volumes ?? []).find((v: any) => v.name === mount.name);
-  if (!volume?.hostPath?.path) return undefined;
+  const spec: Read<V1PodSpec> = inst.deployment?.spec?.template?.spec ?? {};
+  const container = (spec.containers ?? []).find((c) => c.name === inst.facts.container);
+  const mount = (container?.volumeMounts ?? []).find((m) => m.mountPath === inst.facts.dataMountPath);
+  const volume = mount && (spec.volumes ?? []).find((v) => v.name === mount.name);
+  if (!mount || !volume?.name || !volume.hostPath?.path) return undefined;
   const instanceId = inst.facts.instanceId ?? inst.name;
   const hostPath = stripSlashes(posix.normalize(volume.hostPath.path));
   let problem: string | undefined;
@@ -129,7 +130,7 @@ function ownerLabels(legacy: LegacyInstance): Record<string, string> {
   };
 }
 
-export function buildTargetPvc(legacy: LegacyInstance, size: string, storageClass: string): any {
+export function buildTargetPvc(legacy: LegacyInstance, size: string, storageClass: string): V1PersistentVolumeClaim {
   return {
     apiVersion: 'v1',
     kind: 'PersistentVolumeClaim',
@@ -159,15 +160,18 @@ interface JobSpecInput {
   kind: JobKind;
   suffix: string;
   command: string[];
-  env?: { name: string; value: string }[];
-  volumes: any[];
-  mounts: any[];
+  env?: V1EnvVar[];
+  volumes: V1Volume[];
+  mounts: V1VolumeMount[];
   deadlineSeconds: number;
   /** The instance's pod template, for placement and image pull secrets. */
-  template?: any;
+  template?: PodTemplate;
 }
 
-function buildJob(j: JobSpecInput): any {
+/** The instance's pod spec, as placementOf reads it. */
+export type PodTemplate = Partial<V1PodSpec>;
+
+function buildJob(j: JobSpecInput): V1Job {
   const name = `${j.legacy.name.slice(0, 40)}-${j.kind}-${j.suffix}`.replace(/-+/g, '-');
   return {
     apiVersion: 'batch/v1',
@@ -197,13 +201,13 @@ function buildJob(j: JobSpecInput): any {
 }
 
 /** The instance's own directory, never the tree around it (checked again here, whoever built `legacy`). */
-function sourceVolume(legacy: LegacyInstance) {
+function sourceVolume(legacy: LegacyInstance): V1Volume {
   splitLegacyPath(legacy.legacyPath, legacy.instanceId);
   return { name: 'legacy', hostPath: { path: legacy.legacyPath, type: 'Directory' } };
 }
-const targetVolume = (legacy: LegacyInstance) => ({ name: 'target', persistentVolumeClaim: { claimName: legacy.pvcName } });
+const targetVolume = (legacy: LegacyInstance): V1Volume => ({ name: 'target', persistentVolumeClaim: { claimName: legacy.pvcName } });
 
-export function buildCopyJob(legacy: LegacyInstance, suffix: string, deadlineSeconds: number, template?: any): any {
+export function buildCopyJob(legacy: LegacyInstance, suffix: string, deadlineSeconds: number, template?: PodTemplate): V1Job {
   return buildJob({
     legacy,
     kind: 'copy',
@@ -220,7 +224,7 @@ export function buildCopyJob(legacy: LegacyInstance, suffix: string, deadlineSec
   });
 }
 
-export function buildVerifyJob(legacy: LegacyInstance, suffix: string, deadlineSeconds: number, template?: any): any {
+export function buildVerifyJob(legacy: LegacyInstance, suffix: string, deadlineSeconds: number, template?: PodTemplate): V1Job {
   return buildJob({
     legacy,
     kind: 'verify',
@@ -241,7 +245,7 @@ export function buildVerifyJob(legacy: LegacyInstance, suffix: string, deadlineS
  * Sizes of legacy directories that share a parent: `du -sk` over their names (argv, no shell), with the
  * parent mounted read-only. Output lines are "<KiB>\t/legacy/<name>".
  */
-export function buildMeasureJob(legacy: LegacyInstance, parent: string, names: string[], suffix: string, template?: any): any {
+export function buildMeasureJob(legacy: LegacyInstance, parent: string, names: string[], suffix: string, template?: PodTemplate): V1Job {
   for (const n of names) splitLegacyPath(posix.join(parent, n));
   return buildJob({
     legacy,
@@ -255,7 +259,7 @@ export function buildMeasureJob(legacy: LegacyInstance, parent: string, names: s
   });
 }
 
-export function buildDropJob(legacy: LegacyInstance, suffix: string, template?: any): any {
+export function buildDropJob(legacy: LegacyInstance, suffix: string, template?: PodTemplate): V1Job {
   const { parent, base } = splitLegacyPath(legacy.legacyPath, legacy.instanceId);
   return buildJob({
     legacy,
@@ -313,7 +317,14 @@ export function parseMigrationRecord(text: string | undefined): MigrationRecord 
   return undefined;
 }
 
-const containersOf = (spec: any): any[] => [...(spec.initContainers ?? []), ...(spec.containers ?? [])];
+/** The pod spec of a Deployment as read: one it lacks is a broken object, not one to migrate. */
+function podSpecOf(d: Read<V1Deployment>): Read<V1PodSpec> {
+  const spec = d.spec?.template?.spec;
+  if (!spec) throw new Error(`Deployment ${d.metadata?.name ?? ''} has no pod template`);
+  return spec;
+}
+
+const containersOf = (spec: Read<V1PodSpec>): Read<V1Container>[] => [...(spec.initContainers ?? []), ...(spec.containers ?? [])];
 
 /**
  * The Deployment with its data on the PVC instead of the hostPath. Every mount of the hostPath volume
@@ -322,11 +333,11 @@ const containersOf = (spec: any): any[] => [...(spec.initContainers ?? []), ...(
  * stay as they are); when other mounts still use it (the shared tree mounted for backups, say) it is
  * kept for them and the PVC gets a volume of its own.
  */
-export function switchToPvc(deployment: any, legacy: LegacyInstance): any {
+export function switchToPvc(deployment: Read<V1Deployment>, legacy: LegacyInstance): Read<V1Deployment> {
   const d = structuredClone(deployment);
-  const spec = d.spec.template.spec;
-  const volumes: any[] = spec.volumes;
-  const dataMounts: { mount: any; rest: string }[] = [];
+  const spec = podSpecOf(d);
+  const volumes = (spec.volumes ??= []);
+  const dataMounts: { mount: Read<V1VolumeMount>; rest: string }[] = [];
   let otherUses = 0;
   for (const c of containersOf(spec)) {
     for (const m of c.volumeMounts ?? []) {
@@ -351,23 +362,24 @@ export function switchToPvc(deployment: any, legacy: LegacyInstance): any {
     delete mount.subPath;
     if (rest) mount.subPath = rest;
   }
-  d.metadata.annotations = { ...d.metadata.annotations, [ANNOTATION_MIGRATED_FROM]: legacy.legacyPath, [ANNOTATION_MIGRATION]: JSON.stringify(migrationRecordOf(legacy)) };
+  const metadata = (d.metadata ??= {});
+  metadata.annotations = { ...metadata.annotations, [ANNOTATION_MIGRATED_FROM]: legacy.legacyPath, [ANNOTATION_MIGRATION]: JSON.stringify(migrationRecordOf(legacy)) };
   return d;
 }
 
 /** The reverse of switchToPvc, for a rollback: the volumes and mounts of `original` on the current object. */
-export function switchToHostPath(current: any, original: any): any {
+export function switchToHostPath(current: Read<V1Deployment>, original: Read<V1Deployment>): Read<V1Deployment> {
   const d = structuredClone(current);
-  const spec = d.spec.template.spec;
-  const orig = original.spec.template.spec;
+  const spec = podSpecOf(d);
+  const orig = podSpecOf(original);
   spec.volumes = structuredClone(orig.volumes);
   for (const key of ['initContainers', 'containers'] as const) {
     for (const c of spec[key] ?? []) {
-      const o = (orig[key] ?? []).find((x: any) => x.name === c.name);
+      const o = (orig[key] ?? []).find((x) => x.name === c.name);
       if (o) c.volumeMounts = structuredClone(o.volumeMounts);
     }
   }
-  if (d.metadata.annotations) {
+  if (d.metadata?.annotations) {
     delete d.metadata.annotations[ANNOTATION_MIGRATED_FROM];
     delete d.metadata.annotations[ANNOTATION_MIGRATION];
   }

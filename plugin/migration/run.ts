@@ -30,12 +30,14 @@ import {
   switchToHostPath,
   switchToPvc,
   type LegacyInstance,
+  type PodTemplate,
 } from './plan.js';
 import { compareTrees, parseVerifyOutput, type Verification } from './verify.js';
 import { JobFailedError, runJob, type JobResult } from '../../lib/kube/jobs.js';
 import { scaleAndWait, waitUntil } from '../instances/lifecycle.js';
 import { withInstanceLock, type InstanceLock } from '../backups/lock.js';
 import { describeUsers, findPathUsers } from './sharing.js';
+import type { Read, V1Deployment, V1Job, V1PersistentVolumeClaim } from '../../lib/kube/models.js';
 
 export interface MigrationDeps {
   kube: KubeClient;
@@ -81,18 +83,18 @@ export interface MigrationReport {
   /** The instance did not come up on the PVC and was switched back to the legacy directory. */
   switchedBack?: boolean;
   /** With --dry-run: what would be created and changed. */
-  objects?: any[];
+  objects?: (V1PersistentVolumeClaim | V1Job | Read<V1Deployment>)[];
 }
 
 const suffix = () => randomBytes(2).toString('hex');
 
-function jobOptions(deps: MigrationDeps, spec: any, deadlineSeconds: number) {
+function jobOptions(deps: MigrationDeps, spec: V1Job, deadlineSeconds: number) {
   return {
-    namespace: spec.metadata.namespace,
+    namespace: spec.metadata?.namespace ?? '',
     clock: deps.clock,
     signal: deps.signal,
     timeoutMs: deadlineSeconds * 1000 + 60_000,
-    what: `${spec.spec.template.spec.containers[0].name} Job ${spec.metadata.name}`,
+    what: `${spec.spec?.template.spec?.containers[0].name} Job ${spec.metadata?.name}`,
     onStatus: (text: string) => deps.progress(`  ${text}`),
   };
 }
@@ -134,10 +136,10 @@ async function migrateLegacyLocked(deps: MigrationDeps, inst: InstanceObjects, l
     deps.progress(`✗ ${step}: ${detail}`);
     return report;
   };
-  const job = async (step: string, spec: any): Promise<JobResult | undefined> => {
+  const job = async (step: string, spec: V1Job): Promise<JobResult | undefined> => {
     current = step;
-    await lock?.update({ phase: step, job: spec.metadata.name });
-    deps.progress(`… ${step}: Job ${spec.metadata.name}`);
+    await lock?.update({ phase: step, job: spec.metadata?.name });
+    deps.progress(`… ${step}: Job ${spec.metadata?.name}`);
     try {
       return await runJob(deps.kube, spec, jobOptions(deps, spec, opts.jobDeadlineSeconds));
     } catch (e) {
@@ -167,7 +169,7 @@ async function migrateLegacyLocked(deps: MigrationDeps, inst: InstanceObjects, l
     }
 
     // 2. The PVC (an earlier interrupted run's PVC for the same directory is reused).
-    const existing = await deps.kube.getOptional(RESOURCES.persistentvolumeclaims, legacy.pvcName, legacy.namespace);
+    const existing = await deps.kube.getOptional<Read<V1PersistentVolumeClaim>>(RESOURCES.persistentvolumeclaims, legacy.pvcName, legacy.namespace);
     if (existing) {
       if (existing.metadata?.annotations?.[ANNOTATION_MIGRATED_FROM] !== legacy.legacyPath) {
         throw new ConflictError(`PVC ${legacy.pvcName} already exists and was not created by migrate-storage for ${legacy.legacyPath}; not touching it`);
@@ -216,9 +218,9 @@ async function migrateLegacyLocked(deps: MigrationDeps, inst: InstanceObjects, l
 
     // 5. Switch the data volume; from here a failure to start switches it back.
     current = 'switch';
-    const fresh = await deps.kube.get(RESOURCES.deployments, legacy.name, legacy.namespace);
+    const fresh = await deps.kube.get<Read<V1Deployment>>(RESOURCES.deployments, legacy.name, legacy.namespace);
     const switched = switchToPvc(fresh, legacy);
-    switched.spec.replicas = legacy.replicas;
+    (switched.spec ??= {}).replicas = legacy.replicas;
     await deps.kube.replace(RESOURCES.deployments, switched, { namespace: legacy.namespace });
     stopped = false;
     ok('switch', `volume ${legacy.volumeName} of Deployment ${legacy.name} now uses PVC ${legacy.pvcName}`);
@@ -227,7 +229,7 @@ async function migrateLegacyLocked(deps: MigrationDeps, inst: InstanceObjects, l
       try {
         await waitUntil({ ...deps, timeoutMs: opts.timeoutMs }, { namespace: inst.namespace, name: inst.name, podSelector: inst.facts.podSelector }, 'ready');
       } catch (e) {
-        const cur = await deps.kube.get(RESOURCES.deployments, legacy.name, legacy.namespace);
+        const cur = await deps.kube.get<Read<V1Deployment>>(RESOURCES.deployments, legacy.name, legacy.namespace);
         await deps.kube.replace(RESOURCES.deployments, switchToHostPath(cur, inst.deployment), { namespace: legacy.namespace });
         if (e instanceof CancelledError) report.interrupted = true;
         report.switchedBack = true;
@@ -254,7 +256,7 @@ async function migrateLegacyLocked(deps: MigrationDeps, inst: InstanceObjects, l
 async function waitForBound(deps: MigrationDeps, legacy: LegacyInstance, timeoutMs: number): Promise<{ ok: boolean; detail: string }> {
   const deadline = deps.clock.now().getTime() + timeoutMs;
   for (;;) {
-    const pvc = await deps.kube.get(RESOURCES.persistentvolumeclaims, legacy.pvcName, legacy.namespace);
+    const pvc = await deps.kube.get<Read<V1PersistentVolumeClaim>>(RESOURCES.persistentvolumeclaims, legacy.pvcName, legacy.namespace);
     if (pvc.status?.phase === 'Bound') return { ok: true, detail: '' };
     if (deps.clock.now().getTime() > deadline || deps.signal?.aborted) {
       return { ok: false, detail: `PVC ${legacy.pvcName} is still ${pvc.status?.phase ?? 'Pending'}; "kubectl odoo storage ${legacy.name}" shows why` };
@@ -279,12 +281,13 @@ export async function planAll(deps: MigrationDeps, scope: { namespace?: string; 
   const legacies = instances.map((i) => ({ inst: i, legacy: legacyInstanceOf(i) })).filter((x): x is { inst: InstanceObjects; legacy: LegacyInstance } => !!x.legacy);
   // One measuring Job per namespace and parent directory, not one per instance; directories that are
   // not an instance's own (a shared root mounted as the data volume) are not measured, only reported.
-  const groups = new Map<string, { legacy: LegacyInstance; template: any; parent: string; names: string[] }>();
+  type Group = { legacy: LegacyInstance; template: PodTemplate | undefined; parent: string; names: string[] };
+  const groups = new Map<string, Group>();
   for (const { inst, legacy } of legacies) {
     if (legacy.problem) continue;
     const { parent, base } = splitLegacyPath(legacy.legacyPath, legacy.instanceId);
     const key = `${legacy.namespace}\u0000${parent}`;
-    const g = groups.get(key) ?? { legacy, template: inst.deployment.spec?.template?.spec, parent, names: [] };
+    const g: Group = groups.get(key) ?? { legacy, template: inst.deployment.spec?.template?.spec, parent, names: [] };
     g.names.push(base);
     groups.set(key, g);
   }
@@ -362,7 +365,7 @@ export async function dropLegacy(deps: MigrationDeps, namespace: string, name: s
   const recomputed = hostDirectoryOf(record.hostPath, record.subPath);
   if (recomputed !== from || record.legacyPath !== from) throw refuse(`the records disagree: ${ANNOTATION_MIGRATED_FROM} says ${from}, the migration record gives ${recomputed}`);
   if (record.pvc !== inst.pvcName) throw refuse(`the migration record names PVC ${record.pvc} but the instance's data volume is ${inst.pvcName ?? 'not a PVC'}`);
-  const pvc = await deps.kube.getOptional(RESOURCES.persistentvolumeclaims, record.pvc, inst.namespace);
+  const pvc = await deps.kube.getOptional<Read<V1PersistentVolumeClaim>>(RESOURCES.persistentvolumeclaims, record.pvc, inst.namespace);
   if (pvc?.metadata?.annotations?.[ANNOTATION_MIGRATED_FROM] !== from) {
     throw refuse(pvc ? `PVC ${record.pvc} records ${pvc.metadata?.annotations?.[ANNOTATION_MIGRATED_FROM] ?? 'no source'} as where its data came from` : `PVC ${record.pvc} does not exist`);
   }
