@@ -90,6 +90,7 @@ export function makeContext(deps: AppDeps, globals: GlobalOptions, config: Plugi
     signal,
     kube: () => (client ??= (deps.kubeFactory ?? defaultKubeFactory)(globals, config, env, log, deps.clock)),
     namespace: () => globals.namespace || config.namespace,
+    interactive: !!io.stdin.isTTY,
     show: (out) => printOutput(io, globals.output, out),
     progress: (m) => io.stderr.write(`${m}\n`),
     confirm: (question, expected) => confirmByTyping(io, question, expected),
@@ -174,7 +175,9 @@ function registerCommand(y: Argv, def: CommandDef, deps: AppDeps, state: RunStat
           const config = loadPluginConfig(deps.env);
           const ctx = makeContext(deps, globals, config, state.signal);
           try {
-            const out = await def.run!(ctx, argv);
+            // Every refusal of bad input comes from toOptions, before the cluster is read.
+            const options = def.toOptions ? def.toOptions(ctx, argv) : argv;
+            const out = await def.run!(options, ctx);
             if (out) {
               await printOutput(deps.io, globals.output, out);
               if (out.failure) throw out.failure;

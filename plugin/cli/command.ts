@@ -1,25 +1,32 @@
 // The shape of a command module: flags become typed args, `run` does the work with the context and
 // returns what to show; the app prints it (cli/output.ts).
 import type { Argv } from 'yargs';
-import type { CommandContext } from './context.js';
+import type { CommandContext, OptionsContext } from './context.js';
 import type { CommandOutput } from './output.js';
 import type { OutputFormat } from '../core/output/printer.js';
 import { UsageError } from '../../lib/errors.js';
 
 export type CommandScope = 'instance' | 'namespace' | 'fleet' | 'cluster';
 
-export interface CommandDef<A = any> {
+export interface CommandDef<A = any, O = A> {
   /** yargs command string, e.g. "create <name>". */
   command: string;
   describe: string;
   aliases?: string[];
   builder?: (y: Argv) => Argv<any>;
   /**
-   * Does the work and returns its output (cli/output.ts: a table, objects, an action, a screen, text),
-   * which the app prints in the -o format. Nothing returned: the command printed nothing on stdout, or
-   * is a `stream`.
+   * Turns the parsed flags into the plain options `run` takes, and refuses bad input (UsageError, exit 2).
+   * Pure: it reads the flags, the global options, the config file and the environment, never the
+   * cluster, so every refusal comes before anything is read or changed, and is tested in-process
+   * without a cluster. Absent: `run` takes the flags as they are.
    */
-  run?: (ctx: CommandContext, args: A) => Promise<CommandOutput | void>;
+  toOptions?: (ctx: OptionsContext, args: A) => O;
+  /**
+   * Does the work with the options and returns its output (cli/output.ts: a table, objects, an action,
+   * a screen, text), which the app prints in the -o format. Nothing returned: the command printed
+   * nothing on stdout, or is a `stream`.
+   */
+  run?: (options: O, ctx: CommandContext) => Promise<CommandOutput | void>;
   /**
    * The command writes to stdout itself as it goes, which no returned output can do: a log, a watch,
    * an interactive session. Every other command leaves stdout to the app.
@@ -47,6 +54,11 @@ export interface CommandDef<A = any> {
   dryRun?: { server?: boolean; describe: string };
   /** Completes positional arguments (instance names and the like). */
   complete?: (ctx: CommandContext, args: A, partial: string) => Promise<string[]>;
+}
+
+/** Declares a command, typing `run`'s options from `toOptions`. */
+export function defineCommand<A, O = A>(def: CommandDef<A, O>): CommandDef<A, O> {
+  return def;
 }
 
 /** `--dry-run` / `--dry-run=client` / `--dry-run=server` / `--dry-run=none`, as kubectl takes it. */

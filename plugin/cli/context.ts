@@ -24,17 +24,23 @@ export interface GlobalOptions {
 
 export type Env = Record<string, string | undefined>;
 
-export interface CommandContext {
-  io: IOStreams;
+/** What `toOptions` may read: the flags' surroundings, nothing that reaches the cluster or prints. */
+export interface OptionsContext {
   env: Env;
   globals: GlobalOptions;
   config: PluginConfig;
+  /** -n, else the config file's namespace, else "saasodoo". */
+  namespace(): string;
+  /** stdin is a terminal (a prompt can be answered). */
+  interactive: boolean;
+}
+
+export interface CommandContext extends OptionsContext {
+  io: IOStreams;
   colors: Colors;
   clock: Clock;
   /** The API client, created on first use (loading the kubeconfig). */
   kube(): Promise<KubeClient>;
-  /** -n, else the config file's namespace, else "saasodoo". */
-  namespace(): string;
   /**
    * Prints an output now rather than when run returns: a result that stands whatever the wait after it
    * brings ("created" before create --wait waits; the diff before config set --restart restarts).

@@ -35,7 +35,7 @@ export function lifecycleCommand(v: LifecycleVerb): CommandDef<InstanceActionArg
     outputs: ACTION_OUTPUTS,
     builder: (y) => instanceActionOptions(y, v.verb === 'stop' ? 'Wait until the pod is gone' : 'Wait until the instance is ready'),
     complete: completeInstanceName,
-    async run(ctx, args) {
+    async run(args, ctx) {
       const { name, namespace, dryRun, timeoutMs } = prepareInstanceAction(ctx, v.verb, args);
       await refuseWhileBusy(ctx, namespace, name);
       if (v.verb !== 'stop') await (await import('../oncall/maintenance.js')).refuseInMaintenance(await ctx.kube(), namespace, name);

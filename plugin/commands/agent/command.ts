@@ -119,7 +119,7 @@ export const agentInstallCommand: CommandDef<ApplyArgs> = {
       .example('$0 agent install', 'the bundled agent on a stock Node.js image: nothing to build')
       .example('$0 agent install --image registry.example/odoo-node-agent:0.1.0', 'an image built from agent/Dockerfile')
       .example('$0 agent install --dry-run -o yaml', 'print what it would apply'),
-  run: (ctx, args) => applyRun(ctx, args, false),
+  run: (args, ctx) => applyRun(ctx, args, false),
 };
 
 export const agentUpgradeCommand: CommandDef<ApplyArgs> = {
@@ -129,7 +129,7 @@ export const agentUpgradeCommand: CommandDef<ApplyArgs> = {
   describe: "Move the installed agent to this plugin's version and the current config (keeps its image unless told)",
   outputs: ['table', 'yaml', 'json'],
   builder: (y) => applyOptions(y).example('$0 agent upgrade', 'after upgrading the plugin, or changing devices/agentPort in the config file'),
-  run: (ctx, args) => applyRun(ctx, args, true),
+  run: (args, ctx) => applyRun(ctx, args, true),
 };
 
 export const agentStatusCommand: CommandDef<AgentArgs> = {
@@ -138,7 +138,7 @@ export const agentStatusCommand: CommandDef<AgentArgs> = {
   describe: 'Per node: the agent pod, its version and image, readiness, and the age of its last summary',
   outputs: ['table', 'wide', 'json', 'yaml'],
   builder: (y) => y.option('agent-namespace', { type: 'string', requiresArg: true, describe: 'Namespace of the agent (default from config: kubectl-odoo)' }),
-  async run(ctx, args) {
+  async run(args, ctx) {
     const ns = agentNamespace(ctx, args);
     const kube = await ctx.kube();
     const { installedDaemonSet } = await import('./agentInstall.js');
@@ -194,7 +194,7 @@ export const agentUninstallCommand: CommandDef<UninstallArgs> = {
     y
       .option('yes', { alias: 'y', type: 'boolean', default: false, describe: 'Do not ask for confirmation' })
       .option('agent-namespace', { type: 'string', requiresArg: true, describe: 'Namespace of the agent (default from config: kubectl-odoo)' }),
-  async run(ctx, args) {
+  async run(args, ctx) {
     const ns = agentNamespace(ctx, args);
     const kube = await ctx.kube();
     const { plannedRemoval, removeAgent } = await import('./agentInstall.js');

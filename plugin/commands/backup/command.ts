@@ -48,7 +48,7 @@ const verifyCommand: CommandDef<{ backup: string; restoreTest: boolean; drill: b
         default: false,
         describe: 'Restore drill: restore into a throwaway instance (own database and volume, no Ingress), neutralize it, start it, wait for /web/health, match every attachment to its file, then remove it all',
       }),
-  async run(ctx, args) {
+  async run(args, ctx) {
     if (args.drill) return runDrillCommand(ctx, args);
     if (args.dryRun) throw new UsageError('--dry-run is for --drill: verify itself changes nothing');
     if (!parsePlatformArchivePath(args.backup)) parseQualifiedBackupRef(args.backup);
@@ -131,7 +131,7 @@ const pinCommand = (pinned: boolean): CommandDef<{ backup: string }> => ({
   describe: pinned ? 'Pin a backup set: prune never deletes it' : 'Unpin a backup set',
   outputs: ['table', 'json', 'yaml', 'name'],
   builder: (y) => y.positional('backup', { type: 'string', describe: 'INSTANCE/TIMESTAMP or active/CUSTOMER/INSTANCE/TIMESTAMP' }),
-  async run(ctx, args) {
+  async run(args, ctx) {
     parseQualifiedBackupRef(args.backup);
     const { backupDeps } = await import('../support/backupDeps.js');
     const { setPinned } = await import('../../backups/prune.js');
@@ -172,7 +172,7 @@ export const backupCommand: CommandDef<BackupArgs> = {
       .option('keep-remote', { type: 'string', global: false, describe: 'With --offsite: after the copy, apply this retention to the instance\'s sets on the remote (same rules as --keep)' }),
   subcommands: [verifyCommand, pinCommand(true), pinCommand(false), scheduleCommand],
   complete: completeInstanceName,
-  async run(ctx, args) {
+  async run(args, ctx) {
     const fleet = args.all || args.selector !== undefined || args.customer !== undefined;
     if (args.name && fleet) throw new UsageError('backup takes an instance NAME or --all / -l / --customer, not both');
     if (!args.name && !fleet) throw new UsageError('backup needs the instance NAME, or --all / -l SELECTOR / --customer ID (or a subcommand: verify, pin, unpin, schedule)');

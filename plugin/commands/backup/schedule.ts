@@ -95,7 +95,7 @@ const listCommand: CommandDef<Record<string, never>> = {
   scope: 'fleet',
   describe: 'List the backup schedules (of the namespace, or all with -A): when each runs next, its window and retention',
   outputs: ['table', 'wide', 'json', 'yaml', 'name'],
-  async run(ctx) {
+  async run(_options, ctx) {
     const { listSchedules } = await import('../../backups/schedule.js');
     const namespace = ctx.globals.allNamespaces ? undefined : instanceNamespace(ctx);
     const rows = await listSchedules(await ctx.kube(), namespace, ctx.clock.now());
@@ -116,7 +116,7 @@ const deleteCommand: CommandDef<TargetArgs & { yes: boolean }> = {
   outputs: ['table', 'json', 'yaml', 'name'],
   builder: (y) => targetOptions(y).option('yes', { alias: 'y', type: 'boolean', default: false, global: false, describe: 'Do not ask' }),
   complete: completeInstanceName,
-  async run(ctx, args) {
+  async run(args, ctx) {
     const t = targetsOf(ctx, args, 'backup schedule delete');
     const { backupDeps } = await import('../support/backupDeps.js');
     const { schedulesToDelete, deleteSchedules } = await import('../../backups/scheduleOps.js');
@@ -153,7 +153,7 @@ export const scheduleCommand: CommandDef<ScheduleArgs> = {
       .option('keep-remote', { type: 'string', global: false, describe: 'With --offsite: retention of the instance\'s sets on the remote after each copy, same rules as --keep: last=7,daily=30,monthly=12' }),
   subcommands: [listCommand, deleteCommand],
   complete: completeInstanceName,
-  async run(ctx, args) {
+  async run(args, ctx) {
     const t = targetsOf(ctx, args, 'backup schedule');
     const { parseEvery, parseWindow, parseKeep } = await import('../../backups/schedule.js');
     if (args.every === undefined) throw new UsageError('backup schedule needs --every daily, hourly or a cron schedule');

@@ -108,7 +108,7 @@ const pruneCommand: CommandDef<PruneArgs> = {
       .option('remote', { type: 'boolean', default: false, describe: 'Prune the off-site copies on the rclone remote instead, by the same rules (a set pinned on the backups volume is kept there too)' })
       .option('yes', { alias: 'y', type: 'boolean', default: false, describe: 'Delete without asking (the plan is not shown first)' }),
   complete: completeInstanceName,
-  async run(ctx, args) {
+  async run(args, ctx) {
     const typed = scopeFrom(ctx, args);
     const { parseKeepCount, validatePolicy, planPruneRun, executePrune } = await import('../../backups/prune.js');
     const policy = {
@@ -207,7 +207,7 @@ const syncCommand: CommandDef<SyncArgs> = {
       .option('customer', { type: 'string', describe: 'Only this customer\'s sets' })
       .option('all', { type: 'boolean', default: false, describe: 'Every complete set in the namespace' }),
   complete: completeInstanceName,
-  async run(ctx, args) {
+  async run(args, ctx) {
     const given = [args.name !== undefined, args.customer !== undefined, args.all].filter(Boolean).length;
     if (given !== 1) throw new UsageError('backups sync takes one of: an instance NAME, --customer ID or --all');
     const typed = scopeFrom(ctx, args);
@@ -251,7 +251,7 @@ export const backupsCommand: CommandDef<ScopeArgs> = {
       .option('remote', { type: 'boolean', default: false, global: false, describe: 'List the sets on the off-site remote instead (complete: its manifest is there; partial: a copy cut short)' }),
   subcommands: [pruneCommand, syncCommand],
   complete: completeInstanceName,
-  async run(ctx, args) {
+  async run(args, ctx) {
     const { backupDeps, offsiteSettingsOf } = await import('../support/backupDeps.js');
     const { listBackupSets, resolveBackupScope } = await import('../../backups/list.js');
     const deps = await backupDeps(ctx);

@@ -12,7 +12,7 @@ export const completionCommand: CommandDef<{ shell: string }> = {
   outputs: ['table'],
   builder: (y) =>
     y.positional('shell', { type: 'string', describe: 'bash, zsh or fish' }).example('source <(kubectl-odoo completion bash)', 'Complete kubectl-odoo in the current bash'),
-  async run(ctx, args) {
+  async run(args, ctx) {
     const script = SCRIPTS[args.shell];
     if (!script) throw new UsageError(`unsupported shell "${args.shell}": use bash, zsh or fish`);
     return showText(script);

@@ -38,7 +38,7 @@ const getCommand: CommandDef<GetArgs> = {
       .positional('name', { type: 'string', describe: 'Instance name' })
       .positional('key', { type: 'string', describe: 'One option, e.g. db_host' })
       .option('show-secrets', { type: 'boolean', default: false, describe: 'Print admin_passwd, db_password and other secrets in clear' }),
-  async run(ctx, args) {
+  async run(args, ctx) {
     validateInstanceReference(args.name);
     const { getConfig } = await import('../../odooconf/run.js');
     const { MASK } = await import('../../odooconf/secrets.js');
@@ -74,7 +74,7 @@ const setCommand: CommandDef<SetArgs> = {
       .option('show-secrets', { type: 'boolean', default: false, describe: 'Show secret values in the diff' })
       .option('allow-empty', { type: 'boolean', default: false, describe: 'Allow an empty value for admin_passwd or another secret (e.g. admin_passwd=)' })
       .option('timeout', { type: 'string', describe: 'How long --restart waits for readiness (default from the config file, 10m)' }),
-  async run(ctx, args) {
+  async run(args, ctx) {
     validateInstanceReference(args.name);
     const { parseAssignments } = await import('../../odooconf/edit.js');
     const assignments = parseAssignments((args.assignments ?? []).map(String), { allowEmpty: args.allowEmpty });

@@ -39,7 +39,7 @@ export const createCommand: CommandDef<CreateArgs> = {
       .option('wait', { type: 'boolean', default: false, describe: 'Wait until the instance is ready' })
       .option('timeout', { type: 'string', describe: 'How long --wait waits (default 10m)' }),
   complete: async () => [],
-  async run(ctx, args) {
+  async run(args, ctx) {
     const dryRun = parseDryRun(args.dryRun);
     if (dryRun && args.wait) throw new UsageError('--wait cannot be used with --dry-run: nothing is created to wait for');
     const timeoutMs = waitTimeout(ctx, args.timeout);

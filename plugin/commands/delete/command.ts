@@ -34,7 +34,7 @@ export const deleteCommand: CommandDef<DeleteArgs> = {
       .option('drop-database', { type: 'boolean', default: false, describe: 'With --delete-data: also drop the instance\'s database on its server, after a final backup (asks a third time unless --yes)' })
       .option('backup', { type: 'boolean', default: true, describe: 'Take the final backup before --drop-database (--no-backup drops without one)' }),
   complete: completeInstanceName,
-  async run(ctx, args) {
+  async run(args, ctx) {
     const name = validateInstanceReference(args.name);
     const dryRun = parseDryRun(args.dryRun);
     if (args.dropDatabase && !args.deleteData) {

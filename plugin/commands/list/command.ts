@@ -26,7 +26,7 @@ export const listCommand: CommandDef<ListArgs> = {
       .option('customer', { type: 'string', describe: 'Only instances of this customer id' })
       .option('sort', { type: 'string', choices: SORT_KEYS as unknown as string[], default: 'name', describe: 'Sort by' })
       .option('include-kept', { type: 'boolean', default: false, describe: 'Also list the kept volumes of deleted instances (status "deleted (volume kept)")' }),
-  async run(ctx, args) {
+  async run(args, ctx) {
     const selector = args.selector !== undefined ? validateLabelSelector(args.selector) : undefined;
     if (selector !== undefined && args.includeKept) {
       throw new UsageError('--include-kept cannot be used with -l: a kept volume has no Deployment whose labels could match; use --customer');

@@ -29,7 +29,7 @@ export const logsCommand: CommandDef<LogsArgs> = {
       .option('previous', { alias: 'p', type: 'boolean', default: false, describe: 'The previous (crashed) container\'s log' })
       .option('timestamps', { type: 'boolean', default: false, describe: 'Prefix each line with its time' }),
   complete: completeInstanceName,
-  async run(ctx, args) {
+  async run(args, ctx) {
     const name = validateInstanceReference(args.name);
     if (args.tail !== undefined) args.tail = parseTail(args.tail);
     const sinceSeconds = args.since !== undefined ? Math.max(1, Math.round(parseTimeout(args.since, '--since') / 1000)) : undefined;

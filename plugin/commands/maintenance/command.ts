@@ -73,7 +73,7 @@ export const maintenanceCommand: CommandDef = {
       outputs: ['table', 'json', 'yaml'],
       builder: fleetOptions,
       complete: completeInstanceName,
-      run: (ctx, args: FleetArgs) => runOnFleet(ctx, args, 'on'),
+      run: (args: FleetArgs, ctx) => runOnFleet(ctx, args, 'on'),
     },
     {
       command: 'off [name]',
@@ -82,7 +82,7 @@ export const maintenanceCommand: CommandDef = {
       outputs: ['table', 'json', 'yaml'],
       builder: fleetOptions,
       complete: completeInstanceName,
-      run: (ctx, args: FleetArgs) => runOnFleet(ctx, args, 'off'),
+      run: (args: FleetArgs, ctx) => runOnFleet(ctx, args, 'off'),
     },
     {
       command: 'shell <name>',
@@ -95,7 +95,7 @@ export const maintenanceCommand: CommandDef = {
           .positional('name', { type: 'string', describe: 'Instance name, instance id or platform Deployment name' })
           .option('command', { alias: 'c', type: 'string', describe: 'Run this command with sh -c instead of an interactive shell; its exit code is ours' }),
       complete: completeInstanceName,
-      async run(ctx, args: ShellArgs) {
+      async run(args: ShellArgs, ctx) {
         const { resolveForSession } = await import('../support/attach.js');
         const { runAttached, LOGIN_SHELL } = await import('../../oncall/session.js');
         const { maintenancePodName } = await import('../../oncall/maintenance.js');

@@ -92,7 +92,7 @@ export const migrateStorageCommand: CommandDef<Args> = {
       .option('storage-class', { type: 'string', describe: 'StorageClass of the new PVC (default from the config file, rook-cephfs)' })
       .option('timeout', { type: 'string', describe: 'How long to wait for the PVC to bind and the instance to stop/start (default 10m)' })
       .option('job-timeout', { type: 'string', describe: 'Deadline of each copy and verify Job (default 6h)' }),
-  async run(ctx, args) {
+  async run(args, ctx) {
     validate(args, ctx.globals.allNamespaces);
     const opts = options(ctx, args);
     const run = await import('../../migration/run.js');

@@ -62,7 +62,7 @@ export const nodesCheckCommand: CommandDef<CheckArgs> = {
       .example('$0 nodes check --ceph-release 18', 'judge as the ceph-volume of Reef does')
       .example('$0 nodes check node-1 --device /dev/sdb', 'one node, another device')
       .example('$0 nodes check --ssh root@10.0.0.1 root@10.0.0.2:2222 -i ~/.ssh/id_ed25519', 'machines without Kubernetes'),
-  async run(ctx, args) {
+  async run(args, ctx) {
     const opts = validateCheckArgs(ctx, args);
     const { checkNodesThroughAgents, checkNodesOverSsh, summariseChecks, describeFailedChecks, resolveJudgeTarget, readCephClusters } = await import('../../nodes/checkNodes.js');
     const progress = (node: string, message: string) => {
@@ -231,7 +231,7 @@ export const nodesCommand: CommandDef<NodesArgs> = {
       .example('$0 nodes check', 'inspect every node now'),
   subcommands: [nodesCheckCommand],
   outputs: ['table', 'wide', 'json', 'yaml'],
-  async run(ctx, args) {
+  async run(args, ctx) {
     const kube = await ctx.kube();
     const { listNodeSummaries, nodeSummariesData, describeUnready } = await import('../../nodes/listNodes.js');
     const namespace = agentNamespace(ctx, args);

@@ -13,7 +13,7 @@ export const odooShellCommand: CommandDef<OdooShellArgs> = {
   stream: true,
   builder: (y) => y.positional('name', { type: 'string', describe: 'Instance name, instance id or platform Deployment name' }),
   complete: completeInstanceName,
-  async run(ctx, args) {
+  async run(args, ctx) {
     const { resolveForSession } = await import('../support/attach.js');
     const { odooContainerTarget, runAttached } = await import('../../oncall/session.js');
     const { odooConfPath } = await import('../../odooconf/run.js');

@@ -20,7 +20,7 @@ export const psqlCommandDef: CommandDef<PsqlArgs> = {
       .option('command', { alias: 'c', type: 'string', describe: 'Run this SQL and exit (stops at the first error)' })
       .option('file', { alias: 'f', type: 'string', describe: 'Run the SQL of this local file (sent on stdin) and exit (stops at the first error)' }),
   complete: completeInstanceName,
-  async run(ctx, args) {
+  async run(args, ctx) {
     if (args.command !== undefined && args.file !== undefined) throw new UsageError('-c and -f cannot be used together: give the SQL one way');
     if (args.command !== undefined && args.command.trim() === '') throw new UsageError('-c needs SQL to run');
     let input: Buffer | undefined;

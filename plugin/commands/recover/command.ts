@@ -21,7 +21,7 @@ export const recoverCommand: CommandDef<RecoverArgs> = {
       .positional('name', { type: 'string', describe: 'The instance' })
       .option('yes', { alias: 'y', type: 'boolean', default: false, describe: 'Do not ask for confirmation' }),
   complete: completeInstanceName,
-  async run(ctx, args) {
+  async run(args, ctx) {
     const name = validateInstanceReference(args.name);
     const { backupDeps } = await import('../support/backupDeps.js');
     const { planRecover, describeRecoverPlan, executeRecover } = await import('../../backups/recover.js');

@@ -94,7 +94,7 @@ export const reportCommand: CommandDef<ReportArgs> = {
       .option('include-secrets', { type: 'boolean', default: false, describe: 'Put Secret values and odoo.conf passwords in clear into the bundle (asks first)' })
       .option('yes', { alias: 'y', type: 'boolean', default: false, describe: 'With --include-secrets: do not ask' }),
   complete: completeInstanceName,
-  async run(ctx, args) {
+  async run(args, ctx) {
     const { checkFleetArgs, resolveTargets } = await import('../support/fleetTargets.js');
     const { bundleFormatOf, writeBundle } = await import('../../oncall/bundleArchive.js');
     checkFleetArgs('report', args);

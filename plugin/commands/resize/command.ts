@@ -1,4 +1,4 @@
-import type { CommandDef } from '../../cli/command.js';
+import { defineCommand } from '../../cli/command.js';
 import { showAction, showText } from '../../cli/output.js';
 import { UsageError } from '../../../lib/errors.js';
 import {
@@ -9,6 +9,7 @@ import {
   INSTANCE_DRY_RUN,
   prepareInstanceAction,
   refuseWhileBusy,
+  type InstanceAction,
   type InstanceActionArgs,
 } from '../support/instance.js';
 import { parseStorageSize, displayStorage } from '../../instances/quantity.js';
@@ -18,7 +19,13 @@ interface ResizeArgs extends InstanceActionArgs {
   force: boolean;
 }
 
-export const resizeCommand: CommandDef<ResizeArgs> = {
+interface ResizeOptions extends InstanceAction {
+  /** The new size, canonical (20Gi). */
+  size: string;
+  wait: boolean;
+}
+
+export const resizeCommand = defineCommand<ResizeArgs, ResizeOptions>({
   command: 'resize <name>',
   scope: 'instance',
   dryRun: INSTANCE_DRY_RUN,
@@ -30,10 +37,14 @@ export const resizeCommand: CommandDef<ResizeArgs> = {
       describe: 'New size, e.g. 20Gi (the platform\'s 20G means 20Gi)',
     }).option('force', { type: 'boolean', default: false, describe: 'Accept a size above maxStorage of the config file (default 16Ti)' }),
   complete: completeInstanceName,
-  async run(ctx, args) {
-    const { name, namespace, dryRun, timeoutMs } = prepareInstanceAction(ctx, 'resize', args);
+  toOptions(ctx, args) {
+    const action = prepareInstanceAction(ctx, 'resize', args);
     if (args.storage === undefined) throw new UsageError('--storage is required: the new size, e.g. --storage 20Gi');
     const size = parseStorageSize(args.storage, '--storage', { max: String(ctx.config.maxStorage), force: args.force }).text;
+    return { ...action, size, wait: args.wait };
+  },
+  async run(opts, ctx) {
+    const { name, namespace, dryRun, timeoutMs, size } = opts;
     await refuseWhileBusy(ctx, namespace, name);
     const kube = await ctx.kube();
     const { resizeInstanceVolume } = await import('../../instances/resize.js');
@@ -52,7 +63,7 @@ export const resizeCommand: CommandDef<ResizeArgs> = {
     const requested = plan.unchanged
       ? `instance/${plan.instance}: PVC ${plan.pvc} already requests ${displayStorage(plan.to)}`
       : `instance/${plan.instance}: PVC ${plan.pvc} resize requested${dryRunSuffix(dryRun)}: ${displayStorage(plan.from)} -> ${displayStorage(plan.to)}`;
-    if (!args.wait) return showAction({ lines: [requested], name: `instance/${plan.instance}`, data: data(plan.capacity) });
+    if (!opts.wait) return showAction({ lines: [requested], name: `instance/${plan.instance}`, data: data(plan.capacity) });
     // With --wait, people see the request at once; json/yaml get one object with the final capacity.
     const structured = ctx.globals.output !== 'table';
     if (!structured) await ctx.show(showText(`${requested}\n`));
@@ -69,4 +80,4 @@ export const resizeCommand: CommandDef<ResizeArgs> = {
     });
     return showAction({ lines: [`instance/${plan.instance}: PVC ${plan.pvc} now has ${displayStorage(p.capacity)}`], name: `instance/${plan.instance}`, data: data(p.capacity) });
   },
-};
+});

@@ -39,7 +39,7 @@ export const restoreCommand: CommandDef<RestoreArgs> = {
       .option('files-only', { type: 'boolean', default: false, describe: 'Replace the files only and leave the database as it is (needed for a platform archive, active/CUSTOMER/NAME.tar.gz)' })
       .option('yes', { alias: 'y', type: 'boolean', default: false, describe: 'Do not ask for confirmation' }),
   complete: completeInstanceName,
-  async run(ctx, args) {
+  async run(args, ctx) {
     const name = validateInstanceReference(args.name);
     if (!args.from) throw new UsageError('--from is required: the backup to restore (see "kubectl odoo backups NAME")');
     const remoteRef = args.from.startsWith('remote:') ? parseBackupRef(args.from.slice('remote:'.length)) : undefined;

@@ -29,7 +29,7 @@ export const setResourcesCommand: CommandDef<SetResourcesArgs> = {
       .option('cpu', { type: 'string', describe: 'CPU, e.g. 2 or 500m' })
       .option('memory', { type: 'string', describe: 'Memory, e.g. 4Gi' }),
   complete: completeInstanceName,
-  async run(ctx, args) {
+  async run(args, ctx) {
     const { name, namespace, dryRun, timeoutMs } = prepareInstanceAction(ctx, 'set-resources', args);
     if (args.cpu === undefined && args.memory === undefined) throw new UsageError('set-resources needs --cpu and/or --memory (e.g. --cpu 2 --memory 4Gi)');
     const change = { cpu: args.cpu !== undefined ? parseCpu(args.cpu).text : undefined, memory: args.memory !== undefined ? parseMemory(args.memory).text : undefined };

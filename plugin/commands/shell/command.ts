@@ -17,7 +17,7 @@ export const shellCommand: CommandDef<ShellArgs> = {
       .positional('name', { type: 'string', describe: 'Instance name, instance id or platform Deployment name' })
       .option('command', { alias: 'c', type: 'string', describe: 'Run this command with sh -c instead of an interactive shell; its exit code is ours' }),
   complete: completeInstanceName,
-  async run(ctx, args) {
+  async run(args, ctx) {
     const { resolveForSession } = await import('../support/attach.js');
     const { odooContainerTarget, runAttached, LOGIN_SHELL } = await import('../../oncall/session.js');
     const { kube, inst } = await resolveForSession(ctx, 'shell', args.name);

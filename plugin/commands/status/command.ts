@@ -15,7 +15,7 @@ export const statusCommand: CommandDef<StatusArgs> = {
   describe: 'Is the instance healthy: workload, pod, storage, network and recent warnings',
   builder: (y) => y.positional('name', { type: 'string', describe: 'Instance name, instance id or platform Deployment name' }),
   complete: completeInstanceName,
-  async run(ctx, args) {
+  async run(args, ctx) {
     const name = validateInstanceReference(args.name);
     const kube = await ctx.kube();
     const { collectStatusReport, renderStatusReport } = await import('../../instances/statusReport.js');

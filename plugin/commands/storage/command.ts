@@ -90,7 +90,7 @@ export const storageCommand: CommandDef<Args> = {
       .positional('name', { type: 'string', describe: 'Instance name (omit for a usage table of the namespace, or use -A)' })
       .option('measure', { type: 'boolean', default: false, describe: 'For a stopped instance: measure through a short-lived pod that mounts the volume' })
       .option('sort', { type: 'string', choices: ['use', 'used', 'capacity', 'name'], default: 'use', describe: 'Table order (use = percent full, highest first)' }),
-  async run(ctx, args) {
+  async run(args, ctx) {
     if (args.name !== undefined) validateInstanceReference(args.name);
     if (args.name !== undefined && ctx.globals.allNamespaces) throw new UsageError('storage NAME acts on one instance: use -n NAMESPACE instead of -A (or -A without a NAME, for every namespace)');
     if (args.measure && args.name === undefined) throw new UsageError('--measure goes with an instance NAME');

@@ -1,13 +1,13 @@
 // Pieces every instance command shares: the namespace, NAME completion, --dry-run and --timeout parsing.
 import type { Argv } from 'yargs';
-import type { CommandContext } from '../../cli/context.js';
+import type { CommandContext, OptionsContext } from '../../cli/context.js';
 import { UsageError } from '../../../lib/errors.js';
 import type { OutputFormat } from '../../core/output/printer.js';
 import { instanceNames } from '../../instances/resolve.js';
 import { validateInstanceReference, validateNamespace } from '../../instances/names.js';
 import { parseTimeout } from '../../instances/wait.js';
 
-export function instanceNamespace(ctx: CommandContext): string {
+export function instanceNamespace(ctx: OptionsContext): string {
   return validateNamespace(ctx.namespace());
 }
 
@@ -23,7 +23,7 @@ import { parseDryRun } from '../../cli/command.js';
 
 export { parseDryRun };
 
-export function waitTimeout(ctx: CommandContext, flag: unknown): number {
+export function waitTimeout(ctx: OptionsContext, flag: unknown): number {
   return parseTimeout(flag === undefined ? ctx.config.waitTimeout : String(flag), flag === undefined ? 'waitTimeout (config)' : '--timeout');
 }
 
@@ -67,7 +67,7 @@ export interface InstanceAction {
 }
 
 /** Checks those flags before anything is read from the cluster. */
-export function prepareInstanceAction(ctx: CommandContext, command: string, args: InstanceActionArgs): InstanceAction {
+export function prepareInstanceAction(ctx: OptionsContext, command: string, args: InstanceActionArgs): InstanceAction {
   const name = validateInstanceReference(args.name);
   const dryRun = parseDryRun(args.dryRun);
   rejectWaitWithDryRun(dryRun, args.wait);

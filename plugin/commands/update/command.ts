@@ -31,7 +31,7 @@ export const updateCommand: CommandDef<UpdateArgs> = {
       .option('list-pending', { type: 'boolean', default: false, describe: 'Show the modules waiting in "to upgrade", "to install" or "to remove" (read through psql)' })
       .option('yes', { alias: 'y', type: 'boolean', default: false, describe: 'With --no-backup: do not ask' }),
   complete: completeInstanceName,
-  async run(ctx, args) {
+  async run(args, ctx) {
     const { parseModules, planUpdate, executeUpdate, UpdateFailedError, PENDING_SQL } = await import('../../oncall/update.js');
     const update = args.allModules ? ('all' as const) : args.modules !== undefined ? parseModules('-m', args.modules) : undefined;
     const install = args.install !== undefined ? parseModules('-i', args.install) : [];

@@ -21,7 +21,7 @@ export const versionCommand: CommandDef<VersionArgs> = {
   describe: 'Print the plugin, client library and server versions',
   outputs: ['table', 'json', 'yaml'],
   builder: (y) => y.option('client', { type: 'boolean', default: false, describe: 'Client versions only; do not contact the server' }),
-  async run(ctx, args) {
+  async run(args, ctx) {
     const info: VersionInfo = { plugin: pluginVersion(), clientNode: clientNodeVersion(), node: process.version };
     if (!args.client) {
       try {

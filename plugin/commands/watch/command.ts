@@ -18,7 +18,7 @@ export const watchCommand: CommandDef<WatchArgs> = {
     y
       .option('selector', { alias: 'l', type: 'string', describe: 'Label selector the instances\' Deployments must match' })
       .option('customer', { type: 'string', describe: 'Only instances of this customer id' }),
-  async run(ctx, args) {
+  async run(args, ctx) {
     const format = ctx.globals.output;
     const selector = args.selector !== undefined ? validateLabelSelector(args.selector) : undefined;
     const namespace = ctx.globals.allNamespaces ? undefined : instanceNamespace(ctx);
