@@ -161,6 +161,37 @@ describe('backup script', () => {
     expect(existsSync(join(backupRoot, 'active', CUSTOMER, INSTANCE, ts))).toBe(false);
   });
 
+  it('a data file that the volume changed after it was written fails the proof, and no set is made of it', async () => {
+    // The volume loses the archive's last byte and damages its first (a lost write, a bad sector) as
+    // the script flushes it: the read-back must catch it, however the size now looks.
+    const shims = mkdtempSync(join(tmpdir(), 'odoo-proof-'));
+    try {
+      writeFileSync(
+        join(shims, 'sync'),
+        `#!/bin/sh\nfor a in "$@"; do case "$a" in */data.tar.*) truncate -s -1 "$a"; printf X | dd of="$a" conv=notrunc status=none ;; esac; done\nexec ${execFileSync('sh', ['-c', 'command -v sync'], { encoding: 'utf8' }).trim()} "$@"\n`,
+        { mode: 0o755 },
+      );
+      const ts = nextTimestamp();
+      const run = await runScript(BACKUP_SCRIPT, {
+        ...dbEnv(),
+        PATH: `${shims}:${process.env.PATH}`,
+        SRC_DIR: inst.dataDir,
+        BACKUP_ROOT: backupRoot,
+        SET_PARENT: `active/${CUSTOMER}/${INSTANCE}`,
+        SET_NAME: ts,
+        MANIFEST_BASE: '{}',
+        CONSISTENCY: 'live',
+      });
+      expect(run.code).toBe(1);
+      expect(run.output).toMatch(/ERROR data\.tar\.zst as read back from the backups volume does not match what was written \(sha256 [0-9a-f]{64}, expected [0-9a-f]{64}\)/);
+      const sets = list(CUSTOMER, INSTANCE).filter((s) => s.timestamp === ts);
+      expect(sets.map((s) => s.state)).toEqual(['failed']);
+      expect(existsSync(join(backupRoot, 'active', CUSTOMER, INSTANCE, ts))).toBe(false);
+    } finally {
+      rmSync(shims, { recursive: true, force: true });
+    }
+  });
+
   it('an interrupted backup (killed midway) leaves only a partial set', async () => {
     // A pg_dump that hangs after its output keeps the script mid-way long enough to kill it.
     const shim = join(root, 'slowbin');
