@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { AmbiguousInstanceError, instanceKeysOf, matchInstanceKeys, pickInstance, referencesInstance } from './resolveMatch.js';
 import { UsageError } from '../../lib/errors.js';
-import { dep } from './deploymentFixture.js';
+import { dep } from './testing/deployment.js';
 
 const plugin = (name: string) => dep(name, { 'saasodoo.io/instance-id': name, 'saasodoo.io/instance-name': name, 'app.kubernetes.io/managed-by': 'kubectl-odoo' }, `odoo-instance-${name}`);
 const prod = plugin('prod1234');

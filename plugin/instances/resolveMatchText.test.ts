@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { matchInstanceKeys, textMayNameInstance } from './resolveMatch.js';
-import { dep } from './deploymentFixture.js';
+import { dep } from './testing/deployment.js';
 
 // The platform's shapes (as in resolveMatch.test.ts): every name each answers to, in every form.
 const fleet = [
@@ -24,7 +24,7 @@ describe('textMayNameInstance', () => {
   it('never rules out the JSON of an instance a name matches, by whatever key', () => {
     for (const d of fleet) {
       const text = JSON.stringify({ kind: 'DeploymentList', items: [d] });
-      for (const ref of refs) if (matchInstanceKeys(ref, d).length) expect(textMayNameInstance(ref)!(text), `${ref} in ${d.metadata.name}`).toBe(true);
+      for (const ref of refs) if (matchInstanceKeys(ref, d).length) expect(textMayNameInstance(ref)!(text), `${ref} in ${d.metadata?.name}`).toBe(true);
     }
   });
   it('every one of those names matches an instance of the fleet', () => {

@@ -3,7 +3,7 @@ import { keptVolumesOf } from './resolveRemains.js';
 import type { InstanceObjects } from './resolve.js';
 import { deriveInstanceFacts } from './facts.js';
 import { ANNOTATION_KEPT_AFTER_DELETE } from './labels.js';
-import { dep } from './deploymentFixture.js';
+import { dep } from './testing/deployment.js';
 
 const plugin = (name: string) => dep(name, { 'saasodoo.io/instance-id': name, 'saasodoo.io/instance-name': name, 'app.kubernetes.io/managed-by': 'kubectl-odoo' }, `odoo-instance-${name}`);
 const prod = plugin('prod1234');

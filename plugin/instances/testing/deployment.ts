@@ -1,5 +1,7 @@
 // Instance Deployments for the pure resolver tests: labels, pod labels, database env and data PVC as given.
-export function dep(name: string, labels: Record<string, string>, pvc?: string, opts: { podLabels?: Record<string, string>; database?: string } = {}): any {
+import type { V1Deployment } from '@kubernetes/client-node';
+
+export function dep(name: string, labels: Record<string, string>, pvc?: string, opts: { podLabels?: Record<string, string>; database?: string } = {}): V1Deployment {
   return {
     metadata: { name, namespace: 'ns', labels: { app: 'odoo', ...labels } },
     spec: {
