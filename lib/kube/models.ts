@@ -16,6 +16,7 @@ export type {
   V1JobSpec,
   V1Lease,
   V1Namespace,
+  V1ObjectMeta,
   V1Node,
   V1PersistentVolume,
   V1PersistentVolumeClaim,
@@ -35,4 +36,37 @@ export type {
  * An object as read from the API server: every field, at every depth, may be missing, and times are the
  * RFC 3339 strings of the JSON (client-node's models type them as Date, which its own deserializer makes).
  */
-export type Read<T> = T extends (infer U)[] ? Read<U>[] : T extends Date ? string : T extends object ? { [K in keyof T]?: Read<T[K]> } : T;
+export type Read<T> = T extends (infer U)[]
+  ? Read<U>[]
+  : T extends Date
+    ? string
+    : T extends object
+      ? string extends keyof T
+        ? { [K in keyof T]: Read<T[K]> } // a map (labels, data): its values are there when its keys are
+        : { [K in keyof T]?: Read<T[K]> }
+      : T;
+
+/** A Traefik IngressRoute (traefik.io/v1alpha1), as far as the plugin reads one: its routes and TLS. */
+export interface IngressRoute {
+  apiVersion?: string;
+  kind?: string;
+  metadata?: Read<import('@kubernetes/client-node').V1ObjectMeta>;
+  spec?: {
+    routes?: { match?: string; kind?: string; services?: { name?: string; port?: number | string }[] }[];
+    tls?: Record<string, unknown>;
+  };
+}
+
+/**
+ * An object the API server stores, as `get` and `list` return it: whatever else it lacks, it has a name
+ * (and, when namespaced, a namespace).
+ */
+export type Stored<T> = Read<T> & { metadata: Read<import('@kubernetes/client-node').V1ObjectMeta> & { name: string } };
+
+/**
+ * A part of an object read from the API server, copied into an object we write (a helper pod takes the
+ * instance's tolerations, env, volumes): the server accepted it, so it is the full model it was written as.
+ */
+export function asWritten<T>(part: Read<T>): T {
+  return part as unknown as T;
+}

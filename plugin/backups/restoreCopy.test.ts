@@ -33,7 +33,7 @@ function source(env: any[], labels: Record<string, string> = { app: 'odoo', 'saa
       },
     },
   };
-  const pvc = { spec: { storageClassName: 'rook-ceph-block', resources: { requests: { storage: '20Gi' } } } };
+  const pvc = { metadata: { name: 'odoo-instance-src' }, spec: { storageClassName: 'rook-ceph-block', resources: { requests: { storage: '20Gi' } } } };
   return { namespace: 'ns', name: 'acme', deployment, pvc, pvcName: 'odoo-instance-src', pods: [], facts: deriveInstanceFacts(deployment) };
 }
 const secret = (name: string, key: string) => ({ valueFrom: { secretKeyRef: { name: 'acme-db', key } }, name });

@@ -3,6 +3,7 @@
 // the instance can and pulls what it pulls, so a tainted node, a node rule or a private registry that
 // the instance copes with does not leave its helpers Pending or in ImagePullBackOff.
 import type { V1Container, V1PodSecurityContext, V1PodSpec, V1Toleration, V1NodeAffinity, V1LocalObjectReference } from '@kubernetes/client-node';
+import { asWritten, type Read } from '../../lib/kube/models.js';
 
 /**
  * What a helper pod takes from the instance's pod template. Pod (anti-)affinity is not copied: it
@@ -18,17 +19,17 @@ export interface PodPlacement {
 }
 
 interface WithPodTemplate {
-  spec?: { template?: { spec?: Partial<V1PodSpec> } };
+  spec?: { template?: { spec?: Read<V1PodSpec> } };
 }
 
 /** The placement and pull settings of a Deployment's (or any workload's) pod template. */
 export function placementOf(workload: WithPodTemplate | undefined): PodPlacement {
-  const spec = workload?.spec?.template?.spec ?? {};
+  const spec: Read<V1PodSpec> = workload?.spec?.template?.spec ?? {};
   const out: PodPlacement = {};
-  if (spec.tolerations?.length) out.tolerations = spec.tolerations;
+  if (spec.tolerations?.length) out.tolerations = asWritten<V1Toleration[]>(spec.tolerations);
   if (spec.nodeSelector && Object.keys(spec.nodeSelector).length) out.nodeSelector = spec.nodeSelector;
-  if (spec.affinity?.nodeAffinity) out.nodeAffinity = spec.affinity.nodeAffinity;
-  if (spec.imagePullSecrets?.length) out.imagePullSecrets = spec.imagePullSecrets;
+  if (spec.affinity?.nodeAffinity) out.nodeAffinity = asWritten<V1NodeAffinity>(spec.affinity.nodeAffinity);
+  if (spec.imagePullSecrets?.length) out.imagePullSecrets = asWritten<V1LocalObjectReference[]>(spec.imagePullSecrets);
   if (spec.priorityClassName) out.priorityClassName = spec.priorityClassName;
   if (spec.securityContext?.fsGroup !== undefined) out.fsGroup = spec.securityContext.fsGroup;
   return out;

@@ -11,6 +11,7 @@ import {
   LABEL_SAAS_INSTANCE_ID,
   LABEL_INSTANCE_ID,
 } from './labels.js';
+import type { IngressRoute, Read, V1Container, V1Deployment, V1EnvVar, V1Ingress, V1Pod } from '../../lib/kube/models.js';
 
 /** Where an env var's value comes from: a literal (never shown for passwords) or a Secret key. */
 export interface EnvSource {
@@ -66,34 +67,34 @@ export function dataMountPathForImage(image: string | undefined): string {
   return image && /bitnami/.test(image) ? BITNAMI_DATA_PATH : OFFICIAL_DATA_PATH;
 }
 
-export function odooContainer(deployment: any): any | undefined {
-  const containers: any[] = deployment?.spec?.template?.spec?.containers ?? [];
+export function odooContainer(deployment: Read<V1Deployment> | undefined): Read<V1Container> | undefined {
+  const containers = deployment?.spec?.template?.spec?.containers ?? [];
   return containers.find((c) => c.name === 'odoo') ?? containers.find((c) => /odoo/.test(c.image ?? '')) ?? containers[0];
 }
 
-function envSource(env: any[] | undefined, ...names: string[]): EnvSource | undefined {
+function envSource(env: Read<V1EnvVar>[] | undefined, ...names: string[]): EnvSource | undefined {
   for (const n of names) {
     const e = env?.find((x) => x.name === n);
     if (!e) continue;
-    if (e.valueFrom?.secretKeyRef) return { secret: { name: e.valueFrom.secretKeyRef.name, key: e.valueFrom.secretKeyRef.key } };
-    if (e.valueFrom?.configMapKeyRef) return { configMap: { name: e.valueFrom.configMapKeyRef.name, key: e.valueFrom.configMapKeyRef.key } };
+    if (e.valueFrom?.secretKeyRef) return { secret: { name: e.valueFrom.secretKeyRef.name ?? '', key: e.valueFrom.secretKeyRef.key ?? '' } };
+    if (e.valueFrom?.configMapKeyRef) return { configMap: { name: e.valueFrom.configMapKeyRef.name ?? '', key: e.valueFrom.configMapKeyRef.key ?? '' } };
     return { value: e.value ?? '' };
   }
   return undefined;
 }
 
-export function deriveInstanceFacts(deployment: any): InstanceFacts {
+export function deriveInstanceFacts(deployment: Read<V1Deployment> | undefined): InstanceFacts {
   const meta = deployment?.metadata ?? {};
   const labels = meta.labels ?? {};
   const tmplLabels = deployment?.spec?.template?.metadata?.labels ?? {};
   const container = odooContainer(deployment);
-  const env: any[] = container?.env ?? [];
-  const volumes: any[] = deployment?.spec?.template?.spec?.volumes ?? [];
-  const mounts: any[] = container?.volumeMounts ?? [];
+  const env = container?.env ?? [];
+  const volumes = deployment?.spec?.template?.spec?.volumes ?? [];
+  const mounts = container?.volumeMounts ?? [];
   const image: string | undefined = container?.image;
   const expectedMount = dataMountPathForImage(image);
   // The data mount: the one at the image's data path, else one named odoo-data, else the first PVC mount.
-  const mountAt = (pred: (m: any) => boolean) => mounts.find(pred);
+  const mountAt = (pred: (m: (typeof mounts)[number]) => boolean) => mounts.find(pred);
   const mount =
     mountAt((m) => m.mountPath === expectedMount) ??
     mountAt((m) => m.mountPath === OFFICIAL_DATA_PATH || m.mountPath === BITNAMI_DATA_PATH) ??
@@ -115,8 +116,8 @@ export function deriveInstanceFacts(deployment: any): InstanceFacts {
   else if (labels[LABEL_INSTANCE_ID]) scheme = 'instance-id';
   const resources = container?.resources ?? {};
   return {
-    name: meta.name,
-    namespace: meta.namespace,
+    name: meta.name ?? '',
+    namespace: meta.namespace ?? '',
     instanceId,
     customerId: customerIdOf(labels) ?? customerIdOf(tmplLabels),
     instanceName: instanceNameOf(labels) ?? instanceNameOf(tmplLabels),
@@ -145,22 +146,22 @@ export function matchesLabels(labels: Record<string, string> | undefined, match:
 }
 
 /** An Ingress that routes to `serviceName` (any rule or the default backend). */
-export function ingressRoutesTo(ingress: any, serviceName: string): boolean {
+export function ingressRoutesTo(ingress: Read<V1Ingress> | undefined, serviceName: string): boolean {
   if (ingress?.spec?.defaultBackend?.service?.name === serviceName) return true;
-  return (ingress?.spec?.rules ?? []).some((r: any) => (r.http?.paths ?? []).some((p: any) => p.backend?.service?.name === serviceName));
+  return (ingress?.spec?.rules ?? []).some((r) => (r.http?.paths ?? []).some((p) => p.backend?.service?.name === serviceName));
 }
 
 /** A Traefik IngressRoute that sends traffic to `serviceName`. */
-export function ingressRouteRoutesTo(route: any, serviceName: string): boolean {
-  return (route?.spec?.routes ?? []).some((r: any) => (r.services ?? []).some((s: any) => s.name === serviceName));
+export function ingressRouteRoutesTo(route: IngressRoute | undefined, serviceName: string): boolean {
+  return (route?.spec?.routes ?? []).some((r) => (r.services ?? []).some((s) => s.name === serviceName));
 }
 
 /** The URL people open: from the Ingress host, or the Host(`...`) rule of an IngressRoute. */
-export function instanceUrl(ingress: any | undefined, ingressRoute: any | undefined): string | undefined {
+export function instanceUrl(ingress: Read<V1Ingress> | undefined, ingressRoute: IngressRoute | undefined): string | undefined {
   if (ingress) {
-    const host = (ingress.spec?.rules ?? []).map((r: any) => r.host).find(Boolean);
+    const host = (ingress.spec?.rules ?? []).map((r) => r.host).find(Boolean);
     if (host) {
-      const tls = (ingress.spec?.tls ?? []).some((t: any) => (t.hosts ?? []).includes(host));
+      const tls = (ingress.spec?.tls ?? []).some((t) => (t.hosts ?? []).includes(host));
       return `${tls ? 'https' : 'http'}://${host}`;
     }
   }
@@ -174,10 +175,10 @@ export function instanceUrl(ingress: any | undefined, ingressRoute: any | undefi
 }
 
 /** The Deployment a pod belongs to, from its ReplicaSet owner (`<deployment>-<pod-template-hash>`). */
-export function deploymentNameOfPod(pod: any): string | undefined {
-  const owner = (pod?.metadata?.ownerReferences ?? []).find((o: any) => o.kind === 'ReplicaSet');
+export function deploymentNameOfPod(pod: Read<V1Pod> | undefined): string | undefined {
+  const owner = (pod?.metadata?.ownerReferences ?? []).find((o) => o.kind === 'ReplicaSet');
   if (!owner?.name) return undefined;
-  const hash = pod.metadata.labels?.['pod-template-hash'];
+  const hash = pod?.metadata?.labels?.['pod-template-hash'];
   if (hash && owner.name.endsWith(`-${hash}`)) return owner.name.slice(0, -(hash.length + 1));
   const i = owner.name.lastIndexOf('-');
   return i > 0 ? owner.name.slice(0, i) : undefined;

@@ -7,6 +7,14 @@ import { deploymentNameOfPod, deriveInstanceFacts, ingressRouteRoutesTo, ingress
 import { optional, serviceNameAlternative } from './resolveKube.js';
 import { instanceClaims, keptVolumesOf, type KeptVolume } from './resolveRemains.js';
 import type { InstanceObjects } from './resolve.js';
+import type { IngressRoute, Read, Stored, V1Deployment, V1ContainerStatus, V1Ingress, V1ObjectMeta, V1PersistentVolumeClaim, V1Pod } from '../../lib/kube/models.js';
+
+type Deployment = Stored<V1Deployment>;
+type Pod = Stored<V1Pod>;
+type Pvc = Stored<V1PersistentVolumeClaim>;
+type Ingress = Stored<V1Ingress>;
+type Route = IngressRoute & { metadata: { name: string; namespace?: string } };
+type Meta = Read<V1ObjectMeta> & { name: string };
 
 /** Objects per page of the fleet's lists (limit/continue). */
 export const DEFAULT_LIST_PAGE_SIZE = 1000;
@@ -26,9 +34,9 @@ function keptAnnotations(a: Record<string, string> | undefined): { annotations?:
 }
 
 // Lists keep only the fields status, facts and tables read, so 10,000 instances stay small in memory.
-function slimMeta(m: any): any {
+function slimMeta(m: Read<V1ObjectMeta>): Meta {
   return {
-    name: m.name,
+    name: m.name ?? '',
     namespace: m.namespace,
     uid: m.uid,
     resourceVersion: m.resourceVersion,
@@ -40,9 +48,9 @@ function slimMeta(m: any): any {
   };
 }
 
-export function slimDeployment(d: any): any {
+export function slimDeployment(d: Read<V1Deployment>): Deployment {
   const t = d.spec?.template ?? {};
-  const c = (t.spec?.containers ?? []).map((x: any) => ({ name: x.name, image: x.image, env: x.env, volumeMounts: x.volumeMounts, resources: x.resources }));
+  const c = (t.spec?.containers ?? []).map((x) => ({ name: x.name, image: x.image, env: x.env, volumeMounts: x.volumeMounts, resources: x.resources }));
   return {
     apiVersion: 'apps/v1',
     kind: 'Deployment',
@@ -59,18 +67,18 @@ export function slimDeployment(d: any): any {
 /** The pod conditions status reads. */
 const POD_CONDITIONS_READ = new Set(['Ready', 'PodScheduled']);
 
-export function slimPod(p: any): any {
+export function slimPod(p: Read<V1Pod>): Pod {
   const m = p.metadata ?? {};
   const s = p.status ?? {};
-  const cs = (l: any[] | undefined) =>
-    l?.map((c: any) => ({ name: c.name, restartCount: c.restartCount, state: c.state, lastState: c.lastState ? { terminated: c.lastState.terminated } : undefined }));
+  const cs = (l: Read<V1ContainerStatus>[] | undefined) =>
+    l?.map((c) => ({ name: c.name, restartCount: c.restartCount, state: c.state, lastState: c.lastState ? { terminated: c.lastState.terminated } : undefined }));
   // The ReplicaSet owner is how a pod is matched to its Deployment; nothing else of the metadata is read.
-  const owner = (m.ownerReferences ?? []).find((o: any) => o.kind === 'ReplicaSet');
+  const owner = (m.ownerReferences ?? []).find((o) => o.kind === 'ReplicaSet');
   return {
     apiVersion: 'v1',
     kind: 'Pod',
     metadata: {
-      name: m.name,
+      name: m.name ?? '',
       namespace: m.namespace,
       creationTimestamp: m.creationTimestamp,
       deletionTimestamp: m.deletionTimestamp,
@@ -83,14 +91,14 @@ export function slimPod(p: any): any {
       reason: s.reason,
       message: s.message,
       startTime: s.startTime,
-      conditions: s.conditions?.filter((c: any) => POD_CONDITIONS_READ.has(c.type)),
+      conditions: s.conditions?.filter((c) => POD_CONDITIONS_READ.has(c.type ?? '')),
       containerStatuses: cs(s.containerStatuses),
       initContainerStatuses: cs(s.initContainerStatuses),
     },
   };
 }
 
-export function slimPvc(p: any): any {
+export function slimPvc(p: Read<V1PersistentVolumeClaim>): Pvc {
   return {
     apiVersion: 'v1',
     kind: 'PersistentVolumeClaim',
@@ -100,17 +108,17 @@ export function slimPvc(p: any): any {
   };
 }
 
-function slimIngress(i: any): any {
+function slimIngress(i: Read<V1Ingress>): Ingress {
   return { apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', metadata: slimMeta(i.metadata ?? {}), spec: { rules: i.spec?.rules, tls: i.spec?.tls, defaultBackend: i.spec?.defaultBackend } };
 }
 
-function slimRoute(r: any): any {
+function slimRoute(r: IngressRoute): Route {
   return { apiVersion: 'traefik.io/v1alpha1', kind: 'IngressRoute', metadata: slimMeta(r.metadata ?? {}), spec: { routes: r.spec?.routes, tls: r.spec?.tls } };
 }
 
-async function listSlim(kube: KubeClient, type: (typeof RESOURCES)[keyof typeof RESOURCES], opts: { namespace?: string; labelSelector?: string; pageSize?: number }, slim: (o: any) => any): Promise<any[]> {
-  const out: any[] = [];
-  for await (const page of kube.listPages(type, opts)) for (const o of page.items) out.push(slim(o));
+async function listSlim<I, O>(kube: KubeClient, type: (typeof RESOURCES)[keyof typeof RESOURCES], opts: { namespace?: string; labelSelector?: string; pageSize?: number }, slim: (o: I) => O): Promise<O[]> {
+  const out: O[] = [];
+  for await (const page of kube.listPages<I>(type, opts)) for (const o of page.items) out.push(slim(o));
   return out;
 }
 
@@ -150,7 +158,7 @@ export async function summarizeFleet<R>(kube: KubeClient, opts: ListInstancesOpt
   const join = fleetJoiner(pods, pvcs, ingresses, routes);
   const claims = instanceClaims();
   const rows: R[] = [];
-  for await (const page of kube.listPages(RESOURCES.deployments, scope.deployments)) {
+  for await (const page of kube.listPages<Deployment>(RESOURCES.deployments, scope.deployments)) {
     for (const d of page.items) {
       const o = join(d);
       if (!o) continue;
@@ -178,7 +186,7 @@ function listScope(opts: ListInstancesOptions): ListScope {
  * The pods, PVCs, Ingresses and IngressRoutes of instances (the last two empty when not served),
  * slimmed. The two large lists one after the other: each page of them is asked for ahead anyway.
  */
-async function listAroundDeployments(kube: KubeClient, { namespace, pageSize }: ListScope): Promise<[any[], any[], any[], any[]]> {
+async function listAroundDeployments(kube: KubeClient, { namespace, pageSize }: ListScope): Promise<[Pod[], Pvc[], Ingress[], Route[]]> {
   const pods = await listSlim(kube, RESOURCES.pods, { namespace, labelSelector: INSTANCE_SELECTOR, pageSize }, slimPod);
   const [pvcs, ingresses, routes] = await Promise.all([
     listSlim(kube, RESOURCES.persistentvolumeclaims, { namespace, labelSelector: INSTANCE_PVC_SELECTOR, pageSize }, slimPvc),
@@ -189,7 +197,7 @@ async function listAroundDeployments(kube: KubeClient, { namespace, pageSize }: 
 }
 
 /** Joins listed objects into instances (pure; also used by watch). */
-export function joinInstances(deployments: any[], pods: any[], pvcs: any[], ingresses: any[], routes: any[]): InstanceObjects[] {
+export function joinInstances(deployments: Deployment[], pods: Pod[], pvcs: Pvc[], ingresses: Ingress[], routes: Route[]): InstanceObjects[] {
   const join = fleetJoiner(pods, pvcs, ingresses, routes);
   const out: InstanceObjects[] = [];
   for (const d of deployments) {
@@ -203,10 +211,10 @@ export function joinInstances(deployments: any[], pods: any[], pvcs: any[], ingr
  * Indexes pods, PVCs and ingresses once; the function returned joins one Deployment with its objects
  * (undefined when it is not an instance's workload). Pure.
  */
-export function fleetJoiner(pods: any[], pvcs: any[], ingresses: any[], routes: any[]): (deployment: any) => InstanceObjects | undefined {
-  const key = (ns: string, n: string) => `${ns}/${n}`;
-  const podsByDeployment = new Map<string, any[]>();
-  const podsById = new Map<string, any[]>();
+export function fleetJoiner(pods: Pod[], pvcs: Pvc[], ingresses: Ingress[], routes: Route[]): (deployment: Deployment) => InstanceObjects | undefined {
+  const key = (ns: string | undefined, n: string | undefined) => `${ns}/${n}`;
+  const podsByDeployment = new Map<string, Pod[]>();
+  const podsById = new Map<string, Pod[]>();
   for (const p of pods) {
     const dep = deploymentNameOfPod(p);
     if (dep) push(podsByDeployment, key(p.metadata.namespace, dep), p);
@@ -216,14 +224,14 @@ export function fleetJoiner(pods: any[], pvcs: any[], ingresses: any[], routes: 
   const pvcByName = new Map(pvcs.map((p) => [key(p.metadata.namespace, p.metadata.name), p]));
   const ingressByName = new Map(ingresses.map((i) => [key(i.metadata.namespace, i.metadata.name), i]));
   const routeByName = new Map(routes.map((r) => [key(r.metadata.namespace, r.metadata.name), r]));
-  const ingressByService = new Map<string, any>();
+  const ingressByService = new Map<string, Ingress>();
   for (const i of ingresses) for (const svc of backendServices(i)) ingressByService.set(key(i.metadata.namespace, svc), i);
-  const routeByService = new Map<string, any>();
+  const routeByService = new Map<string, Route>();
   for (const r of routes) for (const rt of r.spec?.routes ?? []) for (const s of rt.services ?? []) routeByService.set(key(r.metadata.namespace, s.name), r);
 
   return (d) => {
     if (!isInstanceWorkload(d.metadata?.labels)) return undefined;
-    const ns = d.metadata.namespace;
+    const ns = d.metadata.namespace ?? '';
     const name = d.metadata.name;
     const facts = deriveInstanceFacts(d);
     // Pods by owner; pods of schemes whose controller sets no owner (or fakes) by instance id and selector.
@@ -250,7 +258,7 @@ export function fleetJoiner(pods: any[], pvcs: any[], ingresses: any[], routes: 
   };
 }
 
-function backendServices(i: any): string[] {
+function backendServices(i: Ingress): string[] {
   const names: string[] = [];
   if (i.spec?.defaultBackend?.service?.name) names.push(i.spec.defaultBackend.service.name);
   for (const r of i.spec?.rules ?? []) for (const p of r.http?.paths ?? []) if (p.backend?.service?.name) names.push(p.backend.service.name);

@@ -12,7 +12,7 @@ export async function optional<T>(p: Promise<T>): Promise<T | undefined> {
 }
 
 /** The object with its kind and apiVersion (list items carry neither). */
-export function withKind(o: any, kind: string, apiVersion: string): any {
+export function withKind<T extends { kind?: string }>(o: T, kind: string, apiVersion: string): T {
   return o && !o.kind ? { apiVersion, kind, ...o } : o;
 }
 

@@ -6,6 +6,7 @@
 // id (as labelled, without dashes, or as in its `odoo-instance-<id>` PVC) and its PVC name. The one
 // prefix allowed is the 8-character id8 of `odoo-<db>-<id8>`. Two instances answering to one name, by
 // whatever keys, is an error: the command never picks one.
+import type { Read, Stored, V1Deployment } from '../../lib/kube/models.js';
 import { UsageError } from '../../lib/errors.js';
 import { deriveInstanceFacts, type InstanceFacts } from './facts.js';
 import { instanceNameOf, LABEL_DATABASE } from './labels.js';
@@ -39,7 +40,7 @@ function dashedUuid(hex: string): string {
  * 8-character prefix only, while its PVC carries the full id people see elsewhere. A UUID is known in
  * both forms: the platform's tickets show it dashed, its PVC name (seed 000) holds the 32-hex form.
  */
-export function instanceIdsOf(deployment: any): string[] {
+export function instanceIdsOf(deployment: Read<V1Deployment>): string[] {
   return instanceIdsOfFacts(deriveInstanceFacts(deployment));
 }
 
@@ -62,7 +63,7 @@ export function instanceIdsOfFacts(facts: Pick<InstanceFacts, 'instanceId' | 'pv
 }
 
 /** The database names an instance carries: the `database` label (Deployment or pods) and ODOO_DATABASE_NAME. */
-export function databaseNamesOf(deployment: any, facts: InstanceFacts = deriveInstanceFacts(deployment)): string[] {
+export function databaseNamesOf(deployment: Read<V1Deployment>, facts: InstanceFacts = deriveInstanceFacts(deployment)): string[] {
   const names = [
     facts.db.name?.value,
     deployment?.spec?.template?.metadata?.labels?.[LABEL_DATABASE],
@@ -74,7 +75,7 @@ export function databaseNamesOf(deployment: any, facts: InstanceFacts = deriveIn
 type ExactKey = Exclude<InstanceKey, 'id8'>;
 
 /** Every exact name of an instance with the key it comes from; a value may come from several keys. */
-function exactKeysOf(deployment: any, facts: InstanceFacts = deriveInstanceFacts(deployment)): { key: ExactKey; value: string }[] {
+function exactKeysOf(deployment: Read<V1Deployment>, facts: InstanceFacts = deriveInstanceFacts(deployment)): { key: ExactKey; value: string }[] {
   const out: { key: ExactKey; value: string }[] = [];
   const add = (key: ExactKey, value: string | undefined) => {
     if (value) out.push({ key, value });
@@ -88,13 +89,13 @@ function exactKeysOf(deployment: any, facts: InstanceFacts = deriveInstanceFacts
 }
 
 /** The distinct names an instance answers to exactly, each with its first key (what completion offers). */
-export function instanceKeysOf(deployment: any): { key: ExactKey; value: string }[] {
+export function instanceKeysOf(deployment: Read<V1Deployment>): { key: ExactKey; value: string }[] {
   const seen = new Set<string>();
   return exactKeysOf(deployment).filter((k) => !seen.has(k.value) && seen.add(k.value));
 }
 
 /** The 8-character id8 of an instance: the start of its instance id (without dashes). */
-export function id8sOf(deployment: any, facts: InstanceFacts = deriveInstanceFacts(deployment)): string[] {
+export function id8sOf(deployment: Read<V1Deployment>, facts: InstanceFacts = deriveInstanceFacts(deployment)): string[] {
   return [...new Set(instanceIdsOfFacts(facts).map((id) => id.replace(/-/g, '').slice(0, 8)).filter((x) => HEX8.test(x)))];
 }
 
@@ -102,7 +103,7 @@ export function id8sOf(deployment: any, facts: InstanceFacts = deriveInstanceFac
  * The keys by which `ref` names this Deployment, best first; empty when it does not. Never a prefix,
  * except an 8-hex-character ref that starts one of the instance's ids (its id8).
  */
-export function matchInstanceKeys(ref: string, deployment: any): InstanceKey[] {
+export function matchInstanceKeys(ref: string, deployment: Read<V1Deployment>): InstanceKey[] {
   // Derived once: matching runs over every instance of the namespace.
   const facts = deriveInstanceFacts(deployment);
   // An id is typed as the ticket shows it: a UUID or an id8 in upper case is the same id.
@@ -114,7 +115,7 @@ export function matchInstanceKeys(ref: string, deployment: any): InstanceKey[] {
 }
 
 /** Whether `ref` names this Deployment by an exact key (not by its id8). */
-export function referencesInstance(ref: string, deployment: any): boolean {
+export function referencesInstance(ref: string, deployment: Read<V1Deployment>): boolean {
   return matchInstanceKeys(ref, deployment).some((k) => k !== 'id8');
 }
 
@@ -144,13 +145,13 @@ export class AmbiguousInstanceError extends UsageError {
  * Picks the one Deployment `ref` names among `instances` (one namespace), or undefined when none.
  * Several candidates, by the same or different keys, are an AmbiguousInstanceError.
  */
-export function pickInstance(ref: string, instances: any[], namespace: string): any | undefined {
+export function pickInstance<D extends Stored<V1Deployment>>(ref: string, instances: D[], namespace: string): D | undefined {
   const hits = instances.map((d) => ({ d, keys: matchInstanceKeys(ref, d) })).filter((h) => h.keys.length > 0);
   if (hits.length === 0) return undefined;
   if (hits.length === 1) return hits[0].d;
-  const answersOnlyTo = (value: string, d: any) => instances.every((o) => o === d || matchInstanceKeys(value, o).length === 0);
+  const answersOnlyTo = (value: string, d: D) => instances.every((o) => o === d || matchInstanceKeys(value, o).length === 0);
   const candidates = hits.map(({ d, keys }) => ({
-    name: d.metadata.name as string,
+    name: d.metadata.name,
     keys,
     unique: instanceKeysOf(d).map((k) => k.value).find((v) => v !== ref && answersOnlyTo(v, d)),
   }));

@@ -1,5 +1,6 @@
 // `status NAME`: one screen that answers "is it healthy", in sections (instance, storage, network,
 // recent warnings). The report is plain data (what -o json|yaml prints); rendering is separate.
+import type { CoreV1Event, Read } from '../../lib/kube/models.js';
 import type { KubeClient } from '../../lib/kube/client.js';
 import { RESOURCES } from '../../lib/kube/resources.js';
 import type { Colors } from '../core/output/colors.js';
@@ -189,15 +190,15 @@ export function buildStatusReport(o: InstanceObjects, storageClass: any | undefi
     }
   }
   const svc = o.service;
-  const ts = (e: any) => e.lastTimestamp ?? e.eventTime ?? e.firstTimestamp ?? e.metadata?.creationTimestamp;
+  const ts = (e: Read<CoreV1Event>): string | undefined => e.lastTimestamp ?? e.eventTime ?? e.firstTimestamp ?? e.metadata?.creationTimestamp;
   const healthySince = s.status === 'running' ? readySince(currentPod(o.pods)) : undefined;
   const events = (o.events ?? [])
     .filter((e) => e.type === 'Warning')
     .sort((a, b) => Date.parse(ts(b) ?? '') - Date.parse(ts(a) ?? ''))
     .slice(0, 10)
     .map((e) => ({
-      type: e.type,
-      reason: e.reason,
+      type: e.type ?? '',
+      reason: e.reason ?? '',
       object: `${String(e.involvedObject?.kind ?? '').toLowerCase()}/${e.involvedObject?.name}`,
       message: String(e.message ?? '').trim(),
       count: e.count ?? e.series?.count ?? 1,

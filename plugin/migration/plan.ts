@@ -169,7 +169,7 @@ interface JobSpecInput {
 }
 
 /** The instance's pod spec, as placementOf reads it. */
-export type PodTemplate = Partial<V1PodSpec>;
+export type PodTemplate = Read<V1PodSpec>;
 
 function buildJob(j: JobSpecInput): V1Job {
   const name = `${j.legacy.name.slice(0, 40)}-${j.kind}-${j.suffix}`.replace(/-+/g, '-');

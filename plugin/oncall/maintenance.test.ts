@@ -31,7 +31,7 @@ describe('buildMaintenancePod', () => {
   it('runs the instance image with its env (references kept) and volumes, waiting, without probes', () => {
     const c = pod.spec.containers[0];
     expect(c).toMatchObject({ name: 'odoo', image: 'bitnamilegacy/odoo:17', env: deployment.spec.template.spec.containers[0].env, volumeMounts: [{ name: 'odoo-data', mountPath: '/bitnami/odoo' }] });
-    expect(c.command[0]).toBe('sh');
+    expect(c.command?.[0]).toBe('sh');
     expect(c.readinessProbe).toBeUndefined();
     expect(pod.spec.volumes).toEqual(deployment.spec.template.spec.volumes);
     expect(pod.spec.restartPolicy).toBe('Never');

@@ -18,6 +18,7 @@ import { maintenanceRecordOf, type MaintenanceRecord } from '../instances/status
 import { findInstanceDeployment, type InstanceObjects } from '../instances/resolve.js';
 import { waitForPodRunning } from '../storage/volumePod.js';
 import { admitHelperPod } from '../../lib/kube/podSecurity.js';
+import { asWritten, type Read, type V1Container, type V1Pod, type V1PodSpec } from '../../lib/kube/models.js';
 
 export const MAINTENANCE_COMPONENT = 'maintenance';
 
@@ -33,9 +34,11 @@ export function maintenancePodName(instance: string): string {
  * with their Secret references, volume mounts, security context), without probes or ports, waiting.
  * Its labels are not the Deployment's selector, so no ReplicaSet adopts it.
  */
-export function buildMaintenancePod(inst: InstanceObjects): any {
-  const tmpl = inst.deployment?.spec?.template?.spec ?? {};
-  const c = (tmpl.containers ?? []).find((x: any) => x.name === inst.facts.container) ?? {};
+export function buildMaintenancePod(inst: InstanceObjects): V1Pod & { metadata: { name: string }; spec: V1PodSpec } {
+  const tmpl: Read<V1PodSpec> = inst.deployment.spec?.template?.spec ?? {};
+  const c: Read<V1Container> = (tmpl.containers ?? []).find((x) => x.name === inst.facts.container) ?? {};
+  // The Deployment's own parts, which the API server accepted, go into the pod as they are.
+  const as = <K extends keyof V1Container>(k: K) => asWritten<V1Container[K]>(c[k] as Read<V1Container[K]>);
   return {
     apiVersion: 'v1',
     kind: 'Pod',
@@ -49,15 +52,15 @@ export function buildMaintenancePod(inst: InstanceObjects): any {
         name: c.name ?? 'odoo',
         image: helperImage(undefined, c.image),
         command: WAITING_COMMAND,
-        env: c.env,
-        envFrom: c.envFrom,
+        env: as('env'),
+        envFrom: as('envFrom'),
         workingDir: c.workingDir,
-        volumeMounts: c.volumeMounts,
-        securityContext: c.securityContext,
-        resources: c.resources,
+        volumeMounts: as('volumeMounts'),
+        securityContext: as('securityContext'),
+        resources: as('resources'),
       },
-      volumes: tmpl.volumes,
-      securityContext: tmpl.securityContext,
+      volumes: asWritten<V1PodSpec['volumes']>(tmpl.volumes),
+      securityContext: asWritten<V1PodSpec['securityContext']>(tmpl.securityContext),
       serviceAccountName: tmpl.serviceAccountName,
       placement: placementOf(inst.deployment),
       terminationGracePeriodSeconds: 5,

@@ -169,13 +169,14 @@ export async function collectInstanceBundle(deps: ReportDeps, inst: InstanceObje
   // Logs: every container of every pod, and the previous container's when it restarted.
   if (opts.logs) {
     for (const pod of pods) {
-      const statuses: any[] = pod.status?.containerStatuses ?? [];
-      for (const c of [...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? [])]) {
-        const st = statuses.find((s) => s.name === c.name) ?? (pod.status?.initContainerStatuses ?? []).find((s: any) => s.name === c.name);
-        const base = `logs/${pod.metadata.name}/${c.name}`;
-        await attempt(`log of ${pod.metadata.name}/${c.name}`, async () => put(`${base}.log`, await readLog(kube, { namespace: ns, pod: pod.metadata.name, container: c.name, previous: false, tail: opts.tail, signal: deps.signal })));
+      const statuses = pod.status?.containerStatuses ?? [];
+      for (const { name: container } of [...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? [])]) {
+        if (!container) continue;
+        const st = statuses.find((s) => s.name === container) ?? (pod.status?.initContainerStatuses ?? []).find((s) => s.name === container);
+        const base = `logs/${pod.metadata.name}/${container}`;
+        await attempt(`log of ${pod.metadata.name}/${container}`, async () => put(`${base}.log`, await readLog(kube, { namespace: ns, pod: pod.metadata.name, container, previous: false, tail: opts.tail, signal: deps.signal })));
         if ((st?.restartCount ?? 0) > 0) {
-          await attempt(`previous log of ${pod.metadata.name}/${c.name}`, async () => put(`${base}.previous.log`, await readLog(kube, { namespace: ns, pod: pod.metadata.name, container: c.name, previous: true, tail: opts.tail, signal: deps.signal })));
+          await attempt(`previous log of ${pod.metadata.name}/${container}`, async () => put(`${base}.previous.log`, await readLog(kube, { namespace: ns, pod: pod.metadata.name, container, previous: true, tail: opts.tail, signal: deps.signal })));
         }
       }
     }

@@ -208,7 +208,7 @@ export async function fleetUsage(
     g.insts.push(i);
     byVolume.set(key, g);
   }
-  const nodes = instances.flatMap((i) => i.pods.filter((p) => p.status?.phase === 'Running' && p.spec?.nodeName).map((p) => p.spec.nodeName as string));
+  const nodes = instances.flatMap((i) => i.pods.filter((p) => p.status?.phase === 'Running' && p.spec?.nodeName).map((p) => p.spec?.nodeName as string));
   const { usage, errors } = await volumeUsage(deps.kube, agentNamespace, nodes, deps.clock.now());
   const rows: UsageRow[] = [];
   const unenforced: string[] = [];

@@ -11,7 +11,7 @@ import type { InstanceObjects } from '../instances/resolve.js';
 import { LABEL_K8S_COMPONENT, LABEL_K8S_INSTANCE, LABEL_K8S_MANAGED_BY, MANAGED_BY_PLUGIN } from '../instances/labels.js';
 import type { PodTarget } from '../odooconf/remoteFile.js';
 import { admitHelperPod } from '../../lib/kube/podSecurity.js';
-import type { Read, V1Container, V1ContainerStatus, V1Pod, V1PodCondition, V1PodSpec, V1Volume, V1VolumeMount } from '../../lib/kube/models.js';
+import { asWritten, type Read, type V1Container, type V1ContainerStatus, type V1Pod, type V1PodCondition, type V1PodSpec, type V1Volume, type V1VolumeMount } from '../../lib/kube/models.js';
 
 export const VOLUME_POD_COMPONENT = 'volume-access';
 /** A forgotten helper pod ends itself. */
@@ -39,8 +39,8 @@ export function dataVolumeOf(inst: InstanceObjects): { volume: V1Volume; mount: 
 }
 
 export function buildVolumePod(inst: InstanceObjects, suffix: string): V1Pod & { metadata: { name: string } } {
-  const tmpl: V1PodSpec | undefined = inst.deployment?.spec?.template?.spec;
-  const container: Partial<V1Container> = (tmpl?.containers ?? []).find((c) => c.name === inst.facts.container) ?? {};
+  const tmpl = inst.deployment.spec?.template?.spec;
+  const container: Read<V1Container> = (tmpl?.containers ?? []).find((c) => c.name === inst.facts.container) ?? {};
   const name = `${inst.name.slice(0, 63 - 7)}-f${suffix}`.replace(/[^a-z0-9-]/g, '-');
   const data = dataVolumeOf(inst);
   return {
@@ -56,14 +56,14 @@ export function buildVolumePod(inst: InstanceObjects, suffix: string): V1Pod & {
         name: CONTAINER,
         image: helperImage(undefined, inst.facts.image ?? container.image),
         command: ['sleep', String(LIFETIME_SECONDS)],
-        securityContext: container.securityContext,
+        securityContext: asWritten<V1Container['securityContext']>(container.securityContext),
         // subPathExpr expands from the container's environment: give the helper the same.
-        ...(data.mount.subPathExpr && container.env ? { env: container.env } : {}),
+        ...(data.mount.subPathExpr && container.env ? { env: asWritten<V1Container['env']>(container.env) } : {}),
         volumeMounts: [data.mount],
         resources: { requests: { cpu: '10m', memory: '32Mi' }, limits: { memory: '256Mi' } },
       },
       volumes: [data.volume],
-      securityContext: tmpl?.securityContext,
+      securityContext: asWritten<V1PodSpec['securityContext']>(tmpl?.securityContext),
       placement: placementOf(inst.deployment),
       activeDeadlineSeconds: LIFETIME_SECONDS,
       terminationGracePeriodSeconds: 1,

@@ -1,7 +1,7 @@
 // Instance Deployments for the pure resolver tests: labels, pod labels, database env and data PVC as given.
-import type { V1Deployment } from '@kubernetes/client-node';
+import type { Stored, V1Deployment } from '../../../lib/kube/models.js';
 
-export function dep(name: string, labels: Record<string, string>, pvc?: string, opts: { podLabels?: Record<string, string>; database?: string } = {}): V1Deployment {
+export function dep(name: string, labels: Record<string, string>, pvc?: string, opts: { podLabels?: Record<string, string>; database?: string } = {}): Stored<V1Deployment> {
   return {
     metadata: { name, namespace: 'ns', labels: { app: 'odoo', ...labels } },
     spec: {
