@@ -4,6 +4,10 @@
 // probe failures and scheduling failures. Pure.
 
 import { ANNOTATION_MAINTENANCE } from './labels.js';
+import type { CoreV1Event, Read, V1ContainerStatus, V1Deployment, V1PersistentVolumeClaim, V1Pod } from '../../lib/kube/models.js';
+
+type Pod = Read<V1Pod>;
+type Event = Read<CoreV1Event>;
 
 export type InstanceStatusName = 'creating' | 'starting' | 'running' | 'stopping' | 'stopped' | 'error' | 'deleting' | 'maintenance';
 
@@ -22,10 +26,10 @@ export interface InstanceStatus {
 }
 
 export interface StatusInput {
-  deployment: any;
-  pods?: any[];
-  pvc?: any;
-  events?: any[];
+  deployment: Read<V1Deployment> | undefined;
+  pods?: Pod[];
+  pvc?: Read<V1PersistentVolumeClaim>;
+  events?: Event[];
 }
 
 /** The platform's mapping from pod phase to instance status. */
@@ -54,32 +58,41 @@ export const STUCK_AFTER_MS = 5 * 60_000;
 
 const ts = (s: string | undefined) => (s ? Date.parse(s) : NaN);
 
-function containerStatuses(pod: any): any[] {
+function containerStatuses(pod: Pod | undefined): Read<V1ContainerStatus>[] {
   return [...(pod?.status?.initContainerStatuses ?? []), ...(pod?.status?.containerStatuses ?? [])];
 }
 
-function restartsOf(pod: any): number {
-  return (pod?.status?.containerStatuses ?? []).reduce((n: number, c: any) => n + (c.restartCount ?? 0), 0);
+function restartsOf(pod: Pod | undefined): number {
+  return (pod?.status?.containerStatuses ?? []).reduce((n: number, c) => n + (c.restartCount ?? 0), 0);
 }
 
-function condition(obj: any, type: string): any | undefined {
-  return (obj?.status?.conditions ?? []).find((c: any) => c.type === type);
+/** A condition as pods, Deployments and PVCs report them. */
+interface Condition {
+  type?: string;
+  status?: string;
+  reason?: string;
+  message?: string;
+  lastTransitionTime?: string;
 }
 
-function isReady(pod: any): boolean {
+function condition(obj: { status?: { conditions?: Condition[] } } | undefined, type: string): Condition | undefined {
+  return (obj?.status?.conditions ?? []).find((c) => c.type === type);
+}
+
+function isReady(pod: Pod | undefined): boolean {
   return condition(pod, 'Ready')?.status === 'True';
 }
 
 /** The pod that speaks for the instance: the newest one not being deleted. */
-export function currentPod(pods: any[]): any | undefined {
+export function currentPod<P extends Pod>(pods: P[]): P | undefined {
   const live = pods.filter((p) => !p.metadata?.deletionTimestamp);
   live.sort((a, b) => (ts(b.metadata?.creationTimestamp) || 0) - (ts(a.metadata?.creationTimestamp) || 0));
   return live[0];
 }
 
-function warningFor(events: any[] | undefined, objName: string | undefined, reasons: string[]): any | undefined {
+function warningFor(events: Event[] | undefined, objName: string | undefined, reasons: string[]): Event | undefined {
   if (!events || !objName) return undefined;
-  const matching = events.filter((e) => e.type === 'Warning' && e.involvedObject?.name === objName && reasons.includes(e.reason));
+  const matching = events.filter((e) => e.type === 'Warning' && e.involvedObject?.name === objName && reasons.includes(e.reason ?? ''));
   matching.sort((a, b) => (ts(b.lastTimestamp ?? b.eventTime) || 0) - (ts(a.lastTimestamp ?? a.eventTime) || 0));
   return matching[0];
 }
@@ -113,7 +126,7 @@ export function deriveInstanceStatus(input: StatusInput, now: Date): InstanceSta
   if (maintenance && desired === 0) {
     const since = maintenance.since ? ` since ${maintenance.since}` : '';
     const by = maintenance.by ? ` by ${maintenance.by}` : '';
-    return { ...out('maintenance', 'Maintenance', `in maintenance${since}${by} (pod ${maintenance.pod ?? '?'}); "kubectl odoo maintenance off ${deployment.metadata?.name}" ends it`), ready: 0 };
+    return { ...out('maintenance', 'Maintenance', `in maintenance${since}${by} (pod ${maintenance.pod ?? '?'}); "kubectl odoo maintenance off ${deployment?.metadata?.name}" ends it`), ready: 0 };
   }
 
   if (desired === 0) {
@@ -130,7 +143,7 @@ export function deriveInstanceStatus(input: StatusInput, now: Date): InstanceSta
     const progressing = condition(deployment, 'Progressing');
     if (progressing?.status === 'False') return out('error', progressing.reason ?? 'ProgressDeadlineExceeded', progressing.message);
     if (pods.length) return out('starting', 'Terminating', 'the previous pod is stopping');
-    if (pvcPhase === 'Pending') return out('creating', 'VolumePending', `PVC ${input.pvc.metadata?.name} is Pending`);
+    if (pvcPhase === 'Pending') return out('creating', 'VolumePending', `PVC ${input.pvc?.metadata?.name} is Pending`);
     if (input.pvc && pvcPhase === 'Lost') return out('error', 'VolumeLost', `PVC ${input.pvc.metadata?.name} lost its volume`);
     return out('creating', 'NoPod', 'no pod yet');
   }
@@ -141,7 +154,7 @@ export function deriveInstanceStatus(input: StatusInput, now: Date): InstanceSta
   // Containers that cannot start: the pod phase says Pending or Running, the truth is an error.
   for (const c of containerStatuses(pod)) {
     const waiting = c.state?.waiting;
-    if (waiting && FATAL_WAITING.has(waiting.reason)) {
+    if (waiting?.reason && FATAL_WAITING.has(waiting.reason)) {
       const last = c.lastState?.terminated;
       const why = last?.reason ? `; last exit: ${last.reason}${last.exitCode !== undefined ? ` (code ${last.exitCode})` : ''}` : '';
       return out('error', waiting.reason, `${c.name}: ${waiting.message ?? waiting.reason}${why}`);
@@ -161,7 +174,7 @@ export function deriveInstanceStatus(input: StatusInput, now: Date): InstanceSta
       const ev = warningFor(input.events, pod.metadata?.name, ['FailedScheduling']);
       return out(stuck ? 'error' : 'creating', 'FailedScheduling', ev?.message ?? scheduled.message ?? 'the pod cannot be scheduled');
     }
-    if (pvcPhase === 'Pending') return out('creating', 'VolumePending', `PVC ${input.pvc.metadata?.name} is Pending`);
+    if (pvcPhase === 'Pending') return out('creating', 'VolumePending', `PVC ${input.pvc?.metadata?.name} is Pending`);
     const waiting = containerStatuses(pod).map((c) => c.state?.waiting).find(Boolean);
     const mountFail = warningFor(input.events, pod.metadata?.name, ['FailedMount', 'FailedAttachVolume']);
     if (mountFail) return out('creating', mountFail.reason, mountFail.message);
@@ -172,7 +185,7 @@ export function deriveInstanceStatus(input: StatusInput, now: Date): InstanceSta
   if (isReady(pod)) {
     const restarts = restartsOf(pod);
     if (restarts > 0) {
-      const last = (pod.status?.containerStatuses ?? []).map((c: any) => c.lastState?.terminated).find(Boolean);
+      const last = (pod.status?.containerStatuses ?? []).map((c) => c.lastState?.terminated).find(Boolean);
       return out('running', 'Restarted', `restarted ${restarts} time(s)${last?.reason ? `, last exit: ${last.reason}` : ''}`);
     }
     return out('running');
@@ -181,8 +194,9 @@ export function deriveInstanceStatus(input: StatusInput, now: Date): InstanceSta
   const started = ts(condition(pod, 'Ready')?.lastTransitionTime) || ts(pod.status?.startTime) || ts(pod.metadata?.creationTimestamp);
   const stuck = Number.isFinite(started) && now.getTime() - started > STUCK_AFTER_MS;
   const terminated = containerStatuses(pod).find((c) => c.state?.terminated);
-  if (terminated) {
-    return out('error', terminated.state.terminated.reason ?? 'ContainerExited', `${terminated.name} exited with code ${terminated.state.terminated.exitCode}`);
+  const exit = terminated?.state?.terminated;
+  if (terminated && exit) {
+    return out('error', exit.reason ?? 'ContainerExited', `${terminated.name} exited with code ${exit.exitCode}`);
   }
   if (probe) return out(stuck ? 'error' : 'starting', 'ProbeFailed', probe.message);
   return stuck ? out('error', 'NotReady', 'the pod has not become ready for more than 5 minutes') : out('starting', 'NotReady', 'waiting for the readiness probe');
@@ -196,7 +210,7 @@ export interface MaintenanceRecord {
   pod?: string;
 }
 
-export function maintenanceRecordOf(deployment: any): MaintenanceRecord | undefined {
+export function maintenanceRecordOf(deployment: Read<V1Deployment> | undefined): MaintenanceRecord | undefined {
   const raw = deployment?.metadata?.annotations?.[ANNOTATION_MAINTENANCE];
   if (raw === undefined) return undefined;
   try {
