@@ -1,4 +1,4 @@
-import type { CommandDef } from '../../cli/command.js';
+import { defineCommand } from '../../cli/command.js';
 import { UsageError } from '../../../lib/errors.js';
 import { completeInstanceName, instanceNamespace, parseTail } from '../support/instance.js';
 import { validateInstanceReference } from '../../instances/names.js';
@@ -7,13 +7,25 @@ import { parseTimeout } from '../../instances/wait.js';
 interface LogsArgs {
   name: string;
   follow: boolean;
-  tail?: number;
+  tail?: string;
   since?: string;
   previous: boolean;
   timestamps: boolean;
 }
 
-export const logsCommand: CommandDef<LogsArgs> = {
+interface LogsOptions {
+  name: string;
+  namespace: string;
+  follow: boolean;
+  /** --tail: the last N lines; undefined for the whole log. */
+  tailLines?: number;
+  /** --since, in whole seconds (at least 1). */
+  sinceSeconds?: number;
+  previous: boolean;
+  timestamps: boolean;
+}
+
+export const logsCommand = defineCommand<LogsArgs, LogsOptions>({
   command: 'logs <name>',
   scope: 'instance',
   describe: 'Print the Odoo log of an instance\'s pod',
@@ -29,23 +41,24 @@ export const logsCommand: CommandDef<LogsArgs> = {
       .option('previous', { alias: 'p', type: 'boolean', default: false, describe: 'The previous (crashed) container\'s log' })
       .option('timestamps', { type: 'boolean', default: false, describe: 'Prefix each line with its time' }),
   complete: completeInstanceName,
-  async run(args, ctx) {
+  toOptions(ctx, args) {
     const name = validateInstanceReference(args.name);
-    if (args.tail !== undefined) args.tail = parseTail(args.tail);
+    const tailLines = args.tail !== undefined ? parseTail(args.tail) : undefined;
     const sinceSeconds = args.since !== undefined ? Math.max(1, Math.round(parseTimeout(args.since, '--since') / 1000)) : undefined;
     if (args.previous && args.follow) throw new UsageError('--previous and --follow cannot be used together: the previous container has ended');
-    const namespace = instanceNamespace(ctx);
+    return { name, namespace: instanceNamespace(ctx), follow: args.follow, tailLines, sinceSeconds, previous: args.previous, timestamps: args.timestamps };
+  },
+  async run(opts, ctx) {
     const kube = await ctx.kube();
     const { resolveInstance } = await import('../../instances/resolve.js');
     const { pickLogPod } = await import('../../instances/logPod.js');
     const { streamPodLogs } = await import('../../../lib/kube/logs.js');
-    const o = await resolveInstance(kube, namespace, name);
+    const o = await resolveInstance(kube, opts.namespace, opts.name);
     const { pod, container } = pickLogPod(o);
     await streamPodLogs(
       kube,
-      { namespace: o.namespace, pod, container, follow: args.follow, tailLines: args.tail, sinceSeconds, previous: args.previous, timestamps: args.timestamps, signal: ctx.signal },
+      { namespace: o.namespace, pod, container, follow: opts.follow, tailLines: opts.tailLines, sinceSeconds: opts.sinceSeconds, previous: opts.previous, timestamps: opts.timestamps, signal: ctx.signal },
       ctx.io.stdout,
     );
   },
-};
-
+});

@@ -1,6 +1,7 @@
-import type { CommandDef } from '../../cli/command.js';
+import { defineCommand } from '../../cli/command.js';
 import { UsageError } from '../../../lib/errors.js';
-import { completeInstanceName } from '../support/instance.js';
+import { completeInstanceName, instanceNamespace } from '../support/instance.js';
+import { validateInstanceReference } from '../../instances/names.js';
 
 interface PsqlArgs {
   name: string;
@@ -8,7 +9,16 @@ interface PsqlArgs {
   file?: string;
 }
 
-export const psqlCommandDef: CommandDef<PsqlArgs> = {
+interface PsqlOptions {
+  name: string;
+  namespace: string;
+  /** -c: the SQL to run. */
+  command?: string;
+  /** -f: the local file whose SQL psql reads on stdin. */
+  file?: string;
+}
+
+export const psqlCommandDef = defineCommand<PsqlArgs, PsqlOptions>({
   command: 'psql <name>',
   scope: 'instance',
   describe: 'Start psql on the instance\'s database with its own credentials (-c SQL, -f FILE for scripts)',
@@ -20,23 +30,27 @@ export const psqlCommandDef: CommandDef<PsqlArgs> = {
       .option('command', { alias: 'c', type: 'string', describe: 'Run this SQL and exit (stops at the first error)' })
       .option('file', { alias: 'f', type: 'string', describe: 'Run the SQL of this local file (sent on stdin) and exit (stops at the first error)' }),
   complete: completeInstanceName,
-  async run(args, ctx) {
+  toOptions(ctx, args) {
     if (args.command !== undefined && args.file !== undefined) throw new UsageError('-c and -f cannot be used together: give the SQL one way');
     if (args.command !== undefined && args.command.trim() === '') throw new UsageError('-c needs SQL to run');
+    return { name: validateInstanceReference(args.name), namespace: instanceNamespace(ctx), command: args.command, file: args.file };
+  },
+  async run(opts, ctx) {
+    // The script is read before the cluster is, so a missing file is refused like a bad flag.
     let input: Buffer | undefined;
-    if (args.file !== undefined) {
+    if (opts.file !== undefined) {
       const { readFileSync } = await import('node:fs');
       try {
-        input = readFileSync(args.file);
+        input = readFileSync(opts.file);
       } catch (e) {
-        throw new UsageError(`cannot read -f ${args.file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
+        throw new UsageError(`cannot read -f ${opts.file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
       }
     }
-    const { resolveForSession } = await import('../support/attach.js');
+    const { resolveSessionInstance } = await import('../support/attach.js');
     const { runPsql } = await import('../support/psqlSession.js');
     const { runningInstancePod } = await import('../../storage/volumePod.js');
-    const { kube, inst } = await resolveForSession(ctx, 'psql', args.name);
-    const script = args.command !== undefined ? ['-c', args.command] : input !== undefined ? ['-f', '-'] : [];
+    const { kube, inst } = await resolveSessionInstance(ctx, opts.namespace, opts.name);
+    const script = opts.command !== undefined ? ['-c', opts.command] : input !== undefined ? ['-f', '-'] : [];
     await runPsql(ctx, kube, inst, runningInstancePod(inst), { args: script.length ? ['-v', 'ON_ERROR_STOP=1', ...script] : [], input });
   },
-};
+});

@@ -1,12 +1,20 @@
-import type { CommandDef } from '../../cli/command.js';
-import { completeInstanceName } from '../support/instance.js';
+import { defineCommand } from '../../cli/command.js';
+import { completeInstanceName, instanceNamespace } from '../support/instance.js';
+import { validateInstanceReference } from '../../instances/names.js';
 
 interface ShellArgs {
   name: string;
   command?: string;
 }
 
-export const shellCommand: CommandDef<ShellArgs> = {
+interface ShellOptions {
+  name: string;
+  namespace: string;
+  /** -c: the one command to run with sh -c; undefined for an interactive shell. */
+  command?: string;
+}
+
+export const shellCommand = defineCommand<ShellArgs, ShellOptions>({
   command: 'shell <name>',
   scope: 'instance',
   describe: 'Open a shell in the instance\'s running Odoo container (-c CMD runs one command)',
@@ -17,11 +25,14 @@ export const shellCommand: CommandDef<ShellArgs> = {
       .positional('name', { type: 'string', describe: 'Instance name, instance id or platform Deployment name' })
       .option('command', { alias: 'c', type: 'string', describe: 'Run this command with sh -c instead of an interactive shell; its exit code is ours' }),
   complete: completeInstanceName,
-  async run(args, ctx) {
-    const { resolveForSession } = await import('../support/attach.js');
-    const { odooContainerTarget, runAttached, LOGIN_SHELL } = await import('../../oncall/session.js');
-    const { kube, inst } = await resolveForSession(ctx, 'shell', args.name);
-    const target = odooContainerTarget(inst);
-    await runAttached(kube, ctx.io, { target, command: ['sh', '-c', args.command ?? LOGIN_SHELL], signal: ctx.signal });
+  toOptions(ctx, args) {
+    return { name: validateInstanceReference(args.name), namespace: instanceNamespace(ctx), command: args.command };
   },
-};
+  async run(opts, ctx) {
+    const { resolveSessionInstance } = await import('../support/attach.js');
+    const { odooContainerTarget, runAttached, LOGIN_SHELL } = await import('../../oncall/session.js');
+    const { kube, inst } = await resolveSessionInstance(ctx, opts.namespace, opts.name);
+    const target = odooContainerTarget(inst);
+    await runAttached(kube, ctx.io, { target, command: ['sh', '-c', opts.command ?? LOGIN_SHELL], signal: ctx.signal });
+  },
+});

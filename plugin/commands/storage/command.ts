@@ -1,5 +1,5 @@
 // kubectl odoo storage [NAME] [-A]: one instance's volume in detail, or every volume's usage as a table.
-import type { CommandDef } from '../../cli/command.js';
+import { defineCommand } from '../../cli/command.js';
 import { completeInstanceName, instanceNamespace } from '../support/instance.js';
 import type { CommandContext } from '../../cli/context.js';
 import { UsageError } from '../../../lib/errors.js';
@@ -13,6 +13,16 @@ interface Args {
   name?: string;
   measure: boolean;
   sort: SortKey;
+}
+
+interface StorageOptions {
+  /** One instance's volume in detail; undefined for the table of volumes. */
+  name?: string;
+  /** undefined with -A: every namespace. */
+  namespace?: string;
+  measure: boolean;
+  sort: SortKey;
+  thresholds: UsageThresholds;
 }
 
 export function storageThresholds(ctx: Pick<CommandContext, 'config'>): UsageThresholds {
@@ -78,7 +88,7 @@ export function renderInstanceStorage(ctx: Painter, s: InstanceStorage): string 
   return lines.join('\n') + '\n';
 }
 
-export const storageCommand: CommandDef<Args> = {
+export const storageCommand = defineCommand<Args, StorageOptions>({
   command: 'storage [name]',
   scope: 'fleet',
   complete: completeInstanceName,
@@ -90,24 +100,28 @@ export const storageCommand: CommandDef<Args> = {
       .positional('name', { type: 'string', describe: 'Instance name (omit for a usage table of the namespace, or use -A)' })
       .option('measure', { type: 'boolean', default: false, describe: 'For a stopped instance: measure through a short-lived pod that mounts the volume' })
       .option('sort', { type: 'string', choices: ['use', 'used', 'capacity', 'name'], default: 'use', describe: 'Table order (use = percent full, highest first)' }),
-  async run(args, ctx) {
-    if (args.name !== undefined) validateInstanceReference(args.name);
-    if (args.name !== undefined && ctx.globals.allNamespaces) throw new UsageError('storage NAME acts on one instance: use -n NAMESPACE instead of -A (or -A without a NAME, for every namespace)');
-    if (args.measure && args.name === undefined) throw new UsageError('--measure goes with an instance NAME');
-    if (args.name !== undefined && ctx.globals.output === 'name') throw new UsageError('-o name is for the table of volumes ("kubectl odoo storage -o name"); for one instance use -o json or yaml');
+  toOptions(ctx, args) {
+    const name = args.name !== undefined ? validateInstanceReference(args.name) : undefined;
+    if (name !== undefined && ctx.globals.allNamespaces) throw new UsageError('storage NAME acts on one instance: use -n NAMESPACE instead of -A (or -A without a NAME, for every namespace)');
+    if (args.measure && name === undefined) throw new UsageError('--measure goes with an instance NAME');
+    if (name !== undefined && ctx.globals.output === 'name') throw new UsageError('-o name is for the table of volumes ("kubectl odoo storage -o name"); for one instance use -o json or yaml');
+    const namespace = ctx.globals.allNamespaces ? undefined : instanceNamespace(ctx);
+    return { name, namespace, measure: args.measure, sort: args.sort, thresholds: storageThresholds(ctx) };
+  },
+  async run(opts, ctx) {
     const kube = await ctx.kube();
     const run = await import('../../storage/run.js');
-    if (args.name !== undefined) {
+    if (opts.name !== undefined) {
       const { kubeExec } = await import('../../storage/podExec.js');
       const s = await run.describeStorage(
         { kube, exec: kubeExec(kube), clock: ctx.clock, signal: ctx.signal, progress: ctx.progress },
-        { namespace: instanceNamespace(ctx), name: args.name, measure: args.measure, thresholds: storageThresholds(ctx), agentNamespace: ctx.config.agentNamespace },
+        { namespace: opts.namespace!, name: opts.name, measure: opts.measure, thresholds: opts.thresholds, agentNamespace: ctx.config.agentNamespace },
       );
       return showScreen(renderInstanceStorage(ctx, s), s);
     }
-    const scope = { namespace: ctx.globals.allNamespaces ? undefined : instanceNamespace(ctx), allNamespaces: ctx.globals.allNamespaces };
-    const { rows, notes } = await run.fleetUsage({ kube, clock: ctx.clock }, scope, storageThresholds(ctx), ctx.config.agentNamespace);
-    const sorted = run.sortUsageRows(rows, args.sort);
+    const scope = { namespace: opts.namespace, allNamespaces: ctx.globals.allNamespaces };
+    const { rows, notes } = await run.fleetUsage({ kube, clock: ctx.clock }, scope, opts.thresholds, ctx.config.agentNamespace);
+    const sorted = run.sortUsageRows(rows, opts.sort);
     for (const n of notes) ctx.io.stderr.write(`warning: ${n}\n`);
     return showTable({
       rows: sorted,
@@ -127,4 +141,4 @@ export const storageCommand: CommandDef<Args> = {
       empty: 'No instances found',
     });
   },
-};
+});

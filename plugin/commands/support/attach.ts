@@ -12,3 +12,10 @@ export async function resolveForSession(ctx: CommandContext, command: string, na
   const { resolveInstance } = await import('../../instances/resolve.js');
   return { kube, inst: await resolveInstance(kube, instanceNamespace(ctx), ref) };
 }
+
+/** resolveForSession for a command whose toOptions already checked the name and the namespace. */
+export async function resolveSessionInstance(ctx: CommandContext, namespace: string, name: string): Promise<{ kube: KubeClient; inst: InstanceObjects }> {
+  const kube = await ctx.kube();
+  const { resolveInstance } = await import('../../instances/resolve.js');
+  return { kube, inst: await resolveInstance(kube, namespace, name) };
+}

@@ -1,5 +1,4 @@
-import type { CommandDef } from '../../cli/command.js';
-import { UsageError } from '../../../lib/errors.js';
+import { defineCommand } from '../../cli/command.js';
 import { instanceNamespace } from '../support/instance.js';
 import { validateLabelSelector } from '../../instances/selector.js';
 
@@ -8,7 +7,14 @@ interface WatchArgs {
   customer?: string;
 }
 
-export const watchCommand: CommandDef<WatchArgs> = {
+interface WatchOptions {
+  /** undefined with -A: every namespace. */
+  namespace?: string;
+  selector?: string;
+  customer?: string;
+}
+
+export const watchCommand = defineCommand<WatchArgs, WatchOptions>({
   command: 'watch',
   scope: 'fleet',
   outputs: ['table', 'json'],
@@ -18,10 +24,14 @@ export const watchCommand: CommandDef<WatchArgs> = {
     y
       .option('selector', { alias: 'l', type: 'string', describe: 'Label selector the instances\' Deployments must match' })
       .option('customer', { type: 'string', describe: 'Only instances of this customer id' }),
-  async run(args, ctx) {
-    const format = ctx.globals.output;
+  toOptions(ctx, args) {
     const selector = args.selector !== undefined ? validateLabelSelector(args.selector) : undefined;
     const namespace = ctx.globals.allNamespaces ? undefined : instanceNamespace(ctx);
+    return { namespace, selector, customer: args.customer !== undefined ? String(args.customer) : undefined };
+  },
+  async run(opts, ctx) {
+    const format = ctx.globals.output;
+    const { namespace } = opts;
     const kube = await ctx.kube();
     const { watchInstances, formatTransition } = await import('../../instances/watch.js');
     const { styleStatus } = await import('../../instances/summary.js');
@@ -46,8 +56,8 @@ export const watchCommand: CommandDef<WatchArgs> = {
     try {
       await watchInstances(kube, {
         namespace,
-        labelSelector: selector,
-        customer: args.customer !== undefined ? String(args.customer) : undefined,
+        labelSelector: opts.selector,
+        customer: opts.customer,
         signal: ctx.signal,
         now: () => ctx.clock.now(),
         log: ctx.globals.verbose >= 4 ? (l) => ctx.progress(l) : undefined,
@@ -60,4 +70,4 @@ export const watchCommand: CommandDef<WatchArgs> = {
       flush();
     }
   },
-};
+});
