@@ -1,3 +1,4 @@
+import type { Read, V1Deployment } from '../../lib/kube/models.js';
 // Every label key an Odoo instance may carry. The platform's instance-service has used two schemes
 // (the refactoring guide's `app/instance-id/managed-by` and the implementation guide's `saasodoo.io/*`);
 // the plugin writes both plus its own, so either side recognises an instance made by the other.
@@ -47,7 +48,7 @@ export const ANNOTATION_LAST_DRILL = 'kubectl-odoo.io/last-drill';
 export const LABEL_DRILL_OF = 'kubectl-odoo.io/drill-of';
 
 /** A restore drill's throwaway instance: fleet runs and schedules leave it alone. */
-export function isDrillInstance(deployment: any): boolean {
+export function isDrillInstance(deployment: Read<V1Deployment> | undefined): boolean {
   return !!deployment?.metadata?.labels?.[LABEL_DRILL_OF];
 }
 

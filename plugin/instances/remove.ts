@@ -2,6 +2,7 @@
 // recognised as the instance's own are touched: the Service must select the instance's pods, the
 // ingress must route to that Service, the PVC must be the instance's data volume and mounted by no other
 // workload. Deletes carry the uid seen, so an object re-created meanwhile is left alone.
+import type { Read, Stored, V1Deployment, V1PersistentVolumeClaim, V1Pod, V1PodSpec } from '../../lib/kube/models.js';
 import type { KubeClient } from '../../lib/kube/client.js';
 import { RESOURCES, type ResourceType } from '../../lib/kube/resources.js';
 import { ApiError } from '../../lib/kube/errors.js';
@@ -31,7 +32,7 @@ export function targetName(t: { type: ResourceType; name: string }): string {
 }
 
 /** Whether the PVC is this instance's own data volume (by label or by one of the platforms' names). */
-export function pvcBelongsToInstance(pvc: any, o: InstanceObjects): boolean {
+export function pvcBelongsToInstance(pvc: Read<V1PersistentVolumeClaim> | undefined, o: InstanceObjects): boolean {
   const id = o.facts.instanceId;
   const name = pvc?.metadata?.name;
   if (!name) return false;
@@ -73,11 +74,11 @@ export function planDeleteRemains(r: InstanceRemains, deleteData: boolean): Dele
 export async function checkRemainsVolumeDeletable(kube: KubeClient, r: InstanceRemains): Promise<void> {
   if (!r.pvc) return;
   const name = r.pvc.metadata.name;
-  const mounts = (spec: any) => (spec?.volumes ?? []).some((v: any) => v.persistentVolumeClaim?.claimName === name);
+  const mounts = (spec: Read<V1PodSpec> | undefined) => (spec?.volumes ?? []).some((v) => v.persistentVolumeClaim?.claimName === name);
   const users: string[] = [];
   for (const type of [RESOURCES.deployments, RESOURCES.statefulsets]) {
     try {
-      for await (const page of kube.listPages(type, { namespace: r.namespace })) {
+      for await (const page of kube.listPages<Stored<V1Deployment>>(type, { namespace: r.namespace })) {
         for (const w of page.items) if (mounts(w.spec?.template?.spec)) users.push(`${type.kind} ${w.metadata.name}`);
       }
     } catch (e) {
@@ -96,13 +97,13 @@ const matches = (labels: Record<string, string> | undefined, selector: Record<st
  * Pods that still have the PVC mounted (running, pending or terminating; a Job's too, named with its
  * Job), except those `skip` accepts. A pod that has finished no longer holds the volume.
  */
-export async function podsMounting(kube: KubeClient, namespace: string, pvc: string, skip: (pod: any) => boolean = () => false): Promise<string[]> {
+export async function podsMounting(kube: KubeClient, namespace: string, pvc: string, skip: (pod: Stored<V1Pod>) => boolean = () => false): Promise<string[]> {
   const out: string[] = [];
-  for await (const page of kube.listPages(RESOURCES.pods, { namespace })) {
+  for await (const page of kube.listPages<Stored<V1Pod>>(RESOURCES.pods, { namespace })) {
     for (const p of page.items) {
       if (p.status?.phase === 'Succeeded' || p.status?.phase === 'Failed' || skip(p)) continue;
-      if (!(p.spec?.volumes ?? []).some((v: any) => v.persistentVolumeClaim?.claimName === pvc)) continue;
-      const job = (p.metadata?.ownerReferences ?? []).find((o: any) => o.kind === 'Job')?.name ?? p.metadata?.labels?.['job-name'];
+      if (!(p.spec?.volumes ?? []).some((v) => v.persistentVolumeClaim?.claimName === pvc)) continue;
+      const job = (p.metadata?.ownerReferences ?? []).find((o) => o.kind === 'Job')?.name ?? p.metadata?.labels?.['job-name'];
       out.push(`Pod ${p.metadata.name}${job ? ` of Job ${job}` : ''}`);
     }
   }
@@ -117,10 +118,10 @@ export async function checkPvcDeletable(kube: KubeClient, o: InstanceObjects): P
     throw new ConflictError(`PVC ${name} is not recognisable as instance ${o.name}'s own volume (no instance-id label, not named odoo-instance-<id>); it was not deleted`);
   }
   const others: string[] = [];
-  for await (const page of kube.listPages(RESOURCES.deployments, { namespace: o.namespace })) {
+  for await (const page of kube.listPages<Stored<V1Deployment>>(RESOURCES.deployments, { namespace: o.namespace })) {
     for (const d of page.items) {
       if (d.metadata.name === o.name) continue;
-      if ((d.spec?.template?.spec?.volumes ?? []).some((v: any) => v.persistentVolumeClaim?.claimName === name)) others.push(d.metadata.name);
+      if ((d.spec?.template?.spec?.volumes ?? []).some((v) => v.persistentVolumeClaim?.claimName === name)) others.push(d.metadata.name);
     }
   }
   if (others.length) throw new ConflictError(`PVC ${name} is also mounted by ${others.join(', ')}; refusing to delete shared data`);

@@ -1,5 +1,6 @@
 // Growing an instance's volume: the new size must be larger than the current request and the PVC's
 // StorageClass must allow expansion; both are checked before the PVC is touched.
+import type { Read, Stored, V1PersistentVolumeClaim, V1StorageClass } from '../../lib/kube/models.js';
 import type { KubeClient } from '../../lib/kube/client.js';
 import { RESOURCES } from '../../lib/kube/resources.js';
 import { FailureError, UsageError } from '../../lib/errors.js';
@@ -20,7 +21,7 @@ export interface ResizePlan {
 }
 
 /** Pure judgement of a resize request; throws a one-sentence error when it must be refused. */
-export function judgeResize(pvc: any, storageClass: any | undefined, size: string, instance: string): Omit<ResizePlan, 'namespace'> {
+export function judgeResize(pvc: Stored<V1PersistentVolumeClaim>, storageClass: Read<V1StorageClass> | undefined, size: string, instance: string): Omit<ResizePlan, 'namespace'> {
   const name = pvc.metadata.name;
   const from = pvc.spec?.resources?.requests?.storage;
   if (!from) throw new FailureError(`PVC ${name} has no storage request to grow`);

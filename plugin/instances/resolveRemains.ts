@@ -8,6 +8,9 @@ import { deriveInstanceFacts } from './facts.js';
 import { instanceIdsOf, instanceIdsOfFacts } from './resolveMatch.js';
 import { optional, withKind } from './resolveKube.js';
 import type { InstanceObjects } from './resolve.js';
+import type { Read, Stored, V1Deployment, V1PersistentVolumeClaim } from '../../lib/kube/models.js';
+
+type Pvc = Stored<V1PersistentVolumeClaim>;
 
 /** Not found, with what is left of the instance (a kept volume, objects of an interrupted create) if anything. */
 export class InstanceNotFoundError extends NotFoundError {
@@ -28,22 +31,22 @@ export interface InstanceRemains {
   instanceId?: string;
   customerId?: string;
   /** The data volume (kept by delete, or made by a create that did not finish). */
-  pvc?: any;
+  pvc?: Pvc;
   /** When `delete` kept the volume (its annotation), if it did. */
   keptSince?: string;
   /** Service / Ingress / IngressRoute the plugin created for the instance (a create that did not finish). */
-  leftovers: { type: ResourceType; object: any }[];
+  leftovers: { type: ResourceType; object: Stored<object> }[];
 }
 
 /** Whether a PVC is an instance's data volume by its labels or the platforms' naming. */
-export function isInstanceDataVolume(pvc: any): boolean {
+export function isInstanceDataVolume(pvc: Read<V1PersistentVolumeClaim> | undefined): boolean {
   const labels = pvc?.metadata?.labels ?? {};
   if (labels[LABEL_APP] !== APP_ODOO && labels[LABEL_APP] !== APP_ODOO_PVC) return false;
   return !!instanceIdOf(labels) || /^odoo-instance-./.test(pvc?.metadata?.name ?? '');
 }
 
 /** The instance name a volume without a Deployment stands for: its instance-name or id label, else its name. */
-export function instanceNameOfVolume(pvc: any): string {
+export function instanceNameOfVolume(pvc: Read<V1PersistentVolumeClaim> | undefined): string {
   const labels = pvc?.metadata?.labels;
   return instanceNameOf(labels) ?? instanceIdOf(labels) ?? String(pvc?.metadata?.name ?? '').replace(/^odoo-instance-/, '');
 }
@@ -54,28 +57,31 @@ export function instanceNameOfVolume(pvc: any): string {
  * plugin labelled for that instance count as leftovers; a PVC must be an instance data volume.
  */
 export async function findInstanceRemains(kube: KubeClient, namespace: string, ref: string): Promise<InstanceRemains | undefined> {
-  const pvcs = (await kube.list(RESOURCES.persistentvolumeclaims, { namespace, labelSelector: INSTANCE_PVC_SELECTOR })).items.filter(isInstanceDataVolume);
+  const pvcs = (await kube.list<Pvc>(RESOURCES.persistentvolumeclaims, { namespace, labelSelector: INSTANCE_PVC_SELECTOR })).items.filter(isInstanceDataVolume);
   const names = ref.startsWith('odoo-instance-') ? [ref] : [`odoo-instance-${ref}`, `odoo-instance-${ref.replace(/-/g, '')}`];
-  const byName = pvcs.filter((p: any) => names.includes(p.metadata.name));
-  const byLabel = pvcs.filter((p: any) => instanceIdOf(p.metadata?.labels) === ref || instanceNameOf(p.metadata?.labels) === ref);
+  const byName = pvcs.filter((p) => names.includes(p.metadata.name));
+  const byLabel = pvcs.filter((p) => instanceIdOf(p.metadata?.labels) === ref || instanceNameOf(p.metadata?.labels) === ref);
   const matches = byName.length ? byName : byLabel;
   if (matches.length > 1) {
-    throw new UsageError(`"${ref}" matches ${matches.length} volumes in namespace ${namespace} (${matches.map((p: any) => p.metadata.name).join(', ')}); use the PVC name`);
+    throw new UsageError(`"${ref}" matches ${matches.length} volumes in namespace ${namespace} (${matches.map((p) => p.metadata.name).join(', ')}); use the PVC name`);
   }
   const pvc = matches[0];
   // A volume some instance still mounts is that instance's, not remains.
   if (pvc) {
-    const deps = await kube.list(RESOURCES.deployments, { namespace, labelSelector: INSTANCE_SELECTOR });
+    const deps = await kube.list<Stored<V1Deployment>>(RESOURCES.deployments, { namespace, labelSelector: INSTANCE_SELECTOR });
     const pvcId = instanceIdOf(pvc.metadata?.labels);
-    if (deps.items.some((d: any) => deriveInstanceFacts(d).pvcName === pvc.metadata.name || (pvcId && instanceIdsOf(d).includes(pvcId)))) return undefined;
+    if (deps.items.some((d) => deriveInstanceFacts(d).pvcName === pvc.metadata.name || (pvcId && instanceIdsOf(d).includes(pvcId)))) return undefined;
   }
   const name = pvc ? instanceNameOfVolume(pvc) : ref;
   const instanceId = (pvc && instanceIdOf(pvc.metadata?.labels)) ?? name;
   const candidates = [RESOURCES.services, RESOURCES.ingresses, RESOURCES.ingressroutes] as const;
-  const found = await Promise.all(candidates.map((t) => optional(kube.getOptional(t, name, namespace))));
+  const found = await Promise.all(candidates.map((t) => optional(kube.getOptional<Stored<object>>(t, name, namespace))));
   const leftovers = candidates
-    .map((type, i) => ({ type, object: found[i] }))
-    .filter((x) => x.object && isPluginManaged(x.object.metadata?.labels) && instanceIdOf(x.object.metadata?.labels) === instanceId);
+    .flatMap((type, i) => {
+      const object = found[i];
+      return object ? [{ type, object }] : [];
+    })
+    .filter((x) => isPluginManaged(x.object.metadata?.labels) && instanceIdOf(x.object.metadata?.labels) === instanceId);
   if (!pvc && leftovers.length === 0) return undefined;
   const customerId = customerIdOf(pvc?.metadata?.labels) ?? customerIdOf(leftovers[0]?.object.metadata?.labels);
   return {
@@ -113,14 +119,14 @@ export interface KeptVolume {
   namespace: string;
   /** The instance name it stands for (`delete NAME --delete-data` removes it). */
   name: string;
-  pvc: any;
+  pvc: Pvc;
   instanceId?: string;
   customerId?: string;
   keptSince?: string;
 }
 
 /** Instance data volumes no listed instance mounts and whose instance id no instance carries (pure). */
-export function keptVolumesOf(instances: InstanceObjects[], pvcs: any[]): KeptVolume[] {
+export function keptVolumesOf(instances: InstanceObjects[], pvcs: Pvc[]): KeptVolume[] {
   const claims = instanceClaims();
   for (const o of instances) claims.add(o);
   return claims.keptAmong(pvcs);
@@ -130,7 +136,7 @@ export function keptVolumesOf(instances: InstanceObjects[], pvcs: any[]): KeptVo
  * The volumes and ids instances claim, gathered one instance at a time (as a listing summarises them
  * page by page); keptAmong then tells which PVCs no instance claims.
  */
-export function instanceClaims(): { add(o: InstanceObjects): void; keptAmong(pvcs: any[]): KeptVolume[] } {
+export function instanceClaims(): { add(o: InstanceObjects): void; keptAmong(pvcs: Pvc[]): KeptVolume[] } {
   const used = new Set<string>();
   const ids = new Set<string>();
   return {
@@ -141,7 +147,7 @@ export function instanceClaims(): { add(o: InstanceObjects): void; keptAmong(pvc
     keptAmong(pvcs) {
       const out: KeptVolume[] = [];
       for (const p of pvcs) {
-        const ns = p.metadata.namespace;
+        const ns = p.metadata.namespace ?? '';
         if (!isInstanceDataVolume(p) || used.has(`${ns}/${p.metadata.name}`)) continue;
         const id = instanceIdOf(p.metadata?.labels);
         // A volume whose instance still exists (e.g. made by migrate-storage before the switch) is not kept.

@@ -1,6 +1,6 @@
 // `status NAME`: one screen that answers "is it healthy", in sections (instance, storage, network,
 // recent warnings). The report is plain data (what -o json|yaml prints); rendering is separate.
-import type { CoreV1Event, Read } from '../../lib/kube/models.js';
+import type { CoreV1Event, Read, V1Deployment, V1Pod, V1StorageClass } from '../../lib/kube/models.js';
 import type { KubeClient } from '../../lib/kube/client.js';
 import { RESOURCES } from '../../lib/kube/resources.js';
 import type { Colors } from '../core/output/colors.js';
@@ -44,7 +44,7 @@ export interface DrillRecord {
 }
 
 /** The last drill recorded on a Deployment, if any (pure). */
-export function readDrillRecord(deployment: any): DrillRecord | undefined {
+export function readDrillRecord(deployment: Read<V1Deployment> | undefined): DrillRecord | undefined {
   const raw = deployment?.metadata?.annotations?.[ANNOTATION_LAST_DRILL];
   if (!raw) return undefined;
   try {
@@ -176,11 +176,11 @@ function describeSource(s: EnvSource | undefined, secretOnly = false): string | 
   return secretOnly ? '<literal value in the Deployment>' : s.value;
 }
 
-export function buildStatusReport(o: InstanceObjects, storageClass: any | undefined, lastBackup: LastBackupInfo | null | undefined, now: Date): StatusReport {
+export function buildStatusReport(o: InstanceObjects, storageClass: Read<V1StorageClass> | undefined, lastBackup: LastBackupInfo | null | undefined, now: Date): StatusReport {
   const s = deriveInstanceStatus({ deployment: o.deployment, pods: o.pods, pvc: o.pvc, events: o.events }, now);
   const requested = o.pvc?.spec?.resources?.requests?.storage;
   const capacity = o.pvc?.status?.capacity?.storage;
-  const conditions = (o.pvc?.status?.conditions ?? []).filter((c: any) => c.status === 'True').map((c: any) => ({ type: c.type, ...(c.message ? { message: c.message } : {}) }));
+  const conditions = (o.pvc?.status?.conditions ?? []).filter((c) => c.status === 'True').map((c) => ({ type: c.type ?? '', ...(c.message ? { message: c.message } : {}) }));
   let pending = conditions.some((c: { type: string }) => /Resiz/.test(c.type));
   if (requested && capacity) {
     try {
@@ -389,7 +389,7 @@ export function renderStatusReport(r: StatusReport, colors: Colors, now: Date): 
 }
 
 /** When the pod's Ready condition last turned True. */
-function readySince(pod: any): string | undefined {
-  const c = (pod?.status?.conditions ?? []).find((x: any) => x.type === 'Ready' && x.status === 'True');
+function readySince(pod: Read<V1Pod> | undefined): string | undefined {
+  const c = (pod?.status?.conditions ?? []).find((x) => x.type === 'Ready' && x.status === 'True');
   return c?.lastTransitionTime;
 }

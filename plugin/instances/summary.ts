@@ -1,5 +1,6 @@
 // One row per instance for list/watch tables and their -o json|yaml: the same fields for plugin and
 // platform instances. Pure.
+import type { Read, V1Deployment } from '../../lib/kube/models.js';
 import { ANNOTATION_LAST_BACKUP, LABEL_DRILL_OF } from './labels.js';
 import type { Column } from '../core/output/table.js';
 import type { Colors } from '../core/output/colors.js';
@@ -76,7 +77,7 @@ export function summaryStatusText(r: InstanceSummary): string {
   return r.drillOf ? `drill of ${r.drillOf}: ${text}` : text;
 }
 
-function lastBackupAt(deployment: any): { lastBackupAt?: string } {
+function lastBackupAt(deployment: Read<V1Deployment>): { lastBackupAt?: string } {
   try {
     const t = JSON.parse(deployment?.metadata?.annotations?.[ANNOTATION_LAST_BACKUP] ?? 'null')?.takenAt;
     return typeof t === 'string' && !Number.isNaN(Date.parse(t)) ? { lastBackupAt: t } : {};

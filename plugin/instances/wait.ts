@@ -1,6 +1,7 @@
 // Waiting for an instance to become ready or stopped, or for a PVC resize to finish, by following the
 // objects with list+watch (so dropped watches and 410 Gone do not lose the moment it happens), with a
 // clear TimeoutError saying what was last seen.
+import type { Read, Stored, V1Deployment, V1PersistentVolumeClaim, V1Pod } from '../../lib/kube/models.js';
 import type { KubeClient } from '../../lib/kube/client.js';
 import { RESOURCES } from '../../lib/kube/resources.js';
 import { startInformer, type Informer } from '../../lib/kube/informer.js';
@@ -25,7 +26,7 @@ export interface WaitForInstanceOptions {
 }
 
 /** `kubectl rollout status`'s test: the latest template is observed, updated, available, and no old pods remain. */
-export function isRolledOut(deployment: any): boolean {
+export function isRolledOut(deployment: Read<V1Deployment> | undefined): boolean {
   const spec = deployment?.spec?.replicas ?? 1;
   const st = deployment?.status ?? {};
   if ((deployment?.metadata?.generation ?? 0) > (st.observedGeneration ?? 0)) return false;
@@ -35,7 +36,7 @@ export function isRolledOut(deployment: any): boolean {
 }
 
 /** Scaled to zero, observed, and no pod still running. */
-export function isStopped(deployment: any, pods: any[]): boolean {
+export function isStopped(deployment: Read<V1Deployment> | undefined, pods: Read<V1Pod>[]): boolean {
   if ((deployment?.spec?.replicas ?? 1) !== 0) return false;
   if ((deployment?.metadata?.generation ?? 0) > (deployment?.status?.observedGeneration ?? Infinity)) return false;
   return !pods.some((p) => p.status?.phase !== 'Succeeded' && p.status?.phase !== 'Failed');
@@ -52,7 +53,7 @@ async function follow<R>(
   clock: Clock,
   timeoutMs: number,
   outer: AbortSignal | undefined,
-  start: (signal: AbortSignal, changed: () => void) => Informer<any>[],
+  start: (signal: AbortSignal, changed: () => void) => Informer<unknown>[],
   check: () => R | undefined,
   timeoutMessage: () => string,
 ): Promise<R> {
@@ -92,8 +93,8 @@ async function follow<R>(
 }
 
 export async function waitForInstance(kube: KubeClient, opts: WaitForInstanceOptions): Promise<InstanceStatus> {
-  let deps: Informer<any> | undefined;
-  let pods: Informer<any> | undefined;
+  let deps: Informer<Stored<V1Deployment>> | undefined;
+  let pods: Informer<Stored<V1Pod>> | undefined;
   let last: InstanceStatus | undefined;
   const shouldReport = progressFilter(() => opts.clock.now().getTime());
   const current = () => {
@@ -106,8 +107,8 @@ export async function waitForInstance(kube: KubeClient, opts: WaitForInstanceOpt
     opts.timeoutMs,
     opts.signal,
     (signal, changed) => {
-      deps = startInformer(kube, RESOURCES.deployments, { namespace: opts.namespace, fieldSelector: `metadata.name=${opts.name}`, signal }, changed);
-      pods = startInformer(kube, RESOURCES.pods, { namespace: opts.namespace, labelSelector: selector(opts.podSelector), signal }, changed);
+      deps = startInformer<Stored<V1Deployment>>(kube, RESOURCES.deployments, { namespace: opts.namespace, fieldSelector: `metadata.name=${opts.name}`, signal }, changed);
+      pods = startInformer<Stored<V1Pod>>(kube, RESOURCES.pods, { namespace: opts.namespace, labelSelector: selector(opts.podSelector), signal }, changed);
       return [deps, pods];
     },
     () => {
@@ -168,16 +169,16 @@ export interface PvcResizeProgress {
   conditions: string[];
 }
 
-export function resizeProgress(pvc: any): PvcResizeProgress {
+export function resizeProgress(pvc: Read<V1PersistentVolumeClaim> | undefined): PvcResizeProgress {
   return {
     requested: pvc?.spec?.resources?.requests?.storage ?? '',
     capacity: pvc?.status?.capacity?.storage,
-    conditions: (pvc?.status?.conditions ?? []).filter((c: any) => c.status === 'True').map((c: any) => c.type),
+    conditions: (pvc?.status?.conditions ?? []).filter((c) => c.status === 'True').map((c) => c.type ?? ''),
   };
 }
 
 /** Capacity has reached the requested size and no resize condition is left. */
-export function isResizeDone(pvc: any, size: string): boolean {
+export function isResizeDone(pvc: Read<V1PersistentVolumeClaim> | undefined, size: string): boolean {
   const cap = pvc?.status?.capacity?.storage;
   if (!cap) return false;
   const p = resizeProgress(pvc);
@@ -195,7 +196,7 @@ export interface WaitForResizeOptions {
 }
 
 export async function waitForPvcResize(kube: KubeClient, opts: WaitForResizeOptions): Promise<PvcResizeProgress> {
-  let pvcs: Informer<any> | undefined;
+  let pvcs: Informer<Stored<V1PersistentVolumeClaim>> | undefined;
   let lastKey = '';
   let last: PvcResizeProgress | undefined;
   return follow(
@@ -203,7 +204,7 @@ export async function waitForPvcResize(kube: KubeClient, opts: WaitForResizeOpti
     opts.timeoutMs,
     opts.signal,
     (signal, changed) => {
-      pvcs = startInformer(kube, RESOURCES.persistentvolumeclaims, { namespace: opts.namespace, fieldSelector: `metadata.name=${opts.pvcName}`, signal }, changed);
+      pvcs = startInformer<Stored<V1PersistentVolumeClaim>>(kube, RESOURCES.persistentvolumeclaims, { namespace: opts.namespace, fieldSelector: `metadata.name=${opts.pvcName}`, signal }, changed);
       return [pvcs];
     },
     () => {

@@ -3,6 +3,7 @@
 // only when that instance's status or reason differs from the last one emitted. Because the informers
 // relist after 410 Gone and resume after dropped watches, and emission compares against what was last
 // emitted, no transition is lost or printed twice.
+import type { Stored, V1Deployment, V1PersistentVolumeClaim, V1Pod } from '../../lib/kube/models.js';
 import type { KubeClient } from '../../lib/kube/client.js';
 import { RESOURCES } from '../../lib/kube/resources.js';
 import { startInformer, keyOf, type InformerEvent } from '../../lib/kube/informer.js';
@@ -33,8 +34,12 @@ export interface WatchInstancesOptions {
   log?: (line: string) => void;
 }
 
+type Deployment = Stored<V1Deployment>;
+type Pod = Stored<V1Pod>;
+type Pvc = Stored<V1PersistentVolumeClaim>;
+
 interface Tracked {
-  deployment: any;
+  deployment: Deployment;
   facts: InstanceFacts;
 }
 
@@ -43,13 +48,13 @@ export class FleetIndex {
   readonly instances = new Map<string, Tracked>();
   private readonly byId = new Map<string, string>();
   /** instance key (or `id:<ns>/<instance id>` when the Deployment is not known yet) → pods. */
-  private readonly pods = new Map<string, Map<string, any>>();
+  private readonly pods = new Map<string, Map<string, Pod>>();
   private readonly podOwner = new Map<string, string>();
-  private readonly pvcs = new Map<string, any>();
+  private readonly pvcs = new Map<string, Pvc>();
   private readonly pvcUsers = new Map<string, Set<string>>();
 
   /** Applies a Deployment change; returns the instance keys whose status may have changed. */
-  deployment(ev: InformerEvent<any>): string[] {
+  deployment(ev: InformerEvent<Deployment>): string[] {
     if (ev.type === 'SYNCED') return [];
     const d = ev.object;
     const key = keyOf(d);
@@ -74,7 +79,7 @@ export class FleetIndex {
     return [key];
   }
 
-  pod(ev: InformerEvent<any>): string[] {
+  pod(ev: InformerEvent<Pod>): string[] {
     if (ev.type === 'SYNCED') return [];
     const p = ev.object;
     const pk = keyOf(p);
@@ -98,7 +103,7 @@ export class FleetIndex {
     return keys;
   }
 
-  pvc(ev: InformerEvent<any>): string[] {
+  pvc(ev: InformerEvent<Pvc>): string[] {
     if (ev.type === 'SYNCED') return [];
     const k = keyOf(ev.object);
     if (ev.type === 'DELETED') this.pvcs.delete(k);
@@ -110,7 +115,7 @@ export class FleetIndex {
     return owner.startsWith('id:') ? (this.byId.get(owner.slice(3)) ?? owner) : owner;
   }
 
-  podsOf(key: string): any[] {
+  podsOf(key: string): Pod[] {
     const t = this.instances.get(key);
     const own = this.pods.get(key);
     if (own && own.size) return [...own.values()];
@@ -121,7 +126,7 @@ export class FleetIndex {
     return [];
   }
 
-  pvcOf(key: string): any | undefined {
+  pvcOf(key: string): Pvc | undefined {
     const t = this.instances.get(key);
     return t?.facts.pvcName ? this.pvcs.get(`${t.deployment.metadata.namespace}/${t.facts.pvcName}`) : undefined;
   }
