@@ -46,12 +46,20 @@ export type Read<T> = T extends (infer U)[]
         : { [K in keyof T]?: Read<T[K]> }
       : T;
 
+/** Any API object, by what every kind has: its kind and metadata. */
+export interface KubeObject {
+  apiVersion?: string;
+  kind?: string;
+  metadata?: Read<import('@kubernetes/client-node').V1ObjectMeta>;
+}
+
 /** A Traefik IngressRoute (traefik.io/v1alpha1), as far as the plugin reads one: its routes and TLS. */
 export interface IngressRoute {
   apiVersion?: string;
   kind?: string;
   metadata?: Read<import('@kubernetes/client-node').V1ObjectMeta>;
   spec?: {
+    entryPoints?: string[];
     routes?: { match?: string; kind?: string; services?: { name?: string; port?: number | string }[] }[];
     tls?: Record<string, unknown>;
   };

@@ -2,6 +2,7 @@
 // create PVC, Service, ingress and, last, the Deployment (its existence is what makes an instance).
 // If a step fails, the objects this run created are deleted again; objects a previous, interrupted run
 // left behind are recognised by their labels and reused, so running create again resumes.
+import type { KubeObject, Read, Stored, V1Deployment, V1Namespace, V1PersistentVolumeClaim, V1Secret, V1StorageClass } from '../../lib/kube/models.js';
 import type { KubeClient } from '../../lib/kube/client.js';
 import { RESOURCES, type ResourceType } from '../../lib/kube/resources.js';
 import { ApiError, isAlreadyExists, isNotFound } from '../../lib/kube/errors.js';
@@ -26,7 +27,7 @@ export interface CreateInstanceOptions {
 
 export interface CreateInstanceResult {
   /** The objects as the server returned them (or would have, for a dry run). */
-  objects: any[];
+  objects: Stored<KubeObject>[];
   /** kind/name of objects this run created. */
   created: string[];
   /** kind/name of objects an earlier run had created and this one reused. */
@@ -35,13 +36,13 @@ export interface CreateInstanceResult {
 
 interface Step {
   type: ResourceType;
-  object: any;
+  object: KubeObject & { metadata: { name: string } };
 }
 
 const label = (s: Step) => `${s.type.kind}/${s.object.metadata.name}`;
 
 /** An existing object is this instance's own when it carries the instance id and the plugin's label. */
-function belongsToInstance(existing: any, spec: InstanceSpec): boolean {
+function belongsToInstance(existing: KubeObject | undefined, spec: InstanceSpec): boolean {
   const labels = existing?.metadata?.labels;
   return instanceIdOf(labels) === spec.instanceId && isPluginManaged(labels);
 }
@@ -58,7 +59,7 @@ export interface VolumeJudgement {
  * ConflictError that says what exists and what to do. Another customer's volume is never reused; a
  * volume kept by delete only with --reuse-volume; a different size or class is refused, not ignored.
  */
-export function judgeExistingVolume(pvc: any, spec: InstanceSpec, opts: Pick<CreateInstanceOptions, 'reuseVolume' | 'storageGiven' | 'storageClassGiven'> = {}): VolumeJudgement {
+export function judgeExistingVolume(pvc: Stored<V1PersistentVolumeClaim>, spec: InstanceSpec, opts: Pick<CreateInstanceOptions, 'reuseVolume' | 'storageGiven' | 'storageClassGiven'> = {}): VolumeJudgement {
   const name = `PersistentVolumeClaim/${pvc.metadata.name}`;
   const labels = pvc.metadata?.labels;
   const size = pvc.spec?.resources?.requests?.storage;
@@ -101,7 +102,7 @@ export function judgeExistingVolume(pvc: any, spec: InstanceSpec, opts: Pick<Cre
  * Refuses a create whose Deployment exists. Pure; says what exists (and its volume's size) and what to run
  * instead: create never changes an existing instance, and a volume never shrinks.
  */
-export function judgeExistingInstance(deployment: any, pvc: any | undefined, spec: InstanceSpec, opts: Pick<CreateInstanceOptions, 'storageGiven'> = {}): never {
+export function judgeExistingInstance(deployment: Stored<V1Deployment>, pvc: Stored<V1PersistentVolumeClaim> | undefined, spec: InstanceSpec, opts: Pick<CreateInstanceOptions, 'storageGiven'> = {}): never {
   const where = `namespace ${spec.namespace}`;
   if (!isInstanceWorkload(deployment.metadata?.labels)) {
     throw new UsageError(`a Deployment named ${spec.name} already exists in ${where} and is not an Odoo instance; choose another name, nothing was created`);
@@ -130,12 +131,12 @@ export function createSteps(spec: InstanceSpec): Step[] {
 }
 
 /** Read-only checks: namespace, Secret, StorageClass, ingress API, name conflicts. Returns steps already done. */
-async function preflight(kube: KubeClient, spec: InstanceSpec, steps: Step[], opts: CreateInstanceOptions): Promise<{ done: Set<Step>; keptVolume?: any }> {
+async function preflight(kube: KubeClient, spec: InstanceSpec, steps: Step[], opts: CreateInstanceOptions): Promise<{ done: Set<Step>; keptVolume?: Stored<V1PersistentVolumeClaim> }> {
   const ns = spec.namespace;
   const [namespace, secret, storageClass] = await Promise.all([
-    lookup(() => kube.get(RESOURCES.namespaces, ns)),
-    lookup(() => kube.get(RESOURCES.secrets, spec.dbSecret, ns)),
-    lookup(() => kube.get(RESOURCES.storageclasses, spec.storageClass)),
+    lookup(() => kube.get<Stored<V1Namespace>>(RESOURCES.namespaces, ns)),
+    lookup(() => kube.get<Stored<V1Secret>>(RESOURCES.secrets, spec.dbSecret, ns)),
+    lookup(() => kube.get<Stored<V1StorageClass>>(RESOURCES.storageclasses, spec.storageClass)),
   ]);
   if (namespace === MISSING) {
     throw new NotFoundError(`namespace ${ns} does not exist`, { hint: `create it with "kubectl create namespace ${ns}" or pick another with -n` });
@@ -145,13 +146,13 @@ async function preflight(kube: KubeClient, spec: InstanceSpec, steps: Step[], op
       `--db-secret ${spec.dbSecret}: no such Secret in namespace ${ns}; create it with keys "username" and "password" (kubectl create secret generic ${spec.dbSecret} -n ${ns} --from-literal=username=... --from-literal=password=...)`,
     );
   }
-  if (secret && secret !== MISSING) {
+  if (secret) {
     const missing = ['username', 'password'].filter((k) => !(k in (secret.data ?? {})) && !(k in (secret.stringData ?? {})));
     if (missing.length) throw new UsageError(`--db-secret ${spec.dbSecret}: the Secret has no key ${missing.map((k) => `"${k}"`).join(' or ')}; it needs "username" and "password"`);
   }
   if (storageClass === MISSING) {
-    const all = await kube.list(RESOURCES.storageclasses).catch(() => ({ items: [] as any[] }));
-    const names = all.items.map((s: any) => s.metadata.name);
+    const all = await kube.list<Stored<V1StorageClass>>(RESOURCES.storageclasses).catch(() => ({ items: [] }));
+    const names = all.items.map((s) => s.metadata.name);
     throw new UsageError(`--storage-class ${spec.storageClass}: no such StorageClass${names.length ? ` (available: ${names.join(', ')})` : ''}`);
   }
   if (spec.ingress === 'ingressroute') {
@@ -162,15 +163,15 @@ async function preflight(kube: KubeClient, spec: InstanceSpec, steps: Step[], op
       throw e;
     }
   }
-  const existing = await Promise.all(steps.map((s) => kube.getOptional(s.type, s.object.metadata.name, ns)));
+  const existing = await Promise.all(steps.map((s) => kube.getOptional<Stored<KubeObject>>(s.type, s.object.metadata.name, ns)));
   // The Deployment first: when the instance itself exists, that is the answer, whatever its volume is.
   const deploymentAt = steps.findIndex((s) => s.type === RESOURCES.deployments);
   if (existing[deploymentAt]) {
     const volume = existing[steps.findIndex((s) => s.type === RESOURCES.persistentvolumeclaims)];
-    judgeExistingInstance(existing[deploymentAt], volume, spec, opts);
+    judgeExistingInstance(existing[deploymentAt] as Stored<V1Deployment>, volume as Stored<V1PersistentVolumeClaim> | undefined, spec, opts);
   }
   const done = new Set<Step>();
-  let keptVolume: any;
+  let keptVolume: Stored<V1PersistentVolumeClaim> | undefined;
   steps.forEach((s, i) => {
     const obj = existing[i];
     if (!obj) {
@@ -182,7 +183,8 @@ async function preflight(kube: KubeClient, spec: InstanceSpec, steps: Step[], op
       return;
     }
     if (s.type === RESOURCES.persistentvolumeclaims) {
-      if (judgeExistingVolume(obj, spec, opts).use === 'reuse-kept') keptVolume = obj;
+      const pvc = obj as Stored<V1PersistentVolumeClaim>;
+      if (judgeExistingVolume(pvc, spec, opts).use === 'reuse-kept') keptVolume = pvc;
     } else if (!belongsToInstance(obj, spec)) {
       throw new ConflictError(`${label(s)} already exists in namespace ${ns} and does not belong to instance ${spec.name}; nothing was created`);
     } else if (customerIdOf(obj.metadata?.labels) !== spec.customerId) {
@@ -198,7 +200,7 @@ async function preflight(kube: KubeClient, spec: InstanceSpec, steps: Step[], op
 const MISSING = Symbol('missing');
 
 /** The object, MISSING on 404, undefined when RBAC does not let us look (then the create will tell). */
-async function lookup(fn: () => Promise<any>): Promise<any> {
+async function lookup<T>(fn: () => Promise<T>): Promise<T | typeof MISSING | undefined> {
   try {
     return await fn();
   } catch (e) {
@@ -220,7 +222,7 @@ export async function createInstance(kube: KubeClient, opts: CreateInstanceOptio
       if (opts.signal?.aborted) throw new CancelledError('interrupted');
       if (alreadyDone.has(step)) {
         result.reused.push(label(step));
-        const obj = await kube.get(step.type, step.object.metadata.name, spec.namespace);
+        const obj = await kube.get<Stored<KubeObject & Read<V1PersistentVolumeClaim>>>(step.type, step.object.metadata.name, spec.namespace);
         result.objects.push(obj);
         if (keptVolume && step.type === RESOURCES.persistentvolumeclaims) {
           progress(`${label(step)}: reusing the volume kept from deleted instance ${spec.name} (${displayStorage(obj.spec?.resources?.requests?.storage)}, customer ${customerIdOf(obj.metadata?.labels)})`);
@@ -229,13 +231,13 @@ export async function createInstance(kube: KubeClient, opts: CreateInstanceOptio
         }
         continue;
       }
-      let obj: any;
+      let obj: Stored<KubeObject>;
       try {
-        obj = await kube.create(step.type, step.object, { namespace: spec.namespace, dryRun: opts.serverDryRun });
+        obj = await kube.create<Stored<KubeObject>>(step.type, step.object, { namespace: spec.namespace, dryRun: opts.serverDryRun });
       } catch (e) {
         // A retried POST can find the object its own first attempt created; that one is ours.
         if (!isAlreadyExists(e)) throw e;
-        const existing = await kube.get(step.type, step.object.metadata.name, spec.namespace);
+        const existing = await kube.get<Stored<KubeObject>>(step.type, step.object.metadata.name, spec.namespace);
         if (!belongsToInstance(existing, spec)) throw new ConflictError(`${label(step)} was created by someone else meanwhile; nothing of instance ${spec.name} was kept`, { cause: e });
         obj = existing;
       }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { buildCreateSpec } from './createOptions.js';
 import { buildInstanceManifests } from './manifests.js';
+import type { V1EnvVar } from '../../lib/kube/models.js';
 import { DEFAULT_CONFIG } from '../core/config.js';
 import { UsageError } from '../../lib/errors.js';
 
@@ -78,7 +79,7 @@ describe('buildInstanceManifests', () => {
   });
   it('labels every object for both platform schemes and selects pods by instance id', () => {
     for (const o of [m.pvc, m.service, m.ingress, m.deployment]) {
-      expect(o.metadata.labels).toMatchObject({ app: 'odoo', 'managed-by': 'saasodoo', 'instance-id': 'acme', 'saasodoo.io/instance-id': 'acme', 'saasodoo.io/customer-id': '42' });
+      expect(o?.metadata.labels).toMatchObject({ app: 'odoo', 'managed-by': 'saasodoo', 'instance-id': 'acme', 'saasodoo.io/instance-id': 'acme', 'saasodoo.io/customer-id': '42' });
     }
     expect(m.service.spec.selector).toEqual(m.deployment.spec.selector.matchLabels);
     expect(m.deployment.spec.template.metadata.labels).toMatchObject(m.deployment.spec.selector.matchLabels);
@@ -88,8 +89,8 @@ describe('buildInstanceManifests', () => {
     const off = buildInstanceManifests({ ...spec, image: 'odoo:17', ingress: 'ingressroute' });
     const oc = off.deployment.spec.template.spec.containers[0];
     expect(oc.volumeMounts[0].mountPath).toBe('/var/lib/odoo');
-    expect(oc.env.find((e: any) => e.name === 'PASSWORD').valueFrom.secretKeyRef.key).toBe('password');
+    expect(oc.env.map((e): V1EnvVar => e).find((e) => e.name === 'PASSWORD')?.valueFrom?.secretKeyRef?.key).toBe('password');
     expect(off.ingress).toMatchObject({ apiVersion: 'traefik.io/v1alpha1', kind: 'IngressRoute' });
-    expect(off.ingress.spec.routes[0]).toMatchObject({ match: 'Host(`acme.saasodoo.local`)', services: [{ name: 'acme', port: 8069 }] });
+    expect(off.ingress?.spec.routes?.[0]).toMatchObject({ match: 'Host(`acme.saasodoo.local`)', services: [{ name: 'acme', port: 8069 }] });
   });
 });

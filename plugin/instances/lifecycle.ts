@@ -1,5 +1,6 @@
 // start / stop / restart / set-resources: the Deployment changes the platform makes too (scale 1/0, a
 // pod template annotation for a new pod, container resources).
+import type { Stored, V1Deployment } from '../../lib/kube/models.js';
 import type { KubeClient } from '../../lib/kube/client.js';
 import { RESOURCES } from '../../lib/kube/resources.js';
 import { ConflictError } from '../../lib/errors.js';
@@ -12,6 +13,8 @@ import { waitForInstance } from './wait.js';
 /** `client`: nothing is sent, the change is computed locally; `server`: the patch is sent with dryRun=All. */
 export type ChangeDryRun = 'client' | 'server' | undefined;
 
+type Deployment = Stored<V1Deployment>;
+
 export interface LifecycleResult {
   /** The Deployment name. */
   name: string;
@@ -19,16 +22,16 @@ export interface LifecycleResult {
   /** False when the instance was already as asked (start of a running instance). */
   changed: boolean;
   podSelector: Record<string, string>;
-  deployment: any;
+  deployment: Deployment;
   /** The patch sent (or, for a dry run, that would be sent). */
   patch?: unknown;
   dryRun?: 'client' | 'server';
 }
 
-function result(deployment: any, changed: boolean, patch?: unknown, dryRun?: ChangeDryRun): LifecycleResult {
+function result(deployment: Deployment, changed: boolean, patch?: unknown, dryRun?: ChangeDryRun): LifecycleResult {
   return {
     name: deployment.metadata.name,
-    namespace: deployment.metadata.namespace,
+    namespace: deployment.metadata.namespace ?? '',
     changed,
     podSelector: deriveInstanceFacts(deployment).podSelector,
     deployment,
@@ -38,19 +41,23 @@ function result(deployment: any, changed: boolean, patch?: unknown, dryRun?: Cha
 }
 
 /** A JSON merge patch applied locally (RFC 7396), for client dry runs. */
-export function mergePatch(target: any, patch: any): any {
+export function mergePatch<T>(target: T, patch: unknown): T {
+  return mergeValue(target, patch) as T;
+}
+
+function mergeValue(target: unknown, patch: unknown): unknown {
   if (patch === null || typeof patch !== 'object' || Array.isArray(patch)) return patch;
-  const out: any = target && typeof target === 'object' && !Array.isArray(target) ? { ...target } : {};
+  const out: Record<string, unknown> = target && typeof target === 'object' && !Array.isArray(target) ? { ...(target as Record<string, unknown>) } : {};
   for (const [k, v] of Object.entries(patch)) {
     if (v === null) delete out[k];
-    else out[k] = mergePatch(out[k], v);
+    else out[k] = mergeValue(out[k], v);
   }
   return out;
 }
 
-async function patchDeployment(kube: KubeClient, dep: any, patch: any, patchType: 'merge' | 'strategic', dryRun: ChangeDryRun, local: (d: any) => any): Promise<any> {
+async function patchDeployment(kube: KubeClient, dep: Deployment, patch: object, patchType: 'merge' | 'strategic', dryRun: ChangeDryRun, local: (d: Deployment) => Deployment): Promise<Deployment> {
   if (dryRun === 'client') return local(dep);
-  return kube.patch(RESOURCES.deployments, dep.metadata.name, patch, { namespace: dep.metadata.namespace, patchType, dryRun: dryRun === 'server' });
+  return kube.patch<Deployment>(RESOURCES.deployments, dep.metadata.name, patch, { namespace: dep.metadata.namespace, patchType, dryRun: dryRun === 'server' });
 }
 
 /** Scales to `replicas` (1 = start, 0 = stop); no change when it already is. */
@@ -92,10 +99,10 @@ export async function setInstanceResources(kube: KubeClient, namespace: string, 
   if (Object.entries(values).every(([k, v]) => res.requests?.[k] === v && res.limits?.[k] === v)) return { ...result(dep, false, undefined, dryRun), before };
   // Strategic merge patches merge containers by name, so other containers and fields stay as they are.
   const patch = { spec: { template: { spec: { containers: [{ name: container.name, resources: { requests: values, limits: values } }] } } } };
-  const local = (d: any) => {
+  const local = (d: Deployment) => {
     const copy = structuredClone(d);
-    const c = copy.spec.template.spec.containers.find((x: any) => x.name === container.name);
-    c.resources = { ...(c.resources ?? {}), requests: { ...(c.resources?.requests ?? {}), ...values }, limits: { ...(c.resources?.limits ?? {}), ...values } };
+    const c = copy.spec?.template?.spec?.containers?.find((x) => x.name === container.name);
+    if (c) c.resources = { ...(c.resources ?? {}), requests: { ...(c.resources?.requests ?? {}), ...values }, limits: { ...(c.resources?.limits ?? {}), ...values } };
     return copy;
   };
   const updated = await patchDeployment(kube, dep, patch, 'strategic', dryRun, local);

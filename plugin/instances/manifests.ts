@@ -4,6 +4,7 @@
 // credentials from a Secret), ClusterIP Service on 8069, and a Traefik IngressRoute or an Ingress.
 // Naming: the instance NAME is the Deployment, Service and ingress name and also its instance id, so
 // its PVC is `odoo-instance-<NAME>` and every name is known before anything exists (a re-run resumes).
+import type { IngressRoute, V1Deployment, V1EnvVar, V1Ingress, V1PersistentVolumeClaim, V1Service } from '../../lib/kube/models.js';
 import { dataMountPathForImage } from './facts.js';
 import { instanceLabels, instancePodLabels, instanceSelectorLabels, type InstanceIdentity } from './labels.js';
 
@@ -32,12 +33,8 @@ export interface InstanceSpec extends InstanceIdentity {
   labels?: Record<string, string>;
 }
 
-export interface InstanceManifests {
-  pvc: any;
-  service: any;
-  ingress?: any;
-  deployment: any;
-}
+/** The objects of a new instance, typed as built (so every field they set is there). */
+export type InstanceManifests = ReturnType<typeof buildInstanceManifests>;
 
 export const ODOO_PORT = 8069;
 export const HEALTH_PATH = '/web/health';
@@ -53,7 +50,7 @@ export function imageFor(repository: string, version: string): string {
 }
 
 /** Database env for the image: bitnami reads ODOO_DATABASE_*, the official image HOST/PORT/USER/PASSWORD. */
-function databaseEnv(spec: InstanceSpec): any[] {
+function databaseEnv(spec: InstanceSpec): V1EnvVar[] {
   const fromSecret = (name: string, key: string) => ({ name, valueFrom: { secretKeyRef: { name: spec.dbSecret, key } } });
   if (/bitnami/.test(spec.image)) {
     return [
@@ -73,7 +70,7 @@ function databaseEnv(spec: InstanceSpec): any[] {
   ];
 }
 
-export function buildInstanceManifests(spec: InstanceSpec): InstanceManifests {
+export function buildInstanceManifests(spec: InstanceSpec) {
   const labels = { ...instanceLabels(spec), ...spec.labels };
   const meta = (name: string, extra: Record<string, string> = {}) => ({ name, namespace: spec.namespace, labels: { ...labels, ...extra } });
   const pvcName = pvcNameFor(spec.instanceId);
@@ -88,7 +85,7 @@ export function buildInstanceManifests(spec: InstanceSpec): InstanceManifests {
       storageClassName: spec.storageClass,
       resources: { requests: { storage: spec.storage } },
     },
-  };
+  } satisfies V1PersistentVolumeClaim;
 
   const resources = { cpu: spec.cpu, memory: spec.memory };
   const probe = (initialDelaySeconds: number, periodSeconds: number) => ({
@@ -126,7 +123,7 @@ export function buildInstanceManifests(spec: InstanceSpec): InstanceManifests {
         },
       },
     },
-  };
+  } satisfies V1Deployment;
 
   const service = {
     apiVersion: 'v1',
@@ -137,24 +134,29 @@ export function buildInstanceManifests(spec: InstanceSpec): InstanceManifests {
       selector,
       ports: [{ name: 'http', port: ODOO_PORT, targetPort: ODOO_PORT, protocol: 'TCP' }],
     },
-  };
+  } satisfies V1Service;
 
-  let ingress: any;
+  return { pvc, service, ingress: ingressFor(spec, meta(spec.name)), deployment };
+}
+
+/** The IngressRoute or Ingress of a new instance with a host (none without). */
+function ingressFor(spec: InstanceSpec, metadata: { name: string; namespace: string; labels: Record<string, string> }) {
   if (spec.ingress === 'ingressroute' && spec.host) {
-    ingress = {
+    return {
       apiVersion: 'traefik.io/v1alpha1',
-      kind: 'IngressRoute',
-      metadata: meta(spec.name),
+      kind: 'IngressRoute' as const,
+      metadata,
       spec: {
         entryPoints: ['web', 'websecure'],
         routes: [{ match: `Host(\`${spec.host}\`)`, kind: 'Rule', services: [{ name: spec.name, port: ODOO_PORT }] }],
       },
-    };
-  } else if (spec.ingress === 'ingress' && spec.host) {
-    ingress = {
+    } satisfies IngressRoute;
+  }
+  if (spec.ingress === 'ingress' && spec.host) {
+    return {
       apiVersion: 'networking.k8s.io/v1',
-      kind: 'Ingress',
-      metadata: { ...meta(spec.name), annotations: { 'traefik.ingress.kubernetes.io/router.entrypoints': 'web' } },
+      kind: 'Ingress' as const,
+      metadata: { ...metadata, annotations: { 'traefik.ingress.kubernetes.io/router.entrypoints': 'web' } },
       spec: {
         rules: [
           {
@@ -163,7 +165,7 @@ export function buildInstanceManifests(spec: InstanceSpec): InstanceManifests {
           },
         ],
       },
-    };
+    } satisfies V1Ingress;
   }
-  return { pvc, service, ingress, deployment };
+  return undefined;
 }
