@@ -18,7 +18,7 @@ describe('dbEnvironmentOf', () => {
     const db = dbEnvironmentOf(dep(env));
     expect(db.pairs).toEqual(pairs);
     // The entries are the Deployment's own: a Secret reference stays a reference.
-    expect(db.entries.every((e) => env.includes(e))).toBe(true);
+    expect(db.entries.every((e) => (env as unknown[]).includes(e))).toBe(true);
   });
 });
 

@@ -2,6 +2,7 @@
 // leaves the cluster: the exec'd command is a constant script that copies it, by the name of the
 // container's environment variable, into PGPASSWORD of the psql it execs. No value is on a command
 // line, in our output or in an object; the fallback pod takes it from the Secret by reference.
+import { asWritten, type Read, type V1Deployment, type V1EnvVar, type V1Pod } from '../../lib/kube/models.js';
 import { odooContainer } from '../instances/facts.js';
 import type { InstanceObjects } from '../instances/resolve.js';
 import { FailureError } from '../../lib/errors.js';
@@ -21,19 +22,19 @@ export interface DbEnvironment {
   /** [libpq variable, container variable] pairs. */
   pairs: [string, string][];
   /** The container's env entries they come from, as the Deployment defines them (Secret references kept). */
-  entries: any[];
+  entries: V1EnvVar[];
 }
 
 /** Which of the Odoo container's variables hold the database settings (pure). */
-export function dbEnvironmentOf(deployment: any): DbEnvironment {
-  const env: any[] = odooContainer(deployment)?.env ?? [];
+export function dbEnvironmentOf(deployment: Read<V1Deployment> | undefined): DbEnvironment {
+  const env = odooContainer(deployment)?.env ?? [];
   const pairs: [string, string][] = [];
-  const entries: any[] = [];
+  const entries: V1EnvVar[] = [];
   for (const [pg, names] of DB_VARIABLES) {
     const e = names.map((n) => env.find((x) => x.name === n)).find(Boolean);
-    if (!e) continue;
+    if (!e?.name) continue;
     pairs.push([pg, e.name]);
-    entries.push(e);
+    entries.push(asWritten<V1EnvVar>(e));
   }
   return { pairs, entries };
 }
@@ -71,7 +72,7 @@ export const PSQL_POD_COMPONENT = 'psql';
 const PSQL_POD_SECONDS = 3600;
 
 /** A short-lived pod with psql and the instance's database variables, taken from the same Secrets by reference. */
-export function buildPsqlPod(inst: InstanceObjects, db: DbEnvironment, image: string, suffix: string): any {
+export function buildPsqlPod(inst: InstanceObjects, db: DbEnvironment, image: string, suffix: string): V1Pod & { metadata: { name: string } } {
   return {
     apiVersion: 'v1',
     kind: 'Pod',

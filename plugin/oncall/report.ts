@@ -3,6 +3,9 @@
 // container logs (with --logs), odoo.conf with secrets redacted, its backups and the node agent's last
 // summary of its node. What cannot be collected (a 403, a pod with no log) is written down in the
 // bundle and the rest is still collected. The screens come from the commands' own code (passed in).
+import type { CoreV1Event, Read, Stored, V1Pod, V1ReplicaSet, V1Secret } from '../../lib/kube/models.js';
+
+type Event = Read<CoreV1Event>;
 import { randomBytes } from 'node:crypto';
 import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
@@ -54,23 +57,23 @@ export interface InstanceBundle {
   errors: string[];
 }
 
-const list = (items: any[]) => dumpYaml({ apiVersion: 'v1', kind: 'List', items });
+const list = (items: unknown[]) => dumpYaml({ apiVersion: 'v1', kind: 'List', items });
 
 const message = (e: unknown) => String((e as Error)?.message ?? e).split('\n')[0];
 
-function eventRows(events: any[]): string {
-  const ts = (e: any) => e.lastTimestamp ?? e.eventTime ?? e.firstTimestamp ?? e.metadata?.creationTimestamp ?? '';
+function eventRows(events: Event[]): string {
+  const ts = (e: Event) => e.lastTimestamp ?? e.eventTime ?? e.firstTimestamp ?? e.metadata?.creationTimestamp ?? '';
   const rows = [...events].sort((a, b) => String(ts(a)).localeCompare(String(ts(b))));
   if (!rows.length) return 'No events.\n';
   return renderTable(
     rows,
     [
-      { header: 'LAST SEEN', value: (e: any) => String(ts(e)) },
-      { header: 'TYPE', value: (e: any) => String(e.type ?? '') },
-      { header: 'REASON', value: (e: any) => String(e.reason ?? '') },
-      { header: 'OBJECT', value: (e: any) => `${String(e.involvedObject?.kind ?? '').toLowerCase()}/${e.involvedObject?.name ?? ''}` },
-      { header: 'COUNT', value: (e: any) => String(e.count ?? e.series?.count ?? 1) },
-      { header: 'MESSAGE', value: (e: any) => String(e.message ?? '').trim().replace(/\s*\n\s*/g, ' ') },
+      { header: 'LAST SEEN', value: (e: Event) => String(ts(e)) },
+      { header: 'TYPE', value: (e: Event) => String(e.type ?? '') },
+      { header: 'REASON', value: (e: Event) => String(e.reason ?? '') },
+      { header: 'OBJECT', value: (e: Event) => `${String(e.involvedObject?.kind ?? '').toLowerCase()}/${e.involvedObject?.name ?? ''}` },
+      { header: 'COUNT', value: (e: Event) => String(e.count ?? e.series?.count ?? 1) },
+      { header: 'MESSAGE', value: (e: Event) => String(e.message ?? '').trim().replace(/\s*\n\s*/g, ' ') },
     ],
     { aligned: true },
   );
@@ -101,10 +104,10 @@ export async function collectInstanceBundle(deps: ReportDeps, inst: InstanceObje
 
   // Objects.
   put('objects/deployment.yaml', dumpYaml(redactObject(inst.deployment)));
-  let replicaSets: any[] = [];
+  let replicaSets: Stored<V1ReplicaSet>[] = [];
   await attempt('replicasets', async () => {
     const uid = inst.deployment.metadata?.uid;
-    replicaSets = (await kube.list(RESOURCES.replicasets, { namespace: ns })).items.filter((r: any) => (r.metadata?.ownerReferences ?? []).some((o: any) => o.uid === uid));
+    replicaSets = (await kube.list<Stored<V1ReplicaSet>>(RESOURCES.replicasets, { namespace: ns })).items.filter((r) => (r.metadata?.ownerReferences ?? []).some((o) => o.uid === uid));
     put('objects/replicasets.yaml', list(replicaSets.map((r) => redactObject({ apiVersion: 'apps/v1', kind: 'ReplicaSet', ...r }))));
   });
   // In maintenance, its maintenance pod is where the work happens.
@@ -112,7 +115,7 @@ export async function collectInstanceBundle(deps: ReportDeps, inst: InstanceObje
   const maintenance = maintenanceRecordOf(inst.deployment);
   if (maintenance?.pod) {
     await attempt(`maintenance pod ${maintenance.pod}`, async () => {
-      const p = await kube.getOptional(RESOURCES.pods, maintenance.pod!, ns);
+      const p = await kube.getOptional<Stored<V1Pod>>(RESOURCES.pods, maintenance.pod!, ns);
       if (!p) throw new Error('not found (recreated by "kubectl odoo maintenance on")');
       pods.push({ apiVersion: 'v1', kind: 'Pod', ...p });
     });
@@ -130,10 +133,10 @@ export async function collectInstanceBundle(deps: ReportDeps, inst: InstanceObje
   } else if (inst.pvcName) {
     errors.push(`persistentvolumeclaim ${inst.pvcName}: not found`);
   }
-  const secrets: any[] = [];
+  const secrets: Read<V1Secret>[] = [];
   for (const name of referencedSecrets(inst.deployment)) {
     await attempt(`secret ${name}`, async () => {
-      secrets.push(redactSecret({ apiVersion: 'v1', kind: 'Secret', ...(await kube.get(RESOURCES.secrets, name, ns)) }, opts.includeSecrets));
+      secrets.push(redactSecret({ apiVersion: 'v1', kind: 'Secret', ...(await kube.get<Read<V1Secret>>(RESOURCES.secrets, name, ns)) }, opts.includeSecrets));
     });
   }
   if (secrets.length) put('objects/secrets.yaml', list(secrets));
@@ -141,10 +144,10 @@ export async function collectInstanceBundle(deps: ReportDeps, inst: InstanceObje
   // Events of the Deployment, its ReplicaSets, pods, PVC and Service.
   await attempt('events', async () => {
     const names = [inst.name, ...replicaSets.map((r) => r.metadata.name), ...pods.map((p) => p.metadata.name), ...(inst.pvc ? [inst.pvc.metadata.name] : [])];
-    const seen = new Set<string>();
-    const events: any[] = [];
+    const seen = new Set<string | undefined>();
+    const events: Event[] = [];
     for (const n of [...new Set(names)]) {
-      for (const e of (await kube.list(RESOURCES.events, { namespace: ns, fieldSelector: `involvedObject.name=${n}` })).items) {
+      for (const e of (await kube.list<Event>(RESOURCES.events, { namespace: ns, fieldSelector: `involvedObject.name=${n}` })).items) {
         if (seen.has(e.metadata?.uid)) continue;
         seen.add(e.metadata?.uid);
         events.push(e);

@@ -55,7 +55,7 @@ describe('buildUpdateJob', () => {
     const c = pod.containers[0];
     expect(c.image).toBe('bitnamilegacy/odoo:17');
     expect(c.env).toEqual(deployment.spec.template.spec.containers[0].env);
-    expect(c.command.slice(-7)).toEqual(['sh', '/bitnami/odoo/conf/odoo.conf', '-d', 'acme', '-u', 'sale', '--stop-after-init']);
+    expect(c.command?.slice(-7)).toEqual(['sh', '/bitnami/odoo/conf/odoo.conf', '-d', 'acme', '-u', 'sale', '--stop-after-init']);
     expect(c.readinessProbe).toBeUndefined();
     expect(pod.volumes).toEqual(deployment.spec.template.spec.volumes);
     expect(pod.securityContext).toEqual({ fsGroup: 1001 });

@@ -5,6 +5,7 @@
 // log streamed, then start the instance and wait until /web/health answers. When the update fails the
 // instance stays stopped: the error gives the last lines of the log and the restore command that goes
 // back to the backup; a half-updated database is never started without someone deciding so.
+import type { V1Job } from '../../lib/kube/models.js';
 import type { InstanceObjects } from '../instances/resolve.js';
 import { JOB_POD_LABEL, JobCancelledError, JobFailedError, runJob } from '../../lib/kube/jobs.js';
 import { RESOURCES } from '../../lib/kube/resources.js';
@@ -55,7 +56,7 @@ export const UPDATE_OPERATION = 'update';
  * The update Job (pure): the Odoo container as the Deployment defines it (image, env with its Secret
  * references, volumes, security context, placement), running odoo once, not selected by the Deployment.
  */
-export function buildUpdateJob(inst: InstanceObjects, r: UpdateRequest, id: string, deadlineSeconds: number): any {
+export function buildUpdateJob(inst: InstanceObjects, r: UpdateRequest, id: string, deadlineSeconds: number) {
   const database = inst.facts.database!;
   const pod = buildMaintenancePod(inst);
   const name = jobName(UPDATE_OPERATION, inst.name, id);
@@ -74,14 +75,14 @@ export function buildUpdateJob(inst: InstanceObjects, r: UpdateRequest, id: stri
       ttlSecondsAfterFinished: 86_400,
       template: { metadata: { labels: { ...labels, [JOB_POD_LABEL]: name } }, spec },
     },
-  };
+  } satisfies V1Job;
 }
 
 export interface UpdatePlan {
   inst: InstanceObjects;
   request: UpdateRequest;
   replicas: number;
-  job: any;
+  job: ReturnType<typeof buildUpdateJob>;
   /** The steps, as --dry-run shows them. */
   steps: string[];
 }
