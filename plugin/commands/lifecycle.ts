@@ -1,6 +1,6 @@
 // start / stop / restart share their wiring: resolve, change (or, with --dry-run, show the change),
 // print the result, optionally follow readiness.
-import type { CommandDef } from '../cli/command.js';
+import { defineCommand, type CommandDef } from '../cli/command.js';
 import type { CommandContext } from '../cli/context.js';
 import { showAction } from '../cli/output.js';
 import {
@@ -12,6 +12,7 @@ import {
   prepareInstanceAction,
   refuseWhileBusy,
   type DryRun,
+  type InstanceAction,
   type InstanceActionArgs,
 } from './support/instance.js';
 import type { LifecycleResult } from '../instances/lifecycle.js';
@@ -26,8 +27,12 @@ export interface LifecycleVerb {
   act: (ctx: CommandContext, namespace: string, name: string, dryRun: DryRun) => Promise<LifecycleResult>;
 }
 
-export function lifecycleCommand(v: LifecycleVerb): CommandDef<InstanceActionArgs> {
-  return {
+export interface LifecycleOptions extends InstanceAction {
+  wait: boolean;
+}
+
+export function lifecycleCommand(v: LifecycleVerb): CommandDef<InstanceActionArgs, LifecycleOptions> {
+  return defineCommand<InstanceActionArgs, LifecycleOptions>({
     command: `${v.verb} <name>`,
     scope: 'instance',
     dryRun: INSTANCE_DRY_RUN,
@@ -35,14 +40,17 @@ export function lifecycleCommand(v: LifecycleVerb): CommandDef<InstanceActionArg
     outputs: ACTION_OUTPUTS,
     builder: (y) => instanceActionOptions(y, v.verb === 'stop' ? 'Wait until the pod is gone' : 'Wait until the instance is ready'),
     complete: completeInstanceName,
-    async run(args, ctx) {
-      const { name, namespace, dryRun, timeoutMs } = prepareInstanceAction(ctx, v.verb, args);
+    toOptions(ctx, args) {
+      return { ...prepareInstanceAction(ctx, v.verb, args), wait: args.wait };
+    },
+    async run(opts, ctx) {
+      const { name, namespace, dryRun, timeoutMs } = opts;
       await refuseWhileBusy(ctx, namespace, name);
       if (v.verb !== 'stop') await (await import('../oncall/maintenance.js')).refuseInMaintenance(await ctx.kube(), namespace, name);
       const r = await v.act(ctx, namespace, name, dryRun);
       const replicas = r.deployment.spec?.replicas;
       // With --wait the result line comes once it is true: "stopped" after the pod is gone.
-      if (args.wait && !r.dryRun) {
+      if (opts.wait && !r.dryRun) {
         const kube = await ctx.kube();
         const { waitForInstance } = await import('../instances/wait.js');
         const { statusText } = await import('../instances/status.js');
@@ -72,5 +80,5 @@ export function lifecycleCommand(v: LifecycleVerb): CommandDef<InstanceActionArg
         },
       });
     },
-  };
+  });
 }

@@ -9,7 +9,7 @@ import type { V1Job } from '../../lib/kube/models.js';
 import type { InstanceObjects } from '../instances/resolve.js';
 import { JOB_POD_LABEL, JobCancelledError, JobFailedError, runJob } from '../../lib/kube/jobs.js';
 import { RESOURCES } from '../../lib/kube/resources.js';
-import { CancelledError, FailureError, UsageError } from '../../lib/errors.js';
+import { CancelledError, FailureError } from '../../lib/errors.js';
 import { LABEL_INSTANCE, LABEL_MANAGED_BY, LABEL_OPERATION, LABEL_COMPONENT, backupTargetOf, pauseHookEnv } from '../backups/jobSpecs.js';
 import type { BackupDeps } from '../backups/deps.js';
 import { scaleAndWait } from '../backups/deps.js';
@@ -22,15 +22,7 @@ import { waitForWebHealth } from '../instances/webHealth.js';
 import { buildMaintenancePod } from './maintenance.js';
 import { odooArgv } from './odooRun.js';
 
-/** Odoo's technical module names: letters, digits and underscores (the folder names of addons). */
-const MODULE_RE = /^[A-Za-z0-9_]+$/;
-
-export function parseModules(flag: string, raw: string): string[] {
-  const mods = raw.split(',').map((m) => m.trim());
-  const bad = mods.find((m) => !MODULE_RE.test(m));
-  if (bad !== undefined) throw new UsageError(`${flag} "${raw}": ${bad === '' ? 'an empty module name' : `"${bad}" is not a module name`} (technical names such as sale_stock, separated by commas)`);
-  return [...new Set(mods)];
-}
+export { parseModules } from './modules.js';
 
 export interface UpdateRequest {
   /** -m MODS, or 'all' (--all-modules). Undefined: only -i. */

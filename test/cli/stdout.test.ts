@@ -115,7 +115,8 @@ async function runAlone(def: CommandDef, argv: Record<string, unknown>) {
   const globals = globalsFrom({ kubeconfig: cluster.kubeconfigPath, ...argv });
   const ctx = makeContext({ io: b.io, env, clock: realClock }, globals, loadPluginConfig(env), new AbortController().signal);
   try {
-    const out = (await def.run!(argv, ctx)) as CommandOutput | undefined;
+    const options = def.toOptions ? def.toOptions(ctx, argv) : argv;
+    const out = (await def.run!(options, ctx)) as CommandOutput | undefined;
     return { out, wrote: b.stdout(), printed: out ? await printed(out, globals.output) : '' };
   } finally {
     await disposeContext(ctx);

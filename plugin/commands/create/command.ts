@@ -1,10 +1,10 @@
-import type { CommandDef } from '../../cli/command.js';
+import { defineCommand } from '../../cli/command.js';
 import { UsageError } from '../../../lib/errors.js';
 import { objectRef } from '../../core/output/printer.js';
 import { showAction, showObjects } from '../../cli/output.js';
 import { buildCreateSpec, type CreateFlags } from '../../instances/createOptions.js';
-import { instanceNamespace, parseDryRun, waitTimeout } from '../support/instance.js';
-import { INGRESS_KINDS } from '../../instances/manifests.js';
+import { instanceNamespace, parseDryRun, waitTimeout, type DryRun } from '../support/instance.js';
+import { INGRESS_KINDS, type InstanceSpec } from '../../instances/manifests.js';
 
 interface CreateArgs extends CreateFlags {
   wait: boolean;
@@ -13,7 +13,21 @@ interface CreateArgs extends CreateFlags {
   reuseVolume: boolean;
 }
 
-export const createCommand: CommandDef<CreateArgs> = {
+interface CreateOptions {
+  /** The instance to create, every flag checked and the config file's defaults filled in. */
+  spec: InstanceSpec;
+  dryRun: DryRun;
+  wait: boolean;
+  timeoutMs: number;
+  /** --timeout as given, else the config file's waitTimeout: what the wait says it waits. */
+  timeout: string;
+  reuseVolume: boolean;
+  /** --storage and --storage-class were given, not taken from the config file. */
+  storageGiven: boolean;
+  storageClassGiven: boolean;
+}
+
+export const createCommand = defineCommand<CreateArgs, CreateOptions>({
   command: 'create <name>',
   scope: 'instance',
   outputs: ['table', 'json', 'yaml', 'name'],
@@ -39,11 +53,24 @@ export const createCommand: CommandDef<CreateArgs> = {
       .option('wait', { type: 'boolean', default: false, describe: 'Wait until the instance is ready' })
       .option('timeout', { type: 'string', describe: 'How long --wait waits (default 10m)' }),
   complete: async () => [],
-  async run(args, ctx) {
+  toOptions(ctx, args) {
     const dryRun = parseDryRun(args.dryRun);
     if (dryRun && args.wait) throw new UsageError('--wait cannot be used with --dry-run: nothing is created to wait for');
     const timeoutMs = waitTimeout(ctx, args.timeout);
     const spec = buildCreateSpec(args, ctx.config, instanceNamespace(ctx));
+    return {
+      spec,
+      dryRun,
+      wait: args.wait,
+      timeoutMs,
+      timeout: String(args.timeout ?? ctx.config.waitTimeout),
+      reuseVolume: args.reuseVolume,
+      storageGiven: args.storage !== undefined,
+      storageClassGiven: args.storageClass !== undefined,
+    };
+  },
+  async run(opts, ctx) {
+    const { spec, dryRun, timeoutMs } = opts;
     const { createSteps, createInstance } = await import('../../instances/create.js');
     const asList = (items: any[]) => ({ apiVersion: 'v1', kind: 'List', items });
     if (dryRun === 'client') {
@@ -55,19 +82,19 @@ export const createCommand: CommandDef<CreateArgs> = {
       serverDryRun: dryRun === 'server',
       signal: ctx.signal,
       progress: (l) => ctx.progress(l),
-      reuseVolume: args.reuseVolume,
-      storageGiven: args.storage !== undefined,
-      storageClassGiven: args.storageClass !== undefined,
+      reuseVolume: opts.reuseVolume,
+      storageGiven: opts.storageGiven,
+      storageClassGiven: opts.storageClassGiven,
     });
     if (dryRun === 'server') return dryRunOutput(result.objects, 'server dry run');
     const created = showAction({ lines: [`instance/${spec.name} created`], name: `instance/${spec.name}`, data: asList(result.objects) });
-    if (!args.wait) return created;
+    if (!opts.wait) return created;
     // The instance exists whatever the wait brings: that is said first.
     await ctx.show(created);
     const { waitForInstance } = await import('../../instances/wait.js');
     const { statusText } = await import('../../instances/status.js');
     const { instanceSelectorLabels } = await import('../../instances/labels.js');
-    ctx.progress(`waiting for instance ${spec.name} to become ready (timeout ${args.timeout ?? ctx.config.waitTimeout})...`);
+    ctx.progress(`waiting for instance ${spec.name} to become ready (timeout ${opts.timeout})...`);
     await waitForInstance(kube, {
       namespace: spec.namespace,
       name: spec.name,
@@ -80,7 +107,7 @@ export const createCommand: CommandDef<CreateArgs> = {
     });
     ctx.progress(`instance ${spec.name} is ready`);
   },
-};
+});
 
 /** What a dry run would create, as kubectl prints it: `kind.group/name created (dry run)` lines. */
 function dryRunOutput(objects: any[], how: string) {

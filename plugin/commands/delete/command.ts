@@ -1,4 +1,4 @@
-import type { CommandDef } from '../../cli/command.js';
+import { defineCommand } from '../../cli/command.js';
 import { DeclinedError, FailureError, UsageError } from '../../../lib/errors.js';
 import {
   ACTION_OUTPUTS,
@@ -7,6 +7,7 @@ import {
   dryRunSuffix,
   instanceNamespace,
   parseDryRun,
+  type DryRun,
 } from '../support/instance.js';
 import { showAction } from '../../cli/output.js';
 import { validateInstanceReference } from '../../instances/names.js';
@@ -20,7 +21,17 @@ interface DeleteArgs {
   dryRun?: string | boolean;
 }
 
-export const deleteCommand: CommandDef<DeleteArgs> = {
+interface DeleteOptions {
+  name: string;
+  namespace: string;
+  dryRun: DryRun;
+  yes: boolean;
+  deleteData: boolean;
+  dropDatabase: boolean;
+  backup: boolean;
+}
+
+export const deleteCommand = defineCommand<DeleteArgs, DeleteOptions>({
   command: 'delete <name>',
   scope: 'instance',
   dryRun: INSTANCE_DRY_RUN,
@@ -34,7 +45,7 @@ export const deleteCommand: CommandDef<DeleteArgs> = {
       .option('drop-database', { type: 'boolean', default: false, describe: 'With --delete-data: also drop the instance\'s database on its server, after a final backup (asks a third time unless --yes)' })
       .option('backup', { type: 'boolean', default: true, describe: 'Take the final backup before --drop-database (--no-backup drops without one)' }),
   complete: completeInstanceName,
-  async run(args, ctx) {
+  toOptions(ctx, args) {
     const name = validateInstanceReference(args.name);
     const dryRun = parseDryRun(args.dryRun);
     if (args.dropDatabase && !args.deleteData) {
@@ -42,6 +53,10 @@ export const deleteCommand: CommandDef<DeleteArgs> = {
     }
     if (!args.backup && !args.dropDatabase) throw new UsageError('--no-backup only applies to --drop-database (delete takes no backup otherwise)');
     const namespace = instanceNamespace(ctx);
+    return { name, namespace, dryRun, yes: args.yes, deleteData: args.deleteData, dropDatabase: args.dropDatabase, backup: args.backup };
+  },
+  async run(opts, ctx) {
+    const { name, namespace, dryRun } = opts;
     const kube = await ctx.kube();
     const { resolveInstance } = await import('../../instances/resolve.js');
     const { InstanceNotFoundError } = await import('../../instances/resolveRemains.js');
@@ -64,24 +79,24 @@ export const deleteCommand: CommandDef<DeleteArgs> = {
     }
     let plan;
     if (instance) {
-      if (args.deleteData) await checkPvcDeletable(kube, instance);
-      plan = planDelete(instance, args.deleteData);
+      if (opts.deleteData) await checkPvcDeletable(kube, instance);
+      plan = planDelete(instance, opts.deleteData);
     } else {
-      plan = planDeleteRemains(remains!, args.deleteData);
-      if (args.deleteData) await checkRemainsVolumeDeletable(kube, remains!);
+      plan = planDeleteRemains(remains!, opts.deleteData);
+      if (opts.deleteData) await checkRemainsVolumeDeletable(kube, remains!);
     }
     // The database is on the database server, not the volume: --delete-data leaves it unless asked.
     // A kept volume says which database its instance used (recorded when that instance was deleted).
     const { describeInstanceDatabase, ANNOTATION_KEPT_DATABASE } = await import('../../instances/remove.js');
-    const keptPvc = !instance && args.deleteData && remains!.pvc ? await kube.getOptional(RESOURCES.persistentvolumeclaims, remains!.pvc.metadata.name, namespace) : undefined;
+    const keptPvc = !instance && opts.deleteData && remains!.pvc ? await kube.getOptional(RESOURCES.persistentvolumeclaims, remains!.pvc.metadata.name, namespace) : undefined;
     const recorded: string | undefined = keptPvc?.metadata?.annotations?.[ANNOTATION_KEPT_DATABASE];
-    const database = args.deleteData ? (instance ? describeInstanceDatabase(instance) : recorded) : undefined;
-    if (args.dropDatabase && !instance) {
+    const database = opts.deleteData ? (instance ? describeInstanceDatabase(instance) : recorded) : undefined;
+    if (opts.dropDatabase && !instance) {
       throw new FailureError(`--drop-database: instance ${who} has no Deployment, so there are no credentials to drop ${recorded ?? 'its database'} with; nothing was deleted`, {
         hint: `delete the volume with "kubectl odoo delete ${who} --delete-data" and drop the database on its server by hand`,
       });
     }
-    if (args.dropDatabase && !database) throw new FailureError(`--drop-database: instance ${who} does not name its database; nothing was deleted`);
+    if (opts.dropDatabase && !database) throw new FailureError(`--drop-database: instance ${who} does not name its database; nothing was deleted`);
     // Only a live instance's database can be dropped from here; a recorded one is dropped by hand.
     const dropHow = instance ? '--drop-database drops it too' : 'drop it on its server by hand if it is no longer needed';
     // A backup schedule would go on firing against the deleted instance: it goes first, before anything
@@ -92,7 +107,7 @@ export const deleteCommand: CommandDef<DeleteArgs> = {
     const pvcTarget = plan.targets.find((t) => t.type === RESOURCES.persistentvolumeclaims);
     const others = plan.targets.filter((t) => t !== pvcTarget);
 
-    if (!args.yes && !dryRun) {
+    if (!opts.yes && !dryRun) {
       if (others.length) {
         const kept = plan.keptPvc ? `; the volume (PVC ${plan.keptPvc}) is kept` : '';
         const what = instance ? `instance ${who}` : `what is left of instance ${who}`;
@@ -102,25 +117,25 @@ export const deleteCommand: CommandDef<DeleteArgs> = {
       }
       if (pvcTarget) {
         const whose = instance ? `of ${who}` : `kept from deleted instance ${who}`;
-        const dbNote = database && !args.dropDatabase ? ` The ${database} is NOT deleted (it lives on the database server, not on the volume); ${dropHow}.` : '';
+        const dbNote = database && !opts.dropDatabase ? ` The ${database} is NOT deleted (it lives on the database server, not on the volume); ${dropHow}.` : '';
         if (!(await ctx.confirm(`--delete-data: PVC ${pvcTarget.name} and ALL DATA ${whose} will be gone for good.${dbNote}`, pvcTarget.name))) {
           throw new DeclinedError('not confirmed; nothing was deleted');
         }
       }
-      if (args.dropDatabase) {
+      if (opts.dropDatabase) {
         const dbName = instance!.facts.database!;
-        const how = args.backup ? 'after a final backup to the backups volume' : 'WITHOUT a final backup (--no-backup)';
+        const how = opts.backup ? 'after a final backup to the backups volume' : 'WITHOUT a final backup (--no-backup)';
         if (!(await ctx.confirm(`--drop-database: ${database} will be dropped for good, ${how}.`, dbName))) {
           throw new DeclinedError('not confirmed; nothing was deleted');
         }
       }
     }
     let drop: { deps: import('../../backups/deps.js').BackupDeps; target: import('../../backups/jobSpecs.js').BackupTarget; finalBackup?: string } | undefined;
-    if (args.dropDatabase && !dryRun) {
+    if (opts.dropDatabase && !dryRun) {
       const { backupDeps } = await import('../support/backupDeps.js');
       const { prepareDatabaseDrop } = await import('../../instances/dropDatabase.js');
       const deps = await backupDeps(ctx);
-      drop = { deps, ...(await prepareDatabaseDrop(deps, instance!, { backup: args.backup })) };
+      drop = { deps, ...(await prepareDatabaseDrop(deps, instance!, { backup: opts.backup })) };
     }
     let done: string[];
     try {
@@ -147,7 +162,7 @@ export const deleteCommand: CommandDef<DeleteArgs> = {
         });
       }
       databaseNote = `; ${database} dropped (${backupNote})`;
-    } else if (database && !args.dropDatabase) {
+    } else if (database && !opts.dropDatabase) {
       databaseNote = `; ${database} kept on the database server (${instance ? 'drop it with --drop-database' : 'drop it there by hand if it is no longer needed'})`;
     }
     const suffix = dryRunSuffix(dryRun);
@@ -170,7 +185,7 @@ export const deleteCommand: CommandDef<DeleteArgs> = {
       lines = [
         ...plan.targets.map((t) => `${t.type.kind.toLowerCase()}/${t.name} deleted${suffix}`),
         ...(plan.keptPvc ? [`persistentvolumeclaim/${plan.keptPvc} kept${suffix}`] : []),
-        ...(database ? [`${database} ${args.dropDatabase ? `dropped${args.backup ? ' after a final backup' : ''}` : 'kept'}${suffix}`] : []),
+        ...(database ? [`${database} ${opts.dropDatabase ? `dropped${opts.backup ? ' after a final backup' : ''}` : 'kept'}${suffix}`] : []),
       ];
     }
     return showAction({
@@ -190,4 +205,4 @@ export const deleteCommand: CommandDef<DeleteArgs> = {
       },
     });
   },
-};
+});

@@ -1,4 +1,4 @@
-import type { CommandDef } from '../../cli/command.js';
+import { defineCommand } from '../../cli/command.js';
 import { showAction } from '../../cli/output.js';
 import { UsageError } from '../../../lib/errors.js';
 import {
@@ -9,6 +9,7 @@ import {
   INSTANCE_DRY_RUN,
   prepareInstanceAction,
   refuseWhileBusy,
+  type InstanceAction,
   type InstanceActionArgs,
 } from '../support/instance.js';
 import { parseCpu, parseMemory } from '../../instances/quantity.js';
@@ -18,7 +19,13 @@ interface SetResourcesArgs extends InstanceActionArgs {
   memory?: string;
 }
 
-export const setResourcesCommand: CommandDef<SetResourcesArgs> = {
+interface SetResourcesOptions extends InstanceAction {
+  /** The new CPU and memory, canonical; only what was given. */
+  change: { cpu?: string; memory?: string };
+  wait: boolean;
+}
+
+export const setResourcesCommand = defineCommand<SetResourcesArgs, SetResourcesOptions>({
   command: 'set-resources <name>',
   scope: 'instance',
   dryRun: INSTANCE_DRY_RUN,
@@ -29,10 +36,14 @@ export const setResourcesCommand: CommandDef<SetResourcesArgs> = {
       .option('cpu', { type: 'string', describe: 'CPU, e.g. 2 or 500m' })
       .option('memory', { type: 'string', describe: 'Memory, e.g. 4Gi' }),
   complete: completeInstanceName,
-  async run(args, ctx) {
-    const { name, namespace, dryRun, timeoutMs } = prepareInstanceAction(ctx, 'set-resources', args);
+  toOptions(ctx, args) {
+    const action = prepareInstanceAction(ctx, 'set-resources', args);
     if (args.cpu === undefined && args.memory === undefined) throw new UsageError('set-resources needs --cpu and/or --memory (e.g. --cpu 2 --memory 4Gi)');
     const change = { cpu: args.cpu !== undefined ? parseCpu(args.cpu).text : undefined, memory: args.memory !== undefined ? parseMemory(args.memory).text : undefined };
+    return { ...action, change, wait: args.wait };
+  },
+  async run(opts, ctx) {
+    const { name, namespace, dryRun, timeoutMs, change } = opts;
     await refuseWhileBusy(ctx, namespace, name);
     const kube = await ctx.kube();
     const { setInstanceResources } = await import('../../instances/lifecycle.js');
@@ -51,7 +62,7 @@ export const setResourcesCommand: CommandDef<SetResourcesArgs> = {
         ...(r.dryRun ? { dryRun: r.dryRun, patch: { kind: 'Deployment', name: r.name, body: r.patch } } : {}),
       },
     });
-    if (!args.wait || !r.changed) return result;
+    if (!opts.wait || !r.changed) return result;
     // The change is made and stands whatever the wait brings: it is shown first.
     await ctx.show(result);
     const { waitForInstance } = await import('../../instances/wait.js');
@@ -60,4 +71,4 @@ export const setResourcesCommand: CommandDef<SetResourcesArgs> = {
     await waitForInstance(kube, { namespace: r.namespace, name: r.name, podSelector: r.podSelector, until: 'ready', timeoutMs, clock: ctx.clock, signal: ctx.signal });
     ctx.progress(`instance ${r.name} is ready with the new resources`);
   },
-};
+});
