@@ -13,6 +13,7 @@ import { resolveInstance } from '../instances/resolve.js';
 import { serviceDns } from '../instances/facts.js';
 import { waitForWebHealth } from '../instances/webHealth.js';
 import type { BackupDeps } from './deps.js';
+import { DRILL_CADENCES, type DrillCadence } from './drillCadence.js';
 import { buildDrillJob } from './jobSpecs.js';
 import { findBackupSet } from './list.js';
 import type { BackupSetInfo } from './listing.js';
@@ -32,14 +33,7 @@ export const DRILL_LABEL = LABEL_DRILL_OF;
 /** On the instance's Deployment: the last drill's verdict (JSON, see DrillRecord). */
 export const LAST_DRILL_ANNOTATION = ANNOTATION_LAST_DRILL;
 
-/** How often a scheduled run drills (backup --drill CADENCE): the days a verdict stays fresh. */
-export const DRILL_CADENCES = { daily: 1, weekly: 7, monthly: 30 } as const;
-export type DrillCadence = keyof typeof DRILL_CADENCES;
-
-export function parseDrillCadence(raw: string): DrillCadence {
-  if (Object.hasOwn(DRILL_CADENCES, raw)) return raw as DrillCadence;
-  throw new UsageError(`invalid --drill "${raw}": use daily, weekly or monthly (how often a run also drills its new backup)`);
-}
+export { DRILL_CADENCES, parseDrillCadence, type DrillCadence } from './drillCadence.js';
 
 /** `<source>-drill-<short>`: obviously a drill, unique per run, a valid instance name (at most 63). */
 export function drillInstanceName(source: string, now: Date): string {

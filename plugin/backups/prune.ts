@@ -6,12 +6,14 @@
 // pinning never changes a set). Prune never deletes a pinned set, and the delete Job checks the marker
 // again right before it deletes, so a set pinned while a prune runs is kept.
 import { runJob } from '../../lib/kube/jobs.js';
-import { UsageError } from '../../lib/errors.js';
 import type { BackupDeps } from './deps.js';
 import { buildSetOpsJob } from './jobSpecs.js';
 import { listBackupSets, findBackupSet, type ListScope } from './list.js';
 import { formatBackupTimestamp, parseQualifiedBackupRef } from './naming.js';
-import { hasRetentionRule, planPrune, type PruneDecision, type RetentionPolicy } from './retention.js';
+import { planPrune, validatePolicy, type PruneDecision, type RetentionPolicy } from './retention.js';
+
+// The --keep-* parsers are pure and live with the policy; prune's callers find them here as before.
+export { parseKeepCount, validatePolicy } from './retention.js';
 
 export interface PruneResult {
   decisions: PruneDecision[];
@@ -20,25 +22,6 @@ export interface PruneResult {
   /** Folders the Job skipped because they were pinned meanwhile. */
   skipped: string[];
   dryRun: boolean;
-}
-
-/** A --keep-* value as typed: a whole number; one line otherwise (exit 2). validatePolicy refuses 0. */
-export function parseKeepCount(flag: string, raw: unknown): number | undefined {
-  if (raw === undefined) return undefined;
-  const text = String(raw).trim();
-  if (!/^\d+$/.test(text)) throw new UsageError(`invalid ${flag} "${raw}": give a whole number of backups, e.g. ${flag} 7`);
-  return Number(text);
-}
-
-export function validatePolicy(p: RetentionPolicy): void {
-  for (const [flag, v] of Object.entries({ '--keep-last': p.keepLast, '--keep-daily': p.keepDaily, '--keep-weekly': p.keepWeekly, '--keep-monthly': p.keepMonthly })) {
-    if (v !== undefined && (!Number.isInteger(v) || v < 0)) throw new UsageError(`invalid ${flag} "${v}": give a whole number of backups, e.g. ${flag} 7`);
-    // 0 is not "keep none": the newest complete set is always kept, so a 0 would promise what prune never does.
-    if (v === 0) {
-      throw new UsageError(`invalid ${flag} 0: a rule keeps at least 1 backup, and prune always keeps each instance's newest complete set; use --keep-last 1 to keep only that one`);
-    }
-  }
-  if (!hasRetentionRule(p)) throw new UsageError('prune needs a retention rule: --keep-last N, --keep-daily N, --keep-weekly N or --keep-monthly N');
 }
 
 /**

@@ -14,6 +14,7 @@
 // - platform archives (volume only), when a prune includes them, form their own group per instance (or
 //   per customer when no single instance owns them) under the same rules: they never count for, or
 //   take the place of, a set with a database.
+import { UsageError } from '../../lib/errors.js';
 import type { BackupSetInfo } from './listing.js';
 
 export interface RetentionPolicy {
@@ -97,4 +98,23 @@ export function planPrune(sets: readonly BackupSetInfo[], policy: RetentionPolic
     }
   }
   return out;
+}
+
+/** A --keep-* value as typed: a whole number; one line otherwise (exit 2). validatePolicy refuses 0. */
+export function parseKeepCount(flag: string, raw: unknown): number | undefined {
+  if (raw === undefined) return undefined;
+  const text = String(raw).trim();
+  if (!/^\d+$/.test(text)) throw new UsageError(`invalid ${flag} "${raw}": give a whole number of backups, e.g. ${flag} 7`);
+  return Number(text);
+}
+
+export function validatePolicy(p: RetentionPolicy): void {
+  for (const [flag, v] of Object.entries({ '--keep-last': p.keepLast, '--keep-daily': p.keepDaily, '--keep-weekly': p.keepWeekly, '--keep-monthly': p.keepMonthly })) {
+    if (v !== undefined && (!Number.isInteger(v) || v < 0)) throw new UsageError(`invalid ${flag} "${v}": give a whole number of backups, e.g. ${flag} 7`);
+    // 0 is not "keep none": the newest complete set is always kept, so a 0 would promise what prune never does.
+    if (v === 0) {
+      throw new UsageError(`invalid ${flag} 0: a rule keeps at least 1 backup, and prune always keeps each instance's newest complete set; use --keep-last 1 to keep only that one`);
+    }
+  }
+  if (!hasRetentionRule(p)) throw new UsageError('prune needs a retention rule: --keep-last N, --keep-daily N, --keep-weekly N or --keep-monthly N');
 }

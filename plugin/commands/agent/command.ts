@@ -1,7 +1,7 @@
 // `kubectl odoo agent install|status|upgrade|uninstall`: flags are parsed and validated here; the objects
 // come from agentObjects.ts, applying and removing them from agentInstall.ts, the status from agentStatus.ts.
-import type { CommandDef } from '../../cli/command.js';
-import type { CommandContext } from '../../cli/context.js';
+import { defineCommand, type CommandDef } from '../../cli/command.js';
+import type { CommandContext, OptionsContext } from '../../cli/context.js';
 import { DeclinedError, NotFoundError, UsageError } from '../../../lib/errors.js';
 import { pluginVersion } from '../../core/buildInfo.js';
 import { showObjects, showTable, showText, type CommandOutput } from '../../cli/output.js';
@@ -21,45 +21,90 @@ interface UninstallArgs extends AgentArgs {
   'dry-run': boolean;
 }
 
+/**
+ * The agent's mode as the flags and the config file decide it: `installed` (upgrade without --image or
+ * --no-build) keeps the mode of the installed DaemonSet, which only the cluster knows.
+ */
+type ModeChoice = { kind: 'image'; image: string } | { kind: 'no-build'; nodeImage: string } | { kind: 'installed'; nodeImage: string };
+
+interface AgentOptions {
+  /** Where the agent runs. */
+  namespace: string;
+}
+
+interface ApplyOptions extends AgentOptions {
+  dryRun: boolean;
+  mode: ModeChoice;
+  devices: string[];
+  port: number;
+}
+
+interface UninstallOptions extends AgentOptions {
+  yes: boolean;
+  dryRun: boolean;
+  /** agentNodeImage: the objects of a no-build install, which name every object any install makes. */
+  nodeImage: string;
+  devices: string[];
+  port: number;
+}
+
 // A container image reference: [host[:port]/]path[:tag][@sha256:digest], lower case as registries require.
 const IMAGE_REF = /^(?:[a-z0-9]+(?:[.-][a-z0-9]+)*(?::\d+)?\/)?[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*(?::[\w][\w.-]{0,127})?(?:@sha256:[a-f0-9]{64})?$/;
 
-const agentNamespace = (ctx: CommandContext, args: AgentArgs) => args['agent-namespace'] || ctx.config.agentNamespace;
+const agentNamespace = (ctx: OptionsContext, args: AgentArgs) => args['agent-namespace'] || ctx.config.agentNamespace;
 
 function checkImage(image: string, what: string): string {
   if (!IMAGE_REF.test(image)) throw new UsageError(`${what} "${image}" is not an image reference: use [registry/]repository[:tag][@sha256:digest], in lower case`);
   return image;
 }
 
-function agentPort(ctx: CommandContext): number {
+function agentPort(ctx: OptionsContext): number {
   const port = Number(ctx.config.agentPort);
   if (!Number.isInteger(port) || port < 1 || port > 65535) throw new UsageError(`config file: agentPort must be a port number from 1 to 65535, got ${ctx.config.agentPort}`);
   return port;
 }
 
+const noBuildImage = (ctx: OptionsContext) => checkImage(String(ctx.config.agentNodeImage), 'agentNodeImage (config file)');
+
 /** --image, --no-build, else what is installed (upgrade), else agentImage of the config, else --no-build. */
-async function resolveMode(ctx: CommandContext, args: ApplyArgs, installed?: any): Promise<AgentMode> {
+function chooseMode(ctx: OptionsContext, args: ApplyArgs, upgrade: boolean): ModeChoice {
   const noBuildFlag = args.build === false;
   if (args.image !== undefined && noBuildFlag) throw new UsageError('--image and --no-build exclude each other: --image runs an image built from agent/Dockerfile, --no-build a stock Node.js image');
-  const { agentAssets } = await import('./assets.js');
-  const noBuild = (): AgentMode => ({ kind: 'no-build', nodeImage: checkImage(String(ctx.config.agentNodeImage), 'agentNodeImage (config file)'), agentScript: agentAssets().agent });
   if (args.image !== undefined) return { kind: 'image', image: checkImage(args.image, '--image') };
-  if (noBuildFlag) return noBuild();
-  if (installed) {
-    const { MODE_ANNOTATION } = await import('./agentObjects.js');
-    if (installed.metadata?.annotations?.[MODE_ANNOTATION] === 'image') return { kind: 'image', image: installed.spec.template.spec.containers.find((c: any) => c.name === 'agent').image };
-    return noBuild();
-  }
+  if (noBuildFlag) return { kind: 'no-build', nodeImage: noBuildImage(ctx) };
+  // An upgrade finds the agent installed: agentNodeImage is checked only if it runs without an image.
+  if (upgrade) return { kind: 'installed', nodeImage: String(ctx.config.agentNodeImage) };
   if (ctx.config.agentImage) return { kind: 'image', image: checkImage(String(ctx.config.agentImage), 'agentImage (config file)') };
-  return noBuild();
+  return { kind: 'no-build', nodeImage: noBuildImage(ctx) };
 }
 
-async function objectsToApply(ctx: CommandContext, args: AgentArgs, mode: AgentMode): Promise<any[]> {
-  const { agentAssets } = await import('./assets.js');
-  const { buildAgentObjects, selectAgentDocuments } = await import('./agentObjects.js');
+/** The devices the agent judges: the config file's, at least one. */
+function agentDevices(ctx: OptionsContext): string[] {
   const devices = ctx.config.devices;
   if (!devices.length) throw new UsageError('config file: devices is empty: name at least one device for the agent to judge');
-  return buildAgentObjects(selectAgentDocuments(agentAssets().manifests), { namespace: agentNamespace(ctx, args), version: pluginVersion(), mode, devices, port: agentPort(ctx) });
+  return devices;
+}
+
+function applyOptionsOf(ctx: OptionsContext, args: ApplyArgs, upgrade: boolean): ApplyOptions {
+  const mode = chooseMode(ctx, args, upgrade);
+  return { namespace: agentNamespace(ctx, args), dryRun: !!args['dry-run'], mode, devices: agentDevices(ctx), port: agentPort(ctx) };
+}
+
+/** The mode the objects carry: the chosen one, or for `installed` the installed DaemonSet's. */
+async function resolveMode(choice: ModeChoice, installed?: any): Promise<AgentMode> {
+  const { agentAssets } = await import('./assets.js');
+  const noBuild = (nodeImage: string): AgentMode => ({ kind: 'no-build', nodeImage, agentScript: agentAssets().agent });
+  if (choice.kind === 'image') return choice;
+  if (choice.kind === 'no-build') return noBuild(choice.nodeImage);
+  const { MODE_ANNOTATION } = await import('./agentObjects.js');
+  if (installed?.metadata?.annotations?.[MODE_ANNOTATION] === 'image') return { kind: 'image', image: installed.spec.template.spec.containers.find((c: any) => c.name === 'agent').image };
+  return noBuild(checkImage(choice.nodeImage, 'agentNodeImage (config file)'));
+}
+
+async function objectsToApply(o: { namespace: string; devices: string[]; port: number }, mode: AgentMode): Promise<any[]> {
+  const { agentAssets } = await import('./assets.js');
+  const { buildAgentObjects, selectAgentDocuments } = await import('./agentObjects.js');
+  return buildAgentObjects(selectAgentDocuments(agentAssets().manifests), { namespace: o.namespace, version: pluginVersion(), mode, devices: o.devices, port: o.port });
 }
 
 /** What is printed of an object: no managedFields, and never a token. */
@@ -81,19 +126,19 @@ const applyOptions = (y: any) =>
     .option('build', { type: 'boolean', describe: '--no-build: no image to build, the bundled agent from a ConfigMap on a stock Node.js image (config: agentNodeImage); the default without --image or agentImage' })
     .option('agent-namespace', { type: 'string', requiresArg: true, describe: 'Namespace of the agent (default from config: kubectl-odoo)' });
 
-async function applyRun(ctx: CommandContext, args: ApplyArgs, upgrade: boolean): Promise<CommandOutput> {
-  const ns = agentNamespace(ctx, args);
+async function applyRun(ctx: CommandContext, opts: ApplyOptions, upgrade: boolean): Promise<CommandOutput> {
+  const ns = opts.namespace;
   const { installAgent, upgradeAgent, installedDaemonSet } = await import('./agentInstall.js');
   const { objectRef, VERSION_LABEL } = await import('./agentObjects.js');
-  if (args['dry-run'] && !upgrade) {
+  if (opts.dryRun && !upgrade) {
     // Needs no cluster: what install applies follows from the flags and the config file alone.
-    const objects = await objectsToApply(ctx, args, await resolveMode(ctx, args));
+    const objects = await objectsToApply(opts, await resolveMode(opts.mode));
     return agentObjectsOutput(objects, (o) => `${objectRef(o)} serverside-applied (dry run)`);
   }
   const kube = await ctx.kube();
   const installed = upgrade ? await installedDaemonSet(kube, ns) : undefined;
-  const objects = await objectsToApply(ctx, args, await resolveMode(ctx, args, installed));
-  if (args['dry-run']) return agentObjectsOutput(objects, (o) => `${objectRef(o)} serverside-applied (dry run)`);
+  const objects = await objectsToApply(opts, await resolveMode(opts.mode, installed));
+  if (opts.dryRun) return agentObjectsOutput(objects, (o) => `${objectRef(o)} serverside-applied (dry run)`);
   const deps = { clock: ctx.clock, signal: ctx.signal, progress: ctx.progress };
   const applied = upgrade ? await upgradeAgent(kube, objects, deps) : await installAgent(kube, objects, deps);
   const from = installed?.metadata?.labels?.[VERSION_LABEL];
@@ -108,7 +153,7 @@ async function applyRun(ctx: CommandContext, args: ApplyArgs, upgrade: boolean):
   );
 }
 
-export const agentInstallCommand: CommandDef<ApplyArgs> = {
+export const agentInstallCommand = defineCommand<ApplyArgs, ApplyOptions>({
   command: 'install',
   scope: 'cluster',
   dryRun: { describe: 'Print the objects it would apply, change nothing (-o yaml for the manifests)' },
@@ -119,27 +164,30 @@ export const agentInstallCommand: CommandDef<ApplyArgs> = {
       .example('$0 agent install', 'the bundled agent on a stock Node.js image: nothing to build')
       .example('$0 agent install --image registry.example/odoo-node-agent:0.1.0', 'an image built from agent/Dockerfile')
       .example('$0 agent install --dry-run -o yaml', 'print what it would apply'),
-  run: (args, ctx) => applyRun(ctx, args, false),
-};
+  toOptions: (ctx, args) => applyOptionsOf(ctx, args, false),
+  run: (opts, ctx) => applyRun(ctx, opts, false),
+});
 
-export const agentUpgradeCommand: CommandDef<ApplyArgs> = {
+export const agentUpgradeCommand = defineCommand<ApplyArgs, ApplyOptions>({
   command: 'upgrade',
   scope: 'cluster',
   dryRun: { describe: 'Print the objects it would apply, change nothing (-o yaml for the manifests)' },
   describe: "Move the installed agent to this plugin's version and the current config (keeps its image unless told)",
   outputs: ['table', 'yaml', 'json'],
   builder: (y) => applyOptions(y).example('$0 agent upgrade', 'after upgrading the plugin, or changing devices/agentPort in the config file'),
-  run: (args, ctx) => applyRun(ctx, args, true),
-};
+  toOptions: (ctx, args) => applyOptionsOf(ctx, args, true),
+  run: (opts, ctx) => applyRun(ctx, opts, true),
+});
 
-export const agentStatusCommand: CommandDef<AgentArgs> = {
+export const agentStatusCommand = defineCommand<AgentArgs, AgentOptions>({
   command: 'status',
   scope: 'cluster',
   describe: 'Per node: the agent pod, its version and image, readiness, and the age of its last summary',
   outputs: ['table', 'wide', 'json', 'yaml'],
   builder: (y) => y.option('agent-namespace', { type: 'string', requiresArg: true, describe: 'Namespace of the agent (default from config: kubectl-odoo)' }),
-  async run(args, ctx) {
-    const ns = agentNamespace(ctx, args);
+  toOptions: (ctx, args) => ({ namespace: agentNamespace(ctx, args) }),
+  async run(opts, ctx) {
+    const ns = opts.namespace;
     const kube = await ctx.kube();
     const { installedDaemonSet } = await import('./agentInstall.js');
     const { RESOURCES } = await import('../../../lib/kube/resources.js');
@@ -182,9 +230,9 @@ export const agentStatusCommand: CommandDef<AgentArgs> = {
       notes,
     });
   },
-};
+});
 
-export const agentUninstallCommand: CommandDef<UninstallArgs> = {
+export const agentUninstallCommand = defineCommand<UninstallArgs, UninstallOptions>({
   command: 'uninstall',
   scope: 'cluster',
   dryRun: { describe: 'Print what it would delete, change nothing' },
@@ -194,16 +242,20 @@ export const agentUninstallCommand: CommandDef<UninstallArgs> = {
     y
       .option('yes', { alias: 'y', type: 'boolean', default: false, describe: 'Do not ask for confirmation' })
       .option('agent-namespace', { type: 'string', requiresArg: true, describe: 'Namespace of the agent (default from config: kubectl-odoo)' }),
+  toOptions(ctx, args) {
+    const nodeImage = noBuildImage(ctx);
+    return { namespace: agentNamespace(ctx, args), yes: args.yes, dryRun: !!args['dry-run'], nodeImage, devices: agentDevices(ctx), port: agentPort(ctx) };
+  },
   async run(args, ctx) {
-    const ns = agentNamespace(ctx, args);
+    const ns = args.namespace;
     const kube = await ctx.kube();
     const { plannedRemoval, removeAgent } = await import('./agentInstall.js');
     const { objectRef } = await import('./agentObjects.js');
     // Every object any install makes (the ConfigMap too), whatever the mode; only those it created go.
-    const planned = await plannedRemoval(kube, await objectsToApply(ctx, args, await resolveMode(ctx, { ...args, build: false })));
+    const planned = await plannedRemoval(kube, await objectsToApply(args, await resolveMode({ kind: 'no-build', nodeImage: args.nodeImage })));
     if (!planned.length) throw new NotFoundError(`nothing of the node agent installed by kubectl odoo in namespace ${ns}`);
     const refs = planned.map(objectRef);
-    if (args['dry-run']) return showText(refs.map((r) => `${r} deleted (dry run)\n`).join(''));
+    if (args.dryRun) return showText(refs.map((r) => `${r} deleted (dry run)\n`).join(''));
     const namespaceGoes = planned.some((o) => o.kind === 'Namespace');
     if (!args.yes) {
       const question = `This removes the node agent: ${refs.join(', ')}${namespaceGoes ? ` (deleting namespace ${ns} deletes everything in it, the node summaries too)` : ''}.`;
@@ -218,7 +270,7 @@ export const agentUninstallCommand: CommandDef<UninstallArgs> = {
       if (left) ctx.progress(`Left in namespace ${ns} (not made by install): ${left} node summary ConfigMap(s) the agents wrote; remove them with: kubectl -n ${ns} delete configmaps -l ${SUMMARY_SELECTOR}`);
     }
   },
-};
+});
 
 export const agentCommand: CommandDef = {
   command: 'agent',

@@ -1,5 +1,5 @@
-import type { CommandDef } from '../../cli/command.js';
-import type { CommandContext } from '../../cli/context.js';
+import { defineCommand } from '../../cli/command.js';
+import type { CommandContext, OptionsContext } from '../../cli/context.js';
 import { CancelledError, CheckFailedError, FailureError, NotFoundError, UsageError } from '../../../lib/errors.js';
 import { renderTable } from '../../core/output/table.js';
 import { showAction, showObjects, showScreen, showTable, type CommandOutput } from '../../cli/output.js';
@@ -14,7 +14,11 @@ import type { SlotCaps } from '../../backups/slots.js';
 import type { FleetResult } from '../../backups/fleet.js';
 import { scheduleCommand } from './schedule.js';
 import type { BackupDeps } from '../../backups/deps.js';
-import type { DrillCadence, DrillVerdict } from '../../backups/drill.js';
+import type { DrillVerdict } from '../../backups/drill.js';
+import { parseDrillCadence, type DrillCadence } from '../../backups/drillCadence.js';
+import { parseKeep } from '../../backups/schedule.js';
+import type { RetentionPolicy } from '../../backups/retention.js';
+import { backupConfigOf, offsiteSettingsOf, slotCapsOf, type BackupConfig } from '../support/backupDeps.js';
 
 interface BackupArgs {
   name?: string;
@@ -33,7 +37,59 @@ interface BackupArgs {
   dryRun: boolean;
 }
 
-const verifyCommand: CommandDef<{ backup: string; restoreTest: boolean; drill: boolean; dryRun?: string }> = {
+interface BackupOptions {
+  namespace: string;
+  consistency: ConsistencyMode;
+  caps: SlotCaps;
+  backup: BackupConfig;
+  dryRun: boolean;
+  /** The instance of `backup NAME`; absent for a fleet run. */
+  name?: string;
+  /** --all / -l / --customer: the instances of a fleet run. */
+  fleet?: { labelSelector?: string; customerId?: string };
+  /** Followed to its end: --wait, or implied by --consistency stop, --keep, --offsite and --drill. */
+  wait: boolean;
+  exportOdooZip: boolean;
+  /** --keep, parsed and as typed. */
+  keep?: { policy: RetentionPolicy; text: string };
+  offsite?: { secret: string; image: string };
+  drill?: DrillCadence;
+  /** --keep-remote, parsed and as typed. */
+  keepRemote?: { policy: RetentionPolicy; text: string };
+}
+
+interface VerifyArgs {
+  backup: string;
+  restoreTest: boolean;
+  drill: boolean;
+  dryRun?: string;
+}
+
+interface VerifyOptions {
+  namespace: string;
+  backup: string;
+  restoreTest: boolean;
+  drill: boolean;
+  /** With --drill: the plan only. */
+  dryRun: boolean;
+  config: BackupConfig;
+}
+
+/** The checks of verify's flags and of the backup reference, before anything is read. */
+function verifyOptionsOf(ctx: OptionsContext, args: VerifyArgs): VerifyOptions {
+  if (args.drill) {
+    if (args.restoreTest) throw new UsageError('--drill and --restore-test are two kinds of check: give one');
+    if (parsePlatformArchivePath(args.backup)) throw new UsageError(`--drill needs a backup set with a database dump; ${args.backup} is a platform archive (volume only)`);
+    parseQualifiedBackupRef(args.backup);
+  } else {
+    if (args.dryRun) throw new UsageError('--dry-run is for --drill: verify itself changes nothing');
+    if (!parsePlatformArchivePath(args.backup)) parseQualifiedBackupRef(args.backup);
+  }
+  const config = backupConfigOf(ctx);
+  return { namespace: instanceNamespace(ctx), backup: args.backup, restoreTest: args.restoreTest, drill: args.drill, dryRun: !!args.dryRun, config };
+}
+
+const verifyCommand = defineCommand<VerifyArgs, VerifyOptions>({
   command: 'verify <backup>',
   scope: 'namespace',
   dryRun: { describe: 'With --drill: print the plan and the objects and Jobs the drill would make; change nothing' },
@@ -48,17 +104,16 @@ const verifyCommand: CommandDef<{ backup: string; restoreTest: boolean; drill: b
         default: false,
         describe: 'Restore drill: restore into a throwaway instance (own database and volume, no Ingress), neutralize it, start it, wait for /web/health, match every attachment to its file, then remove it all',
       }),
+  toOptions: verifyOptionsOf,
   async run(args, ctx) {
     if (args.drill) return runDrillCommand(ctx, args);
-    if (args.dryRun) throw new UsageError('--dry-run is for --drill: verify itself changes nothing');
-    if (!parsePlatformArchivePath(args.backup)) parseQualifiedBackupRef(args.backup);
     const { backupDeps } = await import('../support/backupDeps.js');
     const { runVerify } = await import('../../backups/verify.js');
-    const report = await runVerify(await backupDeps(ctx), { namespace: instanceNamespace(ctx), backup: args.backup, restoreTest: args.restoreTest });
+    const report = await runVerify(await backupDeps(ctx, args.config), { namespace: args.namespace, backup: args.backup, restoreTest: args.restoreTest });
     const text = [checksText(ctx, report.checks), ...report.problems.map((p) => `  ${p}\n`), report.note ? `note: ${report.note}\n` : ''].join('');
     return showScreen(text, report, { failure: report.ok ? undefined : new CheckFailedError(`backup ${report.backup} failed verification`) });
   },
-};
+});
 
 /** The CHECK/RESULT/DETAIL table of a verify or a drill ('' when there are no checks). */
 function checksText(ctx: CommandContext, checks: { check: string; ok: boolean; detail: string }[]): string {
@@ -72,14 +127,11 @@ function checksText(ctx: CommandContext, checks: { check: string; ok: boolean; d
 }
 
 /** backup verify NAME/SET --drill [--dry-run]. */
-async function runDrillCommand(ctx: CommandContext, args: { backup: string; restoreTest: boolean; dryRun?: string }): Promise<CommandOutput> {
-  if (args.restoreTest) throw new UsageError('--drill and --restore-test are two kinds of check: give one');
-  if (parsePlatformArchivePath(args.backup)) throw new UsageError(`--drill needs a backup set with a database dump; ${args.backup} is a platform archive (volume only)`);
-  parseQualifiedBackupRef(args.backup);
+async function runDrillCommand(ctx: CommandContext, args: VerifyOptions): Promise<CommandOutput> {
   const { backupDeps } = await import('../support/backupDeps.js');
   const { planDrill, runDrill } = await import('../../backups/drill.js');
-  const deps = await backupDeps(ctx);
-  const plan = await planDrill(deps, { namespace: instanceNamespace(ctx), backup: args.backup, config: ctx.config });
+  const deps = await backupDeps(ctx, args.config);
+  const plan = await planDrill(deps, { namespace: args.namespace, backup: args.backup, config: ctx.config });
   if (args.dryRun) {
     const steps = [
       `drill of ${plan.set.path} into the throwaway instance ${plan.spec.name} (database ${plan.spec.database}, ${plan.spec.storage} on ${plan.spec.storageClass}, no Ingress):`,
@@ -125,22 +177,74 @@ async function drillIfDue(ctx: CommandContext, deps: BackupDeps, manifest: { nam
 }
 
 
-const pinCommand = (pinned: boolean): CommandDef<{ backup: string }> => ({
+interface PinOptions {
+  backup: string;
+  namespace: string;
+  config: BackupConfig;
+}
+
+const pinCommand = (pinned: boolean) => defineCommand<{ backup: string }, PinOptions>({
   command: `${pinned ? 'pin' : 'unpin'} <backup>`,
   scope: 'namespace',
   describe: pinned ? 'Pin a backup set: prune never deletes it' : 'Unpin a backup set',
   outputs: ['table', 'json', 'yaml', 'name'],
   builder: (y) => y.positional('backup', { type: 'string', describe: 'INSTANCE/TIMESTAMP or active/CUSTOMER/INSTANCE/TIMESTAMP' }),
-  async run(args, ctx) {
+  toOptions(ctx, args) {
     parseQualifiedBackupRef(args.backup);
+    const config = backupConfigOf(ctx);
+    return { backup: args.backup, namespace: instanceNamespace(ctx), config };
+  },
+  async run(args, ctx) {
     const { backupDeps } = await import('../support/backupDeps.js');
     const { setPinned } = await import('../../backups/prune.js');
-    const path = await setPinned(await backupDeps(ctx), { namespace: instanceNamespace(ctx), backup: args.backup, pinned });
+    const path = await setPinned(await backupDeps(ctx, args.config), { namespace: args.namespace, backup: args.backup, pinned });
     return showAction({ lines: [`backup/${path} ${pinned ? 'pinned' : 'unpinned'}`], name: `backup/${path}`, data: { backup: path, pinned } });
   },
 });
 
-export const backupCommand: CommandDef<BackupArgs> = {
+/** backup's checks, in the order it always made them: the flags, the caps, the targets, the config file. */
+function backupOptionsOf(ctx: OptionsContext, args: BackupArgs): BackupOptions {
+  const fleet = args.all || args.selector !== undefined || args.customer !== undefined;
+  if (args.name && fleet) throw new UsageError('backup takes an instance NAME or --all / -l / --customer, not both');
+  if (!args.name && !fleet) throw new UsageError('backup needs the instance NAME, or --all / -l SELECTOR / --customer ID (or a subcommand: verify, pin, unpin, schedule)');
+  if (args.all && (args.selector !== undefined || args.customer !== undefined)) throw new UsageError('--all backs up every instance: use it without -l and --customer');
+  if (!(CONSISTENCY_MODES as readonly string[]).includes(args.consistency)) {
+    throw new UsageError(`invalid --consistency "${args.consistency}": use stop or live`);
+  }
+  const consistency = args.consistency as ConsistencyMode;
+  const keep = args.keep !== undefined ? parseKeep(args.keep) : undefined;
+  if (keep && fleet) throw new UsageError('--keep is for one instance (and its schedule); prune a fleet with "kubectl odoo backups prune"');
+  if (args.offsite && fleet) throw new UsageError('--offsite is for one instance (and its schedule); copy a fleet with "kubectl odoo backups sync --all"');
+  const drill = args.drill !== undefined ? parseDrillCadence(args.drill) : undefined;
+  if (drill && fleet) throw new UsageError('--drill is for one instance (and its schedule); drill a set with "kubectl odoo backup verify NAME/SET --drill"');
+  const keepRemote = args.keepRemote !== undefined ? parseKeep(args.keepRemote, '--keep-remote') : undefined;
+  if (keepRemote && fleet) throw new UsageError('--keep-remote is for one instance (and its schedule); prune the remote with "kubectl odoo backups prune --remote"');
+  if (keepRemote && !args.offsite) throw new UsageError('--keep-remote is retention for the off-site copies: give it with --offsite');
+  const caps = slotCapsOf(ctx, args);
+  const common = { consistency, caps, dryRun: args.dryRun, exportOdooZip: args.exportOdooZip };
+  if (fleet) {
+    const labelSelector = args.selector !== undefined ? validateLabelSelector(args.selector) : undefined;
+    if (args.customer !== undefined && !isValidCustomerId(args.customer)) throw new UsageError(`--customer "${args.customer}" is not a valid customer id (letters, digits, ".", "_" and "-")`);
+    if (args.exportOdooZip) throw new UsageError('--export-odoo-zip is for one instance: back it up with backup NAME --export-odoo-zip');
+    const backup = backupConfigOf(ctx);
+    return { ...common, backup, namespace: instanceNamespace(ctx), fleet: { labelSelector, customerId: args.customer }, wait: true };
+  }
+  const name = validateInstanceReference(args.name!);
+  const backup = backupConfigOf(ctx);
+  return {
+    ...common,
+    backup,
+    namespace: instanceNamespace(ctx),
+    name,
+    wait: args.wait || consistency === 'stop' || keep !== undefined || args.offsite || drill !== undefined,
+    ...(keep ? { keep: { policy: keep, text: args.keep! } } : {}),
+    ...(args.offsite ? { offsite: offsiteSettingsOf(ctx) } : {}),
+    ...(drill ? { drill } : {}),
+    ...(keepRemote ? { keepRemote: { policy: keepRemote, text: args.keepRemote! } } : {}),
+  };
+}
+
+export const backupCommand = defineCommand<BackupArgs, BackupOptions>({
   // [name], not <name>: a required positional here would also be demanded by the subcommands.
   command: 'backup [name]',
   scope: 'instance',
@@ -172,37 +276,22 @@ export const backupCommand: CommandDef<BackupArgs> = {
       .option('keep-remote', { type: 'string', global: false, describe: 'With --offsite: after the copy, apply this retention to the instance\'s sets on the remote (same rules as --keep)' }),
   subcommands: [verifyCommand, pinCommand(true), pinCommand(false), scheduleCommand],
   complete: completeInstanceName,
+  toOptions: backupOptionsOf,
   async run(args, ctx) {
-    const fleet = args.all || args.selector !== undefined || args.customer !== undefined;
-    if (args.name && fleet) throw new UsageError('backup takes an instance NAME or --all / -l / --customer, not both');
-    if (!args.name && !fleet) throw new UsageError('backup needs the instance NAME, or --all / -l SELECTOR / --customer ID (or a subcommand: verify, pin, unpin, schedule)');
-    if (args.all && (args.selector !== undefined || args.customer !== undefined)) throw new UsageError('--all backs up every instance: use it without -l and --customer');
-    if (!(CONSISTENCY_MODES as readonly string[]).includes(args.consistency)) {
-      throw new UsageError(`invalid --consistency "${args.consistency}": use stop or live`);
-    }
-    const consistency = args.consistency as ConsistencyMode;
-    const { parseKeep } = await import('../../backups/schedule.js');
-    const keep = args.keep !== undefined ? parseKeep(args.keep) : undefined;
-    if (keep && fleet) throw new UsageError('--keep is for one instance (and its schedule); prune a fleet with "kubectl odoo backups prune"');
-    if (args.offsite && fleet) throw new UsageError('--offsite is for one instance (and its schedule); copy a fleet with "kubectl odoo backups sync --all"');
-    const { parseDrillCadence } = await import('../../backups/drill.js');
-    const drill = args.drill !== undefined ? parseDrillCadence(args.drill) : undefined;
-    if (drill && fleet) throw new UsageError('--drill is for one instance (and its schedule); drill a set with "kubectl odoo backup verify NAME/SET --drill"');
-    const keepRemote = args.keepRemote !== undefined ? parseKeep(args.keepRemote, '--keep-remote') : undefined;
-    if (keepRemote && fleet) throw new UsageError('--keep-remote is for one instance (and its schedule); prune the remote with "kubectl odoo backups prune --remote"');
-    if (keepRemote && !args.offsite) throw new UsageError('--keep-remote is retention for the off-site copies: give it with --offsite');
-    const { backupDeps, slotCapsOf } = await import('../support/backupDeps.js');
-    const caps = slotCapsOf(ctx, args);
-    if (fleet) return runFleet(ctx, args, consistency, caps);
-    const name = validateInstanceReference(args.name!);
+    if (args.fleet) return runFleet(ctx, args, args.fleet);
+    const { backupDeps } = await import('../support/backupDeps.js');
+    const { consistency, caps, name } = args;
+    const keep = args.keep?.policy;
+    const keepRemote = args.keepRemote?.policy;
+    const drill = args.drill;
     const { startBackup } = await import('../../backups/backup.js');
-    const deps = await backupDeps(ctx);
+    const deps = await backupDeps(ctx, args.backup);
     const started = ctx.clock.now().getTime();
     const out = await startBackup(deps, {
-      namespace: instanceNamespace(ctx),
-      name,
+      namespace: args.namespace,
+      name: name!,
       consistency,
-      wait: args.wait || consistency === 'stop' || keep !== undefined || args.offsite || drill !== undefined,
+      wait: args.wait,
       exportOdooZip: args.exportOdooZip,
       dryRun: args.dryRun,
       slots: caps,
@@ -212,25 +301,25 @@ export const backupCommand: CommandDef<BackupArgs> = {
       // Only after a complete backup: a set is never deleted before a newer complete one exists.
       const { applyRetention } = await import('../../backups/prune.js');
       const pruned = await applyRetention(deps, { namespace: out.manifest.namespace, instance: out.manifest.instance, customerId: out.manifest.customerId, policy: keep });
-      ctx.progress(`retention ${args.keep}: ${pruned.deleted.length} older set(s) deleted, ${pruned.decisions.filter((d) => d.keep).length} kept`);
+      ctx.progress(`retention ${args.keep!.text}: ${pruned.deleted.length} older set(s) deleted, ${pruned.decisions.filter((d) => d.keep).length} kept`);
     }
-    if (args.offsite && out.manifest) {
-      const { offsiteSettingsOf } = await import('../support/backupDeps.js');
+    const offsite = args.offsite;
+    if (offsite && out.manifest) {
       const { listBackupSets } = await import('../../backups/list.js');
       const { syncSets } = await import('../../backups/offsite.js');
       const scope = { namespace: out.manifest.namespace, instance: out.manifest.instance, customerId: out.manifest.customerId };
       const local = (await listBackupSets(deps, scope)).filter((s) => s.kind === 'set' && s.state === 'complete');
       // With --keep-remote, only the sets the remote's retention keeps are copied (not old ones it would delete at once).
       const { inventoryRemote, setsWorthCopying } = await import('../../backups/offsite.js');
-      const paths = keepRemote ? setsWorthCopying(local, await inventoryRemote(deps, offsiteSettingsOf(ctx), scope), keepRemote) : local.map((s) => s.path).sort();
-      const synced = await syncSets(deps, offsiteSettingsOf(ctx), scope.namespace, paths);
+      const paths = keepRemote ? setsWorthCopying(local, await inventoryRemote(deps, offsite, scope), keepRemote) : local.map((s) => s.path).sort();
+      const synced = await syncSets(deps, offsite, scope.namespace, paths);
       ctx.progress(`off-site: ${synced.filter((x) => x.result === 'copied').length} set(s) copied and verified, ${synced.filter((x) => x.result === 'present').length} already there`);
       if (keepRemote) {
         // After the copy: the newest set is then whole on the remote before any older one goes.
         const { applyRemoteRetention } = await import('../../backups/offsite.js');
-        const { decisions, result } = await applyRemoteRetention(deps, offsiteSettingsOf(ctx), scope, keepRemote);
+        const { decisions, result } = await applyRemoteRetention(deps, offsite, scope, keepRemote);
         const skipped = result.skipped.length ? `, ${result.skipped.length} kept after all (${result.skipped.map((x) => x.why).join(', ')})` : '';
-        ctx.progress(`off-site retention ${args.keepRemote}: ${result.deleted.length} older set(s) deleted from the remote, ${decisions.filter((d) => d.keep).length} kept${skipped}`);
+        ctx.progress(`off-site retention ${args.keepRemote!.text}: ${result.deleted.length} older set(s) deleted from the remote, ${decisions.filter((d) => d.keep).length} kept${skipped}`);
       }
     }
     const drilled = drill && out.manifest ? await drillIfDue(ctx, deps, out.manifest, drill) : undefined;
@@ -239,7 +328,7 @@ export const backupCommand: CommandDef<BackupArgs> = {
       data: { backup: out.path, job: out.jobName, state: out.manifest ? 'complete' : 'running', bytes: out.bytes, manifest: out.manifest, ...(drilled ? { drill: drilled } : {}) },
     };
     if (!out.manifest) {
-      const follow = `follow it with: kubectl odoo backups ${name}   or   kubectl logs -f job/${out.jobName} -n ${instanceNamespace(ctx)}`;
+      const follow = `follow it with: kubectl odoo backups ${name}   or   kubectl logs -f job/${out.jobName} -n ${args.namespace}`;
       return showAction({ ...result, lines: [`backup/${out.path} started (Job ${out.jobName})`], notes: ctx.globals.output === 'table' ? [follow] : [] });
     }
     const { formatBytes } = await import('../../../lib/bytes.js');
@@ -250,7 +339,7 @@ export const backupCommand: CommandDef<BackupArgs> = {
     if (drilled) return showScreen(`${line}\n${drillVerdictText(ctx, drilled)}`, result.data, { names: [result.name], failure: drillFailure(drilled) });
     return showAction({ ...result, lines: [line] });
   },
-};
+});
 
 const FLEET_COLUMNS = (ctx: CommandContext, formatBytes: (n: number) => string) => [
   { header: 'INSTANCE', value: (r: FleetResult) => r.instance },
@@ -266,17 +355,16 @@ const FLEET_COLUMNS = (ctx: CommandContext, formatBytes: (n: number) => string) 
 ];
 
 /** backup --all / -l / --customer: one backup per instance within the caps, then a summary. */
-async function runFleet(ctx: CommandContext, args: BackupArgs, consistency: ConsistencyMode, caps: SlotCaps): Promise<CommandOutput> {
-  const labelSelector = args.selector !== undefined ? validateLabelSelector(args.selector) : undefined;
-  if (args.customer !== undefined && !isValidCustomerId(args.customer)) throw new UsageError(`--customer "${args.customer}" is not a valid customer id (letters, digits, ".", "_" and "-")`);
-  if (args.exportOdooZip) throw new UsageError('--export-odoo-zip is for one instance: back it up with backup NAME --export-odoo-zip');
+async function runFleet(ctx: CommandContext, args: BackupOptions, fleet: { labelSelector?: string; customerId?: string }): Promise<CommandOutput> {
+  const { consistency, caps } = args;
+  const { labelSelector, customerId } = fleet;
   const { backupDeps } = await import('../support/backupDeps.js');
   const { runFleetBackup, planFleetJobs } = await import('../../backups/fleet.js');
   const { FleetDisplay } = await import('../../backups/fleetDisplay.js');
   const { formatBytes } = await import('../../../lib/bytes.js');
-  const deps = await backupDeps(ctx);
-  const namespace = instanceNamespace(ctx);
-  const scope = { namespace, labelSelector, customerId: args.customer };
+  const deps = await backupDeps(ctx, args.backup);
+  const namespace = args.namespace;
+  const scope = { namespace, labelSelector, customerId };
   if (args.dryRun) {
     return showObjects(await planFleetJobs(deps, { ...scope, consistency }));
   }
@@ -295,7 +383,7 @@ async function runFleet(ctx: CommandContext, args: BackupArgs, consistency: Cons
         ),
     },
   );
-  if (!results.length) throw new NotFoundError(`no instance matches in namespace ${namespace}${labelSelector ? ` with -l ${labelSelector}` : ''}${args.customer ? ` for customer ${args.customer}` : ''}`);
+  if (!results.length) throw new NotFoundError(`no instance matches in namespace ${namespace}${labelSelector ? ` with -l ${labelSelector}` : ''}${customerId ? ` for customer ${customerId}` : ''}`);
   const failed = results.filter((r) => r.state === 'failed');
   const notStarted = results.filter((r) => r.state === 'not started');
   const done = results.length - failed.length - notStarted.length;

@@ -1,7 +1,7 @@
 // backup schedule NAME|-l|--all, backup schedule list, backup schedule delete.
 import { readFileSync, realpathSync } from 'node:fs';
-import type { CommandDef } from '../../cli/command.js';
-import type { CommandContext } from '../../cli/context.js';
+import { defineCommand } from '../../cli/command.js';
+import type { CommandContext, OptionsContext } from '../../cli/context.js';
 import { DeclinedError, UsageError } from '../../../lib/errors.js';
 import { toYaml } from '../../core/output/printer.js';
 import { showScreen, showTable } from '../../cli/output.js';
@@ -9,7 +9,10 @@ import { completeInstanceName, instanceNamespace } from '../support/instance.js'
 import { validateInstanceReference } from '../../instances/names.js';
 import { validateLabelSelector } from '../../instances/selector.js';
 import { CONSISTENCY_MODES, type ConsistencyMode } from '../../backups/manifest.js';
-import type { ScheduleRow, ScheduleTargets } from '../../backups/schedule.js';
+import { parseEvery, parseKeep, parseWindow, type RunnerSettings, type ScheduleRow, type ScheduleSpec, type ScheduleTargets } from '../../backups/schedule.js';
+import { parseDrillCadence } from '../../backups/drillCadence.js';
+import { backupConfigOf, type BackupConfig } from '../support/backupDeps.js';
+import type { DryRun } from '../support/instance.js';
 
 interface TargetArgs {
   name?: string;
@@ -28,7 +31,25 @@ interface ScheduleArgs extends TargetArgs {
   keepRemote?: string;
 }
 
-function targetsOf(ctx: CommandContext, args: TargetArgs, verb: string): ScheduleTargets {
+interface ScheduleOptions {
+  targets: ScheduleTargets;
+  spec: ScheduleSpec;
+  backup: BackupConfig;
+  runner: RunnerSettings;
+  /** The plugin the runs execute, when no scheduleImage has one. */
+  bundle?: string;
+  offsiteSecret: string;
+  dryRun: DryRun;
+}
+
+interface DeleteOptions {
+  targets: ScheduleTargets;
+  yes: boolean;
+  dryRun: DryRun;
+  backup: BackupConfig;
+}
+
+function targetsOf(ctx: OptionsContext, args: TargetArgs, verb: string): ScheduleTargets {
   const given = [args.name !== undefined, args.all, args.selector !== undefined].filter(Boolean).length;
   if (given !== 1) throw new UsageError(`${verb} takes one of: an instance NAME, -l SELECTOR or --all`);
   return {
@@ -90,14 +111,16 @@ function scheduleColumns(ctx: CommandContext) {
   ];
 }
 
-const listCommand: CommandDef<Record<string, never>> = {
+const listCommand = defineCommand<Record<string, never>, { namespace?: string }>({
   command: 'list',
   scope: 'fleet',
   describe: 'List the backup schedules (of the namespace, or all with -A): when each runs next, its window and retention',
   outputs: ['table', 'wide', 'json', 'yaml', 'name'],
-  async run(_options, ctx) {
+  // -A: every namespace.
+  toOptions: (ctx) => ({ namespace: ctx.globals.allNamespaces ? undefined : instanceNamespace(ctx) }),
+  async run(opts, ctx) {
     const { listSchedules } = await import('../../backups/schedule.js');
-    const namespace = ctx.globals.allNamespaces ? undefined : instanceNamespace(ctx);
+    const namespace = opts.namespace;
     const rows = await listSchedules(await ctx.kube(), namespace, ctx.clock.now());
     return showTable({
       rows,
@@ -106,9 +129,9 @@ const listCommand: CommandDef<Record<string, never>> = {
       empty: `No backup schedules found${namespace ? ` in namespace ${namespace}` : ''}.`,
     });
   },
-};
+});
 
-const deleteCommand: CommandDef<TargetArgs & { yes: boolean }> = {
+const deleteCommand = defineCommand<TargetArgs & { yes: boolean }, DeleteOptions>({
   command: 'delete [name]',
   scope: 'namespace',
   dryRun: { describe: 'Show which schedules would be deleted; delete nothing' },
@@ -116,11 +139,15 @@ const deleteCommand: CommandDef<TargetArgs & { yes: boolean }> = {
   outputs: ['table', 'json', 'yaml', 'name'],
   builder: (y) => targetOptions(y).option('yes', { alias: 'y', type: 'boolean', default: false, global: false, describe: 'Do not ask' }),
   complete: completeInstanceName,
+  toOptions(ctx, args) {
+    const targets = targetsOf(ctx, args, 'backup schedule delete');
+    return { targets, yes: args.yes, dryRun: args.dryRun, backup: backupConfigOf(ctx) };
+  },
   async run(args, ctx) {
-    const t = targetsOf(ctx, args, 'backup schedule delete');
+    const t = args.targets;
     const { backupDeps } = await import('../support/backupDeps.js');
     const { schedulesToDelete, deleteSchedules } = await import('../../backups/scheduleOps.js');
-    const deps = await backupDeps(ctx);
+    const deps = await backupDeps(ctx, args.backup);
     const doomed = await schedulesToDelete(deps, t);
     const names = doomed.map((c: any) => c.metadata.name);
     if (!args.dryRun && !t.name && !args.yes && names.length) {
@@ -134,9 +161,9 @@ const deleteCommand: CommandDef<TargetArgs & { yes: boolean }> = {
       notes: !names.length && !structured ? [`No backup schedules found in namespace ${t.namespace}.`] : [],
     });
   },
-};
+});
 
-export const scheduleCommand: CommandDef<ScheduleArgs> = {
+export const scheduleCommand = defineCommand<ScheduleArgs, ScheduleOptions>({
   command: 'schedule [name]',
   scope: 'namespace',
   dryRun: { describe: 'Print the objects it would apply; change nothing' },
@@ -153,26 +180,29 @@ export const scheduleCommand: CommandDef<ScheduleArgs> = {
       .option('keep-remote', { type: 'string', global: false, describe: 'With --offsite: retention of the instance\'s sets on the remote after each copy, same rules as --keep: last=7,daily=30,monthly=12' }),
   subcommands: [listCommand, deleteCommand],
   complete: completeInstanceName,
-  async run(args, ctx) {
+  toOptions(ctx, args) {
     const t = targetsOf(ctx, args, 'backup schedule');
-    const { parseEvery, parseWindow, parseKeep } = await import('../../backups/schedule.js');
     if (args.every === undefined) throw new UsageError('backup schedule needs --every daily, hourly or a cron schedule');
     const every = parseEvery(args.every);
     const window = args.window !== undefined ? parseWindow(args.window) : undefined;
     if (window && every.kind === 'cron') throw new UsageError('--window spreads daily and hourly schedules; a cron schedule runs as written');
     if (!(CONSISTENCY_MODES as readonly string[]).includes(args.consistency)) throw new UsageError(`invalid --consistency "${args.consistency}": use stop or live`);
     const keep = args.keep !== undefined ? parseKeep(args.keep) : undefined;
-    const { parseDrillCadence } = await import('../../backups/drill.js');
     const drill = args.drill !== undefined ? parseDrillCadence(args.drill) : undefined;
     const keepRemote = args.keepRemote !== undefined ? parseKeep(args.keepRemote, '--keep-remote') : undefined;
     if (keepRemote && !args.offsite) throw new UsageError('--keep-remote is retention for the off-site copies: give it with --offsite');
     const spec = { every, ...(window ? { window } : {}), consistency: args.consistency as ConsistencyMode, ...(keep ? { keep } : {}), ...(args.offsite ? { offsite: true } : {}), ...(keepRemote ? { keepRemote } : {}), ...(drill ? { drill } : {}) };
+    const backup = backupConfigOf(ctx);
+    const image = String(ctx.config.scheduleImage ?? '');
+    const runner = { image: image || undefined, nodeImage: String(ctx.config.scheduleNodeImage), deadlineSeconds: backup.settings.deadlineSeconds + 3600 };
+    return { targets: t, spec, backup, runner, bundle: image ? undefined : pluginBundle(), offsiteSecret: String(ctx.config.offsiteSecret), dryRun: args.dryRun };
+  },
+  async run(args, ctx) {
+    const t = args.targets;
     const { backupDeps } = await import('../support/backupDeps.js');
     const { planSchedules, applySchedules } = await import('../../backups/scheduleOps.js');
-    const deps = await backupDeps(ctx);
-    const image = String(ctx.config.scheduleImage ?? '');
-    const runner = { image: image || undefined, nodeImage: String(ctx.config.scheduleNodeImage), deadlineSeconds: deps.settings.deadlineSeconds + 3600 };
-    const objects = await planSchedules(deps, t, spec, runner, image ? undefined : pluginBundle(), String(ctx.config.offsiteSecret));
+    const deps = await backupDeps(ctx, args.backup);
+    const objects = await planSchedules(deps, t, args.spec, args.runner, args.bundle, args.offsiteSecret);
     if (args.dryRun) return objectsOutput(objects);
     await applySchedules(deps, t, objects);
     const cronJobs = objects.filter((o) => o.kind === 'CronJob');
@@ -182,4 +212,4 @@ export const scheduleCommand: CommandDef<ScheduleArgs> = {
       { names: cronJobs.map((c) => `cronjob.batch/${c.metadata.name}`) },
     );
   },
-};
+});

@@ -1,5 +1,5 @@
-import type { CommandDef } from '../../cli/command.js';
-import type { CommandContext } from '../../cli/context.js';
+import { defineCommand } from '../../cli/command.js';
+import type { CommandContext, OptionsContext } from '../../cli/context.js';
 import { DeclinedError, UsageError } from '../../../lib/errors.js';
 import { showTable, type CommandOutput } from '../../cli/output.js';
 import { renderTable } from '../../core/output/table.js';
@@ -8,7 +8,9 @@ import { isValidCustomerId } from '../../backups/naming.js';
 import { validateInstanceReference } from '../../instances/names.js';
 import { formatAge, type BackupSetInfo } from '../../backups/listing.js';
 import { formatBytes } from '../../../lib/bytes.js';
-import type { PruneDecision } from '../../backups/retention.js';
+import { parseKeepCount, validatePolicy, type PruneDecision, type RetentionPolicy } from '../../backups/retention.js';
+import { backupConfigOf, offsiteSettingsOf, type BackupConfig } from '../support/backupDeps.js';
+import type { DryRun } from '../support/instance.js';
 
 interface ScopeArgs {
   name?: string;
@@ -16,8 +18,22 @@ interface ScopeArgs {
   remote?: boolean;
 }
 
+/** The sets a command lists or acts on, checked. */
+interface BackupScope {
+  namespace: string;
+  instance?: string;
+  customerId?: string;
+}
+
+/** What every backups command takes from the config file: the Jobs' settings and the off-site remote. */
+interface BackupsOptions {
+  scope: BackupScope;
+  backup: BackupConfig;
+  offsite: { secret: string; image: string };
+}
+
 /** NAME (any name the instance answers to), --customer C, or everything (-A or nothing): validated before anything runs. */
-function scopeFrom(ctx: CommandContext, args: ScopeArgs) {
+function scopeFrom(ctx: OptionsContext, args: ScopeArgs): BackupScope {
   if (args.name !== undefined) validateInstanceReference(args.name);
   if (args.customer !== undefined && !isValidCustomerId(args.customer)) throw new UsageError(`--customer "${args.customer}" is not a valid customer id (letters, digits, ".", "_" and "-")`);
   return { namespace: instanceNamespace(ctx), instance: args.name, customerId: args.customer };
@@ -69,6 +85,14 @@ interface PruneArgs extends ScopeArgs {
   yes: boolean;
 }
 
+interface PruneOptions extends BackupsOptions {
+  policy: RetentionPolicy;
+  includePlatform: boolean;
+  remote: boolean;
+  dryRun: DryRun;
+  yes: boolean;
+}
+
 interface PruneRow {
   backup: string;
   state: string;
@@ -89,7 +113,7 @@ const PRUNE_COLUMNS = [
   { header: 'WHY', value: (r: PruneRow) => r.reason },
 ];
 
-const pruneCommand: CommandDef<PruneArgs> = {
+const pruneCommand = defineCommand<PruneArgs, PruneOptions>({
   command: 'prune [name]',
   scope: 'namespace',
   dryRun: { describe: 'Show what would be kept and deleted; delete nothing' },
@@ -108,9 +132,8 @@ const pruneCommand: CommandDef<PruneArgs> = {
       .option('remote', { type: 'boolean', default: false, describe: 'Prune the off-site copies on the rclone remote instead, by the same rules (a set pinned on the backups volume is kept there too)' })
       .option('yes', { alias: 'y', type: 'boolean', default: false, describe: 'Delete without asking (the plan is not shown first)' }),
   complete: completeInstanceName,
-  async run(args, ctx) {
-    const typed = scopeFrom(ctx, args);
-    const { parseKeepCount, validatePolicy, planPruneRun, executePrune } = await import('../../backups/prune.js');
+  toOptions(ctx, args) {
+    const scope = scopeFrom(ctx, args);
     const policy = {
       keepLast: parseKeepCount('--keep-last', args.keepLast),
       keepDaily: parseKeepCount('--keep-daily', args.keepDaily),
@@ -119,12 +142,26 @@ const pruneCommand: CommandDef<PruneArgs> = {
     };
     validatePolicy(policy);
     if (args.remote && args.includePlatform) throw new UsageError('--include-platform is for the backups volume: the platform\'s archives are never copied off-site');
-    const { backupDeps, offsiteSettingsOf } = await import('../support/backupDeps.js');
+    return {
+      scope,
+      policy,
+      includePlatform: args.includePlatform,
+      remote: !!args.remote,
+      dryRun: args.dryRun as unknown as DryRun,
+      yes: args.yes,
+      backup: backupConfigOf(ctx),
+      offsite: offsiteSettingsOf(ctx),
+    };
+  },
+  async run(args, ctx) {
+    const { policy } = args;
+    const { planPruneRun, executePrune } = await import('../../backups/prune.js');
+    const { backupDeps } = await import('../support/backupDeps.js');
     const { resolveBackupScope } = await import('../../backups/list.js');
-    const deps = await backupDeps(ctx);
-    const scope = await resolveBackupScope(deps, typed);
+    const deps = await backupDeps(ctx, args.backup);
+    const scope = await resolveBackupScope(deps, args.scope);
     // --remote: the same plan, table and question over the sets on the off-site remote.
-    const remote = args.remote ? { ...(await import('../../backups/offsite.js')), settings: offsiteSettingsOf(ctx) } : undefined;
+    const remote = args.remote ? { ...(await import('../../backups/offsite.js')), settings: args.offsite } : undefined;
     const { decisions, platformLeftOut } = remote
       ? { decisions: await remote.planRemotePruneRun(deps, remote.settings, scope, policy), platformLeftOut: 0 }
       : await planPruneRun(deps, { scope, policy, includePlatform: args.includePlatform });
@@ -170,7 +207,7 @@ const pruneCommand: CommandDef<PruneArgs> = {
       notes: structured ? [] : [args.dryRun ? `${gone.length} set(s) would be deleted${from}; run again without --dry-run to delete them` : `${gone.length} set(s) deleted${from}`],
     });
   },
-};
+});
 
 async function listRemote(ctx: CommandContext, deps: any, o: { secret: string; image: string }, scope: { namespace: string; instance?: string; customerId?: string }): Promise<CommandOutput> {
   const { listRemoteSets } = await import('../../backups/offsite.js');
@@ -195,7 +232,11 @@ interface SyncArgs extends ScopeArgs {
   dryRun?: 'client' | 'server';
 }
 
-const syncCommand: CommandDef<SyncArgs> = {
+interface SyncOptions extends BackupsOptions {
+  dryRun: DryRun;
+}
+
+const syncCommand = defineCommand<SyncArgs, SyncOptions>({
   command: 'sync [name]',
   scope: 'namespace',
   dryRun: { describe: 'Show which sets would be copied; copy nothing' },
@@ -207,22 +248,25 @@ const syncCommand: CommandDef<SyncArgs> = {
       .option('customer', { type: 'string', describe: 'Only this customer\'s sets' })
       .option('all', { type: 'boolean', default: false, describe: 'Every complete set in the namespace' }),
   complete: completeInstanceName,
-  async run(args, ctx) {
+  toOptions(ctx, args) {
     const given = [args.name !== undefined, args.customer !== undefined, args.all].filter(Boolean).length;
     if (given !== 1) throw new UsageError('backups sync takes one of: an instance NAME, --customer ID or --all');
-    const typed = scopeFrom(ctx, args);
-    const { backupDeps, offsiteSettingsOf } = await import('../support/backupDeps.js');
+    const scope = scopeFrom(ctx, args);
+    return { scope, dryRun: args.dryRun, backup: backupConfigOf(ctx), offsite: offsiteSettingsOf(ctx) };
+  },
+  async run(args, ctx) {
+    const { backupDeps } = await import('../support/backupDeps.js');
     const { listBackupSets, resolveBackupScope } = await import('../../backups/list.js');
     const { syncSets } = await import('../../backups/offsite.js');
-    const deps = await backupDeps(ctx);
-    const scope = await resolveBackupScope(deps, typed);
+    const deps = await backupDeps(ctx, args.backup);
+    const scope = await resolveBackupScope(deps, args.scope);
     // Complete sets only: a partial, failed, damaged or unproven one is never copied off-site.
     const sets = (await listBackupSets(deps, scope)).filter((s) => s.kind === 'set' && s.state === 'complete');
     const paths = sets.map((s) => s.path).sort();
     let rows: { backup: string; result: string }[];
     if (args.dryRun) rows = paths.map((p) => ({ backup: p, result: 'would copy' }));
     else {
-      const done = await syncSets(deps, offsiteSettingsOf(ctx), scope.namespace, paths);
+      const done = await syncSets(deps, args.offsite, scope.namespace, paths);
       rows = done.map((d) => ({ backup: d.backup, result: d.result === 'copied' ? 'copied, verified' : 'already on the remote' }));
     }
     return showTable({
@@ -236,9 +280,13 @@ const syncCommand: CommandDef<SyncArgs> = {
       empty: 'No complete backup sets to copy.',
     });
   },
-};
+});
 
-export const backupsCommand: CommandDef<ScopeArgs> = {
+interface ListOptions extends BackupsOptions {
+  remote: boolean;
+}
+
+export const backupsCommand = defineCommand<ScopeArgs, ListOptions>({
   command: 'backups [name]',
   scope: 'namespace',
   describe: 'List backup sets (of an instance, a customer, or all with -A): time, size, state, age, safety backups, and the platform\'s own archives',
@@ -251,12 +299,17 @@ export const backupsCommand: CommandDef<ScopeArgs> = {
       .option('remote', { type: 'boolean', default: false, global: false, describe: 'List the sets on the off-site remote instead (complete: its manifest is there; partial: a copy cut short)' }),
   subcommands: [pruneCommand, syncCommand],
   complete: completeInstanceName,
+  toOptions(ctx, args) {
+    // The config file's settings are checked before the flags.
+    const backup = backupConfigOf(ctx);
+    return { scope: scopeFrom(ctx, args), remote: !!args.remote, backup, offsite: offsiteSettingsOf(ctx) };
+  },
   async run(args, ctx) {
-    const { backupDeps, offsiteSettingsOf } = await import('../support/backupDeps.js');
+    const { backupDeps } = await import('../support/backupDeps.js');
     const { listBackupSets, resolveBackupScope } = await import('../../backups/list.js');
-    const deps = await backupDeps(ctx);
-    const scope = await resolveBackupScope(deps, scopeFrom(ctx, args));
-    if (args.remote) return listRemote(ctx, deps, offsiteSettingsOf(ctx), scope);
+    const deps = await backupDeps(ctx, args.backup);
+    const scope = await resolveBackupScope(deps, args.scope);
+    if (args.remote) return listRemote(ctx, deps, args.offsite, scope);
     const sets = await listBackupSets(deps, scope, { platform: true });
     return showTable({
       ...backupRows(ctx, sets),
@@ -265,4 +318,4 @@ export const backupsCommand: CommandDef<ScopeArgs> = {
       empty: `No backups found in namespace ${scope.namespace}${scope.instance ? ` for instance ${scope.instance}` : ''}${scope.customerId ? ` for customer ${scope.customerId}` : ''}.`,
     });
   },
-};
+});

@@ -1,9 +1,10 @@
 // kubectl odoo config get|set: read and change odoo.conf keys of an instance.
-import type { CommandDef } from '../../cli/command.js';
+import { defineCommand, type CommandDef } from '../../cli/command.js';
 import { completeInstanceName, instanceNamespace, refuseWhileBusy, waitTimeout } from '../support/instance.js';
 import type { CommandContext } from '../../cli/context.js';
 import { showScreen, showTable, showText } from '../../cli/output.js';
 import { validateInstanceReference } from '../../instances/names.js';
+import { parseAssignments, type Assignment } from '../../odooconf/edit.js';
 
 interface GetArgs {
   name: string;
@@ -21,13 +22,31 @@ interface SetArgs {
   timeout?: string;
 }
 
+interface GetOptions {
+  name: string;
+  namespace: string;
+  key?: string;
+  showSecrets: boolean;
+}
+
+interface SetOptions {
+  name: string;
+  namespace: string;
+  assignments: Assignment[];
+  restart: boolean;
+  dryRun: boolean;
+  showSecrets: boolean;
+  /** How long --restart waits for readiness. */
+  timeoutMs: number;
+}
+
 async function deps(ctx: CommandContext) {
   const kube = await ctx.kube();
   const { kubeExec } = await import('../../storage/podExec.js');
   return { kube, exec: kubeExec(kube), clock: ctx.clock, signal: ctx.signal, progress: ctx.progress };
 }
 
-const getCommand: CommandDef<GetArgs> = {
+const getCommand = defineCommand<GetArgs, GetOptions>({
   command: 'get <name> [key]',
   scope: 'instance',
   complete: completeInstanceName,
@@ -38,11 +57,14 @@ const getCommand: CommandDef<GetArgs> = {
       .positional('name', { type: 'string', describe: 'Instance name' })
       .positional('key', { type: 'string', describe: 'One option, e.g. db_host' })
       .option('show-secrets', { type: 'boolean', default: false, describe: 'Print admin_passwd, db_password and other secrets in clear' }),
-  async run(args, ctx) {
+  toOptions(ctx, args) {
     validateInstanceReference(args.name);
+    return { name: args.name, namespace: instanceNamespace(ctx), key: args.key, showSecrets: args.showSecrets };
+  },
+  async run(args, ctx) {
     const { getConfig } = await import('../../odooconf/run.js');
     const { MASK } = await import('../../odooconf/secrets.js');
-    const view = await getConfig(await deps(ctx), { namespace: instanceNamespace(ctx), name: args.name, key: args.key, showSecrets: args.showSecrets });
+    const view = await getConfig(await deps(ctx), { namespace: args.namespace, name: args.name, key: args.key, showSecrets: args.showSecrets });
     for (const p of view.problems) ctx.io.stderr.write(`warning: ${view.path} ${p} (Odoo refuses to start with this file)\n`);
     if (view.masked.length) ctx.io.stderr.write(`note: ${view.masked.join(', ')} ${view.masked.length > 1 ? 'are secrets' : 'is a secret'}, shown as ${MASK}; --show-secrets prints ${view.masked.length > 1 ? 'them' : 'it'}\n`);
     if (args.key !== undefined && ctx.globals.output === 'table') return showText(`${view.entries[0].value}\n`);
@@ -56,9 +78,9 @@ const getCommand: CommandDef<GetArgs> = {
       empty: `${view.path} has no options`,
     });
   },
-};
+});
 
-const setCommand: CommandDef<SetArgs> = {
+const setCommand = defineCommand<SetArgs, SetOptions>({
   command: 'set <name> <assignments..>',
   scope: 'instance',
   dryRun: { describe: 'Only show the diff' },
@@ -74,22 +96,32 @@ const setCommand: CommandDef<SetArgs> = {
       .option('show-secrets', { type: 'boolean', default: false, describe: 'Show secret values in the diff' })
       .option('allow-empty', { type: 'boolean', default: false, describe: 'Allow an empty value for admin_passwd or another secret (e.g. admin_passwd=)' })
       .option('timeout', { type: 'string', describe: 'How long --restart waits for readiness (default from the config file, 10m)' }),
-  async run(args, ctx) {
+  toOptions(ctx, args) {
     validateInstanceReference(args.name);
-    const { parseAssignments } = await import('../../odooconf/edit.js');
     const assignments = parseAssignments((args.assignments ?? []).map(String), { allowEmpty: args.allowEmpty });
+    return {
+      name: args.name,
+      namespace: instanceNamespace(ctx),
+      assignments,
+      restart: args.restart,
+      dryRun: !!args.dryRun,
+      showSecrets: args.showSecrets,
+      timeoutMs: waitTimeout(ctx, args.timeout),
+    };
+  },
+  async run(args, ctx) {
+    const { assignments, timeoutMs } = args;
     const { unknownOptionWarning } = await import('../../odooconf/knownOptions.js');
     for (const a of assignments) {
       const warning = unknownOptionWarning(a.key);
       if (warning) ctx.io.stderr.write(`warning: ${warning}\n`);
     }
-    const timeoutMs = waitTimeout(ctx, args.timeout);
-    await refuseWhileBusy(ctx, instanceNamespace(ctx), args.name);
+    await refuseWhileBusy(ctx, args.namespace, args.name);
     const { setConfig } = await import('../../odooconf/run.js');
     const d = await deps(ctx);
     const structured = ctx.globals.output === 'json' || ctx.globals.output === 'yaml';
     const r = await setConfig(d, {
-      namespace: instanceNamespace(ctx),
+      namespace: args.namespace,
       name: args.name,
       assignments,
       dryRun: args.dryRun,
@@ -112,7 +144,7 @@ const setCommand: CommandDef<SetArgs> = {
         const { resolveInstance } = await import('../../instances/resolve.js');
         const { restartAndWait } = await import('../../instances/lifecycle.js');
         ctx.progress(`restarting ${r.instance} so Odoo reads the new odoo.conf`);
-        const inst = await resolveInstance(d.kube, instanceNamespace(ctx), r.instance);
+        const inst = await resolveInstance(d.kube, args.namespace, r.instance);
         await restartAndWait({ ...d, timeoutMs }, { namespace: inst.namespace, name: inst.name, podSelector: inst.facts.podSelector });
         restarted = true;
         ctx.progress(`${r.instance} is ready with the new odoo.conf`);
@@ -120,7 +152,7 @@ const setCommand: CommandDef<SetArgs> = {
     }
     return showScreen('', {
       instance: r.instance,
-      namespace: instanceNamespace(ctx),
+      namespace: args.namespace,
       path: r.path,
       changed: r.changed,
       written: r.written,
@@ -129,7 +161,7 @@ const setCommand: CommandDef<SetArgs> = {
       diff: r.diff,
     });
   },
-};
+});
 
 export const configCommand: CommandDef = {
   command: 'config',

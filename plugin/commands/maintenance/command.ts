@@ -1,10 +1,12 @@
 import type { Argv } from 'yargs';
-import type { CommandDef } from '../../cli/command.js';
-import type { CommandContext } from '../../cli/context.js';
+import { defineCommand, type CommandDef } from '../../cli/command.js';
+import type { CommandContext, OptionsContext } from '../../cli/context.js';
 import { showScreen, showText, type CommandOutput } from '../../cli/output.js';
 import { FailureError } from '../../../lib/errors.js';
-import { completeInstanceName } from '../support/instance.js';
-import type { FleetArgs } from '../support/fleetTargets.js';
+import { completeInstanceName, instanceNamespace } from '../support/instance.js';
+import { fleetTargetsOf, type FleetArgs, type FleetTargets } from '../support/fleetTargets.js';
+import { backupConfigOf, type BackupConfig } from '../support/backupDeps.js';
+import { validateInstanceReference } from '../../instances/names.js';
 
 const fleetOptions = (y: Argv) =>
   y
@@ -13,12 +15,23 @@ const fleetOptions = (y: Argv) =>
     .option('all', { type: 'boolean', default: false, describe: 'Every instance of the namespace' })
     .option('yes', { alias: 'y', type: 'boolean', default: false, describe: 'Act on the listed instances without asking' });
 
-async function runOnFleet(ctx: CommandContext, args: FleetArgs, mode: 'on' | 'off'): Promise<CommandOutput | void> {
+interface FleetOptions {
+  targets: FleetTargets;
+  yes: boolean;
+  backup: BackupConfig;
+}
+
+function fleetOptionsOf(ctx: OptionsContext, args: FleetArgs, mode: 'on' | 'off'): FleetOptions {
+  const targets = fleetTargetsOf(ctx, `maintenance ${mode}`, args);
+  return { targets, yes: !!args.yes, backup: backupConfigOf(ctx) };
+}
+
+async function runOnFleet(ctx: CommandContext, args: FleetOptions, mode: 'on' | 'off'): Promise<CommandOutput | void> {
   const { resolveTargets, confirmMany } = await import('../support/fleetTargets.js');
   const { maintenanceOn, maintenanceOff } = await import('../../oncall/maintenance.js');
   const { backupDeps } = await import('../support/backupDeps.js');
   const { deriveInstanceStatus, statusText } = await import('../../instances/status.js');
-  const { instances, many } = await resolveTargets(ctx, `maintenance ${mode}`, args);
+  const { instances, many } = await resolveTargets(ctx, args.targets);
   if (many) {
     if (!instances.length) {
       ctx.io.stderr.write(`No instances found in namespace ${ctx.namespace()}.\n`);
@@ -27,7 +40,7 @@ async function runOnFleet(ctx: CommandContext, args: FleetArgs, mode: 'on' | 'of
     const now = ctx.clock.now();
     await confirmMany(ctx, mode === 'on' ? 'Put in maintenance' : 'End the maintenance of', instances, args.yes, (i) => statusText(deriveInstanceStatus({ deployment: i.deployment, pods: i.pods }, now)));
   }
-  const deps = await backupDeps(ctx);
+  const deps = await backupDeps(ctx, args.backup);
   const failed: string[] = [];
   const results: unknown[] = [];
   for (const inst of instances) {
@@ -62,29 +75,37 @@ interface ShellArgs {
   command?: string;
 }
 
+interface ShellOptions {
+  name: string;
+  namespace: string;
+  command?: string;
+}
+
 export const maintenanceCommand: CommandDef = {
   command: 'maintenance',
   describe: 'Fence an instance: stop it and give it a maintenance pod with its volume and database settings',
   subcommands: [
-    {
+    defineCommand<FleetArgs, FleetOptions>({
       command: 'on [name]',
       scope: 'namespace',
       describe: 'Stop the instance and start its maintenance pod; start refuses until "maintenance off"',
       outputs: ['table', 'json', 'yaml'],
       builder: fleetOptions,
       complete: completeInstanceName,
-      run: (args: FleetArgs, ctx) => runOnFleet(ctx, args, 'on'),
-    },
-    {
+      toOptions: (ctx, args) => fleetOptionsOf(ctx, args, 'on'),
+      run: (opts, ctx) => runOnFleet(ctx, opts, 'on'),
+    }),
+    defineCommand<FleetArgs, FleetOptions>({
       command: 'off [name]',
       scope: 'namespace',
       describe: 'Remove the maintenance pod and give the instance back its replicas from before',
       outputs: ['table', 'json', 'yaml'],
       builder: fleetOptions,
       complete: completeInstanceName,
-      run: (args: FleetArgs, ctx) => runOnFleet(ctx, args, 'off'),
-    },
-    {
+      toOptions: (ctx, args) => fleetOptionsOf(ctx, args, 'off'),
+      run: (opts, ctx) => runOnFleet(ctx, opts, 'off'),
+    }),
+    defineCommand<ShellArgs, ShellOptions>({
       command: 'shell <name>',
       scope: 'instance',
       describe: 'Open a shell in the maintenance pod (-c CMD runs one command)',
@@ -95,7 +116,8 @@ export const maintenanceCommand: CommandDef = {
           .positional('name', { type: 'string', describe: 'Instance name, instance id or platform Deployment name' })
           .option('command', { alias: 'c', type: 'string', describe: 'Run this command with sh -c instead of an interactive shell; its exit code is ours' }),
       complete: completeInstanceName,
-      async run(args: ShellArgs, ctx) {
+      toOptions: (ctx, args) => ({ name: validateInstanceReference(args.name), namespace: instanceNamespace(ctx), command: args.command }),
+      async run(args, ctx) {
         const { resolveForSession } = await import('../support/attach.js');
         const { runAttached, LOGIN_SHELL } = await import('../../oncall/session.js');
         const { maintenancePodName } = await import('../../oncall/maintenance.js');
@@ -107,6 +129,6 @@ export const maintenanceCommand: CommandDef = {
         const target = { namespace: inst.namespace, pod: record.pod ?? maintenancePodName(inst.name), container: inst.facts.container };
         await runAttached(kube, ctx.io, { target, command: ['sh', '-c', args.command ?? LOGIN_SHELL], signal: ctx.signal });
       },
-    },
+    }),
   ],
 };

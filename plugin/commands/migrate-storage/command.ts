@@ -1,7 +1,7 @@
 // kubectl odoo migrate-storage: move legacy instances from the shared CephFS directory to their own PVC.
-import type { CommandDef } from '../../cli/command.js';
+import { defineCommand } from '../../cli/command.js';
 import { completeInstanceName, instanceNamespace, waitTimeout } from '../support/instance.js';
-import type { CommandContext } from '../../cli/context.js';
+import type { CommandContext, OptionsContext } from '../../cli/context.js';
 import { CancelledError, FailureError, UsageError } from '../../../lib/errors.js';
 import { showScreen, showTable } from '../../cli/output.js';
 import { validateInstanceReference } from '../../instances/names.js';
@@ -23,6 +23,18 @@ interface Args {
   jobTimeout?: string;
 }
 
+interface MigrateOptions {
+  name?: string;
+  all: boolean;
+  plan: boolean;
+  dropLegacy: boolean;
+  yes: boolean;
+  /** Undefined with -A. */
+  namespace?: string;
+  allNamespaces: boolean;
+  migration: MigrationOptions;
+}
+
 function validate(args: Args, allNamespaces: boolean): void {
   if (args.name !== undefined) validateInstanceReference(args.name);
   if (args.all && args.name) throw new UsageError('give an instance NAME or --all, not both');
@@ -33,14 +45,14 @@ function validate(args: Args, allNamespaces: boolean): void {
   if (args.size !== undefined) parseStorageSize(args.size, '--size');
 }
 
-function options(ctx: CommandContext, args: Args): MigrationOptions {
+function options(ctx: OptionsContext, args: Args): MigrationOptions {
   return {
     storageClass: args.storageClass ?? ctx.config.storageClass,
     size: args.size ?? String(ctx.config.storage ?? '10Gi'),
     sizeForced: args.size !== undefined,
     timeoutMs: waitTimeout(ctx, args.timeout),
     jobDeadlineSeconds: Math.ceil(parseTimeout(args.jobTimeout ?? '6h', '--job-timeout') / 1000),
-    dryRun: args.dryRun,
+    dryRun: !!args.dryRun,
   };
 }
 
@@ -73,7 +85,7 @@ function stateAfterStop(r: MigrationReport): string {
   return `${volume}, with its replicas as before; nothing in ${r.legacyPath} was changed${pvc}`;
 }
 
-export const migrateStorageCommand: CommandDef<Args> = {
+export const migrateStorageCommand = defineCommand<Args, MigrateOptions>({
   command: 'migrate-storage [name]',
   scope: 'fleet',
   dryRun: { describe: 'Measure and show the plan and objects; change nothing' },
@@ -92,26 +104,39 @@ export const migrateStorageCommand: CommandDef<Args> = {
       .option('storage-class', { type: 'string', describe: 'StorageClass of the new PVC (default from the config file, rook-cephfs)' })
       .option('timeout', { type: 'string', describe: 'How long to wait for the PVC to bind and the instance to stop/start (default 10m)' })
       .option('job-timeout', { type: 'string', describe: 'Deadline of each copy and verify Job (default 6h)' }),
-  async run(args, ctx) {
+  toOptions(ctx, args) {
     validate(args, ctx.globals.allNamespaces);
-    const opts = options(ctx, args);
+    const migration = options(ctx, args);
+    return {
+      name: args.name,
+      all: args.all,
+      plan: args.plan,
+      dropLegacy: args.dropLegacy,
+      yes: args.yes,
+      namespace: ctx.globals.allNamespaces ? undefined : instanceNamespace(ctx),
+      allNamespaces: ctx.globals.allNamespaces,
+      migration,
+    };
+  },
+  async run(args, ctx) {
+    const opts = args.migration;
     const run = await import('../../migration/run.js');
     const { whoAmI } = await import('../support/backupDeps.js');
     const deps = { kube: await ctx.kube(), clock: ctx.clock, signal: ctx.signal, progress: ctx.progress, holder: whoAmI() };
-    const scope = { namespace: ctx.globals.allNamespaces ? undefined : instanceNamespace(ctx), allNamespaces: ctx.globals.allNamespaces };
+    const scope = { namespace: args.namespace, allNamespaces: args.allNamespaces };
 
     if (args.dropLegacy) {
-      const r = await run.dropLegacy(deps, instanceNamespace(ctx), args.name!, (inst, path) =>
+      const r = await run.dropLegacy(deps, args.namespace!, args.name!, (inst, path) =>
         args.yes ? Promise.resolve(true) : ctx.confirm(`This removes ${path}, the legacy data directory of ${inst}, for good.`, inst),
       );
-      return showScreen(`removed ${r.legacyPath} (legacy directory of ${r.instance})\n`, { instance: r.instance, namespace: instanceNamespace(ctx), removed: r.legacyPath });
+      return showScreen(`removed ${r.legacyPath} (legacy directory of ${r.instance})\n`, { instance: r.instance, namespace: args.namespace, removed: r.legacyPath });
     }
     if (args.plan) {
       const rows = await run.planAll(deps, scope, opts);
       return showTable({
         rows,
         columns: [
-          ...(ctx.globals.allNamespaces ? [{ header: 'namespace', value: (r: (typeof rows)[number]) => r.namespace }] : []),
+          ...(args.allNamespaces ? [{ header: 'namespace', value: (r: (typeof rows)[number]) => r.namespace }] : []),
           { header: 'instance', value: (r) => r.instance },
           { header: 'legacy path', value: (r) => r.legacyPath },
           { header: 'used', value: (r) => (r.usedBytes === undefined ? '?' : formatBytes(r.usedBytes) || '0'), align: 'right' },
@@ -134,7 +159,7 @@ export const migrateStorageCommand: CommandDef<Args> = {
           : undefined;
       return showScreen(text, reports, { empty: 'No legacy instances to migrate', failure });
     }
-    const r = await run.migrateInstance(deps, instanceNamespace(ctx), args.name!, opts);
+    const r = await run.migrateInstance(deps, args.namespace!, args.name!, opts);
     const failure = r.interrupted
       ? new CancelledError(`interrupted: migration of ${r.instance} stopped at ${r.stoppedAt}; ${stateAfterStop(r)}`)
       : !r.ok
@@ -142,4 +167,4 @@ export const migrateStorageCommand: CommandDef<Args> = {
         : undefined;
     return showScreen(outcomeText(ctx, r), r, { failure });
   },
-};
+});

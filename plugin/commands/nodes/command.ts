@@ -3,8 +3,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import type { CommandDef } from '../../cli/command.js';
-import type { CommandContext } from '../../cli/context.js';
+import { defineCommand } from '../../cli/command.js';
+import type { OptionsContext } from '../../cli/context.js';
 import { CheckFailedError, UsageError } from '../../../lib/errors.js';
 import { DEFAULT_CONFIG } from '../../core/config.js';
 import { showScreen } from '../../cli/output.js';
@@ -31,9 +31,9 @@ interface CheckArgs extends NodesArgs {
   'devices-only': boolean;
 }
 
-const agentNamespace = (ctx: CommandContext, args: NodesArgs) => args['agent-namespace'] || ctx.config.agentNamespace;
+const agentNamespace = (ctx: OptionsContext, args: NodesArgs) => args['agent-namespace'] || ctx.config.agentNamespace;
 
-export const nodesCheckCommand: CommandDef<CheckArgs> = {
+export const nodesCheckCommand = defineCommand<CheckArgs, ValidCheck>({
   command: 'check [node..]',
   scope: 'cluster',
   outputs: ['table', 'wide', 'json', 'yaml'],
@@ -62,8 +62,8 @@ export const nodesCheckCommand: CommandDef<CheckArgs> = {
       .example('$0 nodes check --ceph-release 18', 'judge as the ceph-volume of Reef does')
       .example('$0 nodes check node-1 --device /dev/sdb', 'one node, another device')
       .example('$0 nodes check --ssh root@10.0.0.1 root@10.0.0.2:2222 -i ~/.ssh/id_ed25519', 'machines without Kubernetes'),
-  async run(args, ctx) {
-    const opts = validateCheckArgs(ctx, args);
+  toOptions: (ctx, args) => validateCheckArgs(ctx, args),
+  async run(opts, ctx) {
     const { checkNodesThroughAgents, checkNodesOverSsh, summariseChecks, describeFailedChecks, resolveJudgeTarget, readCephClusters } = await import('../../nodes/checkNodes.js');
     const progress = (node: string, message: string) => {
       if (ctx.globals.verbose > 0 || ctx.io.stderr.isTTY) ctx.progress(`${node}: ${message}`);
@@ -100,7 +100,7 @@ export const nodesCheckCommand: CommandDef<CheckArgs> = {
       ceph = resolveJudgeTarget(opts.judge, opts.judge.release !== undefined && opts.judge.cephFsid ? undefined : await readCephClusters(kube));
       ({ results, clusterChecks } = await checkNodesThroughAgents(kube, (t) => openPortForward(kube, t), {
         judge: ceph,
-        namespace: agentNamespace(ctx, args),
+        namespace: opts.agentNamespace,
         nodes: opts.nodes,
         devices: opts.devices,
         concurrency: opts.concurrency,
@@ -109,7 +109,7 @@ export const nodesCheckCommand: CommandDef<CheckArgs> = {
         signal: ctx.signal,
         now: () => ctx.clock.now().getTime(),
       }));
-      await (await import('../agent/versionSkew.js')).warnOnAgentVersionSkew(kube, agentNamespace(ctx, args), ctx.progress);
+      await (await import('../agent/versionSkew.js')).warnOnAgentVersionSkew(kube, opts.agentNamespace, ctx.progress);
     }
     const out = summariseChecks(results, {
       capacity: { replication: opts.replication, overhead: opts.overhead },
@@ -122,9 +122,11 @@ export const nodesCheckCommand: CommandDef<CheckArgs> = {
     const text = renderChecks(out, ctx.colors, { wide: ctx.globals.output === 'wide', aligned: !!ctx.io.stdout.isTTY });
     return showScreen(text, out, { failure: out.ready ? undefined : new CheckFailedError(describeFailedChecks(out)) });
   },
-};
+});
 
 interface ValidCheck {
+  /** Where the node agent runs (not used with --ssh). */
+  agentNamespace: string;
   nodes: string[];
   devices?: string[];
   concurrency?: number;
@@ -148,13 +150,14 @@ function positiveInt(v: number | undefined, fallback: number, flag: string): num
   return v;
 }
 
-function validateCheckArgs(ctx: CommandContext, args: CheckArgs): ValidCheck {
+function validateCheckArgs(ctx: OptionsContext, args: CheckArgs): ValidCheck {
   const cfg = { ...DEFAULT_CONFIG.nodeChecks, ...(ctx.config.nodeChecks ?? {}) };
   const devices = args.device?.map((d) => {
     if (!/^\/dev\/[A-Za-z0-9._:+@/-]+$/.test(d) || d.includes('..')) throw new UsageError(`--device must be a device path under /dev/ (e.g. /dev/sda2), got "${d}"`);
     return d;
   });
   const common = {
+    agentNamespace: agentNamespace(ctx, args),
     devices,
     // Unset: sized to the fleet by the check itself.
     concurrency: args.concurrency !== undefined ? positiveInt(args.concurrency, 1, '--concurrency') : cfg.concurrency,
@@ -220,7 +223,7 @@ function validateJudgeArgs(args: CheckArgs): { release?: CephRelease; cephFsid?:
   return judge;
 }
 
-export const nodesCommand: CommandDef<NodesArgs> = {
+export const nodesCommand = defineCommand<NodesArgs, { agentNamespace: string }>({
   command: 'nodes',
   scope: 'cluster',
   describe: 'Node readiness for Ceph OSDs, prerequisites and disk usage, from the node agents',
@@ -231,15 +234,15 @@ export const nodesCommand: CommandDef<NodesArgs> = {
       .example('$0 nodes check', 'inspect every node now'),
   subcommands: [nodesCheckCommand],
   outputs: ['table', 'wide', 'json', 'yaml'],
-  async run(args, ctx) {
+  toOptions: (ctx, args) => ({ agentNamespace: agentNamespace(ctx, args) }),
+  async run(opts, ctx) {
     const kube = await ctx.kube();
     const { listNodeSummaries, nodeSummariesData, describeUnready } = await import('../../nodes/listNodes.js');
-    const namespace = agentNamespace(ctx, args);
+    const namespace = opts.agentNamespace;
     const summaries = await listNodeSummaries(kube, namespace, ctx.clock.now());
     const { renderNodeList } = await import('../../nodes/render.js');
     const text = renderNodeList(summaries, ctx.colors, { wide: ctx.globals.output === 'wide', aligned: !!ctx.io.stdout.isTTY, namespace });
     // Exit 0 only when every node has a fresh READY summary, so scripts can gate on it.
     return showScreen(text, nodeSummariesData(summaries), { failure: summaries.ready ? undefined : new CheckFailedError(describeUnready(summaries)) });
   },
-};
-
+});

@@ -1,12 +1,13 @@
 // kubectl odoo report NAME | -l SELECTOR | --all: the support bundle (see oncall/report.ts).
 import { existsSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import type { CommandDef } from '../../cli/command.js';
+import { defineCommand } from '../../cli/command.js';
 import type { CommandContext } from '../../cli/context.js';
 import { showScreen } from '../../cli/output.js';
 import { DeclinedError, UsageError } from '../../../lib/errors.js';
 import { completeInstanceName, parseTail } from '../support/instance.js';
-import type { FleetArgs } from '../support/fleetTargets.js';
+import { checkFleetArgs, fleetTargetsOf, type FleetArgs, type FleetTargets } from '../support/fleetTargets.js';
+import { bundleFormatOf, type BundleFormat } from '../../oncall/bundleArchive.js';
 import type { InstanceObjects } from '../../instances/resolve.js';
 import type { ReportDeps, ReportOptions } from '../../oncall/report.js';
 
@@ -15,6 +16,29 @@ interface ReportArgs extends FleetArgs {
   logs: boolean;
   tail?: number;
   includeSecrets: boolean;
+}
+
+interface ReportCommandOptions {
+  targets: FleetTargets;
+  /** -f, checked; absent: report-<label>-<time>.zip, named when the run starts. */
+  file?: { path: string; format: BundleFormat };
+  /** What the default file is named after: NAME, else the namespace. */
+  label: string;
+  logs: boolean;
+  tail?: number;
+  includeSecrets: boolean;
+  yes: boolean;
+  /** The command as README.txt records it. */
+  command: string;
+}
+
+/** The bundle's file: a .zip or .tar.gz that does not exist yet, in a folder that does. */
+function checkBundleFile(file: string, given: string | undefined): BundleFormat {
+  const format = bundleFormatOf(file);
+  if (!format) throw new UsageError(`-f ${given}: the bundle is a .zip or a .tar.gz (or .tgz) file`);
+  if (existsSync(file)) throw new UsageError(`${file} exists: give another -f, or remove it first`);
+  if (!existsSync(dirname(file)) || !statSync(dirname(file)).isDirectory()) throw new UsageError(`-f ${given}: folder ${dirname(file)} does not exist`);
+  return format;
 }
 
 /** 20261203T124500Z: sorts, and is a file name everywhere. */
@@ -78,7 +102,7 @@ async function reportDeps(ctx: CommandContext, many: boolean): Promise<ReportDep
   };
 }
 
-export const reportCommand: CommandDef<ReportArgs> = {
+export const reportCommand = defineCommand<ReportArgs, ReportCommandOptions>({
   command: 'report [name]',
   scope: 'namespace',
   describe: 'Write a support bundle (.zip or .tar.gz) of an instance: objects, events, status, storage, logs, odoo.conf, backups, node summary; secrets redacted',
@@ -94,23 +118,31 @@ export const reportCommand: CommandDef<ReportArgs> = {
       .option('include-secrets', { type: 'boolean', default: false, describe: 'Put Secret values and odoo.conf passwords in clear into the bundle (asks first)' })
       .option('yes', { alias: 'y', type: 'boolean', default: false, describe: 'With --include-secrets: do not ask' }),
   complete: completeInstanceName,
-  async run(args, ctx) {
-    const { checkFleetArgs, resolveTargets } = await import('../support/fleetTargets.js');
-    const { bundleFormatOf, writeBundle } = await import('../../oncall/bundleArchive.js');
+  toOptions(ctx, args) {
     checkFleetArgs('report', args);
-    if (args.tail !== undefined) args.tail = parseTail(args.tail);
-    if (args.tail !== undefined && !args.logs) throw new UsageError('--tail goes with --logs');
-    const started = ctx.clock.now();
+    const tail = args.tail !== undefined ? parseTail(args.tail) : undefined;
+    if (tail !== undefined && !args.logs) throw new UsageError('--tail goes with --logs');
     const label = args.name ?? ctx.namespace();
-    const file = resolve(args.file ?? `report-${label.replace(/[^A-Za-z0-9._-]/g, '_')}-${fileTime(started)}.zip`);
-    const format = bundleFormatOf(file);
-    if (!format) throw new UsageError(`-f ${args.file}: the bundle is a .zip or a .tar.gz (or .tgz) file`);
-    if (existsSync(file)) throw new UsageError(`${file} exists: give another -f, or remove it first`);
-    if (!existsSync(dirname(file)) || !statSync(dirname(file)).isDirectory()) throw new UsageError(`-f ${args.file}: folder ${dirname(file)} does not exist`);
-    if (args.includeSecrets && !args.yes && !ctx.io.stdin.isTTY) {
+    let file: ReportCommandOptions['file'];
+    if (args.file !== undefined) {
+      const path = resolve(args.file);
+      file = { path, format: checkBundleFile(path, args.file) };
+    }
+    if (args.includeSecrets && !args.yes && !ctx.interactive) {
       throw new UsageError('--include-secrets puts Secret values in clear into the bundle: it asks first, and without a terminal needs --yes');
     }
-    const { instances, many } = await resolveTargets(ctx, 'report', args);
+    const targets = fleetTargetsOf(ctx, 'report', args);
+    const command = `kubectl odoo report ${args.name ?? (args.selector !== undefined ? `-l ${args.selector}` : '--all')}${args.logs ? ' --logs' : ''}${tail !== undefined ? ` --tail ${tail}` : ''}${args.includeSecrets ? ' --include-secrets' : ''}`;
+    return { targets, file, label, logs: args.logs, tail, includeSecrets: args.includeSecrets, yes: !!args.yes, command };
+  },
+  async run(args, ctx) {
+    const { resolveTargets } = await import('../support/fleetTargets.js');
+    const { writeBundle } = await import('../../oncall/bundleArchive.js');
+    const started = ctx.clock.now();
+    // The default name carries the time the run started.
+    const file = args.file?.path ?? resolve(`report-${args.label.replace(/[^A-Za-z0-9._-]/g, '_')}-${fileTime(started)}.zip`);
+    const format = args.file?.format ?? checkBundleFile(file, undefined);
+    const { instances, many } = await resolveTargets(ctx, args.targets);
     if (many && !instances.length) {
       ctx.io.stderr.write(`No instances found in namespace ${ctx.namespace()}; no bundle was written.\n`);
       return;
@@ -134,7 +166,7 @@ export const reportCommand: CommandDef<ReportArgs> = {
       toolVersion: pluginVersion(),
       context: ctx.globals.context ?? '(the kubeconfig\'s current context)',
       namespace: ctx.namespace(),
-      command: `kubectl odoo report ${args.name ?? (args.selector !== undefined ? `-l ${args.selector}` : '--all')}${args.logs ? ' --logs' : ''}${args.tail !== undefined ? ` --tail ${args.tail}` : ''}${args.includeSecrets ? ' --include-secrets' : ''}`,
+      command: args.command,
       opts,
       bundles,
     });
@@ -144,5 +176,4 @@ export const reportCommand: CommandDef<ReportArgs> = {
     const written = `support bundle of ${bundles.length} instance(s) written${errors.length ? `; ${errors.length} part(s) could not be collected (listed in README.txt)` : ''}`;
     return showScreen(`${file}\n`, { file, format, instances: bundles.map((b) => b.instance), errors, secretsIncluded: args.includeSecrets }, { notes: ctx.globals.output === 'table' ? [written] : [] });
   },
-};
-
+});

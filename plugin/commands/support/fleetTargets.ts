@@ -1,5 +1,5 @@
 // NAME, -l SELECTOR or --all: the instances a command acts on, and the list shown before acting on many.
-import type { CommandContext } from '../../cli/context.js';
+import type { CommandContext, OptionsContext } from '../../cli/context.js';
 import { UsageError, DeclinedError } from '../../../lib/errors.js';
 import type { KubeClient } from '../../../lib/kube/client.js';
 import { RESOURCES } from '../../../lib/kube/resources.js';
@@ -22,11 +22,30 @@ export function checkFleetArgs(command: string, args: FleetArgs): void {
   if (given > 1) throw new UsageError(`${command} takes one of NAME, -l SELECTOR or --all, not several`);
 }
 
-export async function resolveTargets(ctx: CommandContext, command: string, args: FleetArgs): Promise<{ kube: KubeClient; instances: InstanceObjects[]; many: boolean }> {
+/** NAME, -l or --all, checked: what resolveTargets looks up. */
+export interface FleetTargets {
+  namespace: string;
+  /** The instance reference of NAME. */
+  name?: string;
+  /** -l, normalised. */
+  selector?: string;
+}
+
+/** Checks NAME, -l and --all and the namespace, before anything is read (for toOptions). */
+export function fleetTargetsOf(ctx: OptionsContext, command: string, args: FleetArgs): FleetTargets {
   checkFleetArgs(command, args);
   const namespace = instanceNamespace(ctx);
   const selector = args.selector !== undefined ? validateLabelSelector(args.selector) : undefined;
-  const ref = args.name !== undefined ? validateInstanceReference(args.name) : undefined;
+  const name = args.name !== undefined ? validateInstanceReference(args.name) : undefined;
+  return { namespace, ...(name !== undefined ? { name } : {}), ...(selector !== undefined ? { selector } : {}) };
+}
+
+/** The instances of checked targets (fleetTargetsOf), or of NAME, -l or --all checked here. */
+export async function resolveTargets(ctx: CommandContext, targets: FleetTargets): Promise<{ kube: KubeClient; instances: InstanceObjects[]; many: boolean }>;
+export async function resolveTargets(ctx: CommandContext, command: string, args: FleetArgs): Promise<{ kube: KubeClient; instances: InstanceObjects[]; many: boolean }>;
+export async function resolveTargets(ctx: CommandContext, targetsOrCommand: FleetTargets | string, args?: FleetArgs): Promise<{ kube: KubeClient; instances: InstanceObjects[]; many: boolean }> {
+  const targets = typeof targetsOrCommand === 'string' ? fleetTargetsOf(ctx, targetsOrCommand, args!) : targetsOrCommand;
+  const { namespace, selector, name: ref } = targets;
   const kube = await ctx.kube();
   if (ref !== undefined) {
     const { resolveInstance } = await import('../../instances/resolve.js');

@@ -1,10 +1,15 @@
-import type { CommandDef } from '../../cli/command.js';
+import { defineCommand } from '../../cli/command.js';
 import { showScreen } from '../../cli/output.js';
 import { clientNodeVersion, pluginVersion } from '../../core/buildInfo.js';
 import { renderTable } from '../../core/output/table.js';
 
 interface VersionArgs {
   client: boolean;
+}
+
+interface VersionOptions {
+  /** Client versions only: the server is not asked. */
+  clientOnly: boolean;
 }
 
 export interface VersionInfo {
@@ -15,15 +20,16 @@ export interface VersionInfo {
   serverError?: string;
 }
 
-export const versionCommand: CommandDef<VersionArgs> = {
+export const versionCommand = defineCommand<VersionArgs, VersionOptions>({
   command: 'version',
   scope: 'cluster',
   describe: 'Print the plugin, client library and server versions',
   outputs: ['table', 'json', 'yaml'],
   builder: (y) => y.option('client', { type: 'boolean', default: false, describe: 'Client versions only; do not contact the server' }),
-  async run(args, ctx) {
+  toOptions: (_ctx, args) => ({ clientOnly: !!args.client }),
+  async run(opts, ctx) {
     const info: VersionInfo = { plugin: pluginVersion(), clientNode: clientNodeVersion(), node: process.version };
-    if (!args.client) {
+    if (!opts.clientOnly) {
       try {
         const kube = await ctx.kube();
         const v = await kube.serverVersion();
@@ -41,4 +47,4 @@ export const versionCommand: CommandDef<VersionArgs> = {
     const text = renderTable(rows, [{ header: '', value: (r) => r[0] }, { header: '', value: (r) => r[1] }], { aligned: true, headers: false });
     return showScreen(text, info, { notes: info.serverError && ctx.globals.output === 'table' ? [`Server Version: unavailable: ${info.serverError}`] : [] });
   },
-};
+});
