@@ -18,7 +18,7 @@ export interface CommandDef<A = any, O = A> {
    * Turns the parsed flags into the plain options `run` takes, and refuses bad input (UsageError, exit 2).
    * Pure: it reads the flags, the global options, the config file and the environment, never the
    * cluster, so every refusal comes before anything is read or changed, and is tested in-process
-   * without a cluster. Absent: `run` takes the flags as they are.
+   * without a cluster. Every command that runs declares it.
    */
   toOptions?: (ctx: OptionsContext, args: A) => O;
   /**

@@ -44,6 +44,10 @@ describe('the command contract', () => {
     expect(all.filter((l) => !l.def.outputs).map(label)).toEqual([]);
   });
 
+  it('has every command check its flags in toOptions, before run is given them', () => {
+    expect(all.filter((l) => !l.def.toOptions).map(label)).toEqual([]);
+  });
+
   describe.each(all.filter((l) => l.def.scope === 'instance' || l.def.scope === 'namespace').map((l) => [label(l), l] as const))('-A on %s', (_n, l) => {
     it('is refused: it acts on one instance or one namespace', async () => {
       const r = await run([...l.path, ...l.args, '-A']);
