@@ -30,3 +30,22 @@ export async function runInProcess(args: string[], opts: Parameters<typeof start
   const code = await r.done;
   return { code, stdout: r.stdout(), stderr: r.stderr() };
 }
+
+/**
+ * Runs with a cluster that must not be reached: every refusal of bad input comes before the first API
+ * call. `contacted` counts the attempts to reach it (each fails); `firstLine` is stderr's first line.
+ */
+export async function runWithoutCluster(
+  args: string[],
+  opts: Omit<Parameters<typeof startInProcess>[1], 'kubeFactory'> = {},
+): Promise<{ code: number; stdout: string; stderr: string; firstLine: string; contacted: number }> {
+  let contacted = 0;
+  const r = await runInProcess(args, {
+    ...opts,
+    kubeFactory: async () => {
+      contacted++;
+      throw new Error('the cluster was contacted');
+    },
+  });
+  return { ...r, firstLine: r.stderr.split('\n')[0], contacted };
+}

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { backupCommand } from './command.js';
 import { optionsContext } from '../../cli/testing/options.js';
-import { runInProcess } from '../../../test/harness/inProcess.js';
+import { runWithoutCluster } from '../../../test/harness/inProcess.js';
 
 type Args = Parameters<NonNullable<typeof backupCommand.toOptions>>[1];
 const args = (over: Record<string, unknown> = {}) =>
@@ -14,17 +14,6 @@ const sub = (name: string) => backupCommand.subcommands!.find((c) => c.command.s
 const verify = (over: Record<string, unknown> = {}, ctx = optionsContext()) => sub('verify').toOptions!(ctx, { backup: 'acme/latest', restoreTest: false, drill: false, ...over });
 const pin = (name: 'pin' | 'unpin', backupRef: string, ctx = optionsContext()) => sub(name).toOptions!(ctx, { backup: backupRef });
 const KEEP_RULES = 'give RULE=N,... with rules last, daily, weekly, monthly, e.g.';
-
-const neverContacted = () => {
-  const seen = { contacted: 0 };
-  return {
-    seen,
-    kubeFactory: async () => {
-      seen.contacted++;
-      throw new Error('the cluster was contacted');
-    },
-  };
-};
 
 describe('backup options', () => {
   it('one instance: the consistency, the caps, and --keep/--offsite/--drill, which imply --wait', () => {
@@ -82,21 +71,21 @@ describe('backup options', () => {
   });
 
   it('refuses bad input with exit 2 before the cluster is contacted', async () => {
-    const k = neverContacted();
-    const r = await runInProcess(['backup', 'acme', '--max-cluster', 'lots'], { kubeFactory: k.kubeFactory });
+    const r = await runWithoutCluster(['backup', 'acme', '--max-cluster', 'lots']);
     expect(r.code).toBe(2);
     expect(r.stderr.split('\n')[0]).toBe('error: --max-cluster "lots" must be a whole number from 1 to 256');
     // The config file's backup settings too are checked before the cluster is read.
     const dir = mkdtempSync(join(tmpdir(), 'backup-options-'));
     try {
       writeFileSync(join(dir, 'kco.yaml'), 'backupCompression: bz2\n');
-      const c = await runInProcess(['backup', 'acme'], { kubeFactory: k.kubeFactory, env: { NO_COLOR: '1', KUBECTL_ODOO_CONFIG: join(dir, 'kco.yaml') } });
+      const c = await runWithoutCluster(['backup', 'acme'], { env: { NO_COLOR: '1', KUBECTL_ODOO_CONFIG: join(dir, 'kco.yaml') } });
       expect(c.code).toBe(2);
       expect(c.stderr.split('\n')[0]).toBe('error: config backupCompression "bz2" is not one of auto, zstd, pigz, gzip');
+      expect(c.contacted).toBe(0);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
-    expect(k.seen.contacted).toBe(0);
+    expect(r.contacted).toBe(0);
   });
 });
 
@@ -118,11 +107,10 @@ describe('backup verify options', () => {
   });
 
   it('refuses bad input with exit 2 before the cluster is contacted', async () => {
-    const k = neverContacted();
-    const r = await runInProcess(['backup', 'verify', 'acme/latest', '--dry-run'], { kubeFactory: k.kubeFactory });
+    const r = await runWithoutCluster(['backup', 'verify', 'acme/latest', '--dry-run']);
     expect(r.code).toBe(2);
     expect(r.stderr.split('\n')[0]).toBe('error: --dry-run is for --drill: verify itself changes nothing');
-    expect(k.seen.contacted).toBe(0);
+    expect(r.contacted).toBe(0);
   });
 });
 
@@ -135,10 +123,9 @@ describe('backup pin/unpin options', () => {
   it('refuses a reference without its instance', async () => {
     expect(() => pin('pin', 'latest')).toThrow(/^invalid backup "latest"/);
     expect(() => pin('unpin', 'latest')).toThrow(/^invalid backup "latest"/);
-    const k = neverContacted();
-    const r = await runInProcess(['backup', 'pin', 'latest'], { kubeFactory: k.kubeFactory });
+    const r = await runWithoutCluster(['backup', 'pin', 'latest']);
     expect(r.code).toBe(2);
     expect(r.stderr.split('\n')[0]).toMatch(/^error: invalid backup "latest"/);
-    expect(k.seen.contacted).toBe(0);
+    expect(r.contacted).toBe(0);
   });
 });

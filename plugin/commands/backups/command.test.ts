@@ -1,24 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { backupsCommand } from './command.js';
 import { optionsContext } from '../../cli/testing/options.js';
-import { runInProcess } from '../../../test/harness/inProcess.js';
+import { runWithoutCluster } from '../../../test/harness/inProcess.js';
 
 const sub = (name: string) => backupsCommand.subcommands!.find((c) => c.command.split(' ')[0] === name)!;
 const list = (over: Record<string, unknown> = {}, ctx = optionsContext()) => backupsCommand.toOptions!(ctx, { remote: false, ...over });
 const prune = (over: Record<string, unknown> = {}, ctx = optionsContext()) => sub('prune').toOptions!(ctx, { includePlatform: false, remote: false, yes: false, keepLast: '7', ...over });
 const sync = (over: Record<string, unknown> = {}, ctx = optionsContext()) => sub('sync').toOptions!(ctx, { all: false, ...over });
 const badCustomer = '--customer "a b" is not a valid customer id (letters, digits, ".", "_" and "-")';
-
-const neverContacted = () => {
-  const seen = { contacted: 0 };
-  return {
-    seen,
-    kubeFactory: async () => {
-      seen.contacted++;
-      throw new Error('the cluster was contacted');
-    },
-  };
-};
 
 describe('backups options', () => {
   it('the scope, --remote and the settings of the config file', () => {
@@ -39,11 +28,10 @@ describe('backups options', () => {
   });
 
   it('refuses bad input with exit 2 before the cluster is contacted', async () => {
-    const k = neverContacted();
-    const r = await runInProcess(['backups', '--customer', 'a b'], { kubeFactory: k.kubeFactory });
+    const r = await runWithoutCluster(['backups', '--customer', 'a b']);
     expect(r.code).toBe(2);
     expect(r.stderr.split('\n')[0]).toBe(`error: ${badCustomer}`);
-    expect(k.seen.contacted).toBe(0);
+    expect(r.contacted).toBe(0);
   });
 });
 
@@ -75,11 +63,10 @@ describe('backups prune options', () => {
   });
 
   it('refuses bad input with exit 2 before the cluster is contacted', async () => {
-    const k = neverContacted();
-    const r = await runInProcess(['backups', 'prune', 'acme', '--keep-last', 'x'], { kubeFactory: k.kubeFactory });
+    const r = await runWithoutCluster(['backups', 'prune', 'acme', '--keep-last', 'x']);
     expect(r.code).toBe(2);
     expect(r.stderr.split('\n')[0]).toBe('error: invalid --keep-last "x": give a whole number of backups, e.g. --keep-last 7');
-    expect(k.seen.contacted).toBe(0);
+    expect(r.contacted).toBe(0);
   });
 });
 
@@ -99,10 +86,9 @@ describe('backups sync options', () => {
   });
 
   it('refuses bad input with exit 2 before the cluster is contacted', async () => {
-    const k = neverContacted();
-    const r = await runInProcess(['backups', 'sync'], { kubeFactory: k.kubeFactory });
+    const r = await runWithoutCluster(['backups', 'sync']);
     expect(r.code).toBe(2);
     expect(r.stderr.split('\n')[0]).toBe('error: backups sync takes one of: an instance NAME, --customer ID or --all');
-    expect(k.seen.contacted).toBe(0);
+    expect(r.contacted).toBe(0);
   });
 });

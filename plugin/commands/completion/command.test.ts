@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { completionCommand } from './command.js';
 import { BASH_COMPLETION, FISH_COMPLETION, ZSH_COMPLETION } from './scripts.js';
 import { optionsContext } from '../../cli/testing/options.js';
-import { runInProcess } from '../../../test/harness/inProcess.js';
+import { runWithoutCluster } from '../../../test/harness/inProcess.js';
 
 const toOptions = (shell: string) => completionCommand.toOptions!(optionsContext(), { shell });
 
@@ -18,16 +18,10 @@ describe('completion options', () => {
   });
 
   it('refuses bad input with exit 2 before the cluster is contacted', async () => {
-    let contacted = 0;
-    const r = await runInProcess(['completion', 'powershell'], {
-      kubeFactory: async () => {
-        contacted++;
-        throw new Error('the cluster was contacted');
-      },
-    });
+    const r = await runWithoutCluster(['completion', 'powershell']);
     expect(r.code).toBe(2);
     expect(r.stderr.split('\n')[0]).toBe('error: unsupported shell "powershell": use bash, zsh or fish');
     expect(r.stdout).toBe('');
-    expect(contacted).toBe(0);
+    expect(r.contacted).toBe(0);
   });
 });

@@ -1,23 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { configCommand } from './command.js';
 import { optionsContext } from '../../cli/testing/options.js';
-import { runInProcess } from '../../../test/harness/inProcess.js';
+import { runWithoutCluster } from '../../../test/harness/inProcess.js';
 
 const sub = (name: string) => configCommand.subcommands!.find((c) => c.command.split(' ')[0] === name)!;
 const getOptions = (over: Record<string, unknown> = {}, ctx = optionsContext()) => sub('get').toOptions!(ctx, { name: 'acme', showSecrets: false, ...over });
 const setOptions = (over: Record<string, unknown> = {}, ctx = optionsContext()) =>
   sub('set').toOptions!(ctx, { name: 'acme', assignments: ['db_host=pg-1'], restart: false, showSecrets: false, allowEmpty: false, ...over });
-
-const neverContacted = () => {
-  const seen = { contacted: 0 };
-  return {
-    seen,
-    kubeFactory: async () => {
-      seen.contacted++;
-      throw new Error('the cluster was contacted');
-    },
-  };
-};
 
 describe('config get options', () => {
   it('takes the instance, the key and the namespace from -n', () => {
@@ -61,14 +50,13 @@ describe('config set options', () => {
   });
 
   it('refuses bad input with exit 2 before the cluster is contacted', async () => {
-    const k = neverContacted();
-    const r = await runInProcess(['config', 'set', 'acme', 'db_host=pg-1', '--timeout', '0s'], { kubeFactory: k.kubeFactory });
+    const r = await runWithoutCluster(['config', 'set', 'acme', 'db_host=pg-1', '--timeout', '0s']);
     expect(r.code).toBe(2);
     expect(r.stderr.split('\n')[0]).toBe('error: invalid --timeout "0s": it must be greater than zero');
-    expect(k.seen.contacted).toBe(0);
-    const g = await runInProcess(['config', 'get', 'a..b!'], { kubeFactory: k.kubeFactory });
+    expect(r.contacted).toBe(0);
+    const g = await runWithoutCluster(['config', 'get', 'a..b!']);
     expect(g.code).toBe(2);
     expect(g.stderr.split('\n')[0]).toMatch(/^error: invalid instance name "a\.\.b!"/);
-    expect(k.seen.contacted).toBe(0);
+    expect(g.contacted).toBe(0);
   });
 });

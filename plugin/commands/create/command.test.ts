@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createCommand } from './command.js';
 import { optionsContext } from '../../cli/testing/options.js';
-import { runInProcess } from '../../../test/harness/inProcess.js';
+import { runWithoutCluster } from '../../../test/harness/inProcess.js';
 
 const args = (over: Record<string, unknown> = {}) => ({ name: 'acme', customer: '42', wait: false, force: false, reuseVolume: false, ...over }) as Parameters<NonNullable<typeof createCommand.toOptions>>[1];
 const toOptions = (over: Record<string, unknown> = {}, ctx = optionsContext()) => createCommand.toOptions!(ctx, args(over));
@@ -71,17 +71,10 @@ describe('create options', () => {
   });
 
   it('refuses bad input with exit 2 before the cluster is contacted', async () => {
-    let contacted = 0;
-    const r = await runInProcess(['create', 'acme', '--customer', '42', '--memory', '2 GB'], {
-      env: { NO_COLOR: '1', XDG_CONFIG_HOME: '/nonexistent' },
-      kubeFactory: async () => {
-        contacted++;
-        throw new Error('the cluster was contacted');
-      },
-    });
+    const r = await runWithoutCluster(['create', 'acme', '--customer', '42', '--memory', '2 GB'], { env: { NO_COLOR: '1', XDG_CONFIG_HOME: '/nonexistent' } });
     expect(r.code).toBe(2);
     expect(r.stderr.split('\n')[0]).toBe('error: invalid --memory "2 GB": use a size such as 2Gi or 512Mi');
     expect(r.stdout).toBe('');
-    expect(contacted).toBe(0);
+    expect(r.contacted).toBe(0);
   });
 });

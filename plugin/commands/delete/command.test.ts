@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { deleteCommand } from './command.js';
 import { optionsContext } from '../../cli/testing/options.js';
-import { runInProcess } from '../../../test/harness/inProcess.js';
+import { runWithoutCluster } from '../../../test/harness/inProcess.js';
 
 const args = (over: Record<string, unknown> = {}) =>
   ({ name: 'acme', yes: false, deleteData: false, dropDatabase: false, backup: true, ...over }) as Parameters<NonNullable<typeof deleteCommand.toOptions>>[1];
@@ -39,16 +39,10 @@ describe('delete options', () => {
   });
 
   it('refuses bad input with exit 2 before the cluster is contacted', async () => {
-    let contacted = 0;
-    const r = await runInProcess(['delete', 'acme', '--drop-database', '--yes'], {
-      kubeFactory: async () => {
-        contacted++;
-        throw new Error('the cluster was contacted');
-      },
-    });
+    const r = await runWithoutCluster(['delete', 'acme', '--drop-database', '--yes']);
     expect(r.code).toBe(2);
     expect(r.stderr.split('\n')[0]).toBe('error: --drop-database needs --delete-data: a kept volume without its database could not bring the instance back');
     expect(r.stdout).toBe('');
-    expect(contacted).toBe(0);
+    expect(r.contacted).toBe(0);
   });
 });

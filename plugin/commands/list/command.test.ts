@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { listCommand } from './command.js';
 import { optionsContext } from '../../cli/testing/options.js';
-import { runInProcess } from '../../../test/harness/inProcess.js';
+import { runWithoutCluster } from '../../../test/harness/inProcess.js';
 
 const args = (over: Record<string, unknown> = {}) => ({ sort: 'name', includeKept: false, ...over }) as Parameters<NonNullable<typeof listCommand.toOptions>>[1];
 const toOptions = (over: Record<string, unknown> = {}, ctx = optionsContext()) => listCommand.toOptions!(ctx, args(over));
@@ -31,16 +31,10 @@ describe('list options', () => {
   });
 
   it('refuses bad input with exit 2 before the cluster is contacted', async () => {
-    let contacted = 0;
-    const r = await runInProcess(['list', '-l', 'tier=gold', '--include-kept'], {
-      kubeFactory: async () => {
-        contacted++;
-        throw new Error('the cluster was contacted');
-      },
-    });
+    const r = await runWithoutCluster(['list', '-l', 'tier=gold', '--include-kept']);
     expect(r.code).toBe(2);
     expect(r.stderr.split('\n')[0]).toBe('error: --include-kept cannot be used with -l: a kept volume has no Deployment whose labels could match; use --customer');
     expect(r.stdout).toBe('');
-    expect(contacted).toBe(0);
+    expect(r.contacted).toBe(0);
   });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { logsCommand } from './command.js';
 import { optionsContext } from '../../cli/testing/options.js';
-import { runInProcess } from '../../../test/harness/inProcess.js';
+import { runWithoutCluster } from '../../../test/harness/inProcess.js';
 
 const args = (over: Record<string, unknown> = {}) => ({ name: 'acme', follow: false, previous: false, timestamps: false, ...over }) as Parameters<NonNullable<typeof logsCommand.toOptions>>[1];
 const toOptions = (over: Record<string, unknown> = {}, ctx = optionsContext()) => logsCommand.toOptions!(ctx, args(over));
@@ -39,16 +39,10 @@ describe('logs options', () => {
   });
 
   it('refuses bad input with exit 2 before the cluster is contacted', async () => {
-    let contacted = 0;
-    const r = await runInProcess(['logs', 'acme', '--since', 'yesterday'], {
-      kubeFactory: async () => {
-        contacted++;
-        throw new Error('the cluster was contacted');
-      },
-    });
+    const r = await runWithoutCluster(['logs', 'acme', '--since', 'yesterday']);
     expect(r.code).toBe(2);
     expect(r.stderr.split('\n')[0]).toBe('error: invalid --since "yesterday": use a duration such as 90s, 5m or 1h');
     expect(r.stdout).toBe('');
-    expect(contacted).toBe(0);
+    expect(r.contacted).toBe(0);
   });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { maintenanceCommand } from './command.js';
 import { optionsContext } from '../../cli/testing/options.js';
-import { runInProcess } from '../../../test/harness/inProcess.js';
+import { runWithoutCluster } from '../../../test/harness/inProcess.js';
 
 const sub = (name: string) => maintenanceCommand.subcommands!.find((c) => c.command.split(' ')[0] === name)!;
 const fleet = (mode: 'on' | 'off', over: Record<string, unknown> = {}, ctx = optionsContext()) => sub(mode).toOptions!(ctx, { all: false, yes: false, ...over });
@@ -29,16 +29,10 @@ describe('maintenance on/off options', () => {
   });
 
   it('refuses bad input with exit 2 before the cluster is contacted', async () => {
-    let contacted = 0;
-    const r = await runInProcess(['maintenance', 'on', 'acme', '--all'], {
-      kubeFactory: async () => {
-        contacted++;
-        throw new Error('the cluster was contacted');
-      },
-    });
+    const r = await runWithoutCluster(['maintenance', 'on', 'acme', '--all']);
     expect(r.code).toBe(2);
     expect(r.stderr.split('\n')[0]).toBe('error: maintenance on takes one of NAME, -l SELECTOR or --all, not several');
-    expect(contacted).toBe(0);
+    expect(r.contacted).toBe(0);
   });
 });
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { migrateStorageCommand } from './command.js';
 import { optionsContext } from '../../cli/testing/options.js';
-import { runInProcess } from '../../../test/harness/inProcess.js';
+import { runWithoutCluster } from '../../../test/harness/inProcess.js';
 
 type Args = Parameters<NonNullable<typeof migrateStorageCommand.toOptions>>[1];
 const args = (over: Record<string, unknown> = {}) => ({ name: 'acme', all: false, plan: false, dryRun: false, dropLegacy: false, yes: false, ...over }) as Args;
@@ -45,15 +45,9 @@ describe('migrate-storage options', () => {
   });
 
   it('refuses bad input with exit 2 before the cluster is contacted', async () => {
-    let contacted = 0;
-    const r = await runInProcess(['migrate-storage', 'acme', '--job-timeout', 'forever'], {
-      kubeFactory: async () => {
-        contacted++;
-        throw new Error('the cluster was contacted');
-      },
-    });
+    const r = await runWithoutCluster(['migrate-storage', 'acme', '--job-timeout', 'forever']);
     expect(r.code).toBe(2);
     expect(r.stderr.split('\n')[0]).toBe('error: invalid --job-timeout "forever": use a duration such as 90s, 5m or 1h');
-    expect(contacted).toBe(0);
+    expect(r.contacted).toBe(0);
   });
 });

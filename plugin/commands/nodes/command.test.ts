@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { nodesCommand, nodesCheckCommand } from './command.js';
 import { optionsContext } from '../../cli/testing/options.js';
-import { runInProcess } from '../../../test/harness/inProcess.js';
+import { runWithoutCluster } from '../../../test/harness/inProcess.js';
 
 type CheckArgs = Parameters<NonNullable<typeof nodesCheckCommand.toOptions>>[1];
 const args = (over: Record<string, unknown> = {}) => ({ 'accept-new-host-key': false, 'allow-loop-devices': false, 'devices-only': false, ...over }) as CheckArgs;
@@ -83,15 +83,9 @@ describe('nodes check options', () => {
   });
 
   it('refuses bad input with exit 2 before the cluster is contacted', async () => {
-    let contacted = 0;
-    const r = await runInProcess(['nodes', 'check', '--ceph-fsid', 'not-a-uuid'], {
-      kubeFactory: async () => {
-        contacted++;
-        throw new Error('the cluster was contacted');
-      },
-    });
+    const r = await runWithoutCluster(['nodes', 'check', '--ceph-fsid', 'not-a-uuid']);
     expect(r.code).toBe(2);
     expect(r.stderr.split('\n')[0]).toBe('error: --ceph-fsid must be a UUID (ceph fsid prints it), got "not-a-uuid"');
-    expect(contacted).toBe(0);
+    expect(r.contacted).toBe(0);
   });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { odooShellCommand } from './command.js';
 import { optionsContext } from '../../cli/testing/options.js';
-import { runInProcess } from '../../../test/harness/inProcess.js';
+import { runWithoutCluster } from '../../../test/harness/inProcess.js';
 
 const toOptions = (name: string, ctx = optionsContext()) => odooShellCommand.toOptions!(ctx, { name });
 
@@ -20,16 +20,10 @@ describe('odoo-shell options', () => {
   });
 
   it('refuses bad input with exit 2 before the cluster is contacted', async () => {
-    let contacted = 0;
-    const r = await runInProcess(['odoo-shell', 'acme', '-n', 'shop_1'], {
-      kubeFactory: async () => {
-        contacted++;
-        throw new Error('the cluster was contacted');
-      },
-    });
+    const r = await runWithoutCluster(['odoo-shell', 'acme', '-n', 'shop_1']);
     expect(r.code).toBe(2);
     expect(r.stderr.split('\n')[0]).toBe('error: invalid namespace "shop_1": it must be a DNS-1123 label (lower-case letters, digits and "-")');
     expect(r.stdout).toBe('');
-    expect(contacted).toBe(0);
+    expect(r.contacted).toBe(0);
   });
 });

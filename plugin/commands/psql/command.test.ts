@@ -3,16 +3,9 @@ import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { psqlCommandDef } from './command.js';
 import { optionsContext } from '../../cli/testing/options.js';
-import { runInProcess } from '../../../test/harness/inProcess.js';
+import { runWithoutCluster } from '../../../test/harness/inProcess.js';
 
 const toOptions = (args: { name: string; command?: string; file?: string }, ctx = optionsContext()) => psqlCommandDef.toOptions!(ctx, args);
-
-const noCluster = (count: () => void) => ({
-  kubeFactory: async () => {
-    count();
-    throw new Error('the cluster was contacted');
-  },
-});
 
 describe('psql options', () => {
   it('takes the namespace from -n, else from the config, and -c or -f as given', () => {
@@ -34,20 +27,18 @@ describe('psql options', () => {
   });
 
   it('refuses bad input with exit 2 before the cluster is contacted', async () => {
-    let contacted = 0;
-    const r = await runInProcess(['psql', 'acme', '-c', ''], noCluster(() => contacted++));
+    const r = await runWithoutCluster(['psql', 'acme', '-c', '']);
     expect(r.code).toBe(2);
     expect(r.stderr.split('\n')[0]).toBe('error: -c needs SQL to run');
     expect(r.stdout).toBe('');
-    expect(contacted).toBe(0);
+    expect(r.contacted).toBe(0);
   });
 
   it('refuses an -f file it cannot read with exit 2 before the cluster is contacted', async () => {
-    let contacted = 0;
     const missing = join(tmpdir(), 'kubectl-odoo-no-such-script.sql');
-    const r = await runInProcess(['psql', 'acme', '-f', missing], noCluster(() => contacted++));
+    const r = await runWithoutCluster(['psql', 'acme', '-f', missing]);
     expect(r.code).toBe(2);
     expect(r.stderr.split('\n')[0]).toBe(`error: cannot read -f ${missing}: no such file`);
-    expect(contacted).toBe(0);
+    expect(r.contacted).toBe(0);
   });
 });

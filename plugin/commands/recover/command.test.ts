@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { recoverCommand } from './command.js';
 import { optionsContext } from '../../cli/testing/options.js';
-import { runInProcess } from '../../../test/harness/inProcess.js';
+import { runWithoutCluster } from '../../../test/harness/inProcess.js';
 
 const args = (over: Record<string, unknown> = {}) => ({ name: 'acme', yes: false, ...over }) as Parameters<NonNullable<typeof recoverCommand.toOptions>>[1];
 const toOptions = (over: Record<string, unknown> = {}, ctx = optionsContext()) => recoverCommand.toOptions!(ctx, args(over));
@@ -24,17 +24,10 @@ describe('recover options', () => {
   });
 
   it('refuses bad input with exit 2 before the cluster is contacted', async () => {
-    let contacted = 0;
-    const r = await runInProcess(['recover', 'acme', '-n', 'Shop', '--yes'], {
-      env: { NO_COLOR: '1', XDG_CONFIG_HOME: '/nonexistent' },
-      kubeFactory: async () => {
-        contacted++;
-        throw new Error('the cluster was contacted');
-      },
-    });
+    const r = await runWithoutCluster(['recover', 'acme', '-n', 'Shop', '--yes'], { env: { NO_COLOR: '1', XDG_CONFIG_HOME: '/nonexistent' } });
     expect(r.code).toBe(2);
     expect(r.stderr.split('\n')[0]).toBe('error: invalid namespace "Shop": it must be a DNS-1123 label (lower-case letters, digits and "-")');
     expect(r.stdout).toBe('');
-    expect(contacted).toBe(0);
+    expect(r.contacted).toBe(0);
   });
 });

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { reportCommand } from './command.js';
 import { optionsContext } from '../../cli/testing/options.js';
-import { runInProcess } from '../../../test/harness/inProcess.js';
+import { runWithoutCluster } from '../../../test/harness/inProcess.js';
 
 type Args = Parameters<NonNullable<typeof reportCommand.toOptions>>[1];
 const dir = mkdtempSync(join(tmpdir(), 'report-options-'));
@@ -47,15 +47,9 @@ describe('report options', () => {
   });
 
   it('refuses bad input with exit 2 before the cluster is contacted', async () => {
-    let contacted = 0;
-    const r = await runInProcess(['report', 'acme', '--tail', '5'], {
-      kubeFactory: async () => {
-        contacted++;
-        throw new Error('the cluster was contacted');
-      },
-    });
+    const r = await runWithoutCluster(['report', 'acme', '--tail', '5']);
     expect(r.code).toBe(2);
     expect(r.stderr.split('\n')[0]).toBe('error: --tail goes with --logs');
-    expect(contacted).toBe(0);
+    expect(r.contacted).toBe(0);
   });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { resizeCommand } from './command.js';
 import { optionsContext } from '../../cli/testing/options.js';
-import { runInProcess } from '../../../test/harness/inProcess.js';
+import { runWithoutCluster } from '../../../test/harness/inProcess.js';
 
 const args = (over: Record<string, unknown> = {}) => ({ name: 'acme', wait: false, force: false, storage: '20Gi', ...over }) as Parameters<NonNullable<typeof resizeCommand.toOptions>>[1];
 const toOptions = (over: Record<string, unknown> = {}, ctx = optionsContext()) => resizeCommand.toOptions!(ctx, args(over));
@@ -21,15 +21,9 @@ describe('resize options', () => {
   });
 
   it('refuses bad input with exit 2 before the cluster is contacted', async () => {
-    let contacted = 0;
-    const r = await runInProcess(['resize', 'acme', '--storage', 'lots'], {
-      kubeFactory: async () => {
-        contacted++;
-        throw new Error('the cluster was contacted');
-      },
-    });
+    const r = await runWithoutCluster(['resize', 'acme', '--storage', 'lots']);
     expect(r.code).toBe(2);
     expect(r.stderr.split('\n')[0]).toBe(`error: invalid --storage "lots": use a size such as 10Gi or 500Mi (the platform's 10G means 10Gi)`);
-    expect(contacted).toBe(0);
+    expect(r.contacted).toBe(0);
   });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { restartCommand } from './command.js';
 import { optionsContext } from '../../cli/testing/options.js';
-import { runInProcess } from '../../../test/harness/inProcess.js';
+import { runWithoutCluster } from '../../../test/harness/inProcess.js';
 
 const args = (over: Record<string, unknown> = {}) => ({ name: 'acme', wait: false, ...over }) as Parameters<NonNullable<typeof restartCommand.toOptions>>[1];
 const toOptions = (over: Record<string, unknown> = {}, ctx = optionsContext()) => restartCommand.toOptions!(ctx, args(over));
@@ -27,16 +27,10 @@ describe('restart options', () => {
   });
 
   it('refuses bad input with exit 2 before the cluster is contacted', async () => {
-    let contacted = 0;
-    const r = await runInProcess(['restart', 'ac/me'], {
-      kubeFactory: async () => {
-        contacted++;
-        throw new Error('the cluster was contacted');
-      },
-    });
+    const r = await runWithoutCluster(['restart', 'ac/me']);
     expect(r.code).toBe(2);
     expect(r.stderr.split('\n')[0]).toMatch(/^error: invalid instance name "ac\/me": give the Deployment name, instance id, platform instance name or database name/);
     expect(r.stdout).toBe('');
-    expect(contacted).toBe(0);
+    expect(r.contacted).toBe(0);
   });
 });

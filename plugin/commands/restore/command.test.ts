@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { restoreCommand } from './command.js';
 import { optionsContext } from '../../cli/testing/options.js';
-import { runInProcess } from '../../../test/harness/inProcess.js';
+import { runWithoutCluster } from '../../../test/harness/inProcess.js';
 
 const args = (over: Record<string, unknown> = {}) =>
   ({ name: 'acme', from: 'latest', yes: false, filesOnly: false, ...over }) as Parameters<NonNullable<typeof restoreCommand.toOptions>>[1];
@@ -61,17 +61,10 @@ describe('restore options', () => {
   });
 
   it('refuses bad input with exit 2 before the cluster is contacted', async () => {
-    let contacted = 0;
-    const r = await runInProcess(['restore', 'acme', '--from', 'remote:20250115T103000Z', '--dry-run'], {
-      env: { NO_COLOR: '1', XDG_CONFIG_HOME: '/nonexistent' },
-      kubeFactory: async () => {
-        contacted++;
-        throw new Error('the cluster was contacted');
-      },
-    });
+    const r = await runWithoutCluster(['restore', 'acme', '--from', 'remote:20250115T103000Z', '--dry-run'], { env: { NO_COLOR: '1', XDG_CONFIG_HOME: '/nonexistent' } });
     expect(r.code).toBe(2);
     expect(r.stderr.split('\n')[0]).toBe('error: --dry-run cannot show a restore from the remote before the set is fetched: list it with "kubectl odoo backups --remote"');
     expect(r.stdout).toBe('');
-    expect(contacted).toBe(0);
+    expect(r.contacted).toBe(0);
   });
 });

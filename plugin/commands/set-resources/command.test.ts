@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { setResourcesCommand } from './command.js';
 import { optionsContext } from '../../cli/testing/options.js';
-import { runInProcess } from '../../../test/harness/inProcess.js';
+import { runWithoutCluster } from '../../../test/harness/inProcess.js';
 
 const args = (over: Record<string, unknown> = {}) => ({ name: 'acme', wait: false, cpu: '2', memory: '4Gi', ...over }) as Parameters<NonNullable<typeof setResourcesCommand.toOptions>>[1];
 const toOptions = (over: Record<string, unknown> = {}, ctx = optionsContext()) => setResourcesCommand.toOptions!(ctx, args(over));
@@ -33,16 +33,10 @@ describe('set-resources options', () => {
   });
 
   it('refuses bad input with exit 2 before the cluster is contacted', async () => {
-    let contacted = 0;
-    const r = await runInProcess(['set-resources', 'acme', '--cpu', 'fast'], {
-      kubeFactory: async () => {
-        contacted++;
-        throw new Error('the cluster was contacted');
-      },
-    });
+    const r = await runWithoutCluster(['set-resources', 'acme', '--cpu', 'fast']);
     expect(r.code).toBe(2);
     expect(r.stderr.split('\n')[0]).toBe('error: invalid --cpu "fast": use cores such as 2 or 0.5, or millicores such as 500m');
     expect(r.stdout).toBe('');
-    expect(contacted).toBe(0);
+    expect(r.contacted).toBe(0);
   });
 });

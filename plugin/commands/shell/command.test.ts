@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { shellCommand } from './command.js';
 import { optionsContext } from '../../cli/testing/options.js';
-import { runInProcess } from '../../../test/harness/inProcess.js';
+import { runWithoutCluster } from '../../../test/harness/inProcess.js';
 
 const toOptions = (args: { name: string; command?: string }, ctx = optionsContext()) => shellCommand.toOptions!(ctx, args);
 
@@ -23,18 +23,12 @@ describe('shell options', () => {
   });
 
   it('refuses bad input with exit 2 before the cluster is contacted', async () => {
-    let contacted = 0;
-    const r = await runInProcess(['shell', 'a..b', '-c', 'true'], {
-      kubeFactory: async () => {
-        contacted++;
-        throw new Error('the cluster was contacted');
-      },
-    });
+    const r = await runWithoutCluster(['shell', 'a..b', '-c', 'true']);
     expect(r.code).toBe(2);
     expect(r.stderr.split('\n')[0]).toBe(
       'error: invalid instance name "a..b": give the Deployment name, instance id, platform instance name or database name (letters, digits, "-", "_" and ".", e.g. acme or odoo-acme-1a2b3c4d)',
     );
     expect(r.stdout).toBe('');
-    expect(contacted).toBe(0);
+    expect(r.contacted).toBe(0);
   });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { startCommand } from './command.js';
 import { optionsContext } from '../../cli/testing/options.js';
-import { runInProcess } from '../../../test/harness/inProcess.js';
+import { runWithoutCluster } from '../../../test/harness/inProcess.js';
 
 const args = (over: Record<string, unknown> = {}) => ({ name: 'acme', wait: false, ...over }) as Parameters<NonNullable<typeof startCommand.toOptions>>[1];
 const toOptions = (over: Record<string, unknown> = {}, ctx = optionsContext()) => startCommand.toOptions!(ctx, args(over));
@@ -28,16 +28,10 @@ describe('start options', () => {
   });
 
   it('refuses bad input with exit 2 before the cluster is contacted', async () => {
-    let contacted = 0;
-    const r = await runInProcess(['start', 'acme', '--wait', '--timeout', 'soon'], {
-      kubeFactory: async () => {
-        contacted++;
-        throw new Error('the cluster was contacted');
-      },
-    });
+    const r = await runWithoutCluster(['start', 'acme', '--wait', '--timeout', 'soon']);
     expect(r.code).toBe(2);
     expect(r.stderr.split('\n')[0]).toBe('error: invalid --timeout "soon": use a duration such as 90s, 5m or 1h');
     expect(r.stdout).toBe('');
-    expect(contacted).toBe(0);
+    expect(r.contacted).toBe(0);
   });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { stopCommand } from './command.js';
 import { optionsContext } from '../../cli/testing/options.js';
-import { runInProcess } from '../../../test/harness/inProcess.js';
+import { runWithoutCluster } from '../../../test/harness/inProcess.js';
 
 const args = (over: Record<string, unknown> = {}) => ({ name: 'acme', wait: false, ...over }) as Parameters<NonNullable<typeof stopCommand.toOptions>>[1];
 const toOptions = (over: Record<string, unknown> = {}, ctx = optionsContext()) => stopCommand.toOptions!(ctx, args(over));
@@ -32,16 +32,10 @@ describe('stop options', () => {
   });
 
   it('refuses bad input with exit 2 before the cluster is contacted', async () => {
-    let contacted = 0;
-    const r = await runInProcess(['stop', 'acme', '--wait', '--dry-run'], {
-      kubeFactory: async () => {
-        contacted++;
-        throw new Error('the cluster was contacted');
-      },
-    });
+    const r = await runWithoutCluster(['stop', 'acme', '--wait', '--dry-run']);
     expect(r.code).toBe(2);
     expect(r.stderr.split('\n')[0]).toBe('error: --wait cannot be used with --dry-run: nothing changes that could be waited for');
     expect(r.stdout).toBe('');
-    expect(contacted).toBe(0);
+    expect(r.contacted).toBe(0);
   });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { storageCommand } from './command.js';
 import { optionsContext } from '../../cli/testing/options.js';
-import { runInProcess } from '../../../test/harness/inProcess.js';
+import { runWithoutCluster } from '../../../test/harness/inProcess.js';
 
 const args = (over: Record<string, unknown> = {}) => ({ measure: false, sort: 'use', ...over }) as Parameters<NonNullable<typeof storageCommand.toOptions>>[1];
 const toOptions = (over: Record<string, unknown> = {}, ctx = optionsContext()) => storageCommand.toOptions!(ctx, args(over));
@@ -38,16 +38,10 @@ describe('storage options', () => {
   });
 
   it('refuses bad input with exit 2 before the cluster is contacted', async () => {
-    let contacted = 0;
-    const r = await runInProcess(['storage', 'acme', '-o', 'name'], {
-      kubeFactory: async () => {
-        contacted++;
-        throw new Error('the cluster was contacted');
-      },
-    });
+    const r = await runWithoutCluster(['storage', 'acme', '-o', 'name']);
     expect(r.code).toBe(2);
     expect(r.stderr.split('\n')[0]).toBe('error: -o name is for the table of volumes ("kubectl odoo storage -o name"); for one instance use -o json or yaml');
     expect(r.stdout).toBe('');
-    expect(contacted).toBe(0);
+    expect(r.contacted).toBe(0);
   });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { updateCommand } from './command.js';
 import { optionsContext } from '../../cli/testing/options.js';
-import { runInProcess } from '../../../test/harness/inProcess.js';
+import { runWithoutCluster } from '../../../test/harness/inProcess.js';
 
 const args = (over: Record<string, unknown> = {}) =>
   ({ name: 'acme', allModules: false, backup: true, listPending: false, yes: false, ...over }) as Parameters<NonNullable<typeof updateCommand.toOptions>>[1];
@@ -45,16 +45,10 @@ describe('update options', () => {
   });
 
   it('refuses bad input with exit 2 before the cluster is contacted', async () => {
-    let contacted = 0;
-    const r = await runInProcess(['update', 'acme', '-m', 'sale', '--all-modules'], {
-      kubeFactory: async () => {
-        contacted++;
-        throw new Error('the cluster was contacted');
-      },
-    });
+    const r = await runWithoutCluster(['update', 'acme', '-m', 'sale', '--all-modules']);
     expect(r.code).toBe(2);
     expect(r.stderr.split('\n')[0]).toBe('error: -m and --all-modules cannot be used together: name the modules, or update them all');
     expect(r.stdout).toBe('');
-    expect(contacted).toBe(0);
+    expect(r.contacted).toBe(0);
   });
 });
