@@ -4,6 +4,8 @@
 // as `Read<T>` and guards each field; objects we build are written as the full model.
 export type {
   CoreV1Event,
+  RbacV1Subject,
+  V1ClusterRole,
   V1ConfigMap,
   V1Container,
   V1ContainerStatus,
@@ -14,6 +16,7 @@ export type {
   V1EnvVar,
   V1Ingress,
   V1Job,
+  V1LabelSelector,
   V1JobSpec,
   V1Lease,
   V1Namespace,
@@ -23,9 +26,11 @@ export type {
   V1PersistentVolumeClaim,
   V1Pod,
   V1PodCondition,
+  V1PolicyRule,
   V1PodSpec,
   V1PodTemplateSpec,
   V1ReplicaSet,
+  V1RoleBinding,
   V1Secret,
   V1Service,
   V1Status,
