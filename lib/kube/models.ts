@@ -53,6 +53,15 @@ export type Read<T> = T extends (infer U)[]
         : { [K in keyof T]?: Read<T[K]> }
       : T;
 
+/** A Rook CephCluster (ceph.rook.io/v1), as far as the plugin reads one: its Ceph image and fsid. */
+export interface CephCluster {
+  apiVersion?: string;
+  kind?: string;
+  metadata?: Read<import('@kubernetes/client-node').V1ObjectMeta>;
+  spec?: { cephVersion?: { image?: string } };
+  status?: { ceph?: { fsid?: string } };
+}
+
 /** A Traefik IngressRoute (traefik.io/v1alpha1), as far as the plugin reads one: its routes and TLS. */
 export interface IngressRoute {
   apiVersion?: string;
