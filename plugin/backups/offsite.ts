@@ -52,8 +52,8 @@ export function buildOffsiteJob(p: { namespace: string; mode: OffsiteMode; sets:
     deadlineSeconds: s.deadlineSeconds,
   });
   const pod = job.spec.template.spec;
-  pod.containers[0].volumeMounts.push({ name: 'offsite', mountPath: CONFIG_DIR, readOnly: true });
-  pod.volumes.push({ name: 'offsite', secret: { secretName: o.secret, items: [{ key: 'rclone.conf', path: 'rclone.conf' }], defaultMode: 0o400, optional: true } });
+  (pod.containers[0].volumeMounts ??= []).push({ name: 'offsite', mountPath: CONFIG_DIR, readOnly: true });
+  (pod.volumes ??= []).push({ name: 'offsite', secret: { secretName: o.secret, items: [{ key: 'rclone.conf', path: 'rclone.conf' }], defaultMode: 0o400, optional: true } });
   return job;
 }
 
