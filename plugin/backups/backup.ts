@@ -7,7 +7,7 @@ import { admitHelperPod } from '../../lib/kube/podSecurity.js';
 import { ConflictError, FailureError } from '../../lib/errors.js';
 import type { BackupDeps } from './deps.js';
 import { scaleAndWait } from './deps.js';
-import { backupTargetOf, buildBackupJob, type BackupTarget } from './jobSpecs.js';
+import { backupTargetOf, buildBackupJob, type BackupTarget, type BuiltJob } from './jobSpecs.js';
 import { buildManifestBase, checkManifest, totalSize, type BackupManifest, type ConsistencyMode } from './manifest.js';
 import { lastBackupAnnotationPatch } from './lastBackup.js';
 import { backupSetPath, formatBackupTimestamp, jobName } from './naming.js';
@@ -36,7 +36,7 @@ export interface BackupOutcome {
   path: string;
   jobName: string;
   /** The Job object (what --dry-run prints). */
-  job: any;
+  job: BuiltJob;
   /** Set when the backup was followed to its end. */
   manifest?: BackupManifest;
   /** Size on the backups volume (the files in the set's folder), when followed to its end. */
@@ -80,7 +80,7 @@ export async function freshBackupTime(deps: BackupDeps, target: BackupTarget): P
 }
 
 /** Runs a planned backup Job to its end with progress; the manifest it wrote, checked. */
-export async function runBackupJob(deps: BackupDeps, target: BackupTarget, job: any): Promise<{ result: JobResult; manifest: BackupManifest; bytes: number }> {
+export async function runBackupJob(deps: BackupDeps, target: BackupTarget, job: BuiltJob): Promise<{ result: JobResult; manifest: BackupManifest; bytes: number }> {
   const report = makeProgressReporter(deps.progress, () => deps.clock.now().getTime());
   const result = await runJob(deps.kube, job, {
     namespace: target.namespace,
