@@ -57,6 +57,18 @@ export type Read<T> = T extends (infer U)[]
         : { [K in keyof T]?: Read<T[K]> }
       : T;
 
+/**
+ * An object we write, as its JSON: the model as it is (required fields required), with its times as the
+ * RFC 3339 or MicroTime strings the API server takes (client-node's models type them as Date).
+ */
+export type Json<T> = T extends (infer U)[]
+  ? Json<U>[]
+  : T extends Date
+    ? string
+    : T extends object
+      ? { [K in keyof T]: Json<T[K]> }
+      : T;
+
 /** A Rook CephCluster (ceph.rook.io/v1), as far as the plugin reads one: its Ceph image and fsid. */
 export interface CephCluster {
   apiVersion?: string;
