@@ -8,6 +8,7 @@ import { ConflictError, FailureError } from '../../lib/errors.js';
 import type { BackupDeps } from './deps.js';
 import { scaleAndWait } from './deps.js';
 import { backupTargetOf, buildBackupJob, type BackupTarget, type BuiltJob } from './jobSpecs.js';
+import type { Read, V1Job, V1PersistentVolumeClaim } from '../../lib/kube/models.js';
 import { buildManifestBase, checkManifest, totalSize, type BackupManifest, type ConsistencyMode } from './manifest.js';
 import { lastBackupAnnotationPatch } from './lastBackup.js';
 import { backupSetPath, formatBackupTimestamp, jobName } from './naming.js';
@@ -73,7 +74,7 @@ export function planBackup(deps: BackupDeps, target: BackupTarget, consistency: 
 export async function freshBackupTime(deps: BackupDeps, target: BackupTarget): Promise<Date> {
   for (let attempt = 0; ; attempt++) {
     const now = deps.clock.now();
-    const taken = await deps.kube.getOptional(RESOURCES.jobs, jobName('backup', target.name, formatBackupTimestamp(now)), target.namespace);
+    const taken = await deps.kube.getOptional<Read<V1Job>>(RESOURCES.jobs, jobName('backup', target.name, formatBackupTimestamp(now)), target.namespace);
     if (!taken || attempt >= 3) return now;
     await deps.clock.sleep(1000 - (now.getTime() % 1000) + 10, deps.signal);
   }
@@ -203,7 +204,7 @@ export async function refuseIfBusy(deps: BackupDeps, target: BackupTarget): Prom
 }
 
 export async function ensureBackupsPvc(deps: BackupDeps, namespace: string): Promise<void> {
-  const pvc = await deps.kube.getOptional(RESOURCES.persistentvolumeclaims, deps.settings.backupsPvc, namespace);
+  const pvc = await deps.kube.getOptional<Read<V1PersistentVolumeClaim>>(RESOURCES.persistentvolumeclaims, deps.settings.backupsPvc, namespace);
   if (!pvc) {
     throw new FailureError(`the backups volume (PVC ${deps.settings.backupsPvc}) does not exist in namespace ${namespace}`, {
       hint: 'create it from manifests/ (a ReadWriteMany PVC), or set backupsPvc in the config file',

@@ -332,7 +332,7 @@ const TYPES: Record<string, ResourceType> = {
 /** Server-side apply, owned by kubectl-odoo. */
 export async function applyObject(kube: KubeClient, obj: ScheduleObject): Promise<unknown> {
   const t = TYPES[obj.kind];
-  return kube.request({
+  return kube.request<unknown>({
     method: 'PATCH',
     path: resourcePath(t, { namespace: obj.metadata.namespace, name: obj.metadata.name }),
     query: { fieldManager: FIELD_MANAGER, force: 'true' },
