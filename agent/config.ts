@@ -44,6 +44,7 @@ export const DEFAULT_AGENT_CONFIG: AgentConfig = {
 export class ConfigError extends Error {}
 
 export function loadAgentConfig(path: string | undefined, env: NodeJS.ProcessEnv): AgentConfig {
+  // The config file as parsed from its YAML: untyped input, read (and checked) field by field below.
   let doc: Record<string, any> = {};
   if (path) {
     let text: string;

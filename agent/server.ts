@@ -106,30 +106,33 @@ export function startAgentServer(opts: {
   };
 
   async function handleMessage(ws: WebSocket, text: string | undefined) {
-    let msg: any;
+    let msg: unknown;
     try {
       msg = text === undefined ? undefined : JSON.parse(text);
     } catch {
       msg = undefined;
     }
-    const id = msg && (typeof msg.id === 'string' || typeof msg.id === 'number') ? msg.id : null;
-    if (!msg || typeof msg !== 'object' || id === null || typeof msg.method !== 'string') {
+    const fields: { id?: unknown; method?: unknown; params?: unknown } = typeof msg === 'object' && msg !== null ? msg : {};
+    const id = msg && (typeof fields.id === 'string' || typeof fields.id === 'number') ? fields.id : null;
+    const method = fields.method;
+    if (!msg || typeof msg !== 'object' || id === null || typeof method !== 'string') {
       log('warn', 'refused malformed message', { sample: (text ?? '<binary>').slice(0, 80) });
       return send(ws, { id, error: { code: 'bad-request', message: 'expected a JSON object {id, method, params}' } });
     }
     const progress = (p: object) => send(ws, { id, progress: p });
     try {
-      const result = await dispatch(msg.method, msg.params ?? {}, progress);
+      // The params as the client sent them (JSON): each method checks the fields it takes.
+      const result = await dispatch(method, (fields.params ?? {}) as RequestParams, progress);
       send(ws, { id, result });
     } catch (e) {
       const code = e instanceof RequestError ? e.code : 'failed';
-      if (!(e instanceof RequestError)) log('error', 'request failed', { method: msg.method, error: (e as Error).stack ?? String(e) });
-      else log('warn', 'request refused', { method: msg.method, code, error: e.message });
+      if (!(e instanceof RequestError)) log('error', 'request failed', { method, error: (e as Error).stack ?? String(e) });
+      else log('warn', 'request refused', { method, code, error: e.message });
       send(ws, { id, error: { code, message: (e as Error).message } });
     }
   }
 
-  async function dispatch(method: string, params: any, progress: (p: object) => void): Promise<unknown> {
+  async function dispatch(method: string, params: RequestParams, progress: (p: object) => void): Promise<unknown> {
     switch (method) {
       case 'ping':
         return { node: opts.node, version: opts.version, protocol: AGENT_PROTOCOL_VERSION };
@@ -139,7 +142,8 @@ export function startAgentServer(opts: {
           const judge = inspectJudgeParams(params);
           // The node's clock, sent the moment the request arrives: the client measures the skew from it.
           progress({ step: 'received', time: (opts.now ?? Date.now)() });
-          return agent.inspect(params.devices, progress, judge);
+          // The agent checks each device path it is given.
+          return agent.inspect(params.devices as string[] | undefined, progress, judge);
         }
       case 'usage':
         return agent.usage();
@@ -170,8 +174,17 @@ export function startAgentServer(opts: {
   });
 }
 
+/** The params of a request, as far as a method reads them; unchecked until the method checks them. */
+interface RequestParams {
+  devices?: unknown;
+  release?: unknown;
+  cephFsid?: unknown;
+  device?: unknown;
+  confirm?: unknown;
+}
+
 /** The Ceph release and cluster fsid a client asks the judge to speak for (nodes check --ceph-release/--ceph-fsid). */
-function inspectJudgeParams(params: any): { release?: CephRelease; cephFsid?: string } {
+function inspectJudgeParams(params: RequestParams): { release?: CephRelease; cephFsid?: string } {
   const out: { release?: CephRelease; cephFsid?: string } = {};
   if (params.release !== undefined) {
     if (typeof params.release !== 'number' || !(params.release in CEPH_RELEASES)) {

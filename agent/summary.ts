@@ -5,9 +5,10 @@ import type { KubeClient } from '../lib/kube/client.js';
 import { RESOURCES } from '../lib/kube/resources.js';
 import { isConflict, isNotFound } from '../lib/kube/errors.js';
 import type { NodeReport } from '../lib/nodes/report.js';
+import type { Stored, V1ConfigMap } from '../lib/kube/models.js';
 import { SUMMARY_INTERVAL_ANNOTATION, SUMMARY_KEY, SUMMARY_LABELS, summaryConfigMapName } from '../lib/nodes/summary.js';
 
-export function buildSummaryConfigMap(namespace: string, report: NodeReport, intervalSeconds: number): any {
+export function buildSummaryConfigMap(namespace: string, report: NodeReport, intervalSeconds: number): V1ConfigMap & { metadata: { name: string } } {
   return {
     apiVersion: 'v1',
     kind: 'ConfigMap',
@@ -31,7 +32,7 @@ function nodeLabelValue(node: string): string {
 export async function writeSummary(kube: KubeClient, namespace: string, report: NodeReport, intervalSeconds: number): Promise<void> {
   const desired = buildSummaryConfigMap(namespace, report, intervalSeconds);
   for (let attempt = 0; attempt < 5; attempt++) {
-    const current = await kube.getOptional(RESOURCES.configmaps, desired.metadata.name, namespace);
+    const current = await kube.getOptional<Stored<V1ConfigMap>>(RESOURCES.configmaps, desired.metadata.name, namespace);
     try {
       if (!current) await kube.create(RESOURCES.configmaps, desired, { namespace });
       else await kube.replace(RESOURCES.configmaps, { ...desired, metadata: { ...desired.metadata, resourceVersion: current.metadata.resourceVersion } }, { namespace });

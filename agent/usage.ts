@@ -4,6 +4,7 @@ import { promises as fs } from 'node:fs';
 import { posix } from 'node:path';
 import type { KubeClient } from '../lib/kube/client.js';
 import { RESOURCES } from '../lib/kube/resources.js';
+import type { Read, Stored, V1PersistentVolumeClaim, V1Pod } from '../lib/kube/models.js';
 import type { DiskUsage, FilesystemUsage, VolumeUsage } from '../lib/nodes/report.js';
 import { parseMountinfo } from '../lib/nodes/parse.js';
 
@@ -55,7 +56,7 @@ async function hostFilesystems(opts: UsageOptions, errors: string[]): Promise<Fi
 
 const INSTANCE_LABELS = ['saasodoo.io/instance-id', 'instance-id'];
 
-function instanceOf(pvc: any): string | undefined {
+function instanceOf(pvc: Read<V1PersistentVolumeClaim> | undefined): string | undefined {
   const labels = pvc?.metadata?.labels ?? {};
   for (const k of INSTANCE_LABELS) if (labels[k]) return labels[k];
   return /^odoo-instance-(.+)$/.exec(pvc?.metadata?.name ?? '')?.[1];
@@ -78,15 +79,16 @@ async function instanceVolumes(opts: UsageOptions, errors: string[]): Promise<Vo
   }
   if (!mounts.length) return [];
 
-  const podByUid = new Map<string, any>();
-  const pvcByPv = new Map<string, any>();
+  const podByUid = new Map<string, Stored<V1Pod>>();
+  const pvcByPv = new Map<string, Stored<V1PersistentVolumeClaim>>();
   if (opts.kube) {
     try {
       const [pods, pvcs] = await Promise.all([
-        opts.kube.list(RESOURCES.pods, { fieldSelector: `spec.nodeName=${opts.node}` }),
-        opts.kube.list(RESOURCES.persistentvolumeclaims, {}),
+        opts.kube.list<Stored<V1Pod>>(RESOURCES.pods, { fieldSelector: `spec.nodeName=${opts.node}` }),
+        opts.kube.list<Stored<V1PersistentVolumeClaim>>(RESOURCES.persistentvolumeclaims, {}),
       ]);
-      for (const p of pods.items) podByUid.set(p.metadata.uid, p);
+      // A pod without a uid has no directory under the kubelet's pods: nothing to map it to.
+      for (const p of pods.items) if (p.metadata.uid) podByUid.set(p.metadata.uid, p);
       for (const c of pvcs.items) if (c.spec?.volumeName) pvcByPv.set(c.spec.volumeName, c);
     } catch (e) {
       errors.push(`mapping volumes to PVCs: ${(e as Error).message}`);

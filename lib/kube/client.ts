@@ -7,6 +7,7 @@ import type { IncomingMessage } from 'node:http';
 import { ApiError, ConnectionError, apiErrorFromResponse, isGone } from './errors.js';
 import { resourcePath, type ResourceType } from './resources.js';
 import type { Connection } from './connection.js';
+import type { Read, V1DeleteOptions, V1Status } from './models.js';
 import { realClock } from '../io.js';
 
 export type Query = Record<string, string | number | boolean | undefined>;
@@ -56,6 +57,11 @@ export interface ListOptions {
    * items (never parsed), for callers that know from the text alone that nothing in it concerns them.
    */
   pageMayMatch?: (text: string) => boolean;
+}
+
+/** Where an object we send is written: its name and namespace. */
+interface Addressed {
+  metadata?: { name?: string; namespace?: string };
 }
 
 export interface ListResult<T> {
@@ -285,16 +291,17 @@ export class KubeClient {
     }
   }
 
-  async create<T = any>(type: ResourceType, obj: any, opts: { namespace?: string; dryRun?: boolean } = {}): Promise<T> {
-    const namespace = opts.namespace ?? obj?.metadata?.namespace;
+  async create<T = any>(type: ResourceType, obj: object, opts: { namespace?: string; dryRun?: boolean } = {}): Promise<T> {
+    const namespace = opts.namespace ?? (obj as Addressed | undefined)?.metadata?.namespace;
     return this.request<T>({ method: 'POST', path: resourcePath(type, { namespace }), query: { dryRun: opts.dryRun ? 'All' : undefined }, body: obj });
   }
 
-  async replace<T = any>(type: ResourceType, obj: any, opts: { namespace?: string; dryRun?: boolean; subresource?: string } = {}): Promise<T> {
-    const namespace = opts.namespace ?? obj?.metadata?.namespace;
+  async replace<T = any>(type: ResourceType, obj: object, opts: { namespace?: string; dryRun?: boolean; subresource?: string } = {}): Promise<T> {
+    const meta = (obj as Addressed | undefined)?.metadata;
+    const namespace = opts.namespace ?? meta?.namespace;
     return this.request<T>({
       method: 'PUT',
-      path: resourcePath(type, { namespace, name: obj.metadata.name, subresource: opts.subresource }),
+      path: resourcePath(type, { namespace, name: meta!.name, subresource: opts.subresource }),
       query: { dryRun: opts.dryRun ? 'All' : undefined },
       body: obj,
     });
@@ -320,7 +327,7 @@ export class KubeClient {
     name: string,
     opts: { namespace?: string; propagationPolicy?: 'Foreground' | 'Background' | 'Orphan'; dryRun?: boolean; uid?: string } = {},
   ): Promise<T> {
-    const body: any = { kind: 'DeleteOptions', apiVersion: 'v1' };
+    const body: V1DeleteOptions = { kind: 'DeleteOptions', apiVersion: 'v1' };
     if (opts.propagationPolicy) body.propagationPolicy = opts.propagationPolicy;
     if (opts.dryRun) body.dryRun = ['All'];
     if (opts.uid) body.preconditions = { uid: opts.uid };
@@ -375,7 +382,7 @@ export class KubeClient {
             if (!line) continue;
             const ev = JSON.parse(line) as WatchEvent<T>;
             if (ev.type === 'ERROR') {
-              const st = ev.object as any;
+              const st = ev.object as Read<V1Status> | undefined;
               throw new ApiError(st?.code ?? 500, st?.message ?? 'watch error', { apiStatus: st });
             }
             yield ev;
@@ -416,7 +423,7 @@ function parseListPage<T>(body: string | undefined, type: ResourceType, mayMatch
   const res: { items: T[] | null; metadata?: { resourceVersion?: string; continue?: string } } = skipped ?? (body ? JSON.parse(body) : { items: [] });
   const kind = type.kind;
   // List items carry no kind/apiVersion on the wire; add them so callers can treat objects uniformly.
-  const items = (res.items ?? []).map((o: any) => (o.kind ? o : { apiVersion: apiVersionFor(type), kind, ...o }));
+  const items = (res.items ?? []).map((o) => ((o as { kind?: string }).kind ? o : { apiVersion: apiVersionFor(type), kind, ...o }));
   return { items, resourceVersion: res.metadata?.resourceVersion ?? '', cont: res.metadata?.continue || undefined };
 }
 

@@ -57,7 +57,7 @@ export interface WebSocketLike {
 
 export type WebSocketFactory = (url: string, protocols: string[], options: Record<string, unknown>) => WebSocketLike;
 
-let wsModule: Promise<any> | undefined;
+let wsModule: Promise<typeof import('ws')> | undefined;
 /** Loads `ws` on first use so commands that never stream do not pay for it. */
 export async function webSocketFactory(custom?: WebSocketFactory): Promise<WebSocketFactory> {
   if (custom) return custom;

@@ -33,8 +33,13 @@ export interface Informer<T> {
   readonly done: Promise<void>;
 }
 
-export const keyOf = (o: any): string => `${o?.metadata?.namespace ?? ''}/${o?.metadata?.name ?? ''}`;
-const rvOf = (o: any): string | undefined => o?.metadata?.resourceVersion;
+/** What the informer reads of an object: where it is and which version it is. */
+export interface Versioned {
+  metadata?: { namespace?: string; name?: string; resourceVersion?: string };
+}
+
+export const keyOf = (o: Versioned | undefined): string => `${o?.metadata?.namespace ?? ''}/${o?.metadata?.name ?? ''}`;
+const rvOf = (o: Versioned | undefined): string | undefined => o?.metadata?.resourceVersion;
 
 const defaultSleep = (ms: number, signal?: AbortSignal) =>
   new Promise<void>((resolve) => {
@@ -48,7 +53,7 @@ function isTransient(e: unknown): boolean {
   return !!(e as { code?: string })?.code || e instanceof Error;
 }
 
-export function startInformer<T = any>(
+export function startInformer<T extends Versioned = any>(
   kube: KubeClient,
   type: ResourceType,
   opts: InformerOptions,
@@ -105,7 +110,7 @@ export function startInformer<T = any>(
         })) {
           failures = 0;
           received++;
-          const obj = ev.object as any;
+          const obj = ev.object;
           const next = rvOf(obj);
           if (ev.type === 'BOOKMARK') {
             if (next) rv = next;

@@ -70,6 +70,7 @@ export function kubeconfigPaths(flag: string | undefined, env: Record<string, st
   return { paths: [resolve(home, '.kube', 'config')], explicit: false };
 }
 
+// A kubeconfig document as parsed from its YAML: untyped input, read field by field below.
 type Raw = Record<string, any>;
 
 function abs(base: string, p: string | undefined): string | undefined {

@@ -4,15 +4,21 @@
 // as `Read<T>` and guards each field; objects we build are written as the full model.
 export type {
   CoreV1Event,
+  RbacV1Subject,
+  V1ClusterRole,
   V1ConfigMap,
   V1Container,
   V1ContainerStatus,
   V1CronJob,
+  V1CronJobSpec,
   V1DaemonSet,
+  V1DeleteOptions,
   V1Deployment,
   V1EnvVar,
   V1Ingress,
   V1Job,
+  V1JobTemplateSpec,
+  V1LabelSelector,
   V1JobSpec,
   V1Lease,
   V1Namespace,
@@ -22,11 +28,16 @@ export type {
   V1PersistentVolumeClaim,
   V1Pod,
   V1PodCondition,
+  V1PolicyRule,
   V1PodSpec,
   V1PodTemplateSpec,
   V1ReplicaSet,
+  V1Role,
+  V1RoleBinding,
   V1Secret,
   V1Service,
+  V1ServiceAccount,
+  V1Status,
   V1StorageClass,
   V1Volume,
   V1VolumeMount,
@@ -51,6 +62,27 @@ export interface KubeObject {
   apiVersion?: string;
   kind?: string;
   metadata?: Read<import('@kubernetes/client-node').V1ObjectMeta>;
+}
+
+/**
+ * An object we write, as its JSON: the model as it is (required fields required), with its times as the
+ * RFC 3339 or MicroTime strings the API server takes (client-node's models type them as Date).
+ */
+export type Json<T> = T extends (infer U)[]
+  ? Json<U>[]
+  : T extends Date
+    ? string
+    : T extends object
+      ? { [K in keyof T]: Json<T[K]> }
+      : T;
+
+/** A Rook CephCluster (ceph.rook.io/v1), as far as the plugin reads one: its Ceph image and fsid. */
+export interface CephCluster {
+  apiVersion?: string;
+  kind?: string;
+  metadata?: Read<import('@kubernetes/client-node').V1ObjectMeta>;
+  spec?: { cephVersion?: { image?: string } };
+  status?: { ceph?: { fsid?: string } };
 }
 
 /** A Traefik IngressRoute (traefik.io/v1alpha1), as far as the plugin reads one: its routes and TLS. */

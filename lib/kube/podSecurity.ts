@@ -6,6 +6,7 @@ import type { KubeClient } from './client.js';
 import { ApiError } from './errors.js';
 import { RESOURCES } from './resources.js';
 import { FailureError } from '../errors.js';
+import type { V1PodSpec } from './models.js';
 
 const VIOLATION_RE = /violates PodSecurity "(privileged|baseline|restricted):([^"]+)": (.*)$/;
 
@@ -41,7 +42,7 @@ export function levelNeeded(details: string): 'privileged' | 'baseline' {
  * refuse, and says which namespace label it needs. Other answers (no permission to dry-run a pod, an
  * API hiccup) leave the decision to the real create.
  */
-export async function admitHelperPod(kube: KubeClient, namespace: string, podSpec: any, what: string): Promise<void> {
+export async function admitHelperPod(kube: KubeClient, namespace: string, podSpec: V1PodSpec | undefined, what: string): Promise<void> {
   const probe = { apiVersion: 'v1', kind: 'Pod', metadata: { generateName: 'kubectl-odoo-admission-check-', namespace }, spec: podSpec };
   try {
     await kube.create(RESOURCES.pods, probe, { namespace, dryRun: true });

@@ -1,6 +1,7 @@
 // Names shared by the agent, which writes the per-node summaries, and the plugin, which reads them.
 import { createHash } from 'node:crypto';
 import type { NodeReport } from './report.js';
+import type { Read, V1ConfigMap } from '../kube/models.js';
 
 export const SUMMARY_KEY = 'summary.json';
 export const AGENT_APP_LABEL = 'odoo-node-agent';
@@ -29,7 +30,7 @@ export interface ParsedSummary {
 }
 
 /** The report held by a summary ConfigMap, or why it cannot be read. */
-export function parseSummaryConfigMap(cm: any): ParsedSummary {
+export function parseSummaryConfigMap(cm: Read<V1ConfigMap> | undefined): ParsedSummary {
   const node = cm?.metadata?.annotations?.['kubectl-odoo.io/node'] ?? cm?.metadata?.labels?.['kubectl-odoo.io/node'] ?? cm?.metadata?.name ?? '?';
   const interval = Number(cm?.metadata?.annotations?.[SUMMARY_INTERVAL_ANNOTATION]);
   const intervalSeconds = Number.isFinite(interval) && interval > 0 ? interval : DEFAULT_SUMMARY_INTERVAL_SECONDS;

@@ -7,7 +7,8 @@ import { admitHelperPod } from '../../lib/kube/podSecurity.js';
 import { ConflictError, FailureError } from '../../lib/errors.js';
 import type { BackupDeps } from './deps.js';
 import { scaleAndWait } from './deps.js';
-import { backupTargetOf, buildBackupJob, type BackupTarget } from './jobSpecs.js';
+import { backupTargetOf, buildBackupJob, type BackupTarget, type BuiltJob } from './jobSpecs.js';
+import type { Read, V1Job, V1PersistentVolumeClaim } from '../../lib/kube/models.js';
 import { buildManifestBase, checkManifest, totalSize, type BackupManifest, type ConsistencyMode } from './manifest.js';
 import { lastBackupAnnotationPatch } from './lastBackup.js';
 import { backupSetPath, formatBackupTimestamp, jobName } from './naming.js';
@@ -36,7 +37,7 @@ export interface BackupOutcome {
   path: string;
   jobName: string;
   /** The Job object (what --dry-run prints). */
-  job: any;
+  job: BuiltJob;
   /** Set when the backup was followed to its end. */
   manifest?: BackupManifest;
   /** Size on the backups volume (the files in the set's folder), when followed to its end. */
@@ -73,14 +74,14 @@ export function planBackup(deps: BackupDeps, target: BackupTarget, consistency: 
 export async function freshBackupTime(deps: BackupDeps, target: BackupTarget): Promise<Date> {
   for (let attempt = 0; ; attempt++) {
     const now = deps.clock.now();
-    const taken = await deps.kube.getOptional(RESOURCES.jobs, jobName('backup', target.name, formatBackupTimestamp(now)), target.namespace);
+    const taken = await deps.kube.getOptional<Read<V1Job>>(RESOURCES.jobs, jobName('backup', target.name, formatBackupTimestamp(now)), target.namespace);
     if (!taken || attempt >= 3) return now;
     await deps.clock.sleep(1000 - (now.getTime() % 1000) + 10, deps.signal);
   }
 }
 
 /** Runs a planned backup Job to its end with progress; the manifest it wrote, checked. */
-export async function runBackupJob(deps: BackupDeps, target: BackupTarget, job: any): Promise<{ result: JobResult; manifest: BackupManifest; bytes: number }> {
+export async function runBackupJob(deps: BackupDeps, target: BackupTarget, job: BuiltJob): Promise<{ result: JobResult; manifest: BackupManifest; bytes: number }> {
   const report = makeProgressReporter(deps.progress, () => deps.clock.now().getTime());
   const result = await runJob(deps.kube, job, {
     namespace: target.namespace,
@@ -203,7 +204,7 @@ export async function refuseIfBusy(deps: BackupDeps, target: BackupTarget): Prom
 }
 
 export async function ensureBackupsPvc(deps: BackupDeps, namespace: string): Promise<void> {
-  const pvc = await deps.kube.getOptional(RESOURCES.persistentvolumeclaims, deps.settings.backupsPvc, namespace);
+  const pvc = await deps.kube.getOptional<Read<V1PersistentVolumeClaim>>(RESOURCES.persistentvolumeclaims, deps.settings.backupsPvc, namespace);
   if (!pvc) {
     throw new FailureError(`the backups volume (PVC ${deps.settings.backupsPvc}) does not exist in namespace ${namespace}`, {
       hint: 'create it from manifests/ (a ReadWriteMany PVC), or set backupsPvc in the config file',

@@ -14,14 +14,14 @@ import { serviceDns } from '../instances/facts.js';
 import { waitForWebHealth } from '../instances/webHealth.js';
 import type { BackupDeps } from './deps.js';
 import { DRILL_CADENCES, type DrillCadence } from './drillCadence.js';
-import { buildDrillJob } from './jobSpecs.js';
+import { buildDrillJob, type BuiltJob } from './jobSpecs.js';
 import { findBackupSet } from './list.js';
 import type { BackupSetInfo } from './listing.js';
 import { acquireInstanceLock } from './lock.js';
 import { parseQualifiedBackupRef } from './naming.js';
 import { makeProgressReporter } from './progress.js';
 import { copyPlanFor } from './restore.js';
-import { copySpecOf, createAndFillCopy, startCopy, undoCopy, type CopyPlan, type CopyProgress } from './restoreCopy.js';
+import { copySpecOf, createAndFillCopy, startCopy, undoCopy, type CopyPlan, type CopyProgress, type InstanceObject } from './restoreCopy.js';
 import { ensureBackupsPvc } from './backup.js';
 import { ANNOTATION_LAST_DRILL, LABEL_DRILL_OF } from '../instances/labels.js';
 import { readDrillRecord, type DrillRecord } from '../instances/statusReport.js';
@@ -66,8 +66,8 @@ export interface DrillVerdict {
 
 export interface DrillPlan extends CopyPlan {
   set: BackupSetInfo;
-  objects: any[];
-  drillJob: any;
+  objects: InstanceObject[];
+  drillJob: BuiltJob;
   baseUrl: string;
 }
 

@@ -8,6 +8,7 @@ import type { ConsistencyMode } from './manifest.js';
 import type { BackupDeps } from './deps.js';
 import { startBackup } from './backup.js';
 import type { SlotCaps } from './slots.js';
+import type { BuiltJob } from './jobSpecs.js';
 
 export type FleetState = 'queued' | 'waiting' | 'running' | 'complete' | 'failed' | 'not started';
 
@@ -65,13 +66,13 @@ async function selectFleet(deps: BackupDeps, scope: FleetScope) {
   instances = instances.filter((i) => !isDrillInstance(i.deployment));
   if (scope.customerId !== undefined) instances = instances.filter((i) => i.facts.customerId === scope.customerId);
   instances.sort((a, b) => a.name.localeCompare(b.name));
-  const nodeOf = (i: (typeof instances)[number]) => i.pods.find((p: any) => p.status?.phase === 'Running')?.spec?.nodeName ?? '';
+  const nodeOf = (i: (typeof instances)[number]) => i.pods.find((p) => p.status?.phase === 'Running')?.spec?.nodeName ?? '';
   return interleaveByNode(instances, nodeOf);
 }
 
 /** --dry-run: the Jobs a fleet run would create, in order. */
-export async function planFleetJobs(deps: BackupDeps, opts: FleetScope & { consistency: ConsistencyMode }): Promise<any[]> {
-  const jobs: any[] = [];
+export async function planFleetJobs(deps: BackupDeps, opts: FleetScope & { consistency: ConsistencyMode }): Promise<BuiltJob[]> {
+  const jobs: BuiltJob[] = [];
   for (const i of await selectFleet(deps, opts)) {
     jobs.push((await startBackup(deps, { namespace: i.namespace, name: i.name, consistency: opts.consistency, wait: true, exportOdooZip: false, dryRun: true })).job);
   }

@@ -69,7 +69,7 @@ describe('backup Job', () => {
   it('credentials stay secretKeyRefs: no secret value in the Job', () => {
     expect(env(job).PGUSER).toEqual({ secretKeyRef: { name: 'odoo-db-credentials', key: 'username' } });
     expect(env(job).PGPASSWORD).toEqual({ secretKeyRef: { name: 'odoo-db-credentials', key: 'password' } });
-    expect(c.env.filter((e: any) => /PASSWORD/.test(e.name) && e.value !== undefined)).toEqual([]);
+    expect(c.env?.filter((e: any) => /PASSWORD/.test(e.name) && e.value !== undefined)).toEqual([]);
   });
 
   it('mounts the instance volume read-only and the backups volume read-write; never retries', () => {
@@ -90,7 +90,7 @@ describe('backup Job', () => {
   it('runs on the node of the running instance pod (an RWO volume is only mountable there)', () => {
     const t2 = target(secretEnv, [{ status: { phase: 'Running' }, spec: { nodeName: 'node-2' } }]);
     const j = buildBackupJob(t2, base(t2), settings, { exportOdooZip: true });
-    expect(j.spec.template.spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0].matchExpressions[0]).toEqual({
+    expect(j.spec.template.spec.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms[0].matchExpressions?.[0]).toEqual({
       key: 'kubernetes.io/hostname',
       operator: 'In',
       values: ['node-2'],
@@ -131,7 +131,7 @@ describe('backup Job', () => {
     const pinned = buildRestoreJob({ ...t, nodeName: 'node-b' }, { setPath: 'active/c/i/20250115T103000Z', sourceDatabase: 'd', scratchDatabase: 's', oldDatabase: 'o', opId: 'x' }, settings).spec.template.spec;
     expect(pinned.tolerations).toEqual([toleration]);
     expect(pinned.imagePullSecrets).toEqual([{ name: 'registry-cred' }]);
-    expect(pinned.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0].matchExpressions[0].values).toEqual(['node-b']);
+    expect(pinned.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms[0].matchExpressions?.[0].values).toEqual(['node-b']);
   });
 
   it('instances without a customer label go to active/no-customer/', () => {
@@ -146,7 +146,7 @@ describe('other Jobs', () => {
   it('restore mounts the instance volume read-write and the backups volume read-only', () => {
     const j = buildRestoreJob(t, { setPath: 'active/c/i/20250115T103000Z', sourceDatabase: 'zzdb', scratchDatabase: 's', oldDatabase: 'o', opId: '20250116T000000Z' }, settings);
     expect(j.spec.template.spec.containers[0].command).toEqual(['/bin/sh', '-c', RESTORE_SCRIPT]);
-    expect(j.spec.template.spec.volumes.map((v: any) => [v.name, v.persistentVolumeClaim.readOnly])).toEqual([
+    expect(j.spec.template.spec.volumes?.map((v: any) => [v.name, v.persistentVolumeClaim.readOnly])).toEqual([
       ['instance-data', false],
       ['backups', true],
     ]);
@@ -157,8 +157,8 @@ describe('other Jobs', () => {
     const j = buildRemoveReplacedJob({ ...t, nodeName: 'node-b' }, { opId: '20250116T000000Z' }, settings);
     expect(j.metadata.name).toBe(`odoo-cleanup-${t.name}-20250116t000000z`);
     expect(j.spec.template.spec.containers[0].command).toEqual(['/bin/sh', '-c', RECOVER_SCRIPT]);
-    expect(j.spec.template.spec.volumes.map((v: any) => [v.persistentVolumeClaim.claimName, v.persistentVolumeClaim.readOnly])).toEqual([[t.pvcName, false]]);
-    expect(j.spec.template.spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0].matchExpressions[0].values).toEqual(['node-b']);
+    expect(j.spec.template.spec.volumes?.map((v: any) => [v.persistentVolumeClaim.claimName, v.persistentVolumeClaim.readOnly])).toEqual([[t.pvcName, false]]);
+    expect(j.spec.template.spec.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms[0].matchExpressions?.[0].values).toEqual(['node-b']);
     expect(env(j)).toMatchObject({ DATA_DIR: '/data', MODE: 'cleanup', OP_ID: '20250116t000000z' });
     expect(j.metadata.labels['kubectl-odoo.io/operation']).toBe('recover');
   });
@@ -167,8 +167,8 @@ describe('other Jobs', () => {
     const list = buildListJob({ namespace: 'ns', customerGlob: '*', instanceGlob: 'acme', opId: '20250116T000000Z' }, settings, 'img');
     const verify = buildVerifyJob({ namespace: 'ns', setPath: 'active/c/acme/20250115T103000Z', instance: 'acme', opId: '20250116T000000Z' }, settings, 'img');
     const prune = buildSetOpsJob({ namespace: 'ns', op: 'delete', folders: ['active/c/acme/20250115T103000Z', 'active/c/acme/.partial-20250114T103000Z'], opId: '20250116T000000Z' }, settings, 'img');
-    for (const j of [list, verify, prune]) expect(j.spec.template.spec.volumes.map((v: any) => v.persistentVolumeClaim.claimName)).toEqual(['odoo-backups-pvc']);
-    expect(list.spec.template.spec.volumes[0].persistentVolumeClaim.readOnly).toBe(true);
+    for (const j of [list, verify, prune]) expect(j.spec.template.spec.volumes?.map((v: any) => v.persistentVolumeClaim.claimName)).toEqual(['odoo-backups-pvc']);
+    expect(list.spec.template.spec.volumes?.[0].persistentVolumeClaim?.readOnly).toBe(true);
     expect(env(prune).SETS).toBe('active/c/acme/20250115T103000Z\nactive/c/acme/.partial-20250114T103000Z');
     expect(env(verify).RESTORE_TEST).toBe('0');
     expect(env(verify).PGPASSWORD).toBeUndefined();

@@ -6,6 +6,7 @@
 // a Job, printed, or put on a command line.
 import { JOB_POD_LABEL } from '../../lib/kube/jobs.js';
 import { FailureError } from '../../lib/errors.js';
+import type { V1EnvVar, V1Job, V1JobSpec, V1ObjectMeta, V1PodSpec, V1PodTemplateSpec } from '../../lib/kube/models.js';
 import { helperImage, helperPodSpec, placementOf, type PodPlacement } from '../core/helperPod.js';
 
 export { placementOf, type PodPlacement } from '../core/helperPod.js';
@@ -59,7 +60,7 @@ export function backupTargetOf(inst: InstanceObjects): BackupTarget {
   }
   if (!f.db.host) throw new FailureError(`instance ${inst.name} does not say where its database is (no ODOO_DATABASE_HOST or HOST in its env)`);
   if (!f.db.user) throw new FailureError(`instance ${inst.name} does not say which database user it uses (no ODOO_DATABASE_USER or USER in its env)`);
-  const running = inst.pods.find((p: any) => p.status?.phase === 'Running' && p.spec?.nodeName);
+  const running = inst.pods.find((p) => p.status?.phase === 'Running' && p.spec?.nodeName);
   return {
     namespace: inst.namespace,
     name: inst.name,
@@ -75,7 +76,7 @@ export function backupTargetOf(inst: InstanceObjects): BackupTarget {
   };
 }
 
-function envVar(name: string, src: EnvSource | undefined, fallback?: string): any | undefined {
+function envVar(name: string, src: EnvSource | undefined, fallback?: string): V1EnvVar | undefined {
   if (src?.secret) return { name, valueFrom: { secretKeyRef: { name: src.secret.name, key: src.secret.key } } };
   if (src?.configMap) return { name, valueFrom: { configMapKeyRef: { name: src.configMap.name, key: src.configMap.key } } };
   if (src?.value !== undefined && src.value !== '') return { name, value: src.value };
@@ -83,7 +84,7 @@ function envVar(name: string, src: EnvSource | undefined, fallback?: string): an
 }
 
 /** libpq's variables, from the instance's own settings. */
-export function databaseEnv(db: DbSettings, database: string): any[] {
+export function databaseEnv(db: DbSettings, database: string): V1EnvVar[] {
   return [
     envVar('PGHOST', db.host),
     envVar('PGPORT', db.port, '5432'),
@@ -91,8 +92,14 @@ export function databaseEnv(db: DbSettings, database: string): any[] {
     envVar('PGPASSWORD', db.password),
     { name: 'PGDATABASE', value: database },
     { name: 'PGCONNECT_TIMEOUT', value: '15' },
-  ].filter(Boolean);
+  ].filter((e): e is V1EnvVar => !!e);
 }
+
+/** A Job as the builders write it: named, in its namespace, labelled, with its pod template. */
+export type BuiltJob = V1Job & {
+  metadata: V1ObjectMeta & { name: string; namespace: string; labels: Record<string, string> };
+  spec: V1JobSpec & { template: V1PodTemplateSpec & { metadata: V1ObjectMeta & { labels: Record<string, string> }; spec: V1PodSpec } };
+};
 
 export interface JobParams {
   name: string;
@@ -102,7 +109,7 @@ export interface JobParams {
   setTimestamp?: string;
   image: string;
   script: string;
-  env: any[];
+  env: V1EnvVar[];
   volumes: { name: string; claimName: string; mountPath: string; readOnly: boolean }[];
   deadlineSeconds: number;
   nodeName?: string;
@@ -117,13 +124,13 @@ function labelValue(v: string | undefined): string | undefined {
  * The scripts' test hook (see point() in scripts.ts): KUBECTL_ODOO_PAUSE=<point>:<file> in the plugin's
  * environment makes its Jobs wait at that point while the file exists. Unset, it adds nothing.
  */
-export function pauseHookEnv(): any[] {
+export function pauseHookEnv(): V1EnvVar[] {
   const raw = process.env.KUBECTL_ODOO_PAUSE;
   const m = raw ? /^([a-z0-9+-]+):(\/.+)$/.exec(raw) : null;
   return m ? [{ name: 'PAUSE_AT', value: m[1] }, { name: 'PAUSE_FILE', value: m[2] }] : [];
 }
 
-export function buildJob(p: JobParams): any {
+export function buildJob(p: JobParams): BuiltJob {
   const labels: Record<string, string> = { [LABEL_MANAGED_BY]: 'kubectl-odoo', [LABEL_COMPONENT]: 'backup', [LABEL_OPERATION]: p.operation };
   const inst = labelValue(p.instance);
   if (inst) labels[LABEL_INSTANCE] = inst;
@@ -168,7 +175,7 @@ export interface JobSettings {
 const backupsVolume = (s: JobSettings, readOnly: boolean) => ({ name: 'backups', claimName: s.backupsPvc, mountPath: BACKUPS_MOUNT, readOnly });
 const dataVolume = (t: BackupTarget, readOnly: boolean) => ({ name: 'instance-data', claimName: t.pvcName, mountPath: DATA_MOUNT, readOnly });
 
-export function buildBackupJob(t: BackupTarget, base: ManifestBase, s: JobSettings, opts: { exportOdooZip: boolean }): any {
+export function buildBackupJob(t: BackupTarget, base: ManifestBase, s: JobSettings, opts: { exportOdooZip: boolean }): BuiltJob {
   return buildJob({
     name: jobName('backup', t.name, base.timestamp),
     namespace: t.namespace,
@@ -207,7 +214,7 @@ export interface RestoreJobParams {
   filesOnly?: boolean;
 }
 
-export function buildRestoreJob(t: BackupTarget, p: RestoreJobParams, s: JobSettings): any {
+export function buildRestoreJob(t: BackupTarget, p: RestoreJobParams, s: JobSettings): BuiltJob {
   return buildJob({
     name: jobName('restore', t.name, p.opId),
     namespace: t.namespace,
@@ -242,7 +249,7 @@ export function buildRestoreJob(t: BackupTarget, p: RestoreJobParams, s: JobSett
  * node (t.nodeName), where its ReadWriteOnce volume is attached. Only what the restore's journal shows
  * as replaced by a committed swap is removed.
  */
-export function buildRemoveReplacedJob(t: BackupTarget, p: Pick<RestoreJobParams, 'opId'>, s: JobSettings): any {
+export function buildRemoveReplacedJob(t: BackupTarget, p: Pick<RestoreJobParams, 'opId'>, s: JobSettings): BuiltJob {
   return buildRecoverJob(t, 'cleanup', s, p.opId);
 }
 
@@ -250,7 +257,7 @@ export function buildRemoveReplacedJob(t: BackupTarget, p: Pick<RestoreJobParams
  * `kubectl odoo recover`: inspect (read-only) what interrupted restores left on the volume and in the
  * database server, apply (finish or undo them), or cleanup (remove what committed ones replaced).
  */
-export function buildRecoverJob(t: BackupTarget, mode: 'inspect' | 'apply' | 'cleanup', s: JobSettings, opId?: string, id = opId ?? 'x'): any {
+export function buildRecoverJob(t: BackupTarget, mode: 'inspect' | 'apply' | 'cleanup', s: JobSettings, opId?: string, id = opId ?? 'x'): BuiltJob {
   return buildJob({
     name: jobName(mode === 'cleanup' ? 'cleanup' : 'recover', t.name, id),
     namespace: t.namespace,
@@ -272,7 +279,7 @@ export function buildRecoverJob(t: BackupTarget, mode: 'inspect' | 'apply' | 'cl
 }
 
 /** Reads, before a restore changes anything: room to stage it and no interrupted restore on the volume. */
-export function buildRestorePreflightJob(t: BackupTarget, p: { setPath: string; opId: string }, s: JobSettings): any {
+export function buildRestorePreflightJob(t: BackupTarget, p: { setPath: string; opId: string }, s: JobSettings): BuiltJob {
   return buildJob({
     name: jobName('preflight', t.name, p.opId),
     namespace: t.namespace,
@@ -296,7 +303,7 @@ export function buildRestorePreflightJob(t: BackupTarget, p: { setPath: string; 
  * Drops the database a restore into a new instance created, when a later step failed (the instance
  * objects are removed too). No volume: only the database goes.
  */
-export function buildDropDatabaseJob(t: BackupTarget, opId: string, s: JobSettings): any {
+export function buildDropDatabaseJob(t: BackupTarget, opId: string, s: JobSettings): BuiltJob {
   return buildJob({
     name: jobName('cleanup', t.name, opId),
     namespace: t.namespace,
@@ -322,7 +329,7 @@ export interface VerifyJobParams {
   restoreTest?: { target: BackupTarget; sourceDatabase: string; scratchDatabase: string };
 }
 
-export function buildVerifyJob(p: VerifyJobParams, s: JobSettings, image: string): any {
+export function buildVerifyJob(p: VerifyJobParams, s: JobSettings, image: string): BuiltJob {
   const rt = p.restoreTest;
   return buildJob({
     name: jobName('verify', p.instance, p.opId),
@@ -351,7 +358,7 @@ export function buildVerifyJob(p: VerifyJobParams, s: JobSettings, image: string
   });
 }
 
-export function buildListJob(p: { namespace: string; customerGlob: string; instanceGlob: string; opId: string; placement?: PodPlacement }, s: JobSettings, image: string): any {
+export function buildListJob(p: { namespace: string; customerGlob: string; instanceGlob: string; opId: string; placement?: PodPlacement }, s: JobSettings, image: string): BuiltJob {
   return buildJob({
     name: jobName('list', p.instanceGlob === '*' ? 'all' : p.instanceGlob, p.opId),
     namespace: p.namespace,
@@ -370,7 +377,7 @@ export function buildListJob(p: { namespace: string; customerGlob: string; insta
   });
 }
 
-export function buildSetOpsJob(p: { namespace: string; op: 'delete' | 'pin' | 'unpin'; folders: string[]; opId: string; instance?: string; placement?: PodPlacement }, s: JobSettings, image: string): any {
+export function buildSetOpsJob(p: { namespace: string; op: 'delete' | 'pin' | 'unpin'; folders: string[]; opId: string; instance?: string; placement?: PodPlacement }, s: JobSettings, image: string): BuiltJob {
   return buildJob({
     name: jobName(p.op === 'delete' ? 'prune' : p.op, p.instance ?? 'sets', p.opId),
     namespace: p.namespace,
@@ -394,7 +401,7 @@ export function buildSetOpsJob(p: { namespace: string; op: 'delete' | 'pin' | 'u
  * match every attachment row to its file on its volume (mounted read-only). Values reach the script
  * and its SQL only through the environment.
  */
-export function buildDrillJob(t: BackupTarget, p: { opId: string; baseUrl: string }, s: JobSettings): any {
+export function buildDrillJob(t: BackupTarget, p: { opId: string; baseUrl: string }, s: JobSettings): BuiltJob {
   return buildJob({
     name: jobName('drill', t.name, p.opId),
     namespace: t.namespace,

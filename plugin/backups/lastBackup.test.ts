@@ -3,7 +3,7 @@ import { judgeLastBackup, lastBackupAnnotationPatch, LAST_BACKUP_ANNOTATION } fr
 import { describeLastBackup } from '../instances/statusReport.js';
 
 const PARENT = 'active/c/acme';
-const dep = (rec?: object) => ({ metadata: { annotations: rec ? { [LAST_BACKUP_ANNOTATION]: JSON.stringify(rec) } : {} } });
+const dep = (rec?: object) => ({ metadata: { annotations: (rec ? { [LAST_BACKUP_ANNOTATION]: JSON.stringify(rec) } : {}) as Record<string, string> } });
 function job(ts: string, state: 'running' | 'failed' | 'complete' = 'running', reason?: string) {
   const conditions = state === 'failed' ? [{ type: 'Failed', status: 'True' }] : state === 'complete' ? [{ type: 'Complete', status: 'True' }] : [];
   const base = { format: 'kubectl-odoo.backup/v1', timestamp: ts, ...(reason ? { reason } : {}) };

@@ -19,6 +19,7 @@ import { LABEL_BACKUP_SET, LABEL_INSTANCE, LABEL_MANAGED_BY, LABEL_OPERATION } f
 import { isSafetyBackup, type BackupReason } from './manifest.js';
 import { parseBackupTimestamp } from './naming.js';
 import { ANNOTATION_LAST_BACKUP } from '../instances/labels.js';
+import type { Read, Stored, V1Deployment, V1Job, V1Pod } from '../../lib/kube/models.js';
 
 export const LAST_BACKUP_ANNOTATION = ANNOTATION_LAST_BACKUP;
 
@@ -47,11 +48,11 @@ export interface BackupJobView {
   safety: boolean;
 }
 
-const envOf = (job: any, name: string): string | undefined =>
-  (job?.spec?.template?.spec?.containers?.[0]?.env ?? []).find((e: any) => e.name === name)?.value;
+const envOf = (job: Read<V1Job> | undefined, name: string): string | undefined =>
+  (job?.spec?.template?.spec?.containers?.[0]?.env ?? []).find((e) => e.name === name)?.value;
 
 /** Pure: what a backup Job says about its set; undefined for a Job that is not a readable backup. */
-export function viewBackupJob(job: any): BackupJobView | undefined {
+export function viewBackupJob(job: Stored<V1Job>): BackupJobView | undefined {
   const ts = String(job?.metadata?.labels?.[LABEL_BACKUP_SET] ?? '').toUpperCase();
   const takenAt = parseBackupTimestamp(ts);
   const parent = envOf(job, 'SET_PARENT');
@@ -66,11 +67,14 @@ export function viewBackupJob(job: any): BackupJobView | undefined {
   return { job: job.metadata.name, path: `${parent}/${envOf(job, 'SET_NAME') ?? ts}`, takenAt, state: outcome === 'failed' ? 'failed' : outcome === 'succeeded' ? 'complete' : 'running', safety };
 }
 
-function readRecorded(deployment: any): RecordedBackup | undefined {
+function readRecorded(deployment: Read<V1Deployment> | undefined): RecordedBackup | undefined {
   try {
     const raw = deployment?.metadata?.annotations?.[LAST_BACKUP_ANNOTATION];
-    const r = raw ? JSON.parse(raw) : undefined;
-    return r && typeof r.path === 'string' && !Number.isNaN(Date.parse(r.takenAt)) && !isSafetyBackup(r) ? r : undefined;
+    const parsed: unknown = raw ? JSON.parse(raw) : undefined;
+    if (typeof parsed !== 'object' || parsed === null) return undefined;
+    // As lastBackupAnnotationPatch wrote it, once its path and time are there.
+    const r = parsed as { path?: unknown; takenAt?: unknown; reason?: BackupReason };
+    return typeof r.path === 'string' && !Number.isNaN(Date.parse(String(r.takenAt))) && !isSafetyBackup(r) ? (r as RecordedBackup) : undefined;
   } catch {
     return undefined;
   }
@@ -86,7 +90,7 @@ export interface LastBackupJudgement {
  * Pure: the newest complete regular backup from the annotation and the Jobs, with a newer running or
  * failed attempt beside it. `sizes` holds the set sizes read from finished Jobs' logs, by Job name.
  */
-export function judgeLastBackup(deployment: any, jobs: any[], sizes: ReadonlyMap<string, number> = new Map()): LastBackupJudgement {
+export function judgeLastBackup(deployment: Read<V1Deployment> | undefined, jobs: Stored<V1Job>[], sizes: ReadonlyMap<string, number> = new Map()): LastBackupJudgement {
   const recorded = readRecorded(deployment);
   const views = jobs
     .map(viewBackupJob)
@@ -112,7 +116,7 @@ export function judgeLastBackup(deployment: any, jobs: any[], sizes: ReadonlyMap
 
 /** The SIZE line a finished backup Job printed (undefined when its pod or log is gone). */
 async function sizeFromJobLog(kube: KubeClient, namespace: string, job: string): Promise<number | undefined> {
-  const pods = await kube.list(RESOURCES.pods, { namespace, labelSelector: `${JOB_POD_LABEL}=${job}` });
+  const pods = await kube.list<Read<V1Pod>>(RESOURCES.pods, { namespace, labelSelector: `${JOB_POD_LABEL}=${job}` });
   const pod = pods.items[0]?.metadata?.name;
   if (!pod) return undefined;
   let log = '';
@@ -129,7 +133,7 @@ async function sizeFromJobLog(kube: KubeClient, namespace: string, job: string):
 
 /** `mayRecord`, when given, decides whether the orphaned Job's set may be recorded (status reads ahead). */
 export async function lastBackupOf(kube: KubeClient, inst: InstanceObjects, mayRecord?: Promise<boolean>): Promise<LastBackupInfo | undefined> {
-  const jobs = await kube.list(RESOURCES.jobs, { namespace: inst.namespace, labelSelector: `${LABEL_MANAGED_BY}=kubectl-odoo,${LABEL_OPERATION}=backup,${LABEL_INSTANCE}=${inst.name}` });
+  const jobs = await kube.list<Stored<V1Job>>(RESOURCES.jobs, { namespace: inst.namespace, labelSelector: `${LABEL_MANAGED_BY}=kubectl-odoo,${LABEL_OPERATION}=backup,${LABEL_INSTANCE}=${inst.name}` });
   const first = judgeLastBackup(inst.deployment, jobs.items);
   if (!first.unrecorded) return first.info;
   const job = first.unrecorded;

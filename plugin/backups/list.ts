@@ -9,6 +9,7 @@ import type { BackupDeps } from './deps.js';
 import { ensureBackupsPvc } from './backup.js';
 import { placementOf, type PodPlacement } from '../core/helperPod.js';
 import { buildListJob, LABEL_BACKUP_SET, LABEL_INSTANCE, LABEL_MANAGED_BY, LABEL_OPERATION } from './jobSpecs.js';
+import type { Read, Stored, V1Deployment, V1Job } from '../../lib/kube/models.js';
 import { jobOutcome } from '../../lib/kube/jobs.js';
 import { newestComplete, parseListing, platformBackups, sortBackups, type BackupSetInfo } from './listing.js';
 import { formatBackupTimestamp, isValidInstanceName, type BackupRef } from './naming.js';
@@ -70,10 +71,10 @@ export async function listBackupSets(deps: BackupDeps, scope: ListScope, opts: L
 
 /** What platform archives are matched against: every instance of the namespace by customer, ids and databases. */
 async function archiveCandidates(deps: BackupDeps, namespace: string): Promise<ArchiveCandidate[]> {
-  const list = await deps.kube.list(RESOURCES.deployments, { namespace, labelSelector: INSTANCE_SELECTOR });
+  const list = await deps.kube.list<Stored<V1Deployment>>(RESOURCES.deployments, { namespace, labelSelector: INSTANCE_SELECTOR });
   return list.items
-    .filter((d: any) => isInstanceWorkload(d.metadata?.labels))
-    .map((d: any) => ({
+    .filter((d) => isInstanceWorkload(d.metadata?.labels))
+    .map((d) => ({
       name: d.metadata.name,
       customerId: customerIdOf(d.metadata?.labels) ?? customerIdOf(d.spec?.template?.metadata?.labels),
       ids: [...instanceIdsOf(d), ...id8sOf(d)],
@@ -107,7 +108,7 @@ function randomSuffix(): string {
 
 /** `<instance>/<timestamp>` of backup Jobs still running. */
 async function runningBackups(deps: BackupDeps, namespace: string): Promise<Set<string>> {
-  const jobs = await deps.kube.list(RESOURCES.jobs, { namespace, labelSelector: `${LABEL_MANAGED_BY}=kubectl-odoo,${LABEL_OPERATION}=backup` });
+  const jobs = await deps.kube.list<Read<V1Job>>(RESOURCES.jobs, { namespace, labelSelector: `${LABEL_MANAGED_BY}=kubectl-odoo,${LABEL_OPERATION}=backup` });
   const out = new Set<string>();
   for (const j of jobs.items) {
     const l = j.metadata?.labels ?? {};

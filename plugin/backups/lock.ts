@@ -17,6 +17,7 @@ import { jobOutcome } from '../../lib/kube/jobs.js';
 import { ConflictError } from '../../lib/errors.js';
 import type { Clock } from '../cli/context.js';
 import { LABEL_COMPONENT, LABEL_INSTANCE, LABEL_MANAGED_BY, LABEL_OPERATION } from './jobSpecs.js';
+import type { Json, Read, Stored, V1ConfigMap, V1Job, V1Lease, V1ObjectMeta } from '../../lib/kube/models.js';
 
 export const LOCK_PREFIX = 'odoo-lock-';
 
@@ -63,8 +64,17 @@ function replicasOf(v: unknown): number | undefined {
   return typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : undefined;
 }
 
+/** A lock object as read: a Lease (spec), or the ConfigMap earlier versions wrote (data). */
+export type LockObject = Read<V1Lease> & Read<V1ConfigMap>;
+
+/** A Lease as the plugin writes it (a lock or a backup slot): named, in its namespace, with its spec. */
+export type WrittenLease = Json<V1Lease> & { metadata: Json<V1ObjectMeta> & { name: string; namespace: string }; spec: Json<NonNullable<V1Lease['spec']>> };
+
+/** An operation's Job: it carries its operation label. */
+export type OperationJob = Stored<V1Job> & { metadata: { labels: Record<string, string> } };
+
 /** The record of a lock object: a Lease, or the ConfigMap earlier versions wrote. */
-export function readLockRecord(obj: any): LockRecord | undefined {
+export function readLockRecord(obj: LockObject | undefined): LockRecord | undefined {
   if (obj?.kind === 'Lease' || obj?.spec?.holderIdentity !== undefined) {
     const spec = obj?.spec ?? {};
     const a = obj?.metadata?.annotations ?? {};
@@ -107,7 +117,7 @@ export const JOB_HANDOVER_MS = 15_000;
  * What a lock object means now (pure). `job`: the state of the Job the record names (running: it
  * exists and has not finished; ended: it finished or is gone).
  */
-export function judgeLock(obj: any | undefined, now: Date, job: 'running' | 'ended' | 'none' = 'none'): LockState {
+export function judgeLock(obj: LockObject | undefined, now: Date, job: 'running' | 'ended' | 'none' = 'none'): LockState {
   if (!obj) return { state: 'free' };
   const record = readLockRecord(obj);
   if (!record) return { state: 'stale', record: UNKNOWN_RECORD };
@@ -119,7 +129,7 @@ export function judgeLock(obj: any | undefined, now: Date, job: 'running' | 'end
   return { state: 'stale', record };
 }
 
-export function buildLockLease(namespace: string, instance: string, record: LockRecord, ttlMs: number, renewedAt: Date, resourceVersion?: string): any {
+export function buildLockLease(namespace: string, instance: string, record: LockRecord, ttlMs: number, renewedAt: Date, resourceVersion?: string): WrittenLease {
   const annotations: Record<string, string> = { [LOCK_ANNOTATIONS.operation]: record.operation, [LOCK_ANNOTATIONS.phase]: record.phase };
   if (record.job) annotations[LOCK_ANNOTATIONS.job] = record.job;
   if (record.replicas !== undefined) annotations[LOCK_ANNOTATIONS.replicas] = String(record.replicas);
@@ -162,21 +172,22 @@ export function busyMessage(instance: string, state: Exclude<LockState, { state:
 }
 
 /** The lock and what it means now, with the Job it names looked up. */
-export async function inspectInstanceLock(kube: KubeClient, namespace: string, instance: string, now: Date): Promise<{ lock: any | undefined; state: LockState }> {
-  const lock = (await kube.getOptional(RESOURCES.leases, lockName(instance), namespace)) ?? (await kube.getOptional(RESOURCES.configmaps, lockName(instance), namespace));
+export async function inspectInstanceLock(kube: KubeClient, namespace: string, instance: string, now: Date): Promise<{ lock: LockObject | undefined; state: LockState }> {
+  const lock = (await kube.getOptional<LockObject>(RESOURCES.leases, lockName(instance), namespace)) ?? (await kube.getOptional<LockObject>(RESOURCES.configmaps, lockName(instance), namespace));
   const record = readLockRecord(lock);
   let job: 'running' | 'ended' | 'none' = 'none';
   if (record?.job) {
-    const j = await kube.getOptional(RESOURCES.jobs, record.job, namespace);
+    const j = await kube.getOptional<Read<V1Job>>(RESOURCES.jobs, record.job, namespace);
     job = j && !j.metadata?.deletionTimestamp && !jobOutcome(j) ? 'running' : 'ended';
   }
   return { lock, state: judgeLock(lock, now, job) };
 }
 
 /** Backup, restore, recover and module update Jobs of the instance that have not finished. */
-export async function runningOperations(kube: KubeClient, namespace: string, instance: string): Promise<any[]> {
-  const jobs = await kube.list(RESOURCES.jobs, { namespace, labelSelector: `${LABEL_MANAGED_BY}=kubectl-odoo,${LABEL_INSTANCE}=${instance}` });
-  return jobs.items.filter((j: any) => ['backup', 'restore', 'recover', 'update'].includes(j.metadata?.labels?.[LABEL_OPERATION]) && !jobOutcome(j));
+export async function runningOperations(kube: KubeClient, namespace: string, instance: string): Promise<OperationJob[]> {
+  const jobs = await kube.list<Stored<V1Job>>(RESOURCES.jobs, { namespace, labelSelector: `${LABEL_MANAGED_BY}=kubectl-odoo,${LABEL_INSTANCE}=${instance}` });
+  const operation = (j: Stored<V1Job>): j is OperationJob => ['backup', 'restore', 'recover', 'update'].includes(j.metadata.labels?.[LABEL_OPERATION] ?? '');
+  return jobs.items.filter((j): j is OperationJob => operation(j) && !jobOutcome(j));
 }
 
 /**
@@ -236,7 +247,7 @@ export async function acquireInstanceLock(kube: KubeClient, opts: LockOptions): 
   if (state.state !== 'free') throw new ConflictError(busyMessage(opts.instance, state, now));
   let resourceVersion: string | undefined;
   try {
-    const obj = await kube.create(RESOURCES.leases, lease(), { namespace: opts.namespace });
+    const obj = await kube.create<Read<V1Lease>>(RESOURCES.leases, lease(), { namespace: opts.namespace });
     resourceVersion = obj?.metadata?.resourceVersion;
   } catch (e) {
     if (isAlreadyExists(e) || isConflict(e)) await refuse();
@@ -260,7 +271,7 @@ export async function acquireInstanceLock(kube: KubeClient, opts: LockOptions): 
     chain = chain.then(async () => {
       if (released || lost) return;
       try {
-        const obj = await kube.replace(RESOURCES.leases, lease(resourceVersion), { namespace: opts.namespace });
+        const obj = await kube.replace<Read<V1Lease>>(RESOURCES.leases, lease(resourceVersion), { namespace: opts.namespace });
         resourceVersion = obj?.metadata?.resourceVersion;
       } catch {
         lost = true;

@@ -101,6 +101,7 @@ export function checkManifest(
   manifestText: string,
   opts: { sha256sums?: string; expect?: { instance?: string; timestamp?: string } } = {},
 ): ManifestCheck {
+  // The manifest as parsed (JSON): untyped until each field is checked below.
   let doc: any;
   try {
     doc = JSON.parse(manifestText);

@@ -24,10 +24,10 @@ describe('off-site copies', () => {
   it('the Job takes the remote and its config from the Secret, never as values', () => {
     const job = buildOffsiteJob({ namespace: 'ns', mode: 'sync', sets: ['active/c1/acme/20250115T103000Z'], opId: '20250115T103000Z-ab12' }, { secret: 'odoo-backups-offsite', image: 'rclone/rclone:1.60' }, { backupsPvc: 'odoo-backups-pvc', compression: 'auto', deadlineSeconds: 60, defaultImage: 'x' });
     const c = job.spec.template.spec.containers[0];
-    expect(c.env.find((e: any) => e.name === 'REMOTE')).toEqual({ name: 'REMOTE', valueFrom: { secretKeyRef: { name: 'odoo-backups-offsite', key: 'remote', optional: true } } });
-    expect(job.spec.template.spec.volumes.find((v: any) => v.name === 'offsite').secret).toEqual({ secretName: 'odoo-backups-offsite', items: [{ key: 'rclone.conf', path: 'rclone.conf' }], defaultMode: 0o400, optional: true });
-    expect(c.volumeMounts.find((m: any) => m.name === 'backups').readOnly).toBe(true);
-    expect(c.command.slice(0, 2)).toEqual(['/bin/sh', '-c']);
+    expect(c.env?.find((e: any) => e.name === 'REMOTE')).toEqual({ name: 'REMOTE', valueFrom: { secretKeyRef: { name: 'odoo-backups-offsite', key: 'remote', optional: true } } });
+    expect(job.spec.template.spec.volumes?.find((v: any) => v.name === 'offsite')?.secret).toEqual({ secretName: 'odoo-backups-offsite', items: [{ key: 'rclone.conf', path: 'rclone.conf' }], defaultMode: 0o400, optional: true });
+    expect(c.volumeMounts?.find((m: any) => m.name === 'backups')?.readOnly).toBe(true);
+    expect(c.command?.slice(0, 2)).toEqual(['/bin/sh', '-c']);
   });
 });
 

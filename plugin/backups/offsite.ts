@@ -11,7 +11,8 @@ import { FailureError, UsageError } from '../../lib/errors.js';
 import { ApiError } from '../../lib/kube/errors.js';
 import type { BackupDeps } from './deps.js';
 import { ensureBackupsPvc } from './backup.js';
-import { BACKUPS_MOUNT, buildJob } from './jobSpecs.js';
+import { BACKUPS_MOUNT, buildJob, type BuiltJob } from './jobSpecs.js';
+import type { Read, V1Job, V1Secret } from '../../lib/kube/models.js';
 import { formatBackupTimestamp, parseSetFolder } from './naming.js';
 import { LABEL_MANAGED_BY, LABEL_OPERATION } from './jobSpecs.js';
 import { jobOutcome } from '../../lib/kube/jobs.js';
@@ -30,7 +31,7 @@ const CONFIG_DIR = '/etc/kubectl-odoo-offsite';
 export type OffsiteMode = 'sync' | 'list' | 'fetch' | 'inventory' | 'prune';
 
 /** The Job of one off-site step (pure). */
-export function buildOffsiteJob(p: { namespace: string; mode: OffsiteMode; sets: string[]; opId: string; instance?: string; globs?: { customer: string; instance: string } }, o: OffsiteSettings, s: BackupDeps['settings']): any {
+export function buildOffsiteJob(p: { namespace: string; mode: OffsiteMode; sets: string[]; opId: string; instance?: string; globs?: { customer: string; instance: string } }, o: OffsiteSettings, s: BackupDeps['settings']): BuiltJob {
   const job = buildJob({
     name: `odoo-offsite-${p.mode}-${p.opId}`.toLowerCase().slice(0, 63).replace(/-+$/, ''),
     namespace: p.namespace,
@@ -52,15 +53,15 @@ export function buildOffsiteJob(p: { namespace: string; mode: OffsiteMode; sets:
     deadlineSeconds: s.deadlineSeconds,
   });
   const pod = job.spec.template.spec;
-  pod.containers[0].volumeMounts.push({ name: 'offsite', mountPath: CONFIG_DIR, readOnly: true });
-  pod.volumes.push({ name: 'offsite', secret: { secretName: o.secret, items: [{ key: 'rclone.conf', path: 'rclone.conf' }], defaultMode: 0o400, optional: true } });
+  (pod.containers[0].volumeMounts ??= []).push({ name: 'offsite', mountPath: CONFIG_DIR, readOnly: true });
+  (pod.volumes ??= []).push({ name: 'offsite', secret: { secretName: o.secret, items: [{ key: 'rclone.conf', path: 'rclone.conf' }], defaultMode: 0o400, optional: true } });
   return job;
 }
 
 async function ensureSecret(deps: BackupDeps, namespace: string, o: OffsiteSettings): Promise<void> {
-  let secret: any;
+  let secret: Read<V1Secret> | undefined;
   try {
-    secret = await deps.kube.getOptional(RESOURCES.secrets, o.secret, namespace);
+    secret = await deps.kube.getOptional<Read<V1Secret>>(RESOURCES.secrets, o.secret, namespace);
   } catch (e) {
     // Who may not read Secrets (the operator role) leaves the check to the Job, which says the same.
     if (e instanceof ApiError && e.status === 403) return;
@@ -196,8 +197,8 @@ export async function inventoryRemote(deps: BackupDeps, o: OffsiteSettings, scop
 }
 
 async function syncRunning(deps: BackupDeps, namespace: string): Promise<boolean> {
-  const jobs = await deps.kube.list(RESOURCES.jobs, { namespace, labelSelector: `${LABEL_MANAGED_BY}=kubectl-odoo,${LABEL_OPERATION}=offsite` });
-  return jobs.items.some((j: any) => String(j.metadata?.name).startsWith('odoo-offsite-sync-') && !jobOutcome(j));
+  const jobs = await deps.kube.list<Read<V1Job>>(RESOURCES.jobs, { namespace, labelSelector: `${LABEL_MANAGED_BY}=kubectl-odoo,${LABEL_OPERATION}=offsite` });
+  return jobs.items.some((j) => String(j.metadata?.name).startsWith('odoo-offsite-sync-') && !jobOutcome(j));
 }
 
 export interface RemotePruneDecision extends PruneDecision {

@@ -19,7 +19,8 @@ import { isNotFound } from '../../lib/kube/errors.js';
 import type { BackupDeps } from './deps.js';
 import { scaleAndWait } from './deps.js';
 import { ensureBackupsPvc, freshBackupTime, planBackup, runBackupJob } from './backup.js';
-import { backupTargetOf, buildRemoveReplacedJob, buildRestoreJob, buildRestorePreflightJob, type BackupTarget } from './jobSpecs.js';
+import { backupTargetOf, buildRemoveReplacedJob, buildRestoreJob, buildRestorePreflightJob, type BackupTarget, type BuiltJob } from './jobSpecs.js';
+import type { Read, V1Deployment } from '../../lib/kube/models.js';
 import { acquireInstanceLock } from './lock.js';
 import { findBackupSet, findPlatformArchive } from './list.js';
 import { parsePlatformArchivePath, type ArchiveLayout, type PlatformArchiveRef } from './platformArchives.js';
@@ -28,7 +29,7 @@ import { type BackupSetInfo } from './listing.js';
 import { formatBytes } from '../../lib/bytes.js';
 import { formatBackupTimestamp, parseBackupRef, sideDatabaseName, validateBackupInstanceName, type BackupRef } from './naming.js';
 import { makeProgressReporter } from './progress.js';
-import { copyObjects, copySpecOf, copyTargetOf, type CopyOptions, type CopyPlan } from './restoreCopy.js';
+import { copyObjects, copySpecOf, copyTargetOf, type CopyOptions, type CopyPlan, type InstanceObject } from './restoreCopy.js';
 import { instanceNameProblem } from '../instances/names.js';
 import type { InstanceSpec } from '../instances/manifests.js';
 
@@ -49,7 +50,7 @@ export interface RestoreOutcome {
   instance: string;
   restored: string;
   safetyBackup?: string;
-  job?: any;
+  job?: BuiltJob;
 }
 
 export interface RestorePlan {
@@ -61,7 +62,7 @@ export interface RestorePlan {
   latest: boolean;
   /** Another instance's backup restored into `target` (--to). */
   copyFrom?: string;
-  job: any;
+  job: BuiltJob;
   replaced: { oldDatabase: string; opId: string };
   /** The files only: the database stays as it is. */
   filesOnly?: boolean;
@@ -74,7 +75,7 @@ export interface RestoreCopyPlan extends CopyPlan {
   copyFrom: string;
   set: BackupSetInfo;
   /** The objects create will make (stopped), for --dry-run. */
-  objects: any[];
+  objects: InstanceObject[];
 }
 
 /**
@@ -174,7 +175,7 @@ export function layoutMismatch(layout: ArchiveLayout, mount: string): string | u
 }
 
 /** The plan that makes `spec` a new instance filled from `set`, a backup of `source` (reads nothing). */
-export function copyPlanFor(deps: BackupDeps, p: { namespace: string; source: InstanceObjects; set: BackupSetInfo; spec: InstanceSpec }): CopyPlan & { set: BackupSetInfo; objects: any[] } {
+export function copyPlanFor(deps: BackupDeps, p: { namespace: string; source: InstanceObjects; set: BackupSetInfo; spec: InstanceSpec }): CopyPlan & { set: BackupSetInfo; objects: InstanceObject[] } {
   const { spec, set } = p;
   const target = copyTargetOf(spec);
   const opId = formatBackupTimestamp(deps.clock.now());
@@ -316,11 +317,12 @@ export function leftoversPatch(l: RestoreLeftovers | null): unknown {
   return { metadata: { annotations: { [LEFTOVERS_ANNOTATION]: l ? JSON.stringify(l) : null } } };
 }
 
-export function readLeftovers(deployment: any): RestoreLeftovers | undefined {
+export function readLeftovers(deployment: Read<V1Deployment> | undefined): RestoreLeftovers | undefined {
   try {
     const raw = deployment?.metadata?.annotations?.[LEFTOVERS_ANNOTATION];
-    const l = raw ? JSON.parse(raw) : undefined;
-    return l && typeof l.op === 'string' ? l : undefined;
+    const l: unknown = raw ? JSON.parse(raw) : undefined;
+    // As the plugin wrote it: an object with its op.
+    return typeof l === 'object' && l !== null && typeof (l as { op?: unknown }).op === 'string' ? (l as RestoreLeftovers) : undefined;
   } catch {
     return undefined;
   }

@@ -96,7 +96,7 @@ describe('the check for the copy\'s database', () => {
     expect(job.metadata.name).toBe('odoo-check-acme-test-20250101t000000z');
     expect(c.env).toEqual(expect.arrayContaining([{ name: 'PGDATABASE', value: 'acme_test' }, { name: 'PGHOST', value: 'pg.db' }, { name: 'PGPASSWORD', valueFrom: { secretKeyRef: { name: 'acme-db', key: 'password' } } }]));
     expect(job.spec.template.spec.volumes ?? []).toEqual([]);
-    expect(c.command[2]).not.toContain('acme_test');
+    expect(c.command?.[2]).not.toContain('acme_test');
   });
   it.each([
     ['EXISTS 1\n', ConflictError, 'database acme_test on pg.db:6432 already exists, and a new instance never takes over an existing database; nothing was created'],

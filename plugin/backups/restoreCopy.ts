@@ -18,7 +18,8 @@ import { compareQuantities, parseQuantity } from '../instances/quantity.js';
 import type { InstanceObjects } from '../instances/resolve.js';
 import type { BackupDeps } from './deps.js';
 import { scaleAndWait } from './deps.js';
-import { backupTargetOf, buildDropDatabaseJob, buildJob, databaseEnv, type BackupTarget, type JobSettings } from './jobSpecs.js';
+import { backupTargetOf, buildDropDatabaseJob, buildJob, databaseEnv, type BackupTarget, type BuiltJob, type JobSettings } from './jobSpecs.js';
+import type { V1Deployment, V1Ingress, V1PersistentVolumeClaim, V1Service } from '../../lib/kube/models.js';
 import { acquireInstanceLock } from './lock.js';
 import { isValidDatabaseName, jobName } from './naming.js';
 import { makeProgressReporter } from './progress.js';
@@ -58,10 +59,12 @@ export function copySpecOf(source: InstanceObjects, p: { name: string; namespace
   const host = f.db.host?.value;
   if (!host) throw cannot('its database host is not a plain value in its env');
   const port = f.db.port?.value || '5432';
-  const container = (source.deployment?.spec?.template?.spec?.containers ?? []).find((c: any) => c.name === f.container);
+  const container = (source.deployment?.spec?.template?.spec?.containers ?? []).find((c) => c.name === f.container);
+  // An env var has a name (the API server requires one).
   const env = (container?.env ?? [])
-    .filter((e: any) => e.value !== undefined && !e.valueFrom && !DATABASE_ENV.has(e.name) && !/PASSWORD|PASSWD|SECRET|TOKEN/i.test(e.name))
-    .map((e: any) => `${e.name}=${e.value}`);
+    .filter((e): e is typeof e & { name: string } => e.name !== undefined)
+    .filter((e) => e.value !== undefined && !e.valueFrom && !DATABASE_ENV.has(e.name) && !/PASSWORD|PASSWD|SECRET|TOKEN/i.test(e.name))
+    .map((e) => `${e.name}=${e.value}`);
   const hostGiven = p.domain !== undefined || p.subdomain !== undefined;
   const flags: CreateFlags = {
     name: p.name,
@@ -96,8 +99,11 @@ export function copyTargetOf(spec: InstanceSpec): BackupTarget {
   return { ...backupTargetOf(inst), replicas: 0 };
 }
 
+/** An object an instance is made of, as create writes it. */
+export type InstanceObject = V1PersistentVolumeClaim | V1Service | V1Ingress | V1Deployment;
+
 /** The objects a copy creates, in order (for --dry-run). */
-export function copyObjects(spec: InstanceSpec): any[] {
+export function copyObjects(spec: InstanceSpec): InstanceObject[] {
   const m = buildInstanceManifests(spec);
   return [m.pvc, m.service, ...(m.ingress ? [m.ingress] : []), m.deployment];
 }
@@ -107,7 +113,7 @@ export interface CopyPlan {
   spec: InstanceSpec;
   target: BackupTarget;
   set: { path: string };
-  job: any;
+  job: BuiltJob;
   opId: string;
   source: string;
 }
@@ -132,7 +138,7 @@ export const DATABASE_EXISTS_SCRIPT = [
 ].join('\n');
 
 /** The short Job that looks for the copy's database on its server; it mounts no volume. */
-export function buildCopyDatabaseCheckJob(t: BackupTarget, opId: string, s: JobSettings): any {
+export function buildCopyDatabaseCheckJob(t: BackupTarget, opId: string, s: JobSettings): BuiltJob {
   return buildJob({
     name: jobName('check', t.name, opId),
     namespace: t.namespace,

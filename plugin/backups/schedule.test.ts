@@ -63,15 +63,15 @@ describe('schedules', () => {
     const pod = cj.spec.jobTemplate.spec.template.spec;
     expect(pod.containers[0].command).toEqual(['node', '/opt/kubectl-odoo/kubectl-odoo', 'backup', 'acme', '--wait', '-n', 'saasodoo', '--consistency', 'live', '--keep', 'last=7']);
     expect(pod.serviceAccountName).toBe('kubectl-odoo-backup');
-    expect(pod.volumes.map((v: any) => v.name)).toEqual(['kube-api-access', 'plugin']);
+    expect(pod.volumes?.map((v: any) => v.name)).toEqual(['kube-api-access', 'plugin']);
     const withImage = buildScheduleCronJob({ namespace: 'ns', instance: 'acme', spec: { every: { kind: 'hourly' }, consistency: 'stop' } }, { image: 'reg/kubectl-odoo:1', nodeImage: 'x', deadlineSeconds: 1 });
-    expect(withImage.spec.jobTemplate.spec.template.spec.containers[0].command.slice(0, 2)).toEqual(['kubectl-odoo', 'backup']);
-    expect(withImage.spec.jobTemplate.spec.template.spec.volumes.map((v: any) => v.name)).toEqual(['kube-api-access']);
+    expect(withImage.spec.jobTemplate.spec.template.spec.containers[0].command?.slice(0, 2)).toEqual(['kubectl-odoo', 'backup']);
+    expect(withImage.spec.jobTemplate.spec.template.spec.volumes?.map((v: any) => v.name)).toEqual(['kube-api-access']);
     const offsite = buildScheduleCronJob(
       { namespace: 'ns', instance: 'acme', spec: { every: { kind: 'daily' }, consistency: 'live', keep: { keepLast: 7 }, offsite: true, keepRemote: { keepLast: 3, keepMonthly: 12 } } },
       { image: 'reg/kubectl-odoo:1', nodeImage: 'x', deadlineSeconds: 1 },
     );
-    expect(offsite.spec.jobTemplate.spec.template.spec.containers[0].command.slice(-4)).toEqual(['last=7', '--offsite', '--keep-remote', 'last=3,monthly=12']);
+    expect(offsite.spec.jobTemplate.spec.template.spec.containers[0].command?.slice(-4)).toEqual(['last=7', '--offsite', '--keep-remote', 'last=3,monthly=12']);
     expect(JSON.parse(offsite.metadata.annotations['kubectl-odoo.io/schedule'])).toMatchObject({ keep: 'last=7', offsite: true, keepRemote: 'last=3,monthly=12' });
     expect(() => parseKeep('daily=0', '--keep-remote')).toThrow('invalid --keep-remote "daily=0"');
   });

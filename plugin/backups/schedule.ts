@@ -14,6 +14,22 @@ import { CRON_MACROS, nextCronTime, parseCron } from '../../lib/cron.js';
 import type { ConsistencyMode } from './manifest.js';
 import type { RetentionPolicy } from './retention.js';
 import { LABEL_COMPONENT, LABEL_INSTANCE, LABEL_MANAGED_BY } from './jobSpecs.js';
+import type {
+  Read,
+  Stored,
+  V1ConfigMap,
+  V1CronJob,
+  V1CronJobSpec,
+  V1JobSpec,
+  V1JobTemplateSpec,
+  V1ObjectMeta,
+  V1PodSpec,
+  V1PodTemplateSpec,
+  V1Role,
+  V1RoleBinding,
+  V1ServiceAccount,
+  V1Volume,
+} from '../../lib/kube/models.js';
 
 export const SCHEDULE_PREFIX = 'odoo-backup-';
 export const SCHEDULE_ANNOTATION = 'kubectl-odoo.io/schedule';
@@ -166,12 +182,26 @@ export interface RunnerSettings {
   deadlineSeconds: number;
 }
 
+/** An object a schedule writes: of its kind, named, in its namespace, labelled. */
+type Written<T, K extends string> = T & { kind: K; metadata: V1ObjectMeta & { name: string; namespace: string; labels: Record<string, string> } };
+
+/** An instance's backup CronJob as buildScheduleCronJob writes it: its record annotated, with its pod spec. */
+export type ScheduleCronJob = Written<V1CronJob, 'CronJob'> & {
+  metadata: { annotations: Record<string, string> };
+  spec: V1CronJobSpec & { jobTemplate: V1JobTemplateSpec & { spec: V1JobSpec & { template: V1PodTemplateSpec & { spec: V1PodSpec } } } };
+};
+
+/** What a scheduled run runs as: its ServiceAccount, Role and RoleBinding, and the plugin's ConfigMap. */
+export type RunnerObject = Written<V1ServiceAccount, 'ServiceAccount'> | Written<V1Role, 'Role'> | Written<V1RoleBinding, 'RoleBinding'> | Written<V1ConfigMap, 'ConfigMap'>;
+
+export type ScheduleObject = RunnerObject | ScheduleCronJob;
+
 function labelsOf(component: string, instance?: string): Record<string, string> {
   return { [LABEL_MANAGED_BY]: 'kubectl-odoo', [LABEL_COMPONENT]: component, ...(instance ? { [LABEL_INSTANCE]: instance.slice(0, 63) } : {}) };
 }
 
 /** The CronJob of one instance (pure). */
-export function buildScheduleCronJob(p: { namespace: string; instance: string; spec: ScheduleSpec }, runner: RunnerSettings): any {
+export function buildScheduleCronJob(p: { namespace: string; instance: string; spec: ScheduleSpec }, runner: RunnerSettings): ScheduleCronJob {
   const schedule = cronScheduleFor(p.spec, p.namespace, p.instance);
   const args = ['backup', p.instance, '--wait', '-n', p.namespace, '--consistency', p.spec.consistency, ...(p.spec.keep ? ['--keep', formatKeep(p.spec.keep)] : []), ...(p.spec.offsite ? ['--offsite'] : []), ...(p.spec.keepRemote ? ['--keep-remote', formatKeep(p.spec.keepRemote)] : []), ...(p.spec.drill ? ['--drill', p.spec.drill] : [])];
   const command = runner.image ? ['kubectl-odoo', ...args] : ['node', `${BUNDLE_DIR}/kubectl-odoo`, ...args];
@@ -199,7 +229,7 @@ export function buildScheduleCronJob(p: { namespace: string; instance: string; s
     },
   };
   const mounts = [{ name: 'kube-api-access', mountPath: '/var/run/secrets/kubernetes.io/serviceaccount', readOnly: true }];
-  const volumes: any[] = [tokenVolume];
+  const volumes: V1Volume[] = [tokenVolume];
   if (!runner.image) {
     mounts.push({ name: 'plugin', mountPath: BUNDLE_DIR, readOnly: true });
     volumes.push({ name: 'plugin', configMap: { name: BUNDLE_CONFIGMAP, defaultMode: 0o555 } });
@@ -248,10 +278,10 @@ export function buildScheduleCronJob(p: { namespace: string; instance: string; s
 }
 
 /** What a scheduled run reads and changes: the instance, its Jobs and their logs, the locks and slots. */
-export function buildRunnerObjects(namespace: string, bundle?: string, offsiteSecret?: string, drill = false): any[] {
+export function buildRunnerObjects(namespace: string, bundle?: string, offsiteSecret?: string, drill = false): RunnerObject[] {
   const labels = labelsOf('backup-runner');
   const meta = (name: string) => ({ name, namespace, labels });
-  const objects: any[] = [
+  const objects: RunnerObject[] = [
     { apiVersion: 'v1', kind: 'ServiceAccount', metadata: meta(RUNNER_NAME), automountServiceAccountToken: false },
     {
       apiVersion: 'rbac.authorization.k8s.io/v1',
@@ -300,9 +330,9 @@ const TYPES: Record<string, ResourceType> = {
 };
 
 /** Server-side apply, owned by kubectl-odoo. */
-export async function applyObject(kube: KubeClient, obj: any): Promise<any> {
+export async function applyObject(kube: KubeClient, obj: ScheduleObject): Promise<unknown> {
   const t = TYPES[obj.kind];
-  return kube.request({
+  return kube.request<unknown>({
     method: 'PATCH',
     path: resourcePath(t, { namespace: obj.metadata.namespace, name: obj.metadata.name }),
     query: { fieldManager: FIELD_MANAGER, force: 'true' },
@@ -322,11 +352,12 @@ export interface ScheduleRecord {
   keepRemote?: string;
 }
 
-export function readScheduleRecord(cronJob: any): ScheduleRecord | undefined {
+export function readScheduleRecord(cronJob: Read<V1CronJob> | undefined): ScheduleRecord | undefined {
   const raw = cronJob?.metadata?.annotations?.[SCHEDULE_ANNOTATION];
   if (!raw) return undefined;
   try {
-    return JSON.parse(raw);
+    // The record as buildScheduleCronJob wrote it.
+    return JSON.parse(raw) as ScheduleRecord;
   } catch {
     return undefined;
   }
@@ -352,17 +383,18 @@ export interface ScheduleRow {
 }
 
 /** One schedule as list and status show it (pure). */
-export function scheduleRowOf(cronJob: any, now: Date): ScheduleRow {
+export function scheduleRowOf(cronJob: Stored<V1CronJob>, now: Date): ScheduleRow {
   const rec: ScheduleRecord = readScheduleRecord(cronJob) ?? { every: cronJob.spec?.schedule ?? '', consistency: 'live' };
   let nextRun: string | undefined;
   try {
-    nextRun = cronJob.spec?.suspend ? undefined : nextRunOf(cronJob.spec.schedule, now)?.toISOString();
+    // No schedule (never so from the API server) is an unparseable one.
+    nextRun = cronJob.spec?.suspend ? undefined : nextRunOf(cronJob.spec?.schedule ?? '', now)?.toISOString();
   } catch {
     nextRun = undefined;
   }
   return {
     instance: cronJob.metadata?.labels?.[LABEL_INSTANCE] ?? cronJob.metadata.name,
-    namespace: cronJob.metadata.namespace,
+    namespace: cronJob.metadata.namespace ?? '',
     cronJob: cronJob.metadata.name,
     schedule: cronJob.spec?.schedule ?? '',
     every: rec.every,
@@ -383,8 +415,8 @@ export function scheduleRowOf(cronJob: any, now: Date): ScheduleRow {
 export const SCHEDULE_SELECTOR = `${LABEL_MANAGED_BY}=kubectl-odoo,${LABEL_COMPONENT}=backup-schedule`;
 
 export async function listSchedules(kube: KubeClient, namespace: string | undefined, now: Date): Promise<ScheduleRow[]> {
-  const list = await kube.list(RESOURCES.cronjobs, { namespace, labelSelector: SCHEDULE_SELECTOR });
-  return list.items.map((c: any) => scheduleRowOf(c, now)).sort((a: ScheduleRow, b: ScheduleRow) => a.instance.localeCompare(b.instance));
+  const list = await kube.list<Stored<V1CronJob>>(RESOURCES.cronjobs, { namespace, labelSelector: SCHEDULE_SELECTOR });
+  return list.items.map((c) => scheduleRowOf(c, now)).sort((a, b) => a.instance.localeCompare(b.instance));
 }
 
 export interface ScheduleTargets {

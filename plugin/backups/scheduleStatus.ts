@@ -7,6 +7,7 @@ import { nextCronTime, parseCron } from '../../lib/cron.js';
 import type { InstanceObjects } from '../instances/resolve.js';
 import type { ScheduleInfo } from '../instances/statusReport.js';
 import { readScheduleRecord, scheduleIntervalMs, scheduleName, STARTING_DEADLINE_SECONDS } from './schedule.js';
+import type { Stored, V1CronJob } from '../../lib/kube/models.js';
 
 /** The latest time the schedule was due whose starting deadline has passed, if no run was scheduled since (pure). */
 export function missedRun(schedule: string, since: Date, now: Date, deadlineSeconds = STARTING_DEADLINE_SECONDS): Date | undefined {
@@ -18,7 +19,7 @@ export function missedRun(schedule: string, since: Date, now: Date, deadlineSeco
 }
 
 /** Pure: what status shows of a schedule's CronJob. */
-export function scheduleInfoOf(cronJob: any, now: Date): ScheduleInfo {
+export function scheduleInfoOf(cronJob: Stored<V1CronJob>, now: Date): ScheduleInfo {
   const rec = readScheduleRecord(cronJob);
   const schedule = cronJob.spec?.schedule ?? '';
   let next: Date | undefined;
@@ -51,6 +52,6 @@ export function scheduleInfoOf(cronJob: any, now: Date): ScheduleInfo {
 }
 
 export async function scheduleStatusOf(kube: KubeClient, o: InstanceObjects, now: Date): Promise<ScheduleInfo | null> {
-  const cj = await kube.getOptional(RESOURCES.cronjobs, scheduleName(o.name), o.namespace);
+  const cj = await kube.getOptional<Stored<V1CronJob>>(RESOURCES.cronjobs, scheduleName(o.name), o.namespace);
   return cj ? scheduleInfoOf(cj, now) : null;
 }

@@ -12,7 +12,8 @@ import { RESOURCES } from '../../lib/kube/resources.js';
 import { isAlreadyExists, isConflict, isNotFound } from '../../lib/kube/errors.js';
 import { CancelledError, UsageError } from '../../lib/errors.js';
 import type { Clock } from '../cli/context.js';
-import { microTime } from './lock.js';
+import { microTime, type WrittenLease } from './lock.js';
+import type { Read, Stored, V1Lease } from '../../lib/kube/models.js';
 import { LABEL_COMPONENT, LABEL_INSTANCE, LABEL_MANAGED_BY } from './jobSpecs.js';
 
 export const SLOT_PREFIX = 'odoo-backup-slot-';
@@ -42,7 +43,7 @@ export function slotNames(caps: SlotCaps, node?: string): { node: string[]; clus
 }
 
 /** Whether a slot Lease is held now: renewed within its duration (pure). */
-export function slotHeld(lease: any, now: Date): boolean {
+export function slotHeld(lease: Read<V1Lease> | undefined, now: Date): boolean {
   const spec = lease?.spec ?? {};
   if (!spec.holderIdentity) return false;
   const renewed = Date.parse(spec.renewTime ?? spec.acquireTime ?? '');
@@ -69,7 +70,7 @@ export interface BackupSlots {
   release(): Promise<void>;
 }
 
-function slotLease(name: string, r: SlotRequest, acquiredAt: Date, now: Date, ttlMs: number, resourceVersion?: string): any {
+function slotLease(name: string, r: SlotRequest, acquiredAt: Date, now: Date, ttlMs: number, resourceVersion?: string): WrittenLease {
   return {
     apiVersion: 'coordination.k8s.io/v1',
     kind: 'Lease',
@@ -93,17 +94,17 @@ interface Held {
 }
 
 /** Takes one free slot of `names`, or none (undefined). */
-async function takeOne(kube: KubeClient, r: SlotRequest, names: string[], ttlMs: number, held: Map<string, any>): Promise<Held | undefined> {
+async function takeOne(kube: KubeClient, r: SlotRequest, names: string[], ttlMs: number, held: Map<string, Read<V1Lease>>): Promise<Held | undefined> {
   for (const name of names) {
     const now = r.clock.now();
-    const existing = await kube.getOptional(RESOURCES.leases, name, r.namespace);
+    const existing = await kube.getOptional<Stored<V1Lease>>(RESOURCES.leases, name, r.namespace);
     try {
       if (!existing) {
-        const obj = await kube.create(RESOURCES.leases, slotLease(name, r, now, now, ttlMs), { namespace: r.namespace });
+        const obj = await kube.create<Read<V1Lease>>(RESOURCES.leases, slotLease(name, r, now, now, ttlMs), { namespace: r.namespace });
         return { name, resourceVersion: obj?.metadata?.resourceVersion, acquiredAt: now };
       }
       if (!slotHeld(existing, now)) {
-        const obj = await kube.replace(RESOURCES.leases, slotLease(name, r, now, now, ttlMs, existing.metadata.resourceVersion), { namespace: r.namespace });
+        const obj = await kube.replace<Read<V1Lease>>(RESOURCES.leases, slotLease(name, r, now, now, ttlMs, existing.metadata.resourceVersion), { namespace: r.namespace });
         return { name, resourceVersion: obj?.metadata?.resourceVersion, acquiredAt: now };
       }
       held.set(name, existing);
@@ -115,7 +116,7 @@ async function takeOne(kube: KubeClient, r: SlotRequest, names: string[], ttlMs:
   return undefined;
 }
 
-function describeHolders(held: Map<string, any>, nodeNames: string[], clusterNames: string[], node?: string): string {
+function describeHolders(held: Map<string, Read<V1Lease>>, nodeNames: string[], clusterNames: string[], node?: string): string {
   const of = (names: string[]) => names.map((n) => held.get(n)?.metadata?.annotations?.[SLOT_ANNOTATION_INSTANCE]).filter(Boolean);
   const busyNode = of(nodeNames);
   if (node && busyNode.length === nodeNames.length) return `node ${node} has ${busyNode.length} backup(s) running (${busyNode.join(', ')}), the most per node`;
@@ -131,7 +132,7 @@ export async function acquireBackupSlots(kube: KubeClient, r: SlotRequest): Prom
   let taken: Held[] = [];
   for (;;) {
     if (r.signal?.aborted) throw new CancelledError(`interrupted while ${r.instance} waited for a backup slot`);
-    const held = new Map<string, any>();
+    const held = new Map<string, Read<V1Lease>>();
     taken = [];
     const nodeSlot = nodeNames.length ? await takeOne(kube, r, nodeNames, ttlMs, held) : undefined;
     if (!nodeNames.length || nodeSlot) {
@@ -157,7 +158,7 @@ export async function acquireBackupSlots(kube: KubeClient, r: SlotRequest): Prom
       for (const t of taken) {
         if (released || t.lost) continue;
         try {
-          const obj = await kube.replace(RESOURCES.leases, slotLease(t.name, r, t.acquiredAt, r.clock.now(), ttlMs, t.resourceVersion), { namespace: r.namespace });
+          const obj = await kube.replace<Read<V1Lease>>(RESOURCES.leases, slotLease(t.name, r, t.acquiredAt, r.clock.now(), ttlMs, t.resourceVersion), { namespace: r.namespace });
           t.resourceVersion = obj?.metadata?.resourceVersion;
         } catch {
           // Renewed too late and taken over: the next backup may start; ours still finishes.

@@ -7,7 +7,7 @@ import { runJob, JobFailedError } from '../../lib/kube/jobs.js';
 import { UsageError } from '../../lib/errors.js';
 import { resolveInstance } from '../instances/resolve.js';
 import type { BackupDeps } from './deps.js';
-import { backupTargetOf, buildVerifyJob } from './jobSpecs.js';
+import { backupTargetOf, buildVerifyJob, type BuiltJob } from './jobSpecs.js';
 import { findBackupSet, findPlatformArchive } from './list.js';
 import { checkManifest } from './manifest.js';
 import { formatBackupTimestamp, parseQualifiedBackupRef, sideDatabaseName } from './naming.js';
@@ -83,7 +83,7 @@ export function parseVerifyOutput(log: string, expect: { instance: string; times
 }
 
 /** Runs the verify Job and returns its log, also when a failed check made the Job fail. */
-async function verifyLog(deps: BackupDeps, namespace: string, job: any, what: string): Promise<string> {
+async function verifyLog(deps: BackupDeps, namespace: string, job: BuiltJob, what: string): Promise<string> {
   try {
     const r = await runJob(deps.kube, job, {
       namespace,

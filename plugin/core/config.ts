@@ -151,9 +151,11 @@ export function loadPluginConfig(env: Record<string, string | undefined>, home?:
   if (typeof doc !== 'object' || Array.isArray(doc)) throw new UsageError(`config file ${path} must be a YAML mapping`);
   validateConfig(doc as Record<string, unknown>, path);
   const merged = { ...structuredClone(DEFAULT_CONFIG), ...(doc as Record<string, unknown>) } as PluginConfig;
-  merged.retry = { ...DEFAULT_CONFIG.retry, ...((doc as any).retry ?? {}) };
-  merged.nodeChecks = { ...DEFAULT_CONFIG.nodeChecks, ...((doc as any).nodeChecks ?? {}) };
-  merged.backupConcurrency = { ...(DEFAULT_CONFIG.backupConcurrency as object), ...((doc as any).backupConcurrency ?? {}) };
+  // The mappings the file sets (validateConfig checked they are mappings) go over the defaults key by key.
+  const mappings = doc as { retry?: object; nodeChecks?: object; backupConcurrency?: object };
+  merged.retry = { ...DEFAULT_CONFIG.retry, ...(mappings.retry ?? {}) };
+  merged.nodeChecks = { ...DEFAULT_CONFIG.nodeChecks, ...(mappings.nodeChecks ?? {}) };
+  merged.backupConcurrency = { ...(DEFAULT_CONFIG.backupConcurrency as object), ...(mappings.backupConcurrency ?? {}) } as PluginConfig['backupConcurrency'];
   if (typeof merged.devices === 'string') merged.devices = [merged.devices];
   return merged;
 }

@@ -8,12 +8,28 @@ export class AgentError extends Error {
   }
 }
 
+/** A progress message of the agent: the step it is at and the device it concerns, or (first) its clock. */
+export interface AgentProgress {
+  step?: string;
+  device?: string;
+  /** The agent's clock (ms) when the request arrived. */
+  time?: number;
+}
+
+/** A message of the agent protocol as it arrives (JSON): an answer to request `id`. */
+interface AgentMessage {
+  id?: unknown;
+  progress?: AgentProgress;
+  error?: { code?: string; message?: string };
+  result?: unknown;
+}
+
 export interface AgentCallOptions {
   url: string;
   token: string;
   method: string;
   params?: unknown;
-  onProgress?: (p: any) => void;
+  onProgress?: (p: AgentProgress) => void;
   timeoutMs?: number;
   signal?: AbortSignal;
   /** Filled with when the request went out (by `now`), to measure the agent's clock against its first answer. */
@@ -54,12 +70,15 @@ export async function callAgent<T = unknown>(opts: AgentCallOptions): Promise<T>
       ws.send(JSON.stringify({ id, method: opts.method, params: opts.params ?? {} }));
     });
     ws.on('message', (data) => {
-      let msg: any;
+      let parsed: unknown;
       try {
-        msg = JSON.parse(data.toString());
+        parsed = JSON.parse(data.toString());
       } catch {
         return finish(new AgentError('protocol', 'the agent sent something that is not JSON'));
       }
+      // JSON that is not an object answers no request.
+      if (typeof parsed !== 'object' || parsed === null) return;
+      const msg = parsed as AgentMessage;
       if (msg.id !== id) return;
       if (msg.progress) opts.onProgress?.(msg.progress);
       else if (msg.error) finish(new AgentError(msg.error.code ?? 'failed', msg.error.message ?? 'agent error'));

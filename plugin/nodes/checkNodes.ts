@@ -3,6 +3,7 @@
 import type { KubeClient } from '../../lib/kube/client.js';
 import { RESOURCES } from '../../lib/kube/resources.js';
 import { isNotFound } from '../../lib/kube/errors.js';
+import type { CephCluster, Read, Stored, V1Node, V1Pod, V1Secret } from '../../lib/kube/models.js';
 import type { Check, DeviceVerdict } from '../../lib/nodes/facts.js';
 import { buildNodeReport, reportChecks, type JudgePolicy, type NodeReport } from '../../lib/nodes/report.js';
 import { computeCephCapacity, type CapacityPolicy, type CephCapacity } from '../../lib/nodes/capacity.js';
@@ -63,16 +64,18 @@ export interface ChecksOutput {
  * --ceph-release, else the release in a CephCluster's spec.cephVersion.image, else the default; the fsid
  * from --ceph-fsid, else the CephCluster's status.ceph.fsid. `cephClusters` undefined: none could be read.
  */
-export function resolveJudgeTarget(flags: { release?: CephRelease; cephFsid?: string }, cephClusters: any[] | undefined): JudgeTarget {
+export function resolveJudgeTarget(flags: { release?: CephRelease; cephFsid?: string }, cephClusters: CephCluster[] | undefined): JudgeTarget {
   const clusters = [...(cephClusters ?? [])].sort((a, b) => `${a.metadata?.namespace}/${a.metadata?.name}`.localeCompare(`${b.metadata?.namespace}/${b.metadata?.name}`));
-  const name = (c: any) => `CephCluster ${c.metadata?.namespace}/${c.metadata?.name}`;
+  const name = (c: CephCluster) => `CephCluster ${c.metadata?.namespace}/${c.metadata?.name}`;
   let release = flags.release;
   let releaseFrom = '--ceph-release';
   if (release === undefined) {
-    const withImage = clusters.find((c) => typeof c.spec?.cephVersion?.image === 'string' && cephReleaseFromImage(c.spec.cephVersion.image));
-    if (withImage) {
-      release = cephReleaseFromImage(withImage.spec.cephVersion.image)!;
-      releaseFrom = `${name(withImage)} (${withImage.spec.cephVersion.image})`;
+    const imageOf = (c: CephCluster) => (typeof c.spec?.cephVersion?.image === 'string' ? c.spec.cephVersion.image : undefined);
+    const withImage = clusters.find((c) => cephReleaseFromImage(imageOf(c) ?? ''));
+    const image = withImage && imageOf(withImage);
+    if (withImage && image !== undefined) {
+      release = cephReleaseFromImage(image)!;
+      releaseFrom = `${name(withImage)} (${image})`;
     } else {
       release = DEFAULT_CEPH_RELEASE;
       releaseFrom = 'default (the release current Rook deploys)';
@@ -81,16 +84,17 @@ export function resolveJudgeTarget(flags: { release?: CephRelease; cephFsid?: st
   const target: JudgeTarget = { release, releaseName: CEPH_RELEASES[release], releaseFrom };
   if (flags.cephFsid) Object.assign(target, { cephFsid: flags.cephFsid, fsidFrom: '--ceph-fsid' });
   else {
-    const withFsid = clusters.find((c) => typeof c.status?.ceph?.fsid === 'string' && UUID_RE.test(c.status.ceph.fsid));
-    if (withFsid) Object.assign(target, { cephFsid: withFsid.status.ceph.fsid, fsidFrom: name(withFsid) });
+    const fsidOf = (c: CephCluster) => (typeof c.status?.ceph?.fsid === 'string' && UUID_RE.test(c.status.ceph.fsid) ? c.status.ceph.fsid : undefined);
+    const withFsid = clusters.find((c) => fsidOf(c) !== undefined);
+    if (withFsid) Object.assign(target, { cephFsid: fsidOf(withFsid), fsidFrom: name(withFsid) });
   }
   return target;
 }
 
 /** The CephClusters of the cluster; undefined when Rook is not installed or they cannot be read. */
-export async function readCephClusters(kube: KubeClient): Promise<any[] | undefined> {
+export async function readCephClusters(kube: KubeClient): Promise<CephCluster[] | undefined> {
   try {
-    return (await kube.list(RESOURCES.cephclusters)).items;
+    return (await kube.list<CephCluster>(RESOURCES.cephclusters)).items;
   } catch {
     // No Rook CRD (404) or no permission: the release then comes from the flag or the default.
     return undefined;
@@ -140,8 +144,8 @@ export const noAgentPodMessage = (node: string) => `no odoo-node-agent pod on no
  * would fix them: the node exists, an agent pod is on it, the pod runs, the token can be read.
  * `clusterNodes` undefined: the Node list could not be read, so requested nodes are taken as given.
  */
-export function planAgentChecks(requested: string[], clusterNodes: string[] | undefined, agentPods: any[], token: AgentToken): AgentCheckPlan[] {
-  const podByNode = new Map<string, any>();
+export function planAgentChecks(requested: string[], clusterNodes: string[] | undefined, agentPods: Stored<V1Pod>[], token: AgentToken): AgentCheckPlan[] {
+  const podByNode = new Map<string, Stored<V1Pod>>();
   for (const p of agentPods) {
     const node = p.spec?.nodeName;
     if (!node || p.metadata?.deletionTimestamp) continue;
@@ -154,17 +158,17 @@ export function planAgentChecks(requested: string[], clusterNodes: string[] | un
     const pod = podByNode.get(node);
     if (!pod) return { node, error: noAgentPodMessage(node) };
     if (pod.status?.phase !== 'Running') {
-      const waiting = (pod.status?.containerStatuses ?? []).map((c: any) => c.state?.waiting?.reason).find(Boolean);
+      const waiting = (pod.status?.containerStatuses ?? []).map((c) => c.state?.waiting?.reason).find(Boolean);
       return { node, error: `agent pod ${pod.metadata.name} is ${pod.status?.phase ?? 'not running'}${waiting ? ` (${waiting})` : ''}` };
     }
     if ('error' in token) return { node, error: token.error };
-    const startedAt = Date.parse((pod.status?.containerStatuses ?? []).map((c: any) => c.state?.running?.startedAt).find(Boolean) ?? '');
+    const startedAt = Date.parse((pod.status?.containerStatuses ?? []).map((c) => c.state?.running?.startedAt).find(Boolean) ?? '');
     return { node, pod: pod.metadata.name, port: agentPort(pod), ...(Number.isFinite(startedAt) ? { startedAtMs: startedAt } : {}) };
   });
 }
 
 /** Problems that concern every node at once, for the report's cluster checks. */
-export function agentClusterChecks(namespace: string, agentPods: any[], token: AgentToken): Check[] {
+export function agentClusterChecks(namespace: string, agentPods: Read<V1Pod>[], token: AgentToken): Check[] {
   const checks: Check[] = [];
   if (!agentPods.length) checks.push({ name: 'agent', status: 'error', message: `no odoo-node-agent pods in namespace ${namespace}: install it with "kubectl odoo agent install" or use --ssh` });
   else if ('error' in token) checks.push({ name: 'agent', status: 'error', message: token.error });
@@ -172,9 +176,9 @@ export function agentClusterChecks(namespace: string, agentPods: any[], token: A
 }
 
 async function readAgentToken(kube: KubeClient, namespace: string): Promise<AgentToken> {
-  let secret: any;
+  let secret: Read<V1Secret> | undefined;
   try {
-    secret = await kube.get(RESOURCES.secrets, AGENT_TOKEN_SECRET, namespace);
+    secret = await kube.get<Read<V1Secret>>(RESOURCES.secrets, AGENT_TOKEN_SECRET, namespace);
   } catch (e) {
     if (isNotFound(e)) return { error: `secret ${namespace}/${AGENT_TOKEN_SECRET} not found: is the node agent installed (kubectl odoo agent install)?` };
     return { error: `cannot read secret ${namespace}/${AGENT_TOKEN_SECRET}: ${(e as Error).message}` };
@@ -193,18 +197,18 @@ export interface AgentChecks {
 
 export async function checkNodesThroughAgents(kube: KubeClient, openTunnel: OpenTunnel, opts: AgentCheckOptions): Promise<AgentChecks> {
   const [nodeList, podList, token] = await Promise.all([
-    kube.list(RESOURCES.nodes).catch((e) => {
+    kube.list<Stored<V1Node>>(RESOURCES.nodes).catch((e) => {
       // Named nodes can still be checked when the Node list is not readable; "every node" cannot.
       if (opts.nodes.length) return undefined;
       throw e;
     }),
-    kube.list(RESOURCES.pods, { namespace: opts.namespace, labelSelector: AGENT_POD_SELECTOR }),
+    kube.list<Stored<V1Pod>>(RESOURCES.pods, { namespace: opts.namespace, labelSelector: AGENT_POD_SELECTOR }),
     readAgentToken(kube, opts.namespace),
   ]);
   const pods = podList.items;
-  const cordoned = new Set((nodeList?.items ?? []).filter((n: any) => n.spec?.unschedulable).map((n: any) => n.metadata.name as string));
+  const cordoned = new Set((nodeList?.items ?? []).filter((n) => n.spec?.unschedulable).map((n) => n.metadata.name));
   const schedulable = (node: string) => (nodeList ? { schedulable: !cordoned.has(node) } : {});
-  const plans = planAgentChecks(opts.nodes, nodeList?.items.map((n: any) => n.metadata.name as string), pods, token);
+  const plans = planAgentChecks(opts.nodes, nodeList?.items.map((n) => n.metadata.name), pods, token);
   const now = opts.now ?? Date.now;
   const results = await mapLimit(plans, fleetConcurrency(plans.length, opts.concurrency), async (plan): Promise<NodeCheckResult> => {
     const node = plan.node;
@@ -268,8 +272,9 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   });
 }
 
-function agentPort(pod: any): number {
-  for (const c of pod.spec?.containers ?? []) for (const p of c.ports ?? []) if (p.name === 'agent') return p.containerPort;
+function agentPort(pod: Read<V1Pod>): number {
+  // containerPort is required of a port: one without it (never so from the API server) means the default.
+  for (const c of pod.spec?.containers ?? []) for (const p of c.ports ?? []) if (p.name === 'agent') return p.containerPort ?? AGENT_PORT;
   return AGENT_PORT;
 }
 

@@ -4,6 +4,7 @@
 import type { KubeClient } from '../../lib/kube/client.js';
 import { RESOURCES } from '../../lib/kube/resources.js';
 import { ApiError } from '../../lib/kube/errors.js';
+import type { Read, Stored, V1ConfigMap, V1Node } from '../../lib/kube/models.js';
 import type { NodeReport } from '../../lib/nodes/report.js';
 import { SUMMARY_SELECTOR, parseSummaryConfigMap, type ParsedSummary } from '../../lib/nodes/summary.js';
 
@@ -78,16 +79,16 @@ export function joinNodeSummaries(nodeNames: string[], summaries: ParsedSummary[
 export async function listNodeSummaries(kube: KubeClient, namespace: string, now: Date): Promise<NodeSummaries> {
   let forbidden: string | undefined;
   const [nodes, configMaps] = await Promise.all([
-    kube.list(RESOURCES.nodes),
+    kube.list<Stored<V1Node>>(RESOURCES.nodes),
     // Without the agent's manifests there is no Role that lets operators read its namespace either.
-    kube.list(RESOURCES.configmaps, { namespace, labelSelector: SUMMARY_SELECTOR }).catch((e) => {
+    kube.list<Read<V1ConfigMap>>(RESOURCES.configmaps, { namespace, labelSelector: SUMMARY_SELECTOR }).catch((e) => {
       if (!(e instanceof ApiError && e.status === 403)) throw e;
       forbidden = e.message;
       return { items: [] };
     }),
   ]);
   const joined = joinNodeSummaries(
-    nodes.items.map((n: any) => n.metadata.name as string),
+    nodes.items.map((n) => n.metadata.name),
     configMaps.items.map(parseSummaryConfigMap),
     { now, namespace },
   );

@@ -24,7 +24,7 @@ export function clientNodeAuth(resolved: ResolvedKubeconfig): () => Promise<Reco
   });
   return async (): Promise<Record<string, string>> => {
     const opts: { headers?: Record<string, string> } = { headers: {} };
-    await kc.applyToHTTPSOptions(opts as any);
+    await kc.applyToHTTPSOptions(opts);
     const auth = opts.headers?.Authorization ?? opts.headers?.authorization;
     return auth ? { Authorization: auth } : {};
   };

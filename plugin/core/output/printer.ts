@@ -66,12 +66,12 @@ export function objectRef(o: { apiVersion?: string; kind?: string; metadata?: { 
  * documents with -o yaml
  * (what `kubectl apply -f -` takes back).
  */
-export async function printObjects(io: IOStreams, format: OutputFormat, objects: unknown[], line?: (o: any, i: number) => string): Promise<void> {
+export async function printObjects<T>(io: IOStreams, format: OutputFormat, objects: T[], line?: (o: T, i: number) => string): Promise<void> {
   if (format === 'json') {
     // One object as itself, several as a List: what kubectl prints.
     io.stdout.write(JSON.stringify(objects.length === 1 ? objects[0] : { apiVersion: 'v1', kind: 'List', items: objects }, null, 2) + '\n');
   } else if (format === 'name') {
-    for (const o of objects) io.stdout.write(`${objectRef(o as any)}\n`);
+    for (const o of objects) io.stdout.write(`${objectRef(o as Parameters<typeof objectRef>[0])}\n`);
   } else if (format === 'yaml' || !line) {
     const { dumpYaml } = await import('../../../lib/yaml.js');
     io.stdout.write(objects.map((o) => dumpYaml(o)).join('---\n'));
