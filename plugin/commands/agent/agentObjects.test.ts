@@ -16,11 +16,13 @@ const noBuild = (over: Partial<AgentInstallOptions> = {}): AgentInstallOptions =
   port: 8765,
   ...over,
 });
+// The objects as their JSON, read freely.
+const build = (opts: AgentInstallOptions) => buildAgentObjects(docs, opts) as any[];
 const daemonSet = (objs: any[]) => objs.find((o) => o.kind === 'DaemonSet');
 
 describe('buildAgentObjects', () => {
   it('applies the agent objects of manifests/ in dependency order, the DaemonSet last', () => {
-    const objs = buildAgentObjects(docs, noBuild());
+    const objs = build(noBuild());
     expect(objs.map(objectRef)).toEqual([
       'namespace/kubectl-odoo',
       'serviceaccount/odoo-node-agent',
@@ -40,14 +42,14 @@ describe('buildAgentObjects', () => {
   });
 
   it('moves everything to the agent namespace, bindings included', () => {
-    const objs = buildAgentObjects(docs, noBuild({ namespace: 'ops-agent' }));
+    const objs = build(noBuild({ namespace: 'ops-agent' }));
     expect(objs[0].metadata.name).toBe('ops-agent');
     for (const o of objs.filter((x) => !['Namespace', 'ClusterRole', 'ClusterRoleBinding'].includes(x.kind))) expect(o.metadata.namespace, objectRef(o)).toBe('ops-agent');
     for (const b of objs.filter((x) => x.subjects)) expect(b.subjects.map((s: any) => s.namespace)).toEqual(['ops-agent']);
   });
 
   it('with --no-build: a stock image, the agent from a ConfigMap, and a tools check first', () => {
-    const objs = buildAgentObjects(docs, noBuild());
+    const objs = build(noBuild());
     const pod = daemonSet(objs).spec.template.spec;
     const agent = pod.containers[0];
     expect(agent.image).toBe('node:22-bookworm-slim');
@@ -61,7 +63,7 @@ describe('buildAgentObjects', () => {
   });
 
   it('with --image: that image, no ConfigMap, no init step', () => {
-    const objs = buildAgentObjects(docs, noBuild({ mode: { kind: 'image', image: 'registry.example/odoo-node-agent:0.1.0' } }));
+    const objs = build(noBuild({ mode: { kind: 'image', image: 'registry.example/odoo-node-agent:0.1.0' } }));
     const pod = daemonSet(objs).spec.template.spec;
     expect(pod.containers[0].image).toBe('registry.example/odoo-node-agent:0.1.0');
     expect(pod.initContainers).toBeUndefined();
@@ -69,7 +71,7 @@ describe('buildAgentObjects', () => {
   });
 
   it('writes the devices and port of the plugin config into the agent config, wiping off', () => {
-    const objs = buildAgentObjects(docs, noBuild({ devices: ['/dev/sdb1', '/dev/sdc1'], port: 9100 }));
+    const objs = build(noBuild({ devices: ['/dev/sdb1', '/dev/sdc1'], port: 9100 }));
     const config = parseYaml(objs.find((o) => o.metadata.name === 'odoo-node-agent-config').stringData['config.yaml']) as any;
     expect(config.devices).toEqual(['/dev/sdb1', '/dev/sdc1']);
     expect(config.listen).toEqual({ host: '127.0.0.1', port: 9100 });
@@ -78,9 +80,9 @@ describe('buildAgentObjects', () => {
   });
 
   it('labels the pods with the version and rolls them when the agent or its config changes', () => {
-    const a = daemonSet(buildAgentObjects(docs, noBuild()));
-    const b = daemonSet(buildAgentObjects(docs, noBuild({ mode: { kind: 'no-build', nodeImage: 'node:22-bookworm-slim', agentScript: 'other' } })));
-    const c = daemonSet(buildAgentObjects(docs, noBuild({ devices: ['/dev/sdb1'] })));
+    const a = daemonSet(build(noBuild()));
+    const b = daemonSet(build(noBuild({ mode: { kind: 'no-build', nodeImage: 'node:22-bookworm-slim', agentScript: 'other' } })));
+    const c = daemonSet(build(noBuild({ devices: ['/dev/sdb1'] })));
     expect(a.spec.template.metadata.labels['app.kubernetes.io/version']).toBe('0.1.0');
     expect(a.spec.selector).toEqual(b.spec.selector);
     expect(a.spec.template.metadata.annotations).not.toEqual(b.spec.template.metadata.annotations);
@@ -88,11 +90,11 @@ describe('buildAgentObjects', () => {
   });
 
   it('refuses a bundled agent that would not fit a ConfigMap', () => {
-    expect(() => buildAgentObjects(docs, noBuild({ mode: { kind: 'no-build', nodeImage: 'n', agentScript: 'x'.repeat(1024 * 1024) } }))).toThrow(/over the 1 MiB limit/);
+    expect(() => build(noBuild({ mode: { kind: 'no-build', nodeImage: 'n', agentScript: 'x'.repeat(1024 * 1024) } }))).toThrow(/over the 1 MiB limit/);
   });
 
   it('fits the real bundled agent into its ConfigMap', () => {
-    const objs = buildAgentObjects(docs, noBuild({ mode: { kind: 'no-build', nodeImage: 'n', agentScript: agentAssets().agent } }));
+    const objs = build(noBuild({ mode: { kind: 'no-build', nodeImage: 'n', agentScript: agentAssets().agent } }));
     expect(Buffer.byteLength(JSON.stringify(objs.find((o) => o.kind === 'ConfigMap')))).toBeLessThan(1024 * 1024);
   });
 });

@@ -2,6 +2,7 @@
 // namespace, service accounts, RBAC, config Secret, token Secret and DaemonSet, moved to the agent
 // namespace, labelled as made by the install, and either on an image built from agent/Dockerfile or, with
 // --no-build, on a stock Node.js image running the bundled agent from a ConfigMap after a tools check.
+import type { KubeObject, Read, V1DaemonSet, V1ObjectMeta, V1PodSpec, V1PodTemplateSpec, V1RoleBinding, V1Secret } from '../../../lib/kube/models.js';
 import { createHash } from 'node:crypto';
 import { dumpYaml, parseYaml, parseYamlAll } from '../../../lib/yaml.js';
 import { apiVersionOf, RESOURCES, type ResourceType } from '../../../lib/kube/resources.js';
@@ -77,30 +78,37 @@ const KINDS: ResourceType[] = [
   RESOURCES.daemonsets,
 ];
 
-export function resourceTypeOf(obj: any): ResourceType {
+/**
+ * One of the agent's objects: a manifest document as parsed from YAML (its kind and name, and whatever
+ * else its kind has), or the object the API server holds.
+ */
+export type AgentObject = KubeObject & { metadata: Read<V1ObjectMeta> & { name: string } } & Record<string, unknown>;
+
+export function resourceTypeOf(obj: KubeObject): ResourceType {
   const t = KINDS.find((k) => k.kind === obj.kind && apiVersionOf(k) === obj.apiVersion);
   if (!t) throw new Error(`agent manifests: ${obj.apiVersion} ${obj.kind} is not an object agent install knows`);
   return t;
 }
 
 /** "daemonset.apps/odoo-node-agent", as kubectl names objects. */
-export function objectRef(obj: any): string {
+export function objectRef(obj: AgentObject): string {
   const t = resourceTypeOf(obj);
   return `${t.kind.toLowerCase()}${t.group ? `.${t.group}` : ''}/${obj.metadata.name}`;
 }
 
 /** The agent's documents from the manifests: its namespace and everything labelled as the agent's. */
-export function selectAgentDocuments(manifests: Record<string, string>): any[] {
+export function selectAgentDocuments(manifests: Record<string, string>): AgentObject[] {
   const docs = Object.keys(manifests)
     .sort()
-    .flatMap((f) => parseYamlAll(manifests[f]).filter((d): d is any => !!d && typeof d === 'object'));
+    .flatMap((f) => parseYamlAll(manifests[f]).filter((d): d is AgentObject => !!d && typeof d === 'object'));
   return docs.filter((d) => (d.kind === 'Namespace' && d.metadata?.name === MANIFEST_NAMESPACE) || d.metadata?.labels?.[AGENT_LABEL.key] === AGENT_LABEL.value);
 }
 
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 
-function agentConfig(doc: any, opts: AgentInstallOptions): string {
-  const config = parseYaml(doc.stringData['config.yaml']) as any;
+function agentConfig(doc: Read<V1Secret>, opts: AgentInstallOptions): string {
+  // The agent's config file, as the manifest writes it (YAML that enters here).
+  const config = parseYaml(doc.stringData?.['config.yaml'] ?? '') as { listen?: object; [key: string]: unknown };
   config.devices = opts.devices;
   config.listen = { ...config.listen, port: opts.port };
   config.wipe = { enabled: false };
@@ -112,25 +120,27 @@ function agentConfig(doc: any, opts: AgentInstallOptions): string {
 }
 
 /** Every object install applies, in apply order. Pure: the same options give the same objects. */
-export function buildAgentObjects(docs: any[], opts: AgentInstallOptions): any[] {
+export function buildAgentObjects(docs: AgentObject[], opts: AgentInstallOptions): AgentObject[] {
   const ns = opts.namespace;
-  const out: any[] = [];
+  const out: AgentObject[] = [];
   let config = '';
   for (const d of structuredClone(docs)) {
     const obj = d;
     if (obj.kind === 'Namespace') obj.metadata.name = ns;
     else if (resourceTypeOf(obj).namespaced) obj.metadata.namespace = ns;
-    for (const s of obj.subjects ?? []) if (s.kind === 'ServiceAccount') s.namespace = ns;
+    for (const s of (obj as Read<V1RoleBinding>).subjects ?? []) if (s.kind === 'ServiceAccount') s.namespace = ns;
     if (obj.kind === 'Secret' && obj.metadata.name === CONFIG_SECRET) {
-      config = agentConfig(obj, opts);
+      config = agentConfig(obj as Read<V1Secret>, opts);
       obj.stringData = { 'config.yaml': config };
     }
     out.push(obj);
   }
-  const ds = out.find((o) => o.kind === 'DaemonSet' && o.metadata.name === DAEMONSET_NAME);
+  // The DaemonSet as manifests/ write it (a test builds every mode from them): a pod template with the agent container.
+  const ds = out.find((o) => o.kind === 'DaemonSet' && o.metadata.name === DAEMONSET_NAME) as (AgentObject & V1DaemonSet & { metadata: V1ObjectMeta }) | undefined;
   if (!ds) throw new Error(`agent manifests: no DaemonSet ${DAEMONSET_NAME}`);
-  const pod = ds.spec.template;
-  const agent = pod.spec.containers.find((c: any) => c.name === 'agent');
+  const pod = ds.spec!.template as V1PodTemplateSpec & { metadata: V1ObjectMeta; spec: V1PodSpec };
+  const agent = pod.spec.containers.find((c) => c.name === 'agent');
+  if (!agent) throw new Error(`agent manifests: DaemonSet ${DAEMONSET_NAME} has no container agent`);
   for (const p of agent.ports ?? []) if (p.name === 'agent') p.containerPort = opts.port;
   pod.metadata.annotations = { ...pod.metadata.annotations, [CONFIG_HASH_ANNOTATION]: sha256(config) };
   pod.metadata.labels = { ...pod.metadata.labels, [VERSION_LABEL]: opts.version };
@@ -165,7 +175,7 @@ export function buildAgentObjects(docs: any[], opts: AgentInstallOptions): any[]
         volumeMounts: [{ name: 'agent-bundle', mountPath: AGENT_DIR, readOnly: true }],
       },
     ];
-    pod.metadata.annotations[BUNDLE_HASH_ANNOTATION] = sha256(agentScript + CHECK_TOOLS_SCRIPT);
+    pod.metadata.annotations![BUNDLE_HASH_ANNOTATION] = sha256(agentScript + CHECK_TOOLS_SCRIPT);
   }
 
   for (const obj of out) obj.metadata.labels = { ...obj.metadata.labels, [MANAGED_BY.key]: MANAGED_BY.value, [VERSION_LABEL]: opts.version };
@@ -173,6 +183,6 @@ export function buildAgentObjects(docs: any[], opts: AgentInstallOptions): any[]
 }
 
 /** Whether install created this object (the label it puts on everything it applies). */
-export function createdByInstall(obj: any): boolean {
+export function createdByInstall(obj: KubeObject | undefined): boolean {
   return obj?.metadata?.labels?.[MANAGED_BY.key] === MANAGED_BY.value;
 }

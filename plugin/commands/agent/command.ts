@@ -1,5 +1,8 @@
 // `kubectl odoo agent install|status|upgrade|uninstall`: flags are parsed and validated here; the objects
 // come from agentObjects.ts, applying and removing them from agentInstall.ts, the status from agentStatus.ts.
+import type { Argv } from 'yargs';
+import type { AgentObject } from './agentObjects.js';
+import type { Read, Stored, V1ConfigMap, V1DaemonSet, V1Node, V1Pod, V1Secret } from '../../../lib/kube/models.js';
 import { defineCommand, type CommandDef } from '../../cli/command.js';
 import type { CommandContext, OptionsContext } from '../../cli/context.js';
 import { DeclinedError, NotFoundError, UsageError } from '../../../lib/errors.js';
@@ -91,35 +94,36 @@ function applyOptionsOf(ctx: OptionsContext, args: ApplyArgs, upgrade: boolean):
 }
 
 /** The mode the objects carry: the chosen one, or for `installed` the installed DaemonSet's. */
-async function resolveMode(choice: ModeChoice, installed?: any): Promise<AgentMode> {
+async function resolveMode(choice: ModeChoice, installed?: Read<V1DaemonSet>): Promise<AgentMode> {
   const { agentAssets } = await import('./assets.js');
   const noBuild = (nodeImage: string): AgentMode => ({ kind: 'no-build', nodeImage, agentScript: agentAssets().agent });
   if (choice.kind === 'image') return choice;
   if (choice.kind === 'no-build') return noBuild(choice.nodeImage);
   const { MODE_ANNOTATION } = await import('./agentObjects.js');
-  if (installed?.metadata?.annotations?.[MODE_ANNOTATION] === 'image') return { kind: 'image', image: installed.spec.template.spec.containers.find((c: any) => c.name === 'agent').image };
+  const installedImage = installed?.spec?.template?.spec?.containers?.find((c) => c.name === 'agent')?.image;
+  if (installed?.metadata?.annotations?.[MODE_ANNOTATION] === 'image' && installedImage) return { kind: 'image', image: installedImage };
   return noBuild(checkImage(choice.nodeImage, 'agentNodeImage (config file)'));
 }
 
-async function objectsToApply(o: { namespace: string; devices: string[]; port: number }, mode: AgentMode): Promise<any[]> {
+async function objectsToApply(o: { namespace: string; devices: string[]; port: number }, mode: AgentMode): Promise<AgentObject[]> {
   const { agentAssets } = await import('./assets.js');
   const { buildAgentObjects, selectAgentDocuments } = await import('./agentObjects.js');
   return buildAgentObjects(selectAgentDocuments(agentAssets().manifests), { namespace: o.namespace, version: pluginVersion(), mode, devices: o.devices, port: o.port });
 }
 
 /** What is printed of an object: no managedFields, and never a token. */
-function printable(obj: any): any {
-  const o = structuredClone(obj);
+function printable(obj: AgentObject): AgentObject {
+  const o = structuredClone(obj) as AgentObject & Read<V1Secret>;
   if (o.metadata) delete o.metadata.managedFields;
   if (o.kind === 'Secret' && o.type === 'kubernetes.io/service-account-token' && o.data) o.data = Object.fromEntries(Object.keys(o.data).map((k) => [k, '<redacted>']));
   return o;
 }
 
-function agentObjectsOutput(objects: any[], line: (o: any, i: number) => string, notes?: string[]): CommandOutput {
+function agentObjectsOutput(objects: AgentObject[], line: (o: AgentObject, i: number) => string, notes?: string[]): CommandOutput {
   return showObjects(objects.map(printable), line, { notes });
 }
 
-const applyOptions = (y: any) =>
+const applyOptions = (y: Argv) =>
   y
     .option('image', { type: 'string', requiresArg: true, describe: 'Run this image, built from agent/Dockerfile (default from config: agentImage)' })
     // Given as --no-build: the bundled agent from a ConfigMap on a stock Node.js image.
@@ -196,11 +200,11 @@ export const agentStatusCommand = defineCommand<AgentArgs, AgentOptions>({
     const { MODE_ANNOTATION } = await import('./agentObjects.js');
     const ds = await installedDaemonSet(kube, ns);
     const [nodes, pods, summaries] = await Promise.all([
-      kube.list(RESOURCES.nodes),
-      kube.list(RESOURCES.pods, { namespace: ns, labelSelector: AGENT_POD_SELECTOR }),
-      kube.list(RESOURCES.configmaps, { namespace: ns, labelSelector: SUMMARY_SELECTOR }),
+      kube.list<Stored<V1Node>>(RESOURCES.nodes),
+      kube.list<Stored<V1Pod>>(RESOURCES.pods, { namespace: ns, labelSelector: AGENT_POD_SELECTOR }),
+      kube.list<Stored<V1ConfigMap>>(RESOURCES.configmaps, { namespace: ns, labelSelector: SUMMARY_SELECTOR }),
     ]);
-    const rows = deriveAgentStatus({ nodes: nodes.items.map((n: any) => n.metadata.name), pods: pods.items, summaries: summaries.items });
+    const rows = deriveAgentStatus({ nodes: nodes.items.map((n) => n.metadata.name), pods: pods.items, summaries: summaries.items });
     const now = ctx.clock.now();
     const notes: string[] = [];
     if (ctx.globals.output === 'table' || ctx.globals.output === 'wide') {

@@ -1,4 +1,5 @@
 // backup schedule NAME|-l|--all, backup schedule list, backup schedule delete.
+import type { Argv } from 'yargs';
 import { readFileSync, realpathSync } from 'node:fs';
 import { defineCommand } from '../../cli/command.js';
 import type { CommandContext, OptionsContext } from '../../cli/context.js';
@@ -60,7 +61,7 @@ function targetsOf(ctx: OptionsContext, args: TargetArgs, verb: string): Schedul
   };
 }
 
-const targetOptions = (y: any) =>
+const targetOptions = (y: Argv) =>
   y
     .positional('name', { type: 'string', global: false, describe: 'Instance name, instance id or platform Deployment name' })
     .option('all', { type: 'boolean', default: false, global: false, describe: 'Every instance of the namespace' })
@@ -82,9 +83,9 @@ function pluginBundle(): string {
 }
 
 /** What a dry run would apply: one List (YAML for people too), `kind/name` with -o name. */
-async function objectsOutput(objects: any[]) {
+async function objectsOutput(objects: { kind?: string; metadata: { name: string } }[]) {
   const list = { apiVersion: 'v1', kind: 'List', items: objects };
-  return showScreen(await toYaml(list), list, { names: objects.map((o) => `${o.kind.toLowerCase()}/${o.metadata.name}`) });
+  return showScreen(await toYaml(list), list, { names: objects.map((o) => `${(o.kind ?? '').toLowerCase()}/${o.metadata.name}`) });
 }
 
 function scheduleColumns(ctx: CommandContext) {
@@ -149,7 +150,7 @@ const deleteCommand = defineCommand<TargetArgs & { yes: boolean }, DeleteOptions
     const { schedulesToDelete, deleteSchedules } = await import('../../backups/scheduleOps.js');
     const deps = await backupDeps(ctx, args.backup);
     const doomed = await schedulesToDelete(deps, t);
-    const names = doomed.map((c: any) => c.metadata.name);
+    const names = doomed.map((c) => c.metadata.name);
     if (!args.dryRun && !t.name && !args.yes && names.length) {
       const n = String(names.length);
       if (!(await ctx.confirm(`This deletes ${n} backup schedule(s) in namespace ${t.namespace}: ${names.join(', ')}.`, n))) throw new DeclinedError('not confirmed; no schedule was deleted');

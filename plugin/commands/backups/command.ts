@@ -1,3 +1,4 @@
+import type { BackupDeps } from '../../backups/deps.js';
 import { defineCommand } from '../../cli/command.js';
 import type { CommandContext, OptionsContext } from '../../cli/context.js';
 import { DeclinedError, UsageError } from '../../../lib/errors.js';
@@ -209,7 +210,7 @@ const pruneCommand = defineCommand<PruneArgs, PruneOptions>({
   },
 });
 
-async function listRemote(ctx: CommandContext, deps: any, o: { secret: string; image: string }, scope: { namespace: string; instance?: string; customerId?: string }): Promise<CommandOutput> {
+async function listRemote(ctx: CommandContext, deps: BackupDeps, o: { secret: string; image: string }, scope: { namespace: string; instance?: string; customerId?: string }): Promise<CommandOutput> {
   const { listRemoteSets } = await import('../../backups/offsite.js');
   const { formatBytes } = await import('../../../lib/bytes.js');
   const sets = (await listRemoteSets(deps, o, scope.namespace)).filter(

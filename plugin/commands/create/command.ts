@@ -1,3 +1,4 @@
+import type { KubeObject } from '../../../lib/kube/models.js';
 import { defineCommand } from '../../cli/command.js';
 import { UsageError } from '../../../lib/errors.js';
 import { objectRef } from '../../core/output/printer.js';
@@ -72,7 +73,7 @@ export const createCommand = defineCommand<CreateArgs, CreateOptions>({
   async run(opts, ctx) {
     const { spec, dryRun, timeoutMs } = opts;
     const { createSteps, createInstance } = await import('../../instances/create.js');
-    const asList = (items: any[]) => ({ apiVersion: 'v1', kind: 'List', items });
+    const asList = (items: KubeObject[]) => ({ apiVersion: 'v1', kind: 'List', items });
     if (dryRun === 'client') {
       return dryRunOutput(createSteps(spec).map((s) => s.object), 'dry run');
     }
@@ -110,6 +111,6 @@ export const createCommand = defineCommand<CreateArgs, CreateOptions>({
 });
 
 /** What a dry run would create, as kubectl prints it: `kind.group/name created (dry run)` lines. */
-function dryRunOutput(objects: any[], how: string) {
+function dryRunOutput(objects: KubeObject[], how: string) {
   return showObjects(objects, (o) => `${objectRef(o)} created (${how})`);
 }
