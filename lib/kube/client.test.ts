@@ -62,7 +62,7 @@ describe('retries', () => {
       expect(req.headers.authorization).toBe('Bearer t0k');
       res.end(JSON.stringify({ kind: 'Pod', metadata: { name: 'p' } }));
     };
-    const pod = await client.get(RESOURCES.pods, 'p', 'ns');
+    const pod = await client.get<{ metadata: { name: string } }>(RESOURCES.pods, 'p', 'ns');
     expect(pod.metadata.name).toBe('p');
     expect(calls).toHaveLength(3);
     expect(sleeps).toEqual([2000, 2000]);
@@ -73,7 +73,7 @@ describe('retries', () => {
       res.writeHead(503);
       res.end('upstream unavailable');
     };
-    const err = await client.get(RESOURCES.pods, 'p', 'ns').catch((e) => e);
+    const err = await client.get<never>(RESOURCES.pods, 'p', 'ns').catch((e: ApiError) => e);
     expect(err).toBeInstanceOf(ApiError);
     expect(err.status).toBe(503);
     expect(err.message).toMatch(/unavailable/);
@@ -99,7 +99,7 @@ describe('retries', () => {
       res.writeHead(404, { 'Content-Type': 'application/json' });
       res.end(status(404, 'NotFound', 'deployments.apps "acme" not found', { details: { name: 'acme', group: 'apps', kind: 'deployments' } }));
     };
-    const err = await client.get(RESOURCES.deployments, 'acme', 'ns').catch((e) => e);
+    const err = await client.get<never>(RESOURCES.deployments, 'acme', 'ns').catch((e: ApiError) => e);
     expect(err).toBeInstanceOf(ApiError);
     expect(err.kind).toBe('not-found');
     expect(err.message).toBe('deployments.apps "acme" not found');
@@ -116,14 +116,14 @@ describe('retries', () => {
       res.writeHead(409, { 'Content-Type': 'application/json' });
       res.end(status(409, 'AlreadyExists', 'persistentvolumeclaims "x" already exists'));
     };
-    const err = await client.create(RESOURCES.persistentvolumeclaims, { metadata: { name: 'x', namespace: 'ns' } }).catch((e) => e);
+    const err = await client.create<never>(RESOURCES.persistentvolumeclaims, { metadata: { name: 'x', namespace: 'ns' } }).catch((e: ApiError) => e);
     expect(err.status).toBe(409);
     expect(err.retried).toBe(true);
   });
 
   it('says plainly when nothing listens', async () => {
     const dead = new KubeClient(connection(1), { retry: { maxAttempts: 2 }, sleep: async () => {} });
-    const err = await dead.get(RESOURCES.pods, 'p', 'ns').catch((e) => e);
+    const err = await dead.get<never>(RESOURCES.pods, 'p', 'ns').catch((e: Error) => e);
     dead.close();
     expect(err).toBeInstanceOf(ConnectionError);
     expect(err.message).toMatch(/connection to the server 127.0.0.1:1 was refused \(after 2 attempts\)/);
@@ -201,7 +201,7 @@ describe('watch', () => {
       }, 10);
     };
     const seen: string[] = [];
-    for await (const ev of client.watch(RESOURCES.pods, { namespace: 'n', resourceVersion: '0' })) seen.push(`${ev.type}:${ev.object.metadata.resourceVersion}`);
+    for await (const ev of client.watch<{ metadata: { resourceVersion: string } }>(RESOURCES.pods, { namespace: 'n', resourceVersion: '0' })) seen.push(`${ev.type}:${ev.object.metadata.resourceVersion}`);
     expect(seen).toEqual(['ADDED:1', 'MODIFIED:2', 'BOOKMARK:3']);
     expect(calls[0]).toContain('watch=1');
     expect(calls[0]).toContain('allowWatchBookmarks=true');

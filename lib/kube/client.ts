@@ -79,7 +79,7 @@ export interface WatchOptions {
   signal?: AbortSignal;
 }
 
-export interface WatchEvent<T = any> {
+export interface WatchEvent<T = unknown> {
   type: 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR';
   object: T;
 }
@@ -134,7 +134,7 @@ export class KubeClient {
   }
 
   /** A request whose answer is JSON; retried on 429/5xx/dropped connections. */
-  async request<T = any>(req: KubeRequest): Promise<T> {
+  async request<T = unknown>(req: KubeRequest): Promise<T> {
     const res = await this.send(req, false);
     return (res.body ? JSON.parse(res.body) : undefined) as T;
   }
@@ -231,12 +231,12 @@ export class KubeClient {
 
   // ---- typed helpers ----
 
-  async get<T = any>(type: ResourceType, name: string, namespace?: string): Promise<T> {
+  async get<T = unknown>(type: ResourceType, name: string, namespace?: string): Promise<T> {
     return this.request<T>({ method: 'GET', path: resourcePath(type, { namespace, name }) });
   }
 
   /** Like get, but undefined when the object does not exist. */
-  async getOptional<T = any>(type: ResourceType, name: string, namespace?: string): Promise<T | undefined> {
+  async getOptional<T = unknown>(type: ResourceType, name: string, namespace?: string): Promise<T | undefined> {
     try {
       return await this.get<T>(type, name, namespace);
     } catch (e) {
@@ -246,7 +246,7 @@ export class KubeClient {
   }
 
   /** Lists every page (limit/continue) into one result; restarts once if the continue token expires. */
-  async list<T = any>(type: ResourceType, opts: ListOptions = {}): Promise<ListResult<T>> {
+  async list<T = unknown>(type: ResourceType, opts: ListOptions = {}): Promise<ListResult<T>> {
     for (let restart = 0; ; restart++) {
       try {
         const items: T[] = [];
@@ -268,7 +268,7 @@ export class KubeClient {
    * the caller works on it, so the server prepares one page while the caller reads the other; it is
    * parsed only when the caller gets to it, so no more than one parsed page is held at a time.
    */
-  async *listPages<T = any>(type: ResourceType, opts: ListOptions = {}): AsyncGenerator<ListResult<T>> {
+  async *listPages<T = unknown>(type: ResourceType, opts: ListOptions = {}): AsyncGenerator<ListResult<T>> {
     const fetchPage = (cont: string | undefined) => {
       const page = this.send(
         {
@@ -291,12 +291,12 @@ export class KubeClient {
     }
   }
 
-  async create<T = any>(type: ResourceType, obj: object, opts: { namespace?: string; dryRun?: boolean } = {}): Promise<T> {
+  async create<T = unknown>(type: ResourceType, obj: object, opts: { namespace?: string; dryRun?: boolean } = {}): Promise<T> {
     const namespace = opts.namespace ?? (obj as Addressed | undefined)?.metadata?.namespace;
     return this.request<T>({ method: 'POST', path: resourcePath(type, { namespace }), query: { dryRun: opts.dryRun ? 'All' : undefined }, body: obj });
   }
 
-  async replace<T = any>(type: ResourceType, obj: object, opts: { namespace?: string; dryRun?: boolean; subresource?: string } = {}): Promise<T> {
+  async replace<T = unknown>(type: ResourceType, obj: object, opts: { namespace?: string; dryRun?: boolean; subresource?: string } = {}): Promise<T> {
     const meta = (obj as Addressed | undefined)?.metadata;
     const namespace = opts.namespace ?? meta?.namespace;
     return this.request<T>({
@@ -307,7 +307,7 @@ export class KubeClient {
     });
   }
 
-  async patch<T = any>(
+  async patch<T = unknown>(
     type: ResourceType,
     name: string,
     patch: unknown,
@@ -322,7 +322,7 @@ export class KubeClient {
     });
   }
 
-  async delete<T = any>(
+  async delete<T = unknown>(
     type: ResourceType,
     name: string,
     opts: { namespace?: string; propagationPolicy?: 'Foreground' | 'Background' | 'Orphan'; dryRun?: boolean; uid?: string } = {},
@@ -349,7 +349,7 @@ export class KubeClient {
    * One watch stream. Ends when the server closes it (timeout or dropped connection); throws an ApiError
    * with status 410 when the resourceVersion is too old, so callers relist.
    */
-  async *watch<T = any>(type: ResourceType, opts: WatchOptions = {}): AsyncGenerator<WatchEvent<T>> {
+  async *watch<T = unknown>(type: ResourceType, opts: WatchOptions = {}): AsyncGenerator<WatchEvent<T>> {
     const stream = await this.openStream({
       method: 'GET',
       path: resourcePath(type, { namespace: opts.namespace }),

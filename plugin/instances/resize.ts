@@ -48,7 +48,7 @@ export async function resizeInstanceVolume(kube: KubeClient, namespace: string, 
     throw new FailureError(`instance ${o.name} has no PVC${o.pvcName ? ` (${o.pvcName} not found)` : ''}`);
   }
   const scName = o.pvc.spec?.storageClassName;
-  const sc = scName ? await kube.getOptional(RESOURCES.storageclasses, scName) : undefined;
+  const sc = scName ? await kube.getOptional<Read<V1StorageClass>>(RESOURCES.storageclasses, scName) : undefined;
   const plan: ResizePlan = { ...judgeResize(o.pvc, sc, size, o.name), namespace: o.namespace };
   if (!plan.unchanged) {
     plan.patch = { spec: { resources: { requests: { storage: size } } } };

@@ -271,7 +271,7 @@ export async function collectStatusReport(kube: KubeClient, namespace: string, n
   const readExtras = (o: InstanceObjects, mayRecord?: Promise<boolean>) => {
     const scName = o.pvc?.spec?.storageClassName;
     return Promise.all([
-      scName ? kube.getOptional(RESOURCES.storageclasses, scName).catch(() => undefined) : undefined,
+      scName ? kube.getOptional<Read<V1StorageClass>>(RESOURCES.storageclasses, scName).catch(() => undefined) : undefined,
       opts.lastBackup ? opts.lastBackup(kube, o, mayRecord).then((b) => b ?? null).catch(() => undefined) : undefined,
       opts.operation ? opts.operation(kube, o, opts.now).catch(() => undefined) : undefined,
       opts.schedule ? opts.schedule(kube, o, opts.now).catch(() => undefined) : undefined,

@@ -3,7 +3,7 @@
 // container logs (with --logs), odoo.conf with secrets redacted, its backups and the node agent's last
 // summary of its node. What cannot be collected (a 403, a pod with no log) is written down in the
 // bundle and the rest is still collected. The screens come from the commands' own code (passed in).
-import type { CoreV1Event, Read, Stored, V1Pod, V1ReplicaSet, V1Secret } from '../../lib/kube/models.js';
+import type { CoreV1Event, Read, Stored, V1ConfigMap, V1Pod, V1ReplicaSet, V1Secret } from '../../lib/kube/models.js';
 
 type Event = Read<CoreV1Event>;
 import { randomBytes } from 'node:crypto';
@@ -203,7 +203,7 @@ export async function collectInstanceBundle(deps: ReportDeps, inst: InstanceObje
     errors.push('node summary: the instance has no pod on a node');
   } else {
     await attempt(`node summary of ${node}`, async () => {
-      const cm = await kube.getOptional(RESOURCES.configmaps, summaryConfigMapName(node), deps.agentNamespace);
+      const cm = await kube.getOptional<Read<V1ConfigMap>>(RESOURCES.configmaps, summaryConfigMapName(node), deps.agentNamespace);
       if (!cm) throw new Error(`no summary ConfigMap ${summaryConfigMapName(node)} in namespace ${deps.agentNamespace} (is the node agent installed?)`);
       const parsed = parseSummaryConfigMap(cm);
       if (parsed.error) throw new Error(parsed.error);

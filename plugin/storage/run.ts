@@ -2,7 +2,7 @@
 // and what is wrong with it, from the PVC, PV, StorageClass, events, pods, the node agents' summaries
 // and the kubelets' stats.
 import type { KubeClient } from '../../lib/kube/client.js';
-import type { CoreV1Event, Read, V1ConfigMap, V1PersistentVolume, V1PersistentVolumeClaim, V1StorageClass } from '../../lib/kube/models.js';
+import type { CoreV1Event, Read, V1ConfigMap, V1PersistentVolume, V1PersistentVolumeClaim, V1Pod, V1StorageClass } from '../../lib/kube/models.js';
 import { RESOURCES } from '../../lib/kube/resources.js';
 import { ApiError } from '../../lib/kube/errors.js';
 import type { Clock } from '../cli/context.js';
@@ -103,7 +103,7 @@ export async function describeStorage(
 ): Promise<InstanceStorage> {
   const inst = await resolveInstance(deps.kube, opts.namespace, opts.name, { events: true });
   const out: InstanceStorage = { instance: inst.name, namespace: inst.namespace, pvcName: inst.pvcName, hostPath: inst.facts.hostPath, mounts: [], warnings: [] };
-  const nsPods = (await deps.kube.list(RESOURCES.pods, { namespace: inst.namespace })).items;
+  const nsPods = (await deps.kube.list<Read<V1Pod>>(RESOURCES.pods, { namespace: inst.namespace })).items;
   let pvEvents: Read<CoreV1Event>[] = [];
   let storageClass: Read<V1StorageClass> | null | undefined;
   let rawUsage: VolumeUsage | undefined;

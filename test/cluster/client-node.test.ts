@@ -351,7 +351,7 @@ describe('client-node against the test cluster', () => {
     const client = kubeClient();
     cluster.faults.clear();
     const unavailable = cluster.faults.error(503, { method: 'GET', path: `/api/v1/namespaces/${NS}/configmaps/settings`, times: 2 });
-    expect((await client.get(RESOURCES.configmaps, 'settings', NS)).metadata.name).toBe('settings');
+    expect((await client.get<{ metadata: { name: string } }>(RESOURCES.configmaps, 'settings', NS)).metadata.name).toBe('settings');
     expect(unavailable.hits).toBe(2);
     expect(cluster.faults.count({ method: 'GET', path: `/api/v1/namespaces/${NS}/configmaps/settings` })).toBe(3);
 
@@ -383,7 +383,7 @@ describe('client-node against the test cluster', () => {
     expect(Date.now() - t0).toBeGreaterThanOrEqual(280);
     cluster.faults.dropWatches({ path: /\/secrets$/, afterEvents: 2, times: 1 });
     const got: string[] = [];
-    for await (const ev of client.watch(RESOURCES.secrets, { namespace: NS, allowWatchBookmarks: false })) got.push(ev.object.metadata.name);
+    for await (const ev of client.watch<{ metadata: { name: string } }>(RESOURCES.secrets, { namespace: NS, allowWatchBookmarks: false })) got.push(ev.object.metadata.name);
     // The stream ended (dropped) after two of the five secrets.
     expect(got).toEqual(['later', 's0']);
     client.close();

@@ -205,7 +205,7 @@ describe('server-side apply that creates the object needs create as well as patc
     await ok(admin(['-n', NS, 'create', 'rolebinding', 'configmap-applier', '--role=configmap-applier', '--group=kubectl-odoo-operators']));
     const kube = new KubeClient(buildConnection(loadKubeconfig({ kubeconfig: cluster.kubeconfigPath, context: OPERATOR_CONTEXT, env: {} })));
     const apply = (name: string) =>
-      kube.request({
+      kube.request<{ metadata: { name: string }; data?: Record<string, string> }>({
         method: 'PATCH',
         path: `/api/v1/namespaces/${NS}/configmaps/${name}`,
         query: { fieldManager: 'test' },

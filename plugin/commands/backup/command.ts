@@ -1,3 +1,4 @@
+import type { Read, V1Deployment } from '../../../lib/kube/models.js';
 import { defineCommand } from '../../cli/command.js';
 import type { CommandContext, OptionsContext } from '../../cli/context.js';
 import { CancelledError, CheckFailedError, FailureError, NotFoundError, UsageError } from '../../../lib/errors.js';
@@ -163,7 +164,7 @@ function drillFailure(verdict: DrillVerdict): Error | undefined {
 async function drillIfDue(ctx: CommandContext, deps: BackupDeps, manifest: { namespace: string; instance: string; timestamp: string }, cadence: DrillCadence): Promise<DrillVerdict | undefined> {
   const { planDrill, runDrill, readDrillRecord, drillDue, DRILL_CADENCES } = await import('../../backups/drill.js');
   const { RESOURCES } = await import('../../../lib/kube/resources.js');
-  const dep = await deps.kube.get(RESOURCES.deployments, manifest.instance, manifest.namespace);
+  const dep = await deps.kube.get<Read<V1Deployment>>(RESOURCES.deployments, manifest.instance, manifest.namespace);
   const last = readDrillRecord(dep);
   const now = ctx.clock.now();
   if (!drillDue(last, cadence, now)) {

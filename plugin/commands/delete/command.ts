@@ -1,3 +1,4 @@
+import type { Read, V1PersistentVolumeClaim } from '../../../lib/kube/models.js';
 import { defineCommand } from '../../cli/command.js';
 import { DeclinedError, FailureError, UsageError } from '../../../lib/errors.js';
 import {
@@ -88,7 +89,7 @@ export const deleteCommand = defineCommand<DeleteArgs, DeleteOptions>({
     // The database is on the database server, not the volume: --delete-data leaves it unless asked.
     // A kept volume says which database its instance used (recorded when that instance was deleted).
     const { describeInstanceDatabase, ANNOTATION_KEPT_DATABASE } = await import('../../instances/remove.js');
-    const keptPvc = !instance && opts.deleteData && remains!.pvc ? await kube.getOptional(RESOURCES.persistentvolumeclaims, remains!.pvc.metadata.name, namespace) : undefined;
+    const keptPvc = !instance && opts.deleteData && remains!.pvc ? await kube.getOptional<Read<V1PersistentVolumeClaim>>(RESOURCES.persistentvolumeclaims, remains!.pvc.metadata.name, namespace) : undefined;
     const recorded: string | undefined = keptPvc?.metadata?.annotations?.[ANNOTATION_KEPT_DATABASE];
     const database = opts.deleteData ? (instance ? describeInstanceDatabase(instance) : recorded) : undefined;
     if (opts.dropDatabase && !instance) {
