@@ -185,7 +185,9 @@ describe('update interrupted', () => {
     const backup = `active/${CUSTOMER}/${w.name}/${sets[sets.length - 1]}`;
     expect(out).toMatch(new RegExp(`^error: interrupted: module update of ${w.name} stopped \\(Job odoo-update-\\S+ deleted\\)$`, 'm'));
     expect(out).toContain(`to go back to the state before the update (it starts the instance again):\n  kubectl odoo restore ${w.name} -n ${NS} --from ${backup} --yes\n`);
-    await waitFor('the update Job to be gone', () => updateJobs().every((j: any) => j.status?.failed || j.metadata.deletionTimestamp) || updateJobs().length === 0);
+    // Deleted is not ended: until its pod has stopped, the Job still runs odoo, and recover (rightly)
+    // refuses while it does.
+    await waitFor('the update Job to be gone', () => updateJobs().every((j: any) => j.status?.failed || j.status?.succeeded), 120_000);
     expect(dep().spec.replicas).toBe(0);
     expect(w.cluster.store.get('leases', NS, `odoo-lock-${w.name}`)).toBeUndefined();
     const rec = await w.odoo(['recover', w.name, '--yes'], { timeoutMs: 240_000 });
