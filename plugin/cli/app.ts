@@ -25,12 +25,12 @@ export const SCRIPT_NAME = 'kubectl odoo';
 
 export function addGlobalOptions(y: Argv): Argv {
   return y
-    .option('kubeconfig', { type: 'string', describe: 'Path to the kubeconfig file', global: true })
-    .option('context', { type: 'string', describe: 'The kubeconfig context to use', global: true })
-    .option('namespace', { alias: 'n', type: 'string', describe: 'Namespace of the instances (default from the config file, else "saasodoo")', global: true })
+    .option('kubeconfig', { type: 'string', describe: 'Path to the kubeconfig file', global: true, requiresArg: true })
+    .option('context', { type: 'string', describe: 'The kubeconfig context to use', global: true, requiresArg: true })
+    .option('namespace', { alias: 'n', type: 'string', describe: 'Namespace of the instances (default from the config file, else "saasodoo")', global: true, requiresArg: true })
     .option('all-namespaces', { alias: 'A', type: 'boolean', default: false, describe: 'Act on all namespaces', global: true })
-    .option('output', { alias: 'o', type: 'string', choices: OUTPUT_FORMATS as unknown as string[], default: 'table', describe: 'Output format', global: true })
-    .option('color', { type: 'string', choices: ['auto', 'always', 'never'], default: 'auto', describe: 'Colour output (NO_COLOR disables it)', global: true })
+    .option('output', { alias: 'o', type: 'string', choices: OUTPUT_FORMATS as unknown as string[], default: 'table', describe: 'Output format', global: true, requiresArg: true })
+    .option('color', { type: 'string', choices: ['auto', 'always', 'never'], default: 'auto', describe: 'Colour output (NO_COLOR disables it)', global: true, requiresArg: true })
     .option('v', { type: 'string', default: '0', describe: 'Log level, a whole number (6 logs every API request)', global: true, requiresArg: true });
 }
 
@@ -151,6 +151,7 @@ function registerCommand(y: Argv, def: CommandDef, deps: AppDeps, state: RunStat
     (sub: Argv) => {
       let b = def.builder ? def.builder(sub) : sub;
       if (def.dryRun) b = b.option('dry-run', { type: 'string', global: false, describe: def.dryRun.describe + (def.dryRun.server ? ' (--dry-run=server: the API server also checks every change and stores nothing)' : '') });
+      b = requireFlagValues(b);
       for (const child of def.subcommands ?? []) b = registerCommand(b, child, deps, state);
       if (def.subcommands?.length && !def.run) b = b.demandCommand(1, `${SCRIPT_NAME} ${def.command.split(' ')[0]} needs a subcommand`);
       return b;
@@ -190,6 +191,31 @@ function registerCommand(y: Argv, def: CommandDef, deps: AppDeps, state: RunStat
     undefined,
     undefined,
   ) as Argv;
+}
+
+/**
+ * A flag that takes a value must be given one, as kubectl's do (`flag needs an argument`): `-n` with
+ * nothing after it would otherwise run in the default namespace. --dry-run alone means client.
+ */
+function requireFlagValues(y: Argv): Argv {
+  const declared = (y as unknown as { getOptions(): { string: string[]; number: string[] } }).getOptions();
+  const keys = [...declared.string, ...declared.number].filter((k) => k !== 'dry-run' && k !== 'dryRun');
+  return keys.length ? y.requiresArg(keys) : y;
+}
+
+/**
+ * `--dry-run NAME`: NAME is the command's argument, not the flag's value (kubectl's --dry-run takes its
+ * value only after "="). `--dry-run client|server|none` keeps its value.
+ */
+export function bareDryRun(args: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    if (args[i] === '--') return [...out, ...args.slice(i)];
+    const next = args[i + 1];
+    if (args[i] === '--dry-run' && (next === undefined || !['client', 'server', 'none'].includes(next))) out.push('--dry-run=client');
+    else out.push(args[i]);
+  }
+  return out;
 }
 
 /** -A where a command declares it acts on one instance or one namespace: one message for all. */
@@ -251,6 +277,7 @@ export async function runApp(args: string[], deps: AppDeps): Promise<number> {
     deps.io.stderr.write(formatError(unknown) + '\n');
     return exitCodeFor(unknown);
   }
+  args = bareDryRun(args);
   const parser = buildParser(deps, state);
   let output = '';
   let parseError: Error | undefined;
@@ -362,6 +389,11 @@ function normaliseYargsMessage(msg: string, args?: string[]): string {
   // yargs phrases ("Unknown argument: x", "Invalid values:\n  Argument: output, Given: ...") become one
   // lower-case line; argument names stay as the user typed them.
   const first = msg.split('\n')[0].trim();
+  const bare = /^Not enough arguments following: (.+)$/.exec(first);
+  if (bare) {
+    const flag = bare[1].length === 1 ? `-${bare[1]}` : `--${bare[1]}`;
+    return `flag needs an argument: ${flag}`;
+  }
   if (/^Not enough non-option arguments/.test(first)) {
     const usage = args && usageOf(args);
     return usage ? `missing required argument: usage is "${usage}"` : "missing required argument (see --help for the command's usage)";

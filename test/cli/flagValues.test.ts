@@ -1,0 +1,44 @@
+// A flag that takes a value is refused without one, as kubectl refuses it: `delete NAME -n --yes` must
+// not run in the default namespace. A bare --dry-run takes no value from the word after it.
+import { describe, expect, it } from 'vitest';
+import { runWithoutCluster } from '../harness/inProcess.js';
+import { bareDryRun } from '../../plugin/cli/app.js';
+
+describe('flags that take a value', () => {
+  it.each([
+    [['delete', 'acme', '--yes', '-n'], '-n'],
+    [['stop', 'acme', '-n', '--dry-run', '-o', 'json'], '-n'],
+    [['status', 'acme', '-o'], '-o'],
+    [['status', 'acme', '--context'], '--context'],
+    [['list', '--kubeconfig'], '--kubeconfig'],
+    [['list', '--sort'], '--sort'],
+    [['storage', '--sort'], '--sort'],
+    [['shell', 'acme', '-c'], '-c'],
+    [['logs', 'acme', '--tail'], '--tail'],
+    [['list', '--customer'], '--customer'],
+    [['nodes', 'check', '--ssh'], '--ssh'],
+    [['resize', 'acme', '--storage'], '--storage'],
+  ])('%j is refused with exit 2 before the cluster is contacted', async (argv, flag) => {
+    const r = await runWithoutCluster(argv);
+    expect(r.code).toBe(2);
+    expect(r.firstLine).toBe(`error: flag needs an argument: ${flag}`);
+    expect(r.stdout).toBe('');
+    expect(r.contacted).toBe(0);
+  });
+});
+
+describe('a bare --dry-run', () => {
+  it('leaves the word after it to the command, and keeps client, server and none as its value', () => {
+    expect(bareDryRun(['stop', '--dry-run', 'acme'])).toEqual(['stop', '--dry-run=client', 'acme']);
+    expect(bareDryRun(['stop', 'acme', '--dry-run'])).toEqual(['stop', 'acme', '--dry-run=client']);
+    expect(bareDryRun(['stop', '--dry-run', 'server', 'acme'])).toEqual(['stop', '--dry-run', 'server', 'acme']);
+    expect(bareDryRun(['stop', '--dry-run', 'none', 'acme'])).toEqual(['stop', '--dry-run', 'none', 'acme']);
+    expect(bareDryRun(['shell', 'acme', '--', 'sh', '--dry-run', 'x'])).toEqual(['shell', 'acme', '--', 'sh', '--dry-run', 'x']);
+  });
+
+  it('stop --dry-run NAME plans the stop of NAME (it reaches the cluster, instead of missing its argument)', async () => {
+    const r = await runWithoutCluster(['stop', '--dry-run', 'acme']);
+    expect(r.firstLine).not.toMatch(/missing required argument/);
+    expect(r.contacted).toBe(1);
+  });
+});
