@@ -6,6 +6,7 @@ export type {
   CoreV1Event,
   RbacV1Subject,
   V1ClusterRole,
+  V1ClusterRoleBinding,
   V1ConfigMap,
   V1Container,
   V1ContainerStatus,

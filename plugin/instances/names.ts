@@ -44,9 +44,9 @@ export function isInstanceReference(n: string): boolean {
 }
 
 /** A namespace given with -n: a DNS-1123 label. */
-export function validateNamespace(ns: string): string {
+export function validateNamespace(ns: string, what = 'namespace'): string {
   if (!DNS1123_LABEL.test(ns) || ns.length > 63) {
-    throw new UsageError(`invalid namespace "${ns}": it must be a DNS-1123 label (lower-case letters, digits and "-")`);
+    throw new UsageError(`invalid ${what} "${ns}": it must be a DNS-1123 label (lower-case letters, digits and "-")`);
   }
   return ns;
 }

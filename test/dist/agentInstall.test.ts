@@ -200,6 +200,18 @@ describe('kubectl odoo agent install --no-build, nodes check, agent uninstall', 
     expect(await exists('daemonset/odoo-node-agent', NS)).toBe(true);
   });
 
+  it('uninstalling from a namespace the agent is not in removes nothing, the cluster-wide objects of this one included', async () => {
+    const bad = await odoo(['agent', 'uninstall', '--agent-namespace', 'Bad', '--yes']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr.split('\n')[0]).toBe('error: invalid --agent-namespace "Bad": it must be a DNS-1123 label (lower-case letters, digits and "-")');
+    const other = await odoo(['agent', 'uninstall', '--agent-namespace', 'elsewhere', '--yes']);
+    expect(other.code).toBe(1);
+    expect(other.stderr.split('\n')[0]).toBe('error: nothing of the node agent installed by kubectl odoo in namespace elsewhere');
+    expect(await exists('clusterrole/odoo-node-agent')).toBe(true);
+    expect(await exists('clusterrolebinding/odoo-node-agent')).toBe(true);
+    expect(await exists('daemonset/odoo-node-agent', NS)).toBe(true);
+  });
+
   it('uninstalls what it installed, the namespace it created included', async () => {
     const r = await odoo(['agent', 'uninstall'], `${NS}\n`);
     expect(r.code).toBe(0);

@@ -1,7 +1,7 @@
 // Applying and removing the agent's objects: server-side apply (field manager kubectl-odoo) in
 // dependency order, never over objects that install did not create, and removal of exactly the objects
 // that carry install's label.
-import type { Read, Stored, V1DaemonSet, V1Secret } from '../../../lib/kube/models.js';
+import type { Read, Stored, V1ClusterRoleBinding, V1DaemonSet, V1Secret } from '../../../lib/kube/models.js';
 import type { KubeClient } from '../../../lib/kube/client.js';
 import { resourcePath } from '../../../lib/kube/resources.js';
 import { ConflictError, NotFoundError, CancelledError } from '../../../lib/errors.js';
@@ -114,13 +114,21 @@ export async function upgradeAgent(kube: KubeClient, objects: AgentObject[], dep
   return applyAll(kube, objects, found, true, deps);
 }
 
-/** The objects uninstall would delete: those of `objects` that exist and carry install's label, DaemonSet first. */
-export async function plannedRemoval(kube: KubeClient, objects: AgentObject[]): Promise<AgentObject[]> {
+/**
+ * The objects uninstall would delete: those of `objects` that exist and carry install's label, DaemonSet
+ * first. The cluster-wide ones (ClusterRole, ClusterRoleBinding) stay when their binding names the
+ * service account of another namespace: uninstalling from a namespace the agent is not in leaves that
+ * agent its permissions (an install cut short, whose binding never came, leaves them to this uninstall).
+ */
+export async function plannedRemoval(kube: KubeClient, objects: AgentObject[], namespace: string): Promise<AgentObject[]> {
   const found = await existing(kube, objects);
+  const binding = [...found.values()].find((o) => o.kind === 'ClusterRoleBinding') as (AgentObject & Read<V1ClusterRoleBinding>) | undefined;
+  const boundElsewhere = !!binding?.subjects?.some((s) => s.kind === 'ServiceAccount' && s.namespace !== namespace);
   return [...objects]
     .reverse()
     .map((o) => found.get(objectRef(o)))
-    .filter((o): o is AgentObject => !!o && createdByInstall(o));
+    .filter((o): o is AgentObject => !!o && createdByInstall(o))
+    .filter((o) => o.kind === 'Namespace' || resourceTypeOf(o).namespaced || !boundElsewhere);
 }
 
 export async function removeAgent(kube: KubeClient, objects: AgentObject[], onDeleted: (ref: string) => void): Promise<void> {

@@ -1,5 +1,6 @@
 // `kubectl odoo agent install|status|upgrade|uninstall`: flags are parsed and validated here; the objects
 // come from agentObjects.ts, applying and removing them from agentInstall.ts, the status from agentStatus.ts.
+import { validateNamespace } from '../../instances/names.js';
 import type { Argv } from 'yargs';
 import type { AgentObject } from './agentObjects.js';
 import type { Read, Stored, V1ConfigMap, V1DaemonSet, V1Node, V1Pod, V1Secret } from '../../../lib/kube/models.js';
@@ -54,7 +55,8 @@ interface UninstallOptions extends AgentOptions {
 // A container image reference: [host[:port]/]path[:tag][@sha256:digest], lower case as registries require.
 const IMAGE_REF = /^(?:[a-z0-9]+(?:[.-][a-z0-9]+)*(?::\d+)?\/)?[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*(?::[\w][\w.-]{0,127})?(?:@sha256:[a-f0-9]{64})?$/;
 
-const agentNamespace = (ctx: OptionsContext, args: AgentArgs) => args['agent-namespace'] || ctx.config.agentNamespace;
+const agentNamespace = (ctx: OptionsContext, args: AgentArgs) =>
+  args['agent-namespace'] ? validateNamespace(args['agent-namespace'], '--agent-namespace') : validateNamespace(String(ctx.config.agentNamespace), 'agentNamespace (config)');
 
 function checkImage(image: string, what: string): string {
   if (!IMAGE_REF.test(image)) throw new UsageError(`${what} "${image}" is not an image reference: use [registry/]repository[:tag][@sha256:digest], in lower case`);
@@ -256,7 +258,7 @@ export const agentUninstallCommand = defineCommand<UninstallArgs, UninstallOptio
     const { plannedRemoval, removeAgent } = await import('./agentInstall.js');
     const { objectRef } = await import('./agentObjects.js');
     // Every object any install makes (the ConfigMap too), whatever the mode; only those it created go.
-    const planned = await plannedRemoval(kube, await objectsToApply(args, await resolveMode({ kind: 'no-build', nodeImage: args.nodeImage })));
+    const planned = await plannedRemoval(kube, await objectsToApply(args, await resolveMode({ kind: 'no-build', nodeImage: args.nodeImage })), ns);
     if (!planned.length) throw new NotFoundError(`nothing of the node agent installed by kubectl odoo in namespace ${ns}`);
     const refs = planned.map(objectRef);
     if (args.dryRun) return showText(refs.map((r) => `${r} deleted (dry run)\n`).join(''));

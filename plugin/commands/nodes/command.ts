@@ -1,5 +1,6 @@
 // `kubectl odoo nodes` and `kubectl odoo nodes check`: flags are parsed and validated here, the work is
 // done by plugin/nodes (listNodeSummaries, checkNodesThroughAgents, checkNodesOverSsh).
+import { validateNamespace } from '../../instances/names.js';
 import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
@@ -31,7 +32,8 @@ interface CheckArgs extends NodesArgs {
   'devices-only': boolean;
 }
 
-const agentNamespace = (ctx: OptionsContext, args: NodesArgs) => args['agent-namespace'] || ctx.config.agentNamespace;
+const agentNamespace = (ctx: OptionsContext, args: NodesArgs) =>
+  args['agent-namespace'] ? validateNamespace(args['agent-namespace'], '--agent-namespace') : validateNamespace(String(ctx.config.agentNamespace), 'agentNamespace (config)');
 
 export const nodesCheckCommand = defineCommand<CheckArgs, ValidCheck>({
   command: 'check [node..]',
