@@ -348,6 +348,7 @@ function usageOf(args: string[]): string | undefined {
 }
 
 const VALUE_FLAGS = new Set(['--kubeconfig', '--context', '-n', '--namespace', '-o', '--output', '--color', '-v']);
+const GLOBAL_BOOLEANS = new Set(['-A', '--all-namespaces', '-h', '--help']);
 
 /** Like cobra: `unknown command "x" for "kubectl odoo"`, with close matches (edit distance <= 2 or a prefix). */
 export function unknownCommand(args: string[], commands: CommandDef[]): UsageError | undefined {
@@ -357,6 +358,9 @@ export function unknownCommand(args: string[], commands: CommandDef[]): UsageErr
     if (a === '--') break;
     if (a.startsWith('-')) {
       if (VALUE_FLAGS.has(a)) i++;
+      // A command's own flag may take the next word as its value (nodes --agent-namespace x): the
+      // words after it are yargs' to read, not command names.
+      else if (words.length && !a.includes('=') && !GLOBAL_BOOLEANS.has(a)) break;
       continue;
     }
     words.push(a);

@@ -42,3 +42,18 @@ describe('a bare --dry-run', () => {
     expect(r.contacted).toBe(1);
   });
 });
+
+describe("a command's own flag before its value", () => {
+  it('nodes --agent-namespace NS reads NS as the value, not as a subcommand', async () => {
+    const r = await runWithoutCluster(['nodes', '--agent-namespace', 'kubectl-odoo']);
+    expect(r.firstLine).not.toMatch(/unknown command/);
+    expect(r.contacted).toBe(1);
+    const bad = await runWithoutCluster(['nodes', '--agent-namespace', 'Bad']);
+    expect(bad.code).toBe(2);
+    expect(bad.firstLine).toBe('error: invalid --agent-namespace "Bad": it must be a DNS-1123 label (lower-case letters, digits and "-")');
+    expect(bad.contacted).toBe(0);
+    const unknown = await runWithoutCluster(['nodes', 'bogus']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.firstLine).toBe('error: unknown command "bogus" for "kubectl odoo nodes"');
+  });
+});
