@@ -57,3 +57,14 @@ describe("a command's own flag before its value", () => {
     expect(unknown.firstLine).toBe('error: unknown command "bogus" for "kubectl odoo nodes"');
   });
 });
+
+describe('--customer of the commands that filter by it', () => {
+  it.each([['list'], ['watch'], ['backups'], ['backup']])('%s refuses a value that is no customer id', async (...cmd) => {
+    for (const bad of ['a b', 'a/b', '']) {
+      const r = await runWithoutCluster([...cmd, '--customer', bad]);
+      expect(r.code).toBe(2);
+      expect(r.firstLine).toBe(`error: --customer "${bad}" is not a valid customer id (letters, digits, ".", "_" and "-")`);
+      expect(r.contacted).toBe(0);
+    }
+  });
+});

@@ -4,13 +4,12 @@ import type { CommandContext, OptionsContext } from '../../cli/context.js';
 import { CancelledError, CheckFailedError, FailureError, NotFoundError, UsageError } from '../../../lib/errors.js';
 import { renderTable } from '../../core/output/table.js';
 import { showAction, showObjects, showScreen, showTable, type CommandOutput } from '../../cli/output.js';
-import { completeInstanceName, instanceNamespace } from '../support/instance.js';
+import { completeInstanceName, instanceNamespace, customerFilter } from '../support/instance.js';
 import { validateInstanceReference } from '../../instances/names.js';
 import { CONSISTENCY_MODES, totalSize, type ConsistencyMode } from '../../backups/manifest.js';
 import { parseQualifiedBackupRef } from '../../backups/naming.js';
 import { parsePlatformArchivePath } from '../../backups/platformArchives.js';
 import { validateLabelSelector } from '../../instances/selector.js';
-import { isValidCustomerId } from '../../backups/naming.js';
 import type { SlotCaps } from '../../backups/slots.js';
 import type { FleetResult } from '../../backups/fleet.js';
 import { scheduleCommand } from './schedule.js';
@@ -225,7 +224,7 @@ function backupOptionsOf(ctx: OptionsContext, args: BackupArgs): BackupOptions {
   const common = { consistency, caps, dryRun: args.dryRun, exportOdooZip: args.exportOdooZip };
   if (fleet) {
     const labelSelector = args.selector !== undefined ? validateLabelSelector(args.selector) : undefined;
-    if (args.customer !== undefined && !isValidCustomerId(args.customer)) throw new UsageError(`--customer "${args.customer}" is not a valid customer id (letters, digits, ".", "_" and "-")`);
+    customerFilter(args.customer);
     if (args.exportOdooZip) throw new UsageError('--export-odoo-zip is for one instance: back it up with backup NAME --export-odoo-zip');
     const backup = backupConfigOf(ctx);
     return { ...common, backup, namespace: instanceNamespace(ctx), fleet: { labelSelector, customerId: args.customer }, wait: true };

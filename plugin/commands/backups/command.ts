@@ -4,8 +4,7 @@ import type { CommandContext, OptionsContext } from '../../cli/context.js';
 import { DeclinedError, UsageError } from '../../../lib/errors.js';
 import { showTable, type CommandOutput } from '../../cli/output.js';
 import { renderTable } from '../../core/output/table.js';
-import { completeInstanceName, instanceNamespace } from '../support/instance.js';
-import { isValidCustomerId } from '../../backups/naming.js';
+import { completeInstanceName, instanceNamespace, customerFilter } from '../support/instance.js';
 import { validateInstanceReference } from '../../instances/names.js';
 import { formatAge, type BackupSetInfo } from '../../backups/listing.js';
 import { formatBytes } from '../../../lib/bytes.js';
@@ -36,8 +35,7 @@ interface BackupsOptions {
 /** NAME (any name the instance answers to), --customer C, or everything (-A or nothing): validated before anything runs. */
 function scopeFrom(ctx: OptionsContext, args: ScopeArgs): BackupScope {
   if (args.name !== undefined) validateInstanceReference(args.name);
-  if (args.customer !== undefined && !isValidCustomerId(args.customer)) throw new UsageError(`--customer "${args.customer}" is not a valid customer id (letters, digits, ".", "_" and "-")`);
-  return { namespace: instanceNamespace(ctx), instance: args.name, customerId: args.customer };
+  return { namespace: instanceNamespace(ctx), instance: args.name, customerId: customerFilter(args.customer) };
 }
 
 /** "safety" for the backups a restore took first, "platform" for the platform's archives, "" for the others. */

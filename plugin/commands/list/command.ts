@@ -3,7 +3,7 @@ import { RESOURCES } from '../../../lib/kube/resources.js';
 import { defineCommand } from '../../cli/command.js';
 import { UsageError } from '../../../lib/errors.js';
 import { showTable } from '../../cli/output.js';
-import { instanceNamespace } from '../support/instance.js';
+import { instanceNamespace, customerFilter } from '../support/instance.js';
 import { validateLabelSelector } from '../../instances/selector.js';
 import { SORT_KEYS, parseSortKey, type SortKey } from '../../instances/summary.js';
 
@@ -42,7 +42,7 @@ export const listCommand = defineCommand<ListArgs, ListOptions>({
     }
     const sort = parseSortKey(args.sort);
     const namespace = ctx.globals.allNamespaces ? undefined : instanceNamespace(ctx);
-    const customer = args.customer !== undefined ? String(args.customer) : undefined;
+    const customer = customerFilter(args.customer);
     return { namespace, selector, customer, sort, includeKept: args.includeKept };
   },
   async run(opts, ctx) {

@@ -1,4 +1,5 @@
 // Pieces every instance command shares: the namespace, NAME completion, --dry-run and --timeout parsing.
+import { isValidCustomerId } from '../../backups/naming.js';
 import type { Argv } from 'yargs';
 import type { CommandContext, OptionsContext } from '../../cli/context.js';
 import { UsageError } from '../../../lib/errors.js';
@@ -92,4 +93,12 @@ export function parseTail(v: unknown): number {
   const text = String(v).trim();
   if (!/^\d+$/.test(text)) throw new UsageError(`invalid --tail "${text}": a number of lines, 0 or more`);
   return Number(text);
+}
+
+/** --customer of the commands that filter by it (list, watch, backup, backups): a customer id as the platform writes it. */
+export function customerFilter(v: unknown): string | undefined {
+  if (v === undefined) return undefined;
+  const c = String(v);
+  if (!isValidCustomerId(c)) throw new UsageError(`--customer "${c}" is not a valid customer id (letters, digits, ".", "_" and "-")`);
+  return c;
 }

@@ -1,5 +1,5 @@
 import { defineCommand } from '../../cli/command.js';
-import { instanceNamespace } from '../support/instance.js';
+import { instanceNamespace, customerFilter } from '../support/instance.js';
 import { validateLabelSelector } from '../../instances/selector.js';
 
 interface WatchArgs {
@@ -27,7 +27,7 @@ export const watchCommand = defineCommand<WatchArgs, WatchOptions>({
   toOptions(ctx, args) {
     const selector = args.selector !== undefined ? validateLabelSelector(args.selector) : undefined;
     const namespace = ctx.globals.allNamespaces ? undefined : instanceNamespace(ctx);
-    return { namespace, selector, customer: args.customer !== undefined ? String(args.customer) : undefined };
+    return { namespace, selector, customer: customerFilter(args.customer) };
   },
   async run(opts, ctx) {
     const format = ctx.globals.output;
