@@ -68,3 +68,12 @@ describe('--customer of the commands that filter by it', () => {
     }
   });
 });
+
+describe('agent install --build', () => {
+  it('needs the image it says is built', async () => {
+    const r = await runWithoutCluster(['agent', 'install', '--build']);
+    expect(r.code).toBe(2);
+    expect(r.firstLine).toBe('error: --build needs the image built from agent/Dockerfile: give it with --image (or agentImage in the config file)');
+    expect(r.contacted).toBe(0);
+  });
+});

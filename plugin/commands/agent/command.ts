@@ -77,6 +77,10 @@ function chooseMode(ctx: OptionsContext, args: ApplyArgs, upgrade: boolean): Mod
   if (args.image !== undefined && noBuildFlag) throw new UsageError('--image and --no-build exclude each other: --image runs an image built from agent/Dockerfile, --no-build a stock Node.js image');
   if (args.image !== undefined) return { kind: 'image', image: checkImage(args.image, '--image') };
   if (noBuildFlag) return { kind: 'no-build', nodeImage: noBuildImage(ctx) };
+  // --build says an image built from agent/Dockerfile runs: it has to be named.
+  if (args.build === true && !ctx.config.agentImage) {
+    throw new UsageError('--build needs the image built from agent/Dockerfile: give it with --image (or agentImage in the config file)');
+  }
   // An upgrade finds the agent installed: agentNodeImage is checked only if it runs without an image.
   if (upgrade) return { kind: 'installed', nodeImage: String(ctx.config.agentNodeImage) };
   if (ctx.config.agentImage) return { kind: 'image', image: checkImage(String(ctx.config.agentImage), 'agentImage (config file)') };
