@@ -28,6 +28,8 @@ interface SimState {
   stage: Stage;
   since: number;
   restarts: number;
+  /** Image pulls that failed and were backed off, for the growing back-off. */
+  pullBackoffs?: number;
   containerIds: string[];
 }
 
@@ -307,7 +309,11 @@ export class PodController implements Controller {
             recordEvent(store, pod, 'Warning', 'Failed', 'Error: ErrImagePull', src, fieldPath(c));
           }
         }
-        later(backoff ? 10 * this.step : 2 * this.step);
+        // As the kubelet's image back-off: 10 s after the first failure, doubling up to 300 s (the
+        // compiled-in limit the Kubernetes docs on images name), so a pull that keeps failing shows
+        // ErrImagePull and ImagePullBackOff ever less often.
+        if (backoff) sim.pullBackoffs = (sim.pullBackoffs ?? 0) + 1;
+        later(backoff ? Math.min(10 * 2 ** ((sim.pullBackoffs ?? 1) - 1), 300) * this.step : 2 * this.step);
         return;
       }
       case 'creating': {
