@@ -68,7 +68,10 @@ describe('nodes check options', () => {
     expect(() => check({ device: ['sdb'] })).toThrow('--device must be a device path under /dev/ (e.g. /dev/sda2), got "sdb"');
     expect(() => check({ device: ['/dev/../etc/passwd'] })).toThrow('--device must be a device path under /dev/ (e.g. /dev/sda2), got "/dev/../etc/passwd"');
     expect(() => check({ concurrency: 0 })).toThrow('--concurrency must be a whole number of at least 1, got 0');
-    expect(() => check({ timeout: 1.5 })).toThrow('--timeout must be a whole number of at least 1, got 1.5');
+    expect(() => check({ timeout: 'soon' })).toThrow('invalid --timeout "soon": use a duration such as 90s, 5m or 1h');
+    expect(() => check({ concurrency: 'abc' })).toThrow('--concurrency must be a whole number of at least 1, got abc');
+    expect(check({ timeout: '2m' }).timeoutMs).toBe(120_000);
+    expect(check({ timeout: '45' }).timeoutMs).toBe(45_000);
     expect(() => check({ replication: -1 })).toThrow('--replication must be a whole number of at least 1, got -1');
     expect(() => check({ 'ceph-release': 'octopus' })).toThrow('--ceph-release must be one of 16 (pacific), 17 (quincy), 18 (reef), 19 (squid), got "octopus"');
     expect(() => check({ 'ceph-fsid': 'abc' })).toThrow('--ceph-fsid must be a UUID (ceph fsid prints it), got "abc"');

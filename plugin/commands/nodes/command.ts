@@ -1,5 +1,6 @@
 // `kubectl odoo nodes` and `kubectl odoo nodes check`: flags are parsed and validated here, the work is
 // done by plugin/nodes (listNodeSummaries, checkNodesThroughAgents, checkNodesOverSsh).
+import { parseTimeout } from '../../instances/wait.js';
 import { validateNamespace } from '../../instances/names.js';
 import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
@@ -24,8 +25,8 @@ interface CheckArgs extends NodesArgs {
   'known-hosts'?: string;
   'accept-new-host-key': boolean;
   'allow-loop-devices': boolean;
-  concurrency?: number;
-  timeout?: number;
+  concurrency?: string | number;
+  timeout?: string | number;
   replication?: number;
   'ceph-release'?: string;
   'ceph-fsid'?: string;
@@ -49,9 +50,9 @@ export const nodesCheckCommand = defineCommand<CheckArgs, ValidCheck>({
       .option('known-hosts', { type: 'string', requiresArg: true, describe: 'known_hosts file to verify host keys (default ~/.ssh/known_hosts)' })
       .option('allow-loop-devices', { type: 'boolean', default: false, describe: 'With --ssh: accept loop devices, as ceph-volume does with CEPH_VOLUME_ALLOW_LOOP_DEVICES' })
       .option('accept-new-host-key', { type: 'boolean', default: false, describe: 'Trust and record the key of a host not yet in known_hosts (a changed key is always refused)' })
-      .option('concurrency', { type: 'number', requiresArg: true, describe: 'Nodes checked at the same time (default: every node, at most 64; config nodeChecks.concurrency)' })
-      .option('timeout', { type: 'number', requiresArg: true, describe: 'Seconds to wait for one node (default from config: 120)' })
-      .option('replication', { type: 'number', requiresArg: true, describe: 'Ceph replication for the capacity estimate (default from config: 3)' })
+      .option('concurrency', { type: 'string', requiresArg: true, describe: 'Nodes checked at the same time (default: every node, at most 64; config nodeChecks.concurrency)' })
+      .option('timeout', { type: 'string', requiresArg: true, describe: 'How long to wait for one node, e.g. 90s or 2m; a bare number is seconds (default from config: 120)' })
+      .option('replication', { type: 'string', requiresArg: true, describe: 'Ceph replication for the capacity estimate (default from config: 3)' })
       .option('agent-namespace', { type: 'string', requiresArg: true, describe: 'Namespace of the node agent (default from config: kubectl-odoo)' })
       .option('ceph-release', {
         type: 'string',
@@ -146,10 +147,11 @@ interface ValidCheck {
   };
 }
 
-function positiveInt(v: number | undefined, fallback: number, flag: string): number {
+function positiveInt(v: string | number | undefined, fallback: number, flag: string): number {
   if (v === undefined) return fallback;
-  if (!Number.isInteger(v) || v < 1) throw new UsageError(`${flag} must be a whole number of at least 1, got ${v}`);
-  return v;
+  const text = String(v).trim();
+  if (!/^\d+$/.test(text) || Number(text) < 1) throw new UsageError(`${flag} must be a whole number of at least 1, got ${text}`);
+  return Number(text);
 }
 
 function validateCheckArgs(ctx: OptionsContext, args: CheckArgs): ValidCheck {
@@ -163,7 +165,7 @@ function validateCheckArgs(ctx: OptionsContext, args: CheckArgs): ValidCheck {
     devices,
     // Unset: sized to the fleet by the check itself.
     concurrency: args.concurrency !== undefined ? positiveInt(args.concurrency, 1, '--concurrency') : cfg.concurrency,
-    timeoutMs: positiveInt(args.timeout, cfg.timeoutSeconds, '--timeout') * 1000,
+    timeoutMs: args.timeout !== undefined ? parseTimeout(args.timeout, '--timeout') : positiveInt(undefined, cfg.timeoutSeconds, '--timeout') * 1000,
     replication: positiveInt(args.replication, ctx.config.replication, '--replication'),
     overhead: cfg.capacityOverhead,
     judge: validateJudgeArgs(args),
