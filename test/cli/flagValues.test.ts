@@ -77,3 +77,18 @@ describe('agent install --build', () => {
     expect(r.contacted).toBe(0);
   });
 });
+
+describe('migrate-storage sizes and classes', () => {
+  it('refuses a size above maxStorage without --force, and a StorageClass that is no name', async () => {
+    const big = await runWithoutCluster(['migrate-storage', 'shop', '--size', '20Ti']);
+    expect(big.code).toBe(2);
+    expect(big.firstLine).toBe('error: --size 20Ti is more than the maximum of 16Ti (maxStorage in the config file); add --force if you really mean 20Ti');
+    expect(big.contacted).toBe(0);
+    const forced = await runWithoutCluster(['migrate-storage', 'shop', '--size', '20Ti', '--force', '--dry-run']);
+    expect(forced.contacted).toBe(1);
+    const cls = await runWithoutCluster(['migrate-storage', 'shop', '--storage-class', 'A/B']);
+    expect(cls.code).toBe(2);
+    expect(cls.firstLine).toBe('error: invalid --storage-class "A/B": a StorageClass name such as rook-cephfs');
+    expect(cls.contacted).toBe(0);
+  });
+});

@@ -19,6 +19,7 @@ interface Args {
   yes: boolean;
   size?: string;
   storageClass?: string;
+  force?: boolean;
   timeout?: string;
   jobTimeout?: string;
 }
@@ -35,14 +36,17 @@ interface MigrateOptions {
   migration: MigrationOptions;
 }
 
-function validate(args: Args, allNamespaces: boolean): void {
+function validate(args: Args, allNamespaces: boolean, maxStorage: unknown): void {
   if (args.name !== undefined) validateInstanceReference(args.name);
   if (args.all && args.name) throw new UsageError('give an instance NAME or --all, not both');
   if (!args.all && !args.name) throw new UsageError('migrate-storage needs an instance NAME or --all');
   if (args.plan && !args.all) throw new UsageError('--plan goes with --all (for one instance use --dry-run)');
   if (allNamespaces && !args.all) throw new UsageError('-A goes with --all');
   if (args.dropLegacy && (args.all || args.dryRun || args.plan)) throw new UsageError('--drop-legacy works on one instance and cannot be combined with --all, --plan or --dry-run');
-  if (args.size !== undefined) parseStorageSize(args.size, '--size');
+  if (args.size !== undefined) parseStorageSize(args.size, '--size', { max: String(maxStorage), force: !!args.force });
+  if (args.storageClass !== undefined && !/^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/.test(args.storageClass)) {
+    throw new UsageError(`invalid --storage-class "${args.storageClass}": a StorageClass name such as rook-cephfs`);
+  }
 }
 
 function options(ctx: OptionsContext, args: Args): MigrationOptions {
@@ -102,10 +106,11 @@ export const migrateStorageCommand = defineCommand<Args, MigrateOptions>({
       .option('yes', { type: 'boolean', default: false, describe: 'Do not ask for confirmation (--drop-legacy)' })
       .option('size', { type: 'string', describe: 'PVC size (default: the plan size from the config file, grown to fit the data)' })
       .option('storage-class', { type: 'string', describe: 'StorageClass of the new PVC (default from the config file, rook-cephfs)' })
+      .option('force', { type: 'boolean', default: false, describe: 'Accept a --size above maxStorage of the config file (default 16Ti)' })
       .option('timeout', { type: 'string', describe: 'How long to wait for the PVC to bind and the instance to stop/start (default 10m)' })
       .option('job-timeout', { type: 'string', describe: 'Deadline of each copy and verify Job (default 6h)' }),
   toOptions(ctx, args) {
-    validate(args, ctx.globals.allNamespaces);
+    validate(args, ctx.globals.allNamespaces, ctx.config.maxStorage);
     const migration = options(ctx, args);
     return {
       name: args.name,
