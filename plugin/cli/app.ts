@@ -267,7 +267,9 @@ export async function runApp(args: string[], deps: AppDeps): Promise<number> {
   const at = args.findIndex((a) => /^-\d/.test(a) && !/^-\d+(\.\d+)?$/.test(a));
   if (at >= 0) {
     const flag = at > 0 && /^--?[a-z]/i.test(args[at - 1]) && !args[at - 1].includes('=') ? ` for ${args[at - 1]}` : '';
-    const err = new UsageError(`invalid value "${args[at]}"${flag}: sizes and quantities cannot be negative`);
+    // Sizes, counts and durations alike: none of them is ever negative.
+    const reason = /^-\d+(\.\d+)?(ms|s|m|h)$/.test(args[at]) ? 'a duration cannot be negative' : 'sizes and quantities cannot be negative';
+    const err = new UsageError(`invalid value "${args[at]}"${flag}: ${reason}`);
     deps.io.stderr.write(formatError(err) + '\n');
     deps.io.stderr.write(`See "${SCRIPT_NAME} ${commandPath(args)}--help" for usage.\n`);
     return exitCodeFor(err);

@@ -92,3 +92,13 @@ describe('migrate-storage sizes and classes', () => {
     expect(cls.contacted).toBe(0);
   });
 });
+
+describe('negative values', () => {
+  it('name a negative duration as a duration, a negative size as a size', async () => {
+    const d = await runWithoutCluster(['stop', 'acme', '--wait', '--timeout', '-5s']);
+    expect(d.code).toBe(2);
+    expect(d.firstLine).toBe('error: invalid value "-5s" for --timeout: a duration cannot be negative');
+    const s = await runWithoutCluster(['resize', 'acme', '--storage', '-5Gi']);
+    expect(s.firstLine).toBe('error: invalid value "-5Gi" for --storage: sizes and quantities cannot be negative');
+  });
+});
