@@ -134,6 +134,11 @@ describe('storage NAME', () => {
       expect(r.stdout).toContain(`Mounted by:   ${pod.metadata.name} on ${pod.spec.nodeName} (Running)\n`);
       expect(r.stdout).toMatch(/\nUsage: {8}3\d\dKi in the directory \(du\); a directory of the shared CephFS tree has no capacity of its own\n/);
       expect(r.stdout).toMatch(/\n\s+3\d\dKi  filestore\/old\n/);
+      // -o name names only PersistentVolumeClaims: the legacy tree is none.
+      const names = await odoo(['storage', '-o', 'name']);
+      expect(names.code, names.stderr).toBe(0);
+      expect(names.stdout.split('\n').filter(Boolean).every((l) => /^persistentvolumeclaim\/[a-z0-9][-a-z0-9.]*$/.test(l)), names.stdout).toBe(true);
+      expect(names.stdout).not.toContain('hostPath');
       cluster.store.delete('deployments', ns, deploymentName(s));
     } finally {
       rmSync(legacyDir, { recursive: true, force: true });

@@ -137,7 +137,8 @@ export const storageCommand = defineCommand<Args, StorageOptions>({
         { header: 'warnings', value: (r) => String(r.warnings), wide: true },
       ],
       data: sorted,
-      name: (r) => `persistentvolumeclaim/${r.pvc}`,
+      // A legacy hostPath tree or an instance without a volume is no PersistentVolumeClaim.
+      name: (r) => (r.phase === 'legacy' || r.pvc.startsWith('none:') ? undefined : `persistentvolumeclaim/${r.pvc}`),
       empty: 'No instances found',
     });
   },

@@ -13,7 +13,8 @@ export interface Printable<T> {
   /** What json/yaml print; defaults to rows. */
   data?: unknown;
   /** What -o name prints, one per line (e.g. "instance/acme"). */
-  name?: (row: T) => string;
+  /** `-o name`: the object a row stands for; undefined for a row that is no object (it is left out). */
+  name?: (row: T) => string | undefined;
   /** Printed on stderr when there are no rows in table output (kubectl: "No resources found"). */
   empty?: string;
 }
@@ -29,7 +30,10 @@ export async function printResult<T>(io: IOStreams, format: OutputFormat, p: Pri
       return;
     case 'name':
       if (!p.name) throw new UsageError('-o name is not supported by this command; use table, wide, json or yaml');
-      for (const r of p.rows) io.stdout.write(p.name(r) + '\n');
+      for (const r of p.rows) {
+        const n = p.name(r);
+        if (n !== undefined) io.stdout.write(n + '\n');
+      }
       return;
     default:
       if (p.rows.length === 0) {
