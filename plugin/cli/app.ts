@@ -169,7 +169,7 @@ function registerCommand(y: Argv, def: CommandDef, deps: AppDeps, state: RunStat
           }
           enforceScope(def, name, globals);
           if (def.dryRun) {
-            const mode = parseDryRun(argv['dry-run']);
+            const mode = parseDryRun(argv['dry-run'], !!def.dryRun.server);
             if (mode === 'server' && !def.dryRun.server) throw new UsageError(`--dry-run=server is not supported by "${name}": nothing it does can be checked by the API server alone; use --dry-run`);
             argv['dry-run'] = argv.dryRun = mode;
           }

@@ -62,9 +62,9 @@ export function defineCommand<A, O = A>(def: CommandDef<A, O>): CommandDef<A, O>
 }
 
 /** `--dry-run` / `--dry-run=client` / `--dry-run=server` / `--dry-run=none`, as kubectl takes it. */
-export function parseDryRun(v: unknown): 'client' | 'server' | undefined {
+export function parseDryRun(v: unknown, server = true): 'client' | 'server' | undefined {
   if (v === undefined || v === false || v === 'none') return undefined;
   if (v === '' || v === true || v === 'client') return 'client';
   if (v === 'server') return 'server';
-  throw new UsageError(`invalid --dry-run "${v}": use client, server or none`);
+  throw new UsageError(`invalid --dry-run "${v}": use ${server ? 'client, server or none' : 'client or none'}`);
 }
