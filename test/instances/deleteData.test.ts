@@ -82,6 +82,8 @@ describe('delete --delete-data', { timeout: 120_000 }, () => {
   it('a kept volume remembers its database, so deleting it later still names it', async () => {
     expect((await run(['create', 'd3', '--customer', '1', ...small])).code).toBe(0);
     expect((await run(['delete', 'd3', '--yes'])).code).toBe(0);
+    // Later, as people delete a kept volume: once the deleted instance's pod has stopped mounting it.
+    await waitFor('the pod of d3 to be gone', () => !cluster.store.list('pods', NS).some((p: any) => p.metadata.name.startsWith('d3-')), 60_000);
     const pvc = await getJson(cluster, ['-n', NS, 'get', 'pvc', 'odoo-instance-d3']);
     expect(pvc.metadata.annotations['kubectl-odoo.io/kept-database']).toBe('database d3 on postgres:5432');
     const drop = await run(['delete', 'd3', '--delete-data', '--drop-database', '--yes']);

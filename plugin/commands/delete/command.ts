@@ -78,14 +78,7 @@ export const deleteCommand = defineCommand<DeleteArgs, DeleteOptions>({
       const { assertNotBusy } = await import('../../backups/lock.js');
       await assertNotBusy(kube, namespace, instance.name, ctx.clock);
     }
-    let plan;
-    if (instance) {
-      if (opts.deleteData) await checkPvcDeletable(kube, instance);
-      plan = planDelete(instance, opts.deleteData);
-    } else {
-      plan = planDeleteRemains(remains!, opts.deleteData);
-      if (opts.deleteData) await checkRemainsVolumeDeletable(kube, remains!);
-    }
+    let plan = instance ? planDelete(instance, opts.deleteData) : planDeleteRemains(remains!, opts.deleteData);
     // The database is on the database server, not the volume: --delete-data leaves it unless asked.
     // A kept volume says which database its instance used (recorded when that instance was deleted).
     const { describeInstanceDatabase, ANNOTATION_KEPT_DATABASE } = await import('../../instances/remove.js');
@@ -98,6 +91,11 @@ export const deleteCommand = defineCommand<DeleteArgs, DeleteOptions>({
       });
     }
     if (opts.dropDatabase && !database) throw new FailureError(`--drop-database: instance ${who} does not name its database; nothing was deleted`);
+    // What cannot be done at all is said first; then whether the volume is in use right now.
+    if (opts.deleteData) {
+      if (instance) await checkPvcDeletable(kube, instance);
+      else await checkRemainsVolumeDeletable(kube, remains!);
+    }
     // Only a live instance's database can be dropped from here; a recorded one is dropped by hand.
     const dropHow = instance ? '--drop-database drops it too' : 'drop it on its server by hand if it is no longer needed';
     // A backup schedule would go on firing against the deleted instance: it goes first, before anything
