@@ -1,6 +1,6 @@
 // `kubectl odoo agent install|status|upgrade|uninstall`: flags are parsed and validated here; the objects
 // come from agentObjects.ts, applying and removing them from agentInstall.ts, the status from agentStatus.ts.
-import { validateNamespace } from '../../instances/names.js';
+import { agentNamespaceOf } from '../support/instance.js';
 import type { Argv } from 'yargs';
 import type { AgentObject } from './agentObjects.js';
 import type { Read, Stored, V1ConfigMap, V1DaemonSet, V1Node, V1Pod, V1Secret } from '../../../lib/kube/models.js';
@@ -55,8 +55,7 @@ interface UninstallOptions extends AgentOptions {
 // A container image reference: [host[:port]/]path[:tag][@sha256:digest], lower case as registries require.
 const IMAGE_REF = /^(?:[a-z0-9]+(?:[.-][a-z0-9]+)*(?::\d+)?\/)?[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*(?::[\w][\w.-]{0,127})?(?:@sha256:[a-f0-9]{64})?$/;
 
-const agentNamespace = (ctx: OptionsContext, args: AgentArgs) =>
-  args['agent-namespace'] ? validateNamespace(args['agent-namespace'], '--agent-namespace') : validateNamespace(String(ctx.config.agentNamespace), 'agentNamespace (config)');
+const agentNamespace = (ctx: OptionsContext, args: AgentArgs) => agentNamespaceOf(ctx, args['agent-namespace']);
 
 function checkImage(image: string, what: string): string {
   if (!IMAGE_REF.test(image)) throw new UsageError(`${what} "${image}" is not an image reference: use [registry/]repository[:tag][@sha256:digest], in lower case`);

@@ -224,10 +224,10 @@ function backupOptionsOf(ctx: OptionsContext, args: BackupArgs): BackupOptions {
   const common = { consistency, caps, dryRun: args.dryRun, exportOdooZip: args.exportOdooZip };
   if (fleet) {
     const labelSelector = args.selector !== undefined ? validateLabelSelector(args.selector) : undefined;
-    customerFilter(args.customer);
+    const customerId = customerFilter(args.customer);
     if (args.exportOdooZip) throw new UsageError('--export-odoo-zip is for one instance: back it up with backup NAME --export-odoo-zip');
     const backup = backupConfigOf(ctx);
-    return { ...common, backup, namespace: instanceNamespace(ctx), fleet: { labelSelector, customerId: args.customer }, wait: true };
+    return { ...common, backup, namespace: instanceNamespace(ctx), fleet: { labelSelector, customerId }, wait: true };
   }
   const name = validateInstanceReference(args.name!);
   const backup = backupConfigOf(ctx);

@@ -1,7 +1,7 @@
 // `kubectl odoo nodes` and `kubectl odoo nodes check`: flags are parsed and validated here, the work is
 // done by plugin/nodes (listNodeSummaries, checkNodesThroughAgents, checkNodesOverSsh).
+import { agentNamespaceOf } from '../support/instance.js';
 import { parseTimeout } from '../../instances/wait.js';
-import { validateNamespace } from '../../instances/names.js';
 import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
@@ -33,8 +33,7 @@ interface CheckArgs extends NodesArgs {
   'devices-only': boolean;
 }
 
-const agentNamespace = (ctx: OptionsContext, args: NodesArgs) =>
-  args['agent-namespace'] ? validateNamespace(args['agent-namespace'], '--agent-namespace') : validateNamespace(String(ctx.config.agentNamespace), 'agentNamespace (config)');
+const agentNamespace = (ctx: OptionsContext, args: NodesArgs) => agentNamespaceOf(ctx, args['agent-namespace']);
 
 export const nodesCheckCommand = defineCommand<CheckArgs, ValidCheck>({
   command: 'check [node..]',
@@ -165,7 +164,7 @@ function validateCheckArgs(ctx: OptionsContext, args: CheckArgs): ValidCheck {
     devices,
     // Unset: sized to the fleet by the check itself.
     concurrency: args.concurrency !== undefined ? positiveInt(args.concurrency, 1, '--concurrency') : cfg.concurrency,
-    timeoutMs: args.timeout !== undefined ? parseTimeout(args.timeout, '--timeout') : positiveInt(undefined, cfg.timeoutSeconds, '--timeout') * 1000,
+    timeoutMs: args.timeout !== undefined ? parseTimeout(args.timeout, '--timeout') : cfg.timeoutSeconds * 1000,
     replication: positiveInt(args.replication, ctx.config.replication, '--replication'),
     overhead: cfg.capacityOverhead,
     judge: validateJudgeArgs(args),

@@ -102,3 +102,8 @@ export function customerFilter(v: unknown): string | undefined {
   if (!isValidCustomerId(c)) throw new UsageError(`--customer "${c}" is not a valid customer id (letters, digits, ".", "_" and "-")`);
   return c;
 }
+
+/** --agent-namespace, else agentNamespace of the config file: where the node agent runs (agent and nodes commands). */
+export function agentNamespaceOf(ctx: OptionsContext, flag: string | undefined): string {
+  return flag ? validateNamespace(flag, '--agent-namespace') : validateNamespace(String(ctx.config.agentNamespace), 'agentNamespace (config)');
+}
