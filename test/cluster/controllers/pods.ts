@@ -309,8 +309,8 @@ export class PodController implements Controller {
             recordEvent(store, pod, 'Warning', 'Failed', 'Error: ErrImagePull', src, fieldPath(c));
           }
         }
-        // As the kubelet's image back-off: 10 s after the first failure, doubling up to 300 s (the
-        // compiled-in limit the Kubernetes docs on images name), so a pull that keeps failing shows
+        // As the kubelet's image back-off (pkg/kubelet/kubelet.go: imageBackOffPeriod 10 s,
+        // MaxImageBackOff 300 s, doubled by flowcontrol.Backoff), so a pull that keeps failing shows
         // ErrImagePull and ImagePullBackOff ever less often.
         if (backoff) sim.pullBackoffs = (sim.pullBackoffs ?? 0) + 1;
         later(backoff ? Math.min(10 * 2 ** ((sim.pullBackoffs ?? 1) - 1), 300) * this.step : 2 * this.step);
